@@ -1,0 +1,65 @@
+/**
+ * Every error vigil raises on purpose is made here, once, with a stable code
+ * (after fastify's lib/errors.js). A code is never reused for another meaning.
+ * `exitCode` is what the process exits with when the error is fatal; 78 (EX_CONFIG)
+ * tells systemd not to restart-loop on a configuration mistake.
+ */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  unavailable: 69,
+  software: 70,
+  tempfail: 75,
+  config: 78,
+} as const;
+
+interface ErrorSpec {
+  message: string;
+  exitCode: number;
+}
+
+export const ERRORS = {
+  VIGIL_ERR_CONFIG: { message: 'invalid configuration', exitCode: EXIT.config },
+  VIGIL_ERR_CONFIG_JSON: { message: 'config.json is not valid JSON', exitCode: EXIT.config },
+  VIGIL_ERR_SECRETS: { message: 'secrets.json is missing or invalid', exitCode: EXIT.config },
+  VIGIL_ERR_HOME: { message: 'the vigil home cannot be used', exitCode: EXIT.config },
+  VIGIL_ERR_ALREADY_RUNNING: { message: 'another vigil daemon holds this home', exitCode: EXIT.tempfail },
+  VIGIL_ERR_NOT_RUNNING: { message: 'the vigil daemon is not running', exitCode: EXIT.unavailable },
+  VIGIL_ERR_DAEMON_HTTP: { message: 'the daemon answered with an error', exitCode: EXIT.failure },
+  VIGIL_ERR_LISTEN: { message: 'cannot listen on the configured address', exitCode: EXIT.unavailable },
+  VIGIL_ERR_STORE: { message: 'the database cannot be opened', exitCode: EXIT.software },
+  VIGIL_ERR_MIGRATION: { message: 'the database was written by a newer vigil', exitCode: EXIT.software },
+  VIGIL_ERR_LOG_CORRUPT: { message: 'a daily log does not verify', exitCode: EXIT.failure },
+  VIGIL_ERR_DECISION_INVALID: { message: 'the model returned an invalid decision', exitCode: EXIT.software },
+  VIGIL_ERR_UNKNOWN_ACTION: { message: 'the action is not in the catalog', exitCode: EXIT.failure },
+  VIGIL_ERR_ACTION_PARAMS: { message: 'the action parameters do not match its schema', exitCode: EXIT.failure },
+  VIGIL_ERR_APPROVAL_NOT_FOUND: { message: 'no such approval', exitCode: EXIT.failure },
+  VIGIL_ERR_APPROVAL_CLOSED: { message: 'the approval is no longer pending', exitCode: EXIT.failure },
+  VIGIL_ERR_POLICY_DENIED: { message: 'the policy denies this action', exitCode: EXIT.failure },
+  VIGIL_ERR_WORKER: { message: 'the execution worker failed', exitCode: EXIT.software },
+  VIGIL_ERR_USAGE: { message: 'invalid command line', exitCode: EXIT.usage },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const spec = ERRORS[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message, options);
+    this.name = 'VigilError';
+    this.code = code;
+    this.exitCode = spec.exitCode;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isVigilError(err: unknown, code?: ErrorCode): err is VigilError {
+  return err instanceof VigilError && (code === undefined || err.code === code);
+}
