@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import type { ZodError, ZodIssue } from 'zod';
+import { VigilError } from '../errors.js';
+import { Config } from './schema.js';
+
+/**
+ * Parse a config object once, then freeze it (STYLE.md §2). Components receive
+ * their own slice of the frozen result, never the whole.
+ */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const result = Config.safeParse(raw);
+  if (!result.success) throw new VigilError('VIGIL_ERR_CONFIG', describeZodError(result.error));
+  return deepFreeze(applyEnv(result.data, env));
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_CONFIG_JSON', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseConfig(raw, env);
+}
+
+/** `VIGIL_HOST` / `VIGIL_PORT` override the file (DESIGN.md, public contract). */
+function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+  const http = { ...config.http };
+  if (env.VIGIL_HOST?.trim()) http.host = env.VIGIL_HOST.trim();
+  if (env.VIGIL_PORT?.trim()) {
+    const port = Number(env.VIGIL_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `VIGIL_PORT: "${env.VIGIL_PORT}" is not a port number`);
+    }
+    http.port = port;
+  }
+  return { ...config, http };
+}
+
+/** One line naming the key and the problem, e.g. `tick.timezone: "Mars/Olympus" is not …`. */
+export function describeZodError(error: ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown problem';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return describeIssue(issue) + more;
+}
+
+function describeIssue(issue: ZodIssue): string {
+  const at = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (at ? `${at}.${k}` : k));
+    return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+  }
+  if (issue.code === 'invalid_type') {
+    const expected = `expected ${issue.expected}, got ${issue.received}`;
+    return `${at || '(root)'}: ${issue.received === 'undefined' ? 'is required' : expected}`;
+  }
+  return `${at || '(root)'}: ${issue.message}`;
+}
+
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}

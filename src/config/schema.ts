@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { validateDetailed } from 'node-cron';
+
+/**
+ * The one configuration schema (STYLE.md §2). Every object is strict so a misspelt
+ * key is an error naming the key, not a silently ignored setting. Defaults live here
+ * and nowhere else.
+ */
+
+const clockRange = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+
+const cronExpression = z.string().superRefine((value, ctx) => {
+  const result = validateDetailed(value);
+  if (!result.valid) {
+    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not a valid cron expression (${why})` });
+  }
+});
+
+const timeZone = z.string().refine(isTimeZone, (value) => ({ message: `"${value}" is not a known IANA time zone` }));
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const repoPattern = z.string().regex(/^[\w.*-]+\/[\w.*-]+$/, 'must look like "owner/repo" (wildcards allowed)');
+
+export const TickConfig = z
+  .object({
+    schedule: cronExpression.default('*/15 * * * *'),
+    activeHours: z.string().regex(clockRange, 'must look like "08:00-22:00"').optional(),
+    timezone: timeZone.optional(),
+  })
+  .strict();
+
+export const ModelConfig = z
+  .object({
+    provider: z.enum(['rules', 'anthropic', 'openai']).default('rules'),
+    model: z.string().optional(),
+    tickModel: z.string().optional(),
+    baseURL: z.string().url().optional(),
+  })
+  .strict();
+
+/** An owner-written rule for the offline `rules` provider. */
+export const DecisionRule = z
+  .object({
+    on: z.string().min(1),
+    /** Field matches against the event: `{ "payload.repository.full_name": "octo/app" }`. */
+    match: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
+    propose: z
+      .object({
+        action: z.string().min(1),
+        params: z.record(z.unknown()).default({}),
+        rationale: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const PermissionRule = z
+  .object({
+    action: z.string().min(1),
+    repo: repoPattern.optional(),
+    decision: z.enum(['allow', 'ask', 'deny']),
+  })
+  .strict();
+
+export const PermissionsConfig = z
+  .object({
+    mode: z.enum(['observe', 'suggest', 'auto']).default('auto'),
+    rules: z.array(PermissionRule).default([]),
+    approvalTtlHours: z.number().positive().max(24 * 30).default(24),
+  })
+  .strict();
+
+export const GithubConfig = z
+  .object({
+    repos: z.array(repoPattern).default(['*/*']),
+    events: z.array(z.string()).default(['*']),
+    hookId: z.number().int().positive().optional(),
+    webhookProxyUrl: z.string().url().optional(),
+  })
+  .strict();
+
+export const WatchedRepo = z
+  .object({
+    name: repoPattern,
+    path: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const AgentConfig = z
+  .object({
+    command: z.array(z.string()).min(1).optional(),
+    maxTurns: z.number().int().positive().default(30),
+    allowCommands: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const NotifyConfig = z
+  .object({
+    desktop: z.boolean().default(false),
+    ntfy: z.object({ url: z.string().url(), token: z.string().optional() }).strict().optional(),
+    quietHours: z.string().regex(clockRange, 'must look like "22:00-07:00"').optional(),
+  })
+  .strict();
+
+export const DreamConfig = z
+  .object({
+    idleMinutes: z.number().positive().default(30),
+    minHours: z.number().nonnegative().default(24),
+    staleDays: z.number().positive().default(60),
+  })
+  .strict();
+
+export const HttpConfig = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(7433),
+  })
+  .strict();
+
+export const ExecConfig = z
+  .object({
+    /** The worker exits after this long without work, so an idle vigil is one process. */
+    idleExitSeconds: z.number().int().min(1).default(120),
+  })
+  .strict();
+
+export const Config = z
+  .object({
+    $schema: z.string().optional(),
+    tick: TickConfig.default({}),
+    model: ModelConfig.default({}),
+    rules: z.array(DecisionRule).default([]),
+    permissions: PermissionsConfig.default({}),
+    github: GithubConfig.default({}),
+    repos: z.array(WatchedRepo).default([]),
+    agent: AgentConfig.default({}),
+    notify: NotifyConfig.default({}),
+    dream: DreamConfig.default({}),
+    http: HttpConfig.default({}),
+    exec: ExecConfig.default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof Config>;
+export type TickConfig = z.infer<typeof TickConfig>;
+export type ModelConfig = z.infer<typeof ModelConfig>;
+export type DecisionRule = z.infer<typeof DecisionRule>;
+export type PermissionsConfig = z.infer<typeof PermissionsConfig>;
+export type PermissionRule = z.infer<typeof PermissionRule>;
+export type GithubConfig = z.infer<typeof GithubConfig>;
+export type WatchedRepo = z.infer<typeof WatchedRepo>;
+export type HttpConfig = z.infer<typeof HttpConfig>;
+export type ExecConfig = z.infer<typeof ExecConfig>;

@@ -1,0 +1,73 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { z } from 'zod';
+import { VigilError } from '../errors.js';
+import { describeZodError } from './load.js';
+
+/** secrets.json (mode 0600). Later issues may add keys; unknown keys are kept. */
+export const SecretsFile = z
+  .object({
+    webhookSecret: z.string().min(16),
+    dashboardToken: z.string().min(16),
+    vapid: z.object({ publicKey: z.string().min(1), privateKey: z.string().min(1) }),
+    githubToken: z.string().optional(),
+    anthropicApiKey: z.string().optional(),
+  })
+  .passthrough();
+export type SecretsFile = z.infer<typeof SecretsFile>;
+
+/** What components receive: the file, with the environment's overrides applied. */
+export interface Secrets {
+  /** First one signs; all verify (rotation). */
+  webhookSecrets: string[];
+  dashboardToken: string;
+  vapid: { publicKey: string; privateKey: string };
+  githubToken?: string;
+  anthropicApiKey?: string;
+}
+
+export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env): Secrets {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = SecretsFile.safeParse(raw);
+  if (!parsed.success) throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${describeZodError(parsed.error)}`);
+  const file_ = parsed.data;
+  const webhookSecrets = [file_.webhookSecret];
+  const fromEnv = env.GITHUB_WEBHOOK_SECRET?.trim();
+  if (fromEnv) webhookSecrets.unshift(fromEnv);
+  return {
+    webhookSecrets,
+    dashboardToken: file_.dashboardToken,
+    vapid: file_.vapid,
+    githubToken: env.GITHUB_TOKEN?.trim() || file_.githubToken,
+    anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
+  };
+}
+
+export function generateSecrets(): SecretsFile {
+  return {
+    webhookSecret: crypto.randomBytes(32).toString('hex'),
+    dashboardToken: crypto.randomBytes(24).toString('base64url'),
+    vapid: generateVapidKeys(),
+  };
+}
+
+/**
+ * VAPID keys are a P-256 key pair: the public key as the uncompressed point and the
+ * private key as the raw scalar, both base64url (RFC 8292) — the form web-push expects.
+ */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pub = publicKey.export({ format: 'jwk' });
+  const priv = privateKey.export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(pub.x as string, 'base64url'),
+    Buffer.from(pub.y as string, 'base64url'),
+  ]);
+  return { publicKey: point.toString('base64url'), privateKey: priv.d as string };
+}

@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { VigilError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Open the database in WAL mode: the daemon, the worker and CLI commands share it,
+ * and readers never block the writer. `synchronous = NORMAL` in WAL keeps every
+ * committed transaction across a process crash (only power loss can drop the last
+ * ones), which is what "never lose an acknowledged event" needs from a daemon.
+ */
+export function openDb(file: string): Db {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_STORE', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Another process (worker, CLI) may hold the write lock for a moment.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new VigilError('VIGIL_ERR_MIGRATION', `schema version ${current}, this vigil knows ${MIGRATIONS.length}`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

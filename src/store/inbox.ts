@@ -1,0 +1,136 @@
+import type { Db } from './db.js';
+
+export type InboxState = 'pending' | 'claimed' | 'decided' | 'filtered';
+
+export interface NewEvent {
+  source: string;
+  kind: string;
+  deliveryId?: string;
+  /** JSON text, stored as received: webhook bodies are not re-serialised. */
+  payload: string;
+  receivedAt: number;
+}
+
+export interface InboxEvent extends NewEvent {
+  id: number;
+  state: InboxState;
+  attempts: number;
+}
+
+interface Row {
+  id: number;
+  source: string;
+  kind: string;
+  delivery_id: string | null;
+  payload: string;
+  received_at: number;
+  state: InboxState;
+  attempts: number;
+}
+
+function toEvent(row: Row): InboxEvent {
+  return {
+    id: row.id,
+    source: row.source,
+    kind: row.kind,
+    ...(row.delivery_id ? { deliveryId: row.delivery_id } : {}),
+    payload: row.payload,
+    receivedAt: row.received_at,
+    state: row.state,
+    attempts: row.attempts,
+  };
+}
+
+/**
+ * The durable event queue. An event is claimed with a lease; the decision, its
+ * proposals and `markDecided` commit in one transaction, so an event whose decider
+ * died is decided again after restart — and only once.
+ */
+export class Inbox {
+  private readonly insert;
+  private readonly nextClaimable;
+  private readonly claim;
+  private readonly decided;
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare(
+      `INSERT INTO inbox (source, kind, delivery_id, payload, received_at, state)
+       VALUES (@source, @kind, @deliveryId, @payload, @receivedAt, @state)
+       ON CONFLICT(delivery_id) DO NOTHING`,
+    );
+    this.nextClaimable = db.prepare(
+      `SELECT * FROM inbox WHERE state = 'pending' OR (state = 'claimed' AND lease_until <= ?)
+       ORDER BY id LIMIT 1`,
+    );
+    this.claim = db.prepare(
+      `UPDATE inbox SET state = 'claimed', lease_until = ?, attempts = attempts + 1
+       WHERE id = ? AND (state = 'pending' OR (state = 'claimed' AND lease_until <= ?))`,
+    );
+    this.decided = db.prepare(
+      `UPDATE inbox SET state = ?, decided_at = ?, lease_until = NULL WHERE id = ? AND state = 'claimed'`,
+    );
+  }
+
+  /** Store an event; a delivery id seen before is not stored again (`inserted: false`). */
+  add(event: NewEvent, state: 'pending' | 'filtered' = 'pending'): { id: number; inserted: boolean } {
+    const info = this.insert.run({ ...event, deliveryId: event.deliveryId ?? null, state });
+    if (info.changes === 1) return { id: Number(info.lastInsertRowid), inserted: true };
+    const existing = this.db.prepare('SELECT id FROM inbox WHERE delivery_id = ?').get(event.deliveryId) as
+      | { id: number }
+      | undefined;
+    return { id: existing?.id ?? -1, inserted: false };
+  }
+
+  claimNext(now: number, leaseMs: number): InboxEvent | undefined {
+    return this.db
+      .transaction(() => {
+        const row = this.nextClaimable.get(now) as Row | undefined;
+        if (!row) return undefined;
+        this.claim.run(now + leaseMs, row.id, now);
+        return toEvent({ ...row, state: 'claimed', attempts: row.attempts + 1 });
+      })
+      .immediate();
+  }
+
+  /** Call inside the transaction that records the decision. */
+  markDecided(id: number, now: number, state: 'decided' | 'filtered' = 'decided'): boolean {
+    return this.decided.run(state, now, id).changes === 1;
+  }
+
+  /** At daemon start every claim belongs to a dead process: make them claimable. */
+  releaseClaims(): number {
+    return this.db.prepare(`UPDATE inbox SET state = 'pending', lease_until = NULL WHERE state = 'claimed'`).run()
+      .changes;
+  }
+
+  get(id: number): InboxEvent | undefined {
+    const row = this.db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as Row | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  byDeliveryId(deliveryId: string): InboxEvent | undefined {
+    const row = this.db.prepare('SELECT * FROM inbox WHERE delivery_id = ?').get(deliveryId) as Row | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  /** Events waiting for a decision. */
+  depth(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM inbox WHERE state IN ('pending', 'claimed')`).get() as {
+      n: number;
+    }).n;
+  }
+
+  /** The newest event that is not a tick: the quiet-tick rule compares it. */
+  lastNonTickId(): number {
+    return (this.db.prepare(`SELECT coalesce(max(id), 0) AS id FROM inbox WHERE source <> 'tick'`).get() as {
+      id: number;
+    }).id;
+  }
+
+  lastOfKind(kind: string): InboxEvent | undefined {
+    const row = this.db.prepare('SELECT * FROM inbox WHERE kind = ? ORDER BY id DESC LIMIT 1').get(kind) as
+      | Row
+      | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Versioned migrations, applied in order inside one transaction each; the version is
+ * SQLite's `user_version`. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the spine — inbox, decisions, actions (the state machine of STYLE.md §5),
+  // reminders, a small key-value table, and the log outbox.
+  `
+  CREATE TABLE inbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    source      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    delivery_id TEXT UNIQUE,
+    payload     TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    lease_until INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    decided_at  INTEGER
+  );
+  CREATE INDEX inbox_by_state ON inbox(state, id);
+
+  CREATE TABLE decisions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id   INTEGER NOT NULL UNIQUE REFERENCES inbox(id),
+    act        INTEGER NOT NULL,
+    summary    TEXT NOT NULL,
+    model      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE actions (
+    id           TEXT PRIMARY KEY,
+    event_id     INTEGER REFERENCES inbox(id),
+    decision_id  INTEGER REFERENCES decisions(id),
+    action       TEXT NOT NULL,
+    params       TEXT NOT NULL,
+    rationale    TEXT NOT NULL DEFAULT '',
+    repo         TEXT,
+    state        TEXT NOT NULL,
+    verdict      TEXT NOT NULL,
+    reason       TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    answered_by  TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    worker_pid   INTEGER,
+    result       TEXT,
+    error        TEXT
+  );
+  CREATE INDEX actions_by_state ON actions(state, created_at);
+
+  CREATE TABLE reminders (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    action_id TEXT UNIQUE REFERENCES actions(id),
+    due_at    INTEGER NOT NULL,
+    note      TEXT NOT NULL,
+    fired_at  INTEGER
+  );
+  CREATE INDEX reminders_due ON reminders(fired_at, due_at);
+
+  CREATE TABLE kv (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE log_outbox (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
+  );
+  `,
+];

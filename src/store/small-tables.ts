@@ -1,0 +1,100 @@
+import type { Db } from './db.js';
+
+/** Reminders set by the `remind` action; a due one wakes the next tick. */
+export class Reminders {
+  constructor(private readonly db: Db) {}
+
+  add(actionId: string, dueAt: number, note: string): void {
+    this.db
+      .prepare('INSERT INTO reminders (action_id, due_at, note) VALUES (?, ?, ?) ON CONFLICT(action_id) DO NOTHING')
+      .run(actionId, dueAt, note);
+  }
+
+  due(now: number): { id: number; dueAt: number; note: string }[] {
+    return this.db
+      .prepare('SELECT id, due_at AS dueAt, note FROM reminders WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at')
+      .all(now) as { id: number; dueAt: number; note: string }[];
+  }
+
+  markFired(ids: number[], now: number): void {
+    const stmt = this.db.prepare('UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL');
+    for (const id of ids) stmt.run(now, id);
+  }
+
+  nextDue(): number | undefined {
+    const row = this.db.prepare('SELECT min(due_at) AS at FROM reminders WHERE fired_at IS NULL').get() as {
+      at: number | null;
+    };
+    return row.at ?? undefined;
+  }
+}
+
+/** Small named values: tick baselines, counters. */
+export class KeyValue {
+  constructor(private readonly db: Db) {}
+
+  get<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.db
+      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+
+  increment(key: string): number {
+    const next = (this.get<number>(key) ?? 0) + 1;
+    this.set(key, next);
+    return next;
+  }
+}
+
+/**
+ * Log records written in the same transaction as the state change they describe,
+ * then moved to the daily log by the daemon (the single log writer). A crash between
+ * commit and append loses nothing; the record's outbox id travels into the log entry
+ * as `oid`, so a crash between append and delete does not write it twice.
+ */
+export class LogOutbox {
+  constructor(private readonly db: Db) {}
+
+  add(record: Record<string, unknown>): void {
+    this.db.prepare('INSERT INTO log_outbox (record) VALUES (?)').run(JSON.stringify(record));
+  }
+
+  pending(limit = 1000): { oid: number; record: Record<string, unknown> }[] {
+    const rows = this.db.prepare('SELECT id, record FROM log_outbox ORDER BY id LIMIT ?').all(limit) as {
+      id: number;
+      record: string;
+    }[];
+    return rows.map((r) => ({ oid: r.id, record: JSON.parse(r.record) as Record<string, unknown> }));
+  }
+
+  deleteThrough(oid: number): void {
+    this.db.prepare('DELETE FROM log_outbox WHERE id <= ?').run(oid);
+  }
+}
+
+export interface DecisionRow {
+  eventId: number;
+  act: boolean;
+  summary: string;
+  model: string;
+}
+
+export class Decisions {
+  constructor(private readonly db: Db) {}
+
+  insert(decision: DecisionRow, now: number): number {
+    const info = this.db
+      .prepare('INSERT INTO decisions (event_id, act, summary, model, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(decision.eventId, decision.act ? 1 : 0, decision.summary, decision.model, now);
+    return Number(info.lastInsertRowid);
+  }
+
+  countForEvent(eventId: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM decisions WHERE event_id = ?').get(eventId) as { n: number }).n;
+  }
+}
