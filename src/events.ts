@@ -1,0 +1,51 @@
+/**
+ * Every log event, defined once with its dotted name and fields (STYLE.md §3). The
+ * daily log stores exactly these; `log.torn` is written by the log itself.
+ */
+export interface EventFields {
+  'daemon.started': { version: string; address: string; mode: string; provider: string };
+  'daemon.stopped': { reason: string };
+  'config.reloaded': Record<string, never>;
+  'config.reload_failed': { error: string };
+  'event.received': { eventId: number; source: string; kind: string; deliveryId?: string };
+  'event.filtered': { eventId: number; kind: string; reason: string };
+  'tick.skipped': { reason: string };
+  'decision.made': {
+    eventId: number;
+    kind: string;
+    act: boolean;
+    summary: string;
+    model: string;
+    proposals: { action: string; params: unknown; rationale: string }[];
+  };
+  'decision.failed': { eventId: number; kind: string; error: string; retryAt: string };
+  'action.allowed': { actionId: string; action: string; reason: string };
+  'action.denied': { actionId: string; action: string; reason: string };
+  'approval.requested': { actionId: string; action: string; params: unknown; expiresAt: string; reason: string };
+  'approval.granted': { actionId: string; action: string; by: string };
+  'approval.denied': { actionId: string; action: string; by: string };
+  'approval.expired': { actionId: string; action: string };
+  'action.started': { actionId: string; action: string; attempt: number };
+  'action.succeeded': { actionId: string; action: string; result: unknown };
+  'action.failed': { actionId: string; action: string; error: string };
+  'action.released': { actionId: string; action?: string; reason: string };
+  'notify.sent': { title: string; body: string; urgency: string; channels: string[] };
+  'reminder.due': { note: string; dueAt: string };
+  'worker.started': { workerPid: number };
+  'worker.exited': { workerPid: number; code: number | null; signal: string | null; restartInMs?: number };
+}
+
+export type EventType = keyof EventFields;
+
+export interface EventRecord {
+  type: EventType;
+  /** Milliseconds since the epoch; the log writes it as ISO `ts`. */
+  ts: number;
+  /** The process that recorded it: the worker's entries carry the worker's pid. */
+  pid: number;
+  [field: string]: unknown;
+}
+
+export function eventRecord<T extends EventType>(type: T, fields: EventFields[T], now: number): EventRecord {
+  return { type, ts: now, pid: process.pid, ...fields };
+}

@@ -1,0 +1,20 @@
+/**
+ * Fault injection for crash tests (after etcd's gofail): `VIGIL_FAILPOINTS` names a
+ * point and a delay, e.g. `decide.delay=3000,exec.delay=3000`, so a test can kill -9 a
+ * process while it is inside that step. Unset in normal use; read once.
+ */
+const points = parse(process.env.VIGIL_FAILPOINTS ?? '');
+
+function parse(spec: string): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const part of spec.split(',')) {
+    const [name, value] = part.split('=');
+    if (name && value && Number.isFinite(Number(value))) map.set(name.trim(), Number(value));
+  }
+  return map;
+}
+
+export async function failpoint(name: 'decide.delay' | 'exec.delay'): Promise<void> {
+  const ms = points.get(name);
+  if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
+}

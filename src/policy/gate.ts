@@ -1,0 +1,77 @@
+import type { PermissionsConfig } from '../config/index.js';
+import { ACTION_EFFECT, checkCatalog, type ActionName } from './catalog.js';
+
+export type Verdict = 'allow' | 'ask' | 'deny';
+
+export interface Proposal {
+  action: string;
+  params: unknown;
+  rationale?: string;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  reason: string;
+  /** Set when the proposal passed the catalog. */
+  action?: ActionName;
+  params?: Record<string, unknown>;
+  repo?: string;
+}
+
+/**
+ * The policy gate: deterministic code, not the model. It reads only the proposal and
+ * the owner's permissions — never the event that led to it — so nothing a webhook
+ * says can widen what vigil may do.
+ */
+export class PolicyGate {
+  constructor(private readonly permissions: Readonly<PermissionsConfig>) {}
+
+  judge(proposal: Proposal): Judgement {
+    // Layer 1: the catalog.
+    const checked = checkCatalog(proposal.action, proposal.params);
+    if (!checked.ok) return { verdict: 'deny', reason: checked.reason };
+    const { action, params } = checked;
+    const repo = typeof params.repo === 'string' ? params.repo : undefined;
+    const base = { action, params, ...(repo ? { repo } : {}) };
+
+    // Layer 2: the daemon mode.
+    const mode = this.permissions.mode;
+    if (mode === 'observe') {
+      return action === 'memory.note'
+        ? { ...base, verdict: 'allow', reason: 'observe mode allows memory notes' }
+        : { ...base, verdict: 'deny', reason: 'observe mode: nothing executes but memory notes' };
+    }
+    if (mode === 'suggest') return { ...base, verdict: 'ask', reason: 'suggest mode: everything asks' };
+
+    // Layer 3: the owner's rules, first match wins; then the defaults.
+    for (const [index, rule] of this.permissions.rules.entries()) {
+      if (!globMatch(rule.action, action)) continue;
+      if (rule.repo && !(repo && globMatch(rule.repo, repo))) continue;
+      return { ...base, verdict: rule.decision, reason: `permissions.rules[${index}]` };
+    }
+    return { ...base, ...defaultVerdict(action) };
+  }
+}
+
+function defaultVerdict(action: ActionName): { verdict: Verdict; reason: string } {
+  return ACTION_EFFECT[action] === 'external'
+    ? { verdict: 'ask', reason: 'default: effects outside the machine ask' }
+    : { verdict: 'allow', reason: 'default: local actions are allowed' };
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function globMatch(pattern: string, value: string): boolean {
+  if (pattern === '*') return true;
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`).test(value);
+}
+
+/** One paragraph for the model's prompt: what the owner allows. */
+export function describePermissions(permissions: Readonly<PermissionsConfig>): string {
+  const lines = [`mode: ${permissions.mode}`];
+  for (const rule of permissions.rules) {
+    lines.push(`- ${rule.action}${rule.repo ? ` on ${rule.repo}` : ''}: ${rule.decision}`);
+  }
+  lines.push('- otherwise: effects outside the machine ask the owner; notify, memory.note and remind are allowed');
+  return lines.join('\n');
+}

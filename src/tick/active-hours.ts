@@ -1,0 +1,25 @@
+/**
+ * Whether `now` falls inside "HH:MM-HH:MM" in the given time zone (process local when
+ * none). A range whose end is before its start wraps midnight ("22:00-07:00").
+ */
+export function withinHours(range: string | undefined, now: number, timeZone?: string): boolean {
+  if (!range) return true;
+  const [start, end] = range.split('-').map(toMinutes) as [number, number];
+  const minute = minuteOfDay(now, timeZone);
+  if (start === end) return true;
+  return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+}
+
+function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+}
+
+export function minuteOfDay(now: number, timeZone?: string): number {
+  const date = new Date(now);
+  if (!timeZone) return date.getHours() * 60 + date.getMinutes();
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(date);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return get('hour') * 60 + get('minute');
+}

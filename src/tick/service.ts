@@ -1,0 +1,132 @@
+import cron from 'node-cron';
+import type { TickConfig, WatchedRepo } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { eventRecord } from '../events.js';
+import type { Store } from '../store/index.js';
+import { withinHours } from './active-hours.js';
+import { localRepos, readRepoHead } from './repos.js';
+
+/** Where the world stood: if nothing in it moved, a tick has nothing to decide. */
+export interface WorldMark {
+  lastEventId: number;
+  approvalsVersion: number;
+  repos: Record<string, string>;
+}
+
+export interface TickPayload {
+  trigger: 'schedule' | 'manual';
+  mark: WorldMark;
+  dueReminders: { id: number; dueAt: number; note: string }[];
+  changes: string[];
+}
+
+export type TickOutcome = { outcome: 'inactive' } | { outcome: 'skipped' } | { outcome: 'enqueued'; eventId: number };
+
+export interface TickJournal {
+  stage(record: ReturnType<typeof eventRecord>): void;
+  write(record: ReturnType<typeof eventRecord>): void;
+  flush(): number;
+}
+
+const BASELINE_KEY = 'tick.baseline';
+export const APPROVALS_VERSION_KEY = 'approvals.version';
+
+/**
+ * The scheduled wake-up. A tick only records: it becomes an inbox event when
+ * something moved since the last decided tick, and a `tick.skipped` line otherwise —
+ * no model is called for a quiet tick.
+ */
+export class TickService {
+  private task: ReturnType<typeof cron.schedule> | undefined;
+
+  constructor(
+    private readonly config: Readonly<TickConfig>,
+    private readonly repos: readonly WatchedRepo[],
+    private readonly deps: { store: Store; journal: TickJournal; clock: Clock; onEnqueued: () => void },
+  ) {}
+
+  start(): void {
+    if (this.task) return;
+    this.task = cron.schedule(this.config.schedule, () => this.onSchedule().catch(() => undefined), {
+      ...(this.config.timezone ? { timezone: this.config.timezone } : {}),
+      name: 'vigil-tick',
+      noOverlap: true,
+    });
+  }
+
+  stop(): void {
+    void this.task?.destroy();
+    this.task = undefined;
+  }
+
+  nextRun(): Date | null {
+    return this.task?.getNextRun() ?? null;
+  }
+
+  async onSchedule(): Promise<TickOutcome> {
+    const now = this.deps.clock.now();
+    if (!withinHours(this.config.activeHours, now, this.config.timezone)) return { outcome: 'inactive' };
+    const { mark, due } = await this.observe(now);
+    const changes = this.changesSinceBaseline(mark, due.length);
+    if (changes.length === 0) {
+      this.deps.journal.write(eventRecord('tick.skipped', { reason: 'nothing changed since the last decided tick' }, now));
+      return { outcome: 'skipped' };
+    }
+    return this.enqueue({ trigger: 'schedule', mark, dueReminders: due, changes }, now);
+  }
+
+  /** `vigil tick`: the owner asked, so the tick is decided even when nothing moved. */
+  async requestManual(): Promise<TickOutcome> {
+    const now = this.deps.clock.now();
+    const { mark, due } = await this.observe(now);
+    const changes = this.changesSinceBaseline(mark, due.length);
+    return this.enqueue({ trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] }, now);
+  }
+
+  /**
+   * Called inside the transaction that records a tick's decision: what the tick saw
+   * becomes the baseline, with the approvals counter as it stands after the decision
+   * (so approvals the tick itself requested do not wake the next one).
+   */
+  static recordBaseline(store: Store, payload: TickPayload, now: number): void {
+    const approvalsVersion = store.kv.get<number>(APPROVALS_VERSION_KEY) ?? 0;
+    store.kv.set(BASELINE_KEY, { ...payload.mark, approvalsVersion } satisfies WorldMark);
+    store.reminders.markFired(payload.dueReminders.map((r) => r.id), now);
+  }
+
+  private async observe(now: number): Promise<{ mark: WorldMark; due: TickPayload['dueReminders'] }> {
+    const heads = await Promise.all(localRepos(this.repos).map(readRepoHead));
+    const { store } = this.deps;
+    const mark: WorldMark = {
+      lastEventId: store.inbox.lastNonTickId(),
+      approvalsVersion: store.kv.get<number>(APPROVALS_VERSION_KEY) ?? 0,
+      repos: Object.fromEntries(heads.map((h) => [h.name, `${h.branch}@${h.head}`])),
+    };
+    return { mark, due: store.reminders.due(now) };
+  }
+
+  private changesSinceBaseline(mark: WorldMark, dueReminders: number): string[] {
+    const baseline = this.deps.store.kv.get<WorldMark>(BASELINE_KEY);
+    if (!baseline) return ['first tick'];
+    const changes: string[] = [];
+    if (mark.lastEventId > baseline.lastEventId) changes.push('new events');
+    if (mark.approvalsVersion !== baseline.approvalsVersion) changes.push('approvals changed');
+    if (dueReminders > 0) changes.push(`${dueReminders} reminder(s) due`);
+    for (const [name, where] of Object.entries(mark.repos)) {
+      if (baseline.repos[name] !== where) changes.push(`${name} moved to ${where}`);
+    }
+    return changes;
+  }
+
+  private enqueue(payload: TickPayload, now: number): TickOutcome {
+    const { store, journal } = this.deps;
+    const eventId = store.transaction(() => {
+      const { id } = store.inbox.add({ source: 'tick', kind: 'tick', payload: JSON.stringify(payload), receivedAt: now });
+      journal.stage(eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, now));
+      return id;
+    });
+    journal.flush();
+    this.deps.onEnqueued();
+    return { outcome: 'enqueued', eventId };
+  }
+}
