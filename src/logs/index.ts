@@ -1,0 +1,16 @@
+/**
+ * Append-only, hash-chained daily logs: `<dir>/YYYY-MM-DD.jsonl`, one file per local day,
+ * one JSON entry per line. Line format, byte for byte:
+ *   body = JSON.stringify({ ts, seq, type, ...fields, prev })
+ *   line = body without its final "}" + `,"hash":"${sha256hex(body)}"}` + "\n"
+ * The first entry of a file chains from sha256hex(`vigil-log:${date}`). A line torn by a
+ * crash is terminated (never rewritten) by the next writer and named by a `log.torn`
+ * entry that continues the chain.
+ */
+export type { FollowOptions, LogEntry, LogRecord, VerifyResult } from './types.js';
+export { DailyLog } from './daily-log.js';
+export { genesisHash, sha256hex } from './line.js';
+export { verifyLogDir, verifyLogFile } from './verify.js';
+export { listLogDates, logFilePath, readLogEntries } from './read.js';
+export { renderEntry } from './render.js';
+export { followLog } from './follow.js';

@@ -1,0 +1,39 @@
+/** One log entry as one line for a person: `HH:MM:SS  type  key=value key=value`. */
+import type { LogEntry } from './types.js';
+
+const CHAIN_KEYS = new Set(['ts', 'seq', 'type', 'prev', 'hash']);
+const MAX_VALUE = 80;
+/**
+ * Strings are quoted (JSON-escaped) when bare text would mislead: whitespace would blur
+ * the key=value split, and control characters from webhook text could drive the terminal.
+ */
+const NEEDS_QUOTES = /[\s\p{Cc}"]/u;
+
+export function renderEntry(entry: LogEntry): string {
+  const head = `${localClock(entry.ts)}  ${entry.type}`;
+  const pairs = Object.entries(entry)
+    .filter(([key]) => !CHAIN_KEYS.has(key))
+    .map(([key, value]) => `${key}=${renderValue(value)}`);
+  return pairs.length > 0 ? `${head}  ${pairs.join(' ')}` : head;
+}
+
+function localClock(ts: string): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return '??:??:??';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+function renderValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const text = truncate(value);
+    return text === '' || NEEDS_QUOTES.test(text) ? JSON.stringify(text) : text;
+  }
+  return truncate(JSON.stringify(value) ?? String(value));
+}
+
+function truncate(text: string): string {
+  if (text.length <= MAX_VALUE) return text;
+  // By code point, so an emoji is never cut in half.
+  return Array.from(text).slice(0, MAX_VALUE - 1).join('') + '…';
+}
