@@ -30,6 +30,7 @@ export interface TickJournal {
 
 const BASELINE_KEY = 'tick.baseline';
 export const APPROVALS_VERSION_KEY = 'approvals.version';
+export const LAST_TICK_KEY = 'tick.last';
 
 /**
  * The scheduled wake-up. A tick only records: it becomes an inbox event when
@@ -64,6 +65,12 @@ export class TickService {
   }
 
   async onSchedule(): Promise<TickOutcome> {
+    const outcome = await this.scheduled();
+    this.deps.store.kv.set(LAST_TICK_KEY, { at: this.deps.clock.now(), outcome: outcome.outcome });
+    return outcome;
+  }
+
+  private async scheduled(): Promise<TickOutcome> {
     const now = this.deps.clock.now();
     if (!withinHours(this.config.activeHours, now, this.config.timezone)) return { outcome: 'inactive' };
     const { mark, due } = await this.observe(now);
@@ -80,6 +87,7 @@ export class TickService {
     const now = this.deps.clock.now();
     const { mark, due } = await this.observe(now);
     const changes = this.changesSinceBaseline(mark, due.length);
+    this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' });
     return this.enqueue({ trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] }, now);
   }
 

@@ -1,0 +1,54 @@
+import { homePaths, isInitialised, loadConfig, loadSecrets, resolveHome, type HomePaths } from '../config/index.js';
+import { readDaemonInfo, type DaemonInfo } from '../daemon/index.js';
+import { VigilError } from '../errors.js';
+
+/** What every command starts from: the home, and the daemon running on it if any. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  paths: HomePaths;
+  out: (line: string) => void;
+}
+
+export function cliContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+  return { env, paths: homePaths(resolveHome(env)), out: (line) => process.stdout.write(line + '\n') };
+}
+
+export function requireHome(ctx: CliContext): void {
+  if (!isInitialised(ctx.paths.home)) {
+    throw new VigilError('VIGIL_ERR_HOME', `${ctx.paths.home} is not initialised; run \`vigil init\` first`);
+  }
+}
+
+/** The running daemon's base URL; `VIGIL_HOST` / `VIGIL_PORT` override what it published. */
+export function daemonUrl(ctx: CliContext): string | undefined {
+  const info: DaemonInfo | undefined = readDaemonInfo(ctx.paths.daemon);
+  if (!info) return undefined;
+  const host = ctx.env.VIGIL_HOST?.trim() || info.host;
+  const port = ctx.env.VIGIL_PORT?.trim() || String(info.port);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Call the daemon's API with the dashboard token. */
+export async function callDaemon<T>(ctx: CliContext, method: 'GET' | 'POST', route: string): Promise<T> {
+  const url = daemonUrl(ctx);
+  if (!url) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
+  const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
+  let res: Response;
+  try {
+    res = await fetch(url + route, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${(err as Error).message}`, { cause: err });
+  }
+  const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
+  if (!res.ok) {
+    if (body.code === 'VIGIL_ERR_APPROVAL_NOT_FOUND' || body.code === 'VIGIL_ERR_APPROVAL_CLOSED') {
+      throw new VigilError(body.code, (body.message ?? '').replace(/^[^:]*: /, ''));
+    }
+    throw new VigilError('VIGIL_ERR_DAEMON_HTTP', `${method} ${route}: HTTP ${res.status} ${body.message ?? ''}`.trim());
+  }
+  return body;
+}
+
+export function loadHomeConfig(ctx: CliContext) {
+  return loadConfig(ctx.paths.config, ctx.env);
+}

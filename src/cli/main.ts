@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { EXIT, isVigilError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { cliContext, type CliContext } from './context.js';
+
+/** Each command's module is loaded only when it runs: `vigil start` stays light. */
+function run<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    try {
+      await fn(cliContext(), ...args);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+function fail(err: unknown): never {
+  if (isVigilError(err)) {
+    process.stderr.write(`vigil: ${err.message} [${err.code}]\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(EXIT.software);
+}
+
+const program = new Command()
+  .name('vigil')
+  .description('An always-on background agent for your repositories.\nHome: $VIGIL_HOME (default ~/.vigil).')
+  .version(VERSION)
+  .showSuggestionAfterError()
+  .exitOverride();
+
+program
+  .command('init')
+  .description('create the home: config.json, secrets.json (0600), logs/, memory/')
+  .action(run(async (ctx) => (await import('./commands/lifecycle.js')).initCommand(ctx)));
+
+program
+  .command('start')
+  .description('run the daemon in the foreground (initialises a missing home); SIGTERM drains, SIGHUP reloads config')
+  .action(run(async (ctx) => (await import('./commands/lifecycle.js')).startCommand(ctx)));
+
+program
+  .command('status')
+  .description('what the daemon is doing: queue, approvals, last and next tick, worker')
+  .option('--json', 'machine-readable output')
+  .action(run(async (ctx, opts: { json?: boolean }) => (await import('./commands/status.js')).statusCommand(ctx, opts)));
+
+program
+  .command('tick')
+  .description('wake vigil now: the tick is decided even if nothing changed')
+  .action(run(async (ctx) => (await import('./commands/status.js')).tickCommand(ctx)));
+
+const log = program
+  .command('log')
+  .description("show a day's log (today by default)")
+  .option('--date <YYYY-MM-DD>', 'which day')
+  .option('--json', 'one JSON entry per line, as stored')
+  .option('--follow', 'keep printing new entries, across midnight')
+  .action(run(async (ctx, opts: { date?: string; json?: boolean; follow?: boolean }) => (await import('./commands/log.js')).logCommand(ctx, opts)));
+
+log
+  .command('verify')
+  .description('check every log file’s hash chain; names the first edited, removed, inserted or reordered line')
+  .option('--date <YYYY-MM-DD>', 'only this day')
+  .action(run(async (ctx, opts: { date?: string }) => (await import('./commands/log.js')).logVerifyCommand(ctx, opts)));
+
+program
+  .command('approvals')
+  .description('list actions waiting for your approval')
+  .option('--json', 'machine-readable output')
+  .action(run(async (ctx, opts: { json?: boolean }) => (await import('./commands/approvals.js')).approvalsCommand(ctx, opts)));
+
+program
+  .command('approve')
+  .argument('<id>', 'approval id, from `vigil approvals`')
+  .description('approve a pending action; the execution worker runs it')
+  .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'approve')));
+
+program
+  .command('deny')
+  .argument('<id>', 'approval id, from `vigil approvals`')
+  .description('deny a pending action')
+  .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny')));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
+  fail(err);
+});

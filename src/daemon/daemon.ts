@@ -1,0 +1,218 @@
+import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { eventRecord } from '../events.js';
+import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
+import { DailyLog } from '../logs/index.js';
+import { createProvider } from '../model/index.js';
+import { Store } from '../store/index.js';
+import { TickService } from '../tick/index.js';
+import { VERSION } from '../version.js';
+import { buildApiApp, type DaemonApi } from './api.js';
+import { HttpFront } from './http.js';
+import { Journal } from './journal.js';
+import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
+import { statusReport } from './status.js';
+import { WorkerSupervisor } from './supervisor.js';
+
+export interface DaemonOptions {
+  home: string;
+  clock: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** Where notifications and lifecycle lines go for a person (journald collects stdout). */
+  print?: (line: string) => void;
+}
+
+/** SIGTERM must end within 10 s (systemd's default stop timeout is longer; ours is a promise). */
+const WORKER_DRAIN_MS = 7000;
+const HTTP_DRAIN_MS = 1500;
+
+/**
+ * The always-on process: intake (HTTP, schedule), the initiative, the approval
+ * expiry timer, and the worker's supervisor. Start and stop are ordered; stop is
+ * idempotent: intake → in-flight work → worker → logs → database.
+ */
+export class Daemon {
+  readonly paths: HomePaths;
+  private config!: Readonly<Config>;
+  private secrets!: Secrets;
+  private store!: Store;
+  private log!: DailyLog;
+  private journal!: Journal;
+  private tick!: TickService;
+  private initiative!: Initiative;
+  private supervisor!: WorkerSupervisor;
+  private http!: HttpFront;
+  private releaseLock: (() => void) | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private address = '';
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.paths = homePaths(options.home);
+  }
+
+  async start(): Promise<void> {
+    const { clock } = this.options;
+    const env = this.options.env ?? process.env;
+    // Everything that can be wrong with the config fails here, before anything runs.
+    this.config = loadConfig(this.paths.config, env);
+    this.secrets = loadSecrets(this.paths.secrets, env);
+    createProvider(this.config.model, this.config.rules);
+    this.releaseLock = acquireDaemonLock(this.paths.home);
+    try {
+      this.store = Store.open(this.paths.db);
+      this.log = new DailyLog({ dir: this.paths.logs, clock });
+      this.journal = new Journal(this.store, this.log);
+      this.journal.flush();
+      this.recoverFromCrash();
+      this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
+      this.buildBrain();
+      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory));
+      const { host, port } = this.config.http;
+      const bound = await this.http.listen(host, port);
+      const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      this.address = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
+      this.startedAt = clock.now();
+      writeDaemonInfo(this.paths.daemon, {
+        pid: process.pid,
+        host: clientHost,
+        port: bound.port,
+        url: this.address,
+        startedAt: new Date(this.startedAt).toISOString(),
+        version: VERSION,
+      });
+      const started = { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider };
+      this.journal.write(eventRecord('daemon.started', started, clock.now()));
+      this.tick.start();
+      this.initiative.wake();
+      this.armExpiry();
+      if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
+    } catch (err) {
+      await this.stop('start failed').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return this.address;
+  }
+
+  stop(reason = 'stopped'): Promise<void> {
+    this.stopped ??= this.shutdown(reason);
+    return this.stopped;
+  }
+
+  /** SIGHUP: re-read config.json; an invalid one is refused and the old one kept. */
+  async reload(): Promise<boolean> {
+    const now = this.options.clock.now();
+    let next: Readonly<Config>;
+    try {
+      next = loadConfig(this.paths.config, this.options.env ?? process.env);
+      createProvider(next.model, next.rules);
+    } catch (err) {
+      this.journal.write(eventRecord('config.reload_failed', { error: (err as Error).message }, now));
+      return false;
+    }
+    this.tick.stop();
+    await this.initiative.stop();
+    this.config = next;
+    this.buildBrain();
+    this.tick.start();
+    this.initiative.wake();
+    this.supervisor.recycle();
+    this.journal.write(eventRecord('config.reloaded', {}, now));
+    return true;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    const now = () => this.options.clock.now();
+    this.tick?.stop();
+    clearTimeout(this.expiryTimer);
+    await this.http?.close(HTTP_DRAIN_MS);
+    await this.initiative?.stop();
+    await this.supervisor?.stop(WORKER_DRAIN_MS);
+    if (this.journal) {
+      this.journal.flush();
+      this.journal.write(eventRecord('daemon.stopped', { reason }, now()));
+    }
+    this.log?.close();
+    this.store?.close();
+    removeDaemonInfo(this.paths.daemon);
+    this.releaseLock?.();
+  }
+
+  /** The parts that depend on config: rebuilt on reload. */
+  private buildBrain(): void {
+    const { config, store, journal } = this;
+    const { clock } = this.options;
+    this.initiative = new Initiative({
+      store,
+      journal,
+      clock,
+      provider: createProvider(config.model, config.rules),
+      permissions: config.permissions,
+      repos: config.repos,
+      memoryDir: this.paths.memory,
+      onApproved: () => this.supervisor.kick(),
+      onApprovalRequested: (actions) => {
+        for (const a of actions) this.options.print?.(`vigil: approval needed — ${a.action} (vigil approve ${a.id})`);
+        this.armExpiry();
+      },
+    });
+    this.tick = new TickService(config.tick, config.repos, {
+      store,
+      journal,
+      clock,
+      onEnqueued: () => this.initiative.wake(),
+    });
+  }
+
+  /** The previous daemon died: its claims are void, its worker's running actions return to the queue. */
+  private recoverFromCrash(): void {
+    const now = this.options.clock.now();
+    this.store.inbox.releaseClaims();
+    this.store.transaction(() => {
+      const { retried } = this.store.actions.releaseRunning(now, Number.MAX_SAFE_INTEGER);
+      for (const id of retried) {
+        this.journal.stage(eventRecord('action.released', { actionId: id, reason: 'the previous daemon stopped' }, now));
+      }
+    });
+    this.journal.flush();
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const { clock } = this.options;
+    if (expireApprovals(this.store, clock.now()) > 0) this.journal.flush();
+    const next = this.store.actions.nextExpiry();
+    if (next === undefined) return;
+    const delay = Math.min(Math.max(next - clock.now(), 0) + 50, 3_600_000);
+    this.expiryTimer = setTimeout(() => this.armExpiry(), delay);
+    this.expiryTimer.unref();
+  }
+
+  private api(): DaemonApi {
+    return {
+      dashboardToken: () => this.secrets.dashboardToken,
+      status: () =>
+        statusReport({
+          store: this.store,
+          config: this.config,
+          now: this.options.clock.now(),
+          daemon: { pid: process.pid, url: this.address, startedAt: this.startedAt, version: VERSION },
+          worker: this.supervisor.status(),
+          nextTick: this.tick.nextRun(),
+        }),
+      tick: async () => ({ ...(await this.tick.requestManual()) }),
+      approvals: () => this.store.actions.pendingApprovals(),
+      answer: (id, answer) => {
+        const action = answerApproval(this.store, id, answer, 'cli', this.options.clock.now());
+        this.journal.flush();
+        if (action.state === 'approved') this.supervisor.kick();
+        this.armExpiry();
+        return action;
+      },
+    };
+  }
+}

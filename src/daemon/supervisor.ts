@@ -1,0 +1,153 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Clock } from '../clock.js';
+import { eventRecord } from '../events.js';
+import { WORKER_ENTRY, WORKER_MAX_ATTEMPTS, type FromWorker, type ToWorker } from '../exec/index.js';
+import type { Store } from '../store/index.js';
+import type { Journal } from './journal.js';
+
+export interface SupervisorOptions {
+  home: string;
+  store: Store;
+  journal: Journal;
+  clock: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** A worker silent for this long is killed and restarted. */
+  heartbeatTimeoutMs?: number;
+}
+
+export interface WorkerStatus {
+  state: 'stopped' | 'running' | 'backoff';
+  pid?: number;
+  restarts: number;
+  consecutiveCrashes: number;
+}
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+/** A worker that lived this long without crashing resets the backoff. */
+const STABLE_MS = 60_000;
+
+/**
+ * Starts the execution worker when there is work, restarts it with growing delay when
+ * it dies, and returns the actions it was running to the queue: an action never stays
+ * `running` behind a dead process.
+ */
+export class WorkerSupervisor {
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private lastHeartbeat = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private crashes = 0;
+  private restarts = 0;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  /** There may be approved work: make sure a worker is (or will be) looking. */
+  kick(): void {
+    if (this.stopping) return;
+    if (this.child) this.send({ type: 'work' });
+    else if (!this.restartTimer) this.spawn();
+  }
+
+  /** Config changed: let the current worker finish and exit; the next one loads the new config. */
+  recycle(): void {
+    this.send({ type: 'drain' });
+  }
+
+  status(): WorkerStatus {
+    const state = this.child ? 'running' : this.restartTimer ? 'backoff' : 'stopped';
+    return { state, ...(this.child?.pid ? { pid: this.child.pid } : {}), restarts: this.restarts, consecutiveCrashes: this.crashes };
+  }
+
+  /** Ask the worker to finish what it runs, wait up to `timeoutMs`, then kill it. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.child;
+    if (!child) return;
+    this.send({ type: 'drain' });
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(killTimer);
+  }
+
+  private spawn(): void {
+    const { options } = this;
+    const child = fork(WORKER_ENTRY, [], {
+      env: { ...(options.env ?? process.env), VIGIL_HOME: options.home },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    this.startedAt = options.clock.now();
+    this.lastHeartbeat = Date.now();
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(child, code, signal))));
+    child.on('message', (message: FromWorker) => this.onMessage(message));
+    child.on('error', () => undefined);
+    if (child.pid) options.journal.write(eventRecord('worker.started', { workerPid: child.pid }, options.clock.now()));
+    this.armWatchdog();
+  }
+
+  private onMessage(message: FromWorker): void {
+    this.lastHeartbeat = Date.now();
+    if (message.type === 'flush') this.options.journal.flush();
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = undefined;
+    clearInterval(this.watchdog);
+    const { store, journal, clock } = this.options;
+    const now = clock.now();
+    const pid = child.pid ?? -1;
+    journal.flush();
+    const released = store.transaction(() => {
+      const result = store.actions.releaseRunning(now, WORKER_MAX_ATTEMPTS, pid);
+      for (const id of result.retried) {
+        journal.stage(eventRecord('action.released', { actionId: id, reason: `worker ${pid} exited` }, now));
+      }
+      for (const id of result.failed) {
+        const error = `the worker died during each of ${WORKER_MAX_ATTEMPTS} attempts`;
+        journal.stage(eventRecord('action.failed', { actionId: id, action: store.actions.get(id)?.action ?? '?', error }, now));
+      }
+      return result;
+    });
+    const crashed = code !== 0 || signal !== null;
+    if (crashed) {
+      this.crashes = now - this.startedAt > STABLE_MS ? 1 : this.crashes + 1;
+    } else {
+      this.crashes = 0;
+    }
+    const hasWork = store.actions.countInState('approved') > 0 || released.retried.length > 0;
+    const delay = crashed ? Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.crashes - 1)) : 0;
+    const restartInMs = !this.stopping && (crashed || hasWork) ? delay : undefined;
+    journal.write(
+      eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
+    );
+    if (restartInMs === undefined) return;
+    // After a crash the worker comes back even without queued work, so the crash loop is visible and bounded.
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.restarts++;
+      this.spawn();
+    }, restartInMs);
+    this.restartTimer.unref();
+  }
+
+  private armWatchdog(): void {
+    const timeout = this.options.heartbeatTimeoutMs ?? 30_000;
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => {
+      if (this.child && Date.now() - this.lastHeartbeat > timeout) this.child.kill('SIGKILL');
+    }, Math.min(timeout, 10_000));
+    this.watchdog.unref();
+  }
+
+  private send(message: ToWorker): void {
+    if (this.child?.connected) this.child.send(message);
+  }
+}

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { localDate } from '../../clock.js';
+import { eventRecord } from '../../events.js';
+import type { ActionParams } from '../../policy/index.js';
+import type { Handler } from './types.js';
+
+/**
+ * `notify`: until the notification channels land (issue 6) a notification reaches
+ * the owner through the log and the service's stdout.
+ */
+export const notify: Handler = async (raw, ctx) => {
+  const params = raw as ActionParams<'notify'>;
+  const urgency = params.urgency ?? 'normal';
+  const channels = ['log', 'stdout'];
+  ctx.print(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`);
+  ctx.record(eventRecord('notify.sent', { title: params.title, body: params.body, urgency, channels }, ctx.clock.now()));
+  return { channels };
+};
+
+/**
+ * `memory.note`: one line appended to memory/inbox.md with where it came from; the
+ * dream pass consolidates the inbox later. The hidden marker makes a retry a no-op.
+ */
+export const memoryNote: Handler = async (raw, ctx) => {
+  const params = raw as ActionParams<'memory.note'>;
+  const file = path.join(ctx.memoryDir, 'inbox.md');
+  const marker = `<!-- vigil:action:${ctx.actionId} -->`;
+  fs.mkdirSync(ctx.memoryDir, { recursive: true, mode: 0o700 });
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (existing.includes(marker)) return { file, appended: false };
+  const source = [`action ${ctx.actionId}`, ctx.eventId !== null ? `event ${ctx.eventId}` : '', localDate(ctx.clock.now())]
+    .filter(Boolean)
+    .join(', ');
+  const topic = params.topic ? `[${params.topic}] ` : '';
+  const header = existing ? '' : '# Memory inbox\n\nNotes waiting for the next dream.\n\n';
+  const text = params.text.replace(/\s*\n\s*/g, ' ');
+  fs.appendFileSync(file, `${header}- ${topic}${text} (source: ${source}) ${marker}\n`, { mode: 0o600 });
+  return { file, appended: true };
+};
+
+/** `remind`: a reminder row; when due, it wakes the next tick. */
+export const remind: Handler = async (raw, ctx) => {
+  const params = raw as ActionParams<'remind'>;
+  const dueAt = Date.parse(params.at);
+  ctx.store.reminders.add(ctx.actionId, dueAt, params.note);
+  return { dueAt: new Date(dueAt).toISOString() };
+};

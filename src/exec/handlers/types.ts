@@ -1,0 +1,21 @@
+import type { Clock } from '../../clock.js';
+import type { EventRecord } from '../../events.js';
+import type { Store } from '../../store/index.js';
+
+export interface HandlerContext {
+  actionId: string;
+  eventId: number | null;
+  clock: Clock;
+  store: Store;
+  memoryDir: string;
+  /** Stage a log record (it reaches the daily log through the daemon). */
+  record: (record: EventRecord) => void;
+  /** Where a person watching the service sees it (stdout → journald / launchd). */
+  print: (line: string) => void;
+}
+
+/**
+ * An action's effect. It must be idempotent by `actionId`: a worker that dies after
+ * the effect and before its record is retried, and the retry must not repeat it.
+ */
+export type Handler = (params: Record<string, unknown>, ctx: HandlerContext) => Promise<unknown>;

@@ -1,0 +1,10 @@
+/** Messages between the daemon and its execution worker over the fork IPC channel. */
+export type ToWorker = { type: 'work' } | { type: 'drain' };
+export type FromWorker =
+  | { type: 'ready' }
+  /** Log records are staged in the outbox: the daemon should move them to the log. */
+  | { type: 'flush' }
+  | { type: 'heartbeat' };
+
+/** A worker that has nothing to do for this long exits on its own (config: exec.idleExitSeconds). */
+export const WORKER_MAX_ATTEMPTS = 3;

@@ -1,0 +1,78 @@
+import type { Clock } from '../clock.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
+import { recheckForExecution, type PolicyGate } from '../policy/index.js';
+import type { ActionRecord, Store } from '../store/index.js';
+import { HANDLERS } from './handlers/index.js';
+
+export interface RunnerDeps {
+  store: Store;
+  gate: PolicyGate;
+  clock: Clock;
+  memoryDir: string;
+  /** Tell the daemon that records wait in the outbox. */
+  flush: () => void;
+  print: (line: string) => void;
+}
+
+/**
+ * Runs approved actions: claim (approved → running), re-check the policy (layer 5),
+ * run the handler, record the result. Used by the worker process.
+ */
+export class ActionRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Run one approved action if there is one; false when there was none. */
+  async runNext(): Promise<boolean> {
+    const { store, clock } = this.deps;
+    const action = store.actions.claimNextApproved(process.pid, clock.now());
+    if (!action) return false;
+    this.stage(eventRecord('action.started', { actionId: action.id, action: action.action, attempt: action.attempts }, clock.now()));
+    const recheck = recheckForExecution(this.deps.gate, action);
+    if (!recheck.ok) {
+      this.finish(action, { error: recheck.reason });
+      return true;
+    }
+    const handler = HANDLERS[recheck.judgement.action!];
+    if (!handler) {
+      this.finish(action, { error: `no handler for ${action.action} in this version of vigil` });
+      return true;
+    }
+    try {
+      await failpoint('exec.delay');
+      const result = await handler(recheck.judgement.params!, {
+        actionId: action.id,
+        eventId: action.eventId,
+        clock,
+        store,
+        memoryDir: this.deps.memoryDir,
+        record: (r) => store.outbox.add(r),
+        print: this.deps.print,
+      });
+      this.finish(action, { result: result ?? null });
+    } catch (err) {
+      this.finish(action, { error: (err as Error).message ?? String(err) });
+    }
+    return true;
+  }
+
+  private finish(action: ActionRecord, outcome: { result: unknown } | { error: string }): void {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    store.transaction(() => {
+      if ('error' in outcome) {
+        if (store.actions.transition(action.id, ['running'], 'failed', now, { error: outcome.error })) {
+          store.outbox.add(eventRecord('action.failed', { actionId: action.id, action: action.action, error: outcome.error }, now));
+        }
+      } else if (store.actions.transition(action.id, ['running'], 'succeeded', now, { result: outcome.result })) {
+        store.outbox.add(eventRecord('action.succeeded', { actionId: action.id, action: action.action, result: outcome.result }, now));
+      }
+    });
+    this.deps.flush();
+  }
+
+  private stage(record: EventRecord): void {
+    this.deps.store.outbox.add(record);
+    this.deps.flush();
+  }
+}
