@@ -24,7 +24,9 @@ export function daemonUrl(ctx: CliContext): string | undefined {
   const info: DaemonInfo | undefined = readDaemonInfo(ctx.paths.daemon);
   if (!info) return undefined;
   const host = ctx.env.VIGIL_HOST?.trim() || info.host;
-  const port = ctx.env.VIGIL_PORT?.trim() || String(info.port);
+  // Port 0 asked the OS for any port: the published one is the truth then.
+  const fromEnv = ctx.env.VIGIL_PORT?.trim();
+  const port = fromEnv && fromEnv !== '0' ? fromEnv : String(info.port);
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 

@@ -17,10 +17,10 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 export async function startCommand(ctx: CliContext): Promise<void> {
   if (!isInitialised(ctx.paths.home)) await initCommand(ctx);
   const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, print: ctx.out });
-  await daemon.start();
-  ctx.out(`vigil ${daemon.url} (home ${ctx.paths.home}, pid ${process.pid})`);
-
-  await new Promise<void>((resolve) => {
+  let started = false;
+  // Signals are ours before the daemon publishes its address: a SIGHUP that arrives
+  // during start must not kill the process (the default action).
+  const stopped = new Promise<void>((resolve) => {
     const onStop = (signal: NodeJS.Signals) => {
       ctx.out(`vigil: ${signal}, draining`);
       // The promise of the public contract: gone within 10 s, whatever hangs.
@@ -29,11 +29,16 @@ export async function startCommand(ctx: CliContext): Promise<void> {
     };
     process.once('SIGTERM', onStop);
     process.once('SIGINT', onStop);
-    process.on('SIGHUP', () => {
-      daemon.reload().then(
-        (ok) => ctx.out(ok ? 'vigil: config reloaded' : 'vigil: new config refused, the old one stays (see `vigil log`)'),
-        () => undefined,
-      );
-    });
   });
+  process.on('SIGHUP', () => {
+    if (!started) return;
+    daemon.reload().then(
+      (ok) => ctx.out(ok ? 'vigil: config reloaded' : 'vigil: new config refused, the old one stays (see `vigil log`)'),
+      () => undefined,
+    );
+  });
+  await daemon.start();
+  started = true;
+  ctx.out(`vigil ${daemon.url} (home ${ctx.paths.home}, pid ${process.pid})`);
+  await stopped;
 }

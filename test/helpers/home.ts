@@ -1,0 +1,119 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'dist/cli/main.js');
+
+const homes: string[] = [];
+
+/** A fresh, initialised VIGIL_HOME in a temp dir; `config` is merged over the default file. */
+export function makeHome(config: Record<string, unknown> = {}): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
+  homes.push(home);
+  const init = runCli(home, ['init']);
+  if (init.status !== 0) throw new Error(`vigil init failed: ${init.stderr}`);
+  if (Object.keys(config).length) writeConfig(home, config);
+  return home;
+}
+
+export function writeConfig(home: string, config: Record<string, unknown>): void {
+  const file = path.join(home, 'config.json');
+  const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...current, ...config }, null, 2));
+}
+
+export function removeHomes(): void {
+  for (const home of homes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
+}
+
+export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_HOME: home, VIGIL_PORT: '0', ...extra };
+  delete env.VIGIL_FAILPOINTS;
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+export function runCli(home: string, args: string[], extra: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: cliEnv(home, extra), encoding: 'utf8', timeout: 20_000 });
+}
+
+export interface RunningDaemon {
+  proc: ChildProcess;
+  pid: number;
+  url: string;
+  output: () => string;
+  /** Resolves with the exit code and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `vigil start` as a real process; resolves once it has published its address. */
+export async function startDaemon(home: string, extra: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<RunningDaemon> {
+  const infoFile = path.join(home, 'daemon.json');
+  fs.rmSync(infoFile, { force: true });
+  const proc = spawn(process.execPath, [BIN, 'start'], { env: cliEnv(home, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`vigil start exited: ${out}`);
+    try {
+      const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { pid: number; url: string };
+      if (info.pid === proc.pid) return { proc, pid: info.pid, url: info.url, output: () => out, exited };
+    } catch {
+      // not written yet
+    }
+    await sleep(20);
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`vigil start did not publish its address in ${timeoutMs} ms: ${out}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export interface Entry {
+  type: string;
+  pid: number;
+  [field: string]: unknown;
+}
+
+/** Every entry of every daily log in the home, in order. */
+export function logEntries(home: string): Entry[] {
+  const dir = path.join(home, 'logs');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .flatMap((f) =>
+      fs
+        .readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Entry];
+          } catch {
+            return [];
+          }
+        }),
+    );
+}
