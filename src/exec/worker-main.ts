@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   let draining = false;
   // A message that arrives while an action runs must not be lost: remember it.
-  let kicked = false;
+  let kicked: boolean | undefined;
   let wakeUp: (() => void) | undefined;
   const kick = () => {
     kicked = true;

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type PermissionsConfig } from '../../src/config/index.js';
+import { PolicyGate, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
+
+/** Permissions exactly as the owner's config would produce them (defaults, frozen). */
+function permissions(raw: Record<string, unknown> = {}): Readonly<PermissionsConfig> {
+  return parseConfig({ permissions: raw }, {}).permissions;
+}
+
+function gate(raw: Record<string, unknown> = {}): PolicyGate {
+  return new PolicyGate(permissions(raw));
+}
+
+/** One valid proposal per catalog action. */
+const VALID: Record<string, Proposal> = {
+  notify: { action: 'notify', params: { title: 'Build broke', body: 'main is red' } },
+  'memory.note': { action: 'memory.note', params: { text: 'the owner prefers squash merges' } },
+  remind: { action: 'remind', params: { at: '2026-06-10T09:00:00+02:00', note: 'review PR 7' } },
+  'github.comment': { action: 'github.comment', params: { repo: 'octo/app', number: 7, body: 'Thanks!' } },
+  'github.label': { action: 'github.label', params: { repo: 'octo/app', number: 7, labels: ['bug'] } },
+  'github.create_issue': { action: 'github.create_issue', params: { repo: 'octo/app', title: 'Flaky test', body: '' } },
+  'agent.task': { action: 'agent.task', params: { repo: 'octo/app', instructions: 'fix the flaky test' } },
+};
+
+const comment = (repo: string): Proposal => ({ action: 'github.comment', params: { repo, number: 1, body: 'hi' } });
+
+describe('PolicyGate, layer 1: the catalog', () => {
+  it('denies an action that is not in the catalog, even when a rule would allow everything', () => {
+    const judgement = gate({ rules: [{ action: '*', decision: 'allow' }] }).judge({ action: 'shell.exec', params: {} });
+    expect(judgement.verdict).toBe('deny');
+    expect(judgement.reason).toContain('shell.exec');
+    expect(judgement.action).toBeUndefined();
+  });
+
+  it('denies params that fail the schema, naming the param', () => {
+    const allowAll = gate({ rules: [{ action: '*', decision: 'allow' }] });
+    const badNumber = allowAll.judge({ action: 'github.comment', params: { repo: 'octo/app', number: 'seven', body: 'x' } });
+    expect(badNumber.verdict).toBe('deny');
+    expect(badNumber.reason).toContain('number');
+
+    const badRepo = allowAll.judge({ action: 'github.comment', params: { repo: 'not a repo', number: 1, body: 'x' } });
+    expect(badRepo.verdict).toBe('deny');
+    expect(badRepo.reason).toContain('repo');
+
+    const missing = allowAll.judge({ action: 'notify', params: { body: 'no title' } });
+    expect(missing.verdict).toBe('deny');
+    expect(missing.reason).toContain('title');
+
+    const extra = allowAll.judge({ action: 'memory.note', params: { text: 'x', sudo: true } });
+    expect(extra.verdict).toBe('deny');
+    expect(extra.reason).toContain('sudo');
+  });
+
+  it('returns the parsed params and the repo of an accepted proposal', () => {
+    const judgement = gate().judge(VALID['github.label']!);
+    expect(judgement.action).toBe('github.label');
+    expect(judgement.params).toEqual({ repo: 'octo/app', number: 7, labels: ['bug'] });
+    expect(judgement.repo).toBe('octo/app');
+  });
+});
+
+describe('PolicyGate, layer 2: the mode', () => {
+  it('observe: only memory.note is allowed, even with rules that allow everything', () => {
+    const observe = gate({ mode: 'observe', rules: [{ action: '*', decision: 'allow' }] });
+    for (const [name, proposal] of Object.entries(VALID)) {
+      expect(observe.judge(proposal).verdict, name).toBe(name === 'memory.note' ? 'allow' : 'deny');
+    }
+  });
+
+  it('suggest: everything asks, even notify and memory.note, whatever the rules say', () => {
+    const suggest = gate({ mode: 'suggest', rules: [{ action: '*', decision: 'allow' }] });
+    for (const [name, proposal] of Object.entries(VALID)) {
+      expect(suggest.judge(proposal).verdict, name).toBe('ask');
+    }
+  });
+
+  it('suggest still denies what the catalog rejects', () => {
+    expect(gate({ mode: 'suggest' }).judge({ action: 'rm -rf', params: {} }).verdict).toBe('deny');
+  });
+});
+
+describe('PolicyGate, layer 3: rules and defaults', () => {
+  it('auto without rules: local actions allow, external ones ask', () => {
+    const auto = gate();
+    const expected: Record<string, string> = {
+      notify: 'allow',
+      'memory.note': 'allow',
+      remind: 'allow',
+      'github.comment': 'ask',
+      'github.label': 'ask',
+      'github.create_issue': 'ask',
+      'agent.task': 'ask',
+    };
+    for (const [name, proposal] of Object.entries(VALID)) {
+      expect(auto.judge(proposal).verdict, name).toBe(expected[name]);
+    }
+  });
+
+  it('the first matching rule wins', () => {
+    const denyFirst = gate({
+      rules: [
+        { action: 'github.comment', decision: 'deny' },
+        { action: 'github.comment', decision: 'allow' },
+      ],
+    });
+    const judgement = denyFirst.judge(comment('octo/app'));
+    expect(judgement.verdict).toBe('deny');
+    expect(judgement.reason).toBe('permissions.rules[0]');
+
+    const allowFirst = gate({
+      rules: [
+        { action: 'github.comment', decision: 'allow' },
+        { action: 'github.comment', decision: 'deny' },
+      ],
+    });
+    expect(allowFirst.judge(comment('octo/app')).verdict).toBe('allow');
+  });
+
+  it('matches action globs', () => {
+    const rules = gate({ rules: [{ action: 'github.*', decision: 'deny' }] });
+    expect(rules.judge(VALID['github.comment']!).verdict).toBe('deny');
+    expect(rules.judge(VALID['github.label']!).verdict).toBe('deny');
+    expect(rules.judge(VALID['github.create_issue']!).verdict).toBe('deny');
+    // Not github.*: defaults apply.
+    expect(rules.judge(VALID['agent.task']!).verdict).toBe('ask');
+    expect(rules.judge(VALID.notify!).verdict).toBe('allow');
+  });
+
+  it('matches repo globs', () => {
+    const rules = gate({ rules: [{ action: 'github.comment', repo: 'octo/*', decision: 'allow' }] });
+    expect(rules.judge(comment('octo/app')).verdict).toBe('allow');
+    expect(rules.judge(comment('octo/other')).verdict).toBe('allow');
+    expect(rules.judge(comment('evil/app')).verdict).toBe('ask');
+    expect(rules.judge(comment('octopus/app')).verdict).toBe('ask');
+  });
+
+  it('a rule with a repo does not match an action without a repo', () => {
+    const rules = gate({ rules: [{ action: '*', repo: 'octo/*', decision: 'deny' }] });
+    expect(rules.judge(VALID.notify!).verdict).toBe('allow');
+    expect(rules.judge(VALID['memory.note']!).verdict).toBe('allow');
+    expect(rules.judge(comment('octo/app')).verdict).toBe('deny');
+  });
+
+  it('can tighten a local action', () => {
+    expect(gate({ rules: [{ action: 'notify', decision: 'deny' }] }).judge(VALID.notify!).verdict).toBe('deny');
+    expect(gate({ rules: [{ action: 'remind', decision: 'ask' }] }).judge(VALID.remind!).verdict).toBe('ask');
+  });
+
+  it("a repo spelt in another case cannot slip past the owner's repo rule", () => {
+    // GitHub owner and repository names are case-insensitive: "Octo/Secret" is the
+    // same repository as "octo/secret". A proposal (shaped by webhook content) must not
+    // be able to dodge a deny rule — and fall through to a broader allow — by case.
+    const rules = gate({
+      rules: [
+        { action: 'github.*', repo: 'octo/secret', decision: 'deny' },
+        { action: 'github.comment', decision: 'allow' },
+      ],
+    });
+    expect(rules.judge(comment('octo/secret')).verdict).toBe('deny');
+    expect(rules.judge(comment('Octo/Secret')).verdict).toBe('deny');
+  });
+});
+
+describe('globMatch', () => {
+  it('treats * as any run and everything else literally', () => {
+    expect(globMatch('*', 'anything/at.all')).toBe(true);
+    expect(globMatch('github.*', 'github.comment')).toBe(true);
+    expect(globMatch('github.*', 'githubXcomment')).toBe(false);
+    expect(globMatch('github.comment', 'github.comment.extra')).toBe(false);
+    expect(globMatch('octo/a+b', 'octo/a+b')).toBe(true);
+    expect(globMatch('octo/a+b', 'octo/aab')).toBe(false);
+  });
+});
+
+describe('recheckForExecution (layer 5)', () => {
+  it('refuses an ask action that only the policy (or nobody) answered', () => {
+    const g = gate();
+    const params = VALID['github.comment']!.params;
+    expect(recheckForExecution(g, { action: 'github.comment', params, answeredBy: 'policy' }).ok).toBe(false);
+    expect(recheckForExecution(g, { action: 'github.comment', params, answeredBy: null }).ok).toBe(false);
+    expect(recheckForExecution(g, { action: 'github.comment', params, answeredBy: 'webhook' }).ok).toBe(false);
+  });
+
+  it('passes an ask action the owner approved from any owner channel', () => {
+    const g = gate();
+    const params = VALID['github.comment']!.params;
+    for (const by of ['cli', 'dashboard', 'push']) {
+      const recheck = recheckForExecution(g, { action: 'github.comment', params, answeredBy: by });
+      expect(recheck.ok, by).toBe(true);
+      if (recheck.ok) expect(recheck.judgement.verdict).toBe('ask');
+    }
+  });
+
+  it('passes an allowed action without an owner answer', () => {
+    const recheck = recheckForExecution(gate(), { action: 'notify', params: VALID.notify!.params, answeredBy: null });
+    expect(recheck.ok).toBe(true);
+  });
+
+  it('refuses an approved action once a rule has been tightened to deny', () => {
+    const params = VALID['github.comment']!.params;
+    const before = recheckForExecution(gate(), { action: 'github.comment', params, answeredBy: 'cli' });
+    expect(before.ok).toBe(true);
+    const tightened = gate({ rules: [{ action: 'github.comment', repo: 'octo/*', decision: 'deny' }] });
+    const after = recheckForExecution(tightened, { action: 'github.comment', params, answeredBy: 'cli' });
+    expect(after.ok).toBe(false);
+    if (!after.ok) expect(after.reason).toContain('permissions.rules[0]');
+  });
+
+  it('refuses an approved action once the mode becomes observe', () => {
+    const params = VALID['github.comment']!.params;
+    const recheck = recheckForExecution(gate({ mode: 'observe' }), { action: 'github.comment', params, answeredBy: 'cli' });
+    expect(recheck.ok).toBe(false);
+  });
+
+  it('refuses params that no longer pass the catalog', () => {
+    const recheck = recheckForExecution(gate(), {
+      action: 'github.comment',
+      params: { repo: 'octo/app', number: -1, body: 'x' },
+      answeredBy: 'cli',
+    });
+    expect(recheck.ok).toBe(false);
+  });
+});
