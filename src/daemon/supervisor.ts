@@ -41,6 +41,7 @@ export class WorkerSupervisor {
   private crashes = 0;
   private restarts = 0;
   private stopping = false;
+  private pendingSweep = false;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -50,6 +51,21 @@ export class WorkerSupervisor {
     if (this.stopping) return;
     if (this.child) this.send({ type: 'work' });
     else if (!this.restartTimer) this.spawn();
+  }
+
+  /** Run the worker's periodic sweep (missed webhook deliveries); starts a worker if none runs. */
+  sweep(): void {
+    if (this.stopping) return;
+    this.pendingSweep = true;
+    if (this.child) this.flushSweep();
+    else if (!this.restartTimer) this.spawn();
+  }
+
+  private flushSweep(): void {
+    if (this.pendingSweep && this.child?.connected) {
+      this.pendingSweep = false;
+      this.send({ type: 'sweep' });
+    }
   }
 
   /** Config changed: let the current worker finish and exit; the next one loads the new config. */
@@ -95,6 +111,7 @@ export class WorkerSupervisor {
   private onMessage(message: FromWorker): void {
     this.lastHeartbeat = Date.now();
     if (message.type === 'flush') this.options.journal.flush();
+    if (message.type === 'ready') this.flushSweep();
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

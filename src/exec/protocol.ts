@@ -1,5 +1,9 @@
 /** Messages between the daemon and its execution worker over the fork IPC channel. */
-export type ToWorker = { type: 'work' } | { type: 'drain' };
+export type ToWorker =
+  | { type: 'work' }
+  | { type: 'drain' }
+  /** Look for webhook deliveries GitHub failed to bring us, and ask for them again (issue 3). */
+  | { type: 'sweep' };
 export type FromWorker =
   | { type: 'ready' }
   /** Log records are staged in the outbox: the daemon should move them to the log. */
