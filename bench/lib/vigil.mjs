@@ -1,0 +1,90 @@
+// Start and stop a real vigil daemon from dist/, the way a user would, for benches.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** GET a URL without keep-alive (an open socket would be extra state in the daemon). */
+export function httpGet(url, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Spawns `vigil start` on a fresh temp home it must create itself (default config),
+ * on any free port, and waits for the first 200 from /healthz. Returns the handle
+ * and `readyMs`, the time from spawn to that 200.
+ */
+export async function startVigil({ timeoutMs = 15000 } = {}) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  const home = join(tmp, 'home'); // does not exist yet: `start` initialises it
+  // Inherited VIGIL_* variables (host, failpoints) would change the default config.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
+  Object.assign(env, { VIGIL_HOME: home, VIGIL_PORT: '0' });
+
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (c) => (output = (output + c).slice(-8000)); // for the error message only
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+
+  const vigil = { child, pid: child.pid, home, tmp, url: undefined, readyMs: undefined, exited, output: () => output };
+  let dead = false;
+  exited.then(() => (dead = true));
+  // Poll tightly: the figure is startup latency, and a coarse poll would inflate it.
+  while (performance.now() - t0 < timeoutMs && !dead) {
+    if (!vigil.url) {
+      try {
+        vigil.url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
+      } catch {
+        // not published yet (or half-written)
+      }
+    }
+    if (vigil.url) {
+      const ok = await httpGet(`${vigil.url}/healthz`, 500).then((r) => r.status === 200, () => false);
+      if (ok) {
+        vigil.readyMs = performance.now() - t0;
+        return vigil;
+      }
+    }
+    await sleep(5);
+  }
+  await stopVigil(vigil);
+  throw new Error(`vigil did not answer /healthz within ${timeoutMs} ms${dead ? ' (it exited)' : ''}:\n${output}`);
+}
+
+/**
+ * SIGTERM and wait up to `graceMs` (vigil promises exit within 10 s); SIGKILL after
+ * that. Removes the temp home. Returns how it ended.
+ */
+export async function stopVigil(vigil, graceMs = 10000) {
+  const sent = performance.now();
+  if (vigil.child.exitCode === null && vigil.child.signalCode === null) vigil.child.kill('SIGTERM');
+  const timer = new Promise((r) => setTimeout(() => r(undefined), graceMs));
+  let end = await Promise.race([vigil.exited, timer]);
+  const inTime = end !== undefined;
+  if (!inTime) {
+    vigil.child.kill('SIGKILL');
+    end = await vigil.exited;
+  }
+  rmSync(vigil.tmp, { recursive: true, force: true });
+  return { code: end.code, signal: end.signal, ms: Math.max(0, end.at - sent), inTime };
+}
