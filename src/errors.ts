@@ -39,6 +39,11 @@ export const ERRORS = {
   VIGIL_ERR_POLICY_DENIED: { message: 'the policy denies this action', exitCode: EXIT.failure },
   VIGIL_ERR_WORKER: { message: 'the execution worker failed', exitCode: EXIT.software },
   VIGIL_ERR_USAGE: { message: 'invalid command line', exitCode: EXIT.usage },
+  VIGIL_ERR_WEBHOOK_HEADERS: { message: 'a webhook delivery lacks its GitHub headers', exitCode: EXIT.failure },
+  VIGIL_ERR_SIGNATURE: { message: 'a webhook signature is missing or does not match', exitCode: EXIT.failure },
+  VIGIL_ERR_WEBHOOK_BODY: { message: 'a webhook body is not a JSON payload', exitCode: EXIT.failure },
+  VIGIL_ERR_GITHUB_CREDENTIALS: { message: 'no GitHub token or GitHub App is configured', exitCode: EXIT.failure },
+  VIGIL_ERR_GITHUB_INSTALLATION: { message: 'the GitHub App is not installed there', exitCode: EXIT.failure },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

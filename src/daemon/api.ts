@@ -3,9 +3,11 @@ import type http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isVigilError } from '../errors.js';
 import type { ActionRecord } from '../store/index.js';
+import type { WebhookRouteOptions } from '../triggers/index.js';
 
 /** What the HTTP API may ask of the daemon; nothing else reaches it. */
 export interface DaemonApi {
+  webhooks: WebhookRouteOptions;
   dashboardToken(): string;
   status(): Record<string, unknown>;
   tick(): Promise<Record<string, unknown>>;
@@ -30,9 +32,14 @@ export async function buildApiApp(
   api: DaemonApi,
   serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server,
 ): Promise<FastifyInstance> {
-  const { default: Fastify } = await import('fastify');
+  const [{ default: Fastify }, { githubWebhookRoutes }] = await Promise.all([
+    import('fastify'),
+    import('../triggers/github/route.js'),
+  ]);
   const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20 });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Outside the login: a delivery is authenticated by its signature.
+  await app.register(githubWebhookRoutes, api.webhooks);
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req, reply) => authorise(api, req, reply));
     scope.get('/api/status', async () => api.status());

@@ -6,6 +6,7 @@ import { DailyLog } from '../logs/index.js';
 import { createProvider } from '../model/index.js';
 import { Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
+import { WebhookIntake } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
@@ -42,6 +43,7 @@ export class Daemon {
   private initiative!: Initiative;
   private supervisor!: WorkerSupervisor;
   private http!: HttpFront;
+  private intake!: WebhookIntake;
   private releaseLock: (() => void) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -68,6 +70,13 @@ export class Daemon {
       this.recoverFromCrash();
       this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
       this.buildBrain();
+      this.intake = new WebhookIntake({
+        store: this.store,
+        journal: this.journal,
+        clock,
+        filter: () => this.config.github,
+        onStored: () => this.initiative.wake(),
+      });
       this.http = new HttpFront((factory) => buildApiApp(this.api(), factory));
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
@@ -194,6 +203,7 @@ export class Daemon {
 
   private api(): DaemonApi {
     return {
+      webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets },
       dashboardToken: () => this.secrets.dashboardToken,
       status: () =>
         statusReport({
