@@ -68,6 +68,17 @@ describe('parseConfig', () => {
     expect(config.permissions.rules[0]).toEqual({ action: 'github.comment', repo: 'octo/*', decision: 'allow' });
   });
 
+  it('accepts "*" as a repo pattern meaning every repository (DESIGN.md writes github.repos: ["*"])', () => {
+    expect(parseConfig({ github: { repos: ['*'] } }, noEnv).github.repos).toEqual(['*']);
+    const rule = { action: 'github.comment', repo: '*', decision: 'allow' };
+    expect(parseConfig({ permissions: { rules: [rule] } }, noEnv).permissions.rules).toEqual([rule]);
+  });
+
+  it('still rejects a repo pattern that is not "owner/repo" or "*"', () => {
+    expectConfigError({ github: { repos: ['octo'] } }, 'github.repos.0');
+    expectConfigError({ permissions: { rules: [{ action: 'notify', repo: 'a b/c', decision: 'allow' }] } }, 'permissions.rules.0.repo');
+  });
+
   it('returns a deeply frozen result', () => {
     const config = parseConfig(
       { rules: [{ on: 'github.issues.opened', propose: { action: 'notify', params: { title: 'x', body: 'y' } } }] },

@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { answerApproval, expireApprovals } from '../../src/initiative/index.js';
+import { Store, type ActionRecord, type NewAction } from '../../src/store/index.js';
+import { useTempDir, vigilErrorOf } from './helpers.js';
+
+const tempDir = useTempDir('vigil-approvals-');
+const opened: Store[] = [];
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close();
+});
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 5, 10, 12, 0, 0);
+
+const comment: NewAction = {
+  action: 'github.comment',
+  params: { repo: 'octo/app', number: 7, body: 'Thanks!' },
+  rationale: 'the reporter asked a question',
+  repo: 'octo/app',
+  verdict: 'ask',
+  reason: 'default: effects outside the machine ask',
+};
+
+function setup(): { store: Store; clock: FakeClock; pending: (ttl?: number) => ActionRecord } {
+  const store = Store.open(path.join(tempDir(), 'vigil.db'));
+  opened.push(store);
+  const clock = new FakeClock(T0);
+  const pending = (ttl = 24 * HOUR) => store.actions.insert(comment, 'awaiting_approval', clock.now(), clock.now() + ttl);
+  return { store, clock, pending };
+}
+
+function outboxTypes(store: Store): unknown[] {
+  return store.outbox.pending().map((p) => p.record.type);
+}
+
+describe('answerApproval', () => {
+  it('approves once: awaiting_approval → approved, answered by the channel', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending();
+    clock.advance(HOUR);
+    const approved = answerApproval(store, id, 'approve', 'cli', clock.now());
+    expect(approved).toMatchObject({ id, state: 'approved', answeredBy: 'cli', updatedAt: clock.now() });
+    expect(store.actions.get(id)).toMatchObject({ state: 'approved', answeredBy: 'cli' });
+
+    const [entry] = store.outbox.pending();
+    expect(entry!.record).toMatchObject({ type: 'approval.granted', actionId: id, action: 'github.comment', by: 'cli', ts: clock.now() });
+
+    // Single use: a second answer, of either kind, is refused and changes nothing.
+    const again = vigilErrorOf(() => answerApproval(store, id, 'approve', 'push', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(again.message).toContain(id);
+    vigilErrorOf(() => answerApproval(store, id, 'deny', 'dashboard', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(store.actions.get(id)).toMatchObject({ state: 'approved', answeredBy: 'cli' });
+    expect(outboxTypes(store)).toEqual(['approval.granted']);
+  });
+
+  it('denies: awaiting_approval → denied with approval.denied', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending();
+    const denied = answerApproval(store, id, 'deny', 'dashboard', clock.now());
+    expect(denied).toMatchObject({ state: 'denied', answeredBy: 'dashboard' });
+    expect(store.outbox.pending()[0]!.record).toMatchObject({ type: 'approval.denied', actionId: id, by: 'dashboard' });
+    vigilErrorOf(() => answerApproval(store, id, 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(store.actions.get(id)?.state).toBe('denied');
+  });
+
+  it('an unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND', () => {
+    const { store, clock } = setup();
+    const err = vigilErrorOf(() => answerApproval(store, 'zzzzzzzz', 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_NOT_FOUND');
+    expect(err.message).toContain('zzzzzzzz');
+    expect(store.outbox.pending()).toEqual([]);
+  });
+
+  it('an action that never asked cannot be approved', () => {
+    const { store, clock } = setup();
+    const allowed = store.actions.insert({ ...comment, verdict: 'allow' }, 'approved', clock.now());
+    vigilErrorOf(() => answerApproval(store, allowed.id, 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(store.actions.get(allowed.id)?.answeredBy).toBeNull();
+  });
+
+  it('answering after expiresAt is CLOSED and leaves the action expired', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending(2 * HOUR);
+    clock.advance(2 * HOUR); // exactly at expiresAt: already too late
+    const err = vigilErrorOf(() => answerApproval(store, id, 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(err.message).toContain('expired');
+    const action = store.actions.get(id)!;
+    expect(action.state).toBe('expired');
+    expect(action.answeredBy).toBeNull();
+    // The expiry is committed and logged even though the answer threw.
+    expect(store.outbox.pending().map((p) => p.record)).toEqual([
+      expect.objectContaining({ type: 'approval.expired', actionId: id, action: 'github.comment' }),
+    ]);
+    vigilErrorOf(() => answerApproval(store, id, 'deny', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(outboxTypes(store)).toEqual(['approval.expired']);
+  });
+
+  it('one millisecond before expiresAt still counts', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending(2 * HOUR);
+    clock.advance(2 * HOUR - 1);
+    expect(answerApproval(store, id, 'approve', 'push', clock.now()).state).toBe('approved');
+  });
+});
+
+describe('expireApprovals', () => {
+  it('expires only the approvals that are due', () => {
+    const { store, clock, pending } = setup();
+    const short = pending(1 * HOUR);
+    const long = pending(48 * HOUR);
+    const answered = pending(1 * HOUR);
+    answerApproval(store, answered.id, 'approve', 'cli', clock.now());
+    store.outbox.deleteThrough(Number.MAX_SAFE_INTEGER);
+
+    clock.advance(HOUR - 1);
+    expect(expireApprovals(store, clock.now())).toBe(0);
+    expect(store.outbox.pending()).toEqual([]);
+
+    clock.advance(1);
+    expect(expireApprovals(store, clock.now())).toBe(1);
+    expect(store.actions.get(short.id)?.state).toBe('expired');
+    expect(store.actions.get(long.id)?.state).toBe('awaiting_approval');
+    expect(store.actions.get(answered.id)?.state).toBe('approved');
+    expect(store.outbox.pending().map((p) => p.record)).toEqual([
+      expect.objectContaining({ type: 'approval.expired', actionId: short.id }),
+    ]);
+
+    // Running again expires nothing twice.
+    expect(expireApprovals(store, clock.now())).toBe(0);
+    expect(store.outbox.pending()).toHaveLength(1);
+
+    clock.advance(48 * HOUR);
+    expect(expireApprovals(store, clock.now())).toBe(1);
+    expect(store.actions.get(long.id)?.state).toBe('expired');
+    expect(store.actions.nextExpiry()).toBeUndefined();
+    expect(outboxTypes(store)).toEqual(['approval.expired', 'approval.expired']);
+  });
+
+  it('an expired approval can no longer be approved', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending(HOUR);
+    clock.advance(HOUR);
+    expect(expireApprovals(store, clock.now())).toBe(1);
+    vigilErrorOf(() => answerApproval(store, id, 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(store.actions.get(id)?.state).toBe('expired');
+  });
+});
+
+describe('two handles (CLI and daemon) answering the same approval', () => {
+  it('only one answer wins', () => {
+    const { store, clock, pending } = setup();
+    const cli = Store.open(store.db.name);
+    opened.push(cli);
+    const { id } = pending();
+    answerApproval(cli, id, 'approve', 'cli', clock.now());
+    vigilErrorOf(() => answerApproval(store, id, 'deny', 'dashboard', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(store.actions.get(id)).toMatchObject({ state: 'approved', answeredBy: 'cli' });
+    expect(outboxTypes(store)).toEqual(['approval.granted']);
+  });
+});

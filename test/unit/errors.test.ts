@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ERRORS, EXIT, VigilError, isVigilError, type ErrorCode } from '../../src/errors.js';
+
+const codes = Object.keys(ERRORS) as ErrorCode[];
+
+describe('the error registry', () => {
+  it('is not empty', () => {
+    expect(codes.length).toBeGreaterThan(0);
+  });
+
+  it('every code starts with VIGIL_ERR_ and is upper snake case', () => {
+    for (const code of codes) expect(code).toMatch(/^VIGIL_ERR_[A-Z0-9]+(_[A-Z0-9]+)*$/);
+  });
+
+  it('codes are unique, and so are their messages', () => {
+    // Object keys cannot repeat; a case-insensitive repeat would still confuse readers.
+    expect(new Set(codes.map((c) => c.toLowerCase())).size).toBe(codes.length);
+    const messages = codes.map((c) => ERRORS[c].message);
+    expect(new Set(messages).size).toBe(messages.length);
+  });
+
+  it('configuration errors carry exit code 78', () => {
+    expect(EXIT.config).toBe(78);
+    for (const code of ['VIGIL_ERR_CONFIG', 'VIGIL_ERR_CONFIG_JSON', 'VIGIL_ERR_SECRETS'] as const) {
+      expect(ERRORS[code].exitCode, code).toBe(78);
+      expect(new VigilError(code).exitCode, code).toBe(78);
+    }
+  });
+
+  it('every exit code is one of EXIT, and only config-like errors use 78', () => {
+    const known = new Set<number>(Object.values(EXIT));
+    for (const code of codes) {
+      expect(known.has(ERRORS[code].exitCode), code).toBe(true);
+      if (ERRORS[code].exitCode === 78) expect(code, code).toMatch(/CONFIG|SECRETS|HOME/);
+    }
+  });
+});
+
+describe('VigilError', () => {
+  it('carries its code, exit code and a message with the detail', () => {
+    const err = new VigilError('VIGIL_ERR_CONFIG', 'tick.every: unknown key');
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('VigilError');
+    expect(err.code).toBe('VIGIL_ERR_CONFIG');
+    expect(err.exitCode).toBe(78);
+    expect(err.message).toBe(`${ERRORS.VIGIL_ERR_CONFIG.message}: tick.every: unknown key`);
+    expect(JSON.parse(JSON.stringify(err))).toEqual({ code: 'VIGIL_ERR_CONFIG', message: err.message });
+    expect(new VigilError('VIGIL_ERR_WORKER').message).toBe(ERRORS.VIGIL_ERR_WORKER.message);
+  });
+
+  it('isVigilError checks the class and, when given, the code', () => {
+    const err = new VigilError('VIGIL_ERR_STORE', 'x');
+    expect(isVigilError(err)).toBe(true);
+    expect(isVigilError(err, 'VIGIL_ERR_STORE')).toBe(true);
+    expect(isVigilError(err, 'VIGIL_ERR_CONFIG')).toBe(false);
+    expect(isVigilError(Object.assign(new Error('x'), { code: 'VIGIL_ERR_STORE' }))).toBe(false);
+  });
+});
