@@ -35,7 +35,7 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   if (env.VIGIL_HOST?.trim()) http.host = env.VIGIL_HOST.trim();
   if (env.VIGIL_PORT?.trim()) {
     const port = Number(env.VIGIL_PORT);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    if (!/^\d+$/.test(env.VIGIL_PORT.trim()) || port > 65535) {
       throw new VigilError('VIGIL_ERR_CONFIG', `VIGIL_PORT: "${env.VIGIL_PORT}" is not a port number`);
     }
     http.port = port;

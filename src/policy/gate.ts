@@ -31,7 +31,8 @@ export class PolicyGate {
     const checked = checkCatalog(proposal.action, proposal.params);
     if (!checked.ok) return { verdict: 'deny', reason: checked.reason };
     const { action, params } = checked;
-    const repo = typeof params.repo === 'string' ? params.repo : undefined;
+    // GitHub names are case-insensitive: `Octo/Secret` must not slip past a rule on `octo/secret`.
+    const repo = typeof params.repo === 'string' ? params.repo.toLowerCase() : undefined;
     const base = { action, params, ...(repo ? { repo } : {}) };
 
     // Layer 2: the daemon mode.
@@ -46,7 +47,7 @@ export class PolicyGate {
     // Layer 3: the owner's rules, first match wins; then the defaults.
     for (const [index, rule] of this.permissions.rules.entries()) {
       if (!globMatch(rule.action, action)) continue;
-      if (rule.repo && !(repo && globMatch(rule.repo, repo))) continue;
+      if (rule.repo && !(repo && globMatch(rule.repo.toLowerCase(), repo))) continue;
       return { ...base, verdict: rule.decision, reason: `permissions.rules[${index}]` };
     }
     return { ...base, ...defaultVerdict(action) };
