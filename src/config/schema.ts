@@ -83,10 +83,35 @@ export const GithubConfig = z
   .object({
     repos: z.array(repoPattern).default(['*/*']),
     events: z.array(z.string()).default(['*']),
+    /**
+     * The webhook whose missed deliveries the worker asks GitHub to redeliver (issue 3);
+     * it lives on `hookRepo` or on `hookOrg`, one of which must be set with it.
+     */
     hookId: z.number().int().positive().optional(),
+    /** "owner/repo" of a repository webhook (Settings → Webhooks). */
+    hookRepo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/repo"').optional(),
+    /** Organisation name of an organisation webhook. */
+    hookOrg: z.string().regex(/^[\w.-]+$/, 'must be an organisation name').optional(),
+    /** GitHub App auth: the installation to act as; looked up per repository when unset. */
+    installationId: z.number().int().positive().optional(),
+    /** The owner's GitHub login, named in the disclosure line of what vigil writes ("on behalf of @login"). */
+    ownerLogin: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub login').optional(),
     webhookProxyUrl: z.string().url().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((github, ctx) => {
+    if (github.hookRepo && github.hookOrg) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hookOrg'], message: 'set hookRepo or hookOrg, not both' });
+    }
+    if (github.hookId !== undefined && !github.hookRepo && !github.hookOrg) {
+      const message = 'needs github.hookRepo ("owner/repo") or github.hookOrg: the hook lives on one of them';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hookId'], message });
+    }
+    if (github.hookId === undefined && (github.hookRepo || github.hookOrg)) {
+      const key = github.hookRepo ? 'hookRepo' : 'hookOrg';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'needs github.hookId, the id of the webhook' });
+    }
+  });
 
 export const WatchedRepo = z
   .object({

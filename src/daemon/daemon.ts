@@ -6,7 +6,7 @@ import { DailyLog } from '../logs/index.js';
 import { createProvider } from '../model/index.js';
 import { Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
-import { WebhookIntake } from '../triggers/index.js';
+import { startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
@@ -26,6 +26,7 @@ export interface DaemonOptions {
 /** SIGTERM must end within 10 s (systemd's default stop timeout is longer; ours is a promise). */
 const WORKER_DRAIN_MS = 7000;
 const HTTP_DRAIN_MS = 1500;
+const SWEEP_INTERVAL_MS = 3_600_000;
 
 /**
  * The always-on process: intake (HTTP, schedule), the initiative, the approval
@@ -44,6 +45,8 @@ export class Daemon {
   private supervisor!: WorkerSupervisor;
   private http!: HttpFront;
   private intake!: WebhookIntake;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private proxy: WebhookProxy | undefined;
   private releaseLock: (() => void) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -96,6 +99,8 @@ export class Daemon {
       this.tick.start();
       this.initiative.wake();
       this.armExpiry();
+      this.startGithubSweeps();
+      await this.startProxy();
       if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -138,6 +143,8 @@ export class Daemon {
     const now = () => this.options.clock.now();
     this.tick?.stop();
     clearTimeout(this.expiryTimer);
+    clearInterval(this.sweepTimer);
+    await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
     await this.initiative?.stop();
     await this.supervisor?.stop(WORKER_DRAIN_MS);
@@ -188,6 +195,28 @@ export class Daemon {
       }
     });
     this.journal.flush();
+  }
+
+  /**
+   * GitHub never retries a failed delivery by itself: with a token and a hook id the
+   * worker (which holds the token) looks for missed ones at start and every hour.
+   */
+  private startGithubSweeps(): void {
+    if (!this.config.github.hookId || !this.secrets.githubToken) return;
+    this.supervisor.sweep();
+    this.sweepTimer = setInterval(() => this.supervisor.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  private async startProxy(): Promise<void> {
+    const source = this.config.github.webhookProxyUrl;
+    if (!source) return;
+    try {
+      this.proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.options.print?.(l) });
+    } catch (err) {
+      // The proxy is a convenience; the daemon and its direct route keep working without it.
+      this.options.print?.(`vigil: webhook proxy ${source} could not start: ${(err as Error).message}`);
+    }
   }
 
   private armExpiry(): void {
