@@ -33,6 +33,13 @@ export interface EventFields {
   'reminder.due': { note: string; dueAt: string };
   'worker.started': { workerPid: number };
   'worker.exited': { workerPid: number; code: number | null; signal: string | null; restartInMs?: number };
+  /** The missed-delivery sweep (issue 3): `listed` delivery attempts looked at, `redelivered` asked for again. */
+  'github.sweep': { listed: number; redelivered: number; failed?: number };
+  'github.sweep_failed': { error: string };
+  /** `guid` is the X-GitHub-Delivery id; `deliveryId` the attempt GitHub was asked to redeliver. */
+  'github.redelivery_requested': { guid: string; deliveryId: number };
+  'github.redelivery_failed': { guid: string; deliveryId: number; error: string };
+  'github.rate_limited': { method: string; url: string; retryAfterSeconds: number; secondary: boolean; retrying: boolean };
 }
 
 export type EventType = keyof EventFields;

@@ -14,7 +14,11 @@ function parse(spec: string): Map<string, number> {
   return map;
 }
 
-export async function failpoint(name: 'decide.delay' | 'exec.delay'): Promise<void> {
+/**
+ * `exec.delay` waits before an action's effect; `exec.after_effect` after it and before
+ * its result is recorded — the window the exactly-once markers exist for (issue 3).
+ */
+export async function failpoint(name: 'decide.delay' | 'exec.delay' | 'exec.after_effect'): Promise<void> {
   const ms = points.get(name);
   if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
 }

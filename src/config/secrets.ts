@@ -1,8 +1,25 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
 import { describeZodError } from './load.js';
+
+/**
+ * A GitHub App to act as (issue 3), when there is no `githubToken`: its id and its
+ * private key (the PEM text, or a file path relative to secrets.json). The
+ * installation comes from config `github.installationId`, or is looked up per repository.
+ */
+const GithubAppSecret = z
+  .object({
+    appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'must be a number')]),
+    privateKey: z.string().includes('PRIVATE KEY', { message: 'must be the PEM text of the App\'s private key' }).optional(),
+    privateKeyPath: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((app) => Boolean(app.privateKey) !== Boolean(app.privateKeyPath), {
+    message: 'needs privateKey or privateKeyPath (one of them)',
+  });
 
 /** secrets.json (mode 0600). Later issues may add keys; unknown keys are kept. */
 export const SecretsFile = z
@@ -11,6 +28,7 @@ export const SecretsFile = z
     dashboardToken: z.string().min(16),
     vapid: z.object({ publicKey: z.string().min(1), privateKey: z.string().min(1) }),
     githubToken: z.string().optional(),
+    githubApp: GithubAppSecret.optional(),
     anthropicApiKey: z.string().optional(),
   })
   .passthrough();
@@ -23,6 +41,8 @@ export interface Secrets {
   dashboardToken: string;
   vapid: { publicKey: string; privateKey: string };
   githubToken?: string;
+  /** Used when there is no token. */
+  githubApp?: { appId: number; privateKey: string };
   anthropicApiKey?: string;
 }
 
@@ -44,8 +64,36 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
     dashboardToken: file_.dashboardToken,
     vapid: file_.vapid,
     githubToken: env.GITHUB_TOKEN?.trim() || file_.githubToken,
+    ...githubApp(file, file_.githubApp, env),
     anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
   };
+}
+
+/** `GITHUB_APP_ID` and `GITHUB_APP_PRIVATE_KEY` (PEM; `\n` escapes allowed) override the file's App. */
+function githubApp(
+  file: string,
+  fromFile: z.infer<typeof GithubAppSecret> | undefined,
+  env: NodeJS.ProcessEnv,
+): { githubApp?: { appId: number; privateKey: string } } {
+  const envId = env.GITHUB_APP_ID?.trim();
+  const envKey = env.GITHUB_APP_PRIVATE_KEY?.trim().replace(/\\n/g, '\n');
+  if (envId && !/^\d+$/.test(envId)) throw new VigilError('VIGIL_ERR_SECRETS', `GITHUB_APP_ID: "${envId}" is not a number`);
+  const appId = envId || (fromFile ? String(fromFile.appId) : undefined);
+  let privateKey = envKey || fromFile?.privateKey;
+  if (!privateKey && fromFile?.privateKeyPath) {
+    const keyFile = path.resolve(path.dirname(file), fromFile.privateKeyPath);
+    try {
+      privateKey = fs.readFileSync(keyFile, 'utf8');
+    } catch (err) {
+      throw new VigilError('VIGIL_ERR_SECRETS', `githubApp.privateKeyPath: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (!appId && !privateKey) return {};
+  if (!appId || !privateKey) {
+    const missing = appId ? 'a private key (GITHUB_APP_PRIVATE_KEY or githubApp.privateKey)' : 'an App id (GITHUB_APP_ID or githubApp.appId)';
+    throw new VigilError('VIGIL_ERR_SECRETS', `the GitHub App needs ${missing}`);
+  }
+  return { githubApp: { appId: Number(appId), privateKey } };
 }
 
 export function generateSecrets(): SecretsFile {

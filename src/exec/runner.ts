@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
+import type { GithubSession } from '../github/index.js';
 import { recheckForExecution, type PolicyGate } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 import { HANDLERS } from './handlers/index.js';
@@ -10,6 +11,8 @@ export interface RunnerDeps {
   gate: PolicyGate;
   clock: Clock;
   memoryDir: string;
+  /** The worker's GitHub, opened on first use (Octokit is loaded only then). */
+  github: () => Promise<GithubSession>;
   /** Tell the daemon that records wait in the outbox. */
   flush: () => void;
   print: (line: string) => void;
@@ -42,13 +45,17 @@ export class ActionRunner {
       await failpoint('exec.delay');
       const result = await handler(recheck.judgement.params!, {
         actionId: action.id,
+        actionCreatedAt: action.createdAt,
         eventId: action.eventId,
         clock,
         store,
         memoryDir: this.deps.memoryDir,
+        github: this.deps.github,
         record: (r) => store.outbox.add(r),
         print: this.deps.print,
       });
+      // The effect happened, its record has not: a crash test kills the worker here.
+      await failpoint('exec.after_effect');
       this.finish(action, { result: result ?? null });
     } catch (err) {
       this.finish(action, { error: (err as Error).message ?? String(err) });

@@ -1,13 +1,18 @@
 import type { Clock } from '../../clock.js';
 import type { EventRecord } from '../../events.js';
+import type { GithubSession } from '../../github/index.js';
 import type { Store } from '../../store/index.js';
 
 export interface HandlerContext {
   actionId: string;
+  /** When the action was proposed (ms since the epoch). */
+  actionCreatedAt: number;
   eventId: number | null;
   clock: Clock;
   store: Store;
   memoryDir: string;
+  /** The worker's GitHub, opened (and Octokit loaded) on first use. */
+  github: () => Promise<GithubSession>;
   /** Stage a log record (it reaches the daily log through the daemon). */
   record: (record: EventRecord) => void;
   /** Where a person watching the service sees it (stdout → journald / launchd). */

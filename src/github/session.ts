@@ -1,0 +1,78 @@
+import type { Clock } from '../clock.js';
+import type { GithubConfig } from '../config/index.js';
+import { VigilError } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import type { Store } from '../store/index.js';
+import { GithubClients } from './client.js';
+import { addLabels, commentOnce, createIssueOnce } from './effects.js';
+import { sweepMissedDeliveries, type HookLocation } from './redeliver.js';
+import type { GithubCredentials, GithubSession } from './types.js';
+
+export interface SessionOptions {
+  /** The `github` slice of the config. */
+  config: Readonly<GithubConfig>;
+  /** Undefined when neither a token nor an App is configured: effects then fail, sweeps skip. */
+  credentials: GithubCredentials | undefined;
+  baseUrl: string;
+  store: Store;
+  clock: Clock;
+  /** Stage a log record. */
+  record: (record: EventRecord) => void;
+}
+
+/** The worker's GitHub: effects and the missed-delivery sweep over one set of clients. */
+export function openGithub(options: SessionOptions): GithubSession {
+  const { config, credentials, store, clock, record } = options;
+  const clients = credentials
+    ? new GithubClients({
+        credentials,
+        baseUrl: options.baseUrl,
+        onRateLimited: (notice) => record(eventRecord('github.rate_limited', { ...notice }, clock.now())),
+      })
+    : undefined;
+  const need = (): GithubClients => {
+    if (!clients) {
+      throw new VigilError(
+        'VIGIL_ERR_GITHUB_CREDENTIALS',
+        'set GITHUB_TOKEN or secrets.json "githubToken", or a GitHub App in secrets.json "githubApp"',
+      );
+    }
+    return clients;
+  };
+  const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
+  const hook = hookLocation(config);
+
+  return {
+    comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
+    createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
+    label: async (params) => addLabels(await need().forRepo(params.repo), params),
+    sweep: async () => {
+      if (!hook || !clients) return undefined;
+      const octokit = 'repo' in hook ? await clients.forRepo(hook.repo) : await clients.forOrg(hook.org);
+      return sweepMissedDeliveries({ octokit, store, clock, hook, record });
+    },
+  };
+}
+
+function hookLocation(config: Readonly<GithubConfig>): HookLocation | undefined {
+  if (config.hookId === undefined) return undefined;
+  if (config.hookRepo) return { id: config.hookId, repo: config.hookRepo };
+  if (config.hookOrg) return { id: config.hookId, org: config.hookOrg };
+  return undefined;
+}
+
+/** A token wins over an App: it is the simpler, explicit choice (and `GITHUB_TOKEN` overrides the file). */
+export function githubCredentials(
+  secrets: { githubToken?: string; githubApp?: { appId: number; privateKey: string } },
+  config: Readonly<GithubConfig>,
+): GithubCredentials | undefined {
+  if (secrets.githubToken) return { kind: 'token', token: secrets.githubToken };
+  if (secrets.githubApp) {
+    return {
+      kind: 'app',
+      ...secrets.githubApp,
+      ...(config.installationId !== undefined ? { installationId: config.installationId } : {}),
+    };
+  }
+  return undefined;
+}

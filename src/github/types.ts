@@ -1,0 +1,45 @@
+/**
+ * The GitHub surface the worker sees, as types only: `src/exec` imports these with
+ * `import type`, so Octokit is loaded (by dynamic import) only when a GitHub action or
+ * a sweep needs it, never in the daemon's idle path.
+ */
+
+/** Who vigil is on GitHub: a token (a person's or a bot account's), or a GitHub App. */
+export type GithubCredentials =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: number; privateKey: string; installationId?: number };
+
+export interface ActionRef {
+  id: string;
+  /** When the action was proposed (ms): whatever it wrote on GitHub is newer. */
+  createdAt: number;
+}
+
+/** What a comment or issue action records. `reused`: a previous attempt had already written it. */
+export interface WrittenResult {
+  url: string;
+  id: number;
+  reused: boolean;
+}
+
+export interface LabelResult {
+  repo: string;
+  number: number;
+  /** Every label on the issue after the call. */
+  labels: string[];
+  reused: false;
+}
+
+export interface SweepResult {
+  listed: number;
+  redelivered: number;
+  failed: number;
+}
+
+export interface GithubSession {
+  comment(params: { repo: string; number: number; body: string }, action: ActionRef): Promise<WrittenResult>;
+  label(params: { repo: string; number: number; labels: string[] }): Promise<LabelResult>;
+  createIssue(params: { repo: string; title: string; body: string }, action: ActionRef): Promise<WrittenResult>;
+  /** Missed-delivery sweep; `undefined` when no hook is configured or no credentials exist. */
+  sweep(): Promise<SweepResult | undefined>;
+}

@@ -1,0 +1,326 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An honest fake of the few GitHub REST endpoints vigil uses, on 127.0.0.1 port 0,
+ * spoken to by the real Octokit through GITHUB_API_URL. It checks the Authorization
+ * header (a token, or a GitHub App's RS256 JWT and the installation tokens it hands
+ * out), keeps issues, comments, labels and hook deliveries in memory, paginates with
+ * Link headers like GitHub, and records every request.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export interface FakeComment {
+  id: number;
+  body: string;
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FakeIssue {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+  labels: string[];
+  comments: FakeComment[];
+}
+
+export interface FakeDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  status_code: number;
+  redelivery?: boolean;
+  event?: string;
+  action?: string | null;
+}
+
+export interface FakeGithubOptions {
+  /** Tokens accepted as `token X` / `Bearer X`. */
+  tokens?: string[];
+  /** A GitHub App: JWTs must be signed by this key with `iss` = appId. */
+  app?: { appId: number; publicKey: crypto.KeyObject | string; installationId: number };
+}
+
+/** Answer the next matching request with `status`, after (or instead of) doing its work. */
+export interface Injection {
+  method: string;
+  path: RegExp;
+  status: number;
+  /** Do the request's work first, then fail: a write whose answer was lost. */
+  afterEffect?: boolean;
+}
+
+type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+export class FakeGithub {
+  readonly requests: RecordedRequest[] = [];
+  private readonly issues = new Map<string, FakeIssue[]>();
+  private readonly deliveries = new Map<string, FakeDelivery[]>();
+  private readonly injections: Injection[] = [];
+  private readonly installationTokens = new Set<string>();
+  private nextId = 1000;
+  private server: http.Server | undefined;
+  url = '';
+
+  constructor(private readonly options: FakeGithubOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+
+  addIssue(repo: string, fields: Partial<FakeIssue> = {}): FakeIssue {
+    const list = this.issues.get(repo) ?? [];
+    this.issues.set(repo, list);
+    const number = fields.number ?? list.length + 1;
+    const now = new Date().toISOString();
+    const issue: FakeIssue = {
+      id: this.nextId++,
+      number,
+      title: `issue ${number}`,
+      body: null,
+      state: 'open',
+      html_url: `https://github.test/${repo}/issues/${number}`,
+      created_at: now,
+      updated_at: now,
+      labels: [],
+      comments: [],
+      ...fields,
+    };
+    list.push(issue);
+    return issue;
+  }
+
+  issue(repo: string, number: number): FakeIssue | undefined {
+    return this.issues.get(repo)?.find((i) => i.number === number);
+  }
+
+  allIssues(repo: string): FakeIssue[] {
+    return this.issues.get(repo) ?? [];
+  }
+
+  /** A hook's deliveries, any order; listed newest first. `hook` is "repos/o/r/hooks/1" or "orgs/o/hooks/1". */
+  setDeliveries(hook: string, list: FakeDelivery[]): void {
+    this.deliveries.set(hook, [...list]);
+  }
+
+  inject(injection: Injection): void {
+    this.injections.push(injection);
+  }
+
+  /** Requests matching a method and a path pattern. */
+  calls(method: string, path: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', this.url);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
+      const method = req.method ?? 'GET';
+      const recorded: RecordedRequest = { method, path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body };
+      this.requests.push(recorded);
+      let reply: Reply;
+      try {
+        reply = this.route(recorded);
+      } catch (err) {
+        reply = { status: 500, body: { message: (err as Error).message } };
+      }
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...(reply.headers ?? {}) });
+      res.end(reply.status === 204 ? undefined : JSON.stringify(reply.body));
+    });
+  }
+
+  private route(req: RecordedRequest): Reply {
+    const index = this.injections.findIndex((i) => i.method === req.method && i.path.test(req.path));
+    const injection = index >= 0 ? this.injections.splice(index, 1)[0] : undefined;
+    if (injection && !injection.afterEffect) return { status: injection.status, body: { message: 'injected failure' } };
+    const reply = this.authorize(req) ?? this.dispatch(req);
+    if (injection) return { status: injection.status, body: { message: 'injected failure after the effect' } };
+    return reply;
+  }
+
+  private authorize(req: RecordedRequest): Reply | undefined {
+    const [scheme, credential] = (req.authorization ?? '').split(' ');
+    const appRoute = req.path.startsWith('/app/') || /^\/(repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/installation$/.test(req.path);
+    if (appRoute) {
+      return credential && /^bearer$/i.test(scheme ?? '') && this.validJwt(credential)
+        ? undefined
+        : { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+    }
+    const ok =
+      credential !== undefined &&
+      /^(token|bearer)$/i.test(scheme ?? '') &&
+      ((this.options.tokens ?? []).includes(credential) || this.installationTokens.has(credential));
+    return ok ? undefined : { status: 401, body: { message: 'Bad credentials' } };
+  }
+
+  private validJwt(jwt: string): boolean {
+    const app = this.options.app;
+    const [header, payload, signature] = jwt.split('.');
+    if (!app || !header || !payload || !signature) return false;
+    const signed = crypto.verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), app.publicKey, Buffer.from(signature, 'base64url'));
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number };
+    return signed && String(claims.iss) === String(app.appId) && (claims.exp ?? 0) * 1000 > Date.now();
+  }
+
+  private dispatch(req: RecordedRequest): Reply {
+    const { method, path } = req;
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/))) {
+      const issue = this.issue(m[1]!, Number(m[2]));
+      if (!issue) return notFound();
+      if (method === 'GET') {
+        const since = req.query.get('since');
+        const list = issue.comments.filter((c) => !since || c.updated_at >= since);
+        return this.page(req, list);
+      }
+      if (method === 'POST') {
+        const now = new Date().toISOString();
+        const id = this.nextId++;
+        const comment: FakeComment = {
+          id,
+          body: String((req.body as { body?: unknown }).body),
+          html_url: `${issue.html_url}#issuecomment-${id}`,
+          created_at: now,
+          updated_at: now,
+        };
+        issue.comments.push(comment);
+        issue.updated_at = now;
+        return { status: 201, body: comment };
+      }
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/labels$/)) && method === 'POST') {
+      const issue = this.issue(m[1]!, Number(m[2]));
+      if (!issue) return notFound();
+      for (const label of (req.body as { labels: string[] }).labels) if (!issue.labels.includes(label)) issue.labels.push(label);
+      return { status: 200, body: issue.labels.map((name, i) => ({ id: i + 1, name, color: 'ededed', default: false })) };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues$/))) {
+      const repo = m[1]!;
+      if (method === 'GET') return this.page(req, this.listIssues(repo, req.query));
+      if (method === 'POST') {
+        const { title, body } = req.body as { title: string; body?: string };
+        const issue = this.addIssue(repo, { title, body: body ?? null });
+        return { status: 201, body: issueJson(issue) };
+      }
+    }
+    if ((m = path.match(/^\/((?:repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/hooks\/\d+)\/deliveries$/)) && method === 'GET') {
+      const list = this.deliveries.get(m[1]!);
+      if (!list) return notFound();
+      return this.cursorPage(req, [...list].sort((a, b) => b.delivered_at.localeCompare(a.delivered_at) || b.id - a.id));
+    }
+    if ((m = path.match(/^\/((?:repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/hooks\/\d+)\/deliveries\/(\d+)\/attempts$/)) && method === 'POST') {
+      const deliveryId = Number(m[2]);
+      const list = this.deliveries.get(m[1]!);
+      if (!list?.some((d) => d.id === deliveryId)) return notFound();
+      return { status: 202, body: {} };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/installation$/)) && method === 'GET') {
+      if (!this.options.app || !this.issues.has(m[1]!)) return notFound();
+      return { status: 200, body: { id: this.options.app.installationId, app_id: this.options.app.appId } };
+    }
+    if ((m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === 'POST') {
+      if (Number(m[1]) !== this.options.app?.installationId) return notFound();
+      const token = `ghs_${crypto.randomBytes(12).toString('hex')}`;
+      this.installationTokens.add(token);
+      const expires_at = new Date(Date.now() + 3600_000).toISOString();
+      return { status: 201, body: { token, expires_at, permissions: { issues: 'write' }, repository_selection: 'all' } };
+    }
+    return notFound();
+  }
+
+  private listIssues(repo: string, query: URLSearchParams): unknown[] {
+    const state = query.get('state') ?? 'open';
+    const since = query.get('since');
+    const desc = (query.get('direction') ?? 'desc') === 'desc';
+    const key = query.get('sort') === 'updated' ? 'updated_at' : 'created_at';
+    return this.allIssues(repo)
+      .filter((i) => state === 'all' || i.state === state)
+      .filter((i) => !since || i.updated_at >= since)
+      .sort((a, b) => (desc ? -1 : 1) * (a[key].localeCompare(b[key]) || a.number - b.number))
+      .map(issueJson);
+  }
+
+  /** page/per_page pagination with a Link header, as most list endpoints do. */
+  private page(req: RecordedRequest, list: unknown[]): Reply {
+    const perPage = Number(req.query.get('per_page') ?? 30);
+    const page = Number(req.query.get('page') ?? 1);
+    const items = list.slice((page - 1) * perPage, page * perPage);
+    const headers: Record<string, string> = {};
+    if (page * perPage < list.length) {
+      const next = new URL(req.path, this.url);
+      req.query.forEach((v, k) => next.searchParams.set(k, v));
+      next.searchParams.set('page', String(page + 1));
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    return { status: 200, body: items, headers };
+  }
+
+  /** Hook deliveries paginate by an opaque cursor. */
+  private cursorPage(req: RecordedRequest, list: FakeDelivery[]): Reply {
+    const perPage = Number(req.query.get('per_page') ?? 30);
+    const cursor = req.query.get('cursor');
+    const start = cursor ? Number(cursor.replace(/^v1_/, '')) : 0;
+    const items = list.slice(start, start + perPage).map((d) => ({
+      redelivery: false,
+      duration: 0.1,
+      status: d.status_code >= 200 && d.status_code < 300 ? 'OK' : 'Invalid HTTP Response',
+      event: 'issues',
+      action: 'opened',
+      installation_id: null,
+      repository_id: 1,
+      ...d,
+    }));
+    const headers: Record<string, string> = {};
+    if (start + perPage < list.length) {
+      const next = new URL(req.path, this.url);
+      next.searchParams.set('per_page', String(perPage));
+      next.searchParams.set('cursor', `v1_${start + perPage}`);
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    return { status: 200, body: items, headers };
+  }
+}
+
+function issueJson(issue: FakeIssue): unknown {
+  const { comments, labels, ...rest } = issue;
+  return { ...rest, comments: comments.length, labels: labels.map((name) => ({ name })) };
+}
+
+function notFound(): Reply {
+  return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
+}

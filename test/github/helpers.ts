@@ -1,0 +1,77 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { GithubConfig } from '../../src/config/index.js';
+import type { EventRecord } from '../../src/events.js';
+import type { HandlerContext } from '../../src/exec/index.js';
+import { openGithub, type GithubCredentials, type GithubSession } from '../../src/github/index.js';
+import { Store } from '../../src/store/index.js';
+import { useTempDir } from '../unit/helpers.js';
+import { FakeGithub, type FakeGithubOptions } from './fake-github.js';
+
+export const TOKEN = 'ghp_fake_token_for_tests';
+export const REPO = 'octo/app';
+
+/** Fakes and stores made in a test are stopped and closed after it. */
+export function useGithubWorld() {
+  const tempDir = useTempDir('vigil-github-');
+  const fakes: FakeGithub[] = [];
+  const stores: Store[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) store.close();
+    await Promise.all(fakes.splice(0).map((f) => f.stop()));
+  });
+  return {
+    async fake(options: FakeGithubOptions = { tokens: [TOKEN] }): Promise<FakeGithub> {
+      const fake = await new FakeGithub(options).start();
+      fakes.push(fake);
+      return fake;
+    },
+    store(): Store {
+      const store = Store.open(path.join(tempDir(), 'vigil.db'));
+      stores.push(store);
+      return store;
+    },
+  };
+}
+
+export interface SessionSetup {
+  fake: FakeGithub;
+  store: Store;
+  config?: Record<string, unknown>;
+  credentials?: GithubCredentials | undefined;
+  records?: EventRecord[];
+}
+
+/** The worker's GitHub session, with the real Octokit pointed at the fake. */
+export function session(setup: SessionSetup): GithubSession {
+  const credentials = 'credentials' in setup ? setup.credentials : { kind: 'token' as const, token: TOKEN };
+  return openGithub({
+    config: GithubConfig.parse(setup.config ?? {}),
+    credentials,
+    baseUrl: setup.fake.url,
+    store: setup.store,
+    clock: systemClock,
+    record: (r) => setup.records?.push(r),
+  });
+}
+
+/** What the worker's runner hands a handler. */
+export function handlerContext(github: GithubSession, store: Store, actionId: string, createdAt = Date.now()): HandlerContext {
+  return {
+    actionId,
+    actionCreatedAt: createdAt,
+    eventId: null,
+    clock: systemClock,
+    store,
+    memoryDir: '/nonexistent',
+    github: () => Promise.resolve(github),
+    record: () => undefined,
+    print: () => undefined,
+  };
+}
+
+export function newActionIdForTest(): string {
+  return crypto.randomBytes(5).toString('hex');
+}
