@@ -34,10 +34,18 @@ export function migrate(db: Db): void {
   if (current > MIGRATIONS.length) {
     throw new VigilError('VIGIL_ERR_MIGRATION', `schema version ${current}, this vigil knows ${MIGRATIONS.length}`);
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  db.exec('CREATE TABLE IF NOT EXISTS _migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT id FROM _migrations').all() as { id: string }[]).map((r) => r.id));
+  const known = new Set(MIGRATIONS.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length) throw new VigilError('VIGIL_ERR_MIGRATION', `unknown migrations ${unknown.join(', ')}`);
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.id)) continue;
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.pragma(`user_version = ${version + 1}`);
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO _migrations (id, applied_at) VALUES (?, ?)').run(migration.id, Date.now());
+      applied.add(migration.id);
+      db.pragma(`user_version = ${applied.size}`);
     }).immediate();
   }
 }

@@ -1,11 +1,18 @@
 /**
- * Versioned migrations, applied in order inside one transaction each; the version is
- * SQLite's `user_version`. Never edit a released migration: add the next one.
+ * Migrations, applied in order, each inside its own transaction and recorded by id in
+ * `_migrations` (ids let rooms developed in parallel each add theirs without fighting
+ * over a number). `user_version` counts the applied ones, so an older vigil can tell it
+ * meets a newer database. Never edit a released migration: add the next one.
  */
-export const MIGRATIONS: readonly string[] = [
-  // 1: the spine — inbox, decisions, actions (the state machine of STYLE.md §5),
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  // The spine — inbox, decisions, actions (the state machine of STYLE.md §5),
   // reminders, a small key-value table, and the log outbox.
-  `
+  { id: '001-spine', sql: `
   CREATE TABLE inbox (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     source      TEXT NOT NULL,
@@ -69,5 +76,5 @@ export const MIGRATIONS: readonly string[] = [
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     record TEXT NOT NULL
   );
-  `,
+  ` },
 ];
