@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/index.js';
+import type { EventRecord } from '../../src/events.js';
+import { Store } from '../../src/store/index.js';
+import { readRepoState, TickService, withinHours, type TickPayload } from '../../src/tick/index.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-tick-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@e' },
+  }).trim();
+}
+
+function repoWithCommits(): string {
+  const repo = tempDir();
+  git(repo, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(repo, 'CLAUDE.md'), 'Run `npm test` before committing.\n');
+  fs.writeFileSync(path.join(repo, 'AGENTS.md'), 'Agents: keep diffs small.\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'first');
+  fs.writeFileSync(path.join(repo, 'a.txt'), 'a\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'second');
+  return repo;
+}
+
+/** A tick service over a real store, recording what it would log. */
+function harness(repos: { name: string; path: string }[]) {
+  const store = Store.open(path.join(tempDir(), 'vigil.db'));
+  const clock = new FakeClock(new Date(2026, 10, 25, 10, 0, 0).getTime());
+  const written: EventRecord[] = [];
+  const journal = { stage: (r: EventRecord) => store.outbox.add(r), write: (r: EventRecord) => written.push(r), flush: () => 0 };
+  const config = parseConfig({ repos }, {});
+  const tick = new TickService(config.tick, config.repos, { store, journal, clock, onEnqueued: () => undefined });
+  /** What the initiative does once it decided a tick: the tick's view becomes the baseline. */
+  const decide = (eventId: number) => {
+    const event = store.inbox.get(eventId)!;
+    store.transaction(() => TickService.recordBaseline(store, JSON.parse(event.payload) as TickPayload, clock.now()));
+  };
+  return { store, clock, tick, decide, written };
+}
+
+describe('the tick', () => {
+  it("carries each watched clone's branch, HEAD, recent commits, dirty state, CLAUDE.md and AGENTS.md", async () => {
+    const repo = repoWithCommits();
+    fs.writeFileSync(path.join(repo, 'a.txt'), 'changed\n');
+    const state = await readRepoState({ name: 'octo/app', path: repo });
+    expect(state.branch).toBe('main');
+    expect(state.head).toBe(git(repo, 'rev-parse', 'HEAD'));
+    expect(state.recentCommits).toHaveLength(2);
+    expect(state.recentCommits[0]).toMatch(/ second \(T, /);
+    expect(state.dirtyFiles).toBe(1);
+    expect(state.instructions.map((i) => i.file)).toEqual(['CLAUDE.md', 'AGENTS.md']);
+    expect(state.instructions[0]!.text).toContain('npm test');
+  });
+
+  it('is quiet until a watched repo moves (HEAD or branch) or a reminder comes due', async () => {
+    const repo = repoWithCommits();
+    const { store, clock, tick, decide, written } = harness([{ name: 'octo/app', path: repo }]);
+
+    const first = await tick.onSchedule();
+    expect(first.outcome).toBe('enqueued');
+    decide((first as { eventId: number }).eventId);
+    expect((await tick.onSchedule()).outcome).toBe('skipped');
+    expect(written.map((r) => r.type)).toEqual(['tick.skipped']);
+
+    // A new commit moves HEAD.
+    fs.writeFileSync(path.join(repo, 'b.txt'), 'b\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'third');
+    const moved = await tick.onSchedule();
+    expect(moved.outcome).toBe('enqueued');
+    const payload = JSON.parse(store.inbox.get((moved as { eventId: number }).eventId)!.payload) as TickPayload;
+    expect(payload.changes.join(' ')).toContain('octo/app moved to main@');
+    decide((moved as { eventId: number }).eventId);
+    expect((await tick.onSchedule()).outcome).toBe('skipped');
+
+    // A branch switch, same HEAD, also moves it.
+    git(repo, 'checkout', '-q', '-b', 'feature');
+    expect((await tick.onSchedule()).outcome).toBe('enqueued');
+    const last = store.inbox.lastOfKind('tick')!;
+    decide(last.id);
+
+    // A reminder comes due.
+    const remind = store.actions.insert(
+      { action: 'remind', params: {}, rationale: '', verdict: 'allow', reason: 'test' },
+      'succeeded',
+      clock.now(),
+    );
+    store.reminders.add(remind.id, clock.now() + 60_000, 'look at the release');
+    expect((await tick.onSchedule()).outcome).toBe('skipped');
+    clock.advance(120_000);
+    const due = await tick.onSchedule();
+    expect(due.outcome).toBe('enqueued');
+    const duePayload = JSON.parse(store.inbox.get((due as { eventId: number }).eventId)!.payload) as TickPayload;
+    expect(duePayload.dueReminders.map((r) => r.note)).toEqual(['look at the release']);
+    decide((due as { eventId: number }).eventId);
+    expect((await tick.onSchedule()).outcome).toBe('skipped');
+    store.close();
+  });
+
+  it('respects active hours in a time zone, across midnight too', () => {
+    const at = (iso: string) => Date.parse(iso);
+    // 07:30 UTC is 08:30 in Berlin (winter, UTC+1).
+    expect(withinHours('08:00-22:00', at('2026-11-25T07:30:00Z'), 'Europe/Berlin')).toBe(true);
+    expect(withinHours('08:00-22:00', at('2026-11-25T06:30:00Z'), 'Europe/Berlin')).toBe(false);
+    expect(withinHours('22:00-07:00', at('2026-11-25T23:30:00Z'), 'UTC')).toBe(true);
+    expect(withinHours('22:00-07:00', at('2026-11-25T12:00:00Z'), 'UTC')).toBe(false);
+    expect(withinHours(undefined, at('2026-11-25T03:00:00Z'))).toBe(true);
+  });
+
+  it('outside active hours a scheduled tick does nothing at all', async () => {
+    const { written, store, clock } = harness([]);
+    const config = parseConfig({ tick: { activeHours: '08:00-09:00', timezone: 'UTC' } }, {});
+    clock.set(Date.parse('2026-11-25T12:00:00Z'));
+    const offHours = new TickService(config.tick, [], { store, clock, journal: { stage: () => undefined, write: (r) => written.push(r), flush: () => 0 }, onEnqueued: () => undefined });
+    expect((await offHours.onSchedule()).outcome).toBe('inactive');
+    expect(written).toEqual([]);
+    expect(store.inbox.depth()).toBe(0);
+    store.close();
+  });
+});
