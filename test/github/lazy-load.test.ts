@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/home.js';
+
+/**
+ * An idle vigil is one small process: Octokit is loaded only by the worker, and only
+ * by dynamic import when a GitHub action or a sweep needs it. Checked on the build
+ * (what actually runs, with type-only imports erased): the static import graph.
+ */
+
+const DIST = path.join(ROOT, 'dist');
+const OCTOKIT_CLIENT = /^@octokit\/(rest|auth-app|plugin-retry|plugin-throttling|core)$/;
+const STATIC_IMPORT = /(?:^|[\n;])\s*(?:import|export)\s+(?:[^'";]*?\s+from\s*)?['"]([^'"]+)['"]/g;
+
+function staticClosure(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = fs.readFileSync(file, 'utf8');
+    for (const match of text.matchAll(STATIC_IMPORT)) {
+      const spec = match[1]!;
+      if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
+      else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  };
+  visit(entry);
+  return { files, packages };
+}
+
+describe('Octokit stays out of the idle path', () => {
+  it('the daemon does not import Octokit or src/github', () => {
+    const { files, packages } = staticClosure(path.join(DIST, 'daemon/index.js'));
+    expect(files.size).toBeGreaterThan(10);
+    expect([...packages].filter((p) => OCTOKIT_CLIENT.test(p))).toEqual([]);
+    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github') + path.sep))).toEqual([]);
+  });
+
+  it('the worker imports src/github only dynamically', () => {
+    const entry = path.join(DIST, 'exec/worker-main.js');
+    const { files, packages } = staticClosure(entry);
+    expect([...packages].filter((p) => OCTOKIT_CLIENT.test(p))).toEqual([]);
+    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github') + path.sep))).toEqual([]);
+    expect(fs.readFileSync(entry, 'utf8')).toMatch(/import\(['"]\.\.\/github\/index\.js['"]\)/);
+    // src/github itself does load Octokit: the check above is not vacuous.
+    expect([...staticClosure(path.join(DIST, 'github/index.js')).packages]).toContain('@octokit/rest');
+  });
+});
