@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, sleep, waitFor, startDaemon, type RunningDaemon } from '../helpers/home.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
 afterEach(() => removeHomes());
@@ -58,7 +58,10 @@ describe('webhook durability under kill -9', () => {
     const senders = Array.from({ length: 8 }, (_, i) => sender(i));
     try {
       for (let kill = 0; kill < 10; kill++) {
-        await sleep(300 + Math.random() * 300);
+        // Kill only while deliveries are flowing: some acknowledged since this start, then a random moment.
+        const before = acked.size;
+        await waitFor(() => acked.size >= before + 5, 10_000, 'deliveries after a restart');
+        await sleep(Math.random() * 250);
         daemon.proc.kill('SIGKILL');
         await daemon.exited;
         daemon = await startDaemon(home, env);
@@ -71,7 +74,7 @@ describe('webhook durability under kill -9', () => {
       await daemon.exited;
     }
 
-    expect(acked.size).toBeGreaterThan(100);
+    expect(acked.size).toBeGreaterThanOrEqual(50);
     const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
     const rows = db.prepare(`SELECT delivery_id AS id, count(*) AS n FROM inbox WHERE source = 'github' GROUP BY delivery_id`).all() as {
       id: string;
