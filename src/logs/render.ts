@@ -1,7 +1,8 @@
 /** One log entry as one line for a person: `HH:MM:SS  type  key=value key=value`. */
 import type { LogEntry } from './types.js';
 
-const CHAIN_KEYS = new Set(['ts', 'seq', 'type', 'prev', 'hash']);
+// Chain bookkeeping, and the outbox id the journal uses for exactly-once appends: not for people.
+const CHAIN_KEYS = new Set(['ts', 'seq', 'type', 'prev', 'hash', 'oid']);
 const MAX_VALUE = 80;
 /**
  * Strings are quoted (JSON-escaped) when bare text would mislead: whitespace would blur
