@@ -47,7 +47,12 @@ export function openGithub(options: SessionOptions): GithubSession {
     createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
     label: async (params) => addLabels(await need().forRepo(params.repo), params),
     sweep: async () => {
-      if (!hook || !clients) return undefined;
+      if (config.hookId === undefined || !clients) return undefined;
+      if (!hook) {
+        // Not a startup error: DESIGN.md's public config example sets hookId alone.
+        const detail = `github.hookId: set github.hookRepo ("owner/repo") or github.hookOrg to say where hook ${config.hookId} lives`;
+        throw new VigilError('VIGIL_ERR_CONFIG', detail);
+      }
       const octokit = 'repo' in hook ? await clients.forRepo(hook.repo) : await clients.forOrg(hook.org);
       return sweepMissedDeliveries({ octokit, store, clock, hook, record });
     },

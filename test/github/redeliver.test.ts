@@ -127,4 +127,11 @@ describe('missed-delivery sweep', () => {
 
     expect(await session({ fake, store, config: {} }).sweep()).toBeUndefined();
   });
+
+  it('a hook id without its place fails the sweep with an error naming the keys, and asks nothing', async () => {
+    const fake = await world.fake();
+    const sweep = session({ fake, store: world.store(), config: { hookId: 7 } }).sweep();
+    await expect(sweep).rejects.toMatchObject({ code: 'VIGIL_ERR_CONFIG', message: expect.stringMatching(/github\.hookId: set github\.hookRepo .* or github\.hookOrg/) });
+    expect(fake.requests).toHaveLength(0);
+  });
 });
