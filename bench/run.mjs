@@ -9,7 +9,8 @@
 /** Lazy so that one broken bench does not stop the others from loading. */
 const BENCHES = {
   idle: () => import('./idle.mjs'),
-  // webhooks: () => import('./webhooks.mjs'),
+  webhooks: () => import('./webhooks.mjs'),
+  sqlite: () => import('./sqlite.mjs'),
 };
 
 async function printHelp() {

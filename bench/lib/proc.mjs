@@ -91,3 +91,56 @@ export function snapshot(rootPid) {
   }
   return { at: performance.now(), rssKiB: rss, ticks, pids: tree.map((p) => p.pid) };
 }
+
+/**
+ * Whole-machine CPU from /proc/stat, ticks summed over all cores: `busy` is what
+ * processes ran (user, nice, system), `irq` the interrupt and softirq time (loopback
+ * networking lands here, charged to no process), `steal` what the hypervisor took.
+ */
+export function machineTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]; // "cpu  user nice system idle iowait irq softirq steal …"
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { at: performance.now(), busy: user + nice + system, irq: irq + softirq, steal, idle: idle + iowait };
+}
+
+/** CPU ticks (utime + stime) of every live process, pid → { ticks, name }. */
+export function ticksByProcess() {
+  const out = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let text;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(name), { ticks: Number(f[11]) + Number(f[12]), name: comm });
+  }
+  return out;
+}
+
+/** A short description of a process: its command line, trimmed. */
+export function describeProcess(pid) {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return args.map((a) => a.replace(/^.*\/node_modules\//, '…/').replace(/^\/work\/main\//, '')).join(' ').slice(0, 80);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The processes, outside `exclude`, that used the most CPU between two
+ * `ticksByProcess()` readings (processes born in between count from zero).
+ */
+export function topOthers(before, after, exclude, n = 3) {
+  const rows = [];
+  for (const [pid, a] of after) {
+    if (exclude.has(pid)) continue;
+    const d = a.ticks - (before.get(pid)?.ticks ?? 0);
+    if (d > 0) rows.push({ pid, ticks: d, name: a.name });
+  }
+  return rows.sort((x, y) => y.ticks - x.ticks).slice(0, n).map((r) => ({ ...r, cpuS: r.ticks / CLK_TCK, cmd: describeProcess(r.pid) || r.name }));
+}

@@ -1,6 +1,6 @@
 // Start and stop a real vigil daemon from dist/, the way a user would, for benches.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,18 +28,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Spawns `vigil start` on a fresh temp home it must create itself (default config),
  * on any free port, and waits for the first 200 from /healthz. Returns the handle
- * and `readyMs`, the time from spawn to that 200.
+ * and `readyMs`, the time from spawn to that 200. `env` adds variables (after the
+ * inherited VIGIL_* ones are dropped); `nodeArgs` go before the script (e.g.
+ * `--cpu-prof`). `config` (an object) is written as the home's config.json first;
+ * `start` then creates everything else (secrets, logs) around it.
  */
-export async function startVigil({ timeoutMs = 15000 } = {}) {
+export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeArgs = [], config } = {}) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const home = join(tmp, 'home'); // does not exist yet: `start` initialises it
+  if (config) {
+    mkdirSync(home, { mode: 0o700 });
+    writeFileSync(join(home, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  }
   // Inherited VIGIL_* variables (host, failpoints) would change the default config.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
-  Object.assign(env, { VIGIL_HOME: home, VIGIL_PORT: '0' });
+  Object.assign(env, extraEnv, { VIGIL_HOME: home, VIGIL_PORT: '0' });
 
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c) => (output = (output + c).slice(-8000)); // for the error message only
   child.stdout.on('data', keep);
