@@ -40,6 +40,23 @@ export interface EventFields {
   'github.redelivery_requested': { guid: string; deliveryId: number };
   'github.redelivery_failed': { guid: string; deliveryId: number; error: string };
   'github.rate_limited': { method: string; url: string; retryAfterSeconds: number; secondary: boolean; retrying: boolean };
+  /** The dream pass (issue 5): `since` is the log position it reads from (null: from the first log). */
+  'dream.started': { dreamId: string; trigger: 'idle' | 'manual'; since: string | null };
+  /** Its report: facts added, updated, removed (deleted or pruned), newly marked stale; what it read. */
+  'dream.finished': {
+    dreamId: string;
+    added: number;
+    updated: number;
+    removed: number;
+    stale: number;
+    entriesRead: number;
+    notes: number;
+    topics: number;
+    consolidator: string;
+    modelTokens: number;
+    durationMs: number;
+  };
+  'dream.failed': { dreamId: string; reason: string };
 }
 
 export type EventType = keyof EventFields;

@@ -15,10 +15,24 @@ function parse(spec: string): Map<string, number> {
 }
 
 /**
+ * The dream's points (issue 5) sit between its writes, so a crash test can kill it
+ * after some topic files and before the index, or inside one atomic write.
+ */
+export type FailpointName =
+  | 'decide.delay'
+  | 'exec.delay'
+  | 'exec.after_effect'
+  | 'dream.delay'
+  | 'dream.topic_written'
+  | 'dream.before_index'
+  | 'dream.before_commit'
+  | 'memory.before_rename';
+
+/**
  * `exec.delay` waits before an action's effect; `exec.after_effect` after it and before
  * its result is recorded — the window the exactly-once markers exist for (issue 3).
  */
-export async function failpoint(name: 'decide.delay' | 'exec.delay' | 'exec.after_effect'): Promise<void> {
+export async function failpoint(name: FailpointName): Promise<void> {
   const ms = points.get(name);
   if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
 }

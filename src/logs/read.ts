@@ -1,6 +1,7 @@
 /** Reading logs for people and tools (CLI `vigil log`, the prompt's recent-log tail). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRange } from './file-io.js';
 import { goodEntries, splitLines } from './line.js';
 import type { LogEntry } from './types.js';
 
@@ -33,4 +34,26 @@ export function listLogDates(dir: string): string[] {
 /** The good entries of one file, in order; torn and edited lines are left out. */
 export function readLogEntries(file: string): LogEntry[] {
   return goodEntries(splitLines(fs.readFileSync(file)));
+}
+
+/**
+ * The good entries from byte `offset` (a line start) on, and `end`, the offset just
+ * after the last complete line: readers that keep a watermark (the dream, the search
+ * index) read only what is new, and never a line the writer has not finished.
+ * `maxBytes` bounds one read (a line longer than that is still read whole).
+ */
+export function readLogEntriesFrom(file: string, offset: number, maxBytes = Infinity): { entries: LogEntry[]; end: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return { entries: [], end: offset };
+    for (let window = maxBytes; ; window *= 2) {
+      const stop = Math.min(size, offset + window);
+      const { lines, partial } = splitLines(readRange(fd, offset, stop));
+      if (lines.length === 0 && stop < size) continue;
+      return { entries: goodEntries({ lines, partial: null }), end: stop - (partial?.length ?? 0) };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -77,4 +77,16 @@ export const MIGRATIONS: readonly Migration[] = [
     record TEXT NOT NULL
   );
   ` },
+  // Full-text search over log entries and event payloads (issue 5, src/memory/search.ts).
+  // `ref` names the hit ("log 2026-01-03#12", "event 41"); only `body` is tokenised.
+  // better-sqlite3 bundles SQLite compiled with FTS5.
+  { id: '005-memory-search', sql: `
+  CREATE VIRTUAL TABLE memory_search USING fts5(
+    body,
+    date UNINDEXED,
+    ref UNINDEXED,
+    kind UNINDEXED,
+    tokenize = 'porter unicode61'
+  );
+  ` },
 ];

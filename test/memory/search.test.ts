@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { DailyLog } from '../../src/logs/index.js';
+import { SearchIndex, toMatchQuery } from '../../src/memory/index.js';
+import { Store } from '../../src/store/index.js';
+import { useTempDirs } from './helpers.js';
+
+const tempDir = useTempDirs();
+
+function setup() {
+  const dir = tempDir();
+  const clock = new FakeClock(new Date(2026, 0, 3, 10, 0, 0).getTime());
+  const store = Store.open(path.join(dir, 'vigil.db'));
+  const log = new DailyLog({ dir: path.join(dir, 'logs'), clock });
+  return { dir, clock, store, log, index: new SearchIndex(store, path.join(dir, 'logs')) };
+}
+
+describe('full-text search over logs and event payloads (FTS5)', () => {
+  it('the bundled SQLite has FTS5', () => {
+    const db = new Database(':memory:');
+    expect(db.prepare(`SELECT sqlite_compileoption_used('ENABLE_FTS5') AS on_`).get()).toEqual({ on_: 1 });
+  });
+
+  it('finds log entries and event payloads, ranked, with date, reference and snippet', async () => {
+    const { clock, store, log, index } = setup();
+    log.append({ type: 'decision.made', summary: 'The flaky parser test failed again on main', act: true });
+    log.append({ type: 'tick.skipped', reason: 'nothing changed' });
+    clock.advance(86_400_000);
+    log.append({ type: 'notify.sent', title: 'Parser', body: 'parser parser parser flaky', urgency: 'normal', channels: [] });
+    store.inbox.add({
+      source: 'github',
+      kind: 'github.issues.opened',
+      deliveryId: 'd-1',
+      payload: JSON.stringify({ issue: { title: 'Tokenizer crashes on emoji', url: 'https://api.github.com/x' } }),
+      receivedAt: clock.now(),
+    });
+    expect(index.catchUp()).toEqual({ entries: 3, events: 1 });
+    const hits = index.search('flaky parser');
+    expect(hits.map((h) => h.ref)).toEqual(['log 2026-01-04#1', 'log 2026-01-03#1']);
+    expect(hits[1]).toMatchObject({ date: '2026-01-03', kind: 'decision.made' });
+    expect(hits[1]!.snippet).toContain('[flaky] [parser]');
+    const event = index.search('tokenizer emoji');
+    expect(event).toEqual([expect.objectContaining({ ref: 'event 1', date: '2026-01-04', kind: 'github.issues.opened' })]);
+    // API URLs are not indexed; stemming finds "crash" in "crashes".
+    expect(index.search('api.github.com')).toEqual([]);
+    expect(index.search('crash')).toHaveLength(1);
+    store.close();
+  });
+
+  it('is incremental: a second catch-up indexes only what is new, and never twice', () => {
+    const { store, log, index } = setup();
+    for (let i = 0; i < 50; i++) log.append({ type: 'decision.made', summary: `summary number ${i}` });
+    expect(index.catchUp().entries).toBe(50);
+    expect(index.catchUp()).toEqual({ entries: 0, events: 0 });
+    log.append({ type: 'decision.made', summary: 'one more walrus' });
+    expect(index.catchUp().entries).toBe(1);
+    // A second process with its own handle sees the same watermark.
+    const other = new SearchIndex(Store.open(path.join(path.dirname(store.db.name), 'vigil.db')), path.join(path.dirname(store.db.name), 'logs'));
+    expect(other.catchUp()).toEqual({ entries: 0, events: 0 });
+    expect(index.search('walrus')).toHaveLength(1);
+    expect((store.db.prepare('SELECT count(*) AS n FROM memory_search').get() as { n: number }).n).toBe(51);
+    store.close();
+  });
+
+  it('turns any text into a safe query', () => {
+    expect(toMatchQuery('foo-bar "baz" OR near(')).toBe('"foo" "bar" "baz" "OR" "near"');
+    expect(toMatchQuery('deploy*')).toBe('"deploy"*');
+    expect(() => toMatchQuery('  -- ')).toThrow(/nothing to search for/);
+  });
+});
