@@ -84,6 +84,29 @@ program
   .description('deny a pending action')
   .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny')));
 
+type ServiceFlags = { user?: boolean; system?: boolean; dryRun?: boolean };
+
+program
+  .command('install')
+  .description('run vigil as a service: a systemd user unit (default), a system unit, or a macOS LaunchAgent')
+  .option('--user', 'systemd user unit in ~/.config/systemd/user (Linux, the default)')
+  .option('--system', 'systemd system unit in /etc/systemd/system, run as you (Linux, needs sudo)')
+  .option('--dry-run', 'print the files and the exact commands; change nothing')
+  .action(run(async (ctx, opts: ServiceFlags) => (await import('./commands/install.js')).installCommand(ctx, opts)));
+
+program
+  .command('uninstall')
+  .description('stop and remove the service (the home, with its config, database and logs, stays)')
+  .option('--user', 'the systemd user unit')
+  .option('--system', 'the systemd system unit (needs sudo)')
+  .option('--dry-run', 'print what would be removed and run; change nothing')
+  .action(run(async (ctx, opts: ServiceFlags) => (await import('./commands/install.js')).uninstallCommand(ctx, opts)));
+
+program
+  .command('doctor')
+  .description('check the installation, one line each: ok, warn or fail, with the fix; exits 1 when a check fails')
+  .action(run(async (ctx) => (await import('./commands/doctor.js')).doctorCommand(ctx)));
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
   fail(err);

@@ -156,6 +156,13 @@ export const ExecConfig = z
   })
   .strict();
 
+/** Operational log lines on stdout (journald, launchd); the daily logs record everything regardless. */
+export const LogConfig = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
 export const Config = z
   .object({
     $schema: z.string().optional(),
@@ -170,6 +177,7 @@ export const Config = z
     dream: DreamConfig.default({}),
     http: HttpConfig.default({}),
     exec: ExecConfig.default({}),
+    log: LogConfig.default({}),
   })
   .strict();
 
@@ -183,3 +191,4 @@ export type GithubConfig = z.infer<typeof GithubConfig>;
 export type WatchedRepo = z.infer<typeof WatchedRepo>;
 export type HttpConfig = z.infer<typeof HttpConfig>;
 export type ExecConfig = z.infer<typeof ExecConfig>;
+export type LogConfig = z.infer<typeof LogConfig>;

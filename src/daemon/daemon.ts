@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
 import { Journal } from './journal.js';
+import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
 import { statusReport } from './status.js';
 import { WorkerSupervisor } from './supervisor.js';
@@ -19,8 +20,8 @@ export interface DaemonOptions {
   home: string;
   clock: Clock;
   env?: NodeJS.ProcessEnv;
-  /** Where notifications and lifecycle lines go for a person (journald collects stdout). */
-  print?: (line: string) => void;
+  /** Operational log lines for whoever runs the daemon (journald collects stdout); silent when absent. */
+  oplog?: Oplog;
 }
 
 /** SIGTERM must end within 10 s (systemd's default stop timeout is longer; ours is a promise). */
@@ -35,6 +36,7 @@ const SWEEP_INTERVAL_MS = 3_600_000;
  */
 export class Daemon {
   readonly paths: HomePaths;
+  readonly oplog: Oplog;
   private config!: Readonly<Config>;
   private secrets!: Secrets;
   private store!: Store;
@@ -55,6 +57,7 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.paths = homePaths(options.home);
+    this.oplog = options.oplog ?? silentOplog();
   }
 
   async start(): Promise<void> {
@@ -63,6 +66,8 @@ export class Daemon {
     // Everything that can be wrong with the config fails here, before anything runs.
     this.config = loadConfig(this.paths.config, env);
     this.secrets = loadSecrets(this.paths.secrets, env);
+    this.oplog.setLevel(this.config.log.level);
+    this.oplog.redactValues(stringLeaves(this.secrets));
     createProvider(this.config.model, this.config.rules);
     this.releaseLock = acquireDaemonLock(this.paths.home);
     try {
@@ -131,6 +136,7 @@ export class Daemon {
     this.tick.stop();
     await this.initiative.stop();
     this.config = next;
+    this.oplog.setLevel(next.log.level);
     this.buildBrain();
     this.tick.start();
     this.initiative.wake();
@@ -172,7 +178,7 @@ export class Daemon {
       memoryDir: this.paths.memory,
       onApproved: () => this.supervisor.kick(),
       onApprovalRequested: (actions) => {
-        for (const a of actions) this.options.print?.(`vigil: approval needed — ${a.action} (vigil approve ${a.id})`);
+        for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
         this.armExpiry();
       },
     });
@@ -212,10 +218,10 @@ export class Daemon {
     const source = this.config.github.webhookProxyUrl;
     if (!source) return;
     try {
-      this.proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.options.print?.(l) });
+      this.proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.oplog.warn(l) });
     } catch (err) {
       // The proxy is a convenience; the daemon and its direct route keep working without it.
-      this.options.print?.(`vigil: webhook proxy ${source} could not start: ${(err as Error).message}`);
+      this.oplog.warn('webhook proxy could not start', { source, error: (err as Error).message });
     }
   }
 

@@ -1,6 +1,6 @@
 import { initHome, isInitialised, loadConfig } from '../../config/index.js';
 import { systemClock } from '../../clock.js';
-import { Daemon } from '../../daemon/index.js';
+import { createOplog, Daemon } from '../../daemon/index.js';
 import type { CliContext } from '../context.js';
 
 export async function initCommand(ctx: CliContext): Promise<void> {
@@ -15,14 +15,18 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 
 /** Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config. */
 export async function startCommand(ctx: CliContext): Promise<void> {
-  if (!isInitialised(ctx.paths.home)) await initCommand(ctx);
-  const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, print: ctx.out });
+  const oplog = createOplog();
+  if (!isInitialised(ctx.paths.home)) {
+    const { created } = await initHome(ctx.paths.home);
+    oplog.info('home initialised', { home: ctx.paths.home, created });
+  }
+  const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog });
   let started = false;
   // Signals are ours before the daemon publishes its address: a SIGHUP that arrives
   // during start must not kill the process (the default action).
   const stopped = new Promise<void>((resolve) => {
     const onStop = (signal: NodeJS.Signals) => {
-      ctx.out(`vigil: ${signal}, draining`);
+      oplog.info('draining', { signal });
       // The promise of the public contract: gone within 10 s, whatever hangs.
       setTimeout(() => process.exit(0), 9500).unref();
       daemon.stop(signal).then(resolve, resolve);
@@ -33,12 +37,16 @@ export async function startCommand(ctx: CliContext): Promise<void> {
   process.on('SIGHUP', () => {
     if (!started) return;
     daemon.reload().then(
-      (ok) => ctx.out(ok ? 'vigil: config reloaded' : 'vigil: new config refused, the old one stays (see `vigil log`)'),
+      (ok) => (ok ? oplog.info('config reloaded') : oplog.warn('new config refused, the old one stays (see `vigil log`)')),
       () => undefined,
     );
   });
   await daemon.start();
   started = true;
-  ctx.out(`vigil ${daemon.url} (home ${ctx.paths.home}, pid ${process.pid})`);
+  oplog.info('vigil started', { url: daemon.url, home: ctx.paths.home });
   await stopped;
+  oplog.info('vigil stopped');
+  // Drained, logged, database closed: a handle some library leaked must not hold the
+  // process until the 10 s deadline (or systemd's SIGKILL).
+  process.exit(0);
 }

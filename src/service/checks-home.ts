@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import { loadConfig, loadSecrets } from '../config/index.js';
+import { isVigilError } from '../errors.js';
+import { fail, ok, warn, type Check } from './doctor.js';
+import { shellLine } from './quote.js';
+
+const MIN_NODE_MAJOR = 20;
+
+export const checkNode: Check = () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  const detail = `v${process.versions.node} at ${process.execPath}`;
+  if (major >= MIN_NODE_MAJOR) return ok('node', detail);
+  return fail('node', `${detail}: vigil needs ${MIN_NODE_MAJOR} or newer`, `install Node.js ${MIN_NODE_MAJOR}, 22 or 24`);
+};
+
+const mode = (stat: fs.Stats) => (stat.mode & 0o777).toString(8).padStart(4, '0');
+
+/** The home holds the database and the logs: others must not change it, and should not read it. */
+export const checkHome: Check = ({ paths }) => {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(paths.home);
+  } catch {
+    return fail('home', `${paths.home} does not exist`, 'vigil init');
+  }
+  const chmod = shellLine(['chmod', '700', paths.home]);
+  if (stat.mode & 0o022) return fail('home', `${paths.home} is mode ${mode(stat)}: others can change what vigil reads`, chmod);
+  if (stat.mode & 0o055) return warn('home', `${paths.home} is mode ${mode(stat)}: others can read what vigil records`, chmod);
+  return ok('home', `${paths.home} (mode ${mode(stat)})`);
+};
+
+/** DESIGN.md: secrets.json is mode 0600. */
+export const checkSecrets: Check = ({ paths, env }) => {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(paths.secrets);
+  } catch {
+    return fail('secrets', `${paths.secrets} is missing`, 'vigil init (it creates a missing secrets.json)');
+  }
+  if (stat.mode & 0o077) {
+    const who = stat.mode & 0o004 ? 'everyone on this machine' : 'its group';
+    return fail('secrets', `${paths.secrets} is mode ${mode(stat)}: ${who} can read the webhook secret and tokens`, shellLine(['chmod', '600', paths.secrets]));
+  }
+  try {
+    loadSecrets(paths.secrets, env);
+  } catch (err) {
+    return fail('secrets', isVigilError(err) ? err.message : String(err), `edit ${paths.secrets}`);
+  }
+  return ok('secrets', `${paths.secrets} (mode ${mode(stat)})`);
+};
+
+export const checkConfig: Check = ({ paths, env }, state) => {
+  try {
+    state.config = loadConfig(paths.config, env);
+  } catch (err) {
+    return fail('config', isVigilError(err) ? `${err.message} [${err.code}]` : String(err), `edit ${paths.config} (the key is named)`);
+  }
+  const { permissions, model, tick } = state.config;
+  return ok('config', `valid: mode ${permissions.mode}, provider ${model.provider}, ticks "${tick.schedule}"`);
+};

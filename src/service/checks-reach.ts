@@ -1,0 +1,81 @@
+import { loadSecrets, type Config, type Secrets } from '../config/index.js';
+import { createProvider } from '../model/index.js';
+import { fail, needsConfig, ok, warn, type Check, type CheckResult } from './doctor.js';
+import { onPath } from './host.js';
+
+const PROBE_TIMEOUT_MS = 5000;
+
+/** What to GET to learn that a model endpoint answers and takes the key: its model list, which costs nothing. */
+export function modelProbe(model: Readonly<Config['model']>, secrets: Partial<Secrets>, env: NodeJS.ProcessEnv): { url: string; headers: Record<string, string> } | string {
+  if (model.provider === 'anthropic') {
+    const key = secrets.anthropicApiKey;
+    if (!key) return 'no API key: set ANTHROPIC_API_KEY, or anthropicApiKey in secrets.json';
+    const base = (env.ANTHROPIC_BASE_URL?.trim() || model.baseURL || 'https://api.anthropic.com').replace(/\/+$/, '');
+    return { url: `${base}/v1/models?limit=1`, headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' } };
+  }
+  // Local OpenAI-compatible servers (Ollama, llama.cpp) take no key.
+  const key = (secrets as { openaiApiKey?: string }).openaiApiKey ?? env.OPENAI_API_KEY?.trim();
+  const base = (model.baseURL || 'https://api.openai.com/v1').replace(/\/+$/, '');
+  return { url: `${base}/models`, headers: key ? { authorization: `Bearer ${key}` } : {} };
+}
+
+export async function probeModel(model: Readonly<Config['model']>, secrets: Partial<Secrets>, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const what = `${model.provider}${model.model ? ` (${model.model})` : ''}`;
+  const probe = modelProbe(model, secrets, env);
+  if (typeof probe === 'string') return fail('model', `${what}: ${probe}`, 'add the key, or set model.provider to "rules"');
+  let status: number;
+  try {
+    const res = await fetch(probe.url, { headers: probe.headers, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    status = res.status;
+    await res.arrayBuffer().catch(() => undefined);
+  } catch (err) {
+    const why = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    return fail('model', `${what}: ${new URL(probe.url).origin} is unreachable (${why})`, 'check the network or model.baseURL');
+  }
+  if (status === 401 || status === 403) return fail('model', `${what}: the endpoint refused the API key (HTTP ${status})`, 'replace the key');
+  if (status >= 200 && status < 300) return ok('model', `${what}: ${new URL(probe.url).origin} answers`);
+  return warn('model', `${what}: ${new URL(probe.url).origin} answered HTTP ${status} to a model list request`);
+}
+
+export const checkModel: Check = async ({ paths, env }, state) => {
+  const config = needsConfig('model', state);
+  if ('name' in config) return config;
+  if (config.model.provider === 'rules') return ok('model', 'rules provider: offline, nothing to reach');
+  try {
+    createProvider(config.model, config.rules);
+  } catch (err) {
+    return fail('model', (err as Error).message, 'set model.provider to "rules"');
+  }
+  let secrets: Partial<Secrets> = {};
+  try {
+    secrets = loadSecrets(paths.secrets, env);
+  } catch {
+    // The secrets line reports it; a key may still come from the environment.
+    secrets = { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() };
+  }
+  return probeModel(config.model, secrets, env);
+};
+
+/**
+ * Only what can be known without sending a notification: desktop notifications need
+ * a desktop session and notify-send (Linux); a service started at boot has neither.
+ */
+export const checkNotify: Check = ({ host }, state) => {
+  const config = needsConfig('notify', state);
+  if ('name' in config) return config;
+  const notify = config.notify as { desktop?: boolean; ntfy?: { url: string } };
+  const channels: string[] = [];
+  if (notify.ntfy) channels.push(`ntfy ${new URL(notify.ntfy.url).origin}`);
+  if (notify.desktop) {
+    const session = host.env.DISPLAY || host.env.WAYLAND_DISPLAY || host.env.DBUS_SESSION_BUS_ADDRESS;
+    if (host.platform === 'linux' && !session) {
+      return warn('notify', 'desktop notifications are on, but there is no desktop session (DISPLAY, DBUS_SESSION_BUS_ADDRESS)', 'run vigil in your desktop session, or use ntfy / web push');
+    }
+    if (host.platform === 'linux' && !onPath(host, 'notify-send')) {
+      return warn('notify', 'desktop notifications are on, but notify-send is not installed', 'apt-get install libnotify-bin');
+    }
+    channels.push('desktop');
+  }
+  if (channels.length === 0) return ok('notify', 'no desktop or ntfy channel set: approvals wait in `vigil approvals` and the dashboard');
+  return ok('notify', channels.join(', '));
+};

@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { readDaemonInfo } from '../daemon/index.js';
+import { verifyLogDir } from '../logs/index.js';
+import { ago, fail, needsConfig, ok, warn, type Check } from './doctor.js';
+
+export const checkPort: Check = async ({ paths }, state) => {
+  const config = needsConfig('port', state);
+  if ('name' in config) return config;
+  const { host, port } = config.http;
+  const daemon = readDaemonInfo(paths.daemon);
+  if (daemon) return ok('port', `${daemon.url} is this home's running vigil (pid ${daemon.pid})`);
+  if (port === 0) return ok('port', `${host}: port 0, the system picks a free one at start`);
+  const problem = await tryListen(host, port);
+  if (!problem) return ok('port', `${host}:${port} is free`);
+  if (problem === 'EADDRINUSE') {
+    return fail('port', `${host}:${port} is taken by another program`, 'stop it, or set http.port in config.json (or VIGIL_PORT)');
+  }
+  return fail('port', `${host}:${port} cannot be bound (${problem})`, 'set http.host / http.port in config.json (or VIGIL_HOST / VIGIL_PORT)');
+};
+
+/** undefined when the address can be bound; else the error code. */
+function tryListen(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/** Read-only: a doctor never migrates, repairs or takes the write lock. */
+function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+export const checkDatabase: Check = ({ paths }) => {
+  if (!fs.existsSync(paths.db)) return ok('database', 'not created yet (vigil start creates it)');
+  const recover = `stop vigil, keep a copy of ${paths.db}, then: sqlite3 ${paths.db} .recover | sqlite3 vigil-recovered.db`;
+  let problems: string[];
+  try {
+    problems = withDatabase(paths.db, (db) => (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check));
+  } catch (err) {
+    return fail('database', `${paths.db} cannot be read: ${(err as Error).message}`, recover);
+  }
+  if (problems.length === 1 && problems[0] === 'ok') {
+    const mb = (fs.statSync(paths.db).size / 1048576).toFixed(1);
+    return ok('database', `${paths.db}: PRAGMA quick_check ok (${mb} MB)`);
+  }
+  return fail('database', `quick_check: ${problems.slice(0, 2).join('; ')}`, recover);
+};
+
+export const checkLogs: Check = ({ paths }) => {
+  const results = fs.existsSync(paths.logs) ? verifyLogDir(paths.logs) : [];
+  if (results.length === 0) return ok('logs', 'no daily logs yet');
+  const bad = results.find((r) => !r.ok);
+  if (bad) {
+    const file = path.basename(bad.file);
+    const where = bad.firstBad ? ` line ${bad.firstBad.line}: ${bad.firstBad.reason}` : '';
+    // There is nothing to repair: a broken chain is evidence that the file was changed.
+    return fail('logs', `${file} does not verify —${where}`, `vigil log verify --date ${file.replace(/\.jsonl$/, '')} for details; keep the file as it is`);
+  }
+  const entries = results.reduce((n, r) => n + r.entries, 0);
+  return ok('logs', `${results.length} daily log${results.length > 1 ? 's' : ''} verify (${entries} entries)`);
+};
+
+export const checkWebhooks: Check = ({ paths, now }, state) => {
+  const address = state.config ? `http://<your host>:${state.config.http.port}/webhooks/github` : '/webhooks/github';
+  const fix = `point a GitHub webhook at ${address} (README: "Point GitHub at it"); GitHub's ping arrives at once`;
+  if (!fs.existsSync(paths.db)) return warn('webhooks', 'no delivery received yet', fix);
+  // The inbox has no query for this (src/store is another room); one read-only SELECT does,
+  // newest first by rowid so that a large inbox is not scanned.
+  const last = withDatabase(paths.db, (db) =>
+    db.prepare(`SELECT kind, delivery_id AS id, received_at AS at FROM inbox WHERE source = 'github' ORDER BY id DESC LIMIT 1`).get(),
+  ) as { kind: string; id: string | null; at: number } | undefined;
+  if (!last) return warn('webhooks', 'no delivery received yet', fix);
+  return ok('webhooks', `last delivery ${ago(now - last.at)} (${last.kind}${last.id ? `, ${last.id}` : ''})`);
+};

@@ -1,0 +1,63 @@
+import type { Config, HomePaths } from '../config/index.js';
+import type { ServiceHost } from './host.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to type or change; printed on the same line. */
+  fix?: string;
+}
+
+export interface DoctorInput {
+  paths: HomePaths;
+  env: NodeJS.ProcessEnv;
+  host: ServiceHost;
+  /** Clock for "last delivery 3 min ago". */
+  now: number;
+}
+
+/** What the checks share: the config is loaded once, by the config check, and reused. */
+export interface DoctorState {
+  config?: Readonly<Config>;
+}
+
+export type Check = (input: DoctorInput, state: DoctorState) => CheckResult | Promise<CheckResult>;
+
+/** Checks run in order, each isolated: one that throws is reported as failed, the rest still run. */
+export async function runChecks(checks: readonly [string, Check][], input: DoctorInput): Promise<CheckResult[]> {
+  const state: DoctorState = {};
+  const results: CheckResult[] = [];
+  for (const [name, check] of checks) {
+    try {
+      results.push(await check(input, state));
+    } catch (err) {
+      results.push({ name, status: 'fail', detail: `the check itself failed: ${(err as Error).message}` });
+    }
+  }
+  return results;
+}
+
+export function formatCheck(result: CheckResult): string {
+  const fix = result.fix ? ` → fix: ${result.fix}` : '';
+  return `${result.status.padEnd(4)}  ${result.name.padEnd(9)} ${result.detail}${fix}`;
+}
+
+export const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
+export const warn = (name: string, detail: string, fix?: string): CheckResult => ({ name, status: 'warn', detail, ...(fix ? { fix } : {}) });
+export const fail = (name: string, detail: string, fix?: string): CheckResult => ({ name, status: 'fail', detail, ...(fix ? { fix } : {}) });
+
+/** A check that needs the config says so instead of guessing when the config is broken. */
+export function needsConfig(name: string, state: DoctorState): CheckResult | Readonly<Config> {
+  return state.config ?? warn(name, 'not checked: config.json does not load (see the config line)');
+}
+
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}

@@ -1,0 +1,42 @@
+/**
+ * vigil as a system service (issue 7): systemd units and a launchd agent rendered from
+ * the templates in systemd/ and launchd/, install and uninstall as plans that a dry run
+ * prints and a real run executes, and the doctor's checks.
+ */
+import { checkConfig, checkHome, checkNode, checkSecrets } from './checks-home.js';
+import { checkModel, checkNotify } from './checks-reach.js';
+import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
+import { checkLinger, checkService } from './checks-service.js';
+import { runChecks, type Check, type CheckResult, type DoctorInput } from './doctor.js';
+
+export { systemHost, runCommand, PACKAGE_ROOT, type ServiceHost, type RunResult } from './host.js';
+export { userUnitPath, systemUnitPath, launchAgentPath, launchdLogDir, UNIT_NAME, LAUNCHD_LABEL, type ServiceMode } from './locations.js';
+export { describePlan, executePlan, type Plan, type Step } from './plan.js';
+export { renderSystemdUnit, type UnitInputs } from './systemd.js';
+export { renderLaunchAgent, type AgentInputs } from './launchd.js';
+export { installPlan, uninstallPlan, serviceUser, serviceFiles, homeOfUser, servicePath } from './install.js';
+export { lingerState, lingerFix, type Linger } from './linger.js';
+export { findInstalled, serviceActivity, type InstalledService } from './state.js';
+export { formatCheck, type CheckResult, type CheckStatus, type DoctorInput } from './doctor.js';
+export { probeModel, modelProbe } from './checks-reach.js';
+export { shellLine, shellQuote } from './quote.js';
+
+/** One line each, in this order (issue 7). */
+export const DOCTOR_CHECKS: readonly [string, Check][] = [
+  ['node', checkNode],
+  ['home', checkHome],
+  ['secrets', checkSecrets],
+  ['config', checkConfig],
+  ['port', checkPort],
+  ['database', checkDatabase],
+  ['logs', checkLogs],
+  ['webhooks', checkWebhooks],
+  ['model', checkModel],
+  ['notify', checkNotify],
+  ['service', checkService],
+  ['linger', checkLinger],
+];
+
+export function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
+  return runChecks(DOCTOR_CHECKS, input);
+}
