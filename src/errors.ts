@@ -50,12 +50,6 @@ export const ERRORS = {
   VIGIL_ERR_MEMORY_PATH: { message: 'the path is outside the memory folder or not allowed', exitCode: EXIT.failure },
   VIGIL_ERR_MEMORY_COMMAND: { message: 'the memory command cannot be applied', exitCode: EXIT.failure },
   VIGIL_ERR_MEMORY_VERSION: { message: 'no such version in the memory history', exitCode: EXIT.failure },
-  VIGIL_ERR_DREAM_BUSY: { message: 'a dream is already in progress', exitCode: EXIT.tempfail },
-  VIGIL_ERR_DREAM_FAILED: { message: 'the dream failed', exitCode: EXIT.failure },
-  VIGIL_ERR_DREAM_OPERATIONS: { message: 'the model proposed invalid memory operations', exitCode: EXIT.failure },
-  VIGIL_ERR_MEMORY_PATH: { message: 'the path is outside the memory folder or not allowed', exitCode: EXIT.failure },
-  VIGIL_ERR_MEMORY_COMMAND: { message: 'the memory command cannot be applied', exitCode: EXIT.failure },
-  VIGIL_ERR_MEMORY_VERSION: { message: 'no such version in the memory history', exitCode: EXIT.failure },
   VIGIL_ERR_SERVICE: { message: 'the system service could not be installed or removed', exitCode: EXIT.failure },
   VIGIL_ERR_DOCTOR: { message: 'a doctor check failed', exitCode: EXIT.failure },
 } as const satisfies Record<string, ErrorSpec>;
