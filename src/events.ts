@@ -30,6 +30,19 @@ export interface EventFields {
   'action.failed': { actionId: string; action: string; error: string };
   'action.released': { actionId: string; action?: string; reason: string };
   'notify.sent': { title: string; body: string; urgency: string; channels: string[] };
+  /** Held back by quiet hours or the hourly cap (issue 6); the next digest lists it. */
+  'notify.held': { key: string; title: string; urgency: string; reason: string };
+  'notify.digest': { count: number; channels: string[] };
+  'notify.failed': { channel: string; title: string; error: string };
+  /** Logged once per reason: e.g. no desktop session, so the desktop channel stays quiet. */
+  'notify.channel_unavailable': { channel: string; reason: string };
+  /** `endpoint` is the push service's origin only: the full URL is a bearer capability. */
+  'push.subscribed': { endpoint: string; subscriptions: number };
+  'push.subscription_removed': { endpoint: string; status: number };
+  'push.backoff': { endpoint: string; retryAfterSeconds: number };
+  'web.login': { ip: string };
+  'web.login_failed': { ip: string };
+  'approval.capability_refused': { actionId: string; reason: string };
   'reminder.due': { note: string; dueAt: string };
   'worker.started': { workerPid: number };
   'worker.exited': { workerPid: number; code: number | null; signal: string | null; restartInMs?: number };

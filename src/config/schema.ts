@@ -126,11 +126,25 @@ export const AgentConfig = z
   })
   .strict();
 
+/** How vigil reaches its owner (issue 6, src/notify): web push to subscribed browsers always, the rest when set. */
 export const NotifyConfig = z
   .object({
+    /** Desktop notifications (node-notifier) where there is a desktop session. */
     desktop: z.boolean().default(false),
+    /** ntfy: a POST to this topic URL; the token (or secrets.json `ntfyToken`) goes in as a Bearer token. */
     ntfy: z.object({ url: z.string().url(), token: z.string().optional() }).strict().optional(),
+    /** Only `high` urgency passes in these hours; what is held comes as one digest after them. */
     quietHours: z.string().regex(clockRange, 'must look like "22:00-07:00"').optional(),
+    /** The zone quiet hours are read in; `tick.timezone`, else the process's local zone, when unset. */
+    timezone: timeZone.optional(),
+    /** At most this many notifications an hour (high ones included); the rest wait for the digest. */
+    maxPerHour: z.number().int().min(1).max(1000).default(20),
+    /** A channel that takes longer than this is given up on for that notification; the others are not held up. */
+    timeoutSeconds: z.number().positive().max(120).default(10),
+    /** The dashboard as the owner's devices reach it (https://…): notification links and ntfy's Approve / Deny buttons. */
+    publicUrl: z.string().url().optional(),
+    /** The VAPID contact (RFC 8292) push services may write to: "mailto:you@example.com" or an https URL. */
+    pushContact: z.string().regex(/^(mailto:|https:\/\/)/, 'must start with "mailto:" or "https://"').default('mailto:vigil@example.com'),
   })
   .strict();
 

@@ -29,6 +29,9 @@ export const SecretsFile = z
     vapid: z.object({ publicKey: z.string().min(1), privateKey: z.string().min(1) }),
     githubToken: z.string().optional(),
     githubApp: GithubAppSecret.optional(),
+    /** Signs the capability tokens in approval notifications (issue 6); made at init. */
+    capabilityKey: z.string().min(32).optional(),
+    ntfyToken: z.string().optional(),
     anthropicApiKey: z.string().optional(),
   })
   .passthrough();
@@ -40,6 +43,9 @@ export interface Secrets {
   webhookSecrets: string[];
   dashboardToken: string;
   vapid: { publicKey: string; privateKey: string };
+  /** HMAC key of approval capability tokens; homes made before issue 6 derive it from the dashboard token. */
+  capabilityKey: string;
+  ntfyToken?: string;
   githubToken?: string;
   /** Used when there is no token. */
   githubApp?: { appId: number; privateKey: string };
@@ -63,6 +69,8 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
     webhookSecrets,
     dashboardToken: file_.dashboardToken,
     vapid: file_.vapid,
+    capabilityKey: file_.capabilityKey ?? deriveCapabilityKey(file_.dashboardToken),
+    ...(file_.ntfyToken ? { ntfyToken: file_.ntfyToken } : {}),
     githubToken: env.GITHUB_TOKEN?.trim() || file_.githubToken,
     ...githubApp(file, file_.githubApp, env),
     anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
@@ -101,7 +109,13 @@ export function generateSecrets(): SecretsFile {
     webhookSecret: crypto.randomBytes(32).toString('hex'),
     dashboardToken: crypto.randomBytes(24).toString('base64url'),
     vapid: generateVapidKeys(),
+    capabilityKey: crypto.randomBytes(32).toString('hex'),
   };
+}
+
+/** Rotating the dashboard token then also voids outstanding capability tokens, which is what an owner would expect. */
+function deriveCapabilityKey(dashboardToken: string): string {
+  return Buffer.from(crypto.hkdfSync('sha256', dashboardToken, 'vigil', 'capability-key', 32)).toString('hex');
 }
 
 /**

@@ -1,18 +1,15 @@
-import crypto from 'node:crypto';
 import type http from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { isVigilError } from '../errors.js';
+import { describeAction } from '../notify/index.js';
 import type { ActionRecord } from '../store/index.js';
 import type { WebhookRouteOptions } from '../triggers/index.js';
+import type { WebDeps } from '../web/types.js';
 
-/** What the HTTP API may ask of the daemon; nothing else reaches it. */
-export interface DaemonApi {
+/** What the HTTP API may ask of the daemon; nothing else reaches it. The dashboard's part is `WebDeps`. */
+export interface DaemonApi extends WebDeps {
   webhooks: WebhookRouteOptions;
-  dashboardToken(): string;
-  status(): Record<string, unknown>;
   tick(): Promise<Record<string, unknown>>;
-  approvals(): ActionRecord[];
-  answer(id: string, answer: 'approve' | 'deny'): ActionRecord;
 }
 
 export function approvalView(action: ActionRecord): Record<string, unknown> {
@@ -20,6 +17,7 @@ export function approvalView(action: ActionRecord): Record<string, unknown> {
     id: action.id,
     action: action.action,
     params: action.params,
+    summary: describeAction(action),
     rationale: action.rationale,
     reason: action.reason,
     createdAt: new Date(action.createdAt).toISOString(),
@@ -27,21 +25,28 @@ export function approvalView(action: ActionRecord): Record<string, unknown> {
   };
 }
 
-/** Build the fastify app; fastify itself is imported only when the first API request arrives. */
+/**
+ * Build the fastify app; fastify, helmet, the rate limiter and the dashboard are
+ * imported only when the first request other than /healthz arrives.
+ */
 export async function buildApiApp(
   api: DaemonApi,
   serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server,
 ): Promise<FastifyInstance> {
-  const [{ default: Fastify }, { githubWebhookRoutes }] = await Promise.all([
+  const [{ default: Fastify }, { githubWebhookRoutes }, web] = await Promise.all([
     import('fastify'),
     import('../triggers/github/route.js'),
+    import('../web/index.js'),
   ]);
-  const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20 });
+  // A TLS reverse proxy on this machine tells the protocol and the client address (session cookie, rate limits).
+  const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: 'loopback' });
+  await web.registerSecurity(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Outside the login: a delivery is authenticated by its signature.
   await app.register(githubWebhookRoutes, api.webhooks);
   await app.register(async (scope) => {
-    scope.addHook('onRequest', async (req, reply) => authorise(api, req, reply));
+    // The CLI's Bearer token, or a logged-in browser's session cookie (with its CSRF token to change anything).
+    scope.addHook('onRequest', web.apiAuth(api));
     scope.get('/api/status', async () => api.status());
     scope.post('/api/tick', async (_req, reply) => reply.code(202).send(await api.tick()));
     scope.get('/api/approvals', async () => api.approvals().map(approvalView));
@@ -49,7 +54,7 @@ export async function buildApiApp(
       const { id, answer } = req.params;
       if (answer !== 'approve' && answer !== 'deny') return reply.code(404).send({ error: 'VIGIL_ERR_USAGE' });
       try {
-        const action = api.answer(id, answer);
+        const action = api.answer(id, answer, web.channelOf(req));
         return { id: action.id, state: action.state };
       } catch (err) {
         if (isVigilError(err, 'VIGIL_ERR_APPROVAL_NOT_FOUND')) return reply.code(404).send(err.toJSON());
@@ -58,20 +63,7 @@ export async function buildApiApp(
       }
     });
   });
+  // The dashboard: /login, pages, push subscriptions, the live timeline, capability answers.
+  await app.register(web.webRoutes, api);
   return app;
-}
-
-async function authorise(api: DaemonApi, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const header = req.headers.authorization ?? '';
-  const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-  if (!given || !sameSecret(given, api.dashboardToken())) {
-    await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorised' });
-  }
-}
-
-/** Constant-time comparison that does not leak the length through an early return. */
-export function sameSecret(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
 }

@@ -4,6 +4,7 @@ import { eventRecord } from '../events.js';
 import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider } from '../model/index.js';
+import { OwnerReach } from '../notify/index.js';
 import { Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
 import { startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
@@ -51,6 +52,8 @@ export class Daemon {
   private proxy: WebhookProxy | undefined;
   private releaseLock: (() => void) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Queues approval notifications, digests and tests for the worker, which holds the channel credentials. */
+  private reach!: OwnerReach;
   private startedAt = 0;
   private address = '';
   private stopped: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export class Daemon {
       this.journal.flush();
       this.recoverFromCrash();
       this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
+      this.reach = new OwnerReach({ store: this.store, clock, config: () => this.config, kick: () => this.supervisor.kick() });
       this.buildBrain();
       this.intake = new WebhookIntake({
         store: this.store,
@@ -104,6 +108,8 @@ export class Daemon {
       this.tick.start();
       this.initiative.wake();
       this.armExpiry();
+      this.reach.catchUp();
+      this.reach.start();
       this.startGithubSweeps();
       await this.startProxy();
       if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
@@ -150,6 +156,7 @@ export class Daemon {
     this.tick?.stop();
     clearTimeout(this.expiryTimer);
     clearInterval(this.sweepTimer);
+    this.reach?.stop();
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
     await this.initiative?.stop();
@@ -179,6 +186,7 @@ export class Daemon {
       onApproved: () => this.supervisor.kick(),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
+        this.reach.approvalsRequested(actions.map((a) => a.id));
         this.armExpiry();
       },
     });
@@ -240,6 +248,14 @@ export class Daemon {
     return {
       webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets },
       dashboardToken: () => this.secrets.dashboardToken,
+      store: this.store,
+      clock: this.options.clock,
+      logsDir: this.paths.logs,
+      memoryDir: this.paths.memory,
+      capabilityKey: () => this.secrets.capabilityKey,
+      vapidPublicKey: () => this.secrets.vapid.publicKey,
+      record: (record) => this.journal.write(record),
+      reach: this.reach,
       status: () =>
         statusReport({
           store: this.store,
@@ -251,8 +267,8 @@ export class Daemon {
         }),
       tick: async () => ({ ...(await this.tick.requestManual()) }),
       approvals: () => this.store.actions.pendingApprovals(),
-      answer: (id, answer) => {
-        const action = answerApproval(this.store, id, answer, 'cli', this.options.clock.now());
+      answer: (id, answer, by) => {
+        const action = answerApproval(this.store, id, answer, by, this.options.clock.now());
         this.journal.flush();
         if (action.state === 'approved') this.supervisor.kick();
         this.armExpiry();

@@ -8,6 +8,7 @@ import { homePaths, loadConfig, loadSecrets, resolveHome, type Config, type Home
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { GithubSession } from '../github/index.js';
+import { sendOwnerNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { Store } from '../store/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -98,6 +99,11 @@ async function main(): Promise<void> {
     if (sweepWanted) {
       sweepWanted = false;
       await sweep();
+      continue;
+    }
+    // What the daemon queued for the owner (approval requests, digests) goes before the next action.
+    if (await sendOwnerNotices(store)) {
+      flush();
       continue;
     }
     if (await runner.runNext()) continue;

@@ -89,4 +89,59 @@ export const MIGRATIONS: readonly Migration[] = [
     tokenize = 'porter unicode61'
   );
   ` },
+  // Reaching the owner (issue 6, src/notify and src/web): push subscriptions, what was
+  // sent or held (the hourly cap, quiet hours, the digest, and exactly-once per channel),
+  // the daemon's queue of notices for the worker, dashboard sessions, used capability tokens.
+  { id: '006-notify-web', sql: `
+  CREATE TABLE push_subscriptions (
+    endpoint        TEXT PRIMARY KEY,
+    p256dh          TEXT NOT NULL,
+    auth            TEXT NOT NULL,
+    user_agent      TEXT,
+    created_at      INTEGER NOT NULL,
+    backoff_until   INTEGER,
+    last_ok_at      INTEGER
+  );
+
+  CREATE TABLE notify_log (
+    key        TEXT PRIMARY KEY,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    urgency    TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    reason     TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX notify_log_by_state ON notify_log(state, created_at);
+
+  CREATE TABLE notify_deliveries (
+    key     TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (key, channel)
+  );
+
+  CREATE TABLE notify_queue (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    done_at    INTEGER
+  );
+  CREATE INDEX notify_queue_pending ON notify_queue(done_at, id);
+
+  CREATE TABLE web_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE capability_uses (
+    nonce     TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL,
+    used_at   INTEGER NOT NULL
+  );
+  ` },
 ];

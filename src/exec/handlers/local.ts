@@ -1,21 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localDate } from '../../clock.js';
-import { eventRecord } from '../../events.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
 
 /**
- * `notify`: until the notification channels land (issue 6) a notification reaches
- * the owner through the log and the service's stdout.
+ * `notify`: to the owner's channels (src/notify: web push, desktop, ntfy) behind quiet
+ * hours and the hourly cap, and to the service's stdout. Keyed by the action id, so a
+ * retry after a crash does not notify a channel twice. The channels load on first use.
  */
 export const notify: Handler = async (raw, ctx) => {
   const params = raw as ActionParams<'notify'>;
   const urgency = params.urgency ?? 'normal';
-  const channels = ['log', 'stdout'];
   ctx.print(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`);
-  ctx.record(eventRecord('notify.sent', { title: params.title, body: params.body, urgency, channels }, ctx.clock.now()));
-  return { channels };
+  const { workerNotifier } = await import('../../notify/index.js');
+  const notification = { title: params.title, body: params.body, urgency, tag: `action-${ctx.actionId}` };
+  const delivery = await workerNotifier(ctx.store).notifier.deliver(notification, `action:${ctx.actionId}`);
+  return { channels: delivery.channels, ...(delivery.held ? { held: delivery.held } : {}), ...(delivery.failed.length ? { failed: delivery.failed } : {}) };
 };
 
 /**

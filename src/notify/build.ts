@@ -1,0 +1,76 @@
+import type https from 'node:https';
+import { homePaths, loadConfig, loadSecrets, resolveHome, type Config, type Secrets } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { Store } from '../store/index.js';
+import { DesktopChannel } from './desktop.js';
+import { NotifyGate } from './gate.js';
+import { Notifier } from './notifier.js';
+import { NtfyChannel } from './ntfy.js';
+import { NotifyTables } from './tables.js';
+import type { Channel } from './types.js';
+import { WebPushChannel } from './webpush.js';
+
+export interface NotifierSetup {
+  config: Pick<Readonly<Config>, 'notify' | 'tick'>;
+  secrets: Pick<Secrets, 'vapid' | 'ntfyToken'>;
+  store: Store;
+  clock: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** For a push service behind a private CA. */
+  pushAgent?: https.Agent;
+}
+
+/** The gate of a config: quiet hours read in `notify.timezone`, else the tick's zone. */
+export function gateFor(tables: NotifyTables, config: NotifierSetup['config']): NotifyGate {
+  const { notify, tick } = config;
+  const timeZone = notify.timezone ?? tick.timezone;
+  return new NotifyGate(tables, {
+    ...(notify.quietHours ? { quietHours: notify.quietHours } : {}),
+    ...(timeZone ? { timeZone } : {}),
+    maxPerHour: notify.maxPerHour,
+  });
+}
+
+/** Web push always (it reaches whoever subscribed, possibly nobody); desktop and ntfy when configured. */
+export function buildNotifier(setup: NotifierSetup): Notifier {
+  const { config, secrets, store, clock } = setup;
+  const tables = new NotifyTables(store.db);
+  const record = (r: Parameters<Store['outbox']['add']>[0]) => store.outbox.add(r);
+  const timeoutMs = config.notify.timeoutSeconds * 1000;
+  const channels: Channel[] = [
+    new WebPushChannel({
+      tables,
+      vapid: { ...secrets.vapid, subject: config.notify.pushContact },
+      clock,
+      record,
+      timeoutMs,
+      ...(setup.pushAgent ? { agent: setup.pushAgent } : {}),
+    }),
+  ];
+  if (config.notify.desktop) channels.push(new DesktopChannel({ clock, record, memory: store.kv, ...(setup.env ? { env: setup.env } : {}) }));
+  const ntfy = config.notify.ntfy;
+  if (ntfy) {
+    const token = secrets.ntfyToken ?? ntfy.token;
+    const publicUrl = config.notify.publicUrl;
+    channels.push(new NtfyChannel({ url: ntfy.url, ...(token ? { token } : {}), ...(publicUrl ? { publicUrl } : {}) }));
+  }
+  return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs });
+}
+
+let workerSingleton: { store: Store; notifier: Notifier; capabilityKey: string } | undefined;
+
+/**
+ * The execution worker's notifier, built on first use from the home's config and
+ * secrets (the worker alone holds the VAPID private key and the ntfy token).
+ */
+export function workerNotifier(store: Store): { notifier: Notifier; capabilityKey: string } {
+  if (workerSingleton?.store !== store) {
+    const paths = homePaths(resolveHome());
+    const config = loadConfig(paths.config);
+    const secrets = loadSecrets(paths.secrets);
+    const notifier = buildNotifier({ config, secrets, store, clock: systemClock });
+    workerSingleton = { store, notifier, capabilityKey: secrets.capabilityKey };
+  }
+  return workerSingleton;
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import type { Channel, ChannelReport, Notification } from './types.js';
+
+export type DesktopSession = { available: true } | { available: false; reason: string };
+
+/**
+ * Whether a desktop notification can be shown here. macOS and Windows always have a
+ * notification centre; Linux and the BSDs need a session bus to reach (a display or
+ * `DBUS_SESSION_BUS_ADDRESS`) and `notify-send` (libnotify) on the PATH.
+ */
+export function desktopSession(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): DesktopSession {
+  if (platform === 'darwin' || platform === 'win32') return { available: true };
+  if (!env.DISPLAY && !env.WAYLAND_DISPLAY && !env.DBUS_SESSION_BUS_ADDRESS) {
+    return { available: false, reason: 'no desktop session (DISPLAY, WAYLAND_DISPLAY and DBUS_SESSION_BUS_ADDRESS are unset)' };
+  }
+  if (!onPath('notify-send', env.PATH)) {
+    return { available: false, reason: 'notify-send is not installed (Debian/Ubuntu: apt install libnotify-bin)' };
+  }
+  return { available: true };
+}
+
+function onPath(program: string, searchPath = ''): boolean {
+  return searchPath.split(path.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      fs.accessSync(path.join(dir, program), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface DesktopChannelOptions {
+  env?: NodeJS.ProcessEnv;
+  clock: Clock;
+  record: (record: EventRecord) => void;
+  /** Where "already said it is unavailable" is remembered, so the log says it once (store.kv). */
+  memory: { get<T>(key: string): T | undefined; set(key: string, value: unknown): void };
+}
+
+const UNAVAILABLE_KEY = 'notify.desktop.unavailable';
+const URGENCY = { low: 'low', normal: 'normal', high: 'critical' } as const;
+
+type Notifier = { notify(options: Record<string, unknown>, callback: (err: Error | null) => void): unknown };
+
+/** Desktop notifications through node-notifier, loaded on the first send. */
+export class DesktopChannel implements Channel {
+  readonly name = 'desktop';
+  private lib: Promise<Notifier> | undefined;
+
+  constructor(private readonly options: DesktopChannelOptions) {}
+
+  /** Checks the session and, the first time it is missing (or for a new reason), says so in the log. */
+  session(): DesktopSession {
+    const session = desktopSession(this.options.env);
+    const { memory, record, clock } = this.options;
+    if (!session.available && memory.get<string>(UNAVAILABLE_KEY) !== session.reason) {
+      memory.set(UNAVAILABLE_KEY, session.reason);
+      record(eventRecord('notify.channel_unavailable', { channel: this.name, reason: session.reason }, clock.now()));
+    }
+    if (session.available && memory.get<string>(UNAVAILABLE_KEY) !== undefined) memory.set(UNAVAILABLE_KEY, null);
+    return session;
+  }
+
+  async send(n: Notification, signal: AbortSignal): Promise<ChannelReport> {
+    const session = this.session();
+    if (!session.available) return { delivered: false, detail: session.reason };
+    const notifier = await (this.lib ??= import('node-notifier').then((m) => ((m as { default?: Notifier }).default ?? m) as Notifier));
+    const hint = n.approval ? `\n(vigil approve ${n.approval.id} — or the dashboard)` : '';
+    await new Promise<void>((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      notifier.notify(
+        { title: n.title, message: `${n.body || n.title}${hint}`, urgency: URGENCY[n.urgency], 'app-name': 'vigil', wait: false },
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+    return { delivered: true };
+  }
+}

@@ -1,0 +1,97 @@
+import type { Config } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import type { Store } from '../store/index.js';
+import { gateFor } from './build.js';
+import { NotifyTables } from './tables.js';
+
+export interface OwnerReachDeps {
+  store: Store;
+  clock: Clock;
+  /** The current config (it changes on reload). */
+  config: () => Pick<Readonly<Config>, 'notify' | 'tick'>;
+  /** Start or wake the execution worker: it sends what is queued. */
+  kick: () => void;
+}
+
+/** Held notifications wait for a digest; the worker may hold one while the daemon is not looking. */
+const DIGEST_RECHECK_MS = 10 * 60_000;
+
+/**
+ * The daemon's side of reaching the owner. The daemon holds no channel credentials
+ * (the VAPID private key and the ntfy token stay in the worker, like the GitHub
+ * token), so it only queues notices — an approval to ask about, a digest that is due,
+ * a test — in vigil.db and kicks the worker, which sends them. A queued approval is
+ * keyed by its id, so a crash between the approval and its notice is healed at the
+ * next start by `catchUp`, without a second notification.
+ *
+ * Why not an internal `notify` action: actions are the model's proposals and pass the
+ * policy again in the worker, where `suggest` mode would make the notification itself
+ * wait for an approval, and `observe` mode would deny it.
+ */
+export class OwnerReach {
+  private readonly tables: NotifyTables;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: OwnerReachDeps) {
+    this.tables = new NotifyTables(deps.store.db);
+  }
+
+  approvalsRequested(ids: readonly string[]): void {
+    const now = this.deps.clock.now();
+    for (const id of ids) this.tables.enqueueNotice(`approval:${id}`, 'approval', { actionId: id }, now);
+    this.wakeWorker();
+  }
+
+  /** At start: pending approvals whose notice was never queued (the daemon died in between). */
+  catchUp(): void {
+    this.approvalsRequested(this.deps.store.actions.pendingApprovals().map((a) => a.id));
+  }
+
+  /** A browser subscribed: approvals that wait get their notification now. */
+  subscribed(): void {
+    this.wakeWorker();
+  }
+
+  sendTest(): void {
+    const now = this.deps.clock.now();
+    this.tables.enqueueNotice(`test:${now}`, 'test', {}, now);
+    this.wakeWorker(true);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.armDigest();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** No worker is started when nobody could be reached: an unconfigured vigil stays one process. */
+  private reachable(): boolean {
+    const { notify } = this.deps.config();
+    return notify.desktop || Boolean(notify.ntfy) || this.tables.subscriptionCount() > 0;
+  }
+
+  private wakeWorker(force = false): void {
+    if (this.stopped) return;
+    if (this.tables.pendingNoticeCount() > 0 && (force || this.reachable())) this.deps.kick();
+  }
+
+  private armDigest(): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const gate = gateFor(this.tables, this.deps.config());
+    const due = gate.nextDigestAt(now);
+    if (due !== undefined && due <= now && !this.tables.hasPendingNotice('digest')) {
+      this.tables.enqueueNotice(`digest:${now}`, 'digest', {}, now);
+      this.wakeWorker();
+    }
+    const delay = due !== undefined && due > now ? Math.min(due - now, DIGEST_RECHECK_MS) : DIGEST_RECHECK_MS;
+    this.timer = setTimeout(() => this.armDigest(), Math.max(delay, 1000));
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,163 @@
+import type { Db } from '../store/index.js';
+import type { Urgency } from './types.js';
+
+export interface PushSubscriptionRow {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  backoffUntil: number | null;
+}
+
+export type NotifyState = 'sending' | 'sent' | 'held' | 'digested';
+
+export interface NotifyLogRow {
+  key: string;
+  title: string;
+  body: string;
+  urgency: Urgency;
+  state: NotifyState;
+  reason: string | null;
+  createdAt: number;
+}
+
+export interface NoticeRow {
+  id: number;
+  key: string;
+  kind: NoticeKind;
+  payload: Record<string, unknown>;
+}
+
+/** What the daemon asks the worker to tell the owner (it holds no channel credentials itself). */
+export type NoticeKind = 'approval' | 'digest' | 'test';
+
+/** The notify tables of vigil.db (migration 006-notify-web), shared by daemon, worker and dashboard. */
+export class NotifyTables {
+  constructor(private readonly db: Db) {}
+
+  // ── push subscriptions ────────────────────────────────────────────────────────
+  upsertSubscription(sub: { endpoint: string; p256dh: string; auth: string; userAgent?: string }, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO push_subscriptions (endpoint, p256dh, auth, user_agent, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
+           user_agent = excluded.user_agent, backoff_until = NULL`,
+      )
+      .run(sub.endpoint, sub.p256dh, sub.auth, sub.userAgent ?? null, now);
+  }
+
+  subscriptions(): PushSubscriptionRow[] {
+    return this.db
+      .prepare('SELECT endpoint, p256dh, auth, backoff_until AS backoffUntil FROM push_subscriptions ORDER BY created_at')
+      .all() as PushSubscriptionRow[];
+  }
+
+  subscriptionCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM push_subscriptions').get() as { n: number }).n;
+  }
+
+  removeSubscription(endpoint: string): boolean {
+    return this.db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint).changes === 1;
+  }
+
+  backOff(endpoint: string, until: number): void {
+    this.db.prepare('UPDATE push_subscriptions SET backoff_until = ? WHERE endpoint = ?').run(until, endpoint);
+  }
+
+  markSubscriptionOk(endpoint: string, now: number): void {
+    this.db.prepare('UPDATE push_subscriptions SET last_ok_at = ?, backoff_until = NULL WHERE endpoint = ?').run(now, endpoint);
+  }
+
+  // ── what was sent or held ─────────────────────────────────────────────────────
+  logRow(key: string): NotifyLogRow | undefined {
+    return this.db
+      .prepare('SELECT key, title, body, urgency, state, reason, created_at AS createdAt FROM notify_log WHERE key = ?')
+      .get(key) as NotifyLogRow | undefined;
+  }
+
+  /** First writer wins: a retried key keeps the verdict it had. */
+  insertLog(row: Omit<NotifyLogRow, 'reason'> & { reason?: string }): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO notify_log (key, title, body, urgency, state, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(key) DO NOTHING`,
+        )
+        .run(row.key, row.title, row.body, row.urgency, row.state, row.reason ?? null, row.createdAt).changes === 1
+    );
+  }
+
+  setState(keys: readonly string[], state: NotifyState): void {
+    const stmt = this.db.prepare('UPDATE notify_log SET state = ? WHERE key = ?');
+    for (const key of keys) stmt.run(state, key);
+  }
+
+  /** Everything that went out (or is going out) since `since`: the hourly cap counts these. */
+  sentSince(since: number): number {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM notify_log WHERE state IN ('sending', 'sent') AND created_at > ?`)
+        .get(since) as { n: number }
+    ).n;
+  }
+
+  oldestSentSince(since: number): number | undefined {
+    const row = this.db
+      .prepare(`SELECT min(created_at) AS at FROM notify_log WHERE state IN ('sending', 'sent') AND created_at > ?`)
+      .get(since) as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  held(): NotifyLogRow[] {
+    return this.db
+      .prepare(
+        `SELECT key, title, body, urgency, state, reason, created_at AS createdAt FROM notify_log
+         WHERE state = 'held' ORDER BY created_at, key`,
+      )
+      .all() as NotifyLogRow[];
+  }
+
+  heldCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM notify_log WHERE state = 'held'`).get() as { n: number }).n;
+  }
+
+  // ── exactly once per channel ──────────────────────────────────────────────────
+  deliveredChannels(key: string): Set<string> {
+    const rows = this.db.prepare('SELECT channel FROM notify_deliveries WHERE key = ?').all(key) as { channel: string }[];
+    return new Set(rows.map((r) => r.channel));
+  }
+
+  markDelivered(key: string, channel: string, now: number): void {
+    this.db
+      .prepare('INSERT INTO notify_deliveries (key, channel, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(key, channel, now);
+  }
+
+  // ── the daemon's notices for the worker ───────────────────────────────────────
+  /** Idempotent by key: the daemon may enqueue the same approval again after a crash. */
+  enqueueNotice(key: string, kind: NoticeKind, payload: Record<string, unknown>, now: number): boolean {
+    return (
+      this.db
+        .prepare('INSERT INTO notify_queue (key, kind, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING')
+        .run(key, kind, JSON.stringify(payload), now).changes === 1
+    );
+  }
+
+  pendingNotices(limit = 20): NoticeRow[] {
+    const rows = this.db
+      .prepare('SELECT id, key, kind, payload FROM notify_queue WHERE done_at IS NULL ORDER BY id LIMIT ?')
+      .all(limit) as { id: number; key: string; kind: NoticeKind; payload: string }[];
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  }
+
+  pendingNoticeCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM notify_queue WHERE done_at IS NULL').get() as { n: number }).n;
+  }
+
+  hasPendingNotice(kind: NoticeKind): boolean {
+    return this.db.prepare('SELECT 1 FROM notify_queue WHERE done_at IS NULL AND kind = ? LIMIT 1').get(kind) !== undefined;
+  }
+
+  markNoticeDone(id: number, now: number): void {
+    this.db.prepare('UPDATE notify_queue SET done_at = ? WHERE id = ?').run(now, id);
+  }
+}

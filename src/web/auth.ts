@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VigilError } from '../errors.js';
+import type { OwnerChannel } from '../policy/index.js';
+import { readCookie, SESSION_COOKIE, Sessions, type Session } from './sessions.js';
+import type { WebDeps } from './types.js';
+
+/** How a request proved it comes from the owner. */
+export type Owner = { via: 'bearer' } | { via: 'session'; session: Session; sessionId: string };
+
+const owners = new WeakMap<FastifyRequest, Owner>();
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function ownerOf(req: FastifyRequest): Owner | undefined {
+  return owners.get(req);
+}
+
+/** Which OWNER_CHANNEL an answer came through: the CLI speaks Bearer, a browser has a session. */
+export function channelOf(req: FastifyRequest): OwnerChannel {
+  return ownerOf(req)?.via === 'session' ? 'dashboard' : 'cli';
+}
+
+/**
+ * Who is asking: `Authorization: Bearer <dashboard token>` (the CLI, scripts) or the
+ * session cookie of a logged-in browser. Undefined when neither holds.
+ */
+export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-bearer' | undefined {
+  const header = req.headers.authorization ?? '';
+  if (header.startsWith('Bearer ')) {
+    return sameSecret(header.slice(7).trim(), deps.dashboardToken()) ? { via: 'bearer' } : 'bad-bearer';
+  }
+  const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
+  const session = new Sessions(deps.store.db).find(sessionId, deps.clock.now());
+  return session && sessionId ? { via: 'session', session, sessionId } : undefined;
+}
+
+/**
+ * The API's guard. A session (an ambient credential the browser adds by itself) must
+ * also show its CSRF token on anything that changes state; a Bearer token cannot be
+ * sent by another site, so it needs none.
+ */
+export function apiAuth(deps: WebDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const owner = identify(deps, req);
+    if (!owner || owner === 'bad-bearer') {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorised' });
+      return;
+    }
+    if (owner.via === 'session' && !SAFE_METHODS.has(req.method) && !csrfMatches(req, owner.session)) {
+      await reply.code(403).send(new VigilError('VIGIL_ERR_CSRF', 'send the page\'s token in the X-CSRF-Token header').toJSON());
+      return;
+    }
+    owners.set(req, owner);
+  };
+}
+
+/** The pages' guard: no session, no page — the browser goes to /login. */
+export function pageAuth(deps: WebDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const owner = identify(deps, req);
+    if (!owner || owner === 'bad-bearer' || owner.via !== 'session') {
+      await reply.code(303).header('location', '/login').header('cache-control', 'no-store').send();
+      return;
+    }
+    if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, owner.session)) {
+      await reply.code(403).send(new VigilError('VIGIL_ERR_CSRF').toJSON());
+      return;
+    }
+    owners.set(req, owner);
+  };
+}
+
+function csrfMatches(req: FastifyRequest, session: Session): boolean {
+  const header = req.headers['x-csrf-token'];
+  const fromForm = (req.body as Record<string, unknown> | undefined)?._csrf;
+  const given = typeof header === 'string' ? header : typeof fromForm === 'string' ? fromForm : '';
+  return given.length > 0 && sameSecret(given, session.csrf);
+}
+
+/** Constant-time comparison that does not leak the length through an early return. */
+export function sameSecret(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
+}

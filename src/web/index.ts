@@ -1,0 +1,35 @@
+/**
+ * The dashboard (issue 6), served by the daemon's HTTP app: login with the dashboard
+ * token (an HttpOnly, SameSite=Strict session cookie), status, today's live timeline,
+ * approvals with Approve / Deny, memory, and the push subscription page with its
+ * service worker and manifest. Server-rendered HTML and one plain script: nothing to
+ * build. Loaded with the HTTP app, never on the idle path.
+ */
+import type { FastifyInstance } from 'fastify';
+import { assetRoutes } from './asset-routes.js';
+import { capabilityRoute } from './capability-route.js';
+import { loginRoutes } from './login-routes.js';
+import { pageRoutes } from './page-routes.js';
+import { pushRoutes } from './push-routes.js';
+import type { WebDeps } from './types.js';
+
+export type { WebDeps } from './types.js';
+export { apiAuth, pageAuth, channelOf, ownerOf, sameSecret, type Owner } from './auth.js';
+export { registerSecurity, LOGIN_RATE_LIMIT, CAPABILITY_RATE_LIMIT } from './security.js';
+export { Sessions, readCookie, sessionCookie, SESSION_COOKIE } from './sessions.js';
+export { approvalItem, statusView, todaysTimeline, type StatusView } from './dashboard.js';
+export { PushSubscriptionBody } from './push-routes.js';
+export { spendCapability } from './capability-route.js';
+
+/** Everything of the dashboard, each part in its own encapsulated scope. */
+export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  // Forms (login, logout) post urlencoded; only this scope parses them.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  await app.register(assetRoutes);
+  await app.register(loginRoutes, deps);
+  await app.register(pageRoutes, deps);
+  await app.register(pushRoutes, deps);
+  await app.register(capabilityRoute, deps);
+}

@@ -1,0 +1,77 @@
+import type { MemoryView } from './memory.js';
+import { esc, layout } from './html.js';
+import { STATUS_LABELS, type ApprovalItem, type StatusView, type TimelineItem } from './dashboard.js';
+
+export function loginPage(error?: string): string {
+  const body = `<form class="login" method="post" action="/login">
+  <h2>Log in</h2>
+  <p class="muted">Paste the <code>dashboardToken</code> from <code>secrets.json</code> in vigil's home.</p>
+  <label for="token">Dashboard token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+  ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+  <button class="primary" type="submit">Log in</button>
+</form>`;
+  return layout({ title: 'Log in', page: 'login', body });
+}
+
+export function dashboardPage(opts: { csrf: string; status: StatusView; approvals: ApprovalItem[]; timeline: TimelineItem[] }): string {
+  const status = Object.entries(STATUS_LABELS)
+    .map(([key, label]) => `<div><dt>${esc(label)}</dt><dd data-status="${key}">${esc(opts.status[key as keyof StatusView])}</dd></div>`)
+    .join('\n');
+  const approvals = opts.approvals.map(approvalHtml).join('\n');
+  const timeline = opts.timeline
+    .map((e) => `<li class="entry ${esc(e.type.split('.')[0])}" data-type="${esc(e.type)}">${esc(e.text)}</li>`)
+    .join('\n');
+  const body = `<section id="status"><h2>Status</h2><dl class="status">${status}</dl></section>
+<section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
+<ul class="approvals" id="approval-list">${approvals}</ul>
+<p id="approvals-empty" class="muted"${opts.approvals.length ? ' hidden' : ''}>Nothing waits for you.</p></section>
+<section id="timeline"><h2>Today</h2>
+<p id="timeline-empty" class="muted"${opts.timeline.length ? ' hidden' : ''}>Nothing logged yet today.</p>
+<ol class="timeline" id="timeline-list">${timeline}</ol></section>`;
+  return layout({ title: 'Dashboard', page: 'dashboard', csrf: opts.csrf, body });
+}
+
+function approvalHtml(a: ApprovalItem): string {
+  const expires = a.expiresAt ? `<p class="expires">expires ${esc(a.expiresAt.replace('T', ' ').slice(0, 16))} UTC</p>` : '';
+  return `<li class="approval" id="approval-${esc(a.id)}" data-id="${esc(a.id)}">
+  <h3 class="what">${esc(a.action)}</h3><p class="summary">${esc(a.summary)}</p>
+  ${a.rationale ? `<p class="why">${esc(a.rationale)}</p>` : ''}${expires}
+  <div class="buttons"><button class="approve" data-answer="approve">Approve</button><button class="deny" data-answer="deny">Deny</button></div>
+  <p class="result" aria-live="polite"></p>
+</li>`;
+}
+
+export function memoryPage(opts: { csrf: string; view: MemoryView }): string {
+  const { view } = opts;
+  const topics = view.topics.length
+    ? `<ul>${view.topics.map((t) => `<li><a href="/memory?topic=${encodeURIComponent(t)}">${esc(t)}</a></li>`).join('')}</ul>`
+    : '<p class="muted">No topics yet: the dream pass writes them.</p>';
+  const hits =
+    view.query === undefined
+      ? ''
+      : `<h3>${view.hits.length} hit(s) for “${esc(view.query)}”</h3><ul class="hits">${view.hits
+          .map((h) => `<li><span class="muted">${esc(h.file)}:${h.line}</span> ${esc(h.text)}</li>`)
+          .join('')}</ul>`;
+  const topic = view.topic
+    ? `<section><h2>${esc(view.topic.slug)}</h2><pre class="memory">${esc(view.topic.text)}</pre></section>`
+    : '';
+  const body = `<section><h2>Search memory</h2>
+<form class="search" method="get" action="/memory"><input name="q" type="search" value="${esc(view.query ?? '')}" placeholder="word or phrase"><button type="submit">Search</button></form>
+${hits}</section>
+${topic}
+<section><h2>Index (MEMORY.md)</h2>${view.index ? `<pre class="memory">${esc(view.index)}</pre>` : '<p class="muted">MEMORY.md is empty.</p>'}</section>
+<section><h2>Topics</h2>${topics}</section>`;
+  return layout({ title: 'Memory', page: 'memory', csrf: opts.csrf, body });
+}
+
+export function pushPage(opts: { csrf: string; vapidKey: string; subscriptions: number }): string {
+  const body = `<section><h2>Notifications on this device</h2>
+<p>vigil sends approvals and news as Web Push notifications. An approval carries <b>Approve</b> and <b>Deny</b>: answering needs no login.</p>
+<p class="muted">${opts.subscriptions} browser(s) subscribed. Push needs a secure context: https://, or http://localhost (an SSH tunnel). On an iPhone, add vigil to the home screen first (Share → Add to Home Screen), then open it from there.</p>
+<div class="buttons"><button class="primary" id="push-subscribe" type="button">Turn on notifications</button>
+<button id="push-test" type="button">Send a test notification</button></div>
+<p id="push-result" aria-live="polite"></p></section>`;
+  const head = `<meta name="vapid-key" content="${esc(opts.vapidKey)}">`;
+  return layout({ title: 'Push', page: 'push', csrf: opts.csrf, head, body });
+}

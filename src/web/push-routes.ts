@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { VigilError } from '../errors.js';
+import { eventRecord } from '../events.js';
+import { NotifyTables } from '../notify/index.js';
+import { apiAuth } from './auth.js';
+import { statusView, todaysTimeline } from './dashboard.js';
+import { streamTimeline } from './sse.js';
+import type { WebDeps } from './types.js';
+
+/** base64url of exactly `bytes` bytes (RFC 8291 keys: a P-256 point of 65, an auth secret of 16). */
+const base64urlOf = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+    .refine((v) => Buffer.from(v, 'base64url').length === bytes, `must decode to ${bytes} bytes`);
+
+/** A browser's PushSubscription.toJSON(). Push services speak HTTPS only. */
+export const PushSubscriptionBody = z.object({
+  endpoint: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({ p256dh: base64urlOf(65), auth: base64urlOf(16) }),
+});
+
+/** The browser's API: push subscriptions, a test notification, the live timeline. Bearer or session (+CSRF). */
+export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  app.addHook('onRequest', apiAuth(deps));
+  const tables = new NotifyTables(deps.store.db);
+
+  app.post('/api/push/subscriptions', async (req, reply) => {
+    const parsed = PushSubscriptionBody.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const detail = `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
+      return reply.code(400).send(new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', detail).toJSON());
+    }
+    const { endpoint, keys } = parsed.data;
+    const userAgent = req.headers['user-agent'];
+    const now = deps.clock.now();
+    tables.upsertSubscription({ endpoint, ...keys, ...(userAgent ? { userAgent } : {}) }, now);
+    const subscriptions = tables.subscriptionCount();
+    deps.record(eventRecord('push.subscribed', { endpoint: new URL(endpoint).origin, subscriptions }, now));
+    deps.reach.subscribed();
+    return reply.code(201).send({ subscriptions });
+  });
+
+  app.delete<{ Body: { endpoint?: unknown } }>('/api/push/subscriptions', async (req, reply) => {
+    const endpoint = req.body?.endpoint;
+    if (typeof endpoint !== 'string') return reply.code(400).send(new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', 'endpoint: required').toJSON());
+    return { removed: tables.removeSubscription(endpoint) };
+  });
+
+  app.post('/api/push/test', async (_req, reply) => {
+    deps.reach.sendTest();
+    return reply.code(202).send({ queued: true, subscriptions: tables.subscriptionCount() });
+  });
+
+  app.get('/api/dashboard/status', async () => statusView(deps));
+  app.get('/api/timeline', async () => todaysTimeline(deps));
+  app.get('/api/events', (req, reply) => streamTimeline(deps, req, reply));
+}

@@ -1,0 +1,71 @@
+import crypto from 'node:crypto';
+import type { Db } from '../store/index.js';
+
+export interface Session {
+  idHash: string;
+  csrf: string;
+  expiresAt: number;
+}
+
+export const SESSION_COOKIE = 'vigil_session';
+/** A phone that added vigil to its home screen should not be sent to /login every week. */
+export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
+
+/**
+ * Browser sessions, kept in vigil.db so a daemon restart does not log the phone out.
+ * Only a hash of the session id is stored: a copy of the database does not log anyone in.
+ * Each session has its own CSRF token, which pages carry and state-changing requests echo.
+ */
+export class Sessions {
+  constructor(private readonly db: Db) {}
+
+  create(now: number): { id: string; session: Session } {
+    const id = crypto.randomBytes(32).toString('base64url');
+    const session = { idHash: hash(id), csrf: crypto.randomBytes(24).toString('base64url'), expiresAt: now + SESSION_TTL_MS };
+    this.db.prepare('DELETE FROM web_sessions WHERE expires_at <= ?').run(now);
+    this.db
+      .prepare('INSERT INTO web_sessions (id_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      .run(session.idHash, session.csrf, now, session.expiresAt);
+    return { id, session };
+  }
+
+  find(id: string | undefined, now: number): Session | undefined {
+    if (!id) return undefined;
+    const row = this.db
+      .prepare('SELECT id_hash AS idHash, csrf, expires_at AS expiresAt FROM web_sessions WHERE id_hash = ?')
+      .get(hash(id)) as Session | undefined;
+    return row && row.expiresAt > now ? row : undefined;
+  }
+
+  delete(id: string | undefined): void {
+    if (id) this.db.prepare('DELETE FROM web_sessions WHERE id_hash = ?').run(hash(id));
+  }
+}
+
+function hash(id: string): string {
+  return crypto.createHash('sha256').update(id).digest('hex');
+}
+
+/** The value of one cookie from a Cookie header (RFC 6265 §5.4 pairs, no decoding beyond %XX). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** HttpOnly (no script reads it), SameSite=Strict (no other site sends it), Secure when served over TLS. */
+export function sessionCookie(value: string, maxAgeMs: number, secure: boolean): string {
+  const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+  if (secure) parts.push('Secure');
+  return parts.join('; ');
+}

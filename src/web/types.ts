@@ -1,0 +1,24 @@
+import type { Clock } from '../clock.js';
+import type { EventRecord } from '../events.js';
+import type { OwnerChannel } from '../policy/index.js';
+import type { ActionRecord, Store } from '../store/index.js';
+
+/** What the dashboard may ask of the daemon; nothing else reaches it. */
+export interface WebDeps {
+  store: Store;
+  clock: Clock;
+  logsDir: string;
+  memoryDir: string;
+  dashboardToken(): string;
+  /** The HMAC key of approval capability tokens (secrets.json `capabilityKey`). */
+  capabilityKey(): string;
+  vapidPublicKey(): string;
+  status(): Record<string, unknown>;
+  approvals(): ActionRecord[];
+  /** Answer an approval as the owner, through `by`; throws VIGIL_ERR_APPROVAL_NOT_FOUND / _CLOSED. */
+  answer(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord;
+  /** Write a log record now (the daemon's journal). */
+  record(record: EventRecord): void;
+  /** The daemon's side of notifications (src/notify OwnerReach). */
+  reach: { subscribed(): void; sendTest(): void };
+}
