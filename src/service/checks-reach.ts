@@ -46,7 +46,7 @@ export const checkModel: Check = async ({ paths, env }, state) => {
   } catch (err) {
     return fail('model', (err as Error).message, 'set model.provider to "rules"');
   }
-  let secrets: Partial<Secrets> = {};
+  let secrets: Partial<Secrets>;
   try {
     secrets = loadSecrets(paths.secrets, env);
   } catch {

@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { probeModel } from '../../src/service/index.js';
+import { BIN, cliEnv, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
+import { removeTempDirs, tempDir } from './helpers.js';
+
+let daemons: RunningDaemon[] = [];
+const servers: net.Server[] = [];
+afterEach(async () => {
+  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
+  await Promise.all(daemons.map((d) => d.exited));
+  daemons = [];
+  for (const s of servers.splice(0)) s.close();
+  removeHomes();
+  removeTempDirs();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `vigil doctor` on a machine without a service: HOME and XDG_CONFIG_HOME point at an empty temp dir. */
+function doctor(home: string, extra: NodeJS.ProcessEnv = {}) {
+  const machine = tempDir('vigil-machine-');
+  const env = cliEnv(home, { HOME: machine, XDG_CONFIG_HOME: path.join(machine, '.config'), ...extra });
+  const res = spawnSync(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8', timeout: 30_000 });
+  const lines = res.stdout.split('\n').filter((l) => /^(ok|warn|fail) /.test(l));
+  return { ...res, lines, line: (name: string) => lines.find((l) => new RegExp(`^\\w+ +${name} `).test(l)) ?? '' };
+}
+
+const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'model', 'notify', 'service', 'linger'];
+
+describe('vigil doctor', () => {
+  it('on a healthy home that GitHub reaches prints one ok line per check, running and stopped', async () => {
+    const home = makeHome();
+    const port = await freePort();
+    const daemon = await startDaemon(home, { VIGIL_PORT: String(port) });
+    daemons.push(daemon);
+    // GitHub's first delivery to a new webhook is a ping.
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const ping = await postDelivery(daemon.url, webhookSecret(home), body, { event: 'ping', deliveryId: 'ping-1' });
+    expect(ping.status).toBe(202);
+    await waitFor(() => logEntries(home).some((e) => e.type === 'event.received'), 5000, 'the ping to be logged');
+
+    const running = doctor(home, { VIGIL_PORT: String(port) });
+    expect(running.status, running.stdout + running.stderr).toBe(0);
+    expect(running.lines.map((l) => l.split(/ +/)[1])).toEqual(CHECKS);
+    expect(running.lines.filter((l) => !l.startsWith('ok ')), running.stdout).toEqual([]);
+    expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
+    expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, ping-1\)/);
+    expect(running.stdout).toContain('12 ok, 0 warn, 0 fail');
+
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    const stopped = doctor(home, { VIGIL_PORT: String(port) });
+    expect(stopped.status, stopped.stdout).toBe(0);
+    expect(stopped.lines.filter((l) => !l.startsWith('ok ')), stopped.stdout).toEqual([]);
+    expect(stopped.line('port')).toContain(`127.0.0.1:${port} is free`);
+    expect(stopped.line('logs')).toMatch(/daily logs? verify/);
+  });
+
+  it('secrets.json readable by everyone: fail, the exact chmod, exit 1', () => {
+    const home = makeHome();
+    const secrets = path.join(home, 'secrets.json');
+    fs.chmodSync(secrets, 0o644);
+    const res = doctor(home);
+    expect(res.status).toBe(1);
+    expect(res.line('secrets')).toBe(
+      `fail  secrets   ${secrets} is mode 0644: everyone on this machine can read the webhook secret and tokens → fix: chmod 600 ${secrets}`,
+    );
+    expect(res.stderr).toContain('[VIGIL_ERR_DOCTOR]');
+    // The fix it prints is the fix.
+    fs.chmodSync(secrets, 0o600);
+    expect(doctor(home).line('secrets')).toMatch(/^ok /);
+  });
+
+  it('a world-writable home, a taken port, an edited log and a broken config each fail with their fix', async () => {
+    const home = makeHome();
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    daemon.proc.kill('SIGTERM');
+    await daemon.exited;
+    fs.chmodSync(home, 0o777);
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    servers.push(blocker);
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const logFile = path.join(home, 'logs', fs.readdirSync(path.join(home, 'logs'))[0]!);
+    fs.writeFileSync(logFile, fs.readFileSync(logFile, 'utf8').replace('"daemon.started"', '"daemon.startled"'));
+
+    const res = doctor(home, { VIGIL_PORT: String(taken) });
+    expect(res.status).toBe(1);
+    expect(res.line('home')).toBe(`fail  home      ${home} is mode 0777: others can change what vigil reads → fix: chmod 700 ${home}`);
+    expect(res.line('port')).toMatch(new RegExp(`^fail +port +127\\.0\\.0\\.1:${taken} is taken by another program → fix: `));
+    expect(res.line('logs')).toMatch(/^fail +logs +\d{4}-\d\d-\d\d\.jsonl does not verify — line 1: .* → fix: vigil log verify --date /);
+    fs.chmodSync(home, 0o700);
+
+    fs.writeFileSync(path.join(home, 'config.json'), '{ "tick": { "every": 5 } }');
+    const broken = doctor(home);
+    expect(broken.line('config')).toMatch(/^fail +config +invalid configuration: tick\.every: unknown key \[VIGIL_ERR_CONFIG\] → fix: edit /);
+    // What needs the config says it could not look, rather than guessing.
+    expect(broken.line('port')).toMatch(/^warn +port +not checked: config\.json does not load/);
+  });
+
+  it('a database that is not SQLite fails the integrity check', () => {
+    const home = makeHome();
+    fs.writeFileSync(path.join(home, 'vigil.db'), 'this is not a database at all, only text'.repeat(200));
+    const res = doctor(home);
+    expect(res.status).toBe(1);
+    expect(res.line('database')).toMatch(/^fail +database +.*vigil\.db cannot be read: file is not a database → fix: stop vigil, keep a copy/);
+  });
+
+  it('desktop notifications without a desktop session are a warning, not a failure', () => {
+    const home = makeHome({ notify: { desktop: true } });
+    const res = doctor(home, { DISPLAY: '', WAYLAND_DISPLAY: '', DBUS_SESSION_BUS_ADDRESS: '' });
+    expect(res.line('notify')).toMatch(/^warn +notify +desktop notifications are on, but there is no desktop session/);
+    expect(res.lines.some((l) => l.startsWith('fail'))).toBe(false);
+  });
+});
+
+describe('the model reachability probe', () => {
+  async function fakeModelServer(status: number): Promise<{ url: string; requests: http.IncomingHttpHeaders[] }> {
+    const requests: http.IncomingHttpHeaders[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push({ ...req.headers, path: req.url });
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{"data":[]}');
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests };
+  }
+
+  it('anthropic: lists models with the key; a refused key and an unreachable endpoint fail', async () => {
+    const api = await fakeModelServer(200);
+    const model = parseConfig({ model: { provider: 'anthropic', model: 'claude-x' } }).model;
+    const env = { ANTHROPIC_BASE_URL: api.url };
+    const okResult = await probeModel(model, { anthropicApiKey: 'sk-test-key-123' }, env);
+    expect(okResult).toMatchObject({ status: 'ok', detail: `anthropic (claude-x): ${api.url} answers` });
+    expect(api.requests[0]).toMatchObject({ path: '/v1/models?limit=1', 'x-api-key': 'sk-test-key-123' });
+
+    const refused = await fakeModelServer(401);
+    expect(await probeModel(model, { anthropicApiKey: 'sk-bad' }, { ANTHROPIC_BASE_URL: refused.url })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('refused the API key (HTTP 401)'),
+    });
+    expect(await probeModel(model, {}, env)).toMatchObject({ status: 'fail', detail: expect.stringContaining('no API key') });
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    expect(await probeModel(model, { anthropicApiKey: 'sk-x' }, { ANTHROPIC_BASE_URL: gone })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('is unreachable (ECONNREFUSED)'),
+    });
+  });
+
+  it('openai-compatible: a local server without a key is reachable at baseURL/models', async () => {
+    const api = await fakeModelServer(200);
+    const model = parseConfig({ model: { provider: 'openai', model: 'llama3.1', baseURL: `${api.url}/v1` } }).model;
+    expect(await probeModel(model, {}, {})).toMatchObject({ status: 'ok' });
+    expect(api.requests[0]).toMatchObject({ path: '/v1/models' });
+    expect(api.requests[0]!.authorization).toBeUndefined();
+  });
+});
