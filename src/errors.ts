@@ -56,6 +56,8 @@ export const ERRORS = {
   VIGIL_ERR_MEMORY_VERSION: { message: 'no such version in the memory history', exitCode: EXIT.failure },
   VIGIL_ERR_SERVICE: { message: 'the system service could not be installed or removed', exitCode: EXIT.failure },
   VIGIL_ERR_DOCTOR: { message: 'a doctor check failed', exitCode: EXIT.failure },
+  VIGIL_ERR_MODEL_CALL: { message: 'the model call failed', exitCode: EXIT.failure },
+  VIGIL_ERR_MODEL_CIRCUIT_OPEN: { message: 'the model circuit is open: calls wait until it closes', exitCode: EXIT.tempfail },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

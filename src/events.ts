@@ -17,8 +17,12 @@ export interface EventFields {
     summary: string;
     model: string;
     proposals: { action: string; params: unknown; rationale: string }[];
+    /** Tokens of every call the decision took (model-backed providers only). */
+    usage?: { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number };
   };
   'decision.failed': { eventId: number; kind: string; error: string; retryAt: string };
+  /** A `decide` input that failed validation (issue 4); `retrying`: the model is asked once more, shown the error. */
+  'decision.invalid': { eventId: number; kind: string; model: string; error: string; retrying: boolean };
   'action.allowed': { actionId: string; action: string; reason: string };
   'action.denied': { actionId: string; action: string; reason: string };
   'approval.requested': { actionId: string; action: string; params: unknown; expiresAt: string; reason: string };
@@ -70,6 +74,11 @@ export interface EventFields {
     durationMs: number;
   };
   'dream.failed': { dreamId: string; reason: string };
+  /** A failed model call that is tried again after `delayMs` (timeouts, 429, 529, 5xx). */
+  'model.retry': { model: string; attempt: number; error: string; status?: number; delayMs: number };
+  /** After `failures` failed calls in a row no call goes out until `until`; events wait in the inbox. */
+  'model.circuit_opened': { failures: number; until: string; error: string };
+  'model.circuit_closed': { openedAt: string };
 }
 
 export type EventType = keyof EventFields;

@@ -38,14 +38,55 @@ export const TickConfig = z
   })
   .strict();
 
+/** US dollars per million tokens; cache prices default from `input` (see src/model/prices.ts). */
+export const ModelPrice = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cacheWrite: z.number().nonnegative().optional(),
+    cacheRead: z.number().nonnegative().optional(),
+  })
+  .strict();
+
 export const ModelConfig = z
   .object({
     provider: z.enum(['rules', 'anthropic', 'openai']).default('rules'),
-    model: z.string().optional(),
-    tickModel: z.string().optional(),
+    /** The model for everything `tickModel` / `eventModel` do not name (issue 4). */
+    model: z.string().min(1).optional(),
+    /** A cheap model for ticks. */
+    tickModel: z.string().min(1).optional(),
+    /** A stronger model for webhook and other events. */
+    eventModel: z.string().min(1).optional(),
+    /** An OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp, DeepSeek …), or another Anthropic endpoint. */
     baseURL: z.string().url().optional(),
+    maxTokens: z.number().int().min(64).max(64_000).default(1024),
+    /** SSE streaming responses instead of one JSON answer. */
+    stream: z.boolean().default(false),
+    /** Anthropic prompt-cache lifetime: ticks are 15 min apart, so the 5 min default would expire between them. */
+    cacheTtl: z.enum(['5m', '1h']).default('1h'),
+    timeoutSeconds: z.number().positive().max(600).default(60),
+    /** Retries of one call after a timeout, 429, 529 or 5xx, with exponential backoff and jitter. */
+    retries: z.number().int().min(0).max(10).default(3),
+    retryDelayMs: z.number().int().min(0).default(1000),
+    retryMaxDelayMs: z.number().int().min(0).default(30_000),
+    /** After `failures` failed calls in a row no call goes out for `coolDownSeconds`; events wait in the inbox. */
+    circuit: z
+      .object({
+        failures: z.number().int().min(1).default(5),
+        coolDownSeconds: z.number().positive().default(300),
+      })
+      .strict()
+      .default({}),
+    /** Prices per model for `vigil status`'s cost estimate; built-in ones cover the default models. */
+    prices: z.record(ModelPrice).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((model, ctx) => {
+    if (model.provider === 'openai' && !model.model && !(model.tickModel && model.eventModel)) {
+      const message = 'the openai provider needs a model name (e.g. "llama3.1" for Ollama, "gpt-4.1-mini")';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['model'], message });
+    }
+  });
 
 /** An owner-written rule for the offline `rules` provider. */
 export const DecisionRule = z

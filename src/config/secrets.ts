@@ -33,6 +33,8 @@ export const SecretsFile = z
     capabilityKey: z.string().min(32).optional(),
     ntfyToken: z.string().optional(),
     anthropicApiKey: z.string().optional(),
+    /** For `model.provider: "openai"`; local servers (Ollama, llama.cpp) need none. */
+    openaiApiKey: z.string().optional(),
   })
   .passthrough();
 export type SecretsFile = z.infer<typeof SecretsFile>;
@@ -50,6 +52,7 @@ export interface Secrets {
   /** Used when there is no token. */
   githubApp?: { appId: number; privateKey: string };
   anthropicApiKey?: string;
+  openaiApiKey?: string;
 }
 
 export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env): Secrets {
@@ -74,6 +77,7 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
     githubToken: env.GITHUB_TOKEN?.trim() || file_.githubToken,
     ...githubApp(file, file_.githubApp, env),
     anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
+    openaiApiKey: env.OPENAI_API_KEY?.trim() || file_.openaiApiKey,
   };
 }
 

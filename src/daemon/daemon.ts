@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
 import { DailyLog } from '../logs/index.js';
-import { createProvider } from '../model/index.js';
+import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import { Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
@@ -71,7 +71,7 @@ export class Daemon {
     this.secrets = loadSecrets(this.paths.secrets, env);
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
-    createProvider(this.config.model, this.config.rules);
+    createProvider(this.config.model, this.config.rules, this.providerDeps());
     this.releaseLock = acquireDaemonLock(this.paths.home);
     try {
       this.store = Store.open(this.paths.db);
@@ -134,7 +134,7 @@ export class Daemon {
     let next: Readonly<Config>;
     try {
       next = loadConfig(this.paths.config, this.options.env ?? process.env);
-      createProvider(next.model, next.rules);
+      createProvider(next.model, next.rules, this.providerDeps());
     } catch (err) {
       this.journal.write(eventRecord('config.reload_failed', { error: (err as Error).message }, now));
       return false;
@@ -179,10 +179,11 @@ export class Daemon {
       store,
       journal,
       clock,
-      provider: createProvider(config.model, config.rules),
+      provider: createProvider(config.model, config.rules, this.providerDeps()),
       permissions: config.permissions,
       repos: config.repos,
       memoryDir: this.paths.memory,
+      logsDir: this.paths.logs,
       onApproved: () => this.supervisor.kick(),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
@@ -196,6 +197,11 @@ export class Daemon {
       clock,
       onEnqueued: () => this.initiative.wake(),
     });
+  }
+
+  /** Model providers get every secret: none may leave through a prompt or a log line. */
+  private providerDeps(): ProviderDeps {
+    return { secrets: this.secrets, env: this.options.env ?? process.env, clock: this.options.clock };
   }
 
   /** The previous daemon died: its claims are void, its worker's running actions return to the queue. */
@@ -264,6 +270,7 @@ export class Daemon {
           daemon: { pid: process.pid, url: this.address, startedAt: this.startedAt, version: VERSION },
           worker: this.supervisor.status(),
           nextTick: this.tick.nextRun(),
+          circuit: this.initiative.circuitStatus(),
         }),
       tick: async () => ({ ...(await this.tick.requestManual()) }),
       approvals: () => this.store.actions.pendingApprovals(),

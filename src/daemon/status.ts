@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { DEFAULT_ANTHROPIC_MODEL, UsageLedger, type CircuitStatus } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { LAST_TICK_KEY } from '../tick/index.js';
 import type { WorkerStatus } from './supervisor.js';
@@ -10,6 +11,8 @@ export interface StatusInput {
   daemon?: { pid: number; url: string; startedAt: number; version: string };
   worker?: WorkerStatus;
   nextTick?: Date | null;
+  /** The model's circuit breaker, as the running daemon sees it. */
+  circuit?: CircuitStatus;
 }
 
 /** One shape for `GET /api/status` and for `vigil status` when no daemon runs. */
@@ -40,5 +43,21 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
     lastTick: lastTick ? { at: iso(lastTick.at), outcome: lastTick.outcome } : null,
     nextTick: input.nextTick ? input.nextTick.toISOString() : null,
     ...(input.worker ? { worker: input.worker } : {}),
+    model: modelStatus(input),
+  };
+}
+
+/**
+ * Which model serves ticks and events, the circuit (only a running daemon has one),
+ * and today's tokens and estimated cost per model (issue 4).
+ */
+function modelStatus({ store, config, now, circuit }: StatusInput): Record<string, unknown> {
+  const { provider, model, tickModel, eventModel } = config.model;
+  const fallback = model ?? (provider === 'anthropic' ? DEFAULT_ANTHROPIC_MODEL : undefined);
+  return {
+    provider,
+    ...(provider === 'rules' ? {} : { tickModel: tickModel ?? fallback, eventModel: eventModel ?? fallback }),
+    ...(circuit ? { circuit } : {}),
+    today: new UsageLedger(store.db).report(now, config.model),
   };
 }

@@ -3,22 +3,39 @@ import path from 'node:path';
 import type { WatchedRepo } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import { localRepos, readRepoState, type RepoState, type TickPayload } from '../tick/index.js';
+import { recentActivity } from './activity.js';
 
+/** What a decision sees besides its event: the dynamic part of the prompt. */
 export interface DecisionContext {
-  repos: RepoState[];
+  now: string;
+  /** Where each watched clone stands (ticks only); its instruction files are in the stable prefix instead. */
+  repos: Omit<RepoState, 'instructions'>[];
   dueReminders: { note: string; dueAt: string }[];
   pendingApprovals: { id: string; action: string; params: unknown; expiresAt: string | null }[];
+  /** The tail of vigil's own log, rendered like `vigil log`. */
+  recentActivity: string[];
 }
 
-/** What a decision sees besides its event. A tick looks at every watched local clone. */
+/** A watched clone's CLAUDE.md or AGENTS.md: the owner's standing instructions for agents there. */
+export interface RepoInstructions {
+  repo: string;
+  file: string;
+  text: string;
+}
+
+const INSTRUCTION_FILES = ['CLAUDE.md', 'AGENTS.md'];
+const INSTRUCTION_CAP = 8 * 1024;
+
 export async function buildContext(
   store: Store,
   repos: readonly WatchedRepo[],
   tick: TickPayload | undefined,
+  where: { now: number; logsDir?: string },
 ): Promise<DecisionContext> {
   const states = tick ? await Promise.all(localRepos(repos).map(readRepoState)) : [];
   return {
-    repos: states,
+    now: new Date(where.now).toISOString(),
+    repos: states.map(({ instructions: _instructions, ...state }) => state),
     dueReminders: (tick?.dueReminders ?? []).map((r) => ({ note: r.note, dueAt: new Date(r.dueAt).toISOString() })),
     pendingApprovals: store.actions.pendingApprovals().map((a) => ({
       id: a.id,
@@ -26,9 +43,25 @@ export async function buildContext(
       params: a.params,
       expiresAt: a.expiresAt === null ? null : new Date(a.expiresAt).toISOString(),
     })),
+    recentActivity: where.logsDir ? recentActivity(where.logsDir) : [],
   };
 }
 
 export async function readMemoryIndex(memoryDir: string): Promise<string> {
   return fs.readFile(path.join(memoryDir, 'MEMORY.md'), 'utf8').catch(() => '');
+}
+
+/**
+ * Every watched clone's instruction files, in config order, for the stable prefix:
+ * they change when the owner edits them, not from call to call.
+ */
+export async function readRepoInstructions(repos: readonly WatchedRepo[]): Promise<RepoInstructions[]> {
+  const found: RepoInstructions[] = [];
+  for (const repo of localRepos(repos)) {
+    for (const file of INSTRUCTION_FILES) {
+      const text = await fs.readFile(path.join(repo.path, file), 'utf8').catch(() => undefined);
+      if (text !== undefined) found.push({ repo: repo.name, file, text: text.slice(0, INSTRUCTION_CAP) });
+    }
+  }
+  return found;
 }

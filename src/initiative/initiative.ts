@@ -2,48 +2,74 @@ import type { PermissionsConfig, WatchedRepo } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
-import { DecisionInput, type Decision, type DecisionRequest, type ModelProvider } from '../model/index.js';
+import {
+  DecisionInput,
+  ModelCallError,
+  UsageLedger,
+  type CircuitStatus,
+  type Decision,
+  type DecisionRequest,
+  type ModelObserver,
+  type ModelProvider,
+  type Usage,
+} from '../model/index.js';
 import { describePermissions, PolicyGate } from '../policy/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
 import { APPROVALS_VERSION_KEY, TickService, type TickPayload } from '../tick/index.js';
-import { buildContext, readMemoryIndex } from './context.js';
+import { buildContext, readMemoryIndex, readRepoInstructions } from './context.js';
 import { buildPrompt } from './prompt.js';
+
+type Journal = { stage(r: ReturnType<typeof eventRecord>): void; write(r: ReturnType<typeof eventRecord>): void; flush(): number };
 
 export interface InitiativeDeps {
   store: Store;
-  journal: { stage(r: ReturnType<typeof eventRecord>): void; write(r: ReturnType<typeof eventRecord>): void; flush(): number };
+  journal: Journal;
   clock: Clock;
   provider: ModelProvider;
   permissions: Readonly<PermissionsConfig>;
   repos: readonly WatchedRepo[];
   memoryDir: string;
+  /** The daily logs: their tail is the prompt's recent activity. */
+  logsDir?: string;
   /** Something became `approved`: the execution worker has work. */
   onApproved: () => void;
   /** The owner must answer: reach them (notify channels land with issue 6). */
   onApprovalRequested: (actions: ActionRecord[]) => void;
 }
 
-/** How long a claimed event is ours before another decider may take it. */
-const LEASE_MS = 2 * 60_000;
-/** After a failed decision the event waits this long before it is tried again. */
+/**
+ * How long a claimed event is ours. Only one daemon decides (the home lock), and its
+ * claims are released at start, so the lease only has to outlast one decision with
+ * all its retries.
+ */
+const LEASE_MS = 15 * 60_000;
+/** After a failed decision the inbox waits this long, doubling with the event's attempts, up to an hour. */
 const RETRY_MS = 60_000;
+const MAX_RETRY_MS = 3_600_000;
 
-export type DecideOutcome = 'idle' | 'decided' | 'failed';
+export type DecideOutcome = 'idle' | 'decided' | 'failed' | 'waiting';
 
 /**
  * Takes events from the inbox one at a time, asks the model for a decision, runs
  * every proposal through the policy gate, and commits the decision, its actions and
- * the event's new state in one transaction: an event is decided exactly once.
+ * the event's new state in one transaction: an event is decided exactly once. When
+ * the model fails, the event goes back to the inbox; while the model's circuit is
+ * open, events are not even taken from it.
  */
 export class Initiative {
   private running: Promise<void> | undefined;
   private again = false;
   private stopping = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** No event is taken before this (a failed decision's backoff). */
+  private notBefore = 0;
   private readonly gate: PolicyGate;
+  private readonly usage: UsageLedger;
+  private readonly stopSignal = new AbortController();
 
   constructor(private readonly deps: InitiativeDeps) {
     this.gate = new PolicyGate(deps.permissions);
+    this.usage = new UsageLedger(deps.store.db);
   }
 
   /** Decide everything waiting; calls while a pass runs make it go round once more. */
@@ -58,15 +84,21 @@ export class Initiative {
     });
   }
 
-  /** Finish the decision in flight, then take no more. */
+  /** Abort the decision in flight (its event stays in the inbox), then take no more. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
+    this.stopSignal.abort(new Error('vigil is stopping'));
     await this.running;
   }
 
   idle(): Promise<void> {
     return this.running ?? Promise.resolve();
+  }
+
+  /** The model's circuit, for `vigil status`; undefined for providers without one (rules). */
+  circuitStatus(): CircuitStatus | undefined {
+    return this.deps.provider.circuitStatus?.(this.deps.clock.now());
   }
 
   private async drain(): Promise<void> {
@@ -75,43 +107,61 @@ export class Initiative {
       let outcome: DecideOutcome;
       do outcome = await this.decideNext();
       while (outcome === 'decided' && !this.stopping);
-      if (outcome === 'failed') this.scheduleRetry();
+      if (outcome === 'failed' || outcome === 'waiting') {
+        this.scheduleWake();
+        return;
+      }
     } while (this.again && !this.stopping);
   }
 
-  private scheduleRetry(): void {
+  private scheduleWake(): void {
+    if (this.stopping) return;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.wake(), LEASE_MS + 1000);
+    const at = Math.max(this.notBefore, this.deps.provider.blockedUntil?.(this.deps.clock.now()) ?? 0);
+    this.retryTimer = setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()) + 50);
     this.retryTimer.unref();
   }
 
   async decideNext(): Promise<DecideOutcome> {
-    const { store, clock } = this.deps;
-    const event = store.inbox.claimNext(clock.now(), LEASE_MS);
+    const { store, clock, provider } = this.deps;
+    const now = clock.now();
+    // While the circuit is open or a backoff runs, events wait in the inbox: not claimed, not failed.
+    if (now < this.notBefore || provider.blockedUntil?.(now) !== undefined) return 'waiting';
+    const event = store.inbox.claimNext(now, LEASE_MS);
     if (!event) return 'idle';
     const payload = JSON.parse(event.payload) as unknown;
     const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
-    let decision: Decision;
-    let model: string;
+    let result: { decision: Decision; model: string; usage?: Usage };
     try {
       await failpoint('decide.delay');
-      const result = await this.deps.provider.decide(this.request(event, payload, tick));
+      result = await provider.decide(this.request(event, payload, tick));
       const parsed = DecisionInput.safeParse(result.decision);
       if (!parsed.success) throw new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`);
-      decision = parsed.data;
-      model = result.model;
+      result = { ...result, decision: parsed.data };
     } catch (err) {
-      const retryAt = new Date(clock.now() + RETRY_MS).toISOString();
-      this.deps.journal.write(
-        eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error: String((err as Error).message), retryAt }, clock.now()),
-      );
+      this.giveBack(event, err);
       return 'failed';
     }
-    this.commit(event, decision, model, tick);
+    this.commit(event, result, tick);
+    this.notBefore = 0;
     return 'decided';
   }
 
+  /** The event returns to the inbox undecided; nothing is lost, and it is tried again later. */
+  private giveBack(event: InboxEvent, err: unknown): void {
+    const { store, clock, journal } = this.deps;
+    store.inbox.release(event.id);
+    const now = clock.now();
+    const backoff = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.max(0, event.attempts - 1));
+    const stopping = err instanceof ModelCallError && err.aborted;
+    this.notBefore = stopping ? 0 : err instanceof ModelCallError && err.retryAt !== undefined ? err.retryAt : now + backoff;
+    const error = err instanceof ModelCallError ? err.message : String((err as Error)?.message ?? err);
+    const retryAt = new Date(Math.max(this.notBefore, now)).toISOString();
+    journal.write(eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error, retryAt }, now));
+  }
+
   private request(event: InboxEvent, payload: unknown, tick: TickPayload | undefined): DecisionRequest {
+    const { deps } = this;
     const decisionEvent = {
       id: event.id,
       source: event.source,
@@ -119,23 +169,45 @@ export class Initiative {
       ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
       payload,
     };
-    const context = () => buildContext(this.deps.store, this.deps.repos, tick);
+    const where = { now: deps.clock.now(), ...(deps.logsDir ? { logsDir: deps.logsDir } : {}) };
+    const context = () => buildContext(deps.store, deps.repos, tick, where);
     return {
       purpose: tick ? 'tick' : 'event',
       event: decisionEvent,
       context,
       prompt: async () =>
         buildPrompt({
-          permissions: describePermissions(this.deps.permissions),
-          memory: await readMemoryIndex(this.deps.memoryDir),
+          permissions: describePermissions(deps.permissions),
+          memory: await readMemoryIndex(deps.memoryDir),
+          instructions: await readRepoInstructions(deps.repos),
           event: decisionEvent,
           context: await context(),
         }),
+      observer: this.observer(event),
+      signal: this.stopSignal.signal,
     };
   }
 
-  private commit(event: InboxEvent, decision: Decision, model: string, tick: TickPayload | undefined): void {
+  /** Model calls become usage rows at once (tokens are spent even if the decision fails); the rest, log lines. */
+  private observer(event: InboxEvent): ModelObserver {
+    const { journal, clock } = this.deps;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      call: (call) => this.usage.record(call, clock.now()),
+      retry: (retry) => journal.write(eventRecord('model.retry', retry, clock.now())),
+      invalid: (invalid) => journal.write(eventRecord('decision.invalid', { eventId: event.id, kind: event.kind, ...invalid }, clock.now())),
+      circuit: (change) =>
+        journal.write(
+          change.state === 'open'
+            ? eventRecord('model.circuit_opened', { failures: change.failures, until: iso(change.until), error: change.error }, clock.now())
+            : eventRecord('model.circuit_closed', { openedAt: iso(change.openedAt) }, clock.now()),
+        ),
+    };
+  }
+
+  private commit(event: InboxEvent, result: { decision: Decision; model: string; usage?: Usage }, tick: TickPayload | undefined): void {
     const { store, journal, clock } = this.deps;
+    const { decision, model } = result;
     const now = clock.now();
     const expiresAt = now + this.deps.permissions.approvalTtlHours * 3_600_000;
     const { approved, asked } = store.transaction(() => {
@@ -143,7 +215,8 @@ export class Initiative {
       const asked: ActionRecord[] = [];
       if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
       const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary: decision.summary, model }, now);
-      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model }, now));
+      const usage = result.usage ? { usage: result.usage } : {};
+      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
       const proposals = decision.act ? decision.proposals : [];
       for (const proposal of proposals) {
         const judgement = this.gate.judge(proposal);

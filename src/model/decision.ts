@@ -3,19 +3,20 @@ import { z } from 'zod';
 /** The forced tool every provider answers through (DESIGN.md, public contract). */
 export const DECIDE_TOOL_NAME = 'decide';
 
+// The descriptions travel into the tool's JSON schema (decide-tool.ts): the model reads them.
 export const ProposalInput = z
   .object({
-    action: z.string().min(1),
-    params: z.record(z.unknown()).default({}),
-    rationale: z.string().default(''),
+    action: z.string().min(1).describe('An action name from the catalog, e.g. "notify" or "github.label"'),
+    params: z.record(z.unknown()).default({}).describe('The action\'s parameters, exactly as the catalog lists them'),
+    rationale: z.string().default('').describe('Why this action, in one sentence, for the owner'),
   })
   .strict();
 
 export const DecisionInput = z
   .object({
-    act: z.boolean(),
-    summary: z.string(),
-    proposals: z.array(ProposalInput).default([]),
+    act: z.boolean().describe('true when something deserves action; false leaves proposals empty'),
+    summary: z.string().describe('One or two sentences: what happened and what you decided'),
+    proposals: z.array(ProposalInput).default([]).describe('Actions to propose; the owner\'s policy decides what runs'),
   })
   .strict();
 
@@ -45,6 +46,10 @@ export interface DecisionRequest {
   context: () => Promise<unknown>;
   /** Built only when a provider needs text: the offline rules provider never does. */
   prompt: () => Promise<Prompt>;
+  /** Told about every model call, retry, invalid answer and circuit change while deciding. */
+  observer?: ModelObserver;
+  /** Aborted when vigil stops: the call and any backoff end at once, and the event waits in the inbox. */
+  signal?: AbortSignal;
 }
 
 export interface Usage {
@@ -57,11 +62,54 @@ export interface Usage {
 export interface DecisionResult {
   decision: Decision;
   model: string;
+  /** Summed over every call the decision took (a repair round is a second call). */
   usage?: Usage;
+}
+
+/** One completed model call: what `vigil status` adds up per model and day. */
+export interface ModelCall {
+  provider: string;
+  model: string;
+  purpose: DecisionRequest['purpose'];
+  eventId: number;
+  usage: Usage;
+  durationMs: number;
+}
+
+/** Circuit state for `vigil status`: `open` until `openUntil`, then one probe call (`half_open`). */
+export interface CircuitStatus {
+  state: 'closed' | 'open' | 'half_open';
+  consecutiveFailures: number;
+  openUntil?: string;
+}
+
+export type CircuitChange =
+  | { state: 'open'; until: number; failures: number; error: string }
+  | { state: 'closed'; openedAt: number };
+
+export interface ModelObserver {
+  call(call: ModelCall): void;
+  retry(retry: { model: string; attempt: number; error: string; status?: number; delayMs: number }): void;
+  invalid(invalid: { model: string; error: string; retrying: boolean }): void;
+  circuit(change: CircuitChange): void;
 }
 
 /** A model behind the smallest interface the callers need (STYLE.md §4). */
 export interface ModelProvider {
   readonly name: string;
   decide(request: DecisionRequest): Promise<DecisionResult>;
+  /** When calls may go out again if the circuit is open now; undefined when they may go now. */
+  blockedUntil?(now: number): number | undefined;
+  circuitStatus?(now: number): CircuitStatus;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 });
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheCreationTokens: a.cacheCreationTokens + b.cacheCreationTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+  };
 }

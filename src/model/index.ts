@@ -1,17 +1,98 @@
-import type { DecisionRule, ModelConfig } from '../config/index.js';
+import type { DecisionRule, ModelConfig, Secrets } from '../config/index.js';
+import { systemClock, type Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
+import { AnthropicTransport } from './anthropic.js';
+import { CircuitBreaker } from './circuit.js';
 import type { ModelProvider } from './decision.js';
+import { OpenAITransport } from './openai.js';
+import { makeRedactor, secretValues } from './redact.js';
+import { RemoteProvider } from './remote.js';
 import { RulesProvider } from './rules.js';
+import type { Transport } from './transport.js';
 
 export * from './decision.js';
 export { RulesProvider } from './rules.js';
+export { RemoteProvider, type RemoteProviderOptions } from './remote.js';
+export { CircuitBreaker, type CircuitOptions } from './circuit.js';
+export { ModelCallError, type Transport, type Turn, type TurnResult } from './transport.js';
+export { AnthropicTransport, anthropicParams } from './anthropic.js';
+export { OpenAITransport, openaiParams } from './openai.js';
+export { decideTool, type DecideTool } from './decide-tool.js';
+export { backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
+export { UsageLedger, type ModelDayUsage, type UsageReport } from './usage.js';
+export { BUILT_IN_PRICES, estimateCostUsd, priceFor } from './prices.js';
+export { makeRedactor, secretValues } from './redact.js';
 export { fillTemplate, getPath } from './template.js';
 
-/** Pick the provider the config names. Model-backed providers land with issue 4. */
-export function createProvider(model: Readonly<ModelConfig>, rules: readonly DecisionRule[]): ModelProvider {
+/** The Anthropic model used when config names none. */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';
+
+export interface ProviderDeps {
+  /** API keys, and every other secret: none may leave through a prompt or a log line. */
+  secrets?: Partial<Secrets>;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Seams for tests: the backoff wait and its jitter. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The provider the config names. Building one is cheap and loads no SDK: that happens
+ * on the first decision, so an idle vigil never pays for it. A missing API key or a
+ * bad endpoint fails here, at start (exit 78), not on the first event.
+ */
+export function createProvider(model: Readonly<ModelConfig>, rules: readonly DecisionRule[], deps: ProviderDeps = {}): ModelProvider {
   if (model.provider === 'rules') return new RulesProvider(rules);
-  throw new VigilError(
-    'VIGIL_ERR_CONFIG',
-    `model.provider: "${model.provider}" is not available in this version of vigil; use "rules"`,
-  );
+  const env = deps.env ?? process.env;
+  const secrets = deps.secrets ?? {};
+  const fallback = model.model ?? (model.provider === 'anthropic' ? DEFAULT_ANTHROPIC_MODEL : '');
+  return new RemoteProvider({
+    transport: model.provider === 'anthropic' ? anthropicTransport(model, secrets, env) : openaiTransport(model, secrets, env),
+    models: { tick: model.tickModel ?? fallback, event: model.eventModel ?? fallback },
+    maxTokens: model.maxTokens,
+    timeoutMs: model.timeoutSeconds * 1000,
+    retry: { retries: model.retries, initialDelayMs: model.retryDelayMs, maxDelayMs: model.retryMaxDelayMs },
+    circuit: new CircuitBreaker({ failures: model.circuit.failures, coolDownMs: model.circuit.coolDownSeconds * 1000 }),
+    clock: deps.clock ?? systemClock,
+    redact: makeRedactor(secretValues(secrets)),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}
+
+function anthropicTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>, env: NodeJS.ProcessEnv): Transport {
+  if (!secrets.anthropicApiKey) {
+    throw new VigilError('VIGIL_ERR_SECRETS', 'model.provider "anthropic" needs an API key: set ANTHROPIC_API_KEY or anthropicApiKey in secrets.json');
+  }
+  const baseURL = endpoint('ANTHROPIC_BASE_URL', env) ?? model.baseURL;
+  return new AnthropicTransport({
+    apiKey: secrets.anthropicApiKey,
+    ...(baseURL ? { baseURL } : {}),
+    timeoutMs: model.timeoutSeconds * 1000,
+    stream: model.stream,
+    cacheTtl: model.cacheTtl,
+  });
+}
+
+function openaiTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>, env: NodeJS.ProcessEnv): Transport {
+  const baseURL = endpoint('OPENAI_BASE_URL', env) ?? model.baseURL;
+  return new OpenAITransport({
+    ...(secrets.openaiApiKey ? { apiKey: secrets.openaiApiKey } : {}),
+    ...(baseURL ? { baseURL } : {}),
+    timeoutMs: model.timeoutSeconds * 1000,
+    stream: model.stream,
+  });
+}
+
+/** `ANTHROPIC_BASE_URL` / `OPENAI_BASE_URL` override `model.baseURL` (DESIGN.md: env points the clients elsewhere). */
+function endpoint(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    throw new VigilError('VIGIL_ERR_CONFIG', `${name}: "${value}" is not a URL`);
+  }
+  return value;
 }

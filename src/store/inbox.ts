@@ -97,6 +97,15 @@ export class Inbox {
     return this.decided.run(state, now, id).changes === 1;
   }
 
+  /**
+   * Give a claim back without a decision (the model failed, or its circuit is open):
+   * the event waits in the inbox as `pending`, exactly as if it had never been taken.
+   */
+  release(id: number): boolean {
+    return this.db.prepare(`UPDATE inbox SET state = 'pending', lease_until = NULL WHERE id = ? AND state = 'claimed'`).run(id)
+      .changes === 1;
+  }
+
   /** At daemon start every claim belongs to a dead process: make them claimable. */
   releaseClaims(): number {
     return this.db.prepare(`UPDATE inbox SET state = 'pending', lease_until = NULL WHERE state = 'claimed'`).run()

@@ -144,4 +144,23 @@ export const MIGRATIONS: readonly Migration[] = [
     used_at   INTEGER NOT NULL
   );
   ` },
+  // Tokens per model call (issue 4): `vigil status` adds up today's per model and prices them.
+  // `day` is the local YYYY-MM-DD of the call, like the daily logs, so "today" needs no time-zone SQL.
+  { id: '004-model-usage', sql: `
+  CREATE TABLE model_usage (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    at                    INTEGER NOT NULL,
+    day                   TEXT NOT NULL,
+    provider              TEXT NOT NULL,
+    model                 TEXT NOT NULL,
+    purpose               TEXT NOT NULL,
+    event_id              INTEGER,
+    input_tokens          INTEGER NOT NULL,
+    output_tokens         INTEGER NOT NULL,
+    cache_creation_tokens INTEGER NOT NULL,
+    cache_read_tokens     INTEGER NOT NULL,
+    duration_ms           INTEGER NOT NULL
+  );
+  CREATE INDEX model_usage_by_day ON model_usage(day, model);
+  ` },
 ];

@@ -1,0 +1,148 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageCreateParamsNonStreaming, Message, MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { DECIDE_TOOL_NAME } from './decision.js';
+import { parseRetryAfter } from './retry.js';
+import { classifySdkError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
+
+type Sdk = typeof import('@anthropic-ai/sdk');
+
+export interface AnthropicOptions {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs: number;
+  stream: boolean;
+  cacheTtl: '5m' | '1h';
+}
+
+/**
+ * The Messages API through `@anthropic-ai/sdk`. The SDK (~24 MB resident) is imported
+ * on the first call, never on the idle path. Its own retries are off: the provider
+ * above retries, so that its circuit breaker sees every failed attempt.
+ */
+export class AnthropicTransport implements Transport {
+  readonly provider = 'anthropic';
+  private loaded: Promise<{ sdk: Sdk; client: Anthropic }> | undefined;
+
+  constructor(private readonly options: AnthropicOptions) {}
+
+  async ready(): Promise<void> {
+    await this.load();
+  }
+
+  async send(turn: Turn): Promise<TurnResult> {
+    const { sdk, client } = await this.load();
+    const params = anthropicParams(turn, this.options.cacheTtl);
+    try {
+      const message = this.options.stream
+        ? await client.messages.stream(params, { signal: turn.signal }).finalMessage()
+        : await client.messages.create(params, { signal: turn.signal });
+      return readMessage(message);
+    } catch (err) {
+      throw classify(sdk, err, this.options.timeoutMs);
+    }
+  }
+
+  private load(): Promise<{ sdk: Sdk; client: Anthropic }> {
+    this.loaded ??= import('@anthropic-ai/sdk').then((sdk) => ({
+      sdk,
+      client: new sdk.default({
+        apiKey: this.options.apiKey,
+        // Explicit, so the SDK's own reading of ANTHROPIC_BASE_URL cannot disagree with vigil's.
+        baseURL: this.options.baseURL ?? 'https://api.anthropic.com',
+        maxRetries: 0,
+        timeout: this.options.timeoutMs,
+        // No request/response debug lines on stdout (ANTHROPIC_LOG), no spans with prompt content.
+        logLevel: 'warn',
+        openTelemetry: false,
+      }),
+    }));
+    this.loaded.catch(() => (this.loaded = undefined));
+    return this.loaded;
+  }
+}
+
+/**
+ * The request, keys in the order the API caches them — tools, system, messages — so
+ * the serialised body up to the `cache_control` breakpoint is the cached prefix, byte
+ * for byte: the tool, the system prompt, and the stable prefix (catalog, policy,
+ * MEMORY.md, repo instructions). Everything that changes per call comes after it.
+ */
+export function anthropicParams(turn: Turn, cacheTtl: '5m' | '1h'): MessageCreateParamsNonStreaming {
+  const cacheControl = cacheTtl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' as const } : { type: 'ephemeral' as const };
+  return {
+    model: turn.model,
+    max_tokens: turn.maxTokens,
+    tools: [
+      {
+        name: turn.tool.name,
+        description: turn.tool.description,
+        input_schema: turn.tool.inputSchema as { type: 'object' },
+      },
+    ],
+    tool_choice: { type: 'tool', name: DECIDE_TOOL_NAME },
+    system: [
+      { type: 'text', text: turn.prompt.system },
+      { type: 'text', text: turn.prompt.stable, cache_control: cacheControl },
+    ],
+    messages: [{ role: 'user', content: turn.prompt.dynamic }, ...repairMessages(turn.repair)],
+  };
+}
+
+/** The second try: the model sees its own answer and, as the tool's result, what was wrong with it. */
+function repairMessages(repair: Repair | undefined): MessageParam[] {
+  if (!repair) return [];
+  const correction = `Your decide input was invalid: ${repair.error}. Call decide again with a corrected input.`;
+  if (repair.input === undefined) {
+    return [
+      { role: 'assistant', content: repair.text || '(no answer)' },
+      { role: 'user', content: `You answered without calling the decide tool. ${correction}` },
+    ];
+  }
+  return [
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: repair.callId, name: DECIDE_TOOL_NAME, input: repair.input as Record<string, unknown> }],
+    },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: repair.callId, is_error: true, content: correction }] },
+  ];
+}
+
+function readMessage(message: Message): TurnResult {
+  let input: unknown;
+  let callId = '';
+  const text: string[] = [];
+  for (const block of message.content) {
+    if (block.type === 'tool_use' && block.name === DECIDE_TOOL_NAME && input === undefined) {
+      input = block.input;
+      callId = block.id;
+    } else if (block.type === 'text') {
+      text.push(block.text);
+    }
+  }
+  const usage = message.usage;
+  return {
+    input,
+    callId,
+    text: text.join('\n'),
+    usage: {
+      inputTokens: usage.input_tokens ?? 0,
+      outputTokens: usage.output_tokens ?? 0,
+      cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
+      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    },
+  };
+}
+
+function classify(sdk: Sdk, err: unknown, timeoutMs: number): ModelCallError {
+  const kind =
+    err instanceof sdk.APIConnectionTimeoutError
+      ? 'timeout'
+      : err instanceof sdk.APIUserAbortError
+        ? 'abort'
+        : err instanceof sdk.APIConnectionError
+          ? 'connection'
+          : err instanceof sdk.APIError
+            ? 'api'
+            : 'other';
+  return classifySdkError(err, kind, timeoutMs, (headers) => parseRetryAfter(headers, Date.now()));
+}

@@ -1,0 +1,167 @@
+import type OpenAI from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
+import { parseRetryAfter } from './retry.js';
+import { classifySdkError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
+
+type Sdk = typeof import('openai');
+
+export interface OpenAIOptions {
+  /** Local servers (Ollama, llama.cpp) need none; the client insists on a value. */
+  apiKey?: string;
+  baseURL?: string;
+  timeoutMs: number;
+  stream: boolean;
+}
+
+/**
+ * Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, llama.cpp
+ * server, DeepSeek …) through the `openai` client, imported on the first call. The
+ * decision is a forced function call `decide`. These servers cache prompt prefixes by
+ * themselves when the bytes repeat, which the stable-first message order allows.
+ */
+export class OpenAITransport implements Transport {
+  readonly provider = 'openai';
+  private loaded: Promise<{ sdk: Sdk; client: OpenAI }> | undefined;
+
+  constructor(private readonly options: OpenAIOptions) {}
+
+  async ready(): Promise<void> {
+    await this.load();
+  }
+
+  async send(turn: Turn): Promise<TurnResult> {
+    const { sdk, client } = await this.load();
+    const params = openaiParams(turn);
+    try {
+      if (!this.options.stream) {
+        return readCompletion(await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal }));
+      }
+      const stream = await client.chat.completions.create(
+        { ...params, stream: true, stream_options: { include_usage: true } },
+        { signal: turn.signal },
+      );
+      return await readStream(stream);
+    } catch (err) {
+      throw classify(sdk, err, this.options.timeoutMs);
+    }
+  }
+
+  private load(): Promise<{ sdk: Sdk; client: OpenAI }> {
+    this.loaded ??= import('openai').then((sdk) => ({
+      sdk,
+      client: new sdk.default({
+        apiKey: this.options.apiKey ?? 'none',
+        baseURL: this.options.baseURL ?? 'https://api.openai.com/v1',
+        maxRetries: 0,
+        timeout: this.options.timeoutMs,
+        logLevel: 'warn',
+      }),
+    }));
+    this.loaded.catch(() => (this.loaded = undefined));
+    return this.loaded;
+  }
+}
+
+/** The system message carries the stable prefix, so the first bytes repeat from call to call. */
+export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
+  return {
+    model: turn.model,
+    max_tokens: turn.maxTokens,
+    tools: [
+      {
+        type: 'function',
+        function: { name: turn.tool.name, description: turn.tool.description, parameters: turn.tool.inputSchema },
+      },
+    ],
+    tool_choice: { type: 'function', function: { name: DECIDE_TOOL_NAME } },
+    messages: [
+      { role: 'system', content: `${turn.prompt.system}\n\n${turn.prompt.stable}` },
+      { role: 'user', content: turn.prompt.dynamic },
+      ...repairMessages(turn.repair),
+    ],
+  };
+}
+
+function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[] {
+  if (!repair) return [];
+  const correction = `Your decide input was invalid: ${repair.error}. Call decide again with a corrected input.`;
+  if (repair.input === undefined) {
+    return [
+      { role: 'assistant', content: repair.text || '(no answer)' },
+      { role: 'user', content: `You answered without calling the decide function. ${correction}` },
+    ];
+  }
+  const call = { id: repair.callId, type: 'function' as const, function: { name: DECIDE_TOOL_NAME, arguments: JSON.stringify(repair.input) } };
+  return [
+    { role: 'assistant', content: repair.text || null, tool_calls: [call] },
+    { role: 'tool', tool_call_id: repair.callId, content: correction },
+  ];
+}
+
+function readCompletion(completion: ChatCompletion): TurnResult {
+  const message = completion.choices[0]?.message;
+  const call = message?.tool_calls?.find((c) => c.type === 'function' && c.function.name === DECIDE_TOOL_NAME);
+  const args = call && call.type === 'function' ? call.function.arguments : undefined;
+  return { input: parseArguments(args), callId: call?.id ?? '', text: message?.content ?? '', usage: readUsage(completion.usage) };
+}
+
+/** Function-call arguments arrive as JSON text in pieces; usage comes in the last chunk. */
+async function readStream(stream: AsyncIterable<ChatCompletionChunk>): Promise<TurnResult> {
+  const calls = new Map<number, { id: string; name: string; args: string }>();
+  let text = '';
+  let usage: CompletionUsage | undefined | null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    const delta = chunk.choices[0]?.delta;
+    if (!delta) continue;
+    if (delta.content) text += delta.content;
+    for (const piece of delta.tool_calls ?? []) {
+      const call = calls.get(piece.index) ?? { id: '', name: '', args: '' };
+      call.id ||= piece.id ?? '';
+      call.name ||= piece.function?.name ?? '';
+      call.args += piece.function?.arguments ?? '';
+      calls.set(piece.index, call);
+    }
+  }
+  const call = [...calls.values()].find((c) => c.name === DECIDE_TOOL_NAME);
+  return { input: parseArguments(call?.args), callId: call?.id ?? '', text, usage: readUsage(usage) };
+}
+
+/** Arguments that are not JSON are still an answer: the repair round shows the model its error. */
+function parseArguments(args: string | undefined): unknown {
+  if (args === undefined) return undefined;
+  try {
+    return JSON.parse(args) as unknown;
+  } catch {
+    return { unparsedArguments: args };
+  }
+}
+
+/** `cached_tokens` (OpenAI, vLLM) or `prompt_cache_hit_tokens` (DeepSeek) are part of `prompt_tokens`. */
+function readUsage(usage: CompletionUsage | undefined | null): Usage {
+  const raw = (usage ?? {}) as Partial<CompletionUsage> & { prompt_cache_hit_tokens?: number };
+  const prompt = raw.prompt_tokens ?? 0;
+  const cached = Math.min(prompt, raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens ?? 0);
+  return { inputTokens: prompt - cached, outputTokens: raw.completion_tokens ?? 0, cacheCreationTokens: 0, cacheReadTokens: cached };
+}
+
+function classify(sdk: Sdk, err: unknown, timeoutMs: number): ModelCallError {
+  const kind =
+    err instanceof sdk.APIConnectionTimeoutError
+      ? 'timeout'
+      : err instanceof sdk.APIUserAbortError
+        ? 'abort'
+        : err instanceof sdk.APIConnectionError
+          ? 'connection'
+          : err instanceof sdk.APIError
+            ? 'api'
+            : 'other';
+  return classifySdkError(err, kind, timeoutMs, (headers) => parseRetryAfter(headers, Date.now()));
+}

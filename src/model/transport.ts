@@ -1,0 +1,110 @@
+import { VigilError } from '../errors.js';
+import type { DecideTool } from './decide-tool.js';
+import type { Prompt, Usage } from './decision.js';
+
+/** The model's previous answer and what was wrong with it: the second try of a repair round. */
+export interface Repair {
+  callId: string;
+  /** The tool input it gave; undefined when it answered without calling `decide`. */
+  input: unknown;
+  text: string;
+  error: string;
+}
+
+export interface Turn {
+  model: string;
+  maxTokens: number;
+  prompt: Prompt;
+  tool: DecideTool;
+  repair?: Repair;
+  signal: AbortSignal;
+}
+
+export interface TurnResult {
+  /** The `decide` input; undefined when the model did not call the tool. */
+  input: unknown;
+  callId: string;
+  text: string;
+  usage: Usage;
+}
+
+/** One HTTP round trip to a model API, in that API's shapes. Retries live above it. */
+export interface Transport {
+  readonly provider: 'anthropic' | 'openai';
+  /** Load the SDK (on the first call only); kept out of each call's deadline. */
+  ready(): Promise<void>;
+  send(turn: Turn): Promise<TurnResult>;
+}
+
+/**
+ * A failed model call, classified: `retryable` for timeouts, lost connections, 408,
+ * 409, 429, 529 and other 5xx (or whatever `x-should-retry` says); `retryAfterMs` when
+ * the server said how long to wait; `retryAt` when the caller should not try before then.
+ */
+export class ModelCallError extends VigilError {
+  /** The message without the code's prefix, for log fields. */
+  readonly detail: string;
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  retryAt: number | undefined;
+  /** Our own abort (vigil is stopping): neither a model failure nor a reason to open the circuit. */
+  readonly aborted: boolean;
+
+  constructor(
+    detail: string,
+    info: { retryable: boolean; status?: number; retryAfterMs?: number; retryAt?: number; aborted?: boolean },
+    code: 'VIGIL_ERR_MODEL_CALL' | 'VIGIL_ERR_MODEL_CIRCUIT_OPEN' = 'VIGIL_ERR_MODEL_CALL',
+  ) {
+    super(code, detail);
+    this.detail = detail;
+    this.retryable = info.retryable;
+    this.status = info.status;
+    this.retryAfterMs = info.retryAfterMs;
+    this.retryAt = info.retryAt;
+    this.aborted = info.aborted ?? false;
+  }
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** The shape both Stainless-generated SDKs (Anthropic, OpenAI) give their API errors. */
+interface SdkApiError {
+  status?: unknown;
+  headers?: { get(name: string): string | null };
+  message?: string;
+}
+
+/**
+ * Turn an SDK error into a ModelCallError. `kind` says what the SDK class was (the
+ * transport checks with instanceof against the SDK it loaded); the message keeps the
+ * status and the API's own words, never request headers.
+ */
+export function classifySdkError(
+  err: unknown,
+  kind: 'timeout' | 'connection' | 'abort' | 'api' | 'other',
+  timeoutMs: number,
+  parseRetryAfter: (headers: SdkApiError['headers']) => number | undefined,
+): ModelCallError {
+  const e = (err ?? {}) as SdkApiError;
+  if (kind === 'timeout') return new ModelCallError(`timed out after ${timeoutMs / 1000} s`, { retryable: true });
+  if (kind === 'connection') return new ModelCallError(`connection failed: ${firstLine(e.message)}`, { retryable: true });
+  if (kind === 'abort') return new ModelCallError('aborted: vigil is stopping', { retryable: false, aborted: true });
+  if (kind === 'api' && typeof e.status === 'number') {
+    const hint = e.headers?.get('x-should-retry');
+    const retryable = hint === 'true' ? true : hint === 'false' ? false : isRetryableStatus(e.status);
+    const retryAfterMs = parseRetryAfter(e.headers);
+    return new ModelCallError(firstLine(e.message) || `HTTP ${e.status}`, {
+      retryable,
+      status: e.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+  return new ModelCallError(firstLine((err as Error)?.message ?? String(err)), { retryable: false });
+}
+
+function firstLine(text: string | undefined): string {
+  return String(text ?? '').split('\n')[0]!.slice(0, 300);
+}

@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface FakeChatReply {
+  decide?: unknown;
+  /** Function-call arguments sent verbatim (e.g. not JSON). */
+  rawArguments?: string;
+  tool?: string;
+  text?: string;
+  error?: number;
+  message?: string;
+  headers?: Record<string, string>;
+  hang?: boolean;
+  stallAfterStart?: boolean;
+}
+
+export interface RecordedChatCall {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: any;
+  reply?: FakeChatReply;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+}
+
+export class FakeOpenAI {
+  constructor(options?: { apiKey?: string });
+  readonly requests: RecordedChatCall[];
+  readonly calls: RecordedChatCall[];
+  script: FakeChatReply[];
+  respond: (body: any, record: RecordedChatCall) => FakeChatReply;
+  url: string;
+  push(...replies: FakeChatReply[]): void;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
