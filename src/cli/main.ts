@@ -84,6 +84,43 @@ program
   .description('deny a pending action')
   .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny')));
 
+program
+  .command('dream')
+  .description('consolidate memory: --now dreams now (in the daemon when it runs); without it, when the next dream is due')
+  .option('--now', 'dream now, idle or not')
+  .action(run(async (ctx, opts: { now?: boolean }) => (await import('./commands/dream.js')).dreamCommand(ctx, opts)));
+
+const memory = program.command('memory').description('what vigil remembers: MEMORY.md, topics, search over the logs, earlier versions');
+
+memory
+  .command('show', { isDefault: true })
+  .argument('[topic]', 'a topic ("octo/app") or a file in memory/; the index when omitted')
+  .description('print MEMORY.md, or one topic file')
+  .action(run(async (ctx, topic?: string) => (await import('./commands/memory.js')).memoryShowCommand(ctx, topic)));
+
+memory
+  .command('search')
+  .argument('<query...>', 'words to find (all of them)')
+  .description('full-text search over every log entry and event payload, best match first')
+  .option('--limit <n>', 'at most this many hits', '20')
+  .option('--json', 'machine-readable output')
+  .action(
+    run(async (ctx, words: string[], opts: { limit?: string; json?: boolean }) =>
+      (await import('./commands/memory.js')).memorySearchCommand(ctx, words, opts),
+    ),
+  );
+
+memory
+  .command('history')
+  .argument('[file]', 'a file in memory/ (MEMORY.md, topics/x.md); every file with versions when omitted')
+  .description('earlier versions of memory files, kept on every change; --restore puts one back')
+  .option('--restore <version>', 'the version to restore')
+  .action(
+    run(async (ctx, file: string | undefined, opts: { restore?: string }) =>
+      (await import('./commands/memory.js')).memoryHistoryCommand(ctx, file, opts),
+    ),
+  );
+
 type ServiceFlags = { user?: boolean; system?: boolean; dryRun?: boolean };
 
 program

@@ -10,6 +10,8 @@ import type { WebDeps } from '../web/types.js';
 export interface DaemonApi extends WebDeps {
   webhooks: WebhookRouteOptions;
   tick(): Promise<Record<string, unknown>>;
+  /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs. */
+  dream(): { dreamId: string; pid: number };
 }
 
 export function approvalView(action: ActionRecord): Record<string, unknown> {
@@ -49,6 +51,14 @@ export async function buildApiApp(
     scope.addHook('onRequest', web.apiAuth(api));
     scope.get('/api/status', async () => api.status());
     scope.post('/api/tick', async (_req, reply) => reply.code(202).send(await api.tick()));
+    scope.post('/api/dream', async (_req, reply) => {
+      try {
+        return await reply.code(202).send(api.dream());
+      } catch (err) {
+        if (isVigilError(err, 'VIGIL_ERR_DREAM_BUSY')) return reply.code(409).send(err.toJSON());
+        throw err;
+      }
+    });
     scope.get('/api/approvals', async () => api.approvals().map(approvalView));
     scope.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', async (req, reply) => {
       const { id, answer } = req.params;

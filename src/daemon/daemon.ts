@@ -1,5 +1,6 @@
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
+import { DreamScheduler } from '../dream/index.js';
 import { eventRecord } from '../events.js';
 import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
 import { DailyLog } from '../logs/index.js';
@@ -29,6 +30,8 @@ export interface DaemonOptions {
 const WORKER_DRAIN_MS = 7000;
 const HTTP_DRAIN_MS = 1500;
 const SWEEP_INTERVAL_MS = 3_600_000;
+/** A dream child asked to stop (its writes are atomic) is killed after this. */
+const DREAM_DRAIN_MS = 1000;
 
 /**
  * The always-on process: intake (HTTP, schedule), the initiative, the approval
@@ -54,6 +57,8 @@ export class Daemon {
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Queues approval notifications, digests and tests for the worker, which holds the channel credentials. */
   private reach!: OwnerReach;
+  /** Dreams when the owner is idle (issue 5), in a child process. */
+  private dreams!: DreamScheduler;
   private startedAt = 0;
   private address = '';
   private stopped: Promise<void> | undefined;
@@ -81,6 +86,15 @@ export class Daemon {
       this.recoverFromCrash();
       this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
       this.reach = new OwnerReach({ store: this.store, clock, config: () => this.config, kick: () => this.supervisor.kick() });
+      this.dreams = new DreamScheduler({
+        paths: this.paths,
+        store: this.store,
+        journal: this.journal,
+        clock,
+        config: () => this.config.dream,
+        env,
+        onDigest: () => this.supervisor.kick(),
+      });
       this.buildBrain();
       this.intake = new WebhookIntake({
         store: this.store,
@@ -110,6 +124,7 @@ export class Daemon {
       this.armExpiry();
       this.reach.catchUp();
       this.reach.start();
+      this.dreams.start();
       this.startGithubSweeps();
       await this.startProxy();
       if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
@@ -160,6 +175,7 @@ export class Daemon {
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
     await this.initiative?.stop();
+    await this.dreams?.stop(DREAM_DRAIN_MS);
     await this.supervisor?.stop(WORKER_DRAIN_MS);
     if (this.journal) {
       this.journal.flush();
@@ -273,6 +289,7 @@ export class Daemon {
           circuit: this.initiative.circuitStatus(),
         }),
       tick: async () => ({ ...(await this.tick.requestManual()) }),
+      dream: () => this.dreams.runNow(),
       approvals: () => this.store.actions.pendingApprovals(),
       answer: (id, answer, by) => {
         const action = answerApproval(this.store, id, answer, by, this.options.clock.now());

@@ -1,0 +1,96 @@
+import { systemClock, localDate } from '../../clock.js';
+import { acquireDreamLock, dreamLockPath, newDreamId } from '../../dream/index.js';
+import { VigilError } from '../../errors.js';
+import {
+  INDEX_FILE,
+  MemoryFiles,
+  SearchIndex,
+  TOPICS_DIR,
+  readTopics,
+  renderIndex,
+  resolveMemoryPath,
+  slugify,
+  topicPath,
+} from '../../memory/index.js';
+import { Store } from '../../store/index.js';
+import { requireHome, type CliContext } from '../context.js';
+
+/** `vigil memory [show [TOPIC]]`: the index, or one topic file. */
+export async function memoryShowCommand(ctx: CliContext, topic?: string): Promise<void> {
+  requireHome(ctx);
+  const files = new MemoryFiles(ctx.paths.memory);
+  if (topic) {
+    const rel = topic.endsWith('.md') ? resolveMemoryPath(files.fsx, files.root, topic).rel : topicPath(slugify(topic));
+    const text = files.read(rel);
+    if (text === undefined) throw new VigilError('VIGIL_ERR_USAGE', `no topic ${topic} (${rel}); \`vigil memory\` lists them`);
+    return ctx.out(text.trimEnd());
+  }
+  const index = files.read(INDEX_FILE);
+  ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
+  const inbox = files.read('inbox.md');
+  const waiting = inbox ? inbox.split('\n').filter((l) => l.startsWith('- ')).length : 0;
+  if (waiting) ctx.out(`\n${waiting} note(s) in memory/inbox.md wait for the next dream`);
+}
+
+/** `vigil memory search QUERY`: ranked hits over every log entry and event payload. */
+export async function memorySearchCommand(ctx: CliContext, words: string[], opts: { limit?: string; json?: boolean }): Promise<void> {
+  requireHome(ctx);
+  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new VigilError('VIGIL_ERR_USAGE', `--limit ${opts.limit}: a whole number ≥ 1`);
+  const store = Store.open(ctx.paths.db);
+  try {
+    const index = new SearchIndex(store, ctx.paths.logs);
+    // The index follows the logs behind a watermark; whoever searches first brings it up to date.
+    index.catchUp();
+    const hits = index.search(words.join(' '), limit);
+    if (opts.json) return ctx.out(JSON.stringify(hits, null, 2));
+    if (hits.length === 0) return ctx.out('no matches');
+    for (const hit of hits) ctx.out(`${hit.date}  ${hit.ref.padEnd(20)}  ${hit.kind.padEnd(22)}  ${hit.snippet.replace(/\s+/g, ' ')}`);
+  } finally {
+    store.close();
+  }
+}
+
+/** `vigil memory history [FILE] [--restore VERSION]`. */
+export async function memoryHistoryCommand(ctx: CliContext, file: string | undefined, opts: { restore?: string }): Promise<void> {
+  requireHome(ctx);
+  const files = new MemoryFiles(ctx.paths.memory);
+  if (!file) {
+    if (opts.restore) throw new VigilError('VIGIL_ERR_USAGE', '--restore needs the file: vigil memory history FILE --restore VERSION');
+    const all = files.filesWithHistory();
+    if (all.length === 0) return ctx.out('no earlier versions yet');
+    for (const rel of all) {
+      const versions = files.versions(rel);
+      ctx.out(`${rel.padEnd(36)} ${String(versions.length).padStart(3)} version(s), newest replaced ${new Date(versions[0]!.replacedAt).toISOString()}`);
+    }
+    return;
+  }
+  const rel = resolveMemoryPath(files.fsx, files.root, file).rel;
+  if (!opts.restore) {
+    const versions = files.versions(rel);
+    if (versions.length === 0) return ctx.out(`${rel}: no earlier versions`);
+    for (const v of versions) ctx.out(`${v.version}  replaced ${new Date(v.replacedAt).toISOString()}  ${v.bytes} bytes`);
+    ctx.out(`vigil memory history ${rel} --restore VERSION puts one back (what it replaces is kept too)`);
+    return;
+  }
+  await restore(ctx, files, rel, opts.restore);
+}
+
+/** Under the dream lock, so a dream cannot write over the restore halfway; the index follows a restored topic. */
+async function restore(ctx: CliContext, files: MemoryFiles, rel: string, version: string): Promise<void> {
+  const store = Store.open(ctx.paths.db);
+  const release = acquireDreamLock(dreamLockPath(ctx.paths.home), { pid: process.pid, dreamId: `restore-${newDreamId()}`, startedAt: systemClock.now() }, (fn) =>
+    store.transaction(fn),
+  );
+  try {
+    await files.restore(rel, version);
+    if (rel.startsWith(`${TOPICS_DIR}/`)) {
+      const topics = [...readTopics(files, localDate(systemClock.now())).values()].map((t) => t.topic);
+      await files.write(INDEX_FILE, renderIndex(topics));
+    }
+    ctx.out(`restored ${rel} to ${version}`);
+  } finally {
+    release();
+    store.close();
+  }
+}

@@ -1,0 +1,162 @@
+import type { Config, PermissionsConfig, WatchedRepo } from '../config/index.js';
+import { localDate, type Clock } from '../clock.js';
+import { VigilError, isVigilError } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
+import { MemoryFiles, nodeMemoryFs, readTopics, removeOrphanTemps, type MemoryFs } from '../memory/index.js';
+import type { Store } from '../store/index.js';
+import type { Consolidator } from './consolidator.js';
+import { addDays } from './dates.js';
+import { stageDigest } from './digest.js';
+import { gather } from './gather.js';
+import { releaseClaims } from './inbox.js';
+import { acquireDreamLock, dreamLockPath } from './lock.js';
+import { newDreamId } from './protocol.js';
+import { loadDreamState, markText, saveDreamState } from './state.js';
+import { RepoVerifier } from './verify.js';
+import { WorkingMemory } from './working-memory.js';
+import { writeMemory } from './write.js';
+
+export interface DreamReport {
+  dreamId: string;
+  added: number;
+  updated: number;
+  removed: number;
+  stale: number;
+  entriesRead: number;
+  notes: number;
+  topics: number;
+  filesWritten: number;
+  consolidator: string;
+  modelTokens: number;
+  durationMs: number;
+  /** The notify action that carries the digest, when one was queued. */
+  digestActionId?: string;
+}
+
+export interface DreamOptions {
+  home: string;
+  memoryDir: string;
+  logsDir: string;
+  store: Store;
+  clock: Clock;
+  dream: Readonly<Config['dream']>;
+  permissions: Readonly<PermissionsConfig>;
+  repos: readonly WatchedRepo[];
+  consolidator: Consolidator;
+  trigger: 'idle' | 'manual';
+  dreamId?: string;
+  fsx?: MemoryFs;
+  /** A phase begins; for a person watching (`vigil dream --now`). */
+  progress?: (line: string) => void;
+  /** Log records were staged in the outbox: a child asks the daemon to flush. */
+  onStaged?: () => void;
+}
+
+/**
+ * One dream: lock → orient → gather → consolidate → verify → prune → write → commit.
+ * Logged as `dream.started`, then `dream.finished` with the report or `dream.failed`
+ * with the reason (staged in the outbox; the daemon's journal writes them). Throws
+ * VIGIL_ERR_DREAM_BUSY when another process dreams, VIGIL_ERR_DREAM_FAILED on failure;
+ * the lock is released either way.
+ */
+export async function runDream(options: DreamOptions): Promise<DreamReport> {
+  const { store, clock } = options;
+  const dreamId = options.dreamId ?? newDreamId();
+  const release = acquireDreamLock(dreamLockPath(options.home), { pid: process.pid, dreamId, startedAt: clock.now() }, (fn) =>
+    store.transaction(fn),
+  );
+  const stage = (record: EventRecord) => {
+    store.outbox.add(record);
+    options.onStaged?.();
+  };
+  try {
+    const state = loadDreamState(store);
+    stage(eventRecord('dream.started', { dreamId, trigger: options.trigger, since: markText(state.watermark) }, clock.now()));
+    try {
+      const report = await phases(options, dreamId);
+      stage(eventRecord('dream.finished', finishedFields(report), clock.now()));
+      return report;
+    } catch (err) {
+      const reason = (err as Error).message ?? String(err);
+      stage(eventRecord('dream.failed', { dreamId, reason }, clock.now()));
+      saveDreamState(store, { lastFailedAt: clock.now(), lastFailure: reason });
+      throw isVigilError(err, 'VIGIL_ERR_DREAM_FAILED') ? err : new VigilError('VIGIL_ERR_DREAM_FAILED', reason, { cause: err });
+    }
+  } finally {
+    release();
+  }
+}
+
+function finishedFields(r: DreamReport) {
+  const { dreamId, added, updated, removed, stale, entriesRead, notes, topics, consolidator, modelTokens, durationMs } = r;
+  return { dreamId, added, updated, removed, stale, entriesRead, notes, topics, consolidator, modelTokens, durationMs };
+}
+
+async function phases(options: DreamOptions, dreamId: string): Promise<DreamReport> {
+  const { store, clock } = options;
+  const started = clock.now();
+  const today = localDate(started);
+  const progress = options.progress ?? (() => undefined);
+  const fsx = options.fsx ?? nodeMemoryFs;
+  const files = new MemoryFiles(options.memoryDir, fsx, clock);
+  await failpoint('dream.delay');
+
+  // Orient: what memory holds now. Temp files of a writer killed mid-write go first.
+  removeOrphanTemps(fsx, options.memoryDir);
+  const loaded = readTopics(files, today);
+  const memory = new WorkingMemory([...loaded.values()].map((l) => l.topic));
+  progress(`orient: ${loaded.size} topics`);
+
+  // Gather: only what the logs say after the last dream's watermark, and the inbox.
+  const state = loadDreamState(store);
+  const gathered = await gather({
+    logsDir: options.logsDir,
+    memoryDir: options.memoryDir,
+    fsx,
+    since: state.watermark,
+    now: started,
+    today,
+    repoNames: options.repos.map((r) => r.name),
+  });
+  progress(`gather: ${gathered.entriesRead} new log entries, ${gathered.notes.length} notes`);
+
+  progress(`consolidate: ${options.consolidator.name}`);
+  const observations = [...gathered.notes, ...gathered.activity];
+  const { modelTokens } = await options.consolidator.consolidate(memory, observations, { today });
+
+  progress('verify');
+  const local = options.repos.filter((r): r is WatchedRepo & { path: string } => typeof r.path === 'string');
+  new RepoVerifier(local).verify(memory, today);
+
+  // Prune: unconfirmed for staleDays leaves memory (the topic's previous version keeps it).
+  const cutoff = addDays(today, -options.dream.staleDays);
+  for (const ref of memory.all()) if (ref.fact.confirmed < cutoff) memory.remove(ref, `unconfirmed since ${ref.fact.confirmed}`);
+
+  const before = new Map([...loaded].map(([slug, l]) => [slug, l.text]));
+  const filesWritten = await writeMemory(files, before, [...memory.topics.values()], progress);
+
+  progress('commit');
+  await failpoint('dream.before_commit');
+  const report: DreamReport = {
+    dreamId,
+    ...memory.counts,
+    entriesRead: gathered.entriesRead,
+    notes: gathered.notes.length,
+    topics: [...memory.topics.values()].filter((t) => t.facts.length > 0).length,
+    filesWritten,
+    consolidator: options.consolidator.name,
+    modelTokens,
+    durationMs: clock.now() - started,
+  };
+  const changed = report.added + report.updated + report.removed + report.stale > 0;
+  store.transaction(() => {
+    saveDreamState(store, { lastDreamAt: clock.now(), lastDreamId: dreamId, watermark: gathered.mark ?? state.watermark });
+    if (changed) {
+      const id = stageDigest(store, options.permissions, report, memory.changes, clock.now());
+      if (id) report.digestActionId = id;
+    }
+  });
+  releaseClaims(fsx, gathered.claims);
+  return report;
+}

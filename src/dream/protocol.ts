@@ -1,0 +1,27 @@
+import crypto from 'node:crypto';
+import type { DreamReport } from './dream.js';
+
+/** Messages from the dream child to the daemon over the fork IPC channel. */
+export type FromDream =
+  /** Log records are staged in the outbox: move them to the log. */
+  | { type: 'flush' }
+  | { type: 'finished'; report: DreamReport }
+  | { type: 'failed'; reason: string }
+  /** Another process holds the dream lock; nothing was logged. */
+  | { type: 'busy'; reason: string };
+
+/** The child's exit code when the lock was taken (EX_TEMPFAIL, as VIGIL_ERR_DREAM_BUSY). */
+export const DREAM_BUSY_EXIT = 75;
+
+/**
+ * The dream child's entry file, for `child_process.fork`. Under the test runner this
+ * module is TypeScript source; the child then runs from the build.
+ */
+export const DREAM_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/dream/dream-main.js', import.meta.url)
+  : new URL('./dream-main.js', import.meta.url);
+
+/** Eight hex characters: enough to tell dreams apart in the log. */
+export function newDreamId(): string {
+  return crypto.randomBytes(4).toString('hex');
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FakeClock } from '../../src/clock.js';
+import { RulesConsolidator, runDream, type Consolidator, type DreamOptions } from '../../src/dream/index.js';
+import type { MemoryFs } from '../../src/memory/index.js';
+import { Store } from '../../src/store/index.js';
+import { snapshotDir } from '../memory/helpers.js';
+import { REPO, writeMonth } from './synthetic.js';
+
+/** Day 1 of the synthetic month in the in-process tests: 2026-01-01, local time. */
+export const START = new Date(2026, 0, 1);
+/** When the tests dream: the day after the month. */
+export const DREAM_AT = new Date(2026, 0, 31, 3, 0).getTime();
+
+export interface Home {
+  dir: string;
+  memory: string;
+  logs: string;
+  db: string;
+}
+
+export function homeIn(dir: string): Home {
+  return { dir, memory: path.join(dir, 'memory'), logs: path.join(dir, 'logs'), db: path.join(dir, 'vigil.db') };
+}
+
+/** Days `from`..`to` of the month into a home (store closed afterwards). */
+export async function fillHome(home: Home, from: number, to: number, fillerPerDay = 12): Promise<number> {
+  const store = Store.open(home.db);
+  try {
+    return await writeMonth({ logsDir: home.logs, memoryDir: home.memory, store, start: START, fillerPerDay }, from, to);
+  } finally {
+    store.close();
+  }
+}
+
+export function copyHome(from: Home, to: string): Home {
+  fs.cpSync(from.dir, to, { recursive: true });
+  return homeIn(to);
+}
+
+export interface DreamRun {
+  home: Home;
+  repo: string;
+  consolidator?: Consolidator;
+  fsx?: MemoryFs;
+  at?: number;
+  staleDays?: number;
+  mode?: 'observe' | 'suggest' | 'auto';
+}
+
+export function dreamOptions(run: DreamRun, store: Store): DreamOptions {
+  return {
+    home: run.home.dir,
+    memoryDir: run.home.memory,
+    logsDir: run.home.logs,
+    store,
+    clock: new FakeClock(run.at ?? DREAM_AT),
+    dream: { idleMinutes: 30, minHours: 24, staleDays: run.staleDays ?? 60 },
+    permissions: { mode: run.mode ?? 'auto', rules: [], approvalTtlHours: 24 },
+    repos: [{ name: REPO, path: run.repo }],
+    consolidator: run.consolidator ?? new RulesConsolidator(),
+    trigger: 'manual',
+    ...(run.fsx ? { fsx: run.fsx } : {}),
+  };
+}
+
+/** One dream on a home, its store opened and closed around it. */
+export async function dreamOn(run: DreamRun) {
+  const store = Store.open(run.home.db);
+  try {
+    return await runDream(dreamOptions(run, store));
+  } finally {
+    store.close();
+  }
+}
+
+/** MEMORY.md and the topic files: what "the memory" is for old-or-new comparisons. */
+export function memoryFiles(home: Home): Record<string, string> {
+  const all = snapshotDir(home.memory);
+  return Object.fromEntries(Object.entries(all).filter(([rel]) => rel === 'MEMORY.md' || /^topics\/[^/]+\.md$/.test(rel)));
+}
