@@ -1,6 +1,7 @@
 // What durably storing a webhook delivery costs in better-sqlite3 on this machine, with
 // nothing else around it: the bound under vigil's intake. Same file system as the
 // webhooks bench (os.tmpdir()), WAL, synchronous=NORMAL, the default autocheckpoint.
+import { createHash, createHmac } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,8 +23,11 @@ export const help = `sqlite [--seconds N] [--batches 1,8,32]
                  inbox with wal_autocheckpoint=0: the commit path without the
                  checkpoints (copying WAL pages into the database file, fsync) that
                  SQLite otherwise runs inside a commit every ~1000 WAL pages
-  µs/row = wall time / rows, checkpoints included. Also reports one fsync of 4 KB and
-  what a prepare() of a small statement costs (vigil's outbox prepares per call).`;
+  µs/row = wall time / rows, checkpoints included. Also reports one fsync of 4 KB,
+  what a prepare() of a small statement costs (vigil's outbox prepares per call), and
+  the CPU cost of the other per-delivery steps on this payload: JSON.parse, the
+  HMAC (node:crypto) and @octokit/webhooks Webhooks#verify, and one log line
+  (JSON.stringify + sha256 of the line, as vigil's daily log hashes each line).`;
 
 const INBOX_DDL = `
   CREATE TABLE inbox (
@@ -173,6 +177,38 @@ function prepareCost() {
   }
 }
 
+/** Mean µs of fn over enough iterations to take ~300 ms (after a warm-up). */
+async function timeIt(fn, { ms = 300 } = {}) {
+  for (let i = 0; i < 200; i++) await fn();
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  const end = t0 + BigInt(ms * 1e6);
+  let now = t0;
+  while (now < end) {
+    for (let i = 0; i < 50; i++) await fn();
+    n += 50;
+    now = process.hrtime.bigint();
+  }
+  return Number(now - t0) / 1000 / n;
+}
+
+async function components(payload) {
+  const { Webhooks } = await import('@octokit/webhooks');
+  const secret = 'a-bench-secret-of-some-length';
+  const webhooks = new Webhooks({ secret });
+  const signature = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
+  const record = { ts: new Date().toISOString(), seq: 1, type: 'event.received', pid: 1, eventId: 1, source: 'github', kind: 'github.issues.opened', deliveryId: 'bench-abcdef-12345', prev: 'f'.repeat(64) };
+  return {
+    jsonParseUs: await timeIt(() => JSON.parse(payload)),
+    hmacUs: await timeIt(() => createHmac('sha256', secret).update(payload).digest('hex')),
+    webhooksVerifyUs: await timeIt(() => webhooks.verify(payload, signature)),
+    logLineUs: await timeIt(() => {
+      const body = JSON.stringify(record);
+      return createHash('sha256').update(body).digest('hex');
+    }),
+  };
+}
+
 export async function run(argv) {
   const { seconds, batches } = parseArgs(argv);
   const payload = payloadText();
@@ -186,6 +222,7 @@ export async function run(argv) {
   }
   const fsync = fsyncCost();
   const prepareUs = prepareCost();
+  const cpu = await components(payload);
   const rows = [
     ['variant', 'batch', 'µs/row mean', 'µs/row p50', 'batch p99', 'batch max', 'rows/s (one core)'],
     ...results.map((r) => [
@@ -202,6 +239,10 @@ export async function run(argv) {
   console.log('');
   for (const r of rows) console.log(r.map((cell, c) => (c < 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
   console.log(`\nfsync of 4 KB: p50 ${(fsync.p50Us / 1000).toFixed(2)} ms, p99 ${(fsync.p99Us / 1000).toFixed(2)} ms; prepare() of a small statement: ${prepareUs.toFixed(1)} µs`);
+  console.log(
+    `per delivery, CPU on this payload: JSON.parse ${cpu.jsonParseUs.toFixed(1)} µs, HMAC-SHA256 ${cpu.hmacUs.toFixed(1)} µs, ` +
+      `Webhooks#verify ${cpu.webhooksVerifyUs.toFixed(1)} µs, one log line (stringify + sha256) ${cpu.logLineUs.toFixed(1)} µs`,
+  );
   const round = (x) => Math.round(x * 10) / 10;
   const result = {
     bench: 'sqlite',
@@ -210,6 +251,7 @@ export async function run(argv) {
     cases: results.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'number' ? round(x) : x]))),
     fsync4k: { p50Us: round(fsync.p50Us), p99Us: round(fsync.p99Us) },
     prepareUs: round(prepareUs),
+    cpu: Object.fromEntries(Object.entries(cpu).map(([k, x]) => [k, round(x)])),
   };
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
   return result;

@@ -15,7 +15,8 @@ import Database from 'better-sqlite3';
 import { startTarget, stopTarget } from './lib/child.mjs';
 import { printSummary, summariseProfile } from './lib/cpuprofile.mjs';
 import { CLK_TCK, machineTicks, snapshot, ticksByProcess, topOthers } from './lib/proc.mjs';
-import { ROOT, startVigil, stopVigil } from './lib/vigil.mjs';
+import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
+import { execFileSync } from 'node:child_process';
 
 export const summary = 'webhook intake: vigil vs Probot 14 vs a bare fastify ceiling (autocannon, signed issues.opened)';
 export const help = `webhooks [--seconds N] [--warmup N] [--connections N] [--only a,b] [--cpu-prof] [--top N]
@@ -150,11 +151,12 @@ function cpuPct(before, after) {
 }
 
 /** Start one target; returns { pid, url, stop(), extra } with `stop` idempotent. */
-async function startOne(name, { secret, cpuProf, session }) {
+async function startOne(name, ctx) {
+  const { secret, cpuProf, session } = ctx;
   if (name.startsWith('vigil')) {
     let config;
     if (name === 'vigil-filtered') {
-      const { defaultConfigFile } = await import(pathToFileURL(join(ROOT, 'dist', 'config', 'index.js')).href);
+      const { defaultConfigFile } = await import(pathToFileURL(join(ctx.dist.root, 'dist', 'config', 'index.js')).href);
       config = { ...defaultConfigFile(), github: { events: ['push'] } };
     }
     let profDir;
@@ -164,7 +166,7 @@ async function startOne(name, { secret, cpuProf, session }) {
       session.dirs.add(profDir);
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '200');
     }
-    const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, nodeArgs, config });
+    const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, nodeArgs, config, cli: ctx.dist.cli });
     let stopped;
     const stop = () => (stopped ??= stopVigil(vigil, 10000));
     session.stops.add(stop);
@@ -289,6 +291,8 @@ async function runTarget(name, ctx) {
       duration: result.duration,
       ackedIds: acked.length,
       targetCpuPct,
+      // CPU the target's tree spent per answered delivery: steadier than req/s on a busy machine.
+      cpuUsPer2xx: (targetCpuPct / 100) * wallS * 1e6 / Math.max(1, result['2xx']),
       loadGenCpuPct,
       // What the rest of the machine took meanwhile (other users' builds, tests…).
       othersCpuPct: Math.max(0, machineBusyPct - targetCpuPct - loadGenCpuPct),
@@ -309,6 +313,9 @@ async function runTarget(name, ctx) {
       row.handlerCalls = handled.handled; // warm-up + probe + measured
     }
     if (target.vigil) row.durability = await checkVigilDurability(target.vigil.home, prefix, acked);
+    if (target.vigil && target.vigil.child.exitCode !== null) {
+      row.exitedEarly = { code: target.vigil.child.exitCode, output: target.vigil.output().slice(-3000) };
+    }
     const end = await target.stop();
     if (target.vigil) row.stop = { code: end.code, signal: end.signal, ms: Math.round(end.ms) };
     // Anything of the target's tree still alive after it exited was orphaned (vigil's worker).
@@ -334,6 +341,14 @@ async function waitQuiet(maxS) {
   return { waitedS: round((performance.now() - t0) / 1000, 1), busyPct: round(busyPct, 1), quiet: false };
 }
 
+function gitHead() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+}
+
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -348,7 +363,11 @@ function readProfile(dir, pid, window) {
   const mine = files.find((f) => f.split('.').includes(String(pid))) ?? files[0];
   if (!mine) return { error: `no .cpuprofile in ${dir} (files: ${files.join(', ') || 'none'})` };
   const summary = summariseProfile(JSON.parse(readFileSync(join(dir, mine), 'utf8')), window);
-  return { file: mine, others: files.filter((f) => f !== mine), ...summary };
+  // The forked worker inherits --cpu-prof (fork passes execArgv): summarise it too.
+  const others = files
+    .filter((f) => f !== mine)
+    .map((f) => ({ file: f, ...summariseProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window) }));
+  return { file: mine, others: others.map((o) => o.file), otherSummaries: others, ...summary };
 }
 
 export async function run(argv) {
@@ -375,8 +394,11 @@ export async function run(argv) {
     void cleanup().then(() => process.exit(130));
   };
   process.once('SIGINT', onSigint);
-  const ctx = { payload, baseHeaders, signature, secret, opts, session, cpuProf: opts.cpuProf };
+  const dist = opts.only.some((n) => n.startsWith('vigil')) ? snapshotDist() : undefined;
+  if (dist) session.dirs.add(dist.root);
+  const ctx = { payload, baseHeaders, signature, secret, opts, session, cpuProf: opts.cpuProf, dist };
   try {
+    if (dist) console.log(`vigil: a copy of dist/ built ${dist.builtAt.toISOString()} (HEAD ${gitHead()}, working tree may differ)`);
     console.log(
       `payload: issues.opened, ${payload.length} bytes, signed once; ${opts.connections} connections, ` +
         `${opts.warmup} s warm-up + ${opts.seconds} s each; targets in turn: ${opts.only.join(', ')}`,
@@ -434,6 +456,7 @@ function report(opts, payloadBytes, rows) {
     ['non-2xx / errors / timeouts', ...col((r) => `${r.non2xx} / ${r.errors} / ${r.timeouts}`)],
     ['in flight at stop', ...col((r) => String(r.inFlightAtStop))],
     ['target CPU % (tree)', ...col((r) => `${f0(r.targetCpuPct)} %`)],
+    ['target CPU per 2xx', ...col((r) => `${f0(r.cpuUsPer2xx)} µs`)],
     ['load generator CPU %', ...col((r) => `${f0(r.loadGenCpuPct)} %`)],
     ['other processes CPU %', ...col((r) => `${f0(r.othersCpuPct)} % (load ${f1(r.loadAvg1)})`)],
     ['softirq+irq / steal CPU %', ...col((r) => `${f0(r.irqCpuPct)} % / ${f0(r.stealCpuPct)} %`)],
@@ -452,6 +475,9 @@ function report(opts, payloadBytes, rows) {
         ]
       : []),
   ]);
+  for (const n of names) {
+    if (rows[n].exitedEarly) console.log(`ERROR: ${n} exited by itself (code ${rows[n].exitedEarly.code}) before the bench stopped it; its output ends:\n${rows[n].exitedEarly.output}`);
+  }
   const noisy = names.filter((n) => rows[n].othersCpuPct > 20);
   if (noisy.length) {
     console.log(`WARNING: other processes used > 20 % of a core during ${noisy.join(', ')}: those figures are depressed by the machine, not by the target`);
@@ -466,7 +492,7 @@ function report(opts, payloadBytes, rows) {
   if (ratioCeiling !== undefined) checks.ceilingRatio = ratioCeiling >= TARGETS.ceilingRatio;
   if (v) checks.p99 = v.p99 <= TARGETS.p99Ms;
   if (d) checks.stored = durabilityOk(v);
-  if (v) checks.noErrors = v.non2xx === 0 && v.errors === 0;
+  if (v) checks.noErrors = v.non2xx === 0 && v.errors === 0 && !v.exitedEarly;
   const mark = (ok) => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
   console.log('');
   const targetRows = [['vigil (default config)', 'measured', 'target', '']];
@@ -489,6 +515,10 @@ function report(opts, payloadBytes, rows) {
     console.log(`\n${n} CPU profile over the measured window (${prof.file ?? ''}${prof.others?.length ? `; also ${prof.others.join(', ')}` : ''}):`);
     if (prof.error) console.log(prof.error);
     else printSummary(prof, opts.top);
+    for (const o of prof.otherSummaries ?? []) {
+      console.log(`\n${n}: other process ${o.file} (the worker) over the same window:`);
+      printSummary(o, Math.min(opts.top, 10));
+    }
   }
 
   const slim = (r) => {

@@ -1,6 +1,6 @@
 // Start and stop a real vigil daemon from dist/, the way a user would, for benches.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,15 +26,36 @@ export function httpGet(url, timeoutMs = 1000) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A private copy of dist/ (with package.json and a node_modules link), so that a
+ * rebuild of dist/ by someone else during a long bench cannot change or break the
+ * daemon under measurement (modules are loaded lazily, the worker is forked later).
+ * Returns { root, cli, builtAt, remove() }.
+ */
+export function snapshotDist() {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const root = mkdtempSync(join(tmpdir(), 'vigil-bench-dist-'));
+  cpSync(join(ROOT, 'dist'), join(root, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return {
+    root,
+    cli: join(root, 'dist', 'cli', 'main.js'),
+    builtAt: statSync(CLI).mtime,
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
  * Spawns `vigil start` on a fresh temp home it must create itself (default config),
  * on any free port, and waits for the first 200 from /healthz. Returns the handle
  * and `readyMs`, the time from spawn to that 200. `env` adds variables (after the
  * inherited VIGIL_* ones are dropped); `nodeArgs` go before the script (e.g.
  * `--cpu-prof`). `config` (an object) is written as the home's config.json first;
- * `start` then creates everything else (secrets, logs) around it.
+ * `start` then creates everything else (secrets, logs) around it. `cli` runs another
+ * copy of dist/cli/main.js (see snapshotDist).
  */
-export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeArgs = [], config } = {}) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeArgs = [], config, cli = CLI } = {}) {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const home = join(tmp, 'home'); // does not exist yet: `start` initialises it
   if (config) {
@@ -46,7 +67,7 @@ export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeAr
   Object.assign(env, extraEnv, { VIGIL_HOME: home, VIGIL_PORT: '0' });
 
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c) => (output = (output + c).slice(-8000)); // for the error message only
   child.stdout.on('data', keep);
