@@ -9,6 +9,14 @@ import { REPO, writeMonth } from './synthetic.js';
 
 /** Day 1 of the synthetic month in the in-process tests: 2026-01-01, local time. */
 export const START = new Date(2026, 0, 1);
+/** Day 1 of a month that ends yesterday: for tests of real processes, which dream on the system clock. */
+export function monthEndingYesterday(): Date {
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  start.setDate(start.getDate() - 31);
+  return start;
+}
+
 /** When the tests dream: the day after the month. */
 export const DREAM_AT = new Date(2026, 0, 31, 3, 0).getTime();
 
@@ -24,10 +32,10 @@ export function homeIn(dir: string): Home {
 }
 
 /** Days `from`..`to` of the month into a home (store closed afterwards). */
-export async function fillHome(home: Home, from: number, to: number, fillerPerDay = 12): Promise<number> {
+export async function fillHome(home: Home, from: number, to: number, fillerPerDay = 12, start = START): Promise<number> {
   const store = Store.open(home.db);
   try {
-    return await writeMonth({ logsDir: home.logs, memoryDir: home.memory, store, start: START, fillerPerDay }, from, to);
+    return await writeMonth({ logsDir: home.logs, memoryDir: home.memory, store, start, fillerPerDay }, from, to);
   } finally {
     store.close();
   }

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { homePaths } from '../../src/config/index.js';
+import { Journal } from '../../src/daemon/index.js';
+import { DreamScheduler, loadDreamState, MIN_NEW_ENTRIES, readDreamLock } from '../../src/dream/index.js';
+import { DailyLog } from '../../src/logs/index.js';
+import { Store } from '../../src/store/index.js';
+import { logEntries, makeHome, removeHomes, waitFor } from '../helpers/home.js';
+
+const MINUTE = 60_000;
+const open: { store: Store; log: DailyLog; scheduler: DreamScheduler }[] = [];
+
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.scheduler.stop(1000);
+    o.log.close();
+    o.store.close();
+  }
+  removeHomes();
+});
+
+/** The daemon's side of dreaming, in this process with a fake clock; the dream itself runs in a real child. */
+function setup(env: NodeJS.ProcessEnv = {}) {
+  const home = makeHome();
+  const paths = homePaths(home);
+  const clock = new FakeClock(Date.now());
+  const store = Store.open(paths.db);
+  const log = new DailyLog({ dir: paths.logs, clock });
+  const journal = new Journal(store, log);
+  let digests = 0;
+  const scheduler = new DreamScheduler({
+    paths,
+    store,
+    journal,
+    clock,
+    config: () => ({ idleMinutes: 30, minHours: 24, staleDays: 60 }),
+    env: { ...process.env, VIGIL_HOME: home, ...env },
+    onDigest: () => digests++,
+  });
+  open.push({ store, log, scheduler });
+  const news = (n: number) => log.appendMany(Array.from({ length: n }, (_, i) => ({ type: 'decision.made', summary: `news ${i}`, act: false })));
+  const ownerEvent = () => store.inbox.add({ source: 'github', kind: 'github.push', payload: '{}', receivedAt: clock.now() });
+  return { home, paths, clock, store, scheduler, news, ownerEvent, digests: () => digests };
+}
+
+async function ended(scheduler: DreamScheduler): Promise<void> {
+  await waitFor(() => scheduler.running() === undefined, 15_000, 'the dream child to end');
+}
+
+describe('dream.runIfDue(now): the idle gate, with a fake clock', () => {
+  it('waits for enough news, for the owner to be idle idleMinutes (ticks do not count), then dreams in a child', async () => {
+    const { home, clock, store, scheduler, news, ownerEvent } = setup();
+    expect(await scheduler.runIfDue(clock.now())).toMatchObject({ due: false, reason: expect.stringMatching(/^0 new log entries/) });
+    news(MIN_NEW_ENTRIES);
+    // Ticks and housekeeping are not news.
+    store.inbox.add({ source: 'tick', kind: 'tick', payload: '{}', receivedAt: clock.now() });
+    ownerEvent();
+    clock.advance(10 * MINUTE);
+    expect(await scheduler.runIfDue(clock.now())).toMatchObject({ due: false, reason: 'the owner was active 10 min ago (dream.idleMinutes: 30)' });
+    clock.advance(15 * MINUTE);
+    store.inbox.add({ source: 'tick', kind: 'tick', payload: '{}', receivedAt: clock.now() });
+    clock.advance(6 * MINUTE);
+    const outcome = await scheduler.runIfDue(clock.now());
+    expect(outcome).toMatchObject({ due: true, reason: `idle, ${MIN_NEW_ENTRIES} new log entries` });
+    const dreamId = (outcome as { dreamId: string }).dreamId;
+    expect(scheduler.running()?.dreamId).toBe(dreamId);
+    expect(await scheduler.runIfDue(clock.now())).toMatchObject({ due: false, reason: `dream ${dreamId} is running` });
+    await ended(scheduler);
+    const entries = logEntries(home).filter((e) => e.type.startsWith('dream.'));
+    expect(entries.map((e) => [e.type, e.dreamId])).toEqual([
+      ['dream.started', dreamId],
+      ['dream.finished', dreamId],
+    ]);
+    expect(entries[0]).toMatchObject({ trigger: 'idle', since: null });
+    // The news, and its own dream.started (the daemon flushed it before the child read the log).
+    expect(entries[1]).toMatchObject({ entriesRead: MIN_NEW_ENTRIES + 1 });
+    // Right after: minHours; a day later, not enough news.
+    expect((await scheduler.runIfDue(clock.now())).reason).toMatch(/the last dream was \d+ min ago \(dream\.minHours: 24\)/); // the child dreamt on the system clock
+    clock.advance(25 * 60 * MINUTE);
+    expect((await scheduler.runIfDue(clock.now())).reason).toMatch(/new log entries since the last dream/);
+    expect(loadDreamState(store).lastDreamId).toBe(dreamId);
+  });
+
+  it('a dream child killed mid-dream is logged as dream.failed, and the next try waits an hour', async () => {
+    const { home, paths, clock, scheduler } = setup({ VIGIL_FAILPOINTS: 'dream.delay=20000' });
+    const { dreamId, pid } = scheduler.runNow();
+    await waitFor(() => readDreamLock(path.join(paths.home, 'dream.lock'))?.pid === pid, 10_000, 'the child to lock');
+    expect(() => scheduler.runNow()).toThrow(/a dream is already in progress/);
+    process.kill(pid, 'SIGKILL');
+    await ended(scheduler);
+    const failed = logEntries(home).find((e) => e.type === 'dream.failed');
+    expect(failed).toMatchObject({ dreamId, reason: `the dream process ${pid} exited with SIGKILL` });
+    expect((await scheduler.runIfDue(clock.now())).reason).toMatch(/pid \d+ is dreaming|the last dream failed 0 min ago/);
+  });
+});
