@@ -1,7 +1,10 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
 import { loadSecrets, type Config, type Secrets } from '../config/index.js';
 import { createProvider } from '../model/index.js';
-import { fail, needsConfig, ok, warn, type Check, type CheckResult } from './doctor.js';
-import { onPath } from './host.js';
+import { notifyChecks, NotifyTables } from '../notify/index.js';
+import { openDb } from '../store/index.js';
+import { fail, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -57,25 +60,33 @@ export const checkModel: Check = async ({ paths, env }, state) => {
 };
 
 /**
- * Only what can be known without sending a notification: desktop notifications need
- * a desktop session and notify-send (Linux); a service started at boot has neither.
+ * The notification channels, as the notify room judges them (src/notify/doctor.ts):
+ * web push subscriptions, the desktop session, ntfy. One line each.
  */
-export const checkNotify: Check = ({ host }, state) => {
+export const checkNotify: MultiCheck = ({ paths, host }, state) => {
   const config = needsConfig('notify', state);
-  if ('name' in config) return config;
-  const notify = config.notify as { desktop?: boolean; ntfy?: { url: string } };
-  const channels: string[] = [];
-  if (notify.ntfy) channels.push(`ntfy ${new URL(notify.ntfy.url).origin}`);
-  if (notify.desktop) {
-    const session = host.env.DISPLAY || host.env.WAYLAND_DISPLAY || host.env.DBUS_SESSION_BUS_ADDRESS;
-    if (host.platform === 'linux' && !session) {
-      return warn('notify', 'desktop notifications are on, but there is no desktop session (DISPLAY, DBUS_SESSION_BUS_ADDRESS)', 'run vigil in your desktop session, or use ntfy / web push');
-    }
-    if (host.platform === 'linux' && !onPath(host, 'notify-send')) {
-      return warn('notify', 'desktop notifications are on, but notify-send is not installed', 'apt-get install libnotify-bin');
-    }
-    channels.push('desktop');
-  }
-  if (channels.length === 0) return ok('notify', 'no desktop or ntfy channel set: approvals wait in `vigil approvals` and the dashboard');
-  return ok('notify', channels.join(', '));
+  if ('name' in config) return [config];
+  return withNotifyTables(paths.db, (tables) =>
+    notifyChecks(config, tables, host.env).map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) })),
+  );
 };
+
+/** Read-only on the home's database; a home not started yet (or not yet migrated) has no subscriptions. */
+function withNotifyTables<T>(file: string, use: (tables: NotifyTables) => T): T {
+  if (fs.existsSync(file)) {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return use(new NotifyTables(db));
+    } catch (err) {
+      if (!/no such table/.test((err as Error).message)) throw err;
+    } finally {
+      db.close();
+    }
+  }
+  const empty = openDb(':memory:');
+  try {
+    return use(new NotifyTables(empty));
+  } finally {
+    empty.close();
+  }
+}

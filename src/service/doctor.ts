@@ -25,14 +25,16 @@ export interface DoctorState {
 }
 
 export type Check = (input: DoctorInput, state: DoctorState) => CheckResult | Promise<CheckResult>;
+/** A check that reports several lines (one per notification channel). */
+export type MultiCheck = (input: DoctorInput, state: DoctorState) => CheckResult[] | Promise<CheckResult[]>;
 
 /** Checks run in order, each isolated: one that throws is reported as failed, the rest still run. */
-export async function runChecks(checks: readonly [string, Check][], input: DoctorInput): Promise<CheckResult[]> {
+export async function runChecks(checks: readonly [string, Check | MultiCheck][], input: DoctorInput): Promise<CheckResult[]> {
   const state: DoctorState = {};
   const results: CheckResult[] = [];
   for (const [name, check] of checks) {
     try {
-      results.push(await check(input, state));
+      results.push(...[await check(input, state)].flat());
     } catch (err) {
       results.push({ name, status: 'fail', detail: `the check itself failed: ${(err as Error).message}` });
     }
@@ -42,7 +44,7 @@ export async function runChecks(checks: readonly [string, Check][], input: Docto
 
 export function formatCheck(result: CheckResult): string {
   const fix = result.fix ? ` → fix: ${result.fix}` : '';
-  return `${result.status.padEnd(4)}  ${result.name.padEnd(9)} ${result.detail}${fix}`;
+  return `${result.status.padEnd(4)}  ${result.name.padEnd(15)} ${result.detail}${fix}`;
 }
 
 export const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });

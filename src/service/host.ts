@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,18 +57,4 @@ export function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Run
 /** HOME as the environment says (tests point it at a temp dir), else the account's. */
 export function homeDir(host: ServiceHost): string {
   return host.env.HOME?.trim() || os.homedir();
-}
-
-/** Is `name` an executable on the host's PATH? */
-export function onPath(host: ServiceHost, name: string): boolean {
-  for (const dir of (host.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    try {
-      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
-      return true;
-    } catch {
-      // not here
-    }
-  }
-  return false;
 }

@@ -7,7 +7,7 @@ import { checkConfig, checkHome, checkNode, checkSecrets } from './checks-home.j
 import { checkModel, checkNotify } from './checks-reach.js';
 import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
 import { checkLinger, checkService } from './checks-service.js';
-import { runChecks, type Check, type CheckResult, type DoctorInput } from './doctor.js';
+import { runChecks, type Check, type CheckResult, type DoctorInput, type MultiCheck } from './doctor.js';
 
 export { systemHost, runCommand, PACKAGE_ROOT, type ServiceHost, type RunResult } from './host.js';
 export { userUnitPath, systemUnitPath, launchAgentPath, launchdLogDir, UNIT_NAME, LAUNCHD_LABEL, type ServiceMode } from './locations.js';
@@ -22,7 +22,7 @@ export { probeModel, modelProbe } from './checks-reach.js';
 export { shellLine, shellQuote } from './quote.js';
 
 /** One line each, in this order (issue 7). */
-export const DOCTOR_CHECKS: readonly [string, Check][] = [
+export const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['node', checkNode],
   ['home', checkHome],
   ['secrets', checkSecrets],

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -21,6 +22,16 @@ afterEach(async () => {
   removeTempDirs();
 });
 
+function dashboardToken(home: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { dashboardToken: string }).dashboardToken;
+}
+
+/** A browser's push keys (RFC 8291): a P-256 public point and a 16-byte auth secret. */
+function pushKeys(): { p256dh: string; auth: string } {
+  const ecdh = crypto.createECDH('prime256v1');
+  return { p256dh: ecdh.generateKeys().toString('base64url'), auth: crypto.randomBytes(16).toString('base64url') };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -36,10 +47,13 @@ function doctor(home: string, extra: NodeJS.ProcessEnv = {}) {
   const env = cliEnv(home, { HOME: machine, XDG_CONFIG_HOME: path.join(machine, '.config'), ...extra });
   const res = spawnSync(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8', timeout: 30_000 });
   const lines = res.stdout.split('\n').filter((l) => /^(ok|warn|fail) /.test(l));
-  return { ...res, lines, line: (name: string) => lines.find((l) => new RegExp(`^\\w+ +${name} `).test(l)) ?? '' };
+  return { ...res, lines, line: (name: string) => lines.find((l) => l.split(/ +/)[1] === name) ?? '' };
 }
 
-const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'model', 'notify', 'service', 'linger'];
+const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'model', 'notify.push', 'service', 'linger'];
+
+/** How doctor lays out a line: status, the check's name in a column, the detail. */
+const row = (status: string, name: string, detail: string) => `${status.padEnd(4)}  ${name.padEnd(15)} ${detail}`;
 
 describe('vigil doctor', () => {
   it('on a healthy home that GitHub reaches prints one ok line per check, running and stopped', async () => {
@@ -52,6 +66,13 @@ describe('vigil doctor', () => {
     const ping = await postDelivery(daemon.url, webhookSecret(home), body, { event: 'ping', deliveryId: 'ping-1' });
     expect(ping.status).toBe(202);
     await waitFor(() => logEntries(home).some((e) => e.type === 'event.received'), 5000, 'the ping to be logged');
+    // The owner's phone is subscribed to web push (the dashboard's Push page does this).
+    const subscribed = await fetch(`${daemon.url}/api/push/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${dashboardToken(home)}` },
+      body: JSON.stringify({ endpoint: 'https://push.example.test/send/owner-phone', keys: pushKeys() }),
+    });
+    expect(subscribed.status).toBe(201);
 
     const running = doctor(home, { VIGIL_PORT: String(port) });
     expect(running.status, running.stdout + running.stderr).toBe(0);
@@ -59,6 +80,7 @@ describe('vigil doctor', () => {
     expect(running.lines.filter((l) => !l.startsWith('ok ')), running.stdout).toEqual([]);
     expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
     expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, ping-1\)/);
+    expect(running.line('notify.push')).toContain('1 subscribed browser');
     expect(running.stdout).toContain('12 ok, 0 warn, 0 fail');
 
     daemon.proc.kill('SIGTERM');
@@ -77,7 +99,7 @@ describe('vigil doctor', () => {
     const res = doctor(home);
     expect(res.status).toBe(1);
     expect(res.line('secrets')).toBe(
-      `fail  secrets   ${secrets} is mode 0644: everyone on this machine can read the webhook secret and tokens → fix: chmod 600 ${secrets}`,
+      row('fail', 'secrets', `${secrets} is mode 0644: everyone on this machine can read the webhook secret and tokens → fix: chmod 600 ${secrets}`),
     );
     expect(res.stderr).toContain('[VIGIL_ERR_DOCTOR]');
     // The fix it prints is the fix.
@@ -101,7 +123,7 @@ describe('vigil doctor', () => {
 
     const res = doctor(home, { VIGIL_PORT: String(taken) });
     expect(res.status).toBe(1);
-    expect(res.line('home')).toBe(`fail  home      ${home} is mode 0777: others can change what vigil reads → fix: chmod 700 ${home}`);
+    expect(res.line('home')).toBe(row('fail', 'home', `${home} is mode 0777: others can change what vigil reads → fix: chmod 700 ${home}`));
     expect(res.line('port')).toMatch(new RegExp(`^fail +port +127\\.0\\.0\\.1:${taken} is taken by another program → fix: `));
     expect(res.line('logs')).toMatch(/^fail +logs +\d{4}-\d\d-\d\d\.jsonl does not verify — line 1: .* → fix: vigil log verify --date /);
     fs.chmodSync(home, 0o700);
@@ -124,7 +146,8 @@ describe('vigil doctor', () => {
   it('desktop notifications without a desktop session are a warning, not a failure', () => {
     const home = makeHome({ notify: { desktop: true } });
     const res = doctor(home, { DISPLAY: '', WAYLAND_DISPLAY: '', DBUS_SESSION_BUS_ADDRESS: '' });
-    expect(res.line('notify')).toMatch(/^warn +notify +desktop notifications are on, but there is no desktop session/);
+    expect(res.line('notify.desktop')).toMatch(/^warn +notify\.desktop +desktop notifications: no desktop session/);
+    expect(res.line('notify.push')).toMatch(/^warn +notify\.push +web push: no browser subscribed → fix: /);
     expect(res.lines.some((l) => l.startsWith('fail'))).toBe(false);
   });
 });
