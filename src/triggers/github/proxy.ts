@@ -8,6 +8,11 @@ export interface WebhookProxy {
   stop(): Promise<void>;
 }
 
+/**
+ * Start listening without waiting for the channel: a laptop that boots offline must
+ * still start, and the event source keeps reconnecting until `stop()`. A failed first
+ * connection is reported, not fatal.
+ */
 export async function startWebhookProxy(options: {
   source: string;
   target: string;
@@ -19,9 +24,23 @@ export async function startWebhookProxy(options: {
     target: options.target,
     logger: {
       info: () => undefined,
-      error: (...args: unknown[]) => options.print(`vigil: webhook proxy: ${args.map(String).join(' ')}`),
+      error: (...args: unknown[]) => options.print(`webhook proxy: ${args.map(String).join(' ')}`),
     },
   });
-  await client.start();
-  return { stop: () => client.stop() };
+  let stopped = false;
+  client.start().catch((err: unknown) => {
+    if (!stopped) options.print(`webhook proxy: ${options.source} not reachable yet (${describe(err)}); retrying`);
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      await client.stop();
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : 'connection failed';
 }
