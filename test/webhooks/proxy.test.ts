@@ -60,4 +60,14 @@ describe('github.webhookProxyUrl (smee-client)', () => {
       smee.close();
     }
   });
+
+  it('an unreachable channel neither blocks the start nor the stop', async () => {
+    const home = makeHome({ github: { webhookProxyUrl: 'http://127.0.0.1:9/closed-channel' } });
+    const daemon = await startDaemon(home);
+    expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
+    const t0 = Date.now();
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
 });
