@@ -20,7 +20,7 @@ export function dashboardPage(opts: { csrf: string; status: StatusView; approval
     .join('\n');
   const approvals = opts.approvals.map(approvalHtml).join('\n');
   const timeline = opts.timeline
-    .map((e) => `<li class="entry ${esc(e.type.split('.')[0])}" data-type="${esc(e.type)}">${esc(e.text)}</li>`)
+    .map((e) => `<li class="entry kind-${esc(e.type.split('.')[0])}" data-type="${esc(e.type)}">${esc(e.text)}</li>`)
     .join('\n');
   const body = `<section id="status"><h2>Status</h2><dl class="status">${status}</dl></section>
 <section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>

@@ -85,7 +85,7 @@ export const APP_JS = String.raw`'use strict';
   }
 
   function timelineItem(entry) {
-    const li = el('li', 'entry ' + entry.type.split('.')[0]);
+    const li = el('li', 'entry kind-' + entry.type.split('.')[0]);
     li.dataset.type = entry.type;
     li.textContent = entry.text;
     return li;

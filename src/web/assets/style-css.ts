@@ -32,9 +32,9 @@ button.deny { background: var(--deny); border-color: var(--deny); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
 ol.timeline { list-style: none; margin: 0; padding: 0; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
 ol.timeline li { padding: .15rem 0; border-bottom: 1px dashed var(--line); overflow-wrap: anywhere; }
-ol.timeline li.action[data-type="action.succeeded"] { color: var(--accent); }
-ol.timeline li.action[data-type="action.failed"], ol.timeline li[data-type$=".denied"] { color: var(--deny); }
-ol.timeline li.approval { color: var(--warn); }
+ol.timeline li[data-type="action.succeeded"] { color: var(--accent); }
+ol.timeline li[data-type="action.failed"], ol.timeline li[data-type$=".denied"], ol.timeline li[data-type$="_failed"] { color: var(--deny); }
+ol.timeline li.kind-approval { color: var(--warn); }
 .muted { color: var(--muted); }
 form.login { max-width: 22rem; margin: 12vh auto; display: grid; gap: .75rem; }
 form.login input { font: inherit; padding: .6rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); }
