@@ -11,6 +11,7 @@ const BENCHES = {
   idle: () => import('./idle.mjs'),
   webhooks: () => import('./webhooks.mjs'),
   sqlite: () => import('./sqlite.mjs'),
+  dream: () => import('./dream.mjs'),
 };
 
 async function printHelp() {

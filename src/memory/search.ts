@@ -26,22 +26,24 @@ const MAX_BODY_CHARS = 32 * 1024;
 /** Bookkeeping fields every entry has; they would only add noise to the index. */
 const SKIP_FIELDS = new Set(['ts', 'seq', 'type', 'prev', 'hash', 'pid', 'oid']);
 
-/** Text leaves of a JSON value, depth-first, up to `budget` characters. */
-function textOf(value: unknown, out: string[], budget: { left: number }, withKeys: boolean, key = ''): void {
+/**
+ * The text leaves of a JSON value, depth-first, up to `budget` characters. Keys are
+ * left out (they would be most of the tokens and nobody searches for "deliveryId").
+ */
+function textOf(value: unknown, out: string[], budget: { left: number }, keepUrls: boolean, top = true): void {
   if (budget.left <= 0 || value === null || value === undefined) return;
   if (typeof value === 'object') {
     for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-      if (typeof k === 'string' && SKIP_FIELDS.has(k) && key === '') continue;
-      textOf(v, out, budget, withKeys, typeof k === 'string' ? k : key);
+      if (top && typeof k === 'string' && SKIP_FIELDS.has(k)) continue;
+      textOf(v, out, budget, keepUrls, false);
     }
     return;
   }
   const text = String(value);
   // API URLs in webhook payloads are many and never what a person searches for.
-  if (/^https?:\/\//.test(text) && !withKeys) return;
-  const piece = withKeys && key ? `${key}: ${text}` : text;
-  out.push(piece.slice(0, budget.left));
-  budget.left -= piece.length;
+  if (!keepUrls && /^https?:\/\//.test(text)) return;
+  out.push(text.slice(0, budget.left));
+  budget.left -= text.length;
 }
 
 export function entryText(entry: LogEntry): string {
@@ -126,7 +128,7 @@ export class SearchIndex {
         if ((kv.get<number>(EVENT_MARK) ?? 0) !== mark) return false;
         for (const row of rows) {
           const out = [row.kind, row.source];
-          textOf(safeJson(row.payload), out, { left: MAX_BODY_CHARS }, false);
+          textOf(safeJson(row.payload), out, { left: MAX_BODY_CHARS }, false, false);
           insert.run(out.join(' · '), localDate(row.received_at), `event ${row.id}`, row.kind);
         }
         kv.set(EVENT_MARK, rows[rows.length - 1]!.id);
