@@ -35,6 +35,11 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** The call was abandoned (vigil is stopping): neither a success nor a failure, but the probe slot is free again. */
+  release(): void {
+    this.probing = false;
+  }
+
   recordSuccess(): CircuitChange | undefined {
     this.consecutive = 0;
     this.probing = false;

@@ -101,7 +101,10 @@ export class RemoteProvider implements ModelProvider {
       } catch (err) {
         failure = err as ModelCallError;
       }
-      if (failure.aborted) throw failure;
+      if (failure.aborted) {
+        circuit.release();
+        throw failure;
+      }
       this.report(circuit.recordFailure(clock.now(), failure.detail), observer);
       const blocked = circuit.blockedUntil(clock.now());
       if (blocked !== undefined) throw Object.assign(failure, { retryAt: blocked });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { statusReport } from '../../src/daemon/status.js';
 import { Config } from '../../src/config/index.js';
 import { FakeAnthropic, type FakeReply } from '../fakes/fake-anthropic.mjs';
@@ -90,6 +90,24 @@ describe('faults: the event is neither lost nor decided twice', () => {
     h.clock.advance(1_000);
     expect(await h.initiative.decideNext()).toBe('decided');
     expect(h.store.decisions.countForEvent(id)).toBe(1);
+  });
+});
+
+describe('stopping', () => {
+  it('stop() aborts a hung call at once: the event is back in the inbox and the circuit holds no failure', async () => {
+    const fake = await fakeServer();
+    fake.push({ hang: true });
+    const h = harness({ model: { provider: 'anthropic', baseURL: fake.url, timeoutSeconds: 60 } });
+    const id = h.addEvent('github.issues.opened', issueOpened(5, 'x', 'y'));
+    const outcome = h.initiative.decideNext();
+    await vi.waitFor(() => expect(fake.calls).toHaveLength(1));
+    const t0 = Date.now();
+    await h.initiative.stop();
+    expect(await outcome).toBe('failed');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(inboxState(h.store, id)).toEqual({ state: 'pending', attempts: 1 });
+    expect(h.initiative.circuitStatus()).toEqual({ state: 'closed', consecutiveFailures: 0 });
+    expect(h.journal.ofType('model.retry')).toHaveLength(0);
   });
 });
 
