@@ -12,7 +12,7 @@ import { gather } from './gather.js';
 import { releaseClaims } from './inbox.js';
 import { acquireDreamLock, dreamLockPath } from './lock.js';
 import { newDreamId } from './protocol.js';
-import { loadDreamState, markText, saveDreamState } from './state.js';
+import { loadDreamState, markText, saveDreamState, type LogMark } from './state.js';
 import { RepoVerifier } from './verify.js';
 import { WorkingMemory } from './working-memory.js';
 import { writeMemory } from './write.js';
@@ -122,20 +122,12 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
   progress(`gather: ${gathered.entriesRead} new log entries, ${gathered.notes.length} notes`);
 
   progress(`consolidate: ${options.consolidator.name}`);
-  const observations = [...gathered.notes, ...gathered.activity];
-  const { modelTokens } = await options.consolidator.consolidate(memory, observations, { today });
-
+  const { modelTokens } = await options.consolidator.consolidate(memory, [...gathered.notes, ...gathered.activity], { today });
   progress('verify');
-  const local = options.repos.filter((r): r is WatchedRepo & { path: string } => typeof r.path === 'string');
-  new RepoVerifier(local).verify(memory, today);
-
-  // Prune: unconfirmed for staleDays leaves memory (the topic's previous version keeps it).
-  const cutoff = addDays(today, -options.dream.staleDays);
-  for (const ref of memory.all()) if (ref.fact.confirmed < cutoff) memory.remove(ref, `unconfirmed since ${ref.fact.confirmed}`);
+  verifyAndPrune(memory, options, today);
 
   const before = new Map([...loaded].map(([slug, l]) => [slug, l.text]));
   const filesWritten = await writeMemory(files, before, [...memory.topics.values()], progress);
-
   progress('commit');
   await failpoint('dream.before_commit');
   const report: DreamReport = {
@@ -149,14 +141,27 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
     modelTokens,
     durationMs: clock.now() - started,
   };
-  const changed = report.added + report.updated + report.removed + report.stale > 0;
-  store.transaction(() => {
-    saveDreamState(store, { lastDreamAt: clock.now(), lastDreamId: dreamId, watermark: gathered.mark ?? state.watermark });
-    if (changed) {
-      const id = stageDigest(store, options.permissions, report, memory.changes, clock.now());
-      if (id) report.digestActionId = id;
-    }
-  });
+  commit(options, report, memory.changes, gathered.mark ?? state.watermark);
   releaseClaims(fsx, gathered.claims);
   return report;
+}
+
+/** Verify against the watched clones; prune what went unconfirmed for staleDays (the topic's history keeps it). */
+function verifyAndPrune(memory: WorkingMemory, options: DreamOptions, today: string): void {
+  const local = options.repos.filter((r): r is WatchedRepo & { path: string } => typeof r.path === 'string');
+  new RepoVerifier(local).verify(memory, today);
+  const cutoff = addDays(today, -options.dream.staleDays);
+  for (const ref of memory.all()) if (ref.fact.confirmed < cutoff) memory.remove(ref, `unconfirmed since ${ref.fact.confirmed}`);
+}
+
+/** The watermark moves only now, after every file is written: a dream that died before this is read again. */
+function commit(options: DreamOptions, report: DreamReport, changes: readonly string[], watermark: LogMark | null): void {
+  const { store, clock } = options;
+  const changed = report.added + report.updated + report.removed + report.stale > 0;
+  store.transaction(() => {
+    saveDreamState(store, { lastDreamAt: clock.now(), lastDreamId: report.dreamId, watermark });
+    if (!changed) return;
+    const id = stageDigest(store, options.permissions, report, changes, clock.now());
+    if (id) report.digestActionId = id;
+  });
 }
