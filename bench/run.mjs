@@ -9,6 +9,7 @@
 /** Lazy so that one broken bench does not stop the others from loading. */
 const BENCHES = {
   idle: () => import('./idle.mjs'),
+  tokens: () => import('./tokens.mjs'),
   webhooks: () => import('./webhooks.mjs'),
   sqlite: () => import('./sqlite.mjs'),
   dream: () => import('./dream.mjs'),

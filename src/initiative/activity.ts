@@ -1,41 +1,54 @@
 import fs from 'node:fs';
-import { listLogDates, logFilePath, renderEntry, type LogEntry } from '../logs/index.js';
-
-/** What vigil did lately, as the prompt's "recent activity": decisions, actions and approvals. */
-const ACTIVITY_TYPES = new Set([
-  'decision.made',
-  'action.denied',
-  'action.succeeded',
-  'action.failed',
-  'approval.requested',
-  'approval.granted',
-  'approval.denied',
-  'approval.expired',
-  'reminder.due',
-]);
-/** Bookkeeping a model does not need: it would only cost tokens. */
-const HIDDEN_FIELDS = ['pid', 'oid', 'usage', 'prev', 'hash'];
-const TAIL_BYTES = 64 * 1024;
-const DEFAULT_LIMIT = 12;
+import { listLogDates, logFilePath, type LogEntry } from '../logs/index.js';
 
 /**
- * The last `limit` activity lines of the newest daily logs, oldest first, as `vigil log`
- * renders them. Reads only the tail of each file: a busy day's log can be large.
+ * What vigil did lately, one short line each, for the prompt's dynamic part: enough
+ * for the model not to repeat itself (the same comment twice, a label already asked
+ * for), and short, because every call pays for it uncached.
  */
+const DEFAULT_LIMIT = 8;
+const TAIL_BYTES = 64 * 1024;
+const MAX_TEXT = 120;
+
+type Line = (e: LogEntry) => string;
+
+const LINES: Record<string, Line> = {
+  'decision.made': (e) => {
+    const proposals = (e.proposals as { action: string }[] | undefined) ?? [];
+    const proposed = e.act && proposals.length ? ` → ${proposals.map((p) => p.action).join(', ')}` : '';
+    return `decided ${String(e.kind)}: ${clip(e.summary)}${proposed}`;
+  },
+  'action.denied': (e) => `${String(e.action)} denied (${clip(e.reason)})`,
+  'action.succeeded': (e) => `${String(e.action)} done`,
+  'action.failed': (e) => `${String(e.action)} failed (${clip(e.error)})`,
+  'approval.requested': (e) => `${String(e.action)} awaits the owner (approval ${String(e.actionId)})`,
+  'approval.granted': (e) => `${String(e.action)} approved by the owner`,
+  'approval.denied': (e) => `${String(e.action)} denied by the owner`,
+  'approval.expired': (e) => `${String(e.action)} expired unanswered`,
+  'reminder.due': (e) => `reminder due: ${clip(e.note)}`,
+};
+
+/** The last `limit` activity lines of the newest daily logs, oldest first. Reads only each file's tail. */
 export function recentActivity(logsDir: string, limit = DEFAULT_LIMIT): string[] {
   const lines: string[] = [];
   for (const date of listLogDates(logsDir).reverse().slice(0, 2)) {
-    const entries = tailEntries(logFilePath(logsDir, date)).filter((e) => ACTIVITY_TYPES.has(e.type));
-    lines.unshift(...entries.slice(-(limit - lines.length)).map(renderActivity));
+    const entries = tailEntries(logFilePath(logsDir, date)).filter((e) => e.type in LINES);
+    lines.unshift(...entries.slice(-(limit - lines.length)).map((e) => `${clock(e.ts)} ${LINES[e.type]!(e)}`));
     if (lines.length >= limit) break;
   }
   return lines;
 }
 
-function renderActivity(entry: LogEntry): string {
-  const shown = { ...entry };
-  for (const key of HIDDEN_FIELDS) delete shown[key];
-  return renderEntry(shown as LogEntry);
+function clip(value: unknown): string {
+  const text = String(value ?? '').replace(/\s+/g, ' ').trim();
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 1)}…`;
+}
+
+/** HH:MM local, as `vigil log` shows it. */
+function clock(ts: string): string {
+  const d = new Date(ts);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return Number.isNaN(d.getTime()) ? '??:??' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function tailEntries(file: string): LogEntry[] {

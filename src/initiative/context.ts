@@ -35,7 +35,7 @@ export async function buildContext(
   const states = tick ? await Promise.all(localRepos(repos).map(readRepoState)) : [];
   return {
     now: new Date(where.now).toISOString(),
-    repos: states.map(({ instructions: _instructions, ...state }) => state),
+    repos: states.map(({ instructions: _instructions, ...state }) => ({ ...state, head: state.head.slice(0, 12) })),
     dueReminders: (tick?.dueReminders ?? []).map((r) => ({ note: r.note, dueAt: new Date(r.dueAt).toISOString() })),
     pendingApprovals: store.actions.pendingApprovals().map((a) => ({
       id: a.id,

@@ -83,7 +83,7 @@ function eventPayload(event: DecisionEvent): unknown {
 
 /** JSON with the fence tags escaped (`\u003c` is still the same JSON string). */
 function jsonForPrompt(value: unknown): string {
-  return JSON.stringify(value, null, 1).replace(FENCE_TAGS, '\\u003c$1$2');
+  return JSON.stringify(value).replace(FENCE_TAGS, '\\u003c$1$2');
 }
 
 function escapeFences(text: string): string {

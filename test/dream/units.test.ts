@@ -10,6 +10,7 @@ import {
   DREAM_LOCK_STALE_MS,
   factKey,
   hasRelativeDate,
+  lastOwnerActivity,
   liveDreamLock,
   MIN_NEW_ENTRIES,
   normalise,
@@ -18,6 +19,7 @@ import {
   referencesOf,
   type DreamState,
 } from '../../src/dream/index.js';
+import { Store } from '../../src/store/index.js';
 import { useTempDirs } from '../memory/helpers.js';
 
 const tempDir = useTempDirs('vigil-dream-unit-');
@@ -179,6 +181,24 @@ describe('when a dream is due', () => {
   it('idle for idleMinutes, minHours after the last dream, enough new entries', () => {
     expect(due({})).toEqual({ due: true, reason: `idle, ${MIN_NEW_ENTRIES} new log entries` });
     expect(due({ lastActivityAt: null, state: state({ lastDreamAt: null }) }).due).toBe(true);
+  });
+
+  it("the owner's last activity: an event that is not a tick, or an approval answered", () => {
+    const store = Store.open(path.join(tempDir(), 'vigil.db'));
+    try {
+      expect(lastOwnerActivity(store)).toBeNull();
+      store.inbox.add({ source: 'tick', kind: 'tick', payload: '{}', receivedAt: 1000 });
+      expect(lastOwnerActivity(store)).toBeNull();
+      store.inbox.add({ source: 'github', kind: 'github.push', payload: '{}', receivedAt: 2000 });
+      store.inbox.add({ source: 'tick', kind: 'tick', payload: '{}', receivedAt: 9000 });
+      expect(lastOwnerActivity(store)).toBe(2000);
+      const asked = store.actions.insert({ action: 'notify', params: {}, rationale: '', verdict: 'ask', reason: '' }, 'awaiting_approval', 2500);
+      expect(lastOwnerActivity(store)).toBe(2000);
+      store.actions.transition(asked.id, ['awaiting_approval'], 'approved', 5000, { answeredBy: 'cli' });
+      expect(lastOwnerActivity(store)).toBe(5000);
+    } finally {
+      store.close();
+    }
   });
 
   it('not while the owner is active, too soon after the last dream or a failure, or with too little news', () => {

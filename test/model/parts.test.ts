@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Config, ModelConfig } from '../../src/config/index.js';
-import { buildPrompt, compactPayload } from '../../src/initiative/index.js';
+import { buildPrompt, compactPayload, recentActivity } from '../../src/initiative/index.js';
+import { FakeClock } from '../../src/clock.js';
+import { DailyLog } from '../../src/logs/index.js';
+import { tempDir } from './helpers.js';
 import {
   backoffDelay,
   CircuitBreaker,
@@ -142,6 +145,26 @@ describe('prompt assembly', () => {
     expect((compact.issue as Record<string, unknown>).title).toBe(opened.issue.title);
     expect((compact.issue as Record<string, unknown>).user).toBe(opened.issue.user.login);
     expect(JSON.stringify(compact)).not.toMatch(/api\.github\.com|node_id|avatar/);
+  });
+});
+
+describe('recent activity', () => {
+  it('is the last eight decisions, actions and approvals of the log, one short line each, oldest first', () => {
+    const dir = tempDir();
+    const clock = new FakeClock(new Date(2026, 10, 25, 9, 0).getTime());
+    const log = new DailyLog({ dir, clock });
+    for (let i = 1; i <= 10; i++) {
+      clock.advance(60_000);
+      log.append({ type: 'decision.made', eventId: i, kind: 'github.push', act: false, summary: `push ${i}`, proposals: [], model: 'm', pid: 1 });
+      log.append({ type: 'tick.skipped', reason: 'quiet' });
+    }
+    log.append({ type: 'decision.made', eventId: 11, kind: 'github.issues.opened', act: true, summary: 'new  issue\n#7', proposals: [{ action: 'github.label' }], model: 'm' });
+    log.append({ type: 'approval.requested', actionId: 'k7m2q9xa', action: 'github.label', params: {}, expiresAt: 'x', reason: 'r' });
+    log.close();
+    const lines = recentActivity(dir);
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toBe('09:05 decided github.push: push 5');
+    expect(lines.slice(-2)).toEqual(['09:10 decided github.issues.opened: new issue #7 → github.label', '09:10 github.label awaits the owner (approval k7m2q9xa)']);
   });
 });
 

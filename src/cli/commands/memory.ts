@@ -1,5 +1,5 @@
 import { systemClock, localDate } from '../../clock.js';
-import { acquireDreamLock, dreamLockPath, newDreamId } from '../../dream/index.js';
+import { acquireDreamLock, CLAIM_DIR, dreamLockPath, newDreamId } from '../../dream/index.js';
 import { VigilError } from '../../errors.js';
 import {
   INDEX_FILE,
@@ -27,9 +27,12 @@ export async function memoryShowCommand(ctx: CliContext, topic?: string): Promis
   }
   const index = files.read(INDEX_FILE);
   ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
-  const inbox = files.read('inbox.md');
-  const waiting = inbox ? inbox.split('\n').filter((l) => l.startsWith('- ')).length : 0;
-  if (waiting) ctx.out(`\n${waiting} note(s) in memory/inbox.md wait for the next dream`);
+  // The inbox, and what a dream claimed but did not commit (it is read again next time).
+  const claimed = files.fsx.list(files.abs(CLAIM_DIR)).map((e) => `${CLAIM_DIR}/${e.name}`);
+  const waiting = ['inbox.md', ...claimed]
+    .map((rel) => files.read(rel) ?? '')
+    .reduce((n, text) => n + text.split('\n').filter((l) => l.startsWith('- ')).length, 0);
+  if (waiting) ctx.out(`\n${waiting} note(s) wait for the next dream`);
 }
 
 /** `vigil memory search QUERY`: ranked hits over every log entry and event payload. */

@@ -1,0 +1,254 @@
+// Tokens for a simulated day (issue 4): vigil — quiet ticks skipped, a cached stable
+// prefix — beside a naive heartbeat that sends the full context on every tick. Both
+// talk through the real @anthropic-ai/sdk to the fake Messages API of the tests, which
+// counts tokens (~4 characters each) and caches prefixes like the API, under the
+// simulation's fake clock. vigil runs its real parts from dist/: TickService, the
+// Initiative, the policy gate, the Anthropic provider, the daily log.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeAnthropic } from '../test/fakes/fake-anthropic.mjs';
+import { simulatedDay } from './lib/day.mjs';
+
+export const summary = 'a simulated day of model calls: vigil (quiet ticks, cached prefix) vs a naive heartbeat';
+export const help = `tokens
+  One day on a fake clock: 96 ticks at the default schedule (*/15), 40 webhook
+  deliveries between 09:00 and 17:00 (payloads from @octokit/webhooks-examples), three
+  commits to a watched clone, a realistic MEMORY.md and CLAUDE.md (bench/fixtures/).
+  vigil runs twice (cacheTtl 1h, the default, and 5m); the naive heartbeat calls the
+  model on every tick with everything since the last one, no cache breakpoint.
+  Reports model calls, input tokens, the share read from cache, uncached input tokens
+  (input + cache writes) and an estimated cost at Sonnet 4.6 list prices.
+  Targets: ≥ 80 % of vigil's input tokens read from cache, ≥ 5× fewer uncached input
+  tokens than the naive heartbeat, no model call for a tick in which nothing changed.`;
+
+const TARGETS = { cacheShare: 0.8, uncachedRatio: 5 };
+const KEY = 'sk-ant-bench-key-not-a-real-one';
+const MODEL = 'claude-sonnet-4-6';
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const dist = (path) => import(new URL(`../dist/${path}`, import.meta.url).href);
+
+export async function run() {
+  const mods = await loadDist();
+  const start = new Date(2026, 10, 25, 0, 0, 0).getTime();
+  const day = simulatedDay(start);
+  const results = [
+    await runVigil(mods, day, start, '1h'),
+    await runVigil(mods, day, start, '5m'),
+    await runNaive(mods, day, start),
+  ];
+  return report(results, mods);
+}
+
+async function loadDist() {
+  const [store, initiative, tick, model, config, clock, logs, daemon, events, policy] = await Promise.all(
+    ['store/index.js', 'initiative/index.js', 'tick/index.js', 'model/index.js', 'config/index.js', 'clock.js', 'logs/index.js', 'daemon/index.js', 'events.js', 'policy/index.js'].map(dist),
+  );
+  return { ...store, ...initiative, ...tick, ...model, ...config, ...clock, ...logs, Journal: daemon.Journal, ...events, ...policy };
+}
+
+/** A temp home with the fixtures' MEMORY.md and a git clone with the fixtures' CLAUDE.md. */
+function world() {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-tokens-'));
+  mkdirSync(join(dir, 'memory'));
+  mkdirSync(join(dir, 'logs'));
+  copyFileSync(new URL('MEMORY.md', FIXTURES), join(dir, 'memory', 'MEMORY.md'));
+  const clone = join(dir, 'app');
+  mkdirSync(clone);
+  copyFileSync(new URL('CLAUDE.md', FIXTURES), join(clone, 'CLAUDE.md'));
+  const git = (...args) => execFileSync('git', ['-c', 'user.email=b@example.com', '-c', 'user.name=bench', ...args], { cwd: clone, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+  let n = 0;
+  const commit = () => {
+    writeFileSync(join(clone, `change-${++n}.txt`), `change ${n}\n`);
+    git('add', '.');
+    git('commit', '-q', '-m', `change ${n}`);
+  };
+  return { dir, clone, commit, repos: [{ name: 'octo/app', path: clone }] };
+}
+
+/** What the scripted model answers: most events need nothing; new issues are told, some labelled. */
+function scriptedModel(fake) {
+  let issues = 0;
+  fake.respond = (body) => {
+    const text = body.messages[0].content;
+    if (/# Event github\.issues\.opened/.test(text)) {
+      const number = Number(/"number": (\d+)/.exec(text)?.[1] ?? 1);
+      const proposals = [{ action: 'notify', params: { title: 'New issue', body: `#${number}` }, rationale: 'the owner wants new issues' }];
+      if (++issues % 3 === 0) proposals.push({ action: 'github.label', params: { repo: 'octo/app', number, labels: ['triage'] }, rationale: 'untriaged' });
+      return { decide: { act: true, summary: `new issue #${number}`, proposals } };
+    }
+    return { decide: { act: false, summary: 'nothing that needs the owner', proposals: [] } };
+  };
+}
+
+async function runVigil(m, day, start, cacheTtl) {
+  const { dir, commit, repos } = world();
+  const clock = new m.FakeClock(start);
+  const fake = new FakeAnthropic({ apiKey: KEY, now: () => clock.now(), minCacheTokens: 1024 });
+  await fake.start();
+  scriptedModel(fake);
+  const store = m.Store.open(join(dir, 'vigil.db'));
+  const log = new m.DailyLog({ dir: join(dir, 'logs'), clock });
+  const journal = new m.Journal(store, log);
+  try {
+    const provider = m.createProvider(m.ModelConfig.parse({ provider: 'anthropic', model: MODEL, cacheTtl }), [], {
+      secrets: { anthropicApiKey: KEY },
+      env: { ANTHROPIC_BASE_URL: fake.url },
+      clock,
+    });
+    const permissions = m.PermissionsConfig.parse({});
+    const deps = { store, journal, clock, provider, permissions, repos, memoryDir: join(dir, 'memory'), logsDir: join(dir, 'logs') };
+    const initiative = new m.Initiative({ ...deps, onApproved: () => {}, onApprovalRequested: () => {} });
+    const tick = new m.TickService(m.TickConfig.parse({}), repos, { store, journal, clock, onEnqueued: () => {} });
+    const drain = async () => {
+      for (let outcome; (outcome = await initiative.decideNext()) !== 'idle'; ) {
+        if (outcome !== 'decided') throw new Error(`a decision ${outcome}: ${JSON.stringify(log.tail(3))}`);
+      }
+    };
+    const ticks = { skipped: 0, decided: 0, decidedWithoutChange: 0 };
+    for (const item of timeline(day)) {
+      clock.set(item.at);
+      if (item.type === 'commit') commit();
+      if (item.type === 'webhook') {
+        store.transaction(() => {
+          const { id } = store.inbox.add({ source: 'github', kind: item.kind, deliveryId: item.deliveryId, payload: JSON.stringify(item.payload), receivedAt: item.at });
+          journal.stage(m.eventRecord('event.received', { eventId: id, source: 'github', kind: item.kind, deliveryId: item.deliveryId }, item.at));
+        });
+        journal.flush();
+        await drain();
+      }
+      if (item.type === 'tick') {
+        const outcome = await tick.onSchedule();
+        if (outcome.outcome === 'skipped') ticks.skipped++;
+        if (outcome.outcome === 'enqueued') {
+          ticks.decided++;
+          const payload = JSON.parse(store.inbox.get(outcome.eventId).payload);
+          if (payload.changes.length === 0) ticks.decidedWithoutChange++;
+        }
+        await drain();
+      }
+    }
+    const decisions = store.db.prepare(`SELECT count(*) AS n FROM decisions`).get().n;
+    return { name: `vigil (${cacheTtl === '1h' ? '1 h' : '5 min'} cache)`, cacheTtl, ticks, decisions, ...sums(fake) };
+  } finally {
+    store.close();
+    log.close();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The naive heartbeat: on every tick, the whole context — system prompt, catalog,
+ * policy, MEMORY.md, CLAUDE.md, repo state and every event since the last tick —
+ * in one uncached request. Same prompt parts as vigil, so only the strategy differs.
+ */
+async function runNaive(m, day, start) {
+  const { dir, commit, repos } = world();
+  const clock = new m.FakeClock(start);
+  const fake = new FakeAnthropic({ apiKey: KEY, now: () => clock.now(), minCacheTokens: 1024 });
+  await fake.start();
+  scriptedModel(fake);
+  const store = m.Store.open(join(dir, 'vigil.db'));
+  try {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const client = new Anthropic({ apiKey: KEY, baseURL: fake.url, maxRetries: 0 });
+    const tool = await m.decideTool();
+    let pending = [];
+    for (const item of timeline(day)) {
+      clock.set(item.at);
+      if (item.type === 'commit') commit();
+      if (item.type === 'webhook') pending.push({ kind: item.kind, payload: item.payload });
+      if (item.type !== 'tick') continue;
+      const payload = { trigger: 'schedule', mark: { lastEventId: 0, approvalsVersion: 0, repos: {} }, dueReminders: [], changes: ['heartbeat'] };
+      const prompt = m.buildPrompt({
+        permissions: m.describePermissions(m.PermissionsConfig.parse({})),
+        memory: await m.readMemoryIndex(join(dir, 'memory')),
+        instructions: await m.readRepoInstructions(repos),
+        event: { id: 0, source: 'heartbeat', kind: 'heartbeat', payload: { eventsSinceLastBeat: pending } },
+        context: await m.buildContext(store, repos, payload, { now: clock.now() }),
+      });
+      pending = [];
+      await client.messages.create({
+        model: MODEL,
+        max_tokens: 1024,
+        tools: [{ name: tool.name, description: tool.description, input_schema: tool.inputSchema }],
+        tool_choice: { type: 'tool', name: 'decide' },
+        system: `${prompt.system}\n\n${prompt.stable}`,
+        messages: [{ role: 'user', content: prompt.dynamic }],
+      });
+    }
+    return { name: 'naive heartbeat', cacheTtl: '5m', ticks: { skipped: 0, decided: 96, decidedWithoutChange: 0 }, decisions: 96, ...sums(fake) };
+  } finally {
+    store.close();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function timeline(day) {
+  const items = [
+    ...day.webhooks.map((w) => ({ type: 'webhook', ...w })),
+    ...day.commits.map((at) => ({ type: 'commit', at })),
+    ...day.ticks.map((at) => ({ type: 'tick', at })),
+  ];
+  // At the same instant: deliveries and commits first, then the tick that sees them.
+  const order = { webhook: 0, commit: 1, tick: 2 };
+  return items.sort((a, b) => a.at - b.at || order[a.type] - order[b.type]);
+}
+
+function sums(fake) {
+  const total = { calls: fake.calls.length, input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
+  for (const call of fake.calls) {
+    total.input += call.usage.input_tokens;
+    total.cacheWrite += call.usage.cache_creation_input_tokens;
+    total.cacheRead += call.usage.cache_read_input_tokens;
+    total.output += call.usage.output_tokens;
+  }
+  total.allInput = total.input + total.cacheWrite + total.cacheRead;
+  total.uncached = total.input + total.cacheWrite;
+  total.cacheShare = total.allInput ? total.cacheRead / total.allInput : 0;
+  return total;
+}
+
+function report(results, m) {
+  const [vigil, , naive] = results;
+  const cost = (r) =>
+    m.estimateCostUsd({ inputTokens: r.input, outputTokens: r.output, cacheCreationTokens: r.cacheWrite, cacheReadTokens: r.cacheRead }, m.BUILT_IN_PRICES[MODEL], r.cacheTtl);
+  const ratio = naive.uncached / vigil.uncached;
+  const quietCalls = vigil.calls - vigil.decisions; // every call must have been a decision (no repairs here)
+  const pass = {
+    cacheShare: vigil.cacheShare >= TARGETS.cacheShare,
+    uncachedRatio: ratio >= TARGETS.uncachedRatio,
+    quietTicks: vigil.ticks.decidedWithoutChange === 0 && quietCalls === 0,
+  };
+  const n = (x) => x.toLocaleString('en-US');
+  const pct = (x) => `${(x * 100).toFixed(1)} %`;
+  const rows = [
+    ['', ...results.map((r) => r.name)],
+    ['model calls', ...results.map((r) => n(r.calls))],
+    ['  ticks decided / skipped', ...results.map((r) => `${r.ticks.decided} / ${r.ticks.skipped}`)],
+    ['input tokens (all)', ...results.map((r) => n(r.allInput))],
+    ['  read from cache', ...results.map((r) => n(r.cacheRead))],
+    ['  written to cache', ...results.map((r) => n(r.cacheWrite))],
+    ['  uncached input', ...results.map((r) => n(r.input))],
+    ['share read from cache', ...results.map((r) => pct(r.cacheShare))],
+    ['uncached input tokens (input + writes)', ...results.map((r) => n(r.uncached))],
+    ['output tokens', ...results.map((r) => n(r.output))],
+    ['est. cost, Sonnet 4.6 list prices', ...results.map((r) => `$${cost(r).toFixed(3)}`)],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)) + 2);
+  console.log('\ntokens: one simulated day (96 ticks, 40 webhooks 09:00–17:00, 3 commits), fake Messages API');
+  for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join(''));
+  const mark = (ok) => (ok ? 'PASS' : 'MISS');
+  console.log(`\nvigil share of input read from cache: ${pct(vigil.cacheShare)} (target ≥ ${pct(TARGETS.cacheShare)})  ${mark(pass.cacheShare)}`);
+  console.log(`naive / vigil uncached input tokens:  ${ratio.toFixed(1)}× (target ≥ ${TARGETS.uncachedRatio}×)  ${mark(pass.uncachedRatio)}`);
+  console.log(`model calls for ticks where nothing changed: ${vigil.ticks.decidedWithoutChange + quietCalls} (target 0)  ${mark(pass.quietTicks)}`);
+  const result = { bench: 'tokens', results, uncachedRatio: ratio, targets: TARGETS, pass, ok: Object.values(pass).every(Boolean) };
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+  return result;
+}
