@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isVigilError } from '../errors.js';
+import { SearchIndex, type SearchHit } from '../memory/index.js';
+import type { Store } from '../store/index.js';
 
 export interface MemoryHit {
   file: string;
@@ -13,6 +16,8 @@ export interface MemoryView {
   topic?: { slug: string; text: string };
   query?: string;
   hits: MemoryHit[];
+  /** The same full-text search as `vigil memory search` (SQLite FTS5 over every log entry and event). */
+  logHits: SearchHit[];
 }
 
 const MAX_HITS = 50;
@@ -20,13 +25,17 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
 
 /**
  * The memory folder as the dashboard shows it: the index (MEMORY.md), the topic files
- * (topics/<slug>.md), and a plain search over their lines and the inbox of notes.
- * Read only; the dream pass (issue 5) is the one that writes memory.
+ * (topics/<slug>.md), a plain search over their lines and the inbox of notes, and the
+ * full-text search over the logs (src/memory). Read only: the dream pass writes memory.
  */
-export function memoryView(memoryDir: string, opts: { topic?: string; query?: string }): MemoryView {
+export function memoryView(
+  dirs: { memoryDir: string; logsDir: string; store: Store },
+  opts: { topic?: string; query?: string },
+): MemoryView {
+  const { memoryDir } = dirs;
   const topicsDir = path.join(memoryDir, 'topics');
   const topics = listMarkdown(topicsDir);
-  const view: MemoryView = { index: readText(path.join(memoryDir, 'MEMORY.md')), topics, hits: [] };
+  const view: MemoryView = { index: readText(path.join(memoryDir, 'MEMORY.md')), topics, hits: [], logHits: [] };
   if (opts.topic && SLUG.test(opts.topic) && topics.includes(opts.topic)) {
     view.topic = { slug: opts.topic, text: readText(path.join(topicsDir, `${opts.topic}.md`)) };
   }
@@ -35,8 +44,22 @@ export function memoryView(memoryDir: string, opts: { topic?: string; query?: st
     view.query = query;
     const files = ['MEMORY.md', 'inbox.md', ...topics.map((t) => `topics/${t}.md`)];
     view.hits = search(memoryDir, files, query);
+    view.logHits = searchLogs(dirs.store, dirs.logsDir, query);
   }
   return view;
+}
+
+function searchLogs(store: Store, logsDir: string, query: string): SearchHit[] {
+  const index = new SearchIndex(store, logsDir);
+  // The index follows the logs behind a watermark; whoever searches first brings it up to date.
+  index.catchUp();
+  try {
+    return index.search(query, 20);
+  } catch (err) {
+    // Punctuation alone is nothing to search for.
+    if (isVigilError(err, 'VIGIL_ERR_USAGE')) return [];
+    throw err;
+  }
 }
 
 function search(memoryDir: string, files: string[], query: string): MemoryHit[] {

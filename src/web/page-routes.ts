@@ -33,7 +33,7 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get<{ Querystring: { q?: string; topic?: string } }>('/memory', async (req, reply) => {
     const { q, topic } = req.query;
-    const view = memoryView(deps.memoryDir, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
+    const view = memoryView(deps, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
     return html(reply, memoryPage({ csrf: csrfOf(req), view }));
   });
 

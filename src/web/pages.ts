@@ -50,8 +50,11 @@ export function memoryPage(opts: { csrf: string; view: MemoryView }): string {
   const hits =
     view.query === undefined
       ? ''
-      : `<h3>${view.hits.length} hit(s) for “${esc(view.query)}”</h3><ul class="hits">${view.hits
+      : `<h3>In memory: ${view.hits.length} hit(s) for “${esc(view.query)}”</h3><ul class="hits">${view.hits
           .map((h) => `<li><span class="muted">${esc(h.file)}:${h.line}</span> ${esc(h.text)}</li>`)
+          .join('')}</ul>
+<h3>In the logs: ${view.logHits.length} hit(s)</h3><ul class="hits">${view.logHits
+          .map((h) => `<li><span class="muted">${esc(h.date)} ${esc(h.ref)} ${esc(h.kind)}</span> ${esc(h.snippet)}</li>`)
           .join('')}</ul>`;
   const topic = view.topic
     ? `<section><h2>${esc(view.topic.slug)}</h2><pre class="memory">${esc(view.topic.text)}</pre></section>`

@@ -76,7 +76,7 @@ describe('approving from the phone', () => {
       approval: { id: requested.actionId, expiresAt: requested.expiresAt },
     });
     // The worker sent it, with the credentials only it holds.
-    const sent = logEntries(home).find((e) => e.type === 'notify.sent')!;
+    const sent = await waitFor(() => logEntries(home).find((e) => e.type === 'notify.sent'), 10_000, 'notify.sent');
     expect(sent.pid).not.toBe(daemon.pid);
 
     const second = await nextApprovalPush(home, 'owner-phone');
@@ -107,7 +107,7 @@ describe('approving from the phone', () => {
   });
 
   it('an expired token is refused; the approval expired, which means denied, and the log says so', async () => {
-    const { home, daemon } = await daemonWithPhone({ ...ASK_ON_TICK, permissions: { mode: 'suggest', rules: [], approvalTtlHours: 0.001 } }, 'late-phone');
+    const { home, daemon } = await daemonWithPhone({ ...ASK_ON_TICK, permissions: { mode: 'suggest', rules: [], approvalTtlHours: 0.002 } }, 'late-phone');
     const { approval } = await nextApprovalPush(home, 'late-phone');
     await waitFor(() => logEntries(home).find((e) => e.type === 'approval.expired' && e.actionId === approval.id), 10_000, 'approval.expired');
     const late = await answer(daemon.url, approval.id, 'approve', approval.approveToken);

@@ -100,7 +100,11 @@ describe('the dashboard in headless Chromium', () => {
       await shot(page, 'dashboard-approved');
 
       await page.goto(`${url}/memory?q=noted`);
-      expect(await page.textContent('main')).toContain('noted by manual tick');
+      const memory = (await page.textContent('main'))!;
+      // The note in memory/inbox.md, and the same words in today's log (full-text search).
+      expect(memory).toMatch(/In memory: [1-9]\d* hit/);
+      expect(memory).toMatch(/In the logs: [1-9]\d* hit/);
+      expect(memory).toContain('noted by manual tick');
       await shot(page, 'memory');
       await page.goto(`${url}/push`);
       await shot(page, 'push');

@@ -22,6 +22,14 @@ export const APP_JS = String.raw`'use strict';
     return node;
   };
 
+  // A link from elsewhere (a notification, ntfy) arrives without the SameSite=Strict cookie
+  // and lands here; the same request from this page carries it, so the session shows.
+  if (page === 'login') {
+    fetch('/api/dashboard/status', { credentials: 'same-origin' })
+      .then((res) => res.ok && location.replace('/' + location.hash))
+      .catch(() => undefined);
+  }
+
   if ('serviceWorker' in navigator && window.isSecureContext) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
   }
