@@ -81,7 +81,7 @@ export class Daemon {
     try {
       this.store = Store.open(this.paths.db);
       this.log = new DailyLog({ dir: this.paths.logs, clock });
-      this.journal = new Journal(this.store, this.log);
+      this.journal = new Journal(this.store, this.log, this.paths.logs);
       this.journal.flush();
       this.recoverFromCrash();
       this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
@@ -180,6 +180,7 @@ export class Daemon {
     if (this.journal) {
       this.journal.flush();
       this.journal.write(eventRecord('daemon.stopped', { reason }, now()));
+      this.journal.compact();
     }
     this.log?.close();
     this.store?.close();
@@ -238,7 +239,7 @@ export class Daemon {
    * worker (which holds the token) looks for missed ones at start and every hour.
    */
   private startGithubSweeps(): void {
-    if (!this.config.github.hookId || !this.secrets.githubToken) return;
+    if (!this.config.github.hookId || !(this.secrets.githubToken || this.secrets.githubApp)) return;
     this.supervisor.sweep();
     this.sweepTimer = setInterval(() => this.supervisor.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();

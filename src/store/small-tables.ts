@@ -58,22 +58,30 @@ export class KeyValue {
  * as `oid`, so a crash between append and delete does not write it twice.
  */
 export class LogOutbox {
-  constructor(private readonly db: Db) {}
+  // Prepared once: the webhook path stages a record per delivery, and preparing a
+  // statement costs as much as running it.
+  private readonly insert;
+  private readonly select;
+  private readonly remove;
 
-  add(record: Record<string, unknown>): void {
-    this.db.prepare('INSERT INTO log_outbox (record) VALUES (?)').run(JSON.stringify(record));
+  constructor(db: Db) {
+    this.insert = db.prepare('INSERT INTO log_outbox (record) VALUES (?)');
+    this.select = db.prepare('SELECT id, record FROM log_outbox WHERE id > ? ORDER BY id LIMIT ?');
+    this.remove = db.prepare('DELETE FROM log_outbox WHERE id <= ?');
   }
 
-  pending(limit = 1000): { oid: number; record: Record<string, unknown> }[] {
-    const rows = this.db.prepare('SELECT id, record FROM log_outbox ORDER BY id LIMIT ?').all(limit) as {
-      id: number;
-      record: string;
-    }[];
+  add(record: Record<string, unknown>): void {
+    this.insert.run(JSON.stringify(record));
+  }
+
+  /** Records after `afterOid`, oldest first. */
+  pending(limit = 1000, afterOid = 0): { oid: number; record: Record<string, unknown> }[] {
+    const rows = this.select.all(afterOid, limit) as { id: number; record: string }[];
     return rows.map((r) => ({ oid: r.id, record: JSON.parse(r.record) as Record<string, unknown> }));
   }
 
   deleteThrough(oid: number): void {
-    this.db.prepare('DELETE FROM log_outbox WHERE id <= ?').run(oid);
+    this.remove.run(oid);
   }
 }
 

@@ -27,7 +27,7 @@ function setup(env: NodeJS.ProcessEnv = {}) {
   const clock = new FakeClock(Date.now());
   const store = Store.open(paths.db);
   const log = new DailyLog({ dir: paths.logs, clock });
-  const journal = new Journal(store, log);
+  const journal = new Journal(store, log, paths.logs);
   let digests = 0;
   const scheduler = new DreamScheduler({
     paths,
