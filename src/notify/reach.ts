@@ -15,6 +15,9 @@ export interface OwnerReachDeps {
 
 /** Held notifications wait for a digest; the worker may hold one while the daemon is not looking. */
 const DIGEST_RECHECK_MS = 10 * 60_000;
+/** What was sent is kept this long (the hourly cap needs one hour of it), then pruned. */
+const KEEP_SENT_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * The daemon's side of reaching the owner. The daemon holds no channel credentials
@@ -32,6 +35,7 @@ export class OwnerReach {
   private readonly tables: NotifyTables;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private prunedAt = 0;
 
   constructor(private readonly deps: OwnerReachDeps) {
     this.tables = new NotifyTables(deps.store.db);
@@ -84,6 +88,10 @@ export class OwnerReach {
     clearTimeout(this.timer);
     if (this.stopped) return;
     const now = this.deps.clock.now();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      this.tables.prune(now, KEEP_SENT_MS);
+    }
     const gate = gateFor(this.tables, this.deps.config());
     const due = gate.nextDigestAt(now);
     if (due !== undefined && due <= now && !this.tables.hasPendingNotice('digest')) {

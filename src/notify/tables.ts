@@ -132,6 +132,21 @@ export class NotifyTables {
       .run(key, channel, now);
   }
 
+  /**
+   * Forget what no longer matters: sent notifications and finished notices after
+   * `keepMs` (the hourly cap looks back one hour, retries a few minutes). Held ones stay
+   * until a digest lists them.
+   */
+  prune(now: number, keepMs: number): number {
+    const before = now - keepMs;
+    return this.db.transaction(() => {
+      let removed = this.db.prepare(`DELETE FROM notify_log WHERE state IN ('sent', 'digested') AND created_at < ?`).run(before).changes;
+      removed += this.db.prepare('DELETE FROM notify_deliveries WHERE at < ?').run(before).changes;
+      removed += this.db.prepare('DELETE FROM notify_queue WHERE done_at IS NOT NULL AND done_at < ?').run(before).changes;
+      return removed;
+    })();
+  }
+
   // ── the daemon's notices for the worker ───────────────────────────────────────
   /** Idempotent by key: the daemon may enqueue the same approval again after a crash. */
   enqueueNotice(key: string, kind: NoticeKind, payload: Record<string, unknown>, now: number): boolean {

@@ -73,8 +73,8 @@ describe('dream.runIfDue(now): the idle gate, with a fake clock', () => {
       ['dream.finished', dreamId],
     ]);
     expect(entries[0]).toMatchObject({ trigger: 'idle', since: null });
-    // The news, and its own dream.started (the daemon flushed it before the child read the log).
-    expect(entries[1]).toMatchObject({ entriesRead: MIN_NEW_ENTRIES + 1 });
+    // The news, and its own dream.started if the daemon had flushed it before the child read the log.
+    expect([MIN_NEW_ENTRIES, MIN_NEW_ENTRIES + 1]).toContain(entries[1]!.entriesRead);
     // Right after: minHours; a day later, not enough news.
     expect((await scheduler.runIfDue(clock.now())).reason).toMatch(/the last dream was \d+ min ago \(dream\.minHours: 24\)/); // the child dreamt on the system clock
     clock.advance(25 * 60 * MINUTE);

@@ -72,4 +72,22 @@ describe('the daemon queues, the worker sends', () => {
     expect(tables.pendingNotices().map((n) => n.kind)).toEqual(['digest']);
     expect(kicks).toBe(1);
   });
+
+  it('prunes what was sent a week ago, never what is still held', () => {
+    const store = tempStore();
+    const now = Date.parse('2026-06-10T10:00:00Z');
+    const tables = new NotifyTables(store.db);
+    const old = now - 8 * 24 * 3_600_000;
+    tables.insertLog({ key: 'action:old', title: 'old', body: '', urgency: 'normal', state: 'sent', createdAt: old });
+    tables.markDelivered('action:old', 'push', old);
+    tables.insertLog({ key: 'action:held', title: 'held', body: '', urgency: 'normal', state: 'held', reason: 'quiet hours', createdAt: old });
+    tables.insertLog({ key: 'action:new', title: 'new', body: '', urgency: 'normal', state: 'sent', createdAt: now - 60_000 });
+    const reach = new OwnerReach({ store, clock: new FakeClock(now), config: () => parseConfig({}, {}), kick: () => undefined });
+    reach.start();
+    reach.stop();
+    expect(tables.logRow('action:old')).toBeUndefined();
+    expect(tables.deliveredChannels('action:old').size).toBe(0);
+    expect(tables.logRow('action:held')?.state).toBe('held');
+    expect(tables.logRow('action:new')?.state).toBe('sent');
+  });
 });

@@ -160,6 +160,8 @@ describe('the API: Bearer for the CLI, the session (+ CSRF) for browsers', () =>
 describe('headers, assets and what stays outside the login', () => {
   it('security headers on every page; a manifest with display: standalone; the service worker at the root', async () => {
     const { url } = await daemonFor();
+    // Nobody set a host: only this machine can reach the dashboard.
+    expect(new URL(url).hostname).toBe('127.0.0.1');
     const res = await fetch(`${url}/login`);
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'.*script-src 'self'/);
     expect(res.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
