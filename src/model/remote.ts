@@ -13,7 +13,7 @@ import {
   type ModelProvider,
 } from './decision.js';
 import { abortableSleep, backoffDelay, type RetryPolicy } from './retry.js';
-import { ModelCallError, type Transport, type Turn, type TurnResult } from './transport.js';
+import { ModelCallError, stoppedError, type Transport, type Turn, type TurnResult } from './transport.js';
 
 export interface RemoteProviderOptions {
   transport: Transport;
@@ -114,7 +114,7 @@ export class RemoteProvider implements ModelProvider {
       const status = failure.status !== undefined ? { status: failure.status } : {};
       observer.retry({ model: turn.model, attempt, error: failure.detail, ...status, delayMs });
       await (this.options.sleep ?? abortableSleep)(delayMs, request.signal).catch(() => {
-        throw new ModelCallError('aborted: vigil is stopping', { retryable: false, aborted: true });
+        throw stoppedError();
       });
     }
   }
@@ -125,14 +125,18 @@ export class RemoteProvider implements ModelProvider {
     const timer = setTimeout(() => deadline.abort(new Error('deadline')), this.options.timeoutMs);
     timer.unref();
     const signal = stop ? AbortSignal.any([stop, deadline.signal]) : deadline.signal;
+    const timedOut = () => new ModelCallError(`timed out after ${this.options.timeoutMs / 1000} s`, { retryable: true });
     try {
-      return await this.options.transport.send({ ...turn, signal });
+      const result = await this.options.transport.send({ ...turn, signal });
+      // Some SDK streams end quietly when aborted: a cut-off answer is not an answer.
+      if (stop?.aborted) return Promise.reject(stoppedError());
+      if (deadline.signal.aborted) return Promise.reject(timedOut());
+      return result;
     } catch (err) {
-      const timedOut = deadline.signal.aborted && !stop?.aborted;
-      if (timedOut) return Promise.reject(new ModelCallError(`timed out after ${this.options.timeoutMs / 1000} s`, { retryable: true }));
+      if (stop?.aborted) return Promise.reject(stoppedError());
+      if (deadline.signal.aborted) return Promise.reject(timedOut());
       if (err instanceof ModelCallError) {
-        const { retryable, status, retryAfterMs } = err;
-        const aborted = err.aborted || Boolean(stop?.aborted);
+        const { retryable, status, retryAfterMs, aborted } = err;
         return Promise.reject(new ModelCallError(this.options.redact(err.detail), { retryable, status, retryAfterMs, aborted }));
       }
       return Promise.reject(new ModelCallError(this.options.redact(String((err as Error)?.message ?? err)), { retryable: false }));

@@ -66,6 +66,11 @@ export class ModelCallError extends VigilError {
   }
 }
 
+/** The call was given up because the initiative stopped (shutdown or reload). */
+export function stoppedError(): ModelCallError {
+  return new ModelCallError('aborted: the initiative stopped (vigil is stopping or reloading)', { retryable: false, aborted: true });
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
@@ -91,7 +96,7 @@ export function classifySdkError(
   const e = (err ?? {}) as SdkApiError;
   if (kind === 'timeout') return new ModelCallError(`timed out after ${timeoutMs / 1000} s`, { retryable: true });
   if (kind === 'connection') return new ModelCallError(`connection failed: ${firstLine(e.message)}`, { retryable: true });
-  if (kind === 'abort') return new ModelCallError('aborted: vigil is stopping', { retryable: false, aborted: true });
+  if (kind === 'abort') return stoppedError();
   if (kind === 'api' && typeof e.status === 'number') {
     const hint = e.headers?.get('x-should-retry');
     const retryable = hint === 'true' ? true : hint === 'false' ? false : isRetryableStatus(e.status);

@@ -128,6 +128,10 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
     expect(human).toMatch(/model:.*claude-haiku-4-5/);
 
     await stop(home, daemon);
+    // With the daemon stopped, `vigil status` still adds up today's tokens from the database.
+    const offline = JSON.parse(runCli(home, ['status', '--json']).stdout) as { status: string; model: { circuit?: unknown; today: { calls: number } } };
+    expect(offline).toMatchObject({ status: 'stopped', model: { today: { calls: 3 } } });
+    expect(offline.model.circuit).toBeUndefined();
     // No secret in any request the model API saw, any log line, or the daemon's output.
     const seen = [...fake.requests.map((r) => r.raw), logText(home), daemon.output()].join('\n');
     for (const secret of secretsOf(home)) expect(seen.includes(secret), 'a secret leaked').toBe(false);

@@ -76,16 +76,18 @@ describe('the OpenAI-compatible provider, real openai client against a fake chat
     expect(h.journal.ofType('decision.invalid')).toHaveLength(1);
   });
 
-  it('429 with retry-after and a 502 are retried; no key is needed for a local server', async () => {
+  it('429 with retry-after, a 502, a hung connection and a stalled stream are retried; no key is needed for a local server', async () => {
     const fake = await fakeServer(true);
-    fake.push({ error: 429, headers: { 'retry-after': '1' } }, { error: 502 }, { decide: LABEL });
+    fake.push({ error: 429, headers: { 'retry-after': '1' } }, { error: 502 }, { hang: true }, { decide: LABEL, stallAfterStart: true }, { decide: LABEL });
     const h = harness({
-      model: { provider: 'openai', baseURL: fake.url, model: 'llama3.1', retryDelayMs: 100 },
+      model: { provider: 'openai', baseURL: fake.url, model: 'llama3.1', stream: true, retries: 4, retryDelayMs: 100, timeoutSeconds: 0.4 },
       deps: { secrets: {} },
     });
     const id = h.addEvent('github.issues.opened', issueOpened(5, 'x', 'y'));
     expect(await h.initiative.decideNext()).toBe('decided');
-    expect(h.sleeps).toEqual([1000, 150]);
+    expect(h.sleeps).toEqual([1000, 150, 300, 600]);
+    expect(h.journal.ofType('model.retry').map((r) => r.status ?? r.error)).toEqual([429, 502, 'timed out after 0.4 s', 'timed out after 0.4 s']);
+    expect(fake.calls[0]!.headers.authorization).toBe('Bearer none');
     expect(h.store.decisions.countForEvent(id)).toBe(1);
   });
 });
