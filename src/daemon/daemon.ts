@@ -6,13 +6,14 @@ import { answerApproval, expireApprovals, Initiative } from '../initiative/index
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import { Store } from '../store/index.js';
+import { Checkpointer, Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
 import { startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
 import { Journal } from './journal.js';
+import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
 import { statusReport } from './status.js';
@@ -51,6 +52,8 @@ export class Daemon {
   private supervisor!: WorkerSupervisor;
   private http!: HttpFront;
   private intake!: WebhookIntake;
+  private readonly pacer = new IntakePacer();
+  private checkpointer: Checkpointer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private proxy: WebhookProxy | undefined;
   private releaseLock: (() => void) | undefined;
@@ -80,6 +83,8 @@ export class Daemon {
     this.releaseLock = acquireDaemonLock(this.paths.home);
     try {
       this.store = Store.open(this.paths.db);
+      this.checkpointer = new Checkpointer(this.store.db, this.paths.db);
+      this.store.onCommit = () => this.checkpointer?.noteWrite();
       this.log = new DailyLog({ dir: this.paths.logs, clock });
       this.journal = new Journal(this.store, this.log, this.paths.logs);
       this.journal.flush();
@@ -101,7 +106,10 @@ export class Daemon {
         journal: this.journal,
         clock,
         filter: () => this.config.github,
-        onStored: () => this.initiative.wake(),
+        onStored: () => {
+          this.pacer.noteDelivery();
+          this.initiative.wake();
+        },
       });
       this.http = new HttpFront((factory) => buildApiApp(this.api(), factory));
       const { host, port } = this.config.http;
@@ -183,6 +191,7 @@ export class Daemon {
       this.journal.compact();
     }
     this.log?.close();
+    this.checkpointer?.close();
     this.store?.close();
     removeDaemonInfo(this.paths.daemon);
     this.releaseLock?.();
@@ -202,6 +211,7 @@ export class Daemon {
       memoryDir: this.paths.memory,
       logsDir: this.paths.logs,
       onApproved: () => this.supervisor.kick(),
+      pace: (ms) => this.pacer.pace(ms),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
         this.reach.approvalsRequested(actions.map((a) => a.id));

@@ -33,6 +33,8 @@ export interface InitiativeDeps {
   logsDir?: string;
   /** Something became `approved`: the execution worker has work. */
   onApproved: () => void;
+  /** Called between two decisions with the time the last one took: lets intake run first. */
+  pace?: (decisionMs: number) => Promise<void>;
   /** The owner must answer: reach them (notify channels land with issue 6). */
   onApprovalRequested: (actions: ActionRecord[]) => void;
 }
@@ -105,8 +107,12 @@ export class Initiative {
     do {
       this.again = false;
       let outcome: DecideOutcome;
-      do outcome = await this.decideNext();
-      while (outcome === 'decided' && !this.stopping);
+      for (;;) {
+        const started = performance.now();
+        outcome = await this.decideNext();
+        if (outcome !== 'decided' || this.stopping) break;
+        await this.deps.pace?.(performance.now() - started);
+      }
       if (outcome === 'failed' || outcome === 'waiting') {
         this.scheduleWake();
         return;

@@ -5,6 +5,7 @@ import { Decisions, KeyValue, LogOutbox, Reminders } from './small-tables.js';
 
 export type { Db } from './db.js';
 export { openDb, migrate } from './db.js';
+export { Checkpointer } from './checkpointer.js';
 export { Inbox, type InboxEvent, type NewEvent, type InboxState } from './inbox.js';
 export {
   Actions,
@@ -41,9 +42,14 @@ export class Store {
     return new Store(openDb(file));
   }
 
+  /** Told after every committed `transaction` (the daemon's checkpointer listens). */
+  onCommit: (() => void) | undefined;
+
   /** BEGIN IMMEDIATE: take the write lock up front so concurrent processes queue, not fail. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const result = this.db.transaction(fn).immediate();
+    this.onCommit?.();
+    return result;
   }
 
   close(): void {

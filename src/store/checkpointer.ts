@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db.js';
+
+const EVERY_MS = 250;
+const IDLE_EXIT_MS = 30_000;
+
+/** The thread's file; under the test runner this module is TypeScript, the thread runs from the build. */
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/store/checkpoint-thread.js', import.meta.url)
+  : new URL('./checkpoint-thread.js', import.meta.url);
+
+/**
+ * Moves WAL checkpoints of a busy daemon to a thread. The daemon's own connection stops
+ * checkpointing (`wal_autocheckpoint = 0`); while writes come in, the thread checkpoints
+ * every quarter second; after half a minute without writes it truncates the WAL and
+ * exits, so an idle vigil has no extra thread.
+ */
+export class Checkpointer {
+  private thread: Worker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWrite = 0;
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly file: string,
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** A transaction committed. Cheap: the thread is woken on a timer, not per write. */
+  noteWrite(): void {
+    if (this.closed) return;
+    this.lastWrite = Date.now();
+    if (!this.thread) this.start();
+  }
+
+  /** Final checkpoint on the main connection, at shutdown. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    void this.thread?.terminate();
+    this.thread = undefined;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Another process may hold a read snapshot; the next open checkpoints.
+    }
+  }
+
+  private start(): void {
+    const thread = new Worker(THREAD_ENTRY, { workerData: { file: this.file } });
+    thread.unref();
+    thread.on('message', () => {
+      this.busy = false;
+    });
+    thread.on('error', () => this.stop());
+    thread.on('exit', () => {
+      if (this.thread === thread) this.stop();
+    });
+    this.thread = thread;
+    this.timer = setInterval(() => this.tick(), EVERY_MS);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (!this.thread || this.busy) return;
+    const idle = Date.now() - this.lastWrite > IDLE_EXIT_MS;
+    this.busy = true;
+    this.thread.postMessage(idle ? 'TRUNCATE' : 'PASSIVE');
+    if (idle) {
+      const thread = this.thread;
+      thread.once('message', () => void thread.terminate());
+      this.thread = undefined;
+      clearInterval(this.timer);
+    }
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.thread = undefined;
+    this.busy = false;
+  }
+}
