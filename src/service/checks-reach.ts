@@ -44,17 +44,18 @@ export const checkModel: Check = async ({ paths, env }, state) => {
   const config = needsConfig('model', state);
   if ('name' in config) return config;
   if (config.model.provider === 'rules') return ok('model', 'rules provider: offline, nothing to reach');
-  try {
-    createProvider(config.model, config.rules);
-  } catch (err) {
-    return fail('model', (err as Error).message, 'set model.provider to "rules"');
-  }
   let secrets: Partial<Secrets>;
   try {
     secrets = loadSecrets(paths.secrets, env);
   } catch {
     // The secrets line reports it; a key may still come from the environment.
-    secrets = { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() };
+    secrets = { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim(), openaiApiKey: env.OPENAI_API_KEY?.trim() };
+  }
+  try {
+    // With the secrets and env the daemon would use: a missing key fails here as it would at start.
+    createProvider(config.model, config.rules, { secrets, env });
+  } catch (err) {
+    return fail('model', (err as Error).message, 'set model.provider to "rules"');
   }
   return probeModel(config.model, secrets, env);
 };

@@ -72,10 +72,11 @@ export class FakeAnthropic {
       }
       const record = { path: req.url, headers: req.headers, raw, body, at: this.now() };
       this.requests.push(record);
-      if (req.method !== 'POST' || req.url !== '/v1/messages') return sendError(res, 404, 'not found');
       // The SDK sends the key as x-api-key or as a bearer token, depending on its version.
       const key = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /, '');
       if (this.apiKey !== undefined && key !== this.apiKey) return sendError(res, 401, 'invalid API key');
+      if (req.method === 'GET' && req.url.startsWith('/v1/models')) return listModels(res);
+      if (req.method !== 'POST' || req.url !== '/v1/messages') return sendError(res, 404, 'not found');
       if (!body) return sendError(res, 400, 'body is not JSON');
       const reply = this.script.length ? this.script.shift() : this.respond(body, record);
       this.answer(body, reply, res, record);
@@ -173,6 +174,13 @@ function streamMessage(res, message, stallAfterStart) {
   send('message_delta', { delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
   send('message_stop', {});
   res.end();
+}
+
+/** GET /v1/models: what `vigil doctor` asks to learn that the endpoint takes the key. */
+function listModels(res) {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const data = ['claude-sonnet-4-6', 'claude-haiku-4-5'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2026-01-01T00:00:00Z' }));
+  res.end(JSON.stringify({ data, has_more: false, first_id: data[0].id, last_id: data.at(-1).id }));
 }
 
 function sendError(res, status, message, headers = {}) {

@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../fakes/fake-openai.mjs';
@@ -221,5 +222,20 @@ describe('vigil with an OpenAI-compatible provider (real daemon, real openai cli
     await stop(home, daemon);
     const seen = [...fake.requests.map((r) => r.raw), logText(home), daemon.output()].join('\n');
     for (const secret of secretsOf(home)) expect(seen.includes(secret), 'a secret leaked').toBe(false);
+  });
+});
+
+describe('vigil doctor with a model provider', () => {
+  it('takes the API key from the environment, as the daemon does, and reaches the endpoint', async () => {
+    const fake = new FakeAnthropic({ apiKey: FAKE_KEY });
+    await fake.start();
+    later(() => fake.stop());
+    const home = makeHome({ model: { provider: 'anthropic' } });
+    // Asynchronously: the fake answers from this process.
+    const env = cliEnv(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: fake.url });
+    const result = await promisify(execFile)(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8' }).catch((err: { stdout: string }) => err);
+    const line = result.stdout.split('\n').find((l) => /^\w+\s+model\s/.test(l));
+    expect(line).toMatch(/^ok\s+model\s+anthropic: http:\/\/127\.0\.0\.1:\d+ answers$/);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/models?limit=1']);
   });
 });
