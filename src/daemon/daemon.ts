@@ -8,7 +8,7 @@ import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import { Checkpointer, Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
-import { startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
+import { logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
@@ -102,7 +102,7 @@ export class Daemon {
       });
       this.buildBrain();
       this.intake = new WebhookIntake({
-        store: this.store,
+        dbFile: this.paths.db,
         journal: this.journal,
         clock,
         filter: () => this.config.github,
@@ -170,6 +170,7 @@ export class Daemon {
     this.tick.start();
     this.initiative.wake();
     this.supervisor.recycle();
+    this.intake.refreshFilter();
     this.journal.write(eventRecord('config.reloaded', {}, now));
     return true;
   }
@@ -182,6 +183,7 @@ export class Daemon {
     this.reach?.stop();
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
+    await this.intake?.close();
     await this.initiative?.stop();
     await this.dreams?.stop(DREAM_DRAIN_MS);
     await this.supervisor?.stop(WORKER_DRAIN_MS);
@@ -234,6 +236,8 @@ export class Daemon {
   /** The previous daemon died: its claims are void, its worker's running actions return to the queue. */
   private recoverFromCrash(): void {
     const now = this.options.clock.now();
+    const unlogged = logUnloggedDeliveries(this.store, this.paths.logs, now);
+    if (unlogged.length) this.journal.writeMany(unlogged);
     this.store.inbox.releaseClaims();
     this.store.transaction(() => {
       const { retried } = this.store.actions.releaseRunning(now, Number.MAX_SAFE_INTEGER);
@@ -259,7 +263,10 @@ export class Daemon {
     const source = this.config.github.webhookProxyUrl;
     if (!source) return;
     try {
-      this.proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.oplog.warn(l) });
+      const proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.oplog.warn(l) });
+      // A stop that came while smee-client loaded must not leave the channel open.
+      if (this.stopped) await proxy.stop();
+      else this.proxy = proxy;
     } catch (err) {
       // The proxy is a convenience; the daemon and its direct route keep working without it.
       this.oplog.warn('webhook proxy could not start', { source, error: (err as Error).message });

@@ -34,6 +34,12 @@ export class Journal {
     this.log.append(record);
   }
 
+  /** Several records with no outbox row behind them, in one append. */
+  writeMany(records: EventRecord[]): void {
+    this.flush();
+    this.log.appendMany(records);
+  }
+
   flush(): number {
     let written = 0;
     for (;;) {

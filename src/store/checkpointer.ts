@@ -3,6 +3,10 @@ import type { Db } from './db.js';
 
 const EVERY_MS = 250;
 const IDLE_EXIT_MS = 30_000;
+/** Commits within one second that mean a burst: only then is a thread worth its memory. */
+const BURST_COMMITS = 50;
+/** Between bursts the main connection checkpoints itself every this many commits (a few pages: cheap). */
+const QUIET_CHECKPOINT_EVERY = 100;
 
 /** The thread's file; under the test runner this module is TypeScript, the thread runs from the build. */
 const THREAD_ENTRY = import.meta.url.endsWith('.ts')
@@ -19,6 +23,9 @@ export class Checkpointer {
   private thread: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
+  private windowStart = 0;
+  private windowCommits = 0;
+  private sinceCheckpoint = 0;
   private busy = false;
   private closed = false;
 
@@ -29,11 +36,25 @@ export class Checkpointer {
     db.pragma('wal_autocheckpoint = 0');
   }
 
-  /** A transaction committed. Cheap: the thread is woken on a timer, not per write. */
+  /**
+   * A transaction committed. Cheap: the thread is woken on a timer, not per write, and
+   * an idle daemon's odd commit (a tick, an approval) never starts it.
+   */
   noteWrite(): void {
     if (this.closed) return;
-    this.lastWrite = Date.now();
-    if (!this.thread) this.start();
+    const now = Date.now();
+    this.lastWrite = now;
+    if (this.thread) return;
+    if (now - this.windowStart > 1000) {
+      this.windowStart = now;
+      this.windowCommits = 0;
+    }
+    if (++this.windowCommits >= BURST_COMMITS) {
+      this.start();
+    } else if (++this.sinceCheckpoint >= QUIET_CHECKPOINT_EVERY) {
+      this.sinceCheckpoint = 0;
+      this.checkpointHere('PASSIVE');
+    }
   }
 
   /** Final checkpoint on the main connection, at shutdown. */
@@ -43,10 +64,14 @@ export class Checkpointer {
     clearInterval(this.timer);
     void this.thread?.terminate();
     this.thread = undefined;
+    this.checkpointHere('TRUNCATE');
+  }
+
+  private checkpointHere(mode: 'PASSIVE' | 'TRUNCATE'): void {
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma(`wal_checkpoint(${mode})`);
     } catch {
-      // Another process may hold a read snapshot; the next open checkpoints.
+      // Another process may hold a read snapshot; a later checkpoint catches up.
     }
   }
 

@@ -1,4 +1,8 @@
-export { WebhookIntake, type Delivery, type StoredDelivery, type IntakeDeps } from './github/intake.js';
+export { WebhookIntake, receivedRecords, type IntakeDeps } from './github/intake.js';
+export type { RawDelivery, IntakeResult } from './github/intake-protocol.js';
+export { logUnloggedDeliveries } from './github/reconcile.js';
+export { parsePayload } from './github/payload.js';
 export { deliveryKind, filterReason, repositoryOf } from './github/classify.js';
-export { WEBHOOK_BODY_LIMIT, type WebhookRouteOptions } from './github/route.js';
+// The route itself (with @octokit/webhooks) is imported lazily by the API app, never from here.
+export type { WebhookRouteOptions } from './github/route.js';
 export { startWebhookProxy, type WebhookProxy } from './github/proxy.js';

@@ -67,7 +67,7 @@ describe('github.webhookProxyUrl (smee-client)', () => {
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
     const t0 = Date.now();
     daemon.proc.kill('SIGTERM');
-    expect((await daemon.exited).code).toBe(0);
+    expect((await daemon.exited).code, daemon.output()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 });

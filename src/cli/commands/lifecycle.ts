@@ -22,10 +22,12 @@ export async function startCommand(ctx: CliContext): Promise<void> {
   }
   const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog });
   let started = false;
+  let stopping = false;
   // Signals are ours before the daemon publishes its address: a SIGHUP that arrives
   // during start must not kill the process (the default action).
   const stopped = new Promise<void>((resolve) => {
     const onStop = (signal: NodeJS.Signals) => {
+      stopping = true;
       oplog.info('draining', { signal });
       // The promise of the public contract: gone within 10 s, whatever hangs.
       setTimeout(() => process.exit(0), 9500).unref();
@@ -41,7 +43,12 @@ export async function startCommand(ctx: CliContext): Promise<void> {
       () => undefined,
     );
   });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    // Asked to stop while starting: the stop tore down what start was still building.
+    if (!stopping) throw err;
+  }
   started = true;
   oplog.info('vigil started', { url: daemon.url, home: ctx.paths.home });
   await stopped;

@@ -35,12 +35,12 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
     if (!signature || !(await verifyAny(verifiers, body, signature))) {
       return refuse(reply, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
     }
-    const payload = parsePayload(body, header(req.headers['content-type']));
-    if (payload === undefined) return refuse(reply, 400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload');
-    const stored = await options.intake.store({ deliveryId, event, body: payload.text, payload: payload.value });
+    // Parsing and the durable write happen in the intake thread; the answer waits for both.
+    const stored = await options.intake.store({ deliveryId, event, body, contentType: header(req.headers['content-type']) });
+    if (stored.status === 'invalid') return refuse(reply, 400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload');
     return reply
-      .code(stored.inserted ? 202 : 200)
-      .send({ status: stored.inserted ? 'stored' : 'duplicate', eventId: stored.eventId, kind: stored.kind });
+      .code(stored.status === 'stored' ? 202 : 200)
+      .send({ status: stored.status, eventId: stored.eventId, kind: stored.kind });
   });
 }
 
@@ -58,19 +58,6 @@ async function verifyAny(verifiers: readonly Webhooks[], body: string, signature
     }
   }
   return false;
-}
-
-/** GitHub sends `application/json`, or a form with the JSON in its `payload` field. */
-function parsePayload(body: string, contentType: string | undefined): { text: string; value: unknown } | undefined {
-  const text = contentType?.startsWith('application/x-www-form-urlencoded')
-    ? (new URLSearchParams(body).get('payload') ?? '')
-    : body;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? { text, value } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
