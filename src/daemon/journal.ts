@@ -12,6 +12,9 @@ import type { Store } from '../store/index.js';
 export class Journal {
   private lastOid = 0;
   private deletedThrough = 0;
+  /** This process staged something since the last flush. */
+  private dirty = false;
+  private lastFlushAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -27,6 +30,7 @@ export class Journal {
   /** Call inside a store transaction. */
   stage(record: EventRecord): void {
     this.store.outbox.add(record);
+    this.dirty = true;
   }
 
   write(record: EventRecord): void {
@@ -34,13 +38,20 @@ export class Journal {
     this.log.append(record);
   }
 
-  /** Several records with no outbox row behind them, in one append. */
+  /**
+   * Several records with no outbox row behind them, in one append. The outbox is read
+   * first only when something may wait there: this process staged, or a second passed
+   * (a CLI command stages without telling; the worker says so and is flushed at once).
+   * On the webhook path that saves a query per batch.
+   */
   writeMany(records: EventRecord[]): void {
-    this.flush();
+    if (this.dirty || Date.now() - this.lastFlushAt > 1000) this.flush();
     this.log.appendMany(records);
   }
 
   flush(): number {
+    this.dirty = false;
+    this.lastFlushAt = Date.now();
     let written = 0;
     for (;;) {
       const batch = this.store.outbox.pending(500, this.lastOid);

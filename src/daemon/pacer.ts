@@ -2,8 +2,8 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 
 /** Deliveries within this window mean GitHub is sending a burst. */
 const BUSY_WINDOW_MS = 200;
-/** During a burst, deciding gets about a fifth of the event loop: wait 4× what a decision took. */
-const WAIT_FACTOR = 4;
+/** During a burst, deciding gets about a tenth of the event loop: wait 9× what a decision took. */
+const WAIT_FACTOR = 9;
 const MIN_WAIT_MS = 2;
 const MAX_WAIT_MS = 250;
 

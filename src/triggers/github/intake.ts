@@ -25,6 +25,12 @@ const THREAD_ENTRY = import.meta.url.endsWith('.ts')
   ? new URL('../../../dist/triggers/github/intake-thread.js', import.meta.url)
   : new URL('./intake-thread.js', import.meta.url);
 
+/**
+ * Two batches in flight: while the thread commits one, the next is already waiting
+ * for it, so neither side idles on the other's round trip.
+ */
+const MAX_IN_FLIGHT = 2;
+
 /** A quiet minute ends the thread, so an idle vigil is back to one thread. */
 const IDLE_EXIT_MS = 60_000;
 
@@ -37,7 +43,8 @@ const IDLE_EXIT_MS = 60_000;
 export class WebhookIntake {
   private thread: Worker | undefined;
   private queue: Waiting[] = [];
-  private inFlight: { id: number; batch: Waiting[] } | undefined;
+  /** Batches sent and not yet answered, oldest first; the thread answers in order. */
+  private inFlight: { id: number; batch: Waiting[] }[] = [];
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -48,7 +55,7 @@ export class WebhookIntake {
     if (this.closed) return Promise.reject(new Error('vigil is stopping'));
     return new Promise((resolve, reject) => {
       this.queue.push({ delivery, resolve, reject });
-      if (!this.inFlight) setImmediate(() => this.sendBatch());
+      if (this.inFlight.length < MAX_IN_FLIGHT && this.queue.length === 1) setImmediate(() => this.sendBatch());
     });
   }
 
@@ -62,25 +69,25 @@ export class WebhookIntake {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    while (this.inFlight || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    while (this.inFlight.length || this.queue.length) await new Promise((r) => setTimeout(r, 5));
     await this.thread?.terminate();
     this.thread = undefined;
   }
 
   private sendBatch(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight.length >= MAX_IN_FLIGHT || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     const id = this.nextId++;
-    this.inFlight = { id, batch };
+    this.inFlight.push({ id, batch });
     clearTimeout(this.idleTimer);
     this.post({ type: 'batch', id, now: this.deps.clock.now(), deliveries: batch.map((w) => w.delivery) });
   }
 
   private onReply(message: FromIntakeThread): void {
-    const flight = this.inFlight;
+    const flight = this.inFlight[0];
     if (!flight || flight.id !== message.id) return;
-    this.inFlight = undefined;
+    this.inFlight.shift();
     if (message.type === 'failed') {
       for (const w of flight.batch) w.reject(new Error(message.message));
     } else {
@@ -89,7 +96,7 @@ export class WebhookIntake {
       if (message.results.some((r) => r.status === 'stored')) this.deps.onStored();
     }
     if (this.queue.length) this.sendBatch();
-    else this.armIdleExit();
+    else if (this.inFlight.length === 0) this.armIdleExit();
   }
 
   private logStored(batch: Waiting[], results: IntakeResult[]): void {
@@ -112,9 +119,9 @@ export class WebhookIntake {
     const fail = (err: Error) => {
       if (this.thread !== thread) return;
       this.thread = undefined;
-      const flight = this.inFlight;
-      this.inFlight = undefined;
-      for (const w of flight?.batch ?? []) w.reject(err);
+      const flights = this.inFlight;
+      this.inFlight = [];
+      for (const flight of flights) for (const w of flight.batch) w.reject(err);
       if (this.queue.length) this.sendBatch();
     };
     thread.on('error', fail);
@@ -126,7 +133,7 @@ export class WebhookIntake {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       const thread = this.thread;
-      if (!thread || this.inFlight || this.queue.length) return;
+      if (!thread || this.inFlight.length || this.queue.length) return;
       this.thread = undefined;
       void thread.terminate();
     }, IDLE_EXIT_MS);
