@@ -33,6 +33,14 @@ export interface EventFields {
   'action.succeeded': { actionId: string; action: string; result: unknown };
   'action.failed': { actionId: string; action: string; error: string };
   'action.released': { actionId: string; action?: string; reason: string };
+  /** An agent task (issue 8) began in a worktree on `branch`; `mode` is "built-in" or "external". */
+  'agent.started': { actionId: string; repo: string; branch: string; mode: string; instructions: string };
+  /** A tool call of the agent that was refused (a path outside the worktree, a command not allowed); the task goes on. */
+  'agent.refused': { actionId: string; tool: string; reason: string };
+  /** The task's end: with changes, the draft pull request's URL; without, `summary` says why. */
+  'agent.finished': { actionId: string; repo: string; changed: boolean; files: string[]; summary: string; pullRequest?: string };
+  /** `vigil cancel` asked a running task to stop. */
+  'agent.cancel_requested': { actionId: string };
   'notify.sent': { title: string; body: string; urgency: string; channels: string[] };
   /** Held back by quiet hours or the hourly cap (issue 6); the next digest lists it. */
   'notify.held': { key: string; title: string; urgency: string; reason: string };

@@ -85,6 +85,12 @@ program
   .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny')));
 
 program
+  .command('cancel')
+  .argument('<id>', 'a running agent task, from `vigil status` or the log')
+  .description('stop a running agent task: its worktree is removed and it ends failed')
+  .action(run(async (ctx, id: string) => (await import('./commands/cancel.js')).cancelCommand(ctx, id)));
+
+program
   .command('dream')
   .description('consolidate memory: --now dreams now (in the daemon when it runs); without it, when the next dream is due')
   .option('--now', 'dream now, idle or not')

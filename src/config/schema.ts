@@ -163,6 +163,11 @@ export const AgentConfig = z
   .object({
     command: z.array(z.string()).min(1).optional(),
     maxTurns: z.number().int().positive().default(30),
+    /** Tokens (input + output, cache included) one task may spend with the built-in agent. */
+    maxTokens: z.number().int().positive().default(500_000),
+    /** Wall time of one task, agent command included (fractions allowed). */
+    maxMinutes: z.number().positive().default(30),
+    /** Command prefixes the built-in agent's bash may run; none: bash refuses everything. */
     allowCommands: z.array(z.string()).default([]),
   })
   .strict();

@@ -1,0 +1,85 @@
+import type { MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { runTool, TOOL_DEFINITIONS, type ToolLimits } from './tools.js';
+
+/**
+ * The built-in agent: a Messages API tool loop over the worktree. Each model call is a
+ * turn; the loop ends when the model answers without a tool call, or fails when a
+ * budget (turns, tokens) runs out or the signal aborts (wall time, `vigil cancel`).
+ */
+
+export interface ModelEndpoint {
+  apiKey: string;
+  baseURL: string;
+  model: string;
+  maxTokensPerCall: number;
+  timeoutMs: number;
+}
+
+export interface LoopOptions {
+  root: string;
+  instructions: string;
+  repo: string;
+  endpoint: ModelEndpoint;
+  limits: ToolLimits;
+  maxTurns: number;
+  maxTokens: number;
+  signal: AbortSignal;
+  /** One line of the transcript. */
+  note: (entry: Record<string, unknown>) => void;
+  onRefusal: (tool: string, reason: string) => void;
+}
+
+export interface LoopResult {
+  summary: string;
+  turns: number;
+  tokens: number;
+}
+
+/** A budget that ran out: the action fails with this message. */
+export class BudgetExceeded extends Error {}
+
+const SYSTEM = [
+  'You are vigil, an AI agent working for the owner of a git repository, in a private worktree of it.',
+  'Do the task with the tools: read and search the files, change them with edit or write_file, and run the allowed commands (tests, build) with bash.',
+  'Paths are relative to the worktree root. You have no network. Do not commit or push: vigil does that when you finish.',
+  'When you are done, answer without a tool call: a short summary of what you changed and why (it becomes the pull request text), or why you changed nothing.',
+].join('\n');
+
+export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
+  const { endpoint, signal } = options;
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const client = new Anthropic({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 2, timeout: endpoint.timeoutMs, logLevel: 'warn' });
+  const messages: MessageParam[] = [{ role: 'user', content: `Repository ${options.repo}.\n\nTask:\n${options.instructions}` }];
+  let tokens = 0;
+  for (let turn = 1; ; turn++) {
+    if (turn > options.maxTurns) throw new BudgetExceeded(`turn budget exceeded: ${options.maxTurns} turns without finishing`);
+    signal.throwIfAborted();
+    const message = await client.messages
+      .create(
+        { model: endpoint.model, max_tokens: endpoint.maxTokensPerCall, system: SYSTEM, tools: TOOL_DEFINITIONS as unknown as Tool[], messages },
+        { signal },
+      )
+      .catch((err: unknown) => {
+        throw signal.aborted ? signal.reason : err;
+      });
+    const usage = message.usage;
+    tokens += usage.input_tokens + usage.output_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+    options.note({ turn, role: 'assistant', content: message.content, tokens });
+    if (tokens > options.maxTokens) throw new BudgetExceeded(`token budget exceeded: ${tokens} of ${options.maxTokens} tokens used`);
+    const calls = message.content.filter((block) => block.type === 'tool_use');
+    if (calls.length === 0) {
+      const summary = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n').trim();
+      return { summary, turns: turn, tokens };
+    }
+    messages.push({ role: 'assistant', content: message.content });
+    const results: ToolResultBlockParam[] = [];
+    for (const call of calls) {
+      const result = await runTool(options.root, call.name, (call.input ?? {}) as Record<string, unknown>, options.limits, signal);
+      signal.throwIfAborted();
+      if (result.refused !== undefined) options.onRefusal(call.name, result.refused);
+      options.note({ turn, role: 'tool', tool: call.name, input: call.input, isError: result.isError, output: result.content });
+      results.push({ type: 'tool_result', tool_use_id: call.id, content: result.content, is_error: result.isError });
+    }
+    messages.push({ role: 'user', content: results });
+  }
+}

@@ -1,0 +1,160 @@
+import path from 'node:path';
+import type { Config, WatchedRepo } from '../config/index.js';
+import { VigilError } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import type { GithubOctokit } from '../github/client.js';
+import type { Store } from '../store/index.js';
+import { cancelRequested, clearCancel } from './cancel.js';
+import { runExternalAgent } from './external.js';
+import { addWorktree, baseBranch, changedFiles, commitAll, pushBranch, removeWorktree } from './git.js';
+import { BudgetExceeded, runToolLoop, type ModelEndpoint } from './loop.js';
+import { openDraftPullOnce } from './pull-request.js';
+import { Transcript } from './transcript.js';
+
+/**
+ * One `agent.task`, start to end: a worktree of the repo's local clone on branch
+ * `vigil/<action id>`, the agent (built-in loop, or `agent.command`) inside budgets,
+ * then — with changes — a commit that says vigil wrote it, a push to the clone's
+ * remote and a draft pull request; without — a report of why. The worktree is
+ * removed whatever happens; the transcript stays under the home.
+ */
+
+export interface AgentTaskParams {
+  repo: string;
+  instructions: string;
+  branch?: string;
+}
+
+export interface AgentTaskDeps {
+  actionId: string;
+  agent: Readonly<Config['agent']>;
+  repos: readonly Readonly<WatchedRepo>[];
+  /** vigil's home: worktrees and transcripts live under `agent/`. */
+  home: string;
+  /** The built-in agent's model; undefined when no Anthropic key is configured. */
+  model: ModelEndpoint | undefined;
+  github: () => Promise<{ octokit: GithubOctokit; ownerLogin?: string }>;
+  store: Store;
+  record: (record: EventRecord) => void;
+  now: () => number;
+}
+
+export interface AgentTaskResult {
+  changed: boolean;
+  summary: string;
+  files: string[];
+  transcript: string;
+  branch?: string;
+  commit?: string;
+  pullRequest?: { url: string; number: number; reused: boolean };
+}
+
+const BASH_TIMEOUT_MS = 5 * 60_000;
+const TOOL_OUTPUT_CAP = 16_000;
+const EXTERNAL_OUTPUT_CAP = 1024 * 1024;
+const CANCEL_POLL_MS = 250;
+
+export function transcriptPath(home: string, actionId: string): string {
+  return path.join(home, 'agent', `${actionId}.jsonl`);
+}
+
+export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps): Promise<AgentTaskResult> {
+  const { actionId, agent } = deps;
+  const clone = deps.repos.find((r) => r.name === params.repo)?.path;
+  if (!clone) throw new VigilError('VIGIL_ERR_ACTION_PARAMS', `repos[] has no local clone (path) for ${params.repo}`);
+  if (!agent.command && !deps.model) {
+    throw new VigilError('VIGIL_ERR_CONFIG', 'agent.task needs agent.command (an agent CLI) or model.provider "anthropic" with an API key');
+  }
+  const transcript = new Transcript(transcriptPath(deps.home, actionId));
+  const branch = `vigil/${actionId}`;
+  const mode = agent.command ? 'external' : 'built-in';
+  deps.record(eventRecord('agent.started', { actionId, repo: params.repo, branch, mode, instructions: params.instructions }, deps.now()));
+  transcript.note({ at: new Date(deps.now()).toISOString(), role: 'task', repo: params.repo, branch, mode, instructions: params.instructions });
+  const stop = stopSignal(deps, agent.maxMinutes);
+  const tree = await addWorktree(clone, path.join(deps.home, 'agent', 'worktrees', actionId), branch, params.branch);
+  try {
+    const outcome = await runAgent(params, deps, tree.dir, stop.signal, transcript);
+    stop.dispose();
+    const files = await changedFiles(tree);
+    transcript.note({ role: 'result', summary: outcome.summary, files });
+    if (files.length === 0) {
+      const summary = outcome.summary || 'the agent finished without changing anything';
+      deps.record(eventRecord('agent.finished', { actionId, repo: params.repo, changed: false, files: [], summary }, deps.now()));
+      return { changed: false, summary, files, transcript: transcript.file };
+    }
+    const title = `vigil: ${firstLine(params.instructions)}`;
+    const commit = await commitAll(tree, title, `${params.instructions}\n\n${outcome.summary}`.trim());
+    await pushBranch(tree);
+    const { octokit, ownerLogin } = await deps.github();
+    const base = await baseBranch(clone, params.branch);
+    const body = `${outcome.summary || 'Changes made by vigil.'}\n\n**Task**\n\n${params.instructions}\n\nFiles: ${files.map((f) => `\`${f}\``).join(', ')}`;
+    const pullRequest = await openDraftPullOnce(octokit, { repo: params.repo, head: branch, base, title, body }, actionId, ownerLogin);
+    deps.record(
+      eventRecord('agent.finished', { actionId, repo: params.repo, changed: true, files, summary: outcome.summary, pullRequest: pullRequest.url }, deps.now()),
+    );
+    return { changed: true, summary: outcome.summary, files, transcript: transcript.file, branch, commit, pullRequest };
+  } catch (err) {
+    transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
+    throw err;
+  } finally {
+    stop.dispose();
+    clearCancel(deps.store, actionId);
+    await removeWorktree(tree);
+  }
+}
+
+async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: string, signal: AbortSignal, transcript: Transcript) {
+  const { agent, actionId } = deps;
+  if (agent.command) {
+    const result = await runExternalAgent({
+      command: agent.command,
+      root,
+      instructions: params.instructions,
+      timeoutMs: agent.maxMinutes * 60_000,
+      outputCap: EXTERNAL_OUTPUT_CAP,
+      signal,
+    });
+    transcript.note({ role: 'agent-output', output: result.output });
+    return { summary: result.summary };
+  }
+  return runToolLoop({
+    root,
+    repo: params.repo,
+    instructions: params.instructions,
+    endpoint: deps.model!,
+    limits: { allowCommands: agent.allowCommands, bashTimeoutMs: BASH_TIMEOUT_MS, outputCap: TOOL_OUTPUT_CAP },
+    maxTurns: agent.maxTurns,
+    maxTokens: agent.maxTokens,
+    signal,
+    note: (entry) => transcript.note(entry),
+    onRefusal: (tool, reason) => {
+      deps.record(eventRecord('agent.refused', { actionId, tool, reason }, deps.now()));
+    },
+  });
+}
+
+/** Aborts on the wall-time budget, or when `vigil cancel` sets the task's flag. */
+function stopSignal(deps: AgentTaskDeps, maxMinutes: number): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const wall = setTimeout(
+    () => controller.abort(new BudgetExceeded(`time budget exceeded: still running after ${maxMinutes * 60} s`)),
+    maxMinutes * 60_000,
+  );
+  const poll = setInterval(() => {
+    if (cancelRequested(deps.store, deps.actionId)) controller.abort(new Error('cancelled by the owner (vigil cancel)'));
+  }, CANCEL_POLL_MS);
+  wall.unref();
+  poll.unref();
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(wall);
+      clearInterval(poll);
+    },
+  };
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0]!.trim();
+  return line.length <= 60 ? line : `${line.slice(0, 57)}…`;
+}

@@ -1,0 +1,63 @@
+import { homePaths, loadConfig, loadSecrets, resolveHome } from '../../config/index.js';
+import type { ActionParams } from '../../policy/index.js';
+import type { Handler } from './types.js';
+
+/** The built-in agent's model when config names none. */
+const DEFAULT_AGENT_MODEL = 'claude-sonnet-4-6';
+const MAX_TOKENS_PER_CALL = 8192;
+
+/**
+ * `agent.task`: real work in a worktree of the repo's clone, ending as a draft pull
+ * request (src/agent). The owner approved the whole task, the pull request included;
+ * the policy was re-checked by the runner just before this runs. The config and the
+ * secrets are read here (the worker's home), and src/agent and Octokit load only now.
+ */
+export const agentTask: Handler = async (raw, ctx) => {
+  const params = raw as ActionParams<'agent.task'>;
+  const paths = homePaths(resolveHome());
+  const config = loadConfig(paths.config);
+  const secrets = loadSecrets(paths.secrets);
+  const { runAgentTask } = await import('../../agent/index.js');
+  const key = secrets.anthropicApiKey;
+  const model = key
+    ? {
+        apiKey: key,
+        baseURL: process.env.ANTHROPIC_BASE_URL?.trim() || (config.model.provider === 'anthropic' && config.model.baseURL) || 'https://api.anthropic.com',
+        model: (config.model.provider === 'anthropic' && config.model.model) || DEFAULT_AGENT_MODEL,
+        maxTokensPerCall: MAX_TOKENS_PER_CALL,
+        timeoutMs: config.model.timeoutSeconds * 1000,
+      }
+    : undefined;
+  const github = async () => {
+    const gh = await import('../../github/index.js');
+    const credentials = gh.githubCredentials(secrets, config.github);
+    if (!credentials) throw new Error('agent.task needs GitHub credentials for its pull request: set GITHUB_TOKEN or secrets.json "githubToken"');
+    const clients = new gh.GithubClients({ credentials, baseUrl: gh.githubApiUrl() });
+    return { octokit: await clients.forRepo(params.repo), ...(config.github.ownerLogin ? { ownerLogin: config.github.ownerLogin } : {}) };
+  };
+  const result = await runAgentTask(params, {
+    actionId: ctx.actionId,
+    agent: config.agent,
+    repos: config.repos,
+    home: paths.home,
+    model,
+    github,
+    store: ctx.store,
+    record: ctx.record,
+    now: () => ctx.clock.now(),
+  });
+  const line = result.pullRequest ? `draft pull request ${result.pullRequest.url}` : `no changes: ${result.summary}`;
+  ctx.print(`vigil agent.task ${ctx.actionId} (${params.repo}): ${line}`);
+  await tellOwner(ctx, `agent task on ${params.repo}`, line);
+  return result;
+};
+
+/** The owner hears of the end (the link, or why nothing changed); a failed notice does not fail the task. */
+async function tellOwner(ctx: Parameters<Handler>[1], title: string, body: string): Promise<void> {
+  try {
+    const { workerNotifier } = await import('../../notify/index.js');
+    await workerNotifier(ctx.store).notifier.deliver({ title, body, urgency: 'normal', tag: `action-${ctx.actionId}` }, `action:${ctx.actionId}`);
+  } catch (err) {
+    ctx.print(`vigil agent.task ${ctx.actionId}: the owner could not be notified: ${(err as Error).message}`);
+  }
+}
