@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { listLogDates, logFilePath, readLogEntriesFrom, type DailyLog } from '../logs/index.js';
+import { recentLogEntries, type DailyLog } from '../logs/index.js';
 import type { EventRecord } from '../events.js';
 import type { Store } from '../store/index.js';
 
@@ -75,17 +74,10 @@ export class Journal {
 }
 
 const DELETE_EVERY = 64;
-const TAIL_BYTES = 512 * 1024;
-
 function newestOid(dir: string): number {
   let newest = 0;
-  for (const date of listLogDates(dir).slice(-2)) {
-    const file = logFilePath(dir, date);
-    const size = fs.statSync(file).size;
-    // The tail may begin mid-line: the reader skips what does not parse as an entry.
-    for (const entry of readLogEntriesFrom(file, Math.max(0, size - TAIL_BYTES)).entries) {
-      if (typeof entry.oid === 'number' && entry.oid > newest) newest = entry.oid;
-    }
+  for (const entry of recentLogEntries(dir)) {
+    if (typeof entry.oid === 'number' && entry.oid > newest) newest = entry.oid;
   }
   return newest;
 }

@@ -57,3 +57,18 @@ export function readLogEntriesFrom(file: string, offset: number, maxBytes = Infi
     fs.closeSync(fd);
   }
 }
+
+/**
+ * The good entries near the end of the last `files` daily logs (the tail of each, at
+ * most `bytes`): where the log stands after a crash, without reading months of it.
+ */
+export function recentLogEntries(dir: string, bytes = 512 * 1024, files = 2): LogEntry[] {
+  return listLogDates(dir)
+    .slice(-files)
+    .flatMap((date) => {
+      const file = logFilePath(dir, date);
+      const size = fs.statSync(file).size;
+      // The tail may begin mid-line: the reader skips what does not parse as an entry.
+      return readLogEntriesFrom(file, Math.max(0, size - bytes)).entries;
+    });
+}

@@ -1,10 +1,7 @@
-import fs from 'node:fs';
 import type { EventRecord } from '../../events.js';
-import { listLogDates, logFilePath, readLogEntriesFrom } from '../../logs/index.js';
+import { recentLogEntries } from '../../logs/index.js';
 import type { Store } from '../../store/index.js';
 import { receivedRecords } from './intake.js';
-
-const TAIL_BYTES = 512 * 1024;
 
 /**
  * A delivery is committed by the intake thread and then logged by the daemon; a crash
@@ -28,13 +25,9 @@ export function logUnloggedDeliveries(store: Store, logsDir: string, now: number
 
 function newestLoggedDelivery(dir: string): number {
   let newest = 0;
-  for (const date of listLogDates(dir).slice(-2)) {
-    const file = logFilePath(dir, date);
-    const size = fs.statSync(file).size;
-    for (const entry of readLogEntriesFrom(file, Math.max(0, size - TAIL_BYTES)).entries) {
-      if (entry.type === 'event.received' && entry.source === 'github' && typeof entry.eventId === 'number') {
-        newest = Math.max(newest, entry.eventId);
-      }
+  for (const entry of recentLogEntries(dir)) {
+    if (entry.type === 'event.received' && entry.source === 'github' && typeof entry.eventId === 'number') {
+      newest = Math.max(newest, entry.eventId);
     }
   }
   return newest;
