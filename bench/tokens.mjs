@@ -93,8 +93,8 @@ async function runVigil(m, day, start, cacheTtl) {
   scriptedModel(fake);
   const store = m.Store.open(join(dir, 'vigil.db'));
   const log = new m.DailyLog({ dir: join(dir, 'logs'), clock });
-  const journal = new m.Journal(store, log);
   try {
+    const journal = new m.Journal(store, log, join(dir, 'logs'));
     const provider = m.createProvider(m.ModelConfig.parse({ provider: 'anthropic', model: MODEL, cacheTtl }), [], {
       secrets: { anthropicApiKey: KEY },
       env: { ANTHROPIC_BASE_URL: fake.url },
