@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { localDate } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../logs/index.js';
@@ -19,6 +21,8 @@ interface LogMark {
 
 const LOG_MARK = 'memory.search.log';
 const EVENT_MARK = 'memory.search.events';
+/** Per agent transcript (issue 8), the bytes already indexed. */
+const TRANSCRIPT_MARK = 'memory.search.agent';
 /** One transaction indexes at most this much, so the writer lock is never held for long. */
 const LOG_WINDOW_BYTES = 512 * 1024;
 const EVENT_BATCH = 200;
@@ -74,7 +78,9 @@ export class SearchIndex {
 
   /** Index what is new; returns how many log entries and events were added. */
   catchUp(): { entries: number; events: number } {
-    return { entries: this.catchUpLogs(), events: this.catchUpEvents() };
+    const counts = { entries: this.catchUpLogs(), events: this.catchUpEvents() };
+    indexTranscripts(this.store, this.logsDir);
+    return counts;
   }
 
   search(query: string, limit = 20): SearchHit[] {
@@ -137,6 +143,45 @@ export class SearchIndex {
       if (committed) added += rows.length;
     }
   }
+}
+
+/**
+ * Agent transcripts (`agent/<action id>.jsonl`, beside the logs in the home): each
+ * complete line once, as `agent <action id>`. Lines are appended while a task runs,
+ * so a transcript is followed by its byte offset.
+ */
+function indexTranscripts(store: Store, logsDir: string): number {
+  const dir = path.join(path.dirname(logsDir), 'agent');
+  if (!fs.existsSync(dir)) return 0;
+  const insert = store.db.prepare('INSERT INTO memory_search (body, date, ref, kind) VALUES (?, ?, ?, ?)');
+  let added = 0;
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
+    const file = path.join(dir, name);
+    const done = store.kv.get<Record<string, number>>(TRANSCRIPT_MARK)?.[name] ?? 0;
+    const { size, mtimeMs } = fs.statSync(file);
+    if (size <= done) continue;
+    const buffer = Buffer.alloc(Math.min(size - done, LOG_WINDOW_BYTES));
+    const fd = fs.openSync(file, 'r');
+    const read = fs.readSync(fd, buffer, 0, buffer.length, done);
+    fs.closeSync(fd);
+    let end = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
+    // A line longer than the window is skipped rather than blocking the file.
+    if (end === 0 && read === LOG_WINDOW_BYTES) end = read;
+    if (end === 0) continue;
+    const lines = buffer.subarray(0, end).toString('utf8').split('\n').filter(Boolean);
+    store.transaction(() => {
+      const marks = store.kv.get<Record<string, number>>(TRANSCRIPT_MARK) ?? {};
+      if ((marks[name] ?? 0) !== done) return;
+      for (const line of lines) {
+        const out = ['agent transcript'];
+        textOf(safeJson(line), out, { left: MAX_BODY_CHARS }, true, false);
+        insert.run(out.join(' · '), localDate(mtimeMs), `agent ${name.slice(0, -'.jsonl'.length)}`, 'agent.transcript');
+      }
+      store.kv.set(TRANSCRIPT_MARK, { ...marks, [name]: done + end });
+      added += lines.length;
+    });
+  }
+  return added;
 }
 
 function safeJson(text: string): unknown {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
-import { removeHomes } from '../helpers/home.js';
+import { removeHomes, runCli } from '../helpers/home.js';
 import { FakePulls, git, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
 
 // The built-in agent end to end: the real ActionRunner and handler, the real Anthropic
@@ -86,6 +86,14 @@ describe('agent.task with the built-in agent', () => {
     const transcript = fs.readFileSync(path.join(home, 'agent', `${action.id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(transcript.filter((e) => e.role === 'tool').map((e) => e.tool)).toEqual(['read_file', 'edit', 'bash']);
     expect(worktreesLeft(home, repos.clone)).toEqual({ dirs: [], worktrees: `worktree ${fs.realpathSync(repos.clone)}`, branches: '' });
+
+    // The transcript is searchable with `vigil memory search` (the tool output included).
+    const search = runCli(home, ['memory', 'search', '--json', 'subtracted', 'adding']);
+    expect(search.stderr).toBe('');
+    const hits = JSON.parse(search.stdout) as { ref: string; kind: string }[];
+    expect(hits).toContainEqual(expect.objectContaining({ ref: `agent ${action.id}`, kind: 'agent.transcript' }));
+    const ran = JSON.parse(runCli(home, ['memory', 'search', '--json', 'exit', 'code', '0']).stdout) as { ref: string }[];
+    expect(ran.filter((h) => h.ref === `agent ${action.id}`)).toHaveLength(1);
   });
 
   it('refuses commands outside the allowlist, network commands, shell operators and paths outside the worktree (../, absolute, symlink); logs each; ends cleanly', async () => {
