@@ -16,7 +16,7 @@ const NETWORK_TOOLS = new Set([
 const NETWORK_SUBCOMMANDS = [/^git\s+(push|fetch|pull|clone|remote|ls-remote|submodule)\b/, /^(npm|pnpm|yarn)\s+(install|i|add|publish|ci|update)\b/, /^pip\d?\s+install\b/];
 
 export function checkCommand(command: string, allow: readonly string[]): void {
-  const trimmed = command.trim().replace(/\s+/g, ' ');
+  const trimmed = command.trim().replace(/[ \t]+/g, ' ');
   if (!trimmed) throw new Refusal('an empty command');
   if (SHELL_SYNTAX.test(trimmed)) throw new Refusal(`"${trimmed}": only one simple command, without shell operators, may run`);
   const words = trimmed.split(' ');

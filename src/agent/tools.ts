@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { agentEnv, checkCommand, runCapped } from './bash.js';
@@ -109,10 +110,26 @@ async function dispatch(root: string, name: string, input: Record<string, unknow
 
 async function bash(root: string, command: string, limits: ToolLimits, signal: AbortSignal): Promise<string> {
   checkCommand(command, limits.allowCommands);
-  const argv = command.trim().split(/\s+/);
+  const words = command.trim().split(/\s+/);
+  const isolated = networkIsolation();
+  const argv = isolated ? ['unshare', '--user', '--map-root-user', '--net', '--', ...words] : words;
   const result = await runCapped(argv, { cwd: root, timeoutMs: limits.bashTimeoutMs, outputCap: limits.outputCap, env: agentEnv(), signal });
   const status = result.timedOut ? `timed out after ${limits.bashTimeoutMs} ms` : result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`;
-  return `${status}${result.truncated ? ' (output truncated)' : ''}\n${result.output}`;
+  const notes = `${result.truncated ? ' (output truncated)' : ''}${isolated ? '' : ' (no network isolation on this system)'}`;
+  return `${status}${notes}\n${result.output}`;
+}
+
+let isolation: boolean | undefined;
+
+/**
+ * An allowed command runs the repo's own code, which the agent may have written: the
+ * prefix check cannot keep that off the network. Where unprivileged user namespaces
+ * work (most Linux systems), the command runs in a new network namespace with only a
+ * loopback that is down; elsewhere it runs as is, and the answer says so.
+ */
+export function networkIsolation(): boolean {
+  isolation ??= process.platform === 'linux' && spawnSync('unshare', ['--user', '--map-root-user', '--net', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return isolation;
 }
 
 /** Files under root (worktree-relative, `/`-separated), without .git and node_modules; symlinks not followed. */
