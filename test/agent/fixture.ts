@@ -136,6 +136,9 @@ export function makeAgentHome(repos: Repos, agent: Record<string, unknown>, urls
   return home;
 }
 
+/** What the worker printed (stdout of the service). */
+export const printed: string[] = [];
+
 /** Proposes, approves (as the owner on the CLI) and runs one agent.task through the real ActionRunner. */
 export async function runApprovedTask(home: string, params: Record<string, unknown>, onStart?: (id: string) => void): Promise<ActionRecord> {
   const paths = homePaths(home);
@@ -151,7 +154,7 @@ export async function runApprovedTask(home: string, params: Record<string, unkno
       memoryDir: paths.memory,
       github: () => Promise.reject(new Error('agent.task opens its own GitHub client')) as Promise<GithubSession>,
       flush: () => {},
-      print: () => {},
+      print: (line) => printed.push(line),
     });
     onStart?.(proposed.id);
     await runner.runNext();

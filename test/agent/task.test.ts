@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { networkIsolation } from '../../src/agent/tools.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
 import { removeHomes, runCli } from '../helpers/home.js';
-import { FakePulls, git, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
+import { FakePulls, git, printed, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
 
 // The built-in agent end to end: the real ActionRunner and handler, the real Anthropic
 // SDK against a scripted fake Messages API, Octokit against a fake pulls API, real git.
@@ -87,6 +87,10 @@ describe('agent.task with the built-in agent', () => {
     const transcript = fs.readFileSync(path.join(home, 'agent', `${action.id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(transcript.filter((e) => e.role === 'tool').map((e) => e.tool)).toEqual(['read_file', 'edit', 'bash']);
     expect(worktreesLeft(home, repos.clone)).toEqual({ dirs: [], worktrees: `worktree ${fs.realpathSync(repos.clone)}`, branches: '' });
+
+    // The owner is told, with the link (the notifier ran without failing).
+    expect(printed).toContain(`vigil agent.task ${action.id} (${REPO}): draft pull request ${pull.html_url}`);
+    expect(printed.filter((line) => line.includes('could not be notified'))).toEqual([]);
 
     // The transcript is searchable with `vigil memory search` (the tool output included).
     const search = runCli(home, ['memory', 'search', '--json', 'subtracted', 'adding']);
