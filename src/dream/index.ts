@@ -14,6 +14,7 @@ export type { Consolidator, ConsolidationContext, ConsolidationResult } from './
 export { RulesConsolidator } from './rules-consolidator.js';
 export { ModelConsolidator, renderPrompt, relevantFacts, type CompleteJson, type ConsolidationPrompt } from './model-consolidator.js';
 export { consolidatorFor } from './consolidators.js';
+export { CONSOLIDATE_TOOL, consolidationCompletion } from './consolidate-tool.js';
 export { validateOperations, applyOperations, MemoryOperation, type MemoryOperation as MemoryOperationType } from './operations.js';
 export { WorkingMemory, type Observation, type FactRef, type DreamCounts } from './working-memory.js';
 export { absoluteDates, hasRelativeDate, addDays } from './dates.js';

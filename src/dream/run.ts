@@ -1,7 +1,9 @@
-import { loadConfig, type HomePaths } from '../config/index.js';
+import { loadConfig, loadSecrets, type HomePaths } from '../config/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SearchIndex } from '../memory/index.js';
+import { createJsonCompletion } from '../model/index.js';
 import { Store } from '../store/index.js';
+import { consolidationCompletion } from './consolidate-tool.js';
 import { consolidatorFor } from './consolidators.js';
 import { runDream, type DreamReport } from './dream.js';
 
@@ -23,7 +25,11 @@ export interface DreamInHomeOptions {
 export async function dreamInHome(options: DreamInHomeOptions): Promise<DreamReport> {
   const { paths } = options;
   const clock = options.clock ?? systemClock;
-  const config = loadConfig(paths.config, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(paths.config, env);
+  // The model provider's key and endpoint, as decisions use them; the rules pass needs no secrets.
+  const secrets = config.model.provider === 'rules' ? {} : loadSecrets(paths.secrets, env);
+  const json = createJsonCompletion(config.model, { secrets, env });
   const store = Store.open(paths.db);
   try {
     const report = await runDream({
@@ -35,7 +41,7 @@ export async function dreamInHome(options: DreamInHomeOptions): Promise<DreamRep
       dream: config.dream,
       permissions: config.permissions,
       repos: config.repos,
-      consolidator: consolidatorFor(config.model),
+      consolidator: consolidatorFor(config.model, json && consolidationCompletion(json)),
       trigger: options.trigger,
       ...(options.dreamId ? { dreamId: options.dreamId } : {}),
       ...(options.progress ? { progress: options.progress } : {}),

@@ -36,7 +36,7 @@ export class AnthropicTransport implements Transport {
       const message = this.options.stream
         ? await client.messages.stream(params, { signal: turn.signal }).finalMessage()
         : await client.messages.create(params, { signal: turn.signal });
-      return readMessage(message);
+      return readMessage(message, turn.tool.name);
     } catch (err) {
       throw classify(sdk, err, this.options.timeoutMs);
     }
@@ -79,7 +79,7 @@ export function anthropicParams(turn: Turn, cacheTtl: '5m' | '1h'): MessageCreat
         input_schema: turn.tool.inputSchema as { type: 'object' },
       },
     ],
-    tool_choice: { type: 'tool', name: DECIDE_TOOL_NAME },
+    tool_choice: { type: 'tool', name: turn.tool.name },
     system: [
       { type: 'text', text: turn.prompt.system },
       { type: 'text', text: turn.prompt.stable, cache_control: cacheControl },
@@ -107,12 +107,13 @@ function repairMessages(repair: Repair | undefined): MessageParam[] {
   ];
 }
 
-function readMessage(message: Message): TurnResult {
+/** The first call of the turn's forced tool (`decide`, or the dream's `consolidate`). */
+function readMessage(message: Message, toolName: string): TurnResult {
   let input: unknown;
   let callId = '';
   const text: string[] = [];
   for (const block of message.content) {
-    if (block.type === 'tool_use' && block.name === DECIDE_TOOL_NAME && input === undefined) {
+    if (block.type === 'tool_use' && block.name === toolName && input === undefined) {
       input = block.input;
       callId = block.id;
     } else if (block.type === 'text') {

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { AnthropicTransport } from './anthropic.js';
 import { CircuitBreaker } from './circuit.js';
+import { jsonCompletion, type JsonCompletion } from './complete-json.js';
 import type { ModelProvider } from './decision.js';
 import { OpenAITransport } from './openai.js';
 import { makeRedactor, secretValues } from './redact.js';
@@ -18,6 +19,7 @@ export { ModelCallError, type Transport, type Turn, type TurnResult } from './tr
 export { AnthropicTransport, anthropicParams } from './anthropic.js';
 export { OpenAITransport, openaiParams } from './openai.js';
 export { decideTool, type DecideTool } from './decide-tool.js';
+export { jsonCompletion, type JsonAnswer, type JsonCompletion, type JsonCompletionOptions, type JsonRequest, type JsonTool } from './complete-json.js';
 export { backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
 export { UsageLedger, type ModelDayUsage, type UsageReport } from './usage.js';
 export { BUILT_IN_PRICES, estimateCostUsd, priceFor } from './prices.js';
@@ -55,6 +57,31 @@ export function createProvider(model: Readonly<ModelConfig>, rules: readonly Dec
     retry: { retries: model.retries, initialDelayMs: model.retryDelayMs, maxDelayMs: model.retryMaxDelayMs },
     circuit: new CircuitBreaker({ failures: model.circuit.failures, coolDownMs: model.circuit.coolDownSeconds * 1000 }),
     clock: deps.clock ?? systemClock,
+    redact: makeRedactor(secretValues(secrets)),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}
+
+/** Room for a long JSON answer (a dream's operations), whatever `maxTokens` allows a decision. */
+const MIN_JSON_MAX_TOKENS = 4096;
+
+/**
+ * JSON answers (the dream's consolidation) from the configured provider: the same
+ * endpoint, key, redaction, timeout and retries as decisions, with the event model.
+ * Undefined for the offline `rules` provider. Loads no SDK until the first call.
+ */
+export function createJsonCompletion(model: Readonly<ModelConfig>, deps: ProviderDeps = {}): JsonCompletion | undefined {
+  if (model.provider === 'rules') return undefined;
+  const env = deps.env ?? process.env;
+  const secrets = deps.secrets ?? {};
+  const fallback = model.model ?? (model.provider === 'anthropic' ? DEFAULT_ANTHROPIC_MODEL : '');
+  return jsonCompletion({
+    transport: model.provider === 'anthropic' ? anthropicTransport(model, secrets, env) : openaiTransport(model, secrets, env),
+    model: model.eventModel ?? fallback,
+    maxTokens: Math.max(model.maxTokens, MIN_JSON_MAX_TOKENS),
+    timeoutMs: model.timeoutSeconds * 1000,
+    retry: { retries: model.retries, initialDelayMs: model.retryDelayMs, maxDelayMs: model.retryMaxDelayMs },
     redact: makeRedactor(secretValues(secrets)),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.random ? { random: deps.random } : {}),

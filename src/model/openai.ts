@@ -41,13 +41,14 @@ export class OpenAITransport implements Transport {
     const params = openaiParams(turn);
     try {
       if (!this.options.stream) {
-        return readCompletion(await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal }));
+        const completion = await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal });
+        return readCompletion(completion, turn.tool.name);
       }
       const stream = await client.chat.completions.create(
         { ...params, stream: true, stream_options: { include_usage: true } },
         { signal: turn.signal },
       );
-      return await readStream(stream);
+      return await readStream(stream, turn.tool.name);
     } catch (err) {
       throw classify(sdk, err, this.options.timeoutMs);
     }
@@ -80,7 +81,7 @@ export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
         function: { name: turn.tool.name, description: turn.tool.description, parameters: turn.tool.inputSchema },
       },
     ],
-    tool_choice: { type: 'function', function: { name: DECIDE_TOOL_NAME } },
+    tool_choice: { type: 'function', function: { name: turn.tool.name } },
     messages: [
       { role: 'system', content: `${turn.prompt.system}\n\n${turn.prompt.stable}` },
       { role: 'user', content: turn.prompt.dynamic },
@@ -105,15 +106,15 @@ function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[
   ];
 }
 
-function readCompletion(completion: ChatCompletion): TurnResult {
+function readCompletion(completion: ChatCompletion, toolName: string): TurnResult {
   const message = completion.choices[0]?.message;
-  const call = message?.tool_calls?.find((c) => c.type === 'function' && c.function.name === DECIDE_TOOL_NAME);
+  const call = message?.tool_calls?.find((c) => c.type === 'function' && c.function.name === toolName);
   const args = call && call.type === 'function' ? call.function.arguments : undefined;
   return { input: parseArguments(args), callId: call?.id ?? '', text: message?.content ?? '', usage: readUsage(completion.usage) };
 }
 
 /** Function-call arguments arrive as JSON text in pieces; usage comes in the last chunk. */
-async function readStream(stream: AsyncIterable<ChatCompletionChunk>): Promise<TurnResult> {
+async function readStream(stream: AsyncIterable<ChatCompletionChunk>, toolName: string): Promise<TurnResult> {
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let text = '';
   let usage: CompletionUsage | undefined | null;
@@ -130,7 +131,7 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>): Promise<T
       calls.set(piece.index, call);
     }
   }
-  const call = [...calls.values()].find((c) => c.name === DECIDE_TOOL_NAME);
+  const call = [...calls.values()].find((c) => c.name === toolName);
   return { input: parseArguments(call?.args), callId: call?.id ?? '', text, usage: readUsage(usage) };
 }
 
