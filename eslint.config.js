@@ -16,4 +16,28 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Plain-JS fakes and stubs that tests spawn as separate processes: outside the
+    // TypeScript project, so no type-aware rules for them.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: false, program: null },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
+  },
+  {
+    // Declarations for those fakes describe JSON they pass through as it is.
+    files: ['**/*.d.mts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );
