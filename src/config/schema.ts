@@ -28,7 +28,10 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-const repoPattern = z.string().regex(/^[\w.*-]+\/[\w.*-]+$/, 'must look like "owner/repo" (wildcards allowed)');
+/** A real repository: what a watched clone or an action names. */
+const repoName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like "owner/repo"');
+// A pattern over repositories in filters and rules: "*", "octo/*", "*/docs".
+const repoPattern = z.string().regex(/^(\*|[\w.*-]+\/[\w.*-]+)$/, 'must look like "owner/repo" or "*" (wildcards allowed)');
 
 export const TickConfig = z
   .object({
@@ -154,7 +157,7 @@ export const GithubConfig = z
 
 export const WatchedRepo = z
   .object({
-    name: repoPattern,
+    name: repoName,
     path: z.string().min(1).optional(),
   })
   .strict();
@@ -252,3 +255,4 @@ export type WatchedRepo = z.infer<typeof WatchedRepo>;
 export type HttpConfig = z.infer<typeof HttpConfig>;
 export type ExecConfig = z.infer<typeof ExecConfig>;
 export type LogConfig = z.infer<typeof LogConfig>;
+export type NotifyConfig = z.infer<typeof NotifyConfig>;
