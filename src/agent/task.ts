@@ -70,8 +70,11 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
   const mode = agent.command ? 'external' : 'built-in';
   deps.record(eventRecord('agent.started', { actionId, repo: params.repo, branch, mode, instructions: params.instructions }, deps.now()));
   transcript.note({ at: new Date(deps.now()).toISOString(), role: 'task', repo: params.repo, branch, mode, instructions: params.instructions });
+  const tree = await addWorktree(clone, path.join(deps.home, 'agent', 'worktrees', actionId), branch, params.branch).catch((err: unknown) => {
+    transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
+    throw err;
+  });
   const stop = stopSignal(deps, agent.maxMinutes);
-  const tree = await addWorktree(clone, path.join(deps.home, 'agent', 'worktrees', actionId), branch, params.branch);
   try {
     const outcome = await runAgent(params, deps, tree.dir, stop.signal, transcript);
     stop.dispose();

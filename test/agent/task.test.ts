@@ -161,6 +161,19 @@ describe('agent.task with the built-in agent', () => {
   });
 });
 
+describe('agent.task that cannot start', () => {
+  it('fails with the reason when the repo has no local clone or the base branch does not exist; nothing is left behind', async () => {
+    const home = makeAgentHome(repos, {}, { github: github.url, anthropic: model.url });
+    const unknown = await runApprovedTask(home, { repo: 'octo/other', instructions: 'x' });
+    expect(unknown).toMatchObject({ state: 'failed', error: expect.stringContaining('repos[] has no local clone (path) for octo/other') });
+    const badBase = await runApprovedTask(home, { repo: REPO, instructions: 'x', branch: 'no-such-branch' });
+    expect(badBase.state).toBe('failed');
+    expect(badBase.error).toMatch(/^git worktree failed/);
+    expect(worktreesLeft(home, repos.clone)).toMatchObject({ dirs: [], branches: '' });
+    expect(model.calls).toHaveLength(0);
+  });
+});
+
 describe('agent.task budgets', () => {
   async function expectStopped(home: string, reason: RegExp): Promise<void> {
     const action = await runApprovedTask(home, { repo: REPO, instructions: 'Fix the failing test' });
