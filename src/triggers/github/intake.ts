@@ -91,7 +91,12 @@ export class WebhookIntake {
     if (message.type === 'failed') {
       for (const w of flight.batch) w.reject(new Error(message.message));
     } else {
-      this.logStored(flight.batch, message.results);
+      try {
+        this.logStored(flight.batch, message.results);
+      } catch {
+        // Committed is what the answer promises; lines the log could not take now are
+        // written at the next start (logUnloggedDeliveries).
+      }
       flight.batch.forEach((w, i) => w.resolve(message.results[i]!));
       if (message.results.some((r) => r.status === 'stored')) this.deps.onStored();
     }
