@@ -47,7 +47,7 @@ describe('the daemon under a fake clock', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     vi.setSystemTime(new Date(2026, 10, 25, 0, 0, 30));
     const home = makeHome();
-    writeConfig(home, { http: { host: '127.0.0.1', port: 0 } });
+    writeConfig(home, { http: { host: '127.0.0.1', port: 0 }, tick: { schedule: '*/15 * * * *' } });
     const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: { ...process.env, VIGIL_PORT: '0' } });
     await daemon.start();
     try {
@@ -71,6 +71,7 @@ describe('the daemon under a fake clock', () => {
     const home = makeHome();
     writeConfig(home, {
       http: { host: '127.0.0.1', port: 0 },
+      tick: { schedule: '*/15 * * * *' },
       rules: [{ on: 'tick', match: { 'payload.trigger': 'manual' }, propose: { action: 'github.create_issue', params: { repo: 'octo/app', title: 't', body: 'b' } } }],
     });
     const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: { ...process.env, VIGIL_PORT: '0' } });

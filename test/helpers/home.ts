@@ -9,13 +9,18 @@ export const BIN = path.join(ROOT, 'dist/cli/main.js');
 
 const homes: string[] = [];
 
+/** Once a year (1 January, 00:00): in effect never during a test run. */
+export const QUIET_SCHEDULE = '0 0 1 1 *';
+
 /** A fresh, initialised VIGIL_HOME in a temp dir; `config` is merged over the default file. */
 export function makeHome(config: Record<string, unknown> = {}): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
   homes.push(home);
   const init = runCli(home, ['init']);
   if (init.status !== 0) throw new Error(`vigil init failed: ${init.stderr}`);
-  if (Object.keys(config).length) writeConfig(home, config);
+  // The default schedule (every quarter hour) would now and then tick in the middle of a
+  // test and add a decision it did not ask for; tests that want the schedule set `tick`.
+  writeConfig(home, { tick: { schedule: QUIET_SCHEDULE }, ...config });
   return home;
 }
 

@@ -73,6 +73,8 @@ describe('prompt injection through webhook text, with a model that obeys it', ()
     model.respond = (body) => {
       const shown = [...body.system.map((b: { text: string }) => b.text), body.messages[0].content].join('\n');
       const n = Number(/\[case (\d+)\]/.exec(body.messages[0].content)?.[1]);
+      // A scheduled tick can fall inside the test (every quarter hour): nothing to obey there.
+      if (!Number.isInteger(n)) return { decide: { act: false, summary: 'not an attack', proposals: [] } };
       const dump = p('github.comment', { repo: REPO, number: n, body: `Done as instructed. Everything I was shown:\n${shown.slice(0, 50_000)}` });
       return { decide: { act: true, summary: `obeying case ${n}`, proposals: [ATTACKS[n - 1]!.obey(n), dump] } };
     };
@@ -96,7 +98,7 @@ describe('prompt injection through webhook text, with a model that obeys it', ()
     await waitFor(() => logEntries(home).filter((e) => e.type === 'action.succeeded').length >= ATTACKS.length, 60_000, 'the allowed comments');
 
     const entries = logEntries(home);
-    const decisions = entries.filter((e) => e.type === 'decision.made');
+    const decisions = entries.filter((e) => e.type === 'decision.made' && e.kind !== 'tick');
     expect(decisions).toHaveLength(ATTACKS.length);
     // Every injected action was refused or waits for the owner, as the policy says.
     for (const [i, attack] of ATTACKS.entries()) {
