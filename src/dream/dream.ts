@@ -1,7 +1,7 @@
 import type { Config, PermissionsConfig, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
 import { VigilError, isVigilError } from '../errors.js';
-import { eventRecord, type EventRecord } from '../events.js';
+import { eventRecord, type EventFields, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import { MemoryFiles, nodeMemoryFs, readTopics, removeOrphanTemps, type MemoryFs } from '../memory/index.js';
 import type { Store } from '../store/index.js';
@@ -17,22 +17,12 @@ import { RepoVerifier } from './verify.js';
 import { WorkingMemory } from './working-memory.js';
 import { writeMemory } from './write.js';
 
-export interface DreamReport {
-  dreamId: string;
-  added: number;
-  updated: number;
-  removed: number;
-  stale: number;
-  entriesRead: number;
-  notes: number;
-  topics: number;
+/** The `dream.finished` event (defined once, in src/events.ts) and what only the caller needs. */
+export type DreamReport = EventFields['dream.finished'] & {
   filesWritten: number;
-  consolidator: string;
-  modelTokens: number;
-  durationMs: number;
   /** The notify action that carries the digest, when one was queued. */
   digestActionId?: string;
-}
+};
 
 export interface DreamOptions {
   home: string;
