@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 
 /** A rule that turns every tick into a proposal, and a mode in which everything asks. */
 const TICK_NOTE = {
@@ -7,11 +7,9 @@ const TICK_NOTE = {
   permissions: { mode: 'suggest', rules: [] },
 };
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO, TOKEN } from './helpers.js';
 
 /** The worker's sweep, asked for by a real daemon at start, against the fake GitHub. */
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 const fakes: FakeGithub[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   await Promise.all(fakes.splice(0).map((f) => f.stop()));
   removeHomes();
 });

@@ -80,6 +80,13 @@ export async function startDaemon(home: string, extra: NodeJS.ProcessEnv = {}, t
   throw new Error(`vigil start did not publish its address in ${timeoutMs} ms: ${out}`);
 }
 
+/** afterEach: SIGKILL every daemon a test left running, wait for each to be gone, forget them. */
+export async function killDaemons(daemons: RunningDaemon[]): Promise<void> {
+  const all = daemons.splice(0);
+  for (const d of all) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
+  await Promise.all(all.map((d) => d.exited));
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

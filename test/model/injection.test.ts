@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
@@ -53,11 +53,9 @@ function payload(attack: Attack, n: number): Record<string, unknown> {
   return { action: 'created', issue: { ...issue, body: 'A normal issue.' }, comment: { id: n, body: `[case ${n}] ${attack.text}`, user }, repository, sender: user };
 }
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

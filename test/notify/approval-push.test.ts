@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { FakePushService, type PushMessage } from './fake-push.js';
 
 let push: FakePushService;
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 beforeAll(async () => {
   push = await FakePushService.start();
 });
@@ -18,9 +18,7 @@ afterAll(async () => {
   await push.close();
 });
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

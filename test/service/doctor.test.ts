@@ -7,16 +7,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { probeModel } from '../../src/service/index.js';
-import { BIN, cliEnv, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 const servers: net.Server[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   for (const s of servers.splice(0)) s.close();
   removeHomes();
   removeTempDirs();

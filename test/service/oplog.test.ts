@@ -1,13 +1,11 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOplog, stringLeaves } from '../../src/daemon/index.js';
-import { makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

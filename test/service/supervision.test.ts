@@ -4,14 +4,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type Entry, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type Entry, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeHome, removeHomes, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { makeHome, removeHomes, startDaemon, type RunningDaemon, killDaemons } from '../helpers/home.js';
 
 // This file runs in the "timing" project, before the rest of the suite and alone, so
 // a start-up time is measured on a machine that is not also running other daemons.
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { FakePushService } from '../notify/fake-push.js';
 import { dashboardToken } from './helpers.js';
 
@@ -20,7 +20,7 @@ const ASK_ON_TICK = {
 
 let browser: Browser;
 let push: FakePushService;
-let daemons: RunningDaemon[] = [];
+const daemons: RunningDaemon[] = [];
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   push = await FakePushService.start();
@@ -34,9 +34,7 @@ afterAll(async () => {
   await push?.close();
 });
 afterEach(async () => {
-  for (const d of daemons) if (d.proc.exitCode === null) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  daemons = [];
+  await killDaemons(daemons);
   removeHomes();
 });
 
