@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { startTarget, stopTarget } from './lib/child.mjs';
 import { printSummary, summariseProfile } from './lib/cpuprofile.mjs';
-import { CLK_TCK, machineTicks, snapshot, ticksByProcess, topOthers } from './lib/proc.mjs';
+import { CLK_TCK, machineTicks, snapshot, threadCpu, threadTicks, ticksByProcess, topOthers } from './lib/proc.mjs';
 import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
 import { execFileSync } from 'node:child_process';
 
@@ -255,6 +255,7 @@ async function runTarget(name, ctx) {
     }
     const prefix = `bench-${tag}-`;
     const before = snapshot(target.pid);
+    const threadsBefore = threadTicks(target.pid);
     const machineBefore = machineTicks();
     const procsBefore = ticksByProcess();
     const selfBefore = process.cpuUsage();
@@ -263,6 +264,7 @@ async function runTarget(name, ctx) {
     const { result, acked, sent, inFlightAtStop } = await load({ url: target.url, payload, baseHeaders, seconds: opts.seconds, connections: opts.connections, prefix, session });
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const after = snapshot(target.pid);
+    const threadsAfter = threadTicks(target.pid);
     const machineAfter = machineTicks();
     const procsAfter = ticksByProcess();
     const self = process.cpuUsage(selfBefore);
@@ -293,6 +295,8 @@ async function runTarget(name, ctx) {
       targetCpuPct,
       // CPU the target's tree spent per answered delivery: steadier than req/s on a busy machine.
       cpuUsPer2xx: (targetCpuPct / 100) * wallS * 1e6 / Math.max(1, result['2xx']),
+      // Which thread is the bottleneck: the event loop (HTTP, signature) or a helper.
+      threads: threadCpu(target.pid, threadsBefore, threadsAfter, wallS).slice(0, 3),
       loadGenCpuPct,
       // What the rest of the machine took meanwhile (other users' builds, tests…).
       othersCpuPct: Math.max(0, machineBusyPct - targetCpuPct - loadGenCpuPct),
@@ -457,6 +461,7 @@ function report(opts, payloadBytes, rows) {
     ['in flight at stop', ...col((r) => String(r.inFlightAtStop))],
     ['target CPU % (tree)', ...col((r) => `${f0(r.targetCpuPct)} %`)],
     ['target CPU per 2xx', ...col((r) => `${f0(r.cpuUsPer2xx)} µs`)],
+    ['main thread / next two CPU %', ...col((r) => r.threads.map((t) => f0(t.pct)).join(' / '))],
     ['load generator CPU %', ...col((r) => `${f0(r.loadGenCpuPct)} %`)],
     ['other processes CPU %', ...col((r) => `${f0(r.othersCpuPct)} % (load ${f1(r.loadAvg1)})`)],
     ['softirq+irq / steal CPU %', ...col((r) => `${f0(r.irqCpuPct)} % / ${f0(r.stealCpuPct)} %`)],

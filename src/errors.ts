@@ -29,6 +29,7 @@ export const ERRORS = {
   VIGIL_ERR_DAEMON_HTTP: { message: 'the daemon answered with an error', exitCode: EXIT.failure },
   VIGIL_ERR_LISTEN: { message: 'cannot listen on the configured address', exitCode: EXIT.unavailable },
   VIGIL_ERR_STORE: { message: 'the database cannot be opened', exitCode: EXIT.software },
+  VIGIL_ERR_SPOOL: { message: 'the delivery spool cannot be written or read', exitCode: EXIT.software },
   VIGIL_ERR_MIGRATION: { message: 'the database was written by a newer vigil', exitCode: EXIT.software },
   VIGIL_ERR_LOG_CORRUPT: { message: 'a daily log does not verify', exitCode: EXIT.failure },
   VIGIL_ERR_DECISION_INVALID: { message: 'the model returned an invalid decision', exitCode: EXIT.software },

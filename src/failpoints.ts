@@ -26,7 +26,9 @@ export type FailpointName =
   | 'dream.topic_written'
   | 'dream.before_index'
   | 'dream.before_commit'
-  | 'memory.before_rename';
+  | 'memory.before_rename'
+  /** In the intake thread: a batch's bodies are in the spool, its inbox rows not yet committed. */
+  | 'intake.spooled';
 
 /**
  * `exec.delay` waits before an action's effect; `exec.after_effect` after it and before

@@ -144,3 +144,36 @@ export function topOthers(before, after, exclude, n = 3) {
   }
   return rows.sort((x, y) => y.ticks - x.ticks).slice(0, n).map((r) => ({ ...r, cpuS: r.ticks / CLK_TCK, cmd: describeProcess(r.pid) || r.name }));
 }
+
+/** CPU ticks per thread of one process: tid → { name, ticks } (main thread: tid = pid). */
+export function threadTicks(pid) {
+  const out = new Map();
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { name, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return out;
+}
+
+/** Busiest threads of a process over a window, as % of one core, main thread first. */
+export function threadCpu(pid, before, after, seconds) {
+  const rows = [];
+  for (const [tid, a] of after) {
+    const b = before.get(tid);
+    const pct = ((a.ticks - (b?.ticks ?? 0)) / CLK_TCK / seconds) * 100;
+    rows.push({ tid, name: a.name, main: tid === pid, pct });
+  }
+  return rows.sort((x, y) => Number(y.main) - Number(x.main) || y.pct - x.pct);
+}

@@ -8,7 +8,7 @@ import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import { Checkpointer, Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
-import { logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
+import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
@@ -236,6 +236,7 @@ export class Daemon {
   /** The previous daemon died: its claims are void, its worker's running actions return to the queue. */
   private recoverFromCrash(): void {
     const now = this.options.clock.now();
+    indexSpooledDeliveries(this.store, this.config.github);
     const unlogged = logUnloggedDeliveries(this.store, this.paths.logs, now);
     if (unlogged.length) this.journal.writeMany(unlogged);
     this.store.inbox.releaseClaims();

@@ -2,9 +2,14 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 
 /** Deliveries within this window mean GitHub is sending a burst. */
 const BUSY_WINDOW_MS = 200;
-/** During a burst, deciding gets about a tenth of the event loop: wait 9× what a decision took. */
-const WAIT_FACTOR = 9;
-const MIN_WAIT_MS = 2;
+/**
+ * During a burst, deciding gets about a twentieth of the event loop: wait 19× what a
+ * decision took, and at least 10 ms — a decision also costs after it returns (its log
+ * lines, the worker's action, notifications), which its own time does not show. That
+ * is still a hundred decisions a second, far above what GitHub sends for long.
+ */
+const WAIT_FACTOR = 19;
+const MIN_WAIT_MS = 10;
 const MAX_WAIT_MS = 250;
 
 /**

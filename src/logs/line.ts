@@ -36,13 +36,34 @@ export function formatLine(p: {
   fields: Record<string, unknown>;
   prev: string;
 }): FormattedLine {
-  const own = Object.fromEntries(Object.entries(p.fields).filter(([k]) => !RESERVED.has(k)));
+  let own = p.fields;
+  let plain = true;
+  for (const key in p.fields) {
+    if (RESERVED.has(key)) own = Object.fromEntries(Object.entries(p.fields).filter(([k]) => !RESERVED.has(k)));
+    if (plain && !isPlainJson(p.fields[key])) plain = false;
+  }
   const body = JSON.stringify({ ts: p.ts, seq: p.seq, type: p.type, ...own, prev: p.prev });
   const hash = sha256hex(body);
   const line = `${body.slice(0, -1)},"hash":"${hash}"}\n`;
-  // Parsed back so the caller sees what a reader will see (Dates as strings, no undefineds).
-  const entry = { ...(JSON.parse(body) as Record<string, unknown>), hash } as LogEntry;
+  // The caller sees what a reader will see (Dates as strings, no undefineds): fields that
+  // are strings, finite numbers, booleans or null read back as they are, so only other
+  // values pay for a parse of the line (a webhook burst writes thousands of plain ones).
+  const entry = (plain
+    ? { ts: p.ts, seq: p.seq, type: p.type, ...own, prev: p.prev, hash }
+    : { ...(JSON.parse(body) as Record<string, unknown>), hash }) as LogEntry;
   return { entry, line };
+}
+
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
 }
 
 export type ParsedLine =

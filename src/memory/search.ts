@@ -121,20 +121,36 @@ export class SearchIndex {
     return undefined;
   }
 
+  /** A body the spool cannot give back (a damaged segment) leaves the event searchable by kind alone. */
+  private payloadText(row: { payload: string; payload_ref: string | null }): string {
+    try {
+      return this.store.inbox.payloadOf(row);
+    } catch {
+      return '';
+    }
+  }
+
   private catchUpEvents(): number {
     const { kv, db } = this.store;
-    const select = db.prepare('SELECT id, kind, source, payload, received_at FROM inbox WHERE id > ? ORDER BY id LIMIT ?');
+    const select = db.prepare('SELECT id, kind, source, payload, payload_ref, received_at FROM inbox WHERE id > ? ORDER BY id LIMIT ?');
     const insert = db.prepare('INSERT INTO memory_search (body, date, ref, kind) VALUES (?, ?, ?, ?)');
     let added = 0;
     for (;;) {
       const mark = kv.get<number>(EVENT_MARK) ?? 0;
-      const rows = select.all(mark, EVENT_BATCH) as { id: number; kind: string; source: string; payload: string; received_at: number }[];
+      const rows = select.all(mark, EVENT_BATCH) as {
+        id: number;
+        kind: string;
+        source: string;
+        payload: string;
+        payload_ref: string | null;
+        received_at: number;
+      }[];
       if (rows.length === 0) return added;
       const committed = this.store.transaction(() => {
         if ((kv.get<number>(EVENT_MARK) ?? 0) !== mark) return false;
         for (const row of rows) {
           const out = [row.kind, row.source];
-          textOf(safeJson(row.payload), out, { left: MAX_BODY_CHARS }, false, false);
+          textOf(safeJson(this.payloadText(row)), out, { left: MAX_BODY_CHARS }, false, false);
           insert.run(out.join(' · '), localDate(row.received_at), `event ${row.id}`, row.kind);
         }
         kv.set(EVENT_MARK, rows[rows.length - 1]!.id);

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { Spool } from './spool.js';
 
 export type InboxState = 'pending' | 'claimed' | 'decided' | 'filtered';
 
@@ -23,22 +24,10 @@ interface Row {
   kind: string;
   delivery_id: string | null;
   payload: string;
+  payload_ref: string | null;
   received_at: number;
   state: InboxState;
   attempts: number;
-}
-
-function toEvent(row: Row): InboxEvent {
-  return {
-    id: row.id,
-    source: row.source,
-    kind: row.kind,
-    ...(row.delivery_id ? { deliveryId: row.delivery_id } : {}),
-    payload: row.payload,
-    receivedAt: row.received_at,
-    state: row.state,
-    attempts: row.attempts,
-  };
 }
 
 /**
@@ -52,13 +41,18 @@ export class Inbox {
   private readonly nextExpired;
   private readonly claim;
   private readonly decided;
+  private readonly idOfDelivery;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly spool: Spool,
+  ) {
     this.insert = db.prepare(
-      `INSERT INTO inbox (source, kind, delivery_id, payload, received_at, state)
-       VALUES (@source, @kind, @deliveryId, @payload, @receivedAt, @state)
+      `INSERT INTO inbox (source, kind, delivery_id, payload, payload_ref, received_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(delivery_id) DO NOTHING`,
     );
+    this.idOfDelivery = db.prepare('SELECT id FROM inbox WHERE delivery_id = ?').pluck();
     // Two indexed lookups instead of one OR: with an OR SQLite scans the whole inbox,
     // and under a webhook burst that scan was the daemon's largest cost.
     this.nextPending = db.prepare(`SELECT * FROM inbox WHERE state = 'pending' ORDER BY id LIMIT 1`);
@@ -76,12 +70,34 @@ export class Inbox {
 
   /** Store an event; a delivery id seen before is not stored again (`inserted: false`). */
   add(event: NewEvent, state: 'pending' | 'filtered' = 'pending'): { id: number; inserted: boolean } {
-    const info = this.insert.run({ ...event, deliveryId: event.deliveryId ?? null, state });
+    return this.insertRow({ ...event, payloadRef: null }, state);
+  }
+
+  /** Store an event whose payload is already durable in the spool at `ref`. */
+  addSpooled(event: Omit<NewEvent, 'payload'>, ref: string, state: 'pending' | 'filtered' = 'pending'): { id: number; inserted: boolean } {
+    return this.insertRow({ ...event, payload: '', payloadRef: ref }, state);
+  }
+
+  private insertRow(event: NewEvent & { payloadRef: string | null }, state: 'pending' | 'filtered'): { id: number; inserted: boolean } {
+    const info = this.insert.run(event.source, event.kind, event.deliveryId ?? null, event.payload, event.payloadRef, event.receivedAt, state);
     if (info.changes === 1) return { id: Number(info.lastInsertRowid), inserted: true };
-    const existing = this.db.prepare('SELECT id FROM inbox WHERE delivery_id = ?').get(event.deliveryId) as
-      | { id: number }
-      | undefined;
-    return { id: existing?.id ?? -1, inserted: false };
+    return { id: this.deliveryEventId(event.deliveryId ?? '') ?? -1, inserted: false };
+  }
+
+  /** The event id of a delivery already stored, if it is. */
+  deliveryEventId(deliveryId: string): number | undefined {
+    return this.idOfDelivery.get(deliveryId) as number | undefined;
+  }
+
+  /** The spool record of the newest spooled event: records after it may still need a row. */
+  lastSpoolRef(): string | undefined {
+    const ref = this.db.prepare('SELECT payload_ref FROM inbox WHERE payload_ref IS NOT NULL ORDER BY id DESC LIMIT 1').pluck().get();
+    return (ref as string | undefined) ?? undefined;
+  }
+
+  /** A row's payload text: in the row, or in the spool when the row points there. */
+  payloadOf(row: { payload: string; payload_ref: string | null }): string {
+    return row.payload_ref ? this.spool.read(row.payload_ref) : row.payload;
   }
 
   claimNext(now: number, leaseMs: number): InboxEvent | undefined {
@@ -92,7 +108,7 @@ export class Inbox {
         const row = pending && expired ? (pending.id < expired.id ? pending : expired) : (pending ?? expired);
         if (!row) return undefined;
         this.claim.run(now + leaseMs, row.id, now);
-        return toEvent({ ...row, state: 'claimed', attempts: row.attempts + 1 });
+        return this.toEvent({ ...row, state: 'claimed', attempts: row.attempts + 1 });
       })
       .immediate();
   }
@@ -119,12 +135,12 @@ export class Inbox {
 
   get(id: number): InboxEvent | undefined {
     const row = this.db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as Row | undefined;
-    return row ? toEvent(row) : undefined;
+    return row ? this.toEvent(row) : undefined;
   }
 
   byDeliveryId(deliveryId: string): InboxEvent | undefined {
     const row = this.db.prepare('SELECT * FROM inbox WHERE delivery_id = ?').get(deliveryId) as Row | undefined;
-    return row ? toEvent(row) : undefined;
+    return row ? this.toEvent(row) : undefined;
   }
 
   /** Events waiting for a decision. */
@@ -148,6 +164,19 @@ export class Inbox {
     const row = this.db.prepare('SELECT * FROM inbox WHERE kind = ? ORDER BY id DESC LIMIT 1').get(kind) as
       | Row
       | undefined;
-    return row ? toEvent(row) : undefined;
+    return row ? this.toEvent(row) : undefined;
+  }
+
+  private toEvent(row: Row): InboxEvent {
+    return {
+      id: row.id,
+      source: row.source,
+      kind: row.kind,
+      ...(row.delivery_id ? { deliveryId: row.delivery_id } : {}),
+      payload: this.payloadOf(row),
+      receivedAt: row.received_at,
+      state: row.state,
+      attempts: row.attempts,
+    };
   }
 }

@@ -1,11 +1,14 @@
 import { openDb, type Db } from './db.js';
+import path from 'node:path';
 import { Inbox } from './inbox.js';
+import { Spool } from './spool.js';
 import { Actions } from './actions.js';
 import { Decisions, KeyValue, LogOutbox, Reminders } from './small-tables.js';
 
 export type { Db } from './db.js';
 export { openDb, migrate } from './db.js';
 export { Checkpointer } from './checkpointer.js';
+export { Spool, parseSpoolRef, type SpoolRecord, type ScannedRecord, type SpoolOptions } from './spool.js';
 export { Inbox, type InboxEvent, type NewEvent, type InboxState } from './inbox.js';
 export {
   Actions,
@@ -29,8 +32,15 @@ export class Store {
   readonly outbox: LogOutbox;
   private closed = false;
 
-  constructor(readonly db: Db) {
-    this.inbox = new Inbox(db);
+  /**
+   * `spool` holds webhook bodies beside the database (`<dir of vigil.db>/spool`); the
+   * intake thread writes it, every other handle only reads.
+   */
+  constructor(
+    readonly db: Db,
+    readonly spool: Spool,
+  ) {
+    this.inbox = new Inbox(db, spool);
     this.actions = new Actions(db);
     this.decisions = new Decisions(db);
     this.reminders = new Reminders(db);
@@ -39,7 +49,7 @@ export class Store {
   }
 
   static open(file: string): Store {
-    return new Store(openDb(file));
+    return new Store(openDb(file), new Spool(path.join(path.dirname(file), 'spool')));
   }
 
   /** Told after every committed `transaction` (the daemon's checkpointer listens). */
@@ -55,6 +65,7 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.spool.close();
     this.db.close();
   }
 }

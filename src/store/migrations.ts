@@ -163,4 +163,9 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX model_usage_by_day ON model_usage(day, model);
   ` },
+  // The delivery spool (issue 3): a webhook body lives in spool/<segment>.spool and its
+  // inbox row holds '' as payload and the record's place as payload_ref.
+  { id: '007-inbox-spool', sql: `
+  ALTER TABLE inbox ADD COLUMN payload_ref TEXT;
+  ` },
 ];

@@ -1,6 +1,6 @@
 export { WebhookIntake, receivedRecords, type IntakeDeps } from './github/intake.js';
 export type { RawDelivery, IntakeResult } from './github/intake-protocol.js';
-export { logUnloggedDeliveries } from './github/reconcile.js';
+export { indexSpooledDeliveries, logUnloggedDeliveries } from './github/reconcile.js';
 export { parsePayload } from './github/payload.js';
 export { deliveryKind, filterReason, repositoryOf } from './github/classify.js';
 // The route itself (with @octokit/webhooks) is imported lazily by the API app, never from here.

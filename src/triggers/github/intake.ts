@@ -29,7 +29,7 @@ const THREAD_ENTRY = import.meta.url.endsWith('.ts')
  * Two batches in flight: while the thread commits one, the next is already waiting
  * for it, so neither side idles on the other's round trip.
  */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 8;
 
 /** A quiet minute ends the thread, so an idle vigil is back to one thread. */
 const IDLE_EXIT_MS = 60_000;

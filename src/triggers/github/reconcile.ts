@@ -1,7 +1,37 @@
+import type { GithubConfig } from '../../config/index.js';
 import type { EventRecord } from '../../events.js';
 import { recentLogEntries } from '../../logs/index.js';
 import type { Store } from '../../store/index.js';
+import { deliveryKind, filterReason } from './classify.js';
 import { receivedRecords } from './intake.js';
+
+/**
+ * The intake thread makes a batch's bodies durable in the spool, then commits their
+ * inbox rows. A crash between the two leaves spooled deliveries without a row (never
+ * acknowledged, but received): give them their rows now, at start, before the intake
+ * thread runs again. A torn record at a segment's end (a crash mid-append) is cut off.
+ * Returns how many deliveries were indexed.
+ */
+export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConfig>): number {
+  const { records, torn } = store.spool.scanAfter(store.inbox.lastSpoolRef());
+  for (const { segment, validBytes } of torn) store.spool.truncate(segment, validBytes);
+  let indexed = 0;
+  store.transaction(() => {
+    for (const record of records) {
+      if (store.inbox.deliveryEventId(record.deliveryId) !== undefined) continue;
+      // The body was checked as a JSON object before it was spooled, and its crc checks.
+      const value: unknown = JSON.parse(record.body);
+      const filtered = filterReason(filter, record.event, value);
+      store.inbox.addSpooled(
+        { source: 'github', kind: deliveryKind(record.event, value), deliveryId: record.deliveryId, receivedAt: record.receivedAt },
+        record.ref,
+        filtered ? 'filtered' : 'pending',
+      );
+      indexed++;
+    }
+  });
+  return indexed;
+}
 
 /**
  * A delivery is committed by the intake thread and then logged by the daemon; a crash

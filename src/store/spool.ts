@@ -1,0 +1,378 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { VigilError } from '../errors.js';
+
+/**
+ * The delivery spool: webhook bodies, appended to segment files and made durable
+ * (fdatasync) a batch at a time; the inbox row of a delivery holds only its place
+ * here (`payload_ref`). An 11 KB body costs ~70 µs as an SQLite row (overflow pages
+ * through the WAL) and ~5 µs as an append, and the body is written once and read
+ * once or twice in its life — so it does not belong in a B-tree.
+ *
+ * Record: `VSP1` | meta length u32 | body length u32 | crc32(meta + body) u32 |
+ * meta (JSON: delivery id, event, received at) | body (UTF-8). A crash mid-append
+ * leaves a torn record at the end of the newest segment; it was never acknowledged,
+ * and a scan stops there. Each writer (one per daemon run) starts a new segment, so
+ * appends never follow a torn tail.
+ */
+
+const MAGIC = 0x31505356; // 'VSP1' little-endian
+const HEADER_BYTES = 16;
+/** A new segment once the current one passes this size. */
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const SEGMENT_RE = /^(\d{6,})\.spool$/;
+/** Read handles kept open; the CLI or the worker reads one or two segments at a time. */
+const MAX_OPEN_READERS = 4;
+
+export interface SpoolRecord {
+  deliveryId: string;
+  event: string;
+  receivedAt: number;
+  /** The JSON text of the payload, exactly as it will be read back. */
+  body: string;
+}
+
+export interface ScannedRecord extends SpoolRecord {
+  ref: string;
+}
+
+export interface SpoolOptions {
+  segmentBytes?: number;
+  /** fdatasync every append before it returns (default): an acknowledged delivery survives power loss. */
+  sync?: boolean;
+}
+
+interface Writer {
+  segment: number;
+  fd: number;
+  size: number;
+  /** fdatasync calls running on this fd: it is closed only when none is. */
+  syncing: number;
+  retired: boolean;
+}
+
+interface Meta {
+  d: string;
+  e: string;
+  t: number;
+}
+
+/** `<segment>:<offset>` — where a record starts. */
+export function spoolRef(segment: number, offset: number): string {
+  return `${segment}:${offset}`;
+}
+
+export function parseSpoolRef(ref: string): { segment: number; offset: number } {
+  const match = /^(\d+):(\d+)$/.exec(ref);
+  if (!match) throw new VigilError('VIGIL_ERR_SPOOL', `"${ref}" is not a spool reference`);
+  return { segment: Number(match[1]), offset: Number(match[2]) };
+}
+
+export class Spool {
+  private writer: Writer | undefined;
+  private readonly readers = new Map<number, number>();
+  private readonly segmentBytes: number;
+  private readonly sync: boolean;
+
+  constructor(
+    readonly dir: string,
+    options: SpoolOptions = {},
+  ) {
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.sync = options.sync ?? true;
+  }
+
+  /**
+   * Append the records in one write and make them durable; returns their refs in
+   * order. Throws when the disk refuses: the caller must not acknowledge them.
+   */
+  append(records: readonly SpoolRecord[]): string[] {
+    const refs = this.write(records);
+    if (this.sync && this.writer) this.guard(this.writer, () => fs.fdatasyncSync(this.writer!.fd));
+    return refs;
+  }
+
+  /**
+   * Append the records in one write, not yet durable: `durable()` says when they are.
+   * Lets a caller prepare the next batch while the disk syncs this one.
+   */
+  write(records: readonly SpoolRecord[]): string[] {
+    if (records.length === 0) return [];
+    const writer = this.writerFor();
+    // One buffer for the batch, each record encoded in place: no copy to join them.
+    const sizes = records.map(encodedSize);
+    const bytes = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + size.total, 0));
+    const refs: string[] = [];
+    let at = 0;
+    records.forEach((record, i) => {
+      refs.push(spoolRef(writer.segment, writer.size + at));
+      encodeInto(bytes, at, record, sizes[i]!);
+      at += sizes[i]!.total;
+    });
+    const offset = writer.size + at;
+    this.guard(writer, () => writeAll(writer.fd, bytes, writer.size));
+    writer.size = offset;
+    this.written++;
+    return refs;
+  }
+
+  /**
+   * Resolves once everything written before the call is on disk. Concurrent callers
+   * share fdatasync calls (group commit): one sync covers every write before it began.
+   */
+  durable(): Promise<void> {
+    if (!this.sync || this.synced >= this.written) return Promise.resolve();
+    const target = this.written;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ target, resolve, reject });
+      this.startSync();
+    });
+  }
+
+  private written = 0;
+  private synced = 0;
+  private syncRunning = false;
+  private waiting: { target: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  private startSync(): void {
+    const writer = this.writer;
+    if (this.syncRunning || this.waiting.length === 0 || !writer) return;
+    this.syncRunning = true;
+    const covers = this.written;
+    writer.syncing++;
+    fs.fdatasync(writer.fd, (err) => {
+      writer.syncing--;
+      this.syncRunning = false;
+      if (writer.retired && writer.syncing === 0) fs.closeSync(writer.fd);
+      const waiting = this.waiting;
+      if (err) {
+        this.waiting = [];
+        const failure = new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${err.message}`, { cause: err });
+        for (const w of waiting) w.reject(failure);
+        return;
+      }
+      this.synced = Math.max(this.synced, covers);
+      this.waiting = waiting.filter((w) => w.target > this.synced);
+      for (const w of waiting) if (w.target <= this.synced) w.resolve();
+      this.startSync();
+    });
+  }
+
+  /** A failed write or sync may leave a partial record at the end: never append after it. */
+  private guard(writer: Writer, io: () => void): void {
+    try {
+      io();
+    } catch (err) {
+      this.closeWriter();
+      throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The payload text at `ref`. */
+  read(ref: string): string {
+    return this.readAt(ref).body;
+  }
+
+  readAt(ref: string): ScannedRecord {
+    const { segment, offset } = parseSpoolRef(ref);
+    const fd = this.reader(segment);
+    const record = fd === undefined ? undefined : readRecord(fd, offset, fileSize(fd));
+    if (!record || record === 'torn') {
+      throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(segment)}: no intact record at offset ${offset}`);
+    }
+    return { ...record.record, ref };
+  }
+
+  /**
+   * Every intact record after the one at `afterRef` (from the first segment when
+   * undefined), in append order. A segment's scan stops at a torn or corrupt record;
+   * `torn` lists where, so the daemon can cut them off.
+   */
+  scanAfter(afterRef: string | undefined): { records: ScannedRecord[]; torn: { segment: number; validBytes: number }[] } {
+    const records: ScannedRecord[] = [];
+    const torn: { segment: number; validBytes: number }[] = [];
+    let from = afterRef ? parseSpoolRef(afterRef) : undefined;
+    let skipFirst = from !== undefined;
+    for (const segment of this.segments()) {
+      if (from && segment < from.segment) continue;
+      const fd = this.reader(segment);
+      if (fd === undefined) continue;
+      const size = fileSize(fd);
+      let offset = from && segment === from.segment ? from.offset : 0;
+      from = undefined;
+      while (offset < size) {
+        const found = readRecord(fd, offset, size);
+        if (found === undefined || found === 'torn') {
+          torn.push({ segment, validBytes: offset });
+          break;
+        }
+        if (skipFirst) skipFirst = false;
+        else records.push({ ...found.record, ref: spoolRef(segment, offset) });
+        offset = found.end;
+      }
+    }
+    return { records, torn };
+  }
+
+  /** Cut a torn tail off (at daemon start, before any writer exists). */
+  truncate(segment: number, validBytes: number): void {
+    this.closeReader(segment);
+    fs.truncateSync(this.segmentPath(segment), validBytes);
+  }
+
+  /** Segment numbers, ascending. */
+  segments(): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names
+      .map((name) => SEGMENT_RE.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  close(): void {
+    this.closeWriter();
+    for (const segment of [...this.readers.keys()]) this.closeReader(segment);
+  }
+
+  private writerFor(): Writer {
+    if (this.writer && this.writer.size < this.segmentBytes) return this.writer;
+    this.closeWriter();
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const segment = (this.segments().at(-1) ?? 0) + 1;
+    // 'wx': a segment is only ever created, never reopened for appending.
+    const fd = fs.openSync(this.segmentPath(segment), 'wx', 0o600);
+    if (this.sync) syncDir(this.dir);
+    this.writer = { segment, fd, size: 0, syncing: 0, retired: false };
+    return this.writer;
+  }
+
+  private closeWriter(): void {
+    const writer = this.writer;
+    if (!writer) return;
+    this.writer = undefined;
+    // What was written to the old segment must be durable before writes move on: the
+    // next sync runs on the new segment's fd.
+    if (this.sync && this.synced < this.written) {
+      try {
+        fs.fdatasyncSync(writer.fd);
+      } catch (err) {
+        const waiting = this.waiting;
+        this.waiting = [];
+        const failure = new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${(err as Error).message}`, { cause: err });
+        for (const w of waiting) w.reject(failure);
+      }
+      this.synced = this.written;
+    }
+    writer.retired = true;
+    if (writer.syncing === 0) fs.closeSync(writer.fd);
+    this.closeReader(writer.segment);
+  }
+
+  private reader(segment: number): number | undefined {
+    let fd = this.readers.get(segment);
+    if (fd !== undefined) {
+      // Most recently used last, so the oldest handle is the one closed.
+      this.readers.delete(segment);
+      this.readers.set(segment, fd);
+      return fd;
+    }
+    try {
+      fd = fs.openSync(this.segmentPath(segment), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    this.readers.set(segment, fd);
+    if (this.readers.size > MAX_OPEN_READERS) this.closeReader(this.readers.keys().next().value!);
+    return fd;
+  }
+
+  private closeReader(segment: number): void {
+    const fd = this.readers.get(segment);
+    if (fd === undefined) return;
+    this.readers.delete(segment);
+    fs.closeSync(fd);
+  }
+
+  private segmentPath(segment: number): string {
+    return path.join(this.dir, `${String(segment).padStart(6, '0')}.spool`);
+  }
+}
+
+interface EncodedSize {
+  meta: string;
+  metaBytes: number;
+  bodyBytes: number;
+  total: number;
+}
+
+function encodedSize(record: SpoolRecord): EncodedSize {
+  const meta = JSON.stringify({ d: record.deliveryId, e: record.event, t: record.receivedAt } satisfies Meta);
+  const metaBytes = Buffer.byteLength(meta);
+  const bodyBytes = Buffer.byteLength(record.body);
+  return { meta, metaBytes, bodyBytes, total: HEADER_BYTES + metaBytes + bodyBytes };
+}
+
+function encodeInto(buf: Buffer, at: number, record: SpoolRecord, size: EncodedSize): void {
+  buf.writeUInt32LE(MAGIC, at);
+  buf.writeUInt32LE(size.metaBytes, at + 4);
+  buf.writeUInt32LE(size.bodyBytes, at + 8);
+  buf.write(size.meta, at + HEADER_BYTES, 'utf8');
+  buf.write(record.body, at + HEADER_BYTES + size.metaBytes, 'utf8');
+  buf.writeUInt32LE(crc32(buf.subarray(at + HEADER_BYTES, at + size.total)), at + 12);
+}
+
+/** The record at `offset`, 'torn' when it is cut short or does not check, undefined at a clean end. */
+function readRecord(fd: number, offset: number, size: number): { record: SpoolRecord; end: number } | 'torn' | undefined {
+  if (offset >= size) return undefined;
+  if (size - offset < HEADER_BYTES) return 'torn';
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  fs.readSync(fd, header, 0, HEADER_BYTES, offset);
+  if (header.readUInt32LE(0) !== MAGIC) return 'torn';
+  const metaBytes = header.readUInt32LE(4);
+  const bodyBytes = header.readUInt32LE(8);
+  const end = offset + HEADER_BYTES + metaBytes + bodyBytes;
+  if (end > size) return 'torn';
+  const rest = Buffer.allocUnsafe(metaBytes + bodyBytes);
+  fs.readSync(fd, rest, 0, rest.length, offset + HEADER_BYTES);
+  if (crc32(rest) !== header.readUInt32LE(12)) return 'torn';
+  let meta: Meta;
+  try {
+    meta = JSON.parse(rest.toString('utf8', 0, metaBytes)) as Meta;
+  } catch {
+    return 'torn';
+  }
+  return {
+    record: { deliveryId: meta.d, event: meta.e, receivedAt: meta.t, body: rest.toString('utf8', metaBytes) },
+    end,
+  };
+}
+
+function writeAll(fd: number, bytes: Buffer, position: number): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += fs.writeSync(fd, bytes, written, bytes.length - written, position + written);
+  }
+}
+
+function fileSize(fd: number): number {
+  return fs.fstatSync(fd).size;
+}
+
+/** A new file's name is durable only once its directory is synced. */
+function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
