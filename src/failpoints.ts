@@ -27,7 +27,7 @@ export type FailpointName =
   | 'dream.before_index'
   | 'dream.before_commit'
   | 'memory.before_rename'
-  /** In the intake thread: a batch's bodies are in the spool, its inbox rows not yet committed. */
+  /** Webhook intake: a group's bodies are in the spool, its inbox rows not yet committed. */
   | 'intake.spooled';
 
 /**

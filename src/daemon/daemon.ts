@@ -102,7 +102,7 @@ export class Daemon {
       });
       this.buildBrain();
       this.intake = new WebhookIntake({
-        dbFile: this.paths.db,
+        store: this.store,
         journal: this.journal,
         clock,
         filter: () => this.config.github,

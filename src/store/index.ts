@@ -34,7 +34,7 @@ export class Store {
 
   /**
    * `spool` holds webhook bodies beside the database (`<dir of vigil.db>/spool`); the
-   * intake thread writes it, every other handle only reads.
+   * daemon's webhook intake writes it, every other handle only reads.
    */
   constructor(
     readonly db: Db,

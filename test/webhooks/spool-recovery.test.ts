@@ -32,7 +32,7 @@ describe('the delivery spool across a crash', () => {
   it('a body spooled before its inbox row committed is indexed and logged once at the next start', async () => {
     const home = makeHome();
     const secret = webhookSecret(home);
-    // The intake thread stops between the spool write and the row's commit.
+    // Intake stops between the spool write and the row's commit.
     const first = await startDaemon(home, { VIGIL_FAILPOINTS: 'intake.spooled=60000' });
     daemons.push(first);
     const body = JSON.stringify({ action: 'labeled', issue: { number: 9, title: 'spooled' }, repository: { full_name: 'octo/app' } });

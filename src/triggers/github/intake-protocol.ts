@@ -1,5 +1,3 @@
-import type { GithubConfig } from '../../config/index.js';
-
 /** A verified delivery as the route hands it over: the body still unparsed. */
 export interface RawDelivery {
   deliveryId: string;
@@ -12,10 +10,7 @@ export type IntakeResult =
   | { status: 'invalid' }
   | { status: 'stored' | 'duplicate'; eventId: number; kind: string; filtered?: string };
 
-export type ToIntakeThread =
-  | { type: 'filter'; filter: GithubConfig }
-  | { type: 'batch'; id: number; now: number; deliveries: RawDelivery[] };
-
-export type FromIntakeThread =
-  | { type: 'batch'; id: number; results: IntakeResult[] }
-  | { type: 'failed'; id: number; message: string };
+/** One answer per group commit, for every delivery in it (`ids[i]` ↔ `results[i]`). */
+export type GroupAnswer =
+  | { type: 'stored'; ids: number[]; results: IntakeResult[] }
+  | { type: 'failed'; ids: number[]; message: string };

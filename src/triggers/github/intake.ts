@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import type { GithubConfig } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import { eventRecord, type EventRecord } from '../../events.js';
-import type { FromIntakeThread, IntakeResult, RawDelivery, ToIntakeThread } from './intake-protocol.js';
+import type { Store } from '../../store/index.js';
+import { GroupCommitter } from './group-commit.js';
+import type { GroupAnswer, IntakeResult, RawDelivery } from './intake-protocol.js';
 
 interface Waiting {
   delivery: RawDelivery;
@@ -11,7 +12,7 @@ interface Waiting {
 }
 
 export interface IntakeDeps {
-  dbFile: string;
+  store: Store;
   /** Appends log records in order, after whatever is staged (the daemon's journal). */
   journal: { writeMany(records: EventRecord[]): void };
   clock: Clock;
@@ -20,129 +21,78 @@ export interface IntakeDeps {
   onStored: () => void;
 }
 
-/** The thread's file; under the test runner this module is TypeScript, the thread runs from the build. */
-const THREAD_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../../../dist/triggers/github/intake-thread.js', import.meta.url)
-  : new URL('./intake-thread.js', import.meta.url);
-
 /**
- * Two batches in flight: while the thread commits one, the next is already waiting
- * for it, so neither side idles on the other's round trip.
- */
-const MAX_IN_FLIGHT = 8;
-
-/** A quiet minute ends the thread, so an idle vigil is back to one thread. */
-const IDLE_EXIT_MS = 60_000;
-
-/**
- * Stores webhook deliveries with group commit, in the intake thread: the deliveries
- * that arrive while one batch is being written share the next transaction. A
- * delivery's promise resolves only after its transaction committed and its
- * `event.received` line is in the log — then, and only then, the route answers 2xx.
+ * Stores webhook deliveries with group commit (group-commit.ts), on the daemon's own
+ * connection and event loop: the deliveries verified during one turn of the loop share
+ * one spool write, one fdatasync (which runs off the loop) and one transaction. A
+ * delivery's promise resolves only after its group is durable and its `event.received`
+ * line is in the log — then, and only then, the route answers 2xx.
+ *
+ * Measured on two cores beside the load generator, this beats handing deliveries to
+ * a worker thread (5.2–5.4k against 4.5k deliveries/s, 190 against 260 µs of CPU
+ * each): the copy to the thread, the two hand-offs and their wake-ups cost more than
+ * the parse they moved, and the thread competed with the loop for the same cores.
  */
 export class WebhookIntake {
-  private thread: Worker | undefined;
-  private queue: Waiting[] = [];
-  /** Batches sent and not yet answered, oldest first; the thread answers in order. */
-  private inFlight: { id: number; batch: Waiting[] }[] = [];
+  private readonly committer: GroupCommitter;
+  /** Handed to the committer and not yet answered, by id. */
+  private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
-  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly deps: IntakeDeps) {}
+  constructor(private readonly deps: IntakeDeps) {
+    this.committer = new GroupCommitter(deps.store, deps.filter(), (answer) => this.onAnswer(answer));
+  }
 
   store(delivery: RawDelivery): Promise<IntakeResult> {
     if (this.closed) return Promise.reject(new Error('vigil is stopping'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ delivery, resolve, reject });
-      if (this.inFlight.length < MAX_IN_FLIGHT && this.queue.length === 1) setImmediate(() => this.sendBatch());
+      const id = this.nextId++;
+      this.waiting.set(id, { delivery, resolve, reject });
+      this.committer.add({ id, receivedAt: this.deps.clock.now(), delivery });
     });
   }
 
-  /** The config was reloaded: the thread filters with the new `github` section. */
+  /** The config was reloaded: filter with the new `github` section. */
   refreshFilter(): void {
-    // A thread not yet started reads the filter when it starts.
-    if (this.thread) this.post({ type: 'filter', filter: this.deps.filter() });
+    this.committer.setFilter(this.deps.filter());
   }
 
-  /** Wait for the batch in flight, then end the thread. */
+  /** Take no more deliveries; wait for the ones in flight to be answered. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.idleTimer);
-    while (this.inFlight.length || this.queue.length) await new Promise((r) => setTimeout(r, 5));
-    await this.thread?.terminate();
-    this.thread = undefined;
+    while (this.waiting.size) await new Promise((r) => setTimeout(r, 5));
   }
 
-  private sendBatch(): void {
-    if (this.inFlight.length >= MAX_IN_FLIGHT || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    const id = this.nextId++;
-    this.inFlight.push({ id, batch });
-    clearTimeout(this.idleTimer);
-    this.post({ type: 'batch', id, now: this.deps.clock.now(), deliveries: batch.map((w) => w.delivery) });
-  }
-
-  private onReply(message: FromIntakeThread): void {
-    const flight = this.inFlight[0];
-    if (!flight || flight.id !== message.id) return;
-    this.inFlight.shift();
-    if (message.type === 'failed') {
-      for (const w of flight.batch) w.reject(new Error(message.message));
-    } else {
-      try {
-        this.logStored(flight.batch, message.results);
-      } catch {
-        // Committed is what the answer promises; lines the log could not take now are
-        // written at the next start (logUnloggedDeliveries).
-      }
-      flight.batch.forEach((w, i) => w.resolve(message.results[i]!));
-      if (message.results.some((r) => r.status === 'stored')) this.deps.onStored();
+  private onAnswer(answer: GroupAnswer): void {
+    const answered: { w: Waiting; result?: IntakeResult }[] = [];
+    answer.ids.forEach((id, i) => {
+      const w = this.waiting.get(id);
+      if (!w) return;
+      this.waiting.delete(id);
+      answered.push({ w, ...(answer.type === 'stored' ? { result: answer.results[i]! } : {}) });
+    });
+    if (answer.type === 'failed') {
+      for (const { w } of answered) w.reject(new Error(answer.message));
+      return;
     }
-    if (this.queue.length) this.sendBatch();
-    else if (this.inFlight.length === 0) this.armIdleExit();
+    try {
+      this.logStored(answered as { w: Waiting; result: IntakeResult }[]);
+    } catch {
+      // Committed is what the answer promises; lines the log could not take now are
+      // written at the next start (logUnloggedDeliveries).
+    }
+    for (const { w, result } of answered) w.resolve(result!);
+    if (answered.some(({ result }) => result?.status === 'stored')) this.deps.onStored();
   }
 
-  private logStored(batch: Waiting[], results: IntakeResult[]): void {
+  private logStored(answered: { w: Waiting; result: IntakeResult }[]): void {
     const now = this.deps.clock.now();
     const records: EventRecord[] = [];
-    results.forEach((r, i) => {
-      if (r.status === 'stored') records.push(...receivedRecords(r, batch[i]!.delivery.deliveryId, now));
-    });
+    for (const { w, result } of answered) {
+      if (result.status === 'stored') records.push(...receivedRecords(result, w.delivery.deliveryId, now));
+    }
     if (records.length) this.deps.journal.writeMany(records);
-  }
-
-  private post(message: ToIntakeThread): void {
-    if (!this.thread) this.thread = this.startThread();
-    this.thread.postMessage(message);
-  }
-
-  private startThread(): Worker {
-    const thread = new Worker(THREAD_ENTRY, { workerData: { dbFile: this.deps.dbFile, filter: this.deps.filter() } });
-    thread.on('message', (m: FromIntakeThread) => this.onReply(m));
-    const fail = (err: Error) => {
-      if (this.thread !== thread) return;
-      this.thread = undefined;
-      const flights = this.inFlight;
-      this.inFlight = [];
-      for (const flight of flights) for (const w of flight.batch) w.reject(err);
-      if (this.queue.length) this.sendBatch();
-    };
-    thread.on('error', fail);
-    thread.on('exit', (code) => fail(new Error(`the intake thread exited (${code})`)));
-    return thread;
-  }
-
-  private armIdleExit(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      const thread = this.thread;
-      if (!thread || this.inFlight.length || this.queue.length) return;
-      this.thread = undefined;
-      void thread.terminate();
-    }, IDLE_EXIT_MS);
-    this.idleTimer.unref();
   }
 }
 

@@ -6,10 +6,10 @@ import { deliveryKind, filterReason } from './classify.js';
 import { receivedRecords } from './intake.js';
 
 /**
- * The intake thread makes a batch's bodies durable in the spool, then commits their
+ * Webhook intake makes a group's bodies durable in the spool, then commits their
  * inbox rows. A crash between the two leaves spooled deliveries without a row (never
- * acknowledged, but received): give them their rows now, at start, before the intake
- * thread runs again. A torn record at a segment's end (a crash mid-append) is cut off.
+ * acknowledged, but received): give them their rows now, at start, before intake
+ * opens again. A torn record at a segment's end (a crash mid-append) is cut off.
  * Returns how many deliveries were indexed.
  */
 export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConfig>): number {
@@ -34,8 +34,8 @@ export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConf
 }
 
 /**
- * A delivery is committed by the intake thread and then logged by the daemon; a crash
- * between the two leaves stored deliveries without their `event.received` line.
+ * A delivery's row is committed and then its line logged; a crash between the two
+ * leaves stored deliveries without their `event.received` line.
  * Batches are logged in commit order, so every github row after the newest logged one
  * is such a delivery: log it now, at start, before anything else is written.
  */

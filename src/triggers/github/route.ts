@@ -36,7 +36,7 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
     if (!signature || !(await verifyAny(verifiers, body, signature))) {
       return refuse(reply, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
     }
-    // Parsing and the durable write happen in the intake thread; the answer waits for both.
+    // Parsing and the durable write happen in the group commit; the answer waits for both.
     const stored = await options.intake.store({ deliveryId, event, body, contentType: header(req.headers['content-type']) });
     if (stored.status === 'invalid') return refuse(reply, 400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload');
     return reply
