@@ -12,6 +12,7 @@ const BENCHES = {
   tokens: () => import('./tokens.mjs'),
   webhooks: () => import('./webhooks.mjs'),
   sqlite: () => import('./sqlite.mjs'),
+  intake: () => import('./intake.mjs'),
   dream: () => import('./dream.mjs'),
 };
 

@@ -95,11 +95,9 @@ export class GroupCommitter {
         repeats.push({ index, of: earlier });
         return;
       }
-      const stored = store.inbox.deliveryEventId(delivery.deliveryId);
-      if (stored !== undefined) {
-        results[index] = { status: 'duplicate', eventId: stored, kind };
-        return;
-      }
+      // A delivery stored earlier (GitHub's redelivery) is found by the insert's unique
+      // key: a lookup first would cost as much again for every delivery, to save a body
+      // in the spool for the rare repeat (its record stays unreferenced).
       const filtered = filterReason(this.filter, delivery.event, payload.value);
       const one: Accepted = { index, deliveryId: delivery.deliveryId, kind, receivedAt, filtered };
       unindexed.set(delivery.deliveryId, one);
