@@ -89,7 +89,7 @@ export class Spool {
    */
   append(records: readonly SpoolRecord[]): string[] {
     const refs = this.write(records);
-    if (this.sync && this.writer) this.guard(this.writer, () => fs.fdatasyncSync(this.writer!.fd));
+    if (this.sync) this.syncOwedNow();
     return refs;
   }
 
@@ -114,6 +114,7 @@ export class Spool {
     this.guard(writer, () => writeAll(writer.fd, bytes, writer.size));
     writer.size = offset;
     this.written++;
+    this.owed.add(writer);
     return refs;
   }
 
@@ -134,29 +135,79 @@ export class Spool {
   private synced = 0;
   private syncRunning = false;
   private waiting: { target: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Segments written since their last sync: the current one, and one just left behind. */
+  private readonly owed = new Set<Writer>();
+  /** A segment was created: its name is durable only once the directory is synced. */
+  private dirOwed = false;
 
+  /**
+   * One round syncs every segment owed (and the directory after a new segment), on
+   * the libuv pool: rotating to a new segment never blocks the caller's event loop.
+   */
   private startSync(): void {
-    const writer = this.writer;
-    if (this.syncRunning || this.waiting.length === 0 || !writer) return;
-    this.syncRunning = true;
+    if (this.syncRunning || this.waiting.length === 0) return;
     const covers = this.written;
-    writer.syncing++;
-    fs.fdatasync(writer.fd, (err) => {
-      writer.syncing--;
+    const targets = [...this.owed];
+    const dir = this.dirOwed;
+    this.owed.clear();
+    this.dirOwed = false;
+    this.syncRunning = true;
+    let left = targets.length + (dir ? 1 : 0);
+    let failure: Error | undefined;
+    const done = (err: Error | null, what: string) => {
+      if (err && !failure) failure = new VigilError('VIGIL_ERR_SPOOL', `${what}: ${err.message}`, { cause: err });
+      if (--left > 0) return;
       this.syncRunning = false;
-      if (writer.retired && writer.syncing === 0) fs.closeSync(writer.fd);
       const waiting = this.waiting;
-      if (err) {
+      if (failure) {
         this.waiting = [];
-        const failure = new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${err.message}`, { cause: err });
         for (const w of waiting) w.reject(failure);
-        return;
+      } else {
+        this.synced = Math.max(this.synced, covers);
+        this.waiting = waiting.filter((w) => w.target > this.synced);
+        for (const w of waiting) if (w.target <= this.synced) w.resolve();
       }
-      this.synced = Math.max(this.synced, covers);
-      this.waiting = waiting.filter((w) => w.target > this.synced);
-      for (const w of waiting) if (w.target <= this.synced) w.resolve();
       this.startSync();
-    });
+    };
+    if (left === 0) {
+      left = 1;
+      done(null, this.dir);
+      return;
+    }
+    for (const writer of targets) {
+      writer.syncing++;
+      fs.fdatasync(writer.fd, (err) => {
+        writer.syncing--;
+        this.closeIfDone(writer);
+        done(err, this.segmentPath(writer.segment));
+      });
+    }
+    if (dir) {
+      fs.open(this.dir, 'r', (err, fd) => {
+        if (err) return done(err, this.dir);
+        fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr, this.dir)));
+      });
+    }
+  }
+
+  /** Synchronously, what `append` and `close` need: every owed segment and the directory. */
+  private syncOwedNow(): void {
+    for (const writer of [...this.owed]) {
+      this.guard(writer, () => fs.fdatasyncSync(writer.fd));
+      this.owed.delete(writer);
+      this.closeIfDone(writer);
+    }
+    if (this.dirOwed) syncDir(this.dir);
+    this.dirOwed = false;
+    this.synced = this.written;
+  }
+
+  /** A retired segment's fd closes once nothing is owed on it and no sync uses it. */
+  private closeIfDone(writer: Writer): void {
+    if (writer.retired && writer.syncing === 0 && !this.owed.has(writer) && writer.fd >= 0) {
+      fs.closeSync(writer.fd);
+      writer.fd = -1;
+    }
   }
 
   /** A failed write or sync may leave a partial record at the end: never append after it. */
@@ -238,7 +289,17 @@ export class Spool {
   }
 
   close(): void {
+    if (this.sync) {
+      try {
+        this.syncOwedNow();
+      } catch {
+        // Nothing waits on these writes any more: the next start scans what is there.
+      }
+    }
+    const left = [...this.owed];
+    this.owed.clear();
     this.closeWriter();
+    for (const writer of left) this.closeIfDone(writer);
     for (const segment of [...this.readers.keys()]) this.closeReader(segment);
   }
 
@@ -249,30 +310,19 @@ export class Spool {
     const segment = (this.segments().at(-1) ?? 0) + 1;
     // 'wx': a segment is only ever created, never reopened for appending.
     const fd = fs.openSync(this.segmentPath(segment), 'wx', 0o600);
-    if (this.sync) syncDir(this.dir);
+    if (this.sync) this.dirOwed = true;
     this.writer = { segment, fd, size: 0, syncing: 0, retired: false };
     return this.writer;
   }
 
+  /** Leave the current segment; what it still owes is synced with the next round. */
   private closeWriter(): void {
     const writer = this.writer;
     if (!writer) return;
     this.writer = undefined;
-    // What was written to the old segment must be durable before writes move on: the
-    // next sync runs on the new segment's fd.
-    if (this.sync && this.synced < this.written) {
-      try {
-        fs.fdatasyncSync(writer.fd);
-      } catch (err) {
-        const waiting = this.waiting;
-        this.waiting = [];
-        const failure = new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${(err as Error).message}`, { cause: err });
-        for (const w of waiting) w.reject(failure);
-      }
-      this.synced = this.written;
-    }
     writer.retired = true;
-    if (writer.syncing === 0) fs.closeSync(writer.fd);
+    if (!this.sync) this.owed.delete(writer);
+    this.closeIfDone(writer);
     this.closeReader(writer.segment);
   }
 

@@ -94,6 +94,23 @@ describe('Spool', () => {
     spool.close();
   });
 
+  it('durable() covers a segment left behind by a rotation as well as the new one', async () => {
+    const dir = path.join(tempDir(), 'spool');
+    const spool = new Spool(dir, { segmentBytes: 50 });
+    const [a] = spool.write([record(1)]);
+    const first = spool.durable();
+    const [b] = spool.write([record(2)]); // rotates: segment 1 is owed a sync, segment 2 is new
+    const [c] = spool.write([record(3)]);
+    await Promise.all([first, spool.durable()]);
+    expect(segmentFiles(dir)).toEqual(['000001.spool', '000002.spool', '000003.spool']);
+    expect([a, b, c].map((ref) => spool.read(ref!))).toEqual([record(1).body, record(2).body, record(3).body]);
+    spool.close();
+    // Closed means closed: a new handle reads everything back in order.
+    const again = new Spool(dir);
+    expect(again.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1', 'd-2', 'd-3']);
+    again.close();
+  });
+
   it('refuses a malformed ref and a missing segment with VIGIL_ERR_SPOOL', () => {
     const spool = new Spool(path.join(tempDir(), 'spool'));
     expect(vigilErrorOf(() => spool.read('nope'), 'VIGIL_ERR_SPOOL').code).toBe('VIGIL_ERR_SPOOL');
