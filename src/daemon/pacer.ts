@@ -4,11 +4,10 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 const BUSY_WINDOW_MS = 200;
 /**
  * During a burst, at most one decision per MIN_WAIT_MS (and 19× what it took, if
- * more). A decision costs far more than its own time shows — its log lines, the
- * worker's action, notifications — measured under a webhook burst: ~60 µs of the
- * loop per delivery when deciding took "a twentieth", a quarter of intake's budget.
- * Ten decisions a second is still more than GitHub sends one owner for long, and the
- * backlog, durable in the inbox, is decided at full speed once the burst ends.
+ * more). A decision costs more than its own time shows — its log lines, the worker's
+ * action, notifications — and none of that helps GitHub's 10 s budget. Ten decisions a
+ * second is still more than GitHub sends one owner for long, and the backlog, durable
+ * in the inbox, is decided at full speed once the burst ends.
  */
 const WAIT_FACTOR = 19;
 const MIN_WAIT_MS = 100;
