@@ -1,41 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { VigilError } from '../errors.js';
+import { encodedSize, encodeInto, parseSpoolRef, readRecord, spoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
+
+export { parseSpoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
 
 /**
  * The delivery spool: webhook bodies, appended to segment files and made durable
  * (fdatasync) a batch at a time; the inbox row of a delivery holds only its place
  * here (`payload_ref`). An 11 KB body costs ~70 µs as an SQLite row (overflow pages
- * through the WAL) and ~5 µs as an append, and the body is written once and read
- * once or twice in its life — so it does not belong in a B-tree.
- *
- * Record: `VSP1` | meta length u32 | body length u32 | crc32(meta + body) u32 |
- * meta (JSON: delivery id, event, received at) | body (UTF-8). A crash mid-append
- * leaves a torn record at the end of the newest segment; it was never acknowledged,
+ * through the WAL) and 15–20 µs as an append, and the body is written once and read
+ * once or twice in its life — so it does not belong in a B-tree. (The record's bytes:
+ * spool-record.ts.) A crash mid-append leaves a torn record at the end of the newest segment; it was never acknowledged,
  * and a scan stops there. Each writer (one per daemon run) starts a new segment, so
  * appends never follow a torn tail.
  */
 
-const MAGIC = 0x31505356; // 'VSP1' little-endian
-const HEADER_BYTES = 16;
 /** A new segment once the current one passes this size. */
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_RE = /^(\d{6,})\.spool$/;
 /** Read handles kept open; the CLI or the worker reads one or two segments at a time. */
 const MAX_OPEN_READERS = 4;
-
-export interface SpoolRecord {
-  deliveryId: string;
-  event: string;
-  receivedAt: number;
-  /** The JSON text of the payload, exactly as it will be read back. */
-  body: string;
-}
-
-export interface ScannedRecord extends SpoolRecord {
-  ref: string;
-}
 
 export interface SpoolOptions {
   segmentBytes?: number;
@@ -50,23 +35,6 @@ interface Writer {
   /** fdatasync calls running on this fd: it is closed only when none is. */
   syncing: number;
   retired: boolean;
-}
-
-interface Meta {
-  d: string;
-  e: string;
-  t: number;
-}
-
-/** `<segment>:<offset>` — where a record starts. */
-export function spoolRef(segment: number, offset: number): string {
-  return `${segment}:${offset}`;
-}
-
-export function parseSpoolRef(ref: string): { segment: number; offset: number } {
-  const match = /^(\d+):(\d+)$/.exec(ref);
-  if (!match) throw new VigilError('VIGIL_ERR_SPOOL', `"${ref}" is not a spool reference`);
-  return { segment: Number(match[1]), offset: Number(match[2]) };
 }
 
 export class Spool {
@@ -355,55 +323,6 @@ export class Spool {
   private segmentPath(segment: number): string {
     return path.join(this.dir, `${String(segment).padStart(6, '0')}.spool`);
   }
-}
-
-interface EncodedSize {
-  meta: string;
-  metaBytes: number;
-  bodyBytes: number;
-  total: number;
-}
-
-function encodedSize(record: SpoolRecord): EncodedSize {
-  const meta = JSON.stringify({ d: record.deliveryId, e: record.event, t: record.receivedAt } satisfies Meta);
-  const metaBytes = Buffer.byteLength(meta);
-  const bodyBytes = Buffer.byteLength(record.body);
-  return { meta, metaBytes, bodyBytes, total: HEADER_BYTES + metaBytes + bodyBytes };
-}
-
-function encodeInto(buf: Buffer, at: number, record: SpoolRecord, size: EncodedSize): void {
-  buf.writeUInt32LE(MAGIC, at);
-  buf.writeUInt32LE(size.metaBytes, at + 4);
-  buf.writeUInt32LE(size.bodyBytes, at + 8);
-  buf.write(size.meta, at + HEADER_BYTES, 'utf8');
-  buf.write(record.body, at + HEADER_BYTES + size.metaBytes, 'utf8');
-  buf.writeUInt32LE(crc32(buf.subarray(at + HEADER_BYTES, at + size.total)), at + 12);
-}
-
-/** The record at `offset`, 'torn' when it is cut short or does not check, undefined at a clean end. */
-function readRecord(fd: number, offset: number, size: number): { record: SpoolRecord; end: number } | 'torn' | undefined {
-  if (offset >= size) return undefined;
-  if (size - offset < HEADER_BYTES) return 'torn';
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  fs.readSync(fd, header, 0, HEADER_BYTES, offset);
-  if (header.readUInt32LE(0) !== MAGIC) return 'torn';
-  const metaBytes = header.readUInt32LE(4);
-  const bodyBytes = header.readUInt32LE(8);
-  const end = offset + HEADER_BYTES + metaBytes + bodyBytes;
-  if (end > size) return 'torn';
-  const rest = Buffer.allocUnsafe(metaBytes + bodyBytes);
-  fs.readSync(fd, rest, 0, rest.length, offset + HEADER_BYTES);
-  if (crc32(rest) !== header.readUInt32LE(12)) return 'torn';
-  let meta: Meta;
-  try {
-    meta = JSON.parse(rest.toString('utf8', 0, metaBytes)) as Meta;
-  } catch {
-    return 'torn';
-  }
-  return {
-    record: { deliveryId: meta.d, event: meta.e, receivedAt: meta.t, body: rest.toString('utf8', metaBytes) },
-    end,
-  };
 }
 
 function writeAll(fd: number, bytes: Buffer, position: number): void {

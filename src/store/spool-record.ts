@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { VigilError } from '../errors.js';
+
+/**
+ * The bytes of one spool record, and where one is. A record is `VSP1` | meta length
+ * u32 | body length u32 | crc32(meta + body) u32 | meta (JSON: delivery id, event,
+ * received at) | body (UTF-8). A record cut short, with a wrong magic or a crc that
+ * does not check reads as torn: that is where a crash stopped an append.
+ */
+
+const MAGIC = 0x31505356; // 'VSP1' little-endian
+const HEADER_BYTES = 16;
+
+export interface SpoolRecord {
+  deliveryId: string;
+  event: string;
+  receivedAt: number;
+  /** The JSON text of the payload, exactly as it will be read back. */
+  body: string;
+}
+
+export interface ScannedRecord extends SpoolRecord {
+  ref: string;
+}
+
+interface Meta {
+  d: string;
+  e: string;
+  t: number;
+}
+
+/** `<segment>:<offset>` — where a record starts. */
+export function spoolRef(segment: number, offset: number): string {
+  return `${segment}:${offset}`;
+}
+
+export function parseSpoolRef(ref: string): { segment: number; offset: number } {
+  const match = /^(\d+):(\d+)$/.exec(ref);
+  if (!match) throw new VigilError('VIGIL_ERR_SPOOL', `"${ref}" is not a spool reference`);
+  return { segment: Number(match[1]), offset: Number(match[2]) };
+}
+
+export interface EncodedSize {
+  meta: string;
+  metaBytes: number;
+  bodyBytes: number;
+  total: number;
+}
+
+export function encodedSize(record: SpoolRecord): EncodedSize {
+  const meta = JSON.stringify({ d: record.deliveryId, e: record.event, t: record.receivedAt } satisfies Meta);
+  const metaBytes = Buffer.byteLength(meta);
+  const bodyBytes = Buffer.byteLength(record.body);
+  return { meta, metaBytes, bodyBytes, total: HEADER_BYTES + metaBytes + bodyBytes };
+}
+
+export function encodeInto(buf: Buffer, at: number, record: SpoolRecord, size: EncodedSize): void {
+  buf.writeUInt32LE(MAGIC, at);
+  buf.writeUInt32LE(size.metaBytes, at + 4);
+  buf.writeUInt32LE(size.bodyBytes, at + 8);
+  buf.write(size.meta, at + HEADER_BYTES, 'utf8');
+  buf.write(record.body, at + HEADER_BYTES + size.metaBytes, 'utf8');
+  buf.writeUInt32LE(crc32(buf.subarray(at + HEADER_BYTES, at + size.total)), at + 12);
+}
+
+/** The record at `offset`, 'torn' when it is cut short or does not check, undefined at a clean end. */
+export function readRecord(fd: number, offset: number, size: number): { record: SpoolRecord; end: number } | 'torn' | undefined {
+  if (offset >= size) return undefined;
+  if (size - offset < HEADER_BYTES) return 'torn';
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  fs.readSync(fd, header, 0, HEADER_BYTES, offset);
+  if (header.readUInt32LE(0) !== MAGIC) return 'torn';
+  const metaBytes = header.readUInt32LE(4);
+  const bodyBytes = header.readUInt32LE(8);
+  const end = offset + HEADER_BYTES + metaBytes + bodyBytes;
+  if (end > size) return 'torn';
+  const rest = Buffer.allocUnsafe(metaBytes + bodyBytes);
+  fs.readSync(fd, rest, 0, rest.length, offset + HEADER_BYTES);
+  if (crc32(rest) !== header.readUInt32LE(12)) return 'torn';
+  let meta: Meta;
+  try {
+    meta = JSON.parse(rest.toString('utf8', 0, metaBytes)) as Meta;
+  } catch {
+    return 'torn';
+  }
+  return {
+    record: { deliveryId: meta.d, event: meta.e, receivedAt: meta.t, body: rest.toString('utf8', metaBytes) },
+    end,
+  };
+}
+
