@@ -1,5 +1,5 @@
 export { WebhookIntake, receivedRecords, type IntakeDeps } from './github/intake.js';
-export type { RawDelivery, IntakeResult } from './github/intake-protocol.js';
+export type { RawDelivery, IntakeResult } from './github/intake-types.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './github/reconcile.js';
 export { parsePayload } from './github/payload.js';
 export { deliveryKind, filterReason, repositoryOf } from './github/classify.js';

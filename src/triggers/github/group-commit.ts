@@ -9,14 +9,18 @@ import type { GithubConfig } from '../../config/index.js';
 import { failpoint } from '../../failpoints.js';
 import type { Store } from '../../store/index.js';
 import { deliveryKind, filterReason } from './classify.js';
-import type { GroupAnswer, IntakeResult, RawDelivery } from './intake-protocol.js';
+import type { IntakeResult, RawDelivery } from './intake-types.js';
 import { parsePayload } from './payload.js';
 
-export interface Arrived {
-  id: number;
+interface Arrived {
   receivedAt: number;
   delivery: RawDelivery;
+  resolve: (result: IntakeResult) => void;
+  reject: (err: unknown) => void;
 }
+
+/** A group's deliveries with what became of each, told before any of them is answered. */
+export type GroupOutcome = { deliveryId: string; result: IntakeResult }[];
 
 interface Accepted {
   index: number;
@@ -42,22 +46,26 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private filter: Readonly<GithubConfig>,
-    private readonly answer: (reply: GroupAnswer) => void,
+    private readonly beforeAnswer: (outcome: GroupOutcome) => void,
   ) {}
 
   setFilter(filter: Readonly<GithubConfig>): void {
     this.filter = filter;
   }
 
-  /** Everything added before the next turn of the event loop commits as one group. */
-  add(arrived: Arrived): void {
-    if (this.waiting.push(arrived) === 1) setImmediate(() => this.commitWaiting());
+  /**
+   * Resolves once the delivery's group is durable and `beforeAnswer` has seen it.
+   * Everything added before the next turn of the event loop commits as one group.
+   */
+  add(delivery: RawDelivery, receivedAt: number): Promise<IntakeResult> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ delivery, receivedAt, resolve, reject }) === 1) setImmediate(() => this.commitWaiting());
+    });
   }
 
   private commitWaiting(): void {
     const group = this.waiting;
     this.waiting = [];
-    const ids = group.map((m) => m.id);
     let written: Written | undefined;
     let failure: unknown;
     try {
@@ -68,12 +76,16 @@ export class GroupCommitter {
     const synced = written ? this.store.spool.durable().then(() => failpoint('intake.spooled')) : Promise.reject(failure);
     // Handled below once the groups before it are answered; until then it must not count as unhandled.
     synced.catch(() => undefined);
-    const failed = (err: unknown): GroupAnswer => ({ type: 'failed', ids, message: (err as Error).message });
     this.previous = this.previous
       .then(() => synced)
-      .then(() => ({ type: 'stored', ids, results: this.indexGroup(written!) }) satisfies GroupAnswer, failed)
-      .catch(failed)
-      .then((reply) => this.answer(reply));
+      .then(() => {
+        const results = this.indexGroup(written!);
+        this.beforeAnswer(group.map((a, i) => ({ deliveryId: a.delivery.deliveryId, result: results[i]! })));
+        group.forEach((a, i) => a.resolve(results[i]!));
+      })
+      .catch((err: unknown) => {
+        for (const a of group) a.reject(err);
+      });
   }
 
   /** Parse, classify, drop duplicates, and append the new bodies to the spool (not yet synced). */

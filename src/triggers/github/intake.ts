@@ -2,14 +2,8 @@ import type { GithubConfig } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import { eventRecord, type EventRecord } from '../../events.js';
 import type { Store } from '../../store/index.js';
-import { GroupCommitter } from './group-commit.js';
-import type { GroupAnswer, IntakeResult, RawDelivery } from './intake-protocol.js';
-
-interface Waiting {
-  delivery: RawDelivery;
-  resolve: (result: IntakeResult) => void;
-  reject: (err: unknown) => void;
-}
+import { GroupCommitter, type GroupOutcome } from './group-commit.js';
+import type { IntakeResult, RawDelivery } from './intake-types.js';
 
 export interface IntakeDeps {
   store: Store;
@@ -35,22 +29,21 @@ export interface IntakeDeps {
  */
 export class WebhookIntake {
   private readonly committer: GroupCommitter;
-  /** Handed to the committer and not yet answered, by id. */
-  private readonly waiting = new Map<number, Waiting>();
-  private nextId = 1;
+  private inFlight = 0;
   private closed = false;
 
   constructor(private readonly deps: IntakeDeps) {
-    this.committer = new GroupCommitter(deps.store, deps.filter(), (answer) => this.onAnswer(answer));
+    this.committer = new GroupCommitter(deps.store, deps.filter(), (outcome) => this.beforeAnswer(outcome));
   }
 
-  store(delivery: RawDelivery): Promise<IntakeResult> {
-    if (this.closed) return Promise.reject(new Error('vigil is stopping'));
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { delivery, resolve, reject });
-      this.committer.add({ id, receivedAt: this.deps.clock.now(), delivery });
-    });
+  async store(delivery: RawDelivery): Promise<IntakeResult> {
+    if (this.closed) throw new Error('vigil is stopping');
+    this.inFlight++;
+    try {
+      return await this.committer.add(delivery, this.deps.clock.now());
+    } finally {
+      this.inFlight--;
+    }
   }
 
   /** The config was reloaded: filter with the new `github` section. */
@@ -61,36 +54,24 @@ export class WebhookIntake {
   /** Take no more deliveries; wait for the ones in flight to be answered. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.waiting.size) await new Promise((r) => setTimeout(r, 5));
+    while (this.inFlight) await new Promise((r) => setTimeout(r, 5));
   }
 
-  private onAnswer(answer: GroupAnswer): void {
-    const answered: { w: Waiting; result?: IntakeResult }[] = [];
-    answer.ids.forEach((id, i) => {
-      const w = this.waiting.get(id);
-      if (!w) return;
-      this.waiting.delete(id);
-      answered.push({ w, ...(answer.type === 'stored' ? { result: answer.results[i]! } : {}) });
-    });
-    if (answer.type === 'failed') {
-      for (const { w } of answered) w.reject(new Error(answer.message));
-      return;
-    }
+  private beforeAnswer(outcome: GroupOutcome): void {
     try {
-      this.logStored(answered as { w: Waiting; result: IntakeResult }[]);
+      this.logStored(outcome);
     } catch {
       // Committed is what the answer promises; lines the log could not take now are
       // written at the next start (logUnloggedDeliveries).
     }
-    for (const { w, result } of answered) w.resolve(result!);
-    if (answered.some(({ result }) => result?.status === 'stored')) this.deps.onStored();
+    if (outcome.some(({ result }) => result.status === 'stored')) this.deps.onStored();
   }
 
-  private logStored(answered: { w: Waiting; result: IntakeResult }[]): void {
+  private logStored(outcome: GroupOutcome): void {
     const now = this.deps.clock.now();
     const records: EventRecord[] = [];
-    for (const { w, result } of answered) {
-      if (result.status === 'stored') records.push(...receivedRecords(result, w.delivery.deliveryId, now));
+    for (const { deliveryId, result } of outcome) {
+      if (result.status === 'stored') records.push(...receivedRecords(result, deliveryId, now));
     }
     if (records.length) this.deps.journal.writeMany(records);
   }

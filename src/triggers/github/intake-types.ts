@@ -9,8 +9,3 @@ export interface RawDelivery {
 export type IntakeResult =
   | { status: 'invalid' }
   | { status: 'stored' | 'duplicate'; eventId: number; kind: string; filtered?: string };
-
-/** One answer per group commit, for every delivery in it (`ids[i]` ↔ `results[i]`). */
-export type GroupAnswer =
-  | { type: 'stored'; ids: number[]; results: IntakeResult[] }
-  | { type: 'failed'; ids: number[]; message: string };
