@@ -14,6 +14,7 @@ const BENCHES = {
   sqlite: () => import('./sqlite.mjs'),
   intake: () => import('./intake.mjs'),
   dream: () => import('./dream.mjs'),
+  soak: () => import('./soak.mjs'),
 };
 
 async function printHelp() {

@@ -24,6 +24,7 @@ export const ERRORS = {
   VIGIL_ERR_CONFIG_JSON: { message: 'config.json is not valid JSON', exitCode: EXIT.config },
   VIGIL_ERR_SECRETS: { message: 'secrets.json is missing or invalid', exitCode: EXIT.config },
   VIGIL_ERR_HOME: { message: 'the vigil home cannot be used', exitCode: EXIT.config },
+  VIGIL_ERR_RUNTIME: { message: 'this Node.js cannot run vigil', exitCode: EXIT.config },
   VIGIL_ERR_ALREADY_RUNNING: { message: 'another vigil daemon holds this home', exitCode: EXIT.tempfail },
   VIGIL_ERR_NOT_RUNNING: { message: 'the vigil daemon is not running', exitCode: EXIT.unavailable },
   VIGIL_ERR_DAEMON_HTTP: { message: 'the daemon answered with an error', exitCode: EXIT.failure },

@@ -1,13 +1,20 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { EXIT, isVigilError } from '../errors.js';
+import { EXIT, VigilError, isVigilError } from '../errors.js';
+import { NODE_FIX, unsupportedNode } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { cliContext, type CliContext } from './context.js';
 
-/** Each command's module is loaded only when it runs: `vigil start` stays light. */
-function run<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
+/**
+ * Each command's module is loaded only when it runs: `vigil start` stays light. On a
+ * Node.js below 22 the store's native module would crash the process on its first
+ * open, so every command but `doctor` (which says what to install) refuses first.
+ */
+function run<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>, opts: { anyNode?: boolean } = {}) {
   return async (...args: A) => {
     try {
+      const tooOld = opts.anyNode ? undefined : unsupportedNode(process.versions.node);
+      if (tooOld) throw new VigilError('VIGIL_ERR_RUNTIME', `${tooOld} (${process.execPath}); ${NODE_FIX}`);
       await fn(cliContext(), ...args);
     } catch (err) {
       fail(err);
@@ -148,7 +155,7 @@ program
 program
   .command('doctor')
   .description('check the installation, one line each: ok, warn or fail, with the fix; exits 1 when a check fails')
-  .action(run(async (ctx) => (await import('./commands/doctor.js')).doctorCommand(ctx)));
+  .action(run(async (ctx) => (await import('./commands/doctor.js')).doctorCommand(ctx), { anyNode: true }));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import { loadConfig, loadSecrets } from '../config/index.js';
 import { isVigilError } from '../errors.js';
+import { MIN_NODE_MAJOR, NODE_FIX, unsupportedNode } from '../runtime.js';
 import { fail, ok, warn, type Check } from './doctor.js';
 import { shellLine } from './quote.js';
 
-const MIN_NODE_MAJOR = 20;
-
-export const checkNode: Check = () => {
-  const major = Number(process.versions.node.split('.')[0]);
-  const detail = `v${process.versions.node} at ${process.execPath}`;
-  if (major >= MIN_NODE_MAJOR) return ok('node', detail);
-  return fail('node', `${detail}: vigil needs ${MIN_NODE_MAJOR} or newer`, `install Node.js ${MIN_NODE_MAJOR}, 22 or 24`);
+export const checkNode: Check = ({ host }, state) => {
+  const detail = `v${host.nodeVersion} at ${host.execPath}`;
+  const tooOld = unsupportedNode(host.nodeVersion);
+  if (!tooOld) return ok('node', detail);
+  // The checks that open the database would crash this node (better-sqlite3 13 on 20).
+  state.storeUnreadable = tooOld;
+  return fail('node', `${detail}: vigil needs ${MIN_NODE_MAJOR} or newer`, NODE_FIX);
 };
 
 const mode = (stat: fs.Stats) => (stat.mode & 0o777).toString(8).padStart(4, '0');

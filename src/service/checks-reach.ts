@@ -67,6 +67,7 @@ export const checkModel: Check = async ({ paths, env }, state) => {
 export const checkNotify: MultiCheck = ({ paths, host }, state) => {
   const config = needsConfig('notify', state);
   if ('name' in config) return [config];
+  if (state.storeUnreadable) return [warn('notify', 'not checked: this Node.js cannot open the database (see the node line)')];
   return withNotifyTables(paths.db, (tables) =>
     notifyChecks(config, tables, host.env).map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) })),
   );

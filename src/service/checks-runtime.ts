@@ -41,7 +41,8 @@ function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {
   }
 }
 
-export const checkDatabase: Check = ({ paths }) => {
+export const checkDatabase: Check = ({ paths }, state) => {
+  if (state.storeUnreadable) return warn('database', 'not checked: this Node.js cannot open it (see the node line)');
   if (!fs.existsSync(paths.db)) return ok('database', 'not created yet (vigil start creates it)');
   const recover = `stop vigil, keep a copy of ${paths.db}, then: sqlite3 ${paths.db} .recover | sqlite3 vigil-recovered.db`;
   let problems: string[];
@@ -74,6 +75,7 @@ export const checkLogs: Check = ({ paths }) => {
 export const checkWebhooks: Check = ({ paths, now }, state) => {
   const address = state.config ? `http://<your host>:${state.config.http.port}/webhooks/github` : '/webhooks/github';
   const fix = `point a GitHub webhook at ${address} (README: "Point GitHub at it"); GitHub's ping arrives at once`;
+  if (state.storeUnreadable) return warn('webhooks', 'not checked: this Node.js cannot open the database (see the node line)');
   if (!fs.existsSync(paths.db)) return warn('webhooks', 'no delivery received yet', fix);
   // The inbox has no query for this (src/store is another room); one read-only SELECT does,
   // newest first by rowid so that a large inbox is not scanned.

@@ -22,6 +22,8 @@ export interface DoctorInput {
 /** What the checks share: the config is loaded once, by the config check, and reused. */
 export interface DoctorState {
   config?: Readonly<Config>;
+  /** Set by the node check when this Node.js cannot open the store: the database checks stand aside. */
+  storeUnreadable?: string;
 }
 
 export type Check = (input: DoctorInput, state: DoctorState) => CheckResult | Promise<CheckResult>;

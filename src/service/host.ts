@@ -23,6 +23,8 @@ export interface ServiceHost {
   username: string;
   /** Absolute node binary: a service has no shell PATH to find `node` with. */
   execPath: string;
+  /** The running node's version ("24.21.0"): doctor judges it, install records execPath. */
+  nodeVersion: string;
   /** Absolute `dist/cli/main.js` of this installation of vigil. */
   entry: string;
   run(argv: readonly string[]): RunResult;
@@ -38,6 +40,7 @@ export function systemHost(env: NodeJS.ProcessEnv = process.env): ServiceHost {
     uid: process.getuid?.() ?? -1,
     username: os.userInfo().username,
     execPath: process.execPath,
+    nodeVersion: process.versions.node,
     entry: path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'),
     run: (argv) => runCommand(argv, env),
   };

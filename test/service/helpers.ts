@@ -65,6 +65,7 @@ export function fakeHost(overrides: Partial<ServiceHost> & { answers?: Record<st
     uid: 1000,
     username: 'owner',
     execPath: process.execPath,
+    nodeVersion: process.versions.node,
     entry: BIN,
     run: (argv) => {
       ran.push([...argv]);

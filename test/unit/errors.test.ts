@@ -31,7 +31,7 @@ describe('the error registry', () => {
     const known = new Set<number>(Object.values(EXIT));
     for (const code of codes) {
       expect(known.has(ERRORS[code].exitCode), code).toBe(true);
-      if (ERRORS[code].exitCode === 78) expect(code, code).toMatch(/CONFIG|SECRETS|HOME/);
+      if (ERRORS[code].exitCode === 78) expect(code, code).toMatch(/CONFIG|SECRETS|HOME|RUNTIME/);
     }
   });
 });
