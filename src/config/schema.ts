@@ -28,10 +28,19 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+/** "." and ".." are no names: `octo/..` would be a path out of a folder named after a repo (issue 12). */
+const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
+
 /** A real repository: what a watched clone or an action names. */
-const repoName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like "owner/repo"');
+export const repoName = z
+  .string()
+  .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like "owner/repo"')
+  .refine((name) => !DOT_SEGMENT.test(name), 'must not have "." or ".." as the owner or the repo');
 // A pattern over repositories in filters and rules: "*", "octo/*", "*/docs".
-const repoPattern = z.string().regex(/^(\*|[\w.*-]+\/[\w.*-]+)$/, 'must look like "owner/repo" or "*" (wildcards allowed)');
+const repoPattern = z
+  .string()
+  .regex(/^(\*|[\w.*-]+\/[\w.*-]+)$/, 'must look like "owner/repo" or "*" (wildcards allowed)')
+  .refine((name) => !DOT_SEGMENT.test(name), 'must not have "." or ".." as the owner or the repo');
 
 export const TickConfig = z
   .object({
@@ -172,6 +181,12 @@ export const AgentConfig = z
     maxMinutes: z.number().positive().default(30),
     /** Command prefixes the built-in agent's bash may run; none: bash refuses everything. */
     allowCommands: z.array(z.string()).default([]),
+    /** Extra paths the sandboxed external agent may read (its login, e.g. "~/.claude"); bound read-only. */
+    allowPaths: z.array(z.string().min(1)).default([]),
+    /** Hosts the external agent may reach (its model API); empty: no restriction beyond the sandbox's. */
+    allowHosts: z.array(z.string().min(1)).default([]),
+    /** Run commands and the external agent without a sandbox where none can start. Off: they are refused. */
+    unsandboxed: z.boolean().default(false),
   })
   .strict();
 
@@ -209,6 +224,10 @@ export const HttpConfig = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(7433),
+    /** Believe X-Forwarded-For (a reverse proxy in front of vigil); off, the socket's address is the client's. */
+    trustProxy: z.boolean().default(false),
+    /** A request body must arrive within this many seconds, or the connection is cut. */
+    bodyTimeoutSeconds: z.number().positive().max(600).default(30),
   })
   .strict();
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { repoName } from '../config/index.js';
 
 /**
  * Layer 1 of the permissions: the action catalog. An action that is not here, or
  * whose params fail its schema, is rejected before anything else looks at it.
  */
 
-const repo = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/repo"');
+/** "owner/repo", never "." or "..": a pattern like `octo/*` must not match `octo/..`. */
+const repo = repoName;
 
 export const ACTION_SCHEMAS = {
   notify: z

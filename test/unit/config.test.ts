@@ -26,7 +26,7 @@ describe('parseConfig', () => {
     expect(config.permissions.mode).toBe('auto');
     expect(config.permissions.rules).toEqual([]);
     expect(config.permissions.approvalTtlHours).toBe(24);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 7433 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 7433, trustProxy: false, bodyTimeoutSeconds: 30 });
   });
 
   it('keeps the values it is given', () => {
@@ -41,7 +41,7 @@ describe('parseConfig', () => {
     expect(config.tick).toEqual({ schedule: '0 */2 * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin' });
     expect(config.permissions.mode).toBe('suggest');
     expect(config.permissions.approvalTtlHours).toBe(2);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 9000 });
   });
 
   it('accepts a six-field cron expression (with seconds)', () => {
@@ -134,13 +134,13 @@ describe('parseConfig', () => {
 
   it('lets VIGIL_HOST and VIGIL_PORT override the file', () => {
     const config = parseConfig({ http: { host: '10.0.0.1', port: 8000 } }, { VIGIL_HOST: '0.0.0.0', VIGIL_PORT: '0' });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 0 });
     expect(Object.isFrozen(config.http)).toBe(true);
-    expect(parseConfig({}, { VIGIL_PORT: '8123' }).http).toEqual({ host: '127.0.0.1', port: 8123 });
+    expect(parseConfig({}, { VIGIL_PORT: '8123' }).http).toMatchObject({ host: '127.0.0.1', port: 8123 });
   });
 
   it('ignores empty VIGIL_HOST / VIGIL_PORT', () => {
-    expect(parseConfig({}, { VIGIL_HOST: '  ', VIGIL_PORT: '' }).http).toEqual({ host: '127.0.0.1', port: 7433 });
+    expect(parseConfig({}, { VIGIL_HOST: '  ', VIGIL_PORT: '' }).http).toMatchObject({ host: '127.0.0.1', port: 7433 });
   });
 
   it('treats an invalid VIGIL_PORT as a configuration error', () => {
@@ -257,5 +257,19 @@ describe('loadSecrets', () => {
     const bad = path.join(dir, 'secrets.json');
     fs.writeFileSync(bad, JSON.stringify({ webhookSecret: 'short' }));
     vigilErrorOf(() => loadSecrets(bad, noEnv), 'VIGIL_ERR_SECRETS');
+  });
+});
+
+describe('repository names (issue 12)', () => {
+  it('"." and ".." are refused as owner or repo, in watched repos, permission rules and proposals', async () => {
+    const { checkCatalog } = await import('../../src/policy/index.js');
+    for (const bad of ['octo/..', '../app', 'octo/.', './x']) {
+      expect(() => parseConfig({ repos: [{ name: bad }] }, noEnv), bad).toThrow(/must not have "\." or "\.\."/);
+      expect(() => parseConfig({ permissions: { rules: [{ action: 'github.label', repo: bad, decision: 'allow' }] } }, noEnv), bad).toThrow();
+      const judged = checkCatalog('github.label', { repo: bad, number: 1, labels: ['x'] });
+      expect(judged.ok, bad).toBe(false);
+    }
+    expect(() => parseConfig({ repos: [{ name: 'octo/.github' }, { name: 'a.b/c..d' }] }, noEnv)).not.toThrow();
+    expect(checkCatalog('github.label', { repo: 'octo/.github', number: 1, labels: ['x'] }).ok).toBe(true);
   });
 });
