@@ -58,6 +58,12 @@ export interface EventFields {
   'reminder.due': { note: string; dueAt: string };
   'worker.started': { workerPid: number };
   'worker.exited': { workerPid: number; code: number | null; signal: string | null; restartInMs?: number };
+  /** A daemon timer or loop could not reach the store (its lock, a full disk); `task` is tried again (issue 12). */
+  'store.unavailable': { task: string; error: string; retryInMs: number };
+  /** The same task succeeded again after `failures` failed rounds. */
+  'store.recovered': { task: string; failures: number; afterMs: number };
+  /** An error nothing caught: the daemon exits with `exitCode` (70) and its service manager restarts it. */
+  'daemon.crashed': { error: string; exitCode: number };
   /** The missed-delivery sweep (issue 3): `listed` delivery attempts looked at, `redelivered` asked for again. */
   'github.sweep': { listed: number; redelivered: number; failed?: number };
   'github.sweep_failed': { error: string };

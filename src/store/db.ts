@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { VigilError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './retry.js';
 
 export type Db = Database.Database;
 
@@ -12,7 +13,16 @@ export type Db = Database.Database;
  * committed transaction across a process crash (only power loss can drop the last
  * ones), which is what "never lose an acknowledged event" needs from a daemon.
  */
-export function openDb(file: string): Db {
+export interface OpenOptions {
+  /**
+   * How long one statement waits inside SQLite for another process's write lock. The
+   * daemon passes a short one (`DAEMON_BUSY_TIMEOUT_MS`) and retries on its timers;
+   * migrations always get the long default, since nothing else runs yet.
+   */
+  busyTimeoutMs?: number;
+}
+
+export function openDb(file: string, options: OpenOptions = {}): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let db: Db;
   try {
@@ -24,9 +34,14 @@ export function openDb(file: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // Another process (worker, CLI) may hold the write lock for a moment.
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
   migrate(db);
+  setBusyTimeout(db, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   return db;
+}
+
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
 }
 
 export function migrate(db: Db): void {

@@ -1,12 +1,22 @@
-import { openDb, type Db } from './db.js';
+import { openDb, setBusyTimeout, type Db, type OpenOptions } from './db.js';
 import path from 'node:path';
 import { Inbox } from './inbox.js';
 import { Spool } from './spool.js';
 import { Actions } from './actions.js';
 import { Decisions, KeyValue, LogOutbox, Reminders } from './small-tables.js';
 
-export type { Db } from './db.js';
+export type { Db, OpenOptions } from './db.js';
 export { openDb, migrate } from './db.js';
+export {
+  withStoreRetry,
+  isStoreBusy,
+  isTransientStoreError,
+  backoffMs,
+  STORE_BACKOFF,
+  DAEMON_BUSY_TIMEOUT_MS,
+  type RetryOptions,
+  type Backoff,
+} from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export { Spool, parseSpoolRef, type SpoolRecord, type ScannedRecord, type SpoolOptions } from './spool.js';
 export { Inbox, type InboxEvent, type NewEvent, type InboxState } from './inbox.js';
@@ -48,8 +58,13 @@ export class Store {
     this.outbox = new LogOutbox(db);
   }
 
-  static open(file: string): Store {
-    return new Store(openDb(file), new Spool(path.join(path.dirname(file), 'spool')));
+  static open(file: string, options: OpenOptions = {}): Store {
+    return new Store(openDb(file, options), new Spool(path.join(path.dirname(file), 'spool')));
+  }
+
+  /** The daemon shortens it once its start-up work is done (see src/store/retry.ts). */
+  setBusyTimeout(ms: number): void {
+    setBusyTimeout(this.db, ms);
   }
 
   /** Told after every committed `transaction` (the daemon's checkpointer listens). */
