@@ -33,6 +33,7 @@ export const ERRORS = {
   VIGIL_ERR_SPOOL: { message: 'the delivery spool cannot be written or read', exitCode: EXIT.software },
   VIGIL_ERR_MIGRATION: { message: 'the database was written by a newer vigil', exitCode: EXIT.software },
   VIGIL_ERR_LOG_CORRUPT: { message: 'a daily log does not verify', exitCode: EXIT.failure },
+  VIGIL_ERR_LOG_MISSING: { message: 'there is no daily log for that date', exitCode: EXIT.failure },
   VIGIL_ERR_DECISION_INVALID: { message: 'the model returned an invalid decision', exitCode: EXIT.software },
   VIGIL_ERR_UNKNOWN_ACTION: { message: 'the action is not in the catalog', exitCode: EXIT.failure },
   VIGIL_ERR_ACTION_PARAMS: { message: 'the action parameters do not match its schema', exitCode: EXIT.failure },

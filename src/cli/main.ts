@@ -71,7 +71,13 @@ log
   .command('verify')
   .description('check every log file’s hash chain; names the first edited, removed, inserted or reordered line')
   .option('--date <YYYY-MM-DD>', 'only this day')
-  .action(run(async (ctx, opts: { date?: string }) => (await import('./commands/log.js')).logVerifyCommand(ctx, opts)));
+  // `log` has its own --date, and commander gives a flag to the first command that knows
+  // it: `vigil log verify --date D` landed on `log`, and verify checked every day.
+  .action(
+    run(async (ctx, _opts: { date?: string }, cmd: Command) =>
+      (await import('./commands/log.js')).logVerifyCommand(ctx, cmd.optsWithGlobals<{ date?: string }>()),
+    ),
+  );
 
 program
   .command('approvals')

@@ -4,6 +4,8 @@ import { VigilError } from '../../errors.js';
 import { followLog, logFilePath, readLogEntries, renderEntry, verifyLogDir, type LogEntry } from '../../logs/index.js';
 import { requireHome, type CliContext } from '../context.js';
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 export interface LogOptions {
   date?: string;
   json?: boolean;
@@ -13,7 +15,7 @@ export interface LogOptions {
 export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<void> {
   requireHome(ctx);
   const date = opts.date ?? localDate(systemClock.now());
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${date}: use YYYY-MM-DD`);
+  if (!DATE.test(date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${date}: use YYYY-MM-DD`);
   const show = (entry: LogEntry) => ctx.out(opts.json ? JSON.stringify(entry) : renderEntry(entry));
   if (opts.follow) {
     const controller = new AbortController();
@@ -30,14 +32,21 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   for (const entry of readLogEntries(file)) show(entry);
 }
 
+/**
+ * `vigil log verify [--date D]`: every day's chain, or only D's. A day asked for by name
+ * that has no log is an error, not an empty success: a script checking yesterday's log
+ * must not pass because the file is gone.
+ */
 export async function logVerifyCommand(ctx: CliContext, opts: { date?: string }): Promise<void> {
   requireHome(ctx);
+  if (opts.date !== undefined && !DATE.test(opts.date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${opts.date}: use YYYY-MM-DD`);
   const results = verifyLogDir(ctx.paths.logs, opts.date);
   if (results.length === 0) {
-    ctx.out(opts.date ? `no log for ${opts.date}` : 'no logs yet');
+    if (opts.date !== undefined) throw new VigilError('VIGIL_ERR_LOG_MISSING', `${opts.date} (${logFilePath(ctx.paths.logs, opts.date)})`);
+    ctx.out('no logs yet');
     return;
   }
-  let bad = 0;
+  const failed: string[] = [];
   for (const r of results) {
     const name = r.file.split(/[\\/]/).pop();
     if (r.ok) {
@@ -46,9 +55,10 @@ export async function logVerifyCommand(ctx: CliContext, opts: { date?: string })
         .join('; ');
       ctx.out(`ok    ${name}  ${r.entries} entries${notes ? ` (${notes})` : ''}`);
     } else {
-      bad++;
+      failed.push(`${name} line ${r.firstBad?.line}: ${r.firstBad?.reason}`);
       ctx.out(`FAIL  ${name}  line ${r.firstBad?.line}: ${r.firstBad?.reason}`);
     }
   }
-  if (bad) throw new VigilError('VIGIL_ERR_LOG_CORRUPT', `${bad} of ${results.length} log file(s) do not verify`);
+  if (failed.length === 1) throw new VigilError('VIGIL_ERR_LOG_CORRUPT', failed[0]);
+  if (failed.length) throw new VigilError('VIGIL_ERR_LOG_CORRUPT', `${failed.length} of ${results.length} log files do not verify, first ${failed[0]}`);
 }
