@@ -50,6 +50,7 @@ function summarise(samples) {
   return {
     rssMeanMB: mb(mean(samples.map((s) => s.rssKiB))),
     rssMaxMB: mb(Math.max(...samples.map((s) => s.rssKiB))),
+    anonMeanMB: mb(mean(samples.map((s) => s.anonKiB))),
     rssFirstMB: mb(first.rssKiB),
     rssLastMB: mb(last.rssKiB),
     rssDriftKBPerMin: driftKiBPerMin(samples),
@@ -138,6 +139,10 @@ function report({ seconds, readyMs, v, b, stop, leftovers }) {
     ['RSS drift (linear fit)', `${v.rssDriftKBPerMin.toFixed(0)} KB/min`, `${b.rssDriftKBPerMin.toFixed(0)} KB/min`, '', ''],
     ['RSS ratio vigil/bare (means)', f2(rssRatio), '', `≤ ${f1(TARGETS.rssRatio)}`, mark(checks.rssRatio)],
     ['RSS ratio vigil/bare (maxes)', f2(v.rssMaxMB / b.rssMaxMB), '', '', ''],
+    // The official Node binaries embed ICU and link statically: pages of the binary a
+    // program touches (time zones, crypto, http) count in RSS but are shared, clean page cache.
+    ['  of it private (RssAnon), mean', `${f1(v.anonMeanMB)} MB`, `${f1(b.anonMeanMB)} MB`, '', ''],
+    ['  file-backed (binary, libraries)', `${f1(v.rssMeanMB - v.anonMeanMB)} MB`, `${f1(b.rssMeanMB - b.anonMeanMB)} MB`, '', ''],
     ['CPU % of one core', `${f2(v.cpuPct)} %`, `${f2(b.cpuPct)} %`, `≤ ${f1(TARGETS.cpuPct)} %`, mark(checks.cpu)],
     ['CPU worst second', `${f1(v.cpuMaxSecondPct)} %`, `${f1(b.cpuMaxSecondPct)} %`, '', ''],
     ['seconds with any CPU', `${v.cpuBusySeconds}/${seconds}`, `${b.cpuBusySeconds}/${seconds}`, '', ''],
@@ -145,7 +150,7 @@ function report({ seconds, readyMs, v, b, stop, leftovers }) {
     ['SIGTERM → exit', `code ${stop.code ?? stop.signal} in ${stop.ms.toFixed(0)} ms${leftovers.length ? `, orphans ${leftovers.join(',')}` : ''}`, '', '0 in ≤ 10 s', mark(checks.cleanStop)],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  console.log(`\nidle: ${seconds} s window (${f1(v.windowS)} s measured), CPU tick ${1000 / CLK_TCK} ms`);
+  console.log(`\nidle on Node ${process.versions.node} (${process.execPath}): ${seconds} s window (${f1(v.windowS)} s measured), CPU tick ${1000 / CLK_TCK} ms`);
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   const missed = Object.keys(checks).filter((k) => !checks[k]);
   console.log(missed.length ? `MISSED: ${missed.join(', ')}` : 'all idle targets met');

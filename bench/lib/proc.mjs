@@ -66,12 +66,15 @@ export function processTree(rootPid) {
   return tree;
 }
 
+/** VmRSS and its private part RssAnon (heap, stacks); the rest is mostly pages of the node binary and libraries. */
 function rssKiB(pid) {
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0; // zombies have no VmRSS
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const total = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    const anon = /^RssAnon:\s+(\d+)\s+kB/m.exec(status);
+    return { total: total ? Number(total[1]) : 0, anon: anon ? Number(anon[1]) : 0 }; // zombies have neither
   } catch {
-    return 0;
+    return { total: 0, anon: 0 };
   }
 }
 
@@ -84,12 +87,15 @@ function rssKiB(pid) {
 export function snapshot(rootPid) {
   const tree = processTree(rootPid);
   let rss = 0;
+  let anon = 0;
   let ticks = 0;
   for (const p of tree) {
-    rss += rssKiB(p.pid);
+    const r = rssKiB(p.pid);
+    rss += r.total;
+    anon += r.anon;
     ticks += p.utime + p.stime + p.cutime + p.cstime;
   }
-  return { at: performance.now(), rssKiB: rss, ticks, pids: tree.map((p) => p.pid) };
+  return { at: performance.now(), rssKiB: rss, anonKiB: anon, ticks, pids: tree.map((p) => p.pid) };
 }
 
 /**

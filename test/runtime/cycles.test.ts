@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
@@ -31,9 +31,12 @@ afterEach(async () => {
 });
 
 /** A CLI run that must neither crash nor fail: the signal is checked first, an abort is what this test hunts. */
-function mustSucceed(res: ReturnType<typeof runCli>, what: string): void {
+async function mustSucceed(res: ReturnType<typeof runCli>, what: string, daemon: RunningDaemon): Promise<void> {
   expect(res.signal, `${what} died by a signal: ${res.stderr}`).toBeNull();
-  expect(res.status, `${what}: ${res.stderr}`).toBe(0);
+  if (res.status === 0) return;
+  // The CLI found the daemon dead: say how it died (the loop was blocked by spawnSync until now).
+  const end = await Promise.race([daemon.exited, sleep(2000).then(() => undefined)]);
+  expect(res.status, `${what}: ${res.stderr}\ndaemon ended ${JSON.stringify(end)}:\n${daemon.output().slice(-1500)}`).toBe(0);
 }
 
 describe(`Node ${process.versions.node}: ${CYCLES} cycles of init → start → tick → webhook → approve → SIGTERM`, () => {
@@ -45,7 +48,7 @@ describe(`Node ${process.versions.node}: ${CYCLES} cycles of init → start → 
         const daemon = await startDaemon(home);
         daemons.push(daemon);
         // The moment daemon.json names this pid: the race that aborted on better-sqlite3 12.
-        mustSucceed(runCli(home, ['tick']), `cycle ${cycle}: vigil tick`);
+        await mustSucceed(runCli(home, ['tick']), `cycle ${cycle}: vigil tick`, daemon);
 
         const delivery = await postDelivery(daemon.url, webhookSecret(home), ISSUE_OPENED, {
           event: 'issues',
@@ -54,7 +57,7 @@ describe(`Node ${process.versions.node}: ${CYCLES} cycles of init → start → 
         expect(delivery.status, `cycle ${cycle}: webhook`).toBe(202);
 
         const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 15_000, `cycle ${cycle}: approval`);
-        mustSucceed(runCli(home, ['approve', String(requested.actionId)]), `cycle ${cycle}: vigil approve`);
+        await mustSucceed(runCli(home, ['approve', String(requested.actionId)]), `cycle ${cycle}: vigil approve`, daemon);
 
         daemon.proc.kill('SIGTERM');
         const exit = await daemon.exited;
