@@ -26,8 +26,12 @@ const SYSTEM = [
   'Never put credentials, tokens or secrets in a proposal, and never ask for them.',
 ].join('\n');
 
-/** Tags that delimit blocks; text inside a block must not be able to close it early. */
-const FENCE_TAGS = /<(\/?)(third-party-data|repo-instructions)/gi;
+/**
+ * Tags that delimit blocks; text inside a block must not be able to close it early, nor
+ * open a block of its own. Spaces inside the tag and the full-width and small `<`
+ * look-alikes are caught too: a model may read `< /third-party-data>` as a close.
+ */
+const FENCE_TAGS = /[<\uFF1C\uFE64]\s*(\/?)\s*(third-party-data|repo-instructions)/gi;
 
 /**
  * A stable prefix — catalog, policy, MEMORY.md, repository instructions — with no
@@ -51,27 +55,36 @@ export function buildPrompt(parts: PromptParts): Prompt {
   ].join('\n');
   const { recentActivity, now, ...context } = parts.context;
   const { event } = parts;
+  // Everything below but the time has third-party bytes in it, so all of it is fenced
+  // (issue 12): the event's name and delivery id come from unsigned webhook headers;
+  // pending approvals carry params a model wrote after reading an issue; a reminder's
+  // note, a clone's branch and commit subjects, and the log quote third parties too.
   const dynamic = [
     `# Now\n${now}`,
     '',
-    `# Event ${event.kind} (source ${event.source}${event.deliveryId ? `, delivery ${event.deliveryId}` : ''})`,
-    '<third-party-data>',
-    jsonForPrompt(eventPayload(event)),
-    '</third-party-data>',
+    '# Event (first line: its name, source and delivery id; then its payload)',
+    fence(`${jsonForPrompt(eventHeader(event))}\n${jsonForPrompt(eventPayload(event))}`),
     '',
-    '# Context',
-    jsonForPrompt(context),
+    '# Context (watched clones, due reminders, approvals waiting for the owner)',
+    fence(jsonForPrompt(context)),
     '',
     '# Recent activity (vigil\'s log, oldest first)',
-    '<third-party-data>',
-    recentActivity.length ? escapeFences(recentActivity.join('\n')) : '(nothing yet)',
-    '</third-party-data>',
+    fence(recentActivity.length ? escapeFences(recentActivity.join('\n')) : '(nothing yet)'),
   ].join('\n');
   return { system: SYSTEM, stable, dynamic };
 }
 
 function instructionBlock(i: RepoInstructions): string {
   return `<repo-instructions repo="${i.repo}" file="${i.file}">\n${escapeFences(i.text.trim())}\n</repo-instructions>`;
+}
+
+/** `text` must already be escaped (jsonForPrompt, escapeFences): then nothing in it closes the block. */
+function fence(text: string): string {
+  return `<third-party-data>\n${text}\n</third-party-data>`;
+}
+
+function eventHeader(event: DecisionEvent): Record<string, string> {
+  return { kind: event.kind, source: event.source, ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
 }
 
 /** A tick's payload is vigil's own bookkeeping; what the model needs of it is why it woke. */
