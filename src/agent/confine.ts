@@ -14,7 +14,9 @@ export class Refusal extends Error {}
 export function confine(root: string, requested: string): string {
   if (typeof requested !== 'string' || requested.length === 0) throw new Refusal('an empty path');
   if (requested.includes('\0')) throw new Refusal('a path with a NUL byte');
-  if (requested.split(/[\\/]+/).includes('..')) throw new Refusal(`"${requested}": ".." is not allowed`);
+  const segments = requested.split(/[\\/]+/);
+  if (segments.includes('..')) throw new Refusal(`"${requested}": ".." is not allowed`);
+  if (segments.some(isGitName)) throw new Refusal(`"${requested}": .git is vigil's, not the agent's`);
   const realRoot = fs.realpathSync(root);
   const absolute = path.isAbsolute(requested) ? path.normalize(requested) : path.join(realRoot, requested);
   if (!isInside(realRoot, absolute) && !isInside(path.resolve(root), absolute)) {
@@ -22,6 +24,8 @@ export function confine(root: string, requested: string): string {
   }
   const resolved = resolveExisting(absolute);
   if (!isInside(realRoot, resolved)) throw new Refusal(`"${requested}" leads outside the worktree (symlink)`);
+  // A link inside the worktree that leads into a .git is refused like the name itself.
+  if (path.relative(realRoot, resolved).split(path.sep).some(isGitName)) throw new Refusal(`"${requested}" leads into .git, which is vigil's`);
   return resolved;
 }
 
@@ -43,6 +47,16 @@ function resolveExisting(absolute: string): string {
     existing = parent;
   }
   return path.join(fs.realpathSync(existing), ...rest.reverse());
+}
+
+/**
+ * `.git` in any case: git's metadata decides what vigil's own git does with the
+ * worktree (issue 12). A case-insensitive disk takes `.GIT` for the same folder, HFS+
+ * ignores zero-width characters and Windows trailing dots and spaces (git's own
+ * CVE-2014-9390 rules).
+ */
+export function isGitName(segment: string): boolean {
+  return segment.replace(/\p{Cf}/gu, '').replace(/[. ]+$/, '').toLowerCase() === '.git';
 }
 
 export function isInside(root: string, candidate: string): boolean {

@@ -1,42 +1,43 @@
-import { runCapped } from './bash.js';
+import { containExternal, type Containment } from './contain.js';
+import { fencedTask } from './prompt.js';
+import { runCapped } from './run.js';
 
 /**
  * External-agent mode: the command in `agent.command` (`["claude", "-p"]`, `["codex",
- * "exec"]` …) runs in the worktree with the instructions on stdin. Its output (capped)
- * is the transcript and the summary; its changes end like the built-in agent's.
+ * "exec"]` …) runs in the worktree, in the sandbox (contain.ts), with the fenced
+ * instructions on stdin. Its output (capped, redacted) is the transcript and the
+ * summary; its changes end like the built-in agent's.
  */
 
 export interface ExternalOptions {
   command: readonly string[];
   root: string;
+  repo: string;
   instructions: string;
   timeoutMs: number;
   outputCap: number;
   signal: AbortSignal;
+  containment: Containment;
+  redact: (text: string) => string;
 }
 
 export async function runExternalAgent(options: ExternalOptions): Promise<{ summary: string; output: string }> {
-  const result = await runCapped(options.command, {
+  const run = containExternal(options.containment, options.root, options.command);
+  const result = await runCapped(run.argv, {
     cwd: options.root,
     timeoutMs: options.timeoutMs,
     outputCap: options.outputCap,
-    env: externalEnv(),
+    env: run.env,
     signal: options.signal,
-    stdin: options.instructions,
+    stdin: fencedTask(options.repo, options.instructions),
   }).catch((err: unknown) => {
     throw new Error(`agent.command ${JSON.stringify(options.command[0])} could not start: ${(err as Error).message}`);
   });
   if (result.aborted) throw options.signal.reason ?? new Error('aborted');
   if (result.timedOut) throw new Error(`time budget exceeded: the agent command ran longer than ${Math.round(options.timeoutMs / 1000)} s`);
-  if (result.code !== 0) throw new Error(`the agent command failed (exit ${result.code ?? result.signal}): ${tail(result.output)}`);
-  return { summary: tail(result.output, 4000), output: result.output };
-}
-
-/** The agent CLI keeps its own login (HOME) and keys, but never vigil's GitHub credentials. */
-function externalEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-  for (const key of Object.keys(env)) if (/^(GITHUB_TOKEN|GH_TOKEN|VIGIL_)/.test(key)) delete env[key];
-  return env;
+  const output = options.redact(result.output);
+  if (result.code !== 0) throw new Error(`the agent command failed (exit ${result.code ?? result.signal}): ${tail(output)}`);
+  return { summary: tail(output, 4000), output };
 }
 
 function tail(text: string, max = 1000): string {

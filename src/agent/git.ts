@@ -7,68 +7,121 @@ import path from 'node:path';
  * The owner's working tree is never touched — `git worktree add` writes only under
  * the clone's .git (the branch ref and the worktree's bookkeeping), and both are
  * removed when the task ends.
+ *
+ * vigil's own git trusts nothing the agent could have written (issue 12): it names the
+ * git dir and the work tree itself (the worktree's `.git` file is never read), turns
+ * off fsmonitor and hooks, ignores what git would find in nested repositories, and
+ * takes nothing from `GIT_*` variables. It runs outside the sandbox — push needs the
+ * owner's keys — so it runs on the worktree only after `verifyWorktree` (worktree-guard.ts).
  */
 
 export const CO_AUTHOR = 'Co-authored-by: vigil <vigil@users.noreply.github.com>';
 
-export function git(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/** Before every subcommand: settings no config file may turn back on. */
+const DISTRUST = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.untrackedCache=false', '-c', 'submodule.recurse=false'];
+
+export interface GitTarget {
+  /** The git dir (the worktree's admin folder, or the clone's common dir). */
+  gitDir: string;
+  /** The work tree, when the command reads or writes files. */
+  workTree?: string;
+}
+
+/** `git <subcommand> …` on exactly this git dir and work tree. */
+export function git(target: GitTarget, subcommand: string, args: readonly string[] = [], identity: readonly string[] = []): Promise<string> {
+  const argv = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : []), ...DISTRUST, ...identity, subcommand, ...args];
   return new Promise((resolve, reject) => {
-    execFile('git', [...args], { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`git ${args[0]} failed: ${(stderr || err.message).trim()}`));
+    execFile('git', argv, { cwd: target.workTree ?? target.gitDir, env: gitEnv(), maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git ${subcommand} failed: ${(stderr || err.message).trim()}`));
       else resolve(stdout);
     });
   });
+}
+
+/** The worker's environment without anything that steers git from outside (GIT_DIR, GIT_CONFIG_*, GIT_EXEC_PATH …). */
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
+  return { ...env, GIT_TERMINAL_PROMPT: '0' };
 }
 
 export interface Worktree {
   clone: string;
   dir: string;
   branch: string;
+  /** The clone's common git dir (objects, refs, the owner's config). */
+  commonDir: string;
+  /** The worktree's admin folder under the common dir (HEAD, index, gitdir, commondir). */
+  adminDir: string;
+}
+
+/** The clone's git dir, asked of the owner's clone (whose config the owner wrote), fsmonitor and hooks off. */
+export async function commonGitDir(clone: string): Promise<string> {
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile('git', [...DISTRUST, 'rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: clone, env: gitEnv() }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git rev-parse failed: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+  return fs.realpathSync(out.trim());
 }
 
 /** A fresh worktree on `branch`, from `base` (default: the clone's HEAD). A leftover from a crashed try is replaced. */
 export async function addWorktree(clone: string, dir: string, branch: string, base?: string): Promise<Worktree> {
-  await removeWorktree({ clone, dir, branch });
+  const commonDir = await commonGitDir(clone);
+  await removeWorktree({ clone, dir, branch, commonDir, adminDir: '' });
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
-  await git(clone, ['worktree', 'add', '--quiet', '-B', branch, dir, base ?? 'HEAD']);
-  return { clone, dir, branch };
+  await git({ gitDir: commonDir }, 'worktree', ['add', '--quiet', '-B', branch, dir, base ?? 'HEAD']);
+  // Read once, now, before anything else ran in it: git names the admin folder itself.
+  const gitlink = fs.readFileSync(path.join(dir, '.git'), 'utf8').match(/^gitdir: (.+)$/m)?.[1];
+  if (!gitlink) throw new Error(`git worktree add left no gitlink in ${dir}`);
+  return { clone, dir: fs.realpathSync(dir), branch, commonDir, adminDir: fs.realpathSync(path.resolve(dir, gitlink.trim())) };
 }
 
-/** Removes the worktree, its bookkeeping and the local branch (what was pushed stays on the remote). */
+/**
+ * Removes the worktree, its bookkeeping and the local branch (what was pushed stays on
+ * the remote). The folder goes first and git only prunes what no longer exists, so no
+ * git command reads the worktree the agent left.
+ */
 export async function removeWorktree(tree: Worktree): Promise<void> {
-  if (fs.existsSync(tree.dir)) await git(tree.clone, ['worktree', 'remove', '--force', tree.dir]).catch(() => undefined);
   fs.rmSync(tree.dir, { recursive: true, force: true });
-  await git(tree.clone, ['worktree', 'prune']).catch(() => undefined);
-  await git(tree.clone, ['branch', '-D', tree.branch]).catch(() => undefined);
+  const common = { gitDir: tree.commonDir };
+  await git(common, 'worktree', ['prune']).catch(() => undefined);
+  await git(common, 'branch', ['-D', tree.branch]).catch(() => undefined);
+}
+
+function onTree(tree: Worktree): GitTarget {
+  return { gitDir: tree.adminDir, workTree: tree.dir };
 }
 
 /** Files changed in the worktree (porcelain lines), untracked ones included. */
 export async function changedFiles(tree: Worktree): Promise<string[]> {
-  const status = await git(tree.dir, ['status', '--porcelain', '--untracked-files=all']);
+  const status = await git(onTree(tree), 'status', ['--porcelain', '--untracked-files=all', '--ignore-submodules=all']);
   return status.split('\n').filter(Boolean).map((line) => line.slice(3));
 }
 
 /** One commit with everything, saying that vigil wrote it. Returns the commit id. */
 export async function commitAll(tree: Worktree, subject: string, body: string): Promise<string> {
-  await git(tree.dir, ['add', '--all']);
-  const identity = (await git(tree.dir, ['config', 'user.email']).catch(() => '')).trim()
+  await git(onTree(tree), 'add', ['--all']);
+  const identity = (await git(onTree(tree), 'config', ['user.email']).catch(() => '')).trim()
     ? []
     : ['-c', 'user.name=vigil', '-c', 'user.email=vigil@users.noreply.github.com'];
-  await git(tree.dir, [...identity, 'commit', '--quiet', '--no-verify', '-m', subject, '-m', body, '-m', CO_AUTHOR]);
-  return (await git(tree.dir, ['rev-parse', 'HEAD'])).trim();
+  await git(onTree(tree), 'commit', ['--quiet', '--no-verify', '-m', subject, '-m', body, '-m', CO_AUTHOR], identity);
+  return (await git(onTree(tree), 'rev-parse', ['HEAD'])).trim();
 }
 
-/** Pushed to the clone's `origin` (forced: a retried task replaces its own branch). */
+/** Pushed to the clone's `origin` (forced: a retried task replaces its own branch); no work tree involved. */
 export async function pushBranch(tree: Worktree): Promise<string> {
   const remote = 'origin';
-  await git(tree.dir, ['push', '--quiet', '--force', remote, `${tree.branch}:refs/heads/${tree.branch}`]);
+  await git({ gitDir: tree.commonDir }, 'push', ['--quiet', '--no-verify', '--force', remote, `refs/heads/${tree.branch}:refs/heads/${tree.branch}`]);
   return remote;
 }
 
 /** The branch the pull request goes into: the remote's default branch, else the clone's current one. */
-export async function baseBranch(clone: string, requested?: string): Promise<string> {
+export async function baseBranch(tree: Worktree, requested?: string): Promise<string> {
   if (requested) return requested.replace(/^origin\//, '');
-  const head = await git(clone, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '');
+  const common = { gitDir: tree.commonDir };
+  const head = await git(common, 'symbolic-ref', ['--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '');
   if (head.trim()) return head.trim().replace(/^origin\//, '');
-  return (await git(clone, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+  return (await git(common, 'rev-parse', ['--abbrev-ref', 'HEAD'])).trim();
 }

@@ -5,6 +5,8 @@
  */
 export { runAgentTask, transcriptPath, type AgentTaskDeps, type AgentTaskParams, type AgentTaskResult } from './task.js';
 export { requestCancel, cancelRequested, clearCancel } from './cancel.js';
-export { checkCommand } from './bash.js';
+export { checkCommand } from './command-check.js';
+export { secretsToWithhold } from './env.js';
+export { detectSandbox, type Sandbox } from './sandbox.js';
 export { confine, Refusal } from './confine.js';
 export { BudgetExceeded, type ModelEndpoint } from './loop.js';

@@ -1,4 +1,5 @@
 import type { MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { fencedTask } from './prompt.js';
 import { runTool, TOOL_DEFINITIONS, type ToolLimits } from './tools.js';
 
 /**
@@ -41,7 +42,8 @@ export class BudgetExceeded extends Error {}
 const SYSTEM = [
   'You are vigil, an AI agent working for the owner of a git repository, in a private worktree of it.',
   'Do the task with the tools: read and search the files, change them with edit or write_file, and run the allowed commands (tests, build) with bash.',
-  'Paths are relative to the worktree root. You have no network. Do not commit or push: vigil does that when you finish.',
+  'Paths are relative to the worktree root; .git is not yours to read or write. Commands run in a sandbox without network.',
+  'Do not commit or push: vigil does that when you finish.',
   'When you are done, answer without a tool call: a short summary of what you changed and why (it becomes the pull request text), or why you changed nothing.',
 ].join('\n');
 
@@ -49,7 +51,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
   const { endpoint, signal } = options;
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
   const client = new Anthropic({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 2, timeout: endpoint.timeoutMs, logLevel: 'warn' });
-  const messages: MessageParam[] = [{ role: 'user', content: `Repository ${options.repo}.\n\nTask:\n${options.instructions}` }];
+  const messages: MessageParam[] = [{ role: 'user', content: fencedTask(options.repo, options.instructions) }];
   let tokens = 0;
   for (let turn = 1; ; turn++) {
     if (turn > options.maxTurns) throw new BudgetExceeded(`turn budget exceeded: ${options.maxTurns} turns without finishing`);

@@ -5,18 +5,23 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubOctokit } from '../github/client.js';
 import type { Store } from '../store/index.js';
 import { cancelRequested, clearCancel } from './cancel.js';
+import { Refusal } from './confine.js';
+import { containment, EXTERNAL, requireContainment, type Containment } from './contain.js';
 import { runExternalAgent } from './external.js';
-import { addWorktree, baseBranch, changedFiles, commitAll, pushBranch, removeWorktree } from './git.js';
+import { addWorktree, baseBranch, changedFiles, commitAll, commonGitDir, pushBranch, removeWorktree } from './git.js';
 import { BudgetExceeded, runToolLoop, type ModelEndpoint } from './loop.js';
 import { openDraftPullOnce } from './pull-request.js';
 import { Transcript } from './transcript.js';
+import { snapshotWorktree, worktreeTampering } from './worktree-guard.js';
 
 /**
  * One `agent.task`, start to end: a worktree of the repo's local clone on branch
  * `vigil/<action id>`, the agent (built-in loop, or `agent.command`) inside budgets,
  * then — with changes — a commit that says vigil wrote it, a push to the clone's
  * remote and a draft pull request; without — a report of why. The worktree is
- * removed whatever happens; the transcript stays under the home.
+ * removed whatever happens; the transcript stays under the home. Everything the agent
+ * runs is contained (contain.ts), and vigil's git touches the worktree again only
+ * after its git metadata proved untouched (worktree-guard.ts).
  */
 
 export interface AgentTaskParams {
@@ -37,6 +42,10 @@ export interface AgentTaskDeps {
   store: Store;
   record: (record: EventRecord) => void;
   now: () => number;
+  /** Every secret value vigil holds: kept out of the agent's environment. */
+  secrets: readonly string[];
+  /** Replaces those secrets with [redacted] in what the agent's tools answer and print. */
+  redact: (text: string) => string;
 }
 
 export interface AgentTaskResult {
@@ -70,14 +79,20 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
   const mode = agent.command ? 'external' : 'built-in';
   deps.record(eventRecord('agent.started', { actionId, repo: params.repo, branch, mode, instructions: params.instructions }, deps.now()));
   transcript.note({ at: new Date(deps.now()).toISOString(), role: 'task', repo: params.repo, branch, mode, instructions: params.instructions });
-  const tree = await addWorktree(clone, path.join(deps.home, 'agent', 'worktrees', actionId), branch, params.branch).catch((err: unknown) => {
-    transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
-    throw err;
-  });
+  const contained = await containmentFor(clone, deps).catch((err: unknown) => stopped(transcript, err));
+  if (agent.command) refuseUncontained(deps, contained, transcript);
+  const tree = await addWorktree(clone, path.join(deps.home, 'agent', 'worktrees', actionId), branch, params.branch).catch((err: unknown) => stopped(transcript, err));
   const stop = stopSignal(deps, agent.maxMinutes);
   try {
-    const outcome = await runAgent(params, deps, tree.dir, stop.signal, transcript);
+    const made = snapshotWorktree(tree);
+    const outcome = await runAgent(params, deps, tree.dir, stop.signal, transcript, contained);
     stop.dispose();
+    const tampered = worktreeTampering(tree, made);
+    if (tampered.length) {
+      const reason = `the worktree's git metadata is not as vigil made it, so nothing is committed: ${tampered.join('; ')}`;
+      deps.record(eventRecord('agent.refused', { actionId, tool: 'git', reason }, deps.now()));
+      throw new Error(reason);
+    }
     const files = await changedFiles(tree);
     transcript.note({ role: 'result', summary: outcome.summary, files });
     if (files.length === 0) {
@@ -89,7 +104,7 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
     const commit = await commitAll(tree, title, `${params.instructions}\n\n${outcome.summary}`.trim());
     await pushBranch(tree);
     const { octokit, ownerLogin } = await deps.github();
-    const base = await baseBranch(clone, params.branch);
+    const base = await baseBranch(tree, params.branch);
     const body = `${outcome.summary || 'Changes made by vigil.'}\n\n**Task**\n\n${params.instructions}\n\nFiles: ${files.map((f) => `\`${f}\``).join(', ')}`;
     const pullRequest = await openDraftPullOnce(octokit, { repo: params.repo, head: branch, base, title, body }, actionId, ownerLogin);
     deps.record(
@@ -106,16 +121,41 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
   }
 }
 
-async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: string, signal: AbortSignal, transcript: Transcript) {
+/** The task's containment: its sandbox (probed once per process), the clone's git dir, the owner's allowPaths. */
+async function containmentFor(clone: string, deps: AgentTaskDeps): Promise<Containment> {
+  const { agent } = deps;
+  return containment({ home: deps.home, gitDir: await commonGitDir(clone), allowPaths: agent.allowPaths, unsandboxed: agent.unsandboxed, withhold: deps.secrets });
+}
+
+/** Without a sandbox (and without agent.unsandboxed) the external agent is refused before a worktree exists. */
+function refuseUncontained(deps: AgentTaskDeps, contained: Containment, transcript: Transcript): void {
+  try {
+    requireContainment(contained, EXTERNAL);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    deps.record(eventRecord('agent.refused', { actionId: deps.actionId, tool: 'agent.command', reason: err.message }, deps.now()));
+    stopped(transcript, err);
+  }
+}
+
+function stopped(transcript: Transcript, err: unknown): never {
+  transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
+  throw err;
+}
+
+async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: string, signal: AbortSignal, transcript: Transcript, contained: Containment) {
   const { agent, actionId } = deps;
   if (agent.command) {
     const result = await runExternalAgent({
       command: agent.command,
       root,
+      repo: params.repo,
       instructions: params.instructions,
       timeoutMs: agent.maxMinutes * 60_000,
       outputCap: EXTERNAL_OUTPUT_CAP,
       signal,
+      containment: contained,
+      redact: deps.redact,
     });
     transcript.note({ role: 'agent-output', output: result.output });
     return { summary: result.summary };
@@ -125,7 +165,7 @@ async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: stri
     repo: params.repo,
     instructions: params.instructions,
     endpoint: deps.model!,
-    limits: { allowCommands: agent.allowCommands, bashTimeoutMs: BASH_TIMEOUT_MS, outputCap: TOOL_OUTPUT_CAP },
+    limits: { allowCommands: agent.allowCommands, bashTimeoutMs: BASH_TIMEOUT_MS, outputCap: TOOL_OUTPUT_CAP, containment: contained, redact: deps.redact },
     maxTurns: agent.maxTurns,
     maxTokens: agent.maxTokens,
     signal,

@@ -1,13 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { agentEnv, checkCommand, runCapped } from './bash.js';
-import { confine, Refusal, relativeTo } from './confine.js';
+import { checkCommand } from './command-check.js';
+import { confine, isGitName, Refusal, relativeTo } from './confine.js';
+import { containCommand, type Containment } from './contain.js';
+import { runCapped } from './run.js';
 
 /**
- * The built-in agent's tools, all confined to the worktree. A refused call (a path
- * outside, a command not allowed) is answered to the model as an error and reported to
- * `onRefusal`; the loop goes on.
+ * The built-in agent's tools, all confined to the worktree (its `.git` excluded). A
+ * refused call (a path outside, a command not allowed, no sandbox) is answered to the
+ * model as an error and reported to `onRefusal`; the loop goes on. Every answer passes
+ * the redactor before the model sees it: a file or a test's output may hold a secret.
  */
 
 export interface ToolLimits {
@@ -15,6 +17,10 @@ export interface ToolLimits {
   bashTimeoutMs: number;
   /** Characters of a tool's answer the model sees. */
   outputCap: number;
+  /** How commands run: sandboxed, or refused, or bare with agent.unsandboxed. */
+  containment: Containment;
+  /** Replaces each secret vigil holds with [redacted]. */
+  redact: (text: string) => string;
 }
 
 export interface ToolResult {
@@ -56,9 +62,9 @@ export const TOOL_DEFINITIONS = [
 export async function runTool(root: string, name: string, input: Record<string, unknown>, limits: ToolLimits, signal: AbortSignal): Promise<ToolResult> {
   try {
     const content = await dispatch(root, name, input, limits, signal);
-    return { content: cap(content, limits.outputCap), isError: false };
+    return { content: limits.redact(cap(content, limits.outputCap)), isError: false };
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
+    const message = limits.redact((err as Error).message ?? String(err));
     if (err instanceof Refusal) return { content: `refused: ${message}`, isError: true, refused: message };
     return { content: `error: ${message}`, isError: true };
   }
@@ -109,33 +115,18 @@ async function dispatch(root: string, name: string, input: Record<string, unknow
 }
 
 async function bash(root: string, command: string, limits: ToolLimits, signal: AbortSignal): Promise<string> {
-  checkCommand(command, limits.allowCommands);
-  const words = command.trim().split(/\s+/);
-  const isolated = networkIsolation();
-  const argv = isolated ? ['unshare', '--user', '--map-root-user', '--net', '--', ...words] : words;
-  const result = await runCapped(argv, { cwd: root, timeoutMs: limits.bashTimeoutMs, outputCap: limits.outputCap, env: agentEnv(), signal });
+  const words = checkCommand(command, limits.allowCommands);
+  const run = containCommand(limits.containment, root, words);
+  const result = await runCapped(run.argv, { cwd: root, timeoutMs: limits.bashTimeoutMs, outputCap: limits.outputCap, env: run.env, signal });
   const status = result.timedOut ? `timed out after ${limits.bashTimeoutMs} ms` : result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`;
-  const notes = `${result.truncated ? ' (output truncated)' : ''}${isolated ? '' : ' (no network isolation on this system)'}`;
+  const notes = `${result.truncated ? ' (output truncated)' : ''}${run.bare ? ' (no sandbox: agent.unsandboxed is set)' : ''}`;
   return `${status}${notes}\n${result.output}`;
 }
 
-let isolation: boolean | undefined;
-
-/**
- * An allowed command runs the repo's own code, which the agent may have written: the
- * prefix check cannot keep that off the network. Where unprivileged user namespaces
- * work (most Linux systems), the command runs in a new network namespace with only a
- * loopback that is down; elsewhere it runs as is, and the answer says so.
- */
-export function networkIsolation(): boolean {
-  isolation ??= process.platform === 'linux' && spawnSync('unshare', ['--user', '--map-root-user', '--net', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-  return isolation;
-}
-
-/** Files under root (worktree-relative, `/`-separated), without .git and node_modules; symlinks not followed. */
+/** Files under root (worktree-relative, `/`-separated), without .git (any case) and node_modules; symlinks not followed. */
 function walk(root: string, dir = '', out: string[] = []): string[] {
   for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
-    if (entry.name === '.git' || entry.name === 'node_modules') continue;
+    if (isGitName(entry.name) || entry.name === 'node_modules') continue;
     const rel = dir ? `${dir}/${entry.name}` : entry.name;
     if (entry.isDirectory()) walk(root, rel, out);
     else if (entry.isFile()) out.push(rel);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { networkIsolation } from '../../src/agent/tools.js';
+import { detectSandbox } from '../../src/agent/sandbox.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
 import { removeHomes, runCli } from '../helpers/home.js';
 import { FakePulls, git, printed, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
@@ -66,7 +66,7 @@ describe('agent.task with the built-in agent', () => {
     expect(results[0]!.content).toContain('return a - b');
     expect(results[1]!.content).toBe('edited add.mjs');
     expect(results[2]).toMatchObject({ is_error: false });
-    expect(results[2]!.content).toMatch(/^exit code 0( \(no network isolation on this system\))?\nok/);
+    expect(results[2]!.content).toMatch(/^exit code 0\nok/);
 
     // Pushed to the bare remote, with the fix and the trailer.
     expect(git(repos.remote, 'show', `${branch}:add.mjs`)).toContain('return a + b');
@@ -137,19 +137,16 @@ describe('agent.task with the built-in agent', () => {
     expect(worktreesLeft(home, repos.clone).dirs).toEqual([]);
   });
 
-  it('an allowed command runs without network where user namespaces allow it (the repo code it runs may be the agent\'s own)', async () => {
+  it('an allowed command runs in the sandbox, without network (the repo code it runs may be the agent\'s own)', async () => {
+    expect(detectSandbox()).toMatchObject({ kind: 'bwrap' });
     const home = makeAgentHome(repos, { allowCommands: ['node probe.mjs'] }, { github: github.url, anthropic: model.url });
     const probe = `fetch('${github.url}/net-probe').then(() => console.log('reached'), (e) => console.log('blocked ' + (e.cause?.code ?? e.message)));\n`;
     model.push(tool('write_file', { path: 'probe.mjs', content: probe }), tool('bash', { command: 'node probe.mjs' }), { text: 'probed' });
     const action = await runApprovedTask(home, { repo: REPO, instructions: 'Probe the network' });
     expect(action.state).toBe('succeeded');
     const output = toolResults()[1]!.content;
-    if (networkIsolation()) {
-      expect(output).toMatch(/^exit code 0\nblocked /);
-      expect(github.requests.filter((r) => r.path === '/net-probe')).toEqual([]);
-    } else {
-      expect(output).toContain('(no network isolation on this system)');
-    }
+    expect(output).toMatch(/^exit code 0\nblocked /);
+    expect(github.requests.filter((r) => r.path === '/net-probe')).toEqual([]);
   });
 
   it('refuses every command when agent.allowCommands is empty (the default)', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCommand } from '../../src/agent/bash.js';
+import { checkCommand } from '../../src/agent/command-check.js';
 import { confine, Refusal } from '../../src/agent/confine.js';
 import { openDraftPullOnce } from '../../src/agent/pull-request.js';
 import { globToRegExp } from '../../src/agent/tools.js';

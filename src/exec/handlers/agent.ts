@@ -1,4 +1,5 @@
 import { homePaths, loadConfig, loadSecrets, resolveHome } from '../../config/index.js';
+import { makeRedactor, secretValues } from '../../model/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
 
@@ -17,7 +18,10 @@ export const agentTask: Handler = async (raw, ctx) => {
   const paths = homePaths(resolveHome());
   const config = loadConfig(paths.config);
   const secrets = loadSecrets(paths.secrets);
-  const { runAgentTask } = await import('../../agent/index.js');
+  const { runAgentTask, secretsToWithhold } = await import('../../agent/index.js');
+  // Every value secrets.json holds (and the credential variables vigil started with):
+  // kept out of the agent's environment and redacted from what its tools answer.
+  const withhold = secretsToWithhold([...secretValues(secrets), ...stringsIn(secrets)]);
   const key = secrets.anthropicApiKey;
   const model = key
     ? {
@@ -45,12 +49,22 @@ export const agentTask: Handler = async (raw, ctx) => {
     store: ctx.store,
     record: ctx.record,
     now: () => ctx.clock.now(),
+    secrets: withhold,
+    redact: makeRedactor(withhold),
   });
   const line = result.pullRequest ? `draft pull request ${result.pullRequest.url}` : `no changes: ${result.summary}`;
   ctx.print(`vigil agent.task ${ctx.actionId} (${params.repo}): ${line}`);
   await tellOwner(ctx, `agent task on ${params.repo}`, line);
   return result;
 };
+
+/** Every string in the loaded secrets, however nested: a secret a later issue adds is withheld without a list to update. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
+  return [];
+}
 
 /** The owner hears of the end (the link, or why nothing changed); a failed notice does not fail the task. */
 async function tellOwner(ctx: Parameters<Handler>[1], title: string, body: string): Promise<void> {
