@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
+import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, type SecretMask } from '../secrets/index.js';
 import { describeZodError } from './load.js';
 
 /**
@@ -65,6 +66,13 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
   const parsed = SecretsFile.safeParse(raw);
   if (!parsed.success) throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${describeZodError(parsed.error)}`);
   const file_ = parsed.data;
+  const secrets = secretsWithEnv(file, file_, env);
+  // From here on no exit of this process lets any of them out (src/secrets/mask.ts).
+  maskSecrets(heldSecretValues(secrets, env, raw));
+  return secrets;
+}
+
+function secretsWithEnv(file: string, file_: SecretsFile, env: NodeJS.ProcessEnv): Secrets {
   const webhookSecrets = [file_.webhookSecret];
   const fromEnv = env.GITHUB_WEBHOOK_SECRET?.trim();
   if (fromEnv) webhookSecrets.unshift(fromEnv);
@@ -79,6 +87,85 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
     anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
     openaiApiKey: env.OPENAI_API_KEY?.trim() || file_.openaiApiKey,
   };
+}
+
+/** Fields of secrets.json that are not secret: the rest, known keys or not, is. */
+const PUBLIC_FIELDS = new Set(['vapid.publicKey', 'githubApp.appId', 'githubApp.privateKeyPath']);
+
+/**
+ * Environment variables whose values are secrets: vigil's own (GITHUB_WEBHOOK_SECRET,
+ * GITHUB_TOKEN, GITHUB_APP_PRIVATE_KEY, ANTHROPIC_API_KEY, OPENAI_API_KEY) and any
+ * other that says so by its name — whatever vigil inherits, it must not pass on.
+ * Names of files and paths are pointers, not secrets.
+ */
+const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL/i;
+const POINTER_ENV_NAME = /_(FILE|PATH|DIR|URL)$/i;
+
+export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
+  const values: string[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    const value = raw?.trim();
+    if (!value) continue;
+    if (SECRET_ENV_NAME.test(name) && !POINTER_ENV_NAME.test(name)) {
+      values.push(value);
+      // GITHUB_APP_PRIVATE_KEY may carry `\n` escapes; loadSecrets reads the PEM with real line breaks.
+      if (value.includes('\\n')) values.push(value.replace(/\\n/g, '\n'));
+    }
+  }
+  // DATABASE_URL (issue 17) holds the store's password inside a URL.
+  const password = urlPassword(env.DATABASE_URL);
+  if (password) values.push(password);
+  return values;
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every secret value vigil holds: the parsed secrets (environment overrides applied),
+ * every value of secrets.json as written (an override does not make the file's value
+ * public; keys later issues add are secret too), and the secret environment variables.
+ */
+export function heldSecretValues(secrets: Partial<Secrets>, env: NodeJS.ProcessEnv = {}, file?: unknown): string[] {
+  const values = [
+    ...(secrets.webhookSecrets ?? []),
+    secrets.dashboardToken,
+    secrets.vapid?.privateKey,
+    secrets.capabilityKey,
+    secrets.ntfyToken,
+    secrets.githubToken,
+    secrets.githubApp?.privateKey,
+    secrets.anthropicApiKey,
+    secrets.openaiApiKey,
+    ...fileValues(file, ''),
+    ...secretEnvValues(env),
+  ];
+  // Shorter values are not masked (src/secrets/forms.ts says why): they would redact words.
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH))];
+}
+
+function fileValues(value: unknown, at: string): string[] {
+  if (PUBLIC_FIELDS.has(at)) return [];
+  if (typeof value === 'string') return [value];
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => fileValues(v, at ? `${at}.${key}` : key));
+}
+
+/**
+ * The redactor of a process that holds these secrets: theirs, the secret environment
+ * variables, and whatever this process masked already. It also masks them process-wide,
+ * for a process that got its secrets some other way than `loadSecrets` (e.g. over IPC).
+ */
+export function redactorFor(secrets: Partial<Secrets>, env: NodeJS.ProcessEnv = process.env): SecretMask {
+  const values = heldSecretValues(secrets, env);
+  maskSecrets(values);
+  return makeSecretMask([...values, ...maskedValues()]);
 }
 
 /** `GITHUB_APP_ID` and `GITHUB_APP_PRIVATE_KEY` (PEM; `\n` escapes allowed) override the file's App. */

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { makeRedactor, MIN_SECRET_LENGTH, REDACTED, secretMask, type Redact } from '../secrets/index.js';
 
 /**
  * Operational logs: what the daemon tells whoever runs it (journald under systemd,
@@ -26,11 +27,9 @@ export interface OplogOptions {
   destination?: DestinationStream;
 }
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 /** A field with such a name is never printed, whatever its value. */
 const SECRET_KEY = /token|secret|password|passphrase|authorization|cookie|api[-_]?key|private[-_]?key/i;
-/** Shorter strings would redact ordinary words; no generated secret is this short. */
-const MIN_SECRET_LENGTH = 8;
 const MAX_DEPTH = 6;
 
 export function createOplog(options: OplogOptions = {}): Oplog {
@@ -43,13 +42,17 @@ export function createOplog(options: OplogOptions = {}): Oplog {
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
-  const secrets = new Set<string>();
+  const values = new Set<string>();
+  let own: Redact = (text) => text;
   // pino's own `redact` knows fixed paths only; a secret can also hide inside an error
-  // message or a URL, so known values are scrubbed too, at any depth.
+  // message or a URL, so known values are scrubbed too, at any depth, in every form
+  // (JSON-escaped, base64, a PEM's body): the values handed here, and every secret the
+  // process read (src/secrets/mask.ts).
+  const scrubString = (text: string) => secretMask().redact(own(text));
   const emit = (level: 'error' | 'warn' | 'info' | 'debug') => (msg: string, fields?: Record<string, unknown>) => {
     if (!logger.isLevelEnabled(level)) return;
-    if (fields) logger[level](scrub(fields, secrets, 0) as object, scrubString(msg, secrets));
-    else logger[level](scrubString(msg, secrets));
+    if (fields) logger[level](scrub(fields, scrubString, 0) as object, scrubString(msg));
+    else logger[level](scrubString(msg));
   };
   return {
     error: emit('error'),
@@ -59,8 +62,9 @@ export function createOplog(options: OplogOptions = {}): Oplog {
     setLevel: (level) => {
       logger.level = level;
     },
-    redactValues: (values) => {
-      for (const value of values) if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+    redactValues: (more) => {
+      for (const value of more) if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) values.add(value);
+      own = makeRedactor([...values]);
     },
   };
 }
@@ -77,20 +81,14 @@ export function stringLeaves(value: unknown, depth = 0): string[] {
   return Object.values(value as Record<string, unknown>).flatMap((v) => stringLeaves(v, depth + 1));
 }
 
-function scrubString(text: string, secrets: ReadonlySet<string>): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out;
-}
-
-function scrub(value: unknown, secrets: ReadonlySet<string>, depth: number): unknown {
-  if (typeof value === 'string') return scrubString(value, secrets);
-  if (value instanceof Error) return { type: value.name, message: scrubString(value.message, secrets) };
+function scrub(value: unknown, scrubString: Redact, depth: number): unknown {
+  if (typeof value === 'string') return scrubString(value);
+  if (value instanceof Error) return { type: value.name, message: scrubString(value.message) };
   if (!value || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => scrub(v, secrets, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => scrub(v, scrubString, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? REDACTED : scrub(v, secrets, depth + 1);
+    out[scrubString(key)] = SECRET_KEY.test(key) && v !== undefined && v !== null ? REDACTED : scrub(v, scrubString, depth + 1);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { VigilError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { redactWrite } from './redact-writes.js';
 import type { GithubCredentials } from './types.js';
 
 /** Octokit with GitHub's recommended retry and throttling behaviour. */
@@ -123,7 +124,7 @@ export class GithubClients {
       this.options.onRateLimited?.({ method: options.method, url: options.url, retryAfterSeconds: retryAfter, secondary, retrying });
       return retrying;
     };
-    return new GithubOctokit({
+    const octokit = new GithubOctokit({
       ...auth,
       baseUrl: this.options.baseUrl ?? DEFAULT_API_URL,
       userAgent: `vigil/${VERSION}`,
@@ -131,5 +132,7 @@ export class GithubClients {
       // Octokit's own notices (deprecations) go to stderr, which the service manager keeps.
       log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
     });
+    octokit.hook.before('request', (options) => redactWrite(options as unknown as Record<string, unknown>));
+    return octokit;
   }
 }

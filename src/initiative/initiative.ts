@@ -13,7 +13,9 @@ import {
   type ModelProvider,
   type Usage,
 } from '../model/index.js';
+import { boundText, boundValue } from '../logs/index.js';
 import { describePermissions, PolicyGate } from '../policy/index.js';
+import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
 import { APPROVALS_VERSION_KEY, TickService, type TickPayload } from '../tick/index.js';
 import { buildContext, readMemoryIndex, readRepoInstructions } from './context.js';
@@ -220,21 +222,28 @@ export class Initiative {
       const approved: ActionRecord[] = [];
       const asked: ActionRecord[] = [];
       if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
-      const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary: decision.summary, model }, now);
+      // Rows are read back by pages and answers: what the model said is stored without
+      // any secret it quoted, and what a denied proposal held is stored capped.
+      const mask = secretMask();
+      const summary = mask.redact(decision.summary);
+      const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model }, now);
       const usage = result.usage ? { usage: result.usage } : {};
       journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
       const proposals = decision.act ? decision.proposals : [];
       for (const proposal of proposals) {
         const judgement = this.gate.judge(proposal);
+        const params = judgement.params ?? proposal.params;
+        const denied = judgement.verdict === 'deny';
         const base = {
           eventId: event.id,
           decisionId,
-          action: proposal.action,
-          params: judgement.params ?? proposal.params,
-          rationale: proposal.rationale,
+          action: denied ? boundText(proposal.action, 200) : proposal.action,
+          // Allowed and asked params passed the catalog, whose schemas bound them; a denied proposal's are the model's own.
+          params: denied ? boundValue(mask.redactValue(params)) : params,
+          rationale: boundText(mask.redact(proposal.rationale)),
           ...(judgement.repo ? { repo: judgement.repo } : {}),
           verdict: judgement.verdict,
-          reason: judgement.reason,
+          reason: boundText(mask.redact(judgement.reason)),
         };
         if (judgement.verdict === 'allow') {
           const record = store.actions.insert(base, 'approved', now);

@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import { localDate, type Clock } from '../clock.js';
+import { secretMask, type SecretMask } from '../secrets/index.js';
+import { boundValue } from './bound.js';
 import { countNewlines, readTailLines, writeAll } from './file-io.js';
 import { formatLine, genesisHash, goodEntries, parseEntryLine, type SplitLines } from './line.js';
 import { logFilePath } from './read.js';
@@ -25,12 +27,19 @@ interface ChainState {
 export class DailyLog {
   private readonly dir: string;
   private readonly clock: Clock;
+  private readonly mask: () => SecretMask;
   private current: OpenFile | null = null;
   private closed = false;
 
-  constructor(opts: { dir: string; clock: Clock }) {
+  /**
+   * `mask`: the secrets no line may hold; by default the process's (src/secrets/mask.ts),
+   * asked at each write, so secrets read after the log was opened are masked too.
+   */
+  constructor(opts: { dir: string; clock: Clock; mask?: SecretMask }) {
     this.dir = opts.dir;
     this.clock = opts.clock;
+    const { mask } = opts;
+    this.mask = mask ? () => mask : secretMask;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -50,7 +59,7 @@ export class DailyLog {
       const { type, ts, ...fields } = record;
       if (typeof type !== 'string' || type === '') throw new TypeError('a log record needs a type');
       const iso = new Date(ts ?? this.clock.now()).toISOString();
-      const formatted = formatLine({ ts: iso, seq: seq + 1, type, fields, prev: last });
+      const formatted = formatLine({ ts: iso, seq: seq + 1, type, fields: this.clean(fields), prev: last });
       seq += 1;
       last = formatted.entry.hash;
       entries.push(formatted.entry);
@@ -60,6 +69,14 @@ export class DailyLog {
     file.seq = seq;
     file.last = last;
     return entries;
+  }
+
+  /**
+   * What a line may hold: no secret in any form (redacted over whole strings, so a cut
+   * cannot leave half of one), and no field beyond its cap (src/logs/bound.ts).
+   */
+  private clean(fields: Record<string, unknown>): Record<string, unknown> {
+    return boundValue(this.mask().redactValue(fields));
   }
 
   /** The last `n` good entries of today's file (by the clock), read from its end. */

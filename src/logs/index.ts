@@ -11,6 +11,6 @@ export type { FollowOptions, LogEntry, LogRecord, VerifyResult } from './types.j
 export { DailyLog } from './daily-log.js';
 export { genesisHash, sha256hex } from './line.js';
 export { verifyLogDir, verifyLogFile } from './verify.js';
-export { listLogDates, logFilePath, readLogEntries, readLogEntriesFrom, recentLogEntries } from './read.js';
+export { listLogDates, logFilePath, readLastEntries, readLogEntries, readLogEntriesFrom, recentLogEntries } from './read.js';
 export { renderEntry } from './render.js';
 export { followLog } from './follow.js';

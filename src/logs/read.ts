@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readRange } from './file-io.js';
-import { goodEntries, splitLines } from './line.js';
+import { goodEntries, parseEntryLine, splitLines } from './line.js';
 import type { LogEntry } from './types.js';
 
 const LOG_NAME = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
@@ -71,4 +71,88 @@ export function recentLogEntries(dir: string, bytes = 512 * 1024, files = 2): Lo
       // The tail may begin mid-line: the reader skips what does not parse as an entry.
       return readLogEntriesFrom(file, Math.max(0, size - bytes)).entries;
     });
+}
+
+export interface TailOptions {
+  /** Stop once this many good entries are found. */
+  count: number;
+  /** Stop after scanning this many bytes back from the end, however few entries were found. */
+  maxBytes: number;
+  /** A longer line is skipped, never parsed: one huge entry must not cost a page load its size in parsing. */
+  maxLineBytes: number;
+}
+
+const TAIL_CHUNK = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * The last `count` good entries of a file, oldest first, read from the end in chunks:
+ * the cost follows what is shown, not the file's size (issue 12: each dashboard load
+ * parsed the whole day's log on the event loop, ~0.9 s for a big day). An unterminated
+ * last line is left out: the writer may not have finished it.
+ */
+export function readLastEntries(file: string, opts: TailOptions): LogEntry[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  try {
+    return scanBack(fd, fs.fstatSync(fd).size, opts);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function scanBack(fd: number, size: number, opts: TailOptions): LogEntry[] {
+  const found: LogEntry[] = [];
+  // Bytes of the line that runs past the start of the chunk read last (its end is known, its start not yet).
+  let carry: Buffer[] = [];
+  let carried = 0;
+  let oversized = false;
+  // Until the first newline from the end is met, bytes belong to the unterminated tail.
+  let inTail = true;
+  const floor = Math.max(0, size - opts.maxBytes);
+  for (let end = size; end > floor && found.length < opts.count; ) {
+    const start = Math.max(floor, end - TAIL_CHUNK);
+    const chunk = readRange(fd, start, end);
+    let lineEnd = chunk.length;
+    for (let nl = chunk.lastIndexOf(NEWLINE, lineEnd - 1); nl >= 0; nl = nl > 0 ? chunk.lastIndexOf(NEWLINE, nl - 1) : -1) {
+      if (!inTail && !oversized) {
+        const entry = parseLine(carried ? Buffer.concat([chunk.subarray(nl + 1, lineEnd), ...carry]) : chunk.subarray(nl + 1, lineEnd), opts);
+        if (entry) found.push(entry);
+        if (found.length >= opts.count) break;
+      }
+      inTail = false;
+      carry = [];
+      carried = 0;
+      oversized = false;
+      lineEnd = nl;
+    }
+    if (found.length >= opts.count) break;
+    // What precedes the chunk's first newline continues a line that starts further back.
+    const head = chunk.subarray(0, lineEnd);
+    if (!oversized && !inTail) {
+      carried += head.length;
+      if (carried > opts.maxLineBytes) {
+        oversized = true;
+        carry = [];
+      } else carry.unshift(Buffer.from(head));
+    }
+    end = start;
+    // The file's first line has no newline before it.
+    if (start === 0 && !inTail && !oversized && carried) {
+      const entry = parseLine(Buffer.concat(carry), opts);
+      if (entry) found.push(entry);
+    }
+  }
+  return found.slice(0, opts.count).reverse();
+}
+
+function parseLine(bytes: Buffer, opts: TailOptions): LogEntry | undefined {
+  if (bytes.length > opts.maxLineBytes) return undefined;
+  const parsed = parseEntryLine(bytes);
+  return parsed.kind === 'entry' ? parsed.entry : undefined;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
+import { secretMask, type SecretMask } from '../secrets/index.js';
 import { fanOut } from './fanout.js';
 import type { NotifyGate } from './gate.js';
 import type { NotifyTables } from './tables.js';
@@ -14,6 +15,8 @@ export interface NotifierDeps {
   /** Stage a log record (the daemon moves it to the daily log). */
   record: (record: EventRecord) => void;
   timeoutMs: number;
+  /** The secrets no channel may be sent; by default the process's (src/secrets/mask.ts). */
+  mask?: SecretMask;
 }
 
 export interface Delivery {
@@ -36,8 +39,10 @@ export class Notifier {
     return this.deps.channels.map((c) => c.name);
   }
 
-  async deliver(notification: Notification, key: string): Promise<Delivery> {
+  async deliver(raw: Notification, key: string): Promise<Delivery> {
     const { gate, clock, record } = this.deps;
+    // Every channel, the digest (built from what is held) and the log see the redacted text.
+    const notification = this.redacted(raw);
     const admission = gate.admit(notification, key, clock.now());
     if (admission.verdict === 'hold') {
       if (admission.fresh) {
@@ -56,6 +61,13 @@ export class Notifier {
       throw new VigilError('VIGIL_ERR_NOTIFY', delivery.failed.map((f) => `${f.channel}: ${f.error}`).join('; '));
     }
     return delivery;
+  }
+
+  private redacted(notification: Notification): Notification {
+    const mask = this.deps.mask ?? secretMask();
+    const title = mask.redact(notification.title);
+    const body = mask.redact(notification.body);
+    return title === notification.title && body === notification.body ? notification : { ...notification, title, body };
   }
 
   /** Sends the digest of held notifications when it may go out; returns how many it listed. */

@@ -1,4 +1,5 @@
 import type { PermissionsConfig } from '../config/index.js';
+import { secretMask, type SecretMask } from '../secrets/index.js';
 import { ACTION_EFFECT, checkCatalog, type ActionName } from './catalog.js';
 
 export type Verdict = 'allow' | 'ask' | 'deny';
@@ -8,6 +9,9 @@ export interface Proposal {
   params: unknown;
   rationale?: string;
 }
+
+/** The reason of every proposal denied for holding a secret vigil holds (issue 12). */
+export const CARRIES_SECRET = 'carries a secret';
 
 export interface Judgement {
   verdict: Verdict;
@@ -19,14 +23,29 @@ export interface Judgement {
 }
 
 /**
- * The policy gate: deterministic code, not the model. It reads only the proposal and
- * the owner's permissions — never the event that led to it — so nothing a webhook
- * says can widen what vigil may do.
+ * The policy gate: deterministic code, not the model. It reads only the proposal, the
+ * owner's permissions and the secrets vigil holds — never the event that led to it —
+ * so nothing a webhook says can widen what vigil may do.
  */
 export class PolicyGate {
-  constructor(private readonly permissions: Readonly<PermissionsConfig>) {}
+  /**
+   * `secrets`: what no proposal may carry; by default the process's mask
+   * (src/secrets/mask.ts), asked at each judgement.
+   */
+  constructor(
+    private readonly permissions: Readonly<PermissionsConfig>,
+    private readonly secrets: () => Pick<SecretMask, 'carries' | 'redactValue'> = secretMask,
+  ) {}
 
   judge(proposal: Proposal): Judgement {
+    // Before anything else, whatever a rule says: a secret in a proposal means the model
+    // was shown one and was talked into sending it somewhere. Never run, never asked —
+    // an approval would show it to whoever reads the notification. What is kept of the
+    // params is their redacted copy.
+    const mask = this.secrets();
+    if (mask.carries(proposal)) {
+      return { verdict: 'deny', reason: CARRIES_SECRET, params: mask.redactValue(asParams(proposal.params)) };
+    }
     // Layer 1: the catalog.
     const checked = checkCatalog(proposal.action, proposal.params);
     if (!checked.ok) return { verdict: 'deny', reason: checked.reason };
@@ -52,6 +71,10 @@ export class PolicyGate {
     }
     return { ...base, ...defaultVerdict(action) };
   }
+}
+
+function asParams(params: unknown): Record<string, unknown> {
+  return params !== null && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>) : { value: params };
 }
 
 function defaultVerdict(action: ActionName): { verdict: Verdict; reason: string } {

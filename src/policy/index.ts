@@ -8,5 +8,5 @@ export {
   type ActionParams,
   type CatalogCheck,
 } from './catalog.js';
-export { PolicyGate, globMatch, describePermissions, type Proposal, type Judgement, type Verdict } from './gate.js';
+export { PolicyGate, CARRIES_SECRET, globMatch, describePermissions, type Proposal, type Judgement, type Verdict } from './gate.js';
 export { recheckForExecution, OWNER_CHANNELS, type OwnerChannel, type Recheck } from './recheck.js';

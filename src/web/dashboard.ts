@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { localDate } from '../clock.js';
-import { logFilePath, readLogEntries, renderEntry, type LogEntry } from '../logs/index.js';
+import { logFilePath, readLastEntries, renderEntry, type LogEntry } from '../logs/index.js';
 import { describeAction } from '../notify/index.js';
 import type { ActionRecord } from '../store/index.js';
 import type { WebDeps } from './types.js';
@@ -19,18 +18,21 @@ export interface ApprovalItem {
   expiresAt: string | null;
 }
 
-const TIMELINE_MAX = 300;
+/**
+ * What one dashboard load reads of today's log: the newest entries the page shows, from
+ * at most the last few megabytes; an entry longer than a line cap is left to `vigil log`.
+ */
+const TIMELINE = { count: 300, maxBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024 };
 
 /** One log entry as the timeline shows it (and the SSE stream sends it). */
 export function timelineItem(entry: LogEntry): TimelineItem {
   return { ts: entry.ts, type: entry.type, text: renderEntry(entry) };
 }
 
-/** Today's entries, newest first. */
+/** Today's newest entries, newest first; the cost of a load does not grow with the day's log. */
 export function todaysTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>): TimelineItem[] {
   const file = logFilePath(deps.logsDir, localDate(deps.clock.now()));
-  if (!fs.existsSync(file)) return [];
-  return readLogEntries(file).slice(-TIMELINE_MAX).reverse().map(timelineItem);
+  return readLastEntries(file, TIMELINE).reverse().map(timelineItem);
 }
 
 export function approvalItem(action: ActionRecord): ApprovalItem {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { redactAnswers } from './redact-answers.js';
 
 /** Failed (and successful) logins per client address: a dashboard token cannot be guessed at this pace. */
 export const LOGIN_RATE_LIMIT = { max: 10, timeWindow: 60_000 };
@@ -35,4 +36,5 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     hsts: false,
   });
   await app.register(rateLimit, { global: false });
+  redactAnswers(app);
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { localDate } from '../../clock.js';
 import type { ActionParams } from '../../policy/index.js';
+import { secretMask } from '../../secrets/index.js';
 import type { Handler } from './types.js';
 
 /**
@@ -12,10 +13,12 @@ import type { Handler } from './types.js';
 export const notify: Handler = async (raw, ctx) => {
   const params = raw as ActionParams<'notify'>;
   const urgency = params.urgency ?? 'normal';
-  ctx.print(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`);
+  // Loading the notifier reads the secrets, which masks them: only then is the line printed.
   const { workerNotifier } = await import('../../notify/index.js');
+  const { notifier } = workerNotifier(ctx.store);
+  ctx.print(secretMask().redact(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`));
   const notification = { title: params.title, body: params.body, urgency, tag: `action-${ctx.actionId}` };
-  const delivery = await workerNotifier(ctx.store).notifier.deliver(notification, `action:${ctx.actionId}`);
+  const delivery = await notifier.deliver(notification, `action:${ctx.actionId}`);
   return { channels: delivery.channels, ...(delivery.held ? { held: delivery.held } : {}), ...(delivery.failed.length ? { failed: delivery.failed } : {}) };
 };
 

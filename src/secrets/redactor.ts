@@ -1,0 +1,63 @@
+import { MIN_SECRET_LENGTH, secretForms } from './forms.js';
+
+export const REDACTED = '[redacted]';
+
+/** Replaces every secret, in each of its forms, with `[redacted]`. */
+export type Redact = (text: string) => string;
+
+/** What every exit asks of the secrets vigil holds. */
+export interface SecretMask {
+  /** How many values (not forms) it holds. */
+  readonly size: number;
+  redact: Redact;
+  /** The same over every string and key inside a JSON-like value; returns a copy when anything changed. */
+  redactValue<T>(value: T): T;
+  /** Whether any secret, in any form, appears in the value (as text, or anywhere in it as JSON). */
+  carries(value: unknown): boolean;
+}
+
+const MAX_DEPTH = 32;
+
+/**
+ * A mask over `values`. Deterministic, so a redacted prompt prefix still caches.
+ * Longest form first, so a secret that contains another is replaced whole.
+ */
+export function makeSecretMask(values: Iterable<string>): SecretMask {
+  const unique = new Set<string>();
+  for (const value of values) if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) unique.add(value);
+  const forms = [...new Set([...unique].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  const shortest = forms.length ? forms[forms.length - 1]!.length : Infinity;
+  const redact: Redact = (text) => {
+    if (text.length < shortest) return text;
+    let out = text;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+  const found = (text: string) => text.length >= shortest && forms.some((form) => text.includes(form));
+  return {
+    size: unique.size,
+    redact,
+    redactValue: (value) => (forms.length ? (deepRedact(value, redact, 0) as typeof value) : value),
+    carries: (value) => {
+      if (!forms.length || value === undefined || value === null) return false;
+      if (typeof value === 'string') return found(value);
+      // JSON text holds each string JSON-escaped, and the keys: both forms are looked for.
+      return found(JSON.stringify(value) ?? '');
+    },
+  };
+}
+
+/** `makeRedactor(values)`: the text redactor of a mask over `values`. */
+export function makeRedactor(values: readonly string[]): Redact {
+  return makeSecretMask(values).redact;
+}
+
+function deepRedact(value: unknown, redact: Redact, depth: number): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => deepRedact(v, redact, depth + 1));
+  if (value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[redact(key)] = deepRedact(v, redact, depth + 1);
+  return out;
+}
