@@ -14,3 +14,4 @@ export { verifyLogDir, verifyLogFile } from './verify.js';
 export { listLogDates, logFilePath, readLastEntries, readLogEntries, readLogEntriesFrom, recentLogEntries } from './read.js';
 export { renderEntry } from './render.js';
 export { followLog } from './follow.js';
+export { boundText, boundValue, cutMarker, MAX_FIELD_CHARS } from './bound.js';
