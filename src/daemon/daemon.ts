@@ -6,7 +6,7 @@ import { answerApproval, expireApprovals, Initiative } from '../initiative/index
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import { Checkpointer, Store } from '../store/index.js';
+import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
 import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
@@ -17,6 +17,7 @@ import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
 import { statusReport } from './status.js';
+import { StoreTrouble } from './store-trouble.js';
 import { WorkerSupervisor } from './supervisor.js';
 
 export interface DaemonOptions {
@@ -62,6 +63,8 @@ export class Daemon {
   private reach!: OwnerReach;
   /** Dreams when the owner is idle (issue 5), in a child process. */
   private dreams!: DreamScheduler;
+  /** Timers that cannot reach the store report here and try again later (issue 12). */
+  private trouble!: StoreTrouble;
   private startedAt = 0;
   private address = '';
   private stopped: Promise<void> | undefined;
@@ -89,7 +92,18 @@ export class Daemon {
       this.journal = new Journal(this.store, this.log, this.paths.logs);
       this.journal.flush();
       this.recoverFromCrash();
-      this.supervisor = new WorkerSupervisor({ home: this.paths.home, store: this.store, journal: this.journal, clock, env });
+      // Start-up could wait for another process's lock; from here on the loop must not.
+      this.store.setBusyTimeout(DAEMON_BUSY_TIMEOUT_MS);
+      this.trouble = new StoreTrouble({ oplog: this.oplog, record: (r) => this.journal.write(r), clock });
+      this.supervisor = new WorkerSupervisor({
+        home: this.paths.home,
+        store: this.store,
+        journal: this.journal,
+        clock,
+        env,
+        config: () => this.config,
+        trouble: this.trouble,
+      });
       this.reach = new OwnerReach({ store: this.store, clock, config: () => this.config, kick: () => this.supervisor.kick() });
       this.dreams = new DreamScheduler({
         paths: this.paths,
@@ -99,6 +113,7 @@ export class Daemon {
         config: () => this.config.dream,
         env,
         onDigest: () => this.supervisor.kick(),
+        onError: (err) => this.trouble.failed('dream scheduler', err),
       });
       this.buildBrain();
       this.intake = new WebhookIntake({
@@ -225,6 +240,7 @@ export class Daemon {
       journal,
       clock,
       onEnqueued: () => this.initiative.wake(),
+      onError: (err) => this.trouble.failed('tick', err),
     });
   }
 
@@ -274,15 +290,44 @@ export class Daemon {
     }
   }
 
+  /**
+   * Expire what is due and sleep until the next expiry. Another process holding the
+   * store's lock fails the round without freezing the loop; it comes again after a
+   * backoff, and each approval still expires once (the transition is guarded).
+   */
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
+    if (this.stopped) return;
     const { clock } = this.options;
-    if (expireApprovals(this.store, clock.now()) > 0) this.journal.flush();
-    const next = this.store.actions.nextExpiry();
-    if (next === undefined) return;
-    const delay = Math.min(Math.max(next - clock.now(), 0) + 50, 3_600_000);
+    const round = this.trouble.attempt('approval expiry', () => {
+      if (expireApprovals(this.store, clock.now()) > 0) this.journal.flush();
+      return this.store.actions.nextExpiry();
+    });
+    let delay: number;
+    if (!round.ok) delay = round.retryInMs;
+    else if (round.value === undefined) return;
+    else delay = Math.min(Math.max(round.value - clock.now(), 0) + 50, 3_600_000);
     this.expiryTimer = setTimeout(() => this.armExpiry(), delay);
     this.expiryTimer.unref();
+  }
+
+  /**
+   * The process-level handler's last word (src/cli/commands/lifecycle.ts): the error in
+   * the daily log if it can still be written, and the home's address withdrawn. The
+   * caller exits 70; the service manager restarts vigil, whose start releases what this
+   * one held (claims, running actions).
+   */
+  recordCrash(err: unknown, exitCode: number): void {
+    const error = (err as Error)?.stack ?? String(err);
+    try {
+      // Undefined when the crash came before the store opened.
+      const journal = this.journal as Journal | undefined;
+      journal?.write(eventRecord('daemon.crashed', { error, exitCode }, this.options.clock.now()));
+    } catch {
+      // The log is out of reach; stdout has the line.
+    }
+    removeDaemonInfo(this.paths.daemon);
+    this.releaseLock?.();
   }
 
   private api(): DaemonApi {

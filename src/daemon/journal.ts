@@ -1,6 +1,6 @@
 import { recentLogEntries, type DailyLog } from '../logs/index.js';
 import type { EventRecord } from '../events.js';
-import type { Store } from '../store/index.js';
+import { isTransientStoreError, type Store } from '../store/index.js';
 
 /**
  * The daemon's single path into the daily log. State changes stage their records in
@@ -65,10 +65,19 @@ export class Journal {
     return written;
   }
 
-  /** Delete every outbox row already in the log. */
+  /**
+   * Delete every outbox row already in the log. A store out of reach (another
+   * process's lock) leaves them for a later compaction: the log skips them by oid, and
+   * a failed delete must not cost the record a `write` was about to append.
+   */
   compact(): void {
     if (this.lastOid <= this.deletedThrough) return;
-    this.store.outbox.deleteThrough(this.lastOid);
+    try {
+      this.store.outbox.deleteThrough(this.lastOid);
+    } catch (err) {
+      if (isTransientStoreError(err)) return;
+      throw err;
+    }
     this.deletedThrough = this.lastOid;
   }
 }

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VigilError } from '../errors.js';
+import { holdsLock, isAlive, processStartToken } from '../process-start.js';
+
+export { isAlive };
 
 /** What the running daemon publishes in its home so the CLI can reach it. */
 export interface DaemonInfo {
@@ -12,37 +15,39 @@ export interface DaemonInfo {
   version: string;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** What daemon.lock holds; a lock written before issue 12 holds the bare pid. */
+interface LockHolder {
+  pid: number;
+  /** The holder's start (src/process-start.ts): a reused pid has another. */
+  start?: string;
 }
 
 /**
- * One daemon per home. The lock file is created exclusively and holds the pid; a
- * lock whose pid is gone (kill -9, power loss) is stale and taken over.
+ * One daemon per home. The lock file is created exclusively and names the holder by
+ * pid and start; a lock whose holder is gone (kill -9, power loss) — its pid dead, or
+ * now another process's — is stale and taken over. An OS lock (flock) would need a
+ * native module; the start check works with what Linux and macOS already give.
  */
 export function acquireDaemonLock(home: string): () => void {
   const file = path.join(home, 'daemon.lock');
+  const start = processStartToken(process.pid);
+  const body = JSON.stringify({ pid: process.pid, ...(start ? { start } : {}) } satisfies LockHolder) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      fs.writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        if (readPid(file) === process.pid) fs.rmSync(file, { force: true });
+        if (readHolder(file)?.holder.pid === process.pid) fs.rmSync(file, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = readPid(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      const read = readHolder(file);
+      if (read && read.holder.pid !== process.pid && holdsLock(read.holder, read.writtenAt)) {
         throw new VigilError(
           'VIGIL_ERR_ALREADY_RUNNING',
-          `vigil is already running on ${home} (pid ${holder}); stop it first or use another VIGIL_HOME`,
+          `vigil is already running on ${home} (pid ${read.holder.pid}); stop it first or use another VIGIL_HOME`,
         );
       }
       fs.rmSync(file, { force: true });
@@ -51,10 +56,14 @@ export function acquireDaemonLock(home: string): () => void {
   throw new VigilError('VIGIL_ERR_ALREADY_RUNNING', `cannot take ${file}`);
 }
 
-function readPid(file: string): number | undefined {
+function readHolder(file: string): { holder: LockHolder; writtenAt: number } | undefined {
   try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const text = fs.readFileSync(file, 'utf8').trim();
+    const writtenAt = fs.statSync(file).mtimeMs;
+    const parsed = (text.startsWith('{') ? JSON.parse(text) : { pid: Number(text) }) as Partial<LockHolder>;
+    const pid = Number(parsed.pid);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    return { holder: { pid, ...(typeof parsed.start === 'string' ? { start: parsed.start } : {}) }, writtenAt };
   } catch {
     return undefined;
   }
@@ -70,7 +79,8 @@ export function writeDaemonInfo(file: string, info: DaemonInfo): void {
 export function readDaemonInfo(file: string): DaemonInfo | undefined {
   try {
     const info = JSON.parse(fs.readFileSync(file, 'utf8')) as DaemonInfo;
-    return isAlive(info.pid) ? info : undefined;
+    // Written after the daemon started: a process that started later only reuses its pid.
+    return holdsLock({ pid: info.pid }, fs.statSync(file).mtimeMs) ? info : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
 import { eventRecord } from '../events.js';
 import { WORKER_ENTRY, WORKER_MAX_ATTEMPTS, type FromWorker, type ToWorker } from '../exec/index.js';
 import type { Store } from '../store/index.js';
 import type { Journal } from './journal.js';
+import type { StoreTrouble } from './store-trouble.js';
 
 export interface SupervisorOptions {
   home: string;
@@ -11,6 +13,13 @@ export interface SupervisorOptions {
   journal: Journal;
   clock: Clock;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The config the daemon accepted, sent to each worker when it is ready: a worker never
+   * reads config.json, so a file the daemon refused (issue 12) cannot stop it.
+   */
+  config: () => Readonly<Config>;
+  /** Where a release that cannot reach the store waits and reports. */
+  trouble: StoreTrouble;
   /** A worker silent for this long is killed and restarted. */
   heartbeatTimeoutMs?: number;
 }
@@ -43,6 +52,7 @@ export class WorkerSupervisor {
   private stopping = false;
   private pendingSweep = false;
   private exited: Promise<void> = Promise.resolve();
+  private readonly stopSignal = new AbortController();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -82,11 +92,17 @@ export class WorkerSupervisor {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
     const child = this.child;
-    if (!child) return;
+    if (!child) {
+      this.stopSignal.abort();
+      return;
+    }
+    this.restartTimer = undefined;
     this.send({ type: 'drain' });
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const killTimer = setTimeout(() => {
+      child.kill('SIGKILL');
+      this.stopSignal.abort();
+    }, timeoutMs);
     await this.exited;
     clearTimeout(killTimer);
   }
@@ -111,17 +127,60 @@ export class WorkerSupervisor {
   private onMessage(message: FromWorker): void {
     this.lastHeartbeat = Date.now();
     if (message.type === 'flush') this.options.journal.flush();
-    if (message.type === 'ready') this.flushSweep();
+    if (message.type === 'ready') {
+      // The worker listens now (a message sent before would be lost): its config first.
+      this.send({ type: 'config', config: this.options.config() });
+      this.flushSweep();
+    }
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  /**
+   * The worker's running actions go back to the queue. Another process may hold the
+   * store's lock: the release then waits on the loop's timers (never inside SQLite) and
+   * the restart waits for it — an action is never claimed twice.
+   */
+  private async onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.child === child) this.child = undefined;
     clearInterval(this.watchdog);
     const { store, journal, clock } = this.options;
-    const now = clock.now();
     const pid = child.pid ?? -1;
+    const crashed = code !== 0 || signal !== null;
+    let released: { retried: string[]; failed: string[] };
+    try {
+      released = await this.options.trouble.retry('worker release', () => this.release(pid), this.stopSignal.signal);
+    } catch (err) {
+      // Stopping while the store is out of reach: the next start releases them.
+      if (this.stopping) return;
+      throw err;
+    }
+    const now = clock.now();
+    if (crashed) {
+      this.crashes = now - this.startedAt > STABLE_MS ? 1 : this.crashes + 1;
+    } else {
+      this.crashes = 0;
+    }
+    const hasWork = released.retried.length > 0 || (await this.options.trouble.retry('worker queue', () => store.actions.countInState('approved') > 0));
+    const delay = crashed ? Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.crashes - 1)) : 0;
+    const restartInMs = !this.stopping && (crashed || hasWork) ? delay : undefined;
+    journal.write(
+      eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
+    );
+    if (restartInMs === undefined || this.child) return;
+    // After a crash the worker comes back even without queued work, so the crash loop is visible and bounded.
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping || this.child) return;
+      this.restarts++;
+      this.spawn();
+    }, restartInMs);
+    this.restartTimer.unref();
+  }
+
+  private release(pid: number): { retried: string[]; failed: string[] } {
+    const { store, journal, clock } = this.options;
+    const now = clock.now();
     journal.flush();
-    const released = store.transaction(() => {
+    return store.transaction(() => {
       const result = store.actions.releaseRunning(now, WORKER_MAX_ATTEMPTS, pid);
       for (const id of result.retried) {
         journal.stage(eventRecord('action.released', { actionId: id, reason: `worker ${pid} exited` }, now));
@@ -132,27 +191,6 @@ export class WorkerSupervisor {
       }
       return result;
     });
-    const crashed = code !== 0 || signal !== null;
-    if (crashed) {
-      this.crashes = now - this.startedAt > STABLE_MS ? 1 : this.crashes + 1;
-    } else {
-      this.crashes = 0;
-    }
-    const hasWork = store.actions.countInState('approved') > 0 || released.retried.length > 0;
-    const delay = crashed ? Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.crashes - 1)) : 0;
-    const restartInMs = !this.stopping && (crashed || hasWork) ? delay : undefined;
-    journal.write(
-      eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
-    );
-    if (restartInMs === undefined) return;
-    // After a crash the worker comes back even without queued work, so the crash loop is visible and bounded.
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.restarts++;
-      this.spawn();
-    }, restartInMs);
-    this.restartTimer.unref();
   }
 
   private armWatchdog(): void {

@@ -1,28 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VigilError } from '../errors.js';
+import { holdsLock, processStartToken } from '../process-start.js';
 
 /** What the lock file holds: who dreams, since when. */
 export interface DreamLockInfo {
   pid: number;
   dreamId: string;
   startedAt: number;
+  /** The holder's process start (src/process-start.ts), written by `acquireDreamLock`: a reused pid has another. */
+  start?: string;
 }
 
-/** Issue 5: a lock older than this is stale even if its pid is alive (pid reuse, a hung dream). */
+/** Issue 5: a lock older than this is stale even if its holder lives (a hung dream). */
 export const DREAM_LOCK_STALE_MS = 3_600_000;
 
 export function dreamLockPath(home: string): string {
   return path.join(home, 'dream.lock');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function readDreamLock(file: string): DreamLockInfo | undefined {
@@ -34,11 +28,22 @@ export function readDreamLock(file: string): DreamLockInfo | undefined {
   }
 }
 
-/** The lock's holder if it is dreaming now: alive, and not older than an hour. */
+function mtimeMs(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The lock's holder if it is dreaming now: the process that wrote it still lives (not
+ * merely its pid: issue 12), and the lock is not older than an hour.
+ */
 export function liveDreamLock(file: string, now: number): DreamLockInfo | undefined {
   const info = readDreamLock(file);
   if (!info) return undefined;
-  return isAlive(info.pid) && now - info.startedAt < DREAM_LOCK_STALE_MS ? info : undefined;
+  return now - info.startedAt < DREAM_LOCK_STALE_MS && holdsLock(info, mtimeMs(file)) ? info : undefined;
 }
 
 /**
@@ -49,7 +54,8 @@ export function liveDreamLock(file: string, now: number): DreamLockInfo | undefi
  * stale lock. Returns the release function (idempotent; it removes only our own lock).
  */
 export function acquireDreamLock(file: string, info: DreamLockInfo, serialize: <T>(fn: () => T) => T): () => void {
-  const body = JSON.stringify(info) + '\n';
+  const start = info.start ?? processStartToken(info.pid);
+  const body = JSON.stringify({ ...info, ...(start ? { start } : {}) }) + '\n';
   try {
     fs.writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
   } catch (err) {

@@ -3,7 +3,7 @@ import type { Config, HomePaths } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { Store } from '../store/index.js';
+import { isTransientStoreError, withStoreRetry, type Store } from '../store/index.js';
 import { dreamDue, lastOwnerActivity, NewEntryCounter } from './due.js';
 import { dreamLockPath, liveDreamLock } from './lock.js';
 import { DREAM_ENTRY, newDreamId, type FromDream } from './protocol.js';
@@ -19,6 +19,8 @@ export interface DreamSchedulerOptions {
   env?: NodeJS.ProcessEnv;
   /** The dream queued its digest as an approved `notify`: the worker has work. */
   onDigest: () => void;
+  /** A check or a state write failed (the daemon reports a store out of reach, and rethrows the rest). */
+  onError?: (err: unknown) => void;
   checkEveryMs?: number;
 }
 
@@ -45,7 +47,7 @@ export class DreamScheduler {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.runIfDue(this.options.clock.now()).catch(() => undefined);
+      this.runIfDue(this.options.clock.now()).catch((err: unknown) => this.failed(err));
     }, this.options.checkEveryMs ?? CHECK_EVERY_MS);
     this.timer.unref();
   }
@@ -93,6 +95,11 @@ export class DreamScheduler {
     clearTimeout(killer);
   }
 
+  private failed(err: unknown): void {
+    // Without a reporter (tests, tools) a failed check waits for the next one, as before.
+    this.options.onError?.(err);
+  }
+
   running(): { dreamId: string; pid: number } | undefined {
     return this.child ? { dreamId: this.child.dreamId, pid: this.child.proc.pid ?? -1 } : undefined;
   }
@@ -113,7 +120,10 @@ export class DreamScheduler {
           // It died before it could log its end (kill -9, OOM, the daemon stopping it).
           const reason = `the dream process ${proc.pid} exited with ${signal ?? `code ${code}`}`;
           journal.write(eventRecord('dream.failed', { dreamId, reason }, clock.now()));
-          saveDreamState(this.options.store, { lastFailedAt: clock.now(), lastFailure: reason });
+          // Another process may hold the store: the state waits on the loop's timers, not in SQLite.
+          withStoreRetry(() => saveDreamState(this.options.store, { lastFailedAt: clock.now(), lastFailure: reason }), {
+            retryable: isTransientStoreError,
+          }).catch((err: unknown) => this.failed(err));
         }
         if (this.child === child) this.child = undefined;
         resolve();

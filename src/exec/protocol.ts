@@ -1,10 +1,18 @@
+import type { Config } from '../config/index.js';
+
 /** Messages between the daemon and its execution worker over the fork IPC channel. */
 export type ToWorker =
+  /**
+   * The config the daemon accepted, answered to the worker's `ready` (issue 12): the
+   * worker never reads config.json, so a file the daemon refused cannot stop it.
+   */
+  | { type: 'config'; config: Readonly<Config> }
   | { type: 'work' }
   | { type: 'drain' }
   /** Look for webhook deliveries GitHub failed to bring us, and ask for them again (issue 3). */
   | { type: 'sweep' };
 export type FromWorker =
+  /** The worker listens: the daemon sends its config. */
   | { type: 'ready' }
   /** Log records are staged in the outbox: the daemon should move them to the log. */
   | { type: 'flush' }

@@ -5,6 +5,7 @@ import type { GithubSession } from '../github/index.js';
 import { recheckForExecution, type PolicyGate } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 import { HANDLERS } from './handlers/index.js';
+import type { StoreWaits } from './store-waits.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -16,6 +17,8 @@ export interface RunnerDeps {
   /** Tell the daemon that records wait in the outbox. */
   flush: () => void;
   print: (line: string) => void;
+  /** Once an action is claimed, its records wait out a locked store rather than strand it `running`. */
+  waits?: Pick<StoreWaits, 'until'>;
 }
 
 /**
@@ -30,17 +33,18 @@ export class ActionRunner {
     const { store, clock } = this.deps;
     const action = store.actions.claimNextApproved(process.pid, clock.now());
     if (!action) return false;
-    this.stage(eventRecord('action.started', { actionId: action.id, action: action.action, attempt: action.attempts }, clock.now()));
+    await this.stage(eventRecord('action.started', { actionId: action.id, action: action.action, attempt: action.attempts }, clock.now()));
     const recheck = recheckForExecution(this.deps.gate, action);
     if (!recheck.ok) {
-      this.finish(action, { error: recheck.reason });
+      await this.finish(action, { error: recheck.reason });
       return true;
     }
     const handler = HANDLERS[recheck.judgement.action!];
     if (!handler) {
-      this.finish(action, { error: `no handler for ${action.action} in this version of vigil` });
+      await this.finish(action, { error: `no handler for ${action.action} in this version of vigil` });
       return true;
     }
+    let outcome: { result: unknown } | { error: string };
     try {
       await failpoint('exec.delay');
       const result = await handler(recheck.judgement.params!, {
@@ -56,16 +60,22 @@ export class ActionRunner {
       });
       // The effect happened, its record has not: a crash test kills the worker here.
       await failpoint('exec.after_effect');
-      this.finish(action, { result: result ?? null });
+      outcome = { result: result ?? null };
     } catch (err) {
-      this.finish(action, { error: (err as Error).message ?? String(err) });
+      outcome = { error: (err as Error).message ?? String(err) };
     }
+    await this.finish(action, outcome);
     return true;
   }
 
-  private finish(action: ActionRecord, outcome: { result: unknown } | { error: string }): void {
-    const { store, clock } = this.deps;
-    const now = clock.now();
+  private async finish(action: ActionRecord, outcome: { result: unknown } | { error: string }): Promise<void> {
+    const { clock } = this.deps;
+    await this.retrying(() => this.record(action, outcome, clock.now()));
+    this.deps.flush();
+  }
+
+  private record(action: ActionRecord, outcome: { result: unknown } | { error: string }, now: number): void {
+    const { store } = this.deps;
     store.transaction(() => {
       if ('error' in outcome) {
         if (store.actions.transition(action.id, ['running'], 'failed', now, { error: outcome.error })) {
@@ -75,11 +85,14 @@ export class ActionRunner {
         store.outbox.add(eventRecord('action.succeeded', { actionId: action.id, action: action.action, result: outcome.result }, now));
       }
     });
+  }
+
+  private async stage(record: EventRecord): Promise<void> {
+    await this.retrying(() => this.deps.store.outbox.add(record));
     this.deps.flush();
   }
 
-  private stage(record: EventRecord): void {
-    this.deps.store.outbox.add(record);
-    this.deps.flush();
+  private retrying<T>(fn: () => T): Promise<T> | T {
+    return this.deps.waits ? this.deps.waits.until(fn) : fn();
   }
 }

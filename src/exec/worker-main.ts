@@ -1,32 +1,40 @@
 /**
  * The execution worker: a separate process, forked by the daemon when there is work,
- * that holds the credentials and runs approved actions. It loads the config itself —
- * the re-check must not trust the process that proposed — and exits after a few idle
+ * that holds the credentials and runs approved actions. It exits after a few idle
  * minutes so an idle vigil is one process.
+ *
+ * Its config is the one the daemon accepted, sent over IPC (issue 12): a config.json
+ * edited into something the daemon refused on SIGHUP must not make every new worker
+ * die at start while approved actions wait. The policy re-check (layer 5) still runs
+ * here, against that config: what it distrusts is the model's proposal, not the daemon.
  */
-import { homePaths, loadConfig, loadSecrets, resolveHome, type Config, type HomePaths } from '../config/index.js';
+import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { GithubSession } from '../github/index.js';
-import { sendOwnerNotices } from '../notify/index.js';
+import { makeRedactor, secretValues } from '../model/index.js';
+import { buildNotifier, sendQueuedNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { Store } from '../store/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ActionRunner } from './runner.js';
+import { StoreWaits } from './store-waits.js';
+
+/** A worker that hears no config this long after saying `ready` is orphaned: it goes. */
+const CONFIG_WAIT_MS = 30_000;
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
 }
 
 /**
- * The GitHub session, opened on first use: Octokit and the secrets are loaded only
- * when a GitHub action or a sweep needs them. A failed open is tried again next time.
+ * The GitHub session, opened on first use: Octokit is loaded only when a GitHub
+ * action or a sweep needs it. A failed open is tried again next time.
  */
-function lazyGithub(paths: HomePaths, config: Readonly<Config>, store: Store): () => Promise<GithubSession> {
+function lazyGithub(config: Readonly<Config>, secrets: Secrets, store: Store): () => Promise<GithubSession> {
   let session: Promise<GithubSession> | undefined;
   const open = async (): Promise<GithubSession> => {
     const github = await import('../github/index.js');
-    const secrets = loadSecrets(paths.secrets);
     return github.openGithub({
       config: config.github,
       credentials: github.githubCredentials(secrets, config.github),
@@ -43,12 +51,62 @@ function lazyGithub(paths: HomePaths, config: Readonly<Config>, store: Store): (
     }));
 }
 
+/**
+ * Every secret the worker holds, for what it prints: a notify body or an agent's
+ * summary may carry one (issue 12). The redaction engineer's collector of all secret
+ * values replaces this list when it lands.
+ */
+function redactorFor(secrets: Secrets, env: NodeJS.ProcessEnv): (text: string) => string {
+  const extra = [secrets.capabilityKey, secrets.ntfyToken, env.GITHUB_TOKEN, env.GITHUB_WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.OPENAI_API_KEY];
+  const values = [...secretValues(secrets), ...extra.filter((v): v is string => typeof v === 'string' && v.length >= 8)];
+  return makeRedactor([...new Set(values)]);
+}
+
+/** Listen first, then say `ready`: the daemon answers with its config. */
+function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly<Config>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no config from the daemon within ${CONFIG_WAIT_MS} ms`)), CONFIG_WAIT_MS);
+    process.on('message', (message: ToWorker) => {
+      if (message.type === 'config') {
+        clearTimeout(timer);
+        resolve(deepFreeze(message.config));
+      } else {
+        onMessage(message);
+      }
+    });
+    process.once('disconnect', () => reject(new Error('the daemon went away before sending the config')));
+    send({ type: 'ready' });
+  });
+}
+
+let redact: (text: string) => string = (text) => text;
+
 async function main(): Promise<void> {
-  const paths = homePaths(resolveHome());
-  const config = loadConfig(paths.config);
+  const paths: HomePaths = homePaths(resolveHome());
+  const secrets = loadSecrets(paths.secrets);
+  redact = redactorFor(secrets, process.env);
+
+  let draining = false;
+  let sweepWanted = false;
+  // A message that arrives while an action runs must not be lost: remember it.
+  let kicked: boolean | undefined;
+  let wakeUp: (() => void) | undefined;
+  const kick = () => {
+    kicked = true;
+    wakeUp?.();
+  };
+  const config = await receiveConfig((message) => {
+    if (message.type === 'drain') draining = true;
+    if (message.type === 'sweep') sweepWanted = true;
+    kick();
+  });
+  // The default busy timeout: handlers write to the store mid-effect, and the worker has no
+  // HTTP to keep answering; a lock held longer is waited out by `waits` between rounds.
   const store = Store.open(paths.db);
-  const github = lazyGithub(paths, config, store);
+  const github = lazyGithub(config, secrets, store);
   const flush = () => send({ type: 'flush' });
+  const print = (line: string) => process.stdout.write(redact(line) + '\n');
+  const waits = new StoreWaits(print);
   const runner = new ActionRunner({
     store,
     gate: new PolicyGate(config.permissions),
@@ -56,8 +114,11 @@ async function main(): Promise<void> {
     memoryDir: paths.memory,
     github,
     flush,
-    print: (line) => process.stdout.write(line + '\n'),
+    print,
+    waits,
   });
+  let notifier: { notifier: ReturnType<typeof buildNotifier>; capabilityKey: string } | undefined;
+  const reach = () => (notifier ??= { notifier: buildNotifier({ config, secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey });
 
   /** Between actions, never during one; a failed sweep is logged, never fatal. */
   const sweep = async (): Promise<void> => {
@@ -71,42 +132,31 @@ async function main(): Promise<void> {
     flush();
   };
 
-  let draining = false;
-  let sweepWanted = false;
-  // A message that arrives while an action runs must not be lost: remember it.
-  let kicked: boolean | undefined;
-  let wakeUp: (() => void) | undefined;
-  const kick = () => {
-    kicked = true;
-    wakeUp?.();
-  };
-  process.on('message', (message: ToWorker) => {
-    if (message.type === 'drain') draining = true;
-    if (message.type === 'sweep') sweepWanted = true;
-    kick();
-  });
   // The daemon went away: finish what runs, then go too.
   process.on('disconnect', () => {
     draining = true;
     kick();
   });
   const heartbeat = setInterval(() => send({ type: 'heartbeat' }), 5000);
-  send({ type: 'ready' });
 
   const idleMs = config.exec.idleExitSeconds * 1000;
   while (!draining) {
     kicked = false;
-    if (sweepWanted) {
-      sweepWanted = false;
-      await sweep();
-      continue;
-    }
-    // What the daemon queued for the owner (approval requests, digests) goes before the next action.
-    if (await sendOwnerNotices(store)) {
-      flush();
-      continue;
-    }
-    if (await runner.runNext()) continue;
+    // A store out of reach (another process's lock, a full disk) is waited out, not fatal.
+    const step = await waits.round(async () => {
+      if (sweepWanted) {
+        sweepWanted = false;
+        await sweep();
+        return true;
+      }
+      // What the daemon queued for the owner (approval requests, digests) goes before the next action.
+      if (await sendQueuedNotices(store, systemClock, reach)) {
+        flush();
+        return true;
+      }
+      return runner.runNext();
+    });
+    if (step) continue;
     if (kicked) continue;
     const woken = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), idleMs);
@@ -124,6 +174,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`vigil worker: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(redact(`vigil worker: ${(err as Error).stack ?? String(err)}`) + '\n');
   process.exit(1);
 });

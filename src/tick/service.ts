@@ -2,7 +2,7 @@ import cron from 'node-cron';
 import type { TickConfig, WatchedRepo } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import type { Store } from '../store/index.js';
+import { withStoreRetry, type Store } from '../store/index.js';
 import { withinHours } from './active-hours.js';
 import { localRepos, readRepoHead } from './repos.js';
 
@@ -29,6 +29,8 @@ export interface TickJournal {
 }
 
 const BASELINE_KEY = 'tick.baseline';
+/** A tick waits this long for a store another process holds; the next tick sees what this one missed. */
+const STORE_WAIT_MS = 60_000;
 export const APPROVALS_VERSION_KEY = 'approvals.version';
 export const LAST_TICK_KEY = 'tick.last';
 
@@ -43,12 +45,20 @@ export class TickService {
   constructor(
     private readonly config: Readonly<TickConfig>,
     private readonly repos: readonly WatchedRepo[],
-    private readonly deps: { store: Store; journal: TickJournal; clock: Clock; onEnqueued: () => void },
+    private readonly deps: {
+      store: Store;
+      journal: TickJournal;
+      clock: Clock;
+      onEnqueued: () => void;
+      /** A scheduled tick failed (it is not retried: the next one observes the same world). */
+      onError?: (err: unknown) => void;
+    },
   ) {}
 
   start(): void {
     if (this.task) return;
-    this.task = cron.schedule(this.config.schedule, () => this.onSchedule().catch(() => undefined), {
+    const onError = this.deps.onError ?? (() => undefined);
+    this.task = cron.schedule(this.config.schedule, () => this.onSchedule().catch(onError), {
       ...(this.config.timezone ? { timezone: this.config.timezone } : {}),
       name: 'vigil-tick',
       noOverlap: true,
@@ -66,7 +76,7 @@ export class TickService {
 
   async onSchedule(): Promise<TickOutcome> {
     const outcome = await this.scheduled();
-    this.deps.store.kv.set(LAST_TICK_KEY, { at: this.deps.clock.now(), outcome: outcome.outcome });
+    await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: this.deps.clock.now(), outcome: outcome.outcome }));
     return outcome;
   }
 
@@ -87,7 +97,7 @@ export class TickService {
     const now = this.deps.clock.now();
     const { mark, due } = await this.observe(now);
     const changes = this.changesSinceBaseline(mark, due.length);
-    this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' });
+    await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }));
     return this.enqueue({ trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] }, now);
   }
 
@@ -126,13 +136,20 @@ export class TickService {
     return changes;
   }
 
-  private enqueue(payload: TickPayload, now: number): TickOutcome {
+  /** A write that waits out another process's lock on the loop's timers, not inside SQLite (issue 12). */
+  private stored<T>(fn: () => T): Promise<T> {
+    return withStoreRetry(fn, { deadlineMs: STORE_WAIT_MS });
+  }
+
+  private async enqueue(payload: TickPayload, now: number): Promise<TickOutcome> {
     const { store, journal } = this.deps;
-    const eventId = store.transaction(() => {
-      const { id } = store.inbox.add({ source: 'tick', kind: 'tick', payload: JSON.stringify(payload), receivedAt: now });
-      journal.stage(eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, now));
-      return id;
-    });
+    const eventId = await this.stored(() =>
+      store.transaction(() => {
+        const { id } = store.inbox.add({ source: 'tick', kind: 'tick', payload: JSON.stringify(payload), receivedAt: now });
+        journal.stage(eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, now));
+        return id;
+      }),
+    );
     journal.flush();
     this.deps.onEnqueued();
     return { outcome: 'enqueued', eventId };

@@ -1,6 +1,7 @@
 import { initHome, isInitialised, loadConfig } from '../../config/index.js';
 import { systemClock } from '../../clock.js';
 import { createOplog, Daemon } from '../../daemon/index.js';
+import { EXIT } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
 export async function initCommand(ctx: CliContext): Promise<void> {
@@ -21,6 +22,19 @@ export async function startCommand(ctx: CliContext): Promise<void> {
     oplog.info('home initialised', { home: ctx.paths.home, created });
   }
   const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog });
+  // What no timer or loop caught is a bug or a failure vigil cannot reason about: log it
+  // (stdout always, the daily log if it can) and exit 70 (EX_SOFTWARE), which the systemd
+  // unit and the LaunchAgent restart. Carrying on would run with unknown state (issue 12).
+  const crash = (err: unknown) => {
+    try {
+      oplog.error('vigil crashed', { error: err instanceof Error ? err : String(err), exitCode: EXIT.software });
+      daemon.recordCrash(err, EXIT.software);
+    } finally {
+      process.exit(EXIT.software);
+    }
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   let started = false;
   let stopping = false;
   // Signals are ours before the daemon publishes its address: a SIGHUP that arrives
