@@ -10,6 +10,7 @@ import { Refusal } from './confine.js';
  * so a non-breaking space cannot glue a word to its neighbour and hide it.
  */
 
+const LINE_BREAK = /[\n\r\v\f\u0085\u2028\u2029]/;
 const SHELL_SYNTAX = /[;&|<>`$(){}\\*?[\]~!#'"]/;
 /** Invisible or control characters: a word holding one is not the word it looks like. */
 const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
@@ -60,6 +61,8 @@ export function checkCommand(command: string, allow: readonly string[]): string[
   const words = splitWords(command);
   const shown = words.join(' ');
   if (words.length === 0) throw new Refusal('an empty command');
+  // A line break ends a command for a shell: two commands, whatever splitWords makes of it.
+  if (LINE_BREAK.test(command)) throw new Refusal(`"${shown}": only one simple command, without shell operators, may run`);
   if (HIDDEN_CHARACTERS.test(shown)) throw new Refusal(`"${escapeHidden(shown)}": invisible or control characters are not allowed`);
   if (SHELL_SYNTAX.test(shown)) throw new Refusal(`"${shown}": only one simple command, without shell operators, may run`);
   const program = baseName(words[0]!);
