@@ -9,6 +9,12 @@ export interface EventFields {
   'config.reload_failed': { error: string };
   'event.received': { eventId: number; source: string; kind: string; deliveryId?: string };
   'event.filtered': { eventId: number; kind: string; reason: string };
+  /**
+   * A verified body already stored under another delivery id, sent again under `deliveryId`
+   * (GitHub signs the body, not the headers: issue 12). Not stored, never decided; `kind`
+   * is what the new headers claim, `replayOf` the event that holds the body.
+   */
+  'event.replayed': { deliveryId: string; kind: string; replayOf: number };
   'tick.skipped': { reason: string };
   'decision.made': {
     eventId: number;

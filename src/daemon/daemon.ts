@@ -126,7 +126,7 @@ export class Daemon {
           this.initiative.wake();
         },
       });
-      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory));
+      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory), { bodyTimeoutMs: this.bodyTimeoutMs() });
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
       const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -330,9 +330,13 @@ export class Daemon {
     this.releaseLock?.();
   }
 
+  private bodyTimeoutMs(): number {
+    return this.config.http.bodyTimeoutSeconds * 1000;
+  }
+
   private api(): DaemonApi {
     return {
-      webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets },
+      webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs: this.bodyTimeoutMs() },
       dashboardToken: () => this.secrets.dashboardToken,
       store: this.store,
       clock: this.options.clock,

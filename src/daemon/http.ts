@@ -5,6 +5,14 @@ import { VigilError } from '../errors.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** A client has this long to send its request line and headers. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+export interface HttpLimits {
+  /** `http.bodyTimeoutSeconds`: the webhook route cuts a slower body itself, with an answer. */
+  bodyTimeoutMs: number;
+}
+
 /**
  * The daemon's HTTP listener. `/healthz` is answered here, without a framework; the
  * fastify app behind every other route is built on the first such request. An idle
@@ -14,8 +22,21 @@ export class HttpFront {
   readonly server: http.Server;
   private app: Promise<{ instance: FastifyInstance; handler: Handler }> | undefined;
 
-  constructor(private readonly buildApp: (serverFactory: (handler: Handler) => http.Server) => Promise<FastifyInstance>) {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+  constructor(
+    private readonly buildApp: (serverFactory: (handler: Handler) => http.Server) => Promise<FastifyInstance>,
+    limits: HttpLimits,
+  ) {
+    this.server = http.createServer(
+      {
+        // Slow senders hold a socket each (issue 12: a slow body was held for 300 s, Node's
+        // default). Node's own cut comes after the route's, as a backstop for every
+        // route; connections are checked every second, not every 30 s.
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: HEADERS_TIMEOUT_MS + limits.bodyTimeoutMs,
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 5000;
   }
 

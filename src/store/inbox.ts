@@ -12,6 +12,13 @@ export interface NewEvent {
   receivedAt: number;
 }
 
+/** `inserted: false` is a delivery id stored before (`id` is its event) or, with `replayOf`, a body stored before. */
+export interface AddResult {
+  id: number;
+  inserted: boolean;
+  replayOf?: number;
+}
+
 export interface InboxEvent extends NewEvent {
   id: number;
   state: InboxState;
@@ -42,17 +49,19 @@ export class Inbox {
   private readonly claim;
   private readonly decided;
   private readonly idOfDelivery;
+  private readonly idOfBody;
 
   constructor(
     private readonly db: Db,
     private readonly spool: Spool,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO inbox (source, kind, delivery_id, payload, payload_ref, received_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(delivery_id) DO NOTHING`,
+      `INSERT INTO inbox (source, kind, delivery_id, payload, payload_ref, received_at, state, body_digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
     );
     this.idOfDelivery = db.prepare('SELECT id FROM inbox WHERE delivery_id = ?').pluck();
+    this.idOfBody = db.prepare('SELECT id FROM inbox WHERE body_digest = ?').pluck();
     // Two indexed lookups instead of one OR: with an OR SQLite scans the whole inbox,
     // and under a webhook burst that scan was the daemon's largest cost.
     this.nextPending = db.prepare(`SELECT * FROM inbox WHERE state = 'pending' ORDER BY id LIMIT 1`);
@@ -69,19 +78,30 @@ export class Inbox {
   }
 
   /** Store an event; a delivery id seen before is not stored again (`inserted: false`). */
-  add(event: NewEvent, state: 'pending' | 'filtered' = 'pending'): { id: number; inserted: boolean } {
-    return this.insertRow({ ...event, payloadRef: null }, state);
+  add(event: NewEvent, state: 'pending' | 'filtered' = 'pending'): AddResult {
+    return this.insertRow({ ...event, payloadRef: null }, state, null);
   }
 
-  /** Store an event whose payload is already durable in the spool at `ref`. */
-  addSpooled(event: Omit<NewEvent, 'payload'>, ref: string, state: 'pending' | 'filtered' = 'pending'): { id: number; inserted: boolean } {
-    return this.insertRow({ ...event, payload: '', payloadRef: ref }, state);
+  /**
+   * Store an event whose payload is already durable in the spool at `ref`. With
+   * `bodyDigest` (16 hex digits, see migration 012), a body stored before under another
+   * delivery id is not stored again either: `replayOf` names the event that holds it.
+   */
+  addSpooled(
+    event: Omit<NewEvent, 'payload'>,
+    ref: string,
+    state: 'pending' | 'filtered' = 'pending',
+    bodyDigest?: string,
+  ): AddResult {
+    return this.insertRow({ ...event, payload: '', payloadRef: ref }, state, bodyDigest === undefined ? null : digestKey(bodyDigest));
   }
 
-  private insertRow(event: NewEvent & { payloadRef: string | null }, state: 'pending' | 'filtered'): { id: number; inserted: boolean } {
-    const info = this.insert.run(event.source, event.kind, event.deliveryId ?? null, event.payload, event.payloadRef, event.receivedAt, state);
+  private insertRow(event: NewEvent & { payloadRef: string | null }, state: 'pending' | 'filtered', digest: bigint | null): AddResult {
+    const info = this.insert.run(event.source, event.kind, event.deliveryId ?? null, event.payload, event.payloadRef, event.receivedAt, state, digest);
     if (info.changes === 1) return { id: Number(info.lastInsertRowid), inserted: true };
-    return { id: this.deliveryEventId(event.deliveryId ?? '') ?? -1, inserted: false };
+    const id = this.deliveryEventId(event.deliveryId ?? '');
+    if (id !== undefined || digest === null) return { id: id ?? -1, inserted: false };
+    return { id: -1, inserted: false, replayOf: this.idOfBody.get(digest) as number };
   }
 
   /** The event id of a delivery already stored, if it is. */
@@ -179,4 +199,9 @@ export class Inbox {
       attempts: row.attempts,
     };
   }
+}
+
+/** The digest as SQLite's signed 64-bit INTEGER: an integer key indexes cheaper than text. */
+function digestKey(hex: string): bigint {
+  return BigInt.asIntN(64, BigInt(`0x${hex}`));
 }

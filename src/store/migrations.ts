@@ -168,4 +168,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '007-inbox-spool', sql: `
   ALTER TABLE inbox ADD COLUMN payload_ref TEXT;
   ` },
+  // Replays (issue 12): GitHub signs the body, not the headers, so a captured delivery
+  // can come back under new delivery ids. `body_digest` is the first 64 bits of the
+  // delivery's HMAC-SHA256 over its exact bytes; a second row with the same body is refused.
+  { id: '012-inbox-body-digest', sql: `
+  ALTER TABLE inbox ADD COLUMN body_digest INTEGER;
+  CREATE UNIQUE INDEX inbox_by_body_digest ON inbox(body_digest) WHERE body_digest IS NOT NULL;
+  ` },
 ];

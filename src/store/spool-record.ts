@@ -6,7 +6,8 @@ import { VigilError } from '../errors.js';
  * The bytes of one spool record, and where one is. A record is `VSP1` | meta length
  * u32 | body length u32 | crc32(meta + body) u32 | meta (JSON: delivery id, event,
  * received at) | body (UTF-8). A record cut short, with a wrong magic or a crc that
- * does not check reads as torn: that is where a crash stopped an append.
+ * does not check reads as torn: that is where a crash stopped an append. The meta's
+ * body digest (issue 12) is absent from records written before it existed.
  */
 
 const MAGIC = 0x31505356; // 'VSP1' little-endian
@@ -18,6 +19,8 @@ export interface SpoolRecord {
   receivedAt: number;
   /** The JSON text of the payload, exactly as it will be read back. */
   body: string;
+  /** The inbox's replay key for these bytes (16 hex digits), so an index at start can refuse replays too. */
+  bodyDigest?: string;
 }
 
 export interface ScannedRecord extends SpoolRecord {
@@ -28,6 +31,7 @@ interface Meta {
   d: string;
   e: string;
   t: number;
+  h?: string;
 }
 
 /** `<segment>:<offset>` — where a record starts. */
@@ -49,7 +53,9 @@ export interface EncodedSize {
 }
 
 export function encodedSize(record: SpoolRecord): EncodedSize {
-  const meta = JSON.stringify({ d: record.deliveryId, e: record.event, t: record.receivedAt } satisfies Meta);
+  const fields: Meta = { d: record.deliveryId, e: record.event, t: record.receivedAt };
+  if (record.bodyDigest !== undefined) fields.h = record.bodyDigest;
+  const meta = JSON.stringify(fields);
   const metaBytes = Buffer.byteLength(meta);
   const bodyBytes = Buffer.byteLength(record.body);
   return { meta, metaBytes, bodyBytes, total: HEADER_BYTES + metaBytes + bodyBytes };
@@ -85,7 +91,13 @@ export function readRecord(fd: number, offset: number, size: number): { record: 
     return 'torn';
   }
   return {
-    record: { deliveryId: meta.d, event: meta.e, receivedAt: meta.t, body: rest.toString('utf8', metaBytes) },
+    record: {
+      deliveryId: meta.d,
+      event: meta.e,
+      receivedAt: meta.t,
+      body: rest.toString('utf8', metaBytes),
+      ...(typeof meta.h === 'string' ? { bodyDigest: meta.h } : {}),
+    },
     end,
   };
 }

@@ -29,19 +29,32 @@ afterAll(async () => {
 describe('POST /webhooks/github', () => {
   it('stores every example payload of @octokit/webhooks-examples once, answered 202, logged with kind and delivery id', async () => {
     const sent: { deliveryId: string; kind: string }[] = [];
+    // Five examples repeat another byte for byte: one body under a second delivery id is
+    // a replay (issue 12), answered 200 and logged as event.replayed, not stored again.
+    const bodies = new Map<string, string>();
+    const replayed: { deliveryId: string; of: string }[] = [];
     for (const group of examples) {
       for (const payload of group.examples) {
         const deliveryId = crypto.randomUUID();
         const body = JSON.stringify(payload);
         const res = await postDelivery(daemon.url, secret, body, { event: group.name, deliveryId });
-        expect(res.status, `${group.name} ${res.body.message ?? ''}`).toBe(202);
         const action = typeof payload.action === 'string' ? `.${payload.action}` : '';
         expect(res.body.kind).toBe(`github.${group.name}${action}`);
+        const first = bodies.get(body);
+        if (first) {
+          expect(res.status, `${group.name} repeats a body`).toBe(200);
+          expect(res.body.status).toBe('replayed');
+          replayed.push({ deliveryId, of: first });
+          continue;
+        }
+        expect(res.status, `${group.name} ${res.body.message ?? ''}`).toBe(202);
+        bodies.set(body, deliveryId);
         sent.push({ deliveryId, kind: `github.${group.name}${action}` });
       }
     }
     expect(examples).toHaveLength(58);
-    expect(sent).toHaveLength(329);
+    expect(sent.length + replayed.length).toBe(329);
+    expect(replayed).toHaveLength(5);
     const received = await waitFor(() => {
       const entries = logEntries(home).filter((e) => e.type === 'event.received' && e.source === 'github');
       return entries.length >= sent.length ? entries : undefined;
@@ -52,6 +65,11 @@ describe('POST /webhooks/github', () => {
       const entries = byDelivery.get(deliveryId) as { kind: string }[] | undefined;
       expect(entries, deliveryId).toHaveLength(1);
       expect(entries![0]!.kind).toBe(kind);
+    }
+    const replays = logEntries(home).filter((e) => e.type === 'event.replayed');
+    for (const { deliveryId } of replayed) {
+      expect(replays.filter((e) => e.deliveryId === deliveryId), deliveryId).toHaveLength(1);
+      expect(byDelivery.has(deliveryId)).toBe(false);
     }
   }, 120_000);
 
@@ -65,13 +83,13 @@ describe('POST /webhooks/github', () => {
     try {
       const signature = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
       // The signature verifies (not 401); the body then fails as JSON (400).
-      const ok = await postDelivery(vectorDaemon.url, '', 'Hello, World!', { event: 'push', deliveryId: 'v1', signature });
+      const ok = await postDelivery(vectorDaemon.url, '', 'Hello, World!', { event: 'push', deliveryId: '0000aaaa-0001', signature });
       expect(ok.status).toBe(400);
       expect(ok.body.error).toBe('VIGIL_ERR_WEBHOOK_BODY');
-      const bad = await postDelivery(vectorDaemon.url, '', 'Hello, World?', { event: 'push', deliveryId: 'v2', signature });
+      const bad = await postDelivery(vectorDaemon.url, '', 'Hello, World?', { event: 'push', deliveryId: '0000aaaa-0002', signature });
       expect(bad.status).toBe(401);
       // The secret in secrets.json still verifies while GITHUB_WEBHOOK_SECRET takes over (rotation).
-      const old = await postDelivery(vectorDaemon.url, webhookSecret(vectorHome), '{"zen":"x"}', { event: 'ping', deliveryId: 'v3' });
+      const old = await postDelivery(vectorDaemon.url, webhookSecret(vectorHome), '{"zen":"x"}', { event: 'ping', deliveryId: '0000aaaa-0003' });
       expect(old.status).toBe(202);
     } finally {
       vectorDaemon.proc.kill('SIGTERM');

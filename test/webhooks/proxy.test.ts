@@ -43,13 +43,13 @@ describe('github.webhookProxyUrl (smee-client)', () => {
       const payload = { action: 'opened', issue: { number: 3, title: 'via smee' }, repository: { full_name: 'octo/app' } };
       smee.push({
         'x-github-event': 'issues',
-        'x-github-delivery': 'smee-delivery-1',
+        'x-github-delivery': '5eede11e-0001',
         'x-hub-signature-256': sign(webhookSecret(home), JSON.stringify(payload)),
         body: payload,
         query: {},
       });
       const received = await waitFor(
-        () => logEntries(home).find((e) => e.type === 'event.received' && e.deliveryId === 'smee-delivery-1'),
+        () => logEntries(home).find((e) => e.type === 'event.received' && e.deliveryId === '5eede11e-0001'),
         10_000,
         'the proxied delivery',
       );

@@ -36,9 +36,9 @@ describe('the delivery spool across a crash', () => {
     const first = await startDaemon(home, { VIGIL_FAILPOINTS: 'intake.spooled=60000' });
     daemons.push(first);
     const body = JSON.stringify({ action: 'labeled', issue: { number: 9, title: 'spooled' }, repository: { full_name: 'octo/app' } });
-    const answer = postDelivery(first.url, secret, body, { event: 'issues', deliveryId: 'spooled-1' }).catch(() => 'cut');
+    const answer = postDelivery(first.url, secret, body, { event: 'issues', deliveryId: '5b001ed0-0001' }).catch(() => 'cut');
     await waitFor(() => spoolBytes(home) > body.length, 10_000, 'the body in the spool');
-    expect(inboxRow(home, 'spooled-1')).toBeUndefined();
+    expect(inboxRow(home, '5b001ed0-0001')).toBeUndefined();
     first.proc.kill('SIGKILL');
     await first.exited;
     // Never answered: the connection died with the daemon.
@@ -46,16 +46,16 @@ describe('the delivery spool across a crash', () => {
 
     const second = await startDaemon(home);
     daemons.push(second);
-    const row = inboxRow(home, 'spooled-1');
+    const row = inboxRow(home, '5b001ed0-0001');
     expect(row?.kind).toBe('github.issues.labeled');
     expect(row?.payload).toBe('');
     expect(row?.payload_ref).toMatch(/^\d+:\d+$/);
-    const received = logEntries(home).filter((e) => e.type === 'event.received' && e.deliveryId === 'spooled-1');
+    const received = logEntries(home).filter((e) => e.type === 'event.received' && e.deliveryId === '5b001ed0-0001');
     expect(received).toHaveLength(1);
     expect(received[0]!.kind).toBe('github.issues.labeled');
 
     // GitHub's redelivery of the same id is a duplicate now, and the body reads back whole.
-    const again = await postDelivery(second.url, secret, body, { event: 'issues', deliveryId: 'spooled-1' });
+    const again = await postDelivery(second.url, secret, body, { event: 'issues', deliveryId: '5b001ed0-0001' });
     expect(again.status).toBe(200);
     const status = await fetch(`${second.url}/healthz`);
     expect(status.status).toBe(200);

@@ -6,11 +6,18 @@
  * one group, the next is already parsed and written. Groups are answered in order.
  */
 import type { GithubConfig } from '../../config/index.js';
+import { VigilError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
-import type { Store } from '../../store/index.js';
+import { withStoreRetry, type Store } from '../../store/index.js';
 import { deliveryKind, filterReason } from './classify.js';
 import type { IntakeResult, RawDelivery } from './intake-types.js';
 import { parsePayload } from './payload.js';
+
+/**
+ * How long a group's commit waits, between attempts, for another process's write lock
+ * before its deliveries are answered 503. GitHub gives up on an answer after 10 s.
+ */
+const BUSY_RETRY_MS = 2000;
 
 interface Arrived {
   receivedAt: number;
@@ -19,27 +26,41 @@ interface Arrived {
   reject: (err: unknown) => void;
 }
 
-/** A group's deliveries with what became of each, told before any of them is answered. */
+/**
+ * What became of the deliveries a transaction committed, told before any of them is
+ * answered: the group's own, and earlier ones whose rows had failed to commit.
+ */
 export type GroupOutcome = { deliveryId: string; result: IntakeResult }[];
 
 interface Accepted {
-  index: number;
   deliveryId: string;
   kind: string;
   receivedAt: number;
   filtered: string | undefined;
+  bodyDigest: string;
   ref?: string;
+  /** Set when its row's transaction commits. */
+  result?: IntakeResult;
 }
 
+/** Per delivery of a group: answered already (not JSON), a new body, or a repeat of a delivery id in flight. */
+type Slot = { result: IntakeResult } | { accepted: Accepted } | { repeatOf: Accepted };
+
 interface Written {
-  results: IntakeResult[];
+  slots: Slot[];
   accepted: Accepted[];
-  repeats: { index: number; of: Accepted }[];
 }
 
 export class GroupCommitter {
   /** Delivery ids spooled and not yet in the inbox: a repeat of one is a duplicate too. */
   private readonly unindexed = new Map<string, Accepted>();
+  /**
+   * Spooled and synced, but their transaction failed (the store was busy or full) and
+   * they were answered 503. They go first into the next transaction, so the inbox keeps
+   * the spool's order and `lastSpoolRef` stays a true watermark: what a start indexes
+   * (indexSpooledDeliveries) is everything after it, these included.
+   */
+  private carried: Accepted[] = [];
   private waiting: Arrived[] = [];
   private previous: Promise<unknown> = Promise.resolve();
 
@@ -77,11 +98,18 @@ export class GroupCommitter {
     // Handled below once the groups before it are answered; until then it must not count as unhandled.
     synced.catch(() => undefined);
     this.previous = this.previous
-      .then(() => synced)
-      .then(() => {
-        const results = this.indexGroup(written!);
-        this.beforeAnswer(group.map((a, i) => ({ deliveryId: a.delivery.deliveryId, result: results[i]! })));
-        group.forEach((a, i) => a.resolve(results[i]!));
+      .then(() =>
+        synced.catch((err: unknown) => {
+          // Whether these bytes reached the disk is unknown: never index them, and let a
+          // redelivery of their ids be stored afresh.
+          for (const a of written?.accepted ?? []) this.unindexed.delete(a.deliveryId);
+          throw err;
+        }),
+      )
+      .then(() => this.indexGroup(written!))
+      .then((outcome) => {
+        this.beforeAnswer(outcome);
+        group.forEach((arrived, i) => settle(arrived, written!.slots[i]!));
       })
       .catch((err: unknown) => {
         for (const a of group) a.reject(err);
@@ -91,64 +119,91 @@ export class GroupCommitter {
   /** Parse, classify, drop duplicates, and append the new bodies to the spool (not yet synced). */
   private writeGroup(group: readonly Arrived[]): Written {
     const { store, unindexed } = this;
-    const results: IntakeResult[] = new Array(group.length);
+    const slots: Slot[] = [];
     const accepted: Accepted[] = [];
-    const bodies: { deliveryId: string; event: string; receivedAt: number; body: string }[] = [];
-    const repeats: { index: number; of: Accepted }[] = [];
-    group.forEach(({ delivery, receivedAt }, index) => {
+    const bodies: { deliveryId: string; event: string; receivedAt: number; body: string; bodyDigest: string }[] = [];
+    for (const { delivery, receivedAt } of group) {
       const payload = parsePayload(delivery.body, delivery.contentType);
       if (!payload) {
-        results[index] = { status: 'invalid' };
-        return;
+        slots.push({ result: { status: 'invalid' } });
+        continue;
       }
-      const kind = deliveryKind(delivery.event, payload.value);
       const earlier = unindexed.get(delivery.deliveryId);
       if (earlier) {
-        repeats.push({ index, of: earlier });
-        return;
+        slots.push({ repeatOf: earlier });
+        continue;
       }
-      // A delivery stored earlier (GitHub's redelivery) is found by the insert's unique
-      // key: a lookup first would cost as much again for every delivery, to save a body
-      // in the spool for the rare repeat (its record stays unreferenced).
-      const filtered = filterReason(this.filter, delivery.event, payload.value);
-      const one: Accepted = { index, deliveryId: delivery.deliveryId, kind, receivedAt, filtered };
-      unindexed.set(delivery.deliveryId, one);
+      // A delivery stored earlier (GitHub's redelivery, or a replayed body) is found by
+      // the insert's unique keys: a lookup first would cost as much again for every
+      // delivery, to save a body in the spool for the rare repeat (its record stays
+      // unreferenced).
+      const { deliveryId, event, bodyDigest } = delivery;
+      const one: Accepted = {
+        deliveryId,
+        kind: deliveryKind(event, payload.value),
+        receivedAt,
+        filtered: filterReason(this.filter, event, payload.value),
+        bodyDigest,
+      };
+      unindexed.set(deliveryId, one);
       accepted.push(one);
-      bodies.push({ deliveryId: delivery.deliveryId, event: delivery.event, receivedAt, body: payload.text });
-    });
+      slots.push({ accepted: one });
+      bodies.push({ deliveryId, event, receivedAt, body: payload.text, bodyDigest });
+    }
     try {
       store.spool.write(bodies).forEach((ref, i) => (accepted[i]!.ref = ref));
     } catch (err) {
       for (const a of accepted) unindexed.delete(a.deliveryId);
       throw err;
     }
-    return { results, accepted, repeats };
+    return { slots, accepted };
   }
 
   /**
-   * The bodies are durable: commit their rows. A crash before this commit leaves records
-   * the daemon indexes at its next start (indexSpooledDeliveries); nothing was answered.
+   * The bodies are durable: commit their rows, after the rows that failed before. A
+   * crash before this commit leaves records the daemon indexes at its next start
+   * (indexSpooledDeliveries); nothing was answered 2xx.
    */
-  private indexGroup({ results, accepted, repeats }: Written): IntakeResult[] {
-    const { store } = this;
+  private async indexGroup({ accepted }: Written): Promise<GroupOutcome> {
+    const rows = [...this.carried, ...accepted];
     try {
-      store.transaction(() => {
-        for (const a of accepted) {
-          const { id, inserted } = store.inbox.addSpooled(
-            { source: 'github', kind: a.kind, deliveryId: a.deliveryId, receivedAt: a.receivedAt },
-            a.ref!,
-            a.filtered ? 'filtered' : 'pending',
-          );
-          results[a.index] = { status: inserted ? 'stored' : 'duplicate', eventId: id, kind: a.kind, ...(a.filtered ? { filtered: a.filtered } : {}) };
-        }
+      // Another process's write lock is usually brief: wait for it off the loop, a while.
+      await withStoreRetry(() => this.store.transaction(() => rows.forEach((a) => (a.result = this.insert(a)))), {
+        deadlineMs: BUSY_RETRY_MS,
       });
-    } finally {
-      for (const a of accepted) this.unindexed.delete(a.deliveryId);
+    } catch (err) {
+      // Rolled back: nothing of it is stored. Keep them in `unindexed` too, so that a
+      // redelivery of one waits for its row instead of spooling the body again.
+      for (const a of rows) delete a.result;
+      this.carried = rows;
+      throw new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', (err as Error).message, { cause: err });
     }
-    for (const { index, of } of repeats) {
-      // The first of these ids was in an earlier group or earlier in this one: stored by now.
-      results[index] = { status: 'duplicate', eventId: store.inbox.deliveryEventId(of.deliveryId) ?? -1, kind: of.kind };
-    }
-    return results;
+    this.carried = [];
+    for (const a of rows) this.unindexed.delete(a.deliveryId);
+    return rows.map((a) => ({ deliveryId: a.deliveryId, result: a.result! }));
   }
+
+  private insert(a: Accepted): IntakeResult {
+    const added = this.store.inbox.addSpooled(
+      { source: 'github', kind: a.kind, deliveryId: a.deliveryId, receivedAt: a.receivedAt },
+      a.ref!,
+      a.filtered ? 'filtered' : 'pending',
+      a.bodyDigest,
+    );
+    if (added.replayOf !== undefined) return { status: 'replayed', replayOf: added.replayOf, kind: a.kind };
+    return { status: added.inserted ? 'stored' : 'duplicate', eventId: added.id, kind: a.kind, ...(a.filtered ? { filtered: a.filtered } : {}) };
+  }
+}
+
+function settle(arrived: Arrived, slot: Slot): void {
+  if ('result' in slot) return arrived.resolve(slot.result);
+  if ('accepted' in slot) return arrived.resolve(slot.accepted.result!);
+  // The first of these ids was in an earlier group or earlier in this one: stored by now,
+  // unless its bytes never became durable.
+  const first = slot.repeatOf.result;
+  if (!first) return arrived.reject(new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', 'the first copy of this delivery was not stored'));
+  if (first.status === 'stored' || first.status === 'duplicate') {
+    return arrived.resolve({ status: 'duplicate', eventId: first.eventId, kind: slot.repeatOf.kind });
+  }
+  arrived.resolve(first);
 }

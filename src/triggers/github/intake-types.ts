@@ -1,11 +1,18 @@
-/** A verified delivery as the route hands it over: the body still unparsed. */
+/** A verified delivery as the route hands it over: the body decoded, still unparsed. */
 export interface RawDelivery {
   deliveryId: string;
   event: string;
   body: string;
   contentType?: string;
+  /**
+   * The first 64 bits of the HMAC-SHA256 that verified the body, as 16 hex digits: the
+   * same bytes always give the same digest, so it is the key a replay is found by.
+   */
+  bodyDigest: string;
 }
 
 export type IntakeResult =
   | { status: 'invalid' }
-  | { status: 'stored' | 'duplicate'; eventId: number; kind: string; filtered?: string };
+  | { status: 'stored' | 'duplicate'; eventId: number; kind: string; filtered?: string }
+  /** The body is stored under another delivery id (`replayOf` is that event): not stored again. */
+  | { status: 'replayed'; replayOf: number; kind: string };

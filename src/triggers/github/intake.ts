@@ -1,5 +1,6 @@
 import type { GithubConfig } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
+import { VigilError } from '../../errors.js';
 import { eventRecord, type EventRecord } from '../../events.js';
 import type { Store } from '../../store/index.js';
 import { GroupCommitter, type GroupOutcome } from './group-commit.js';
@@ -37,7 +38,7 @@ export class WebhookIntake {
   }
 
   async store(delivery: RawDelivery): Promise<IntakeResult> {
-    if (this.closed) throw new Error('vigil is stopping');
+    if (this.closed) throw new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', 'vigil is stopping');
     this.inFlight++;
     try {
       return await this.committer.add(delivery, this.deps.clock.now());
@@ -72,6 +73,9 @@ export class WebhookIntake {
     const records: EventRecord[] = [];
     for (const { deliveryId, result } of outcome) {
       if (result.status === 'stored') records.push(...receivedRecords(result, deliveryId, now));
+      if (result.status === 'replayed') {
+        records.push(eventRecord('event.replayed', { deliveryId, kind: result.kind, replayOf: result.replayOf }, now));
+      }
     }
     if (records.length) this.deps.journal.writeMany(records);
   }

@@ -9,7 +9,9 @@ import { receivedRecords } from './intake.js';
  * Webhook intake makes a group's bodies durable in the spool, then commits their
  * inbox rows. A crash between the two leaves spooled deliveries without a row (never
  * acknowledged, but received): give them their rows now, at start, before intake
- * opens again. A torn record at a segment's end (a crash mid-append) is cut off.
+ * opens again. So do deliveries answered 503 because their rows failed to commit (a
+ * busy or full store): the committer keeps the inbox in spool order, so they too lie
+ * after the newest row. A torn record at a segment's end (a crash mid-append) is cut off.
  * Returns how many deliveries were indexed.
  */
 export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConfig>): number {
@@ -22,12 +24,14 @@ export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConf
       // The body was checked as a JSON object before it was spooled, and its crc checks.
       const value: unknown = JSON.parse(record.body);
       const filtered = filterReason(filter, record.event, value);
-      store.inbox.addSpooled(
+      const { inserted } = store.inbox.addSpooled(
         { source: 'github', kind: deliveryKind(record.event, value), deliveryId: record.deliveryId, receivedAt: record.receivedAt },
         record.ref,
         filtered ? 'filtered' : 'pending',
+        record.bodyDigest,
       );
-      indexed++;
+      // Not inserted: a replay of a body stored under another id, answered as such.
+      if (inserted) indexed++;
     }
   });
   return indexed;

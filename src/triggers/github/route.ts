@@ -1,66 +1,86 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Webhooks } from '@octokit/webhooks';
-import type { ErrorCode } from '../../errors.js';
+import { isVigilError } from '../../errors.js';
+import { BodyBudget } from './body-budget.js';
+import { checkDeliveryHeaders, isRefusal, refusal, type Refusal } from './delivery-headers.js';
 import type { WebhookIntake } from './intake.js';
+import { readSignedBody } from './read-body.js';
+import { BodySigner } from './signature.js';
 
-/** GitHub's own cap on a delivery is 25 MB; anything larger is not from GitHub. */
-export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+export { WEBHOOK_BODY_LIMIT } from './delivery-headers.js';
+
+/**
+ * Unverified body bytes held at once, across all connections: two of GitHub's largest
+ * deliveries. Ordinary deliveries (~10 KB) fit by the thousand.
+ */
+export const UNVERIFIED_BYTES_LIMIT = 64 * 1024 * 1024;
+
+/** What a client told "not stored" is asked to wait: a lock or a full disk is not gone at once. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export interface WebhookRouteOptions {
   intake: WebhookIntake;
   /** First one is current; the rest still verify while GitHub is being switched over. */
   secrets: readonly string[];
+  /** `http.bodyTimeoutSeconds`: a body must arrive within this, or the connection is cut. */
+  bodyTimeoutMs: number;
+  /** Defaults to UNVERIFIED_BYTES_LIMIT. */
+  unverifiedBytesLimit?: number;
 }
 
 /**
- * `POST /webhooks/github`, encapsulated: its raw-string body parsing applies to this
- * route only. Check headers, verify the signature over the exact bytes received, parse,
- * store durably, and only then answer — nothing slow happens here.
+ * `POST /webhooks/github`, encapsulated: its body handling applies to this route only.
+ * Headers are judged before a byte of the body is read; the body is read within a
+ * time limit and a shared budget of unverified bytes, its signature checked over the
+ * exact bytes received; then parse, store durably, and only then answer — nothing slow
+ * happens here.
  */
 export async function githubWebhookRoutes(app: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
-  // Webhooks#verify checks its own secret only, so rotation keeps one verifier per secret.
-  const verifiers = options.secrets.map((secret) => new Webhooks({ secret }));
+  const budget = new BodyBudget(options.unverifiedBytesLimit ?? UNVERIFIED_BYTES_LIMIT);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  // Hand the body over unread: the handler reads it, once the headers pass.
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   // No security headers here: GitHub reads only the status, and helmet costs ~8 % of a delivery.
-  app.post<{ Body: string }>('/webhooks/github', { bodyLimit: WEBHOOK_BODY_LIMIT, helmet: false }, async (req, reply) => {
-    const event = header(req.headers['x-github-event']);
-    const deliveryId = header(req.headers['x-github-delivery']);
-    if (!event || !deliveryId) {
-      return refuse(reply, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'X-GitHub-Event and X-GitHub-Delivery are required');
+  app.post('/webhooks/github', { helmet: false }, async (req, reply) => {
+    const headers = checkDeliveryHeaders(req.headers);
+    if (isRefusal(headers)) return refuse(reply, headers);
+    const body = await readSignedBody(req.raw, {
+      length: headers.length,
+      budget,
+      timeoutMs: options.bodyTimeoutMs,
+      signer: new BodySigner(options.secrets),
+      signature: headers.signature,
+    });
+    if (body === 'gone') return reply.hijack();
+    if (isRefusal(body)) return refuse(reply, body);
+    // Verified; GitHub sends UTF-8. Decoding other bytes would store text that is not what was signed.
+    if (!isUtf8(body.bytes)) return refuse(reply, refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not UTF-8'));
+    const { event, deliveryId, contentType } = headers;
+    let stored;
+    try {
+      // Parsing and the durable write happen in the group commit; the answer waits for both.
+      stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), contentType, bodyDigest: body.bodyDigest });
+    } catch (err) {
+      // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
+      const message = isVigilError(err) ? err.message : String(err);
+      return refuse(reply, refusal(503, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE', message, UNAVAILABLE_RETRY_AFTER_SECONDS));
     }
-    const signature = header(req.headers['x-hub-signature-256']);
-    const body = typeof req.body === 'string' ? req.body : '';
-    if (!signature || !(await verifyAny(verifiers, body, signature))) {
-      return refuse(reply, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
-    }
-    // Parsing and the durable write happen in the group commit; the answer waits for both.
-    const stored = await options.intake.store({ deliveryId, event, body, contentType: header(req.headers['content-type']) });
-    if (stored.status === 'invalid') return refuse(reply, 400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload');
+    if (stored.status === 'invalid') return refuse(reply, refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload'));
+    if (stored.status === 'replayed') return reply.code(200).send({ status: 'replayed', kind: stored.kind });
     return reply
       .code(stored.status === 'stored' ? 202 : 200)
       .send({ status: stored.status, eventId: stored.eventId, kind: stored.kind });
   });
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
-}
-
-async function verifyAny(verifiers: readonly Webhooks[], body: string, signature: string): Promise<boolean> {
-  for (const webhooks of verifiers) {
-    try {
-      if (await webhooks.verify(body, signature)) return true;
-    } catch {
-      // An empty body or a malformed header is simply not a valid signature.
-    }
-  }
-  return false;
-}
-
-function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+/**
+ * A refusal before the body was read whole closes the connection: what is left of the
+ * body is never read, so it cannot take time or memory.
+ */
+function refuse(reply: FastifyReply, { status, code, message, retryAfterSeconds }: Refusal): FastifyReply {
+  if (!reply.request.raw.complete) reply.header('connection', 'close');
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(status).send({ error: code, message });
 }
