@@ -1,6 +1,6 @@
 /**
  * The shapes one secret takes on its way out (issue 12): as it is, JSON-escaped (once,
- * and again for JSON inside a JSON string), URL-encoded, base64 at each of the three
+ * and again for JSON inside a JSON string), URL-encoded, HTML-escaped (a page), base64 at each of the three
  * byte alignments it can sit at inside a longer encoded text, and a PEM key's body
  * without its armour and line breaks, and line by line. Each form is redacted and
  * each one makes a proposal "carry a secret".
@@ -21,6 +21,7 @@ export function secretForms(value: string): string[] {
   forms.add(json);
   forms.add(JSON.stringify(json).slice(1, -1));
   forms.add(encodeURIComponent(value));
+  forms.add(escapeHtml(value));
   if (value.includes('\n')) forms.add(value.replace(/\r?\n/g, '\r\n'));
   for (const core of base64Cores(Buffer.from(value, 'utf8'))) forms.add(core);
   for (const body of pemBodies(value)) {
@@ -28,6 +29,11 @@ export function secretForms(value: string): string[] {
     for (const line of body.lines) forms.add(line);
   }
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+
+/** As src/web/html.ts escapes text into a page. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /**

@@ -34,7 +34,8 @@ const QUOTED = 'pa"ss\\word-with\ttab';
 describe('the redactor: every form of a secret', () => {
   const redact = makeRedactor([TOKEN, PEM, QUOTED]);
 
-  it('plain, JSON-escaped (once and twice), URL-encoded', () => {
+  it('plain, JSON-escaped (once and twice), URL-encoded, HTML-escaped', () => {
+    expect(redact(`<p>${QUOTED.replace(/"/g, '&quot;')}</p>`)).toBe('<p>[redacted]</p>');
     expect(redact(`token ${TOKEN}.`)).toBe('token [redacted].');
     expect(redact(JSON.stringify({ key: PEM }))).toBe('{"key":"[redacted]"}');
     expect(redact(JSON.stringify({ q: QUOTED }))).toBe('{"q":"[redacted]"}');
