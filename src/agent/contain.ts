@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Refusal } from './confine.js';
@@ -20,6 +21,8 @@ export interface Containment {
   hidden: readonly string[];
   /** The clone's git dir, readable (config and hooks blanked) so git inside can read history. */
   gitDir: string;
+  /** An empty file of vigil's (under its home) that stands in for the clone's config inside. */
+  blank?: string;
   /** Secret values no environment may carry. */
   withhold: readonly string[];
 }
@@ -40,14 +43,24 @@ export function containment(options: { home: string; gitDir: string; allowPaths:
     allowPaths: options.allowPaths.map(expandHome),
     hidden: [options.home, path.join(os.homedir(), '.ssh')],
     gitDir: options.gitDir,
+    blank: blankFile(path.join(options.home, 'agent', 'blank')),
     withhold: options.withhold,
   };
+}
+
+/** Created once, read-only; rewritten empty if anything ever filled it. */
+function blankFile(file: string): string {
+  if (fs.existsSync(file) && fs.statSync(file).size === 0) return file;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, '', { mode: 0o444 });
+  return file;
 }
 
 /** An allowed command: the worktree, system paths and the Node.js that runs vigil; no network. */
 export function containCommand(c: Containment, root: string, words: readonly string[]): Contained {
   const env = commandEnv(c.withhold);
-  const spec: SandboxSpec = { root, network: false, readOnly: [nodePrefix(), ...programPaths(words, env.PATH)], hidden: c.hidden, gitDir: c.gitDir };
+  const spec: SandboxSpec = { root, network: false, readOnly: [nodePrefix(), ...programPaths(words, env.PATH)], hidden: c.hidden, gitDir: c.gitDir, blank: c.blank };
   return wrap(c, spec, words, env, 'commands');
 }
 
@@ -60,6 +73,7 @@ export function containExternal(c: Containment, root: string, command: readonly 
     readOnly: [nodePrefix(), ...programPaths(command, env.PATH), ...c.allowPaths],
     hidden: c.hidden,
     gitDir: c.gitDir,
+    blank: c.blank,
   };
   return wrap(c, spec, command, env, EXTERNAL);
 }

@@ -30,6 +30,8 @@ export interface SandboxSpec {
   hidden: readonly string[];
   /** The clone's git dir, read-only with its config and hooks blanked: git inside can read history, not the owner's settings. */
   gitDir?: string;
+  /** An empty regular file of vigil's, bound over the git dir's config (a device node would not open: bwrap mounts nodev). */
+  blank?: string;
 }
 
 export type Sandbox =
@@ -94,8 +96,8 @@ function bwrapArgs(spec: SandboxSpec): string[] {
   for (const hidden of spec.hidden.flatMap(withRealPath)) {
     if (readOnly.some((p) => isInside(p, hidden)) && fs.existsSync(hidden)) args.push('--tmpfs', hidden);
   }
-  if (spec.gitDir) {
-    args.push('--ro-bind', spec.gitDir, spec.gitDir, '--ro-bind', '/dev/null', path.join(spec.gitDir, 'config'));
+  if (spec.gitDir && spec.blank) {
+    args.push('--ro-bind', spec.gitDir, spec.gitDir, '--ro-bind', spec.blank, path.join(spec.gitDir, 'config'));
     if (fs.existsSync(path.join(spec.gitDir, 'hooks'))) args.push('--tmpfs', path.join(spec.gitDir, 'hooks'));
   }
   const root = fs.realpathSync(spec.root);
