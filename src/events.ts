@@ -59,7 +59,13 @@ export interface EventFields {
   'push.subscription_removed': { endpoint: string; status: number };
   'push.backoff': { endpoint: string; retryAfterSeconds: number };
   'web.login': { ip: string };
-  'web.login_failed': { ip: string };
+  /**
+   * Failed logins from one address, at most one line a minute (issue 12): `count` wrong
+   * tokens and `refused` attempts turned away by a limit since the last line.
+   */
+  'web.login_failed': { ip: string; count: number; refused: number };
+  /** Too many failed logins from all addresses together: every login waits `retryAfterSeconds`. */
+  'web.login_locked': { failures: number; refused: number; retryAfterSeconds: number };
   'approval.capability_refused': { actionId: string; reason: string };
   'reminder.due': { note: string; dueAt: string };
   'worker.started': { workerPid: number };

@@ -40,8 +40,10 @@ export async function buildApiApp(
     import('../triggers/github/route.js'),
     import('../web/index.js'),
   ]);
-  // A TLS reverse proxy on this machine tells the protocol and the client address (session cookie, rate limits).
-  const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: 'loopback' });
+  // Only with http.trustProxy does a reverse proxy tell the client's address and protocol
+  // (login limits, session cookie), and only its own hop: the rest of X-Forwarded-For is
+  // whatever the client sent. Without it the socket's peer is the client (issue 12).
+  const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: api.trustProxy ? (_address, hop) => hop < 1 : false });
   await web.registerSecurity(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Outside the login: a delivery is authenticated by its signature.

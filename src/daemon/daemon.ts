@@ -342,6 +342,7 @@ export class Daemon {
       clock: this.options.clock,
       logsDir: this.paths.logs,
       memoryDir: this.paths.memory,
+      trustProxy: this.config.http.trustProxy,
       capabilityKey: () => this.secrets.capabilityKey,
       vapidPublicKey: () => this.secrets.vapid.publicKey,
       record: (record) => this.journal.write(record),

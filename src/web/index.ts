@@ -15,7 +15,7 @@ import type { WebDeps } from './types.js';
 
 export type { WebDeps } from './types.js';
 export { apiAuth, pageAuth, channelOf, ownerOf, sameSecret, type Owner } from './auth.js';
-export { registerSecurity, LOGIN_RATE_LIMIT, CAPABILITY_RATE_LIMIT } from './security.js';
+export { registerSecurity, CAPABILITY_RATE_LIMIT } from './security.js';
 export { Sessions, readCookie, sessionCookie, SESSION_COOKIE } from './sessions.js';
 export { approvalItem, statusView, todaysTimeline, type StatusView } from './dashboard.js';
 export { PushSubscriptionBody } from './push-routes.js';

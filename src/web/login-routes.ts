@@ -1,14 +1,24 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventRecord } from '../events.js';
 import { identify, ownerOf, pageAuth, sameSecret } from './auth.js';
+import { clientAddress, LOGIN_LIMITS, LoginGuard } from './login-guard.js';
 import { loginPage } from './pages.js';
-import { LOGIN_RATE_LIMIT } from './security.js';
 import { Sessions, SESSION_TTL_MS, sessionCookie } from './sessions.js';
 import type { WebDeps } from './types.js';
 
-/** Behind a TLS reverse proxy on this machine (trustProxy: loopback) the cookie is marked Secure. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Behind a TLS reverse proxy the cookie is marked Secure. `X-Forwarded-Proto` is believed
+ * from this machine even without `http.trustProxy`: it can only make the cookie stricter.
+ */
 function overTls(req: FastifyRequest): boolean {
-  return req.protocol === 'https';
+  if (req.protocol === 'https') return true;
+  return LOOPBACK.has(req.socket.remoteAddress ?? '') && req.headers['x-forwarded-proto'] === 'https';
+}
+
+function loginAnswer(reply: FastifyReply, code: number, error: string): FastifyReply {
+  return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage(error));
 }
 
 /** `/login` (one field: the dashboard token) and `/logout`. */
@@ -19,15 +29,28 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage());
   });
 
-  app.post('/login', { config: { rateLimit: LOGIN_RATE_LIMIT } }, async (req, reply) => {
+  const guard = new LoginGuard((record) => deps.record(record));
+  // Counts still waiting when an attack stops are written within about a minute.
+  const flusher = setInterval(() => guard.flush(deps.clock.now()), LOGIN_LIMITS.logEveryMs);
+  flusher.unref();
+  app.addHook('onClose', async () => clearInterval(flusher));
+
+  app.post('/login', async (req, reply) => {
     const now = deps.clock.now();
+    const address = clientAddress(req.ip);
+    const admission = guard.admit(address, now);
+    if (!admission.ok) {
+      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      reply.header('retry-after', String(seconds));
+      return loginAnswer(reply, 429, `Too many failed logins${admission.scope === 'all' ? ' from everywhere' : ''}: try again in ${seconds} s.`);
+    }
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || !sameSecret(token.trim(), deps.dashboardToken())) {
-      deps.record(eventRecord('web.login_failed', { ip: req.ip }, now));
-      return reply.code(401).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage('That token is not right.'));
+      guard.failed(address, now);
+      return loginAnswer(reply, 401, 'That token is not right.');
     }
     const { id } = new Sessions(deps.store.db).create(now);
-    deps.record(eventRecord('web.login', { ip: req.ip }, now));
+    deps.record(eventRecord('web.login', { ip: address }, now));
     return reply.header('set-cookie', sessionCookie(id, SESSION_TTL_MS, overTls(req))).redirect('/', 303);
   });
 

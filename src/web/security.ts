@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { redactAnswers } from './redact-answers.js';
 
-/** Failed (and successful) logins per client address: a dashboard token cannot be guessed at this pace. */
-export const LOGIN_RATE_LIMIT = { max: 10, timeWindow: 60_000 };
 /** Capability answers come from the owner's own devices, a few a minute at most. */
 export const CAPABILITY_RATE_LIMIT = { max: 30, timeWindow: 60_000 };
 

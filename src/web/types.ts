@@ -9,6 +9,12 @@ export interface WebDeps {
   clock: Clock;
   logsDir: string;
   memoryDir: string;
+  /**
+   * config `http.trustProxy`: believe the address a reverse proxy appends to
+   * `X-Forwarded-For` (fastify's trustProxy, one hop). Off, the socket's peer is the
+   * client, whatever the header says. Read when the HTTP app is built.
+   */
+  trustProxy: boolean;
   dashboardToken(): string;
   /** The HMAC key of approval capability tokens (secrets.json `capabilityKey`). */
   capabilityKey(): string;

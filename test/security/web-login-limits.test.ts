@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, localDate } from '../../src/clock.js';
+import { DailyLog, logFilePath, readLogEntries } from '../../src/logs/index.js';
+import { Store } from '../../src/store/index.js';
+import { registerSecurity, webRoutes, type WebDeps } from '../../src/web/index.js';
+import { killDaemons, logEntries, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { dashboardToken, login } from '../web/helpers.js';
+
+/**
+ * Failed logins (issue 12): the limit was keyed on X-Forwarded-For from any loopback
+ * client, so a forged header per request gave unlimited tries, and each failure wrote the
+ * header (~12 KB of the attacker's text) into the hash-chained log. Now the socket is the
+ * client unless `http.trustProxy` is set; tries are limited per address and in aggregate
+ * (10 and 30 a minute, a sliding window); an address is logged at most once a minute,
+ * with a count.
+ */
+
+const daemons: RunningDaemon[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  await killDaemons(daemons);
+  removeHomes();
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const JUNK = 'A'.repeat(12_000);
+
+function attempt(url: string, token: string, xff?: string): Promise<Response> {
+  return fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(xff ? { 'x-forwarded-for': xff } : {}) },
+    body: new URLSearchParams({ token }).toString(),
+  });
+}
+
+/** `n` wrong tokens, `parallel` at a time, each with the X-Forwarded-For `xff(i)`; their statuses in order. */
+async function burst(url: string, n: number, xff: (i: number) => string, parallel = 10): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, n - i) }, (_, j) => attempt(url, `guess-${i + j}-${JUNK}`, xff(i + j)));
+    for (const res of await Promise.all(batch)) {
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+  }
+  return statuses;
+}
+
+function todaysLogSize(home: string): number {
+  const file = logFilePath(path.join(home, 'logs'), localDate(Date.now()));
+  return fs.existsSync(file) ? fs.statSync(file).size : 0;
+}
+
+async function daemon(config: Record<string, unknown> = {}): Promise<{ home: string; url: string }> {
+  const home = makeHome(config);
+  const d = await startDaemon(home);
+  daemons.push(d);
+  return { home, url: d.url };
+}
+
+describe('failed logins on a running daemon', () => {
+  it('1,000 with a new X-Forwarded-For each: without trustProxy the socket is the client, 10 tries, the log grows ≤ 64 KB', { timeout: 90_000 }, async () => {
+    const { home, url } = await daemon();
+    const before = todaysLogSize(home);
+    const statuses = await burst(url, 1000, (i) => `203.0.113.${i % 250}, ${JUNK.slice(0, 4000)}-${i}`);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+    expect(todaysLogSize(home) - before).toBeLessThanOrEqual(64 * 1024);
+
+    const failed = logEntries(home).filter((e) => e.type === 'web.login_failed');
+    // The first failure is logged at once; the rest of the minute's count waits for the next line.
+    expect(failed).toEqual([expect.objectContaining({ ip: '127.0.0.1', count: 1, refused: 0 })]);
+    const logs = fs.readdirSync(path.join(home, 'logs')).map((f) => fs.readFileSync(path.join(home, 'logs', f), 'utf8')).join('');
+    expect(logs).not.toContain('AAAAAAAA');
+    expect(logs).not.toContain('203.0.113.');
+    // The limit holds for the right token as well: a lock that compared it would be an oracle.
+    const right = await attempt(url, dashboardToken(home));
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('with http.trustProxy the proxy-given address is the client; many addresses together still get 30 tries', { timeout: 90_000 }, async () => {
+    const { home, url } = await daemon({ http: { trustProxy: true } });
+    const before = todaysLogSize(home);
+    // Per address, keyed on X-Forwarded-For: one address is limited, another is not.
+    const one = await burst(url, 11, () => '198.51.100.1', 1);
+    expect(one.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(one[10]).toBe(429);
+    expect((await attempt(url, 'wrong', '198.51.100.2')).status).toBe(401);
+
+    // 1,000 more, each from a new address (some not addresses at all): the aggregate holds.
+    const many = await burst(url, 1000, (i) => (i % 3 === 0 ? `${JUNK}-${i}` : `10.${i >> 8}.${i & 255}.9`));
+    expect(many.filter((s) => s === 401).length).toBe(30 - 11);
+    expect(many.slice(40).every((s) => s === 429)).toBe(true);
+    expect((await attempt(url, dashboardToken(home), '10.200.0.1')).status).toBe(429);
+    expect(todaysLogSize(home) - before).toBeLessThanOrEqual(64 * 1024);
+
+    const entries = logEntries(home);
+    const failed = entries.filter((e) => e.type === 'web.login_failed');
+    expect(failed.map((e) => e.ip)).toContain('198.51.100.1');
+    for (const e of failed) expect(String(e.ip).length).toBeLessThanOrEqual(9 + 64);
+    expect(failed.length).toBeLessThanOrEqual(30);
+    expect(entries.filter((e) => e.type === 'web.login_locked')).toEqual([expect.objectContaining({ failures: 30, refused: 0 })]);
+  });
+});
+
+/** The dashboard's routes on fastify at port 0, with a fake clock and a real store and log. */
+async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: string; logFile: () => string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-login-'));
+  const clock = new FakeClock(new Date(2026, 5, 10, 12).getTime());
+  const store = Store.open(path.join(dir, 'vigil.db'));
+  const log = new DailyLog({ dir: path.join(dir, 'logs'), clock });
+  const token = 'the-dashboard-token-0123456789';
+  const deps: WebDeps = {
+    store,
+    clock,
+    logsDir: path.join(dir, 'logs'),
+    memoryDir: path.join(dir, 'memory'),
+    trustProxy: false,
+    dashboardToken: () => token,
+    capabilityKey: () => 'k'.repeat(64),
+    vapidPublicKey: () => '',
+    status: () => ({}),
+    approvals: () => [],
+    answer: () => {
+      throw new Error('no approvals here');
+    },
+    record: (record) => void log.append(record),
+    reach: { subscribed: () => undefined, sendTest: () => undefined },
+  };
+  const app = Fastify({ logger: false });
+  await registerSecurity(app);
+  await app.register(webRoutes, deps);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  cleanups.push(async () => {
+    await app.close();
+    log.close();
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { url, clock, token, logFile: () => logFilePath(path.join(dir, 'logs'), localDate(clock.now())) };
+}
+
+describe('the window, on a fake clock', () => {
+  it('the owner logs in once the window has passed; the minute\'s count and refusals are logged in one line', async () => {
+    const { url, clock, token, logFile } = await dashboardApp();
+    const statuses = await burst(url, 15, () => '', 1);
+    expect(statuses).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
+    expect((await attempt(url, token)).status).toBe(429);
+
+    clock.advance(30_000);
+    expect((await attempt(url, token)).status).toBe(429);
+    clock.advance(30_001);
+    // The oldest failure aged out: the right token is compared again, and logs in.
+    const { cookie } = await login(url, token);
+    expect((await fetch(`${url}/`, { headers: { cookie } })).status).toBe(200);
+
+    const failed = readLogEntries(logFile()).filter((e) => e.type === 'web.login_failed');
+    expect(failed.map((e) => [e.ip, e.count, e.refused])).toEqual([
+      ['127.0.0.1', 1, 0],
+      // Nine more failures and seven refusals (five, then the right token twice), a minute later.
+      ['127.0.0.1', 9, 7],
+    ]);
+  });
+});
