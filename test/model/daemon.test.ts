@@ -168,17 +168,17 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
     const home = makeHome({ model: { provider: 'anthropic', ...FAST, retries: 1, circuit: { failures: 2, coolDownSeconds: 3 } } });
     const daemon = await start(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: fake.url });
     const secret = webhookSecret(home);
-    await postDelivery(daemon.url, secret, JSON.stringify(issueOpened(1, 'a', 'a')), { event: 'issues', deliveryId: 'd-1' });
+    await postDelivery(daemon.url, secret, JSON.stringify(issueOpened(1, 'a', 'a')), { event: 'issues', deliveryId: '0000d001-0001' });
     const opened = await waitFor(() => logEntries(home).find((e) => e.type === 'model.circuit_opened'), 10_000, 'circuit_opened');
-    await postDelivery(daemon.url, secret, JSON.stringify(issueOpened(2, 'b', 'b')), { event: 'issues', deliveryId: 'd-2' });
+    await postDelivery(daemon.url, secret, JSON.stringify(issueOpened(2, 'b', 'b')), { event: 'issues', deliveryId: '0000d002-0002' });
     await waitFor(() => logEntries(home).filter((e) => e.type === 'event.received').length >= 2, 5000, 'second event');
 
     const status = JSON.parse(runCli(home, ['status', '--json']).stdout) as { queueDepth: number; model: { circuit: { state: string; openUntil: string } } };
     expect(status.model.circuit).toMatchObject({ state: 'open', openUntil: opened.until });
     expect(status.queueDepth).toBe(2);
     expect(query(home, `SELECT delivery_id AS d, state FROM inbox ORDER BY id`)).toEqual([
-      { d: 'd-1', state: 'pending' },
-      { d: 'd-2', state: 'pending' },
+      { d: '0000d001-0001', state: 'pending' },
+      { d: '0000d002-0002', state: 'pending' },
     ]);
     expect(fake.calls).toHaveLength(2);
 

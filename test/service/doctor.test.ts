@@ -61,7 +61,7 @@ describe('vigil doctor', () => {
     daemons.push(daemon);
     // GitHub's first delivery to a new webhook is a ping.
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
-    const ping = await postDelivery(daemon.url, webhookSecret(home), body, { event: 'ping', deliveryId: 'ping-1' });
+    const ping = await postDelivery(daemon.url, webhookSecret(home), body, { event: 'ping', deliveryId: '00000000-0001' });
     expect(ping.status).toBe(202);
     await waitFor(() => logEntries(home).some((e) => e.type === 'event.received'), 5000, 'the ping to be logged');
     // The owner's phone is subscribed to web push (the dashboard's Push page does this).
@@ -77,7 +77,7 @@ describe('vigil doctor', () => {
     expect(running.lines.map((l) => l.split(/ +/)[1])).toEqual(CHECKS);
     expect(running.lines.filter((l) => !l.startsWith('ok ')), running.stdout).toEqual([]);
     expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
-    expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, ping-1\)/);
+    expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, 00000000-0001\)/);
     expect(running.line('notify.push')).toContain('1 subscribed browser');
     expect(running.stdout).toContain('12 ok, 0 warn, 0 fail');
 

@@ -181,8 +181,8 @@ describe('headers, assets and what stays outside the login', () => {
   it('/webhooks/github needs no login (its signature guards it) and /healthz stays open', async () => {
     const { home, url } = await daemonFor();
     const body = JSON.stringify({ action: 'opened', issue: { number: 1, title: 't' }, repository: { full_name: 'octo/app' } });
-    expect((await postDelivery(url, webhookSecret(home), body, { event: 'issues', deliveryId: 'd-web-1' })).status).toBe(202);
-    expect((await postDelivery(url, 'wrong-secret-wrong-secret', body, { event: 'issues', deliveryId: 'd-web-2' })).status).toBe(401);
+    expect((await postDelivery(url, webhookSecret(home), body, { event: 'issues', deliveryId: '0000deb0-0001' })).status).toBe(202);
+    expect((await postDelivery(url, 'wrong-secret-wrong-secret', body, { event: 'issues', deliveryId: '0000deb0-0002' })).status).toBe(401);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 });
