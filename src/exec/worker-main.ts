@@ -12,9 +12,9 @@ import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type Home
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { GithubSession } from '../github/index.js';
-import { makeRedactor, secretValues } from '../model/index.js';
 import { buildNotifier, sendQueuedNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
+import { secretMask } from '../secrets/index.js';
 import { Store } from '../store/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ActionRunner } from './runner.js';
@@ -51,17 +51,6 @@ function lazyGithub(config: Readonly<Config>, secrets: Secrets, store: Store): (
     }));
 }
 
-/**
- * Every secret the worker holds, for what it prints: a notify body or an agent's
- * summary may carry one (issue 12). The redaction engineer's collector of all secret
- * values replaces this list when it lands.
- */
-function redactorFor(secrets: Secrets, env: NodeJS.ProcessEnv): (text: string) => string {
-  const extra = [secrets.capabilityKey, secrets.ntfyToken, env.GITHUB_TOKEN, env.GITHUB_WEBHOOK_SECRET, env.ANTHROPIC_API_KEY, env.OPENAI_API_KEY];
-  const values = [...secretValues(secrets), ...extra.filter((v): v is string => typeof v === 'string' && v.length >= 8)];
-  return makeRedactor([...new Set(values)]);
-}
-
 /** Listen first, then say `ready`: the daemon answers with its config. */
 function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly<Config>> {
   return new Promise((resolve, reject) => {
@@ -79,12 +68,16 @@ function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly
   });
 }
 
-let redact: (text: string) => string = (text) => text;
+/**
+ * What the worker prints (stdout and stderr reach journald): a notify body, an agent's
+ * summary or an error message may carry a secret (issue 12). `loadSecrets` registered
+ * every secret it read, and those of the environment, in the process's mask.
+ */
+const redact = (text: string): string => secretMask().redact(text);
 
 async function main(): Promise<void> {
   const paths: HomePaths = homePaths(resolveHome());
   const secrets = loadSecrets(paths.secrets);
-  redact = redactorFor(secrets, process.env);
 
   let draining = false;
   let sweepWanted = false;
