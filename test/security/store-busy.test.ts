@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { holdWriteLock } from './store-lock-holder.js';
 
 /**
  * Issue 12: the daemon survives its store. Another process (a real one, with its own
@@ -17,38 +18,6 @@ afterEach(async () => {
   await killDaemons(daemons);
   removeHomes();
 });
-
-/** A second process: BEGIN IMMEDIATE, says "locked", holds the write lock `ms`, commits, says "released". */
-function holdWriteLock(db: string, ms: number): Promise<{ proc: ChildProcess; released: Promise<number> }> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.pragma('busy_timeout = 5000');
-    db.prepare('BEGIN IMMEDIATE').run();
-    process.stdout.write('locked\\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
-    db.prepare('COMMIT').run();
-    process.stdout.write('released ' + Date.now() + '\\n');
-    db.close();`;
-  const proc = spawn(process.execPath, ['-e', script, db, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  lockers.push(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const released = new Promise<number>((done) => {
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const at = /released (\d+)/.exec(out);
-        if (at) done(Number(at[1]));
-      });
-    });
-    proc.stdout!.on('data', () => {
-      if (out.includes('locked')) resolve({ proc, released });
-    });
-    proc.once('exit', (code) => {
-      if (!out.includes('locked')) reject(new Error(`the locker exited with ${code}`));
-    });
-  });
-}
 
 /** GET /healthz every 100 ms until `until` resolves; the slowest answer, and whether all were 200. */
 async function pollHealth(url: string, until: Promise<unknown>): Promise<{ maxMs: number; polls: number; allOk: boolean }> {
@@ -92,7 +61,7 @@ describe('the daemon survives its store', () => {
     const actionId = requested.actionId as string;
     const expiresAt = Date.parse(requested.expiresAt as string);
 
-    const { released } = await holdWriteLock(path.join(home, 'vigil.db'), 10_000);
+    const { released } = await holdWriteLock(path.join(home, 'vigil.db'), 10_000, lockers);
     const lockedAt = Date.now();
     expect(expiresAt, 'the approval expires while the lock is held').toBeGreaterThan(lockedAt);
     expect(expiresAt, 'the approval expires while the lock is held').toBeLessThan(lockedAt + 8000);
