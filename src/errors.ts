@@ -53,6 +53,7 @@ export const ERRORS = {
   VIGIL_ERR_GITHUB_INSTALLATION: { message: 'the GitHub App is not installed there', exitCode: EXIT.failure },
   VIGIL_ERR_CAPABILITY: { message: 'the capability token is invalid, used, expired or for another approval', exitCode: EXIT.failure },
   VIGIL_ERR_CSRF: { message: 'the request lacks a valid CSRF token', exitCode: EXIT.failure },
+  VIGIL_ERR_LOGIN_LIMIT: { message: 'too many failed logins: wait before trying again', exitCode: EXIT.tempfail },
   VIGIL_ERR_PUSH_SUBSCRIPTION: { message: 'the push subscription is not valid', exitCode: EXIT.failure },
   VIGIL_ERR_NOTIFY: { message: 'no notification channel delivered', exitCode: EXIT.failure },
   VIGIL_ERR_DREAM_BUSY: { message: 'a dream is already in progress', exitCode: EXIT.tempfail },

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { OwnerChannel } from '../policy/index.js';
+import { clientAddress, loginGuardOf } from './login-guard.js';
 import { readCookie, SESSION_COOKIE, Sessions, type Session } from './sessions.js';
 import type { WebDeps } from './types.js';
 
@@ -37,10 +38,12 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
 /**
  * The API's guard. A session (an ambient credential the browser adds by itself) must
  * also show its CSRF token on anything that changes state; a Bearer token cannot be
- * sent by another site, so it needs none.
+ * sent by another site, so it needs none. A Bearer token is a guess at the dashboard
+ * token like the login form's, and counts against the same limits (login-guard.ts).
  */
 export function apiAuth(deps: WebDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if ((req.headers.authorization ?? '').startsWith('Bearer ') && !(await bearerAdmitted(deps, req, reply))) return;
     const owner = identify(deps, req);
     if (!owner || owner === 'bad-bearer') {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorised' });
@@ -52,6 +55,24 @@ export function apiAuth(deps: WebDeps) {
     }
     owners.set(req, owner);
   };
+}
+
+/**
+ * Limits checked before the token is compared (a refusal that compared it would tell a
+ * right guess from a wrong one); a wrong token is a failure. False when answered here.
+ */
+async function bearerAdmitted(deps: WebDeps, req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  const guard = loginGuardOf(deps);
+  const address = clientAddress(req.ip);
+  const now = deps.clock.now();
+  const admission = guard.admit(address, now);
+  if (!admission.ok) {
+    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+    await reply.code(429).header('retry-after', String(seconds)).send(new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`).toJSON());
+    return false;
+  }
+  if (!sameSecret(req.headers.authorization!.slice(7).trim(), deps.dashboardToken())) guard.failed(address, now);
+  return true;
 }
 
 /** The pages' guard: no session, no page — the browser goes to /login. */

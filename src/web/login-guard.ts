@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { eventRecord, type EventRecord } from '../events.js';
+import type { WebDeps } from './types.js';
 
 /**
  * The limits on guessing the dashboard token at `/login` (issue 12). Per address: ten
@@ -119,4 +120,20 @@ export class LoginGuard {
     this.allRefused = 0;
     this.allLoggedAt = now;
   }
+}
+
+const guards = new WeakMap<object, LoginGuard>();
+
+/**
+ * The one guard of a daemon's HTTP app, shared by the login form and the API's Bearer
+ * check so that both doors count against the same limits. Keyed on the store, which is
+ * the daemon's own: every route scope gets the same deps, but not always the same object.
+ */
+export function loginGuardOf(deps: Pick<WebDeps, 'store' | 'record'>): LoginGuard {
+  let guard = guards.get(deps.store);
+  if (!guard) {
+    guard = new LoginGuard((record) => deps.record(record));
+    guards.set(deps.store, guard);
+  }
+  return guard;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventRecord } from '../events.js';
 import { identify, ownerOf, pageAuth, sameSecret } from './auth.js';
-import { clientAddress, LOGIN_LIMITS, LoginGuard } from './login-guard.js';
+import { clientAddress, LOGIN_LIMITS, loginGuardOf } from './login-guard.js';
 import { loginPage } from './pages.js';
 import { Sessions, SESSION_TTL_MS, sessionCookie } from './sessions.js';
 import type { WebDeps } from './types.js';
@@ -29,7 +29,7 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage());
   });
 
-  const guard = new LoginGuard((record) => deps.record(record));
+  const guard = loginGuardOf(deps);
   // Counts still waiting when an attack stops are written within about a minute.
   const flusher = setInterval(() => guard.flush(deps.clock.now()), LOGIN_LIMITS.logEveryMs);
   flusher.unref();

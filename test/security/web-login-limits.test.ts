@@ -167,4 +167,21 @@ describe('the window, on a fake clock', () => {
       ['127.0.0.1', 9, 7],
     ]);
   });
+
+  it('a Bearer token is a guess like the form\'s: wrong ones count against the same limits, refused before comparing', async () => {
+    const { url, clock, token, logFile } = await dashboardApp();
+    const api = (t: string) => fetch(`${url}/api/dashboard/status`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await api(token)).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await api(`guess-${i}`)).status);
+    expect(statuses).toEqual(Array(10).fill(401));
+    const refused = await api(token);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 'VIGIL_ERR_LOGIN_LIMIT' });
+    // One guard for both doors: the form is locked for this address as well.
+    expect((await attempt(url, token)).status).toBe(429);
+    clock.advance(60_001);
+    expect((await api(token)).status).toBe(200);
+    expect(readLogEntries(logFile()).filter((e) => e.type === 'web.login_failed').map((e) => e.count)).toEqual([1, 9]);
+  });
 });
