@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { listLogDates, logFilePath, type LogEntry } from '../logs/index.js';
+import { listLogDates, logFilePath, readLastEntries, type LogEntry } from '../logs/index.js';
 
 /**
  * What vigil did lately, one short line each, for the prompt's dynamic part: enough
@@ -7,7 +6,8 @@ import { listLogDates, logFilePath, type LogEntry } from '../logs/index.js';
  * for), and short, because every call pays for it uncached.
  */
 const DEFAULT_LIMIT = 8;
-const TAIL_BYTES = 64 * 1024;
+/** How far back one file is read: its newest entries of any type, from its last 64 KB. */
+const TAIL = { count: 400, maxBytes: 64 * 1024, maxLineBytes: 64 * 1024 };
 const MAX_TEXT = 120;
 
 type Line = (e: LogEntry) => string;
@@ -32,7 +32,7 @@ const LINES: Record<string, Line> = {
 export function recentActivity(logsDir: string, limit = DEFAULT_LIMIT): string[] {
   const lines: string[] = [];
   for (const date of listLogDates(logsDir).reverse().slice(0, 2)) {
-    const entries = tailEntries(logFilePath(logsDir, date)).filter((e) => e.type in LINES);
+    const entries = readLastEntries(logFilePath(logsDir, date), TAIL).filter((e) => e.type in LINES);
     lines.unshift(...entries.slice(-(limit - lines.length)).map((e) => `${clock(e.ts)} ${LINES[e.type]!(e)}`));
     if (lines.length >= limit) break;
   }
@@ -49,31 +49,4 @@ function clock(ts: string): string {
   const d = new Date(ts);
   const pad = (n: number) => String(n).padStart(2, '0');
   return Number.isNaN(d.getTime()) ? '??:??' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function tailEntries(file: string): LogEntry[] {
-  let text: string;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const start = Math.max(0, size - TAIL_BYTES);
-      const buffer = Buffer.alloc(size - start);
-      fs.readSync(fd, buffer, 0, buffer.length, start);
-      text = buffer.toString('utf8');
-      // The first line of a window that starts mid-file is a fragment.
-      if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
-  return text.split('\n').flatMap((line) => {
-    try {
-      return line ? [JSON.parse(line) as LogEntry] : [];
-    } catch {
-      return [];
-    }
-  });
 }
