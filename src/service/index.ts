@@ -5,6 +5,7 @@
  */
 import { checkConfig, checkHome, checkNode, checkSecrets } from './checks-home.js';
 import { checkModel, checkNotify } from './checks-reach.js';
+import { checkSandbox } from './checks-sandbox.js';
 import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
 import { checkLinger, checkService } from './checks-service.js';
 import { runChecks, type Check, type CheckResult, type DoctorInput, type MultiCheck } from './doctor.js';
@@ -33,6 +34,7 @@ export const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['webhooks', checkWebhooks],
   ['model', checkModel],
   ['notify', checkNotify],
+  ['sandbox', checkSandbox],
   ['service', checkService],
   ['linger', checkLinger],
 ];

@@ -6,7 +6,7 @@ import { containCommand, containExternal, type Containment } from '../../src/age
 import { Refusal } from '../../src/agent/confine.js';
 import { detectSandbox } from '../../src/agent/sandbox.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
-import { removeHomes } from '../helpers/home.js';
+import { makeHome, removeHomes, runCli } from '../helpers/home.js';
 import { FakePulls, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, type Repos } from '../agent/fixture.js';
 
 // Issue 12: an allowed command runs the repo's own code, which the agent may have
@@ -156,5 +156,15 @@ describe('where no sandbox can start', () => {
     } finally {
       delete process.env.SOME_SETTING;
     }
+  });
+});
+
+describe('vigil doctor', () => {
+  const sandboxLine = (home: string) => runCli(home, ['doctor']).stdout.split('\n').find((line) => line.split(/ +/)[1] === 'sandbox') ?? '';
+
+  it('says which sandbox is in use, and that agent.allowHosts is not enforced by it', () => {
+    expect(sandboxLine(makeHome())).toMatch(/^ok +sandbox +bwrap \(\/\S+\/bwrap, starts in \d+ ms\): commands without network, \$HOME or secrets; the external agent keeps the network$/);
+    const filtered = sandboxLine(makeHome({ agent: { command: ['claude', '-p'], allowHosts: ['api.anthropic.com'] } }));
+    expect(filtered).toMatch(/^warn +sandbox +bwrap .*agent\.allowHosts is not enforced: it can reach any host/);
   });
 });
