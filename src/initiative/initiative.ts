@@ -13,7 +13,7 @@ import {
   type ModelProvider,
   type Usage,
 } from '../model/index.js';
-import { boundText, boundValue } from '../logs/index.js';
+import { boundText, boundValue, MAX_FIELD_CHARS } from '../logs/index.js';
 import { describePermissions, PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
@@ -225,7 +225,7 @@ export class Initiative {
       // Rows are read back by pages and answers: what the model said is stored without
       // any secret it quoted, and what a denied proposal held is stored capped.
       const mask = secretMask();
-      const summary = mask.redact(decision.summary);
+      const summary = boundText(decision.summary, MAX_FIELD_CHARS, mask);
       const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model }, now);
       const usage = result.usage ? { usage: result.usage } : {};
       journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
@@ -237,13 +237,13 @@ export class Initiative {
         const base = {
           eventId: event.id,
           decisionId,
-          action: denied ? boundText(proposal.action, 200) : proposal.action,
+          action: denied ? boundText(proposal.action, 200, mask) : proposal.action,
           // Allowed and asked params passed the catalog, whose schemas bound them; a denied proposal's are the model's own.
-          params: denied ? boundValue(mask.redactValue(params)) : params,
-          rationale: boundText(mask.redact(proposal.rationale)),
+          params: denied ? boundValue(params, mask) : params,
+          rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
           ...(judgement.repo ? { repo: judgement.repo } : {}),
           verdict: judgement.verdict,
-          reason: boundText(mask.redact(judgement.reason)),
+          reason: boundText(judgement.reason, MAX_FIELD_CHARS, mask),
         };
         if (judgement.verdict === 'allow') {
           const record = store.actions.insert(base, 'approved', now);

@@ -72,11 +72,11 @@ export class DailyLog {
   }
 
   /**
-   * What a line may hold: no secret in any form (redacted over whole strings, so a cut
-   * cannot leave half of one), and no field beyond its cap (src/logs/bound.ts).
+   * What a line may hold: no field beyond its cap (src/logs/bound.ts), and no secret in
+   * any form in what is kept (the cut never leaves half of one).
    */
   private clean(fields: Record<string, unknown>): Record<string, unknown> {
-    return boundValue(this.mask().redactValue(fields));
+    return boundValue(fields, this.mask());
   }
 
   /** The last `n` good entries of today's file (by the clock), read from its end. */

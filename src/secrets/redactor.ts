@@ -14,6 +14,12 @@ export interface SecretMask {
   redactValue<T>(value: T): T;
   /** Whether any secret, in any form, appears in the value (as text, or anywhere in it as JSON). */
   carries(value: unknown): boolean;
+  /**
+   * Where to cut `text` at `at` or just after, so that no secret straddles the cut: the
+   * kept part can then be redacted alone, and a 24 MB text costs what its first
+   * kilobytes cost, never half a secret at the end.
+   */
+  safeCut(text: string, at: number): number;
 }
 
 const MAX_DEPTH = 32;
@@ -43,6 +49,22 @@ export function makeSecretMask(values: Iterable<string>): SecretMask {
       if (typeof value === 'string') return found(value);
       // JSON text holds each string JSON-escaped, and the keys: both forms are looked for.
       return found(JSON.stringify(value) ?? '');
+    },
+    safeCut: (text, at) => {
+      let end = at;
+      for (let moved = true; moved && end < text.length; ) {
+        moved = false;
+        for (const form of forms) {
+          // Only an occurrence that starts before the cut and ends after it matters: look in that window alone.
+          const from = Math.max(0, end - form.length + 1);
+          const i = text.slice(from, end + form.length - 1).indexOf(form);
+          if (i !== -1 && from + i < end) {
+            end = from + i + form.length;
+            moved = true;
+          }
+        }
+      }
+      return Math.min(end, text.length);
     },
   };
 }

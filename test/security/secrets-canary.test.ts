@@ -95,8 +95,8 @@ describe('secrets canary', () => {
     const secretsFile = path.join(home, 'secrets.json');
     const written = { ...(JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as Record<string, unknown>), ...FILE_EXTRAS };
     fs.writeFileSync(secretsFile, JSON.stringify(written, null, 2), { mode: 0o600 });
-    const fileSecrets = written as { webhookSecret: string; dashboardToken: string; capabilityKey: string; vapid: { privateKey: string } };
-    const ALL: Record<string, string> = {
+    const fileSecrets = written as unknown as { webhookSecret: string; dashboardToken: string; capabilityKey: string; vapid: { privateKey: string } };
+    const ALL = {
       ...ENV_SECRETS,
       webhookSecret: fileSecrets.webhookSecret,
       dashboardToken: fileSecrets.dashboardToken,

@@ -107,7 +107,9 @@ describe('the walls', () => {
     const clock = new FakeClock(localMs(10));
     const log = new DailyLog({ dir, clock, mask: makeSecretMask([TOKEN, PEM]) });
     const huge = `${'A'.repeat(24 * 1024 * 1024)}`;
-    log.append({ type: 'decision.made', eventId: 7, summary: `quoting ${TOKEN}`, proposals: [{ action: 'x', params: { key: PEM, blob: huge, list: Array(500).fill('i') } }] });
+    // A secret that straddles the cap is not cut in half: it is kept whole, then redacted.
+    const straddling = `${'s'.repeat(MAX_FIELD_CHARS - 5)}${TOKEN}${'t'.repeat(100)}`;
+    log.append({ type: 'decision.made', eventId: 7, summary: `quoting ${TOKEN}`, straddling, proposals: [{ action: 'x', params: { key: PEM, blob: huge, list: Array(500).fill('i') } }] });
     log.close();
     const file = logFilePath(dir, '2026-06-10');
     const text = fs.readFileSync(file, 'utf8');
@@ -117,6 +119,7 @@ describe('the walls', () => {
     const [entry] = readLogEntries(file);
     const params = (entry!.proposals as { params: Record<string, unknown> }[])[0]!.params;
     expect(entry!.summary).toBe('quoting [redacted]');
+    expect(entry!.straddling).toBe(`${'s'.repeat(MAX_FIELD_CHARS - 5)}[redacted]…[cut 100 chars]`);
     expect(params.key).toBe('[redacted]');
     expect(params.blob).toBe(`${'A'.repeat(MAX_FIELD_CHARS)}…[cut ${huge.length - MAX_FIELD_CHARS} chars]`);
     expect((params.list as string[]).at(-1)).toBe('…[cut 400 items]');
