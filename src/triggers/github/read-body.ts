@@ -44,8 +44,8 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       settled = true;
       clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('close', onGone).off('error', onGone);
-      // Whatever is left unread stays unread: the refusal closes the connection.
-      if (outcome === 'gone' || !('bytes' in outcome)) req.pause();
+      // A refused body's rest is discarded as it comes, never kept (see the route's refuse).
+      if (outcome !== 'gone' && !('bytes' in outcome)) req.resume();
       budget.give(reserved);
       resolve(outcome);
     };

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isVigilError } from '../../errors.js';
 import { BodyBudget } from './body-budget.js';
@@ -76,11 +77,28 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
 }
 
 /**
- * A refusal before the body was read whole closes the connection: what is left of the
- * body is never read, so it cannot take time or memory.
+ * A refusal before the body arrived whole. A sender too slow is cut. Any other keeps
+ * sending while the answer goes out: what it still sends is discarded unread (Node
+ * drains an unread body), never buffered, for at most LINGER_MS. Closing at once would
+ * reset the connection with the sender's bytes unread, and a reset can throw away the
+ * answer before the sender reads it (a "lingering close", as nginx and Apache do).
  */
 function refuse(reply: FastifyReply, { status, code, message, retryAfterSeconds }: Refusal): FastifyReply {
-  if (!reply.request.raw.complete) reply.header('connection', 'close');
+  const req = reply.request.raw;
+  if (!req.complete) {
+    if (status === 408) reply.header('connection', 'close');
+    else cutAfterLinger(req);
+  }
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(status).send({ error: code, message });
+}
+
+/** How long an unread body may go on being discarded after its refusal. */
+const LINGER_MS = 2000;
+
+function cutAfterLinger(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.socket.once('close', () => clearTimeout(timer));
 }
