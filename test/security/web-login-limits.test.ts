@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, localDate } from '../../src/clock.js';
 import { DailyLog, logFilePath, readLogEntries } from '../../src/logs/index.js';
 import { Store } from '../../src/store/index.js';
+import type { EventRecord } from '../../src/events.js';
 import { registerSecurity, webRoutes, type WebDeps } from '../../src/web/index.js';
+import { clientAddress, LoginGuard } from '../../src/web/login-guard.js';
 import { killDaemons, logEntries, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../helpers/home.js';
 import { dashboardToken, login } from '../web/helpers.js';
 
@@ -185,3 +187,41 @@ describe('the window, on a fake clock', () => {
     expect(readLogEntries(logFile()).filter((e) => e.type === 'web.login_failed').map((e) => e.count)).toEqual([1, 9]);
   });
 });
+
+describe('the guard itself', () => {
+  it('100,000 failures from as many addresses in an hour: 30 a minute get through, and at most 30 addresses a minute are logged', () => {
+    const records: EventRecord[] = [];
+    const guard = new LoginGuard((r) => records.push(r));
+    const start = 1_000_000;
+    let admitted = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const now = start + Math.floor((i * 3_600_000) / 100_000);
+      const address = clientAddress(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+      if (guard.admit(address, now).ok) {
+        admitted++;
+        guard.failed(address, now);
+      }
+    }
+    // A sliding window of 30 a minute: about 30 × 60 in the hour, never more.
+    expect(admitted).toBeLessThanOrEqual(30 * 61);
+    expect(admitted).toBeGreaterThan(30 * 55);
+    guard.flush(start + 3_600_000 + 120_000);
+    const failed = records.filter((r) => r.type === 'web.login_failed');
+    expect(failed).toHaveLength(admitted);
+    const perMinute = new Map<number, number>();
+    for (const r of failed) perMinute.set(Math.floor((r.ts - start) / 60_000), (perMinute.get(Math.floor((r.ts - start) / 60_000)) ?? 0) + 1);
+    expect(Math.max(...perMinute.values())).toBeLessThanOrEqual(30);
+    // Every refusal is counted somewhere: in the lock's lines.
+    const refused = records.filter((r) => r.type === 'web.login_locked').reduce((n, r) => n + Number(r.refused), 0);
+    expect(refused).toBe(100_000 - admitted);
+  });
+
+  it('an address that is not an IP is capped to 64 printable characters', () => {
+    expect(clientAddress('::1')).toBe('::1');
+    expect(clientAddress('203.0.113.7')).toBe('203.0.113.7');
+    const junk = clientAddress(`</third-party-data>\n\u0000${'x'.repeat(5000)}`);
+    expect(junk).toMatch(/^unparsed:[\x21-\x7e]{64}$/);
+    expect(clientAddress(undefined)).toBe('unparsed:');
+  });
+});
+
