@@ -29,8 +29,10 @@ export interface TickJournal {
 }
 
 const BASELINE_KEY = 'tick.baseline';
-/** A tick waits this long for a store another process holds; the next tick sees what this one missed. */
+/** A scheduled tick waits this long for a store another process holds; the next tick sees what this one missed. */
 const STORE_WAIT_MS = 60_000;
+/** `vigil tick` waits less: the owner is waiting for the answer (the CLI gives up after 15 s). */
+const MANUAL_STORE_WAIT_MS = 5000;
 export const APPROVALS_VERSION_KEY = 'approvals.version';
 export const LAST_TICK_KEY = 'tick.last';
 
@@ -97,8 +99,9 @@ export class TickService {
     const now = this.deps.clock.now();
     const { mark, due } = await this.observe(now);
     const changes = this.changesSinceBaseline(mark, due.length);
-    await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }));
-    return this.enqueue({ trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] }, now);
+    await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }), MANUAL_STORE_WAIT_MS);
+    const manual: TickPayload = { trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] };
+    return this.enqueue(manual, now, MANUAL_STORE_WAIT_MS);
   }
 
   /**
@@ -137,18 +140,20 @@ export class TickService {
   }
 
   /** A write that waits out another process's lock on the loop's timers, not inside SQLite (issue 12). */
-  private stored<T>(fn: () => T): Promise<T> {
-    return withStoreRetry(fn, { deadlineMs: STORE_WAIT_MS });
+  private stored<T>(fn: () => T, deadlineMs = STORE_WAIT_MS): Promise<T> {
+    return withStoreRetry(fn, { deadlineMs });
   }
 
-  private async enqueue(payload: TickPayload, now: number): Promise<TickOutcome> {
+  private async enqueue(payload: TickPayload, now: number, waitMs = STORE_WAIT_MS): Promise<TickOutcome> {
     const { store, journal } = this.deps;
-    const eventId = await this.stored(() =>
-      store.transaction(() => {
-        const { id } = store.inbox.add({ source: 'tick', kind: 'tick', payload: JSON.stringify(payload), receivedAt: now });
-        journal.stage(eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, now));
-        return id;
-      }),
+    const eventId = await this.stored(
+      () =>
+        store.transaction(() => {
+          const { id } = store.inbox.add({ source: 'tick', kind: 'tick', payload: JSON.stringify(payload), receivedAt: now });
+          journal.stage(eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, now));
+          return id;
+        }),
+      waitMs,
     );
     journal.flush();
     this.deps.onEnqueued();

@@ -96,6 +96,31 @@ describe('the daemon survives its store', () => {
     expect((await daemon.exited).code).toBe(0);
   }, 60_000);
 
+  it('ticks every second while another process holds the write lock for 3 s: /healthz answers within 1 s, ticks go on after', async () => {
+    const home = makeHome({ tick: { schedule: '* * * * * *' } });
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    await waitFor(() => logEntries(home).find((e) => e.type === 'tick.skipped'), 10_000, 'quiet ticks');
+    const { released } = await holdWriteLock(path.join(home, 'vigil.db'), 3000, lockers);
+    const health = await pollHealth(daemon.url, released);
+    const releasedAt = await released;
+    expect(health.allOk).toBe(true);
+    expect(health.maxMs, `max /healthz latency ${health.maxMs.toFixed(0)} ms`).toBeLessThan(1000);
+    // The tick that met the lock recorded itself once the lock was gone, and the schedule went on.
+    await waitFor(() => {
+      const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
+      try {
+        const row = db.prepare("SELECT value FROM kv WHERE key = 'tick.last'").get() as { value: string } | undefined;
+        return row && (JSON.parse(row.value) as { at: number }).at >= releasedAt - 1000;
+      } finally {
+        db.close();
+      }
+    }, 5000, 'tick.last after the lock');
+    await waitFor(() => logEntries(home).find((e) => e.type === 'tick.skipped' && Date.parse(e.ts as string) > releasedAt + 1000), 5000, 'ticks after the lock');
+    expect(daemon.proc.exitCode).toBeNull();
+    expect(logEntries(home).some((e) => e.type === 'daemon.crashed')).toBe(false);
+  }, 30_000);
+
   it('an error no timer can carry on from (the actions table gone under it) is logged and the daemon exits 70', async () => {
     const home = makeHome({
       rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'the table goes' } } }],
