@@ -18,5 +18,5 @@ export type FromWorker =
   | { type: 'flush' }
   | { type: 'heartbeat' };
 
-/** A worker that has nothing to do for this long exits on its own (config: exec.idleExitSeconds). */
+/** An action whose worker died during each of this many attempts fails instead of running again. */
 export const WORKER_MAX_ATTEMPTS = 3;
