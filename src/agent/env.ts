@@ -8,12 +8,15 @@ import os from 'node:os';
  */
 
 const VIGIL_CREDENTIALS = /^(GITHUB_|GH_|ANTHROPIC_|OPENAI_|VIGIL_|GIT_)/i;
+/** Of those, the ones that hold a credential (VIGIL_HOME, GITHUB_API_URL or ANTHROPIC_BASE_URL are pointers, not secrets). */
+const CREDENTIAL_NAME = /TOKEN|SECRET|PASSWORD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL/i;
 /** Shorter values would match ordinary words; every secret vigil holds is far longer. */
 const MIN_SECRET_LENGTH = 8;
 
 /** The secrets to keep out: those vigil loaded, and the values of the credential variables it was started with. */
 export function secretsToWithhold(secrets: readonly string[], base: NodeJS.ProcessEnv = process.env): string[] {
-  const fromEnv = Object.entries(base).flatMap(([key, value]) => (VIGIL_CREDENTIALS.test(key) && value && value.length >= MIN_SECRET_LENGTH ? [value] : []));
+  const isCredential = (key: string) => VIGIL_CREDENTIALS.test(key) && CREDENTIAL_NAME.test(key);
+  const fromEnv = Object.entries(base).flatMap(([key, value]) => (isCredential(key) && value && value.length >= MIN_SECRET_LENGTH ? [value] : []));
   return [...new Set([...secrets, ...fromEnv].filter((s) => s.length >= MIN_SECRET_LENGTH))];
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A stand-in for an agent CLI (`claude -p` …): reads the instructions on stdin and
-// works in its current directory. "fix add" fixes add.mjs; "hang" never finishes.
+// works in its current directory. "fix add" fixes add.mjs; the word "hang" never finishes
+// (a word: vigil's fence around the instructions says "change").
 import fs from 'node:fs';
 
 let instructions = '';
@@ -8,7 +9,7 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => (instructions += chunk));
 process.stdin.on('end', () => {
   console.log(`stub agent in ${process.cwd()}: ${instructions.trim()}`);
-  if (instructions.includes('hang')) {
+  if (/\bhang\b/.test(instructions)) {
     setInterval(() => {}, 1000);
     return;
   }
