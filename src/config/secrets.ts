@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
-import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, type SecretMask } from '../secrets/index.js';
+import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, secretEnvValues, type SecretMask } from '../secrets/index.js';
 import { describeZodError } from './load.js';
 
 /**
@@ -89,43 +89,10 @@ function secretsWithEnv(file: string, file_: SecretsFile, env: NodeJS.ProcessEnv
   };
 }
 
+export { secretEnvValues };
+
 /** Fields of secrets.json that are not secret: the rest, known keys or not, is. */
 const PUBLIC_FIELDS = new Set(['vapid.publicKey', 'githubApp.appId', 'githubApp.privateKeyPath']);
-
-/**
- * Environment variables whose values are secrets: vigil's own (GITHUB_WEBHOOK_SECRET,
- * GITHUB_TOKEN, GITHUB_APP_PRIVATE_KEY, ANTHROPIC_API_KEY, OPENAI_API_KEY) and any
- * other that says so by its name — whatever vigil inherits, it must not pass on.
- * Names of files and paths are pointers, not secrets.
- */
-const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL/i;
-const POINTER_ENV_NAME = /_(FILE|PATH|DIR|URL)$/i;
-
-export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
-  const values: string[] = [];
-  for (const [name, raw] of Object.entries(env)) {
-    const value = raw?.trim();
-    if (!value) continue;
-    if (SECRET_ENV_NAME.test(name) && !POINTER_ENV_NAME.test(name)) {
-      values.push(value);
-      // GITHUB_APP_PRIVATE_KEY may carry `\n` escapes; loadSecrets reads the PEM with real line breaks.
-      if (value.includes('\\n')) values.push(value.replace(/\\n/g, '\n'));
-    }
-  }
-  // DATABASE_URL (issue 17) holds the store's password inside a URL.
-  const password = urlPassword(env.DATABASE_URL);
-  if (password) values.push(password);
-  return values;
-}
-
-function urlPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Every secret value vigil holds: the parsed secrets (environment overrides applied),

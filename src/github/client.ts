@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { VigilError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { redactWrite } from './redact-writes.js';
+import { redactedTo, redactWrite } from './redact-writes.js';
 import type { GithubCredentials } from './types.js';
 
 /** Octokit with GitHub's recommended retry and throttling behaviour. */
@@ -129,8 +129,9 @@ export class GithubClients {
       baseUrl: this.options.baseUrl ?? DEFAULT_API_URL,
       userAgent: `vigil/${VERSION}`,
       throttle: { onRateLimit: notify(false), onSecondaryRateLimit: notify(true) },
-      // Octokit's own notices (deprecations) go to stderr, which the service manager keeps.
-      log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+      // Octokit's own notices (deprecations) go to stderr, which the service manager keeps — redacted,
+      // as a failed request's notice can quote what it sent.
+      log: { debug: () => undefined, info: () => undefined, warn: redactedTo(console.warn), error: redactedTo(console.error) },
     });
     octokit.hook.before('request', (options) => redactWrite(options as unknown as Record<string, unknown>));
     return octokit;

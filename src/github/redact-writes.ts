@@ -15,3 +15,8 @@ export function redactWrite(options: Record<string, unknown>, mask: SecretMask =
     if (!NOT_CONTENT.has(key)) options[key] = mask.redactValue(value);
   }
 }
+
+/** A console method whose text arguments lose every secret first. */
+export function redactedTo(print: (...args: unknown[]) => void): (...args: unknown[]) => void {
+  return (...args) => print(...args.map((a) => (typeof a === 'string' ? secretMask().redact(a) : a instanceof Error ? secretMask().redact(a.stack ?? a.message) : a)));
+}

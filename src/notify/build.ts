@@ -2,6 +2,7 @@ import type https from 'node:https';
 import { homePaths, loadConfig, loadSecrets, resolveHome, type Config, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import { maskSecrets } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { DesktopChannel } from './desktop.js';
 import { NotifyGate } from './gate.js';
@@ -52,6 +53,8 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
   const ntfy = config.notify.ntfy;
   if (ntfy) {
     const token = secrets.ntfyToken ?? ntfy.token;
+    // A token written in config.json rather than secrets.json is no less a secret.
+    if (token) maskSecrets([token]);
     const publicUrl = config.notify.publicUrl;
     channels.push(new NtfyChannel({ url: ntfy.url, ...(token ? { token } : {}), ...(publicUrl ? { publicUrl } : {}) }));
   }

@@ -6,3 +6,4 @@
 export { MIN_SECRET_LENGTH, secretForms } from './forms.js';
 export { REDACTED, makeRedactor, makeSecretMask, type Redact, type SecretMask } from './redactor.js';
 export { maskSecrets, maskedValues, secretMask } from './mask.js';
+export { secretEnvValues } from './env.js';

@@ -1,3 +1,4 @@
+import { secretEnvValues } from './env.js';
 import { MIN_SECRET_LENGTH } from './forms.js';
 import { makeSecretMask, type SecretMask } from './redactor.js';
 
@@ -7,10 +8,13 @@ import { makeSecretMask, type SecretMask } from './redactor.js';
  * daily log, the oplog, HTTP answers, notifications, GitHub writes, the policy's
  * "carries a secret" — asks it, so an exit need not be handed the secrets to be safe,
  * and one added later cannot forget them. Values are only ever added: a rotated-out
- * secret stays masked for the life of the process.
+ * secret stays masked for the life of the process. The process's own environment is
+ * masked from the first use, so a line printed before secrets.json was read (a worker
+ * that failed at start) cannot hold GITHUB_TOKEN either.
  */
 const held = new Set<string>();
 let current: SecretMask | undefined;
+let environment = false;
 
 export function maskSecrets(values: Iterable<unknown>): void {
   for (const value of values) {
@@ -21,10 +25,15 @@ export function maskSecrets(values: Iterable<unknown>): void {
 }
 
 export function secretMask(): SecretMask {
+  if (!environment) {
+    environment = true;
+    maskSecrets(secretEnvValues(process.env));
+  }
   return (current ??= makeSecretMask(held));
 }
 
 /** Every value masked so far (for a redactor that must also cover what this process read). */
 export function maskedValues(): string[] {
+  secretMask();
   return [...held];
 }

@@ -30,6 +30,9 @@ const TOKEN = 'ghp_CANARY_token_0123456789abcdefABCDEF';
 const PEM = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const PEM_BODY = PEM.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
 const QUOTED = 'pa"ss\\word-with\ttab';
+// In this process's own environment before anything masks: the mask takes it at its first use.
+const OWN_ENV_TOKEN = 'own-env-token-0123456789';
+process.env.CANARY_SERVICE_TOKEN = OWN_ENV_TOKEN;
 
 describe('the redactor: every form of a secret', () => {
   const redact = makeRedactor([TOKEN, PEM, QUOTED]);
@@ -96,6 +99,8 @@ describe('the secrets vigil holds', () => {
     expect(secretEnvValues({ GITHUB_APP_PRIVATE_KEY: 'line1-abcdefgh\\nline2' })).toContain('line1-abcdefgh\nline2');
     // Reading them masked them process-wide: the file's token is redacted though GITHUB_TOKEN overrides it.
     expect(secretMask().redact('ghp_in_the_file_0123456789 123456:ABCdefGHIjkl')).toBe('[redacted] [redacted]');
+    // So is the process's own environment.
+    expect(secretMask().redact(`x ${OWN_ENV_TOKEN}`)).toBe('x [redacted]');
     // What model requests are redacted with covers them too.
     expect(secretValues({})).toContain('123456:ABCdefGHIjkl');
   });
