@@ -60,7 +60,8 @@ function blankFile(file: string): string {
 /** An allowed command: the worktree, system paths and the Node.js that runs vigil; no network. */
 export function containCommand(c: Containment, root: string, words: readonly string[]): Contained {
   const env = commandEnv(c.withhold);
-  const spec: SandboxSpec = { root, network: false, readOnly: [nodePrefix(), ...programPaths(words, env.PATH)], hidden: c.hidden, gitDir: c.gitDir, blank: c.blank };
+  // Only the program's own files: the other words are the model's, and a path among them must not become a bind.
+  const spec: SandboxSpec = { root, network: false, readOnly: [nodePrefix(), ...programPaths(words.slice(0, 1), env.PATH)], hidden: c.hidden, gitDir: c.gitDir, blank: c.blank };
   return wrap(c, spec, words, env, 'commands');
 }
 

@@ -90,12 +90,12 @@ function bwrapArgs(spec: SandboxSpec): string[] {
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/var/tmp');
   const home = os.homedir();
   if (path.isAbsolute(home) && !isSystemPath(home)) args.push('--tmpfs', home);
-  const readOnly = unique(spec.readOnly.flatMap(withRealPath)).filter((p) => !isSystemPath(p));
+  const hidden = spec.hidden.flatMap(withRealPath);
+  // A listed path inside vigil's home or ~/.ssh is not bound: those stay unseen whatever the list says.
+  const readOnly = unique(spec.readOnly.flatMap(withRealPath)).filter((p) => !isSystemPath(p) && !hidden.some((h) => isInside(h, p)));
   for (const p of readOnly) args.push('--ro-bind-try', p, p);
   // A listed path that holds vigil's home or ~/.ssh (allowPaths ["~"]) still shows neither.
-  for (const hidden of spec.hidden.flatMap(withRealPath)) {
-    if (readOnly.some((p) => isInside(p, hidden)) && fs.existsSync(hidden)) args.push('--tmpfs', hidden);
-  }
+  for (const h of hidden) if (readOnly.some((p) => isInside(p, h)) && fs.existsSync(h)) args.push('--tmpfs', h);
   if (spec.gitDir && spec.blank) {
     args.push('--ro-bind', spec.gitDir, spec.gitDir, '--ro-bind', spec.blank, path.join(spec.gitDir, 'config'));
     if (fs.existsSync(path.join(spec.gitDir, 'hooks'))) args.push('--tmpfs', path.join(spec.gitDir, 'hooks'));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { containCommand, containExternal, type Containment } from '../../src/agent/contain.js';
+import { containCommand, containExternal, containment, type Containment } from '../../src/agent/contain.js';
 import { Refusal } from '../../src/agent/confine.js';
 import { detectSandbox } from '../../src/agent/sandbox.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
@@ -125,6 +125,23 @@ describe('an allowed npm test whose script the agent rewrote', () => {
     expect(sent).not.toContain(secrets.dashboardToken);
     expect(sent).not.toContain('ownerkeycanary');
     expect(fs.readFileSync(targets.cloneConfig, 'utf8')).toBe(cloneConfig);
+  });
+});
+
+describe('what the sandbox binds', () => {
+  it('a path among a command\'s arguments is not bound; vigil\'s home and ~/.ssh stay hidden even inside agent.allowPaths', () => {
+    const key = path.join(fakeHome, '.ssh', 'id_ed25519');
+    const home = path.join(fakeHome, '.vigil');
+    fs.mkdirSync(home);
+    const c = containment({ home, gitDir: path.join(repos.clone, '.git'), allowPaths: ['~'], unsandboxed: false, withhold: [] });
+    const command = containCommand(c, repos.clone, ['node', 'check.mjs', key, path.join(home, 'secrets.json')]).argv;
+    const bwrapArgs = command.slice(0, command.indexOf('--', 1));
+    expect(bwrapArgs).not.toContain(key);
+    expect(bwrapArgs).not.toContain(path.join(home, 'secrets.json'));
+    const external = containExternal(c, repos.clone, ['claude', '-p']).argv;
+    const tmpfs = external.flatMap((arg, i) => (arg === '--tmpfs' ? [external[i + 1]] : []));
+    expect(external.join(' ')).toContain(`--ro-bind-try ${fakeHome} ${fakeHome}`);
+    expect(tmpfs).toEqual(expect.arrayContaining([home, path.join(fakeHome, '.ssh')]));
   });
 });
 
