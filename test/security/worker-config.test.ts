@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
 
 /**
  * Issue 12: a config.json the daemon refused on SIGHUP used to make every new worker
@@ -58,5 +58,28 @@ describe('the worker takes its config from the daemon', () => {
     expect(after.filter((e) => e.type === 'worker.exited' && e.code !== 0)).toEqual([]);
     expect(daemon.output()).not.toMatch(/vigil worker: .*config/i);
     expect(daemon.proc.exitCode).toBeNull();
+  }, 40_000);
+
+  it('an accepted reload reaches the worker: an approval answered after it is re-checked against the new config', async () => {
+    const home = makeHome({
+      rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'never written' } } }],
+      permissions: { mode: 'auto', rules: [{ action: 'memory.note', decision: 'ask' }] },
+    });
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 10_000, 'approval.requested');
+
+    writeConfig(home, { permissions: { mode: 'auto', rules: [{ action: 'memory.note', decision: 'deny' }] } });
+    daemon.proc.kill('SIGHUP');
+    await waitFor(() => logEntries(home).find((e) => e.type === 'config.reloaded'), 5000, 'config.reloaded');
+    expect(runCli(home, ['approve', requested.actionId as string]).status).toBe(0);
+    const failed = await waitFor(
+      () => logEntries(home).find((e) => e.type === 'action.failed' && e.actionId === requested.actionId),
+      15_000,
+      'action.failed',
+    );
+    expect(failed.error).toMatch(/^policy now denies/);
+    expect(fs.existsSync(path.join(home, 'memory', 'inbox.md'))).toBe(false);
   }, 40_000);
 });
