@@ -10,7 +10,7 @@ export interface SecretMask {
   /** How many values (not forms) it holds. */
   readonly size: number;
   redact: Redact;
-  /** The same over every string and key inside a JSON-like value; returns a copy when anything changed. */
+  /** The same over every string and key inside a JSON-like value, as a copy (the value itself when there is nothing to mask). */
   redactValue<T>(value: T): T;
   /** Whether any secret, in any form, appears in the value (as text, or anywhere in it as JSON). */
   carries(value: unknown): boolean;
