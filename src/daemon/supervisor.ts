@@ -126,7 +126,8 @@ export class WorkerSupervisor {
 
   private onMessage(message: FromWorker): void {
     this.lastHeartbeat = Date.now();
-    if (message.type === 'flush') this.options.journal.flush();
+    // A failed flush (the log's disk full) leaves the records in the outbox for the next one.
+    if (message.type === 'flush') this.options.trouble.attempt('log flush', () => this.options.journal.flush());
     if (message.type === 'ready') {
       // The worker listens now (a message sent before would be lost): its config first.
       this.send({ type: 'config', config: this.options.config() });

@@ -130,7 +130,12 @@ export class DreamScheduler {
       }),
     );
     proc.on('message', (message: FromDream) => {
-      journal.flush();
+      try {
+        journal.flush();
+      } catch (err) {
+        // The records stay in the outbox for the next flush.
+        this.failed(err);
+      }
       if (message.type === 'finished' || message.type === 'failed' || message.type === 'busy') child.ended = true;
       if (message.type === 'finished' && message.report.digestActionId) this.options.onDigest();
     });
