@@ -128,6 +128,9 @@ export class Spool {
       this.syncRunning = false;
       const waiting = this.waiting;
       if (failure) {
+        // After a failed fdatasync the kernel may have dropped the pages and a later
+        // sync "succeed" over the hole: never append to that segment again.
+        this.closeWriter();
         this.waiting = [];
         for (const w of waiting) w.reject(failure);
       } else {
