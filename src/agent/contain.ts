@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Refusal } from './confine.js';
 import { commandEnv, externalEnv } from './env.js';
+import { BRIDGE, type HostFilter } from './host-filter.js';
 import { detectSandbox, nodePrefix, programPaths, sandboxed, type Sandbox, type SandboxSpec } from './sandbox.js';
 
 /**
@@ -65,18 +66,29 @@ export function containCommand(c: Containment, root: string, words: readonly str
   return wrap(c, spec, words, env, 'commands');
 }
 
-/** The external agent: also its own files and `agent.allowPaths` (read-only), and the network for its model API. */
-export function containExternal(c: Containment, root: string, command: readonly string[]): Contained {
+/** Whether agent.allowHosts can be enforced here: bubblewrap cuts the network, the host filter is the one way out. */
+export function filtersHosts(c: Containment, allowHosts: readonly string[]): boolean {
+  return allowHosts.length > 0 && c.sandbox.kind === 'bwrap';
+}
+
+/**
+ * The external agent: also its own files and `agent.allowPaths` (read-only), and the
+ * network for its model API — the host's, or with a host filter only the hosts in
+ * agent.allowHosts, through the relay that runs in front of it.
+ */
+export function containExternal(c: Containment, root: string, command: readonly string[], filter?: HostFilter): Contained {
   const env = externalEnv(c.withhold);
+  const argv = filter ? [process.execPath, '-e', BRIDGE, filter.socket, ...command] : command;
   const spec: SandboxSpec = {
     root,
-    network: true,
+    network: !filter,
+    writable: filter ? [path.dirname(filter.socket)] : [],
     readOnly: [nodePrefix(), ...programPaths(command, env.PATH), ...c.allowPaths],
     hidden: c.hidden,
     gitDir: c.gitDir,
     blank: c.blank,
   };
-  return wrap(c, spec, command, env, EXTERNAL);
+  return wrap(c, spec, argv, env, EXTERNAL);
 }
 
 /** A Refusal when no sandbox can start and the owner did not set agent.unsandboxed. */

@@ -1,4 +1,5 @@
 import { containExternal, type Containment } from './contain.js';
+import type { HostFilter } from './host-filter.js';
 import { fencedTask } from './prompt.js';
 import { runCapped } from './run.js';
 
@@ -18,11 +19,13 @@ export interface ExternalOptions {
   outputCap: number;
   signal: AbortSignal;
   containment: Containment;
+  /** agent.allowHosts enforced: the only way out of the sandbox. */
+  hostFilter?: HostFilter;
   redact: (text: string) => string;
 }
 
 export async function runExternalAgent(options: ExternalOptions): Promise<{ summary: string; output: string }> {
-  const run = containExternal(options.containment, options.root, options.command);
+  const run = containExternal(options.containment, options.root, options.command, options.hostFilter);
   const result = await runCapped(run.argv, {
     cwd: options.root,
     timeoutMs: options.timeoutMs,

@@ -14,8 +14,9 @@ import { macProfile } from './sandbox-mac.js';
  * Linux: bubblewrap, called directly. `@anthropic-ai/sandbox-runtime` was evaluated
  * first (0.0.83): on Linux it refuses to start without `socat` and `ripgrep` besides
  * `bwrap`, it reads everything but a deny-list (the contract needs an allow-list:
- * system paths only), and it keeps one process-wide manager with host-side proxies —
- * more machinery than this wall, for a host filter vigil does not rely on.
+ * system paths only), and it keeps one process-wide manager with host-side proxies.
+ * The one thing it adds, a host filter for the external agent, is host-filter.ts here,
+ * on Node alone.
  * macOS: `sandbox-exec` with the profile in sandbox-mac.ts.
  */
 
@@ -32,6 +33,8 @@ export interface SandboxSpec {
   gitDir?: string;
   /** An empty regular file of vigil's, bound over the git dir's config (a device node would not open: bwrap mounts nodev). */
   blank?: string;
+  /** Folders of vigil's bound read-write besides the worktree: the host filter's socket. */
+  writable?: readonly string[];
 }
 
 export type Sandbox =
@@ -100,6 +103,7 @@ function bwrapArgs(spec: SandboxSpec): string[] {
     args.push('--ro-bind', spec.gitDir, spec.gitDir, '--ro-bind', spec.blank, path.join(spec.gitDir, 'config'));
     if (fs.existsSync(path.join(spec.gitDir, 'hooks'))) args.push('--tmpfs', path.join(spec.gitDir, 'hooks'));
   }
+  for (const dir of spec.writable ?? []) args.push('--bind', dir, dir);
   const root = fs.realpathSync(spec.root);
   args.push('--bind', root, root, '--chdir', root);
   return args;

@@ -6,8 +6,9 @@ import type { GithubOctokit } from '../github/client.js';
 import type { Store } from '../store/index.js';
 import { cancelRequested, clearCancel } from './cancel.js';
 import { Refusal } from './confine.js';
-import { containment, EXTERNAL, requireContainment, type Containment } from './contain.js';
+import { containment, EXTERNAL, filtersHosts, requireContainment, type Containment } from './contain.js';
 import { runExternalAgent } from './external.js';
+import { startHostFilter } from './host-filter.js';
 import { addWorktree, baseBranch, changedFiles, commitAll, commonGitDir, pushBranch, removeWorktree } from './git.js';
 import { BudgetExceeded, runToolLoop, type ModelEndpoint } from './loop.js';
 import { openDraftPullOnce } from './pull-request.js';
@@ -146,6 +147,11 @@ function stopped(transcript: Transcript, err: unknown): never {
 async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: string, signal: AbortSignal, transcript: Transcript, contained: Containment) {
   const { agent, actionId } = deps;
   if (agent.command) {
+    const hostFilter = filtersHosts(contained, agent.allowHosts)
+      ? await startHostFilter(path.join(deps.home, 'agent', 'proxy', actionId), agent.allowHosts, (target) => {
+          deps.record(eventRecord('agent.refused', { actionId, tool: 'network', reason: `${target} is not in agent.allowHosts` }, deps.now()));
+        })
+      : undefined;
     const result = await runExternalAgent({
       command: agent.command,
       root,
@@ -155,8 +161,9 @@ async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: stri
       outputCap: EXTERNAL_OUTPUT_CAP,
       signal,
       containment: contained,
+      ...(hostFilter ? { hostFilter } : {}),
       redact: deps.redact,
-    });
+    }).finally(() => hostFilter?.close());
     transcript.note({ role: 'agent-output', output: result.output });
     return { summary: result.summary };
   }

@@ -18,10 +18,9 @@ export const checkSandbox: Check = (_input, state) => {
     if (!needed) return ok('sandbox', `none can start (${sandbox.reason}); not needed while agent.command and agent.allowCommands are unset`);
     return warn('sandbox', `none can start (${sandbox.reason}): agent tasks refuse commands and the external agent (agent.unsandboxed is off)`, fix);
   }
-  const detail = `${sandbox.kind} (${sandbox.binary}, starts in ${sandbox.startMs} ms): commands without network, $HOME or secrets; the external agent keeps the network`;
-  // bubblewrap and sandbox-exec cut the network whole or not at all; a host filter would need a proxy vigil does not run.
-  if (agent.allowHosts.length > 0) {
-    return warn('sandbox', `${detail}, and agent.allowHosts is not enforced: it can reach any host`, 'remove agent.allowHosts, or accept that the sandbox does not filter hosts');
-  }
-  return ok('sandbox', detail);
+  const detail = `${sandbox.kind} (${sandbox.binary}, starts in ${sandbox.startMs} ms): commands without network, $HOME or secrets`;
+  if (agent.allowHosts.length === 0) return ok('sandbox', `${detail}; the external agent keeps the network`);
+  // bubblewrap cuts the network and vigil's CONNECT filter is the one way out; sandbox-exec has no such filter here.
+  if (sandbox.kind === 'bwrap') return ok('sandbox', `${detail}; the external agent reaches only agent.allowHosts (TLS through vigil's host filter)`);
+  return warn('sandbox', `${detail}; agent.allowHosts is not enforced by ${sandbox.kind}: the external agent can reach any host`, 'remove agent.allowHosts, or accept that the sandbox does not filter hosts');
 };

@@ -1,17 +1,20 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { removeHomes } from '../helpers/home.js';
-import { FakePulls, git, makeAgentHome, makeRepos, REPO, runApprovedTask, type Repos } from '../agent/fixture.js';
+import { FakePulls, git, makeAgentHome, makeRepos, REPO, runApprovedTask, staged, type Repos } from '../agent/fixture.js';
 
 // Issue 12: the external agent (agent.command) inherited vigil's secrets. The stub in
 // test/agent reports its whole environment and what it could read into report.json in
 // the worktree; vigil commits and pushes it, so the test reads it from the remote as
 // the agent saw it (the transcript would be redacted and prove nothing).
 
-const REPORTER = [process.execPath, path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'agent', 'stub-env.mjs')];
+const STUBS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'agent');
+const REPORTER = [process.execPath, path.join(STUBS, 'stub-env.mjs')];
+const NETWORK = [process.execPath, path.join(STUBS, 'stub-net.mjs')];
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCcanary\n-----END PRIVATE KEY-----';
 const SECRET_ENV = {
   GITHUB_APP_ID: '12345',
@@ -78,5 +81,24 @@ describe('the external agent', () => {
       [targets.ssh]: 'denied: ENOENT',
       [targets.login]: 'read: the agent\'s own login',
     });
+  });
+});
+
+describe('agent.allowHosts', () => {
+  it('the external agent reaches a listed host through vigil\'s filter, and nothing else: not an unlisted host, not a direct connection', async () => {
+    const server = net.createServer((socket) => socket.end('hello from the listed host\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const home = makeAgentHome(repos, { command: NETWORK, allowHosts: ['127.0.0.1'] }, { github: github.url });
+      const action = await runApprovedTask(home, { repo: REPO, instructions: `probe port=${port}` });
+      expect(action.error).toBeNull();
+      const report = JSON.parse(git(repos.remote, 'show', `vigil/${action.id}:report.json`)) as Record<string, string>;
+      expect(report).toEqual({ allowed: 'reached: hello from the listed host', unlisted: 'refused 403', direct: expect.stringMatching(/^failed: /) });
+      expect(staged(home, 'agent.refused')).toEqual([expect.objectContaining({ tool: 'network', reason: `localhost:${port} is not in agent.allowHosts` })]);
+      expect(fs.existsSync(path.join(home, 'agent', 'proxy', action.id))).toBe(false);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -179,9 +179,9 @@ describe('where no sandbox can start', () => {
 describe('vigil doctor', () => {
   const sandboxLine = (home: string) => runCli(home, ['doctor']).stdout.split('\n').find((line) => line.split(/ +/)[1] === 'sandbox') ?? '';
 
-  it('says which sandbox is in use, and that agent.allowHosts is not enforced by it', () => {
+  it('says which sandbox is in use and what it enforces, agent.allowHosts included', () => {
     expect(sandboxLine(makeHome())).toMatch(/^ok +sandbox +bwrap \(\/\S+\/bwrap, starts in \d+ ms\): commands without network, \$HOME or secrets; the external agent keeps the network$/);
     const filtered = sandboxLine(makeHome({ agent: { command: ['claude', '-p'], allowHosts: ['api.anthropic.com'] } }));
-    expect(filtered).toMatch(/^warn +sandbox +bwrap .*agent\.allowHosts is not enforced: it can reach any host/);
+    expect(filtered).toMatch(/^ok +sandbox +bwrap .*; the external agent reaches only agent\.allowHosts \(TLS through vigil's host filter\)$/);
   });
 });
