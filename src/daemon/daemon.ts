@@ -104,7 +104,14 @@ export class Daemon {
         config: () => this.config,
         trouble: this.trouble,
       });
-      this.reach = new OwnerReach({ store: this.store, clock, config: () => this.config, kick: () => this.supervisor.kick() });
+      this.reach = new OwnerReach({
+        store: this.store,
+        clock,
+        config: () => this.config,
+        kick: () => this.supervisor.kick(),
+        storeFailed: (task, err) => this.trouble.failed(task, err),
+        storeRecovered: (task) => this.trouble.succeeded(task),
+      });
       this.dreams = new DreamScheduler({
         paths: this.paths,
         store: this.store,
@@ -229,6 +236,8 @@ export class Daemon {
       logsDir: this.paths.logs,
       onApproved: () => this.supervisor.kick(),
       pace: (ms) => this.pacer.pace(ms),
+      storeFailed: (task, err) => this.trouble.failed(task, err),
+      storeRecovered: (task) => this.trouble.succeeded(task),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
         this.reach.approvalsRequested(actions.map((a) => a.id));

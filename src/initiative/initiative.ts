@@ -39,6 +39,12 @@ export interface InitiativeDeps {
   pace?: (decisionMs: number) => Promise<void>;
   /** The owner must answer: reach them (notify channels land with issue 6). */
   onApprovalRequested: (actions: ActionRecord[]) => void;
+  /**
+   * A decision met a store it could not use (another process's lock, a full disk):
+   * report it and say when to try again (ms); rethrows what will not pass. Without it, errors propagate.
+   */
+  storeFailed?: (task: string, err: unknown) => number;
+  storeRecovered?: (task: string) => void;
 }
 
 /**
@@ -67,6 +73,9 @@ export class Initiative {
   private retryTimer: NodeJS.Timeout | undefined;
   /** No event is taken before this (a failed decision's backoff). */
   private notBefore = 0;
+  /** The event of the decision in flight; after a store failure its claim is given back first. */
+  private claimed: number | undefined;
+  private toRelease: number | undefined;
   private readonly gate: PolicyGate;
   private readonly usage: UsageLedger;
   private readonly stopSignal = new AbortController();
@@ -111,7 +120,17 @@ export class Initiative {
       let outcome: DecideOutcome;
       for (;;) {
         const started = performance.now();
-        outcome = await this.decideNext();
+        try {
+          outcome = await this.decideNext();
+          this.deps.storeRecovered?.('decide');
+        } catch (err) {
+          if (!this.deps.storeFailed) throw err;
+          // Nothing was committed, so nothing is decided twice; the event's claim is given
+          // back before the next decision (release only touches a row still `claimed`).
+          this.toRelease ??= this.claimed;
+          this.notBefore = this.deps.clock.now() + this.deps.storeFailed('decide', err);
+          outcome = 'waiting';
+        }
         if (outcome !== 'decided' || this.stopping) break;
         await this.deps.pace?.(performance.now() - started);
       }
@@ -135,8 +154,14 @@ export class Initiative {
     const now = clock.now();
     // While the circuit is open or a backoff runs, events wait in the inbox: not claimed, not failed.
     if (now < this.notBefore || provider.blockedUntil?.(now) !== undefined) return 'waiting';
+    if (this.toRelease !== undefined) {
+      store.inbox.release(this.toRelease);
+      this.toRelease = undefined;
+    }
+    this.claimed = undefined;
     const event = store.inbox.claimNext(now, LEASE_MS);
     if (!event) return 'idle';
+    this.claimed = event.id;
     const payload = JSON.parse(event.payload) as unknown;
     const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
     let result: { decision: Decision; model: string; usage?: Usage };

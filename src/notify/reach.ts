@@ -11,6 +11,13 @@ export interface OwnerReachDeps {
   config: () => Pick<Readonly<Config>, 'notify' | 'tick'>;
   /** Start or wake the execution worker: it sends what is queued. */
   kick: () => void;
+  /**
+   * The store failed under `task`: report it and say when to try again (ms); rethrows
+   * what will not pass (the daemon's StoreTrouble). Without it, errors propagate.
+   */
+  storeFailed?: (task: string, err: unknown) => number;
+  /** `task` reached the store again after failing. */
+  storeRecovered?: (task: string) => void;
 }
 
 /** Held notifications wait for a digest; the worker may hold one while the daemon is not looking. */
@@ -43,7 +50,13 @@ export class OwnerReach {
 
   approvalsRequested(ids: readonly string[]): void {
     const now = this.deps.clock.now();
-    for (const id of ids) this.tables.enqueueNotice(`approval:${id}`, 'approval', { actionId: id }, now);
+    try {
+      for (const id of ids) this.tables.enqueueNotice(`approval:${id}`, 'approval', { actionId: id }, now);
+    } catch (err) {
+      // Another process holds the store: queue them later (notices are keyed by approval, catchUp is idempotent).
+      this.retryLater('approval notices', err, () => this.catchUp());
+      return;
+    }
     this.wakeWorker();
   }
 
@@ -87,6 +100,20 @@ export class OwnerReach {
   private armDigest(): void {
     clearTimeout(this.timer);
     if (this.stopped) return;
+    let delay: number;
+    try {
+      delay = this.digestRound();
+      this.deps.storeRecovered?.('notify digest');
+    } catch (err) {
+      if (!this.deps.storeFailed) throw err;
+      delay = this.deps.storeFailed('notify digest', err);
+    }
+    this.timer = setTimeout(() => this.armDigest(), Math.max(delay, 250));
+    this.timer.unref();
+  }
+
+  /** Prune, queue a digest that is due; returns the wait before the next round. */
+  private digestRound(): number {
     const now = this.deps.clock.now();
     if (now - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = now;
@@ -99,7 +126,20 @@ export class OwnerReach {
       this.wakeWorker();
     }
     const delay = due !== undefined && due > now ? Math.min(due - now, DIGEST_RECHECK_MS) : DIGEST_RECHECK_MS;
-    this.timer = setTimeout(() => this.armDigest(), Math.max(delay, 1000));
-    this.timer.unref();
+    return Math.max(delay, 1000);
+  }
+
+  private retryLater(task: string, err: unknown, again: () => void): void {
+    if (!this.deps.storeFailed) throw err;
+    const timer = setTimeout(() => {
+      if (this.stopped) return;
+      try {
+        again();
+        this.deps.storeRecovered?.(task);
+      } catch (next) {
+        this.retryLater(task, next, again);
+      }
+    }, this.deps.storeFailed(task, err));
+    timer.unref();
   }
 }

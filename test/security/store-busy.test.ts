@@ -147,4 +147,28 @@ describe('the daemon survives its store', () => {
     expect(fs.existsSync(path.join(home, 'daemon.json'))).toBe(false);
     expect(fs.existsSync(path.join(home, 'daemon.lock'))).toBe(false);
   }, 30_000);
+
+  it('a decision whose commit meets another process’s lock waits it out: the daemon stays up and the event is decided once after', async () => {
+    const home = makeHome({ rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'decided after the lock' } } }] });
+    // The decision holds 1.5 s between its claim and its commit: the lock is taken in that window.
+    const daemon = await startDaemon(home, { VIGIL_FAILPOINTS: 'decide.delay=1500' });
+    daemons.push(daemon);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    await waitFor(() => logEntries(home).find((e) => e.type === 'event.received' && e.kind === 'tick'), 5000, 'the tick');
+    const { released } = await holdWriteLock(path.join(home, 'vigil.db'), 4000, lockers);
+    const health = await pollHealth(daemon.url, released);
+    await released;
+    expect(health.allOk).toBe(true);
+    expect(daemon.proc.exitCode).toBeNull();
+
+    const made = await waitFor(() => logEntries(home).find((e) => e.type === 'decision.made'), 15_000, 'decision.made after the lock');
+    expect(made.kind).toBe('tick');
+    const entries = logEntries(home);
+    expect(entries.filter((e) => e.type === 'store.unavailable' && e.task === 'decide')).toHaveLength(1);
+    expect(entries.some((e) => e.type === 'daemon.crashed')).toBe(false);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(logEntries(home).filter((e) => e.type === 'decision.made')).toHaveLength(1);
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  }, 45_000);
 });
