@@ -1,8 +1,9 @@
 // Webhook intake throughput: vigil next to Probot 14 and next to a bare fastify route
 // that only verifies the signature (the ceiling), in the same run on the same machine.
 // The three targets run one after another, each alone while measured, each in its own
-// process, all against the same signed `issues.opened` payload, with a fresh
-// X-GitHub-Delivery per request.
+// process, all against the same `issues.opened` payload, each request with a fresh
+// X-GitHub-Delivery and its own bytes (a delivery number in front), signed per request:
+// one body under many delivery ids is a replay vigil does not store again (issue 12).
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -20,9 +21,11 @@ import { execFileSync } from 'node:child_process';
 
 export const summary = 'webhook intake: vigil vs Probot 14 vs a bare fastify ceiling (autocannon, signed issues.opened)';
 export const help = `webhooks [--seconds N] [--warmup N] [--connections N] [--only a,b] [--cpu-prof] [--top N]
-  The issues.opened example of @octokit/webhooks-examples (JSON.stringify'd once,
-  signed once with a random secret) is posted by autocannon (in this process) with
-  N connections (default 32), pipelining 1, a fresh X-GitHub-Delivery per request,
+  The issues.opened example of @octokit/webhooks-examples (JSON.stringify'd once)
+  is posted by autocannon (in this process) with N connections (default 32),
+  pipelining 1, a fresh X-GitHub-Delivery per request (hex, as GitHub's) whose id
+  is also put in front of the body, signed per request with a random secret (one
+  body under many ids would be a replay, issue 12),
   for N seconds (default 10, or env BENCH_WEBHOOKS_SECONDS) after a warm-up
   (default 2 s), to three targets in turn, each alone in its own process:
     probot   Probot 14, no-op \`issues\` handler, createNodeMiddleware on node:http
@@ -105,7 +108,16 @@ function post(url, body, headers) {
  * fresh delivery id `<prefix><n>`. Ids answered 2xx are collected (pipelining 1, so
  * the id in the connection's context is the one the response answers).
  */
-async function load({ url, payload, baseHeaders, seconds, connections, prefix, session }) {
+/** The payload with this delivery's id in front: no two requests carry the same bytes. */
+function deliveryBody(payload, id) {
+  return Buffer.concat([Buffer.from(`{"bench_delivery":"${id}",`), payload.subarray(1)]);
+}
+
+function signBody(secret, body) {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+async function load({ url, payload, secret, baseHeaders, seconds, connections, prefix, session }) {
   const { origin, pathname } = new URL(url);
   let n = 0;
   let answered = 0;
@@ -125,7 +137,9 @@ async function load({ url, payload, baseHeaders, seconds, connections, prefix, s
         setupRequest(req, context) {
           const id = `${prefix}${++n}`;
           context.id = id;
+          req.body = deliveryBody(payload, id);
           req.headers['X-GitHub-Delivery'] = id;
+          req.headers['X-Hub-Signature-256'] = signBody(secret, req.body);
           return req;
         },
         onResponse(status, _body, context) {
@@ -181,10 +195,16 @@ async function startOne(name, ctx) {
 }
 
 /** A wrong signature must be refused (4xx), a good one accepted (2xx): else the comparison is void. */
-async function probe(target, payload, baseHeaders, signature) {
+async function probe(target, payload, baseHeaders, secret) {
+  // Delivery ids as GitHub makes them (hex and dashes): vigil refuses others with 400.
+  const badId = `0bad0000-${randomBytes(4).toString('hex')}`;
+  const goodId = `00900d00-${randomBytes(4).toString('hex')}`;
+  const badBody = deliveryBody(payload, badId);
+  const signature = signBody(secret, badBody);
   const wrongSig = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
-  const bad = await post(target.url, payload, { ...baseHeaders, 'x-hub-signature-256': wrongSig, 'x-github-delivery': `probe-bad-${randomBytes(4).toString('hex')}` });
-  const good = await post(target.url, payload, { ...baseHeaders, 'x-github-delivery': `probe-good-${randomBytes(4).toString('hex')}` });
+  const bad = await post(target.url, badBody, { ...baseHeaders, 'x-hub-signature-256': wrongSig, 'x-github-delivery': badId });
+  const goodBody = deliveryBody(payload, goodId);
+  const good = await post(target.url, goodBody, { ...baseHeaders, 'x-hub-signature-256': signBody(secret, goodBody), 'x-github-delivery': goodId });
   if (bad.status < 400 || bad.status >= 500) {
     throw new Error(`${target.name} answered a wrong signature with ${bad.status} (want 4xx): ${bad.body.slice(0, 200)}`);
   }
@@ -243,17 +263,17 @@ async function checkVigilDurability(home, prefix, acked) {
 }
 
 async function runTarget(name, ctx) {
-  const { payload, baseHeaders, signature, opts, session } = ctx;
+  const { payload, baseHeaders, secret, opts, session } = ctx;
   const target = await startOne(name, ctx);
   try {
     const row0 = {};
-    const probeResult = await probe(target, payload, baseHeaders, signature);
+    const probeResult = await probe(target, payload, baseHeaders, secret);
     row0.quiet = await waitQuiet(opts.waitQuiet);
     const tag = randomBytes(3).toString('hex');
     if (opts.warmup > 0) {
-      await load({ url: target.url, payload, baseHeaders, seconds: opts.warmup, connections: opts.connections, prefix: `warm-${tag}-`, session });
+      await load({ url: target.url, payload, secret, baseHeaders, seconds: opts.warmup, connections: opts.connections, prefix: `0a0a${tag}-`, session });
     }
-    const prefix = `bench-${tag}-`;
+    const prefix = `0b0b${tag}-`;
     const before = snapshot(target.pid);
     const threadsBefore = threadTicks(target.pid);
     const machineBefore = machineTicks();
@@ -261,7 +281,7 @@ async function runTarget(name, ctx) {
     const selfBefore = process.cpuUsage();
     const wallBefore = performance.now();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const { result, acked, sent, inFlightAtStop } = await load({ url: target.url, payload, baseHeaders, seconds: opts.seconds, connections: opts.connections, prefix, session });
+    const { result, acked, sent, inFlightAtStop } = await load({ url: target.url, payload, secret, baseHeaders, seconds: opts.seconds, connections: opts.connections, prefix, session });
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const after = snapshot(target.pid);
     const threadsAfter = threadTicks(target.pid);
@@ -378,13 +398,11 @@ export async function run(argv) {
   const opts = parseArgs(argv);
   const payload = issuesOpened();
   const secret = randomBytes(24).toString('hex');
-  const signature = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
   const baseHeaders = {
     'Content-Type': 'application/json',
     'User-Agent': 'GitHub-Hookshot/bench',
     'X-GitHub-Event': 'issues',
     'X-GitHub-Hook-ID': '1',
-    'X-Hub-Signature-256': signature,
   };
   const session = { stops: new Set(), dirs: new Set(), loads: new Set() };
   const cleanup = async () => {
@@ -400,11 +418,11 @@ export async function run(argv) {
   process.once('SIGINT', onSigint);
   const dist = opts.only.some((n) => n.startsWith('vigil')) ? snapshotDist() : undefined;
   if (dist) session.dirs.add(dist.root);
-  const ctx = { payload, baseHeaders, signature, secret, opts, session, cpuProf: opts.cpuProf, dist };
+  const ctx = { payload, baseHeaders, secret, opts, session, cpuProf: opts.cpuProf, dist };
   try {
     if (dist) console.log(`vigil: a copy of dist/ built ${dist.builtAt.toISOString()} (HEAD ${gitHead()}, working tree may differ)`);
     console.log(
-      `payload: issues.opened, ${payload.length} bytes, signed once; ${opts.connections} connections, ` +
+      `payload: issues.opened, ${payload.length} bytes (+ its delivery id), signed per request; ${opts.connections} connections, ` +
         `${opts.warmup} s warm-up + ${opts.seconds} s each; targets in turn: ${opts.only.join(', ')}`,
     );
     const rows = {};

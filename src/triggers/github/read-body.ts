@@ -64,9 +64,10 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
     };
     const onEnd = (): void => {
       if (received === 0) return finish(refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
-      const bodyDigest = signer.verify(signature);
+      const bytes = whole ?? Buffer.concat(chunks, received);
+      const bodyDigest = signer.verify(signature, bytes);
       if (!bodyDigest) return finish(refusal(401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match'));
-      finish({ bytes: whole ?? Buffer.concat(chunks, received), bodyDigest });
+      finish({ bytes, bodyDigest });
     };
     const onGone = (): void => finish('gone');
     const timer = setTimeout(() => {

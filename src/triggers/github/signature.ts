@@ -10,32 +10,37 @@ export function parseSignature(header: string | undefined): Buffer | undefined {
 }
 
 /**
- * HMAC-SHA256 over the exact bytes as they arrive, one per secret (the first is current,
- * the rest still verify while GitHub is switched over). Hashing the bytes, never a
- * decoded string: two byte sequences that decode to one text (an overlong or invalid
- * UTF-8 sequence, a BOM) must not share a signature.
+ * HMAC-SHA256 over the exact bytes as they arrive. Hashing the bytes, never a decoded
+ * string: two byte sequences that decode to one text (an overlong or invalid UTF-8
+ * sequence, a BOM) must not share a signature. The current secret hashes as the bytes
+ * arrive; the older ones (still verifying while GitHub is switched over) only when it
+ * does not match — every delivery hashed once per secret cost a hash per delivery.
  */
 export class BodySigner {
-  private readonly hmacs: crypto.Hmac[];
+  private readonly current: crypto.Hmac;
 
-  constructor(secrets: readonly string[]) {
-    this.hmacs = secrets.map((secret) => crypto.createHmac('sha256', secret));
+  constructor(private readonly secrets: readonly string[]) {
+    this.current = crypto.createHmac('sha256', secrets[0] ?? '');
   }
 
   update(chunk: Buffer): void {
-    for (const hmac of this.hmacs) hmac.update(chunk);
+    this.current.update(chunk);
   }
 
   /**
-   * The replay key (the first 64 bits of the matching HMAC, 16 hex digits) when one
-   * secret's HMAC equals `claimed`; undefined otherwise. Compared in constant time.
+   * The replay key when a secret's HMAC of `body` (the bytes given to `update`) equals
+   * `claimed`, else undefined; compared in constant time. The key is the first 64 bits
+   * of the current secret's HMAC (16 hex digits), whichever secret matched: one body has
+   * one key.
    */
-  verify(claimed: Buffer): string | undefined {
-    let key: string | undefined;
-    for (const hmac of this.hmacs) {
-      const digest = hmac.digest();
-      if (!key && crypto.timingSafeEqual(digest, claimed)) key = digest.subarray(0, 8).toString('hex');
+  verify(claimed: Buffer, body: Buffer): string | undefined {
+    if (this.secrets.length === 0) return undefined;
+    const current = this.current.digest();
+    const key = current.subarray(0, 8).toString('hex');
+    if (crypto.timingSafeEqual(current, claimed)) return key;
+    for (const secret of this.secrets.slice(1)) {
+      if (crypto.timingSafeEqual(crypto.createHmac('sha256', secret).update(body).digest(), claimed)) return key;
     }
-    return key;
+    return undefined;
   }
 }
