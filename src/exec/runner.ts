@@ -4,7 +4,7 @@ import { failpoint } from '../failpoints.js';
 import type { GithubSession } from '../github/index.js';
 import { recheckForExecution, type PolicyGate } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
-import { HANDLERS } from './handlers/index.js';
+import { HANDLERS, type HandlerContext } from './handlers/index.js';
 import type { StoreWaits } from './store-waits.js';
 
 export interface RunnerDeps {
@@ -12,6 +12,8 @@ export interface RunnerDeps {
   gate: PolicyGate;
   clock: Clock;
   memoryDir: string;
+  config: HandlerContext['config'];
+  notifier: HandlerContext['notifier'];
   /** The worker's GitHub, opened on first use (Octokit is loaded only then). */
   github: () => Promise<GithubSession>;
   /** Tell the daemon that records wait in the outbox. */
@@ -54,6 +56,8 @@ export class ActionRunner {
         clock,
         store,
         memoryDir: this.deps.memoryDir,
+        config: this.deps.config,
+        notifier: this.deps.notifier,
         github: this.deps.github,
         record: (r) => store.outbox.add(r),
         print: this.deps.print,

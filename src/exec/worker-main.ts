@@ -100,18 +100,20 @@ async function main(): Promise<void> {
   const flush = () => send({ type: 'flush' });
   const print = (line: string) => process.stdout.write(redact(line) + '\n');
   const waits = new StoreWaits(print);
+  let notifier: { notifier: ReturnType<typeof buildNotifier>; capabilityKey: string } | undefined;
+  const reach = () => (notifier ??= { notifier: buildNotifier({ config, secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey });
   const runner = new ActionRunner({
     store,
     gate: new PolicyGate(config.permissions),
     clock: systemClock,
     memoryDir: paths.memory,
+    config,
+    notifier: reach,
     github,
     flush,
     print,
     waits,
   });
-  let notifier: { notifier: ReturnType<typeof buildNotifier>; capabilityKey: string } | undefined;
-  const reach = () => (notifier ??= { notifier: buildNotifier({ config, secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey });
 
   /** Between actions, never during one; a failed sweep is logged, never fatal. */
   const sweep = async (): Promise<void> => {

@@ -1,7 +1,6 @@
 import type https from 'node:https';
-import { homePaths, loadConfig, loadSecrets, resolveHome, type Config, type Secrets } from '../config/index.js';
+import type { Config, Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
 import { maskSecrets } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { DesktopChannel } from './desktop.js';
@@ -59,21 +58,4 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
     channels.push(new NtfyChannel({ url: ntfy.url, ...(token ? { token } : {}), ...(publicUrl ? { publicUrl } : {}) }));
   }
   return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs });
-}
-
-let workerSingleton: { store: Store; notifier: Notifier; capabilityKey: string } | undefined;
-
-/**
- * The execution worker's notifier, built on first use from the home's config and
- * secrets (the worker alone holds the VAPID private key and the ntfy token).
- */
-export function workerNotifier(store: Store): { notifier: Notifier; capabilityKey: string } {
-  if (workerSingleton?.store !== store) {
-    const paths = homePaths(resolveHome());
-    const config = loadConfig(paths.config);
-    const secrets = loadSecrets(paths.secrets);
-    const notifier = buildNotifier({ config, secrets, store, clock: systemClock });
-    workerSingleton = { store, notifier, capabilityKey: secrets.capabilityKey };
-  }
-  return workerSingleton;
 }

@@ -3,11 +3,6 @@
  * an hourly cap and a digest; approval notifications with capability tokens. Nothing
  * here loads `web-push` or `node-notifier` until a notification is actually sent.
  */
-import { systemClock } from '../clock.js';
-import type { Store } from '../store/index.js';
-import { workerNotifier } from './build.js';
-import { sendQueuedNotices } from './notices.js';
-
 export type { Notification, Urgency, Channel, ChannelReport, ChannelOutcome, ApprovalRequest } from './types.js';
 export { fanOut } from './fanout.js';
 export { NotifyGate, type GatePolicy, type Admission } from './gate.js';
@@ -18,12 +13,7 @@ export { DesktopChannel, desktopSession, type DesktopSession } from './desktop.j
 export { NtfyChannel } from './ntfy.js';
 export { encodePushPayload, pushPayload, pushTopic, PUSH_PAYLOAD_MAX_BYTES, type PushPayload } from './payload.js';
 export { signCapability, verifyCapability, type CapabilityClaims, type CapabilityCheck, type Answer } from './capability.js';
-export { buildNotifier, gateFor, workerNotifier, type NotifierSetup } from './build.js';
+export { buildNotifier, gateFor, type NotifierSetup } from './build.js';
 export { approvalNotification, describeAction, sendQueuedNotices, TEST_NOTIFICATION } from './notices.js';
 export { OwnerReach, type OwnerReachDeps } from './reach.js';
 export { notifyChecks, type NotifyCheck } from './doctor.js';
-
-/** For the worker's loop: send what the daemon queued for the owner; 0 when there was nothing. */
-export function sendOwnerNotices(store: Store): Promise<number> {
-  return sendQueuedNotices(store, systemClock, () => workerNotifier(store));
-}

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { homePaths, loadConfig } from '../../src/config/index.js';
+import { homePaths, loadConfig, loadSecrets } from '../../src/config/index.js';
+import { buildNotifier } from '../../src/notify/index.js';
 import { systemClock } from '../../src/clock.js';
 import { ActionRunner } from '../../src/exec/runner.js';
 import type { GithubSession } from '../../src/github/index.js';
@@ -152,6 +153,11 @@ export async function runApprovedTask(home: string, params: Record<string, unkno
       gate: new PolicyGate(loadConfig(paths.config).permissions),
       clock: systemClock,
       memoryDir: paths.memory,
+      config: loadConfig(paths.config),
+      notifier: () => {
+        const secrets = loadSecrets(paths.secrets);
+        return { notifier: buildNotifier({ config: loadConfig(paths.config), secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey };
+      },
       github: () => Promise.reject(new Error('agent.task opens its own GitHub client')) as Promise<GithubSession>,
       flush: () => {},
       print: (line) => printed.push(line),

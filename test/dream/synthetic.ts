@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeClock, localDate } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/index.js';
 import { HANDLERS, type HandlerContext } from '../../src/exec/index.js';
 import { DailyLog } from '../../src/logs/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -103,6 +104,10 @@ async function note(log: DailyLog, clock: FakeClock, options: MonthOptions, even
     github: () => Promise.reject(new Error('no GitHub here')),
     record: () => undefined,
     print: () => undefined,
+    config: parseConfig({}, {}),
+    notifier: () => {
+      throw new Error('memory.note reaches no owner');
+    },
   } satisfies HandlerContext;
   const entries = [
     { type: 'event.received', eventId, source: 'tick', kind: 'tick' },

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { GithubConfig } from '../../src/config/index.js';
+import { GithubConfig, parseConfig } from '../../src/config/index.js';
 import type { EventRecord } from '../../src/events.js';
 import type { HandlerContext } from '../../src/exec/index.js';
 import { openGithub, type GithubCredentials, type GithubSession } from '../../src/github/index.js';
@@ -69,6 +69,10 @@ export function handlerContext(github: GithubSession, store: Store, actionId: st
     github: () => Promise.resolve(github),
     record: () => undefined,
     print: () => undefined,
+    config: parseConfig({}, {}),
+    notifier: () => {
+      throw new Error('GitHub handlers reach no owner');
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { homePaths, loadConfig, loadSecrets, resolveHome } from '../../config/index.js';
+import { homePaths, loadSecrets, resolveHome } from '../../config/index.js';
 import { makeRedactor, secretValues } from '../../model/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
@@ -16,7 +16,7 @@ const MAX_TOKENS_PER_CALL = 8192;
 export const agentTask: Handler = async (raw, ctx) => {
   const params = raw as ActionParams<'agent.task'>;
   const paths = homePaths(resolveHome());
-  const config = loadConfig(paths.config);
+  const config = ctx.config;
   const secrets = loadSecrets(paths.secrets);
   const { runAgentTask, secretsToWithhold } = await import('../../agent/index.js');
   // Every value secrets.json holds (and the credential variables vigil started with):
@@ -69,8 +69,7 @@ function stringsIn(value: unknown): string[] {
 /** The owner hears of the end (the link, or why nothing changed); a failed notice does not fail the task. */
 async function tellOwner(ctx: Parameters<Handler>[1], title: string, body: string): Promise<void> {
   try {
-    const { workerNotifier } = await import('../../notify/index.js');
-    await workerNotifier(ctx.store).notifier.deliver({ title, body, urgency: 'normal', tag: `action-${ctx.actionId}` }, `action:${ctx.actionId}`);
+    await ctx.notifier().notifier.deliver({ title, body, urgency: 'normal', tag: `action-${ctx.actionId}` }, `action:${ctx.actionId}`);
   } catch (err) {
     ctx.print(`vigil agent.task ${ctx.actionId}: the owner could not be notified: ${(err as Error).message}`);
   }

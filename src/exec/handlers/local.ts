@@ -13,9 +13,7 @@ import type { Handler } from './types.js';
 export const notify: Handler = async (raw, ctx) => {
   const params = raw as ActionParams<'notify'>;
   const urgency = params.urgency ?? 'normal';
-  // Loading the notifier reads the secrets, which masks them: only then is the line printed.
-  const { workerNotifier } = await import('../../notify/index.js');
-  const { notifier } = workerNotifier(ctx.store);
+  const { notifier } = ctx.notifier();
   ctx.print(secretMask().redact(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`));
   const notification = { title: params.title, body: params.body, urgency, tag: `action-${ctx.actionId}` };
   const delivery = await notifier.deliver(notification, `action:${ctx.actionId}`);

@@ -1,6 +1,8 @@
+import type { Config } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import type { EventRecord } from '../../events.js';
 import type { GithubSession } from '../../github/index.js';
+import type { Notifier } from '../../notify/index.js';
 import type { Store } from '../../store/index.js';
 
 export interface HandlerContext {
@@ -17,6 +19,10 @@ export interface HandlerContext {
   record: (record: EventRecord) => void;
   /** Where a person watching the service sees it (stdout → journald / launchd). */
   print: (line: string) => void;
+  /** The config the daemon accepted (over IPC), never re-read from a file it may have refused (issue 12). */
+  config: Readonly<Config>;
+  /** The owner's channels, built on first use from that config and the worker's secrets. */
+  notifier: () => { notifier: Notifier; capabilityKey: string };
 }
 
 /**
