@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { ZodError, ZodIssue } from 'zod';
 import { VigilError } from '../errors.js';
+import { maskSecrets } from '../secrets/index.js';
 import { Config } from './schema.js';
 
 /**
@@ -26,7 +27,11 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new VigilError('VIGIL_ERR_CONFIG_JSON', `${file}: ${(err as Error).message}`, { cause: err });
   }
-  return parseConfig(raw, env);
+  const config = parseConfig(raw, env);
+  // Secrets belong in secrets.json, but an ntfy token or a smee channel URL (whoever holds
+  // it reads every delivery) written here are no less secret: every exit masks them too.
+  maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl].filter((v): v is string => Boolean(v)));
+  return config;
 }
 
 /** `VIGIL_HOST` / `VIGIL_PORT` override the file (DESIGN.md, public contract). */

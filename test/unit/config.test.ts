@@ -273,3 +273,16 @@ describe('repository names (issue 12)', () => {
     expect(checkCatalog('github.label', { repo: 'octo/.github', number: 1, labels: ['x'] }).ok).toBe(true);
   });
 });
+
+describe('secrets written in config.json (issue 12)', () => {
+  it('an ntfy token and a smee channel URL in config.json are masked at every exit once the file is loaded', async () => {
+    const { secretMask } = await import('../../src/secrets/index.js');
+    const file = path.join(tempDir(), 'config.json');
+    const token = 'tk_ntfy_in_config_0123456789';
+    const channel = 'https://smee.io/AbCdEfGhIjKlMnOp';
+    fs.writeFileSync(file, JSON.stringify({ notify: { ntfy: { url: 'https://ntfy.sh/x', token } }, github: { webhookProxyUrl: channel } }));
+    expect(secretMask().redact(`token ${token}, channel ${channel}`)).toContain(token);
+    loadConfig(file, noEnv);
+    expect(secretMask().redact(`token ${token}, channel ${channel}`)).toBe('token [redacted], channel [redacted]');
+  });
+});
