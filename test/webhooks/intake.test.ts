@@ -119,8 +119,8 @@ describe('POST /webhooks/github', () => {
 
   it('answers 413 for a 26 MB body', async () => {
     const body = JSON.stringify({ blob: 'x'.repeat(26 * 1024 * 1024) });
-    // vigil answers as soon as it sees the declared length, then closes. Send the first
-    // megabyte and wait for that answer: writing on would race the close (EPIPE/RST).
+    // vigil answers as soon as it sees the declared length, before reading the body (it
+    // discards what follows for a moment, then cuts). Send the first megabyte and wait for that answer.
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${daemon.url}/webhooks/github`, {
         method: 'POST',
