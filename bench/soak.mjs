@@ -38,9 +38,18 @@ function options(argv) {
   return { minutes, perSecond };
 }
 
-/** Every example delivery: [event name, body bytes]. */
+/** Every example delivery: [event name, payload]. */
 function examples() {
-  return require('@octokit/webhooks-examples').flatMap((group) => group.examples.map((e) => [group.name, Buffer.from(JSON.stringify(e))]));
+  return require('@octokit/webhooks-examples').flatMap((group) => group.examples.map((e) => [group.name, e]));
+}
+
+/**
+ * The payload's bytes for the n-th delivery: a key of the bench's own makes every body
+ * unique, as GitHub's are (issue 12: a body stored before under another delivery id is
+ * a replay, answered 200 and never decided — a soak of replays would measure nothing).
+ */
+function bodyOf(payload, n) {
+  return Buffer.from(JSON.stringify({ ...payload, vigil_soak_delivery: n }));
 }
 
 function post(url, body, headers) {
@@ -101,7 +110,8 @@ export async function run(argv) {
   let died = false;
   vigil.exited.then(() => (died = true));
   while (performance.now() < end && !died) {
-    const [event, body] = deliveries[sent % deliveries.length];
+    const [event, payload] = deliveries[sent % deliveries.length];
+    const body = bodyOf(payload, sent);
     const headers = {
       'content-type': 'application/json',
       'x-github-event': event,

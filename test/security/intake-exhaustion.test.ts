@@ -52,8 +52,8 @@ describe('webhook intake under unsigned load', () => {
         expect(a.ms).toBeLessThan(5000);
       }
       if (signature === forged) {
-        // The budget (64 MB) lets two bodies in at a time; the rest are refused unread.
-        expect(answers.filter((a) => a.status === 401).length).toBeGreaterThanOrEqual(2);
+        // The budget (32 MB) lets one body in at a time; the rest are refused unread.
+        expect(answers.filter((a) => a.status === 401).length).toBeGreaterThanOrEqual(1);
         const busy = answers.filter((a) => a.status === 503);
         expect(busy.length).toBeGreaterThan(0);
         for (const a of busy) {
@@ -63,6 +63,7 @@ describe('webhook intake under unsigned load', () => {
       } else {
         for (const a of answers) expect(a.status).toBe(401);
       }
+      console.log(`20 × 24 MB, ${signature === forged ? 'forged' : 'missing'} signatures: RSS ${(before.rss / MB).toFixed(0)} → peak ${(peak / MB).toFixed(0)} MB`);
       expect(peak - before.rss, `RSS ${before.rss / MB} → peak ${peak / MB} MB`).toBeLessThanOrEqual(100 * MB);
     }
 

@@ -11,10 +11,13 @@ import { BodySigner } from './signature.js';
 export { WEBHOOK_BODY_LIMIT } from './delivery-headers.js';
 
 /**
- * Unverified body bytes held at once, across all connections: two of GitHub's largest
- * deliveries. Ordinary deliveries (~10 KB) fit by the thousand.
+ * Unverified body bytes held at once, across all connections: one of GitHub's largest
+ * deliveries and room to spare; ordinary deliveries (~10 KB) fit by the thousand. 64 MB
+ * was measured too much: with the refused bodies' rest drained and discarded (so their
+ * 503s arrive), 20 unsigned 24 MB bodies took the RSS up by 110–115 MB (issue 12 allows
+ * 100). A large delivery refused 503 is redelivered by the sweep (github.hookId).
  */
-export const UNVERIFIED_BYTES_LIMIT = 64 * 1024 * 1024;
+export const UNVERIFIED_BYTES_LIMIT = 32 * 1024 * 1024;
 
 /** What a client told "not stored" is asked to wait: a lock or a full disk is not gone at once. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
