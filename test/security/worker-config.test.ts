@@ -54,7 +54,8 @@ describe('the worker takes its config from the daemon', () => {
     );
     expect(succeeded.action).toBe(action);
     if (action === 'memory.note') expect(fs.readFileSync(path.join(home, 'memory', 'inbox.md'), 'utf8')).toContain('ran with the config the daemon kept');
-    else expect(daemon.output()).toContain('vigil notify [normal] ran with the config the daemon kept');
+    // The worker's stdout reaches the daemon's through a pipe: it may trail the log line.
+    else await waitFor(() => daemon.output().includes('vigil notify [normal] ran with the config the daemon kept'), 5000, 'the notify line');
 
     const after = logEntries(home).slice(before);
     const started = after.filter((e) => e.type === 'worker.started');
