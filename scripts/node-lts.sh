@@ -25,8 +25,11 @@ find_dist() {
 
 if ! dist=$(find_dist); then
   mkdir -p "$prefix"
+  # --prefix would also move npm's global config to $prefix/etc/npmrc, losing the
+  # machine's (a registry mirror, a cafile): name the one npm uses without it.
+  globalconfig=$(npm config get globalconfig)
   # Logs to stderr: stdout carries only the exports, for eval.
-  npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node@$major" >&2
+  npm install --prefix "$prefix" --globalconfig "$globalconfig" --no-save --no-audit --no-fund --loglevel=error "node@$major" >&2
   dist=$(find_dist) || { echo "scripts/node-lts.sh: node@$major installed, but no binary with headers under $prefix" >&2; exit 1; }
 fi
 echo "export PATH=\"$dist/bin:\$PATH\""
