@@ -12,7 +12,9 @@ import type { GithubSession } from '../../src/github/index.js';
 import { answerApproval } from '../../src/initiative/index.js';
 import { PolicyGate } from '../../src/policy/index.js';
 import { Store, type ActionRecord } from '../../src/store/index.js';
-import { makeHome } from '../helpers/home.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
+import { makeHome, removeHomes } from '../helpers/home.js';
 
 export const REPO = 'octo/app';
 export const TOKEN = 'ghp_agenttesttoken';
@@ -186,5 +188,44 @@ export function worktreesLeft(home: string, clone: string): { dirs: string[]; wo
     dirs: fs.existsSync(dir) ? fs.readdirSync(dir) : [],
     worktrees: git(clone, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).join('\n'),
     branches: git(clone, 'branch', '--list', 'vigil/*'),
+  };
+}
+
+/**
+ * The fakes an agent test file talks to — a fake GitHub for pull requests always, a fake
+ * Messages API for the built-in agent when asked — started once for the file, emptied
+ * before each test, stopped after it (and the test homes removed).
+ */
+export function useAgentFakes(options: { model?: boolean } = {}): { readonly model: FakeAnthropic; readonly github: FakePulls } {
+  let model: FakeAnthropic | undefined;
+  let github: FakePulls | undefined;
+  beforeAll(async () => {
+    if (options.model) {
+      model = new FakeAnthropic({ apiKey: 'sk-ant-test' });
+      await model.start();
+    }
+    github = await new FakePulls().start();
+  });
+  afterAll(async () => {
+    await model?.stop();
+    await github?.stop();
+    removeHomes();
+  });
+  beforeEach(() => {
+    if (model) {
+      model.script.length = 0;
+      model.requests.length = 0;
+    }
+    github!.requests.length = 0;
+    github!.pulls.length = 0;
+  });
+  return {
+    get model() {
+      if (!model) throw new Error('useAgentFakes({ model: true }) starts the fake Messages API');
+      return model;
+    },
+    get github() {
+      return github!;
+    },
   };
 }

@@ -1,36 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../src/agent/sandbox.js';
-import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
-import { removeHomes, runCli } from '../helpers/home.js';
-import { FakePulls, git, printed, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
+import { runCli } from '../helpers/home.js';
+import { useAgentFakes, git, printed, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, TEST_COMMAND, worktreesLeft, type Repos } from './fixture.js';
 
 // The built-in agent end to end: the real ActionRunner and handler, the real Anthropic
 // SDK against a scripted fake Messages API, Octokit against a fake pulls API, real git.
 
-let model: FakeAnthropic;
-let github: FakePulls;
+const fakes = useAgentFakes({ model: true });
 let repos: Repos;
 let before: string;
 
-beforeAll(async () => {
-  model = new FakeAnthropic({ apiKey: 'sk-ant-test' });
-  await model.start();
-  github = await new FakePulls().start();
-});
-afterAll(async () => {
-  await model.stop();
-  await github.stop();
-  removeHomes();
-});
 beforeEach(() => {
   repos = makeRepos();
   before = ownerState(repos.clone);
-  model.script.length = 0;
-  model.requests.length = 0;
-  github.pulls.length = 0;
-  model.respond = () => ({ text: 'done' });
+  fakes.model.respond = () => ({ text: 'done' });
 });
 afterEach(() => {
   // Nothing ever happens in the owner's working tree.
@@ -42,7 +27,7 @@ const tool = (name: string, input: Record<string, unknown>) => ({ tool: name, de
 
 /** The tool results the model was sent in its last request. */
 function toolResults(): { content: string; is_error?: boolean }[] {
-  return model.calls.flatMap((call) => {
+  return fakes.model.calls.flatMap((call) => {
     const last = call.body.messages.at(-1);
     return Array.isArray(last.content) ? last.content.filter((b: { type: string }) => b.type === 'tool_result') : [];
   });
@@ -50,8 +35,8 @@ function toolResults(): { content: string; is_error?: boolean }[] {
 
 describe('agent.task with the built-in agent', () => {
   it('fixes a failing test: edits, runs the allowed test command, commits on vigil/<id>, pushes, opens one draft PR with the disclosure', async () => {
-    const home = makeAgentHome(repos, { allowCommands: [TEST_COMMAND] }, { github: github.url, anthropic: model.url });
-    model.push(
+    const home = makeAgentHome(repos, { allowCommands: [TEST_COMMAND] }, { github: fakes.github.url, anthropic: fakes.model.url });
+    fakes.model.push(
       tool('read_file', { path: 'add.mjs' }),
       tool('edit', { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' }),
       tool('bash', { command: TEST_COMMAND }),
@@ -75,8 +60,8 @@ describe('agent.task with the built-in agent', () => {
     expect(message).toContain('Co-authored-by: vigil <vigil@users.noreply.github.com>');
     expect(git(repos.remote, 'rev-parse', `${branch}~1`).trim()).toBe(git(repos.remote, 'rev-parse', 'main').trim());
 
-    expect(github.pulls).toHaveLength(1);
-    const pull = github.pulls[0]!;
+    expect(fakes.github.pulls).toHaveLength(1);
+    const pull = fakes.github.pulls[0]!;
     expect(pull).toMatchObject({ draft: true, head: branch, base: 'main' });
     expect(pull.body).toContain('Written by vigil, an AI agent');
     expect(pull.body).toContain(`<!-- vigil:action:${action.id} -->`);
@@ -102,9 +87,9 @@ describe('agent.task with the built-in agent', () => {
   });
 
   it('refuses commands outside the allowlist, network commands, shell operators and paths outside the worktree (../, absolute, symlink); logs each; ends cleanly', async () => {
-    const home = makeAgentHome(repos, { allowCommands: [TEST_COMMAND], maxTurns: 10 }, { github: github.url, anthropic: model.url });
+    const home = makeAgentHome(repos, { allowCommands: [TEST_COMMAND], maxTurns: 10 }, { github: fakes.github.url, anthropic: fakes.model.url });
     const secret = path.join(repos.outside, 'secret.txt');
-    model.push(
+    fakes.model.push(
       tool('bash', { command: 'rm -rf add.mjs' }),
       tool('bash', { command: 'curl https://example.com' }),
       tool('bash', { command: `${TEST_COMMAND}; rm add.mjs` }),
@@ -132,26 +117,26 @@ describe('agent.task with the built-in agent', () => {
     expect(refused[3]!.reason).toContain('".." is not allowed');
     expect(refused[4]!.reason).toContain('outside the worktree');
     expect(refused[5]!.reason).toContain('symlink');
-    expect(github.pulls).toHaveLength(0);
+    expect(fakes.github.pulls).toHaveLength(0);
     expect(git(repos.remote, 'branch', '--list', 'vigil/*')).toBe('');
     expect(worktreesLeft(home, repos.clone).dirs).toEqual([]);
   });
 
   it('an allowed command runs in the sandbox, without network (the repo code it runs may be the agent\'s own)', async () => {
     expect(detectSandbox()).toMatchObject({ kind: 'bwrap' });
-    const home = makeAgentHome(repos, { allowCommands: ['node probe.mjs'] }, { github: github.url, anthropic: model.url });
-    const probe = `fetch('${github.url}/net-probe').then(() => console.log('reached'), (e) => console.log('blocked ' + (e.cause?.code ?? e.message)));\n`;
-    model.push(tool('write_file', { path: 'probe.mjs', content: probe }), tool('bash', { command: 'node probe.mjs' }), { text: 'probed' });
+    const home = makeAgentHome(repos, { allowCommands: ['node probe.mjs'] }, { github: fakes.github.url, anthropic: fakes.model.url });
+    const probe = `fetch('${fakes.github.url}/net-probe').then(() => console.log('reached'), (e) => console.log('blocked ' + (e.cause?.code ?? e.message)));\n`;
+    fakes.model.push(tool('write_file', { path: 'probe.mjs', content: probe }), tool('bash', { command: 'node probe.mjs' }), { text: 'probed' });
     const action = await runApprovedTask(home, { repo: REPO, instructions: 'Probe the network' });
     expect(action.state).toBe('succeeded');
     const output = toolResults()[1]!.content;
     expect(output).toMatch(/^exit code 0\nblocked /);
-    expect(github.requests.filter((r) => r.path === '/net-probe')).toEqual([]);
+    expect(fakes.github.requests.filter((r) => r.path === '/net-probe')).toEqual([]);
   });
 
   it('refuses every command when agent.allowCommands is empty (the default)', async () => {
-    const home = makeAgentHome(repos, {}, { github: github.url, anthropic: model.url });
-    model.push(tool('bash', { command: TEST_COMMAND }), { text: 'could not run the tests' });
+    const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
+    fakes.model.push(tool('bash', { command: TEST_COMMAND }), { text: 'could not run the tests' });
     const action = await runApprovedTask(home, { repo: REPO, instructions: 'Run the tests' });
     expect(action.state).toBe('succeeded');
     expect(toolResults()[0]!.content).toContain('agent.allowCommands is empty');
@@ -160,14 +145,14 @@ describe('agent.task with the built-in agent', () => {
 
 describe('agent.task that cannot start', () => {
   it('fails with the reason when the repo has no local clone or the base branch does not exist; nothing is left behind', async () => {
-    const home = makeAgentHome(repos, {}, { github: github.url, anthropic: model.url });
+    const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
     const unknown = await runApprovedTask(home, { repo: 'octo/other', instructions: 'x' });
     expect(unknown).toMatchObject({ state: 'failed', error: expect.stringContaining('repos[] has no local clone (path) for octo/other') });
     const badBase = await runApprovedTask(home, { repo: REPO, instructions: 'x', branch: 'no-such-branch' });
     expect(badBase.state).toBe('failed');
     expect(badBase.error).toMatch(/^git worktree failed/);
     expect(worktreesLeft(home, repos.clone)).toMatchObject({ dirs: [], branches: '' });
-    expect(model.calls).toHaveLength(0);
+    expect(fakes.model.calls).toHaveLength(0);
   });
 });
 
@@ -178,28 +163,28 @@ describe('agent.task budgets', () => {
     expect(action.error).toMatch(reason);
     expect(worktreesLeft(home, repos.clone)).toMatchObject({ dirs: [], branches: '' });
     expect(git(repos.remote, 'branch', '--list', 'vigil/*')).toBe('');
-    expect(github.pulls).toHaveLength(0);
+    expect(fakes.github.pulls).toHaveLength(0);
     const transcript = fs.readFileSync(path.join(home, 'agent', `${action.id}.jsonl`), 'utf8');
     expect(transcript).toContain('"role":"stopped"');
   }
 
   it('turns: the task stops after agent.maxTurns model calls, the worktree is removed, the action fails with the reason', async () => {
-    const home = makeAgentHome(repos, { maxTurns: 2 }, { github: github.url, anthropic: model.url });
-    model.push(tool('edit', { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' }), tool('read_file', { path: 'add.mjs' }), tool('read_file', { path: 'add.mjs' }));
+    const home = makeAgentHome(repos, { maxTurns: 2 }, { github: fakes.github.url, anthropic: fakes.model.url });
+    fakes.model.push(tool('edit', { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' }), tool('read_file', { path: 'add.mjs' }), tool('read_file', { path: 'add.mjs' }));
     await expectStopped(home, /^turn budget exceeded: 2 turns/);
-    expect(model.calls).toHaveLength(2);
+    expect(fakes.model.calls).toHaveLength(2);
   });
 
   it('tokens: the task stops when agent.maxTokens is spent', async () => {
-    const home = makeAgentHome(repos, { maxTokens: 200 }, { github: github.url, anthropic: model.url });
-    model.push(tool('edit', { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' }));
+    const home = makeAgentHome(repos, { maxTokens: 200 }, { github: fakes.github.url, anthropic: fakes.model.url });
+    fakes.model.push(tool('edit', { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' }));
     await expectStopped(home, /^token budget exceeded: \d+ of 200 tokens/);
-    expect(model.calls).toHaveLength(1);
+    expect(fakes.model.calls).toHaveLength(1);
   });
 
   it('wall time: a model that never answers is cut off at agent.maxMinutes', async () => {
-    const home = makeAgentHome(repos, { maxMinutes: 0.01 }, { github: github.url, anthropic: model.url });
-    model.push({ hang: true });
+    const home = makeAgentHome(repos, { maxMinutes: 0.01 }, { github: fakes.github.url, anthropic: fakes.model.url });
+    fakes.model.push({ hang: true });
     const started = Date.now();
     await expectStopped(home, /^time budget exceeded/);
     expect(Date.now() - started).toBeLessThan(8000);

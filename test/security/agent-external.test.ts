@@ -3,9 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { removeHomes } from '../helpers/home.js';
-import { FakePulls, git, makeAgentHome, makeRepos, REPO, runApprovedTask, staged, type Repos } from '../agent/fixture.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useAgentFakes, git, makeAgentHome, makeRepos, REPO, runApprovedTask, staged, type Repos } from '../agent/fixture.js';
 
 // Issue 12: the external agent (agent.command) inherited vigil's secrets. The stub in
 // test/agent reports its whole environment and what it could read into report.json in
@@ -24,21 +23,13 @@ const SECRET_ENV = {
   VIGIL_CANARY: 'vigil-canary-0123456789',
 };
 
-let github: FakePulls;
+const fakes = useAgentFakes();
 let repos: Repos;
 let fakeHome: string;
 const saved: Record<string, string | undefined> = {};
 
-beforeAll(async () => {
-  github = await new FakePulls().start();
-});
-afterAll(async () => {
-  await github.stop();
-  removeHomes();
-});
 beforeEach(() => {
   repos = makeRepos();
-  github.pulls.length = 0;
   fakeHome = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-owner-home-'));
   fs.mkdirSync(path.join(fakeHome, '.ssh'));
   fs.writeFileSync(path.join(fakeHome, '.ssh', 'id_ed25519'), 'ownerkeycanary');
@@ -58,7 +49,7 @@ afterEach(() => {
 
 describe('the external agent', () => {
   it('gets none of vigil\'s secrets in its environment, sees its allowPaths, and not the vigil home or ~/.ssh', async () => {
-    const home = makeAgentHome(repos, { command: REPORTER, allowPaths: ['~/.agent-login'] }, { github: github.url });
+    const home = makeAgentHome(repos, { command: REPORTER, allowPaths: ['~/.agent-login'] }, { github: fakes.github.url });
     Object.assign(process.env, SECRET_ENV);
     const file = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { dashboardToken: string; webhookSecret: string };
     // A secrets.json value under a name no prefix rule knows.
@@ -90,7 +81,7 @@ describe('agent.allowHosts', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const home = makeAgentHome(repos, { command: NETWORK, allowHosts: ['127.0.0.1'] }, { github: github.url });
+      const home = makeAgentHome(repos, { command: NETWORK, allowHosts: ['127.0.0.1'] }, { github: fakes.github.url });
       const action = await runApprovedTask(home, { repo: REPO, instructions: `probe port=${port}` });
       expect(action.error).toBeNull();
       const report = JSON.parse(git(repos.remote, 'show', `vigil/${action.id}:report.json`)) as Record<string, string>;

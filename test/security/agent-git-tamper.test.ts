@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containment } from '../../src/agent/contain.js';
 import { addWorktree, changedFiles, commitAll, removeWorktree } from '../../src/agent/git.js';
 import { runTool, type ToolLimits } from '../../src/agent/tools.js';
 import { snapshotWorktree, worktreeTampering } from '../../src/agent/worktree-guard.js';
-import { FakePulls, git, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, worktreesLeft, type Repos } from '../agent/fixture.js';
-import { removeHomes } from '../helpers/home.js';
+import { useAgentFakes, git, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, staged, worktreesLeft, type Repos } from '../agent/fixture.js';
 
 // Issue 12: the agent owns the worktree's files, .git included when it runs as a
 // process. It must not be able to make vigil's own git — which runs outside the
@@ -16,23 +15,15 @@ import { removeHomes } from '../helpers/home.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TAMPER = [process.execPath, path.join(HERE, '..', 'agent', 'stub-tamper.mjs')];
 
-let github: FakePulls;
+const fakes = useAgentFakes();
 let repos: Repos;
 let before: string;
 let marker: string;
 
-beforeAll(async () => {
-  github = await new FakePulls().start();
-});
-afterAll(async () => {
-  await github.stop();
-  removeHomes();
-});
 beforeEach(() => {
   repos = makeRepos();
   before = ownerState(repos.clone);
   marker = path.join(repos.root, 'ran.log');
-  github.pulls.length = 0;
 });
 afterEach(() => {
   expect(ownerState(repos.clone)).toBe(before);
@@ -43,7 +34,7 @@ const ran = () => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '')
 
 describe('an agent that rewrites the worktree\'s .git and plants a git config', () => {
   it('fsmonitor, hooks, core.sshCommand and an [include]: nothing of it runs; the task fails with the reason; nothing is pushed', async () => {
-    const home = makeAgentHome(repos, { command: TAMPER }, { github: github.url });
+    const home = makeAgentHome(repos, { command: TAMPER }, { github: fakes.github.url });
     const action = await runApprovedTask(home, { repo: REPO, instructions: `fix add marker=${marker}` });
     expect(action.state).toBe('failed');
     expect(action.error).toMatch(/^the worktree's git metadata is not as vigil made it, so nothing is committed: /);
@@ -51,7 +42,7 @@ describe('an agent that rewrites the worktree\'s .git and plants a git config', 
     expect(ran()).toBe('');
     expect(staged(home, 'agent.refused')).toEqual([expect.objectContaining({ actionId: action.id, tool: 'git', reason: action.error })]);
     expect(git(repos.remote, 'branch', '--list', 'vigil/*')).toBe('');
-    expect(github.pulls).toHaveLength(0);
+    expect(fakes.github.pulls).toHaveLength(0);
     expect(worktreesLeft(home, repos.clone)).toMatchObject({ dirs: [], branches: '' });
   });
 

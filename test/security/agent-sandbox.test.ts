@@ -1,42 +1,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containCommand, containExternal, containment, type Containment } from '../../src/agent/contain.js';
 import { Refusal } from '../../src/agent/confine.js';
 import { detectSandbox } from '../../src/agent/sandbox.js';
-import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
-import { makeHome, removeHomes, runCli } from '../helpers/home.js';
-import { FakePulls, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, type Repos } from '../agent/fixture.js';
+import { makeHome, runCli } from '../helpers/home.js';
+import { useAgentFakes, makeAgentHome, makeRepos, ownerState, REPO, runApprovedTask, type Repos } from '../agent/fixture.js';
 
 // Issue 12: an allowed command runs the repo's own code, which the agent may have
 // written. `npm test` is allowed; the agent rewrites package.json so that the test
 // script reads vigil's secrets and the owner's SSH key, writes outside the worktree and
 // opens sockets. Real bubblewrap, real npm, the real task path.
 
-let model: FakeAnthropic;
-let github: FakePulls;
+const fakes = useAgentFakes({ model: true });
 let repos: Repos;
 let before: string;
 let fakeHome: string;
 const realHome = process.env.HOME;
 
-beforeAll(async () => {
-  model = new FakeAnthropic({ apiKey: 'sk-ant-test' });
-  await model.start();
-  github = await new FakePulls().start();
-});
-afterAll(async () => {
-  await model.stop();
-  await github.stop();
-  removeHomes();
-});
 beforeEach(() => {
   repos = makeRepos();
   before = ownerState(repos.clone);
-  model.script.length = 0;
-  model.requests.length = 0;
-  github.requests.length = 0;
   // The owner's home for this test: an SSH key the agent must not read.
   fakeHome = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-owner-home-'));
   fs.mkdirSync(path.join(fakeHome, '.ssh'), { mode: 0o700 });
@@ -82,7 +67,7 @@ console.log(JSON.stringify(r));
 describe('an allowed npm test whose script the agent rewrote', () => {
   it('cannot read secrets.json or ~/.ssh, write outside the worktree, or open a socket (bubblewrap)', async () => {
     expect(detectSandbox()).toMatchObject({ kind: 'bwrap' });
-    const home = makeAgentHome(repos, { allowCommands: ['npm test'] }, { github: github.url, anthropic: model.url });
+    const home = makeAgentHome(repos, { allowCommands: ['npm test'] }, { github: fakes.github.url, anthropic: fakes.model.url });
     const secrets = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { dashboardToken: string; webhookSecret: string };
     const targets = {
       secrets: path.join(home, 'secrets.json'),
@@ -93,9 +78,9 @@ describe('an allowed npm test whose script the agent rewrote', () => {
       clone: path.join(repos.clone, 'pwned.txt'),
       homeFile: path.join(fakeHome, 'pwned.txt'),
     };
-    const port = Number(new URL(github.url).port);
+    const port = Number(new URL(fakes.github.url).port);
     const cloneConfig = fs.readFileSync(targets.cloneConfig, 'utf8');
-    model.push(
+    fakes.model.push(
       tool('write_file', { path: 'package.json', content: JSON.stringify({ name: 'app', private: true, type: 'module', scripts: { test: 'node probe.mjs' } }) }),
       tool('write_file', { path: 'probe.mjs', content: probeSource(targets, port) }),
       tool('bash', { command: 'npm test' }),
@@ -103,7 +88,7 @@ describe('an allowed npm test whose script the agent rewrote', () => {
     );
     const action = await runApprovedTask(home, { repo: REPO, instructions: 'Run the tests' });
     expect(action.error).toBeNull();
-    const sent = model.calls.at(-1)!.body.messages.at(-1).content[0].content as string;
+    const sent = fakes.model.calls.at(-1)!.body.messages.at(-1).content[0].content as string;
     expect(sent).toMatch(/^exit code 0\n/);
     const report = JSON.parse(sent.split('\n').find((line) => line.startsWith('{'))!) as Record<string, string>;
     expect(report).toMatchObject({
@@ -121,7 +106,7 @@ describe('an allowed npm test whose script the agent rewrote', () => {
     });
     // What the script wrote to its $HOME or next to the clone's git dir stayed in the sandbox's tmpfs.
     for (const file of [targets.outside, targets.clone, targets.homeFile]) expect(fs.existsSync(file), file).toBe(false);
-    expect(github.requests.filter((r) => r.path === '/exfil')).toEqual([]);
+    expect(fakes.github.requests.filter((r) => r.path === '/exfil')).toEqual([]);
     expect(sent).not.toContain(secrets.dashboardToken);
     expect(sent).not.toContain('ownerkeycanary');
     expect(fs.readFileSync(targets.cloneConfig, 'utf8')).toBe(cloneConfig);
