@@ -10,12 +10,18 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // Start-up timings run first and alone (groupOrder), not beside other daemons.
-        test: { name: 'timing', include: ['test/timing/**/*.test.ts'], sequence: { groupOrder: 0 } },
+        // Start-up timings and the unsigned-load RSS bound run first and alone (groupOrder),
+        // one file at a time, not beside other daemons: what they measure is the process's own.
+        test: {
+          name: 'timing',
+          include: ['test/timing/**/*.test.ts', 'test/security/intake-exhaustion.test.ts'],
+          sequence: { groupOrder: 0 },
+          fileParallelism: false,
+        },
       },
       {
         extends: true,
-        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/timing/**'], sequence: { groupOrder: 1 } },
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/timing/**', 'test/security/intake-exhaustion.test.ts'], sequence: { groupOrder: 1 } },
       },
     ],
   },
