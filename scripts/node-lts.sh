@@ -26,10 +26,12 @@ find_dist() {
 if ! dist=$(find_dist); then
   mkdir -p "$prefix"
   # --prefix would also move npm's global config to $prefix/etc/npmrc, losing the
-  # machine's (a registry mirror, a cafile): name the one npm uses without it.
-  globalconfig=$(npm config get globalconfig)
+  # machine's (a registry mirror, a cafile): name the one npm uses without it, in the
+  # environment, so that the npm which node@N's install script runs keeps it too.
+  npm_config_globalconfig=$(npm config get globalconfig)
+  export npm_config_globalconfig
   # Logs to stderr: stdout carries only the exports, for eval.
-  npm install --prefix "$prefix" --globalconfig "$globalconfig" --no-save --no-audit --no-fund --loglevel=error "node@$major" >&2
+  npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node@$major" >&2
   dist=$(find_dist) || { echo "scripts/node-lts.sh: node@$major installed, but no binary with headers under $prefix" >&2; exit 1; }
 fi
 echo "export PATH=\"$dist/bin:\$PATH\""
