@@ -1,22 +1,12 @@
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
 
 const daemons: RunningDaemon[] = [];
 afterEach(async () => {
   await killDaemons(daemons);
   removeHomes();
 });
-
-function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 describe('crashes lose nothing and repeat nothing', () => {
   it('kill -9 of the daemon while an event is being decided: after restart it is decided exactly once', async () => {

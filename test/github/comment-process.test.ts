@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO, TOKEN } from './helpers.js';
 
@@ -14,15 +12,6 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.stop()));
   removeHomes();
 });
-
-function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 async function world(failpoints?: string) {
   const fake = await new FakeGithub({ tokens: [TOKEN] }).start();

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -128,4 +129,14 @@ export function logEntries(home: string): Entry[] {
           }
         }),
     );
+}
+
+/** Rows of a read-only query on the home's vigil.db (another connection: the daemon may be running). */
+export function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
+  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
 }

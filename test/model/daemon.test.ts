@@ -3,9 +3,8 @@ import { promisify } from 'node:util';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
+import { BIN, cliEnv, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../fakes/fake-openai.mjs';
@@ -30,15 +29,6 @@ async function stop(home: string, daemon: RunningDaemon): Promise<void> {
   expect((await daemon.exited).code).toBe(0);
   const verify = runCli(home, ['log', 'verify']);
   expect(verify.status, verify.stdout).toBe(0);
-}
-
-function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
 }
 
 /** A real git clone with a CLAUDE.md, as a watched repo. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/index.js';
-import { killDaemons, logEntries, makeHome, removeHomes, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, sleep, startDaemon, waitFor, type RunningDaemon, query } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 // Issue 12: a busy or full store must answer 503 — never crash the daemon, never a 202
@@ -23,15 +23,6 @@ afterEach(async () => {
 
 const issue = (n: number, pad = 0) =>
   JSON.stringify({ action: 'opened', issue: { number: n, title: `n${n}`, body: 'x'.repeat(pad) }, repository: { full_name: 'octo/app' } });
-
-function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 const githubRows = (home: string) =>
   query<{ delivery_id: string }>(home, `SELECT delivery_id FROM inbox WHERE source = 'github' ORDER BY id`).map((r) => r.delivery_id);

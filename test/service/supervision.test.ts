@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type Entry, type RunningDaemon, killDaemons } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type Entry, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
 const daemons: RunningDaemon[] = [];
@@ -12,15 +11,6 @@ afterEach(async () => {
   await killDaemons(daemons);
   removeHomes();
 });
-
-function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
