@@ -33,8 +33,8 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
   return new Promise((resolve) => {
     let reserved = length ?? 0;
     if (!budget.tryTake(reserved)) return resolve(busy());
-    // Declared: one buffer, filled in place (no chunk list, no copy to join them).
-    const whole = length === undefined ? undefined : Buffer.allocUnsafe(length);
+    // The chunks as the socket gave them, joined only once the signature holds: a
+    // forged 24 MB body never costs a second 24 MB (issue 12's unsigned-load RSS bound).
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
@@ -50,24 +50,24 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       resolve(outcome);
     };
     const onData = (chunk: Buffer): void => {
-      if (whole) {
-        // Node's parser never delivers more than Content-Length.
-        chunk.copy(whole, received);
-      } else {
+      // Declared lengths were reserved whole (Node's parser never delivers more than
+      // Content-Length); a chunked body takes its budget as it comes.
+      if (length === undefined) {
         if (received + chunk.length > WEBHOOK_BODY_LIMIT) return finish(refusal(413, 'VIGIL_ERR_WEBHOOK_TOO_LARGE', `the body is over ${WEBHOOK_BODY_LIMIT} bytes`));
         if (!budget.tryTake(chunk.length)) return finish(busy());
         reserved += chunk.length;
-        chunks.push(chunk);
       }
+      chunks.push(chunk);
       received += chunk.length;
       signer.update(chunk);
     };
     const onEnd = (): void => {
       if (received === 0) return finish(refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
-      const bytes = whole ?? Buffer.concat(chunks, received);
+      let joined: Buffer | undefined;
+      const bytes = (): Buffer => (joined ??= Buffer.concat(chunks, received));
       const bodyDigest = signer.verify(signature, bytes);
       if (!bodyDigest) return finish(refusal(401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match'));
-      finish({ bytes, bodyDigest });
+      finish({ bytes: bytes(), bodyDigest });
     };
     const onGone = (): void => finish('gone');
     const timer = setTimeout(() => {

@@ -28,18 +28,21 @@ export class BodySigner {
   }
 
   /**
-   * The replay key when a secret's HMAC of `body` (the bytes given to `update`) equals
-   * `claimed`, else undefined; compared in constant time. The key is the first 64 bits
+   * The replay key when a secret's HMAC of the body (the bytes given to `update`;
+   * `body()` joins them, asked only for an older secret) equals `claimed`, else
+   * undefined; compared in constant time. The key is the first 64 bits
    * of the current secret's HMAC (16 hex digits), whichever secret matched: one body has
    * one key.
    */
-  verify(claimed: Buffer, body: Buffer): string | undefined {
+  verify(claimed: Buffer, body: () => Buffer): string | undefined {
     if (this.secrets.length === 0) return undefined;
     const current = this.current.digest();
     const key = current.subarray(0, 8).toString('hex');
     if (crypto.timingSafeEqual(current, claimed)) return key;
-    for (const secret of this.secrets.slice(1)) {
-      if (crypto.timingSafeEqual(crypto.createHmac('sha256', secret).update(body).digest(), claimed)) return key;
+    const older = this.secrets.slice(1);
+    const bytes = older.length ? body() : undefined;
+    for (const secret of older) {
+      if (crypto.timingSafeEqual(crypto.createHmac('sha256', secret).update(bytes!).digest(), claimed)) return key;
     }
     return undefined;
   }
