@@ -109,8 +109,7 @@ export class Daemon {
         clock,
         config: () => this.config,
         kick: () => this.supervisor.kick(),
-        storeFailed: (task, err) => this.trouble.failed(task, err),
-        storeRecovered: (task) => this.trouble.succeeded(task),
+        ...this.storeHooks(),
       });
       this.dreams = new DreamScheduler({
         paths: this.paths,
@@ -236,8 +235,7 @@ export class Daemon {
       logsDir: this.paths.logs,
       onApproved: () => this.supervisor.kick(),
       pace: (ms) => this.pacer.pace(ms),
-      storeFailed: (task, err) => this.trouble.failed(task, err),
-      storeRecovered: (task) => this.trouble.succeeded(task),
+      ...this.storeHooks(),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
         this.reach.approvalsRequested(actions.map((a) => a.id));
@@ -272,6 +270,11 @@ export class Daemon {
       }
     });
     this.journal.flush();
+  }
+
+  /** How the decision loop and the owner's notices report a store they cannot use, and its return. */
+  private storeHooks(): { storeFailed: (task: string, err: unknown) => number; storeRecovered: (task: string) => void } {
+    return { storeFailed: (task, err) => this.trouble.failed(task, err), storeRecovered: (task) => this.trouble.succeeded(task) };
   }
 
   /**
