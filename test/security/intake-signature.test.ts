@@ -1,26 +1,13 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
-import { webhookSecret } from '../helpers/webhooks.js';
+import { describe, expect, it } from 'vitest';
+import { logEntries, waitFor } from '../helpers/home.js';
+import { useWebhookDaemon } from '../helpers/webhooks.js';
 import { deliveryHeaders, signBytes, wirePost } from './intake-wire.js';
 
 // Issue 12: the signature was checked over the decoded text, so two byte sequences that
 // decode alike passed with one signature. It must hold over the exact bytes.
 
-let home: string;
-let daemon: RunningDaemon;
-let secret: string;
-
-beforeAll(async () => {
-  home = makeHome();
-  daemon = await startDaemon(home);
-  secret = webhookSecret(home);
-});
-afterAll(async () => {
-  daemon.proc.kill('SIGTERM');
-  await daemon.exited;
-  removeHomes();
-});
+const shared = useWebhookDaemon();
 
 const json = (inner: Buffer) => Buffer.concat([Buffer.from('{"action":"opened","issue":{"number":5,"title":"'), inner, Buffer.from('"}}')]);
 
@@ -36,21 +23,21 @@ describe('the webhook signature covers the exact bytes', () => {
   it.each(TRICKS)('a body with %s, signed over the bytes of its decoded text, is 401', async (_what, sent) => {
     const decoded = Buffer.from(sent.toString('utf8'), 'utf8');
     expect(decoded.equals(sent)).toBe(false);
-    const signature = signBytes(secret, decoded);
-    const forged = await wirePost(daemon.url, { headers: deliveryHeaders(sent.length, signature), body: sent });
+    const signature = signBytes(shared.secret, decoded);
+    const forged = await wirePost(shared.daemon.url, { headers: deliveryHeaders(sent.length, signature), body: sent });
     expect(forged.status).toBe(401);
     expect(JSON.parse(forged.body).error).toBe('VIGIL_ERR_SIGNATURE');
     // The signature itself is right: over the bytes it was made for, it passes.
-    const honest = await wirePost(daemon.url, { headers: deliveryHeaders(decoded.length, signature), body: decoded });
+    const honest = await wirePost(shared.daemon.url, { headers: deliveryHeaders(decoded.length, signature), body: decoded });
     expect(honest.status).toBe(202);
   });
 
   it('a byte-order mark in front of a signed body is 401; signed with it, it is verified and then refused as not JSON', async () => {
     const body = json(Buffer.from('bom'));
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
-    const a = await wirePost(daemon.url, { headers: deliveryHeaders(withBom.length, signBytes(secret, body)), body: withBom });
+    const a = await wirePost(shared.daemon.url, { headers: deliveryHeaders(withBom.length, signBytes(shared.secret, body)), body: withBom });
     expect(a.status).toBe(401);
-    const b = await wirePost(daemon.url, { headers: deliveryHeaders(withBom.length, signBytes(secret, withBom)), body: withBom });
+    const b = await wirePost(shared.daemon.url, { headers: deliveryHeaders(withBom.length, signBytes(shared.secret, withBom)), body: withBom });
     expect(b.status).toBe(400);
     expect(JSON.parse(b.body).error).toBe('VIGIL_ERR_WEBHOOK_BODY');
   });
@@ -58,24 +45,24 @@ describe('the webhook signature covers the exact bytes', () => {
   it('a signed body that is not UTF-8 is refused 400 and stored nowhere', async () => {
     const sent = TRICKS[0]![1];
     const deliveryId = crypto.randomUUID();
-    const a = await wirePost(daemon.url, { headers: deliveryHeaders(sent.length, signBytes(secret, sent), { 'x-github-delivery': deliveryId }), body: sent });
+    const a = await wirePost(shared.daemon.url, { headers: deliveryHeaders(sent.length, signBytes(shared.secret, sent), { 'x-github-delivery': deliveryId }), body: sent });
     expect(a.status).toBe(400);
     expect(JSON.parse(a.body).error).toBe('VIGIL_ERR_WEBHOOK_BODY');
-    await waitFor(() => logEntries(home).some((e) => e.type === 'event.received'), 5000, 'the honest deliveries logged');
-    expect(logEntries(home).some((e) => e.deliveryId === deliveryId)).toBe(false);
+    await waitFor(() => logEntries(shared.home).some((e) => e.type === 'event.received'), 5000, 'the honest deliveries logged');
+    expect(logEntries(shared.home).some((e) => e.deliveryId === deliveryId)).toBe(false);
   });
 
   it('a chunked body is verified the same way', async () => {
     const body = json(Buffer.from('chunked'));
-    const headers = deliveryHeaders(0, signBytes(secret, body));
+    const headers = deliveryHeaders(0, signBytes(shared.secret, body));
     delete headers['content-length'];
     headers['transfer-encoding'] = 'chunked';
     const chunked = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
-    const ok = await wirePost(daemon.url, { headers, body: chunked });
+    const ok = await wirePost(shared.daemon.url, { headers, body: chunked });
     expect(ok.status).toBe(202);
     const other = json(Buffer.from('chunkeD'));
     const tampered = Buffer.concat([Buffer.from(`${other.length.toString(16)}\r\n`), other, Buffer.from('\r\n0\r\n\r\n')]);
-    const bad = await wirePost(daemon.url, { headers: { ...headers, 'x-github-delivery': crypto.randomUUID() }, body: tampered });
+    const bad = await wirePost(shared.daemon.url, { headers: { ...headers, 'x-github-delivery': crypto.randomUUID() }, body: tampered });
     expect(bad.status).toBe(401);
   });
 });

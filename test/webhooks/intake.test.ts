@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
-import { postDelivery, sign, webhookSecret } from '../helpers/webhooks.js';
+import { describe, expect, it } from 'vitest';
+import { logEntries, makeHome, startDaemon, waitFor } from '../helpers/home.js';
+import { postDelivery, sign, useWebhookDaemon, webhookSecret } from '../helpers/webhooks.js';
 
 interface ExampleGroup {
   name: string;
@@ -11,20 +11,7 @@ interface ExampleGroup {
 }
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as ExampleGroup[];
 
-let home: string;
-let daemon: RunningDaemon;
-let secret: string;
-
-beforeAll(async () => {
-  home = makeHome();
-  daemon = await startDaemon(home);
-  secret = webhookSecret(home);
-});
-afterAll(async () => {
-  daemon.proc.kill('SIGTERM');
-  await daemon.exited;
-  removeHomes();
-});
+const shared = useWebhookDaemon();
 
 describe('POST /webhooks/github', () => {
   it('stores every example payload of @octokit/webhooks-examples once, answered 202, logged with kind and delivery id', async () => {
@@ -37,7 +24,7 @@ describe('POST /webhooks/github', () => {
       for (const payload of group.examples) {
         const deliveryId = crypto.randomUUID();
         const body = JSON.stringify(payload);
-        const res = await postDelivery(daemon.url, secret, body, { event: group.name, deliveryId });
+        const res = await postDelivery(shared.daemon.url, shared.secret, body, { event: group.name, deliveryId });
         const action = typeof payload.action === 'string' ? `.${payload.action}` : '';
         expect(res.body.kind).toBe(`github.${group.name}${action}`);
         const first = bodies.get(body);
@@ -56,7 +43,7 @@ describe('POST /webhooks/github', () => {
     expect(sent.length + replayed.length).toBe(329);
     expect(replayed).toHaveLength(5);
     const received = await waitFor(() => {
-      const entries = logEntries(home).filter((e) => e.type === 'event.received' && e.source === 'github');
+      const entries = logEntries(shared.home).filter((e) => e.type === 'event.received' && e.source === 'github');
       return entries.length >= sent.length ? entries : undefined;
     });
     const byDelivery = new Map<string, unknown[]>();
@@ -66,7 +53,7 @@ describe('POST /webhooks/github', () => {
       expect(entries, deliveryId).toHaveLength(1);
       expect(entries![0]!.kind).toBe(kind);
     }
-    const replays = logEntries(home).filter((e) => e.type === 'event.replayed');
+    const replays = logEntries(shared.home).filter((e) => e.type === 'event.replayed');
     for (const { deliveryId } of replayed) {
       expect(replays.filter((e) => e.deliveryId === deliveryId), deliveryId).toHaveLength(1);
       expect(byDelivery.has(deliveryId)).toBe(false);
@@ -99,10 +86,10 @@ describe('POST /webhooks/github', () => {
 
   it('answers 401 for a wrong, missing or truncated signature', async () => {
     const body = JSON.stringify({ action: 'opened', issue: { number: 1 } });
-    const good = sign(secret, body);
+    const good = sign(shared.secret, body);
     const wrong = sign('not the secret', body);
     for (const signature of [wrong, null, good.slice(0, -4), 'sha256=', good.replace('sha256=', 'sha1=')]) {
-      const res = await postDelivery(daemon.url, secret, body, { event: 'issues', deliveryId: crypto.randomUUID(), signature });
+      const res = await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues', deliveryId: crypto.randomUUID(), signature });
       expect(res.status, String(signature)).toBe(401);
       expect(res.body.error).toBe('VIGIL_ERR_SIGNATURE');
     }
@@ -110,9 +97,9 @@ describe('POST /webhooks/github', () => {
 
   it('answers 400 for missing X-GitHub-Event or X-GitHub-Delivery, and for a body that is not JSON', async () => {
     const body = '{"action":"opened"}';
-    expect((await postDelivery(daemon.url, secret, body, { deliveryId: crypto.randomUUID() })).status).toBe(400);
-    expect((await postDelivery(daemon.url, secret, body, { event: 'issues' })).status).toBe(400);
-    const notJson = await postDelivery(daemon.url, secret, 'action=opened', { event: 'issues', deliveryId: crypto.randomUUID() });
+    expect((await postDelivery(shared.daemon.url, shared.secret, body, { deliveryId: crypto.randomUUID() })).status).toBe(400);
+    expect((await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues' })).status).toBe(400);
+    const notJson = await postDelivery(shared.daemon.url, shared.secret, 'action=opened', { event: 'issues', deliveryId: crypto.randomUUID() });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toBe('VIGIL_ERR_WEBHOOK_BODY');
   });
@@ -122,14 +109,14 @@ describe('POST /webhooks/github', () => {
     // vigil answers as soon as it sees the declared length, before reading the body (it
     // discards what follows for a moment, then cuts). Send the first megabyte and wait for that answer.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${daemon.url}/webhooks/github`, {
+      const req = http.request(`${shared.daemon.url}/webhooks/github`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
           'x-github-event': 'issues',
           'x-github-delivery': crypto.randomUUID(),
-          'x-hub-signature-256': sign(secret, body),
+          'x-hub-signature-256': sign(shared.secret, body),
         },
       });
       req.on('response', (res) => {
@@ -147,19 +134,19 @@ describe('POST /webhooks/github', () => {
   it('stores the same delivery id once: 202, then 200', async () => {
     const deliveryId = crypto.randomUUID();
     const body = JSON.stringify({ action: 'opened', issue: { number: 7, title: 'twice' }, repository: { full_name: 'octo/app' } });
-    const first = await postDelivery(daemon.url, secret, body, { event: 'issues', deliveryId });
-    const second = await postDelivery(daemon.url, secret, body, { event: 'issues', deliveryId });
+    const first = await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues', deliveryId });
+    const second = await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues', deliveryId });
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
     expect(second.body.eventId).toBe(first.body.eventId);
-    await waitFor(() => logEntries(home).some((e) => e.deliveryId === deliveryId));
-    expect(logEntries(home).filter((e) => e.type === 'event.received' && e.deliveryId === deliveryId)).toHaveLength(1);
+    await waitFor(() => logEntries(shared.home).some((e) => e.deliveryId === deliveryId));
+    expect(logEntries(shared.home).filter((e) => e.type === 'event.received' && e.deliveryId === deliveryId)).toHaveLength(1);
   });
 
   it('accepts the form-encoded content type, signed over the raw form body', async () => {
     const json = JSON.stringify({ action: 'created', comment: { id: 1 } });
     const body = `payload=${encodeURIComponent(json)}`;
-    const res = await postDelivery(daemon.url, secret, body, {
+    const res = await postDelivery(shared.daemon.url, shared.secret, body, {
       event: 'issue_comment',
       deliveryId: crypto.randomUUID(),
       contentType: 'application/x-www-form-urlencoded',
