@@ -50,7 +50,7 @@ export async function run(argv) {
   const { seconds, group } = parseArgs(argv);
   const [{ Store, Spool }, { parsePayload }, { DailyLog }, { Webhooks }] = await Promise.all([
     dist('store/index.js'),
-    dist('triggers/github/payload.js'),
+    dist('triggers/webhooks/payload.js'),
     dist('logs/index.js'),
     import('@octokit/webhooks'),
   ]);

@@ -1,6 +1,6 @@
-import type { GithubOctokit } from '../github/client.js';
-import { splitRepo } from '../github/client.js';
-import { carriesMarker, withDisclosure } from '../github/disclosure.js';
+import type { GithubOctokit } from '../github-api/client.js';
+import { splitRepo } from '../github-api/client.js';
+import { carriesMarker, withDisclosure } from '../github-api/disclosure.js';
 
 /**
  * The task's one effect on GitHub: a DRAFT pull request from `vigil/<action id>`, its

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config, WatchedRepo } from '../config/index.js';
 import { VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { GithubOctokit } from '../github/client.js';
+import type { GithubOctokit } from '../github-api/client.js';
 import type { Store } from '../store/index.js';
 import { cancelRequested, clearCancel } from './cancel.js';
 import { Refusal } from './confine.js';

@@ -37,7 +37,7 @@ export async function buildApiApp(
 ): Promise<FastifyInstance> {
   const [{ default: Fastify }, { githubWebhookRoutes }, web] = await Promise.all([
     import('fastify'),
-    import('../triggers/github/route.js'),
+    import('../triggers/webhooks/route.js'),
     import('../web/index.js'),
   ]);
   // Only with http.trustProxy does a reverse proxy tell the client's address and protocol

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
-import type { GithubSession } from '../github/index.js';
+import type { GithubSession } from '../github-api/index.js';
 import { recheckForExecution, type PolicyGate } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 import { HANDLERS, type HandlerContext } from './handlers/index.js';

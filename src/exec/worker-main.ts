@@ -11,7 +11,7 @@
 import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import type { GithubSession } from '../github/index.js';
+import type { GithubSession } from '../github-api/index.js';
 import { buildNotifier, sendQueuedNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
@@ -34,7 +34,7 @@ function send(message: FromWorker): void {
 function lazyGithub(config: Readonly<Config>, secrets: Secrets, store: Store): () => Promise<GithubSession> {
   let session: Promise<GithubSession> | undefined;
   const open = async (): Promise<GithubSession> => {
-    const github = await import('../github/index.js');
+    const github = await import('../github-api/index.js');
     return github.openGithub({
       config: config.github,
       credentials: github.githubCredentials(secrets, config.github),

@@ -8,7 +8,7 @@ import { homePaths, loadConfig, loadSecrets } from '../../src/config/index.js';
 import { buildNotifier } from '../../src/notify/index.js';
 import { systemClock } from '../../src/clock.js';
 import { ActionRunner } from '../../src/exec/runner.js';
-import type { GithubSession } from '../../src/github/index.js';
+import type { GithubSession } from '../../src/github-api/index.js';
 import { answerApproval } from '../../src/initiative/index.js';
 import { PolicyGate } from '../../src/policy/index.js';
 import { Store, type ActionRecord } from '../../src/store/index.js';

@@ -6,7 +6,7 @@ import { checkCommand } from '../../src/agent/command-check.js';
 import { confine, Refusal } from '../../src/agent/confine.js';
 import { openDraftPullOnce } from '../../src/agent/pull-request.js';
 import { globToRegExp } from '../../src/agent/tools.js';
-import { GithubClients } from '../../src/github/index.js';
+import { GithubClients } from '../../src/github-api/index.js';
 import { FakePulls, TOKEN } from './fixture.js';
 
 describe('confine', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSecrets, loadSecrets, parseConfig } from '../../src/config/index.js';
-import { githubCredentials } from '../../src/github/index.js';
+import { githubCredentials } from '../../src/github-api/index.js';
 import { useTempDir, vigilErrorOf } from '../unit/helpers.js';
 
 const tempDir = useTempDir('vigil-github-config-');

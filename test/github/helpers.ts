@@ -5,7 +5,7 @@ import { systemClock } from '../../src/clock.js';
 import { GithubConfig, parseConfig } from '../../src/config/index.js';
 import type { EventRecord } from '../../src/events.js';
 import type { HandlerContext } from '../../src/exec/index.js';
-import { openGithub, type GithubCredentials, type GithubSession } from '../../src/github/index.js';
+import { openGithub, type GithubCredentials, type GithubSession } from '../../src/github-api/index.js';
 import { Store } from '../../src/store/index.js';
 import { useTempDir } from '../unit/helpers.js';
 import { FakeGithub, type FakeGithubOptions } from './fake-github.js';

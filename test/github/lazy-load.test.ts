@@ -31,20 +31,20 @@ function staticClosure(entry: string): { files: Set<string>; packages: Set<strin
 }
 
 describe('Octokit stays out of the idle path', () => {
-  it('the daemon does not import Octokit or src/github', () => {
+  it('the daemon does not import Octokit or src/github-api', () => {
     const { files, packages } = staticClosure(path.join(DIST, 'daemon/index.js'));
     expect(files.size).toBeGreaterThan(10);
     expect([...packages].filter((p) => OCTOKIT_CLIENT.test(p))).toEqual([]);
-    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github') + path.sep))).toEqual([]);
+    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github-api') + path.sep))).toEqual([]);
   });
 
-  it('the worker imports src/github only dynamically', () => {
+  it('the worker imports src/github-api only dynamically', () => {
     const entry = path.join(DIST, 'exec/worker-main.js');
     const { files, packages } = staticClosure(entry);
     expect([...packages].filter((p) => OCTOKIT_CLIENT.test(p))).toEqual([]);
-    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github') + path.sep))).toEqual([]);
-    expect(fs.readFileSync(entry, 'utf8')).toMatch(/import\(['"]\.\.\/github\/index\.js['"]\)/);
-    // src/github itself does load Octokit: the check above is not vacuous.
-    expect([...staticClosure(path.join(DIST, 'github/index.js')).packages]).toContain('@octokit/rest');
+    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github-api') + path.sep))).toEqual([]);
+    expect(fs.readFileSync(entry, 'utf8')).toMatch(/import\(['"]\.\.\/github-api\/index\.js['"]\)/);
+    // src/github-api itself does load Octokit: the check above is not vacuous.
+    expect([...staticClosure(path.join(DIST, 'github-api/index.js')).packages]).toContain('@octokit/rest');
   });
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { generateSecrets, heldSecretValues, loadSecrets, parseConfig, secretEnvValues } from '../../src/config/index.js';
-import { GithubClients } from '../../src/github/index.js';
+import { GithubClients } from '../../src/github-api/index.js';
 import { DailyLog, logFilePath, MAX_FIELD_CHARS, readLogEntries, verifyLogFile } from '../../src/logs/index.js';
 import { makeRedactor, secretValues } from '../../src/model/index.js';
 import { Notifier, NotifyGate, NotifyTables } from '../../src/notify/index.js';

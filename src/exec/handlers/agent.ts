@@ -33,7 +33,7 @@ export const agentTask: Handler = async (raw, ctx) => {
       }
     : undefined;
   const github = async () => {
-    const gh = await import('../../github/index.js');
+    const gh = await import('../../github-api/index.js');
     const credentials = gh.githubCredentials(secrets, config.github);
     if (!credentials) throw new Error('agent.task needs GitHub credentials for its pull request: set GITHUB_TOKEN or secrets.json "githubToken"');
     const clients = new gh.GithubClients({ credentials, baseUrl: gh.githubApiUrl() });

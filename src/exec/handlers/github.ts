@@ -2,7 +2,7 @@ import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
 
 /**
- * The GitHub actions. The effects and their exactly-once rules live in src/github; the
+ * The GitHub actions. The effects and their exactly-once rules live in src/github-api; the
  * worker opens it lazily, so Octokit is loaded only when one of these runs.
  */
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import type { EventRecord } from '../../events.js';
-import type { GithubSession } from '../../github/index.js';
+import type { GithubSession } from '../../github-api/index.js';
 import type { Notifier } from '../../notify/index.js';
 import type { Store } from '../../store/index.js';
 
