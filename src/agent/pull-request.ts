@@ -1,6 +1,4 @@
-import type { GithubOctokit } from '../github-api/client.js';
-import { splitRepo } from '../github-api/client.js';
-import { carriesMarker, withDisclosure } from '../github-api/disclosure.js';
+import { carriesMarker, splitRepo, withDisclosure, type GithubOctokit } from '../github-api/index.js';
 
 /**
  * The task's one effect on GitHub: a DRAFT pull request from `vigil/<action id>`, its

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config, WatchedRepo } from '../config/index.js';
 import { VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { GithubOctokit } from '../github-api/client.js';
+import type { GithubOctokit } from '../github-api/index.js';
 import type { Store } from '../store/index.js';
 import { cancelRequested, clearCancel } from './cancel.js';
 import { Refusal } from './confine.js';
@@ -10,7 +10,7 @@ import { containment, EXTERNAL, filtersHosts, requireContainment, type Containme
 import { runExternalAgent } from './external.js';
 import { startHostFilter } from './host-filter.js';
 import { addWorktree, baseBranch, changedFiles, commitAll, commonGitDir, pushBranch, removeWorktree } from './git.js';
-import { BudgetExceeded, runToolLoop, type ModelEndpoint } from './loop.js';
+import { BudgetExceeded, runToolLoop, type AgentModel } from './loop.js';
 import { openDraftPullOnce } from './pull-request.js';
 import { Transcript } from './transcript.js';
 import { snapshotWorktree, worktreeTampering } from './worktree-guard.js';
@@ -33,12 +33,14 @@ export interface AgentTaskParams {
 
 export interface AgentTaskDeps {
   actionId: string;
+  /** The event the task was proposed for (null for one proposed without), for the usage ledger. */
+  eventId: number | null;
   agent: Readonly<Config['agent']>;
   repos: readonly Readonly<WatchedRepo>[];
   /** vigil's home: worktrees and transcripts live under `agent/`. */
   home: string;
-  /** The built-in agent's model; undefined when no Anthropic key is configured. */
-  model: ModelEndpoint | undefined;
+  /** The built-in agent's model (src/model: its calls are in the usage ledger); undefined when no Anthropic key is configured. */
+  model: AgentModel | undefined;
   github: () => Promise<{ octokit: GithubOctokit; ownerLogin?: string }>;
   store: Store;
   record: (record: EventRecord) => void;
@@ -171,7 +173,8 @@ async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: stri
     root,
     repo: params.repo,
     instructions: params.instructions,
-    endpoint: deps.model!,
+    model: deps.model!,
+    eventId: deps.eventId,
     limits: { allowCommands: agent.allowCommands, bashTimeoutMs: BASH_TIMEOUT_MS, outputCap: TOOL_OUTPUT_CAP, containment: contained, redact: deps.redact },
     maxTurns: agent.maxTurns,
     maxTokens: agent.maxTokens,
