@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRORS, EXIT, VigilError, isVigilError, type ErrorCode } from '../../src/errors.js';
+import { ERRORS, EXIT, VigilError, errorText, isVigilError, type ErrorCode } from '../../src/errors.js';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
 
@@ -34,6 +34,29 @@ describe('the error registry', () => {
       if (ERRORS[code].exitCode === 78) expect(code, code).toMatch(/CONFIG|SECRETS|HOME|RUNTIME/);
     }
   });
+
+  it('every code carries the HTTP status its routes answer with (docs/contract.md)', () => {
+    for (const code of codes) expect(ERRORS[code].status, code).toBeGreaterThanOrEqual(400);
+    const contract: Partial<Record<ErrorCode, number>> = {
+      VIGIL_ERR_WEBHOOK_HEADERS: 400,
+      VIGIL_ERR_WEBHOOK_BODY: 400,
+      VIGIL_ERR_SIGNATURE: 401,
+      VIGIL_ERR_WEBHOOK_TIMEOUT: 408,
+      VIGIL_ERR_WEBHOOK_TOO_LARGE: 413,
+      VIGIL_ERR_WEBHOOK_BUSY: 503,
+      VIGIL_ERR_WEBHOOK_UNAVAILABLE: 503,
+      VIGIL_ERR_UNAUTHORISED: 401,
+      VIGIL_ERR_CSRF: 403,
+      VIGIL_ERR_CAPABILITY: 403,
+      VIGIL_ERR_LOGIN_LIMIT: 429,
+      VIGIL_ERR_APPROVAL_NOT_FOUND: 404,
+      VIGIL_ERR_APPROVAL_CLOSED: 409,
+      VIGIL_ERR_DREAM_BUSY: 409,
+      VIGIL_ERR_NOT_FOUND: 404,
+      VIGIL_ERR_INTERNAL: 500,
+    };
+    for (const [code, status] of Object.entries(contract)) expect(new VigilError(code as ErrorCode).httpStatus, code).toBe(status);
+  });
 });
 
 describe('VigilError', () => {
@@ -54,5 +77,24 @@ describe('VigilError', () => {
     expect(isVigilError(err, 'VIGIL_ERR_STORE')).toBe(true);
     expect(isVigilError(err, 'VIGIL_ERR_CONFIG')).toBe(false);
     expect(isVigilError(Object.assign(new Error('x'), { code: 'VIGIL_ERR_STORE' }))).toBe(false);
+  });
+
+  it('a route may answer one code with another status, and keeps the cause', () => {
+    const cause = new Error('inner');
+    const err = new VigilError('VIGIL_ERR_CAPABILITY', 'no token', { httpStatus: 400, cause });
+    expect(err.httpStatus).toBe(400);
+    expect(err.cause).toBe(cause);
+    expect(new VigilError('VIGIL_ERR_CAPABILITY').httpStatus).toBe(403);
+    expect('cause' in new VigilError('VIGIL_ERR_CAPABILITY')).toBe(false);
+  });
+});
+
+describe('errorText', () => {
+  it('is one line of text for anything thrown', () => {
+    expect(errorText(new VigilError('VIGIL_ERR_STORE', 'x.db'))).toBe(`${ERRORS.VIGIL_ERR_STORE.message}: x.db [VIGIL_ERR_STORE]`);
+    expect(errorText(new TypeError('bad thing'))).toBe('bad thing');
+    expect(errorText('a string')).toBe('a string');
+    expect(errorText(undefined)).toBe('undefined');
+    expect(errorText({ message: 'not an Error' })).toBe('[object Object]');
   });
 });
