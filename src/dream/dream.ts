@@ -9,7 +9,7 @@ import type { Consolidator } from './consolidator.js';
 import { addDays } from './dates.js';
 import { stageDigest } from './digest.js';
 import { gather } from './gather.js';
-import { releaseClaims } from './inbox.js';
+import { releaseClaims } from './notes.js';
 import { acquireDreamLock, dreamLockPath } from './lock.js';
 import { newDreamId } from './protocol.js';
 import { loadDreamState, markText, saveDreamState, type LogMark } from './state.js';
@@ -98,7 +98,7 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
   const memory = new WorkingMemory([...loaded.values()].map((l) => l.topic));
   progress(`orient: ${loaded.size} topics`);
 
-  // Gather: only what the logs say after the last dream's watermark, and the inbox.
+  // Gather: only what the logs say after the last dream's watermark, and the notes.
   const state = loadDreamState(store);
   const gathered = await gather({
     logsDir: options.logsDir,

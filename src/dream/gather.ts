@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../logs/index.js';
 import type { MemoryFs } from '../memory/index.js';
-import { claimInbox, parseInbox, type Claim } from './inbox.js';
+import { claimNotes, parseNotes, type Claim } from './notes.js';
 import type { LogMark } from './state.js';
 import type { Observation } from './working-memory.js';
 
@@ -55,7 +55,7 @@ export async function readLogsSince(
 
 /**
  * The gather phase: the log entries after the last dream's watermark (incremental),
- * and the notes of the claimed inbox. A note is sourced to the log entry of the
+ * and the claimed notes files. A note is sourced to the log entry of the
  * `memory.note` action that wrote it when the gathered log has it, else to its line.
  */
 export async function gather(options: GatherOptions): Promise<Gathered> {
@@ -68,11 +68,11 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     }
     activity.add(entry, date, ref);
   });
-  const claims = claimInbox(options.fsx, options.memoryDir, options.now);
+  const claims = claimNotes(options.fsx, options.memoryDir, options.now);
   const notes: Observation[] = [];
   for (const claim of claims) {
     const text = options.fsx.read(claim.file)?.toString('utf8') ?? '';
-    for (const note of parseInbox(text, claim.file)) {
+    for (const note of parseNotes(text, claim.file)) {
       const logged = note.actionId ? noteEntries.get(note.actionId) : undefined;
       const action = note.actionId ? `, action ${note.actionId}` : '';
       notes.push({
@@ -80,7 +80,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
         text: note.text,
         topic: note.topic ?? topicFromText(note.text, options.repoNames),
         date: note.date ?? logged?.date ?? options.today,
-        source: logged?.ref ?? `memory/inbox.md line ${note.line}${action} (${path.basename(claim.file)})`,
+        source: logged?.ref ?? `memory/${claim.origin} line ${note.line}${action} (${path.basename(claim.file)})`,
       });
     }
   }

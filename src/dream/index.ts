@@ -1,6 +1,6 @@
 /**
  * The dream pass (issue 5): when the owner has been idle long enough, consolidate
- * what the logs and the memory inbox say into memory/ — orient, gather (incremental),
+ * what the logs and the memory notes say into memory/ — orient, gather (incremental),
  * consolidate (rules or model), verify against the watched clones, prune, and write
  * with strict discipline. One dream at a time across processes (a lock file).
  */
@@ -22,5 +22,4 @@ export { factKey, normalise } from './facts.js';
 export { RepoVerifier, type LocalRepo } from './verify.js';
 export { referencesOf } from './references.js';
 export { gather, readLogsSince } from './gather.js';
-export { claimInbox, parseInbox, CLAIM_DIR } from './inbox.js';
 export { DREAM_ENTRY, DREAM_BUSY_EXIT, newDreamId, type FromDream } from './protocol.js';

@@ -1,6 +1,6 @@
 import { cleanFactText, slugify, type Fact, type Topic } from '../memory/index.js';
 
-/** Something the dream learned from: a note (from memory/inbox.md) or a line of activity from the log. */
+/** Something the dream learned from: a note (from memory/notes.md) or a line of activity from the log. */
 export interface Observation {
   kind: 'note' | 'activity';
   text: string;
@@ -8,7 +8,7 @@ export interface Observation {
   topic: string;
   /** YYYY-MM-DD it was written. */
   date: string;
-  /** "log 2026-01-03#12", or "memory/inbox.md line 4 (…)" for a note the log does not name. */
+  /** "log 2026-01-03#12", or "memory/notes.md line 4 (…)" for a note the log does not name. */
   source: string;
 }
 

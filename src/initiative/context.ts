@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { WatchedRepo } from '../config/index.js';
+import { INDEX_FILE } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 import { localRepos, readRepoState, type RepoState, type TickPayload } from '../tick/index.js';
 import { recentActivity } from './activity.js';
@@ -48,7 +49,7 @@ export async function buildContext(
 }
 
 export async function readMemoryIndex(memoryDir: string): Promise<string> {
-  return fs.readFile(path.join(memoryDir, 'MEMORY.md'), 'utf8').catch(() => '');
+  return fs.readFile(path.join(memoryDir, INDEX_FILE), 'utf8').catch(() => '');
 }
 
 /**

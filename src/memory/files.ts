@@ -3,9 +3,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { nodeMemoryFs, type MemoryFs } from './fs.js';
+import { HISTORY_DIR } from './names.js';
 
-/** Previous versions live here, one folder per file: `.history/topics/x.md/<version>`. */
-export const HISTORY_DIR = '.history';
 /** Older versions than this many per file are dropped. */
 const KEEP_VERSIONS = 50;
 const VERSION_NAME = /^\d{8}T\d{9}Z(-\d+)?$/;

@@ -1,6 +1,5 @@
 import { topicPath, type Topic } from './topics.js';
 
-export const INDEX_FILE = 'MEMORY.md';
 /** Issue 5: one line per topic, at most 150 characters; at most 200 lines and 25 KB. */
 export const INDEX_LIMITS = { lineChars: 150, lines: 200, bytes: 25 * 1024 } as const;
 

@@ -1,4 +1,5 @@
-import { TOPICS_DIR, parseTopic, type Topic } from './topics.js';
+import { TOPICS_DIR } from './names.js';
+import { parseTopic, type Topic } from './topics.js';
 import type { MemoryFiles } from './files.js';
 
 export interface LoadedTopic {

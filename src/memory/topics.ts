@@ -18,6 +18,8 @@
  *     - stale: 2026-01-31: `src/legacy-config.ts` no longer exists in octo/app
  */
 
+import { TOPICS_DIR } from './names.js';
+
 export interface Fact {
   text: string;
   /** Where it came from: "log 2026-01-03#12", or a file and line ("topics/x.md:7"). */
@@ -38,7 +40,6 @@ export interface Topic {
   facts: Fact[];
 }
 
-export const TOPICS_DIR = 'topics';
 const STALE_HEADING = '## Stale';
 const META = /^\s{2,}- (source|confirmed|supersedes|stale): ?(.*)$/;
 const DATE = /\d{4}-\d{2}-\d{2}/;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isVigilError } from '../errors.js';
-import { SearchIndex, type SearchHit } from '../memory/index.js';
+import { INDEX_FILE, PENDING_NOTES_FILES, SearchIndex, TOPICS_DIR, type SearchHit } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 
 export interface MemoryHit {
@@ -25,7 +25,7 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
 
 /**
  * The memory folder as the dashboard shows it: the index (MEMORY.md), the topic files
- * (topics/<slug>.md), a plain search over their lines and the inbox of notes, and the
+ * (topics/<slug>.md), a plain search over their lines and the notes waiting for a dream, and the
  * full-text search over the logs (src/memory). Read only: the dream pass writes memory.
  */
 export function memoryView(
@@ -33,16 +33,16 @@ export function memoryView(
   opts: { topic?: string; query?: string },
 ): MemoryView {
   const { memoryDir } = dirs;
-  const topicsDir = path.join(memoryDir, 'topics');
+  const topicsDir = path.join(memoryDir, TOPICS_DIR);
   const topics = listMarkdown(topicsDir);
-  const view: MemoryView = { index: readText(path.join(memoryDir, 'MEMORY.md')), topics, hits: [], logHits: [] };
+  const view: MemoryView = { index: readText(path.join(memoryDir, INDEX_FILE)), topics, hits: [], logHits: [] };
   if (opts.topic && SLUG.test(opts.topic) && topics.includes(opts.topic)) {
     view.topic = { slug: opts.topic, text: readText(path.join(topicsDir, `${opts.topic}.md`)) };
   }
   const query = opts.query?.trim();
   if (query) {
     view.query = query;
-    const files = ['MEMORY.md', 'inbox.md', ...topics.map((t) => `topics/${t}.md`)];
+    const files = [INDEX_FILE, ...PENDING_NOTES_FILES, ...topics.map((t) => `${TOPICS_DIR}/${t}.md`)];
     view.hits = search(memoryDir, files, query);
     view.logHits = searchLogs(dirs.store, dirs.logsDir, query);
   }

@@ -1,3 +1,4 @@
+import { INDEX_FILE } from '../memory/index.js';
 import type { MemoryView } from './memory.js';
 import { esc, layout } from './html.js';
 import { STATUS_LABELS, type ApprovalItem, type StatusView, type TimelineItem } from './dashboard.js';
@@ -63,7 +64,7 @@ export function memoryPage(opts: { csrf: string; view: MemoryView }): string {
 <form class="search" method="get" action="/memory"><input name="q" type="search" value="${esc(view.query ?? '')}" placeholder="word or phrase"><button type="submit">Search</button></form>
 ${hits}</section>
 ${topic}
-<section><h2>Index (MEMORY.md)</h2>${view.index ? `<pre class="memory">${esc(view.index)}</pre>` : '<p class="muted">MEMORY.md is empty.</p>'}</section>
+<section><h2>Index (${INDEX_FILE})</h2>${view.index ? `<pre class="memory">${esc(view.index)}</pre>` : `<p class="muted">${INDEX_FILE} is empty.</p>`}</section>
 <section><h2>Topics</h2>${topics}</section>`;
   return layout({ title: 'Memory', page: 'memory', csrf: opts.csrf, body });
 }

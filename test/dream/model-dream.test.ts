@@ -111,10 +111,10 @@ describe('consolidation with a model (scripted fake)', () => {
     }
     expect(isVigilError(error, 'VIGIL_ERR_DREAM_FAILED')).toBe(true);
     expect((error as Error).message).toMatch(/operation 3 \(DELETE\): there is no fact 99/);
-    // Nothing of the batch: every memory file as it was (the inbox is claimed, not lost).
+    // Nothing of the batch: every memory file as it was (the notes are claimed, not lost).
     const after = snapshotDir(home.memory);
-    expect(Object.keys(after).filter((k) => !k.startsWith('.dream/')).sort()).toEqual(Object.keys(before).filter((k) => k !== 'inbox.md').sort());
-    for (const [rel, text] of Object.entries(before)) if (rel !== 'inbox.md') expect(after[rel], rel).toBe(text);
+    expect(Object.keys(after).filter((k) => !k.startsWith('.dream/')).sort()).toEqual(Object.keys(before).filter((k) => k !== 'notes.md').sort());
+    for (const [rel, text] of Object.entries(before)) if (rel !== 'notes.md') expect(after[rel], rel).toBe(text);
     const store = Store.open(home.db);
     try {
       expect(loadDreamState(store).watermark).toEqual(stateBefore.watermark);
@@ -135,7 +135,7 @@ describe('consolidation with a model (scripted fake)', () => {
   it('a bad second batch leaves the first one unwritten too: memory changes only when the dream commits', async () => {
     const home = copyHome(base, tempDir());
     const lines = Array.from({ length: 70 }, (_, i) => `- [octo/app] Fact number ${i} about octo/app.`).join('\n');
-    fs.writeFileSync(path.join(home.memory, 'inbox.md'), `${fs.readFileSync(path.join(home.memory, 'inbox.md'), 'utf8')}${lines}\n`);
+    fs.writeFileSync(path.join(home.memory, 'notes.md'), `${fs.readFileSync(path.join(home.memory, 'notes.md'), 'utf8')}${lines}\n`);
     const before = snapshotDir(home.memory);
     const model = scripted(
       () => ({ operations: [{ op: 'ADD', topic: 'octo/app', text: 'First batch fact.', from: [1] }] }),

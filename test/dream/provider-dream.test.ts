@@ -65,8 +65,8 @@ function userPrompt(body: { messages: { content: unknown }[] }): string {
 describe('a dream with model.provider "anthropic" (real SDK, fake Messages API)', () => {
   it('sends one request with the forced consolidate tool and applies the operations it returns', async () => {
     const home = await anthropicHome();
-    const inbox = path.join(home.memory, 'inbox.md');
-    fs.appendFileSync(inbox, `- [octo/app] The deploy token of octo/app is ${FAKE_KEY}.\n`);
+    const notes = path.join(home.memory, 'notes.md');
+    fs.appendFileSync(notes, `- [octo/app] The deploy token of octo/app is ${FAKE_KEY}.\n`);
     fake.respond = (body) => {
       const p = userPrompt(body);
       return {

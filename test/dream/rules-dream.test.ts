@@ -109,8 +109,8 @@ describe('the deterministic dream over a synthetic month', () => {
     } finally {
       store.close();
     }
-    // The inbox was consumed: the claim is gone once the dream committed.
-    expect(fs.existsSync(path.join(home.memory, 'inbox.md'))).toBe(false);
+    // The notes were consumed: the claim is gone once the dream committed.
+    expect(fs.existsSync(path.join(home.memory, 'notes.md'))).toBe(false);
     expect(fs.readdirSync(path.join(home.memory, '.dream'))).toEqual([]);
   });
 

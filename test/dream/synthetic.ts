@@ -1,6 +1,6 @@
 /**
  * A synthetic month of vigil's life (issue 5's acceptance generator): daily logs as
- * the daemon writes them (real DailyLog, hash-chained) and memory/inbox.md as the
+ * the daemon writes them (real DailyLog, hash-chained) and memory/notes.md as the
  * real `memory.note` handler writes it, with
  *  - duplicates (the same note, again and in other spellings),
  *  - contradictions (a changed default branch, a changed CI command),

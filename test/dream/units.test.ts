@@ -14,11 +14,11 @@ import {
   liveDreamLock,
   MIN_NEW_ENTRIES,
   normalise,
-  parseInbox,
   readDreamLock,
   referencesOf,
   type DreamState,
 } from '../../src/dream/index.js';
+import { parseNotes } from '../../src/dream/notes.js';
 import { Store } from '../../src/store/index.js';
 import { useTempDirs } from '../memory/helpers.js';
 
@@ -91,19 +91,19 @@ describe('references a fact makes to a repository', () => {
   });
 });
 
-describe('the memory inbox as memory.note writes it', () => {
+describe('the memory notes as memory.note writes them', () => {
   it('parses topic, text, date and action; keeps hand-written lines', () => {
     const text = [
-      '# Memory inbox',
+      '# Memory notes',
       '',
       'Notes waiting for the next dream.',
       '',
       '- [octo/app] Uses pnpm (not npm). (source: action k7m2q9xa, event 12, 2026-01-03) <!-- vigil:action:k7m2q9xa -->',
       '- A note I wrote by hand',
     ].join('\n');
-    expect(parseInbox(text, 'inbox.md')).toEqual([
-      { text: 'Uses pnpm (not npm).', topic: 'octo/app', actionId: 'k7m2q9xa', date: '2026-01-03', file: 'inbox.md', line: 5 },
-      { text: 'A note I wrote by hand', file: 'inbox.md', line: 6 },
+    expect(parseNotes(text, 'notes.md')).toEqual([
+      { text: 'Uses pnpm (not npm).', topic: 'octo/app', actionId: 'k7m2q9xa', date: '2026-01-03', file: 'notes.md', line: 5 },
+      { text: 'A note I wrote by hand', file: 'notes.md', line: 6 },
     ]);
   });
 });

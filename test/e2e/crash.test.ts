@@ -74,10 +74,10 @@ describe('crashes lose nothing and repeat nothing', () => {
     const succeeded = entries.find((e) => e.type === 'action.succeeded' && e.actionId === running.id);
     expect(succeeded?.pid).not.toBe(running.worker_pid);
     expect(succeeded?.pid).not.toBe(daemon.pid);
-    // memory.note is idempotent by action id: the line is in the inbox once.
+    // memory.note is idempotent by action id: the line is in the notes file once.
     const fs = await import('node:fs');
-    const inbox = fs.readFileSync(path.join(home, 'memory/inbox.md'), 'utf8');
-    expect(inbox.match(/survives a dead worker/g)).toHaveLength(1);
+    const notes = fs.readFileSync(path.join(home, 'memory/notes.md'), 'utf8');
+    expect(notes.match(/survives a dead worker/g)).toHaveLength(1);
     expect(query(home, `SELECT * FROM actions WHERE state = 'running'`)).toHaveLength(0);
   });
 });

@@ -65,7 +65,7 @@ describe('the memory tool is confined to the memory folder', () => {
     expect(await refusal(files, { command: 'view', path: '..\\outside\\secret.txt' })).toMatch(/backslashes/);
     expect(await refusal(files, { command: 'view', path: 'topics/a.md\0.txt' })).toMatch(/NUL/);
     expect(await refusal(files, { command: 'view', path: '/memories/.history/MEMORY.md' })).toMatch(/hidden/);
-    expect(await refusal(files, { command: 'create', path: '.dream/inbox-1-1.md', file_text: 'x' })).toMatch(/hidden/);
+    expect(await refusal(files, { command: 'create', path: '.dream/notes-1-1.md', file_text: 'x' })).toMatch(/hidden/);
     expect(await refusal(files, { command: 'view', path: '' })).toMatch(/a path is required/);
   });
 

@@ -53,7 +53,7 @@ describe('the worker takes its config from the daemon', () => {
       'action.succeeded',
     );
     expect(succeeded.action).toBe(action);
-    if (action === 'memory.note') expect(fs.readFileSync(path.join(home, 'memory', 'inbox.md'), 'utf8')).toContain('ran with the config the daemon kept');
+    if (action === 'memory.note') expect(fs.readFileSync(path.join(home, 'memory', 'notes.md'), 'utf8')).toContain('ran with the config the daemon kept');
     // The worker's stdout reaches the daemon's through a pipe: it may trail the log line.
     else await waitFor(() => daemon.output().includes('vigil notify [normal] ran with the config the daemon kept'), 5000, 'the notify line');
 
@@ -86,6 +86,6 @@ describe('the worker takes its config from the daemon', () => {
       'action.failed',
     );
     expect(failed.error).toMatch(/^policy now denies/);
-    expect(fs.existsSync(path.join(home, 'memory', 'inbox.md'))).toBe(false);
+    expect(fs.existsSync(path.join(home, 'memory', 'notes.md'))).toBe(false);
   }, 40_000);
 });

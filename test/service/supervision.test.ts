@@ -151,8 +151,8 @@ describe('supervision inside the daemon', () => {
     const next = await startDaemon(home);
     daemons.push(next);
     await waitFor(() => query(home, `SELECT 1 FROM actions WHERE id = ? AND state = 'succeeded'`, actionId)[0], 15_000, 'the action to finish');
-    const inbox = fs.readFileSync(path.join(home, 'memory/inbox.md'), 'utf8');
-    expect(inbox.match(/in flight at SIGTERM/g)).toHaveLength(1);
+    const notes = fs.readFileSync(path.join(home, 'memory/notes.md'), 'utf8');
+    expect(notes.match(/in flight at SIGTERM/g)).toHaveLength(1);
     next.proc.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);
   }, 60_000);

@@ -99,7 +99,7 @@ describe('the dashboard in headless Chromium', () => {
 
       await page.goto(`${url}/memory?q=noted`);
       const memory = (await page.textContent('main'))!;
-      // The note in memory/inbox.md, and the same words in today's log (full-text search).
+      // The note in memory/notes.md, and the same words in today's log (full-text search).
       expect(memory).toMatch(/In memory: [1-9]\d* hit/);
       expect(memory).toMatch(/In the logs: [1-9]\d* hit/);
       expect(memory).toContain('noted by manual tick');

@@ -1,9 +1,11 @@
 import { systemClock, localDate } from '../../clock.js';
-import { acquireDreamLock, CLAIM_DIR, dreamLockPath, newDreamId } from '../../dream/index.js';
+import { acquireDreamLock, dreamLockPath, newDreamId } from '../../dream/index.js';
 import { VigilError } from '../../errors.js';
 import {
+  CLAIM_DIR,
   INDEX_FILE,
   MemoryFiles,
+  PENDING_NOTES_FILES,
   SearchIndex,
   TOPICS_DIR,
   readTopics,
@@ -27,9 +29,9 @@ export async function memoryShowCommand(ctx: CliContext, topic?: string): Promis
   }
   const index = files.read(INDEX_FILE);
   ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
-  // The inbox, and what a dream claimed but did not commit (it is read again next time).
+  // The notes (and a leftover inbox.md from before the rename), and what a dream claimed but did not commit (it is read again next time).
   const claimed = files.fsx.list(files.abs(CLAIM_DIR)).map((e) => `${CLAIM_DIR}/${e.name}`);
-  const waiting = ['inbox.md', ...claimed]
+  const waiting = [...PENDING_NOTES_FILES, ...claimed]
     .map((rel) => files.read(rel) ?? '')
     .reduce((n, text) => n + text.split('\n').filter((l) => l.startsWith('- ')).length, 0);
   if (waiting) ctx.out(`\n${waiting} note(s) wait for the next dream`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localDate } from '../../clock.js';
+import { NOTES_FILE } from '../../memory/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import { secretMask } from '../../secrets/index.js';
 import type { Handler } from './types.js';
@@ -21,12 +22,12 @@ export const notify: Handler = async (raw, ctx) => {
 };
 
 /**
- * `memory.note`: one line appended to memory/inbox.md with where it came from; the
- * dream pass consolidates the inbox later. The hidden marker makes a retry a no-op.
+ * `memory.note`: one line appended to memory/notes.md with where it came from; the
+ * dream pass consolidates the notes later. The hidden marker makes a retry a no-op.
  */
 export const memoryNote: Handler = async (raw, ctx) => {
   const params = raw as ActionParams<'memory.note'>;
-  const file = path.join(ctx.memoryDir, 'inbox.md');
+  const file = path.join(ctx.memoryDir, NOTES_FILE);
   const marker = `<!-- vigil:action:${ctx.actionId} -->`;
   fs.mkdirSync(ctx.memoryDir, { recursive: true, mode: 0o700 });
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
@@ -35,7 +36,7 @@ export const memoryNote: Handler = async (raw, ctx) => {
     .filter(Boolean)
     .join(', ');
   const topic = params.topic ? `[${params.topic}] ` : '';
-  const header = existing ? '' : '# Memory inbox\n\nNotes waiting for the next dream.\n\n';
+  const header = existing ? '' : '# Memory notes\n\nNotes waiting for the next dream.\n\n';
   const text = params.text.replace(/\s*\n\s*/g, ' ');
   fs.appendFileSync(file, `${header}- ${topic}${text} (source: ${source}) ${marker}\n`, { mode: 0o600 });
   return { file, appended: true };
