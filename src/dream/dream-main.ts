@@ -3,17 +3,14 @@
  * reach the process that answers webhooks, and a crash in it cannot take the daemon
  * down. Its log records go through the outbox; it asks the daemon to flush them.
  */
+import { ParentChannel } from '../child/index.js';
 import { homePaths, resolveHome } from '../config/index.js';
 import { isVigilError } from '../errors.js';
 import { dreamInHome } from './run.js';
 import { DREAM_BUSY_EXIT, type FromDream } from './protocol.js';
 
-function send(message: FromDream): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) return resolve();
-    process.send(message, () => resolve());
-  });
-}
+/** The dream child only speaks: the daemon stops it with SIGTERM, not a message. */
+const daemon = new ParentChannel<FromDream, never>();
 
 // Writes are atomic wherever this lands; exiting runs the lock's release.
 process.on('SIGTERM', () => process.exit(143));
@@ -27,16 +24,16 @@ async function main(): Promise<number> {
       paths: homePaths(resolveHome()),
       trigger,
       ...(dreamId ? { dreamId } : {}),
-      onStaged: () => void send({ type: 'flush' }),
+      onStaged: () => void daemon.send({ type: 'flush' }),
     });
-    await send({ type: 'finished', report });
+    await daemon.send({ type: 'finished', report });
     return 0;
   } catch (err) {
     if (isVigilError(err, 'VIGIL_ERR_DREAM_BUSY')) {
-      await send({ type: 'busy', reason: err.message });
+      await daemon.send({ type: 'busy', reason: err.message });
       return DREAM_BUSY_EXIT;
     }
-    await send({ type: 'failed', reason: (err as Error).message ?? String(err) });
+    await daemon.send({ type: 'failed', reason: (err as Error).message ?? String(err) });
     return 1;
   }
 }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
+import { childEntry } from '../child/index.js';
 import type { DreamReport } from './dream.js';
 
-/** Messages from the dream child to the daemon over the fork IPC channel. */
+/** Messages from the dream child to the daemon over the fork IPC channel (the child kit's). */
 export type FromDream =
   /** Log records are staged in the outbox: move them to the log. */
   | { type: 'flush' }
@@ -13,13 +14,8 @@ export type FromDream =
 /** The child's exit code when the lock was taken (EX_TEMPFAIL, as VIGIL_ERR_DREAM_BUSY). */
 export const DREAM_BUSY_EXIT = 75;
 
-/**
- * The dream child's entry file, for `child_process.fork`. Under the test runner this
- * module is TypeScript source; the child then runs from the build.
- */
-export const DREAM_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/dream/dream-main.js', import.meta.url)
-  : new URL('./dream-main.js', import.meta.url);
+/** The dream child's entry file, for the daemon's fork (under the test runner: the build's). */
+export const DREAM_ENTRY = childEntry('dream/dream-main.js');
 
 /** Eight hex characters: enough to tell dreams apart in the log. */
 export function newDreamId(): string {

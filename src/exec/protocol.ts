@@ -1,6 +1,10 @@
+import { childEntry, type Heartbeat } from '../child/index.js';
 import type { Config } from '../config/index.js';
 
-/** Messages between the daemon and its execution worker over the fork IPC channel. */
+/** The worker's entry file, for the daemon's fork (under the test runner: the build's). */
+export const WORKER_ENTRY = childEntry('exec/worker-main.js');
+
+/** Messages between the daemon and its execution worker over the fork IPC channel (the child kit's). */
 export type ToWorker =
   /**
    * The config the daemon accepted, answered to the worker's `ready` (issue 12): the
@@ -16,7 +20,7 @@ export type FromWorker =
   | { type: 'ready' }
   /** Log records are staged in the outbox: the daemon should move them to the log. */
   | { type: 'flush' }
-  | { type: 'heartbeat' };
+  | Heartbeat;
 
 /** An action whose worker died during each of this many attempts fails instead of running again. */
 export const WORKER_MAX_ATTEMPTS = 3;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { isAlive } from '../child/index.js';
 import { failpoint } from '../failpoints.js';
 import type { MemoryFs } from './fs.js';
 
@@ -29,15 +30,6 @@ export async function writeFileAtomic(fsx: MemoryFs, file: string, data: string 
   await failpoint('memory.before_rename');
   fsx.rename(temp, file);
   fsx.fsyncDir(dir);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Remove temp files whose writer died (kill -9 between write and rename); returns how many. */

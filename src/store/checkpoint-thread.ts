@@ -10,11 +10,12 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CheckpointMode } from './checkpointer.js';
 
 const db = new Database((workerData as { file: string }).file);
 db.pragma('busy_timeout = 5000');
 
-parentPort!.on('message', (mode: 'PASSIVE' | 'TRUNCATE') => {
+parentPort!.on('message', (mode: CheckpointMode) => {
   try {
     db.pragma(`wal_checkpoint(${mode})`);
   } catch {

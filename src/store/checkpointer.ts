@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { childEntry } from '../child/index.js';
 import type { Db } from './db.js';
 
 const EVERY_MS = 250;
@@ -8,10 +9,11 @@ const BURST_COMMITS = 50;
 /** Between bursts the main connection checkpoints itself every this many commits (a few pages: cheap). */
 const QUIET_CHECKPOINT_EVERY = 100;
 
-/** The thread's file; under the test runner this module is TypeScript, the thread runs from the build. */
-const THREAD_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/store/checkpoint-thread.js', import.meta.url)
-  : new URL('./checkpoint-thread.js', import.meta.url);
+/** The thread's file (under the test runner: the build's). */
+const THREAD_ENTRY = childEntry('store/checkpoint-thread.js');
+
+/** What the thread is asked to run; it answers each with one message once done. */
+export type CheckpointMode = 'PASSIVE' | 'TRUNCATE';
 
 /**
  * Moves WAL checkpoints of a busy daemon to a thread. The daemon's own connection stops
@@ -67,7 +69,7 @@ export class Checkpointer {
     this.checkpointHere('TRUNCATE');
   }
 
-  private checkpointHere(mode: 'PASSIVE' | 'TRUNCATE'): void {
+  private checkpointHere(mode: CheckpointMode): void {
     try {
       this.db.pragma(`wal_checkpoint(${mode})`);
     } catch {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processStartToken } from '../../src/process-start.js';
+import { processStartToken } from '../../src/child/liveness.js';
 import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../helpers/home.js';
 
 /**

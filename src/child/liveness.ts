@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
- * Who holds a pid file's lock (daemon.lock, dream.lock): a pid alone is not enough,
+ * Is a process alive, and is it still the one we knew? Who holds a pid file's lock
+ * (daemon.lock, dream.lock: pid-lock.ts) asks both: a pid alone is not enough,
  * since a pid is reused — after a power loss, the pid in a stale lock may belong to any
  * process, and "alive" would refuse every later start (issue 12). A process is named
  * by its pid *and* its start: Linux `/proc/<pid>/stat` field 22 (clock ticks since
@@ -15,6 +16,7 @@ const USER_HZ = 100;
 /** The granularity of the coarser source (macOS `lstart`, whole seconds), plus `btime` rounding. */
 const SLACK_MS = 2000;
 
+/** A signal-0 probe: EPERM means the process lives but is another user's. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
