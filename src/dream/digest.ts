@@ -1,5 +1,6 @@
 import type { PermissionsConfig } from '../config/index.js';
-import { eventRecord } from '../events.js';
+import { propose } from '../initiative/index.js';
+import { OutboxJournal } from '../journal/index.js';
 import { PolicyGate } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import type { DreamReport } from './dream.js';
@@ -15,11 +16,12 @@ export function digestText(report: DreamReport, changes: readonly string[]): { t
 }
 
 /**
- * The dream's report reaches the owner as a `notify` action, proposed like any other:
- * the policy gate judges it (observe mode denies it, a rule may), an allowed one is
- * inserted `approved` for the execution worker, which delivers it through whatever
- * notification channels exist. Staged in one transaction with its log record.
- * Returns the action id when one was queued.
+ * The dream's report reaches the owner as a `notify` action, proposed like any other
+ * (src/initiative/propose.ts): the policy gate judges it (observe mode denies it, a rule
+ * may), an allowed one is inserted `approved` for the execution worker, which delivers
+ * it through whatever notification channels exist. Staged in one transaction with its
+ * log record, in the outbox (the dream runs where no log writer is). Returns the action
+ * id when one was queued.
  */
 export function stageDigest(
   store: Store,
@@ -29,19 +31,10 @@ export function stageDigest(
   now: number,
 ): string | undefined {
   const params = { ...digestText(report, changes), urgency: 'low' as const };
-  const rationale = `the report of dream ${report.dreamId}`;
-  const judgement = new PolicyGate(permissions).judge({ action: 'notify', params, rationale });
-  return store.transaction(() => {
-    const base = { action: 'notify', params: judgement.params ?? params, rationale, verdict: judgement.verdict, reason: judgement.reason };
-    if (judgement.verdict !== 'allow') {
-      // A digest that would wait for an approval is worth less than the approval's noise.
-      const reason = judgement.verdict === 'ask' ? `${judgement.reason}; a dream digest does not wait for approval` : judgement.reason;
-      const denied = store.actions.insert({ ...base, verdict: 'deny', reason }, 'denied', now);
-      store.outbox.add(eventRecord('action.denied', { actionId: denied.id, action: 'notify', reason }, now));
-      return undefined;
-    }
-    const action = store.actions.insert(base, 'approved', now);
-    store.outbox.add(eventRecord('action.allowed', { actionId: action.id, action: 'notify', reason: judgement.reason }, now));
-    return action.id;
-  });
+  const proposal = { action: 'notify', params, rationale: `the report of dream ${report.dreamId}` };
+  // A digest that would wait for an approval is worth less than the approval's noise.
+  const whenAsked = { wait: false, why: 'a dream digest does not wait for approval' } as const;
+  const deps = { store, gate: new PolicyGate(permissions), journal: new OutboxJournal(store) };
+  const { state, record } = store.transaction(() => propose(deps, proposal, { now, whenAsked }));
+  return state === 'approved' ? record.id : undefined;
 }

@@ -2,7 +2,7 @@ import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import type { OwnerChannel } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
-import { APPROVALS_VERSION_KEY } from '../tick/index.js';
+import { approvalsChanged } from '../tick/index.js';
 
 /**
  * The owner's answer to a pending approval (layer 4): single use — the transition is
@@ -28,7 +28,7 @@ export function answerApproval(
     }
     const to = answer === 'approve' ? 'approved' : 'denied';
     store.actions.transition(id, ['awaiting_approval'], to, now, { answeredBy: by });
-    store.kv.increment(APPROVALS_VERSION_KEY);
+    approvalsChanged(store);
     const type = answer === 'approve' ? 'approval.granted' : 'approval.denied';
     store.outbox.add(eventRecord(type, { actionId: id, action: action.action, by }, now));
     return store.actions.get(id)!;
@@ -52,7 +52,7 @@ function expireOne(store: Store, action: ActionRecord, now: number): boolean {
   if (!store.actions.transition(action.id, ['awaiting_approval'], 'expired', now, { reason: 'approval expired' })) {
     return false;
   }
-  store.kv.increment(APPROVALS_VERSION_KEY);
+  approvalsChanged(store);
   store.outbox.add(eventRecord('approval.expired', { actionId: action.id, action: action.action }, now));
   return true;
 }

@@ -4,8 +4,8 @@ import { eventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import {
   DecisionInput,
+  callRecords,
   ModelCallError,
-  UsageLedger,
   type CircuitStatus,
   type Decision,
   type DecisionRequest,
@@ -13,19 +13,19 @@ import {
   type ModelProvider,
   type Usage,
 } from '../model/index.js';
-import { boundText, boundValue, MAX_FIELD_CHARS } from '../logs/index.js';
+import type { JournalWriter } from '../journal/index.js';
+import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
 import { describePermissions, PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
-import { APPROVALS_VERSION_KEY, TickService, type TickPayload } from '../tick/index.js';
+import { recordDecidedTick, type TickPayload } from '../tick/index.js';
 import { buildContext, readMemoryIndex, readRepoInstructions } from './context.js';
 import { buildPrompt } from './prompt.js';
-
-type Journal = { stage(r: ReturnType<typeof eventRecord>): void; write(r: ReturnType<typeof eventRecord>): void; flush(): number };
+import { propose } from './propose.js';
 
 export interface InitiativeDeps {
   store: Store;
-  journal: Journal;
+  journal: JournalWriter;
   clock: Clock;
   provider: ModelProvider;
   permissions: Readonly<PermissionsConfig>;
@@ -77,12 +77,10 @@ export class Initiative {
   private claimed: number | undefined;
   private toRelease: number | undefined;
   private readonly gate: PolicyGate;
-  private readonly usage: UsageLedger;
   private readonly stopSignal = new AbortController();
 
   constructor(private readonly deps: InitiativeDeps) {
     this.gate = new PolicyGate(deps.permissions);
-    this.usage = new UsageLedger(deps.store.db);
   }
 
   /** Decide everything waiting; calls while a pass runs make it go round once more. */
@@ -223,18 +221,11 @@ export class Initiative {
 
   /** Model calls become usage rows at once (tokens are spent even if the decision fails); the rest, log lines. */
   private observer(event: InboxEvent): ModelObserver {
-    const { journal, clock } = this.deps;
-    const iso = (ms: number) => new Date(ms).toISOString();
+    const { store, journal, clock } = this.deps;
     return {
-      call: (call) => this.usage.record(call, clock.now()),
-      retry: (retry) => journal.write(eventRecord('model.retry', retry, clock.now())),
+      call: (call) => store.usage.record(call, clock.now()),
       invalid: (invalid) => journal.write(eventRecord('decision.invalid', { eventId: event.id, kind: event.kind, ...invalid }, clock.now())),
-      circuit: (change) =>
-        journal.write(
-          change.state === 'open'
-            ? eventRecord('model.circuit_opened', { failures: change.failures, until: iso(change.until), error: change.error }, clock.now())
-            : eventRecord('model.circuit_closed', { openedAt: iso(change.openedAt) }, clock.now()),
-        ),
+      ...callRecords((record) => journal.write(record), () => clock.now()),
     };
   }
 
@@ -247,45 +238,19 @@ export class Initiative {
       const approved: ActionRecord[] = [];
       const asked: ActionRecord[] = [];
       if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
-      // Rows are read back by pages and answers: what the model said is stored without
-      // any secret it quoted, and what a denied proposal held is stored capped.
-      const mask = secretMask();
-      const summary = boundText(decision.summary, MAX_FIELD_CHARS, mask);
+      // Rows are read back by pages and answers: what the model said is stored without any secret it quoted.
+      const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
       const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model }, now);
       const usage = result.usage ? { usage: result.usage } : {};
       journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
       const proposals = decision.act ? decision.proposals : [];
+      const origin = { eventId: event.id, decisionId, now, whenAsked: { wait: true, expiresAt } } as const;
       for (const proposal of proposals) {
-        const judgement = this.gate.judge(proposal);
-        const params = judgement.params ?? proposal.params;
-        const denied = judgement.verdict === 'deny';
-        const base = {
-          eventId: event.id,
-          decisionId,
-          action: denied ? boundText(proposal.action, 200, mask) : proposal.action,
-          // Allowed and asked params passed the catalog, whose schemas bound them; a denied proposal's are the model's own.
-          params: denied ? boundValue(params, mask) : params,
-          rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
-          ...(judgement.repo ? { repo: judgement.repo } : {}),
-          verdict: judgement.verdict,
-          reason: boundText(judgement.reason, MAX_FIELD_CHARS, mask),
-        };
-        if (judgement.verdict === 'allow') {
-          const record = store.actions.insert(base, 'approved', now);
-          journal.stage(eventRecord('action.allowed', { actionId: record.id, action: record.action, reason: judgement.reason }, now));
-          approved.push(record);
-        } else if (judgement.verdict === 'ask') {
-          const record = store.actions.insert(base, 'awaiting_approval', now, expiresAt);
-          store.kv.increment(APPROVALS_VERSION_KEY);
-          const fields = { actionId: record.id, action: record.action, params: record.params, reason: judgement.reason };
-          journal.stage(eventRecord('approval.requested', { ...fields, expiresAt: new Date(expiresAt).toISOString() }, now));
-          asked.push(record);
-        } else {
-          const record = store.actions.insert(base, 'denied', now);
-          journal.stage(eventRecord('action.denied', { actionId: record.id, action: record.action, reason: judgement.reason }, now));
-        }
+        const { state, record } = propose({ store, gate: this.gate, journal }, proposal, origin);
+        if (state === 'approved') approved.push(record);
+        else if (state === 'awaiting_approval') asked.push(record);
       }
-      if (tick) TickService.recordBaseline(store, tick, now);
+      if (tick) recordDecidedTick(store, tick, now);
       return { approved, asked };
     });
     journal.flush();

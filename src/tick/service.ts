@@ -2,16 +2,11 @@ import cron from 'node-cron';
 import type { TickConfig, WatchedRepo } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
+import type { JournalWriter } from '../journal/index.js';
 import { withStoreRetry, type Store } from '../store/index.js';
 import { withinHours } from './active-hours.js';
 import { localRepos, readRepoHead } from './repos.js';
-
-/** Where the world stood: if nothing in it moved, a tick has nothing to decide. */
-export interface WorldMark {
-  lastEventId: number;
-  approvalsVersion: number;
-  repos: Record<string, string>;
-}
+import { changesSinceBaseline, worldMark, type WorldMark } from './world-mark.js';
 
 export interface TickPayload {
   trigger: 'schedule' | 'manual';
@@ -22,18 +17,10 @@ export interface TickPayload {
 
 export type TickOutcome = { outcome: 'inactive' } | { outcome: 'skipped' } | { outcome: 'enqueued'; eventId: number };
 
-export interface TickJournal {
-  stage(record: ReturnType<typeof eventRecord>): void;
-  write(record: ReturnType<typeof eventRecord>): void;
-  flush(): number;
-}
-
-const BASELINE_KEY = 'tick.baseline';
 /** A scheduled tick waits this long for a store another process holds; the next tick sees what this one missed. */
 const STORE_WAIT_MS = 60_000;
 /** `vigil tick` waits less: the owner is waiting for the answer (the CLI gives up after 15 s). */
 const MANUAL_STORE_WAIT_MS = 5000;
-export const APPROVALS_VERSION_KEY = 'approvals.version';
 export const LAST_TICK_KEY = 'tick.last';
 
 /**
@@ -49,7 +36,7 @@ export class TickService {
     private readonly repos: readonly WatchedRepo[],
     private readonly deps: {
       store: Store;
-      journal: TickJournal;
+      journal: JournalWriter;
       clock: Clock;
       onEnqueued: () => void;
       /** A scheduled tick failed (it is not retried: the next one observes the same world). */
@@ -86,7 +73,7 @@ export class TickService {
     const now = this.deps.clock.now();
     if (!withinHours(this.config.activeHours, now, this.config.timezone)) return { outcome: 'inactive' };
     const { mark, due } = await this.observe(now);
-    const changes = this.changesSinceBaseline(mark, due.length);
+    const changes = changesSinceBaseline(this.deps.store, mark, due.length);
     if (changes.length === 0) {
       this.deps.journal.write(eventRecord('tick.skipped', { reason: 'nothing changed since the last decided tick' }, now));
       return { outcome: 'skipped' };
@@ -98,45 +85,16 @@ export class TickService {
   async requestManual(): Promise<TickOutcome> {
     const now = this.deps.clock.now();
     const { mark, due } = await this.observe(now);
-    const changes = this.changesSinceBaseline(mark, due.length);
+    const changes = changesSinceBaseline(this.deps.store, mark, due.length);
     await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }), MANUAL_STORE_WAIT_MS);
     const manual: TickPayload = { trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] };
     return this.enqueue(manual, now, MANUAL_STORE_WAIT_MS);
   }
 
-  /**
-   * Called inside the transaction that records a tick's decision: what the tick saw
-   * becomes the baseline, with the approvals counter as it stands after the decision
-   * (so approvals the tick itself requested do not wake the next one).
-   */
-  static recordBaseline(store: Store, payload: TickPayload, now: number): void {
-    const approvalsVersion = store.kv.get<number>(APPROVALS_VERSION_KEY) ?? 0;
-    store.kv.set(BASELINE_KEY, { ...payload.mark, approvalsVersion } satisfies WorldMark);
-    store.reminders.markFired(payload.dueReminders.map((r) => r.id), now);
-  }
-
   private async observe(now: number): Promise<{ mark: WorldMark; due: TickPayload['dueReminders'] }> {
     const heads = await Promise.all(localRepos(this.repos).map(readRepoHead));
     const { store } = this.deps;
-    const mark: WorldMark = {
-      lastEventId: store.inbox.lastNonTickId(),
-      approvalsVersion: store.kv.get<number>(APPROVALS_VERSION_KEY) ?? 0,
-      repos: Object.fromEntries(heads.map((h) => [h.name, `${h.branch}@${h.head}`])),
-    };
-    return { mark, due: store.reminders.due(now) };
-  }
-
-  private changesSinceBaseline(mark: WorldMark, dueReminders: number): string[] {
-    const baseline = this.deps.store.kv.get<WorldMark>(BASELINE_KEY);
-    if (!baseline) return ['first tick'];
-    const changes: string[] = [];
-    if (mark.lastEventId > baseline.lastEventId) changes.push('new events');
-    if (mark.approvalsVersion !== baseline.approvalsVersion) changes.push('approvals changed');
-    if (dueReminders > 0) changes.push(`${dueReminders} reminder(s) due`);
-    for (const [name, where] of Object.entries(mark.repos)) {
-      if (baseline.repos[name] !== where) changes.push(`${name} moved to ${where}`);
-    }
-    return changes;
+    return { mark: worldMark(store, heads), due: store.reminders.due(now) };
   }
 
   /** A write that waits out another process's lock on the loop's timers, not inside SQLite (issue 12). */

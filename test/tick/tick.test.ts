@@ -7,7 +7,7 @@ import { FakeClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { EventRecord } from '../../src/events.js';
 import { Store } from '../../src/store/index.js';
-import { readRepoState, TickService, withinHours, type TickPayload } from '../../src/tick/index.js';
+import { readRepoState, recordDecidedTick, TickService, withinHours, type TickPayload } from '../../src/tick/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,7 +52,7 @@ function harness(repos: { name: string; path: string }[]) {
   /** What the initiative does once it decided a tick: the tick's view becomes the baseline. */
   const decide = (eventId: number) => {
     const event = store.inbox.get(eventId)!;
-    store.transaction(() => TickService.recordBaseline(store, JSON.parse(event.payload) as TickPayload, clock.now()));
+    store.transaction(() => recordDecidedTick(store, JSON.parse(event.payload) as TickPayload, clock.now()));
   };
   return { store, clock, tick, decide, written };
 }

@@ -2,6 +2,7 @@ import type { GithubConfig } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import { VigilError } from '../../errors.js';
 import { eventRecord, type EventRecord } from '../../events.js';
+import type { JournalBatchWriter } from '../../journal/index.js';
 import type { Store } from '../../store/index.js';
 import { GroupCommitter, type GroupOutcome } from './group-commit.js';
 import type { IntakeResult, RawDelivery } from './intake-types.js';
@@ -9,7 +10,7 @@ import type { IntakeResult, RawDelivery } from './intake-types.js';
 export interface IntakeDeps {
   store: Store;
   /** Appends log records in order, after whatever is staged (the daemon's journal). */
-  journal: { writeMany(records: EventRecord[]): void };
+  journal: JournalBatchWriter;
   clock: Clock;
   filter: () => Readonly<GithubConfig>;
   /** New deliveries are waiting for the initiative. */

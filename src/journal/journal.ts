@@ -1,6 +1,7 @@
 import { recentLogEntries, type DailyLog } from '../logs/index.js';
 import type { EventRecord } from '../events.js';
 import { isTransientStoreError, type Store } from '../store/index.js';
+import type { JournalBatchWriter, JournalWriter } from './writer.js';
 
 /**
  * The daemon's single path into the daily log. State changes stage their records in
@@ -8,7 +9,7 @@ import { isTransientStoreError, type Store } from '../store/index.js';
  * from their processes); `flush` moves them into the log in order. Records with no
  * state behind them (`tick.skipped`) are written directly, after what is staged.
  */
-export class Journal {
+export class Journal implements JournalWriter, JournalBatchWriter {
   private lastOid = 0;
   private deletedThrough = 0;
   /** This process staged something since the last flush. */

@@ -1,0 +1,3 @@
+export { Journal } from './journal.js';
+export { OutboxJournal } from './outbox-journal.js';
+export type { JournalAppender, JournalBatchWriter, JournalStager, JournalWriter } from './writer.js';
