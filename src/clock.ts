@@ -1,4 +1,4 @@
-/** The clock is injected everywhere (STYLE.md §6): ticks, idle detection, expiry and
+/** The clock is injected everywhere (docs/architecture.md, conventions): ticks, idle detection, expiry and
  * dreams are tested with a fake clock, never with sleep. */
 export interface Clock {
   /** Milliseconds since the epoch. */

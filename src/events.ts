@@ -1,5 +1,5 @@
 /**
- * Every log event, defined once with its dotted name and fields (STYLE.md §3). The
+ * Every log event, defined once with its dotted name and fields (docs/architecture.md, conventions). The
  * daily log stores exactly these; `log.torn` is written by the log itself.
  */
 export interface EventFields {

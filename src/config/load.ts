@@ -5,7 +5,7 @@ import { maskSecrets } from '../secrets/index.js';
 import { Config } from './schema.js';
 
 /**
- * Parse a config object once, then freeze it (STYLE.md §2). Components receive
+ * Parse a config object once, then freeze it (docs/architecture.md, conventions). Components receive
  * their own slice of the frozen result, never the whole.
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -34,7 +34,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   return config;
 }
 
-/** `VIGIL_HOST` / `VIGIL_PORT` override the file (DESIGN.md, public contract). */
+/** `VIGIL_HOST` / `VIGIL_PORT` override the file (docs/contract.md). */
 function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   const http = { ...config.http };
   if (env.VIGIL_HOST?.trim()) http.host = env.VIGIL_HOST.trim();

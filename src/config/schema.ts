@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { validateDetailed } from 'node-cron';
 
 /**
- * The one configuration schema (STYLE.md §2). Every object is strict so a misspelt
+ * The one configuration schema (docs/architecture.md, conventions). Every object is strict so a misspelt
  * key is an error naming the key, not a silently ignored setting. Defaults live here
  * and nowhere else.
  */
@@ -138,8 +138,8 @@ export const GithubConfig = z
     events: z.array(z.string()).default(['*']),
     /**
      * The webhook whose missed deliveries the worker asks GitHub to redeliver (issue 3);
-     * it lives on `hookRepo` or on `hookOrg`. `hookId` alone still parses — DESIGN.md's
-     * public example writes it so — but the sweep then logs `github.sweep_failed`
+     * it lives on `hookRepo` or on `hookOrg`. `hookId` alone still parses — the public example
+     * in docs/contract.md writes it so — but the sweep then logs `github.sweep_failed`
      * naming the missing key.
      */
     hookId: z.number().int().positive().optional(),

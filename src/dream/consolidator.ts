@@ -11,7 +11,7 @@ export interface ConsolidationResult {
 }
 
 /**
- * The consolidate phase behind the smallest interface the dream needs (STYLE.md §4):
+ * The consolidate phase behind the smallest interface the dream needs (docs/architecture.md, conventions):
  * turn what was observed since the last dream into changes of the working memory.
  * `RulesConsolidator` is the deterministic pass; `ModelConsolidator` asks a model for
  * ADD / UPDATE / DELETE / KEEP operations and validates them before applying any.

@@ -33,7 +33,7 @@ export interface ClientOptions {
   onRateLimited?: (notice: RateLimitNotice) => void;
 }
 
-/** `GITHUB_API_URL`, else api.github.com (DESIGN.md, public contract). */
+/** `GITHUB_API_URL`, else api.github.com (docs/contract.md). */
 export function githubApiUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.GITHUB_API_URL?.trim().replace(/\/+$/, '') || DEFAULT_API_URL;
 }

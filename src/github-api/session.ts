@@ -49,7 +49,7 @@ export function openGithub(options: SessionOptions): GithubSession {
     sweep: async () => {
       if (config.hookId === undefined || !clients) return undefined;
       if (!hook) {
-        // Not a startup error: DESIGN.md's public config example sets hookId alone.
+        // Not a startup error: the public config example (docs/contract.md) sets hookId alone.
         const detail = `github.hookId: set github.hookRepo ("owner/repo") or github.hookOrg to say where hook ${config.hookId} lives`;
         throw new VigilError('VIGIL_ERR_CONFIG', detail);
       }

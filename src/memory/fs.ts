@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 /**
- * The filesystem as memory sees it (STYLE.md §4: "filesystem for memory" sits behind a
+ * The filesystem as memory sees it (docs/architecture.md, conventions: "the memory filesystem" sits behind a
  * small interface). Only the calls the write discipline needs, at the level where a
  * crash can strike: a test injects a layer that fails a write halfway through.
  */

@@ -30,7 +30,7 @@ export const checkHome: Check = ({ paths }) => {
   return ok('home', `${paths.home} (mode ${mode(stat)})`);
 };
 
-/** DESIGN.md: secrets.json is mode 0600. */
+/** docs/contract.md: secrets.json is mode 0600. */
 export const checkSecrets: Check = ({ paths, env }) => {
   let stat: fs.Stats;
   try {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from './db.js';
 
-/** STYLE.md §5: proposed → awaiting_approval → approved → running → succeeded | failed | denied | expired. */
+/** docs/architecture.md, conventions: proposed → awaiting_approval → approved → running → succeeded | failed | denied | expired. */
 export type ActionState =
   | 'proposed'
   | 'awaiting_approval'

@@ -10,7 +10,7 @@ export interface Migration {
 }
 
 export const MIGRATIONS: readonly Migration[] = [
-  // The spine — inbox, decisions, actions (the state machine of STYLE.md §5),
+  // The spine — inbox, decisions, actions (the state machine of docs/architecture.md),
   // reminders, a small key-value table, and the log outbox.
   { id: '001-spine', sql: `
   CREATE TABLE inbox (

@@ -21,7 +21,7 @@ describe('github config for the missed-delivery sweep', () => {
     expect(parseConfig({}, {}).github.hookId).toBeUndefined();
   });
 
-  it('hookId alone still parses: the public example of DESIGN.md writes it so (the sweep names the missing key)', () => {
+  it('hookId alone still parses: the public example of docs/contract.md writes it so (the sweep names the missing key)', () => {
     expect(parseConfig({ github: { repos: ['*'], events: ['*'], hookId: 123 } }, {}).github.hookId).toBe(123);
   });
 

@@ -41,7 +41,7 @@ async function daemonWithPhone(config: Record<string, unknown>, phone: string) {
   daemons.push(daemon);
   const token = (JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { dashboardToken: string }).dashboardToken;
   const subscription = push.subscribe(phone);
-  // DESIGN.md: POST /api/push/subscriptions with the dashboard token → 201.
+  // docs/contract.md: POST /api/push/subscriptions with the dashboard token → 201.
   const res = await fetch(`${daemon.url}/api/push/subscriptions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

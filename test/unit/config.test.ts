@@ -48,7 +48,7 @@ describe('parseConfig', () => {
     expect(parseConfig({ tick: { schedule: '*/30 * * * * *' } }, noEnv).tick.schedule).toBe('*/30 * * * * *');
   });
 
-  it('accepts the example config of DESIGN.md "Config essentials"', () => {
+  it('accepts the example config of docs/contract.md "Configuration"', () => {
     // Tests outside the repo write these names; "…" placeholders replaced by real values.
     const example = {
       tick: { schedule: '*/15 * * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin' },
@@ -68,7 +68,7 @@ describe('parseConfig', () => {
     expect(config.permissions.rules[0]).toEqual({ action: 'github.comment', repo: 'octo/*', decision: 'allow' });
   });
 
-  it('accepts "*" as a repo pattern meaning every repository (DESIGN.md writes github.repos: ["*"])', () => {
+  it('accepts "*" as a repo pattern meaning every repository (docs/contract.md writes github.repos: ["*"])', () => {
     expect(parseConfig({ github: { repos: ['*'] } }, noEnv).github.repos).toEqual(['*']);
     const rule = { action: 'github.comment', repo: '*', decision: 'allow' };
     expect(parseConfig({ permissions: { rules: [rule] } }, noEnv).permissions.rules).toEqual([rule]);
