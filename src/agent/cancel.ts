@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
  * works without the daemon (the store is a file) and across the worker process.
  */
 
-function key(actionId: string): string {
+function key(actionId: string): `agent.cancel.${string}` {
   return `agent.cancel.${actionId}`;
 }
 
@@ -14,7 +14,7 @@ export function requestCancel(store: Store, actionId: string, now: number): void
 }
 
 export function cancelRequested(store: Store, actionId: string): boolean {
-  return typeof store.kv.get<number | null>(key(actionId)) === 'number';
+  return typeof store.kv.get(key(actionId)) === 'number';
 }
 
 export function clearCancel(store: Store, actionId: string): void {

@@ -18,7 +18,7 @@ export interface StatusInput {
 /** One shape for `GET /api/status` and for `vigil status` when no daemon runs. */
 export function statusReport(input: StatusInput): Record<string, unknown> {
   const { store, config, now, daemon } = input;
-  const lastTick = store.kv.get<{ at: number; outcome: string }>(LAST_TICK_KEY);
+  const lastTick = store.kv.get(LAST_TICK_KEY);
   const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
   return {
     status: daemon ? 'running' : 'stopped',

@@ -49,12 +49,7 @@ export function dreamDue(input: DueInput): { due: boolean; reason: string } {
 
 /** When the owner last did something: a non-tick event arrived, or they answered an approval. */
 export function lastOwnerActivity(store: Store): number | null {
-  // Newest first by rowid: the scan stops at the first event that is not a tick.
-  const event = store.db.prepare(`SELECT received_at AS at FROM inbox WHERE source <> 'tick' ORDER BY id DESC LIMIT 1`).get() as
-    | { at: number }
-    | undefined;
-  const answer = store.db.prepare('SELECT max(updated_at) AS at FROM actions WHERE answered_by IS NOT NULL').get() as { at: number | null };
-  const times = [event?.at, answer.at].filter((t): t is number => typeof t === 'number');
+  const times = [store.inbox.lastNonTickReceivedAt(), store.actions.lastAnsweredAt()].filter((t): t is number => typeof t === 'number');
   return times.length ? Math.max(...times) : null;
 }
 

@@ -19,7 +19,7 @@ export interface DreamState {
 const KEY = 'dream.state';
 
 export function loadDreamState(store: Store): DreamState {
-  const saved = store.kv.get<Partial<DreamState>>(KEY) ?? {};
+  const saved = store.kv.get(KEY) ?? {};
   return {
     lastDreamAt: saved.lastDreamAt ?? null,
     lastDreamId: saved.lastDreamId ?? null,

@@ -46,11 +46,11 @@ interface Attempt {
 export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResult> {
   const { store, clock, record } = deps;
   const startedAt = clock.now();
-  const lastSweep = store.kv.get<number>(KV_LAST_SWEEP);
+  const lastSweep = store.kv.get(KV_LAST_SWEEP);
   const cutoff = Math.max(startedAt - WINDOW_MS, lastSweep === undefined ? 0 : lastSweep - OVERLAP_MS);
   const attempts = await listAttempts(deps, cutoff);
 
-  const requested = store.kv.get<string[]>(KV_REQUESTED) ?? [];
+  const requested = store.kv.get(KV_REQUESTED) ?? [];
   const asked = new Set(requested);
   let redelivered = 0;
   let failed = 0;

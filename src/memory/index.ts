@@ -32,4 +32,4 @@ export {
 } from './topics.js';
 export { renderIndex, indexLine, INDEX_LIMITS } from './index-file.js';
 export { readTopics, type LoadedTopic } from './load.js';
-export { SearchIndex, toMatchQuery, entryText, type SearchHit } from './search.js';
+export { SearchIndex, entryText, type SearchHit } from './search.js';

@@ -1,23 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localDate } from '../clock.js';
-import { VigilError } from '../errors.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../logs/index.js';
-import type { Store } from '../store/index.js';
+import type { SearchDocument, SearchHit, Store, UnreadEvent } from '../store/index.js';
 
-export interface SearchHit {
-  date: string;
-  /** "log 2026-01-03#12" or "event 41". */
-  ref: string;
-  kind: string;
-  snippet: string;
-  score: number;
-}
-
-interface LogMark {
-  date: string;
-  offset: number;
-}
+export type { SearchHit } from '../store/index.js';
 
 const LOG_MARK = 'memory.search.log';
 const EVENT_MARK = 'memory.search.events';
@@ -56,13 +43,6 @@ export function entryText(entry: LogEntry): string {
   return out.join(' · ');
 }
 
-/** FTS5 query syntax would turn `foo-bar` or `"` into errors: search for the words, all of them. */
-export function toMatchQuery(query: string): string {
-  const words = query.match(/[\p{L}\p{N}_]+\*?/gu) ?? [];
-  if (words.length === 0) throw new VigilError('VIGIL_ERR_USAGE', `nothing to search for in ${JSON.stringify(query)}`);
-  return words.map((w) => (w.endsWith('*') ? `"${w.slice(0, -1)}"*` : `"${w}"`)).join(' ');
-}
-
 /**
  * Full-text search (SQLite FTS5) over every log entry and every event payload. The
  * index follows the logs and the inbox incrementally behind two watermarks kept in
@@ -84,25 +64,21 @@ export class SearchIndex {
   }
 
   search(query: string, limit = 20): SearchHit[] {
-    return this.store.db
-      .prepare(
-        `SELECT date, ref, kind, snippet(memory_search, 0, '[', ']', '…', 16) AS snippet, bm25(memory_search) AS score
-         FROM memory_search WHERE memory_search MATCH ? ORDER BY rank LIMIT ?`,
-      )
-      .all(toMatchQuery(query), limit) as SearchHit[];
+    return this.store.searchIndex.search(query, limit);
   }
 
   private catchUpLogs(): number {
-    const { kv } = this.store;
-    const insert = this.store.db.prepare('INSERT INTO memory_search (body, date, ref, kind) VALUES (?, ?, ?, ?)');
+    const { kv, searchIndex } = this.store;
     let added = 0;
     for (;;) {
-      const mark = kv.get<LogMark>(LOG_MARK) ?? { date: '', offset: 0 };
+      const mark = kv.get(LOG_MARK) ?? { date: '', offset: 0 };
       const next = this.nextLogWindow(mark);
       if (!next) return added;
       const committed = this.store.transaction(() => {
-        if (JSON.stringify(kv.get<LogMark>(LOG_MARK) ?? { date: '', offset: 0 }) !== JSON.stringify(mark)) return false;
-        for (const entry of next.entries) insert.run(entryText(entry), next.date, `log ${next.date}#${entry.seq}`, entry.type);
+        if (JSON.stringify(kv.get(LOG_MARK) ?? { date: '', offset: 0 }) !== JSON.stringify(mark)) return false;
+        searchIndex.add(
+          next.entries.map((entry) => ({ body: entryText(entry), date: next.date, ref: `log ${next.date}#${entry.seq}`, kind: entry.type })),
+        );
         kv.set(LOG_MARK, { date: next.date, offset: next.end });
         return true;
       });
@@ -111,7 +87,7 @@ export class SearchIndex {
   }
 
   /** The next unread window of the log: the rest of the mark's day, or the next day that has one. */
-  private nextLogWindow(mark: LogMark): { date: string; entries: LogEntry[]; end: number } | undefined {
+  private nextLogWindow(mark: { date: string; offset: number }): { date: string; entries: LogEntry[]; end: number } | undefined {
     for (const date of listLogDates(this.logsDir)) {
       if (date < mark.date) continue;
       const offset = date === mark.date ? mark.offset : 0;
@@ -122,7 +98,7 @@ export class SearchIndex {
   }
 
   /** A body the spool cannot give back (a damaged segment) leaves the event searchable by kind alone. */
-  private payloadText(row: { payload: string; payload_ref: string | null }): string {
+  private payloadText(row: UnreadEvent): string {
     try {
       return this.store.inbox.payloadOf(row);
     } catch {
@@ -131,28 +107,21 @@ export class SearchIndex {
   }
 
   private catchUpEvents(): number {
-    const { kv, db } = this.store;
-    const select = db.prepare('SELECT id, kind, source, payload, payload_ref, received_at FROM inbox WHERE id > ? ORDER BY id LIMIT ?');
-    const insert = db.prepare('INSERT INTO memory_search (body, date, ref, kind) VALUES (?, ?, ?, ?)');
+    const { kv, inbox, searchIndex } = this.store;
     let added = 0;
     for (;;) {
-      const mark = kv.get<number>(EVENT_MARK) ?? 0;
-      const rows = select.all(mark, EVENT_BATCH) as {
-        id: number;
-        kind: string;
-        source: string;
-        payload: string;
-        payload_ref: string | null;
-        received_at: number;
-      }[];
+      const mark = kv.get(EVENT_MARK) ?? 0;
+      const rows = inbox.eventsAfter(mark, EVENT_BATCH);
       if (rows.length === 0) return added;
       const committed = this.store.transaction(() => {
-        if ((kv.get<number>(EVENT_MARK) ?? 0) !== mark) return false;
-        for (const row of rows) {
-          const out = [row.kind, row.source];
-          textOf(safeJson(this.payloadText(row)), out, { left: MAX_BODY_CHARS }, false, false);
-          insert.run(out.join(' · '), localDate(row.received_at), `event ${row.id}`, row.kind);
-        }
+        if ((kv.get(EVENT_MARK) ?? 0) !== mark) return false;
+        searchIndex.add(
+          rows.map((row) => {
+            const out = [row.kind, row.source];
+            textOf(safeJson(this.payloadText(row)), out, { left: MAX_BODY_CHARS }, false, false);
+            return { body: out.join(' · '), date: localDate(row.receivedAt), ref: `event ${row.id}`, kind: row.kind };
+          }),
+        );
         kv.set(EVENT_MARK, rows[rows.length - 1]!.id);
         return true;
       });
@@ -169,11 +138,10 @@ export class SearchIndex {
 function indexTranscripts(store: Store, logsDir: string): number {
   const dir = path.join(path.dirname(logsDir), 'agent');
   if (!fs.existsSync(dir)) return 0;
-  const insert = store.db.prepare('INSERT INTO memory_search (body, date, ref, kind) VALUES (?, ?, ?, ?)');
   let added = 0;
   for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
     const file = path.join(dir, name);
-    const done = store.kv.get<Record<string, number>>(TRANSCRIPT_MARK)?.[name] ?? 0;
+    const done = store.kv.get(TRANSCRIPT_MARK)?.[name] ?? 0;
     const { size, mtimeMs } = fs.statSync(file);
     if (size <= done) continue;
     const buffer = Buffer.alloc(Math.min(size - done, LOG_WINDOW_BYTES));
@@ -186,13 +154,16 @@ function indexTranscripts(store: Store, logsDir: string): number {
     if (end === 0) continue;
     const lines = buffer.subarray(0, end).toString('utf8').split('\n').filter(Boolean);
     store.transaction(() => {
-      const marks = store.kv.get<Record<string, number>>(TRANSCRIPT_MARK) ?? {};
+      const marks = store.kv.get(TRANSCRIPT_MARK) ?? {};
       if ((marks[name] ?? 0) !== done) return;
-      for (const line of lines) {
-        const out = ['agent transcript'];
-        textOf(safeJson(line), out, { left: MAX_BODY_CHARS }, true, false);
-        insert.run(out.join(' · '), localDate(mtimeMs), `agent ${name.slice(0, -'.jsonl'.length)}`, 'agent.transcript');
-      }
+      const ref = `agent ${name.slice(0, -'.jsonl'.length)}`;
+      store.searchIndex.add(
+        lines.map((line): SearchDocument => {
+          const out = ['agent transcript'];
+          textOf(safeJson(line), out, { left: MAX_BODY_CHARS }, true, false);
+          return { body: out.join(' · '), date: localDate(mtimeMs), ref, kind: 'agent.transcript' };
+        }),
+      );
       store.kv.set(TRANSCRIPT_MARK, { ...marks, [name]: done + end });
       added += lines.length;
     });

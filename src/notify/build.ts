@@ -2,12 +2,11 @@ import type https from 'node:https';
 import type { Config, Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { maskSecrets } from '../secrets/index.js';
-import type { Store } from '../store/index.js';
+import type { Notifications, Store } from '../store/index.js';
 import { DesktopChannel } from './desktop.js';
 import { NotifyGate } from './gate.js';
 import { Notifier } from './notifier.js';
 import { NtfyChannel } from './ntfy.js';
-import { NotifyTables } from './tables.js';
 import type { Channel } from './types.js';
 import { WebPushChannel } from './webpush.js';
 
@@ -22,7 +21,7 @@ export interface NotifierSetup {
 }
 
 /** The gate of a config: quiet hours read in `notify.timezone`, else the tick's zone. */
-export function gateFor(tables: NotifyTables, config: NotifierSetup['config']): NotifyGate {
+export function gateFor(tables: Notifications, config: NotifierSetup['config']): NotifyGate {
   const { notify, tick } = config;
   const timeZone = notify.timezone ?? tick.timezone;
   return new NotifyGate(tables, {
@@ -35,12 +34,12 @@ export function gateFor(tables: NotifyTables, config: NotifierSetup['config']): 
 /** Web push always (it reaches whoever subscribed, possibly nobody); desktop and ntfy when configured. */
 export function buildNotifier(setup: NotifierSetup): Notifier {
   const { config, secrets, store, clock } = setup;
-  const tables = new NotifyTables(store.db);
+  const tables = store.notifications;
   const record = (r: Parameters<Store['outbox']['add']>[0]) => store.outbox.add(r);
   const timeoutMs = config.notify.timeoutSeconds * 1000;
   const channels: Channel[] = [
     new WebPushChannel({
-      tables,
+      subscriptions: store.pushSubscriptions,
       vapid: { ...secrets.vapid, subject: config.notify.pushContact },
       clock,
       record,

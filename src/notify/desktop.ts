@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
+import type { KeyValue } from '../store/index.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
 
 export type DesktopSession = { available: true } | { available: false; reason: string };
@@ -39,7 +40,7 @@ export interface DesktopChannelOptions {
   clock: Clock;
   record: (record: EventRecord) => void;
   /** Where "already said it is unavailable" is remembered, so the log says it once (store.kv). */
-  memory: { get<T>(key: string): T | undefined; set(key: string, value: unknown): void };
+  memory: Pick<KeyValue, 'get' | 'set'>;
 }
 
 const UNAVAILABLE_KEY = 'notify.desktop.unavailable';
@@ -58,11 +59,11 @@ export class DesktopChannel implements Channel {
   session(): DesktopSession {
     const session = desktopSession(this.options.env);
     const { memory, record, clock } = this.options;
-    if (!session.available && memory.get<string>(UNAVAILABLE_KEY) !== session.reason) {
+    if (!session.available && memory.get(UNAVAILABLE_KEY) !== session.reason) {
       memory.set(UNAVAILABLE_KEY, session.reason);
       record(eventRecord('notify.channel_unavailable', { channel: this.name, reason: session.reason }, clock.now()));
     }
-    if (session.available && memory.get<string>(UNAVAILABLE_KEY) !== undefined) memory.set(UNAVAILABLE_KEY, null);
+    if (session.available && memory.get(UNAVAILABLE_KEY) !== undefined) memory.set(UNAVAILABLE_KEY, null);
     return session;
   }
 

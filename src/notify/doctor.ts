@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { desktopSession } from './desktop.js';
-import type { NotifyTables } from './tables.js';
+import type { PushSubscriptions } from '../store/index.js';
 
 export interface NotifyCheck {
   name: string;
@@ -10,12 +10,12 @@ export interface NotifyCheck {
 }
 
 /** The notification channels, one line each, for `vigil doctor` (issue 7). */
-export function notifyChecks(config: Pick<Readonly<Config>, 'notify'>, tables: NotifyTables, env: NodeJS.ProcessEnv = process.env): NotifyCheck[] {
+export function notifyChecks(config: Pick<Readonly<Config>, 'notify'>, subscriptions: Pick<PushSubscriptions, 'subscriptionCount'>, env: NodeJS.ProcessEnv = process.env): NotifyCheck[] {
   const checks: NotifyCheck[] = [];
-  const subscriptions = tables.subscriptionCount();
+  const subscribed = subscriptions.subscriptionCount();
   checks.push(
-    subscriptions > 0
-      ? { name: 'notify.push', level: 'ok', message: `web push: ${subscriptions} subscribed browser(s)` }
+    subscribed > 0
+      ? { name: 'notify.push', level: 'ok', message: `web push: ${subscribed} subscribed browser(s)` }
       : { name: 'notify.push', level: 'warn', message: 'web push: no browser subscribed', fix: 'open the dashboard → Push → "Turn on notifications"' },
   );
   if (config.notify.desktop) {
@@ -27,7 +27,7 @@ export function notifyChecks(config: Pick<Readonly<Config>, 'notify'>, tables: N
     );
   }
   if (config.notify.ntfy) checks.push({ name: 'notify.ntfy', level: 'ok', message: `ntfy: ${new URL(config.notify.ntfy.url).origin}` });
-  if (!config.notify.desktop && !config.notify.ntfy && subscriptions === 0) {
+  if (!config.notify.desktop && !config.notify.ntfy && subscribed === 0) {
     checks.push({ name: 'notify.channels', level: 'warn', message: 'no channel reaches you: approvals wait until you look', fix: 'subscribe a browser, or set notify.ntfy / notify.desktop' });
   }
   return checks;

@@ -1,5 +1,5 @@
 import { minuteOfDay, withinHours } from '../tick/index.js';
-import type { NotifyTables } from './tables.js';
+import type { Notifications } from '../store/index.js';
 import type { Notification } from './types.js';
 
 export interface GatePolicy {
@@ -23,7 +23,7 @@ const DIGEST_LINE_CHARS = 160;
  */
 export class NotifyGate {
   constructor(
-    private readonly tables: NotifyTables,
+    private readonly tables: Notifications,
     private readonly policy: GatePolicy,
   ) {}
 

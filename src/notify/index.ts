@@ -6,7 +6,6 @@
 export type { Notification, Urgency, Channel, ChannelReport, ChannelOutcome, ApprovalRequest } from './types.js';
 export { fanOut } from './fanout.js';
 export { NotifyGate, type GatePolicy, type Admission } from './gate.js';
-export { NotifyTables, type PushSubscriptionRow, type NotifyLogRow, type NoticeKind } from './tables.js';
 export { Notifier, type Delivery, type NotifierDeps } from './notifier.js';
 export { WebPushChannel, retryAfterMs, type WebPushChannelOptions } from './webpush.js';
 export { DesktopChannel, desktopSession, type DesktopSession } from './desktop.js';

@@ -1,11 +1,10 @@
 import type { Clock } from '../clock.js';
 import { isVigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import type { ActionRecord, Store } from '../store/index.js';
+import type { ActionRecord, NoticeRow, Store } from '../store/index.js';
 import { signCapability } from './capability.js';
 import { errorText } from './fanout.js';
 import type { Notifier } from './notifier.js';
-import { NotifyTables, type NoticeRow } from './tables.js';
 import type { Notification } from './types.js';
 
 /**
@@ -55,7 +54,7 @@ export async function sendQueuedNotices(
   clock: Clock,
   reach: () => { notifier: Notifier; capabilityKey: string },
 ): Promise<number> {
-  const tables = new NotifyTables(store.db);
+  const tables = store.notifications;
   if (tables.pendingNoticeCount() === 0) return 0;
   const { notifier, capabilityKey } = reach();
   let handled = 0;

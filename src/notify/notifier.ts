@@ -2,13 +2,13 @@ import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
+import type { Notifications } from '../store/index.js';
 import { fanOut } from './fanout.js';
 import type { NotifyGate } from './gate.js';
-import type { NotifyTables } from './tables.js';
 import type { Channel, ChannelOutcome, Notification } from './types.js';
 
 export interface NotifierDeps {
-  tables: NotifyTables;
+  tables: Notifications;
   gate: NotifyGate;
   channels: readonly Channel[];
   clock: Clock;

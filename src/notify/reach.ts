@@ -1,8 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/index.js';
+import type { Notifications, Store } from '../store/index.js';
 import { gateFor } from './build.js';
-import { NotifyTables } from './tables.js';
 
 export interface OwnerReachDeps {
   store: Store;
@@ -39,13 +38,13 @@ const PRUNE_EVERY_MS = 3_600_000;
  * wait for an approval, and `observe` mode would deny it.
  */
 export class OwnerReach {
-  private readonly tables: NotifyTables;
+  private readonly tables: Notifications;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private prunedAt = 0;
 
   constructor(private readonly deps: OwnerReachDeps) {
-    this.tables = new NotifyTables(deps.store.db);
+    this.tables = deps.store.notifications;
   }
 
   approvalsRequested(ids: readonly string[]): void {
@@ -89,7 +88,7 @@ export class OwnerReach {
   /** No worker is started when nobody could be reached: an unconfigured vigil stays one process. */
   private reachable(): boolean {
     const { notify } = this.deps.config();
-    return notify.desktop || Boolean(notify.ntfy) || this.tables.subscriptionCount() > 0;
+    return notify.desktop || Boolean(notify.ntfy) || this.deps.store.pushSubscriptions.subscriptionCount() > 0;
   }
 
   private wakeWorker(force = false): void {

@@ -1,5 +1,7 @@
+import type { NotificationUrgency } from '../store/index.js';
+
 /** What vigil says to its owner, whatever the channel. */
-export type Urgency = 'low' | 'normal' | 'high';
+export type Urgency = NotificationUrgency;
 
 export interface ApprovalRequest {
   id: string;

@@ -1,13 +1,13 @@
 import type https from 'node:https';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
+import type { PushSubscriptionRow, PushSubscriptions } from '../store/index.js';
 import { errorText } from './fanout.js';
 import { encodePushPayload, pushTopic } from './payload.js';
-import type { NotifyTables, PushSubscriptionRow } from './tables.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
 
 export interface WebPushChannelOptions {
-  tables: NotifyTables;
+  subscriptions: PushSubscriptions;
   vapid: { publicKey: string; privateKey: string; subject: string };
   clock: Clock;
   record: (record: EventRecord) => void;
@@ -36,7 +36,7 @@ export class WebPushChannel implements Channel {
 
   async send(notification: Notification, signal: AbortSignal): Promise<ChannelReport> {
     const now = this.options.clock.now();
-    const all = this.options.tables.subscriptions();
+    const all = this.options.subscriptions.subscriptions();
     const ready = all.filter((s) => s.backoffUntil === null || s.backoffUntil <= now);
     if (ready.length === 0) return { delivered: false, detail: all.length ? 'every subscription is backing off' : 'no subscriptions' };
     const webpush = await (this.lib ??= import('web-push').then((m) => ((m as { default?: WebPush }).default ?? m) as WebPush));
@@ -56,17 +56,17 @@ export class WebPushChannel implements Channel {
     n: Notification,
     signal: AbortSignal,
   ): Promise<Outcome> {
-    const { tables, clock, record } = this.options;
+    const { subscriptions, clock, record } = this.options;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, this.requestOptions(n));
-        tables.markSubscriptionOk(sub.endpoint, clock.now());
+        subscriptions.markSubscriptionOk(sub.endpoint, clock.now());
         return 'ok';
       } catch (err) {
         const status = (err as { statusCode?: number }).statusCode;
         if (status === 404 || status === 410) {
-          tables.removeSubscription(sub.endpoint);
+          subscriptions.removeSubscription(sub.endpoint);
           record(eventRecord('push.subscription_removed', { endpoint: origin(sub.endpoint), status }, clock.now()));
           return 'removed';
         }
@@ -77,7 +77,7 @@ export class WebPushChannel implements Channel {
           await pause(waitMs, signal);
           if (!signal.aborted) continue;
         }
-        tables.backOff(sub.endpoint, clock.now() + waitMs);
+        subscriptions.backOff(sub.endpoint, clock.now() + waitMs);
         record(eventRecord('push.backoff', { endpoint: origin(sub.endpoint), retryAfterSeconds: Math.round(waitMs / 1000) }, clock.now()));
         return 'backoff';
       }

@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { loadSecrets, type Config, type Secrets } from '../config/index.js';
 import { createProvider } from '../model/index.js';
-import { notifyChecks, NotifyTables } from '../notify/index.js';
-import { openDb } from '../store/index.js';
+import { notifyChecks } from '../notify/index.js';
+import { openDb, PushSubscriptions, withStoreReader } from '../store/index.js';
 import { fail, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -68,26 +67,23 @@ export const checkNotify: MultiCheck = ({ paths, host }, state) => {
   const config = needsConfig('notify', state);
   if ('name' in config) return [config];
   if (state.storeUnreadable) return [warn('notify', 'not checked: this Node.js cannot open the database (see the node line)')];
-  return withNotifyTables(paths.db, (tables) =>
-    notifyChecks(config, tables, host.env).map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) })),
+  return withSubscriptions(paths.db, (subscriptions) =>
+    notifyChecks(config, subscriptions, host.env).map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) })),
   );
 };
 
 /** Read-only on the home's database; a home not started yet (or not yet migrated) has no subscriptions. */
-function withNotifyTables<T>(file: string, use: (tables: NotifyTables) => T): T {
+function withSubscriptions<T>(file: string, use: (subscriptions: PushSubscriptions) => T): T {
   if (fs.existsSync(file)) {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return use(new NotifyTables(db));
+      return withStoreReader(file, (reader) => use(reader.pushSubscriptions));
     } catch (err) {
       if (!/no such table/.test((err as Error).message)) throw err;
-    } finally {
-      db.close();
     }
   }
   const empty = openDb(':memory:');
   try {
-    return use(new NotifyTables(empty));
+    return use(new PushSubscriptions(empty));
   } finally {
     empty.close();
   }

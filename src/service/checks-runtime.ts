@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { readDaemonInfo } from '../daemon/index.js';
 import { verifyLogDir } from '../logs/index.js';
+import { withStoreReader } from '../store/index.js';
 import { ago, fail, needsConfig, ok, warn, type Check } from './doctor.js';
 
 export const checkPort: Check = async ({ paths }, state) => {
@@ -30,24 +30,14 @@ function tryListen(host: string, port: number): Promise<string | undefined> {
   });
 }
 
-/** Read-only: a doctor never migrates, repairs or takes the write lock. */
-function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return use(db);
-  } finally {
-    db.close();
-  }
-}
-
 export const checkDatabase: Check = ({ paths }, state) => {
   if (state.storeUnreadable) return warn('database', 'not checked: this Node.js cannot open it (see the node line)');
   if (!fs.existsSync(paths.db)) return ok('database', 'not created yet (vigil start creates it)');
   const recover = `stop vigil, keep a copy of ${paths.db}, then: sqlite3 ${paths.db} .recover | sqlite3 vigil-recovered.db`;
   let problems: string[];
   try {
-    problems = withDatabase(paths.db, (db) => (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check));
+    // Read-only: a doctor never migrates, repairs or takes the write lock.
+    problems = withStoreReader(paths.db, (reader) => reader.quickCheck());
   } catch (err) {
     return fail('database', `${paths.db} cannot be read: ${(err as Error).message}`, recover);
   }
@@ -77,11 +67,7 @@ export const checkWebhooks: Check = ({ paths, now }, state) => {
   const fix = `point a GitHub webhook at ${address} (README: "Point GitHub at it"); GitHub's ping arrives at once`;
   if (state.storeUnreadable) return warn('webhooks', 'not checked: this Node.js cannot open the database (see the node line)');
   if (!fs.existsSync(paths.db)) return warn('webhooks', 'no delivery received yet', fix);
-  // The inbox has no query for this (src/store is another room); one read-only SELECT does,
-  // newest first by rowid so that a large inbox is not scanned.
-  const last = withDatabase(paths.db, (db) =>
-    db.prepare(`SELECT kind, delivery_id AS id, received_at AS at FROM inbox WHERE source = 'github' ORDER BY id DESC LIMIT 1`).get(),
-  ) as { kind: string; id: string | null; at: number } | undefined;
+  const last = withStoreReader(paths.db, (reader) => reader.lastDelivery());
   if (!last) return warn('webhooks', 'no delivery received yet', fix);
   return ok('webhooks', `last delivery ${ago(now - last.at)} (${last.kind}${last.id ? `, ${last.id}` : ''})`);
 };

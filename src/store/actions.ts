@@ -235,6 +235,12 @@ export class Actions {
     return rows.map(toRecord);
   }
 
+  /** When the owner last answered an approval (any way: dashboard, push, CLI). */
+  lastAnsweredAt(): number | undefined {
+    const row = this.db.prepare('SELECT max(updated_at) AS at FROM actions WHERE answered_by IS NOT NULL').get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
   nextExpiry(): number | undefined {
     const row = this.db
       .prepare(`SELECT min(expires_at) AS at FROM actions WHERE state = 'awaiting_approval'`)

@@ -25,6 +25,22 @@ export interface InboxEvent extends NewEvent {
   attempts: number;
 }
 
+export interface StoredDelivery {
+  id: number;
+  kind: string;
+  deliveryId: string;
+  state: InboxState;
+}
+
+export interface UnreadEvent {
+  id: number;
+  kind: string;
+  source: string;
+  payload: string;
+  payload_ref: string | null;
+  receivedAt: number;
+}
+
 interface Row {
   id: number;
   source: string;
@@ -180,6 +196,32 @@ export class Inbox {
     return row?.id ?? 0;
   }
 
+  /** When the newest event that is not a tick arrived: the owner's last sign of life in the inbox. */
+  lastNonTickReceivedAt(): number | undefined {
+    // Newest first by rowid: the scan stops at the first event that is not a tick.
+    const row = this.db.prepare(`SELECT received_at AS at FROM inbox WHERE source <> 'tick' ORDER BY id DESC LIMIT 1`).get() as
+      | { at: number }
+      | undefined;
+    return row?.at;
+  }
+
+  /** The GitHub deliveries stored after event `afterId`, oldest first. */
+  deliveriesAfter(afterId: number): StoredDelivery[] {
+    return this.db
+      .prepare(`SELECT id, kind, delivery_id AS deliveryId, state FROM inbox WHERE source = 'github' AND id > ? ORDER BY id`)
+      .all(afterId) as StoredDelivery[];
+  }
+
+  /**
+   * Up to `limit` events after `afterId`, oldest first, with their payload unread: pass
+   * a row to `payloadOf` (a damaged spool segment makes that throw, the row stays usable).
+   */
+  eventsAfter(afterId: number, limit: number): UnreadEvent[] {
+    return this.db
+      .prepare('SELECT id, kind, source, payload, payload_ref, received_at AS receivedAt FROM inbox WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as UnreadEvent[];
+  }
+
   lastOfKind(kind: string): InboxEvent | undefined {
     const row = this.db.prepare('SELECT * FROM inbox WHERE kind = ? ORDER BY id DESC LIMIT 1').get(kind) as
       | Row
@@ -199,6 +241,14 @@ export class Inbox {
       attempts: row.attempts,
     };
   }
+}
+
+/** The newest GitHub delivery, read on any handle (the doctor's is read-only and has no spool). */
+export function lastDelivery(db: Db): { kind: string; id: string | null; at: number } | undefined {
+  // Newest first by rowid, so that a large inbox is not scanned.
+  return db
+    .prepare(`SELECT kind, delivery_id AS id, received_at AS at FROM inbox WHERE source = 'github' ORDER BY id DESC LIMIT 1`)
+    .get() as { kind: string; id: string | null; at: number } | undefined;
 }
 
 /** The digest as SQLite's signed 64-bit INTEGER: an integer key indexes cheaper than text. */

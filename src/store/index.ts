@@ -4,6 +4,11 @@ import { Inbox } from './inbox.js';
 import { Spool } from './spool.js';
 import { Actions } from './actions.js';
 import { Decisions, KeyValue, LogOutbox, Reminders } from './small-tables.js';
+import { Notifications } from './notifications.js';
+import { PushSubscriptions } from './push-subscriptions.js';
+import { WebSessions } from './web-sessions.js';
+import { CapabilityUses } from './capability-uses.js';
+import { SearchIndexTable } from './search-index.js';
 
 export type { Db, OpenOptions } from './db.js';
 export { openDb, migrate } from './db.js';
@@ -19,7 +24,7 @@ export {
 } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export { Spool, parseSpoolRef, type SpoolRecord, type ScannedRecord, type SpoolOptions } from './spool.js';
-export { Inbox, type InboxEvent, type NewEvent, type InboxState } from './inbox.js';
+export { Inbox, type InboxEvent, type NewEvent, type InboxState, type StoredDelivery, type UnreadEvent } from './inbox.js';
 export {
   Actions,
   FINAL_STATES,
@@ -31,6 +36,20 @@ export {
   type TransitionPatch,
 } from './actions.js';
 export { Reminders, KeyValue, LogOutbox, Decisions, type DecisionRow } from './small-tables.js';
+export type { KvValues, KvKey, KvCounterKey, LogPosition, TickBaseline, DreamStateRecord } from './kv-keys.js';
+export {
+  Notifications,
+  type NotificationUrgency,
+  type NotifyState,
+  type NotifyLogRow,
+  type NoticeRow,
+  type NoticeKind,
+} from './notifications.js';
+export { PushSubscriptions, type PushSubscriptionRow } from './push-subscriptions.js';
+export { WebSessions, type WebSessionRow } from './web-sessions.js';
+export { CapabilityUses } from './capability-uses.js';
+export { SearchIndexTable, toMatchQuery, type SearchDocument, type SearchHit } from './search-index.js';
+export { StoreReader, withStoreReader } from './reader.js';
 
 /** One handle on vigil.db with its tables; shared by daemon, worker and CLI. */
 export class Store {
@@ -40,6 +59,14 @@ export class Store {
   readonly reminders: Reminders;
   readonly kv: KeyValue;
   readonly outbox: LogOutbox;
+  /** What was told to the owner, and the daemon's notices still to tell. */
+  readonly notifications: Notifications;
+  readonly pushSubscriptions: PushSubscriptions;
+  readonly webSessions: WebSessions;
+  /** Spent capability-token nonces: a notification's button answers once. */
+  readonly capabilityUses: CapabilityUses;
+  /** The memory's full-text index. */
+  readonly searchIndex: SearchIndexTable;
   private closed = false;
 
   /**
@@ -56,6 +83,11 @@ export class Store {
     this.reminders = new Reminders(db);
     this.kv = new KeyValue(db);
     this.outbox = new LogOutbox(db);
+    this.notifications = new Notifications(db);
+    this.pushSubscriptions = new PushSubscriptions(db);
+    this.webSessions = new WebSessions(db);
+    this.capabilityUses = new CapabilityUses(db);
+    this.searchIndex = new SearchIndexTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

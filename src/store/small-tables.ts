@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { KvCounterKey, KvKey, KvValues } from './kv-keys.js';
 
 /** Reminders set by the `remind` action; a due one wakes the next tick. */
 export class Reminders {
@@ -29,23 +30,23 @@ export class Reminders {
   }
 }
 
-/** Small named values: tick baselines, counters. */
+/** Small named values: tick baselines, counters, watermarks. The keys and their types are in kv-keys.ts. */
 export class KeyValue {
   constructor(private readonly db: Db) {}
 
-  get<T>(key: string): T | undefined {
+  get<K extends KvKey>(key: K): KvValues[K] | undefined {
     const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    return row ? (JSON.parse(row.value) as KvValues[K]) : undefined;
   }
 
-  set(key: string, value: unknown): void {
+  set<K extends KvKey>(key: K, value: KvValues[K]): void {
     this.db
       .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, JSON.stringify(value));
   }
 
-  increment(key: string): number {
-    const next = (this.get<number>(key) ?? 0) + 1;
+  increment(key: KvCounterKey): number {
+    const next = (this.get(key) ?? 0) + 1;
     this.set(key, next);
     return next;
   }

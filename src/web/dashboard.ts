@@ -67,7 +67,7 @@ export function statusView(deps: Pick<WebDeps, 'status' | 'store' | 'clock'>): S
   const models = (at(s, 'model', 'today', 'models') ?? []) as { inputTokens?: number; outputTokens?: number }[];
   const tokens = models.reduce((n, m) => n + (m.inputTokens ?? 0) + (m.outputTokens ?? 0), 0);
   const cost = Number(at(s, 'model', 'today', 'estimatedCostUsd') ?? 0);
-  const dreamAt = at(s, 'lastDream', 'at') ?? deps.store.kv.get<{ lastDreamAt?: number }>('dream.state')?.lastDreamAt;
+  const dreamAt = at(s, 'lastDream', 'at') ?? deps.store.kv.get('dream.state')?.lastDreamAt;
   const lastTickAt = at(s, 'lastTick', 'at');
   const uptime = at(s, 'uptimeSeconds');
   return {

@@ -19,7 +19,6 @@ export { registerSecurity, CAPABILITY_RATE_LIMIT } from './security.js';
 export { Sessions, readCookie, sessionCookie, SESSION_COOKIE } from './sessions.js';
 export { approvalItem, statusView, todaysTimeline, type StatusView } from './dashboard.js';
 export { PushSubscriptionBody } from './push-routes.js';
-export { spendCapability } from './capability-route.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {

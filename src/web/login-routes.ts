@@ -49,14 +49,14 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
       guard.failed(address, now);
       return loginAnswer(reply, 401, 'That token is not right.');
     }
-    const { id } = new Sessions(deps.store.db).create(now);
+    const { id } = new Sessions(deps.store.webSessions).create(now);
     deps.record(eventRecord('web.login', { ip: address }, now));
     return reply.header('set-cookie', sessionCookie(id, SESSION_TTL_MS, overTls(req))).redirect('/', 303);
   });
 
   app.post('/logout', { preHandler: pageAuth(deps) }, async (req, reply) => {
     const owner = ownerOf(req);
-    if (owner?.via === 'session') new Sessions(deps.store.db).delete(owner.sessionId);
+    if (owner?.via === 'session') new Sessions(deps.store.webSessions).delete(owner.sessionId);
     return reply.header('set-cookie', sessionCookie('', 0, overTls(req))).redirect('/login', 303);
   });
 }

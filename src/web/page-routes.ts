@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotifyTables } from '../notify/index.js';
 import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView, todaysTimeline } from './dashboard.js';
 import { memoryView } from './memory.js';
@@ -38,7 +37,7 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   });
 
   app.get('/push', async (req, reply) => {
-    const subscriptions = new NotifyTables(deps.store.db).subscriptionCount();
+    const subscriptions = deps.store.pushSubscriptions.subscriptionCount();
     return html(reply, pushPage({ csrf: csrfOf(req), vapidKey: deps.vapidPublicKey(), subscriptions }));
   });
 }

@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
-import type { Db } from '../store/index.js';
+import type { WebSessionRow, WebSessions } from '../store/index.js';
 
-export interface Session {
-  idHash: string;
-  csrf: string;
-  expiresAt: number;
-}
+export type Session = WebSessionRow;
 
 export const SESSION_COOKIE = 'vigil_session';
 /** A phone that added vigil to its home screen should not be sent to /login every week. */
@@ -17,28 +13,23 @@ export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
  * Each session has its own CSRF token, which pages carry and state-changing requests echo.
  */
 export class Sessions {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly table: WebSessions) {}
 
   create(now: number): { id: string; session: Session } {
     const id = crypto.randomBytes(32).toString('base64url');
     const session = { idHash: hash(id), csrf: crypto.randomBytes(24).toString('base64url'), expiresAt: now + SESSION_TTL_MS };
-    this.db.prepare('DELETE FROM web_sessions WHERE expires_at <= ?').run(now);
-    this.db
-      .prepare('INSERT INTO web_sessions (id_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(session.idHash, session.csrf, now, session.expiresAt);
+    this.table.insert(session, now);
     return { id, session };
   }
 
   find(id: string | undefined, now: number): Session | undefined {
     if (!id) return undefined;
-    const row = this.db
-      .prepare('SELECT id_hash AS idHash, csrf, expires_at AS expiresAt FROM web_sessions WHERE id_hash = ?')
-      .get(hash(id)) as Session | undefined;
+    const row = this.table.byHash(hash(id));
     return row && row.expiresAt > now ? row : undefined;
   }
 
   delete(id: string | undefined): void {
-    if (id) this.db.prepare('DELETE FROM web_sessions WHERE id_hash = ?').run(hash(id));
+    if (id) this.table.deleteByHash(hash(id));
   }
 }
 

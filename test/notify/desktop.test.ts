@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DesktopChannel, desktopSession, notifyChecks, NotifyTables } from '../../src/notify/index.js';
+import { DesktopChannel, desktopSession, notifyChecks } from '../../src/notify/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { staged, tempStore } from './helpers.js';
 
@@ -44,7 +44,7 @@ describe('desktop notifications', () => {
     expect(staged(store, 'notify.channel_unavailable')).toEqual([
       expect.objectContaining({ channel: 'desktop', reason: expect.stringMatching(/no desktop session/) }),
     ]);
-    const checks = notifyChecks(parseConfig({ notify: { desktop: true } }, {}), new NotifyTables(store.db), { PATH: '/usr/bin' });
+    const checks = notifyChecks(parseConfig({ notify: { desktop: true } }, {}), store.pushSubscriptions, { PATH: '/usr/bin' });
     expect(checks.find((c) => c.name === 'notify.desktop')).toMatchObject({ level: 'warn', message: expect.stringMatching(/no desktop session/) });
   });
 

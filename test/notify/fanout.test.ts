@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { fanOut, NotifyGate, Notifier, NotifyTables, type Notification } from '../../src/notify/index.js';
+import { fanOut, NotifyGate, Notifier, type Notification } from '../../src/notify/index.js';
 import { RecordingChannel, staged, tempStore } from './helpers.js';
 
 const NEWS: Notification = { title: 'Deploy finished', body: 'v1.4.2 is live', urgency: 'normal' };
@@ -30,7 +30,7 @@ describe('channels are isolated', () => {
 
   it('every failure is logged, and the notification still counts as delivered by the channel that worked', async () => {
     const store = tempStore();
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const notifier = new Notifier({
       tables,
       gate: new NotifyGate(tables, { maxPerHour: 20 }),
@@ -50,7 +50,7 @@ describe('channels are isolated', () => {
 
   it('when every channel fails, the notification fails (so the action is marked failed)', async () => {
     const store = tempStore();
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const notifier = new Notifier({
       tables,
       gate: new NotifyGate(tables, { maxPerHour: 20 }),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { generateSecrets, parseConfig } from '../../src/config/index.js';
 import type { Clock } from '../../src/clock.js';
-import { buildNotifier, NotifyTables, type Channel, type ChannelReport, type Notification } from '../../src/notify/index.js';
+import { buildNotifier, type Channel, type ChannelReport, type Notification } from '../../src/notify/index.js';
 import { Store } from '../../src/store/index.js';
 import type { FakePushService } from './fake-push.js';
 
@@ -44,7 +44,7 @@ export function pushNotifier(store: Store, push: FakePushService, clock: Clock, 
     clock,
     pushAgent: new https.Agent({ ca: push.ca }),
   });
-  return { notifier, secrets, tables: new NotifyTables(store.db) };
+  return { notifier, secrets, tables: store.pushSubscriptions };
 }
 
 /** An honest in-memory channel: it keeps what it was given; `behaviour` decides how it answers. */

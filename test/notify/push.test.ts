@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { generateVapidKeys } from '../../src/config/index.js';
 import { systemClock } from '../../src/clock.js';
-import { encodePushPayload, NotifyTables, WebPushChannel, PUSH_PAYLOAD_MAX_BYTES, type Notification } from '../../src/notify/index.js';
+import { encodePushPayload, WebPushChannel, PUSH_PAYLOAD_MAX_BYTES, type Notification } from '../../src/notify/index.js';
 import { FakePushService } from './fake-push.js';
 import { pushNotifier, staged, tempStore } from './helpers.js';
 
@@ -120,13 +120,13 @@ describe('web push, through the real web-push library, to a push service that ch
 
   it('the fake push service is no pushover: a JWT signed by another key, or a payload for other keys, is refused', async () => {
     const store = tempStore();
-    const tables = new NotifyTables(store.db);
+    const tables = store.pushSubscriptions;
     const browser = push.subscribe('strict');
     // The key vigil claims (k=) is not the one that signed the JWT.
     const mine = generateVapidKeys();
     const other = generateVapidKeys();
     const channel = new WebPushChannel({
-      tables,
+      subscriptions: tables,
       vapid: { publicKey: other.publicKey, privateKey: mine.privateKey, subject: 'mailto:vigil@example.com' },
       clock: systemClock,
       record: (r) => store.outbox.add(r),
@@ -142,7 +142,7 @@ describe('web push, through the real web-push library, to a push service that ch
     tables.removeSubscription(browser.endpoint);
     tables.upsertSubscription({ endpoint: browser.endpoint, ...stranger.keys }, Date.now());
     const honest = new WebPushChannel({
-      tables,
+      subscriptions: tables,
       vapid: { ...mine, subject: 'mailto:vigil@example.com' },
       clock: systemClock,
       record: (r) => store.outbox.add(r),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { NotifyGate, Notifier, NotifyTables, type Notification } from '../../src/notify/index.js';
+import { NotifyGate, Notifier, type Notification } from '../../src/notify/index.js';
 import { RecordingChannel, staged, tempStore } from './helpers.js';
 
 const BERLIN = 'Europe/Berlin';
@@ -11,7 +11,7 @@ const note = (title: string, urgency: Notification['urgency'] = 'normal'): Notif
 function setup(policy: { quietHours?: string; maxPerHour?: number }, startAt: number) {
   const store = tempStore();
   const clock = new FakeClock(startAt);
-  const tables = new NotifyTables(store.db);
+  const tables = store.notifications;
   const gate = new NotifyGate(tables, { ...(policy.quietHours ? { quietHours: policy.quietHours } : {}), timeZone: BERLIN, maxPerHour: policy.maxPerHour ?? 20 });
   const phone = new RecordingChannel('phone');
   const notifier = new Notifier({ tables, gate, channels: [phone], clock, record: (r) => store.outbox.add(r), timeoutMs: 1000 });

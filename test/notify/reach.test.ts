@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/index.js';
-import { NotifyGate, Notifier, NotifyTables, OwnerReach, sendQueuedNotices, verifyCapability } from '../../src/notify/index.js';
+import { NotifyGate, Notifier, OwnerReach, sendQueuedNotices, verifyCapability } from '../../src/notify/index.js';
 import { RecordingChannel, tempStore } from './helpers.js';
 
 const KEY = 'c'.repeat(64);
@@ -22,14 +22,14 @@ describe('the daemon queues, the worker sends', () => {
     let kicks = 0;
     let config = parseConfig({}, {});
     const reach = new OwnerReach({ store, clock, config: () => config, kick: () => kicks++ });
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const a = askFor(store, clock.now());
     reach.approvalsRequested([a.id]);
     reach.catchUp();
     expect(tables.pendingNotices().map((n) => n.key)).toEqual([`approval:${a.id}`]);
     expect(kicks).toBe(0);
     // A subscribed browser makes the owner reachable: the worker is started.
-    tables.upsertSubscription({ endpoint: 'https://push.example.net/x', p256dh: 'p', auth: 'a' }, clock.now());
+    store.pushSubscriptions.upsertSubscription({ endpoint: 'https://push.example.net/x', p256dh: 'p', auth: 'a' }, clock.now());
     reach.subscribed();
     expect(kicks).toBe(1);
     config = parseConfig({ notify: { ntfy: { url: 'https://ntfy.example.net/t' } } }, {});
@@ -39,7 +39,7 @@ describe('the daemon queues, the worker sends', () => {
 
   it('the worker turns an approval notice into Approve/Deny with tokens for that approval; answered ones are skipped', async () => {
     const store = tempStore();
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const phone = new RecordingChannel('phone');
     const notifier = new Notifier({ tables, gate: new NotifyGate(tables, { maxPerHour: 20 }), channels: [phone], clock: systemClock, record: (r) => store.outbox.add(r), timeoutMs: 1000 });
     const now = Date.now();
@@ -62,9 +62,9 @@ describe('the daemon queues, the worker sends', () => {
   it('the daemon queues the digest when held notifications may go out', () => {
     const store = tempStore();
     const clock = new FakeClock(Date.parse('2026-06-01T10:00:00Z'));
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     tables.insertLog({ key: 'action:x', title: 'held', body: '', urgency: 'normal', state: 'held', reason: 'quiet hours', createdAt: clock.now() - 60_000 });
-    tables.upsertSubscription({ endpoint: 'https://push.example.net/x', p256dh: 'p', auth: 'a' }, clock.now());
+    store.pushSubscriptions.upsertSubscription({ endpoint: 'https://push.example.net/x', p256dh: 'p', auth: 'a' }, clock.now());
     let kicks = 0;
     const reach = new OwnerReach({ store, clock, config: () => parseConfig({}, {}), kick: () => kicks++ });
     reach.start();
@@ -76,7 +76,7 @@ describe('the daemon queues, the worker sends', () => {
   it('prunes what was sent a week ago, never what is still held', () => {
     const store = tempStore();
     const now = Date.parse('2026-06-10T10:00:00Z');
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const old = now - 8 * 24 * 3_600_000;
     tables.insertLog({ key: 'action:old', title: 'old', body: '', urgency: 'normal', state: 'sent', createdAt: old });
     tables.markDelivered('action:old', 'push', old);

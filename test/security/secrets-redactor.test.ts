@@ -13,7 +13,7 @@ import { generateSecrets, heldSecretValues, loadSecrets, parseConfig, secretEnvV
 import { GithubClients } from '../../src/github-api/index.js';
 import { DailyLog, logFilePath, MAX_FIELD_CHARS, readLogEntries, verifyLogFile } from '../../src/logs/index.js';
 import { makeRedactor, secretValues } from '../../src/model/index.js';
-import { Notifier, NotifyGate, NotifyTables } from '../../src/notify/index.js';
+import { Notifier, NotifyGate } from '../../src/notify/index.js';
 import { CARRIES_SECRET, PolicyGate } from '../../src/policy/index.js';
 import { makeSecretMask, maskSecrets, secretForms, secretMask } from '../../src/secrets/index.js';
 import { FakeGithub } from '../github/fake-github.js';
@@ -152,7 +152,7 @@ describe('the walls', () => {
   it('the notifier: no channel, no stored digest text and no log record gets the secret', async () => {
     const store = tempStore();
     const clock = new FakeClock(localMs(10));
-    const tables = new NotifyTables(store.db);
+    const tables = store.notifications;
     const channel = new RecordingChannel('phone');
     const records: Record<string, unknown>[] = [];
     const notifier = new Notifier({ tables, gate: new NotifyGate(tables, { maxPerHour: 100 }), channels: [channel], clock, record: (r) => records.push(r), timeoutMs: 1000, mask: makeSecretMask([TOKEN]) });

@@ -42,10 +42,10 @@ describe('withStoreRetry', () => {
     const { released } = await holdWriteLock(file, 1500, lockers);
     const gaps = loopGaps();
     const retries: number[] = [];
-    await withStoreRetry(() => store.kv.set('written', 'after the lock'), { deadlineMs: 10_000, onRetry: (_e, n) => retries.push(n) });
+    await withStoreRetry(() => store.kv.set('notify.desktop.unavailable', 'after the lock'), { deadlineMs: 10_000, onRetry: (_e, n) => retries.push(n) });
     const maxGap = gaps.stop();
     expect(Date.now()).toBeGreaterThanOrEqual((await released) - 5);
-    expect(store.kv.get('written')).toBe('after the lock');
+    expect(store.kv.get('notify.desktop.unavailable')).toBe('after the lock');
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(retries).toEqual(retries.map((_, i) => i + 1));
     // One attempt blocks the loop ~100 ms (the busy timeout); the waits between are timers.
@@ -57,7 +57,7 @@ describe('withStoreRetry', () => {
     const { store, file } = openStore(50);
     await holdWriteLock(file, 4000, lockers);
     const t0 = performance.now();
-    const err = await withStoreRetry(() => store.kv.set('k', 1), { deadlineMs: 600 }).catch((e: unknown) => e);
+    const err = await withStoreRetry(() => store.kv.set('approvals.version', 1), { deadlineMs: 600 }).catch((e: unknown) => e);
     const took = performance.now() - t0;
     expect(isStoreBusy(err)).toBe(true);
     expect((err as { code: string }).code).toBe('SQLITE_BUSY');

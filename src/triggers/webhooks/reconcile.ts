@@ -45,10 +45,7 @@ export function indexSpooledDeliveries(store: Store, filter: Readonly<GithubConf
  */
 export function logUnloggedDeliveries(store: Store, logsDir: string, now: number): EventRecord[] {
   const newest = newestLoggedDelivery(logsDir);
-  const rows = store.db
-    .prepare(`SELECT id, kind, delivery_id AS deliveryId, state FROM inbox WHERE source = 'github' AND id > ? ORDER BY id`)
-    .all(newest) as { id: number; kind: string; deliveryId: string; state: string }[];
-  return rows.flatMap((row) =>
+  return store.inbox.deliveriesAfter(newest).flatMap((row) =>
     receivedRecords(
       { eventId: row.id, kind: row.kind, ...(row.state === 'filtered' ? { filtered: 'filtered when received' } : {}) },
       row.deliveryId,

@@ -1,12 +1,7 @@
-import type { Db } from '../store/index.js';
-import type { Urgency } from './types.js';
+import type { Db } from './db.js';
 
-export interface PushSubscriptionRow {
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  backoffUntil: number | null;
-}
+/** How loudly a notification asks for attention (the notify room's `Urgency`). */
+export type NotificationUrgency = 'low' | 'normal' | 'high';
 
 export type NotifyState = 'sending' | 'sent' | 'held' | 'digested';
 
@@ -14,7 +9,7 @@ export interface NotifyLogRow {
   key: string;
   title: string;
   body: string;
-  urgency: Urgency;
+  urgency: NotificationUrgency;
   state: NotifyState;
   reason: string | null;
   createdAt: number;
@@ -30,42 +25,13 @@ export interface NoticeRow {
 /** What the daemon asks the worker to tell the owner (it holds no channel credentials itself). */
 export type NoticeKind = 'approval' | 'digest' | 'test';
 
-/** The notify tables of vigil.db (migration 006-notify-web), shared by daemon, worker and dashboard. */
-export class NotifyTables {
+/**
+ * What was told to the owner, and what is still to tell: tables `notify_log`,
+ * `notify_deliveries` and `notify_queue` (migration 006-notify-web), shared by daemon,
+ * worker and dashboard. The push subscriptions are in push-subscriptions.ts.
+ */
+export class Notifications {
   constructor(private readonly db: Db) {}
-
-  // ── push subscriptions ────────────────────────────────────────────────────────
-  upsertSubscription(sub: { endpoint: string; p256dh: string; auth: string; userAgent?: string }, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO push_subscriptions (endpoint, p256dh, auth, user_agent, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
-           user_agent = excluded.user_agent, backoff_until = NULL`,
-      )
-      .run(sub.endpoint, sub.p256dh, sub.auth, sub.userAgent ?? null, now);
-  }
-
-  subscriptions(): PushSubscriptionRow[] {
-    return this.db
-      .prepare('SELECT endpoint, p256dh, auth, backoff_until AS backoffUntil FROM push_subscriptions ORDER BY created_at')
-      .all() as PushSubscriptionRow[];
-  }
-
-  subscriptionCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM push_subscriptions').get() as { n: number }).n;
-  }
-
-  removeSubscription(endpoint: string): boolean {
-    return this.db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint).changes === 1;
-  }
-
-  backOff(endpoint: string, until: number): void {
-    this.db.prepare('UPDATE push_subscriptions SET backoff_until = ? WHERE endpoint = ?').run(until, endpoint);
-  }
-
-  markSubscriptionOk(endpoint: string, now: number): void {
-    this.db.prepare('UPDATE push_subscriptions SET last_ok_at = ?, backoff_until = NULL WHERE endpoint = ?').run(now, endpoint);
-  }
 
   // ── what was sent or held ─────────────────────────────────────────────────────
   logRow(key: string): NotifyLogRow | undefined {

@@ -1,0 +1,57 @@
+/**
+ * Every key of the store's key-value table, with the type of its value. A key that is
+ * not listed here does not compile: the table is shared by many rooms, and a typo or a
+ * second idea of a value's shape would otherwise only show in a running home. Values are
+ * stored as JSON text (`JSON.stringify`), as they always were.
+ */
+export interface KvValues {
+  /** The tick's last outcome and when (src/tick), shown by `vigil status`. */
+  'tick.last': { at: number; outcome: string };
+  /** What the world looked like at the last decided tick: the quiet-tick rule compares against it (src/tick). */
+  'tick.baseline': TickBaseline;
+  /** Bumped whenever the pending approvals change, so a tick sees an answer as news (src/initiative). */
+  'approvals.version': number;
+  /** What the last dream left for the next (src/dream/state.ts); a field an older vigil did not write is absent. */
+  'dream.state': Partial<DreamStateRecord>;
+  /** Why desktop notifications are unavailable, once said (null: they are available again) (src/notify/desktop.ts). */
+  'notify.desktop.unavailable': string | null;
+  /** Delivery ids whose redelivery was asked of GitHub, newest last (src/github-api/redeliver.ts). */
+  'github.redelivery.requested': string[];
+  /** When the redelivery sweep last started (src/github-api/redeliver.ts). */
+  'github.sweep.last': number;
+  /** How far into the daily logs the search index has read (src/memory/search.ts). */
+  'memory.search.log': LogPosition;
+  /** The last inbox event id in the search index (src/memory/search.ts). */
+  'memory.search.events': number;
+  /** Per agent transcript file name, the bytes already in the search index (src/memory/search.ts). */
+  'memory.search.agent': Record<string, number>;
+  /** `vigil cancel ID`: when cancelling was asked (null: the request was cleared) (src/agent/cancel.ts). */
+  [cancel: `agent.cancel.${string}`]: number | null;
+}
+
+export type KvKey = keyof KvValues;
+
+/** The keys whose value is a plain counter, the only ones `increment` takes. */
+export type KvCounterKey = { [K in KvKey]: KvValues[K] extends number ? K : never }[KvKey];
+
+/** A position in the daily logs: a day's file and a byte offset at a line start. */
+export interface LogPosition {
+  date: string;
+  offset: number;
+}
+
+export interface TickBaseline {
+  lastEventId: number;
+  approvalsVersion: number;
+  /** Repository path → its HEAD. */
+  repos: Record<string, string>;
+}
+
+export interface DreamStateRecord {
+  lastDreamAt: number | null;
+  lastDreamId: string | null;
+  /** Where the next dream starts reading; null: from the first log. */
+  watermark: LogPosition | null;
+  lastFailedAt: number | null;
+  lastFailure: string | null;
+}
