@@ -5,6 +5,7 @@ import { describeAction } from '../notify/index.js';
 import type { ActionRecord } from '../store/index.js';
 import type { WebhookRouteOptions } from '../triggers/index.js';
 import type { WebDeps } from '../web/types.js';
+import { answerErrorsAsVigil } from './http-errors.js';
 
 /** What the HTTP API may ask of the daemon; nothing else reaches it. The dashboard's part is `WebDeps`. */
 export interface DaemonApi extends WebDeps {
@@ -44,6 +45,8 @@ export async function buildApiApp(
   // (login limits, session cookie), and only its own hop: the rest of X-Forwarded-For is
   // whatever the client sent. Without it the socket's peer is the client (issue 12).
   const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: api.trustProxy ? (_address, hop) => hop < 1 : false });
+  // Before any route: every scope inherits the one error body (http-errors.ts).
+  answerErrorsAsVigil(app);
   await web.registerSecurity(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Outside the login: a delivery is authenticated by its signature.

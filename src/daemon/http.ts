@@ -75,9 +75,12 @@ export class HttpFront {
     this.app ??= this.load();
     this.app.then(
       ({ handler }) => handler(req, res),
-      (err: Error) => {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'VIGIL_ERR_DAEMON_HTTP', message: err.message }));
+      () => {
+        // The one error body (http-errors.ts), without the cause: this answer passes no
+        // redaction, and why the app did not load is the daemon's business, not the caller's.
+        const answer = new VigilError('VIGIL_ERR_INTERNAL', 'the HTTP app could not be loaded');
+        res.writeHead(answer.httpStatus, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(answer));
       },
     );
   }

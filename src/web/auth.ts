@@ -31,7 +31,7 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
     return sameSecret(header.slice(7).trim(), deps.dashboardToken()) ? { via: 'bearer' } : 'bad-bearer';
   }
   const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
-  const session = new Sessions(deps.store.webSessions).find(sessionId, deps.clock.now());
+  const session = new Sessions(deps.store.db).find(sessionId, deps.clock.now());
   return session && sessionId ? { via: 'session', session, sessionId } : undefined;
 }
 
@@ -43,15 +43,14 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
  */
 export function apiAuth(deps: WebDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if ((req.headers.authorization ?? '').startsWith('Bearer ') && !(await bearerAdmitted(deps, req, reply))) return;
+    if ((req.headers.authorization ?? '').startsWith('Bearer ')) admitBearer(deps, req, reply);
     const owner = identify(deps, req);
     if (!owner || owner === 'bad-bearer') {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorised' });
-      return;
+      reply.header('www-authenticate', 'Bearer');
+      throw new VigilError('VIGIL_ERR_UNAUTHORISED');
     }
     if (owner.via === 'session' && !SAFE_METHODS.has(req.method) && !csrfMatches(req, owner.session)) {
-      await reply.code(403).send(new VigilError('VIGIL_ERR_CSRF', 'send the page\'s token in the X-CSRF-Token header').toJSON());
-      return;
+      throw new VigilError('VIGIL_ERR_CSRF', 'send the page\'s token in the X-CSRF-Token header');
     }
     owners.set(req, owner);
   };
@@ -59,20 +58,19 @@ export function apiAuth(deps: WebDeps) {
 
 /**
  * Limits checked before the token is compared (a refusal that compared it would tell a
- * right guess from a wrong one); a wrong token is a failure. False when answered here.
+ * right guess from a wrong one); a wrong token is a failure. Throws VIGIL_ERR_LOGIN_LIMIT.
  */
-async function bearerAdmitted(deps: WebDeps, req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+function admitBearer(deps: WebDeps, req: FastifyRequest, reply: FastifyReply): void {
   const guard = loginGuardOf(deps);
   const address = clientAddress(req.ip);
   const now = deps.clock.now();
   const admission = guard.admit(address, now);
   if (!admission.ok) {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-    await reply.code(429).header('retry-after', String(seconds)).send(new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`).toJSON());
-    return false;
+    reply.header('retry-after', String(seconds));
+    throw new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`);
   }
   if (!sameSecret(req.headers.authorization!.slice(7).trim(), deps.dashboardToken())) guard.failed(address, now);
-  return true;
 }
 
 /** The pages' guard: no session, no page — the browser goes to /login. */
@@ -83,10 +81,7 @@ export function pageAuth(deps: WebDeps) {
       await reply.code(303).header('location', '/login').header('cache-control', 'no-store').send();
       return;
     }
-    if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, owner.session)) {
-      await reply.code(403).send(new VigilError('VIGIL_ERR_CSRF').toJSON());
-      return;
-    }
+    if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, owner.session)) throw new VigilError('VIGIL_ERR_CSRF');
     owners.set(req, owner);
   };
 }

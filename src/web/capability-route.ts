@@ -1,9 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { isVigilError, VigilError } from '../errors.js';
+import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import { verifyCapability } from '../notify/index.js';
+import type { Db } from '../store/index.js';
 import { CAPABILITY_RATE_LIMIT } from './security.js';
 import type { WebDeps } from './types.js';
+
+/** Spends a token's nonce; false when it was spent before. */
+export function spendCapability(db: Db, nonce: string, actionId: string, now: number): boolean {
+  return db.prepare('INSERT INTO capability_uses (nonce, action_id, used_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(nonce, actionId, now).changes === 1;
+}
 
 /**
  * `POST /push/approvals/:id/:answer` with `{ "token": … }`: what a notification's
@@ -16,13 +22,14 @@ export async function capabilityRoute(app: FastifyInstance, deps: WebDeps): Prom
   app.post<{ Params: { id: string; answer: string }; Body: { token?: unknown } }>(
     '/push/approvals/:id/:answer',
     { config: { rateLimit: CAPABILITY_RATE_LIMIT } },
-    async (req, reply) => {
+    async (req) => {
       const { id, answer } = req.params;
-      if (answer !== 'approve' && answer !== 'deny') return reply.code(404).send({ error: 'not found' });
+      if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
       const now = deps.clock.now();
-      const refuse = (status: number, reason: string) => {
+      // VIGIL_ERR_CAPABILITY is 403; a request without a token is 400, an unknown approval 404 (docs/contract.md).
+      const refuse = (httpStatus: number, reason: string): never => {
         deps.record(eventRecord('approval.capability_refused', { actionId: id, reason }, now));
-        return reply.code(status).send(new VigilError('VIGIL_ERR_CAPABILITY', reason).toJSON());
+        throw new VigilError('VIGIL_ERR_CAPABILITY', reason, { httpStatus });
       };
       const token = req.body?.token;
       if (typeof token !== 'string' || token.length > 512) return refuse(400, 'no token');
@@ -31,15 +38,10 @@ export async function capabilityRoute(app: FastifyInstance, deps: WebDeps): Prom
       const action = deps.store.actions.get(id);
       if (!action) return refuse(404, 'no such approval');
       if (action.expiresAt !== check.claims.expiresAt) return refuse(403, 'the token is not bound to this approval\'s expiry');
-      if (!deps.store.capabilityUses.spend(check.claims.nonce, id, now)) return refuse(403, 'the token was already used');
-      try {
-        const answered = deps.answer(id, answer, 'push');
-        return { id: answered.id, state: answered.state };
-      } catch (err) {
-        if (isVigilError(err, 'VIGIL_ERR_APPROVAL_NOT_FOUND')) return reply.code(404).send(err.toJSON());
-        if (isVigilError(err, 'VIGIL_ERR_APPROVAL_CLOSED')) return reply.code(409).send(err.toJSON());
-        throw err;
-      }
+      if (!spendCapability(deps.store.db, check.claims.nonce, id, now)) return refuse(403, 'the token was already used');
+      // VIGIL_ERR_APPROVAL_NOT_FOUND (404) or VIGIL_ERR_APPROVAL_CLOSED (409) through the error handler.
+      const answered = deps.answer(id, answer, 'push');
+      return { id: answered.id, state: answered.state };
     },
   );
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
+import { NotifyTables } from '../notify/index.js';
 import { apiAuth } from './auth.js';
 import { statusView, todaysTimeline } from './dashboard.js';
 import { streamTimeline } from './sse.js';
@@ -27,14 +28,14 @@ export const PushSubscriptionBody = z.object({
 /** The browser's API: push subscriptions, a test notification, the live timeline. Bearer or session (+CSRF). */
 export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   app.addHook('onRequest', apiAuth(deps));
-  const tables = deps.store.pushSubscriptions;
+  const tables = new NotifyTables(deps.store.db);
 
   app.post('/api/push/subscriptions', async (req, reply) => {
     const parsed = PushSubscriptionBody.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const detail = `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
-      return reply.code(400).send(new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', detail).toJSON());
+      throw new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', detail);
     }
     const { endpoint, keys } = parsed.data;
     const userAgent = req.headers['user-agent'];
@@ -46,9 +47,9 @@ export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     return reply.code(201).send({ subscriptions });
   });
 
-  app.delete<{ Body: { endpoint?: unknown } }>('/api/push/subscriptions', async (req, reply) => {
+  app.delete<{ Body: { endpoint?: unknown } }>('/api/push/subscriptions', async (req) => {
     const endpoint = req.body?.endpoint;
-    if (typeof endpoint !== 'string') return reply.code(400).send(new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', 'endpoint: required').toJSON());
+    if (typeof endpoint !== 'string') throw new VigilError('VIGIL_ERR_PUSH_SUBSCRIPTION', 'endpoint: required');
     return { removed: tables.removeSubscription(endpoint) };
   });
 

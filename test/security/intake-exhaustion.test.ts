@@ -57,7 +57,7 @@ describe('webhook intake under unsigned load', () => {
         const busy = answers.filter((a) => a.status === 503);
         expect(busy.length).toBeGreaterThan(0);
         for (const a of busy) {
-          expect(JSON.parse(a.body).error).toBe('VIGIL_ERR_WEBHOOK_BUSY');
+          expect(JSON.parse(a.body).code).toBe('VIGIL_ERR_WEBHOOK_BUSY');
           expect(Number(a.headers['retry-after'])).toBeGreaterThan(0);
         }
       } else {
@@ -87,7 +87,7 @@ describe('webhook intake under unsigned load', () => {
       timeoutMs: 10_000,
     });
     expect(slow.status).toBe(408);
-    expect(JSON.parse(slow.body).error).toBe('VIGIL_ERR_WEBHOOK_TIMEOUT');
+    expect(JSON.parse(slow.body).code).toBe('VIGIL_ERR_WEBHOOK_TIMEOUT');
     expect(slow.headers.connection).toBe('close');
     expect(slow.ms).toBeGreaterThanOrEqual(900);
     expect(slow.ms).toBeLessThan(3000);
@@ -114,7 +114,7 @@ describe('webhook intake under unsigned load', () => {
       // Headers only: the declared body never comes. An answer proves it was not waited for.
       const a = await wirePost(daemon.url, { headers: deliveryHeaders(declared, 'sha256=' + '0'.repeat(64), extra), timeoutMs: 5000 });
       expect(a.status, what).toBe(400);
-      expect(JSON.parse(a.body).error, what).toBe('VIGIL_ERR_WEBHOOK_HEADERS');
+      expect(JSON.parse(a.body).code, what).toBe('VIGIL_ERR_WEBHOOK_HEADERS');
       expect(a.bodyBytesWritten, what).toBe(0);
     }
     // Case does not matter where HTTP says it does not: the media type.
@@ -127,7 +127,7 @@ describe('webhook intake under unsigned load', () => {
     // Empty: 400 whatever the signature.
     const empty = await wirePost(daemon.url, { headers: deliveryHeaders(0, 'sha256=' + '0'.repeat(64)), timeoutMs: 5000 });
     expect(empty.status).toBe(400);
-    expect(JSON.parse(empty.body).error).toBe('VIGIL_ERR_WEBHOOK_BODY');
+    expect(JSON.parse(empty.body).code).toBe('VIGIL_ERR_WEBHOOK_BODY');
     // Over 25 MB by its declared length: 413 at once.
     const big = await wirePost(daemon.url, { headers: deliveryHeaders(26 * MB, 'sha256=' + '0'.repeat(64)), timeoutMs: 5000 });
     expect(big.status).toBe(413);

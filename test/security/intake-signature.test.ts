@@ -26,7 +26,7 @@ describe('the webhook signature covers the exact bytes', () => {
     const signature = signBytes(shared.secret, decoded);
     const forged = await wirePost(shared.daemon.url, { headers: deliveryHeaders(sent.length, signature), body: sent });
     expect(forged.status).toBe(401);
-    expect(JSON.parse(forged.body).error).toBe('VIGIL_ERR_SIGNATURE');
+    expect(JSON.parse(forged.body).code).toBe('VIGIL_ERR_SIGNATURE');
     // The signature itself is right: over the bytes it was made for, it passes.
     const honest = await wirePost(shared.daemon.url, { headers: deliveryHeaders(decoded.length, signature), body: decoded });
     expect(honest.status).toBe(202);
@@ -39,7 +39,7 @@ describe('the webhook signature covers the exact bytes', () => {
     expect(a.status).toBe(401);
     const b = await wirePost(shared.daemon.url, { headers: deliveryHeaders(withBom.length, signBytes(shared.secret, withBom)), body: withBom });
     expect(b.status).toBe(400);
-    expect(JSON.parse(b.body).error).toBe('VIGIL_ERR_WEBHOOK_BODY');
+    expect(JSON.parse(b.body).code).toBe('VIGIL_ERR_WEBHOOK_BODY');
   });
 
   it('a signed body that is not UTF-8 is refused 400 and stored nowhere', async () => {
@@ -47,7 +47,7 @@ describe('the webhook signature covers the exact bytes', () => {
     const deliveryId = crypto.randomUUID();
     const a = await wirePost(shared.daemon.url, { headers: deliveryHeaders(sent.length, signBytes(shared.secret, sent), { 'x-github-delivery': deliveryId }), body: sent });
     expect(a.status).toBe(400);
-    expect(JSON.parse(a.body).error).toBe('VIGIL_ERR_WEBHOOK_BODY');
+    expect(JSON.parse(a.body).code).toBe('VIGIL_ERR_WEBHOOK_BODY');
     await waitFor(() => logEntries(shared.home).some((e) => e.type === 'event.received'), 5000, 'the honest deliveries logged');
     expect(logEntries(shared.home).some((e) => e.deliveryId === deliveryId)).toBe(false);
   });

@@ -73,7 +73,7 @@ describe('webhook intake when the store cannot take a delivery', () => {
       lock.release();
     }
     expect(answer.status).toBe(503);
-    expect(answer.body.error).toBe('VIGIL_ERR_WEBHOOK_UNAVAILABLE');
+    expect(answer.body.code).toBe('VIGIL_ERR_WEBHOOK_UNAVAILABLE');
     expect(daemon.proc.exitCode).toBeNull();
 
     // The next delivery commits the one answered 503 first (it is in the spool), then its own.
@@ -132,7 +132,7 @@ describe('webhook intake when the store cannot take a delivery', () => {
     }
     expect(acked.size).toBeGreaterThan(3);
     expect(refused?.status).toBe(503);
-    expect(refused?.body.error).toBe('VIGIL_ERR_WEBHOOK_UNAVAILABLE');
+    expect(refused?.body.code).toBe('VIGIL_ERR_WEBHOOK_UNAVAILABLE');
     // Again, while the disk stays full: still 503, still up.
     expect((await postDelivery(daemon.url, secret, issue(999, 100_000), { event: 'issues', deliveryId: crypto.randomUUID() })).status).toBe(503);
     expect(await timedHealth(daemon.url)).toBeLessThan(1000);

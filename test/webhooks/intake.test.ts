@@ -72,7 +72,7 @@ describe('POST /webhooks/github', () => {
       // The signature verifies (not 401); the body then fails as JSON (400).
       const ok = await postDelivery(vectorDaemon.url, '', 'Hello, World!', { event: 'push', deliveryId: '0000aaaa-0001', signature });
       expect(ok.status).toBe(400);
-      expect(ok.body.error).toBe('VIGIL_ERR_WEBHOOK_BODY');
+      expect(ok.body.code).toBe('VIGIL_ERR_WEBHOOK_BODY');
       const bad = await postDelivery(vectorDaemon.url, '', 'Hello, World?', { event: 'push', deliveryId: '0000aaaa-0002', signature });
       expect(bad.status).toBe(401);
       // The secret in secrets.json still verifies while GITHUB_WEBHOOK_SECRET takes over (rotation).
@@ -91,7 +91,7 @@ describe('POST /webhooks/github', () => {
     for (const signature of [wrong, null, good.slice(0, -4), 'sha256=', good.replace('sha256=', 'sha1=')]) {
       const res = await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues', deliveryId: crypto.randomUUID(), signature });
       expect(res.status, String(signature)).toBe(401);
-      expect(res.body.error).toBe('VIGIL_ERR_SIGNATURE');
+      expect(res.body.code).toBe('VIGIL_ERR_SIGNATURE');
     }
   });
 
@@ -101,7 +101,7 @@ describe('POST /webhooks/github', () => {
     expect((await postDelivery(shared.daemon.url, shared.secret, body, { event: 'issues' })).status).toBe(400);
     const notJson = await postDelivery(shared.daemon.url, shared.secret, 'action=opened', { event: 'issues', deliveryId: crypto.randomUUID() });
     expect(notJson.status).toBe(400);
-    expect(notJson.body.error).toBe('VIGIL_ERR_WEBHOOK_BODY');
+    expect(notJson.body.code).toBe('VIGIL_ERR_WEBHOOK_BODY');
   });
 
   it('answers 413 for a 26 MB body', async () => {

@@ -15,9 +15,8 @@ const EVENT_RE = /^[a-z][a-z0-9_]{0,63}$/;
 const DELIVERY_RE = /^[0-9a-fA-F-]{8,64}$/;
 const MEDIA_TYPES = new Set(['application/json', 'application/x-www-form-urlencoded']);
 
-/** A request the route answers itself, with `Retry-After` when it says so. */
+/** A request the route refuses, with `Retry-After` when it says so; the code's registry entry holds the status. */
 export interface Refusal {
-  status: 400 | 401 | 408 | 413 | 503;
   code: ErrorCode;
   message: string;
   retryAfterSeconds?: number;
@@ -39,25 +38,25 @@ export function checkDeliveryHeaders(headers: IncomingHttpHeaders): DeliveryHead
   const event = single(headers['x-github-event']);
   const deliveryId = single(headers['x-github-delivery']);
   if (!event || !EVENT_RE.test(event) || !deliveryId || !DELIVERY_RE.test(deliveryId)) {
-    return refusal(400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required');
+    return refusal('VIGIL_ERR_WEBHOOK_HEADERS', 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required');
   }
   const contentType = single(headers['content-type'])?.split(';')[0]!.trim().toLowerCase();
   if (!contentType || !MEDIA_TYPES.has(contentType)) {
-    return refusal(400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded');
+    return refusal('VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded');
   }
   const chunked = headers['transfer-encoding'] !== undefined;
   const length = chunked ? undefined : Number(headers['content-length'] ?? 0);
-  if (length === 0) return refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty');
+  if (length === 0) return refusal('VIGIL_ERR_WEBHOOK_BODY', 'the body is empty');
   if (length !== undefined && length > WEBHOOK_BODY_LIMIT) {
-    return refusal(413, 'VIGIL_ERR_WEBHOOK_TOO_LARGE', `Content-Length ${length} is over ${WEBHOOK_BODY_LIMIT}`);
+    return refusal('VIGIL_ERR_WEBHOOK_TOO_LARGE', `Content-Length ${length} is over ${WEBHOOK_BODY_LIMIT}`);
   }
   const signature = parseSignature(single(headers['x-hub-signature-256']));
-  if (!signature) return refusal(401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match');
+  if (!signature) return refusal('VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256');
   return { event, deliveryId, contentType, length, signature };
 }
 
-export function refusal(status: Refusal['status'], code: ErrorCode, message: string, retryAfterSeconds?: number): Refusal {
-  return { status, code, message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+export function refusal(code: ErrorCode, message: string, retryAfterSeconds?: number): Refusal {
+  return { code, message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }
 
 export function isRefusal(value: object): value is Refusal {

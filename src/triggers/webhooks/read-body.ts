@@ -53,7 +53,7 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       // Declared lengths were reserved whole (Node's parser never delivers more than
       // Content-Length); a chunked body takes its budget as it comes.
       if (length === undefined) {
-        if (received + chunk.length > WEBHOOK_BODY_LIMIT) return finish(refusal(413, 'VIGIL_ERR_WEBHOOK_TOO_LARGE', `the body is over ${WEBHOOK_BODY_LIMIT} bytes`));
+        if (received + chunk.length > WEBHOOK_BODY_LIMIT) return finish(refusal('VIGIL_ERR_WEBHOOK_TOO_LARGE', `the body is over ${WEBHOOK_BODY_LIMIT} bytes`));
         if (!budget.tryTake(chunk.length)) return finish(busy());
         reserved += chunk.length;
       }
@@ -62,16 +62,16 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       signer.update(chunk);
     };
     const onEnd = (): void => {
-      if (received === 0) return finish(refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
+      if (received === 0) return finish(refusal('VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
       let joined: Buffer | undefined;
       const bytes = (): Buffer => (joined ??= Buffer.concat(chunks, received));
       const bodyDigest = signer.verify(signature, bytes);
-      if (!bodyDigest) return finish(refusal(401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match'));
+      if (!bodyDigest) return finish(refusal('VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'));
       finish({ bytes: bytes(), bodyDigest });
     };
     const onGone = (): void => finish('gone');
     const timer = setTimeout(() => {
-      finish(refusal(408, 'VIGIL_ERR_WEBHOOK_TIMEOUT', `${received} of ${length ?? 'a chunked body of'} bytes in ${options.timeoutMs} ms`));
+      finish(refusal('VIGIL_ERR_WEBHOOK_TIMEOUT', `${received} of ${length ?? 'a chunked body of'} bytes in ${options.timeoutMs} ms`));
     }, options.timeoutMs);
     timer.unref();
     req.on('data', onData).once('end', onEnd).once('close', onGone).once('error', onGone);
@@ -79,5 +79,5 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
 }
 
 function busy(): Refusal {
-  return refusal(503, 'VIGIL_ERR_WEBHOOK_BUSY', 'too many unverified body bytes in flight', BUSY_RETRY_AFTER_SECONDS);
+  return refusal('VIGIL_ERR_WEBHOOK_BUSY', 'too many unverified body bytes in flight', BUSY_RETRY_AFTER_SECONDS);
 }

@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isVigilError } from '../../errors.js';
+import { errorText, isVigilError, VigilError } from '../../errors.js';
 import { BodyBudget } from './body-budget.js';
-import { checkDeliveryHeaders, isRefusal, refusal, type Refusal } from './delivery-headers.js';
+import { checkDeliveryHeaders, isRefusal, type Refusal } from './delivery-headers.js';
 import type { WebhookIntake } from './intake.js';
 import { readSignedBody } from './read-body.js';
 import { BodySigner } from './signature.js';
@@ -60,7 +60,7 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
     if (body === 'gone') return reply.hijack();
     if (isRefusal(body)) return refuse(reply, body);
     // Verified; GitHub sends UTF-8. Decoding other bytes would store text that is not what was signed.
-    if (!isUtf8(body.bytes)) return refuse(reply, refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not UTF-8'));
+    if (!isUtf8(body.bytes)) return refuse(reply, { code: 'VIGIL_ERR_WEBHOOK_BODY', message: 'the body is not UTF-8' });
     const { event, deliveryId, contentType } = headers;
     let stored;
     try {
@@ -68,10 +68,10 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
       stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), contentType, bodyDigest: body.bodyDigest });
     } catch (err) {
       // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
-      const message = isVigilError(err) ? err.message : String(err);
-      return refuse(reply, refusal(503, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE', message, UNAVAILABLE_RETRY_AFTER_SECONDS));
+      const unavailable = isVigilError(err, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE') ? err : new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
+      return refuse(reply, unavailable, UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
-    if (stored.status === 'invalid') return refuse(reply, refusal(400, 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not a JSON payload'));
+    if (stored.status === 'invalid') return refuse(reply, { code: 'VIGIL_ERR_WEBHOOK_BODY', message: `the ${contentType} body does not parse` });
     if (stored.status === 'replayed') return reply.code(200).send({ status: 'replayed', kind: stored.kind });
     return reply
       .code(stored.status === 'stored' ? 202 : 200)
@@ -80,20 +80,23 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
 }
 
 /**
- * A refusal before the body arrived whole. A sender too slow is cut. Any other keeps
- * sending while the answer goes out: what it still sends is discarded unread (Node
- * drains an unread body), never buffered, for at most LINGER_MS. Closing at once would
- * reset the connection with the sender's bytes unread, and a reset can throw away the
- * answer before the sender reads it (a "lingering close", as nginx and Apache do).
+ * Refuse a delivery: thrown, so the daemon's error handler answers with the code's
+ * status and the one error body (src/daemon/http-errors.ts). A sender too slow is cut.
+ * Any other that is still sending keeps sending while the answer goes out: what it
+ * still sends is discarded unread (Node drains an unread body), never buffered, for at
+ * most LINGER_MS. Closing at once would reset the connection with the sender's bytes
+ * unread, and a reset can throw away the answer before the sender reads it (a
+ * "lingering close", as nginx and Apache do).
  */
-function refuse(reply: FastifyReply, { status, code, message, retryAfterSeconds }: Refusal): FastifyReply {
+function refuse(reply: FastifyReply, refused: Refusal | VigilError, retryAfterSeconds = (refused as Refusal).retryAfterSeconds): never {
+  const error = refused instanceof VigilError ? refused : new VigilError(refused.code, refused.message);
   const req = reply.request.raw;
   if (!req.complete) {
-    if (status === 408) reply.header('connection', 'close');
+    if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') reply.header('connection', 'close');
     else cutAfterLinger(req);
   }
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
-  return reply.code(status).send({ error: code, message });
+  throw error;
 }
 
 /** How long an unread body may go on being discarded after its refusal. */
