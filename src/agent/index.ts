@@ -9,4 +9,4 @@ export { checkCommand } from './command-check.js';
 export { secretsToWithhold } from './env.js';
 export { detectSandbox, type Sandbox } from './sandbox.js';
 export { confine, Refusal } from './confine.js';
-export { BudgetExceeded, type ModelEndpoint } from './loop.js';
+export { BudgetExceeded, type AgentModel } from './loop.js';

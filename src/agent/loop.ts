@@ -1,26 +1,24 @@
-import type { MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ConversationMessage, ConversationModel, ToolResultBlock } from '../model/index.js';
 import { fencedTask } from './prompt.js';
 import { runTool, TOOL_DEFINITIONS, type ToolLimits } from './tools.js';
 
 /**
- * The built-in agent: a Messages API tool loop over the worktree. Each model call is a
- * turn; the loop ends when the model answers without a tool call, or fails when a
- * budget (turns, tokens) runs out or the signal aborts (wall time, `vigil cancel`).
+ * The built-in agent: a tool loop over the worktree. Each model call is a turn, made
+ * through src/model (redaction, retries, circuit, the usage ledger); the loop ends when
+ * the model answers without a tool call, or fails when a budget (turns, tokens) runs
+ * out or the signal aborts (wall time, `vigil cancel`).
  */
 
-export interface ModelEndpoint {
-  apiKey: string;
-  baseURL: string;
-  model: string;
-  maxTokensPerCall: number;
-  timeoutMs: number;
-}
+/** The agent's model, as the loop uses it. */
+export type AgentModel = Pick<ConversationModel, 'model' | 'reply'>;
 
 export interface LoopOptions {
   root: string;
   instructions: string;
   repo: string;
-  endpoint: ModelEndpoint;
+  model: AgentModel;
+  /** The event behind the task, for the usage ledger. */
+  eventId: number | null;
   limits: ToolLimits;
   maxTurns: number;
   maxTokens: number;
@@ -48,33 +46,26 @@ const SYSTEM = [
 ].join('\n');
 
 export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
-  const { endpoint, signal } = options;
-  const { default: Anthropic } = await import('@anthropic-ai/sdk');
-  const client = new Anthropic({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 2, timeout: endpoint.timeoutMs, logLevel: 'warn' });
-  const messages: MessageParam[] = [{ role: 'user', content: fencedTask(options.repo, options.instructions) }];
+  const { model, signal } = options;
+  const messages: ConversationMessage[] = [{ role: 'user', content: fencedTask(options.repo, options.instructions) }];
   let tokens = 0;
   for (let turn = 1; ; turn++) {
     if (turn > options.maxTurns) throw new BudgetExceeded(`turn budget exceeded: ${options.maxTurns} turns without finishing`);
     signal.throwIfAborted();
-    const message = await client.messages
-      .create(
-        { model: endpoint.model, max_tokens: endpoint.maxTokensPerCall, system: SYSTEM, tools: TOOL_DEFINITIONS as unknown as Tool[], messages },
-        { signal },
-      )
-      .catch((err: unknown) => {
-        throw signal.aborted ? signal.reason : err;
-      });
-    const usage = message.usage;
-    tokens += usage.input_tokens + usage.output_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
-    options.note({ turn, role: 'assistant', content: message.content, tokens });
+    const answer = await model.reply({ system: SYSTEM, tools: TOOL_DEFINITIONS, messages, eventId: options.eventId, signal }).catch((err: unknown) => {
+      throw signal.aborted ? signal.reason : err;
+    });
+    const usage = answer.usage;
+    tokens += usage.inputTokens + usage.outputTokens + usage.cacheCreationTokens + usage.cacheReadTokens;
+    options.note({ turn, role: 'assistant', content: answer.content, tokens });
     if (tokens > options.maxTokens) throw new BudgetExceeded(`token budget exceeded: ${tokens} of ${options.maxTokens} tokens used`);
-    const calls = message.content.filter((block) => block.type === 'tool_use');
+    const calls = answer.content.filter((block) => block.type === 'tool_use');
     if (calls.length === 0) {
-      const summary = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n').trim();
+      const summary = answer.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n').trim();
       return { summary, turns: turn, tokens };
     }
-    messages.push({ role: 'assistant', content: message.content });
-    const results: ToolResultBlockParam[] = [];
+    messages.push({ role: 'assistant', content: answer.content });
+    const results: ToolResultBlock[] = [];
     for (const call of calls) {
       const result = await runTool(options.root, call.name, (call.input ?? {}) as Record<string, unknown>, options.limits, signal);
       signal.throwIfAborted();

@@ -31,31 +31,31 @@ export interface ToolResult {
 
 const str = { type: 'string' } as const;
 export const TOOL_DEFINITIONS = [
-  { name: 'read_file', description: 'Read a text file of the worktree.', input_schema: { type: 'object', properties: { path: str }, required: ['path'] } },
+  { name: 'read_file', description: 'Read a text file of the worktree.', inputSchema: { type: 'object', properties: { path: str }, required: ['path'] } },
   {
     name: 'glob',
     description: 'List files of the worktree matching a glob (`**` any depth, `*` within a name).',
-    input_schema: { type: 'object', properties: { pattern: str }, required: ['pattern'] },
+    inputSchema: { type: 'object', properties: { pattern: str }, required: ['pattern'] },
   },
   {
     name: 'grep',
     description: 'Search the worktree for a regular expression; answers path:line: text.',
-    input_schema: { type: 'object', properties: { pattern: str, path: str }, required: ['pattern'] },
+    inputSchema: { type: 'object', properties: { pattern: str, path: str }, required: ['pattern'] },
   },
   {
     name: 'edit',
     description: 'Replace an exact string (which must occur exactly once) in a file.',
-    input_schema: { type: 'object', properties: { path: str, old_string: str, new_string: str }, required: ['path', 'old_string', 'new_string'] },
+    inputSchema: { type: 'object', properties: { path: str, old_string: str, new_string: str }, required: ['path', 'old_string', 'new_string'] },
   },
   {
     name: 'write_file',
     description: 'Create or overwrite a file of the worktree.',
-    input_schema: { type: 'object', properties: { path: str, content: str }, required: ['path', 'content'] },
+    inputSchema: { type: 'object', properties: { path: str, content: str }, required: ['path', 'content'] },
   },
   {
     name: 'bash',
     description: 'Run one allowed command (e.g. the test command) in the worktree. No shell operators, no network.',
-    input_schema: { type: 'object', properties: { command: str }, required: ['command'] },
+    inputSchema: { type: 'object', properties: { command: str }, required: ['command'] },
   },
 ] as const;
 

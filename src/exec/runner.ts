@@ -14,6 +14,7 @@ export interface RunnerDeps {
   memoryDir: string;
   config: HandlerContext['config'];
   notifier: HandlerContext['notifier'];
+  modelCalls: HandlerContext['modelCalls'];
   /** The worker's GitHub, opened on first use (Octokit is loaded only then). */
   github: () => Promise<GithubSession>;
   /** Tell the daemon that records wait in the outbox. */
@@ -58,6 +59,7 @@ export class ActionRunner {
         memoryDir: this.deps.memoryDir,
         config: this.deps.config,
         notifier: this.deps.notifier,
+        modelCalls: this.deps.modelCalls,
         github: this.deps.github,
         record: (r) => store.outbox.add(r),
         print: this.deps.print,

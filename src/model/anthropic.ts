@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { MessageCreateParamsNonStreaming, Message, MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import { DECIDE_TOOL_NAME } from './decision.js';
+import type { MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
+import type { AnswerBlock, ConversationReply, ConversationTransport, ConversationTurn } from './conversation.js';
+import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
 import { parseRetryAfter } from './retry.js';
 import { classifySdkError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
@@ -19,7 +20,7 @@ export interface AnthropicOptions {
  * on the first call, never on the idle path. Its own retries are off: the provider
  * above retries, so that its circuit breaker sees every failed attempt.
  */
-export class AnthropicTransport implements Transport {
+export class AnthropicTransport implements Transport, ConversationTransport {
   readonly provider = 'anthropic';
   private loaded: Promise<{ sdk: Sdk; client: Anthropic }> | undefined;
 
@@ -30,13 +31,35 @@ export class AnthropicTransport implements Transport {
   }
 
   async send(turn: Turn): Promise<TurnResult> {
+    return readMessage(await this.create(anthropicParams(turn, this.options.cacheTtl), turn.signal), turn.tool.name);
+  }
+
+  /** A turn of a conversation with tools (the agent's loop); the model chooses whether to call one. */
+  async converse(turn: ConversationTurn): Promise<ConversationReply> {
+    const params: MessageCreateParamsNonStreaming = {
+      model: turn.model,
+      max_tokens: turn.maxTokens,
+      system: turn.system,
+      tools: turn.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema as { type: 'object' } })),
+      messages: turn.messages as MessageParam[],
+    };
+    const message = await this.create(params, turn.signal);
+    const content = message.content.flatMap((block): AnswerBlock[] =>
+      block.type === 'text'
+        ? [{ type: 'text', text: block.text }]
+        : block.type === 'tool_use'
+          ? [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }]
+          : [],
+    );
+    return { content, usage: readUsage(message.usage) };
+  }
+
+  private async create(params: MessageCreateParamsNonStreaming, signal: AbortSignal): Promise<Message> {
     const { sdk, client } = await this.load();
-    const params = anthropicParams(turn, this.options.cacheTtl);
     try {
-      const message = this.options.stream
-        ? await client.messages.stream(params, { signal: turn.signal }).finalMessage()
-        : await client.messages.create(params, { signal: turn.signal });
-      return readMessage(message, turn.tool.name);
+      return this.options.stream
+        ? await client.messages.stream(params, { signal }).finalMessage()
+        : await client.messages.create(params, { signal });
     } catch (err) {
       throw classify(sdk, err, this.options.timeoutMs);
     }
@@ -120,17 +143,15 @@ function readMessage(message: Message, toolName: string): TurnResult {
       text.push(block.text);
     }
   }
-  const usage = message.usage;
+  return { input, callId, text: text.join('\n'), usage: readUsage(message.usage) };
+}
+
+function readUsage(usage: SdkUsage): Usage {
   return {
-    input,
-    callId,
-    text: text.join('\n'),
-    usage: {
-      inputTokens: usage.input_tokens ?? 0,
-      outputTokens: usage.output_tokens ?? 0,
-      cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
-      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-    },
+    inputTokens: usage.input_tokens ?? 0,
+    outputTokens: usage.output_tokens ?? 0,
+    cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The forced tool every provider answers through (DESIGN.md, public contract). */
+/** The forced tool every provider answers through (docs/contract.md). */
 export const DECIDE_TOOL_NAME = 'decide';
 
 // The descriptions travel into the tool's JSON schema (decide-tool.ts): the model reads them.
@@ -66,12 +66,16 @@ export interface DecisionResult {
   usage?: Usage;
 }
 
-/** One completed model call: what `vigil status` adds up per model and day. */
+/** What a model call was for: a decision (`tick`, `event`), an agent task's turn, a dream's consolidation. */
+export type ModelPurpose = DecisionRequest['purpose'] | 'agent' | 'dream';
+
+/** One completed model call: what `vigil status` adds up per model, purpose and day. */
 export interface ModelCall {
   provider: string;
   model: string;
-  purpose: DecisionRequest['purpose'];
-  eventId: number;
+  purpose: ModelPurpose;
+  /** The event decided, or the event behind an agent's task; null when there is none. */
+  eventId: number | null;
   usage: Usage;
   durationMs: number;
 }
@@ -94,7 +98,7 @@ export interface ModelObserver {
   circuit(change: CircuitChange): void;
 }
 
-/** A model behind the smallest interface the callers need (STYLE.md §4). */
+/** A model behind the smallest interface the callers need. */
 export interface ModelProvider {
   readonly name: string;
   decide(request: DecisionRequest): Promise<DecisionResult>;

@@ -4,12 +4,14 @@ import { VigilError } from '../errors.js';
 import { AnthropicTransport } from './anthropic.js';
 import { CircuitBreaker } from './circuit.js';
 import { jsonCompletion, type JsonCompletion } from './complete-json.js';
+import { ConversationModel, type ConversationOptions } from './conversation.js';
 import type { ModelProvider } from './decision.js';
 import { OpenAITransport } from './openai.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { RemoteProvider } from './remote.js';
 import { RulesProvider } from './rules.js';
 import type { Transport } from './transport.js';
+import type { UsageRecorder } from './usage.js';
 
 export * from './decision.js';
 export { RulesProvider } from './rules.js';
@@ -21,9 +23,19 @@ export { OpenAITransport, openaiParams } from './openai.js';
 export { decideTool, type DecideTool } from './decide-tool.js';
 export { jsonCompletion, type JsonAnswer, type JsonCompletion, type JsonCompletionOptions, type JsonRequest, type JsonTool } from './complete-json.js';
 export { backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
-export { UsageLedger, type ModelDayUsage, type UsageReport } from './usage.js';
+export { usageReport, type DayUsageRow, type ModelDayUsage, type PurposeDayUsage, type UsageRecorder, type UsageReport } from './usage.js';
+export {
+  ConversationModel,
+  type AnswerBlock,
+  type ConversationMessage,
+  type ConversationReply,
+  type ConversationRequest,
+  type ToolResultBlock,
+  type ToolSpec,
+} from './conversation.js';
 export { BUILT_IN_PRICES, estimateCostUsd, priceFor } from './prices.js';
 export { makeRedactor, secretValues } from './redact.js';
+export { callRecords } from './observer-records.js';
 export { fillTemplate, getPath } from './template.js';
 
 /** The Anthropic model used when config names none. */
@@ -55,7 +67,7 @@ export function createProvider(model: Readonly<ModelConfig>, rules: readonly Dec
     maxTokens: model.maxTokens,
     timeoutMs: model.timeoutSeconds * 1000,
     retry: { retries: model.retries, initialDelayMs: model.retryDelayMs, maxDelayMs: model.retryMaxDelayMs },
-    circuit: new CircuitBreaker({ failures: model.circuit.failures, coolDownMs: model.circuit.coolDownSeconds * 1000 }),
+    circuit: circuitFor(model),
     clock: deps.clock ?? systemClock,
     redact: makeRedactor(secretValues(secrets)),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -88,6 +100,60 @@ export function createJsonCompletion(model: Readonly<ModelConfig>, deps: Provide
   });
 }
 
+/** Output tokens of one agent turn at most: room for a whole file written in one call. */
+const AGENT_MAX_TOKENS_PER_CALL = 8192;
+
+export interface AgentModelDeps extends ProviderDeps {
+  /** Where the agent's tokens go (the worker hands in its usage ledger). */
+  recorder: UsageRecorder;
+  /** The agent's redactor (every secret the worker withholds); else the secrets' own. */
+  redact?: (text: string) => string;
+  /** Shared by the tasks of one worker: a dead API fails the next task at once. */
+  circuit?: CircuitBreaker;
+  observer?: ConversationOptions['observer'];
+}
+
+/**
+ * The built-in agent's model: the Messages API with the config's key, endpoint,
+ * timeout, retries and circuit, its tokens recorded as `agent`. The agent converses
+ * with tools, which only the Anthropic transport speaks; with another decision
+ * provider it still uses Anthropic's default model when an Anthropic key is set.
+ * Undefined without that key. Loads no SDK until the first call.
+ */
+export function createAgentModel(model: Readonly<ModelConfig>, deps: AgentModelDeps): ConversationModel | undefined {
+  const secrets = deps.secrets ?? {};
+  if (!secrets.anthropicApiKey) return undefined;
+  const anthropic = model.provider === 'anthropic';
+  const baseURL = endpoint('ANTHROPIC_BASE_URL', deps.env ?? process.env) ?? (anthropic ? model.baseURL : undefined);
+  const transport = new AnthropicTransport({
+    apiKey: secrets.anthropicApiKey,
+    ...(baseURL ? { baseURL } : {}),
+    timeoutMs: model.timeoutSeconds * 1000,
+    stream: anthropic && model.stream,
+    cacheTtl: model.cacheTtl,
+  });
+  return new ConversationModel({
+    transport,
+    model: (anthropic && model.model) || DEFAULT_ANTHROPIC_MODEL,
+    maxTokens: AGENT_MAX_TOKENS_PER_CALL,
+    purpose: 'agent',
+    recorder: deps.recorder,
+    timeoutMs: model.timeoutSeconds * 1000,
+    retry: { retries: model.retries, initialDelayMs: model.retryDelayMs, maxDelayMs: model.retryMaxDelayMs },
+    circuit: deps.circuit ?? circuitFor(model),
+    clock: deps.clock ?? systemClock,
+    redact: deps.redact ?? makeRedactor(secretValues(secrets)),
+    ...(deps.observer ? { observer: deps.observer } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}
+
+/** A circuit breaker with the config's thresholds (decisions; each worker's agent tasks). */
+export function circuitFor(model: Readonly<ModelConfig>): CircuitBreaker {
+  return new CircuitBreaker({ failures: model.circuit.failures, coolDownMs: model.circuit.coolDownSeconds * 1000 });
+}
+
 function anthropicTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>, env: NodeJS.ProcessEnv): Transport {
   if (!secrets.anthropicApiKey) {
     throw new VigilError('VIGIL_ERR_SECRETS', 'model.provider "anthropic" needs an API key: set ANTHROPIC_API_KEY or anthropicApiKey in secrets.json');
@@ -112,7 +178,7 @@ function openaiTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>
   });
 }
 
-/** `ANTHROPIC_BASE_URL` / `OPENAI_BASE_URL` override `model.baseURL` (DESIGN.md: env points the clients elsewhere). */
+/** `ANTHROPIC_BASE_URL` / `OPENAI_BASE_URL` override `model.baseURL` (docs/contract.md: env points the clients elsewhere). */
 function endpoint(name: string, env: NodeJS.ProcessEnv): string | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;

@@ -1,41 +1,23 @@
-import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
-import type { CircuitBreaker } from './circuit.js';
+import { callWithPolicy, type CallPolicy } from './attempts.js';
 import { decideTool } from './decide-tool.js';
 import {
   addUsage,
   DecisionInput,
-  type CircuitChange,
   type Decision,
   type DecisionRequest,
   type DecisionResult,
   type ModelObserver,
   type ModelProvider,
 } from './decision.js';
-import { abortableSleep, backoffDelay, type RetryPolicy } from './retry.js';
-import { ModelCallError, stoppedError, type Transport, type Turn, type TurnResult } from './transport.js';
+import type { Transport, Turn, TurnResult } from './transport.js';
 
-export interface RemoteProviderOptions {
+export interface RemoteProviderOptions extends CallPolicy {
   transport: Transport;
   /** The model per purpose: a cheap one may serve ticks, a stronger one events. */
   models: Record<DecisionRequest['purpose'], string>;
   maxTokens: number;
-  /** Per call, connection to last byte (a stream that stalls mid-way times out too). */
-  timeoutMs: number;
-  retry: RetryPolicy;
-  circuit: CircuitBreaker;
-  clock: Clock;
-  redact: (text: string) => string;
-  /** Seams for tests: the backoff wait and its jitter. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
 }
-
-/**
- * Backoff spent inside one decision at most. A longer `retry-after` ends the decision
- * instead: the event goes back to the inbox and is tried again when the server allows.
- */
-const MAX_INLINE_WAIT_MS = 60_000;
 
 const SILENT: ModelObserver = { call() {}, retry() {}, invalid() {}, circuit() {} };
 
@@ -83,75 +65,10 @@ export class RemoteProvider implements ModelProvider {
     return { decision: checked.decision, model, usage };
   }
 
-  /** One model call, retried while the failure is transient, the budget lasts and the circuit stays closed. */
-  private async call(turn: Omit<Turn, 'signal'>, request: DecisionRequest, observer: ModelObserver): Promise<TurnResult> {
-    const { circuit, clock, retry } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      const now = clock.now();
-      if (!circuit.tryAcquire(now)) throw this.circuitOpen(circuit.blockedUntil(now) ?? now);
-      const started = performance.now();
-      let failure: ModelCallError;
-      try {
-        const result = await this.sendWithDeadline(turn, request.signal);
-        this.report(circuit.recordSuccess(), observer);
-        const { provider } = this.options.transport;
-        const durationMs = performance.now() - started;
-        observer.call({ provider, model: turn.model, purpose: request.purpose, eventId: request.event.id, usage: result.usage, durationMs });
-        return result;
-      } catch (err) {
-        failure = err as ModelCallError;
-      }
-      if (failure.aborted) {
-        circuit.release();
-        throw failure;
-      }
-      this.report(circuit.recordFailure(clock.now(), failure.detail), observer);
-      const blocked = circuit.blockedUntil(clock.now());
-      if (blocked !== undefined) throw Object.assign(failure, { retryAt: blocked });
-      if (!failure.retryable || attempt > retry.retries) throw failure;
-      const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, retry, this.options.random);
-      if (delayMs > MAX_INLINE_WAIT_MS) throw Object.assign(failure, { retryAt: clock.now() + delayMs });
-      const status = failure.status !== undefined ? { status: failure.status } : {};
-      observer.retry({ model: turn.model, attempt, error: failure.detail, ...status, delayMs });
-      await (this.options.sleep ?? abortableSleep)(delayMs, request.signal).catch(() => {
-        throw stoppedError();
-      });
-    }
-  }
-
-  /** The SDK timeout covers the wait for headers; this deadline also covers a stream that stalls. */
-  private async sendWithDeadline(turn: Omit<Turn, 'signal'>, stop: AbortSignal | undefined): Promise<TurnResult> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error('deadline')), this.options.timeoutMs);
-    timer.unref();
-    const signal = stop ? AbortSignal.any([stop, deadline.signal]) : deadline.signal;
-    const timedOut = () => new ModelCallError(`timed out after ${this.options.timeoutMs / 1000} s`, { retryable: true });
-    try {
-      const result = await this.options.transport.send({ ...turn, signal });
-      // Some SDK streams end quietly when aborted: a cut-off answer is not an answer.
-      if (stop?.aborted) return Promise.reject(stoppedError());
-      if (deadline.signal.aborted) return Promise.reject(timedOut());
-      return result;
-    } catch (err) {
-      if (stop?.aborted) return Promise.reject(stoppedError());
-      if (deadline.signal.aborted) return Promise.reject(timedOut());
-      if (err instanceof ModelCallError) {
-        const { retryable, status, retryAfterMs, aborted } = err;
-        return Promise.reject(new ModelCallError(this.options.redact(err.detail), { retryable, status, retryAfterMs, aborted }));
-      }
-      return Promise.reject(new ModelCallError(this.options.redact(String((err as Error)?.message ?? err)), { retryable: false }));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private circuitOpen(until: number): ModelCallError {
-    const detail = `no model calls until ${new Date(until).toISOString()}`;
-    return new ModelCallError(detail, { retryable: false, retryAt: until }, 'VIGIL_ERR_MODEL_CIRCUIT_OPEN');
-  }
-
-  private report(change: CircuitChange | undefined, observer: ModelObserver): void {
-    if (change) observer.circuit(change.state === 'open' ? { ...change, error: this.options.redact(change.error) } : change);
+  /** One `decide` round trip under the shared call policy (deadline, retries, circuit). */
+  private call(turn: Omit<Turn, 'signal'>, request: DecisionRequest, observer: ModelObserver): Promise<TurnResult> {
+    const label = { provider: this.options.transport.provider, model: turn.model, purpose: request.purpose, eventId: request.event.id };
+    return callWithPolicy(this.options, label, (signal) => this.options.transport.send({ ...turn, signal }), observer, request.signal);
   }
 }
 

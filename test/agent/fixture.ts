@@ -10,6 +10,7 @@ import { systemClock } from '../../src/clock.js';
 import { ActionRunner } from '../../src/exec/runner.js';
 import type { GithubSession } from '../../src/github-api/index.js';
 import { answerApproval } from '../../src/initiative/index.js';
+import { circuitFor } from '../../src/model/index.js';
 import { PolicyGate } from '../../src/policy/index.js';
 import { Store, type ActionRecord } from '../../src/store/index.js';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -160,6 +161,7 @@ export async function runApprovedTask(home: string, params: Record<string, unkno
         const secrets = loadSecrets(paths.secrets);
         return { notifier: buildNotifier({ config: loadConfig(paths.config), secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey };
       },
+      modelCalls: { recorder: store.usage, circuit: circuitFor(loadConfig(paths.config).model) },
       github: () => Promise.reject(new Error('agent.task opens its own GitHub client')) as Promise<GithubSession>,
       flush: () => {},
       print: (line) => printed.push(line),

@@ -6,6 +6,7 @@ import { GithubConfig, parseConfig } from '../../src/config/index.js';
 import type { EventRecord } from '../../src/events.js';
 import type { HandlerContext } from '../../src/exec/index.js';
 import { openGithub, type GithubCredentials, type GithubSession } from '../../src/github-api/index.js';
+import { circuitFor } from '../../src/model/index.js';
 import { Store } from '../../src/store/index.js';
 import { useTempDir } from '../unit/helpers.js';
 import { FakeGithub, type FakeGithubOptions } from './fake-github.js';
@@ -73,6 +74,7 @@ export function handlerContext(github: GithubSession, store: Store, actionId: st
     notifier: () => {
       throw new Error('GitHub handlers reach no owner');
     },
+    modelCalls: { recorder: store.usage, circuit: circuitFor(parseConfig({}, {}).model) },
   };
 }
 

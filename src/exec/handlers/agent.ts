@@ -1,11 +1,7 @@
 import { homePaths, loadSecrets, resolveHome } from '../../config/index.js';
-import { makeRedactor, secretValues } from '../../model/index.js';
+import { callRecords, createAgentModel, makeRedactor, secretValues } from '../../model/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
-
-/** The built-in agent's model when config names none. */
-const DEFAULT_AGENT_MODEL = 'claude-sonnet-4-6';
-const MAX_TOKENS_PER_CALL = 8192;
 
 /**
  * `agent.task`: real work in a worktree of the repo's clone, ending as a draft pull
@@ -22,16 +18,16 @@ export const agentTask: Handler = async (raw, ctx) => {
   // Every value secrets.json holds (and the credential variables vigil started with):
   // kept out of the agent's environment and redacted from what its tools answer.
   const withhold = secretsToWithhold([...secretValues(secrets), ...stringsIn(secrets)]);
-  const key = secrets.anthropicApiKey;
-  const model = key
-    ? {
-        apiKey: key,
-        baseURL: process.env.ANTHROPIC_BASE_URL?.trim() || (config.model.provider === 'anthropic' && config.model.baseURL) || 'https://api.anthropic.com',
-        model: (config.model.provider === 'anthropic' && config.model.model) || DEFAULT_AGENT_MODEL,
-        maxTokensPerCall: MAX_TOKENS_PER_CALL,
-        timeoutMs: config.model.timeoutSeconds * 1000,
-      }
-    : undefined;
+  const redact = makeRedactor(withhold);
+  // Through src/model: the decisions' endpoint, retries and circuit, and each call in the usage ledger as `agent`.
+  const model = createAgentModel(config.model, {
+    secrets,
+    recorder: ctx.modelCalls.recorder,
+    circuit: ctx.modelCalls.circuit,
+    redact,
+    clock: ctx.clock,
+    observer: callRecords(ctx.record, () => ctx.clock.now()),
+  });
   const github = async () => {
     const gh = await import('../../github-api/index.js');
     const credentials = gh.githubCredentials(secrets, config.github);
@@ -41,6 +37,7 @@ export const agentTask: Handler = async (raw, ctx) => {
   };
   const result = await runAgentTask(params, {
     actionId: ctx.actionId,
+    eventId: ctx.eventId,
     agent: config.agent,
     repos: config.repos,
     home: paths.home,
@@ -50,7 +47,7 @@ export const agentTask: Handler = async (raw, ctx) => {
     record: ctx.record,
     now: () => ctx.clock.now(),
     secrets: withhold,
-    redact: makeRedactor(withhold),
+    redact,
   });
   const line = result.pullRequest ? `draft pull request ${result.pullRequest.url}` : `no changes: ${result.summary}`;
   ctx.print(`vigil agent.task ${ctx.actionId} (${params.repo}): ${line}`);

@@ -2,6 +2,7 @@ import type { Config } from '../../config/index.js';
 import type { Clock } from '../../clock.js';
 import type { EventRecord } from '../../events.js';
 import type { GithubSession } from '../../github-api/index.js';
+import type { CircuitBreaker, UsageRecorder } from '../../model/index.js';
 import type { Notifier } from '../../notify/index.js';
 import type { Store } from '../../store/index.js';
 
@@ -23,6 +24,8 @@ export interface HandlerContext {
   config: Readonly<Config>;
   /** The owner's channels, built on first use from that config and the worker's secrets. */
   notifier: () => { notifier: Notifier; capabilityKey: string };
+  /** The worker's model calls (the built-in agent's): the usage ledger they are counted in, and the circuit they share. */
+  modelCalls: { recorder: UsageRecorder; circuit: CircuitBreaker };
 }
 
 /**
