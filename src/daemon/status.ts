@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
-import { DEFAULT_ANTHROPIC_MODEL, UsageLedger, type CircuitStatus } from '../model/index.js';
+import { localDate } from '../clock.js';
+import { DEFAULT_ANTHROPIC_MODEL, usageReport, type CircuitStatus } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { LAST_TICK_KEY } from '../tick/index.js';
 import type { WorkerStatus } from './supervisor.js';
@@ -49,7 +50,8 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
 
 /**
  * Which model serves ticks and events, the circuit (only a running daemon has one),
- * and today's tokens and estimated cost per model (issue 4).
+ * and today's tokens and estimated cost per model and per purpose: decisions (`event`,
+ * `tick`), agent tasks (`agent`), dreams (`dream`).
  */
 function modelStatus({ store, config, now, circuit }: StatusInput): Record<string, unknown> {
   const { provider, model, tickModel, eventModel } = config.model;
@@ -58,6 +60,6 @@ function modelStatus({ store, config, now, circuit }: StatusInput): Record<strin
     provider,
     ...(provider === 'rules' ? {} : { tickModel: tickModel ?? fallback, eventModel: eventModel ?? fallback }),
     ...(circuit ? { circuit } : {}),
-    today: new UsageLedger(store.db).report(now, config.model),
+    today: usageReport(localDate(now), store.usage.totals(localDate(now)), config.model),
   };
 }

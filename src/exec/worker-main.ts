@@ -12,6 +12,7 @@ import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type Home
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { GithubSession } from '../github-api/index.js';
+import { circuitFor } from '../model/index.js';
 import { buildNotifier, sendQueuedNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
     memoryDir: paths.memory,
     config,
     notifier: reach,
+    // Agent tokens go to the same ledger as decisions (`vigil status`); one circuit for the worker's tasks.
+    modelCalls: { recorder: store.usage, circuit: circuitFor(config.model) },
     github,
     flush,
     print,

@@ -9,6 +9,7 @@ import { PushSubscriptions } from './push-subscriptions.js';
 import { WebSessions } from './web-sessions.js';
 import { CapabilityUses } from './capability-uses.js';
 import { SearchIndexTable } from './search-index.js';
+import { UsageLedger } from './usage-ledger.js';
 
 export type { Db, OpenOptions } from './db.js';
 export { openDb, migrate } from './db.js';
@@ -50,6 +51,7 @@ export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export { CapabilityUses } from './capability-uses.js';
 export { SearchIndexTable, toMatchQuery, type SearchDocument, type SearchHit } from './search-index.js';
 export { StoreReader, withStoreReader } from './reader.js';
+export type { UsageEntry, UsageTotals } from './usage-ledger.js';
 
 /** One handle on vigil.db with its tables; shared by daemon, worker and CLI. */
 export class Store {
@@ -67,6 +69,8 @@ export class Store {
   readonly capabilityUses: CapabilityUses;
   /** The memory's full-text index. */
   readonly searchIndex: SearchIndexTable;
+  /** Tokens per model call (`vigil status` prices the day's). */
+  readonly usage: UsageLedger;
   private closed = false;
 
   /**
@@ -88,6 +92,7 @@ export class Store {
     this.webSessions = new WebSessions(db);
     this.capabilityUses = new CapabilityUses(db);
     this.searchIndex = new SearchIndexTable(db);
+    this.usage = new UsageLedger(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

@@ -15,6 +15,7 @@ import { FakeClock, localDate } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/index.js';
 import { HANDLERS, type HandlerContext } from '../../src/exec/index.js';
 import { DailyLog } from '../../src/logs/index.js';
+import { circuitFor } from '../../src/model/index.js';
 import type { Store } from '../../src/store/index.js';
 
 export const REPO = 'octo/app';
@@ -108,6 +109,7 @@ async function note(log: DailyLog, clock: FakeClock, options: MonthOptions, even
     notifier: () => {
       throw new Error('memory.note reaches no owner');
     },
+    modelCalls: { recorder: options.store.usage, circuit: circuitFor(parseConfig({}, {}).model) },
   } satisfies HandlerContext;
   const entries = [
     { type: 'event.received', eventId, source: 'tick', kind: 'tick' },
