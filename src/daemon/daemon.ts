@@ -1,6 +1,5 @@
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
-import { DreamScheduler } from '../dream/index.js';
 import { eventRecord } from '../events.js';
 import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
 import { DailyLog } from '../logs/index.js';
@@ -18,7 +17,8 @@ import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
 import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
-import { WorkerSupervisor } from './supervisor.js';
+import { DreamScheduler } from './dream-scheduler.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
 
 export interface DaemonOptions {
   home: string;

@@ -1,5 +1,5 @@
 export { Daemon, type DaemonOptions } from './daemon.js';
-export { readDaemonInfo, isAlive, type DaemonInfo } from './lock.js';
+export { readDaemonInfo, type DaemonInfo } from './lock.js';
 export { statusReport } from './status.js';
 export { approvalView } from './api.js';
 export { Journal } from './journal.js';

@@ -3,7 +3,7 @@ import { localDate } from '../clock.js';
 import { DEFAULT_ANTHROPIC_MODEL, usageReport, type CircuitStatus } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { LAST_TICK_KEY } from '../tick/index.js';
-import type { WorkerStatus } from './supervisor.js';
+import type { WorkerStatus } from './worker-supervisor.js';
 
 export interface StatusInput {
   store: Store;

@@ -6,7 +6,6 @@
  */
 export { runDream, type DreamReport, type DreamOptions } from './dream.js';
 export { dreamInHome, type DreamInHomeOptions } from './run.js';
-export { DreamScheduler, type DreamSchedulerOptions, type DueOutcome } from './scheduler.js';
 export { dreamDue, lastOwnerActivity, isNews, NewEntryCounter, MIN_NEW_ENTRIES, RETRY_AFTER_FAILURE_MS } from './due.js';
 export { acquireDreamLock, readDreamLock, liveDreamLock, dreamLockPath, DREAM_LOCK_STALE_MS, type DreamLockInfo } from './lock.js';
 export { loadDreamState, saveDreamState, markText, type DreamState, type LogMark } from './state.js';

@@ -8,6 +8,7 @@
  * die at start while approved actions wait. The policy re-check (layer 5) still runs
  * here, against that config: what it distrusts is the model's proposal, not the daemon.
  */
+import { ParentChannel } from '../child/index.js';
 import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
@@ -24,9 +25,7 @@ import { StoreWaits } from './store-waits.js';
 /** A worker that hears no config this long after saying `ready` is orphaned: it goes. */
 const CONFIG_WAIT_MS = 30_000;
 
-function send(message: FromWorker): void {
-  if (process.connected) process.send?.(message);
-}
+const daemon = new ParentChannel<FromWorker, ToWorker>();
 
 /**
  * The GitHub session, opened on first use: Octokit is loaded only when a GitHub
@@ -56,7 +55,7 @@ function lazyGithub(config: Readonly<Config>, secrets: Secrets, store: Store): (
 function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly<Config>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no config from the daemon within ${CONFIG_WAIT_MS} ms`)), CONFIG_WAIT_MS);
-    process.on('message', (message: ToWorker) => {
+    daemon.onMessage((message) => {
       if (message.type === 'config') {
         clearTimeout(timer);
         resolve(deepFreeze(message.config));
@@ -64,8 +63,8 @@ function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly
         onMessage(message);
       }
     });
-    process.once('disconnect', () => reject(new Error('the daemon went away before sending the config')));
-    send({ type: 'ready' });
+    daemon.onDisconnect(() => reject(new Error('the daemon went away before sending the config')));
+    void daemon.send({ type: 'ready' });
   });
 }
 
@@ -98,7 +97,7 @@ async function main(): Promise<void> {
   // HTTP to keep answering; a lock held longer is waited out by `waits` between rounds.
   const store = Store.open(paths.db);
   const github = lazyGithub(config, secrets, store);
-  const flush = () => send({ type: 'flush' });
+  const flush = () => void daemon.send({ type: 'flush' });
   const print = (line: string) => process.stdout.write(redact(line) + '\n');
   const waits = new StoreWaits(print);
   let notifier: { notifier: ReturnType<typeof buildNotifier>; capabilityKey: string } | undefined;
@@ -131,11 +130,11 @@ async function main(): Promise<void> {
   };
 
   // The daemon went away: finish what runs, then go too.
-  process.on('disconnect', () => {
+  daemon.onDisconnect(() => {
     draining = true;
     kick();
   });
-  const heartbeat = setInterval(() => send({ type: 'heartbeat' }), 5000);
+  const stopHeartbeat = daemon.heartbeat(5000);
 
   const idleMs = config.exec.idleExitSeconds * 1000;
   while (!draining) {
@@ -166,7 +165,7 @@ async function main(): Promise<void> {
     wakeUp = undefined;
     if (!woken) break;
   }
-  clearInterval(heartbeat);
+  stopHeartbeat();
   store.close();
   process.exit(0);
 }

@@ -1,18 +1,27 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { SupervisedChild } from '../child/index.js';
 import type { Config, HomePaths } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
-import { eventRecord, type EventRecord } from '../events.js';
+import { eventRecord } from '../events.js';
+import type { JournalAppender } from '../journal/index.js';
 import { isTransientStoreError, withStoreRetry, type Store } from '../store/index.js';
-import { dreamDue, lastOwnerActivity, NewEntryCounter } from './due.js';
-import { dreamLockPath, liveDreamLock } from './lock.js';
-import { DREAM_ENTRY, newDreamId, type FromDream } from './protocol.js';
-import { loadDreamState, saveDreamState } from './state.js';
+import {
+  DREAM_ENTRY,
+  dreamDue,
+  dreamLockPath,
+  lastOwnerActivity,
+  liveDreamLock,
+  loadDreamState,
+  NewEntryCounter,
+  newDreamId,
+  saveDreamState,
+  type FromDream,
+} from '../dream/index.js';
 
 export interface DreamSchedulerOptions {
   paths: HomePaths;
   store: Store;
-  journal: { flush(): number; write(record: EventRecord): void };
+  journal: JournalAppender;
   clock: Clock;
   /** The current `dream` config slice (it changes on reload). */
   config: () => Readonly<Config['dream']>;
@@ -29,15 +38,17 @@ export type DueOutcome = { due: false; reason: string } | { due: true; reason: s
 const CHECK_EVERY_MS = 60_000;
 
 /**
- * The daemon's side of dreaming: `runIfDue(now)` on a timer (unref'd), `runNow()` for
- * `vigil dream --now`. A dream runs in a child process (src/dream/dream-main.ts): it
- * reads a month of logs and rewrites files, and better-sqlite3 and the hashing are
- * synchronous — in the daemon that would stall webhook intake and raise its idle
- * RSS; in a child the daemon only relays its log records and notices its end.
+ * The daemon's side of dreaming, beside the worker's supervisor and on the same kit
+ * (src/child): `runIfDue(now)` on a timer (unref'd), `runNow()` for `vigil dream --now`.
+ * A dream runs in a child process (src/dream/dream-main.ts): it reads a month of logs
+ * and rewrites files, and better-sqlite3 and the hashing are synchronous — in the
+ * daemon that would stall webhook intake and raise its idle RSS; in a child the daemon
+ * only relays its log records and notices its end. It has no heartbeat: a dream's
+ * synchronous stretches are long, and a hung one is bounded by its lock's hour.
  */
 export class DreamScheduler {
   private timer: NodeJS.Timeout | undefined;
-  private child: { proc: ChildProcess; dreamId: string; ended: boolean; exited: Promise<void> } | undefined;
+  private child: { proc: SupervisedChild<never, FromDream>; dreamId: string; ended: boolean } | undefined;
   private readonly counter = new NewEntryCounter();
   private checking = false;
   private stopping = false;
@@ -89,10 +100,7 @@ export class DreamScheduler {
     clearInterval(this.timer);
     const child = this.child;
     if (!child) return;
-    child.proc.kill('SIGTERM');
-    const killer = setTimeout(() => child.proc.kill('SIGKILL'), timeoutMs);
-    await child.exited;
-    clearTimeout(killer);
+    await child.proc.stop(() => child.proc.kill('SIGTERM'), timeoutMs);
   }
 
   private failed(err: unknown): void {
@@ -107,14 +115,22 @@ export class DreamScheduler {
   private spawn(trigger: 'idle' | 'manual'): string {
     const { paths, journal, clock } = this.options;
     const dreamId = newDreamId();
-    const proc = fork(DREAM_ENTRY, ['--id', dreamId, ...(trigger === 'manual' ? ['--manual'] : [])], {
-      env: { ...(this.options.env ?? process.env), VIGIL_HOME: paths.home },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
-    });
-    const child = { proc, dreamId, ended: false, exited: Promise.resolve() };
-    child.exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => {
+    const proc: SupervisedChild<never, FromDream> = new SupervisedChild({
+      entry: DREAM_ENTRY,
+      args: ['--id', dreamId, ...(trigger === 'manual' ? ['--manual'] : [])],
+      home: paths.home,
+      ...(this.options.env ? { env: this.options.env } : {}),
+      onMessage: (message: FromDream) => {
+        try {
+          journal.flush();
+        } catch (err) {
+          // The records stay in the outbox for the next flush.
+          this.failed(err);
+        }
+        if (message.type === 'finished' || message.type === 'failed' || message.type === 'busy') child.ended = true;
+        if (message.type === 'finished' && message.report.digestActionId) this.options.onDigest();
+      },
+      onExit: (code, signal) => {
         journal.flush();
         if (!child.ended) {
           // It died before it could log its end (kill -9, OOM, the daemon stopping it).
@@ -126,20 +142,9 @@ export class DreamScheduler {
           }).catch((err: unknown) => this.failed(err));
         }
         if (this.child === child) this.child = undefined;
-        resolve();
-      }),
-    );
-    proc.on('message', (message: FromDream) => {
-      try {
-        journal.flush();
-      } catch (err) {
-        // The records stay in the outbox for the next flush.
-        this.failed(err);
-      }
-      if (message.type === 'finished' || message.type === 'failed' || message.type === 'busy') child.ended = true;
-      if (message.type === 'finished' && message.report.digestActionId) this.options.onDigest();
+      },
     });
-    proc.on('error', () => undefined);
+    const child = { proc, dreamId, ended: false };
     this.child = child;
     return dreamId;
   }

@@ -1,16 +1,16 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { SupervisedChild } from '../child/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { eventRecord } from '../events.js';
 import { WORKER_ENTRY, WORKER_MAX_ATTEMPTS, type FromWorker, type ToWorker } from '../exec/index.js';
+import type { JournalWriter } from '../journal/index.js';
 import type { Store } from '../store/index.js';
-import type { Journal } from './journal.js';
 import type { StoreTrouble } from './store-trouble.js';
 
 export interface SupervisorOptions {
   home: string;
   store: Store;
-  journal: Journal;
+  journal: JournalWriter;
   clock: Clock;
   env?: NodeJS.ProcessEnv;
   /**
@@ -39,14 +39,13 @@ const STABLE_MS = 60_000;
 /**
  * Starts the execution worker when there is work, restarts it with growing delay when
  * it dies, and returns the actions it was running to the queue: an action never stays
- * `running` behind a dead process.
+ * `running` behind a dead process. Beside it, `DreamScheduler` runs the dream child on
+ * the same kit (src/child: spawn, heartbeat watchdog, ask-then-kill stop).
  */
 export class WorkerSupervisor {
-  private child: ChildProcess | undefined;
+  private child: SupervisedChild<ToWorker, FromWorker> | undefined;
   private startedAt = 0;
-  private lastHeartbeat = 0;
   private restartTimer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
   private crashes = 0;
   private restarts = 0;
   private stopping = false;
@@ -98,34 +97,27 @@ export class WorkerSupervisor {
       return;
     }
     this.restartTimer = undefined;
-    this.send({ type: 'drain' });
-    const killTimer = setTimeout(() => {
-      child.kill('SIGKILL');
-      this.stopSignal.abort();
-    }, timeoutMs);
-    await this.exited;
-    clearTimeout(killTimer);
+    // Resolves once the exit is handled: its running actions are back in the queue.
+    await child.stop(() => this.send({ type: 'drain' }), timeoutMs, () => this.stopSignal.abort());
   }
 
   private spawn(): void {
     const { options } = this;
-    const child = fork(WORKER_ENTRY, [], {
-      env: { ...(options.env ?? process.env), VIGIL_HOME: options.home },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
+    const child: SupervisedChild<ToWorker, FromWorker> = new SupervisedChild({
+      entry: WORKER_ENTRY,
+      home: options.home,
+      ...(options.env ? { env: options.env } : {}),
+      onMessage: (message: FromWorker) => this.onMessage(message),
+      onExit: (code, signal) => this.onExit(child, code, signal),
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
     });
     this.child = child;
     this.startedAt = options.clock.now();
-    this.lastHeartbeat = Date.now();
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(child, code, signal))));
-    child.on('message', (message: FromWorker) => this.onMessage(message));
-    child.on('error', () => undefined);
+    this.exited = child.exited;
     if (child.pid) options.journal.write(eventRecord('worker.started', { workerPid: child.pid }, options.clock.now()));
-    this.armWatchdog();
   }
 
   private onMessage(message: FromWorker): void {
-    this.lastHeartbeat = Date.now();
     // A failed flush (the log's disk full) leaves the records in the outbox for the next one.
     if (message.type === 'flush') this.options.trouble.attempt('log flush', () => this.options.journal.flush());
     if (message.type === 'ready') {
@@ -140,9 +132,8 @@ export class WorkerSupervisor {
    * store's lock: the release then waits on the loop's timers (never inside SQLite) and
    * the restart waits for it — an action is never claimed twice.
    */
-  private async onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async onExit(child: SupervisedChild<ToWorker, FromWorker>, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.child === child) this.child = undefined;
-    clearInterval(this.watchdog);
     const { store, journal, clock } = this.options;
     const pid = child.pid ?? -1;
     const crashed = code !== 0 || signal !== null;
@@ -194,16 +185,7 @@ export class WorkerSupervisor {
     });
   }
 
-  private armWatchdog(): void {
-    const timeout = this.options.heartbeatTimeoutMs ?? 30_000;
-    clearInterval(this.watchdog);
-    this.watchdog = setInterval(() => {
-      if (this.child && Date.now() - this.lastHeartbeat > timeout) this.child.kill('SIGKILL');
-    }, Math.min(timeout, 10_000));
-    this.watchdog.unref();
-  }
-
   private send(message: ToWorker): void {
-    if (this.child?.connected) this.child.send(message);
+    this.child?.send(message);
   }
 }
