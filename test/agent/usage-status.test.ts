@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/index.js';
+import { runCli } from '../helpers/home.js';
+import { makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
+
+// The agent's model calls go through src/model: each one is in the usage ledger as
+// `agent`, and `vigil status` shows the day's agent tokens and their estimated cost
+// beside the decisions'. The real Anthropic SDK against the fake Messages API.
+
+const fakes = useAgentFakes({ model: true });
+let repos: Repos;
+
+beforeEach(() => {
+  repos = makeRepos();
+});
+afterEach(() => {
+  fs.rmSync(repos.root, { recursive: true, force: true });
+});
+
+it('vigil status shows an agent task’s input/output tokens and estimated cost, as purpose "agent"', async () => {
+  const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
+  fakes.model.push({ tool: 'read_file', decide: { path: 'add.mjs' } }, { text: 'nothing to change' });
+  const action = await runApprovedTask(home, { repo: REPO, instructions: 'look at add.mjs' });
+  expect(action.state, JSON.stringify(action)).toBe('succeeded');
+  expect(fakes.model.calls).toHaveLength(2);
+
+  const spent = fakes.model.calls.reduce(
+    (sum, call) => ({
+      inputTokens: sum.inputTokens + call.usage!.input_tokens,
+      outputTokens: sum.outputTokens + call.usage!.output_tokens,
+      cacheCreationTokens: sum.cacheCreationTokens + call.usage!.cache_creation_input_tokens,
+      cacheReadTokens: sum.cacheReadTokens + call.usage!.cache_read_input_tokens,
+    }),
+    { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0 },
+  );
+  expect(spent.inputTokens).toBeGreaterThan(0);
+  expect(spent.outputTokens).toBeGreaterThan(0);
+  const cost = Math.round(estimateCostUsd(spent, BUILT_IN_PRICES['claude-sonnet-4-6']!, '5m') * 10_000) / 10_000;
+  expect(cost).toBeGreaterThan(0);
+
+  const status = runCli(home, ['status', '--json']);
+  expect(status.status, status.stderr).toBe(0);
+  const today = (JSON.parse(status.stdout) as { model: { today: Record<string, unknown> } }).model.today;
+  expect(today.purposes).toEqual([{ purpose: 'agent', calls: 2, ...spent, estimatedCostUsd: cost }]);
+  expect(today.models).toEqual([{ model: 'claude-sonnet-4-6', calls: 2, ...spent, estimatedCostUsd: cost }]);
+  expect(today).toMatchObject({ calls: 2, estimatedCostUsd: cost });
+
+  // The plain listing carries the same figures.
+  const plain = runCli(home, ['status']);
+  expect(plain.status, plain.stderr).toBe(0);
+  expect(plain.stdout).toContain(`"purpose":"agent","inputTokens":${spent.inputTokens},"outputTokens":${spent.outputTokens}`);
+});
