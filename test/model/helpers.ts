@@ -6,6 +6,7 @@ import { FakeClock } from '../../src/clock.js';
 import { ModelConfig, PermissionsConfig, type WatchedRepo } from '../../src/config/index.js';
 import type { EventRecord } from '../../src/events.js';
 import { Initiative } from '../../src/initiative/index.js';
+import type { JournalWriter } from '../../src/journal/index.js';
 import { createProvider, type ModelProvider, type ProviderDeps } from '../../src/model/index.js';
 import { Store } from '../../src/store/index.js';
 
@@ -36,10 +37,10 @@ export function modelConfig(raw: Record<string, unknown>): ModelConfig {
 }
 
 /**
- * An in-memory journal with the daemon Journal's contract: staged records are written
+ * An in-memory journal with the daemon Journal's contract (src/journal): staged records are written
  * on flush, written ones at once. Tests read `records`.
  */
-export class MemoryJournal {
+export class MemoryJournal implements JournalWriter {
   readonly records: EventRecord[] = [];
   private staged: EventRecord[] = [];
   stage(record: EventRecord): void {
