@@ -2,6 +2,7 @@ import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type S
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
+import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
@@ -11,7 +12,6 @@ import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, Webho
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
-import { Journal } from './journal.js';
 import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
