@@ -4,6 +4,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, localDate } from '../../src/clock.js';
+import { answerErrorsAsVigil } from '../../src/daemon/http-errors.js';
 import { DailyLog, logFilePath, readLogEntries } from '../../src/logs/index.js';
 import { Store } from '../../src/store/index.js';
 import type { EventRecord } from '../../src/events.js';
@@ -136,6 +137,8 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
     reach: { subscribed: () => undefined, sendTest: () => undefined },
   };
   const app = Fastify({ logger: false });
+  // As the daemon builds its app (src/daemon/api.ts): the one error handler first.
+  answerErrorsAsVigil(app);
   await registerSecurity(app);
   await app.register(webRoutes, deps);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
