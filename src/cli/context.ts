@@ -1,6 +1,6 @@
 import { homePaths, isInitialised, loadConfig, loadSecrets, resolveHome, type HomePaths } from '../config/index.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/index.js';
-import { VigilError } from '../errors.js';
+import { type ErrorCode, errorText, VigilError } from '../errors.js';
 
 /** What every command starts from: the home, and the daemon running on it if any. */
 export interface CliContext {
@@ -30,8 +30,12 @@ export function daemonUrl(ctx: CliContext): string | undefined {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Call the daemon's API with the dashboard token. */
-export async function callDaemon<T>(ctx: CliContext, method: 'GET' | 'POST', route: string): Promise<T> {
+/**
+ * Call the daemon's API with the dashboard token. An error whose code is in `passThrough`
+ * is raised again as it was raised in the daemon (the command fails as it would have
+ * offline); any other is VIGIL_ERR_DAEMON_HTTP with the route and the status.
+ */
+export async function callDaemon<T>(ctx: CliContext, method: 'GET' | 'POST', route: string, passThrough: readonly ErrorCode[] = []): Promise<T> {
   const url = daemonUrl(ctx);
   if (!url) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
   const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
@@ -39,11 +43,12 @@ export async function callDaemon<T>(ctx: CliContext, method: 'GET' | 'POST', rou
   try {
     res = await fetch(url + route, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${errorText(err)}`, { cause: err });
   }
-  const body = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
+  const body = (await res.json().catch(() => ({}))) as T & { code?: ErrorCode; message?: string };
   if (!res.ok) {
-    if (body.code === 'VIGIL_ERR_APPROVAL_NOT_FOUND' || body.code === 'VIGIL_ERR_APPROVAL_CLOSED') {
+    if (body.code && passThrough.includes(body.code)) {
+      // The message arrives with the code's own text in front; the constructor puts it back.
       throw new VigilError(body.code, (body.message ?? '').replace(/^[^:]*: /, ''));
     }
     throw new VigilError('VIGIL_ERR_DAEMON_HTTP', `${method} ${route}: HTTP ${res.status} ${body.message ?? ''}`.trim());

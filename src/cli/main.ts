@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { EXIT, VigilError, isVigilError } from '../errors.js';
+import { errorText, EXIT, isVigilError, VigilError } from '../errors.js';
 import { NODE_FIX, unsupportedNode } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { cliContext, type CliContext } from './context.js';
@@ -24,7 +24,7 @@ function run<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<v
 
 function fail(err: unknown): never {
   if (isVigilError(err)) {
-    process.stderr.write(`vigil: ${err.message} [${err.code}]\n`);
+    process.stderr.write(`vigil: ${errorText(err)}\n`);
     process.exit(err.exitCode);
   }
   process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
@@ -57,7 +57,7 @@ program
 program
   .command('tick')
   .description('wake vigil now: the tick is decided even if nothing changed')
-  .action(run(async (ctx) => (await import('./commands/status.js')).tickCommand(ctx)));
+  .action(run(async (ctx) => (await import('./commands/tick.js')).tickCommand(ctx)));
 
 const log = program
   .command('log')

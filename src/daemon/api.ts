@@ -1,31 +1,20 @@
 import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { isVigilError } from '../errors.js';
-import { describeAction } from '../notify/index.js';
-import type { ActionRecord } from '../store/index.js';
+import { VigilError } from '../errors.js';
+import { approvalView } from '../operations/index.js';
 import type { WebhookRouteOptions } from '../triggers/index.js';
-import type { WebDeps } from '../web/types.js';
+import type { WebDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
 /** What the HTTP API may ask of the daemon; nothing else reaches it. The dashboard's part is `WebDeps`. */
 export interface DaemonApi extends WebDeps {
   webhooks: WebhookRouteOptions;
+  /** `vigil tick` (src/operations/tick.ts). */
   tick(): Promise<Record<string, unknown>>;
-  /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs. */
+  /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs (src/operations/dream.ts). */
   dream(): { dreamId: string; pid: number };
-}
-
-export function approvalView(action: ActionRecord): Record<string, unknown> {
-  return {
-    id: action.id,
-    action: action.action,
-    params: action.params,
-    summary: describeAction(action),
-    rationale: action.rationale,
-    reason: action.reason,
-    createdAt: new Date(action.createdAt).toISOString(),
-    expiresAt: action.expiresAt === null ? null : new Date(action.expiresAt).toISOString(),
-  };
+  /** `vigil cancel ID`: flag a running agent task to stop (src/operations/cancel.ts). */
+  cancel(id: string): Promise<void>;
 }
 
 /**
@@ -56,26 +45,19 @@ export async function buildApiApp(
     scope.addHook('onRequest', web.apiAuth(api));
     scope.get('/api/status', async () => api.status());
     scope.post('/api/tick', async (_req, reply) => reply.code(202).send(await api.tick()));
-    scope.post('/api/dream', async (_req, reply) => {
-      try {
-        return await reply.code(202).send(api.dream());
-      } catch (err) {
-        if (isVigilError(err, 'VIGIL_ERR_DREAM_BUSY')) return reply.code(409).send(err.toJSON());
-        throw err;
-      }
-    });
+    // A dream already running anywhere on the home is VIGIL_ERR_DREAM_BUSY (409), through the error handler.
+    scope.post('/api/dream', async (_req, reply) => reply.code(202).send(api.dream()));
     scope.get('/api/approvals', async () => api.approvals().map(approvalView));
-    scope.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', async (req, reply) => {
+    scope.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', async (req) => {
       const { id, answer } = req.params;
-      if (answer !== 'approve' && answer !== 'deny') return reply.code(404).send({ error: 'VIGIL_ERR_USAGE' });
-      try {
-        const action = api.answer(id, answer, web.channelOf(req));
-        return { id: action.id, state: action.state };
-      } catch (err) {
-        if (isVigilError(err, 'VIGIL_ERR_APPROVAL_NOT_FOUND')) return reply.code(404).send(err.toJSON());
-        if (isVigilError(err, 'VIGIL_ERR_APPROVAL_CLOSED')) return reply.code(409).send(err.toJSON());
-        throw err;
-      }
+      if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
+      // An unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND (404), an answered or expired one VIGIL_ERR_APPROVAL_CLOSED (409).
+      const action = api.answer(id, answer, web.channelOf(req));
+      return { id: action.id, state: action.state };
+    });
+    scope.post<{ Params: { id: string } }>('/api/actions/:id/cancel', async (req, reply) => {
+      await api.cancel(req.params.id);
+      return reply.code(202).send({ id: req.params.id, state: 'cancelling' });
     });
   });
   // The dashboard: /login, pages, push subscriptions, the live timeline, capability answers.

@@ -1,11 +1,12 @@
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import { answerApproval, expireApprovals, Initiative } from '../initiative/index.js';
+import { expireApprovals, Initiative } from '../initiative/index.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
+import { answerApproval, cancelAgentTask, requestTick, startDream, type OperationDeps } from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store } from '../store/index.js';
 import { TickService } from '../tick/index.js';
 import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
@@ -19,6 +20,7 @@ import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
+import { errorText } from '../errors.js';
 
 export interface DaemonOptions {
   home: string;
@@ -180,7 +182,7 @@ export class Daemon {
       next = loadConfig(this.paths.config, this.options.env ?? process.env);
       createProvider(next.model, next.rules, this.providerDeps());
     } catch (err) {
-      this.journal.write(eventRecord('config.reload_failed', { error: (err as Error).message }, now));
+      this.journal.write(eventRecord('config.reload_failed', { error: errorText(err) }, now));
       return false;
     }
     this.tick.stop();
@@ -298,7 +300,7 @@ export class Daemon {
       else this.proxy = proxy;
     } catch (err) {
       // The proxy is a convenience; the daemon and its direct route keep working without it.
-      this.oplog.warn('webhook proxy could not start', { source, error: (err as Error).message });
+      this.oplog.warn('webhook proxy could not start', { source, error: errorText(err) });
     }
   }
 
@@ -346,6 +348,11 @@ export class Daemon {
     return this.config.http.bodyTimeoutSeconds * 1000;
   }
 
+  /** What the owner's operations (src/operations) run on in the daemon: its store, clock and journal. */
+  private operationDeps(): OperationDeps {
+    return { store: this.store, clock: this.options.clock, journal: this.journal };
+  }
+
   private api(): DaemonApi {
     return {
       webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs: this.bodyTimeoutMs() },
@@ -369,16 +376,23 @@ export class Daemon {
           nextTick: this.tick.nextRun(),
           circuit: this.initiative.circuitStatus(),
         }),
-      tick: async () => ({ ...(await this.tick.requestManual()) }),
-      dream: () => this.dreams.runNow(),
+      tick: async () => ({ ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake() })) }),
+      dream: () => startDream(this.dreams),
+      cancel: (id) => cancelAgentTask(this.operationDeps(), id),
       approvals: () => this.store.actions.pendingApprovals(),
-      answer: (id, answer, by) => {
-        const action = answerApproval(this.store, id, answer, by, this.options.clock.now());
-        this.journal.flush();
-        if (action.state === 'approved') this.supervisor.kick();
-        this.armExpiry();
-        return action;
-      },
+      answer: (id, answer, by) =>
+        answerApproval(
+          {
+            ...this.operationDeps(),
+            onAnswered: (action) => {
+              if (action.state === 'approved') this.supervisor.kick();
+              this.armExpiry();
+            },
+          },
+          id,
+          answer,
+          by,
+        ),
     };
   }
 }

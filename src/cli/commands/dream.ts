@@ -1,84 +1,50 @@
 import fs from 'node:fs';
-import { systemClock } from '../../clock.js';
-import {
-  dreamDue,
-  dreamInHome,
-  dreamLockPath,
-  lastOwnerActivity,
-  liveDreamLock,
-  loadDreamState,
-  markText,
-  NewEntryCounter,
-  type DreamReport,
-} from '../../dream/index.js';
 import { VigilError } from '../../errors.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../../logs/index.js';
-import { loadSecrets } from '../../config/index.js';
-import { Store } from '../../store/index.js';
-import { daemonUrl, loadHomeConfig, requireHome, type CliContext } from '../context.js';
+import { describeDream, dreamHere, dreamStatus, type DreamSummary } from '../../operations/index.js';
+import { loadHomeConfig, requireHome, type CliContext } from '../context.js';
+import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
 /** How long `vigil dream --now` waits for a daemon's dream to end. */
 const WAIT_MS = 15 * 60_000;
 
-function describe(r: Pick<DreamReport, 'dreamId' | 'added' | 'updated' | 'removed' | 'stale' | 'entriesRead' | 'notes' | 'durationMs'>): string {
-  return (
-    `dream ${r.dreamId} finished: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.stale} stale ` +
-    `(${r.entriesRead} new log entries, ${r.notes} notes, ${(r.durationMs / 1000).toFixed(1)} s)`
-  );
-}
-
 /** `vigil dream [--now]`: dream now, in the daemon when one runs; without --now, when the next one is due. */
 export async function dreamCommand(ctx: CliContext, opts: { now?: boolean }): Promise<void> {
   requireHome(ctx);
-  if (!opts.now) return dreamStatus(ctx);
-  if (daemonUrl(ctx)) return dreamInDaemon(ctx);
-  const report = await dreamInHome({ paths: ctx.paths, env: ctx.env, trigger: 'manual', progress: (line) => ctx.out(`dream: ${line}`) });
-  ctx.out(describe(report));
-  ctx.out('vigil is not running: the dream is logged when it starts');
-}
-
-async function dreamStatus(ctx: CliContext): Promise<void> {
-  const config = loadHomeConfig(ctx);
-  const store = Store.open(ctx.paths.db);
-  try {
-    const now = systemClock.now();
-    const state = loadDreamState(store);
-    const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
-    ctx.out(`last dream:   ${iso(state.lastDreamAt)}${state.lastDreamId ? ` (${state.lastDreamId})` : ''}`);
-    ctx.out(`read up to:   ${markText(state.watermark) ?? 'nothing yet'}`);
-    if (state.lastFailedAt !== null) ctx.out(`last failure: ${iso(state.lastFailedAt)}: ${state.lastFailure}`);
-    const holder = liveDreamLock(dreamLockPath(ctx.paths.home), now);
-    if (holder) return ctx.out(`dreaming now: pid ${holder.pid} since ${iso(holder.startedAt)}`);
-    const newEntries = await new NewEntryCounter().countSince(ctx.paths.logs, state.watermark);
-    const verdict = dreamDue({ now, state, lastActivityAt: lastOwnerActivity(store), newEntries, config: config.dream });
-    ctx.out(`${verdict.due ? 'due now' : 'not due'}:      ${verdict.reason}`);
-    ctx.out('`vigil dream --now` dreams regardless');
-  } finally {
-    store.close();
-  }
-}
-
-/** Ask the running daemon, then follow its log until the dream's end is written. */
-async function dreamInDaemon(ctx: CliContext): Promise<void> {
-  const url = daemonUrl(ctx)!;
-  const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
-  // Only what is written from now on can hold the dream's end.
+  if (!opts.now) return printDreamStatus(ctx);
+  // Only what is written from now on can hold the end of a dream the daemon runs.
   const marks = new Map(listLogDates(ctx.paths.logs).map((d) => [d, fs.statSync(logFilePath(ctx.paths.logs, d)).size]));
-  let res: Response;
-  try {
-    res = await fetch(`${url}/api/dream`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
-  } catch (err) {
-    throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${(err as Error).message}`, { cause: err });
+  const ran = await daemonOrInProcess<{ dreamId?: string; pid?: number }, DreamSummary>(
+    ctx,
+    { method: 'POST', route: '/api/dream', passThrough: ['VIGIL_ERR_DREAM_BUSY'] },
+    () => dreamHere({ paths: ctx.paths, env: ctx.env, progress: (line) => ctx.out(`dream: ${line}`) }),
+  );
+  if (!ran.inDaemon) {
+    ctx.out(describeDream(ran.result));
+    return ctx.out('vigil is not running: the dream is logged when it starts');
   }
-  const body = (await res.json().catch(() => ({}))) as { dreamId?: string; pid?: number; message?: string };
-  if (res.status === 409) throw new VigilError('VIGIL_ERR_DREAM_BUSY', (body.message ?? '').replace(/^[^:]*: /, ''));
-  if (res.status !== 202 || !body.dreamId) throw new VigilError('VIGIL_ERR_DAEMON_HTTP', `POST /api/dream: HTTP ${res.status} ${body.message ?? ''}`.trim());
-  ctx.out(`dream ${body.dreamId} started in the daemon (pid ${body.pid})`);
-  const end = await waitForEnd(ctx.paths.logs, body.dreamId, marks);
+  const { dreamId, pid } = ran.result;
+  if (!dreamId) throw new VigilError('VIGIL_ERR_DAEMON_HTTP', 'POST /api/dream: the daemon named no dream');
+  ctx.out(`dream ${dreamId} started in the daemon (pid ${pid})`);
+  const end = await waitForEnd(ctx.paths.logs, dreamId, marks);
   if (end.type === 'dream.failed') throw new VigilError('VIGIL_ERR_DREAM_FAILED', String(end.reason));
-  ctx.out(describe(end as unknown as DreamReport));
+  ctx.out(describeDream(end as unknown as DreamSummary));
 }
 
+async function printDreamStatus(ctx: CliContext): Promise<void> {
+  const config = loadHomeConfig(ctx);
+  const status = await withHomeStore(ctx, ({ store, clock }) => dreamStatus({ store, clock, home: ctx.paths.home, logsDir: ctx.paths.logs, config }));
+  const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
+  ctx.out(`last dream:   ${iso(status.lastDreamAt)}${status.lastDreamId ? ` (${status.lastDreamId})` : ''}`);
+  ctx.out(`read up to:   ${status.readUpTo ?? 'nothing yet'}`);
+  if (status.lastFailedAt !== null) ctx.out(`last failure: ${iso(status.lastFailedAt)}: ${status.lastFailure}`);
+  if (status.dreaming) return ctx.out(`dreaming now: pid ${status.dreaming.pid} since ${iso(status.dreaming.startedAt)}`);
+  const verdict = status.verdict!;
+  ctx.out(`${verdict.due ? 'due now' : 'not due'}:      ${verdict.reason}`);
+  ctx.out('`vigil dream --now` dreams regardless');
+}
+
+/** Follow the daemon's log until the dream's end is written. */
 async function waitForEnd(logsDir: string, dreamId: string, marks: Map<string, number>): Promise<LogEntry> {
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {

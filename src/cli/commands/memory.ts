@@ -1,5 +1,3 @@
-import { systemClock, localDate } from '../../clock.js';
-import { acquireDreamLock, dreamLockPath, newDreamId } from '../../dream/index.js';
 import { VigilError } from '../../errors.js';
 import {
   CLAIM_DIR,
@@ -7,15 +5,14 @@ import {
   MemoryFiles,
   PENDING_NOTES_FILES,
   SearchIndex,
-  TOPICS_DIR,
-  readTopics,
-  renderIndex,
   resolveMemoryPath,
   slugify,
   topicPath,
 } from '../../memory/index.js';
 import { Store } from '../../store/index.js';
+import { restoreMemoryVersion } from '../../operations/index.js';
 import { requireHome, type CliContext } from '../context.js';
+import { withHomeStore } from '../operate.js';
 
 /** `vigil memory [show [TOPIC]]`: the index, or one topic file. */
 export async function memoryShowCommand(ctx: CliContext, topic?: string): Promise<void> {
@@ -78,24 +75,8 @@ export async function memoryHistoryCommand(ctx: CliContext, file: string | undef
     ctx.out(`vigil memory history ${rel} --restore VERSION puts one back (what it replaces is kept too)`);
     return;
   }
-  await restore(ctx, files, rel, opts.restore);
-}
-
-/** Under the dream lock, so a dream cannot write over the restore halfway; the index follows a restored topic. */
-async function restore(ctx: CliContext, files: MemoryFiles, rel: string, version: string): Promise<void> {
-  const store = Store.open(ctx.paths.db);
-  const release = acquireDreamLock(dreamLockPath(ctx.paths.home), { pid: process.pid, dreamId: `restore-${newDreamId()}`, startedAt: systemClock.now() }, (fn) =>
-    store.transaction(fn),
-  );
-  try {
-    await files.restore(rel, version);
-    if (rel.startsWith(`${TOPICS_DIR}/`)) {
-      const topics = [...readTopics(files, localDate(systemClock.now())).values()].map((t) => t.topic);
-      await files.write(INDEX_FILE, renderIndex(topics));
-    }
-    ctx.out(`restored ${rel} to ${version}`);
-  } finally {
-    release();
-    store.close();
-  }
+  // Under the dream lock, so a dream cannot write over the restore halfway.
+  const version = opts.restore;
+  await withHomeStore(ctx, ({ store, clock }) => restoreMemoryVersion({ store, clock, home: ctx.paths.home, files }, rel, version));
+  ctx.out(`restored ${rel} to ${version}`);
 }

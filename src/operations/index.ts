@@ -1,0 +1,12 @@
+/**
+ * Operations: what both the daemon and the CLI do, written once. Each is a function
+ * over injected dependencies (store, clock, journal, …) that does the thing once; the
+ * daemon's routes call it in-process, and the CLI calls the daemon's route when a daemon
+ * runs, else the same function in its own process (src/cli/operate.ts).
+ */
+export type { OperationDeps } from './deps.js';
+export { answerApproval, listApprovals, approvalView, type AnswerDeps, type ApprovalView } from './approvals.js';
+export { requestTick, type TickDeps } from './tick.js';
+export { cancelAgentTask } from './cancel.js';
+export { startDream, dreamHere, dreamStatus, describeDream, type DreamStarter, type DreamStatus, type DreamSummary } from './dream.js';
+export { restoreMemoryVersion, type RestoreDeps } from './memory-restore.js';
