@@ -118,12 +118,12 @@ export class VigilError extends Error {
 
 /**
  * The one way an error becomes text for a log line or the terminal: a VigilError's
- * message with its code (`message [VIGIL_ERR_…]`), any other Error's message, or
- * whatever else was thrown, as a string.
+ * message with its code (`message [VIGIL_ERR_…]`), any other Error's message (its name
+ * when the message is empty), or whatever else was thrown, as a string.
  */
 export function errorText(err: unknown): string {
   if (err instanceof VigilError) return `${err.message} [${err.code}]`;
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) return err.message || err.name;
   return String(err);
 }
 

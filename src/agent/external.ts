@@ -2,6 +2,7 @@ import { containExternal, type Containment } from './contain.js';
 import type { HostFilter } from './host-filter.js';
 import { fencedTask } from './prompt.js';
 import { runCapped } from './run.js';
+import { errorText } from '../errors.js';
 
 /**
  * External-agent mode: the command in `agent.command` (`["claude", "-p"]`, `["codex",
@@ -34,7 +35,7 @@ export async function runExternalAgent(options: ExternalOptions): Promise<{ summ
     signal: options.signal,
     stdin: fencedTask(options.repo, options.instructions),
   }).catch((err: unknown) => {
-    throw new Error(`agent.command ${JSON.stringify(options.command[0])} could not start: ${(err as Error).message}`);
+    throw new Error(`agent.command ${JSON.stringify(options.command[0])} could not start: ${errorText(err)}`);
   });
   if (result.aborted) throw options.signal.reason ?? new Error('aborted');
   if (result.timedOut) throw new Error(`time budget exceeded: the agent command ran longer than ${Math.round(options.timeoutMs / 1000)} s`);

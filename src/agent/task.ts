@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config, WatchedRepo } from '../config/index.js';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubOctokit } from '../github-api/index.js';
 import type { Store } from '../store/index.js';
@@ -115,7 +115,7 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
     );
     return { changed: true, summary: outcome.summary, files, transcript: transcript.file, branch, commit, pullRequest };
   } catch (err) {
-    transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
+    transcript.note({ role: 'stopped', error: errorText(err) });
     throw err;
   } finally {
     stop.dispose();
@@ -142,7 +142,7 @@ function refuseUncontained(deps: AgentTaskDeps, contained: Containment, transcri
 }
 
 function stopped(transcript: Transcript, err: unknown): never {
-  transcript.note({ role: 'stopped', error: (err as Error).message ?? String(err) });
+  transcript.note({ role: 'stopped', error: errorText(err) });
   throw err;
 }
 

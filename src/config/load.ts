@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { ZodError, ZodIssue } from 'zod';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { maskSecrets } from '../secrets/index.js';
 import { Config } from './schema.js';
 
@@ -19,13 +19,13 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_CONFIG', `cannot read ${file}: ${errorText(err)}`, { cause: err });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_CONFIG_JSON', `${file}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_CONFIG_JSON', `${file}: ${errorText(err)}`, { cause: err });
   }
   const config = parseConfig(raw, env);
   // Secrets belong in secrets.json, but an ntfy token or a smee channel URL (whoever holds

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, secretEnvValues, type SecretMask } from '../secrets/index.js';
 import { describeZodError } from './load.js';
 
@@ -61,7 +61,7 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${errorText(err)}`, { cause: err });
   }
   const parsed = SecretsFile.safeParse(raw);
   if (!parsed.success) throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${describeZodError(parsed.error)}`);
@@ -151,7 +151,7 @@ function githubApp(
     try {
       privateKey = fs.readFileSync(keyFile, 'utf8');
     } catch (err) {
-      throw new VigilError('VIGIL_ERR_SECRETS', `githubApp.privateKeyPath: ${(err as Error).message}`, { cause: err });
+      throw new VigilError('VIGIL_ERR_SECRETS', `githubApp.privateKeyPath: ${errorText(err)}`, { cause: err });
     }
   }
   if (!appId && !privateKey) return {};

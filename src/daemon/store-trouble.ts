@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { backoffMs, isTransientStoreError, STORE_BACKOFF, withStoreRetry } from '../store/index.js';
 import type { Oplog } from './oplog.js';
+import { errorText } from '../errors.js';
 
 export interface StoreTroubleDeps {
   oplog: Oplog;
@@ -66,7 +67,7 @@ export class StoreTrouble {
     this.failing.set(task, run);
     const retryInMs = backoffMs(run.failures);
     if (run.failures === 1) {
-      const error = (err as Error)?.message ?? String(err);
+      const error = errorText(err);
       this.deps.oplog.warn('store unavailable, retrying', { task, error, retryInMs });
       this.record(eventRecord('store.unavailable', { task, error, retryInMs }, this.deps.clock.now()));
     }

@@ -5,7 +5,7 @@
  */
 import { ParentChannel } from '../child/index.js';
 import { homePaths, resolveHome } from '../config/index.js';
-import { isVigilError } from '../errors.js';
+import { errorText, isVigilError } from '../errors.js';
 import { dreamInHome } from './run.js';
 import { DREAM_BUSY_EXIT, type FromDream } from './protocol.js';
 
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       await daemon.send({ type: 'busy', reason: err.message });
       return DREAM_BUSY_EXIT;
     }
-    await daemon.send({ type: 'failed', reason: (err as Error).message ?? String(err) });
+    await daemon.send({ type: 'failed', reason: errorText(err) });
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 import type { Config, PermissionsConfig, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
-import { VigilError, isVigilError } from '../errors.js';
+import { errorText, isVigilError, VigilError } from '../errors.js';
 import { eventRecord, type EventFields, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import { MemoryFiles, nodeMemoryFs, readTopics, removeOrphanTemps, type MemoryFs } from '../memory/index.js';
@@ -68,7 +68,7 @@ export async function runDream(options: DreamOptions): Promise<DreamReport> {
       stage(eventRecord('dream.finished', finishedFields(report), clock.now()));
       return report;
     } catch (err) {
-      const reason = (err as Error).message ?? String(err);
+      const reason = errorText(err);
       stage(eventRecord('dream.failed', { dreamId, reason }, clock.now()));
       saveDreamState(store, { lastFailedAt: clock.now(), lastFailure: reason });
       throw isVigilError(err, 'VIGIL_ERR_DREAM_FAILED') ? err : new VigilError('VIGIL_ERR_DREAM_FAILED', reason, { cause: err });

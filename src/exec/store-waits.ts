@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs, isTransientStoreError, withStoreRetry } from '../store/index.js';
+import { errorText } from '../errors.js';
 
 /**
  * The worker's side of "vigil survives its store" (issue 12): another process holding
@@ -39,7 +40,7 @@ export class StoreWaits {
   private failed(err: unknown): number {
     this.failures++;
     const delay = backoffMs(this.failures);
-    if (this.failures === 1) this.print(`vigil worker: the store is out of reach (${(err as Error).message}); waiting`);
+    if (this.failures === 1) this.print(`vigil worker: the store is out of reach (${errorText(err)}); waiting`);
     return delay;
   }
 

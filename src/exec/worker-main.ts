@@ -21,6 +21,7 @@ import { Store } from '../store/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ActionRunner } from './runner.js';
 import { StoreWaits } from './store-waits.js';
+import { errorText } from '../errors.js';
 
 /** A worker that hears no config this long after saying `ready` is orphaned: it goes. */
 const CONFIG_WAIT_MS = 30_000;
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     try {
       await (await github()).sweep();
     } catch (err) {
-      store.outbox.add(eventRecord('github.sweep_failed', { error: (err as Error).message ?? String(err) }, systemClock.now()));
+      store.outbox.add(eventRecord('github.sweep_failed', { error: errorText(err) }, systemClock.now()));
     }
     flush();
   };

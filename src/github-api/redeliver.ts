@@ -4,6 +4,7 @@ import type { Store } from '../store/index.js';
 import type { GithubOctokit } from './client.js';
 import { splitRepo } from './client.js';
 import type { SweepResult } from './types.js';
+import { errorText } from '../errors.js';
 
 /**
  * Missed deliveries (issue 3). GitHub never retries a delivery on its own: one that
@@ -63,7 +64,7 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
     } catch (err) {
       // One refused redelivery (too old, hook gone) must not stop the others.
       failed++;
-      record(eventRecord('github.redelivery_failed', { guid, deliveryId: newest.id, error: (err as Error).message }, clock.now()));
+      record(eventRecord('github.redelivery_failed', { guid, deliveryId: newest.id, error: errorText(err) }, clock.now()));
       continue;
     }
     redelivered++;

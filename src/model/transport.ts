@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import type { DecideTool } from './decide-tool.js';
 import type { Prompt, Usage } from './decision.js';
 
@@ -107,7 +107,7 @@ export function classifySdkError(
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
   }
-  return new ModelCallError(firstLine((err as Error)?.message ?? String(err)), { retryable: false });
+  return new ModelCallError(firstLine(errorText(err)), { retryable: false });
 }
 
 function firstLine(text: string | undefined): string {

@@ -1,4 +1,5 @@
 import type { Channel, ChannelOutcome, Notification } from './types.js';
+import { errorText } from '../errors.js';
 
 /**
  * Sends one notification through every channel at once. Each channel gets its own
@@ -37,7 +38,3 @@ async function sendWithDeadline(channel: Channel, notification: Notification, ti
   }
 }
 
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}

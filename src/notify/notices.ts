@@ -1,9 +1,8 @@
 import type { Clock } from '../clock.js';
-import { isVigilError } from '../errors.js';
+import { errorText, isVigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import type { ActionRecord, NoticeRow, Store } from '../store/index.js';
 import { signCapability } from './capability.js';
-import { errorText } from './fanout.js';
 import type { Notifier } from './notifier.js';
 import type { Notification } from './types.js';
 

@@ -2,9 +2,9 @@ import type https from 'node:https';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { PushSubscriptionRow, PushSubscriptions } from '../store/index.js';
-import { errorText } from './fanout.js';
 import { encodePushPayload, pushTopic } from './payload.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
+import { errorText } from '../errors.js';
 
 export interface WebPushChannelOptions {
   subscriptions: PushSubscriptions;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { loadConfig, loadSecrets } from '../config/index.js';
-import { isVigilError } from '../errors.js';
+import { errorText } from '../errors.js';
 import { MIN_NODE_MAJOR, NODE_FIX, unsupportedNode } from '../runtime.js';
 import { fail, ok, warn, type Check } from './doctor.js';
 import { shellLine } from './quote.js';
@@ -45,7 +45,7 @@ export const checkSecrets: Check = ({ paths, env }) => {
   try {
     loadSecrets(paths.secrets, env);
   } catch (err) {
-    return fail('secrets', isVigilError(err) ? err.message : String(err), `edit ${paths.secrets}`);
+    return fail('secrets', errorText(err), `edit ${paths.secrets}`);
   }
   return ok('secrets', `${paths.secrets} (mode ${mode(stat)})`);
 };
@@ -54,7 +54,7 @@ export const checkConfig: Check = ({ paths, env }, state) => {
   try {
     state.config = loadConfig(paths.config, env);
   } catch (err) {
-    return fail('config', isVigilError(err) ? `${err.message} [${err.code}]` : String(err), `edit ${paths.config} (the key is named)`);
+    return fail('config', errorText(err), `edit ${paths.config} (the key is named)`);
   }
   const { permissions, model, tick } = state.config;
   return ok('config', `valid: mode ${permissions.mode}, provider ${model.provider}, ticks "${tick.schedule}"`);

@@ -4,6 +4,7 @@ import { createProvider } from '../model/index.js';
 import { notifyChecks } from '../notify/index.js';
 import { openDb, PushSubscriptions, withStoreReader } from '../store/index.js';
 import { fail, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
+import { errorText } from '../errors.js';
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -54,7 +55,7 @@ export const checkModel: Check = async ({ paths, env }, state) => {
     // With the secrets and env the daemon would use: a missing key fails here as it would at start.
     createProvider(config.model, config.rules, { secrets, env });
   } catch (err) {
-    return fail('model', (err as Error).message, 'set model.provider to "rules"');
+    return fail('model', errorText(err), 'set model.provider to "rules"');
   }
   return probeModel(config.model, secrets, env);
 };

@@ -5,6 +5,7 @@ import { readDaemonInfo } from '../daemon/index.js';
 import { verifyLogDir } from '../logs/index.js';
 import { withStoreReader } from '../store/index.js';
 import { ago, fail, needsConfig, ok, warn, type Check } from './doctor.js';
+import { errorText } from '../errors.js';
 
 export const checkPort: Check = async ({ paths }, state) => {
   const config = needsConfig('port', state);
@@ -39,7 +40,7 @@ export const checkDatabase: Check = ({ paths }, state) => {
     // Read-only: a doctor never migrates, repairs or takes the write lock.
     problems = withStoreReader(paths.db, (reader) => reader.quickCheck());
   } catch (err) {
-    return fail('database', `${paths.db} cannot be read: ${(err as Error).message}`, recover);
+    return fail('database', `${paths.db} cannot be read: ${errorText(err)}`, recover);
   }
   if (problems.length === 1 && problems[0] === 'ok') {
     const mb = (fs.statSync(paths.db).size / 1048576).toFixed(1);

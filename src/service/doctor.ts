@@ -1,5 +1,6 @@
 import type { Config, HomePaths } from '../config/index.js';
 import type { ServiceHost } from './host.js';
+import { errorText } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -38,7 +39,7 @@ export async function runChecks(checks: readonly [string, Check | MultiCheck][],
     try {
       results.push(...[await check(input, state)].flat());
     } catch (err) {
-      results.push({ name, status: 'fail', detail: `the check itself failed: ${(err as Error).message}` });
+      results.push({ name, status: 'fail', detail: `the check itself failed: ${errorText(err)}` });
     }
   }
   return results;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { PACKAGE_ROOT } from './host.js';
 
 /** Templates ship beside dist/: `systemd/user/vigil.service`, `systemd/system/vigil.service`, `launchd/dev.vigil.plist`. */
@@ -9,7 +9,7 @@ export function readTemplate(relative: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_SERVICE', `template ${file}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_SERVICE', `template ${file}: ${errorText(err)}`, { cause: err });
   }
 }
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './retry.js';
 
@@ -28,7 +28,7 @@ export function openDb(file: string, options: OpenOptions = {}): Db {
   try {
     db = new Database(file);
   } catch (err) {
-    throw new VigilError('VIGIL_ERR_STORE', `${file}: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('VIGIL_ERR_STORE', `${file}: ${errorText(err)}`, { cause: err });
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { encodedSize, encodeInto, parseSpoolRef, readRecord, spoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
 
 export { parseSpoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
@@ -187,7 +187,7 @@ export class Spool {
       io();
     } catch (err) {
       this.closeWriter();
-      throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${(err as Error).message}`, { cause: err });
+      throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(writer.segment)}: ${errorText(err)}`, { cause: err });
     }
   }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { WatchedRepo } from '../config/index.js';
+import { errorText } from '../errors.js';
 
 /** Where a watched local clone stands: enough for the quiet-tick rule. */
 export interface RepoHead {
@@ -72,5 +73,5 @@ export function localRepos(repos: readonly WatchedRepo[]): (WatchedRepo & { path
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error).message ?? err).split('\n')[0]!;
+  return errorText(err).split('\n')[0]!;
 }

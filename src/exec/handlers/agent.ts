@@ -2,6 +2,7 @@ import { homePaths, loadSecrets, resolveHome } from '../../config/index.js';
 import { callRecords, createAgentModel, makeRedactor, secretValues } from '../../model/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
+import { errorText } from '../../errors.js';
 
 /**
  * `agent.task`: real work in a worktree of the repo's clone, ending as a draft pull
@@ -68,6 +69,6 @@ async function tellOwner(ctx: Parameters<Handler>[1], title: string, body: strin
   try {
     await ctx.notifier().notifier.deliver({ title, body, urgency: 'normal', tag: `action-${ctx.actionId}` }, `action:${ctx.actionId}`);
   } catch (err) {
-    ctx.print(`vigil agent.task ${ctx.actionId}: the owner could not be notified: ${(err as Error).message}`);
+    ctx.print(`vigil agent.task ${ctx.actionId}: the owner could not be notified: ${errorText(err)}`);
   }
 }

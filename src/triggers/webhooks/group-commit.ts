@@ -6,7 +6,7 @@
  * one group, the next is already parsed and written. Groups are answered in order.
  */
 import type { GithubConfig } from '../../config/index.js';
-import { VigilError } from '../../errors.js';
+import { errorText, VigilError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { withStoreRetry, type Store } from '../../store/index.js';
 import { deliveryKind, filterReason } from './classify.js';
@@ -176,7 +176,7 @@ export class GroupCommitter {
       // redelivery of one waits for its row instead of spooling the body again.
       for (const a of rows) delete a.result;
       this.carried = rows;
-      throw new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', (err as Error).message, { cause: err });
+      throw new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
     }
     this.carried = [];
     for (const a of rows) this.unindexed.delete(a.deliveryId);
