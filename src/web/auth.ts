@@ -31,7 +31,7 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
     return sameSecret(header.slice(7).trim(), deps.dashboardToken()) ? { via: 'bearer' } : 'bad-bearer';
   }
   const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
-  const session = new Sessions(deps.store.db).find(sessionId, deps.clock.now());
+  const session = new Sessions(deps.store.webSessions).find(sessionId, deps.clock.now());
   return session && sessionId ? { via: 'session', session, sessionId } : undefined;
 }
 

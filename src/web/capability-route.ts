@@ -2,14 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import { verifyCapability } from '../notify/index.js';
-import type { Db } from '../store/index.js';
 import { CAPABILITY_RATE_LIMIT } from './security.js';
 import type { WebDeps } from './types.js';
-
-/** Spends a token's nonce; false when it was spent before. */
-export function spendCapability(db: Db, nonce: string, actionId: string, now: number): boolean {
-  return db.prepare('INSERT INTO capability_uses (nonce, action_id, used_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(nonce, actionId, now).changes === 1;
-}
 
 /**
  * `POST /push/approvals/:id/:answer` with `{ "token": … }`: what a notification's
@@ -38,7 +32,7 @@ export async function capabilityRoute(app: FastifyInstance, deps: WebDeps): Prom
       const action = deps.store.actions.get(id);
       if (!action) return refuse(404, 'no such approval');
       if (action.expiresAt !== check.claims.expiresAt) return refuse(403, 'the token is not bound to this approval\'s expiry');
-      if (!spendCapability(deps.store.db, check.claims.nonce, id, now)) return refuse(403, 'the token was already used');
+      if (!deps.store.capabilityUses.spend(check.claims.nonce, id, now)) return refuse(403, 'the token was already used');
       // VIGIL_ERR_APPROVAL_NOT_FOUND (404) or VIGIL_ERR_APPROVAL_CLOSED (409) through the error handler.
       const answered = deps.answer(id, answer, 'push');
       return { id: answered.id, state: answered.state };

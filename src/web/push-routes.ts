@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import { NotifyTables } from '../notify/index.js';
 import { apiAuth } from './auth.js';
 import { statusView, todaysTimeline } from './dashboard.js';
 import { streamTimeline } from './sse.js';
@@ -28,7 +27,7 @@ export const PushSubscriptionBody = z.object({
 /** The browser's API: push subscriptions, a test notification, the live timeline. Bearer or session (+CSRF). */
 export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   app.addHook('onRequest', apiAuth(deps));
-  const tables = new NotifyTables(deps.store.db);
+  const tables = deps.store.pushSubscriptions;
 
   app.post('/api/push/subscriptions', async (req, reply) => {
     const parsed = PushSubscriptionBody.safeParse(req.body);
