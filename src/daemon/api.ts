@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import { approvalView } from '../operations/index.js';
-import type { WebhookRouteOptions } from '../triggers/index.js';
+import { loadWebhookRoutes, type WebhookRouteOptions } from '../triggers/index.js';
 import type { WebDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
@@ -25,9 +25,9 @@ export async function buildApiApp(
   api: DaemonApi,
   serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server,
 ): Promise<FastifyInstance> {
-  const [{ default: Fastify }, { githubWebhookRoutes }, web] = await Promise.all([
+  const [{ default: Fastify }, githubWebhookRoutes, web] = await Promise.all([
     import('fastify'),
-    import('../triggers/webhooks/route.js'),
+    loadWebhookRoutes(),
     import('../web/index.js'),
   ]);
   // Only with http.trustProxy does a reverse proxy tell the client's address and protocol

@@ -3,6 +3,10 @@ export type { RawDelivery, IntakeResult } from './webhooks/intake-types.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './webhooks/reconcile.js';
 export { parsePayload } from './webhooks/payload.js';
 export { deliveryKind, filterReason, repositoryOf } from './webhooks/classify.js';
-// The route itself (and fastify's types) is imported lazily by the API app, never from here.
 export type { WebhookRouteOptions } from './webhooks/route.js';
+
+/** The webhook route, loaded with the rest of the HTTP app on the first request that needs it (an idle daemon never loads it). */
+export async function loadWebhookRoutes(): Promise<typeof import('./webhooks/route.js').githubWebhookRoutes> {
+  return (await import('./webhooks/route.js')).githubWebhookRoutes;
+}
 export { startWebhookProxy, type WebhookProxy } from './webhooks/proxy.js';
