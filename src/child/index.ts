@@ -6,7 +6,7 @@
  * rooms that run children import it.
  */
 export { childEntry } from './entry.js';
-export { ParentChannel, type ChildMessage, type Heartbeat } from './channel.js';
-export { SupervisedChild, type SupervisedChildOptions } from './supervised-child.js';
-export { isAlive, holdsLock, processStartToken, processStartMs } from './liveness.js';
-export { acquirePidLock, readPidLock, type PidLockHolder, type PidLockOptions, type PidLockRead } from './pid-lock.js';
+export { ParentChannel, type Heartbeat } from './channel.js';
+export { SupervisedChild } from './supervised-child.js';
+export { isAlive, holdsLock } from './liveness.js';
+export { acquirePidLock, readPidLock, type PidLockRead } from './pid-lock.js';

@@ -1,14 +1,14 @@
-export * from './schema.js';
-export { parseConfig, loadConfig, describeZodError, deepFreeze } from './load.js';
-export { resolveHome, homePaths, type HomePaths } from './paths.js';
 export {
-  loadSecrets,
-  generateSecrets,
-  generateVapidKeys,
-  heldSecretValues,
-  secretEnvValues,
-  redactorFor,
-  type Secrets,
-  type SecretsFile,
-} from './secrets.js';
-export { initHome, isInitialised, defaultConfigFile, type InitResult } from './home.js';
+  repoName,
+  TickConfig,
+  ModelConfig,
+  DecisionRule,
+  PermissionsConfig,
+  GithubConfig,
+  WatchedRepo,
+  Config,
+} from './schema.js';
+export { loadConfig, deepFreeze } from './load.js';
+export { resolveHome, homePaths, type HomePaths } from './paths.js';
+export { loadSecrets, heldSecretValues, type Secrets } from './secrets.js';
+export { initHome, isInitialised } from './home.js';

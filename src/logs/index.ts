@@ -7,11 +7,17 @@
  * crash is terminated (never rewritten) by the next writer and named by a `log.torn`
  * entry that continues the chain.
  */
-export type { FollowOptions, LogEntry, LogRecord, VerifyResult } from './types.js';
+export type { LogEntry } from './types.js';
 export { DailyLog } from './daily-log.js';
-export { genesisHash, sha256hex } from './line.js';
-export { verifyLogDir, verifyLogFile } from './verify.js';
-export { listLogDates, logFilePath, readLastEntries, readLogEntries, readLogEntriesFrom, recentLogEntries } from './read.js';
+export { verifyLogDir } from './verify.js';
+export {
+  listLogDates,
+  logFilePath,
+  readLastEntries,
+  readLogEntries,
+  readLogEntriesFrom,
+  recentLogEntries,
+} from './read.js';
 export { renderEntry } from './render.js';
 export { followLog } from './follow.js';
-export { boundText, boundValue, cutMarker, MAX_FIELD_CHARS } from './bound.js';
+export { boundText, boundValue, MAX_FIELD_CHARS } from './bound.js';

@@ -7,29 +7,11 @@
  * searchable with SQLite FTS5.
  */
 export { nodeMemoryFs, type MemoryFs } from './fs.js';
-export { writeFileAtomic, removeOrphanTemps } from './atomic.js';
-export {
-  INDEX_FILE,
-  TOPICS_DIR,
-  NOTES_FILE,
-  LEGACY_NOTES_FILE,
-  PENDING_NOTES_FILES,
-  HISTORY_DIR,
-  CLAIM_DIR,
-} from './names.js';
-export { MemoryFiles, type FileVersion } from './files.js';
-export { resolveMemoryPath, isInside, VIRTUAL_ROOT, type MemoryPath } from './paths.js';
-export { runMemoryCommand, MemoryCommand, MAX_MEMORY_FILE_BYTES } from './tool.js';
-export {
-  parseTopic,
-  renderTopic,
-  slugify,
-  topicPath,
-  cleanFactText,
-  sourceDate,
-  type Fact,
-  type Topic,
-} from './topics.js';
-export { renderIndex, indexLine, INDEX_LIMITS } from './index-file.js';
-export { readTopics, type LoadedTopic } from './load.js';
-export { SearchIndex, entryText, type SearchHit } from './search.js';
+export { removeOrphanTemps } from './atomic.js';
+export { INDEX_FILE, TOPICS_DIR, NOTES_FILE, PENDING_NOTES_FILES, CLAIM_DIR } from './names.js';
+export { MemoryFiles } from './files.js';
+export { resolveMemoryPath } from './paths.js';
+export { renderTopic, slugify, topicPath, cleanFactText, sourceDate, type Fact, type Topic } from './topics.js';
+export { renderIndex } from './index-file.js';
+export { readTopics } from './load.js';
+export { SearchIndex, type SearchHit } from './search.js';

@@ -13,30 +13,24 @@ import { RulesProvider } from './rules.js';
 import type { Transport } from './transport.js';
 import type { UsageRecorder } from './usage.js';
 
-export * from './decision.js';
-export { RulesProvider } from './rules.js';
-export { RemoteProvider, type RemoteProviderOptions } from './remote.js';
-export { CircuitBreaker, type CircuitOptions } from './circuit.js';
-export { ModelCallError, type Transport, type Turn, type TurnResult } from './transport.js';
-export { AnthropicTransport, anthropicParams } from './anthropic.js';
-export { OpenAITransport, openaiParams } from './openai.js';
-export { decideTool, type DecideTool } from './decide-tool.js';
-export { jsonCompletion, type JsonAnswer, type JsonCompletion, type JsonCompletionOptions, type JsonRequest, type JsonTool } from './complete-json.js';
-export { backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
-export { usageReport, type DayUsageRow, type ModelDayUsage, type PurposeDayUsage, type UsageRecorder, type UsageReport } from './usage.js';
 export {
-  ConversationModel,
-  type AnswerBlock,
-  type ConversationMessage,
-  type ConversationReply,
-  type ConversationRequest,
-  type ToolResultBlock,
-  type ToolSpec,
-} from './conversation.js';
-export { BUILT_IN_PRICES, estimateCostUsd, priceFor } from './prices.js';
+  DecisionInput,
+  type Decision,
+  type DecisionEvent,
+  type Prompt,
+  type DecisionRequest,
+  type Usage,
+  type CircuitStatus,
+  type ModelObserver,
+  type ModelProvider,
+} from './decision.js';
+export { CircuitBreaker } from './circuit.js';
+export { ModelCallError } from './transport.js';
+export type { JsonCompletion, JsonTool } from './complete-json.js';
+export { usageReport, type UsageRecorder } from './usage.js';
+export { ConversationModel, type ConversationMessage, type ToolResultBlock } from './conversation.js';
 export { makeRedactor, secretValues } from './redact.js';
 export { callRecords } from './observer-records.js';
-export { fillTemplate, getPath } from './template.js';
 
 /** The Anthropic model used when config names none. */
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';

@@ -5,8 +5,8 @@
  * runs, else the same function in its own process (src/cli/operate.ts).
  */
 export type { OperationDeps } from './deps.js';
-export { answerApproval, listApprovals, approvalView, type AnswerDeps, type ApprovalView } from './approvals.js';
-export { requestTick, type TickDeps } from './tick.js';
+export { answerApproval, listApprovals, approvalView } from './approvals.js';
+export { requestTick } from './tick.js';
 export { cancelAgentTask } from './cancel.js';
-export { startDream, dreamHere, dreamStatus, describeDream, type DreamStarter, type DreamStatus, type DreamSummary } from './dream.js';
-export { restoreMemoryVersion, type RestoreDeps } from './memory-restore.js';
+export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';
+export { restoreMemoryVersion } from './memory-restore.js';

@@ -3,7 +3,7 @@
  * daily log, stdout, HTTP answers, model requests, notifications and GitHub writes,
  * and the test the policy uses to deny a proposal that carries a secret.
  */
-export { MIN_SECRET_LENGTH, secretForms } from './forms.js';
+export { MIN_SECRET_LENGTH } from './forms.js';
 export { REDACTED, makeRedactor, makeSecretMask, type Redact, type SecretMask } from './redactor.js';
 export { maskSecrets, maskedValues, secretMask } from './mask.js';
 export { secretEnvValues } from './env.js';

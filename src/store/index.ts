@@ -11,47 +11,17 @@ import { CapabilityUses } from './capability-uses.js';
 import { SearchIndexTable } from './search-index.js';
 import { UsageLedger } from './usage-ledger.js';
 
-export type { Db, OpenOptions } from './db.js';
-export { openDb, migrate } from './db.js';
-export {
-  withStoreRetry,
-  isStoreBusy,
-  isTransientStoreError,
-  backoffMs,
-  STORE_BACKOFF,
-  DAEMON_BUSY_TIMEOUT_MS,
-  type RetryOptions,
-  type Backoff,
-} from './retry.js';
+export { openDb } from './db.js';
+export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
-export { Spool, parseSpoolRef, type SpoolRecord, type ScannedRecord, type SpoolOptions } from './spool.js';
-export { Inbox, type InboxEvent, type NewEvent, type InboxState, type StoredDelivery, type UnreadEvent } from './inbox.js';
-export {
-  Actions,
-  FINAL_STATES,
-  newActionId,
-  type ActionRecord,
-  type ActionState,
-  type NewAction,
-  type Verdict,
-  type TransitionPatch,
-} from './actions.js';
-export { Reminders, KeyValue, LogOutbox, Decisions, type DecisionRow } from './small-tables.js';
-export type { KvValues, KvKey, KvCounterKey, LogPosition, TickBaseline, DreamStateRecord } from './kv-keys.js';
-export {
-  Notifications,
-  type NotificationUrgency,
-  type NotifyState,
-  type NotifyLogRow,
-  type NoticeRow,
-  type NoticeKind,
-} from './notifications.js';
+export type { InboxEvent, UnreadEvent } from './inbox.js';
+export type { ActionRecord } from './actions.js';
+export { KeyValue } from './small-tables.js';
+export { Notifications, type NotificationUrgency, type NoticeRow } from './notifications.js';
 export { PushSubscriptions, type PushSubscriptionRow } from './push-subscriptions.js';
 export { WebSessions, type WebSessionRow } from './web-sessions.js';
-export { CapabilityUses } from './capability-uses.js';
-export { SearchIndexTable, toMatchQuery, type SearchDocument, type SearchHit } from './search-index.js';
-export { StoreReader, withStoreReader } from './reader.js';
-export type { UsageEntry, UsageTotals } from './usage-ledger.js';
+export type { SearchDocument, SearchHit } from './search-index.js';
+export { withStoreReader } from './reader.js';
 
 /** One handle on vigil.db with its tables; shared by daemon, worker and CLI. */
 export class Store {

@@ -1,4 +1,4 @@
 export { TickService, LAST_TICK_KEY, type TickPayload, type TickOutcome } from './service.js';
-export { approvalsChanged, recordDecidedTick, type DecidedTick, type WorldMark } from './world-mark.js';
+export { approvalsChanged, recordDecidedTick } from './world-mark.js';
 export { withinHours, minuteOfDay } from './active-hours.js';
-export { readRepoState, readRepoHead, localRepos, type RepoState, type RepoHead } from './repos.js';
+export { readRepoState, localRepos, type RepoState } from './repos.js';

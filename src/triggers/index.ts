@@ -1,8 +1,5 @@
-export { WebhookIntake, receivedRecords, type IntakeDeps } from './webhooks/intake.js';
-export type { RawDelivery, IntakeResult } from './webhooks/intake-types.js';
+export { WebhookIntake } from './webhooks/intake.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './webhooks/reconcile.js';
-export { parsePayload } from './webhooks/payload.js';
-export { deliveryKind, filterReason, repositoryOf } from './webhooks/classify.js';
 export type { WebhookRouteOptions } from './webhooks/route.js';
 
 /** The webhook route, loaded with the rest of the HTTP app on the first request that needs it (an idle daemon never loads it). */

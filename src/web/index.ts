@@ -14,11 +14,8 @@ import { pushRoutes } from './push-routes.js';
 import type { WebDeps } from './types.js';
 
 export type { WebDeps } from './types.js';
-export { apiAuth, pageAuth, channelOf, ownerOf, sameSecret, type Owner } from './auth.js';
-export { registerSecurity, CAPABILITY_RATE_LIMIT } from './security.js';
-export { Sessions, readCookie, sessionCookie, SESSION_COOKIE } from './sessions.js';
-export { approvalItem, statusView, todaysTimeline, type StatusView } from './dashboard.js';
-export { PushSubscriptionBody } from './push-routes.js';
+export { apiAuth, channelOf } from './auth.js';
+export { registerSecurity } from './security.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/index.js';
+import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/prices.js';
 import { runCli } from '../helpers/home.js';
 import { makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
 

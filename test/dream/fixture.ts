@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeClock } from '../../src/clock.js';
-import { RulesConsolidator, runDream, type Consolidator, type DreamOptions } from '../../src/dream/index.js';
+import { RulesConsolidator } from '../../src/dream/rules-consolidator.js';
+import { runDream, type DreamOptions } from '../../src/dream/dream.js';
+import { type Consolidator } from '../../src/dream/consolidator.js';
 import type { MemoryFs } from '../../src/memory/index.js';
 import { Store } from '../../src/store/index.js';
 import { snapshotDir } from '../memory/helpers.js';

@@ -2,14 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isVigilError } from '../../src/errors.js';
-import {
-  ModelConsolidator,
-  loadDreamState,
-  validateOperations,
-  type CompleteJson,
-  type ConsolidationPrompt,
-} from '../../src/dream/index.js';
-import { parseTopic } from '../../src/memory/index.js';
+import { loadDreamState } from '../../src/dream/index.js';
+import { ModelConsolidator, type CompleteJson, type ConsolidationPrompt } from '../../src/dream/model-consolidator.js';
+import { validateOperations } from '../../src/dream/operations.js';
+import { parseTopic } from '../../src/memory/topics.js';
 import { Store } from '../../src/store/index.js';
 import { snapshotDir, useTempDirs } from '../memory/helpers.js';
 import { copyHome, dreamOn, fillHome, homeIn, type Home } from './fixture.js';

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimNotes } from '../../src/dream/notes.js';
-import { parseTopic, nodeMemoryFs } from '../../src/memory/index.js';
+import { nodeMemoryFs } from '../../src/memory/index.js';
+import { parseTopic } from '../../src/memory/topics.js';
 import { snapshotDir, useTempDirs } from '../memory/helpers.js';
 import { dreamOn, homeIn } from './fixture.js';
 

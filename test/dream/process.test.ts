@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readDreamLock } from '../../src/dream/index.js';
+import { readDreamLock } from '../../src/dream/lock.js';
 import { BIN, cliEnv, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { snapshotDir } from '../memory/helpers.js';
 import { copyHome, fillHome, homeIn, memoryFiles, monthEndingYesterday, type Home } from './fixture.js';

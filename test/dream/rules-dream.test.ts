@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasRelativeDate, loadDreamState, type DreamReport } from '../../src/dream/index.js';
+import { loadDreamState, type DreamReport } from '../../src/dream/index.js';
+import { hasRelativeDate } from '../../src/dream/dates.js';
 import { readLogEntries, logFilePath } from '../../src/logs/index.js';
-import { parseTopic, type Fact } from '../../src/memory/index.js';
+import { type Fact } from '../../src/memory/index.js';
+import { parseTopic } from '../../src/memory/topics.js';
 import { Store } from '../../src/store/index.js';
 import { snapshotDir, useTempDirs } from '../memory/helpers.js';
 import { copyHome, dreamOn, fillHome, homeIn, memoryFiles, type Home } from './fixture.js';

@@ -3,21 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isVigilError } from '../../src/errors.js';
-import {
-  absoluteDates,
-  acquireDreamLock,
-  dreamDue,
-  DREAM_LOCK_STALE_MS,
-  factKey,
-  hasRelativeDate,
-  lastOwnerActivity,
-  liveDreamLock,
-  MIN_NEW_ENTRIES,
-  normalise,
-  readDreamLock,
-  referencesOf,
-  type DreamState,
-} from '../../src/dream/index.js';
+import { acquireDreamLock, dreamDue, lastOwnerActivity, liveDreamLock } from '../../src/dream/index.js';
+import { absoluteDates, hasRelativeDate } from '../../src/dream/dates.js';
+import { DREAM_LOCK_STALE_MS, readDreamLock } from '../../src/dream/lock.js';
+import { factKey, normalise } from '../../src/dream/facts.js';
+import { MIN_NEW_ENTRIES } from '../../src/dream/due.js';
+import { referencesOf } from '../../src/dream/references.js';
+import { type DreamState } from '../../src/dream/state.js';
 import { parseNotes } from '../../src/dream/notes.js';
 import { Store } from '../../src/store/index.js';
 import { useTempDirs } from '../memory/helpers.js';

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSecrets, loadSecrets, parseConfig } from '../../src/config/index.js';
+import { loadSecrets } from '../../src/config/index.js';
+import { generateSecrets } from '../../src/config/secrets.js';
+import { parseConfig } from '../../src/config/load.js';
 import { githubCredentials } from '../../src/github-api/index.js';
 import { useTempDir, vigilErrorOf } from '../unit/helpers.js';
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HANDLERS } from '../../src/exec/index.js';
-import { actionMarker } from '../../src/github-api/index.js';
+import { HANDLERS } from '../../src/exec/handlers/index.js';
+import { actionMarker } from '../../src/github-api/disclosure.js';
 import { handlerContext, newActionIdForTest, REPO, session, TOKEN, useGithubWorld } from './helpers.js';
 
 const world = useGithubWorld();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { EventRecord } from '../../src/events.js';
-import { GithubOctokit, sweepMissedDeliveries } from '../../src/github-api/index.js';
+import { GithubOctokit } from '../../src/github-api/index.js';
+import { sweepMissedDeliveries } from '../../src/github-api/redeliver.js';
 import type { Store } from '../../src/store/index.js';
 import type { FakeDelivery } from './fake-github.js';
 import { REPO, session, TOKEN, useGithubWorld } from './helpers.js';

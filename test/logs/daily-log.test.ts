@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, localDate } from '../../src/clock.js';
-import { DailyLog, genesisHash, logFilePath, readLogEntries, sha256hex, verifyLogFile } from '../../src/logs/index.js';
+import { DailyLog, logFilePath, readLogEntries } from '../../src/logs/index.js';
+import { genesisHash, sha256hex } from '../../src/logs/line.js';
+import { verifyLogFile } from '../../src/logs/verify.js';
 import { fileLines, localMs, useTempDir } from './helpers.js';
 
 const tempDir = useTempDir();

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { DailyLog, logFilePath, readLogEntries, verifyLogFile } from '../../src/logs/index.js';
+import { DailyLog, logFilePath, readLogEntries } from '../../src/logs/index.js';
+import { verifyLogFile } from '../../src/logs/verify.js';
 import { fileLines, localMs, useTempDir, writeLines } from './helpers.js';
 
 const tempDir = useTempDir();

@@ -2,15 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import {
-  DailyLog,
-  genesisHash,
-  listLogDates,
-  logFilePath,
-  sha256hex,
-  verifyLogDir,
-  verifyLogFile,
-} from '../../src/logs/index.js';
+import { DailyLog, listLogDates, logFilePath, verifyLogDir } from '../../src/logs/index.js';
+import { genesisHash, sha256hex } from '../../src/logs/line.js';
+import { verifyLogFile } from '../../src/logs/verify.js';
 import { fileLines, localMs, useTempDir, writeLines } from './helpers.js';
 
 const tempDir = useTempDir();

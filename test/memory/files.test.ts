@@ -3,17 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { isVigilError } from '../../src/errors.js';
-import {
-  INDEX_LIMITS,
-  MemoryFiles,
-  parseTopic,
-  removeOrphanTemps,
-  renderIndex,
-  renderTopic,
-  nodeMemoryFs,
-  writeFileAtomic,
-  type Topic,
-} from '../../src/memory/index.js';
+import { MemoryFiles, removeOrphanTemps, renderIndex, renderTopic, nodeMemoryFs, type Topic } from '../../src/memory/index.js';
+import { INDEX_LIMITS } from '../../src/memory/index-file.js';
+import { parseTopic } from '../../src/memory/topics.js';
+import { writeFileAtomic } from '../../src/memory/atomic.js';
 import { FailingFs, snapshotDir, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { DailyLog } from '../../src/logs/index.js';
 import { SearchIndex } from '../../src/memory/index.js';
-import { Store, toMatchQuery } from '../../src/store/index.js';
+import { Store } from '../../src/store/index.js';
+import { toMatchQuery } from '../../src/store/search-index.js';
 import { useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();

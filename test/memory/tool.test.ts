@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isVigilError } from '../../src/errors.js';
-import { MemoryFiles, runMemoryCommand, MAX_MEMORY_FILE_BYTES } from '../../src/memory/index.js';
+import { MemoryFiles } from '../../src/memory/index.js';
+import { runMemoryCommand, MAX_MEMORY_FILE_BYTES } from '../../src/memory/tool.js';
 import { useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();

@@ -2,22 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Config, ModelConfig } from '../../src/config/index.js';
-import { buildPrompt, compactPayload, recentActivity } from '../../src/initiative/index.js';
+import { buildPrompt } from '../../src/initiative/prompt.js';
+import { compactPayload } from '../../src/initiative/payload.js';
+import { recentActivity } from '../../src/initiative/activity.js';
 import { FakeClock } from '../../src/clock.js';
 import { DailyLog } from '../../src/logs/index.js';
 import { tempDir } from './helpers.js';
-import {
-  backoffDelay,
-  CircuitBreaker,
-  createProvider,
-  decideTool,
-  DecisionInput,
-  estimateCostUsd,
-  makeRedactor,
-  parseRetryAfter,
-  priceFor,
-  secretValues,
-} from '../../src/model/index.js';
+import { CircuitBreaker, createProvider, DecisionInput, makeRedactor, secretValues } from '../../src/model/index.js';
+import { backoffDelay, parseRetryAfter } from '../../src/model/retry.js';
+import { decideTool } from '../../src/model/decide-tool.js';
+import { estimateCostUsd, priceFor } from '../../src/model/prices.js';
 import { isVigilError } from '../../src/errors.js';
 import { ROOT } from '../helpers/home.js';
 

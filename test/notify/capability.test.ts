@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signCapability, verifyCapability } from '../../src/notify/index.js';
+import { verifyCapability } from '../../src/notify/index.js';
+import { signCapability } from '../../src/notify/capability.js';
 
 const KEY = 'k'.repeat(64);
 const EXPIRES = Date.parse('2026-05-01T12:00:00Z');

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { DesktopChannel, desktopSession, notifyChecks } from '../../src/notify/index.js';
-import { parseConfig } from '../../src/config/index.js';
+import { notifyChecks } from '../../src/notify/index.js';
+import { DesktopChannel, desktopSession } from '../../src/notify/desktop.js';
+import { parseConfig } from '../../src/config/load.js';
 import { staged, tempStore } from './helpers.js';
 
 const dirs: string[] = [];

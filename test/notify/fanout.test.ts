@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { fanOut, NotifyGate, Notifier, type Notification } from '../../src/notify/index.js';
+import { Notifier } from '../../src/notify/index.js';
+import { fanOut } from '../../src/notify/fanout.js';
+import { NotifyGate } from '../../src/notify/gate.js';
+import { type Notification } from '../../src/notify/types.js';
 import { RecordingChannel, staged, tempStore } from './helpers.js';
 
 const NEWS: Notification = { title: 'Deploy finished', body: 'v1.4.2 is live', urgency: 'normal' };

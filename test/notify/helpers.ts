@@ -3,9 +3,11 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { generateSecrets, parseConfig } from '../../src/config/index.js';
+import { generateSecrets } from '../../src/config/secrets.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/clock.js';
-import { buildNotifier, type Channel, type ChannelReport, type Notification } from '../../src/notify/index.js';
+import { buildNotifier } from '../../src/notify/index.js';
+import { type Channel, type ChannelReport, type Notification } from '../../src/notify/types.js';
 import { Store } from '../../src/store/index.js';
 import type { FakePushService } from './fake-push.js';
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NtfyChannel, type Notification } from '../../src/notify/index.js';
+import { NtfyChannel } from '../../src/notify/ntfy.js';
+import { type Notification } from '../../src/notify/types.js';
 
 interface Published {
   method: string;

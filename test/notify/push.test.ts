@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
-import { generateVapidKeys } from '../../src/config/index.js';
+import { generateVapidKeys } from '../../src/config/secrets.js';
 import { systemClock } from '../../src/clock.js';
-import { encodePushPayload, WebPushChannel, PUSH_PAYLOAD_MAX_BYTES, type Notification } from '../../src/notify/index.js';
+import { encodePushPayload, PUSH_PAYLOAD_MAX_BYTES } from '../../src/notify/payload.js';
+import { WebPushChannel } from '../../src/notify/webpush.js';
+import { type Notification } from '../../src/notify/types.js';
 import { FakePushService } from './fake-push.js';
 import { pushNotifier, staged, tempStore } from './helpers.js';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { NotifyGate, Notifier, type Notification } from '../../src/notify/index.js';
+import { Notifier } from '../../src/notify/index.js';
+import { NotifyGate } from '../../src/notify/gate.js';
+import { type Notification } from '../../src/notify/types.js';
 import { RecordingChannel, staged, tempStore } from './helpers.js';
 
 const BERLIN = 'Europe/Berlin';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/index.js';
-import { NotifyGate, Notifier, OwnerReach, sendQueuedNotices, verifyCapability } from '../../src/notify/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import { Notifier, OwnerReach, sendQueuedNotices, verifyCapability } from '../../src/notify/index.js';
+import { NotifyGate } from '../../src/notify/gate.js';
 import { RecordingChannel, tempStore } from './helpers.js';
 
 const KEY = 'c'.repeat(64);

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cancelRequested } from '../../src/agent/index.js';
+import { cancelRequested } from '../../src/agent/cancel.js';
 import { FakeClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { acquireDreamLock, dreamLockPath } from '../../src/dream/index.js';
 import { isVigilError } from '../../src/errors.js';
 import type { EventRecord } from '../../src/events.js';
@@ -17,7 +17,8 @@ import {
   restoreMemoryVersion,
   type OperationDeps,
 } from '../../src/operations/index.js';
-import { Store, type NewAction } from '../../src/store/index.js';
+import { Store } from '../../src/store/index.js';
+import { type NewAction } from '../../src/store/actions.js';
 import { useTempDir } from '../unit/helpers.js';
 
 // Each operation as both the daemon and the CLI run it: in-process, over injected deps.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { genesisHash, logFilePath, readLastEntries, readLogEntries } from '../../src/logs/index.js';
+import { logFilePath, readLastEntries, readLogEntries } from '../../src/logs/index.js';
+import { genesisHash } from '../../src/logs/line.js';
 import { formatLine } from '../../src/logs/line.js';
 import { localMs, useTempDir } from '../logs/helpers.js';
 

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStoreBusy, isTransientStoreError, Store, withStoreRetry } from '../../src/store/index.js';
+import { isTransientStoreError, Store, withStoreRetry } from '../../src/store/index.js';
+import { isStoreBusy } from '../../src/store/retry.js';
 import { holdWriteLock } from './store-lock-holder.js';
 
 /**

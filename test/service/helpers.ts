@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunResult, ServiceHost } from '../../src/service/index.js';
+import type { ServiceHost } from '../../src/service/index.js';
+import type { RunResult } from '../../src/service/host.js';
 import { BIN } from '../helpers/home.js';
 
 const dirs: string[] = [];

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { parse as parsePlist } from 'plist';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describePlan, executePlan, installPlan, renderLaunchAgent, uninstallPlan } from '../../src/service/index.js';
+import { describePlan, executePlan, installPlan, uninstallPlan } from '../../src/service/index.js';
+import { renderLaunchAgent } from '../../src/service/launchd.js';
 import { BIN } from '../helpers/home.js';
 import { fakeHost, removeTempDirs, tempDir } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOplog, stringLeaves } from '../../src/daemon/index.js';
+import { createOplog } from '../../src/daemon/index.js';
+import { stringLeaves } from '../../src/daemon/oplog.js';
 import { makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 
 const daemons: RunningDaemon[] = [];

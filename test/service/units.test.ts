@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInstalled, installPlan, renderSystemdUnit, systemHost, type UnitInputs } from '../../src/service/index.js';
+import { installPlan, systemHost } from '../../src/service/index.js';
+import { findInstalled } from '../../src/service/state.js';
+import { renderSystemdUnit, type UnitInputs } from '../../src/service/systemd.js';
 import { BIN } from '../helpers/home.js';
 import { fakeHost, parseUnit, removeTempDirs, systemdVerify, tempDir } from './helpers.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { EventRecord } from '../../src/events.js';
 import { Store } from '../../src/store/index.js';
 import { readRepoState, recordDecidedTick, TickService, withinHours, type TickPayload } from '../../src/tick/index.js';

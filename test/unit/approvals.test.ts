@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { answerApproval, expireApprovals } from '../../src/initiative/index.js';
-import { Store, type ActionRecord, type NewAction } from '../../src/store/index.js';
+import { Store, type ActionRecord } from '../../src/store/index.js';
+import { type NewAction } from '../../src/store/actions.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 
 const tempDir = useTempDir('vigil-approvals-');

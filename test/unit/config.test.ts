@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { homePaths, initHome, loadConfig, loadSecrets, parseConfig } from '../../src/config/index.js';
+import { homePaths, initHome, loadConfig, loadSecrets } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 
 const tempDir = useTempDir('vigil-config-');
@@ -262,7 +263,7 @@ describe('loadSecrets', () => {
 
 describe('repository names (issue 12)', () => {
   it('"." and ".." are refused as owner or repo, in watched repos, permission rules and proposals', async () => {
-    const { checkCatalog } = await import('../../src/policy/index.js');
+    const { checkCatalog } = await import('../../src/policy/catalog.js');
     for (const bad of ['octo/..', '../app', 'octo/.', './x']) {
       expect(() => parseConfig({ repos: [{ name: bad }] }, noEnv), bad).toThrow(/must not have "\." or "\.\."/);
       expect(() => parseConfig({ permissions: { rules: [{ action: 'github.label', repo: bad, decision: 'allow' }] } }, noEnv), bad).toThrow();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type PermissionsConfig } from '../../src/config/index.js';
+import { type PermissionsConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { PolicyGate, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
 
 /** Permissions exactly as the owner's config would produce them (defaults, frozen). */

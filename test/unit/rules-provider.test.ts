@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
-import { DecisionInput, RulesProvider, fillTemplate, type DecisionEvent, type DecisionRequest } from '../../src/model/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import { DecisionInput, type DecisionEvent, type DecisionRequest } from '../../src/model/index.js';
+import { RulesProvider } from '../../src/model/rules.js';
+import { fillTemplate } from '../../src/model/template.js';
 
 const issuePayload = {
   action: 'opened',

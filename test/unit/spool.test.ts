@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Spool, type SpoolRecord } from '../../src/store/index.js';
+import { Spool, type SpoolRecord } from '../../src/store/spool.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 
 const tempDir = useTempDir('vigil-spool-');

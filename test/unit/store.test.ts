@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store, type NewAction, type NewEvent } from '../../src/store/index.js';
+import { Store } from '../../src/store/index.js';
+import { type NewAction } from '../../src/store/actions.js';
+import { type NewEvent } from '../../src/store/inbox.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 
 const tempDir = useTempDir('vigil-store-');
