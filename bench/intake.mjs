@@ -48,8 +48,9 @@ function measure(seconds, group, step) {
 
 export async function run(argv) {
   const { seconds, group } = parseArgs(argv);
-  const [{ Store, Spool }, { parsePayload }, { DailyLog }, { Webhooks }] = await Promise.all([
+  const [{ Store }, { Spool }, { parsePayload }, { DailyLog }, { Webhooks }] = await Promise.all([
     dist('store/index.js'),
+    dist('store/spool.js'),
     dist('triggers/webhooks/payload.js'),
     dist('logs/index.js'),
     import('@octokit/webhooks'),

@@ -42,10 +42,13 @@ export async function run() {
 }
 
 async function loadDist() {
-  const [store, initiative, tick, model, config, clock, logs, daemon, events, policy] = await Promise.all(
-    ['store/index.js', 'initiative/index.js', 'tick/index.js', 'model/index.js', 'config/index.js', 'clock.js', 'logs/index.js', 'daemon/index.js', 'events.js', 'policy/index.js'].map(dist),
-  );
-  return { ...store, ...initiative, ...tick, ...model, ...config, ...clock, ...logs, Journal: daemon.Journal, ...events, ...policy };
+  // Like the tests, a bench may reach past a room's surface: the naive heartbeat is built
+  // from the same prompt parts as vigil's decisions.
+  const modules = [
+    'store/index.js', 'initiative/index.js', 'initiative/prompt.js', 'initiative/context.js', 'tick/index.js', 'model/index.js',
+    'model/decide-tool.js', 'model/prices.js', 'config/schema.js', 'clock.js', 'logs/index.js', 'journal/index.js', 'events.js', 'policy/gate.js',
+  ];
+  return Object.assign({}, ...(await Promise.all(modules.map(dist))));
 }
 
 /** A temp home with the fixtures' MEMORY.md and a git clone with the fixtures' CLAUDE.md. */

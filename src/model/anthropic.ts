@@ -2,8 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
 import type { AnswerBlock, ConversationReply, ConversationTransport, ConversationTurn } from './conversation.js';
 import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
-import { parseRetryAfter } from './retry.js';
-import { classifySdkError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
+import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
 type Sdk = typeof import('@anthropic-ai/sdk');
 
@@ -61,7 +60,7 @@ export class AnthropicTransport implements Transport, ConversationTransport {
         ? await client.messages.stream(params, { signal }).finalMessage()
         : await client.messages.create(params, { signal });
     } catch (err) {
-      throw classify(sdk, err, this.options.timeoutMs);
+      throw classifySdkError(sdk, err, this.options.timeoutMs);
     }
   }
 
@@ -153,18 +152,4 @@ function readUsage(usage: SdkUsage): Usage {
     cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
     cacheReadTokens: usage.cache_read_input_tokens ?? 0,
   };
-}
-
-function classify(sdk: Sdk, err: unknown, timeoutMs: number): ModelCallError {
-  const kind =
-    err instanceof sdk.APIConnectionTimeoutError
-      ? 'timeout'
-      : err instanceof sdk.APIUserAbortError
-        ? 'abort'
-        : err instanceof sdk.APIConnectionError
-          ? 'connection'
-          : err instanceof sdk.APIError
-            ? 'api'
-            : 'other';
-  return classifySdkError(err, kind, timeoutMs, (headers) => parseRetryAfter(headers, Date.now()));
 }

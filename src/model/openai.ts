@@ -7,8 +7,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
-import { parseRetryAfter } from './retry.js';
-import { classifySdkError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
+import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
 type Sdk = typeof import('openai');
 
@@ -50,7 +49,7 @@ export class OpenAITransport implements Transport {
       );
       return await readStream(stream, turn.tool.name);
     } catch (err) {
-      throw classify(sdk, err, this.options.timeoutMs);
+      throw classifySdkError(sdk, err, this.options.timeoutMs);
     }
   }
 
@@ -151,18 +150,4 @@ function readUsage(usage: CompletionUsage | undefined | null): Usage {
   const prompt = raw.prompt_tokens ?? 0;
   const cached = Math.min(prompt, raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens ?? 0);
   return { inputTokens: prompt - cached, outputTokens: raw.completion_tokens ?? 0, cacheCreationTokens: 0, cacheReadTokens: cached };
-}
-
-function classify(sdk: Sdk, err: unknown, timeoutMs: number): ModelCallError {
-  const kind =
-    err instanceof sdk.APIConnectionTimeoutError
-      ? 'timeout'
-      : err instanceof sdk.APIUserAbortError
-        ? 'abort'
-        : err instanceof sdk.APIConnectionError
-          ? 'connection'
-          : err instanceof sdk.APIError
-            ? 'api'
-            : 'other';
-  return classifySdkError(err, kind, timeoutMs, (headers) => parseRetryAfter(headers, Date.now()));
 }

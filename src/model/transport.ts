@@ -1,5 +1,6 @@
 import { errorText, VigilError } from '../errors.js';
 import type { DecideTool } from './decide-tool.js';
+import { parseRetryAfter } from './retry.js';
 import type { Prompt, Usage } from './decision.js';
 
 /** The model's previous answer and what was wrong with it: the second try of a repair round. */
@@ -83,16 +84,32 @@ interface SdkApiError {
 }
 
 /**
- * Turn an SDK error into a ModelCallError. `kind` says what the SDK class was (the
- * transport checks with instanceof against the SDK it loaded); the message keeps the
- * status and the API's own words, never request headers.
+ * The error classes both SDKs export (the Anthropic and OpenAI clients are generated
+ * from one template). The transport passes the module it loaded, so vigil's check is
+ * `instanceof` against the very classes that threw.
  */
-export function classifySdkError(
-  err: unknown,
-  kind: 'timeout' | 'connection' | 'abort' | 'api' | 'other',
-  timeoutMs: number,
-  parseRetryAfter: (headers: SdkApiError['headers']) => number | undefined,
-): ModelCallError {
+export interface SdkErrorClasses {
+  APIConnectionTimeoutError: abstract new (...args: never[]) => unknown;
+  APIUserAbortError: abstract new (...args: never[]) => unknown;
+  APIConnectionError: abstract new (...args: never[]) => unknown;
+  APIError: abstract new (...args: never[]) => unknown;
+}
+
+/**
+ * Turn an SDK error into a ModelCallError; the message keeps the status and the API's
+ * own words, never request headers.
+ */
+export function classifySdkError(sdk: SdkErrorClasses, err: unknown, timeoutMs: number): ModelCallError {
+  const kind =
+    err instanceof sdk.APIConnectionTimeoutError
+      ? 'timeout'
+      : err instanceof sdk.APIUserAbortError
+        ? 'abort'
+        : err instanceof sdk.APIConnectionError
+          ? 'connection'
+          : err instanceof sdk.APIError
+            ? 'api'
+            : 'other';
   const e = (err ?? {}) as SdkApiError;
   if (kind === 'timeout') return new ModelCallError(`timed out after ${timeoutMs / 1000} s`, { retryable: true });
   if (kind === 'connection') return new ModelCallError(`connection failed: ${firstLine(e.message)}`, { retryable: true });
@@ -100,7 +117,7 @@ export function classifySdkError(
   if (kind === 'api' && typeof e.status === 'number') {
     const hint = e.headers?.get('x-should-retry');
     const retryable = hint === 'true' ? true : hint === 'false' ? false : isRetryableStatus(e.status);
-    const retryAfterMs = parseRetryAfter(e.headers);
+    const retryAfterMs = parseRetryAfter(e.headers, Date.now());
     return new ModelCallError(firstLine(e.message) || `HTTP ${e.status}`, {
       retryable,
       status: e.status,
