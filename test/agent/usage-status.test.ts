@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/prices.js';
-import { runCli } from '../helpers/home.js';
+import { logEntries, runCli, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
 import { makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
 
 // The agent's model calls go through src/model: each one is in the usage ledger as
@@ -14,7 +14,11 @@ let repos: Repos;
 beforeEach(() => {
   repos = makeRepos();
 });
-afterEach(() => {
+let daemon: RunningDaemon | undefined;
+afterEach(async () => {
+  if (daemon && daemon.proc.exitCode === null) daemon.proc.kill('SIGKILL');
+  await daemon?.exited;
+  daemon = undefined;
   fs.rmSync(repos.root, { recursive: true, force: true });
 });
 
@@ -50,4 +54,34 @@ it('vigil status shows an agent task’s input/output tokens and estimated cost,
   const plain = runCli(home, ['status']);
   expect(plain.status, plain.stderr).toBe(0);
   expect(plain.stdout).toContain(`"purpose":"agent","inputTokens":${spent.inputTokens},"outputTokens":${spent.outputTokens}`);
+});
+
+it('through the daemon: the worker process records the agent’s tokens, and the running daemon’s status shows them', async () => {
+  const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
+  // Decisions stay offline (rules); only the agent task talks to the model.
+  writeConfig(home, {
+    repos: [{ name: REPO, path: repos.clone }],
+    rules: [{ on: 'tick', propose: { action: 'agent.task', params: { repo: REPO, instructions: 'look at add.mjs' } } }],
+  });
+  fakes.model.push({ tool: 'read_file', decide: { path: 'add.mjs' } }, { text: 'nothing to change' });
+  daemon = await startDaemon(home);
+  expect(runCli(home, ['tick']).status).toBe(0);
+  const asked = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested' && e.action === 'agent.task'), 10_000, 'the approval');
+  const approve = runCli(home, ['approve', String(asked.actionId)]);
+  expect(approve.status, approve.stderr).toBe(0);
+  const done = await waitFor(
+    () => logEntries(home).find((e) => (e.type === 'action.succeeded' || e.type === 'action.failed') && e.actionId === asked.actionId),
+    20_000,
+    'the task to end',
+  );
+  expect(done.type, JSON.stringify(done)).toBe('action.succeeded');
+  expect(fakes.model.calls).toHaveLength(2);
+
+  const status = runCli(home, ['status', '--json']);
+  expect(status.status, status.stderr).toBe(0);
+  const report = JSON.parse(status.stdout) as { daemon?: unknown; model: { today: { purposes: Array<Record<string, unknown>> } } };
+  const agent = report.model.today.purposes.find((p) => p['purpose'] === 'agent');
+  expect(agent, status.stdout).toMatchObject({ calls: 2 });
+  expect(agent!['inputTokens']).toBeGreaterThan(0);
+  expect(agent!['estimatedCostUsd']).toBeGreaterThan(0);
 });
