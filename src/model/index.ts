@@ -97,7 +97,7 @@ export function createJsonCompletion(model: Readonly<ModelConfig>, deps: Provide
 /** Output tokens of one agent turn at most: room for a whole file written in one call. */
 const AGENT_MAX_TOKENS_PER_CALL = 8192;
 
-export interface AgentModelDeps extends ProviderDeps {
+interface AgentModelDeps extends ProviderDeps {
   /** Where the agent's tokens go (the worker hands in its usage ledger). */
   recorder: UsageRecorder;
   /** The agent's redactor (every secret the worker withholds); else the secrets' own. */

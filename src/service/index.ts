@@ -17,7 +17,7 @@ export { installPlan, uninstallPlan, serviceFiles, homeOfUser } from './install.
 export { formatCheck } from './doctor.js';
 
 /** One line each, in this order (issue 7). */
-export const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
+const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['node', checkNode],
   ['home', checkHome],
   ['secrets', checkSecrets],
