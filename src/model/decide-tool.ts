@@ -1,10 +1,14 @@
-import { DECIDE_TOOL_NAME, DecisionInput } from './decision.js';
+import { DECIDE_TOOL_NAME } from './decision.js';
+import { DecideToolInput } from './typed-proposals.js';
 
 /** The forced tool, provider-neutral: each transport wraps it in its own API's shape. */
 export interface DecideTool {
   name: string;
   description: string;
-  /** JSON Schema generated from `DecisionInput`, so the model and the validator agree. */
+  /**
+   * JSON Schema generated from `DecideToolInput`: the proposals are a union with one
+   * branch per catalog action, the same union the answer is checked against.
+   */
   inputSchema: Record<string, unknown>;
 }
 
@@ -21,7 +25,7 @@ let cached: Promise<DecideTool> | undefined;
  */
 export function decideTool(): Promise<DecideTool> {
   cached ??= import('zod-to-json-schema').then(({ zodToJsonSchema }) => {
-    const schema = zodToJsonSchema(DecisionInput, { $refStrategy: 'none', target: 'jsonSchema7' }) as Record<string, unknown>;
+    const schema = zodToJsonSchema(DecideToolInput, { $refStrategy: 'none', target: 'jsonSchema7' }) as Record<string, unknown>;
     delete schema.$schema;
     return Object.freeze({ name: DECIDE_TOOL_NAME, description: DESCRIPTION, inputSchema: schema });
   });

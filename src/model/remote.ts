@@ -3,7 +3,6 @@ import { callWithPolicy, type CallPolicy } from './attempts.js';
 import { decideTool } from './decide-tool.js';
 import {
   addUsage,
-  DecisionInput,
   type Decision,
   type DecisionRequest,
   type DecisionResult,
@@ -11,6 +10,7 @@ import {
   type ModelProvider,
 } from './decision.js';
 import type { Transport, Turn, TurnResult } from './transport.js';
+import { DecideAnswer } from './typed-proposals.js';
 
 export interface RemoteProviderOptions extends CallPolicy {
   transport: Transport;
@@ -74,10 +74,13 @@ export class RemoteProvider implements ModelProvider {
 
 type Checked = { ok: true; decision: Decision } | { ok: false; error: string };
 
-/** The `decide` input against the zod schema it was generated from. */
+/**
+ * The `decide` input against the union its tool schema was generated from: a catalog
+ * action's params that fail the catalog's schema are an invalid answer, repaired once.
+ */
 function check(result: TurnResult): Checked {
   if (result.input === undefined) return { ok: false, error: 'no call of the decide tool' };
-  const parsed = DecisionInput.safeParse(result.input);
+  const parsed = DecideAnswer.safeParse(result.input);
   if (parsed.success) return { ok: true, decision: parsed.data };
   const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`);
   return { ok: false, error: issues.join('; ') };
