@@ -10,6 +10,13 @@ export interface EventFields {
   'event.received': { eventId: number; source: string; kind: string; deliveryId?: string };
   'event.filtered': { eventId: number; kind: string; reason: string };
   /**
+   * A delivery vigil's own write caused (its marker in the body, its login as the sender,
+   * a label it just added): stored, never decided, so vigil does not answer itself (issue 14).
+   */
+  'event.own': { eventId: number; kind: string; reason: string };
+  /** An event kind in `model.skipEvents`: stored, no model call, no decision (issue 14). */
+  'event.skipped': { eventId: number; kind: string; reason: string };
+  /**
    * A verified body already stored under another delivery id, sent again under `deliveryId`
    * (GitHub signs the body, not the headers: issue 12). Not stored, never decided; `kind`
    * is what the new headers claim, `replayOf` the event that holds the body.

@@ -60,6 +60,20 @@ export const ModelPrice = z
   })
   .strict();
 
+/**
+ * Event kinds no model is asked about (issue 14): one CI run fans out into queued,
+ * requested and in-progress deliveries that say nothing yet (the `completed` ones do),
+ * and stars, watches and forks ask nothing of the owner. They are logged `event.skipped`.
+ */
+export const DEFAULT_SKIP_EVENTS: readonly string[] = [
+  ...['check_run', 'check_suite', 'workflow_job', 'workflow_run'].flatMap((ci) =>
+    ['created', 'requested', 'in_progress', 'queued'].map((action) => `github.${ci}.${action}`),
+  ),
+  'github.star.*',
+  'github.watch.*',
+  'github.fork',
+];
+
 export const ModelConfig = z
   .object({
     provider: z.enum(['rules', 'anthropic', 'openai']).default('rules'),
@@ -91,6 +105,8 @@ export const ModelConfig = z
       .default({}),
     /** Prices per model for `vigil status`'s cost estimate; built-in ones cover the default models. */
     prices: z.record(ModelPrice).default({}),
+    /** Event kind patterns (`github.star.*`) decided by no one: logged `event.skipped`, no model call (model providers only). */
+    skipEvents: z.array(z.string().min(1)).default([...DEFAULT_SKIP_EVENTS]),
   })
   .strict()
   .superRefine((model, ctx) => {
@@ -100,10 +116,18 @@ export const ModelConfig = z
     }
   });
 
-/** An owner-written rule for the offline `rules` provider. */
+/**
+ * An owner-written rule. The offline `rules` provider decides with every rule; with a
+ * model provider only rules marked `"decide": "rules"` apply — they propose without a
+ * model call — and the model decides everything else (issue 14).
+ */
 export const DecisionRule = z
   .object({
+    /** How the rule is named in summaries and logs; `rules[i]` when unset. */
+    name: z.string().min(1).max(80).optional(),
     on: z.string().min(1),
+    /** `rules`: this rule decides the events it matches even with a model provider; `model` (the default when unset): only the offline provider uses it. */
+    decide: z.enum(['rules', 'model']).optional(),
     /** Field matches against the event: `{ "payload.repository.full_name": "octo/app" }`. */
     match: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
     propose: z

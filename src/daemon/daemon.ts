@@ -1,7 +1,7 @@
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import { expireApprovals, Initiative } from '../initiative/index.js';
+import { expireApprovals, Initiative, triageConfig } from '../initiative/index.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
@@ -235,6 +235,7 @@ export class Daemon {
       repos: config.repos,
       memoryDir: this.paths.memory,
       logsDir: this.paths.logs,
+      triage: triageConfig(config),
       onApproved: () => this.supervisor.kick(),
       pace: (ms) => this.pacer.pace(ms),
       ...this.storeHooks(),

@@ -25,7 +25,7 @@ export interface EffectOptions {
   ownerLogin?: string;
 }
 
-type Found = { html_url: string; id: number };
+type Found = { html_url: string; id: number; user?: { login: string } | null };
 
 export async function commentOnce(
   octokit: GithubOctokit,
@@ -104,15 +104,20 @@ export async function addLabels(
 async function writeOnce(find: () => Promise<Found | undefined>, write: () => Promise<Found>): Promise<WrittenResult> {
   for (let attempt = 1; ; attempt++) {
     const existing = await find();
-    if (existing) return { url: existing.html_url, id: existing.id, reused: true };
+    if (existing) return written(existing, true);
     try {
-      const created = await write();
-      return { url: created.html_url, id: created.id, reused: false };
+      return written(await write(), false);
     } catch (err) {
       if (attempt >= WRITE_ATTEMPTS || !mayHaveTakenEffect(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, WRITE_BACKOFF_MS * attempt));
     }
   }
+}
+
+/** The author is kept: the daemon learns from it which login vigil acts as (its own webhooks come back from it). */
+function written(found: Found, reused: boolean): WrittenResult {
+  const author = found.user?.login;
+  return { url: found.html_url, id: found.id, reused, ...(author ? { author } : {}) };
 }
 
 /** Server errors and lost connections (Octokit reports those as 500) may or may not have written. */

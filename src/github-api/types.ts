@@ -20,6 +20,8 @@ export interface WrittenResult {
   url: string;
   id: number;
   reused: boolean;
+  /** The login GitHub names as its author: who vigil acts as (absent when GitHub names none). */
+  author?: string;
 }
 
 export interface LabelResult {

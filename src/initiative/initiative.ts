@@ -22,6 +22,7 @@ import { recordDecidedTick, type TickPayload } from '../tick/index.js';
 import { buildContext, readMemoryIndex, readRepoInstructions } from './context.js';
 import { buildPrompt } from './prompt.js';
 import { propose } from './propose.js';
+import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -45,6 +46,8 @@ export interface InitiativeDeps {
    */
   storeFailed?: (task: string, err: unknown) => number;
   storeRecovered?: (task: string) => void;
+  /** What happens before the model (`triageConfig`): without it, only vigil's own echoes are set aside. */
+  triage?: TriageConfig;
 }
 
 /**
@@ -162,10 +165,16 @@ export class Initiative {
     this.claimed = event.id;
     const payload = JSON.parse(event.payload) as unknown;
     const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
+    // Rules first, model second: vigil's own echoes and skipped kinds end here; a rule may decide alone.
+    const triaged = triage(event, payload, this.deps.triage ?? OWN_ONLY, { store, now });
+    if (triaged.route === 'own' || triaged.route === 'skipped') {
+      setAside(this.deps, event, triaged, now);
+      return 'decided';
+    }
     let result: { decision: Decision; model: string; usage?: Usage };
     try {
       await failpoint('decide.delay');
-      result = await provider.decide(this.request(event, payload, tick));
+      result = triaged.route === 'rules' ? { decision: triaged.decision, model: 'rules' } : await provider.decide(this.request(event, payload, tick));
       const parsed = DecisionInput.safeParse(result.decision);
       if (!parsed.success) throw new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`);
       result = { ...result, decision: parsed.data };

@@ -31,6 +31,7 @@ export { usageReport, type UsageRecorder } from './usage.js';
 export { ConversationModel, type ConversationMessage, type ToolResultBlock } from './conversation.js';
 export { makeRedactor, secretValues } from './redact.js';
 export { callRecords } from './observer-records.js';
+export { applyRules } from './rules.js';
 
 /** The Anthropic model used when config names none. */
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';

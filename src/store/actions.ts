@@ -241,6 +241,21 @@ export class Actions {
     return row.at ?? undefined;
   }
 
+  /**
+   * Actions of one kind on one repository that ran (or are running) since `since`: what
+   * vigil itself just did there, so the webhook its effect causes is known as its own.
+   * The state index narrows the rows; only a GitHub action's few recent runs remain.
+   */
+  ranSince(action: string, repo: string, since: number): ActionRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM actions WHERE state IN ('running', 'succeeded') AND action = ? AND repo = lower(?) AND updated_at >= ?
+         ORDER BY updated_at DESC LIMIT 100`,
+      )
+      .all(action, repo, since) as Row[];
+    return rows.map(toRecord);
+  }
+
   nextExpiry(): number | undefined {
     const row = this.db
       .prepare(`SELECT min(expires_at) AS at FROM actions WHERE state = 'awaiting_approval'`)

@@ -17,6 +17,13 @@ export interface KvValues {
   'notify.desktop.unavailable': string | null;
   /** Delivery ids whose redelivery was asked of GitHub, newest last (src/github-api/redeliver.ts). */
   'github.redelivery.requested': string[];
+  /**
+   * The login GitHub named as the author of vigil's last comment or issue: who vigil acts as
+   * (a GitHub App's `name[bot]`, a machine account, or the owner's own login with a personal
+   * token). Written by the worker (src/exec/handlers/github.ts); the daemon holds no credential
+   * to ask GitHub, so it learns it here (src/initiative/own-echo.ts).
+   */
+  'github.actingLogin': { login: string; at: number };
   /** When the redelivery sweep last started (src/github-api/redeliver.ts). */
   'github.sweep.last': number;
   /** How far into the daily logs the search index has read (src/memory/search.ts). */

@@ -18,12 +18,19 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+/** The author GitHub names on what a credential wrote. */
+export interface FakeUser {
+  login: string;
+  type: 'User' | 'Bot';
+}
+
 export interface FakeComment {
   id: number;
   body: string;
   html_url: string;
   created_at: string;
   updated_at: string;
+  user?: FakeUser;
 }
 
 export interface FakeIssue {
@@ -37,6 +44,7 @@ export interface FakeIssue {
   updated_at: string;
   labels: string[];
   comments: FakeComment[];
+  user?: FakeUser;
 }
 
 export interface FakeDelivery {
@@ -54,6 +62,11 @@ export interface FakeGithubOptions {
   tokens?: string[];
   /** A GitHub App: JWTs must be signed by this key with `iss` = appId. */
   app?: { appId: number; publicKey: crypto.KeyObject | string; installationId: number };
+  /**
+   * The login the credentials act as: comments and issues they create name it as their
+   * `user`, as GitHub does (a GitHub App's is "name[bot]", type Bot). Unset: no `user`.
+   */
+  login?: string;
 }
 
 /** Answer the next matching request with `status`, after (or instead of) doing its work. */
@@ -217,6 +230,7 @@ export class FakeGithub {
           html_url: `${issue.html_url}#issuecomment-${id}`,
           created_at: now,
           updated_at: now,
+          ...this.author(),
         };
         issue.comments.push(comment);
         issue.updated_at = now;
@@ -234,7 +248,7 @@ export class FakeGithub {
       if (method === 'GET') return this.page(req, this.listIssues(repo, req.query));
       if (method === 'POST') {
         const { title, body } = req.body as { title: string; body?: string };
-        const issue = this.addIssue(repo, { title, body: body ?? null });
+        const issue = this.addIssue(repo, { title, body: body ?? null, ...this.author() });
         return { status: 201, body: issueJson(issue) };
       }
     }
@@ -261,6 +275,11 @@ export class FakeGithub {
       return { status: 201, body: { token, expires_at, permissions: { issues: 'write' }, repository_selection: 'all' } };
     }
     return notFound();
+  }
+
+  private author(): { user?: FakeUser } {
+    const login = this.options.login;
+    return login ? { user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' } } : {};
   }
 
   private listIssues(repo: string, query: URLSearchParams): unknown[] {
