@@ -1,4 +1,6 @@
 import { listLogDates, logFilePath, readLastEntries, type LogEntry } from '../logs/index.js';
+import { subjectKey, subjectOfParams } from './subject.js';
+import { displaySubject, resultLink } from './thread.js';
 
 /**
  * What vigil did lately, one short line each, for the prompt's dynamic part: enough
@@ -10,33 +12,67 @@ const DEFAULT_LIMIT = 8;
 const TAIL = { count: 400, maxBytes: 64 * 1024, maxLineBytes: 64 * 1024 };
 const MAX_TEXT = 120;
 
-type Line = (e: LogEntry) => string;
+/** `about` is " on octo/app#7" when the entry's decision or action has a subject, else empty. */
+type Line = (e: LogEntry, about: string) => string;
 
 const LINES: Record<string, Line> = {
-  'decision.made': (e) => {
+  'decision.made': (e, about) => {
     const proposals = (e.proposals as { action: string }[] | undefined) ?? [];
     const proposed = e.act && proposals.length ? ` → ${proposals.map((p) => p.action).join(', ')}` : '';
-    return `decided ${String(e.kind)}: ${clip(e.summary)}${proposed}`;
+    return `decided ${String(e.kind)}${about}: ${clip(e.summary)}${proposed}`;
   },
-  'action.denied': (e) => `${String(e.action)} denied (${clip(e.reason)})`,
-  'action.succeeded': (e) => `${String(e.action)} done`,
-  'action.failed': (e) => `${String(e.action)} failed (${clip(e.error)})`,
-  'approval.requested': (e) => `${String(e.action)} awaits the owner (approval ${String(e.actionId)})`,
-  'approval.granted': (e) => `${String(e.action)} approved by the owner`,
-  'approval.denied': (e) => `${String(e.action)} denied by the owner`,
-  'approval.expired': (e) => `${String(e.action)} expired unanswered`,
+  'action.denied': (e, about) => `${String(e.action)}${about} denied (${clip(e.reason)})`,
+  'action.succeeded': (e, about) => {
+    const link = resultLink(e.result);
+    return `${String(e.action)}${about} done${link ? ` ${link}` : ''}`;
+  },
+  'action.failed': (e, about) => `${String(e.action)}${about} failed (${clip(e.error)})`,
+  'approval.requested': (e, about) => `${String(e.action)}${about} awaits the owner (approval ${String(e.actionId)})`,
+  'approval.granted': (e, about) => `${String(e.action)}${about} approved by the owner`,
+  'approval.denied': (e, about) => `${String(e.action)}${about} denied by the owner`,
+  'approval.expired': (e, about) => `${String(e.action)}${about} expired unanswered`,
   'reminder.due': (e) => `reminder due: ${clip(e.note)}`,
 };
 
-/** The last `limit` activity lines of the newest daily logs, oldest first. Reads only each file's tail. */
-export function recentActivity(logsDir: string, limit = DEFAULT_LIMIT): string[] {
-  const lines: string[] = [];
+/**
+ * Where the subjects of logged decisions and actions are kept (the store): the log's
+ * records carry ids, the store knows what each was about (migration 014).
+ */
+export interface ActivitySubjects {
+  ofEvents(eventIds: readonly number[]): Map<number, string>;
+  ofActions(actionIds: readonly string[]): Map<string, string>;
+}
+
+/**
+ * The last `limit` activity lines of the newest daily logs, oldest first, each naming
+ * its issue, pull request or commit when `subjects` knows it. Reads only each file's tail.
+ */
+export function recentActivity(logsDir: string, subjects?: ActivitySubjects, limit = DEFAULT_LIMIT): string[] {
+  const entries: LogEntry[] = [];
   for (const date of listLogDates(logsDir).reverse().slice(0, 2)) {
-    const entries = readLastEntries(logFilePath(logsDir, date), TAIL).filter((e) => e.type in LINES);
-    lines.unshift(...entries.slice(-(limit - lines.length)).map((e) => `${clock(e.ts)} ${LINES[e.type]!(e)}`));
-    if (lines.length >= limit) break;
+    const found = readLastEntries(logFilePath(logsDir, date), TAIL).filter((e) => e.type in LINES);
+    entries.unshift(...found.slice(-(limit - entries.length)));
+    if (entries.length >= limit) break;
   }
-  return lines;
+  const about = subjectsOf(entries, subjects);
+  return entries.map((e) => `${clock(e.ts)} ${LINES[e.type]!(e, about(e))}`);
+}
+
+/** One lookup per kind of id for all the lines; an approval request also names its subject in its params. */
+function subjectsOf(entries: readonly LogEntry[], subjects: ActivitySubjects | undefined): (e: LogEntry) => string {
+  if (!subjects) return () => '';
+  const eventIds = entries.filter((e) => e.type === 'decision.made' && typeof e.eventId === 'number').map((e) => e.eventId as number);
+  const actionIds = entries.filter((e) => typeof e.actionId === 'string').map((e) => e.actionId as string);
+  const ofEvents = subjects.ofEvents(eventIds);
+  const ofActions = subjects.ofActions(actionIds);
+  return (e) => {
+    const fromParams = subjectOfParams(e.params);
+    const key =
+      e.type === 'decision.made'
+        ? ofEvents.get(e.eventId as number)
+        : (ofActions.get(e.actionId as string) ?? (fromParams ? subjectKey(fromParams) : undefined));
+    return key ? ` on ${displaySubject(key)}` : '';
+  };
 }
 
 function clip(value: unknown): string {

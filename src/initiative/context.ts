@@ -4,7 +4,9 @@ import type { WatchedRepo } from '../config/index.js';
 import { INDEX_FILE } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 import { localRepos, readRepoState, type RepoState, type TickPayload } from '../tick/index.js';
-import { recentActivity } from './activity.js';
+import { recentActivity, type ActivitySubjects } from './activity.js';
+import { subjectKey, subjectOfEvent } from './subject.js';
+import { threadMemory, type ThreadMemory } from './thread.js';
 
 /** What a decision sees besides its event: the dynamic part of the prompt. */
 export interface DecisionContext {
@@ -15,6 +17,8 @@ export interface DecisionContext {
   pendingApprovals: { id: string; action: string; params: unknown; expiresAt: string | null }[];
   /** The tail of vigil's own log, rendered like `vigil log`. */
   recentActivity: string[];
+  /** What vigil decided and did before about the event's issue, pull request or commit; absent when it has none (a tick). */
+  thread?: ThreadMemory;
 }
 
 /** A watched clone's CLAUDE.md or AGENTS.md: the owner's standing instructions for agents there. */
@@ -32,8 +36,10 @@ export async function buildContext(
   repos: readonly WatchedRepo[],
   tick: TickPayload | undefined,
   where: { now: number; logsDir?: string },
+  event?: { source: string; payload: unknown },
 ): Promise<DecisionContext> {
   const states = tick ? await Promise.all(localRepos(repos).map(readRepoState)) : [];
+  const subject = event ? subjectOfEvent(event) : undefined;
   return {
     now: new Date(where.now).toISOString(),
     repos: states.map(({ instructions: _instructions, ...state }) => ({ ...state, head: state.head.slice(0, 12) })),
@@ -44,7 +50,15 @@ export async function buildContext(
       params: a.params,
       expiresAt: a.expiresAt === null ? null : new Date(a.expiresAt).toISOString(),
     })),
-    recentActivity: where.logsDir ? recentActivity(where.logsDir) : [],
+    recentActivity: where.logsDir ? recentActivity(where.logsDir, storeSubjects(store)) : [],
+    ...(subject ? { thread: threadMemory(store, subjectKey(subject)) } : {}),
+  };
+}
+
+function storeSubjects(store: Store): ActivitySubjects {
+  return {
+    ofEvents: (ids) => store.decisions.subjectsOfEvents(ids),
+    ofActions: (ids) => store.actions.subjectsOf(ids),
   };
 }
 

@@ -23,6 +23,7 @@ import { buildContext, readMemoryIndex, readRepoInstructions } from './context.j
 import { buildPrompt } from './prompt.js';
 import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
+import { eventSubjectKey } from './subject.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -210,7 +211,7 @@ export class Initiative {
       payload,
     };
     const where = { now: deps.clock.now(), ...(deps.logsDir ? { logsDir: deps.logsDir } : {}) };
-    const context = () => buildContext(deps.store, deps.repos, tick, where);
+    const context = () => buildContext(deps.store, deps.repos, tick, where, decisionEvent);
     return {
       purpose: tick ? 'tick' : 'event',
       event: decisionEvent,
@@ -249,7 +250,7 @@ export class Initiative {
       if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
       // Rows are read back by pages and answers: what the model said is stored without any secret it quoted.
       const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
-      const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model }, now);
+      const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model, subject: eventSubjectKey(event) }, now);
       const usage = result.usage ? { usage: result.usage } : {};
       journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
       const proposals = decision.act ? decision.proposals : [];

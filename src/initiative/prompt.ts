@@ -2,6 +2,7 @@ import { ACTION_SUMMARY } from '../policy/index.js';
 import type { DecisionEvent, Prompt } from '../model/index.js';
 import type { DecisionContext, RepoInstructions } from './context.js';
 import { compactPayload } from './payload.js';
+import type { ThreadMemory } from './thread.js';
 
 export interface PromptParts {
   /** Owner-facing description of what is allowed (policy summary). */
@@ -36,8 +37,8 @@ const FENCE_TAGS = /[<\uFF1C\uFE64]\s*(\/?)\s*(third-party-data|repo-instruction
 /**
  * A stable prefix — catalog, policy, MEMORY.md, repository instructions — with no
  * timestamps or counters, so it is byte-identical from call to call and caches; and a
- * dynamic suffix with the time, the event, the context and the recent log. The rules
- * provider never builds it.
+ * dynamic suffix with the time, the event, the context, what vigil did before about the
+ * event's subject, and the recent log. The rules provider never builds it.
  */
 export function buildPrompt(parts: PromptParts): Prompt {
   const stable = [
@@ -53,7 +54,7 @@ export function buildPrompt(parts: PromptParts): Prompt {
     '# Repository instructions',
     ...(parts.instructions.length ? parts.instructions.map(instructionBlock) : ['(none)']),
   ].join('\n');
-  const { recentActivity, now, ...context } = parts.context;
+  const { recentActivity, now, thread, ...context } = parts.context;
   const { event } = parts;
   // Everything below but the time has third-party bytes in it, so all of it is fenced
   // (issue 12): the event's name and delivery id come from unsigned webhook headers;
@@ -68,10 +69,22 @@ export function buildPrompt(parts: PromptParts): Prompt {
     '# Context (watched clones, due reminders, approvals waiting for the owner)',
     fence(jsonForPrompt(context)),
     '',
+    ...(thread?.lines.length ? [THREAD_HEADING, fence(escapeFences(threadText(thread))), ''] : []),
     '# Recent activity (vigil\'s log, oldest first)',
     fence(recentActivity.length ? escapeFences(recentActivity.join('\n')) : '(nothing yet)'),
   ].join('\n');
   return { system: SYSTEM, stable, dynamic };
+}
+
+/**
+ * Only when vigil did something about the event's subject before: a first event costs
+ * no extra tokens, and the section's absence says the same as an empty one.
+ */
+const THREAD_HEADING = '# Earlier on this subject (vigil\'s own decisions and actions, oldest first)';
+
+/** Its subject (from the payload) and its lines are third-party bytes like the rest: the caller fences them. */
+function threadText(thread: ThreadMemory): string {
+  return [`subject: ${thread.subject}`, ...thread.lines].join('\n');
 }
 
 function instructionBlock(i: RepoInstructions): string {

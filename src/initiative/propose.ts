@@ -5,6 +5,7 @@ import type { PolicyGate, Proposal } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 import { approvalsChanged } from '../tick/index.js';
+import { subjectKey, subjectOfParams } from './subject.js';
 
 /**
  * What becomes of a proposal the gate would put to the owner: it waits for an answer
@@ -62,6 +63,8 @@ export function propose(deps: ProposeDeps, proposal: Proposal & { rationale: str
     params: denied ? boundValue(params, mask) : params,
     rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
     ...(judgement.repo ? { repo: judgement.repo } : {}),
+    // Thread memory: an action that names its issue or commit is about that; else about its decision's.
+    ...subjectField(params),
     verdict,
     reason: boundText(reason, MAX_FIELD_CHARS, mask),
   };
@@ -81,4 +84,9 @@ export function propose(deps: ProposeDeps, proposal: Proposal & { rationale: str
   const record = store.actions.insert(row, 'denied', now);
   journal.stage(eventRecord('action.denied', { actionId: record.id, action: record.action, reason }, now));
   return { state: 'denied', record };
+}
+
+function subjectField(params: unknown): { subject?: string } {
+  const subject = subjectOfParams(params);
+  return subject ? { subject: subjectKey(subject) } : {};
 }

@@ -25,6 +25,11 @@ export interface NewAction {
   repo?: string;
   verdict: Verdict;
   reason: string;
+  /**
+   * What the action is about ("octo/app#7", "octo/app@<sha>"), when its params name it;
+   * otherwise it inherits its decision's subject (see migration 014).
+   */
+  subject?: string;
 }
 
 export interface ActionRecord {
@@ -118,8 +123,8 @@ export class Actions {
     this.db
       .prepare(
         `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason,
-                              created_at, updated_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              created_at, updated_at, expires_at, subject)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT subject FROM decisions WHERE id = ?)))`,
       )
       .run(
         id,
@@ -135,6 +140,8 @@ export class Actions {
         now,
         now,
         expiresAt ?? null,
+        action.subject ?? null,
+        action.decisionId ?? null,
       );
     return this.get(id)!;
   }
@@ -239,6 +246,24 @@ export class Actions {
   lastAnsweredAt(): number | undefined {
     const row = this.db.prepare('SELECT max(updated_at) AS at FROM actions WHERE answered_by IS NOT NULL').get() as { at: number | null };
     return row.at ?? undefined;
+  }
+
+  /** The newest `limit` actions about a subject (thread memory), newest first. */
+  aboutSubject(subject: string, limit: number): ActionRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM actions WHERE subject = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(subject, limit) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** The subjects of these actions (those that have one), for recent-activity lines. */
+  subjectsOf(ids: readonly string[]): Map<string, string> {
+    if (!ids.length) return new Map();
+    const marks = ids.map(() => '?').join(', ');
+    const rows = this.db
+      .prepare(`SELECT id, subject FROM actions WHERE id IN (${marks}) AND subject IS NOT NULL`)
+      .all(...ids) as { id: string; subject: string }[];
+    return new Map(rows.map((r) => [r.id, r.subject]));
   }
 
   /**

@@ -16,6 +16,7 @@ export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON
 export { Checkpointer } from './checkpointer.js';
 export type { InboxEvent, UnreadEvent } from './inbox.js';
 export type { ActionRecord } from './actions.js';
+export type { ThreadDecision } from './small-tables.js';
 export { KeyValue } from './small-tables.js';
 export { Notifications, type NotificationUrgency, type NoticeRow } from './notifications.js';
 export { PushSubscriptions, type PushSubscriptionRow } from './push-subscriptions.js';

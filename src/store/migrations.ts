@@ -175,4 +175,14 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE inbox ADD COLUMN body_digest INTEGER;
   CREATE UNIQUE INDEX inbox_by_body_digest ON inbox(body_digest) WHERE body_digest IS NOT NULL;
   ` },
+  // Thread memory (issue 14): what a decision or an action is about — "octo/app#7" for an
+  // issue or pull request, "octo/app@<sha>" for a commit — so the next decision about the
+  // same subject sees what vigil decided and did before. NULL: about nothing in particular
+  // (a tick), or recorded before this migration.
+  { id: '014-thread-subject', sql: `
+  ALTER TABLE decisions ADD COLUMN subject TEXT;
+  ALTER TABLE actions ADD COLUMN subject TEXT;
+  CREATE INDEX decisions_by_subject ON decisions(subject, id) WHERE subject IS NOT NULL;
+  CREATE INDEX actions_by_subject ON actions(subject, created_at) WHERE subject IS NOT NULL;
+  ` },
 ];

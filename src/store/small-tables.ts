@@ -91,6 +91,18 @@ export interface DecisionRow {
   act: boolean;
   summary: string;
   model: string;
+  /** What its event was about ("octo/app#7", "octo/app@<sha>"); none for a tick (migration 014). */
+  subject?: string;
+}
+
+/** A past decision as thread memory shows it: with its event's kind. */
+export interface ThreadDecision {
+  id: number;
+  eventId: number;
+  kind: string;
+  act: boolean;
+  summary: string;
+  createdAt: number;
 }
 
 export class Decisions {
@@ -98,9 +110,31 @@ export class Decisions {
 
   insert(decision: DecisionRow, now: number): number {
     const info = this.db
-      .prepare('INSERT INTO decisions (event_id, act, summary, model, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(decision.eventId, decision.act ? 1 : 0, decision.summary, decision.model, now);
+      .prepare('INSERT INTO decisions (event_id, act, summary, model, created_at, subject) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(decision.eventId, decision.act ? 1 : 0, decision.summary, decision.model, now, decision.subject ?? null);
     return Number(info.lastInsertRowid);
+  }
+
+  /** The newest `limit` decisions about a subject (thread memory), newest first; with `actedOnly`, those that proposed something. */
+  aboutSubject(subject: string, limit: number, actedOnly = false): ThreadDecision[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.id, d.event_id AS eventId, i.kind, d.act, d.summary, d.created_at AS createdAt
+         FROM decisions d JOIN inbox i ON i.id = d.event_id
+         WHERE d.subject = ? AND d.act >= ? ORDER BY d.id DESC LIMIT ?`,
+      )
+      .all(subject, actedOnly ? 1 : 0, limit) as (Omit<ThreadDecision, 'act'> & { act: number })[];
+    return rows.map((r) => ({ ...r, act: r.act === 1 }));
+  }
+
+  /** The subjects of these events' decisions (those that have one), for recent-activity lines. */
+  subjectsOfEvents(eventIds: readonly number[]): Map<number, string> {
+    if (!eventIds.length) return new Map();
+    const marks = eventIds.map(() => '?').join(', ');
+    const rows = this.db
+      .prepare(`SELECT event_id AS eventId, subject FROM decisions WHERE event_id IN (${marks}) AND subject IS NOT NULL`)
+      .all(...eventIds) as { eventId: number; subject: string }[];
+    return new Map(rows.map((r) => [r.eventId, r.subject]));
   }
 
   countForEvent(eventId: number): number {
