@@ -186,11 +186,15 @@ export class Inbox {
     }).n;
   }
 
-  /** The newest event that is not a tick: the quiet-tick rule compares it. */
-  lastNonTickId(): number {
-    // Walks back from the newest row and stops at the first that is not a tick; max()
-    // with this WHERE would read the whole inbox on every tick.
-    const row = this.db.prepare(`SELECT id FROM inbox WHERE source <> 'tick' ORDER BY id DESC LIMIT 1`).get() as
+  /**
+   * The newest event that is not a tick and was not filtered — decided, or waiting to
+   * be (a pending event may still be set aside): the quiet-tick rule compares it, so
+   * events intake filtered or the triage set aside do not wake a tick.
+   */
+  lastDecidableId(): number {
+    // One entry of the partial index inbox_decidable (migration 015), whose WHERE this
+    // repeats word for word: without it the walk back would cross every filtered row.
+    const row = this.db.prepare(`SELECT id FROM inbox WHERE source <> 'tick' AND state <> 'filtered' ORDER BY id DESC LIMIT 1`).get() as
       | { id: number }
       | undefined;
     return row?.id ?? 0;

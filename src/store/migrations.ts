@@ -185,4 +185,10 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX decisions_by_subject ON decisions(subject, id) WHERE subject IS NOT NULL;
   CREATE INDEX actions_by_subject ON actions(subject, created_at) WHERE subject IS NOT NULL;
   ` },
+  // Quiet ticks (issue 14): the world mark is the newest event that was or will be
+  // decided. Filtered rows (intake's filter, the triage's own echoes and skipped kinds)
+  // can come in bursts, so the tick reads one entry of this index instead of walking back.
+  { id: '015-inbox-decidable', sql: `
+  CREATE INDEX inbox_decidable ON inbox(id) WHERE source <> 'tick' AND state <> 'filtered';
+  ` },
 ];

@@ -10,6 +10,10 @@ import type { RepoHead } from './repos.js';
 
 /** Where the world stood: if nothing in it moved, a tick has nothing to decide. */
 export interface WorldMark {
+  /**
+   * The newest event that is not a tick and was or will be decided: a filtered event
+   * (intake's filter, vigil's own echo, a `model.skipEvents` kind) moves nothing.
+   */
   lastEventId: number;
   approvalsVersion: number;
   repos: Record<string, string>;
@@ -27,7 +31,7 @@ const APPROVALS_VERSION_KEY = 'approvals.version';
 /** Where the world stands now, given the watched clones' heads. */
 export function worldMark(store: Store, heads: readonly RepoHead[]): WorldMark {
   return {
-    lastEventId: store.inbox.lastNonTickId(),
+    lastEventId: store.inbox.lastDecidableId(),
     approvalsVersion: store.kv.get(APPROVALS_VERSION_KEY) ?? 0,
     repos: Object.fromEntries(heads.map((h) => [h.name, `${h.branch}@${h.head}`])),
   };

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { EventRecord } from '../../src/events.js';
+import { withDisclosure } from '../../src/github-api/disclosure.js';
+import { setAside, triage, triageConfig } from '../../src/initiative/triage.js';
 import { Store } from '../../src/store/index.js';
 import { readRepoState, recordDecidedTick, TickService, withinHours, type TickPayload } from '../../src/tick/index.js';
 
@@ -113,6 +115,56 @@ describe('the tick', () => {
     expect(duePayload.dueReminders.map((r) => r.note)).toEqual(['look at the release']);
     decide((due as { eventId: number }).eventId);
     expect((await tick.onSchedule()).outcome).toBe('skipped');
+    store.close();
+  });
+
+  it('is not woken by events that are set aside (own echoes, model.skipEvents) or filtered at intake; a pending event wakes it', async () => {
+    const { store, clock, tick, decide, written } = harness([]);
+    const triaging = triageConfig(parseConfig({ model: { provider: 'anthropic', skipEvents: ['github.check_run.*'] } }, {}));
+    const lines: EventRecord[] = [];
+    const journal = { stage: (r: EventRecord) => lines.push(r), write: (r: EventRecord) => lines.push(r), flush: () => 0 };
+    /** A delivery comes in and the triage takes it, as the initiative's loop does: claimed, then set aside. */
+    const setAsideDelivery = (kind: string, payload: Record<string, unknown>) => {
+      const { id } = store.inbox.add({ source: 'github', kind, payload: JSON.stringify(payload), receivedAt: clock.now() });
+      const event = store.inbox.claimNext(clock.now(), 60_000)!;
+      expect(event.id).toBe(id);
+      const routed = triage(event, payload, triaging, { store, now: clock.now() });
+      if (routed.route !== 'own' && routed.route !== 'skipped') throw new Error(`expected a set-aside route, got ${routed.route}`);
+      setAside({ store, journal }, event, routed, clock.now());
+      return routed.route;
+    };
+    /** The initiative decides the tick: claimed, decided, and its view becomes the baseline. */
+    const decideTick = (eventId: number) => {
+      expect(store.inbox.claimNext(clock.now(), 60_000)?.id).toBe(eventId);
+      store.transaction(() => store.inbox.markDecided(eventId, clock.now()));
+      decide(eventId);
+    };
+
+    const first = await tick.onSchedule();
+    expect(first.outcome).toBe('enqueued');
+    decideTick((first as { eventId: number }).eventId);
+
+    // vigil's own comment comes back as a webhook.
+    const action = store.actions.insert({ action: 'github.comment', params: { repo: 'octo/app', number: 3, body: 'Hi' }, rationale: '', verdict: 'allow', reason: 'test' }, 'succeeded', clock.now());
+    const body = withDisclosure('Hi', action.id, 'octo');
+    const echo = { action: 'created', issue: { number: 3 }, comment: { body, user: { login: 'octo' } }, repository: { full_name: 'octo/app' }, sender: { login: 'octo' } };
+    expect(setAsideDelivery('github.issue_comment.created', echo)).toBe('own');
+    // CI noise the owner listed in model.skipEvents.
+    expect(setAsideDelivery('github.check_run.completed', { action: 'completed', repository: { full_name: 'octo/app' } })).toBe('skipped');
+    // An event intake's filter stored as filtered.
+    store.inbox.add({ source: 'github', kind: 'github.star.created', payload: '{}', receivedAt: clock.now() }, 'filtered');
+    expect(lines.map((r) => r.type)).toEqual(['event.own', 'event.skipped']);
+
+    clock.advance(60_000);
+    expect((await tick.onSchedule()).outcome).toBe('skipped');
+    expect(written.map((r) => r.type)).toEqual(['tick.skipped']);
+
+    // An ordinary delivery, still pending (it may be decided): the next tick has news.
+    store.inbox.add({ source: 'github', kind: 'github.issues.opened', payload: '{}', receivedAt: clock.now() });
+    const woken = await tick.onSchedule();
+    expect(woken.outcome).toBe('enqueued');
+    const payload = JSON.parse(store.inbox.get((woken as { eventId: number }).eventId)!.payload) as TickPayload;
+    expect(payload.changes).toEqual(['new events']);
     store.close();
   });
 
