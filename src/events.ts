@@ -30,6 +30,8 @@ export interface EventFields {
     summary: string;
     model: string;
     proposals: { action: string; params: unknown; rationale: string }[];
+    /** Events decided together with `eventId` (`github.coalesceSeconds`): one CI run, one burst on an issue. */
+    coalesced?: number[];
     /** Tokens of every call the decision took (model-backed providers only). */
     usage?: { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number };
   };

@@ -176,6 +176,11 @@ export const GithubConfig = z
     /** The owner's GitHub login, named in the disclosure line of what vigil writes ("on behalf of @login"). */
     ownerLogin: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub login').optional(),
     webhookProxyUrl: z.string().url().optional(),
+    /**
+     * Deliveries of one CI run (one head SHA) and bursts on one issue or pull request wait
+     * this long after the newest of them, then are decided as one event (issue 14). 0: each alone.
+     */
+    coalesceSeconds: z.number().int().min(0).max(3600).default(20),
   })
   .strict()
   .superRefine((github, ctx) => {

@@ -236,6 +236,7 @@ export class Daemon {
       memoryDir: this.paths.memory,
       logsDir: this.paths.logs,
       triage: triageConfig(config),
+      coalesceMs: config.github.coalesceSeconds * 1000,
       onApproved: () => this.supervisor.kick(),
       pace: (ms) => this.pacer.pace(ms),
       ...this.storeHooks(),

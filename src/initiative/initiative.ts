@@ -24,6 +24,7 @@ import { buildPrompt } from './prompt.js';
 import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
+import { Coalescer } from './coalesce.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -49,6 +50,12 @@ export interface InitiativeDeps {
   storeRecovered?: (task: string) => void;
   /** What happens before the model (`triageConfig`): without it, only vigil's own echoes are set aside. */
   triage?: TriageConfig;
+  /**
+   * `github.coalesceSeconds` in ms: deliveries of one CI run, and bursts on one issue or
+   * pull request, wait this long after the newest of them and are decided as one event.
+   * Without it (0), every event is decided alone.
+   */
+  coalesceMs?: number;
 }
 
 /**
@@ -78,13 +85,17 @@ export class Initiative {
   /** No event is taken before this (a failed decision's backoff). */
   private notBefore = 0;
   /** The event of the decision in flight; after a store failure its claim is given back first. */
-  private claimed: number | undefined;
-  private toRelease: number | undefined;
+  private claimed: number[] = [];
+  private toRelease: number[] = [];
+  /** Every claimable event is held by the coalescer until then: the wake timer re-checks. */
+  private heldUntil: number | undefined;
+  private readonly coalescer: Coalescer;
   private readonly gate: PolicyGate;
   private readonly stopSignal = new AbortController();
 
   constructor(private readonly deps: InitiativeDeps) {
     this.gate = new PolicyGate(deps.permissions);
+    this.coalescer = new Coalescer(deps.store, deps.coalesceMs ?? 0);
   }
 
   /** Decide everything waiting; calls while a pass runs make it go round once more. */
@@ -129,7 +140,7 @@ export class Initiative {
           if (!this.deps.storeFailed) throw err;
           // Nothing was committed, so nothing is decided twice; the event's claim is given
           // back before the next decision (release only touches a row still `claimed`).
-          this.toRelease ??= this.claimed;
+          if (this.toRelease.length === 0) this.toRelease = this.claimed;
           this.notBefore = this.deps.clock.now() + this.deps.storeFailed('decide', err);
           outcome = 'waiting';
         }
@@ -138,7 +149,8 @@ export class Initiative {
       }
       if (outcome === 'failed' || outcome === 'waiting') {
         this.scheduleWake();
-        return;
+        // Held by the coalescer: an event that arrived meanwhile may be due (or extend the hold).
+        if (this.heldUntil === undefined || !this.again) return;
       }
     } while (this.again && !this.stopping);
   }
@@ -146,7 +158,7 @@ export class Initiative {
   private scheduleWake(): void {
     if (this.stopping) return;
     clearTimeout(this.retryTimer);
-    const at = Math.max(this.notBefore, this.deps.provider.blockedUntil?.(this.deps.clock.now()) ?? 0);
+    const at = Math.max(this.notBefore, this.deps.provider.blockedUntil?.(this.deps.clock.now()) ?? 0, this.heldUntil ?? 0);
     this.retryTimer = setTimeout(() => this.wake(), Math.max(0, at - this.deps.clock.now()) + 50);
     this.retryTimer.unref();
   }
@@ -154,38 +166,87 @@ export class Initiative {
   async decideNext(): Promise<DecideOutcome> {
     const { store, clock, provider } = this.deps;
     const now = clock.now();
+    this.heldUntil = undefined;
     // While the circuit is open or a backoff runs, events wait in the inbox: not claimed, not failed.
     if (now < this.notBefore || provider.blockedUntil?.(now) !== undefined) return 'waiting';
-    if (this.toRelease !== undefined) {
-      store.inbox.release(this.toRelease);
-      this.toRelease = undefined;
+    for (const id of this.toRelease.splice(0)) store.inbox.release(id);
+    this.claimed = [];
+    const events = this.claimDue(now);
+    if (events === 'held') return 'waiting';
+    if (events.length === 0) return 'idle';
+    this.claimed = events.map((e) => e.id);
+    // Rules first, model second, per delivery: vigil's own echoes and skipped kinds are set
+    // aside one by one and a rule may decide one alone; what is left goes to the model as one event.
+    const forModel: { event: InboxEvent; payload: unknown }[] = [];
+    let ruleFailed = false;
+    for (const event of events) {
+      const payload = JSON.parse(event.payload) as unknown;
+      const triaged = triage(event, payload, this.deps.triage ?? OWN_ONLY, { store, now });
+      if (triaged.route === 'own' || triaged.route === 'skipped') setAside(this.deps, event, triaged, now);
+      else if (triaged.route === 'rules') ruleFailed = !this.decideByRules(event, triaged.decision) || ruleFailed;
+      else forModel.push({ event, payload });
     }
-    this.claimed = undefined;
-    const event = store.inbox.claimNext(now, LEASE_MS);
-    if (!event) return 'idle';
-    this.claimed = event.id;
-    const payload = JSON.parse(event.payload) as unknown;
-    const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
-    // Rules first, model second: vigil's own echoes and skipped kinds end here; a rule may decide alone.
-    const triaged = triage(event, payload, this.deps.triage ?? OWN_ONLY, { store, now });
-    if (triaged.route === 'own' || triaged.route === 'skipped') {
-      setAside(this.deps, event, triaged, now);
-      return 'decided';
-    }
+    const [lead, ...others] = forModel;
+    if (!lead) return ruleFailed ? 'failed' : 'decided';
+    const tick = lead.event.source === 'tick' ? (lead.payload as TickPayload) : undefined;
+    const payload = others.length ? coalescedPayload(lead.payload, others) : lead.payload;
     let result: { decision: Decision; model: string; usage?: Usage };
     try {
       await failpoint('decide.delay');
-      result = triaged.route === 'rules' ? { decision: triaged.decision, model: 'rules' } : await provider.decide(this.request(event, payload, tick));
+      result = await provider.decide(this.request(lead.event, payload, tick));
       const parsed = DecisionInput.safeParse(result.decision);
       if (!parsed.success) throw new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`);
       result = { ...result, decision: parsed.data };
     } catch (err) {
-      this.giveBack(event, err);
+      for (const other of others) store.inbox.release(other.event.id);
+      this.giveBack(lead.event, err);
       return 'failed';
     }
-    this.commit(event, result, tick);
+    this.commit(lead.event, others.map((o) => o.event.id), result, tick);
     this.notBefore = 0;
     return 'decided';
+  }
+
+  /** A rule marked `"decide": "rules"` decides this event alone; false when its decision is invalid (the event goes back). */
+  private decideByRules(event: InboxEvent, decision: Decision): boolean {
+    const parsed = DecisionInput.safeParse(decision);
+    if (!parsed.success) {
+      this.giveBack(event, new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`));
+      return false;
+    }
+    const tick = event.source === 'tick' ? (JSON.parse(event.payload) as TickPayload) : undefined;
+    this.commit(event, [], { decision: parsed.data, model: 'rules' }, tick);
+    return true;
+  }
+
+  /**
+   * The next event and the pending events decided with it; `held` when every claimable
+   * event waits for its burst to go quiet (`heldUntil` says until when).
+   */
+  private claimDue(now: number): InboxEvent[] | 'held' {
+    const { inbox } = this.deps.store;
+    this.heldUntil = undefined;
+    if (!this.deps.coalesceMs) {
+      const event = inbox.claimNext(now, LEASE_MS);
+      return event ? [event] : [];
+    }
+    const held: number[] = [];
+    let heldUntil: number | undefined;
+    for (;;) {
+      const event = inbox.peekNext(now, held);
+      if (!event) {
+        this.heldUntil = heldUntil;
+        return heldUntil === undefined ? [] : 'held';
+      }
+      const group = this.coalescer.group(event, now);
+      if (group.due) {
+        const claimed = inbox.claimEvents(group.ids, now, LEASE_MS);
+        if (claimed.length) return claimed;
+      } else {
+        held.push(event.id);
+        heldUntil = Math.min(heldUntil ?? Infinity, group.dueAt);
+      }
+    }
   }
 
   /** The event returns to the inbox undecided; nothing is lost, and it is tried again later. */
@@ -239,7 +300,13 @@ export class Initiative {
     };
   }
 
-  private commit(event: InboxEvent, result: { decision: Decision; model: string; usage?: Usage }, tick: TickPayload | undefined): void {
+  /** `coalesced`: the events decided together with `event` (`github.coalesceSeconds`), marked decided with it. */
+  private commit(
+    event: InboxEvent,
+    coalesced: readonly number[],
+    result: { decision: Decision; model: string; usage?: Usage },
+    tick: TickPayload | undefined,
+  ): void {
     const { store, journal, clock } = this.deps;
     const { decision, model } = result;
     const now = clock.now();
@@ -248,11 +315,13 @@ export class Initiative {
       const approved: ActionRecord[] = [];
       const asked: ActionRecord[] = [];
       if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
+      for (const id of coalesced) store.inbox.markDecided(id, now);
       // Rows are read back by pages and answers: what the model said is stored without any secret it quoted.
       const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
       const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model, subject: eventSubjectKey(event) }, now);
       const usage = result.usage ? { usage: result.usage } : {};
-      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, model, ...usage }, now));
+      const together = coalesced.length ? { coalesced: [...coalesced] } : {};
+      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, model, ...usage }, now));
       const proposals = decision.act ? decision.proposals : [];
       const origin = { eventId: event.id, decisionId, now, whenAsked: { wait: true, expiresAt } } as const;
       for (const proposal of proposals) {
@@ -267,4 +336,20 @@ export class Initiative {
     if (approved.length) this.deps.onApproved();
     if (asked.length) this.deps.onApprovalRequested(asked);
   }
+}
+
+/**
+ * One event's payload for a coalesced group: the first delivery's payload as it is (its
+ * subject stays where the thread memory looks for it), and every other delivery under
+ * `coalesced` with its event id, kind and delivery id; the prompt compacts all of them.
+ */
+function coalescedPayload(lead: unknown, others: readonly { event: InboxEvent; payload: unknown }[]): unknown {
+  const base = lead && typeof lead === 'object' && !Array.isArray(lead) ? (lead as Record<string, unknown>) : { payload: lead };
+  const coalesced = others.map(({ event, payload }) => ({
+    eventId: event.id,
+    kind: event.kind,
+    ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
+    payload,
+  }));
+  return { ...base, coalesced };
 }

@@ -149,6 +149,33 @@ export class Inbox {
       .immediate();
   }
 
+  /**
+   * The next claimable event, not claimed, leaving out `held` (events the coalescer
+   * holds until their burst is quiet, issue 14): claim it with `claimEvents`.
+   */
+  peekNext(now: number, held: readonly number[]): InboxEvent | undefined {
+    const pending = this.db
+      .prepare(`SELECT * FROM inbox WHERE state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1`)
+      .get(JSON.stringify(held)) as Row | undefined;
+    const expired = this.nextExpired.get(now) as Row | undefined;
+    const row = pending && expired ? (pending.id < expired.id ? pending : expired) : (pending ?? expired);
+    return row ? this.toEvent(row) : undefined;
+  }
+
+  /** Claim these events together (a coalesced group); those another claim took meanwhile are left out. */
+  claimEvents(ids: readonly number[], now: number, leaseMs: number): InboxEvent[] {
+    return this.db
+      .transaction(() => ids.filter((id) => this.claim.run(now + leaseMs, id, now).changes === 1).map((id) => this.get(id)!))
+      .immediate();
+  }
+
+  /** Pending events of `source`, oldest first, payload unread: the coalescer looks for siblings among them. */
+  pendingOf(source: string): { id: number; receivedAt: number }[] {
+    return this.db
+      .prepare(`SELECT id, received_at AS receivedAt FROM inbox WHERE state = 'pending' AND source = ? ORDER BY id`)
+      .all(source) as { id: number; receivedAt: number }[];
+  }
+
   /** Call inside the transaction that records the decision. */
   markDecided(id: number, now: number, state: 'decided' | 'filtered' = 'decided'): boolean {
     return this.decided.run(state, now, id).changes === 1;

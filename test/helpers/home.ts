@@ -22,6 +22,10 @@ export function makeHome(config: Record<string, unknown> = {}): string {
   // The default schedule (every quarter hour) would now and then tick in the middle of a
   // test and add a decision it did not ask for; tests that want the schedule set `tick`.
   writeConfig(home, { tick: { schedule: QUIET_SCHEDULE }, ...config });
+  // Coalescing (github.coalesceSeconds, default 20) would hold every delivery a test sends
+  // for 20 s; tests that are about it set the key themselves.
+  const written = JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')) as { github?: Record<string, unknown> };
+  writeConfig(home, { github: { coalesceSeconds: 0, ...written.github } });
   return home;
 }
 
