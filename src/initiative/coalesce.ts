@@ -24,7 +24,11 @@ export function coalesceKey(event: { source: string; kind: string; payload: unkn
   return subjectKey(subject);
 }
 
-export type Grouping = { due: true; ids: number[] } | { due: false; dueAt: number };
+/** The group's events, itself first; `dueAt` when it is not due yet (all of them wait until then). */
+export type Grouping = { due: true; ids: number[] } | { due: false; ids: number[]; dueAt: number };
+
+/** Pending events' ids and arrival times (`Inbox.pendingOf`), read once per pass over the inbox. */
+export type PendingRows = readonly { id: number; receivedAt: number }[];
 
 export class Coalescer {
   /** Subject keys of pending events already read (null: none): each payload is parsed once. */
@@ -39,16 +43,16 @@ export class Coalescer {
    * The group `event` belongs to: its pending siblings (same subject, itself first), or
    * when it becomes due — `windowMs` after the newest of them arrived.
    */
-  group(event: InboxEvent, now: number): Grouping {
+  group(event: InboxEvent, now: number, pending: () => PendingRows): Grouping {
     const key = this.keyOf(event.id, () => ({ ...event, payload: parse(event.payload) }));
     if (this.windowMs <= 0 || key === undefined || event.state !== 'pending') {
       this.keys.delete(event.id);
       return { due: true, ids: [event.id] };
     }
-    const siblings = this.store.inbox.pendingOf(event.source).filter((row) => row.id === event.id || this.keyOfRow(row.id) === key);
+    const siblings = pending().filter((row) => row.id !== event.id && this.keyOfRow(row.id) === key);
     const newest = Math.max(event.receivedAt, ...siblings.map((row) => row.receivedAt));
-    if (now < newest + this.windowMs) return { due: false, dueAt: newest + this.windowMs };
-    const ids = [event.id, ...siblings.map((row) => row.id).filter((id) => id !== event.id)];
+    const ids = [event.id, ...siblings.map((row) => row.id)];
+    if (now < newest + this.windowMs) return { due: false, ids, dueAt: newest + this.windowMs };
     for (const id of ids) this.keys.delete(id);
     return { due: true, ids };
   }

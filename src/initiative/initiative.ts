@@ -24,7 +24,7 @@ import { buildPrompt } from './prompt.js';
 import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
-import { Coalescer } from './coalesce.js';
+import { Coalescer, type PendingRows } from './coalesce.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -232,18 +232,22 @@ export class Initiative {
     }
     const held: number[] = [];
     let heldUntil: number | undefined;
+    // The pending GitHub rows are read once per pass, not once per event looked at.
+    let pending: PendingRows | undefined;
+    const pendingRows = () => (pending ??= inbox.pendingOf('github'));
     for (;;) {
       const event = inbox.peekNext(now, held);
       if (!event) {
         this.heldUntil = heldUntil;
         return heldUntil === undefined ? [] : 'held';
       }
-      const group = this.coalescer.group(event, now);
+      const group = this.coalescer.group(event, now, pendingRows);
       if (group.due) {
         const claimed = inbox.claimEvents(group.ids, now, LEASE_MS);
         if (claimed.length) return claimed;
       } else {
-        held.push(event.id);
+        // Its siblings wait with it: the next event looked at is another subject's.
+        held.push(...group.ids);
         heldUntil = Math.min(heldUntil ?? Infinity, group.dueAt);
       }
     }
