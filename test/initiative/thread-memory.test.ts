@@ -90,7 +90,9 @@ function world() {
     journal.flush();
     return row.id;
   };
-  const pending = (action: string) => store.actions.pendingApprovals().find((a) => a.action === action)!;
+  /** The pending approval of this action (and, when given, these params: two labels wait at once). */
+  const pending = (action: string, params: Record<string, unknown> = {}) =>
+    store.actions.pendingApprovals().find((a) => a.action === action && Object.entries(params).every(([k, v]) => JSON.stringify((a.params as Record<string, unknown>)[k]) === JSON.stringify(v)))!;
   return { store, clock, journal, model, decide, finish, pending, logsDir };
 }
 
@@ -151,7 +153,7 @@ describe('thread memory in the prompt', () => {
     const commentUrl = 'https://github.test/octo/app/issues/7#issuecomment-1';
     w.finish('github.comment', { result: { url: commentUrl, id: 1, reused: false } });
     w.finish('notify', { error: 'no channel reached the owner' });
-    answerApproval(w.store, w.pending('github.label').id, 'deny', 'cli', w.clock.now());
+    answerApproval(w.store, w.pending('github.label', { labels: ['bug'] }).id, 'deny', 'cli', w.clock.now());
     answerApproval(w.store, w.pending('agent.task').id, 'approve', 'cli', w.clock.now());
     w.finish('agent.task', { result: { changed: true, summary: 'fixed', files: ['src/start.js'], pullRequest: { url: 'https://github.test/octo/app/pull/12', number: 12, reused: false } } });
     w.clock.advance(49 * 3_600_000); // the other label is never answered
