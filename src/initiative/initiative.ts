@@ -140,7 +140,7 @@ export class Initiative {
           if (!this.deps.storeFailed) throw err;
           // Nothing was committed, so nothing is decided twice; the event's claim is given
           // back before the next decision (release only touches a row still `claimed`).
-          if (this.toRelease.length === 0) this.toRelease = this.claimed;
+          if (this.toRelease.length === 0) this.toRelease = [...this.claimed];
           this.notBefore = this.deps.clock.now() + this.deps.storeFailed('decide', err);
           outcome = 'waiting';
         }
@@ -169,7 +169,12 @@ export class Initiative {
     this.heldUntil = undefined;
     // While the circuit is open or a backoff runs, events wait in the inbox: not claimed, not failed.
     if (now < this.notBefore || provider.blockedUntil?.(now) !== undefined) return 'waiting';
-    for (const id of this.toRelease.splice(0)) store.inbox.release(id);
+    // One at a time, and only forgotten once released: a release that meets a locked store
+    // throws, and the claims it did not give back must still be given back next time.
+    while (this.toRelease.length) {
+      store.inbox.release(this.toRelease[0]!);
+      this.toRelease.shift();
+    }
     this.claimed = [];
     const events = this.claimDue(now);
     if (events === 'held') return 'waiting';
