@@ -149,7 +149,8 @@ describe('the dashboard in headless Chromium', () => {
             data: n.data as { approval: { id: string; approveToken: string } },
           }));
         });
-      await expect.poll(async () => (await notifications()).length, { timeout: 10_000 }).toBe(1);
+      // Chromium wakes the service worker for the push on its own schedule: slow on a loaded 2-core machine.
+      await expect.poll(async () => (await notifications()).length, { timeout: 20_000 }).toBe(1);
       const [shownNow] = await notifications();
       expect(shownNow).toMatchObject({ title: 'Approve memory.note?', body: 'noted by manual tick\nworth remembering', actions: ['Approve', 'Deny'] });
       const { approval } = shownNow!.data;
