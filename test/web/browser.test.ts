@@ -168,5 +168,5 @@ describe('the dashboard in headless Chromium', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 45_000);
 });
