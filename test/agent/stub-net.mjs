@@ -17,9 +17,13 @@ process.stdin.on('end', async () => {
     new Promise((resolve) => {
       if (!proxy) return resolve('no proxy given');
       const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: `${host}:${port}` });
-      req.on('connect', (res, socket) => {
+      req.on('connect', (res, socket, head) => {
         if (res.statusCode !== 200) return resolve(`refused ${res.statusCode}`), socket.destroy();
+        // The host's first bytes can arrive in the same packet as the proxy's 200 (on a
+        // busy machine they often do): Node hands those over as `head`, not as 'data'.
+        if (head.length > 0) return resolve(`reached: ${String(head).trim()}`), socket.destroy();
         socket.once('data', (d) => resolve(`reached: ${String(d).trim()}`) || socket.destroy());
+        socket.once('close', () => resolve('tunnel closed without a byte'));
       });
       req.on('response', (res) => resolve(`refused ${res.statusCode}`));
       req.on('error', (e) => resolve(`failed: ${e.code}`));
