@@ -7,4 +7,4 @@
 export { openGithub, githubCredentials } from './session.js';
 export { GithubClients, GithubOctokit, githubApiUrl, splitRepo } from './client.js';
 export { withDisclosure, carriesMarker } from './disclosure.js';
-export type { GithubSession, WrittenResult } from './types.js';
+export type { GithubSession, GithubQuery, WrittenResult } from './types.js';

@@ -5,6 +5,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { Store } from '../store/index.js';
 import { GithubClients } from './client.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
+import { answerGithubQuery, assertWatched, parseGithubQuery, type WatchedRepos } from './reads.js';
 import { sweepMissedDeliveries, type HookLocation } from './redeliver.js';
 import type { GithubCredentials, GithubSession } from './types.js';
 
@@ -18,6 +19,8 @@ export interface SessionOptions {
   clock: Clock;
   /** Stage a log record. */
   record: (record: EventRecord) => void;
+  /** Watched clones (`repos[].name`): readable besides the `github.repos` patterns. */
+  watchedNames?: readonly string[];
 }
 
 /** The worker's GitHub: effects and the missed-delivery sweep over one set of clients. */
@@ -41,11 +44,17 @@ export function openGithub(options: SessionOptions): GithubSession {
   };
   const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
   const hook = hookLocation(config);
+  const watched: WatchedRepos = { patterns: config.repos, names: options.watchedNames ?? [] };
 
   return {
     comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
     createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
     label: async (params) => addLabels(await need().forRepo(params.repo), params),
+    read: async (value, signal) => {
+      const query = parseGithubQuery(value);
+      assertWatched(query.repo, watched);
+      return answerGithubQuery(await need().forRepo(query.repo), query, signal);
+    },
     sweep: async () => {
       if (config.hookId === undefined || !clients) return undefined;
       if (!hook) {

@@ -38,10 +38,18 @@ export interface SweepResult {
   failed: number;
 }
 
+/** A read for a decision (src/github-api/reads.ts has its schema). */
+export type { GithubQuery } from './reads.js';
+
 export interface GithubSession {
   comment(params: { repo: string; number: number; body: string }, action: ActionRef): Promise<WrittenResult>;
   label(params: { repo: string; number: number; labels: string[] }): Promise<LabelResult>;
   createIssue(params: { repo: string; title: string; body: string }, action: ActionRef): Promise<WrittenResult>;
+  /**
+   * A read-only look for a decision (issue 14): validated again here, refused for a
+   * repository vigil does not watch, answered as compact text.
+   */
+  read(query: unknown, signal: AbortSignal): Promise<string>;
   /** Missed-delivery sweep; `undefined` when no hook is configured or no credentials exist. */
   sweep(): Promise<SweepResult | undefined>;
 }

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   authorization: string | undefined;
   body: unknown;
+  /** The Range header, when one was sent. */
+  range?: string;
 }
 
 /** The author GitHub names on what a credential wrote. */
@@ -45,6 +47,46 @@ export interface FakeIssue {
   labels: string[];
   comments: FakeComment[];
   user?: FakeUser;
+  /** Set for a pull request: GitHub's issues API then names it, and the pulls API serves it. */
+  pull?: FakePull;
+}
+
+export interface FakePull {
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  draft?: boolean;
+  merged?: boolean;
+  files: FakeFile[];
+}
+
+export interface FakeFile {
+  filename: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed';
+  additions: number;
+  deletions: number;
+  /** Absent: binary, or too large for GitHub to show. */
+  patch?: string;
+}
+
+/** A check run; one of GitHub Actions (`app` "github-actions") has a job log at its own id. */
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  /** Branch or tag names that resolve to `head_sha` in `commits/{ref}/check-runs`. */
+  refs?: string[];
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  app: string;
+  output: { title: string | null; summary: string | null };
+  annotations: Array<{ path: string; start_line: number; annotation_level: string; title?: string; message: string }>;
+  /** The job's log text (Actions runs only). */
+  log?: string;
+}
+
+export interface FakeLabel {
+  name: string;
+  description?: string | null;
 }
 
 export interface FakeDelivery {
@@ -67,6 +109,11 @@ export interface FakeGithubOptions {
    * `user`, as GitHub does (a GitHub App's is "name[bot]", type Bot). Unset: no `user`.
    */
   login?: string;
+  /**
+   * The signed log URL honours `Range: bytes=-N` (206 with the end), as GitHub's blob
+   * storage does; false: it sends the whole log, and the reader must keep the tail itself.
+   */
+  logRanges?: boolean;
 }
 
 /** Answer the next matching request with `status`, after (or instead of) doing its work. */
@@ -78,7 +125,10 @@ export interface Injection {
   afterEffect?: boolean;
 }
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+type Reply = { status: number; body: unknown; headers?: Record<string, string>; text?: string | Buffer };
+
+/** Where a job's log redirects to: a signed URL that needs no credential, like GitHub's blob storage. */
+const SIGNED_LOGS = /^\/_signed-logs\/(\d+)$/;
 
 export class FakeGithub {
   readonly requests: RecordedRequest[] = [];
@@ -86,6 +136,8 @@ export class FakeGithub {
   private readonly deliveries = new Map<string, FakeDelivery[]>();
   private readonly injections: Injection[] = [];
   private readonly installationTokens = new Set<string>();
+  private readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  private readonly labelSets = new Map<string, FakeLabel[]>();
   private nextId = 1000;
   private server: http.Server | undefined;
   url = '';
@@ -129,6 +181,24 @@ export class FakeGithub {
     return issue;
   }
 
+  addCheckRun(repo: string, fields: Partial<FakeCheckRun> & { name: string; head_sha: string }): FakeCheckRun {
+    const run: FakeCheckRun = {
+      id: this.nextId++,
+      status: 'completed',
+      conclusion: 'success',
+      app: 'github-actions',
+      output: { title: null, summary: null },
+      annotations: [],
+      ...fields,
+    };
+    this.checkRuns.set(repo, [...(this.checkRuns.get(repo) ?? []), run]);
+    return run;
+  }
+
+  setLabels(repo: string, labels: FakeLabel[]): void {
+    this.labelSets.set(repo, [...labels]);
+  }
+
   issue(repo: string, number: number): FakeIssue | undefined {
     return this.issues.get(repo)?.find((i) => i.number === number);
   }
@@ -164,7 +234,7 @@ export class FakeGithub {
         body = text;
       }
       const method = req.method ?? 'GET';
-      const recorded: RecordedRequest = { method, path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body };
+      const recorded: RecordedRequest = { method, path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body, ...(req.headers.range ? { range: req.headers.range } : {}) };
       this.requests.push(recorded);
       let reply: Reply;
       try {
@@ -173,7 +243,7 @@ export class FakeGithub {
         reply = { status: 500, body: { message: (err as Error).message } };
       }
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...(reply.headers ?? {}) });
-      res.end(reply.status === 204 ? undefined : JSON.stringify(reply.body));
+      res.end(reply.status === 204 ? undefined : (reply.text ?? JSON.stringify(reply.body)));
     });
   }
 
@@ -181,7 +251,8 @@ export class FakeGithub {
     const index = this.injections.findIndex((i) => i.method === req.method && i.path.test(req.path));
     const injection = index >= 0 ? this.injections.splice(index, 1)[0] : undefined;
     if (injection && !injection.afterEffect) return { status: injection.status, body: { message: 'injected failure' } };
-    const reply = this.authorize(req) ?? this.dispatch(req);
+    const signed = req.method === 'GET' ? req.path.match(SIGNED_LOGS) : null;
+    const reply = signed ? this.signedLog(req, Number(signed[1])) : (this.authorize(req) ?? this.dispatch(req));
     if (injection) return { status: injection.status, body: { message: 'injected failure after the effect' } };
     return reply;
   }
@@ -237,6 +308,10 @@ export class FakeGithub {
         return { status: 201, body: comment };
       }
     }
+    if (method === 'GET') {
+      const read = this.dispatchRead(req);
+      if (read) return read;
+    }
     if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/labels$/)) && method === 'POST') {
       const issue = this.issue(m[1]!, Number(m[2]));
       if (!issue) return notFound();
@@ -275,6 +350,70 @@ export class FakeGithub {
       return { status: 201, body: { token, expires_at, permissions: { issues: 'write' }, repository_selection: 'all' } };
     }
     return notFound();
+  }
+
+  /** The GET routes of decisions' reads (issue 14): a thread, a diff, check runs and logs, search, labels. */
+  private dispatchRead(req: RecordedRequest): Reply | undefined {
+    const { path, query } = req;
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)$/))) {
+      const issue = this.issue(m[1]!, Number(m[2]));
+      return issue ? { status: 200, body: issueJson(issue) } : notFound();
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)(\/files)?$/))) {
+      const issue = this.issue(m[1]!, Number(m[2]));
+      if (!issue?.pull) return notFound();
+      if (m[3]) return this.page(req, issue.pull.files.map((f) => ({ sha: 'f'.repeat(40), changes: f.additions + f.deletions, ...f })));
+      const { files, ...pull } = issue.pull;
+      return { status: 200, body: { number: issue.number, title: issue.title, state: issue.state, changed_files: files.length, ...pull } };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/commits\/([^/]+)\/check-runs$/))) {
+      const ref = decodeURIComponent(m[2]!);
+      const runs = (this.checkRuns.get(m[1]!) ?? []).filter((r) => r.head_sha === ref || r.refs?.includes(ref));
+      const page = this.page(req, runs.map((r) => checkRunJson(r, this.url, m![1]!)));
+      return { ...page, body: { total_count: runs.length, check_runs: page.body } };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/check-runs\/(\d+)(\/annotations)?$/))) {
+      const run = this.checkRuns.get(m[1]!)?.find((r) => r.id === Number(m![2]));
+      if (!run) return notFound();
+      return m[3] ? this.page(req, run.annotations.map((a) => ({ end_line: a.start_line, blob_href: '', ...a }))) : { status: 200, body: checkRunJson(run, this.url, m[1]!) };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)\/logs$/))) {
+      const run = this.checkRuns.get(m[1]!)?.find((r) => r.id === Number(m![2]));
+      if (!run || run.log === undefined || run.app !== 'github-actions') return notFound();
+      return { status: 302, body: {}, text: '', headers: { location: `${this.url}/_signed-logs/${run.id}?sig=${crypto.randomBytes(8).toString('hex')}` } };
+    }
+    if (path === '/search/issues') {
+      const q = query.get('q') ?? '';
+      const repos = [...q.matchAll(/(?:^|\s)repo:(\S+)/g)].map((r) => r[1]!);
+      const words = q.split(/\s+/).filter((w) => w && !/^\w+:/.test(w)).map((w) => w.toLowerCase());
+      const items = repos
+        .flatMap((repo) => this.allIssues(repo))
+        .filter((i) => words.every((w) => `${i.title} ${i.body ?? ''}`.toLowerCase().includes(w)))
+        .map(issueJson);
+      const page = this.page(req, items);
+      return { ...page, body: { total_count: items.length, incomplete_results: false, items: page.body } };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/labels$/))) {
+      const labels = this.labelSets.get(m[1]!);
+      if (!labels) return notFound();
+      return this.page(req, labels.map((l, i) => ({ id: i + 1, color: 'ededed', default: false, description: null, ...l })));
+    }
+    return undefined;
+  }
+
+  /** The signed log URL: no credential needed; `Range: bytes=-N` answered with the end, as blob storage does. */
+  private signedLog(req: RecordedRequest, id: number): Reply {
+    const run = [...this.checkRuns.values()].flat().find((r) => r.id === id);
+    if (!run?.log || !req.query.get('sig')) return { status: 403, body: {}, text: 'AuthenticationFailed' };
+    const bytes = Buffer.from(run.log, 'utf8');
+    const range = /^bytes=-(\d+)$/.exec(req.range ?? '');
+    const plain = { 'content-type': 'text/plain; charset=utf-8' };
+    if (range && this.options.logRanges !== false && Number(range[1]) < bytes.length) {
+      const start = bytes.length - Number(range[1]);
+      return { status: 206, body: {}, text: bytes.subarray(start), headers: { ...plain, 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } };
+    }
+    return { status: 200, body: {}, text: run.log, headers: plain };
   }
 
   private author(): { user?: FakeUser } {
@@ -336,8 +475,23 @@ export class FakeGithub {
 }
 
 function issueJson(issue: FakeIssue): unknown {
-  const { comments, labels, ...rest } = issue;
-  return { ...rest, comments: comments.length, labels: labels.map((name) => ({ name })) };
+  const { comments, labels, pull, ...rest } = issue;
+  const pullRequest = pull ? { pull_request: { url: issue.html_url.replace('/issues/', '/pulls/') } } : {};
+  return { ...rest, ...pullRequest, comments: comments.length, labels: labels.map((name) => ({ name })) };
+}
+
+function checkRunJson(run: FakeCheckRun, base: string, repo: string): unknown {
+  const { id, name, head_sha, status, conclusion, app, annotations, output } = run;
+  return {
+    id,
+    name,
+    head_sha,
+    status,
+    conclusion,
+    html_url: `https://github.test/${repo}/runs/${run.id}`,
+    app: { slug: app },
+    output: { ...output, text: null, annotations_count: annotations.length, annotations_url: `${base}/repos/${repo}/check-runs/${run.id}/annotations` },
+  };
 }
 
 function notFound(): Reply {

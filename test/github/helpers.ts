@@ -45,6 +45,8 @@ export interface SessionSetup {
   config?: Record<string, unknown>;
   credentials?: GithubCredentials | undefined;
   records?: EventRecord[];
+  /** `repos[].name` of the config: readable besides `github.repos`. */
+  watchedNames?: string[];
 }
 
 /** The worker's GitHub session, with the real Octokit pointed at the fake. */
@@ -57,6 +59,7 @@ export function session(setup: SessionSetup): GithubSession {
     store: setup.store,
     clock: systemClock,
     record: (r) => setup.records?.push(r),
+    ...(setup.watchedNames ? { watchedNames: setup.watchedNames } : {}),
   });
 }
 
