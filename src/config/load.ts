@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { ZodError, ZodIssue } from 'zod';
 import { errorText, VigilError } from '../errors.js';
 import { maskSecrets } from '../secrets/index.js';
+import { ruleNameProblem } from './rule-names.js';
 import { Config } from './schema.js';
 
 /**
@@ -11,6 +12,8 @@ import { Config } from './schema.js';
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const result = Config.safeParse(raw);
   if (!result.success) throw new VigilError('VIGIL_ERR_CONFIG', describeZodError(result.error));
+  const misnamed = ruleNameProblem(result.data);
+  if (misnamed) throw new VigilError('VIGIL_ERR_CONFIG', misnamed);
   return deepFreeze(applyEnv(result.data, env));
 }
 

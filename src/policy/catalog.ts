@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KnownActionName } from '../action-names.js';
 import { repoName } from '../config/index.js';
 
 /**
@@ -32,7 +33,7 @@ export const ACTION_SCHEMAS = {
   'agent.task': z
     .object({ repo, instructions: z.string().min(1).max(20000), branch: z.string().optional() })
     .strict(),
-} as const;
+} as const satisfies Record<KnownActionName, z.ZodTypeAny>;
 
 export type ActionName = keyof typeof ACTION_SCHEMAS;
 export type ActionParams<A extends ActionName> = z.infer<(typeof ACTION_SCHEMAS)[A]>;
