@@ -7,7 +7,8 @@ import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import { answerApproval, cancelAgentTask, requestTick, startDream, type OperationDeps } from '../operations/index.js';
-import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store } from '../store/index.js';
+import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
+import type { OwnerChannel } from '../policy/index.js';
 import { TickService } from '../tick/index.js';
 import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { VERSION } from '../version.js';
@@ -112,6 +113,12 @@ export class Daemon {
         config: () => this.config,
         kick: () => this.supervisor.kick(),
         ...this.storeHooks(),
+        // A desktop popup's Approve / Deny: the same path as the CLI's, by "desktop".
+        answerFromDesktop: (id, answer) => {
+          this.answerApproval(id, answer, 'desktop');
+        },
+        report: (what, err) => this.oplog.warn(what, { error: errorText(err) }),
+        env,
       });
       this.dreams = new DreamScheduler({
         paths: this.paths,
@@ -316,7 +323,10 @@ export class Daemon {
     if (this.stopped) return;
     const { clock } = this.options;
     const round = this.trouble.attempt('approval expiry', () => {
-      if (expireApprovals(this.store, clock.now()) > 0) this.journal.flush();
+      if (expireApprovals(this.store, clock.now()) > 0) {
+        this.journal.flush();
+        this.reach.approvalsSettled();
+      }
       return this.store.actions.nextExpiry();
     });
     let delay: number;
@@ -382,19 +392,24 @@ export class Daemon {
       dream: () => startDream(this.dreams),
       cancel: (id) => cancelAgentTask(this.operationDeps(), id),
       approvals: () => this.store.actions.pendingApprovals(),
-      answer: (id, answer, by) =>
-        answerApproval(
-          {
-            ...this.operationDeps(),
-            onAnswered: (action) => {
-              if (action.state === 'approved') this.supervisor.kick();
-              this.armExpiry();
-            },
-          },
-          id,
-          answer,
-          by,
-        ),
+      answer: (id, answer, by) => this.answerApproval(id, answer, by),
     };
+  }
+
+  /** Every owner's answer (CLI through the API, dashboard, push, a desktop popup) goes this one way. */
+  private answerApproval(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord {
+    return answerApproval(
+      {
+        ...this.operationDeps(),
+        onAnswered: (action) => {
+          if (action.state === 'approved') this.supervisor.kick();
+          this.armExpiry();
+          this.reach.approvalsSettled();
+        },
+      },
+      id,
+      answer,
+      by,
+    );
   }
 }

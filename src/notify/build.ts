@@ -11,7 +11,7 @@ import type { Channel } from './types.js';
 import { WebPushChannel } from './webpush.js';
 
 export interface NotifierSetup {
-  config: Pick<Readonly<Config>, 'notify' | 'tick'>;
+  config: Pick<Readonly<Config>, 'notify' | 'tick' | 'http'>;
   secrets: Pick<Secrets, 'vapid' | 'ntfyToken'>;
   store: Store;
   clock: Clock;
@@ -21,7 +21,7 @@ export interface NotifierSetup {
 }
 
 /** The gate of a config: quiet hours read in `notify.timezone`, else the tick's zone. */
-export function gateFor(tables: Notifications, config: NotifierSetup['config']): NotifyGate {
+export function gateFor(tables: Notifications, config: Pick<Readonly<Config>, 'notify' | 'tick'>): NotifyGate {
   const { notify, tick } = config;
   const timeZone = notify.timezone ?? tick.timezone;
   return new NotifyGate(tables, {
@@ -47,7 +47,10 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
       ...(setup.pushAgent ? { agent: setup.pushAgent } : {}),
     }),
   ];
-  if (config.notify.desktop) channels.push(new DesktopChannel({ clock, record, memory: store.kv, ...(setup.env ? { env: setup.env } : {}) }));
+  if (config.notify.desktop) {
+    const dashboardUrl = config.notify.publicUrl ?? `http://127.0.0.1:${config.http.port}`;
+    channels.push(new DesktopChannel({ clock, record, memory: store.kv, dashboardUrl, ...(setup.env ? { env: setup.env } : {}) }));
+  }
   const ntfy = config.notify.ntfy;
   if (ntfy) {
     const token = secrets.ntfyToken ?? ntfy.token;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { KeyValue } from '../store/index.js';
+import { escapeMarkup } from './desktop-bus.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
 
 export type DesktopSession = { available: true } | { available: false; reason: string };
@@ -41,6 +42,9 @@ export interface DesktopChannelOptions {
   record: (record: EventRecord) => void;
   /** Where "already said it is unavailable" is remembered, so the log says it once (store.kv). */
   memory: Pick<KeyValue, 'get' | 'set'>;
+  /** The dashboard, where a click on a macOS approval leads (notify.publicUrl, else the local address). */
+  dashboardUrl?: string;
+  platform?: NodeJS.Platform;
 }
 
 const UNAVAILABLE_KEY = 'notify.desktop.unavailable';
@@ -67,18 +71,37 @@ export class DesktopChannel implements Channel {
     return session;
   }
 
+  /**
+   * A plain notification, or an approval the daemon could not show with buttons
+   * (src/notify/desktop-approvals.ts shows them on Linux; when it did, the fan-out does
+   * not come here). A failed `notify-send` (no notification server on the bus) throws:
+   * the notification counts as not delivered on this channel.
+   */
   async send(n: Notification, signal: AbortSignal): Promise<ChannelReport> {
     const session = this.session();
     if (!session.available) return { delivered: false, detail: session.reason };
     const notifier = await (this.lib ??= import('node-notifier').then((m) => ((m as { default?: Notifier }).default ?? m) as Notifier));
-    const hint = n.approval ? `\n(vigil approve ${n.approval.id} — or the dashboard)` : '';
     await new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-      notifier.notify(
-        { title: n.title, message: `${n.body || n.title}${hint}`, urgency: URGENCY[n.urgency], 'app-name': 'vigil', wait: false },
-        (err) => (err ? reject(err) : resolve()),
-      );
+      notifier.notify(this.notifierOptions(n), (err) => (err ? reject(err) : resolve()));
     });
     return { delivered: true };
+  }
+
+  private notifierOptions(n: Notification): Record<string, unknown> {
+    const platform = this.options.platform ?? process.platform;
+    const hint = n.approval ? `\n(vigil approve ${n.approval.id} — or the dashboard)` : '';
+    const message = `${n.body || n.title}${hint}`;
+    if (platform === 'darwin') {
+      // Buttons would need a process waiting for the answer for as long as the approval
+      // lasts (node-notifier's wait), which the worker is not; a click opens the
+      // dashboard at the approval instead, where Approve and Deny are.
+      const url = n.approval && this.options.dashboardUrl ? `${this.options.dashboardUrl.replace(/\/+$/, '')}${n.path ?? '/'}` : undefined;
+      return { title: n.title, message, wait: false, ...(url ? { open: url } : {}) };
+    }
+    if (platform === 'win32') return { title: n.title, message, wait: false };
+    // notify-send: the body is markup to most servers (Pango's subset of HTML); GitHub's
+    // text must arrive as text. The summary is plain by the protocol: servers escape it.
+    return { title: n.title, message: escapeMarkup(message), urgency: URGENCY[n.urgency], 'app-name': 'vigil', wait: false };
   }
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import type { Notifications, Store } from '../store/index.js';
 import { gateFor } from './build.js';
+import { DesktopApprovals } from './desktop-approvals.js';
 
 export interface OwnerReachDeps {
   store: Store;
@@ -17,6 +18,14 @@ export interface OwnerReachDeps {
   storeFailed?: (task: string, err: unknown) => number;
   /** `task` reached the store again after failing. */
   storeRecovered?: (task: string) => void;
+  /**
+   * Answers an approval from its desktop popup's Approve or Deny, through the same path
+   * as `vigil approve` (src/operations), by "desktop". Without it, no popup has buttons.
+   */
+  answerFromDesktop?: (id: string, answer: 'approve' | 'deny') => void;
+  /** Something the log should say (a click the store refused, a popup that could not be withdrawn). */
+  report?: (what: string, err: unknown) => void;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Held notifications wait for a digest; the worker may hold one while the daemon is not looking. */
@@ -42,12 +51,43 @@ export class OwnerReach {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private prunedAt = 0;
+  private readonly desktop: DesktopApprovals | undefined;
 
   constructor(private readonly deps: OwnerReachDeps) {
     this.tables = deps.store.notifications;
+    const { answerFromDesktop } = deps;
+    if (answerFromDesktop) {
+      this.desktop = new DesktopApprovals({
+        store: deps.store,
+        clock: deps.clock,
+        config: deps.config,
+        answer: answerFromDesktop,
+        report: deps.report ?? (() => undefined),
+        ...(deps.env ? { env: deps.env } : {}),
+      });
+    }
   }
 
+  /**
+   * New approvals: on a Linux desktop the daemon shows each with Approve and Deny first
+   * (src/notify/desktop-approvals.ts says why here), then queues its notice for the
+   * worker's channels, which skip the desktop when that popup is up.
+   */
   approvalsRequested(ids: readonly string[]): void {
+    if (this.desktop?.applies()) {
+      void this.desktop.show(ids).finally(() => this.queueApprovals(ids));
+      return;
+    }
+    this.queueApprovals(ids);
+  }
+
+  /** An approval was answered or expired: its desktop popup is withdrawn. */
+  approvalsSettled(): void {
+    void this.desktop?.settle();
+  }
+
+  private queueApprovals(ids: readonly string[]): void {
+    if (this.stopped) return;
     const now = this.deps.clock.now();
     try {
       for (const id of ids) this.tables.enqueueNotice(`approval:${id}`, 'approval', { actionId: id }, now);
@@ -62,6 +102,8 @@ export class OwnerReach {
   /** At start: pending approvals whose notice was never queued (the daemon died in between). */
   catchUp(): void {
     this.approvalsRequested(this.deps.store.actions.pendingApprovals().map((a) => a.id));
+    // Popups of an earlier daemon whose approval was answered or expired meanwhile.
+    this.approvalsSettled();
   }
 
   /** A browser subscribed: approvals that wait get their notification now. */
@@ -83,6 +125,7 @@ export class OwnerReach {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.desktop?.stop();
   }
 
   /** No worker is started when nobody could be reached: an unconfigured vigil stays one process. */

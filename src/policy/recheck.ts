@@ -1,7 +1,7 @@
 import type { PolicyGate, Judgement } from './gate.js';
 
 /** Who may answer an approval: the owner, by one of these channels. */
-export const OWNER_CHANNELS = ['cli', 'dashboard', 'push'] as const;
+export const OWNER_CHANNELS = ['cli', 'dashboard', 'push', 'desktop'] as const;
 export type OwnerChannel = (typeof OWNER_CHANNELS)[number];
 
 export interface ApprovedAction {

@@ -64,13 +64,13 @@ export const checkModel: Check = async ({ paths, env }, state) => {
  * The notification channels, as the notify room judges them (src/notify/doctor.ts):
  * web push subscriptions, the desktop session, ntfy. One line each.
  */
-export const checkNotify: MultiCheck = ({ paths, host }, state) => {
+export const checkNotify: MultiCheck = async ({ paths, host }, state) => {
   const config = needsConfig('notify', state);
   if ('name' in config) return [config];
   if (state.storeUnreadable) return [warn('notify', 'not checked: this Node.js cannot open the database (see the node line)')];
-  return withSubscriptions(paths.db, (subscriptions) =>
-    notifyChecks(config, subscriptions, host.env).map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) })),
-  );
+  // notifyChecks reads the subscriptions before it asks the session bus: the reader may close.
+  const checks = await withSubscriptions(paths.db, (subscriptions) => notifyChecks(config, subscriptions, host.env));
+  return checks.map((c) => ({ name: c.name, status: c.level, detail: c.message, ...(c.fix ? { fix: c.fix } : {}) }));
 };
 
 /** Read-only on the home's database; a home not started yet (or not yet migrated) has no subscriptions. */

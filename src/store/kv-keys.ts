@@ -15,6 +15,8 @@ export interface KvValues {
   'dream.state': Partial<DreamStateRecord>;
   /** Why desktop notifications are unavailable, once said (null: they are available again) (src/notify/desktop.ts). */
   'notify.desktop.unavailable': string | null;
+  /** Approval id → the id of its popup with Approve and Deny on the desktop, replaced in place after a restart (src/notify/desktop-approvals.ts). */
+  'notify.desktop.popups': Record<string, number>;
   /** Delivery ids whose redelivery was asked of GitHub, newest last (src/github-api/redeliver.ts). */
   'github.redelivery.requested': string[];
   /**

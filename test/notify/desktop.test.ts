@@ -45,7 +45,7 @@ describe('desktop notifications', () => {
     expect(staged(store, 'notify.channel_unavailable')).toEqual([
       expect.objectContaining({ channel: 'desktop', reason: expect.stringMatching(/no desktop session/) }),
     ]);
-    const checks = notifyChecks(parseConfig({ notify: { desktop: true } }, {}), store.pushSubscriptions, { PATH: '/usr/bin' });
+    const checks = await notifyChecks(parseConfig({ notify: { desktop: true } }, {}), store.pushSubscriptions, { PATH: '/usr/bin' });
     expect(checks.find((c) => c.name === 'notify.desktop')).toMatchObject({ level: 'warn', message: expect.stringMatching(/no desktop session/) });
   });
 
