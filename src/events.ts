@@ -34,7 +34,13 @@ export interface EventFields {
     coalesced?: number[];
     /** Tokens of every call the decision took (model-backed providers only). */
     usage?: { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number };
+    /** Read-only tools the decision called before `decide` (issue 14); absent without an investigation. */
+    toolCalls?: number;
+    /** The budget that ran out and forced `decide` (`model.decision.*`). */
+    limit?: 'maxToolCalls' | 'maxInputTokens' | 'maxSeconds';
   };
+  /** One investigation tool call of a decision: what was asked and how big the answer was, never its content. */
+  'decision.tool': { eventId: number; tool: string; args: string; bytes: number; ms: number; error?: boolean };
   'decision.failed': { eventId: number; kind: string; error: string; retryAt: string };
   /** A `decide` input that failed validation (issue 4); `retrying`: the model is asked once more, shown the error. */
   'decision.invalid': { eventId: number; kind: string; model: string; error: string; retrying: boolean };
@@ -61,6 +67,8 @@ export interface EventFields {
   'notify.held': { key: string; title: string; urgency: string; reason: string };
   'notify.digest': { count: number; channels: string[] };
   'notify.failed': { channel: string; title: string; error: string };
+  /** A notification (or digest) that reached no channel (issue 16): `why`, one entry per channel, or "no channel configured". */
+  'notify.unreached': { key: string; title: string; urgency: string; why: string[] };
   /** Logged once per reason: e.g. no desktop session, so the desktop channel stays quiet. */
   'notify.channel_unavailable': { channel: string; reason: string };
   /** `endpoint` is the push service's origin only: the full URL is a bearer capability. */
@@ -85,6 +93,26 @@ export interface EventFields {
   'store.recovered': { task: string; failures: number; afterMs: number };
   /** An error nothing caught: the daemon exits with `exitCode` (70) and its service manager restarts it. */
   'daemon.crashed': { error: string; exitCode: number };
+  /**
+   * Deliveries refused since the last line for `reason` on one path (issue 20): at most one
+   * line a minute per reason and path. `via: 'proxy'` names the refused deliveries (the
+   * smee channel is the owner's own); a direct line never repeats what the sender wrote.
+   */
+  'webhook.rejected': {
+    reason: string;
+    via: 'direct' | 'proxy';
+    count: number;
+    since: string;
+    cause?: string;
+    deliveries?: { deliveryId: string; event: string }[];
+    more?: number;
+  };
+  /**
+   * GitHub lists `guid` as delivered (`statusCode`), but vigil never stored it — refused
+   * after a proxy answered GitHub, or lost on the way (issue 20); the sweep asks GitHub
+   * to redeliver it once. `again`: that redelivery was refused too (the owner is told).
+   */
+  'event.missed': { guid: string; deliveryId: number; statusCode: number; event?: string; again?: boolean };
   /** The missed-delivery sweep (issue 3): `listed` delivery attempts looked at, `redelivered` asked for again. */
   'github.sweep': { listed: number; redelivered: number; failed?: number };
   'github.sweep_failed': { error: string };

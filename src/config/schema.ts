@@ -74,6 +74,20 @@ export const DEFAULT_SKIP_EVENTS: readonly string[] = [
   'github.fork',
 ];
 
+/**
+ * What one decision may spend looking before it decides: tool calls, input tokens
+ * summed over its calls, and wall time. At a limit the next request forces `decide`.
+ */
+export const DecisionBudgets = z
+  .object({
+    /** false: every decision is one forced `decide` call, as before issue 14. */
+    investigate: z.boolean().default(true),
+    maxToolCalls: z.number().int().min(0).max(50).default(8),
+    maxInputTokens: z.number().int().min(1000).default(60_000),
+    maxSeconds: z.number().positive().max(900).default(120),
+  })
+  .strict();
+
 export const ModelConfig = z
   .object({
     provider: z.enum(['rules', 'anthropic', 'openai']).default('rules'),
@@ -107,6 +121,8 @@ export const ModelConfig = z
     prices: z.record(ModelPrice).default({}),
     /** Event kind patterns (`github.star.*`) decided by no one: logged `event.skipped`, no model call (model providers only). */
     skipEvents: z.array(z.string().min(1)).default([...DEFAULT_SKIP_EVENTS]),
+    /** A decision's investigation (issue 14): read-only tools before `decide`, within these budgets. */
+    decision: DecisionBudgets.default({}),
   })
   .strict()
   .superRefine((model, ctx) => {
@@ -219,6 +235,26 @@ export const AgentConfig = z
   })
   .strict();
 
+/** A Slack or Discord incoming webhook, or any URL that takes vigil's own JSON (src/notify/webhook.ts). */
+const NotifyWebhook = z
+  .object({
+    url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+    format: z.enum(['slack', 'discord', 'json']),
+  })
+  .strict();
+
+const NotifyEmail = z
+  .object({
+    to: z.string().email(),
+    from: z.string().email(),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+    secure: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** How vigil reaches its owner (issue 6, src/notify): web push to subscribed browsers always, the rest when set. */
 export const NotifyConfig = z
   .object({
@@ -238,6 +274,12 @@ export const NotifyConfig = z
     publicUrl: z.string().url().optional(),
     /** The VAPID contact (RFC 8292) push services may write to: "mailto:you@example.com" or an https URL. */
     pushContact: z.string().regex(/^(mailto:|https:\/\/)/, 'must start with "mailto:" or "https://"').default('mailto:vigil@example.com'),
+    /** Incoming webhooks (issue 16): each URL is a secret (it is the credential), masked at every exit. */
+    webhooks: z.array(NotifyWebhook).default([]),
+    /** Telegram: messages from the bot whose token is secrets.json `telegramBotToken` to this chat. */
+    telegram: z.object({ chatId: z.union([z.string().min(1), z.number().int()]) }).strict().optional(),
+    /** E-mail over SMTP (nodemailer); the password is secrets.json `smtpPassword`, the login `user` (else `from`). */
+    email: NotifyEmail.optional(),
   })
   .strict();
 

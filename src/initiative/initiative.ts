@@ -9,9 +9,9 @@ import {
   type CircuitStatus,
   type Decision,
   type DecisionRequest,
+  type DecisionResult,
   type ModelObserver,
   type ModelProvider,
-  type Usage,
 } from '../model/index.js';
 import type { JournalWriter } from '../journal/index.js';
 import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
@@ -25,6 +25,7 @@ import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
 import { Coalescer, type PendingRows } from './coalesce.js';
+import type { Toolbox } from './toolbox.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -56,6 +57,8 @@ export interface InitiativeDeps {
    * Without it (0), every event is decided alone.
    */
   coalesceMs?: number;
+  /** The read-only tools a model-backed decision may call before `decide` (issue 14); without it, one forced call. */
+  toolbox?: Toolbox;
 }
 
 /**
@@ -195,7 +198,7 @@ export class Initiative {
     if (!lead) return ruleFailed ? 'failed' : 'decided';
     const tick = lead.event.source === 'tick' ? (lead.payload as TickPayload) : undefined;
     const payload = others.length ? coalescedPayload(lead.payload, others) : lead.payload;
-    let result: { decision: Decision; model: string; usage?: Usage };
+    let result: DecisionResult;
     try {
       await failpoint('decide.delay');
       result = await provider.decide(this.request(lead.event, payload, tick));
@@ -296,6 +299,7 @@ export class Initiative {
         }),
       observer: this.observer(event),
       signal: this.stopSignal.signal,
+      ...(deps.toolbox ? { investigation: () => deps.toolbox!.investigation(event.id) } : {}),
     };
   }
 
@@ -313,7 +317,7 @@ export class Initiative {
   private commit(
     event: InboxEvent,
     coalesced: readonly number[],
-    result: { decision: Decision; model: string; usage?: Usage },
+    result: DecisionResult,
     tick: TickPayload | undefined,
   ): void {
     const { store, journal, clock } = this.deps;
@@ -330,7 +334,11 @@ export class Initiative {
       const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model, subject: eventSubjectKey(event) }, now);
       const usage = result.usage ? { usage: result.usage } : {};
       const together = coalesced.length ? { coalesced: [...coalesced] } : {};
-      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, model, ...usage }, now));
+      const looked = {
+        ...(result.toolCalls !== undefined ? { toolCalls: result.toolCalls } : {}),
+        ...(result.limit ? { limit: result.limit } : {}),
+      };
+      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, model, ...usage, ...looked }, now));
       const proposals = decision.act ? decision.proposals : [];
       const origin = { eventId: event.id, decisionId, now, whenAsked: { wait: true, expiresAt } } as const;
       for (const proposal of proposals) {

@@ -92,7 +92,7 @@ function instructionBlock(i: RepoInstructions): string {
 }
 
 /** `text` must already be escaped (jsonForPrompt, escapeFences): then nothing in it closes the block. */
-function fence(text: string): string {
+export function fence(text: string): string {
   return `<third-party-data>\n${text}\n</third-party-data>`;
 }
 
@@ -112,6 +112,6 @@ function jsonForPrompt(value: unknown): string {
   return JSON.stringify(value).replace(FENCE_TAGS, '\\u003c$1$2');
 }
 
-function escapeFences(text: string): string {
+export function escapeFences(text: string): string {
   return text.replace(FENCE_TAGS, '&lt;$1$2');
 }

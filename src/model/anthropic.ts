@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
-import type { AnswerBlock, ConversationReply, ConversationTransport, ConversationTurn } from './conversation.js';
-import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
+import type { CacheControlEphemeral, MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
+import type { AnswerBlock, ConversationMessage, ConversationReply, ConversationTransport, ConversationTurn } from './conversation.js';
+import { DECIDE_TOOL_NAME, type ToolCall, type Usage } from './decision.js';
 import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
 type Sdk = typeof import('@anthropic-ai/sdk');
@@ -94,20 +94,33 @@ export function anthropicParams(turn: Turn, cacheTtl: '5m' | '1h'): MessageCreat
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
-    tools: [
-      {
-        name: turn.tool.name,
-        description: turn.tool.description,
-        input_schema: turn.tool.inputSchema as { type: 'object' },
-      },
-    ],
-    tool_choice: { type: 'tool', name: turn.tool.name },
+    tools: [...(turn.tools ?? []), turn.tool].map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.inputSchema as { type: 'object' },
+    })),
+    tool_choice: turn.choice === 'any' ? { type: 'any' } : { type: 'tool', name: turn.tool.name },
     system: [
       { type: 'text', text: turn.prompt.system },
       { type: 'text', text: turn.prompt.stable, cache_control: cacheControl },
     ],
-    messages: [{ role: 'user', content: turn.prompt.dynamic }, ...repairMessages(turn.repair)],
+    messages: [{ role: 'user', content: turn.prompt.dynamic }, ...investigation(turn.history ?? [], cacheControl), ...repairMessages(turn.repair)],
   };
+}
+
+/**
+ * The investigation so far, with a second cache breakpoint on its newest block: the
+ * next turn of the same decision then reads every earlier turn from the cache and
+ * pays only for the newest tool result. The breakpoint moves with the conversation.
+ */
+function investigation(history: readonly ConversationMessage[], cacheControl: CacheControlEphemeral): MessageParam[] {
+  const messages = history.map((message) => ({ ...message, content: typeof message.content === 'string' ? message.content : [...message.content] })) as MessageParam[];
+  const last = messages.at(-1);
+  if (last && Array.isArray(last.content) && last.content.length > 0) {
+    const blocks = last.content;
+    blocks[blocks.length - 1] = { ...blocks.at(-1)!, cache_control: cacheControl } as (typeof blocks)[number];
+  }
+  return messages;
 }
 
 /** The second try: the model sees its own answer and, as the tool's result, what was wrong with it. */
@@ -129,20 +142,24 @@ function repairMessages(repair: Repair | undefined): MessageParam[] {
   ];
 }
 
-/** The first call of the turn's forced tool (`decide`, or the dream's `consolidate`). */
+/** The first call of the turn's forced tool (`decide`, or the dream's `consolidate`), and the other tools it called. */
 function readMessage(message: Message, toolName: string): TurnResult {
   let input: unknown;
   let callId = '';
   const text: string[] = [];
+  const calls: ToolCall[] = [];
   for (const block of message.content) {
-    if (block.type === 'tool_use' && block.name === toolName && input === undefined) {
+    if (block.type === 'tool_use' && block.name === toolName) {
+      if (input !== undefined) continue;
       input = block.input;
       callId = block.id;
+    } else if (block.type === 'tool_use') {
+      calls.push({ id: block.id, name: block.name, input: block.input });
     } else if (block.type === 'text') {
       text.push(block.text);
     }
   }
-  return { input, callId, text: text.join('\n'), usage: readUsage(message.usage) };
+  return { input, callId, text: text.join('\n'), usage: readUsage(message.usage), calls };
 }
 
 function readUsage(usage: SdkUsage): Usage {

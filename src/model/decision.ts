@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ToolSpec } from './conversation.js';
 
 /** The forced tool every provider answers through (docs/contract.md). */
 export const DECIDE_TOOL_NAME = 'decide';
@@ -39,8 +40,39 @@ export interface Prompt {
   dynamic: string;
 }
 
+/** A call of an investigation tool (not `decide`) in a model's answer. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** What one decision may spend looking before it must decide (`model.decision`). */
+export interface DecisionBudgets {
+  maxToolCalls: number;
+  /** Input tokens summed over the decision's calls, cached or not. */
+  maxInputTokens: number;
+  maxSeconds: number;
+}
+
+/** The budget that ran out and made the next request force `decide`. */
+export type BudgetLimit = 'maxToolCalls' | 'maxInputTokens' | 'maxSeconds';
+
+/**
+ * The read-only tools a decision may call before `decide` (issue 14). `run` never
+ * throws: a refused or failed call is an error result the model reads, and the
+ * content is already capped, redacted and fenced as third-party data.
+ */
+export interface Investigation {
+  tools: readonly ToolSpec[];
+  run(call: ToolCall, signal: AbortSignal): Promise<{ content: string; isError: boolean }>;
+  budgets: DecisionBudgets;
+}
+
 export interface DecisionRequest {
   purpose: 'tick' | 'event';
+  /** Tools to look with before deciding, built when a model-backed provider asks; absent or empty: one forced `decide` call. */
+  investigation?: () => Promise<Investigation | undefined>;
   event: DecisionEvent;
   /** What the agent knows around the event: repos, reminders, open approvals. Built on demand. */
   context: () => Promise<unknown>;
@@ -64,6 +96,10 @@ export interface DecisionResult {
   model: string;
   /** Summed over every call the decision took (a repair round is a second call). */
   usage?: Usage;
+  /** Investigation tools run before `decide` (0 without an investigation). */
+  toolCalls?: number;
+  /** Set when a budget ran out and `decide` was forced. */
+  limit?: BudgetLimit;
 }
 
 /** What a model call was for: a decision (`tick`, `event`), an agent task's turn, a dream's consolidation. */

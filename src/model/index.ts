@@ -19,16 +19,21 @@ export {
   type DecisionEvent,
   type Prompt,
   type DecisionRequest,
+  type DecisionResult,
   type Usage,
   type CircuitStatus,
   type ModelObserver,
   type ModelProvider,
+  type Investigation,
+  type ToolCall,
+  type DecisionBudgets,
+  type BudgetLimit,
 } from './decision.js';
 export { CircuitBreaker } from './circuit.js';
 export { ModelCallError } from './transport.js';
 export type { JsonCompletion, JsonTool } from './complete-json.js';
 export { usageReport, type UsageRecorder } from './usage.js';
-export { ConversationModel, type ConversationMessage, type ToolResultBlock } from './conversation.js';
+export { ConversationModel, type ConversationMessage, type ToolResultBlock, type ToolSpec } from './conversation.js';
 export { makeRedactor, secretValues } from './redact.js';
 export { callRecords } from './observer-records.js';
 export { applyRules } from './rules.js';

@@ -6,6 +6,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
+import type { ConversationMessage } from './conversation.js';
 import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
 import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
@@ -74,19 +75,31 @@ export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
-    tools: [
-      {
-        type: 'function',
-        function: { name: turn.tool.name, description: turn.tool.description, parameters: turn.tool.inputSchema },
-      },
-    ],
-    tool_choice: { type: 'function', function: { name: turn.tool.name } },
+    tools: [...(turn.tools ?? []), turn.tool].map((tool) => ({
+      type: 'function' as const,
+      function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
+    })),
+    tool_choice: turn.choice === 'any' ? 'required' : { type: 'function', function: { name: turn.tool.name } },
     messages: [
       { role: 'system', content: `${turn.prompt.system}\n\n${turn.prompt.stable}` },
       { role: 'user', content: turn.prompt.dynamic },
+      ...(turn.history ?? []).flatMap(chatMessages),
       ...repairMessages(turn.repair),
     ],
   };
+}
+
+/** The investigation's turns in chat-completions shapes: tool calls on the assistant message, one `tool` message per result. */
+function chatMessages(message: ConversationMessage): ChatCompletionMessageParam[] {
+  if (message.role === 'assistant') {
+    const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n');
+    const calls = message.content.flatMap((block) =>
+      block.type === 'tool_use' ? [{ id: block.id, type: 'function' as const, function: { name: block.name, arguments: JSON.stringify(block.input) } }] : [],
+    );
+    return [{ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) }];
+  }
+  if (typeof message.content === 'string') return [{ role: 'user', content: message.content }];
+  return message.content.map((block) => ({ role: 'tool' as const, tool_call_id: block.tool_use_id, content: block.is_error ? `Error: ${block.content}` : block.content }));
 }
 
 function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[] {
@@ -107,9 +120,8 @@ function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[
 
 function readCompletion(completion: ChatCompletion, toolName: string): TurnResult {
   const message = completion.choices[0]?.message;
-  const call = message?.tool_calls?.find((c) => c.type === 'function' && c.function.name === toolName);
-  const args = call && call.type === 'function' ? call.function.arguments : undefined;
-  return { input: parseArguments(args), callId: call?.id ?? '', text: message?.content ?? '', usage: readUsage(completion.usage) };
+  const functions = (message?.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ id: c.id, name: c.function.name, args: c.function.arguments }] : []));
+  return readCalls(functions, toolName, message?.content ?? '', readUsage(completion.usage));
 }
 
 /** Function-call arguments arrive as JSON text in pieces; usage comes in the last chunk. */
@@ -130,8 +142,14 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>, toolName: 
       calls.set(piece.index, call);
     }
   }
-  const call = [...calls.values()].find((c) => c.name === toolName);
-  return { input: parseArguments(call?.args), callId: call?.id ?? '', text, usage: readUsage(usage) };
+  return readCalls([...calls.values()], toolName, text, readUsage(usage));
+}
+
+/** The first call of the forced tool is the answer; the others are investigation tools it called. */
+function readCalls(functions: { id: string; name: string; args: string }[], toolName: string, text: string, usage: Usage): TurnResult {
+  const answer = functions.find((c) => c.name === toolName);
+  const calls = functions.filter((c) => c.name !== toolName).map((c) => ({ id: c.id, name: c.name, input: parseArguments(c.args) }));
+  return { input: parseArguments(answer?.args), callId: answer?.id ?? '', text, usage, calls };
 }
 
 /** Arguments that are not JSON are still an answer: the repair round shows the model its error. */

@@ -1,15 +1,22 @@
 import { VigilError } from '../errors.js';
 import { callWithPolicy, type CallPolicy } from './attempts.js';
 import { decideTool } from './decide-tool.js';
+import type { AnswerBlock, ConversationMessage, ToolResultBlock } from './conversation.js';
 import {
   addUsage,
+  ZERO_USAGE,
+  type BudgetLimit,
   type Decision,
+  type DecisionBudgets,
   type DecisionRequest,
   type DecisionResult,
+  type Investigation,
   type ModelObserver,
   type ModelProvider,
+  type ToolCall,
+  type Usage,
 } from './decision.js';
-import type { Transport, Turn, TurnResult } from './transport.js';
+import { stoppedError, type Transport, type Turn, type TurnResult } from './transport.js';
 import { DecideAnswer } from './typed-proposals.js';
 
 export interface RemoteProviderOptions extends CallPolicy {
@@ -45,16 +52,20 @@ export class RemoteProvider implements ModelProvider {
     const { redact } = this.options;
     const model = this.options.models[request.purpose];
     const observer = request.observer ?? SILENT;
-    const [raw, tool] = await Promise.all([request.prompt(), decideTool(), this.options.transport.ready()]);
+    const [raw, tool, offered] = await Promise.all([request.prompt(), decideTool(), request.investigation?.(), this.options.transport.ready()]);
     const prompt = { system: redact(raw.system), stable: redact(raw.stable), dynamic: redact(raw.dynamic) };
-    const turn = { model, maxTokens: this.options.maxTokens, prompt, tool };
-    const first = await this.call(turn, request, observer);
-    let usage = first.usage;
-    let checked = check(first);
+    const investigation = usable(offered);
+    const turn = { model, maxTokens: this.options.maxTokens, prompt, tool, ...(investigation ? { tools: investigation.tools } : {}) };
+    const looked = investigation
+      ? await this.investigate(investigation, turn, request, observer)
+      : { last: await this.call(turn, request, observer), history: [], usage: ZERO_USAGE, toolCalls: 0 };
+    const { last, history, toolCalls, limit } = looked;
+    let usage = addUsage(looked.usage, last.usage);
+    let checked = check(last);
     if (!checked.ok) {
       observer.invalid({ model, error: redact(checked.error), retrying: true });
-      const repair = { callId: first.callId, input: first.input, text: first.text, error: checked.error };
-      const second = await this.call({ ...turn, repair }, request, observer);
+      const repair = { callId: last.callId, input: last.input, text: last.text, error: checked.error };
+      const second = await this.call({ ...turn, history, repair }, request, observer);
       usage = addUsage(usage, second.usage);
       checked = check(second);
       if (!checked.ok) {
@@ -62,7 +73,45 @@ export class RemoteProvider implements ModelProvider {
         throw new VigilError('VIGIL_ERR_DECISION_INVALID', redact(checked.error));
       }
     }
-    return { decision: checked.decision, model, usage };
+    return { decision: checked.decision, model, usage, ...(investigation ? { toolCalls } : {}), ...(limit ? { limit } : {}) };
+  }
+
+  /**
+   * The bounded loop: while every budget lasts the model must call a tool — one of the
+   * read-only tools, or `decide` — and each tool's result goes back to it. Once a
+   * budget is spent the next request forces `decide`. Returns the answer that ended
+   * the loop (a `decide` call, or an answer with no call: the repair round follows).
+   */
+  private async investigate(investigation: Investigation, turn: Omit<Turn, 'signal'>, request: DecisionRequest, observer: ModelObserver): Promise<Looked> {
+    const { clock } = this.options;
+    const { budgets } = investigation;
+    const started = clock.now();
+    const deadline = AbortSignal.timeout(budgets.maxSeconds * 1000);
+    const toolSignal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+    const history: ConversationMessage[] = [];
+    let usage = ZERO_USAGE;
+    let toolCalls = 0;
+    for (;;) {
+      const limit = spent(budgets, toolCalls, totalInput(usage), clock.now() - started);
+      const result = await this.call({ ...turn, history: [...history], choice: limit ? 'decide' : 'any' }, request, observer);
+      if (limit || result.input !== undefined || result.calls.length === 0) return { last: result, history, usage, toolCalls, ...(limit ? { limit } : {}) };
+      usage = addUsage(usage, result.usage);
+      const answers: ToolResultBlock[] = [];
+      for (const call of result.calls) {
+        if (toolCalls >= budgets.maxToolCalls) {
+          answers.push({ type: 'tool_result', tool_use_id: call.id, content: NOT_RUN, is_error: true });
+          continue;
+        }
+        toolCalls++;
+        const answer = await investigation.run(call, toolSignal);
+        answers.push({ type: 'tool_result', tool_use_id: call.id, content: answer.content, is_error: answer.isError });
+      }
+      if (request.signal?.aborted) throw stoppedError();
+      history.push(
+        { role: 'assistant', content: [...(result.text ? [{ type: 'text' as const, text: result.text }] : []), ...result.calls.map(toolUse)] },
+        { role: 'user', content: answers },
+      );
+    }
   }
 
   /** One `decide` round trip under the shared call policy (deadline, retries, circuit). */
@@ -70,6 +119,39 @@ export class RemoteProvider implements ModelProvider {
     const label = { provider: this.options.transport.provider, model: turn.model, purpose: request.purpose, eventId: request.event.id };
     return callWithPolicy(this.options, label, (signal) => this.options.transport.send({ ...turn, signal }), observer, request.signal);
   }
+}
+
+interface Looked {
+  /** The answer that ended the loop. */
+  last: TurnResult;
+  history: ConversationMessage[];
+  /** Of the calls before `last`. */
+  usage: Usage;
+  toolCalls: number;
+  limit?: BudgetLimit;
+}
+
+const NOT_RUN = 'Not run: this decision has used all the tool calls it may (model.decision.maxToolCalls). Call decide now.';
+
+/** No tools offered, or none allowed: the decision is one forced call, as without an investigation. */
+function usable(investigation: Investigation | undefined): Investigation | undefined {
+  return investigation && investigation.tools.length > 0 && investigation.budgets.maxToolCalls > 0 ? investigation : undefined;
+}
+
+function spent(budgets: DecisionBudgets, toolCalls: number, inputTokens: number, elapsedMs: number): BudgetLimit | undefined {
+  if (toolCalls >= budgets.maxToolCalls) return 'maxToolCalls';
+  if (inputTokens >= budgets.maxInputTokens) return 'maxInputTokens';
+  if (elapsedMs >= budgets.maxSeconds * 1000) return 'maxSeconds';
+  return undefined;
+}
+
+/** Everything the calls read, from the cache or not: what the budget bounds. */
+function totalInput(usage: Usage): number {
+  return usage.inputTokens + usage.cacheReadTokens + usage.cacheCreationTokens;
+}
+
+function toolUse(call: ToolCall): AnswerBlock {
+  return { type: 'tool_use', id: call.id, name: call.name, input: call.input };
 }
 
 type Checked = { ok: true; decision: Decision } | { ok: false; error: string };

@@ -1,7 +1,8 @@
 import { errorText, VigilError } from '../errors.js';
 import type { DecideTool } from './decide-tool.js';
 import { parseRetryAfter } from './retry.js';
-import type { Prompt, Usage } from './decision.js';
+import type { ConversationMessage, ToolSpec } from './conversation.js';
+import type { Prompt, ToolCall, Usage } from './decision.js';
 
 /** The model's previous answer and what was wrong with it: the second try of a repair round. */
 export interface Repair {
@@ -19,6 +20,15 @@ export interface Turn {
   tool: DecideTool;
   repair?: Repair;
   signal: AbortSignal;
+  /**
+   * A decision that investigates (issue 14): read-only tools offered beside `decide`,
+   * always in the same order (they are part of the cached prefix).
+   */
+  tools?: readonly ToolSpec[];
+  /** The investigation so far, after the prompt: the model's tool calls and their results. */
+  history?: readonly ConversationMessage[];
+  /** `decide` (the default): that tool is forced. `any`: the model must call a tool, any of them. */
+  choice?: 'decide' | 'any';
 }
 
 export interface TurnResult {
@@ -27,6 +37,8 @@ export interface TurnResult {
   callId: string;
   text: string;
   usage: Usage;
+  /** The other tools it called, in order (only when `tools` were offered). */
+  calls: ToolCall[];
 }
 
 /** One HTTP round trip to a model API, in that API's shapes. Retries live above it. */

@@ -7,6 +7,8 @@ export interface FakeReply {
   decide?: unknown;
   /** Another tool name than `decide` (a model that answers wrongly). */
   tool?: string;
+  /** Investigation tools called (issue 14), as tool_use blocks before any `decide`. */
+  calls?: { name: string; input: unknown }[];
   text?: string;
   error?: number;
   message?: string;

@@ -95,7 +95,13 @@ export class FakeAnthropic {
     res.end(JSON.stringify(message));
   }
 
-  /** Token accounting with a prompt cache keyed by the bytes of the prefix. */
+  /**
+   * Token accounting with a prompt cache keyed by the bytes of the prefix. Like the API,
+   * each `cache_control` breakpoint writes the prefix up to it, and a request reads the
+   * longest cached prefix that ends at one of its breakpoints or at any block boundary
+   * up to 20 blocks before one (so a breakpoint that moves down a conversation finds
+   * the previous turn's). Tokens past the last breakpoint are plain input.
+   */
   account(body, reply) {
     const segments = [
       ...(body.tools ?? []).map((t) => ({ text: JSON.stringify(t), mark: t.cache_control })),
@@ -103,23 +109,30 @@ export class FakeAnthropic {
       ...(body.messages ?? []).flatMap((m) => asBlocks(m.content).map((b) => ({ text: JSON.stringify(b), mark: b.cache_control }))),
     ];
     const total = countTokens(segments.map((s) => s.text).join(''));
-    const last = segments.map((s) => Boolean(s.mark)).lastIndexOf(true);
-    const output = countTokens(JSON.stringify(reply.decide ?? reply.text ?? '')) + 8;
-    if (last < 0) return { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output };
-    const prefix = segments.slice(0, last + 1).map((s) => s.text).join('');
-    const prefixTokens = countTokens(prefix);
-    if (prefixTokens < this.minCacheTokens) {
-      return { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output };
-    }
-    const ttl = segments[last].mark.ttl === '1h' ? 3_600_000 : 300_000;
-    const key = crypto.createHash('sha256').update(`${body.model}\n${prefix}`).digest('hex');
+    const output = countTokens(JSON.stringify(reply.decide ?? reply.calls ?? reply.text ?? '')) + 8;
+    const plain = { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output };
+    const marks = segments.flatMap((s, i) => (s.mark ? [i] : []));
+    const last = marks.at(-1);
+    if (last === undefined) return plain;
+    const prefixAt = (i) => segments.slice(0, i + 1).map((s) => s.text).join('');
+    const keyAt = (i) => crypto.createHash('sha256').update(`${body.model}\n${prefixAt(i)}`).digest('hex');
+    const lastTokens = countTokens(prefixAt(last));
+    if (lastTokens < this.minCacheTokens) return plain;
     const now = this.now();
-    const hit = (this.cache.get(key) ?? -Infinity) > now;
-    this.cache.set(key, now + ttl);
+    const candidates = new Set(marks.flatMap((m) => Array.from({ length: Math.min(20, m + 1) }, (_, k) => m - k)));
+    const hit = [...candidates].sort((a, b) => b - a).find((i) => (this.cache.get(keyAt(i))?.until ?? -Infinity) > now);
+    const readTokens = hit === undefined ? 0 : countTokens(prefixAt(hit));
+    if (hit !== undefined) this.cache.get(keyAt(hit)).until = now + this.cache.get(keyAt(hit)).ttl;
+    for (const m of marks) {
+      const ttl = segments[m].mark.ttl === '1h' ? 3_600_000 : 300_000;
+      const key = keyAt(m);
+      const entry = this.cache.get(key);
+      this.cache.set(key, { ttl, until: Math.max(entry?.until ?? -Infinity, now + ttl) });
+    }
     return {
-      input_tokens: total - prefixTokens,
-      cache_creation_input_tokens: hit ? 0 : prefixTokens,
-      cache_read_input_tokens: hit ? prefixTokens : 0,
+      input_tokens: total - lastTokens,
+      cache_creation_input_tokens: lastTokens - readTokens,
+      cache_read_input_tokens: readTokens,
       output_tokens: output,
     };
   }
@@ -134,6 +147,10 @@ function asBlocks(content) {
 function messageFor(body, reply, usage) {
   const content = [];
   if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
+  // Investigation tools the scripted model calls (issue 14), before any decide.
+  for (const call of reply.calls ?? []) {
+    content.push({ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: call.name, input: call.input });
+  }
   if (reply.decide !== undefined) {
     content.push({ type: 'tool_use', id: `toolu_${crypto.randomBytes(8).toString('hex')}`, name: reply.tool ?? 'decide', input: reply.decide });
   }
@@ -143,7 +160,7 @@ function messageFor(body, reply, usage) {
     role: 'assistant',
     model: body.model,
     content,
-    stop_reason: reply.decide !== undefined ? 'tool_use' : 'end_turn',
+    stop_reason: reply.decide !== undefined || reply.calls?.length ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage,
   };

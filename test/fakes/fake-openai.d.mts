@@ -5,6 +5,8 @@ export interface FakeChatReply {
   /** Function-call arguments sent verbatim (e.g. not JSON). */
   rawArguments?: string;
   tool?: string;
+  /** Investigation tools called (issue 14), as tool calls before any `decide`. */
+  calls?: { name: string; input: unknown }[];
   text?: string;
   error?: number;
   message?: string;

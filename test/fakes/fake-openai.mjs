@@ -78,7 +78,7 @@ export class FakeOpenAI {
     const key = crypto.createHash('sha256').update(`${body.model}\n${prefix}`).digest('hex');
     const cached = this.prefixes.has(key) ? countTokens(prefix) : 0;
     this.prefixes.add(key);
-    const completionTokens = countTokens(JSON.stringify(reply.decide ?? reply.text ?? '')) + 8;
+    const completionTokens = countTokens(JSON.stringify(reply.decide ?? reply.calls ?? reply.text ?? '')) + 8;
     return {
       prompt_tokens: prompt,
       completion_tokens: completionTokens,
@@ -92,8 +92,15 @@ function toolCall(reply) {
   return { id: `call_${crypto.randomBytes(6).toString('hex')}`, type: 'function', function: { name: reply.tool ?? 'decide', arguments: reply.rawArguments ?? JSON.stringify(reply.decide) } };
 }
 
+/** Investigation tools the scripted model calls (issue 14), then its `decide` if any. */
+function toolCalls(reply) {
+  const calls = (reply.calls ?? []).map((c) => ({ id: `call_${crypto.randomBytes(6).toString('hex')}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.input) } }));
+  if (reply.decide !== undefined || reply.rawArguments !== undefined) calls.push(toolCall(reply));
+  return calls.length ? calls : undefined;
+}
+
 function completion(body, reply, usage) {
-  const calls = reply.decide !== undefined || reply.rawArguments !== undefined ? [toolCall(reply)] : undefined;
+  const calls = toolCalls(reply);
   return {
     id: `chatcmpl-${crypto.randomBytes(6).toString('hex')}`,
     object: 'chat.completion',
@@ -117,16 +124,16 @@ function streamCompletion(res, body, reply, usage) {
   const send = (choices, extra = {}) => res.write(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
   send([{ index: 0, delta: { role: 'assistant', content: reply.text ?? null }, finish_reason: null }]);
   if (reply.stallAfterStart) return;
-  const hasCall = reply.decide !== undefined || reply.rawArguments !== undefined;
-  if (hasCall) {
-    const call = toolCall(reply);
+  const calls = toolCalls(reply) ?? [];
+  const hasCall = calls.length > 0;
+  calls.forEach((call, index) => {
     const args = call.function.arguments;
-    send([{ index: 0, delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, finish_reason: null }]);
-    const third = Math.ceil(args.length / 3);
+    send([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, finish_reason: null }]);
+    const third = Math.max(1, Math.ceil(args.length / 3));
     for (let i = 0; i < args.length; i += third) {
-      send([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + third) } }] }, finish_reason: null }]);
+      send([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(i, i + third) } }] }, finish_reason: null }]);
     }
-  }
+  });
   send([{ index: 0, delta: {}, finish_reason: hasCall ? 'tool_calls' : 'stop' }]);
   if (body.stream_options?.include_usage) send([], { usage });
   res.write('data: [DONE]\n\n');
