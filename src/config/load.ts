@@ -33,7 +33,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const config = parseConfig(raw, env);
   // Secrets belong in secrets.json, but an ntfy token or a smee channel URL (whoever holds
   // it reads every delivery) written here are no less secret: every exit masks them too.
-  maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl].filter((v): v is string => Boolean(v)));
+  // So are the notification webhooks' URLs: the URL is the credential (issue 16).
+  const webhookUrls = config.notify.webhooks.map((w) => w.url);
+  maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl, ...webhookUrls].filter((v): v is string => Boolean(v)));
   return config;
 }
 

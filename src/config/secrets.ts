@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { errorText, VigilError } from '../errors.js';
 import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, secretEnvValues, type SecretMask } from '../secrets/index.js';
+import { readJsonWithout } from './json-without.js';
 import { describeZodError } from './load.js';
 
 /**
@@ -33,6 +34,10 @@ export const SecretsFile = z
     /** Signs the capability tokens in approval notifications (issue 6); made at init. */
     capabilityKey: z.string().min(32).optional(),
     ntfyToken: z.string().optional(),
+    /** The Telegram bot that sends to config `notify.telegram.chatId` (issue 16). */
+    telegramBotToken: z.string().optional(),
+    /** The SMTP login's password for config `notify.email` (issue 16). */
+    smtpPassword: z.string().optional(),
     anthropicApiKey: z.string().optional(),
     /** For `model.provider: "openai"`; local servers (Ollama, llama.cpp) need none. */
     openaiApiKey: z.string().optional(),
@@ -49,17 +54,37 @@ export interface Secrets {
   /** HMAC key of approval capability tokens; homes made before issue 6 derive it from the dashboard token. */
   capabilityKey: string;
   ntfyToken?: string;
+  telegramBotToken?: string;
+  smtpPassword?: string;
   githubToken?: string;
   /** Used when there is no token. */
   githubApp?: { appId: number; privateKey: string };
   anthropicApiKey?: string;
   openaiApiKey?: string;
+  /**
+   * Loaded with `withholdGithub`: GitHub credentials exist (in the file or the environment)
+   * but were not read — the worker holds them.
+   */
+  githubWithheld?: boolean;
 }
 
-export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env): Secrets {
+/** secrets.json keys the daemon never reads (issue 14): only the worker acts on GitHub. */
+const GITHUB_KEYS = ['githubToken', 'githubApp'];
+
+export interface LoadSecretsOptions {
+  /**
+   * The daemon's load: `githubToken` and `githubApp` are stepped over without being read
+   * into memory (and an App's key file is not opened); `githubWithheld` says they exist.
+   */
+  withholdGithub?: boolean;
+}
+
+export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadSecretsOptions = {}): Secrets {
   let raw: unknown;
+  let withheld: string[] = [];
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (options.withholdGithub) ({ value: raw, found: withheld } = readJsonWithout(file, GITHUB_KEYS));
+    else raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${errorText(err)}`, { cause: err });
   }
@@ -67,6 +92,7 @@ export function loadSecrets(file: string, env: NodeJS.ProcessEnv = process.env):
   if (!parsed.success) throw new VigilError('VIGIL_ERR_SECRETS', `${file}: ${describeZodError(parsed.error)}`);
   const file_ = parsed.data;
   const secrets = secretsWithEnv(file, file_, env);
+  if (options.withholdGithub && (withheld.length > 0 || secrets.githubToken || secrets.githubApp)) secrets.githubWithheld = true;
   // From here on no exit of this process lets any of them out (src/secrets/mask.ts).
   maskSecrets(heldSecretValues(secrets, env, raw));
   return secrets;
@@ -82,6 +108,8 @@ function secretsWithEnv(file: string, file_: SecretsFile, env: NodeJS.ProcessEnv
     vapid: file_.vapid,
     capabilityKey: file_.capabilityKey ?? deriveCapabilityKey(file_.dashboardToken),
     ...(file_.ntfyToken ? { ntfyToken: file_.ntfyToken } : {}),
+    ...(file_.telegramBotToken ? { telegramBotToken: file_.telegramBotToken } : {}),
+    ...(file_.smtpPassword ? { smtpPassword: file_.smtpPassword } : {}),
     githubToken: env.GITHUB_TOKEN?.trim() || file_.githubToken,
     ...githubApp(file, file_.githubApp, env),
     anthropicApiKey: env.ANTHROPIC_API_KEY?.trim() || file_.anthropicApiKey,
@@ -106,6 +134,8 @@ export function heldSecretValues(secrets: Partial<Secrets>, env: NodeJS.ProcessE
     secrets.vapid?.privateKey,
     secrets.capabilityKey,
     secrets.ntfyToken,
+    secrets.telegramBotToken,
+    secrets.smtpPassword,
     secrets.githubToken,
     secrets.githubApp?.privateKey,
     secrets.anthropicApiKey,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { localDate } from '../clock.js';
 import { DEFAULT_ANTHROPIC_MODEL, usageReport, type CircuitStatus } from '../model/index.js';
+import { reachReport } from '../notify/index.js';
 import type { Store } from '../store/index.js';
 import { LAST_TICK_KEY } from '../tick/index.js';
 import type { WorkerStatus } from './worker-supervisor.js';
@@ -45,6 +46,8 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
     nextTick: input.nextTick ? input.nextTick.toISOString() : null,
     ...(input.worker ? { worker: input.worker } : {}),
     model: modelStatus(input),
+    // Which channels reach the owner: configured, and not failing at their last send (issue 16).
+    reach: reachReport(config, store.pushSubscriptions.subscriptionCount(), store.kv),
   };
 }
 

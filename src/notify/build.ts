@@ -5,19 +5,24 @@ import { maskSecrets } from '../secrets/index.js';
 import type { Notifications, Store } from '../store/index.js';
 import { DesktopChannel } from './desktop.js';
 import { NotifyGate } from './gate.js';
+import { EmailChannel, type EmailChannelOptions } from './email.js';
 import { Notifier } from './notifier.js';
 import { NtfyChannel } from './ntfy.js';
+import { TelegramChannel } from './telegram.js';
 import type { Channel } from './types.js';
+import { WebhookChannel, webhookChannelNames } from './webhook.js';
 import { WebPushChannel } from './webpush.js';
 
 export interface NotifierSetup {
   config: Pick<Readonly<Config>, 'notify' | 'tick' | 'http'>;
-  secrets: Pick<Secrets, 'vapid' | 'ntfyToken'>;
+  secrets: Pick<Secrets, 'vapid' | 'ntfyToken' | 'telegramBotToken' | 'smtpPassword'>;
   store: Store;
   clock: Clock;
   env?: NodeJS.ProcessEnv;
   /** For a push service behind a private CA. */
   pushAgent?: https.Agent;
+  /** For an SMTP server behind a private CA. */
+  emailTls?: EmailChannelOptions['tls'];
 }
 
 /** The gate of a config: quiet hours read in `notify.timezone`, else the tick's zone. */
@@ -31,7 +36,7 @@ export function gateFor(tables: Notifications, config: Pick<Readonly<Config>, 'n
   });
 }
 
-/** Web push always (it reaches whoever subscribed, possibly nobody); desktop and ntfy when configured. */
+/** Web push always (it reaches whoever subscribed, possibly nobody); the others when configured. */
 export function buildNotifier(setup: NotifierSetup): Notifier {
   const { config, secrets, store, clock } = setup;
   const tables = store.notifications;
@@ -59,5 +64,37 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
     const publicUrl = config.notify.publicUrl;
     channels.push(new NtfyChannel({ url: ntfy.url, ...(token ? { token } : {}), ...(publicUrl ? { publicUrl } : {}) }));
   }
-  return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs });
+  channels.push(...messageChannels(setup, timeoutMs));
+  return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs, health: store.kv });
+}
+
+/** Webhooks, Telegram and e-mail (issue 16): plain requests, each library loaded on its first send. */
+function messageChannels(setup: NotifierSetup, timeoutMs: number): Channel[] {
+  const { notify } = setup.config;
+  const env = setup.env ?? process.env;
+  const publicUrl = notify.publicUrl ? { publicUrl: notify.publicUrl } : {};
+  const channels: Channel[] = [];
+  // The URL of an incoming webhook is its credential: masked here too, for a config not read by loadConfig.
+  maskSecrets(notify.webhooks.map((w) => w.url));
+  const names = webhookChannelNames(notify.webhooks);
+  notify.webhooks.forEach((w, i) => channels.push(new WebhookChannel({ name: names[i]!, url: w.url, format: w.format, ...publicUrl })));
+  if (notify.telegram) {
+    const apiUrl = env.VIGIL_TELEGRAM_API_URL?.trim();
+    const token = setup.secrets.telegramBotToken;
+    channels.push(new TelegramChannel({ ...(token ? { token } : {}), chatId: notify.telegram.chatId, ...(apiUrl ? { apiUrl } : {}), ...publicUrl }));
+  }
+  const email = notify.email;
+  if (email) {
+    const password = setup.secrets.smtpPassword;
+    channels.push(
+      new EmailChannel({
+        ...email,
+        ...(password ? { password } : {}),
+        ...publicUrl,
+        timeoutMs,
+        ...(setup.emailTls ? { tls: setup.emailTls } : {}),
+      }),
+    );
+  }
+  return channels;
 }

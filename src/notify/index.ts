@@ -1,5 +1,6 @@
 /**
- * Reaching the owner (issue 6): web push, desktop and ntfy channels behind quiet hours,
+ * Reaching the owner (issue 6): web push, desktop, ntfy, webhooks (Slack, Discord, JSON),
+ * Telegram and e-mail (issue 16) behind quiet hours,
  * an hourly cap and a digest; approval notifications with capability tokens. Nothing
  * here loads `web-push` or `node-notifier` until a notification is actually sent.
  */
@@ -9,3 +10,4 @@ export { buildNotifier } from './build.js';
 export { describeAction, sendQueuedNotices } from './notices.js';
 export { OwnerReach } from './reach.js';
 export { notifyChecks } from './doctor.js';
+export { configuredChannels, reachReport, type ReachReport, type TestAnswer } from './reach-report.js';

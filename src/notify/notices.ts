@@ -59,7 +59,7 @@ export async function sendQueuedNotices(
   let handled = 0;
   for (const row of tables.pendingNotices()) {
     try {
-      await sendNotice(row, store, notifier, capabilityKey);
+      await sendNotice(row, store, clock, notifier, capabilityKey);
     } catch (err) {
       // A notice that cannot be sent is logged (each channel's notify.failed already is) and not retried forever.
       if (!isVigilError(err, 'VIGIL_ERR_NOTIFY')) {
@@ -72,13 +72,16 @@ export async function sendQueuedNotices(
   return handled;
 }
 
-async function sendNotice(row: NoticeRow, store: Store, notifier: Notifier, capabilityKey: string): Promise<void> {
+async function sendNotice(row: NoticeRow, store: Store, clock: Clock, notifier: Notifier, capabilityKey: string): Promise<void> {
   if (row.kind === 'digest') {
     await notifier.sendDigestIfDue();
     return;
   }
   if (row.kind === 'test') {
-    await notifier.deliver(TEST_NOTIFICATION, row.key);
+    // The dashboard waits for this answer: what really happened, failures included (issue 16).
+    const delivery = await notifier.attempt(TEST_NOTIFICATION, row.key);
+    const { key, channels: delivered, failed, skipped = [], held } = delivery;
+    store.kv.set('notify.test.last', { key, at: clock.now(), delivered, failed, skipped, ...(held ? { held } : {}) });
     return;
   }
   const action = store.actions.get(String(row.payload.actionId));

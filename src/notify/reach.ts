@@ -1,7 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import type { Notifications, Store } from '../store/index.js';
+import crypto from 'node:crypto';
 import { gateFor } from './build.js';
+import { configuredChannels, NO_CHANNEL_ANSWER, testAnswer, type TestAnswer } from './reach-report.js';
 import { DesktopApprovals } from './desktop-approvals.js';
 
 export interface OwnerReachDeps {
@@ -111,10 +113,32 @@ export class OwnerReach {
     this.wakeWorker();
   }
 
-  sendTest(): void {
+  /**
+   * Queues a test notification for the worker and waits for what it did (which channels
+   * delivered, which failed, which had nobody to reach), up to `waitMs`: by default the
+   * channels' own time budget and the worker's start.
+   */
+  async sendTest(waitMs?: number): Promise<TestAnswer> {
+    const config = this.deps.config();
+    if (configuredChannels(config, this.deps.store.pushSubscriptions.subscriptionCount()).length === 0) return NO_CHANNEL_ANSWER;
     const now = this.deps.clock.now();
-    this.tables.enqueueNotice(`test:${now}`, 'test', {}, now);
+    const key = `test:${now}:${crypto.randomBytes(4).toString('hex')}`;
+    this.tables.enqueueNotice(key, 'test', {}, now);
     this.wakeWorker(true);
+    const budget = waitMs ?? (config.notify.timeoutSeconds + 20) * 1000;
+    const started = performance.now();
+    while (performance.now() - started < budget) {
+      const last = this.deps.store.kv.get('notify.test.last');
+      if (last?.key === key) return testAnswer(last);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    return {
+      delivered: [],
+      failed: [],
+      skipped: [],
+      pending: true,
+      message: `Queued, but no answer from the worker in ${Math.round(budget / 1000)} s: see vigil log.`,
+    };
   }
 
   start(): void {
@@ -130,8 +154,7 @@ export class OwnerReach {
 
   /** No worker is started when nobody could be reached: an unconfigured vigil stays one process. */
   private reachable(): boolean {
-    const { notify } = this.deps.config();
-    return notify.desktop || Boolean(notify.ntfy) || this.deps.store.pushSubscriptions.subscriptionCount() > 0;
+    return configuredChannels(this.deps.config(), this.deps.store.pushSubscriptions.subscriptionCount()).length > 0;
   }
 
   private wakeWorker(force = false): void {

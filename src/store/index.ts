@@ -23,6 +23,7 @@ export { PushSubscriptions, type PushSubscriptionRow } from './push-subscription
 export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export type { SearchDocument, SearchHit } from './search-index.js';
 export { withStoreReader } from './reader.js';
+export type { NotifyTestOutcome } from './kv-keys.js';
 
 /** One handle on vigil.db with its tables; shared by daemon, worker and CLI. */
 export class Store {

@@ -17,6 +17,10 @@ export interface KvValues {
   'notify.desktop.unavailable': string | null;
   /** Approval id → the id of its popup with Approve and Deny on the desktop, replaced in place after a restart (src/notify/desktop-approvals.ts). */
   'notify.desktop.popups': Record<string, number>;
+  /** Each notification channel's last send: delivered, or the (redacted) error (src/notify/notifier.ts), for `vigil status`. */
+  'notify.channels.last': Record<string, { at: number; ok: boolean; error?: string }>;
+  /** What the dashboard's last test notification did, written by the worker that sent it (src/notify/notices.ts). */
+  'notify.test.last': NotifyTestOutcome;
   /** Delivery ids whose redelivery was asked of GitHub, newest last (src/github-api/redeliver.ts). */
   'github.redelivery.requested': string[];
   /**
@@ -42,6 +46,17 @@ export type KvKey = keyof KvValues;
 
 /** The keys whose value is a plain counter, the only ones `increment` takes. */
 export type KvCounterKey = { [K in KvKey]: KvValues[K] extends number ? K : never }[KvKey];
+
+/** One test notification's fate: which channels delivered it, which failed, which had nobody to reach. */
+export interface NotifyTestOutcome {
+  key: string;
+  at: number;
+  delivered: string[];
+  failed: { channel: string; error: string }[];
+  skipped: { channel: string; why: string }[];
+  /** Quiet hours or the hourly cap held it for the digest. */
+  held?: string;
+}
 
 /** A position in the daily logs: a day's file and a byte offset at a line start. */
 export interface LogPosition {

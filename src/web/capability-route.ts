@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import { verifyCapability } from '../notify/index.js';
+import { describeAction, verifyCapability } from '../notify/index.js';
+import { answerConfirmPage, answeredPage } from './answer-page.js';
 import { CAPABILITY_RATE_LIMIT } from './security.js';
 import type { WebDeps } from './types.js';
 
@@ -13,10 +14,30 @@ import type { WebDeps } from './types.js';
  * expiry, and not used before. Every refusal is logged.
  */
 export async function capabilityRoute(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  // The one-tap link of a chat message or e-mail (issue 16): a page whose button posts the
+  // token below. A GET never answers; the token is checked here only to say so early.
+  app.get<{ Params: { id: string; answer: string }; Querystring: { token?: unknown } }>(
+    '/push/approvals/:id/:answer',
+    { config: { rateLimit: CAPABILITY_RATE_LIMIT } },
+    async (req, reply) => {
+      const { id, answer } = req.params;
+      if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
+      const token = req.query.token;
+      if (typeof token !== 'string' || token.length > 512) throw new VigilError('VIGIL_ERR_CAPABILITY', 'no token', { httpStatus: 400 });
+      const check = verifyCapability(deps.capabilityKey(), token, { approvalId: id, answer, now: deps.clock.now() });
+      if (!check.ok) throw new VigilError('VIGIL_ERR_CAPABILITY', check.reason, { httpStatus: 403 });
+      const action = deps.store.actions.get(id);
+      if (!action) throw new VigilError('VIGIL_ERR_CAPABILITY', 'no such approval', { httpStatus: 404 });
+      const page = answerConfirmPage({ id, answer, token, summary: `${action.action}: ${describeAction(action)}` });
+      // The token is in this page and its URL: no cache keeps it, no referrer carries it away.
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(page);
+    },
+  );
+
   app.post<{ Params: { id: string; answer: string }; Body: { token?: unknown } }>(
     '/push/approvals/:id/:answer',
     { config: { rateLimit: CAPABILITY_RATE_LIMIT } },
-    async (req) => {
+    async (req, reply) => {
       const { id, answer } = req.params;
       if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
       const now = deps.clock.now();
@@ -35,6 +56,10 @@ export async function capabilityRoute(app: FastifyInstance, deps: WebDeps): Prom
       if (!deps.store.capabilityUses.spend(check.claims.nonce, id, now)) return refuse(403, 'the token was already used');
       // VIGIL_ERR_APPROVAL_NOT_FOUND (404) or VIGIL_ERR_APPROVAL_CLOSED (409) through the error handler.
       const answered = deps.answer(id, answer, 'push');
+      // The confirmation page's form gets a page back; buttons in notifications get JSON.
+      if (req.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) {
+        return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(answeredPage(answered));
+      }
       return { id: answered.id, state: answered.state };
     },
   );

@@ -55,6 +55,7 @@ export const STATUS_LABELS = {
   circuit: 'Model circuit',
   mode: 'Mode',
   worker: 'Worker',
+  reach: 'Reaches you via',
 } as const;
 
 export type StatusView = Record<keyof typeof STATUS_LABELS, string>;
@@ -81,6 +82,7 @@ export function statusView(deps: Pick<WebDeps, 'status' | 'store' | 'clock'>): S
     circuit: String(at(s, 'model', 'circuit', 'state') ?? (provider === 'rules' ? 'n/a (rules)' : 'closed')),
     mode: `${String(at(s, 'mode') ?? '—')} · ${String(provider ?? '—')}`,
     worker: String(at(s, 'worker', 'state') ?? '—'),
+    reach: String(at(s, 'reach', 'summary') ?? '—'),
   };
 }
 

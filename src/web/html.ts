@@ -8,7 +8,7 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-export type PageName = 'dashboard' | 'memory' | 'push' | 'login';
+export type PageName = 'dashboard' | 'memory' | 'push' | 'login' | 'answer';
 
 const NAV: [PageName, string, string][] = [
   ['dashboard', '/', 'Dashboard'],

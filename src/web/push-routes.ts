@@ -52,9 +52,10 @@ export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     return { removed: tables.removeSubscription(endpoint) };
   });
 
-  app.post('/api/push/test', async (_req, reply) => {
-    deps.reach.sendTest();
-    return reply.code(202).send({ queued: true, subscriptions: tables.subscriptionCount() });
+  // Answers once the worker has tried: which channels delivered, which failed, or that none is configured (issue 16).
+  app.post('/api/push/test', async () => {
+    const answer = await deps.reach.sendTest();
+    return { ...answer, subscriptions: tables.subscriptionCount() };
   });
 
   app.get('/api/dashboard/status', async () => statusView(deps));

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { EventRecord } from '../events.js';
+import type { TestAnswer } from '../notify/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 
@@ -26,5 +27,5 @@ export interface WebDeps {
   /** Write a log record now (the daemon's journal). */
   record(record: EventRecord): void;
   /** The daemon's side of notifications (src/notify OwnerReach). */
-  reach: { subscribed(): void; sendTest(): void };
+  reach: { subscribed(): void; sendTest(): Promise<TestAnswer> };
 }

@@ -134,7 +134,7 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
       throw new Error('no approvals here');
     },
     record: (record) => void log.append(record),
-    reach: { subscribed: () => undefined, sendTest: () => undefined },
+    reach: { subscribed: () => undefined, sendTest: async () => ({ delivered: [], failed: [], skipped: [], message: 'not in this test' }) },
   };
   const app = Fastify({ logger: false });
   // As the daemon builds its app (src/daemon/api.ts): the one error handler first.

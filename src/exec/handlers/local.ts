@@ -18,7 +18,13 @@ export const notify: Handler = async (raw, ctx) => {
   ctx.print(secretMask().redact(`vigil notify [${urgency}] ${params.title}${params.body ? ` — ${params.body}` : ''}`));
   const notification = { title: params.title, body: params.body, urgency, tag: `action-${ctx.actionId}` };
   const delivery = await notifier.deliver(notification, `action:${ctx.actionId}`);
-  return { channels: delivery.channels, ...(delivery.held ? { held: delivery.held } : {}), ...(delivery.failed.length ? { failed: delivery.failed } : {}) };
+  return {
+    channels: delivery.channels,
+    ...(delivery.held ? { held: delivery.held } : {}),
+    ...(delivery.failed.length ? { failed: delivery.failed } : {}),
+    // Reached nobody (issue 16): the result says so and why, per channel, rather than a quiet `channels: []`.
+    ...(delivery.unreached ? { unreached: delivery.unreached } : {}),
+  };
 };
 
 /**

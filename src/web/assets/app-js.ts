@@ -148,8 +148,10 @@ export const APP_JS = String.raw`'use strict';
   });
 
   document.getElementById('push-test')?.addEventListener('click', async () => {
+    say('Sending…');
     const res = await post('/api/push/test');
-    say(res.ok ? 'Sent: it should arrive in a few seconds.' : 'vigil could not send it (HTTP ' + res.status + ').');
+    const answer = res.ok ? await res.json() : null;
+    say(answer ? answer.message : 'vigil could not send it (HTTP ' + res.status + ').');
   });
 })();
 `;
