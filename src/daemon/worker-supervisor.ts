@@ -1,8 +1,11 @@
 import { SupervisedChild } from '../child/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import crypto from 'node:crypto';
+import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import { WORKER_ENTRY, WORKER_MAX_ATTEMPTS, type FromWorker, type ToWorker } from '../exec/index.js';
+import type { GithubQuery } from '../github-api/index.js';
 import type { JournalWriter } from '../journal/index.js';
 import type { Store } from '../store/index.js';
 import type { StoreTrouble } from './store-trouble.js';
@@ -22,7 +25,20 @@ export interface SupervisorOptions {
   trouble: StoreTrouble;
   /** A worker silent for this long is killed and restarted. */
   heartbeatTimeoutMs?: number;
+  /** A GitHub read the worker has not answered in this long fails. */
+  queryTimeoutMs?: number;
 }
+
+/** A GitHub read waiting for its answer. */
+interface PendingQuery {
+  query: GithubQuery;
+  resolve: (text: string) => void;
+  reject: (err: Error) => void;
+  /** The worker it was sent to; undefined until a worker is ready for it. */
+  sentTo?: SupervisedChild<ToWorker, FromWorker>;
+}
+
+const QUERY_TIMEOUT_MS = 30_000;
 
 export interface WorkerStatus {
   state: 'stopped' | 'running' | 'backoff';
@@ -51,6 +67,9 @@ export class WorkerSupervisor {
   private stopping = false;
   private pendingSweep = false;
   private exited: Promise<void> = Promise.resolve();
+  /** The current worker said `ready` and has its config: it can take queries. */
+  private ready = false;
+  private readonly queries = new Map<string, PendingQuery>();
   private readonly stopSignal = new AbortController();
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -74,6 +93,75 @@ export class WorkerSupervisor {
     if (this.pendingSweep && this.child?.connected) {
       this.pendingSweep = false;
       this.send({ type: 'sweep' });
+    }
+  }
+
+  /**
+   * A decision's read-only look at GitHub (issue 14), answered by the worker, which holds
+   * the credentials: the daemon holds none. Starts a worker if none runs; the question
+   * goes once the worker is ready, beside whatever action it runs. Rejects with the
+   * worker's refusal or failure, on the worker's exit, on `signal`, or after ~30 s.
+   */
+  query(query: GithubQuery, signal: AbortSignal): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      if (this.stopping) return reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: no GitHub reads now'));
+      if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const id = crypto.randomUUID();
+      const timeoutMs = this.options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+      const settle = () => {
+        this.queries.delete(id);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        settle();
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new VigilError('VIGIL_ERR_WORKER', `the worker did not answer the GitHub read within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queries.set(id, {
+        query,
+        resolve: (text) => {
+          settle();
+          resolve(text);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+      });
+      if (this.child) this.flushQueries();
+      else if (!this.restartTimer) this.spawn();
+    });
+  }
+
+  /** Queries not yet sent go to the worker once it is ready (it listens, and has its config). */
+  private flushQueries(): void {
+    const child = this.child;
+    if (!child || !this.ready || !child.connected) return;
+    for (const [id, pending] of this.queries) {
+      if (pending.sentTo) continue;
+      pending.sentTo = child;
+      child.send({ type: 'query', id, query: pending.query });
+    }
+  }
+
+  /**
+   * A worker that exits cannot answer. One that went idle on its own answers all it
+   * received before going: what it still owes arrived too late, and is asked again of
+   * the next worker. After a crash, what it was asked fails now, not at the timeout.
+   */
+  private failQueries(child: SupervisedChild<ToWorker, FromWorker>, code: number | null, signal: NodeJS.Signals | null): void {
+    for (const pending of [...this.queries.values()]) {
+      if (pending.sentTo !== child) continue;
+      if (code === 0 && signal === null && !this.stopping) {
+        delete pending.sentTo;
+        continue;
+      }
+      pending.reject(new VigilError('VIGIL_ERR_WORKER', `the worker exited (${signal ?? `code ${code}`}) before answering the GitHub read`));
     }
   }
 
@@ -112,6 +200,7 @@ export class WorkerSupervisor {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
     });
     this.child = child;
+    this.ready = false;
     this.startedAt = options.clock.now();
     this.exited = child.exited;
     if (child.pid) options.journal.write(eventRecord('worker.started', { workerPid: child.pid }, options.clock.now()));
@@ -123,7 +212,15 @@ export class WorkerSupervisor {
     if (message.type === 'ready') {
       // The worker listens now (a message sent before would be lost): its config first.
       this.send({ type: 'config', config: this.options.config() });
+      this.ready = true;
       this.flushSweep();
+      this.flushQueries();
+    }
+    if (message.type === 'answer') {
+      const pending = this.queries.get(message.id);
+      if (!pending) return; // Given up on already (timeout or abort).
+      if ('text' in message) pending.resolve(message.text);
+      else pending.reject(new VigilError('VIGIL_ERR_GITHUB_QUERY', message.error));
     }
   }
 
@@ -134,6 +231,7 @@ export class WorkerSupervisor {
    */
   private async onExit(child: SupervisedChild<ToWorker, FromWorker>, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.child === child) this.child = undefined;
+    this.failQueries(child, code, signal);
     const { store, journal, clock } = this.options;
     const pid = child.pid ?? -1;
     const crashed = code !== 0 || signal !== null;
@@ -157,14 +255,17 @@ export class WorkerSupervisor {
     journal.write(
       eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
     );
-    if (restartInMs === undefined || this.child) return;
+    // Questions that waited for a worker that never became ready get the next one.
+    const waiting = [...this.queries.values()].some((q) => !q.sentTo);
+    const restart = restartInMs ?? (waiting && !this.stopping ? 0 : undefined);
+    if (restart === undefined || this.child) return;
     // After a crash the worker comes back even without queued work, so the crash loop is visible and bounded.
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping || this.child) return;
       this.restarts++;
       this.spawn();
-    }, restartInMs);
+    }, restart);
     this.restartTimer.unref();
   }
 

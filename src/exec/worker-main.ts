@@ -43,6 +43,7 @@ function lazyGithub(config: Readonly<Config>, secrets: Secrets, store: Store): (
       store,
       clock: systemClock,
       record: (r) => store.outbox.add(r),
+      watchedNames: config.repos.map((r) => r.name),
     });
   };
   return () =>
@@ -89,7 +90,18 @@ async function main(): Promise<void> {
     kicked = true;
     wakeUp?.();
   };
+  // Queries are answered beside the action loop, never after it: a 30-minute agent task
+  // must not hold back a decision's look at GitHub.
+  const queries: { answer?: (message: Extract<ToWorker, { type: 'query' }>) => void } = {};
+  const early: Array<Extract<ToWorker, { type: 'query' }>> = [];
   const config = await receiveConfig((message) => {
+    if (message.type === 'query') {
+      if (queries.answer) queries.answer(message);
+      else early.push(message);
+      // The idle clock starts again: a decision asks several questions in a row.
+      kick();
+      return;
+    }
     if (message.type === 'drain') draining = true;
     if (message.type === 'sweep') sweepWanted = true;
     kick();
@@ -117,6 +129,13 @@ async function main(): Promise<void> {
     print,
     waits,
   });
+
+  const answering = new Set<Promise<void>>();
+  const answer = (queries.answer = (message: Extract<ToWorker, { type: 'query' }>) => {
+    const done = answerQuery(message, github, flush).finally(() => answering.delete(done));
+    answering.add(done);
+  });
+  for (const message of early.splice(0)) answer(message);
 
   /** Between actions, never during one; a failed sweep is logged, never fatal. */
   const sweep = async (): Promise<void> => {
@@ -166,9 +185,34 @@ async function main(): Promise<void> {
     wakeUp = undefined;
     if (!woken) break;
   }
+  // A question the daemon asked is answered before the worker goes.
+  await Promise.allSettled([...answering]);
   stopHeartbeat();
   store.close();
   process.exit(0);
+}
+
+/** A query's time in the worker: the daemon gives up after its own timeout anyway. */
+const QUERY_TIMEOUT_MS = 60_000;
+
+/**
+ * One GitHub read, answered over the channel. The text and the error are redacted here:
+ * the daemon holds no GitHub credential, so it could not mask one that came back.
+ */
+async function answerQuery(
+  message: Extract<ToWorker, { type: 'query' }>,
+  github: () => Promise<GithubSession>,
+  flush: () => void,
+): Promise<void> {
+  const signal = AbortSignal.timeout(QUERY_TIMEOUT_MS);
+  try {
+    const text = await (await github()).read(message.query, signal);
+    await daemon.send({ type: 'answer', id: message.id, text: redact(text) });
+  } catch (err) {
+    await daemon.send({ type: 'answer', id: message.id, error: redact(errorText(err)) });
+  }
+  // A rate limit met on the way is staged in the outbox.
+  flush();
 }
 
 main().catch((err: unknown) => {
