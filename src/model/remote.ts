@@ -104,7 +104,8 @@ export class RemoteProvider implements ModelProvider {
         }
         toolCalls++;
         const answer = await investigation.run(call, toolSignal);
-        answers.push({ type: 'tool_result', tool_use_id: call.id, content: answer.content, is_error: answer.isError });
+        // The toolbox redacted it already; the provider's own redactor (its API keys) is the last word, as for the prompt.
+        answers.push({ type: 'tool_result', tool_use_id: call.id, content: this.options.redact(answer.content), is_error: answer.isError });
       }
       if (request.signal?.aborted) throw stoppedError();
       history.push(

@@ -103,11 +103,9 @@ export class FakeAnthropic {
    * the previous turn's). Tokens past the last breakpoint are plain input.
    */
   account(body, reply) {
-    const segments = [
-      ...(body.tools ?? []).map((t) => ({ text: JSON.stringify(t), mark: t.cache_control })),
-      ...asBlocks(body.system).map((b) => ({ text: JSON.stringify(b), mark: b.cache_control })),
-      ...(body.messages ?? []).flatMap((m) => asBlocks(m.content).map((b) => ({ text: JSON.stringify(b), mark: b.cache_control }))),
-    ];
+    // A breakpoint marks where a prefix ends; like the API, the marker itself is not part of the cached bytes.
+    const segment = ({ cache_control: mark, ...rest }) => ({ text: JSON.stringify(rest), mark });
+    const segments = [...(body.tools ?? []), ...asBlocks(body.system), ...(body.messages ?? []).flatMap((m) => asBlocks(m.content))].map(segment);
     const total = countTokens(segments.map((s) => s.text).join(''));
     const output = countTokens(JSON.stringify(reply.decide ?? reply.calls ?? reply.text ?? '')) + 8;
     const plain = { input_tokens: total, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output };

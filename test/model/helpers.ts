@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { ModelConfig, PermissionsConfig, type WatchedRepo } from '../../src/config/index.js';
+import { DecisionBudgets, ModelConfig, PermissionsConfig, type WatchedRepo } from '../../src/config/index.js';
+import { Toolbox } from '../../src/initiative/toolbox.js';
+import type { InvestigationTool } from '../../src/investigate/index.js';
 import type { EventRecord } from '../../src/events.js';
 import { Initiative } from '../../src/initiative/index.js';
 import type { JournalWriter } from '../../src/journal/index.js';
@@ -80,6 +82,8 @@ export function harness(options: {
   repos?: WatchedRepo[];
   permissions?: Record<string, unknown>;
   clock?: FakeClock;
+  /** Read-only tools the decision may call before `decide` (issue 14), with budgets (defaults from config). */
+  investigate?: { tools: InvestigationTool[]; budgets?: Partial<DecisionBudgets> };
 }): Harness {
   const home = tempDir();
   const store = Store.open(path.join(home, 'vigil.db'));
@@ -101,6 +105,9 @@ export function harness(options: {
     ...options.deps,
   });
   const journal = new MemoryJournal();
+  const toolbox = options.investigate
+    ? new Toolbox({ tools: options.investigate.tools, budgets: { ...DecisionBudgets.parse({}), ...options.investigate.budgets }, journal, clock })
+    : undefined;
   const initiative = new Initiative({
     store,
     journal,
@@ -112,6 +119,7 @@ export function harness(options: {
     logsDir: path.join(home, 'logs'),
     onApproved: () => undefined,
     onApprovalRequested: () => undefined,
+    ...(toolbox ? { toolbox } : {}),
   });
   later(() => initiative.stop());
   const add = (source: string, kind: string, payload: unknown, deliveryId?: string) =>
