@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { commonGitDir, gitArgv, gitEnv, type GitTarget } from '../git/index.js';
 
 /**
  * The task's git: a worktree of the owner's clone on its own branch, in vigil's home.
@@ -11,38 +12,21 @@ import path from 'node:path';
  * vigil's own git trusts nothing the agent could have written (issue 12): it names the
  * git dir and the work tree itself (the worktree's `.git` file is never read), turns
  * off fsmonitor and hooks, ignores what git would find in nested repositories, and
- * takes nothing from `GIT_*` variables. It runs outside the sandbox — push needs the
+ * takes nothing from `GIT_*` variables (src/git). It runs outside the sandbox — push needs the
  * owner's keys — so it runs on the worktree only after `verifyWorktree` (worktree-guard.ts).
  */
 
 export const CO_AUTHOR = 'Co-authored-by: vigil <vigil@users.noreply.github.com>';
 
-/** Before every subcommand: settings no config file may turn back on. */
-const DISTRUST = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.untrackedCache=false', '-c', 'submodule.recurse=false'];
-
-export interface GitTarget {
-  /** The git dir (the worktree's admin folder, or the clone's common dir). */
-  gitDir: string;
-  /** The work tree, when the command reads or writes files. */
-  workTree?: string;
-}
-
 /** `git <subcommand> …` on exactly this git dir and work tree. */
 export function git(target: GitTarget, subcommand: string, args: readonly string[] = [], identity: readonly string[] = []): Promise<string> {
-  const argv = [`--git-dir=${target.gitDir}`, ...(target.workTree ? [`--work-tree=${target.workTree}`] : []), ...DISTRUST, ...identity, subcommand, ...args];
+  const argv = gitArgv(target, subcommand, args, identity);
   return new Promise((resolve, reject) => {
     execFile('git', argv, { cwd: target.workTree ?? target.gitDir, env: gitEnv(), maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`git ${subcommand} failed: ${(stderr || err.message).trim()}`));
       else resolve(stdout);
     });
   });
-}
-
-/** The worker's environment without anything that steers git from outside (GIT_DIR, GIT_CONFIG_*, GIT_EXEC_PATH …). */
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
-  return { ...env, GIT_TERMINAL_PROMPT: '0' };
 }
 
 export interface Worktree {
@@ -56,15 +40,7 @@ export interface Worktree {
 }
 
 /** The clone's git dir, asked of the owner's clone (whose config the owner wrote), fsmonitor and hooks off. */
-export async function commonGitDir(clone: string): Promise<string> {
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile('git', [...DISTRUST, 'rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: clone, env: gitEnv() }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`git rev-parse failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
-  return fs.realpathSync(out.trim());
-}
+export { commonGitDir };
 
 /** A fresh worktree on `branch`, from `base` (default: the clone's HEAD). A leftover from a crashed try is replaced. */
 export async function addWorktree(clone: string, dir: string, branch: string, base?: string): Promise<Worktree> {
