@@ -274,11 +274,15 @@ export class Inbox {
   }
 }
 
-/** The newest GitHub delivery, read on any handle (the doctor's is read-only and has no spool). */
+/**
+ * The GitHub delivery received last, read on any handle (the doctor's is read-only and
+ * has no spool). By the time it arrived, not by row: rows are written in batches and
+ * after restarts, so the order of ids is not the order of arrival. One pass over the
+ * inbox, for a command run by hand; ties go to the row written last.
+ */
 export function lastDelivery(db: Db): { kind: string; id: string | null; at: number } | undefined {
-  // Newest first by rowid, so that a large inbox is not scanned.
   return db
-    .prepare(`SELECT kind, delivery_id AS id, received_at AS at FROM inbox WHERE source = 'github' ORDER BY id DESC LIMIT 1`)
+    .prepare(`SELECT kind, delivery_id AS id, received_at AS at FROM inbox WHERE source = 'github' ORDER BY received_at DESC, id DESC LIMIT 1`)
     .get() as { kind: string; id: string | null; at: number } | undefined;
 }
 

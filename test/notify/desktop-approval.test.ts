@@ -4,8 +4,12 @@
  * Approve answers it through the CLI's path (by "desktop"), the action runs once and
  * the popup is withdrawn; an approval that expires has its popup withdrawn too.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, query, removeHomes, runCli, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, killDaemons, logEntries, makeHome, query, removeHomes, runCli, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { desktopSessionAvailable, renderedText, startDesktopSession, type DesktopSession } from '../helpers/desktop-session.js';
 
 const daemons: RunningDaemon[] = [];
@@ -62,13 +66,13 @@ describe.runIf(desktopSessionAvailable())('approvals on the Linux desktop', () =
     expect(session.displayed()).toBe(1);
 
     session.invoke(popup, 'approve');
-    // dunst's menu offered exactly this popup's two buttons.
+    const granted = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.granted'), 20_000, 'approval.granted');
+    expect(granted).toMatchObject({ actionId: approvalId, by: 'desktop' });
+    // By then dunst's menu has offered exactly this popup's two buttons.
     expect(session.menuLines().filter((l) => l.includes(`[${popup},`)).map((l) => l.replace(/ \(.*\) /, ' '))).toEqual([
       `#Approve [${popup},approve]`,
       `#Deny [${popup},deny]`,
     ]);
-    const granted = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.granted'), 20_000, 'approval.granted');
-    expect(granted).toMatchObject({ actionId: approvalId, by: 'desktop' });
     await waitFor(() => logEntries(home).find((e) => e.type === 'action.succeeded' && e.actionId === approvalId), 20_000, 'action.succeeded');
 
     // Withdrawn: in dunst's history, never timed out by itself (critical), closed by vigil.
@@ -85,6 +89,24 @@ describe.runIf(desktopSessionAvailable())('approvals on the Linux desktop', () =
     expect(logEntries(home).filter((e) => e.type === 'action.succeeded')).toHaveLength(1);
     expect(query<{ state: string }>(home, 'SELECT state FROM actions WHERE id = ?', approvalId)[0]?.state).toBe('succeeded');
   }, 120_000);
+
+  it('vigil doctor: ok naming dunst; on a bus without a notification server, a warn that says so', async () => {
+    const home = makeHome({ notify: { desktop: true } });
+    const doctorLine = (s: DesktopSession) => {
+      const machine = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-machine-'));
+      const env = cliEnv(home, { HOME: machine, XDG_CONFIG_HOME: path.join(machine, '.config'), DISPLAY: s.display, DBUS_SESSION_BUS_ADDRESS: s.busAddress });
+      const res = spawnSync(process.execPath, [BIN, 'doctor'], { env, encoding: 'utf8', timeout: 30_000 });
+      fs.rmSync(machine, { recursive: true, force: true });
+      return res.stdout.split('\n').find((l) => / notify\.desktop /.test(l)) ?? res.stdout;
+    };
+    expect(doctorLine(session)).toMatch(/^ok +notify\.desktop +desktop notifications: dunst 1\.\d.* answers on the session bus/);
+    const bare = await startDesktopSession({ dunst: false });
+    try {
+      expect(doctorLine(bare)).toMatch(/^warn +notify\.desktop +desktop notifications: no notification server answers org\.freedesktop\.Notifications/);
+    } finally {
+      await bare.stop();
+    }
+  }, 60_000);
 
   it('an approval that expires has its popup withdrawn', async () => {
     const { home } = await daemonOnDesktop({ ...ASK_ON_TICK, permissions: { mode: 'suggest', rules: [], approvalTtlHours: 0.002 } });
