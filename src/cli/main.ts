@@ -46,7 +46,34 @@ program
 program
   .command('start')
   .description('run the daemon in the foreground (initialises a missing home); SIGTERM drains, SIGHUP reloads config')
-  .action(run(async (ctx) => (await import('./commands/lifecycle.js')).startCommand(ctx)));
+  .option('--log-format <format>', 'pretty (the default on a terminal) or json (the default otherwise: one JSON line each)')
+  .action(run(async (ctx, opts: { logFormat?: string }) => (await import('./commands/lifecycle.js')).startCommand(ctx, opts)));
+
+program
+  .command('stop')
+  .description('stop the daemon: through systemd/launchd when its service runs this home, else SIGTERM to its pid (waits until drained); exits 69 when none runs')
+  .action(run(async (ctx) => (await import('./commands/stop.js')).stopCommand(ctx)));
+
+program
+  .command('restart')
+  .description('restart the daemon: through its service when installed, else stop it and start one in the background (output in daemon.out)')
+  .action(run(async (ctx) => (await import('./commands/stop.js')).restartCommand(ctx)));
+
+const config = program.command('config').description('read or change one key of config.json (dot paths: tick.schedule, rules.0.name)');
+
+config
+  .command('get')
+  .argument('<key>', 'a dot path, e.g. tick.schedule')
+  .description('the value in effect (defaults filled in); exits 1 when the key has none')
+  .option('--json', 'the value as JSON, strings too')
+  .action(run(async (ctx, key: string, opts: { json?: boolean }) => (await import('./commands/config.js')).configGetCommand(ctx, key, opts)));
+
+config
+  .command('set')
+  .argument('<key>', 'a dot path, e.g. permissions.mode')
+  .argument('<value>', 'JSON when it parses (30, true, ["*"]), else a string')
+  .description('check the new value against the schema (exit 78 naming the key), keep config.json.prev, send SIGHUP to a running daemon')
+  .action(run(async (ctx, key: string, value: string) => (await import('./commands/config.js')).configSetCommand(ctx, key, value)));
 
 program
   .command('status')

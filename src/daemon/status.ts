@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { localDate } from '../clock.js';
+import { isoWithOffset } from '../for-people.js';
 import { DEFAULT_ANTHROPIC_MODEL, usageReport, type CircuitStatus } from '../model/index.js';
 import { reachReport } from '../notify/index.js';
 import type { Store } from '../store/index.js';
@@ -21,7 +22,9 @@ export interface StatusInput {
 export function statusReport(input: StatusInput): Record<string, unknown> {
   const { store, config, now, daemon } = input;
   const lastTick = store.kv.get(LAST_TICK_KEY);
-  const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
+  // For machines, ISO-8601 with the local offset: the same instant, and the owner's wall clock (issue 16).
+  const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : isoWithOffset(ms));
+  const dream = store.kv.get('dream.state');
   return {
     status: daemon ? 'running' : 'stopped',
     ...(daemon
@@ -43,7 +46,10 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
       running: store.actions.countInState('running'),
     },
     lastTick: lastTick ? { at: iso(lastTick.at), outcome: lastTick.outcome } : null,
-    nextTick: input.nextTick ? input.nextTick.toISOString() : null,
+    nextTick: input.nextTick ? iso(input.nextTick.getTime()) : null,
+    lastDream: dream?.lastDreamAt || dream?.lastFailedAt
+      ? { at: iso(dream.lastDreamAt), ...(dream.lastFailedAt ? { failedAt: iso(dream.lastFailedAt), failure: dream.lastFailure ?? null } : {}) }
+      : null,
     ...(input.worker ? { worker: input.worker } : {}),
     model: modelStatus(input),
     // Which channels reach the owner: configured, and not failing at their last send (issue 16).

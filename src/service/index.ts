@@ -15,6 +15,7 @@ export type { ServiceMode } from './locations.js';
 export { describePlan, executePlan } from './plan.js';
 export { installPlan, uninstallPlan, serviceFiles, homeOfUser } from './install.js';
 export { formatCheck } from './doctor.js';
+export { serviceControlPlan, type ControlVerb } from './control.js';
 
 /** One line each, in this order (issue 7). */
 const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [

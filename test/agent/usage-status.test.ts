@@ -43,17 +43,18 @@ it('vigil status shows an agent task’s input/output tokens and estimated cost,
   const cost = Math.round(estimateCostUsd(spent, BUILT_IN_PRICES['claude-sonnet-4-6']!, '5m') * 10_000) / 10_000;
   expect(cost).toBeGreaterThan(0);
 
+  // No daemon runs: the report comes from the store, and the command exits 69 (not running).
   const status = runCli(home, ['status', '--json']);
-  expect(status.status, status.stderr).toBe(0);
+  expect(status.status, status.stderr).toBe(69);
   const today = (JSON.parse(status.stdout) as { model: { today: Record<string, unknown> } }).model.today;
   expect(today.purposes).toEqual([{ purpose: 'agent', calls: 2, ...spent, estimatedCostUsd: cost }]);
   expect(today.models).toEqual([{ model: 'claude-sonnet-4-6', calls: 2, ...spent, estimatedCostUsd: cost }]);
   expect(today).toMatchObject({ calls: 2, estimatedCostUsd: cost });
 
-  // The plain listing carries the same figures.
+  // The readable summary carries the same figures.
   const plain = runCli(home, ['status']);
-  expect(plain.status, plain.stderr).toBe(0);
-  expect(plain.stdout).toContain(`"purpose":"agent","inputTokens":${spent.inputTokens},"outputTokens":${spent.outputTokens}`);
+  expect(plain.status, plain.stderr).toBe(69);
+  expect(plain.stdout).toContain(`agent: 2 calls, ${spent.inputTokens} in / ${spent.outputTokens} out tokens, ≈ $`);
 });
 
 it('through the daemon: the worker process records the agent’s tokens, and the running daemon’s status shows them', async () => {

@@ -1,8 +1,9 @@
 import { initHome, isInitialised, loadConfig } from '../../config/index.js';
 import { systemClock } from '../../clock.js';
-import { createOplog, Daemon } from '../../daemon/index.js';
+import { Daemon } from '../../daemon/index.js';
 import { EXIT } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { chooseLogFormat, startBanner, startOplog } from '../start-output.js';
 
 export async function initCommand(ctx: CliContext): Promise<void> {
   const { paths, created } = await initHome(ctx.paths.home);
@@ -15,8 +16,9 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 }
 
 /** Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config. */
-export async function startCommand(ctx: CliContext): Promise<void> {
-  const oplog = createOplog();
+export async function startCommand(ctx: CliContext, opts: { logFormat?: string } = {}): Promise<void> {
+  const format = chooseLogFormat(opts.logFormat, process.stdout);
+  const oplog = startOplog(ctx, format);
   if (!isInitialised(ctx.paths.home)) {
     const { created } = await initHome(ctx.paths.home);
     oplog.info('home initialised', { home: ctx.paths.home, created });
@@ -65,6 +67,7 @@ export async function startCommand(ctx: CliContext): Promise<void> {
   }
   started = true;
   oplog.info('vigil started', { url: daemon.url, home: ctx.paths.home });
+  if (format === 'pretty') for (const line of startBanner(ctx, daemon.url)) ctx.out(line);
   await stopped;
   oplog.info('vigil stopped');
   // Drained, logged, database closed: a handle some library leaked must not hold the
