@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
@@ -10,7 +11,15 @@ import { answerApproval, cancelAgentTask, requestTick, startDream, type Operatio
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { TickService } from '../tick/index.js';
-import { indexSpooledDeliveries, logUnloggedDeliveries, startWebhookProxy, WebhookIntake, type WebhookProxy } from '../triggers/index.js';
+import {
+  indexSpooledDeliveries,
+  logUnloggedDeliveries,
+  RejectionTally,
+  REJECTIONS_HOUR_MS,
+  startWebhookProxy,
+  WebhookIntake,
+  type WebhookProxy,
+} from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
@@ -56,6 +65,10 @@ export class Daemon {
   private supervisor!: WorkerSupervisor;
   private http!: HttpFront;
   private intake!: WebhookIntake;
+  /** Refused deliveries, counted and logged (issue 20). */
+  private rejections!: RejectionTally;
+  /** Marks the requests of vigil's own smee client (their refusals name the delivery). */
+  private readonly proxyKey = crypto.randomBytes(16).toString('hex');
   private readonly pacer = new IntakePacer();
   private checkpointer: Checkpointer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -141,6 +154,14 @@ export class Daemon {
           this.initiative.wake();
         },
       });
+      this.rejections = new RejectionTally({
+        clock,
+        record: (record) => this.journal.write(record),
+        load: () => this.store.kv.get('webhook.rejections'),
+        save: (log) => this.store.kv.set('webhook.rejections', log),
+        notifyOwner: (cause) =>
+          this.reach.alert(`webhooks-failing:${clock.now()}`, 'vigil: deliveries are failing verification', `Deliveries are arriving but failing verification: ${cause}. See vigil doctor.`),
+      });
       this.http = new HttpFront((factory) => buildApiApp(this.api(), factory), { bodyTimeoutMs: this.bodyTimeoutMs() });
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
@@ -213,6 +234,7 @@ export class Daemon {
     this.reach?.stop();
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
+    this.rejections?.close();
     await this.intake?.close();
     await this.initiative?.stop();
     await this.dreams?.stop(DREAM_DRAIN_MS);
@@ -303,7 +325,7 @@ export class Daemon {
     const source = this.config.github.webhookProxyUrl;
     if (!source) return;
     try {
-      const proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github`, print: (l) => this.oplog.warn(l) });
+      const proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github?proxy=${this.proxyKey}`, print: (l) => this.oplog.warn(l) });
       // A stop that came while smee-client loaded must not leave the channel open.
       if (this.stopped) await proxy.stop();
       else this.proxy = proxy;
@@ -367,7 +389,13 @@ export class Daemon {
 
   private api(): DaemonApi {
     return {
-      webhooks: { intake: this.intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs: this.bodyTimeoutMs() },
+      webhooks: {
+        intake: this.intake,
+        secrets: this.secrets.webhookSecrets,
+        bodyTimeoutMs: this.bodyTimeoutMs(),
+        rejections: this.rejections,
+        proxyKey: this.proxyKey,
+      },
       dashboardToken: () => this.secrets.dashboardToken,
       store: this.store,
       clock: this.options.clock,
@@ -387,6 +415,7 @@ export class Daemon {
           worker: this.supervisor.status(),
           nextTick: this.tick.nextRun(),
           circuit: this.initiative.circuitStatus(),
+          rejections: this.rejections.summary(REJECTIONS_HOUR_MS),
         }),
       tick: async () => ({ ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake() })) }),
       dream: () => startDream(this.dreams),

@@ -5,6 +5,7 @@ import { DEFAULT_ANTHROPIC_MODEL, usageReport, type CircuitStatus } from '../mod
 import { reachReport } from '../notify/index.js';
 import type { Store } from '../store/index.js';
 import { LAST_TICK_KEY } from '../tick/index.js';
+import { likelyCause, REJECTIONS_HOUR_MS, summarizeRejections, type RejectionSummary } from '../triggers/index.js';
 import type { WorkerStatus } from './worker-supervisor.js';
 
 export interface StatusInput {
@@ -16,6 +17,8 @@ export interface StatusInput {
   nextTick?: Date | null;
   /** The model's circuit breaker, as the running daemon sees it. */
   circuit?: CircuitStatus;
+  /** The running daemon's count of refused deliveries in the last hour, up to this moment. */
+  rejections?: RejectionSummary;
 }
 
 /** One shape for `GET /api/status` and for `vigil status` when no daemon runs. */
@@ -51,10 +54,22 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
       ? { at: iso(dream.lastDreamAt), ...(dream.lastFailedAt ? { failedAt: iso(dream.lastFailedAt), failure: dream.lastFailure ?? null } : {}) }
       : null,
     ...(input.worker ? { worker: input.worker } : {}),
+    rejectedDeliveries: rejectedDeliveries(input),
     model: modelStatus(input),
     // Which channels reach the owner: configured, and not failing at their last send (issue 16).
     reach: reachReport(config, store.pushSubscriptions.subscriptionCount(), store.kv),
   };
+}
+
+/**
+ * Webhook deliveries refused in the last hour (issue 20): from the running daemon, or as
+ * it last saved them (at most a minute behind). By path and reason only when there are any.
+ */
+function rejectedDeliveries({ store, now, rejections }: StatusInput): Record<string, unknown> {
+  const summary = rejections ?? summarizeRejections(store.kv.get('webhook.rejections'), now, REJECTIONS_HOUR_MS);
+  if (summary.total === 0) return { lastHour: 0 };
+  const nonEmpty = (counts: object) => (Object.keys(counts).length ? counts : undefined);
+  return { lastHour: summary.total, direct: nonEmpty(summary.direct), proxy: nonEmpty(summary.proxy), cause: likelyCause(summary) };
 }
 
 /**

@@ -7,11 +7,14 @@ import type { SweepResult } from './types.js';
 import { errorText } from '../errors.js';
 
 /**
- * Missed deliveries (issue 3). GitHub never retries a delivery on its own: one that
- * found vigil down, or timed out, is lost unless someone asks again. The sweep lists
- * the hook's recent deliveries, and for each delivery id (`guid`, the
- * `X-GitHub-Delivery` header) that no attempt delivered and that vigil's inbox does not
- * hold, asks GitHub once to redeliver it.
+ * Missed deliveries (issues 3 and 20). GitHub never retries a delivery on its own: one
+ * that found vigil down, or timed out, is lost unless someone asks again. The sweep lists
+ * the hook's recent deliveries, and for each delivery id (`guid`, the `X-GitHub-Delivery`
+ * header) that vigil's inbox does not hold, asks GitHub once to redeliver it — whether no
+ * attempt delivered it, or one did and vigil still has nothing (a webhook proxy answered
+ * GitHub 200 and vigil refused what it forwarded: logged `event.missed`). A redelivery
+ * that came and was refused again cannot be cured by asking a third time: the owner is
+ * told which setting to change, once.
  */
 
 /** Where the webhook lives: a repository's or an organisation's hook. */
@@ -35,6 +38,9 @@ const MAX_PAGES = 50;
 const REMEMBERED = 2000;
 
 const KV_REQUESTED = 'github.redelivery.requested';
+const KV_ASKED = 'github.redelivery.asked';
+/** A delivery GitHub lists as delivered may still be on its way through a proxy: looked at after this. */
+const IN_TRANSIT_MS = 5 * 60 * 1000;
 const KV_LAST_SWEEP = 'github.sweep.last';
 
 interface Attempt {
@@ -42,7 +48,10 @@ interface Attempt {
   guid: string;
   delivered_at: string;
   status_code: number;
+  event?: string;
 }
+
+const EVENT_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResult> {
   const { store, clock, record } = deps;
@@ -53,12 +62,27 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
 
   const requested = store.kv.get(KV_REQUESTED) ?? [];
   const asked = new Set(requested);
+  const followUps = store.kv.get(KV_ASKED) ?? [];
+  const followUp = new Map(followUps.map((f) => [f.guid, f]));
   let redelivered = 0;
   let failed = 0;
   for (const [guid, tries] of groupByGuid(attempts)) {
-    if (tries.some((t) => t.status_code >= 200 && t.status_code < 300)) continue;
-    if (asked.has(guid) || store.inbox.byDeliveryId(guid)) continue;
+    if (store.inbox.byDeliveryId(guid)) continue;
     const newest = tries.reduce((a, b) => (newer(b, a) ? b : a));
+    const delivered = tries.some((t) => isOk(t.status_code));
+    // A proxy may still be forwarding what GitHub just handed it.
+    if (delivered && startedAt - Date.parse(newest.delivered_at) < IN_TRANSIT_MS) continue;
+    if (asked.has(guid)) {
+      const asking = followUp.get(guid);
+      if (asking && !asking.told && Date.parse(newest.delivered_at) > asking.at && refusedByVigil(newest.status_code)) {
+        record(eventRecord('event.missed', { ...missed(guid, newest), again: true }, clock.now()));
+        tellOwner(deps, guid, newest.status_code);
+        asking.told = true;
+        store.kv.set(KV_ASKED, followUps.slice(-REMEMBERED));
+      }
+      continue;
+    }
+    if (delivered) record(eventRecord('event.missed', missed(guid, newest), clock.now()));
     try {
       await requestRedelivery(deps, newest.id);
     } catch (err) {
@@ -72,6 +96,8 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
     requested.push(guid);
     // Remembered at once: a worker that dies mid-sweep does not ask again for this one.
     store.kv.set(KV_REQUESTED, requested.slice(-REMEMBERED));
+    followUps.push({ guid, at: startedAt });
+    store.kv.set(KV_ASKED, followUps.slice(-REMEMBERED));
     record(eventRecord('github.redelivery_requested', { guid, deliveryId: newest.id }, clock.now()));
   }
   store.kv.set(KV_LAST_SWEEP, startedAt);
@@ -97,6 +123,41 @@ async function listAttempts(deps: SweepDeps, cutoff: number): Promise<Attempt[]>
     if (older || ++count >= MAX_PAGES) break;
   }
   return attempts;
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/**
+ * The newest attempt was refused by vigil itself, so asking again cannot help: a 2xx
+ * means a proxy took it and vigil refused what came through (nothing is stored), 400,
+ * 401, 413 and 415 are vigil's own refusals. A 5xx or a timeout is vigil being away.
+ */
+function refusedByVigil(status: number): boolean {
+  return isOk(status) || [400, 401, 413, 415].includes(status);
+}
+
+function missed(guid: string, attempt: Attempt): { guid: string; deliveryId: number; statusCode: number; event?: string } {
+  const event = attempt.event && EVENT_RE.test(attempt.event) ? attempt.event : undefined;
+  return { guid, deliveryId: attempt.id, statusCode: attempt.status_code, ...(event ? { event } : {}) };
+}
+
+/** What to change, judged by how the refused redelivery was answered. */
+export function settingToChange(status: number): string {
+  if (status === 401) return 'the hook\'s secret on GitHub must be secrets.json "webhookSecret" (or GITHUB_WEBHOOK_SECRET)';
+  if (status === 400 || status === 415) return 'set the hook\'s "Content type" to application/json on GitHub';
+  if (status === 413) return 'nothing in vigil: the body is over 25 MB, more than GitHub sends';
+  return (
+    'a webhook proxy (github.webhookProxyUrl) took it and vigil refused what it forwarded: the hook\'s "Content type" ' +
+    'must be application/json and its secret must be secrets.json "webhookSecret"; vigil doctor names the cause it saw'
+  );
+}
+
+/** Through the notification queue the worker sends from; one notice per delivery. */
+function tellOwner(deps: SweepDeps, guid: string, status: number): void {
+  const body = `GitHub delivery ${guid} was redelivered and vigil refused it again, so it is lost. To change: ${settingToChange(status)}.`;
+  deps.store.notifications.enqueueNotice(`alert:missed:${guid}`, 'alert', { title: 'vigil: a delivery was refused twice', body }, deps.clock.now());
 }
 
 function groupByGuid(attempts: Attempt[]): Map<string, Attempt[]> {

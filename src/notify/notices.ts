@@ -84,6 +84,12 @@ async function sendNotice(row: NoticeRow, store: Store, clock: Clock, notifier: 
     store.kv.set('notify.test.last', { key, at: clock.now(), delivered, failed, skipped, ...(held ? { held } : {}) });
     return;
   }
+  if (row.kind === 'alert') {
+    const { title, body } = row.payload as { title?: unknown; body?: unknown };
+    if (typeof title !== 'string' || typeof body !== 'string') return;
+    await notifier.deliver({ title, body, urgency: 'normal', tag: row.key.split(':').slice(0, 2).join(':'), path: '/' }, row.key);
+    return;
+  }
   const action = store.actions.get(String(row.payload.actionId));
   const notification = action && approvalNotification(action, capabilityKey);
   if (notification) await notifier.deliver(notification, row.key);

@@ -141,6 +141,16 @@ export class OwnerReach {
     };
   }
 
+  /**
+   * Something the owner should act on that is not an approval (issue 20: deliveries are
+   * arriving but failing verification): queued under `key`, sent like any notification.
+   * The caller decides how often; one key is queued once.
+   */
+  alert(key: string, title: string, body: string): void {
+    this.tables.enqueueNotice(`alert:${key}`, 'alert', { title, body }, this.deps.clock.now());
+    this.wakeWorker();
+  }
+
   start(): void {
     this.stopped = false;
     this.armDigest();

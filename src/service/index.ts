@@ -8,6 +8,7 @@ import { checkModel, checkNotify } from './checks-reach.js';
 import { checkSandbox } from './checks-sandbox.js';
 import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
 import { checkLinger, checkService } from './checks-service.js';
+import { checkRejections } from './checks-rejections.js';
 import { runChecks, type Check, type CheckResult, type DoctorInput, type MultiCheck } from './doctor.js';
 
 export { systemHost, type ServiceHost } from './host.js';
@@ -27,6 +28,7 @@ const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['database', checkDatabase],
   ['logs', checkLogs],
   ['webhooks', checkWebhooks],
+  ['rejected', checkRejections],
   ['model', checkModel],
   ['notify', checkNotify],
   ['sandbox', checkSandbox],

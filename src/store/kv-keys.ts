@@ -30,6 +30,10 @@ export interface KvValues {
    * to ask GitHub, so it learns it here (src/initiative/own-echo.ts).
    */
   'github.actingLogin': { login: string; at: number };
+  /** Rejected webhook deliveries per minute over the last day, and when the owner was last told (src/triggers/webhooks/rejections.ts). */
+  'webhook.rejections': WebhookRejectionLog;
+  /** Redeliveries the sweep asked for, when, and whether the owner was told one was refused again (src/github-api/redeliver.ts). */
+  'github.redelivery.asked': { guid: string; at: number; told?: boolean }[];
   /** When the redelivery sweep last started (src/github-api/redeliver.ts). */
   'github.sweep.last': number;
   /** How far into the daily logs the search index has read (src/memory/search.ts). */
@@ -46,6 +50,31 @@ export type KvKey = keyof KvValues;
 
 /** The keys whose value is a plain counter, the only ones `increment` takes. */
 export type KvCounterKey = { [K in KvKey]: KvValues[K] extends number ? K : never }[KvKey];
+
+/** One test notification's fate: which channels delivered it, which failed, which had nobody to reach. */
+export interface NotifyTestOutcome {
+  key: string;
+  at: number;
+  delivered: string[];
+  failed: { channel: string; error: string }[];
+  skipped: { channel: string; why: string }[];
+  /** Quiet hours or the hourly cap held it for the digest. */
+  held?: string;
+}
+
+/** One minute's rejected webhook deliveries, by path and reason. */
+export interface WebhookRejectionMinute {
+  /** The minute's start, ms since the epoch. */
+  minute: number;
+  direct: Record<string, number>;
+  proxy: Record<string, number>;
+}
+
+export interface WebhookRejectionLog {
+  minutes: WebhookRejectionMinute[];
+  /** When the owner was last told that proxied deliveries fail verification. */
+  notifiedAt: number | null;
+}
 
 /** One test notification's fate: which channels delivered it, which failed, which had nobody to reach. */
 export interface NotifyTestOutcome {

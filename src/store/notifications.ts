@@ -23,7 +23,8 @@ export interface NoticeRow {
 }
 
 /** What the daemon asks the worker to tell the owner (it holds no channel credentials itself). */
-export type NoticeKind = 'approval' | 'digest' | 'test';
+/** `alert`: a title and body for the owner (payload `{ title, body }`), e.g. deliveries failing verification. */
+export type NoticeKind = 'approval' | 'digest' | 'test' | 'alert';
 
 /**
  * What was told to the owner, and what is still to tell: tables `notify_log`,

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { lastDelivery } from './inbox.js';
+import type { WebhookRejectionLog } from './kv-keys.js';
 import { PushSubscriptions } from './push-subscriptions.js';
 
 /** How long a read waits for another process's lock before the doctor reports the database unreadable. */
@@ -32,6 +33,12 @@ export class StoreReader {
   /** The newest GitHub delivery in the inbox. */
   lastDelivery(): { kind: string; id: string | null; at: number } | undefined {
     return lastDelivery(this.db);
+  }
+
+  /** Rejected webhook deliveries as the daemon last saved them (src/triggers/webhooks/rejections.ts). */
+  webhookRejections(): WebhookRejectionLog | undefined {
+    const row = this.db.prepare(`SELECT value FROM kv WHERE key = 'webhook.rejections'`).get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as WebhookRejectionLog) : undefined;
   }
 
   close(): void {

@@ -32,6 +32,7 @@ describe('missed-delivery sweep', () => {
     // GitHub gave up waiting, but vigil had stored it: no redelivery.
     inInbox(store, 'guid-stored-but-timed-out');
     inInbox(store, 'guid-ok-1');
+    inInbox(store, 'guid-ok-2');
     const records: EventRecord[] = [];
     const github = session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } });
 
@@ -75,6 +76,7 @@ describe('missed-delivery sweep', () => {
       { id: 34, guid: 'g-twice-failed', delivered_at: minutesAgo(15), status_code: 504, redelivery: true },
     ]);
     const store = world.store();
+    inInbox(store, 'g-recovered');
     const result = await session({ fake, store, config: { hookId: 7, hookRepo: REPO } }).sweep();
     expect(result).toEqual({ listed: 4, redelivered: 1, failed: 0 });
     expect(fake.calls('POST', redeliveries).map((r) => r.path)).toEqual(['/repos/octo/app/hooks/7/deliveries/34/attempts']);
@@ -92,6 +94,7 @@ describe('missed-delivery sweep', () => {
     }
     fake.setDeliveries(HOOK, list);
     const store = world.store();
+    for (let i = 0; i < 150; i++) if (i !== 140) inInbox(store, `recent-${i}`);
     const result = await session({ fake, store, config: { hookId: 7, hookRepo: REPO } }).sweep();
     expect(result).toEqual({ listed: 150, redelivered: 1, failed: 0 });
     expect(fake.calls('POST', redeliveries).map((r) => r.path)).toEqual(['/repos/octo/app/hooks/7/deliveries/1140/attempts']);
@@ -127,6 +130,71 @@ describe('missed-delivery sweep', () => {
     expect(again).toMatchObject({ redelivered: 1 });
 
     expect(await session({ fake, store, config: {} }).sweep()).toBeUndefined();
+  });
+
+  it('GitHub lists 5 as delivered, vigil stored 3: 2 event.missed, exactly those 2 redelivered, the next sweep asks for none', async () => {
+    const fake = await world.fake();
+    const five: FakeDelivery[] = [1, 2, 3, 4, 5].map((n) => ({ id: 60 + n, guid: `g-delivered-${n}`, delivered_at: minutesAgo(60 - n), status_code: 200 }));
+    fake.setDeliveries(HOOK, five);
+    const store = world.store();
+    for (const n of [1, 3, 5]) inInbox(store, `g-delivered-${n}`);
+    const records: EventRecord[] = [];
+    const github = session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } });
+
+    expect(await github.sweep()).toEqual({ listed: 5, redelivered: 2, failed: 0 });
+    const missed = records.filter((r) => r.type === 'event.missed');
+    expect(missed.map((r) => [r.guid, r.deliveryId, r.statusCode, r.event])).toEqual([
+      ['g-delivered-4', 64, 200, 'issues'],
+      ['g-delivered-2', 62, 200, 'issues'],
+    ]);
+    const asked = fake.calls('POST', redeliveries).map((r) => Number(redeliveries.exec(r.path)![1]));
+    expect(asked.sort()).toEqual([62, 64]);
+
+    records.length = 0;
+    expect(await github.sweep()).toMatchObject({ redelivered: 0 });
+    expect(fake.calls('POST', redeliveries)).toHaveLength(2);
+    expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
+  });
+
+  it('a delivery that just arrived at a proxy is not called missed yet', async () => {
+    const fake = await world.fake();
+    fake.setDeliveries(HOOK, [{ id: 71, guid: 'g-in-transit', delivered_at: minutesAgo(1), status_code: 200 }]);
+    const records: EventRecord[] = [];
+    expect(await session({ fake, store: world.store(), records, config: { hookId: 7, hookRepo: REPO } }).sweep()).toMatchObject({ redelivered: 0 });
+    expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
+  });
+
+  it.each([
+    [200, /webhook proxy .* "Content type" must be application\/json/],
+    [401, /secret on GitHub must be secrets\.json "webhookSecret"/],
+  ])('a redelivery refused again (GitHub saw %i) is not asked a third time: the owner is told which setting to change, once', async (status, advice) => {
+    const fake = await world.fake();
+    const first: FakeDelivery = { id: 81, guid: 'g-refused', delivered_at: minutesAgo(90), status_code: status };
+    fake.setDeliveries(HOOK, [first]);
+    const store = world.store();
+    const records: EventRecord[] = [];
+    const github = session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } });
+    expect(await github.sweep()).toMatchObject({ redelivered: 1 });
+    expect(store.notifications.pendingNotices()).toEqual([]);
+
+    // GitHub redelivered it (a new attempt), and vigil refused it again.
+    // The sweep asked a moment ago; ten minutes pass, and the redelivery came six minutes ago.
+    fake.setDeliveries(HOOK, [first, { id: 82, guid: 'g-refused', delivered_at: minutesAgo(6), status_code: status, redelivery: true }]);
+    const asked = store.kv.get('github.redelivery.asked')!;
+    store.kv.set('github.redelivery.asked', asked.map((a) => ({ ...a, at: a.at - 10 * 60_000 })));
+    records.length = 0;
+    expect(await github.sweep()).toMatchObject({ redelivered: 0 });
+    expect(records.filter((r) => r.type === 'event.missed')).toMatchObject([{ guid: 'g-refused', deliveryId: 82, again: true }]);
+    const notices = store.notifications.pendingNotices();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'alert', key: 'alert:missed:g-refused' });
+    expect(String(notices[0]!.payload.body)).toMatch(advice);
+
+    records.length = 0;
+    await github.sweep();
+    expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
+    expect(store.notifications.pendingNotices()).toHaveLength(1);
+    expect(fake.calls('POST', redeliveries)).toHaveLength(1);
   });
 
   it('a hook id without its place fails the sweep with an error naming the keys, and asks nothing', async () => {

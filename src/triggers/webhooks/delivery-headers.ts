@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorCode } from '../../errors.js';
+import type { RejectionReason } from './rejection-summary.js';
 import { parseSignature } from './signature.js';
 
 /** GitHub's own cap on a delivery is 25 MB; anything larger is not from GitHub. */
@@ -20,6 +21,8 @@ export interface Refusal {
   code: ErrorCode;
   message: string;
   retryAfterSeconds?: number;
+  /** Set when the delivery itself is refused (counted, issue 20); absent for the daemon's own state (busy, slow). */
+  reason?: RejectionReason;
 }
 
 export interface DeliveryHeaders {
@@ -38,25 +41,40 @@ export function checkDeliveryHeaders(headers: IncomingHttpHeaders): DeliveryHead
   const event = single(headers['x-github-event']);
   const deliveryId = single(headers['x-github-delivery']);
   if (!event || !EVENT_RE.test(event) || !deliveryId || !DELIVERY_RE.test(deliveryId)) {
-    return refusal('VIGIL_ERR_WEBHOOK_HEADERS', 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required');
+    return rejected('headers', 'VIGIL_ERR_WEBHOOK_HEADERS', 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required');
   }
   const contentType = single(headers['content-type'])?.split(';')[0]!.trim().toLowerCase();
   if (!contentType || !MEDIA_TYPES.has(contentType)) {
-    return refusal('VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded');
+    return rejected('content_type', 'VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded');
   }
   const chunked = headers['transfer-encoding'] !== undefined;
   const length = chunked ? undefined : Number(headers['content-length'] ?? 0);
-  if (length === 0) return refusal('VIGIL_ERR_WEBHOOK_BODY', 'the body is empty');
+  if (length === 0) return rejected('empty', 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty');
   if (length !== undefined && length > WEBHOOK_BODY_LIMIT) {
-    return refusal('VIGIL_ERR_WEBHOOK_TOO_LARGE', `Content-Length ${length} is over ${WEBHOOK_BODY_LIMIT}`);
+    return rejected('too_large', 'VIGIL_ERR_WEBHOOK_TOO_LARGE', `Content-Length ${length} is over ${WEBHOOK_BODY_LIMIT}`);
   }
   const signature = parseSignature(single(headers['x-hub-signature-256']));
-  if (!signature) return refusal('VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256');
+  if (!signature) return rejected('signature', 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256');
   return { event, deliveryId, contentType, length, signature };
 }
 
 export function refusal(code: ErrorCode, message: string, retryAfterSeconds?: number): Refusal {
   return { code, message, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+}
+
+/** A refusal of the delivery itself, counted by `reason`. */
+export function rejected(reason: RejectionReason, code: ErrorCode, message: string): Refusal {
+  return { code, message, reason };
+}
+
+/**
+ * The names of a refused delivery, for the proxy path's log line: only when the headers
+ * have GitHub's shapes, so nothing the sender chose beyond those patterns is repeated.
+ */
+export function deliveryNames(headers: IncomingHttpHeaders): { deliveryId: string; event: string } | undefined {
+  const event = single(headers['x-github-event']);
+  const deliveryId = single(headers['x-github-delivery']);
+  return event && EVENT_RE.test(event) && deliveryId && DELIVERY_RE.test(deliveryId) ? { deliveryId, event } : undefined;
 }
 
 export function isRefusal(value: object): value is Refusal {

@@ -19,12 +19,17 @@ export async function startWebhookProxy(options: {
   print: (line: string) => void;
 }): Promise<WebhookProxy> {
   const { default: SmeeClient } = await import('smee-client');
+  // The target carries the key that marks our own requests (route.ts): never printed.
+  const key = new URL(options.target).searchParams.get('proxy');
+  const hide = (text: string): string => (key ? text.replaceAll(key, '…') : text);
   const client = new SmeeClient({
     source: options.source,
     target: options.target,
+    // Whoever posts to the channel must not set the target's query (and with it the key).
+    queryForwarding: false,
     logger: {
       info: () => undefined,
-      error: (...args: unknown[]) => options.print(`webhook proxy: ${args.map(String).join(' ')}`),
+      error: (...args: unknown[]) => options.print(hide(`webhook proxy: ${args.map(String).join(' ')}`)),
     },
   });
   let stopped = false;

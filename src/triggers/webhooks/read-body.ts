@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { BodyBudget } from './body-budget.js';
-import { refusal, WEBHOOK_BODY_LIMIT, type Refusal } from './delivery-headers.js';
+import { refusal, rejected, WEBHOOK_BODY_LIMIT, type Refusal } from './delivery-headers.js';
 import type { BodySigner } from './signature.js';
 
 /** What a client told "busy" is asked to wait: about what two 25 MB bodies take on a slow line. */
@@ -53,7 +53,7 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       // Declared lengths were reserved whole (Node's parser never delivers more than
       // Content-Length); a chunked body takes its budget as it comes.
       if (length === undefined) {
-        if (received + chunk.length > WEBHOOK_BODY_LIMIT) return finish(refusal('VIGIL_ERR_WEBHOOK_TOO_LARGE', `the body is over ${WEBHOOK_BODY_LIMIT} bytes`));
+        if (received + chunk.length > WEBHOOK_BODY_LIMIT) return finish(rejected('too_large', 'VIGIL_ERR_WEBHOOK_TOO_LARGE', `the body is over ${WEBHOOK_BODY_LIMIT} bytes`));
         if (!budget.tryTake(chunk.length)) return finish(busy());
         reserved += chunk.length;
       }
@@ -62,11 +62,11 @@ export function readSignedBody(req: IncomingMessage, options: ReadOptions): Prom
       signer.update(chunk);
     };
     const onEnd = (): void => {
-      if (received === 0) return finish(refusal('VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
+      if (received === 0) return finish(rejected('empty', 'VIGIL_ERR_WEBHOOK_BODY', 'the body is empty'));
       let joined: Buffer | undefined;
       const bytes = (): Buffer => (joined ??= Buffer.concat(chunks, received));
       const bodyDigest = signer.verify(signature, bytes);
-      if (!bodyDigest) return finish(refusal('VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'));
+      if (!bodyDigest) return finish(rejected('signature', 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'));
       finish({ bytes: bytes(), bodyDigest });
     };
     const onGone = (): void => finish('gone');

@@ -1,11 +1,14 @@
 import { isUtf8 } from 'node:buffer';
+import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorText, isVigilError, VigilError } from '../../errors.js';
 import { BodyBudget } from './body-budget.js';
-import { checkDeliveryHeaders, isRefusal, type Refusal } from './delivery-headers.js';
+import { checkDeliveryHeaders, deliveryNames, isRefusal, rejected, type Refusal } from './delivery-headers.js';
 import type { WebhookIntake } from './intake.js';
 import { readSignedBody } from './read-body.js';
+import type { RejectionPath } from './rejection-summary.js';
+import type { RejectionTally } from './rejections.js';
 import { BodySigner } from './signature.js';
 
 export { WEBHOOK_BODY_LIMIT } from './delivery-headers.js';
@@ -30,6 +33,13 @@ export interface WebhookRouteOptions {
   bodyTimeoutMs: number;
   /** Defaults to UNVERIFIED_BYTES_LIMIT. */
   unverifiedBytesLimit?: number;
+  /** Counts and logs refused deliveries (issue 20). */
+  rejections?: RejectionTally;
+  /**
+   * The `proxy` query parameter vigil's own smee client adds to its target (proxy.ts): a
+   * refusal carrying it is counted on the proxy path, with the delivery's id and event.
+   */
+  proxyKey?: string;
 }
 
 /**
@@ -49,7 +59,7 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
   // No security headers here: GitHub reads only the status, and helmet costs ~8 % of a delivery.
   app.post('/webhooks/github', { helmet: false }, async (req, reply) => {
     const headers = checkDeliveryHeaders(req.headers);
-    if (isRefusal(headers)) return refuse(reply, headers);
+    if (isRefusal(headers)) return refuse(reply, options, headers);
     const body = await readSignedBody(req.raw, {
       length: headers.length,
       budget,
@@ -58,9 +68,9 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
       signature: headers.signature,
     });
     if (body === 'gone') return reply.hijack();
-    if (isRefusal(body)) return refuse(reply, body);
+    if (isRefusal(body)) return refuse(reply, options, body);
     // Verified; GitHub sends UTF-8. Decoding other bytes would store text that is not what was signed.
-    if (!isUtf8(body.bytes)) return refuse(reply, { code: 'VIGIL_ERR_WEBHOOK_BODY', message: 'the body is not UTF-8' });
+    if (!isUtf8(body.bytes)) return refuse(reply, options, rejected('not_utf8', 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not UTF-8'));
     const { event, deliveryId, contentType } = headers;
     let stored;
     try {
@@ -69,14 +79,23 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
     } catch (err) {
       // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
       const unavailable = isVigilError(err, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE') ? err : new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
-      return refuse(reply, unavailable, UNAVAILABLE_RETRY_AFTER_SECONDS);
+      return refuse(reply, options, unavailable, UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
-    if (stored.status === 'invalid') return refuse(reply, { code: 'VIGIL_ERR_WEBHOOK_BODY', message: `the ${contentType} body does not parse` });
+    if (stored.status === 'invalid') return refuse(reply, options, rejected('not_json', 'VIGIL_ERR_WEBHOOK_BODY', `the ${contentType} body does not parse`));
     if (stored.status === 'replayed') return reply.code(200).send({ status: 'replayed', kind: stored.kind });
     return reply
       .code(stored.status === 'stored' ? 202 : 200)
       .send({ status: stored.status, eventId: stored.eventId, kind: stored.kind });
   });
+}
+
+/** Count a refusal of the delivery itself (the cold path: an accepted delivery never comes here), then answer it. */
+function refuse(reply: FastifyReply, options: WebhookRouteOptions, refused: Refusal | VigilError, retryAfterSeconds?: number): never {
+  if (options.rejections && 'reason' in refused && refused.reason) {
+    const path = pathOf(reply.request, options.proxyKey);
+    options.rejections.note(refused.reason, path, path === 'proxy' ? deliveryNames(reply.request.headers) : undefined);
+  }
+  return refuseReply(reply, refused, retryAfterSeconds);
 }
 
 /**
@@ -88,7 +107,7 @@ export async function githubWebhookRoutes(app: FastifyInstance, options: Webhook
  * unread, and a reset can throw away the answer before the sender reads it (a
  * "lingering close", as nginx and Apache do).
  */
-function refuse(reply: FastifyReply, refused: Refusal | VigilError, retryAfterSeconds = (refused as Refusal).retryAfterSeconds): never {
+function refuseReply(reply: FastifyReply, refused: Refusal | VigilError, retryAfterSeconds = (refused as Refusal).retryAfterSeconds): never {
   const error = refused instanceof VigilError ? refused : new VigilError(refused.code, refused.message);
   const req = reply.request.raw;
   if (!req.complete) {
@@ -97,6 +116,13 @@ function refuse(reply: FastifyReply, refused: Refusal | VigilError, retryAfterSe
   }
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   throw error;
+}
+
+/** Whether the request came from vigil's own smee client: its key, compared in constant time. */
+function pathOf(req: FastifyRequest, proxyKey: string | undefined): RejectionPath {
+  const given = (req.query as Record<string, unknown> | undefined)?.proxy;
+  if (!proxyKey || typeof given !== 'string' || given.length !== proxyKey.length) return 'direct';
+  return crypto.timingSafeEqual(Buffer.from(given), Buffer.from(proxyKey)) ? 'proxy' : 'direct';
 }
 
 /** How long an unread body may go on being discarded after its refusal. */
