@@ -51,6 +51,7 @@ export const checkSecrets: Check = ({ paths, env }) => {
 };
 
 export const checkConfig: Check = ({ paths, env }, state) => {
+  if (!fs.existsSync(paths.config)) return fail('config', `${paths.config} is missing`, 'vigil init (it asks what it needs, or takes every answer as a flag)');
   try {
     state.config = loadConfig(paths.config, env);
   } catch (err) {

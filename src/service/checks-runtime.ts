@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readDaemonInfo } from '../daemon/index.js';
 import { verifyLogDir } from '../logs/index.js';
 import { withStoreReader } from '../store/index.js';
-import { ago, fail, needsConfig, ok, warn, type Check } from './doctor.js';
+import { ago, fail, needsConfig, ok, warn, type Check, type DoctorState } from './doctor.js';
 import { errorText } from '../errors.js';
 
 export const checkPort: Check = async ({ paths }, state) => {
@@ -64,11 +64,29 @@ export const checkLogs: Check = ({ paths }) => {
 };
 
 export const checkWebhooks: Check = ({ paths, now }, state) => {
-  const address = state.config ? `http://<your host>:${state.config.http.port}/webhooks/github` : '/webhooks/github';
-  const fix = `point a GitHub webhook at ${address} (README: "Point GitHub at it"); GitHub's ping arrives at once`;
+  const fix = webhookAdvice(state.config);
   if (state.storeUnreadable) return warn('webhooks', 'not checked: this Node.js cannot open the database (see the node line)');
   if (!fs.existsSync(paths.db)) return warn('webhooks', 'no delivery received yet', fix);
   const last = withStoreReader(paths.db, (reader) => reader.lastDelivery());
   if (!last) return warn('webhooks', 'no delivery received yet', fix);
   return ok('webhooks', `last delivery ${ago(now - last.at)} (${last.kind}${last.id ? `, ${last.id}` : ''})`);
 };
+
+/**
+ * How deliveries can reach this vigil. Listening on loopback only, no host GitHub can
+ * reach has the port open: a smee channel relays them (init makes one); a proxy already
+ * set just needs its webhook on GitHub.
+ */
+function webhookAdvice(config: DoctorState['config']): string {
+  if (!config) return 'point a GitHub webhook at /webhooks/github (README: "Point GitHub at it")';
+  if (config.github.webhookProxyUrl) return `point a GitHub webhook at your smee channel (github.webhookProxyUrl); GitHub's ping arrives at once`;
+  const { host, port } = config.http;
+  if (isLoopback(host)) {
+    return `vigil listens on ${host} only, which GitHub cannot reach: run vigil init --webhook-proxy new for a smee.io channel, then point a GitHub webhook at it`;
+  }
+  return `point a GitHub webhook at http://<this host's public name>:${port}/webhooks/github (README: "Point GitHub at it"); GitHub's ping arrives at once`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -8,6 +8,7 @@ import { checkModel, checkNotify } from './checks-reach.js';
 import { checkSandbox } from './checks-sandbox.js';
 import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
 import { checkLinger, checkService } from './checks-service.js';
+import { checkGithub } from './checks-github.js';
 import { checkRejections } from './checks-rejections.js';
 import { runChecks, type Check, type CheckResult, type DoctorInput, type MultiCheck } from './doctor.js';
 
@@ -28,6 +29,7 @@ const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['database', checkDatabase],
   ['logs', checkLogs],
   ['webhooks', checkWebhooks],
+  ['github', checkGithub],
   ['rejected', checkRejections],
   ['model', checkModel],
   ['notify', checkNotify],

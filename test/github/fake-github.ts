@@ -114,6 +114,17 @@ export interface FakeGithubOptions {
    * storage does; false: it sends the whole log, and the reader must keep the tail itself.
    */
   logRanges?: boolean;
+  /** What `GET /user` sends as `x-oauth-scopes` (a classic token's scopes); unset: no header, as for a fine-grained token. */
+  scopes?: string[];
+}
+
+/** A GitHub App made through the manifest flow: its JWTs verify against its key from then on. */
+export interface FakeManifestApp {
+  id: number;
+  slug: string;
+  manifest: Record<string, unknown>;
+  publicKey: crypto.KeyObject;
+  webhookSecret: string;
 }
 
 /** Answer the next matching request with `status`, after (or instead of) doing its work. */
@@ -139,6 +150,9 @@ export class FakeGithub {
   private readonly checkRuns = new Map<string, FakeCheckRun[]>();
   private readonly labelSets = new Map<string, FakeLabel[]>();
   private nextId = 1000;
+  /** Manifests posted to the web form, by the code GitHub's redirect carries (one use each). */
+  private readonly manifestCodes = new Map<string, Record<string, unknown>>();
+  readonly manifestApps: FakeManifestApp[] = [];
   private server: http.Server | undefined;
   url = '';
 
@@ -252,14 +266,14 @@ export class FakeGithub {
     const injection = index >= 0 ? this.injections.splice(index, 1)[0] : undefined;
     if (injection && !injection.afterEffect) return { status: injection.status, body: { message: 'injected failure' } };
     const signed = req.method === 'GET' ? req.path.match(SIGNED_LOGS) : null;
-    const reply = signed ? this.signedLog(req, Number(signed[1])) : (this.authorize(req) ?? this.dispatch(req));
+    const reply = signed ? this.signedLog(req, Number(signed[1])) : (this.manifestFlow(req) ?? this.authorize(req) ?? this.dispatch(req));
     if (injection) return { status: injection.status, body: { message: 'injected failure after the effect' } };
     return reply;
   }
 
   private authorize(req: RecordedRequest): Reply | undefined {
     const [scheme, credential] = (req.authorization ?? '').split(' ');
-    const appRoute = req.path.startsWith('/app/') || /^\/(repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/installation$/.test(req.path);
+    const appRoute = req.path === '/app' || req.path.startsWith('/app/') || /^\/(repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/installation$/.test(req.path);
     if (appRoute) {
       return credential && /^bearer$/i.test(scheme ?? '') && this.validJwt(credential)
         ? undefined
@@ -273,12 +287,57 @@ export class FakeGithub {
   }
 
   private validJwt(jwt: string): boolean {
-    const app = this.options.app;
+    return this.jwtApp(jwt) !== undefined;
+  }
+
+  /** The App (configured, or made from a manifest) whose key signed this unexpired JWT. */
+  private jwtApp(jwt: string): { appId: number; slug: string } | undefined {
     const [header, payload, signature] = jwt.split('.');
-    if (!app || !header || !payload || !signature) return false;
-    const signed = crypto.verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), app.publicKey, Buffer.from(signature, 'base64url'));
+    if (!header || !payload || !signature) return undefined;
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number };
-    return signed && String(claims.iss) === String(app.appId) && (claims.exp ?? 0) * 1000 > Date.now();
+    if ((claims.exp ?? 0) * 1000 <= Date.now()) return undefined;
+    const apps = [
+      ...(this.options.app ? [{ appId: this.options.app.appId, slug: 'vigil-test', publicKey: this.options.app.publicKey }] : []),
+      ...this.manifestApps.map((a) => ({ appId: a.id, slug: a.slug, publicKey: a.publicKey })),
+    ];
+    return apps.find(
+      (app) =>
+        String(claims.iss) === String(app.appId) &&
+        crypto.verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), app.publicKey, Buffer.from(signature, 'base64url')),
+    );
+  }
+
+  /**
+   * GitHub's App manifest flow: the browser posts `manifest` to /settings/apps/new (on the
+   * web host; here the same server), GitHub redirects to the manifest's redirect_url with a
+   * code, and the code is exchanged — without authentication — for the App's id, key and secret.
+   */
+  private manifestFlow(req: RecordedRequest): Reply | undefined {
+    if (req.method === 'POST' && /^\/(settings|organizations\/[^/]+\/settings)\/apps\/new$/.test(req.path)) {
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+      const manifest = JSON.parse(form.get('manifest') ?? 'null') as Record<string, unknown> | null;
+      if (!manifest || typeof manifest.redirect_url !== 'string') return { status: 422, body: { message: 'manifest: redirect_url is required' } };
+      const code = crypto.randomBytes(10).toString('hex');
+      this.manifestCodes.set(code, manifest);
+      const back = new URL(manifest.redirect_url);
+      back.searchParams.set('code', code);
+      const state = req.query.get('state');
+      if (state) back.searchParams.set('state', state);
+      return { status: 302, body: {}, headers: { location: back.toString() } };
+    }
+    const m = req.path.match(/^\/app-manifests\/([^/]+)\/conversions$/);
+    if (req.method !== 'POST' || !m) return undefined;
+    const manifest = this.manifestCodes.get(m[1]!);
+    if (!manifest) return notFound();
+    this.manifestCodes.delete(m[1]!);
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const id = this.nextId++;
+    const slug = String(manifest.name ?? 'app').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const webhookSecret = crypto.randomBytes(20).toString('hex');
+    this.manifestApps.push({ id, slug, manifest, publicKey, webhookSecret });
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const body = { id, slug, name: manifest.name, html_url: `https://github.test/apps/${slug}`, pem, webhook_secret: webhookSecret, client_id: `Iv1.${id}`, client_secret: 'c'.repeat(40) };
+    return { status: 201, body };
   }
 
   private dispatch(req: RecordedRequest): Reply {
@@ -356,6 +415,15 @@ export class FakeGithub {
   private dispatchRead(req: RecordedRequest): Reply | undefined {
     const { path, query } = req;
     let m: RegExpMatchArray | null;
+    if (path === '/user') {
+      const scopes = this.options.scopes ? { 'x-oauth-scopes': this.options.scopes.join(', ') } : undefined;
+      return { status: 200, body: { login: this.options.login ?? 'octo', type: 'User' }, ...(scopes ? { headers: scopes } : {}) };
+    }
+    if (path === '/app') {
+      const [, jwt] = (req.authorization ?? '').split(' ');
+      const app = jwt ? this.jwtApp(jwt) : undefined;
+      return app ? { status: 200, body: { id: app.appId, slug: app.slug, name: app.slug } } : notFound();
+    }
     if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)$/))) {
       const issue = this.issue(m[1]!, Number(m[2]));
       return issue ? { status: 200, body: issueJson(issue) } : notFound();

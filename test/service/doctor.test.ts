@@ -48,7 +48,7 @@ function doctor(home: string, extra: NodeJS.ProcessEnv = {}) {
   return { ...res, lines, line: (name: string) => lines.find((l) => l.split(/ +/)[1] === name) ?? '' };
 }
 
-const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
+const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'github', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
 
 /** How doctor lays out a line: status, the check's name in a column, the detail. */
 const row = (status: string, name: string, detail: string) => `${status.padEnd(4)}  ${name.padEnd(15)} ${detail}`;
@@ -79,7 +79,7 @@ describe('vigil doctor', () => {
     expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
     expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, 00000000-0001\)/);
     expect(running.line('notify.push')).toContain('1 subscribed browser');
-    expect(running.stdout).toContain('13 ok, 0 warn, 0 fail');
+    expect(running.stdout).toContain(`${CHECKS.length} ok, 0 warn, 0 fail`);
 
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
