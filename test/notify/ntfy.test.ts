@@ -48,6 +48,9 @@ describe('ntfy', () => {
     expect(p).toMatchObject({ method: 'POST', url: '/vigil-alerts', body: 'main is red' });
     expect(p!.headers).toMatchObject({ title: 'Build broke', priority: '5', tags: 'vigil', authorization: 'Bearer tk_secret' });
     expect(p!.headers.actions).toBeUndefined();
+    // ntfy renders Markdown only when asked (Markdown / X-Markdown: yes, or content-type text/markdown); GitHub's text stays plain.
+    expect(p!.headers.markdown ?? p!.headers['x-markdown']).toBeUndefined();
+    expect(p!.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 
   it('an approval carries Approve and Deny buttons that post its capability tokens to vigil (with publicUrl)', async () => {
