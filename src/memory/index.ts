@@ -11,6 +11,7 @@ export { removeOrphanTemps } from './atomic.js';
 export { INDEX_FILE, TOPICS_DIR, NOTES_FILE, PENDING_NOTES_FILES, CLAIM_DIR } from './names.js';
 export { MemoryFiles } from './files.js';
 export { resolveMemoryPath } from './paths.js';
+export { runMemoryCommand } from './tool.js';
 export { renderTopic, slugify, topicPath, cleanFactText, sourceDate, type Fact, type Topic } from './topics.js';
 export { renderIndex } from './index-file.js';
 export { readTopics } from './load.js';

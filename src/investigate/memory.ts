@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { runMemoryCommand, type MemoryFiles, type SearchHit } from '../memory/index.js';
+import { tool, type InvestigationTool } from './tool.js';
+
+export const MAX_SEARCH_HITS = 10;
+const MAX_SNIPPET_CHARS = 200;
+
+export interface MemoryToolsDeps {
+  /** vigil's memory folder. Only viewed here: `view` is the one memory command these tools run. */
+  files: MemoryFiles;
+  /** The full-text index over the logs and event payloads (memory's SearchIndex). */
+  searchIndex: { catchUp(): unknown; search(query: string, limit?: number): SearchHit[] };
+}
+
+/**
+ * `memory_view` and `memory_search` (issue 14): what vigil remembers, read-only. A path
+ * is confined to the memory folder by the memory tool's own boundary (resolveMemoryPath
+ * through runMemoryCommand's `view`): `..`, absolute paths other than `/memories`,
+ * hidden names and symlinks leading out are refused there.
+ */
+export function memoryTools(deps: MemoryToolsDeps): InvestigationTool[] {
+  return [
+    tool({
+      name: 'memory_view',
+      description:
+        "vigil's memory folder: a file's text with line numbers, or a folder's listing. MEMORY.md is the index (already in your " +
+        'context); topics/<slug>.md hold the facts with their sources. Paths as the memory tool takes them: "topics/ci.md" or "/memories/topics/ci.md".',
+      input: z.object({ path: z.string().min(1).max(500).default('/memories').describe('a file or folder in the memory folder; default: the folder itself') }).strict(),
+      run: ({ path }) => runMemoryCommand(deps.files, { command: 'view', path }),
+    }),
+    tool({
+      name: 'memory_search',
+      description:
+        `Full-text search over every daily-log entry and stored event payload (all of the words; "word*" for a prefix): the best ${MAX_SEARCH_HITS} ` +
+        'hits, each with its date, where it is (log date#seq or event id), its kind and a snippet. Use it to find what happened before.',
+      input: z.object({ query: z.string().trim().min(1).max(200).describe('words to look for') }).strict(),
+      run: async ({ query }) => {
+        // The index follows the logs behind a watermark; whoever searches first brings it up to date.
+        deps.searchIndex.catchUp();
+        const hits = deps.searchIndex.search(query, MAX_SEARCH_HITS);
+        if (hits.length === 0) return `no matches for ${JSON.stringify(query)}`;
+        return hits.map(hitLine).join('\n');
+      },
+    }),
+  ];
+}
+
+function hitLine(hit: SearchHit): string {
+  const snippet = hit.snippet.replace(/\s+/g, ' ').trim();
+  return `${hit.date}  ${hit.ref}  ${hit.kind}: ${snippet.length > MAX_SNIPPET_CHARS ? `${snippet.slice(0, MAX_SNIPPET_CHARS - 1)}…` : snippet}`;
+}
