@@ -166,7 +166,8 @@ describe('rules first, model second', () => {
     ]);
     expect(of(home, 'action.allowed').map((e) => e.action)).toEqual(['notify']);
     expect(of(home, 'action.succeeded').map((e) => e.action)).toEqual(['notify']);
-    expect(of(home, 'notify.sent').map((e) => e.title)).toEqual(['CI failed: test']);
+    // No channel is configured here: the notify ran and says it reached nobody (issue 16).
+    expect(of(home, 'notify.unreached').map((e) => e.title)).toEqual(['CI failed: test']);
     expect(of(home, 'action.denied')).toEqual([expect.objectContaining({ action: 'github.create_issue', reason: 'permissions.rules[0]' })]);
     // One model call: the new issue, which only an unmarked rule matched.
     expect(model.calls).toHaveLength(1);
