@@ -185,7 +185,7 @@ describe('recheckForExecution (layer 5)', () => {
   it('passes an ask action the owner approved from any owner channel', () => {
     const g = gate();
     const params = VALID['github.comment']!.params;
-    for (const by of ['cli', 'dashboard', 'push']) {
+    for (const by of ['cli', 'dashboard', 'push', 'desktop']) {
       const recheck = recheckForExecution(g, { action: 'github.comment', params, answeredBy: by });
       expect(recheck.ok, by).toBe(true);
       if (recheck.ok) expect(recheck.judgement.verdict).toBe('ask');
