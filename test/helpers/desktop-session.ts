@@ -88,8 +88,16 @@ export async function startDesktopSession(options: { dunst?: boolean } = {}): Pr
       const xvfb = spawn('Xvfb', [`:${display}`, '-screen', '0', '640x480x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
       children.push(xvfb);
       const up = await new Promise<boolean>((resolve) => {
+        // Ours, not another test's that took the same number a moment earlier: the lock names its pid.
+        const ours = () => {
+          try {
+            return fs.readFileSync(`/tmp/.X${display}-lock`, 'utf8').trim() === String(xvfb.pid);
+          } catch {
+            return false;
+          }
+        };
         const timer = setInterval(() => {
-          if (fs.existsSync(`/tmp/.X11-unix/X${display}`)) done(true);
+          if (ours() && fs.existsSync(`/tmp/.X11-unix/X${display}`)) done(true);
         }, 50);
         const done = (ok: boolean) => {
           clearInterval(timer);
