@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import { expireApprovals, Initiative, triageConfig } from '../initiative/index.js';
+import { decisionToolbox, expireApprovals, Initiative, triageConfig } from '../initiative/index.js';
+import type { GithubQuery } from '../github-api/index.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
@@ -95,7 +96,8 @@ export class Daemon {
     const env = this.options.env ?? process.env;
     // Everything that can be wrong with the config fails here, before anything runs.
     this.config = loadConfig(this.paths.config, env);
-    this.secrets = loadSecrets(this.paths.secrets, env);
+    // The GitHub credentials are the worker's: the daemon never reads them (issue 14).
+    this.secrets = loadSecrets(this.paths.secrets, env, { withholdGithub: true });
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
     createProvider(this.config.model, this.config.rules, this.providerDeps());
@@ -266,6 +268,17 @@ export class Daemon {
       logsDir: this.paths.logs,
       triage: triageConfig(config),
       coalesceMs: config.github.coalesceSeconds * 1000,
+      toolbox: decisionToolbox({
+        model: config.model,
+        repos: config.repos,
+        store,
+        memoryDir: this.paths.memory,
+        journal,
+        clock,
+        ...(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld
+          ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.supervisor.query(query, signal) }
+          : {}),
+      }),
       onApproved: () => this.supervisor.kick(),
       pace: (ms) => this.pacer.pace(ms),
       ...this.storeHooks(),
@@ -315,7 +328,7 @@ export class Daemon {
    * worker (which holds the token) looks for missed ones at start and every hour.
    */
   private startGithubSweeps(): void {
-    if (!this.config.github.hookId || !(this.secrets.githubToken || this.secrets.githubApp)) return;
+    if (!this.config.github.hookId || !(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld)) return;
     this.supervisor.sweep();
     this.sweepTimer = setInterval(() => this.supervisor.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();

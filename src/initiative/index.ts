@@ -2,3 +2,4 @@ export { Initiative } from './initiative.js';
 export { triageConfig } from './triage.js';
 export { answerApproval, expireApprovals } from './approvals.js';
 export { propose } from './propose.js';
+export { decisionToolbox } from './decision-tools.js';

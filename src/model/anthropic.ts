@@ -94,7 +94,7 @@ export function anthropicParams(turn: Turn, cacheTtl: '5m' | '1h'): MessageCreat
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
-    tools: [...(turn.tools ?? []), turn.tool].map((tool) => ({
+    tools: [turn.tool, ...(turn.tools ?? [])].map((tool) => ({
       name: tool.name,
       description: tool.description,
       input_schema: tool.inputSchema as { type: 'object' },

@@ -75,7 +75,7 @@ export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
-    tools: [...(turn.tools ?? []), turn.tool].map((tool) => ({
+    tools: [turn.tool, ...(turn.tools ?? [])].map((tool) => ({
       type: 'function' as const,
       function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
     })),

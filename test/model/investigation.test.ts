@@ -44,7 +44,7 @@ describe('a decision that investigates (Anthropic)', () => {
     expect(echo.runs).toEqual(['logs please']);
     const [first, second] = fake.calls;
     expect(first!.body.tool_choice).toEqual({ type: 'any' });
-    expect(first!.body.tools.map((t: { name: string }) => t.name)).toEqual(['echo', 'decide']);
+    expect(first!.body.tools.map((t: { name: string }) => t.name)).toEqual(['decide', 'echo']);
     expect(second!.body.tool_choice).toEqual({ type: 'any' });
     // The second request carries the model's call and the tool's answer, fenced, the fence unbroken, the key gone.
     const [assistant, results] = second!.body.messages.slice(1);
