@@ -178,6 +178,10 @@ export class WorkerSupervisor {
   /** Ask the worker to finish what it runs, wait up to `timeoutMs`, then kill it. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    // Reads no worker has taken yet will not be answered: they fail now, not at their timeout.
+    for (const pending of [...this.queries.values()]) {
+      if (!pending.sentTo) pending.reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: the GitHub read was not sent'));
+    }
     clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child) {
