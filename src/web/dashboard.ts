@@ -56,6 +56,7 @@ export const STATUS_LABELS = {
   mode: 'Mode',
   worker: 'Worker',
   reach: 'Reaches you via',
+  rejected: 'Refused deliveries (1 h)',
 } as const;
 
 export type StatusView = Record<keyof typeof STATUS_LABELS, string>;
@@ -83,7 +84,19 @@ export function statusView(deps: Pick<WebDeps, 'status' | 'store' | 'clock'>): S
     mode: `${String(at(s, 'mode') ?? '—')} · ${String(provider ?? '—')}`,
     worker: String(at(s, 'worker', 'state') ?? '—'),
     reach: String(at(s, 'reach', 'summary') ?? '—'),
+    rejected: refusedText(at(s, 'rejectedDeliveries')),
   };
+}
+
+/** "none", or how many webhook deliveries were refused in the last hour and why (issue 20). */
+function refusedText(value: unknown): string {
+  const r = (value ?? {}) as { lastHour?: number; direct?: Record<string, number>; proxy?: Record<string, number> };
+  if (!r.lastHour) return typeof r.lastHour === 'number' ? 'none' : '—';
+  const reasons = [
+    ...Object.entries(r.direct ?? {}).map(([reason, n]) => `${n} ${reason}`),
+    ...Object.entries(r.proxy ?? {}).map(([reason, n]) => `${n} ${reason} via proxy`),
+  ];
+  return `${r.lastHour} (${reasons.join(', ')}) — see vigil doctor`;
 }
 
 /** A value deep in the status report, which other rooms extend over time; undefined when absent. */

@@ -36,7 +36,7 @@ describe('deliveries through the webhook proxy (real smee-client)', () => {
     const secret = webhookSecret(home);
     const payload = { action: 'opened', issue: { number: 7, title: 'Überprüfung — café ☕' }, repository: { full_name: 'octo/app' } };
     const compactId = crypto.randomUUID();
-    const prettyIds = [crypto.randomUUID(), crypto.randomUUID()];
+    const prettyIds: string[] = [crypto.randomUUID(), crypto.randomUUID()];
     try {
       await waitFor(() => smee.connected('vigil-channel'), 10_000, 'smee-client to connect');
       expect(await postToChannel(channel, secret, JSON.stringify(payload), compactId)).toBe(200);
