@@ -40,8 +40,17 @@ const program = new Command()
 
 program
   .command('init')
-  .description('create the home: config.json, secrets.json (0600), logs/, memory/')
-  .action(run(async (ctx) => (await import('./commands/lifecycle.js')).initCommand(ctx)));
+  .description('create the home (config.json, secrets.json 0600, logs/, memory/) and set it up: asks on a terminal, or takes every answer as a flag')
+  .option('--non-interactive', 'ask nothing: only the flags given are set up')
+  .option('--owner <login>', 'your GitHub login (owner.login); taken from the token when omitted')
+  .option('--timezone <zone>', 'your IANA time zone (owner.timezone), e.g. Europe/Berlin')
+  .option('--github-token <token>', 'a GitHub token, checked with GET /user and kept in secrets.json; "-" reads it from stdin')
+  .option('--github-app', "create vigil's GitHub App through GitHub's App manifest flow (a local page opens it)")
+  .option('--github-org <org>', 'with --github-app: create the App under this organisation')
+  .option('--webhook-proxy <new|url>', '"new" makes a smee.io channel that relays deliveries to vigil; or an existing channel URL')
+  .option('--webhook-url <url>', 'the public URL at which GitHub reaches this vigil (its /webhooks/github)')
+  .option('--ntfy <url>', 'an ntfy topic URL; init sends a test message that must arrive')
+  .action(run(async (ctx, opts: import('./commands/init.js').InitFlags) => (await import('./commands/init.js')).initCommand(ctx, opts)));
 
 program
   .command('start')

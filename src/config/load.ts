@@ -14,7 +14,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   if (!result.success) throw new VigilError('VIGIL_ERR_CONFIG', describeZodError(result.error));
   const misnamed = ruleNameProblem(result.data);
   if (misnamed) throw new VigilError('VIGIL_ERR_CONFIG', misnamed);
-  return deepFreeze(applyEnv(result.data, env));
+  return deepFreeze(applyEnv(withOwner(result.data), env));
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -37,6 +37,16 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const webhookUrls = config.notify.webhooks.map((w) => w.url);
   maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl, ...webhookUrls].filter((v): v is string => Boolean(v)));
   return config;
+}
+
+/** `owner` (what `vigil init` writes) fills the older keys that say the same, when they are unset. */
+function withOwner(config: Config): Config {
+  const { login, timezone } = config.owner;
+  return {
+    ...config,
+    github: { ...config.github, ...(login && !config.github.ownerLogin ? { ownerLogin: login } : {}) },
+    tick: { ...config.tick, ...(timezone && !config.tick.timezone ? { timezone } : {}) },
+  };
 }
 
 /** `VIGIL_HOST` / `VIGIL_PORT` override the file (docs/contract.md). */

@@ -316,9 +316,22 @@ export const LogConfig = z
   })
   .strict();
 
+/**
+ * Who vigil works for (issue 16, `vigil init` asks): the GitHub login named in what vigil
+ * writes and the zone times are read in. `github.ownerLogin` and `tick.timezone`, when
+ * set, win over these.
+ */
+export const OwnerConfig = z
+  .object({
+    login: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub login').optional(),
+    timezone: timeZone.optional(),
+  })
+  .strict();
+
 export const Config = z
   .object({
     $schema: z.string().optional(),
+    owner: OwnerConfig.default({}),
     tick: TickConfig.default({}),
     model: ModelConfig.default({}),
     rules: z.array(DecisionRule).default([]),
