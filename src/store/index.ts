@@ -24,7 +24,7 @@ export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export type { SearchDocument, SearchHit } from './search-index.js';
 export { withStoreReader } from './reader.js';
 export type { NotifyTestOutcome } from './kv-keys.js';
-export type { WebhookRejectionLog, WebhookRejectionMinute } from './kv-keys.js';
+export type { WebhookRejectionLog } from './kv-keys.js';
 
 /** One handle on vigil.db with its tables; shared by daemon, worker and CLI. */
 export class Store {

@@ -7,5 +7,5 @@ export async function loadWebhookRoutes(): Promise<typeof import('./webhooks/rou
   return (await import('./webhooks/route.js')).githubWebhookRoutes;
 }
 export { startWebhookProxy, type WebhookProxy } from './webhooks/proxy.js';
-export { RejectionTally, type RejectionTallyDeps } from './webhooks/rejections.js';
+export { RejectionTally } from './webhooks/rejections.js';
 export { summarizeRejections, likelyCause, HOUR_MS as REJECTIONS_HOUR_MS, DAY_MS as REJECTIONS_DAY_MS, type RejectionSummary } from './webhooks/rejection-summary.js';
