@@ -143,7 +143,8 @@ program
   .command('dream')
   .description('consolidate memory: --now dreams now (in the daemon when it runs); without it, when the next dream is due')
   .option('--now', 'dream now, idle or not')
-  .action(run(async (ctx, opts: { now?: boolean }) => (await import('./commands/dream.js')).dreamCommand(ctx, opts)));
+  .option('--json', 'machine-readable output')
+  .action(run(async (ctx, opts: { now?: boolean; json?: boolean }) => (await import('./commands/dream.js')).dreamCommand(ctx, opts)));
 
 const memory = program.command('memory').description('what vigil remembers: MEMORY.md, topics, search over the logs, earlier versions');
 
@@ -151,7 +152,10 @@ memory
   .command('show', { isDefault: true })
   .argument('[topic]', 'a topic ("octo/app") or a file in memory/; the index when omitted')
   .description('print MEMORY.md, or one topic file')
-  .action(run(async (ctx, topic?: string) => (await import('./commands/memory.js')).memoryShowCommand(ctx, topic)));
+  .option('--json', 'machine-readable output: {file, text}')
+  .action(
+    run(async (ctx, topic: string | undefined, opts: { json?: boolean }) => (await import('./commands/memory.js')).memoryShowCommand(ctx, topic, opts)),
+  );
 
 memory
   .command('search')
@@ -170,8 +174,9 @@ memory
   .argument('[file]', 'a file in memory/ (MEMORY.md, topics/x.md); every file with versions when omitted')
   .description('earlier versions of memory files, kept on every change; --restore puts one back')
   .option('--restore <version>', 'the version to restore')
+  .option('--json', 'machine-readable output')
   .action(
-    run(async (ctx, file: string | undefined, opts: { restore?: string }) =>
+    run(async (ctx, file: string | undefined, opts: { restore?: string; json?: boolean }) =>
       (await import('./commands/memory.js')).memoryHistoryCommand(ctx, file, opts),
     ),
   );
@@ -197,7 +202,8 @@ program
 program
   .command('doctor')
   .description('check the installation, one line each: ok, warn or fail, with the fix; exits 1 when a check fails')
-  .action(run(async (ctx) => (await import('./commands/doctor.js')).doctorCommand(ctx), { anyNode: true }));
+  .option('--json', 'machine-readable output: {checks: [{name, status, detail, fix?}], ok, warn, fail}')
+  .action(run(async (ctx, opts: { json?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(ctx, opts), { anyNode: true }));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

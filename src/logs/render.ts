@@ -1,4 +1,5 @@
 /** One log entry as one line for a person: `HH:MM:SS  type  key=value key=value`. */
+import { timeForPeople } from '../for-people.js';
 import type { LogEntry } from './types.js';
 
 // Chain bookkeeping, and the outbox id the journal uses for exactly-once appends: not for people.
@@ -10,8 +11,12 @@ const MAX_VALUE = 80;
  */
 const NEEDS_QUOTES = /[\s\p{Cc}"]/u;
 
-export function renderEntry(entry: LogEntry): string {
-  const head = `${localClock(entry.ts)}  ${entry.type}`;
+/**
+ * With `now`, the time is written as everywhere for people (src/for-people.ts): the local
+ * clock, with the date in front when the entry is not from today; without, the clock only.
+ */
+export function renderEntry(entry: LogEntry, now?: number): string {
+  const head = `${now === undefined ? localClock(entry.ts) : timeForPeople(entry.ts, now)}  ${entry.type}`;
   const pairs = Object.entries(entry)
     .filter(([key]) => !CHAIN_KEYS.has(key))
     .map(([key, value]) => `${key}=${renderValue(value)}`);

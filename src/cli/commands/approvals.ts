@@ -1,4 +1,5 @@
 import { answerApproval, listApprovals } from '../../operations/index.js';
+import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { requireHome, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
@@ -6,11 +7,13 @@ export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }
   requireHome(ctx);
   // A read: the store answers whether or not a daemon runs.
   const pending = await withHomeStore(ctx, ({ store }) => listApprovals(store));
-  if (opts.json) return ctx.out(JSON.stringify(pending, null, 2));
+  // Times as everywhere: ISO-8601 with the local offset for machines, the local clock for people.
+  if (opts.json) return ctx.out(JSON.stringify(pending.map((a) => ({ ...a, ...(a.expiresAt ? { expiresAt: isoWithOffset(a.expiresAt) } : {}) })), null, 2));
+  const now = Date.now();
   if (pending.length === 0) return ctx.out('no pending approvals');
   for (const a of pending) {
     ctx.out(`${a.id}  ${a.action}  ${JSON.stringify(a.params)}`);
-    ctx.out(`          why: ${a.rationale || '-'}   expires: ${a.expiresAt ?? 'never'}`);
+    ctx.out(`          why: ${a.rationale || '-'}   expires: ${a.expiresAt ? timeForPeople(a.expiresAt, now) : 'never'}`);
   }
   ctx.out(`\nanswer with: vigil approve ID | vigil deny ID`);
 }

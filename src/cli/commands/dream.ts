@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { VigilError } from '../../errors.js';
+import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../../logs/index.js';
 import { describeDream, dreamHere, dreamStatus, type DreamSummary } from '../../operations/index.js';
 import { loadHomeConfig, requireHome, type CliContext } from '../context.js';
@@ -9,32 +10,42 @@ import { daemonOrInProcess, withHomeStore } from '../operate.js';
 const WAIT_MS = 15 * 60_000;
 
 /** `vigil dream [--now]`: dream now, in the daemon when one runs; without --now, when the next one is due. */
-export async function dreamCommand(ctx: CliContext, opts: { now?: boolean }): Promise<void> {
+export async function dreamCommand(ctx: CliContext, opts: { now?: boolean; json?: boolean }): Promise<void> {
   requireHome(ctx);
-  if (!opts.now) return printDreamStatus(ctx);
+  if (!opts.now) return printDreamStatus(ctx, opts.json === true);
+  // --json: progress lines are for people; the one object printed is the dream's summary.
+  const say = (line: string) => (opts.json ? undefined : ctx.out(line));
   // Only what is written from now on can hold the end of a dream the daemon runs.
   const marks = new Map(listLogDates(ctx.paths.logs).map((d) => [d, fs.statSync(logFilePath(ctx.paths.logs, d)).size]));
   const ran = await daemonOrInProcess<{ dreamId?: string; pid?: number }, DreamSummary>(
     ctx,
     { method: 'POST', route: '/api/dream', passThrough: ['VIGIL_ERR_DREAM_BUSY'] },
-    () => dreamHere({ paths: ctx.paths, env: ctx.env, progress: (line) => ctx.out(`dream: ${line}`) }),
+    () => dreamHere({ paths: ctx.paths, env: ctx.env, progress: (line) => say(`dream: ${line}`) }),
   );
   if (!ran.inDaemon) {
+    if (opts.json) return ctx.out(JSON.stringify({ ...ran.result, inDaemon: false }, null, 2));
     ctx.out(describeDream(ran.result));
     return ctx.out('vigil is not running: the dream is logged when it starts');
   }
   const { dreamId, pid } = ran.result;
   if (!dreamId) throw new VigilError('VIGIL_ERR_DAEMON_HTTP', 'POST /api/dream: the daemon named no dream');
-  ctx.out(`dream ${dreamId} started in the daemon (pid ${pid})`);
+  say(`dream ${dreamId} started in the daemon (pid ${pid})`);
   const end = await waitForEnd(ctx.paths.logs, dreamId, marks);
   if (end.type === 'dream.failed') throw new VigilError('VIGIL_ERR_DREAM_FAILED', String(end.reason));
+  if (opts.json) return ctx.out(JSON.stringify({ ...end, inDaemon: true }, null, 2));
   ctx.out(describeDream(end as unknown as DreamSummary));
 }
 
-async function printDreamStatus(ctx: CliContext): Promise<void> {
+async function printDreamStatus(ctx: CliContext, json: boolean): Promise<void> {
   const config = loadHomeConfig(ctx);
   const status = await withHomeStore(ctx, ({ store, clock }) => dreamStatus({ store, clock, home: ctx.paths.home, logsDir: ctx.paths.logs, config }));
-  const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
+  if (json) {
+    const at = (ms: number | null) => (ms === null ? null : isoWithOffset(ms));
+    const { lastDreamAt, lastFailedAt, dreaming, ...rest } = status;
+    return ctx.out(JSON.stringify({ ...rest, lastDreamAt: at(lastDreamAt), lastFailedAt: at(lastFailedAt), dreaming: dreaming ? { ...dreaming, startedAt: at(dreaming.startedAt) } : null }, null, 2));
+  }
+  const now = Date.now();
+  const iso = (ms: number | null) => (ms === null ? 'never' : timeForPeople(ms, now));
   ctx.out(`last dream:   ${iso(status.lastDreamAt)}${status.lastDreamId ? ` (${status.lastDreamId})` : ''}`);
   ctx.out(`read up to:   ${status.readUpTo ?? 'nothing yet'}`);
   if (status.lastFailedAt !== null) ctx.out(`last failure: ${iso(status.lastFailedAt)}: ${status.lastFailure}`);

@@ -16,7 +16,7 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   requireHome(ctx);
   const date = opts.date ?? localDate(systemClock.now());
   if (!DATE.test(date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${date}: use YYYY-MM-DD`);
-  const show = (entry: LogEntry) => ctx.out(opts.json ? JSON.stringify(entry) : renderEntry(entry));
+  const show = (entry: LogEntry) => ctx.out(opts.json ? JSON.stringify(entry) : renderEntry(entry, systemClock.now()));
   if (opts.follow) {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());

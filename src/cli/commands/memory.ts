@@ -1,4 +1,5 @@
 import { VigilError } from '../../errors.js';
+import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import {
   CLAIM_DIR,
   INDEX_FILE,
@@ -15,22 +16,23 @@ import { requireHome, type CliContext } from '../context.js';
 import { withHomeStore } from '../operate.js';
 
 /** `vigil memory [show [TOPIC]]`: the index, or one topic file. */
-export async function memoryShowCommand(ctx: CliContext, topic?: string): Promise<void> {
+export async function memoryShowCommand(ctx: CliContext, topic?: string, opts: { json?: boolean } = {}): Promise<void> {
   requireHome(ctx);
   const files = new MemoryFiles(ctx.paths.memory);
   if (topic) {
     const rel = topic.endsWith('.md') ? resolveMemoryPath(files.fsx, files.root, topic).rel : topicPath(slugify(topic));
     const text = files.read(rel);
     if (text === undefined) throw new VigilError('VIGIL_ERR_USAGE', `no topic ${topic} (${rel}); \`vigil memory\` lists them`);
-    return ctx.out(text.trimEnd());
+    return ctx.out(opts.json ? JSON.stringify({ file: rel, text }, null, 2) : text.trimEnd());
   }
   const index = files.read(INDEX_FILE);
-  ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
   // The notes (and a leftover inbox.md from before the rename), and what a dream claimed but did not commit (it is read again next time).
   const claimed = files.fsx.list(files.abs(CLAIM_DIR)).map((e) => `${CLAIM_DIR}/${e.name}`);
   const waiting = [...PENDING_NOTES_FILES, ...claimed]
     .map((rel) => files.read(rel) ?? '')
     .reduce((n, text) => n + text.split('\n').filter((l) => l.startsWith('- ')).length, 0);
+  if (opts.json) return ctx.out(JSON.stringify({ file: INDEX_FILE, text: index ?? null, notesWaiting: waiting }, null, 2));
+  ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
   if (waiting) ctx.out(`\n${waiting} note(s) wait for the next dream`);
 }
 
@@ -54,29 +56,34 @@ export async function memorySearchCommand(ctx: CliContext, words: string[], opts
 }
 
 /** `vigil memory history [FILE] [--restore VERSION]`. */
-export async function memoryHistoryCommand(ctx: CliContext, file: string | undefined, opts: { restore?: string }): Promise<void> {
+export async function memoryHistoryCommand(ctx: CliContext, file: string | undefined, opts: { restore?: string; json?: boolean }): Promise<void> {
   requireHome(ctx);
   const files = new MemoryFiles(ctx.paths.memory);
+  const now = Date.now();
   if (!file) {
     if (opts.restore) throw new VigilError('VIGIL_ERR_USAGE', '--restore needs the file: vigil memory history FILE --restore VERSION');
     const all = files.filesWithHistory();
+    if (opts.json) {
+      return ctx.out(JSON.stringify(all.map((rel) => ({ file: rel, versions: files.versions(rel).map((v) => ({ ...v, replacedAt: isoWithOffset(v.replacedAt) })) })), null, 2));
+    }
     if (all.length === 0) return ctx.out('no earlier versions yet');
     for (const rel of all) {
       const versions = files.versions(rel);
-      ctx.out(`${rel.padEnd(36)} ${String(versions.length).padStart(3)} version(s), newest replaced ${new Date(versions[0]!.replacedAt).toISOString()}`);
+      ctx.out(`${rel.padEnd(36)} ${String(versions.length).padStart(3)} version(s), newest replaced ${timeForPeople(versions[0]!.replacedAt, now)}`);
     }
     return;
   }
   const rel = resolveMemoryPath(files.fsx, files.root, file).rel;
   if (!opts.restore) {
     const versions = files.versions(rel);
+    if (opts.json) return ctx.out(JSON.stringify({ file: rel, versions: versions.map((v) => ({ ...v, replacedAt: isoWithOffset(v.replacedAt) })) }, null, 2));
     if (versions.length === 0) return ctx.out(`${rel}: no earlier versions`);
-    for (const v of versions) ctx.out(`${v.version}  replaced ${new Date(v.replacedAt).toISOString()}  ${v.bytes} bytes`);
+    for (const v of versions) ctx.out(`${v.version}  replaced ${timeForPeople(v.replacedAt, now)}  ${v.bytes} bytes`);
     ctx.out(`vigil memory history ${rel} --restore VERSION puts one back (what it replaces is kept too)`);
     return;
   }
   // Under the dream lock, so a dream cannot write over the restore halfway.
   const version = opts.restore;
   await withHomeStore(ctx, ({ store, clock }) => restoreMemoryVersion({ store, clock, home: ctx.paths.home, files }, rel, version));
-  ctx.out(`restored ${rel} to ${version}`);
+  ctx.out(opts.json ? JSON.stringify({ file: rel, restored: version }) : `restored ${rel} to ${version}`);
 }
