@@ -181,6 +181,21 @@ memory
     ),
   );
 
+const rules = program.command('rules').description("try the owner's rules without GitHub");
+
+rules
+  .command('test')
+  .argument('<event>', 'a GitHub event and action, e.g. issues.opened (an example payload unless --payload)')
+  .description('which rules match, what they would propose and what the policy would say; nothing is stored, logged or sent')
+  .option('--payload <file>', 'the payload as JSON (e.g. a delivery copied from GitHub)')
+  .option('--repo <owner/name>', 'the repository of the example payload')
+  .option('--json', 'machine-readable output')
+  .action(
+    run(async (ctx, event: string, opts: { payload?: string; repo?: string; json?: boolean }) =>
+      (await import('./commands/rules.js')).rulesTestCommand(ctx, event, opts),
+    ),
+  );
+
 type ServiceFlags = { user?: boolean; system?: boolean; dryRun?: boolean };
 
 program
