@@ -64,6 +64,7 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
   const asked = new Set(requested);
   const followUps = store.kv.get(KV_ASKED) ?? [];
   const followUp = new Map(followUps.map((f) => [f.guid, f]));
+  const firstStored = store.inbox.firstDeliveryAt();
   let redelivered = 0;
   let failed = 0;
   for (const [guid, tries] of groupByGuid(attempts)) {
@@ -72,6 +73,9 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
     const delivered = tries.some((t) => isOk(t.status_code));
     // A proxy may still be forwarding what GitHub just handed it.
     if (delivered && startedAt - Date.parse(newest.delivered_at) < IN_TRANSIT_MS) continue;
+    // Delivered before this home stored anything (a new home on an old hook): not vigil's
+    // to judge, and redelivering days of old events would have them decided as news.
+    if (delivered && (firstStored === undefined || Date.parse(newest.delivered_at) < firstStored)) continue;
     if (asked.has(guid)) {
       const asking = followUp.get(guid);
       if (asking && !asking.told && Date.parse(newest.delivered_at) > asking.at && refusedByVigil(newest.status_code)) {

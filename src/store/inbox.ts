@@ -206,6 +206,12 @@ export class Inbox {
     return row ? this.toEvent(row) : undefined;
   }
 
+  /** When the first GitHub delivery was stored (ids grow with time); undefined before any. */
+  firstDeliveryAt(): number | undefined {
+    const row = this.db.prepare(`SELECT received_at AS at FROM inbox WHERE source = 'github' ORDER BY id LIMIT 1`).get() as { at: number } | undefined;
+    return row?.at;
+  }
+
   /** Events waiting for a decision. */
   depth(): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM inbox WHERE state IN ('pending', 'claimed')`).get() as {

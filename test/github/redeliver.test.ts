@@ -11,8 +11,8 @@ const world = useGithubWorld();
 const HOOK = `repos/${REPO}/hooks/7`;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
-function inInbox(store: Store, guid: string): void {
-  store.inbox.add({ source: 'github', kind: 'github.issues.opened', deliveryId: guid, payload: '{}', receivedAt: Date.now() });
+function inInbox(store: Store, guid: string, receivedAt = Date.now()): void {
+  store.inbox.add({ source: 'github', kind: 'github.issues.opened', deliveryId: guid, payload: '{}', receivedAt });
 }
 
 const redeliveries = /^\/repos\/octo\/app\/hooks\/7\/deliveries\/(\d+)\/attempts$/;
@@ -137,7 +137,8 @@ describe('missed-delivery sweep', () => {
     const five: FakeDelivery[] = [1, 2, 3, 4, 5].map((n) => ({ id: 60 + n, guid: `g-delivered-${n}`, delivered_at: minutesAgo(60 - n), status_code: 200 }));
     fake.setDeliveries(HOOK, five);
     const store = world.store();
-    for (const n of [1, 3, 5]) inInbox(store, `g-delivered-${n}`);
+    // Stored as they arrived: vigil was receiving when 2 and 4 were delivered.
+    for (const n of [1, 3, 5]) inInbox(store, `g-delivered-${n}`, Date.parse(five[n - 1]!.delivered_at) + 100);
     const records: EventRecord[] = [];
     const github = session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } });
 
@@ -156,11 +157,26 @@ describe('missed-delivery sweep', () => {
     expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
   });
 
+  it('deliveries from before this home stored anything are not called missed (a new home on an old hook)', async () => {
+    const fake = await world.fake();
+    fake.setDeliveries(HOOK, [
+      { id: 91, guid: 'g-before-vigil', delivered_at: minutesAgo(120), status_code: 200 },
+      { id: 92, guid: 'g-first-stored', delivered_at: minutesAgo(60), status_code: 200 },
+    ]);
+    const store = world.store();
+    inInbox(store, 'g-first-stored', Date.parse(minutesAgo(60)));
+    const records: EventRecord[] = [];
+    expect(await session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } }).sweep()).toMatchObject({ redelivered: 0 });
+    expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
+  });
+
   it('a delivery that just arrived at a proxy is not called missed yet', async () => {
     const fake = await world.fake();
     fake.setDeliveries(HOOK, [{ id: 71, guid: 'g-in-transit', delivered_at: minutesAgo(1), status_code: 200 }]);
+    const store = world.store();
+    inInbox(store, 'g-stored-earlier', Date.parse(minutesAgo(200)));
     const records: EventRecord[] = [];
-    expect(await session({ fake, store: world.store(), records, config: { hookId: 7, hookRepo: REPO } }).sweep()).toMatchObject({ redelivered: 0 });
+    expect(await session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } }).sweep()).toMatchObject({ redelivered: 0 });
     expect(records.filter((r) => r.type === 'event.missed')).toEqual([]);
   });
 
@@ -172,6 +188,7 @@ describe('missed-delivery sweep', () => {
     const first: FakeDelivery = { id: 81, guid: 'g-refused', delivered_at: minutesAgo(90), status_code: status };
     fake.setDeliveries(HOOK, [first]);
     const store = world.store();
+    inInbox(store, 'g-stored-earlier', Date.parse(minutesAgo(200)));
     const records: EventRecord[] = [];
     const github = session({ fake, store, records, config: { hookId: 7, hookRepo: REPO } });
     expect(await github.sweep()).toMatchObject({ redelivered: 1 });

@@ -48,7 +48,7 @@ function doctor(home: string, extra: NodeJS.ProcessEnv = {}) {
   return { ...res, lines, line: (name: string) => lines.find((l) => l.split(/ +/)[1] === name) ?? '' };
 }
 
-const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'github', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
+const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'github', 'rejected', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
 
 /** How doctor lays out a line: status, the check's name in a column, the detail. */
 const row = (status: string, name: string, detail: string) => `${status.padEnd(4)}  ${name.padEnd(15)} ${detail}`;
