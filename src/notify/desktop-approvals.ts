@@ -91,11 +91,22 @@ export class DesktopApprovals {
     this.releaseIfIdle();
   }
 
+  /**
+   * The daemon stops: nobody will hear a click, so the popups go (best effort; the
+   * next start shows the approvals still pending again). The store keeps their ids.
+   */
   stop(): void {
     this.stopped = true;
     const bus = this.bus;
     this.bus = undefined;
-    void bus?.then((b) => b.disconnect(), () => undefined);
+    const open = [...(this.shown?.values() ?? [])];
+    void bus?.then(
+      async (b) => {
+        await Promise.allSettled(open.map((popup) => b.close(popup)));
+        b.disconnect();
+      },
+      () => undefined,
+    );
   }
 
   private get env(): NodeJS.ProcessEnv {

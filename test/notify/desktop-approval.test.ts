@@ -108,6 +108,16 @@ describe.runIf(desktopSessionAvailable())('approvals on the Linux desktop', () =
     }
   }, 60_000);
 
+  it('a daemon that stops withdraws its popups: nobody would hear the click', async () => {
+    const { home, daemon } = await daemonOnDesktop(ASK_ON_TICK);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 20_000, 'approval.requested');
+    const popup = await waitFor(() => popupOf(home, String(requested.actionId)), 20_000, 'the approval popup');
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    await waitFor(() => session.history().find((n) => n.id === popup), 20_000, 'the popup withdrawn at stop');
+  }, 120_000);
+
   it('an approval that expires has its popup withdrawn', async () => {
     const { home } = await daemonOnDesktop({ ...ASK_ON_TICK, permissions: { mode: 'suggest', rules: [], approvalTtlHours: 0.002 } });
     expect(runCli(home, ['tick']).status).toBe(0);
