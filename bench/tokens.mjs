@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAnthropic } from '../test/fakes/fake-anthropic.mjs';
 import { simulatedDay } from './lib/day.mjs';
+import { cannedReads, investigatingModel, promptText, withCiFanOut } from './lib/investigating.mjs';
 
 export const summary = 'a simulated day of model calls: vigil (quiet ticks, cached prefix) vs a naive heartbeat';
 export const help = `tokens
@@ -21,9 +22,18 @@ export const help = `tokens
   Reports model calls, input tokens, the share read from cache, uncached input tokens
   (input + cache writes) and an estimated cost at Sonnet 4.6 list prices.
   Targets: ≥ 80 % of vigil's input tokens read from cache, ≥ 5× fewer uncached input
-  tokens than the naive heartbeat, no model call for a tick in which nothing changed.`;
+  tokens than the naive heartbeat, no model call for a tick in which nothing changed.
 
-const TARGETS = { cacheShare: 0.8, uncachedRatio: 5 };
+  Investigation (issue 14): the same day with the read-only tools on (a scripted model
+  calls 0–3 of them per decision; GitHub reads answer with text of the sizes the worker's
+  reads give), beside it off. Targets: ≥ 75 % of input read from cache with it on, and
+  uncached input ≤ 1.5× the figure with it off.
+  CI fan-out (issue 14): the day with a CI run after every push and synchronize (13
+  deliveries each), decided one call per delivery (as before issue 14) beside vigil's
+  coalescing (github.coalesceSeconds 20) and skipped CI noise (model.skipEvents).
+  Target: ≥ 30 % fewer model calls.`;
+
+const TARGETS = { cacheShare: 0.8, uncachedRatio: 5, investigateCacheShare: 0.75, investigateUncached: 1.5, coalescingCut: 0.3 };
 const KEY = 'sk-ant-bench-key-not-a-real-one';
 const MODEL = 'claude-sonnet-4-6';
 const FIXTURES = new URL('./fixtures/', import.meta.url);
@@ -37,8 +47,14 @@ export async function run() {
     await runVigil(mods, day, start, '1h'),
     await runVigil(mods, day, start, '5m'),
     await runNaive(mods, day, start),
+    await runVigil(mods, day, start, '1h', { investigate: true, name: 'vigil, investigation on' }),
   ];
-  return report(results, mods);
+  const ciDay = withCiFanOut(day);
+  const fanOut = [
+    await runVigil(mods, ciDay, start, '1h', { name: 'CI day: one call per delivery' }),
+    await runVigil(mods, ciDay, start, '1h', { coalesce: true, name: 'CI day: coalesced and skipped' }),
+  ];
+  return report(results, fanOut, mods);
 }
 
 async function loadDist() {
@@ -47,6 +63,7 @@ async function loadDist() {
   const modules = [
     'store/index.js', 'initiative/index.js', 'initiative/prompt.js', 'initiative/context.js', 'tick/index.js', 'model/index.js',
     'model/decide-tool.js', 'model/prices.js', 'config/schema.js', 'clock.js', 'logs/index.js', 'journal/index.js', 'events.js', 'policy/gate.js',
+    'initiative/toolbox.js', 'initiative/thread.js', 'investigate/index.js', 'memory/index.js',
   ];
   return Object.assign({}, ...(await Promise.all(modules.map(dist))));
 }
@@ -77,7 +94,7 @@ function world() {
 function scriptedModel(fake) {
   let issues = 0;
   fake.respond = (body) => {
-    const text = body.messages[0].content;
+    const text = promptText(body);
     if (/# Event github\.issues\.opened/.test(text)) {
       const number = Number(/"number": (\d+)/.exec(text)?.[1] ?? 1);
       const proposals = [{ action: 'notify', params: { title: 'New issue', body: `#${number}` }, rationale: 'the owner wants new issues' }];
@@ -88,12 +105,13 @@ function scriptedModel(fake) {
   };
 }
 
-async function runVigil(m, day, start, cacheTtl) {
+async function runVigil(m, day, start, cacheTtl, options = {}) {
   const { dir, commit, repos } = world();
   const clock = new m.FakeClock(start);
   const fake = new FakeAnthropic({ apiKey: KEY, now: () => clock.now(), minCacheTokens: 1024 });
   await fake.start();
   scriptedModel(fake);
+  if (options.investigate) investigatingModel(fake, fake.respond);
   const store = m.Store.open(join(dir, 'vigil.db'));
   const log = new m.DailyLog({ dir: join(dir, 'logs'), clock });
   try {
@@ -105,16 +123,22 @@ async function runVigil(m, day, start, cacheTtl) {
     });
     const permissions = m.PermissionsConfig.parse({});
     const deps = { store, journal, clock, provider, permissions, repos, memoryDir: join(dir, 'memory'), logsDir: join(dir, 'logs') };
-    const initiative = new m.Initiative({ ...deps, onApproved: () => {}, onApprovalRequested: () => {} });
+    const model = m.ModelConfig.parse({ provider: 'anthropic', model: MODEL, cacheTtl });
+    const toolbox = options.investigate ? new m.Toolbox({ tools: investigationTools(m, store, dir, repos), budgets: model.decision, journal, clock }) : undefined;
+    // Coalescing and skipped CI noise as the daemon configures them; without, one call per delivery (before issue 14).
+    const triage = options.coalesce ? { triage: m.triageConfig({ model, rules: [], github: m.GithubConfig.parse({}) }), coalesceMs: COALESCE_MS } : {};
+    const initiative = new m.Initiative({ ...deps, ...triage, ...(toolbox ? { toolbox } : {}), onApproved: () => {}, onApprovalRequested: () => {} });
     const tick = new m.TickService(m.TickConfig.parse({}), repos, { store, journal, clock, onEnqueued: () => {} });
+    // Held events (a CI run still arriving) wait for a later drain: one after every delivery's window.
     const drain = async () => {
-      for (let outcome; (outcome = await initiative.decideNext()) !== 'idle'; ) {
+      for (let outcome; (outcome = await initiative.decideNext()) !== 'idle' && outcome !== 'waiting'; ) {
         if (outcome !== 'decided') throw new Error(`a decision ${outcome}: ${JSON.stringify(log.tail(3))}`);
       }
     };
     const ticks = { skipped: 0, decided: 0, decidedWithoutChange: 0 };
-    for (const item of timeline(day)) {
+    for (const item of timeline(day, options.coalesce ? COALESCE_MS + 1000 : 0)) {
       clock.set(item.at);
+      if (item.type === 'drain') await drain();
       if (item.type === 'commit') commit();
       if (item.type === 'webhook') {
         store.transaction(() => {
@@ -135,8 +159,11 @@ async function runVigil(m, day, start, cacheTtl) {
         await drain();
       }
     }
+    clock.advance(COALESCE_MS + 1000);
+    await drain();
     const decisions = store.db.prepare(`SELECT count(*) AS n FROM decisions`).get().n;
-    return { name: `vigil (${cacheTtl === '1h' ? '1 h' : '5 min'} cache)`, cacheTtl, ticks, decisions, ...sums(fake) };
+    const name = options.name ?? `vigil (${cacheTtl === '1h' ? '1 h' : '5 min'} cache)`;
+    return { name, cacheTtl, ticks, decisions, deliveries: day.webhooks.length, ...sums(fake) };
   } finally {
     store.close();
     log.close();
@@ -185,7 +212,7 @@ async function runNaive(m, day, start) {
         messages: [{ role: 'user', content: prompt.dynamic }],
       });
     }
-    return { name: 'naive heartbeat', cacheTtl: '5m', ticks: { skipped: 0, decided: 96, decidedWithoutChange: 0 }, decisions: 96, ...sums(fake) };
+    return { name: 'naive heartbeat', cacheTtl: '5m', ticks: { skipped: 0, decided: 96, decidedWithoutChange: 0 }, decisions: 96, deliveries: day.webhooks.length, ...sums(fake) };
   } finally {
     store.close();
     await fake.stop();
@@ -193,20 +220,34 @@ async function runNaive(m, day, start) {
   }
 }
 
-function timeline(day) {
+function timeline(day, drainAfterMs = 0) {
   const items = [
     ...day.webhooks.map((w) => ({ type: 'webhook', ...w })),
+    ...(drainAfterMs ? day.webhooks.map((w) => ({ type: 'drain', at: w.at + drainAfterMs })) : []),
     ...day.commits.map((at) => ({ type: 'commit', at })),
     ...day.ticks.map((at) => ({ type: 'tick', at })),
   ];
   // At the same instant: deliveries and commits first, then the tick that sees them.
-  const order = { webhook: 0, commit: 1, tick: 2 };
+  const order = { webhook: 0, drain: 1, commit: 2, tick: 3 };
   return items.sort((a, b) => a.at - b.at || order[a.type] - order[b.type]);
 }
 
+/** The real read-only tools on the bench's clone, memory and store; GitHub reads answered by `cannedReads`. */
+function investigationTools(m, store, dir, repos) {
+  return [
+    ...m.repoTools(repos),
+    ...m.githubTools(cannedReads),
+    ...m.memoryTools({ files: new m.MemoryFiles(join(dir, 'memory')), searchIndex: new m.SearchIndex(store, join(dir, 'logs')) }),
+    m.historyTool((subject) => m.threadMemory(store, subject).lines),
+  ];
+}
+
+const COALESCE_MS = 20_000;
+
 function sums(fake) {
-  const total = { calls: fake.calls.length, input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
+  const total = { calls: fake.calls.length, toolCalls: 0, input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   for (const call of fake.calls) {
+    total.toolCalls += call.reply?.calls?.length ?? 0;
     total.input += call.usage.input_tokens;
     total.cacheWrite += call.usage.cache_creation_input_tokens;
     total.cacheRead += call.usage.cache_read_input_tokens;
@@ -218,40 +259,57 @@ function sums(fake) {
   return total;
 }
 
-function report(results, m) {
-  const [vigil, , naive] = results;
+function report(results, fanOut, m) {
+  const [vigil, , naive, investigating] = results;
+  const [perDelivery, coalesced] = fanOut;
   const cost = (r) =>
     m.estimateCostUsd({ inputTokens: r.input, outputTokens: r.output, cacheCreationTokens: r.cacheWrite, cacheReadTokens: r.cacheRead }, m.BUILT_IN_PRICES[MODEL], r.cacheTtl);
   const ratio = naive.uncached / vigil.uncached;
   const quietCalls = vigil.calls - vigil.decisions; // every call must have been a decision (no repairs here)
+  const investigateUncached = investigating.uncached / vigil.uncached;
+  const coalescingCut = 1 - coalesced.calls / perDelivery.calls;
   const pass = {
     cacheShare: vigil.cacheShare >= TARGETS.cacheShare,
     uncachedRatio: ratio >= TARGETS.uncachedRatio,
     quietTicks: vigil.ticks.decidedWithoutChange === 0 && quietCalls === 0,
+    investigateCacheShare: investigating.cacheShare >= TARGETS.investigateCacheShare,
+    investigateUncached: investigateUncached <= TARGETS.investigateUncached,
+    coalescing: coalescingCut >= TARGETS.coalescingCut,
   };
   const n = (x) => x.toLocaleString('en-US');
   const pct = (x) => `${(x * 100).toFixed(1)} %`;
-  const rows = [
-    ['', ...results.map((r) => r.name)],
-    ['model calls', ...results.map((r) => n(r.calls))],
-    ['  ticks decided / skipped', ...results.map((r) => `${r.ticks.decided} / ${r.ticks.skipped}`)],
-    ['input tokens (all)', ...results.map((r) => n(r.allInput))],
-    ['  read from cache', ...results.map((r) => n(r.cacheRead))],
-    ['  written to cache', ...results.map((r) => n(r.cacheWrite))],
-    ['  uncached input', ...results.map((r) => n(r.input))],
-    ['share read from cache', ...results.map((r) => pct(r.cacheShare))],
-    ['uncached input tokens (input + writes)', ...results.map((r) => n(r.uncached))],
-    ['output tokens', ...results.map((r) => n(r.output))],
-    ['est. cost, Sonnet 4.6 list prices', ...results.map((r) => `$${cost(r).toFixed(3)}`)],
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)) + 2);
+  const table = (runs) => {
+    const rows = [
+      ['', ...runs.map((r) => r.name)],
+      ['deliveries', ...runs.map((r) => n(r.deliveries))],
+      ['model calls', ...runs.map((r) => n(r.calls))],
+      ['  decisions', ...runs.map((r) => n(r.decisions))],
+      ['  tool calls (investigation)', ...runs.map((r) => n(r.toolCalls))],
+      ['  ticks decided / skipped', ...runs.map((r) => `${r.ticks.decided} / ${r.ticks.skipped}`)],
+      ['input tokens (all)', ...runs.map((r) => n(r.allInput))],
+      ['  read from cache', ...runs.map((r) => n(r.cacheRead))],
+      ['  written to cache', ...runs.map((r) => n(r.cacheWrite))],
+      ['  uncached input', ...runs.map((r) => n(r.input))],
+      ['share read from cache', ...runs.map((r) => pct(r.cacheShare))],
+      ['uncached input tokens (input + writes)', ...runs.map((r) => n(r.uncached))],
+      ['output tokens', ...runs.map((r) => n(r.output))],
+      ['est. cost, Sonnet 4.6 list prices', ...runs.map((r) => `$${cost(r).toFixed(3)}`)],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)) + 2);
+    for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join(''));
+  };
   console.log('\ntokens: one simulated day (96 ticks, 40 webhooks 09:00–17:00, 3 commits), fake Messages API');
-  for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join(''));
+  table(results);
+  console.log(`\nthe same day with a CI run after each push and synchronize (${perDelivery.deliveries} deliveries)`);
+  table(fanOut);
   const mark = (ok) => (ok ? 'PASS' : 'MISS');
   console.log(`\nvigil share of input read from cache: ${pct(vigil.cacheShare)} (target ≥ ${pct(TARGETS.cacheShare)})  ${mark(pass.cacheShare)}`);
   console.log(`naive / vigil uncached input tokens:  ${ratio.toFixed(1)}× (target ≥ ${TARGETS.uncachedRatio}×)  ${mark(pass.uncachedRatio)}`);
   console.log(`model calls for ticks where nothing changed: ${vigil.ticks.decidedWithoutChange + quietCalls} (target 0)  ${mark(pass.quietTicks)}`);
-  const result = { bench: 'tokens', results, uncachedRatio: ratio, targets: TARGETS, pass, ok: Object.values(pass).every(Boolean) };
+  console.log(`investigation on, share read from cache: ${pct(investigating.cacheShare)} (target ≥ ${pct(TARGETS.investigateCacheShare)})  ${mark(pass.investigateCacheShare)}`);
+  console.log(`investigation on / off, uncached input: ${investigateUncached.toFixed(2)}× (target ≤ ${TARGETS.investigateUncached}×)  ${mark(pass.investigateUncached)}`);
+  console.log(`CI fan-out, model calls cut by coalescing and skipEvents: ${pct(coalescingCut)} (${perDelivery.calls} → ${coalesced.calls}; target ≥ ${pct(TARGETS.coalescingCut)})  ${mark(pass.coalescing)}`);
+  const result = { bench: 'tokens', results, fanOut, uncachedRatio: ratio, investigateUncached, coalescingCut, targets: TARGETS, pass, ok: Object.values(pass).every(Boolean) };
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
   return result;
 }

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { CacheControlEphemeral, MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, MessageCreateParamsNonStreaming, Message, MessageParam, Usage as SdkUsage } from '@anthropic-ai/sdk/resources/messages';
 import type { AnswerBlock, ConversationMessage, ConversationReply, ConversationTransport, ConversationTurn } from './conversation.js';
 import { DECIDE_TOOL_NAME, type ToolCall, type Usage } from './decision.js';
 import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
@@ -104,23 +104,29 @@ export function anthropicParams(turn: Turn, cacheTtl: '5m' | '1h'): MessageCreat
       { type: 'text', text: turn.prompt.system },
       { type: 'text', text: turn.prompt.stable, cache_control: cacheControl },
     ],
-    messages: [{ role: 'user', content: turn.prompt.dynamic }, ...investigation(turn.history ?? [], cacheControl), ...repairMessages(turn.repair)],
+    messages: turn.tools?.length
+      ? investigation([{ role: 'user', content: turn.prompt.dynamic }, ...(turn.history ?? [])]).concat(repairMessages(turn.repair))
+      : [{ role: 'user', content: turn.prompt.dynamic }, ...repairMessages(turn.repair)],
   };
 }
 
 /**
- * The investigation so far, with a second cache breakpoint on its newest block: the
- * next turn of the same decision then reads every earlier turn from the cache and
- * pays only for the newest tool result. The breakpoint moves with the conversation.
+ * A decision that may look (tools offered): the event and the investigation so far,
+ * with a second cache breakpoint on the newest block. The next turn of the same
+ * decision then reads everything before it from the cache and pays only for the newest
+ * tool result; the event itself is written once, on the first turn, not paid as input
+ * and then written again. The breakpoint moves with the conversation. Its lifetime is
+ * the default 5 minutes (writes cost 1.25× input, not 2×): a loop's turns are seconds
+ * apart, and the API wants the longer-lived breakpoint (the stable prefix's) first.
  */
-function investigation(history: readonly ConversationMessage[], cacheControl: CacheControlEphemeral): MessageParam[] {
-  const messages = history.map((message) => ({ ...message, content: typeof message.content === 'string' ? message.content : [...message.content] })) as MessageParam[];
-  const last = messages.at(-1);
-  if (last && Array.isArray(last.content) && last.content.length > 0) {
-    const blocks = last.content;
-    blocks[blocks.length - 1] = { ...blocks.at(-1)!, cache_control: cacheControl } as (typeof blocks)[number];
-  }
-  return messages;
+function investigation(messages: readonly ConversationMessage[]): MessageParam[] {
+  const copied = messages.map((message) => ({ ...message, content: typeof message.content === 'string' ? message.content : [...message.content] })) as MessageParam[];
+  const last = copied.at(-1);
+  if (!last) return copied;
+  const blocks = (typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content]) as ContentBlockParam[];
+  if (blocks.length > 0) blocks[blocks.length - 1] = { ...blocks.at(-1)!, cache_control: { type: 'ephemeral' } } as ContentBlockParam;
+  copied[copied.length - 1] = { ...last, content: blocks } as MessageParam;
+  return copied;
 }
 
 /** The second try: the model sees its own answer and, as the tool's result, what was wrong with it. */
