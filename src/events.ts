@@ -69,8 +69,6 @@ export interface EventFields {
   'notify.failed': { channel: string; title: string; error: string };
   /** A notification (or digest) that reached no channel (issue 16): `why`, one entry per channel, or "no channel configured". */
   'notify.unreached': { key: string; title: string; urgency: string; why: string[] };
-  /** A notification (or digest) that reached no channel (issue 16): `why`, one entry per channel, or "no channel configured". */
-  'notify.unreached': { key: string; title: string; urgency: string; why: string[] };
   /** Logged once per reason: e.g. no desktop session, so the desktop channel stays quiet. */
   'notify.channel_unavailable': { channel: string; reason: string };
   /** `endpoint` is the push service's origin only: the full URL is a bearer capability. */

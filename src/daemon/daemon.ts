@@ -273,6 +273,7 @@ export class Daemon {
         repos: config.repos,
         store,
         memoryDir: this.paths.memory,
+        logsDir: this.paths.logs,
         journal,
         clock,
         ...(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld

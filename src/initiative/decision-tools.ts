@@ -1,8 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { ModelConfig, WatchedRepo } from '../config/index.js';
-import { githubTools, type GithubReads, type InvestigationTool } from '../investigate/index.js';
+import { githubTools, historyTool, memoryTools, repoTools, type GithubReads, type InvestigationTool } from '../investigate/index.js';
 import type { JournalWriter } from '../journal/index.js';
+import { MemoryFiles, SearchIndex } from '../memory/index.js';
 import type { Store } from '../store/index.js';
+import { threadMemory } from './thread.js';
 import { Toolbox } from './toolbox.js';
 
 export interface DecisionToolsOptions {
@@ -10,6 +12,8 @@ export interface DecisionToolsOptions {
   repos: readonly WatchedRepo[];
   store: Store;
   memoryDir: string;
+  /** The daily logs: what `memory_search` indexes. */
+  logsDir: string;
   journal: JournalWriter;
   clock: Clock;
   /** GitHub reads through the worker, which holds the credentials; absent without credentials. */
@@ -25,7 +29,13 @@ export interface DecisionToolsOptions {
 export function decisionToolbox(options: DecisionToolsOptions): Toolbox | undefined {
   const { model } = options;
   if (model.provider === 'rules' || !model.decision.investigate || model.decision.maxToolCalls === 0) return undefined;
-  const tools: InvestigationTool[] = [...(options.githubReads ? githubTools(options.githubReads) : [])];
-  if (tools.length === 0) return undefined;
+  const { store } = options;
+  const tools: InvestigationTool[] = [
+    // Committed files are read from local clones only: without one, the tools would only ever refuse.
+    ...(options.repos.some((repo) => repo.path) ? repoTools(options.repos) : []),
+    ...(options.githubReads ? githubTools(options.githubReads) : []),
+    ...memoryTools({ files: new MemoryFiles(options.memoryDir), searchIndex: new SearchIndex(store, options.logsDir) }),
+    historyTool((subject) => threadMemory(store, subject).lines),
+  ];
   return new Toolbox({ tools, budgets: model.decision, journal: options.journal, clock: options.clock });
 }

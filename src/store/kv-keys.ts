@@ -51,17 +51,6 @@ export type KvKey = keyof KvValues;
 /** The keys whose value is a plain counter, the only ones `increment` takes. */
 export type KvCounterKey = { [K in KvKey]: KvValues[K] extends number ? K : never }[KvKey];
 
-/** One test notification's fate: which channels delivered it, which failed, which had nobody to reach. */
-export interface NotifyTestOutcome {
-  key: string;
-  at: number;
-  delivered: string[];
-  failed: { channel: string; error: string }[];
-  skipped: { channel: string; why: string }[];
-  /** Quiet hours or the hourly cap held it for the digest. */
-  held?: string;
-}
-
 /** One minute's rejected webhook deliveries, by path and reason. */
 export interface WebhookRejectionMinute {
   /** The minute's start, ms since the epoch. */

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { DecisionBudgets, ModelConfig, PermissionsConfig, type WatchedRepo } from '../../src/config/index.js';
+import { DecisionBudgets as BudgetsConfig, ModelConfig, PermissionsConfig, type WatchedRepo } from '../../src/config/index.js';
 import { Toolbox } from '../../src/initiative/toolbox.js';
+import type { DecisionBudgets } from '../../src/model/index.js';
 import type { InvestigationTool } from '../../src/investigate/index.js';
 import type { EventRecord } from '../../src/events.js';
 import { Initiative } from '../../src/initiative/index.js';
@@ -106,7 +107,7 @@ export function harness(options: {
   });
   const journal = new MemoryJournal();
   const toolbox = options.investigate
-    ? new Toolbox({ tools: options.investigate.tools, budgets: { ...DecisionBudgets.parse({}), ...options.investigate.budgets }, journal, clock })
+    ? new Toolbox({ tools: options.investigate.tools, budgets: { ...BudgetsConfig.parse({}), ...options.investigate.budgets }, journal, clock })
     : undefined;
   const initiative = new Initiative({
     store,
