@@ -7,5 +7,5 @@
 export { openGithub, githubCredentials } from './session.js';
 export { GithubClients, GithubOctokit, githubApiUrl, splitRepo } from './client.js';
 export { withDisclosure, carriesMarker } from './disclosure.js';
-export { githubIdentity, convertAppManifest, githubWebUrl, type GithubIdentity, type ManifestApp } from './identity.js';
+export { githubIdentity, convertAppManifest, githubWebUrl } from './identity.js';
 export type { GithubSession, GithubQuery, WrittenResult } from './types.js';

@@ -1,4 +1,4 @@
-export { tool, type InvestigationTool, type ToolContext } from './tool.js';
+export { tool, type InvestigationTool } from './tool.js';
 export { githubTools, type GithubReads } from './github.js';
 export { repoTools } from './repo.js';
 export { memoryTools } from './memory.js';

@@ -27,7 +27,6 @@ export {
   type Investigation,
   type ToolCall,
   type DecisionBudgets,
-  type BudgetLimit,
 } from './decision.js';
 export { CircuitBreaker } from './circuit.js';
 export { ModelCallError } from './transport.js';

@@ -10,4 +10,4 @@ export { buildNotifier } from './build.js';
 export { describeAction, sendQueuedNotices } from './notices.js';
 export { OwnerReach } from './reach.js';
 export { notifyChecks } from './doctor.js';
-export { configuredChannels, reachReport, type ReachReport, type TestAnswer } from './reach-report.js';
+export { reachReport, type TestAnswer } from './reach-report.js';
