@@ -71,6 +71,8 @@ export const ERRORS = {
   VIGIL_ERR_INVESTIGATE: { message: 'the investigation tool cannot answer that', exitCode: EXIT.failure, status: 500 },
   VIGIL_ERR_SERVICE: { message: 'the system service could not be installed or removed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_SETUP: { message: 'vigil init could not finish a step', exitCode: EXIT.failure , status: 500 },
+  VIGIL_ERR_SIMULATE_REFUSED: { message: 'the daemon refused the simulated delivery', exitCode: EXIT.failure, status: 500 },
+  VIGIL_ERR_SIMULATE_WAIT: { message: 'the simulated delivery was not decided within --wait', exitCode: EXIT.failure, status: 500 },
   VIGIL_ERR_DOCTOR: { message: 'a doctor check failed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_MODEL_CALL: { message: 'the model call failed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_UNAUTHORISED: { message: 'the dashboard token (Bearer) or a logged-in session is required', exitCode: EXIT.failure, status: 401 },

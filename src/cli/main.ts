@@ -196,6 +196,20 @@ rules
     ),
   );
 
+program
+  .command('simulate')
+  .argument('<event>', 'a GitHub event and action, e.g. issues.opened (an example payload unless --payload)')
+  .description('sign a delivery as GitHub does, post it to the running daemon and follow it: received, decided, each proposal\'s fate')
+  .option('--payload <file>', 'the payload as JSON (e.g. a delivery copied from GitHub)')
+  .option('--repo <owner/name>', "the payload's repository (full_name, name, owner.login)")
+  .option('--wait <seconds>', 'how long to follow the delivery', '30')
+  .option('--json', 'machine-readable output')
+  .action(
+    run(async (ctx, event: string, opts: import('./commands/simulate.js').SimulateFlags) =>
+      (await import('./commands/simulate.js')).simulateCommand(ctx, event, opts),
+    ),
+  );
+
 type ServiceFlags = { user?: boolean; system?: boolean; dryRun?: boolean };
 
 program
