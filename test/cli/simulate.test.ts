@@ -39,7 +39,7 @@ async function homeWithDaemon() {
   return { home, ntfy };
 }
 
-describe('vigil simulate', () => {
+describe('vigil simulate', { timeout: 90_000 }, () => {
   it('signs and posts issues.opened to the running daemon, prints the decision and the fate of its proposal', async () => {
     const { home, ntfy } = await homeWithDaemon();
     const res = await vigil(home, ['simulate', 'issues.opened', '--repo', 'octo/site'], { NO_COLOR: '1' });
