@@ -34,7 +34,7 @@ const NEVER_EXPIRES = 0;
  * an approval waits for a day; the daemon is up all that time anyway. So the daemon
  * shows the popup and keeps the one connection open while a popup is on screen, and
  * closes it when the last one is withdrawn: an idle vigil holds no bus connection and
- * starts no process; dbus-next is imported the first time an approval is shown.
+ * starts no process; the D-Bus client is imported the first time an approval is shown.
  *
  * The popup is marked delivered on the desktop channel under the notice's key before
  * the notice is queued, so the worker's fan-out does not show it a second time and its

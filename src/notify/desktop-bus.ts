@@ -1,8 +1,8 @@
-import type { ClientInterface, MessageBus } from 'dbus-next';
+import net from 'node:net';
 
 /**
  * The Desktop Notifications protocol (org.freedesktop.Notifications, spec 1.2) over the
- * session bus, through `dbus-next`, imported on first use: a vigil that never shows an
+ * session bus, through `@homebridge/dbus-native` (plain JavaScript: no native add-on to build at install), imported on first use: a vigil that never shows an
  * approval on the desktop and never runs `vigil doctor` never loads it.
  */
 export interface NotificationServer {
@@ -38,15 +38,6 @@ export interface NotificationsBus {
 
 const SERVICE = 'org.freedesktop.Notifications';
 const OBJECT = '/org/freedesktop/Notifications';
-/** Given, not introspected: one round trip less, and servers whose introspection is partial still work. */
-const INTROSPECTION = `<node><interface name="${SERVICE}">
-<method name="GetCapabilities"><arg type="as" direction="out"/></method>
-<method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method>
-<method name="CloseNotification"><arg type="u" direction="in"/></method>
-<method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/></method>
-<signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
-<signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
-</interface></node>`;
 
 /** Where the session bus is, or why there is none. */
 export function sessionBusAddress(env: NodeJS.ProcessEnv): string | undefined {
@@ -56,51 +47,104 @@ export function sessionBusAddress(env: NodeJS.ProcessEnv): string | undefined {
   return env.XDG_RUNTIME_DIR ? `unix:path=${env.XDG_RUNTIME_DIR}/bus` : undefined;
 }
 
+/** What vigil uses of `@homebridge/dbus-native` (its own typings leave `sessionBus` out). */
+interface DBusReplyError {
+  name?: string;
+  message?: unknown;
+}
+interface DBusMessageBus {
+  connection: NodeJS.EventEmitter & { end(): void };
+  signals: NodeJS.EventEmitter;
+  invoke(message: { destination: string; path: string; interface: string; member: string; signature?: string; body?: unknown[] }, callback: (err: DBusReplyError | null, ...body: unknown[]) => void): void;
+  addMatch(rule: string, callback: (err: DBusReplyError | null) => void): void;
+  mangle(path: string, iface: string, member: string): string;
+}
+interface DBusNative {
+  sessionBus(opts: { busAddress?: string; stream?: net.Socket }): DBusMessageBus;
+}
+
+/**
+ * The stream to a `unix:abstract=` address, which the library cannot open without a native
+ * add-on (and Node's own sockets can, on Linux): dbus-daemon's `unix:tmpdir=` listens there
+ * on some systems. Other addresses (`unix:path=`, the usual `/run/user/N/bus`) the library opens.
+ */
+function abstractSocket(busAddress: string): net.Socket | undefined {
+  const first = busAddress.split(';')[0] ?? '';
+  if (!first.startsWith('unix:')) return undefined;
+  const params = new Map(first.slice('unix:'.length).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+  const name = params.get('abstract');
+  return name === undefined ? undefined : net.createConnection(`\u0000${decodeURIComponent(name)}`);
+}
+
 export async function connectNotifications(busAddress: string, timeoutMs: number): Promise<NotificationsBus> {
-  const dbus = await import('dbus-next');
-  const lib = ((dbus as unknown as { default?: typeof dbus }).default ?? dbus) as typeof dbus;
-  const bus: MessageBus = lib.sessionBus({ busAddress });
+  const mod = (await import('@homebridge/dbus-native')) as unknown as DBusNative & { default?: DBusNative };
+  const lib = mod.default ?? mod;
+  const stream = abstractSocket(busAddress);
+  const bus = lib.sessionBus(stream ? { stream } : { busAddress });
   let broken: Error | undefined;
+  let fail: (err: Error) => void = () => {};
+  // Every pending call ends when the connection does, instead of waiting out its timeout.
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
   // A socket error after connecting must not become an uncaught exception in the daemon.
-  bus.on('error', (err: unknown) => {
+  bus.connection.on('error', (err: unknown) => {
     broken = err instanceof Error ? err : new Error(String(err));
+    fail(broken);
+  });
+  bus.connection.on('end', () => {
+    broken ??= new Error('the session bus closed the connection');
+    fail(broken);
   });
   const within = <T>(what: string, p: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${what}: no answer on the session bus in ${timeoutMs} ms`)), timeoutMs);
-      p.then(
+      Promise.race([p, failed]).then(
         (v) => (clearTimeout(timer), resolve(v)),
         (err: unknown) => (clearTimeout(timer), reject(err instanceof Error ? err : new Error(String(err)))),
       );
     });
-  let iface: ClientInterface;
+  const replyError = (what: string, err: DBusReplyError) => new Error(`${what}: ${err.name ?? 'error'}${typeof err.message === 'string' && err.message ? `: ${err.message}` : ''}`);
+  const call = <T extends unknown[]>(member: string, signature?: string, body?: unknown[]): Promise<T> => {
+    if (broken) return Promise.reject(broken);
+    return within(
+      member,
+      new Promise<T>((resolve, reject) =>
+        bus.invoke({ destination: SERVICE, path: OBJECT, interface: SERVICE, member, ...(signature ? { signature, body } : {}) }, (err, ...reply) =>
+          err ? reject(replyError(member, err)) : resolve(reply as T),
+        ),
+      ),
+    );
+  };
   try {
-    const object = await within('connecting', bus.getProxyObject(SERVICE, OBJECT, INTROSPECTION));
-    iface = object.getInterface(SERVICE);
+    // The server's signals reach us by this rule; its answer also proves the bus is there.
+    await within(
+      'connecting',
+      new Promise<void>((resolve, reject) =>
+        bus.addMatch(`type='signal',interface='${SERVICE}',path='${OBJECT}'`, (err) => (err ? reject(replyError('AddMatch', err)) : resolve())),
+      ),
+    );
   } catch (err) {
-    bus.disconnect();
+    bus.connection.end();
     throw broken ?? err;
   }
-  const call = <T>(method: string, ...args: unknown[]): Promise<T> => {
-    if (broken) return Promise.reject(broken);
-    return within(method, (iface[method] as (...a: unknown[]) => Promise<T>)(...args));
-  };
+  const onSignal = (member: string, listener: (body: unknown[]) => void) => bus.signals.on(bus.mangle(OBJECT, SERVICE, member), (body: unknown[] | undefined) => listener(body ?? []));
   return {
     async serverInformation() {
-      const [name, vendor, version, specVersion] = await call<string[]>('GetServerInformation');
+      const [name, vendor, version, specVersion] = await call<(string | undefined)[]>('GetServerInformation');
       return { name: name ?? '', vendor: vendor ?? '', version: version ?? '', specVersion: specVersion ?? '' };
     },
-    capabilities: () => call<string[]>('GetCapabilities'),
+    capabilities: async () => (await call<[string[]]>('GetCapabilities'))[0],
     async notify(n) {
-      const hints = { urgency: new lib.Variant('y', n.urgency) };
-      return call<number>('Notify', 'vigil', n.replacesId ?? 0, '', n.summary, n.body, n.actions, hints, n.expireTimeoutMs);
+      const hints = [['urgency', ['y', n.urgency]]];
+      const [id] = await call<[number]>('Notify', 'susssasa{sv}i', ['vigil', n.replacesId ?? 0, '', n.summary, n.body, n.actions, hints, n.expireTimeoutMs]);
+      return id;
     },
     async close(id) {
-      await call<void>('CloseNotification', id);
+      await call('CloseNotification', 'u', [id]);
     },
-    onAction: (listener) => void iface.on('ActionInvoked', listener),
-    onClosed: (listener) => void iface.on('NotificationClosed', listener),
-    disconnect: () => bus.disconnect(),
+    onAction: (listener) => void onSignal('ActionInvoked', (b) => listener(Number(b[0]), String(b[1]))),
+    onClosed: (listener) => void onSignal('NotificationClosed', (b) => listener(Number(b[0]), Number(b[1]))),
+    disconnect: () => bus.connection.end(),
   };
 }
 
