@@ -44,6 +44,8 @@ export interface EventFields {
   'decision.failed': { eventId: number; kind: string; error: string; retryAt: string };
   /** A `decide` input that failed validation (issue 4); `retrying`: the model is asked once more, shown the error. */
   'decision.invalid': { eventId: number; kind: string; model: string; error: string; retrying: boolean };
+  /** A `decide` answer read from the reply's text (`content`, or Groq's `failed_generation`), not a tool call. */
+  'decision.recovered': { eventId: number; kind: string; model: string; from: 'content' | 'failed_generation' };
   'action.allowed': { actionId: string; action: string; reason: string };
   'action.denied': { actionId: string; action: string; reason: string };
   'approval.requested': { actionId: string; action: string; params: unknown; expiresAt: string; reason: string };

@@ -102,6 +102,8 @@ export const ModelConfig = z
     maxTokens: z.number().int().min(64).max(64_000).default(1024),
     /** SSE streaming responses instead of one JSON answer. */
     stream: z.boolean().default(false),
+    /** OpenAI-compatible servers: the first step of the tool-choice ladder (named → required → auto), for servers known to refuse the stronger ones. */
+    toolChoice: z.enum(['named', 'required', 'auto']).optional(),
     /** Anthropic prompt-cache lifetime: ticks are 15 min apart, so the 5 min default would expire between them. */
     cacheTtl: z.enum(['5m', '1h']).default('1h'),
     timeoutSeconds: z.number().positive().max(600).default(60),

@@ -309,6 +309,7 @@ export class Initiative {
     return {
       call: (call) => store.usage.record(call, clock.now()),
       invalid: (invalid) => journal.write(eventRecord('decision.invalid', { eventId: event.id, kind: event.kind, ...invalid }, clock.now())),
+      recovered: (recovered) => journal.write(eventRecord('decision.recovered', { eventId: event.id, kind: event.kind, ...recovered }, clock.now())),
       ...callRecords((record) => journal.write(record), () => clock.now()),
     };
   }

@@ -52,7 +52,8 @@ export async function callWithPolicy<T extends { usage: Usage }>(
     } catch (err) {
       failure = err as ModelCallError;
     }
-    if (failure.aborted) {
+    // Stopping, or a server that refuses the request's shape: no retry, and no strike against the server.
+    if (failure.aborted || failure.code === 'VIGIL_ERR_MODEL_UNSUPPORTED') {
       circuit.release();
       throw failure;
     }
@@ -88,7 +89,8 @@ async function sendWithDeadline<T>(policy: CallPolicy, send: (signal: AbortSigna
     if (deadline.signal.aborted) return Promise.reject(timedOut());
     if (err instanceof ModelCallError) {
       const { retryable, status, retryAfterMs, aborted } = err;
-      return Promise.reject(new ModelCallError(policy.redact(err.detail), { retryable, status, retryAfterMs, aborted }));
+      const code = err.code === 'VIGIL_ERR_MODEL_UNSUPPORTED' ? err.code : undefined;
+      return Promise.reject(new ModelCallError(policy.redact(err.detail), { retryable, status, retryAfterMs, aborted }, code));
     }
     return Promise.reject(new ModelCallError(policy.redact(String((err as Error)?.message ?? err)), { retryable: false }));
   } finally {

@@ -132,6 +132,8 @@ export interface ModelObserver {
   retry(retry: { model: string; attempt: number; error: string; status?: number; delayMs: number }): void;
   invalid(invalid: { model: string; error: string; retrying: boolean }): void;
   circuit(change: CircuitChange): void;
+  /** A `decide` answer read from the reply's text, not from a tool call (issue 23): the fallback stays visible. */
+  recovered?(recovered: { model: string; from: 'content' | 'failed_generation' }): void;
 }
 
 /** A model behind the smallest interface the callers need. */

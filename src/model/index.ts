@@ -174,6 +174,7 @@ function openaiTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>
     ...(baseURL ? { baseURL } : {}),
     timeoutMs: model.timeoutSeconds * 1000,
     stream: model.stream,
+    ...(model.toolChoice ? { toolChoice: model.toolChoice } : {}),
   });
 }
 

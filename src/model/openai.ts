@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
 import type {
   ChatCompletion,
@@ -7,8 +8,9 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { ConversationMessage } from './conversation.js';
-import { DECIDE_TOOL_NAME, type Usage } from './decision.js';
-import { classifySdkError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
+import { ZERO_USAGE, type Usage } from './decision.js';
+import { ToolChoiceLadder, type ToolChoiceStep } from './ladder.js';
+import { classifySdkError, unsupportedError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
 type Sdk = typeof import('openai');
 
@@ -18,6 +20,8 @@ export interface OpenAIOptions {
   baseURL?: string;
   timeoutMs: number;
   stream: boolean;
+  /** `model.toolChoice`: the ladder's first step (default `named`). */
+  toolChoice?: ToolChoiceStep;
 }
 
 /**
@@ -29,29 +33,50 @@ export interface OpenAIOptions {
 export class OpenAITransport implements Transport {
   readonly provider = 'openai';
   private loaded: Promise<{ sdk: Sdk; client: OpenAI }> | undefined;
+  private readonly ladder: ToolChoiceLadder;
 
-  constructor(private readonly options: OpenAIOptions) {}
+  constructor(private readonly options: OpenAIOptions) {
+    this.ladder = new ToolChoiceLadder(options.baseURL ?? DEFAULT_BASE_URL, options.toolChoice);
+  }
 
   async ready(): Promise<void> {
     await this.load();
   }
 
+  /**
+   * One decision round trip, on the ladder's current step. A refusal naming
+   * `tool_choice` steps down and asks again at once; a reply without a call steps down
+   * for the next request (the repair round); Groq's `tool_use_failed` gives its
+   * `failed_generation` back as text, for the caller to recover.
+   */
   async send(turn: Turn): Promise<TurnResult> {
     const { sdk, client } = await this.load();
-    const params = openaiParams(turn);
-    try {
-      if (!this.options.stream) {
-        const completion = await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal });
-        return readCompletion(completion, turn.tool.name);
+    for (;;) {
+      const step = this.ladder.current(turn.model);
+      let result: TurnResult;
+      try {
+        result = await this.sendOnce(client, turn, step);
+      } catch (err) {
+        const generation = failedGeneration(sdk, err);
+        if (generation !== undefined) return { input: undefined, callId: '', text: generation, usage: ZERO_USAGE, calls: [], failedGeneration: true };
+        const failure = classifySdkError(sdk, err, this.options.timeoutMs);
+        if (refusesToolChoice(failure) && this.ladder.stepDown(turn.model, step)) continue;
+        throw capabilityError(failure, step) ?? failure;
       }
-      const stream = await client.chat.completions.create(
-        { ...params, stream: true, stream_options: { include_usage: true } },
-        { signal: turn.signal },
-      );
-      return await readStream(stream, turn.tool.name);
-    } catch (err) {
-      throw classifySdkError(sdk, err, this.options.timeoutMs);
+      if (result.input !== undefined || result.calls.length > 0) this.ladder.worked(turn.model, step);
+      else this.ladder.stepDown(turn.model, step);
+      return result;
     }
+  }
+
+  private async sendOnce(client: OpenAI, turn: Turn, step: ToolChoiceStep): Promise<TurnResult> {
+    const params = openaiParams(turn, step);
+    if (!this.options.stream) {
+      const completion = await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal });
+      return readCompletion(completion, turn.tool.name);
+    }
+    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: turn.signal });
+    return await readStream(stream, turn.tool.name);
   }
 
   private load(): Promise<{ sdk: Sdk; client: OpenAI }> {
@@ -59,7 +84,7 @@ export class OpenAITransport implements Transport {
       sdk,
       client: new sdk.default({
         apiKey: this.options.apiKey ?? 'none',
-        baseURL: this.options.baseURL ?? 'https://api.openai.com/v1',
+        baseURL: this.options.baseURL ?? DEFAULT_BASE_URL,
         maxRetries: 0,
         timeout: this.options.timeoutMs,
         logLevel: 'warn',
@@ -70,8 +95,15 @@ export class OpenAITransport implements Transport {
   }
 }
 
-/** The system message carries the stable prefix, so the first bytes repeat from call to call. */
-export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The system message carries the stable prefix, so the first bytes repeat from call to
+ * call. Below the `named` step the choice no longer forces `decide`; at `auto` a last
+ * user message asks for the call in words.
+ */
+export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named'): ChatCompletionCreateParamsBase {
+  const any = turn.choice === 'any';
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
@@ -79,18 +111,32 @@ export function openaiParams(turn: Turn): ChatCompletionCreateParamsBase {
       type: 'function' as const,
       function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
     })),
-    tool_choice: turn.choice === 'any' ? 'required' : { type: 'function', function: { name: turn.tool.name } },
+    tool_choice: step === 'auto' ? 'auto' : any || step === 'required' ? 'required' : { type: 'function', function: { name: turn.tool.name } },
     messages: [
       { role: 'system', content: `${turn.prompt.system}\n\n${turn.prompt.stable}` },
       { role: 'user', content: turn.prompt.dynamic },
-      ...(turn.history ?? []).flatMap(chatMessages),
-      ...repairMessages(turn.repair),
+      ...chatHistory(turn.history ?? []),
+      ...repairMessages(turn.repair, turn.tool.name),
+      ...(step === 'auto' ? [{ role: 'user' as const, content: any ? CALL_A_TOOL : CALL_DECIDE }] : []),
     ],
   };
 }
 
+const CALL_DECIDE = 'Answer now by calling the decide function with your decision. Do not answer in prose.';
+const CALL_A_TOOL = 'Answer by calling one of the functions: a read-only tool to look further, or decide with your decision. Do not answer in prose.';
+
+/** Tool messages carry the function's name too: Gemini's endpoint refuses one without it. */
+function chatHistory(history: readonly ConversationMessage[]): ChatCompletionMessageParam[] {
+  const names = new Map<string, string>();
+  for (const message of history) {
+    if (message.role !== 'assistant') continue;
+    for (const block of message.content) if (block.type === 'tool_use') names.set(block.id, block.name);
+  }
+  return history.flatMap((message) => chatMessages(message, names));
+}
+
 /** The investigation's turns in chat-completions shapes: tool calls on the assistant message, one `tool` message per result. */
-function chatMessages(message: ConversationMessage): ChatCompletionMessageParam[] {
+function chatMessages(message: ConversationMessage, names: ReadonlyMap<string, string>): ChatCompletionMessageParam[] {
   if (message.role === 'assistant') {
     const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n');
     const calls = message.content.flatMap((block) =>
@@ -99,10 +145,22 @@ function chatMessages(message: ConversationMessage): ChatCompletionMessageParam[
     return [{ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) }];
   }
   if (typeof message.content === 'string') return [{ role: 'user', content: message.content }];
-  return message.content.map((block) => ({ role: 'tool' as const, tool_call_id: block.tool_use_id, content: block.is_error ? `Error: ${block.content}` : block.content }));
+  return message.content.map((block) =>
+    toolMessage(block.tool_use_id, names.get(block.tool_use_id) ?? '', block.is_error ? `Error: ${block.content}` : block.content),
+  );
 }
 
-function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[] {
+/** `name` is not in the client's types (OpenAI ignores it), but several compatible servers want it. */
+function toolMessage(id: string, name: string, content: string): ChatCompletionMessageParam {
+  return { role: 'tool', tool_call_id: id, content, ...(name ? { name } : {}) } as ChatCompletionMessageParam;
+}
+
+/**
+ * The repair round. Without a usable call it is a plain user message (a tool message
+ * answering no call is refused by strict servers); with one, the call and a tool
+ * message that names it and never has an empty id.
+ */
+function repairMessages(repair: Repair | undefined, toolName: string): ChatCompletionMessageParam[] {
   if (!repair) return [];
   const correction = `Your decide input was invalid: ${repair.error}. Call decide again with a corrected input.`;
   if (repair.input === undefined) {
@@ -111,17 +169,21 @@ function repairMessages(repair: Repair | undefined): ChatCompletionMessageParam[
       { role: 'user', content: `You answered without calling the decide function. ${correction}` },
     ];
   }
-  const call = { id: repair.callId, type: 'function' as const, function: { name: DECIDE_TOOL_NAME, arguments: JSON.stringify(repair.input) } };
-  return [
-    { role: 'assistant', content: repair.text || null, tool_calls: [call] },
-    { role: 'tool', tool_call_id: repair.callId, content: correction },
-  ];
+  const id = repair.callId || generatedCallId();
+  const call = { id, type: 'function' as const, function: { name: toolName, arguments: JSON.stringify(repair.input) } };
+  return [{ role: 'assistant', content: repair.text || null, tool_calls: [call] }, toolMessage(id, toolName, correction)];
+}
+
+/** Gemini's endpoint answers tool calls with id `""`: the history needs ids that pair calls with results. */
+function generatedCallId(): string {
+  return `call_${randomBytes(9).toString('hex')}`;
 }
 
 function readCompletion(completion: ChatCompletion, toolName: string): TurnResult {
   const message = completion.choices[0]?.message;
   const functions = (message?.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ id: c.id, name: c.function.name, args: c.function.arguments }] : []));
-  return readCalls(functions, toolName, message?.content ?? '', readUsage(completion.usage));
+  const result = readCalls(functions, toolName, message?.content ?? '', readUsage(completion.usage));
+  return completion.choices[0]?.finish_reason === 'length' ? { ...result, truncated: true } : result;
 }
 
 /** Function-call arguments arrive as JSON text in pieces; usage comes in the last chunk. */
@@ -129,8 +191,10 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>, toolName: 
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let text = '';
   let usage: CompletionUsage | undefined | null;
+  let truncated = false;
   for await (const chunk of stream) {
     if (chunk.usage) usage = chunk.usage;
+    if (chunk.choices[0]?.finish_reason === 'length') truncated = true;
     const delta = chunk.choices[0]?.delta;
     if (!delta) continue;
     if (delta.content) text += delta.content;
@@ -142,11 +206,13 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>, toolName: 
       calls.set(piece.index, call);
     }
   }
-  return readCalls([...calls.values()], toolName, text, readUsage(usage));
+  const result = readCalls([...calls.values()], toolName, text, readUsage(usage));
+  return truncated ? { ...result, truncated: true } : result;
 }
 
 /** The first call of the forced tool is the answer; the others are investigation tools it called. */
 function readCalls(functions: { id: string; name: string; args: string }[], toolName: string, text: string, usage: Usage): TurnResult {
+  functions = functions.map((c) => (c.id ? c : { ...c, id: generatedCallId() }));
   const answer = functions.find((c) => c.name === toolName);
   const calls = functions.filter((c) => c.name !== toolName).map((c) => ({ id: c.id, name: c.name, input: parseArguments(c.args) }));
   return { input: parseArguments(answer?.args), callId: answer?.id ?? '', text, usage, calls };
@@ -168,4 +234,36 @@ function readUsage(usage: CompletionUsage | undefined | null): Usage {
   const prompt = raw.prompt_tokens ?? 0;
   const cached = Math.min(prompt, raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens ?? 0);
   return { inputTokens: prompt - cached, outputTokens: raw.completion_tokens ?? 0, cacheCreationTokens: 0, cacheReadTokens: cached };
+}
+
+/** Groq's 400 `tool_use_failed` carries the model's generation that did not parse as a call. */
+function failedGeneration(sdk: Sdk, err: unknown): string | undefined {
+  if (!(err instanceof sdk.APIError) || err.status !== 400) return undefined;
+  const body = err.error as { failed_generation?: unknown } | undefined;
+  return typeof body?.failed_generation === 'string' ? body.failed_generation : undefined;
+}
+
+function refusesToolChoice(failure: ModelCallError): boolean {
+  return (failure.status === 400 || failure.status === 422) && /tool_choice/i.test(failure.detail);
+}
+
+/**
+ * A refusal of the request's shape, with the fix: no retry or cool-down makes the
+ * server accept it. Matched on the servers' own words (issue 23's sources).
+ */
+function capabilityError(failure: ModelCallError, step: ToolChoiceStep): ModelCallError | undefined {
+  const { status, detail } = failure;
+  if (/--jinja/i.test(detail)) return unsupportedError(detail, 'llama-server parses tool calls only with its chat templates: start it with --jinja', status);
+  if (status !== 400 && status !== 422) return undefined;
+  if (/stream_options/i.test(detail)) return unsupportedError(detail, 'this server refuses stream_options: set model.stream to false', status);
+  if (/tool_choice/i.test(detail)) {
+    return unsupportedError(detail, `this server refuses every tool_choice down to "${step}": pick a model that supports function calling`, status);
+  }
+  if (/additionalProperties|\$schema|\bconst\b|anyOf|oneOf/.test(detail)) {
+    return unsupportedError(detail, "this server's tool-schema dialect refuses a keyword of the decide tool's JSON Schema: use another server or model", status);
+  }
+  if (/\btools?\b.*\b(not supported|unsupported|does not support)|(not supported|unsupported|does not support).*\btools?\b/i.test(detail)) {
+    return unsupportedError(detail, 'this server or model does not support function calling, which decisions need: pick one that does', status);
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import type { AnswerBlock, ConversationMessage, ToolResultBlock } from './conver
 import {
   addUsage,
   ZERO_USAGE,
+  DECIDE_TOOL_NAME,
   type BudgetLimit,
   type Decision,
   type DecisionBudgets,
@@ -17,6 +18,7 @@ import {
   type Usage,
 } from './decision.js';
 import { stoppedError, type Transport, type Turn, type TurnResult } from './transport.js';
+import { recoverToolInput } from './recover.js';
 import { DecideAnswer } from './typed-proposals.js';
 
 export interface RemoteProviderOptions extends CallPolicy {
@@ -59,15 +61,27 @@ export class RemoteProvider implements ModelProvider {
     const looked = investigation
       ? await this.investigate(investigation, turn, request, observer)
       : { last: await this.call(turn, request, observer), history: [], usage: ZERO_USAGE, toolCalls: 0 };
-    const { last, history, toolCalls, limit } = looked;
+    const { history, toolCalls, limit } = looked;
+    let last = recovered(looked.last, model, observer);
     let usage = addUsage(looked.usage, last.usage);
     let checked = check(last);
+    let maxTokens = turn.maxTokens;
+    if (!checked.ok && last.truncated) {
+      // A reasoning model may spend the cap before it calls the tool: one more try with room (issue 23).
+      maxTokens = Math.min(turn.maxTokens * 2, MAX_RAISED_TOKENS);
+      observer.invalid({ model, error: `${capped(turn.maxTokens)}; retrying with ${maxTokens}`, retrying: true });
+      last = recovered(await this.call({ ...turn, maxTokens, history }, request, observer), model, observer);
+      usage = addUsage(usage, last.usage);
+      checked = check(last);
+    }
     if (!checked.ok) {
-      observer.invalid({ model, error: redact(checked.error), retrying: true });
-      const repair = { callId: last.callId, input: last.input, text: last.text, error: checked.error };
-      const second = await this.call({ ...turn, history, repair }, request, observer);
+      const error = last.truncated ? capped(maxTokens) : checked.error;
+      observer.invalid({ model, error: redact(error), retrying: true });
+      const repair = { callId: last.callId, input: last.input, text: last.text, error };
+      const second = recovered(await this.call({ ...turn, maxTokens, history, repair }, request, observer), model, observer);
       usage = addUsage(usage, second.usage);
       checked = check(second);
+      if (!checked.ok && second.truncated) checked = { ok: false, error: capped(maxTokens) };
       if (!checked.ok) {
         observer.invalid({ model, error: redact(checked.error), retrying: false });
         throw new VigilError('VIGIL_ERR_DECISION_INVALID', redact(checked.error));
@@ -153,6 +167,27 @@ function totalInput(usage: Usage): number {
 
 function toolUse(call: ToolCall): AnswerBlock {
   return { type: 'tool_use', id: call.id, name: call.name, input: call.input };
+}
+
+/** Output tokens a raised cap stops at (the config's own maximum). */
+const MAX_RAISED_TOKENS = 64_000;
+
+/** The cap, named by its config key, so the owner knows what to raise. */
+function capped(maxTokens: number): string {
+  return `the answer stopped at the output cap (model.maxTokens = ${maxTokens}) before a complete decide call`;
+}
+
+/**
+ * A reply without a `decide` call whose text holds a valid one (servers that ignore a
+ * forced tool choice, issue 23) is taken as that call; the policy judges it as usual,
+ * and the observer logs the fallback. Text that holds nothing valid stays an invalid answer.
+ */
+function recovered(result: TurnResult, model: string, observer: ModelObserver): TurnResult {
+  if (result.input !== undefined) return result;
+  const input = recoverToolInput(result.text, DECIDE_TOOL_NAME, (candidate) => DecideAnswer.safeParse(candidate).success);
+  if (input === undefined) return result;
+  observer.recovered?.({ model, from: result.failedGeneration ? 'failed_generation' : 'content' });
+  return { ...result, input };
 }
 
 type Checked = { ok: true; decision: Decision } | { ok: false; error: string };

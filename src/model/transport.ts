@@ -39,6 +39,10 @@ export interface TurnResult {
   usage: Usage;
   /** The other tools it called, in order (only when `tools` were offered). */
   calls: ToolCall[];
+  /** The answer stopped at `maxTokens` (`finish_reason: "length"`, `stop_reason: "max_tokens"`). */
+  truncated?: boolean;
+  /** `text` is what the server refused to return as a call (Groq's `failed_generation`), not an answer. */
+  failedGeneration?: boolean;
 }
 
 /** One HTTP round trip to a model API, in that API's shapes. Retries live above it. */
@@ -67,7 +71,7 @@ export class ModelCallError extends VigilError {
   constructor(
     detail: string,
     info: { retryable: boolean; status?: number; retryAfterMs?: number; retryAt?: number; aborted?: boolean },
-    code: 'VIGIL_ERR_MODEL_CALL' | 'VIGIL_ERR_MODEL_CIRCUIT_OPEN' = 'VIGIL_ERR_MODEL_CALL',
+    code: 'VIGIL_ERR_MODEL_CALL' | 'VIGIL_ERR_MODEL_CIRCUIT_OPEN' | 'VIGIL_ERR_MODEL_UNSUPPORTED' = 'VIGIL_ERR_MODEL_CALL',
   ) {
     super(code, detail);
     this.detail = detail;
@@ -77,6 +81,16 @@ export class ModelCallError extends VigilError {
     this.retryAt = info.retryAt;
     this.aborted = info.aborted ?? false;
   }
+}
+
+/**
+ * The server refuses something vigil sends (a tool-choice form, a schema keyword,
+ * `stream_options`, tools without llama-server's `--jinja`): a configuration error
+ * with the fix in its message. Retrying cannot help and the server is not down, so it
+ * is neither retried nor counted by the circuit.
+ */
+export function unsupportedError(detail: string, hint: string, status?: number): ModelCallError {
+  return new ModelCallError(`${detail} — ${hint}`, { retryable: false, ...(status !== undefined ? { status } : {}) }, 'VIGIL_ERR_MODEL_UNSUPPORTED');
 }
 
 /** The call was given up because the initiative stopped (shutdown or reload). */

@@ -13,7 +13,12 @@ export interface FakeChatReply {
   headers?: Record<string, string>;
   hang?: boolean;
   stallAfterStart?: boolean;
+  /** With `decide`: a request whose max_tokens is below this gets the call cut off, `finish_reason: "length"`. */
+  needsTokens?: number;
+  truncated?: boolean;
 }
+
+export type FakeQuirk = 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq';
 
 export interface RecordedChatCall {
   path: string;
@@ -25,11 +30,13 @@ export interface RecordedChatCall {
 }
 
 export class FakeOpenAI {
-  constructor(options?: { apiKey?: string });
+  constructor(options?: { apiKey?: string; quirk?: FakeQuirk });
   readonly requests: RecordedChatCall[];
   readonly calls: RecordedChatCall[];
   script: FakeChatReply[];
   respond: (body: any, record: RecordedChatCall) => FakeChatReply;
+  /** The server's documented behaviour; may change mid-test (the owner fixed the server). */
+  quirk: FakeQuirk | undefined;
   url: string;
   push(...replies: FakeChatReply[]): void;
   start(): Promise<string>;

@@ -9,9 +9,20 @@ import http from 'node:http';
 import { countTokens } from './fake-anthropic.mjs';
 
 export class FakeOpenAI {
-  /** @param {{ apiKey?: string }} [options] */
+  /**
+   * `quirk` makes the fake one documented server (issue 23); without it, OpenAI itself:
+   * - `ollama`: a named tool_choice is accepted and ignored; the call comes back as JSON in `content` (after a `<think>` block, in a code fence).
+   * - `lmstudio`: a named tool_choice is refused with 400 "Invalid tool_choice type: 'object'".
+   * - `required-only`: only `"required"` is accepted (400 naming tool_choice for the named form and `auto`).
+   * - `no-jinja`: llama-server started without --jinja: 500 "tools param requires --jinja flag" whenever tools are sent.
+   * - `groq`: the first call answers 400 `tool_use_failed` with the generation in `failed_generation`.
+   * Scripted replies still win over the quirk's answer where both apply.
+   * @param {{ apiKey?: string, quirk?: 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq' }} [options]
+   */
   constructor(options = {}) {
     this.apiKey = options.apiKey;
+    this.quirk = options.quirk;
+    this.groqFailed = false;
     this.requests = [];
     this.script = [];
     this.respond = () => ({ decide: { act: false, summary: 'nothing to do', proposals: [] } });
@@ -60,7 +71,13 @@ export class FakeOpenAI {
       if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return sendError(res, 404, 'not found');
       if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) return sendError(res, 401, 'invalid api key');
       if (!body) return sendError(res, 400, 'body is not JSON');
-      const reply = this.script.length ? this.script.shift() : this.respond(body, record);
+      const refused = this.refuses(body);
+      if (refused) return sendError(res, refused.status, refused.message, {}, refused.extra);
+      let reply = this.script.length ? this.script.shift() : this.respond(body, record);
+      if (this.quirk === 'ollama' && reply.decide !== undefined) reply = { text: `<think>The user wants a decision.</think>\n\`\`\`json\n${JSON.stringify(reply.decide)}\n\`\`\`` };
+      if (reply.needsTokens !== undefined && (body.max_tokens ?? Infinity) < reply.needsTokens) {
+        reply = { rawArguments: JSON.stringify(reply.decide).slice(0, 12), truncated: true };
+      }
       record.reply = reply;
       if (reply.hang) return;
       if (reply.error) return sendError(res, reply.error, reply.message ?? `scripted ${reply.error}`, reply.headers);
@@ -70,6 +87,25 @@ export class FakeOpenAI {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(completion(body, reply, usage)));
     });
+  }
+
+  /** The quirk's refusal of this request, in the server's documented words; undefined when it is served. */
+  refuses(body) {
+    const choice = body.tool_choice;
+    const named = choice && typeof choice === 'object';
+    if (this.quirk === 'no-jinja' && body.tools?.length) return { status: 500, message: 'tools param requires --jinja flag' };
+    if (this.quirk === 'lmstudio' && named) return { status: 400, message: "Invalid tool_choice type: 'object'. Supported string values: none, auto, required" };
+    if (this.quirk === 'required-only' && choice !== 'required') return { status: 400, message: `tool_choice ${JSON.stringify(choice)} is not supported; use "required"` };
+    if (this.quirk === 'groq' && !this.groqFailed) {
+      this.groqFailed = true;
+      const generation = `<function=decide>${JSON.stringify(this.respond(body).decide)}</function>`;
+      return {
+        status: 400,
+        message: "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details.",
+        extra: { type: 'invalid_request_error', code: 'tool_use_failed', failed_generation: generation },
+      };
+    }
+    return undefined;
   }
 
   account(body, reply) {
@@ -110,7 +146,7 @@ function completion(body, reply, usage) {
       {
         index: 0,
         message: { role: 'assistant', content: reply.text ?? null, ...(calls ? { tool_calls: calls } : {}), refusal: null },
-        finish_reason: calls ? 'tool_calls' : 'stop',
+        finish_reason: reply.truncated ? 'length' : calls ? 'tool_calls' : 'stop',
         logprobs: null,
       },
     ],
@@ -134,13 +170,13 @@ function streamCompletion(res, body, reply, usage) {
       send([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(i, i + third) } }] }, finish_reason: null }]);
     }
   });
-  send([{ index: 0, delta: {}, finish_reason: hasCall ? 'tool_calls' : 'stop' }]);
+  send([{ index: 0, delta: {}, finish_reason: reply.truncated ? 'length' : hasCall ? 'tool_calls' : 'stop' }]);
   if (body.stream_options?.include_usage) send([], { usage });
   res.write('data: [DONE]\n\n');
   res.end();
 }
 
-function sendError(res, status, message, headers = {}) {
+function sendError(res, status, message, headers = {}, extra = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify({ error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'server_error', code: null } }));
+  res.end(JSON.stringify({ error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'server_error', code: null, ...extra } }));
 }

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { FakeOpenAI, type FakeQuirk } from '../fakes/fake-openai.mjs';
+import { FAKE_KEY, harness, inboxState, issueOpened, later } from './helpers.js';
+
+/** Issue 23: one fake per documented server behaviour, each spoken to by the real `openai` client. */
+async function fakeServer(quirk?: FakeQuirk): Promise<FakeOpenAI> {
+  const fake = new FakeOpenAI({ apiKey: FAKE_KEY, ...(quirk ? { quirk } : {}) });
+  await fake.start();
+  later(() => fake.stop());
+  return fake;
+}
+
+const LABEL = { act: true, summary: 'bug report', proposals: [{ action: 'github.label', params: { repo: 'octo/app', number: 5, labels: ['bug'] }, rationale: 'it is a bug' }] };
+
+function setUp(fake: FakeOpenAI, model: Record<string, unknown> = {}) {
+  const h = harness({ model: { provider: 'openai', baseURL: fake.url, model: 'qwen3:8b', ...model } });
+  const event = h.addEvent('github.issues.opened', issueOpened(5, 'Broken', 'It is broken'));
+  return { h, event };
+}
+
+const named = { type: 'function', function: { name: 'decide' } };
+
+describe('OpenAI-compatible servers and their quirks (issue 23)', () => {
+  for (const stream of [false, true]) {
+    it(`Ollama ignores the named choice and answers in content: the decision is recovered and logged (${stream ? 'SSE' : 'JSON'})`, async () => {
+      const fake = await fakeServer('ollama');
+      fake.respond = () => ({ decide: LABEL });
+      const { h, event } = setUp(fake, { stream });
+      expect(await h.initiative.decideNext()).toBe('decided');
+      expect(fake.calls).toHaveLength(1);
+      expect(fake.calls[0]!.body.tool_choice).toEqual(named);
+      expect(inboxState(h.store, event).state).toBe('decided');
+      expect(h.journal.ofType('decision.recovered')).toEqual([expect.objectContaining({ eventId: event, model: 'qwen3:8b', from: 'content' })]);
+      expect(h.journal.ofType('decision.invalid')).toEqual([]);
+      expect(h.journal.ofType('approval.requested')).toEqual([expect.objectContaining({ action: 'github.label' })]);
+    });
+  }
+
+  it('text that holds no valid decide input is not taken: the repair round is a plain user message and the event goes back', async () => {
+    const fake = await fakeServer();
+    fake.push({ text: 'I think we should label it. {"act": "maybe"}' }, { text: '```json\n{"name":"decide","arguments":{"act":true}}\n```' });
+    const { h, event } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('failed');
+    expect(h.journal.ofType('decision.recovered')).toEqual([]);
+    const repair = fake.calls[1]!.body.messages;
+    expect(repair.slice(2).map((m: { role: string }) => m.role)).toEqual(['assistant', 'user']);
+    expect(repair[3].content).toContain('without calling the decide function');
+    expect(inboxState(h.store, event).state).toBe('pending');
+  });
+
+  it("LM Studio refuses the named choice with 400: the ladder steps down to \"required\" at once and remembers it", async () => {
+    const fake = await fakeServer('lmstudio');
+    fake.respond = () => ({ decide: LABEL });
+    const { h } = setUp(fake);
+    h.addEvent('github.issues.opened', issueOpened(6, 'Also broken', 'Yes'));
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls.map((c) => c.body.tool_choice)).toEqual([named, 'required', 'required']);
+    expect(h.journal.ofType('decision.failed')).toEqual([]);
+    expect(h.provider.circuitStatus!(h.clock.now()).consecutiveFailures).toBe(0);
+  });
+
+  it('a server that takes only "required" is reached from named; model.toolChoice starts the ladder there', async () => {
+    const fake = await fakeServer('required-only');
+    fake.respond = () => ({ decide: LABEL });
+    const { h } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls.map((c) => c.body.tool_choice)).toEqual([named, 'required']);
+
+    const other = await fakeServer('required-only');
+    other.respond = () => ({ decide: LABEL });
+    const configured = setUp(other, { toolChoice: 'required' });
+    expect(await configured.h.initiative.decideNext()).toBe('decided');
+    expect(other.calls.map((c) => c.body.tool_choice)).toEqual(['required']);
+  });
+
+  it('a reply without a call steps down for the repair round; at "auto" the request asks for the call in words', async () => {
+    const fake = await fakeServer();
+    fake.push({ text: 'Sure, labelling.' }, { text: 'Done.' }, { decide: LABEL });
+    const { h } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('failed');
+    h.addEvent('github.issues.opened', issueOpened(7, 'x', 'y'));
+    h.clock.advance(3_600_000);
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls.map((c) => c.body.tool_choice)).toEqual([named, 'required', 'auto']);
+    expect(fake.calls[2]!.body.messages.at(-1)).toEqual({ role: 'user', content: expect.stringContaining('calling the decide function') });
+  });
+
+  it('llama-server without --jinja: one call fails with a configuration error naming the fix, no retry, no strike on the circuit, the event waits', async () => {
+    const fake = await fakeServer('no-jinja');
+    const { h, event } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('failed');
+    expect(fake.calls).toHaveLength(1);
+    expect(h.sleeps).toEqual([]);
+    const [failed] = h.journal.ofType('decision.failed');
+    expect(failed!.error).toContain('a configuration change is needed');
+    expect(failed!.error).toContain('start it with --jinja');
+    expect(h.provider.circuitStatus!(h.clock.now())).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    // Given back with a retry time, not leased forever: once the server is fixed the event is decided.
+    expect(inboxState(h.store, event).state).toBe('pending');
+    expect(Date.parse(String(failed!.retryAt))).toBeGreaterThan(h.clock.now());
+    fake.quirk = undefined;
+    h.clock.advance(3_600_000);
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(inboxState(h.store, event).state).toBe('decided');
+  });
+
+  it("Groq's 400 tool_use_failed: the decision is recovered from failed_generation", async () => {
+    const fake = await fakeServer('groq');
+    fake.respond = () => ({ decide: LABEL });
+    const { h, event } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls).toHaveLength(1);
+    expect(h.sleeps).toEqual([]);
+    expect(inboxState(h.store, event).state).toBe('decided');
+    expect(h.journal.ofType('decision.recovered')).toEqual([expect.objectContaining({ from: 'failed_generation' })]);
+  });
+
+  for (const stream of [false, true]) {
+    it(`finish_reason "length" is named as the output cap and retried once with twice the cap (${stream ? 'SSE' : 'JSON'})`, async () => {
+      const fake = await fakeServer();
+      fake.respond = () => ({ decide: LABEL, needsTokens: 1500 });
+      const { h, event } = setUp(fake, { stream });
+      expect(await h.initiative.decideNext()).toBe('decided');
+      expect(fake.calls.map((c) => c.body.max_tokens)).toEqual([1024, 2048]);
+      expect(inboxState(h.store, event).state).toBe('decided');
+      expect(h.journal.ofType('decision.invalid')).toEqual([expect.objectContaining({ error: expect.stringContaining('output cap (model.maxTokens = 1024)'), retrying: true })]);
+    });
+  }
+});
