@@ -1,5 +1,6 @@
 import type { ZodTypeAny } from 'zod';
 import type { DecideTool } from './decide-tool.js';
+import { recoverToolInput } from './recover.js';
 import { abortableSleep, backoffDelay, type RetryPolicy } from './retry.js';
 import { ModelCallError, type Transport, type Turn, type TurnResult } from './transport.js';
 
@@ -55,8 +56,11 @@ export function jsonCompletion(options: JsonCompletionOptions): JsonCompletion {
     const prompt = { system: `Answer by calling the ${tool.name} tool.`, stable: redact(request.system), dynamic: redact(request.user) };
     const result = await callWithRetries({ model: options.model, maxTokens: options.maxTokens, prompt, tool }, options);
     const { inputTokens, outputTokens, cacheCreationTokens, cacheReadTokens } = result.usage;
-    // Without a tool call the text may still hold the JSON; the caller's validation decides.
-    return { json: result.input ?? result.text, tokens: inputTokens + outputTokens + cacheCreationTokens + cacheReadTokens };
+    // Without a tool call the text may still hold the answer (a server that ignores the forced
+    // choice, issue 23): the same extractor as decisions, the first candidate the schema takes;
+    // failing that the raw text, which the caller's validation rejects with its own words.
+    const json = result.input ?? recoverToolInput(result.text, tool.name, (candidate) => request.tool.schema.safeParse(candidate).success) ?? result.text;
+    return { json, tokens: inputTokens + outputTokens + cacheCreationTokens + cacheReadTokens };
   };
 }
 

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { jsonCompletion } from '../../src/model/complete-json.js';
+import { OpenAITransport } from '../../src/model/openai.js';
 import { FakeOpenAI, type FakeQuirk } from '../fakes/fake-openai.mjs';
 import { FAKE_KEY, harness, inboxState, issueOpened, later } from './helpers.js';
 
@@ -127,4 +130,38 @@ describe('OpenAI-compatible servers and their quirks (issue 23)', () => {
       expect(h.journal.ofType('decision.invalid')).toEqual([expect.objectContaining({ error: expect.stringContaining('output cap (model.maxTokens = 1024)'), retrying: true })]);
     });
   }
+});
+
+describe('JSON completions (the dream) through a server that answers in content (issue 23)', () => {
+  const Batch = z.object({ operations: z.array(z.object({ op: z.enum(['ADD', 'KEEP']), text: z.string() })) }).strict();
+  const tool = { name: 'consolidate', description: 'The operations.', schema: Batch };
+
+  function completion(fake: FakeOpenAI) {
+    const transport = new OpenAITransport({ apiKey: FAKE_KEY, baseURL: fake.url, timeoutMs: 10_000, stream: false });
+    return jsonCompletion({ transport, model: 'qwen3:8b', maxTokens: 1024, timeoutMs: 10_000, retry: { retries: 0, initialDelayMs: 1, maxDelayMs: 1 }, redact: (t) => t });
+  }
+
+  it('the consolidate answer is read from <tool_call> tags after a think block, with its name wrapper', async () => {
+    const fake = await fakeServer();
+    const operations = { operations: [{ op: 'ADD', text: 'the CI is slow' }] };
+    fake.push(
+      { text: `<think>{"operations": []}</think>Here:\n<tool_call>\n${JSON.stringify({ name: 'consolidate', arguments: JSON.stringify(operations) })}\n</tool_call>` },
+      // A draft inside the thinking is not the answer, even when it validates.
+      { text: `<think>Maybe {"operations": []}</think> The answer: ${JSON.stringify({ name: 'consolidate', parameters: operations })}` },
+      { text: `${JSON.stringify({ name: 'other_tool', arguments: operations })}` },
+    );
+    const complete = completion(fake);
+    expect((await complete({ system: 'Consolidate.', user: 'facts', tool })).json).toEqual(operations);
+    expect((await complete({ system: 'Consolidate.', user: 'facts', tool })).json).toEqual(operations);
+    // A wrapper naming another tool is not this tool's answer: the raw text goes to the caller's validation.
+    expect((await complete({ system: 'Consolidate.', user: 'facts', tool })).json).toEqual(expect.stringContaining('other_tool'));
+  });
+
+  it('Ollama: the JSON in a code fence is the answer', async () => {
+    const fake = await fakeServer('ollama');
+    const operations = { operations: [{ op: 'KEEP', text: 'x' }] };
+    fake.push({ tool: 'consolidate', decide: operations });
+    const answer = await completion(fake)({ system: 'Consolidate.', user: 'facts', tool });
+    expect(answer.json).toEqual(operations);
+  });
 });
