@@ -16,9 +16,11 @@ export interface FakeChatReply {
   /** With `decide`: a request whose max_tokens is below this gets the call cut off, `finish_reason: "length"`. */
   needsTokens?: number;
   truncated?: boolean;
+  /** Tool-call ids `""` (Gemini's endpoint). */
+  emptyIds?: boolean;
 }
 
-export type FakeQuirk = 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq';
+export type FakeQuirk = 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq' | 'mistral' | 'gemini';
 
 export interface RecordedChatCall {
   path: string;

@@ -16,8 +16,10 @@ export class FakeOpenAI {
    * - `required-only`: only `"required"` is accepted (400 naming tool_choice for the named form and `auto`).
    * - `no-jinja`: llama-server started without --jinja: 500 "tools param requires --jinja flag" whenever tools are sent.
    * - `groq`: the first call answers 400 `tool_use_failed` with the generation in `failed_generation`.
+   * - `mistral`: `stream_options` is refused with 422 (so is every streamed request vigil makes).
+   * - `gemini`: tool calls come back with id `""`, and a tool message without `name` or without a call id is refused with 400.
    * Scripted replies still win over the quirk's answer where both apply.
-   * @param {{ apiKey?: string, quirk?: 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq' }} [options]
+   * @param {{ apiKey?: string, quirk?: 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq' | 'mistral' | 'gemini' }} [options]
    */
   constructor(options = {}) {
     this.apiKey = options.apiKey;
@@ -78,6 +80,7 @@ export class FakeOpenAI {
       if (reply.needsTokens !== undefined && (body.max_tokens ?? Infinity) < reply.needsTokens) {
         reply = { rawArguments: JSON.stringify(reply.decide).slice(0, 12), truncated: true };
       }
+      if (this.quirk === 'gemini') reply = { ...reply, emptyIds: true };
       record.reply = reply;
       if (reply.hang) return;
       if (reply.error) return sendError(res, reply.error, reply.message ?? `scripted ${reply.error}`, reply.headers);
@@ -96,6 +99,11 @@ export class FakeOpenAI {
     if (this.quirk === 'no-jinja' && body.tools?.length) return { status: 500, message: 'tools param requires --jinja flag' };
     if (this.quirk === 'lmstudio' && named) return { status: 400, message: "Invalid tool_choice type: 'object'. Supported string values: none, auto, required" };
     if (this.quirk === 'required-only' && choice !== 'required') return { status: 400, message: `tool_choice ${JSON.stringify(choice)} is not supported; use "required"` };
+    if (this.quirk === 'mistral' && body.stream_options !== undefined) {
+      return { status: 422, message: 'body.stream_options: Extra inputs are not permitted', extra: { type: 'invalid_request_error' } };
+    }
+    const nameless = (body.messages ?? []).find((m) => m.role === 'tool' && (!m.name || !m.tool_call_id));
+    if (this.quirk === 'gemini' && nameless) return { status: 400, message: 'Invalid JSON payload received. function_response.name: Name cannot be empty.' };
     if (this.quirk === 'groq' && !this.groqFailed) {
       this.groqFailed = true;
       const generation = `<function=decide>${JSON.stringify(this.respond(body).decide)}</function>`;
@@ -124,13 +132,17 @@ export class FakeOpenAI {
   }
 }
 
+function callId(reply) {
+  return reply.emptyIds ? '' : `call_${crypto.randomBytes(6).toString('hex')}`;
+}
+
 function toolCall(reply) {
-  return { id: `call_${crypto.randomBytes(6).toString('hex')}`, type: 'function', function: { name: reply.tool ?? 'decide', arguments: reply.rawArguments ?? JSON.stringify(reply.decide) } };
+  return { id: callId(reply), type: 'function', function: { name: reply.tool ?? 'decide', arguments: reply.rawArguments ?? JSON.stringify(reply.decide) } };
 }
 
 /** Investigation tools the scripted model calls (issue 14), then its `decide` if any. */
 function toolCalls(reply) {
-  const calls = (reply.calls ?? []).map((c) => ({ id: `call_${crypto.randomBytes(6).toString('hex')}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.input) } }));
+  const calls = (reply.calls ?? []).map((c) => ({ id: callId(reply), type: 'function', function: { name: c.name, arguments: JSON.stringify(c.input) } }));
   if (reply.decide !== undefined || reply.rawArguments !== undefined) calls.push(toolCall(reply));
   return calls.length ? calls : undefined;
 }

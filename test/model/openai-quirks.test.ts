@@ -119,6 +119,30 @@ describe('OpenAI-compatible servers and their quirks (issue 23)', () => {
     expect(h.journal.ofType('decision.recovered')).toEqual([expect.objectContaining({ from: 'failed_generation' })]);
   });
 
+  it('Mistral refuses stream_options with 422: with model.stream a configuration error naming the fix, once; without it decisions work', async () => {
+    const fake = await fakeServer('mistral');
+    fake.respond = () => ({ decide: LABEL });
+    const { h, event } = setUp(fake, { stream: true });
+    expect(await h.initiative.decideNext()).toBe('failed');
+    expect(fake.calls).toHaveLength(1);
+    expect(h.journal.ofType('decision.failed')[0]!.error).toContain('set model.stream to false');
+    expect(h.provider.circuitStatus!(h.clock.now()).consecutiveFailures).toBe(0);
+    expect(inboxState(h.store, event).state).toBe('pending');
+    const plain = setUp(fake, { stream: false });
+    expect(await plain.h.initiative.decideNext()).toBe('decided');
+  });
+
+  it("Gemini's empty call ids and its demand for name: the repair round's tool message has a generated id and the tool's name", async () => {
+    const fake = await fakeServer('gemini');
+    fake.push({ rawArguments: '{"act": true, "summary": "oops"' }, { decide: LABEL });
+    const { h, event } = setUp(fake);
+    expect(await h.initiative.decideNext()).toBe('decided');
+    const [, assistant, tool] = fake.calls[1]!.body.messages.slice(1);
+    expect(assistant.tool_calls[0].id).toMatch(/^call_[0-9a-f]+$/);
+    expect(tool).toMatchObject({ role: 'tool', name: 'decide', tool_call_id: assistant.tool_calls[0].id });
+    expect(inboxState(h.store, event).state).toBe('decided');
+  });
+
   for (const stream of [false, true]) {
     it(`finish_reason "length" is named as the output cap and retried once with twice the cap (${stream ? 'SSE' : 'JSON'})`, async () => {
       const fake = await fakeServer();
