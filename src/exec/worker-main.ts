@@ -77,6 +77,16 @@ function receiveConfig(onMessage: (message: ToWorker) => void): Promise<Readonly
  */
 const redact = (text: string): string => secretMask().redact(text);
 
+/**
+ * The worker shares the daemon's stdout (journald, a pipe, a terminal): in the daemon's
+ * JSON format (`vigil start --log-format json`, the default off a terminal) each of its
+ * lines is a JSON line too, with the daemon's keys, so whatever reads them parses every line.
+ */
+function stdoutLine(text: string): string {
+  if (process.env.VIGIL_LOG_FORMAT === 'pretty') return text;
+  return JSON.stringify({ level: 'info', time: new Date().toISOString(), pid: process.pid, component: 'worker', msg: text });
+}
+
 async function main(): Promise<void> {
   const paths: HomePaths = homePaths(resolveHome());
   const secrets = loadSecrets(paths.secrets);
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
   const store = Store.open(paths.db);
   const github = lazyGithub(config, secrets, store);
   const flush = () => void daemon.send({ type: 'flush' });
-  const print = (line: string) => process.stdout.write(redact(line) + '\n');
+  const print = (line: string) => process.stdout.write(stdoutLine(redact(line)) + '\n');
   const waits = new StoreWaits(print);
   let notifier: { notifier: ReturnType<typeof buildNotifier>; capabilityKey: string } | undefined;
   const reach = () => (notifier ??= { notifier: buildNotifier({ config, secrets, store, clock: systemClock }), capabilityKey: secrets.capabilityKey });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, killDaemons, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 
 // `vigil start` writes for whoever reads it (issue 16): a person at a terminal gets
 // readable lines and a banner with the dashboard URL and where the login token is; a
@@ -79,6 +79,20 @@ describe('vigil start output', () => {
     const { lines, out } = await startInPty(home, ['--log-format', 'json']);
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.every(isJsonLine), out).toBe(true);
+  });
+
+  it('piped: the worker\'s lines are JSON too (a notify it runs prints one)', { timeout: 60_000 }, async () => {
+    const home = makeHome({ rules: [{ on: 'tick', propose: { action: 'notify', params: { title: 'tick seen', body: 'by {{payload.trigger}}' } } }] });
+    const piped = await startDaemon(home);
+    daemons.push(piped);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    await waitFor(() => piped.output().includes('vigil notify'), 30_000, 'the worker\'s notify line');
+    piped.proc.kill('SIGTERM');
+    expect((await piped.exited).code).toBe(0);
+    const lines = piped.output().split('\n').filter(Boolean);
+    expect(lines.every(isJsonLine), piped.output()).toBe(true);
+    const workerLine = lines.map((l) => JSON.parse(l) as { msg: string; component?: string }).find((l) => l.msg.includes('vigil notify'));
+    expect(workerLine).toMatchObject({ component: 'worker', msg: expect.stringContaining('tick seen') });
   });
 
   it('piped: every line is JSON; --log-format pretty piped: none is', async () => {

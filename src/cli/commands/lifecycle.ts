@@ -18,6 +18,8 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 /** Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config. */
 export async function startCommand(ctx: CliContext, opts: { logFormat?: string } = {}): Promise<void> {
   const format = chooseLogFormat(opts.logFormat, process.stdout);
+  // The worker writes to the same stdout: it prints in the same format (src/exec/worker-main.ts).
+  ctx.env.VIGIL_LOG_FORMAT = format;
   const oplog = startOplog(ctx, format);
   if (!isInitialised(ctx.paths.home)) {
     const { created } = await initHome(ctx.paths.home);
