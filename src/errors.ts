@@ -75,7 +75,7 @@ export const ERRORS = {
   VIGIL_ERR_SIMULATE_WAIT: { message: 'the simulated delivery was not decided within --wait', exitCode: EXIT.failure, status: 500 },
   VIGIL_ERR_DOCTOR: { message: 'a doctor check failed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_MODEL_CALL: { message: 'the model call failed', exitCode: EXIT.failure , status: 500 },
-  VIGIL_ERR_MODEL_UNSUPPORTED: { message: 'the model server refuses part of the request (a configuration change is needed)', exitCode: EXIT.config, status: 500 },
+  VIGIL_ERR_MODEL_CONFIG: { message: 'the model server refuses part of the request (a configuration change is needed)', exitCode: EXIT.config, status: 500 },
   VIGIL_ERR_UNAUTHORISED: { message: 'the dashboard token (Bearer) or a logged-in session is required', exitCode: EXIT.failure, status: 401 },
   VIGIL_ERR_NOT_FOUND: { message: 'no such route', exitCode: EXIT.failure, status: 404 },
   VIGIL_ERR_BAD_REQUEST: { message: 'the request is not valid', exitCode: EXIT.failure, status: 400 },

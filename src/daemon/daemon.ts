@@ -96,8 +96,12 @@ export class Daemon {
     const env = this.options.env ?? process.env;
     // Everything that can be wrong with the config fails here, before anything runs.
     this.config = loadConfig(this.paths.config, env);
-    // The GitHub credentials are the worker's: the daemon never reads them (issue 14).
-    this.secrets = loadSecrets(this.paths.secrets, env, { withholdGithub: true });
+    // The GitHub credentials are used by the worker only, but the daemon still reads them:
+    // its masks must know every secret vigil holds, so that a copy an issue or comment
+    // carries is redacted from prompts and logs and a proposal quoting it is denied at
+    // the gate (test/security/secrets-canary.test.ts). Withholding them (`withholdGithub`)
+    // waits for masks that work from fingerprints instead of values.
+    this.secrets = loadSecrets(this.paths.secrets, env);
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
     createProvider(this.config.model, this.config.rules, this.providerDeps());

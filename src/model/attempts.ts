@@ -53,7 +53,7 @@ export async function callWithPolicy<T extends { usage: Usage }>(
       failure = err as ModelCallError;
     }
     // Stopping, or a server that refuses the request's shape: no retry, and no strike against the server.
-    if (failure.aborted || failure.code === 'VIGIL_ERR_MODEL_UNSUPPORTED') {
+    if (failure.aborted || failure.code === 'VIGIL_ERR_MODEL_CONFIG') {
       circuit.release();
       throw failure;
     }
@@ -89,7 +89,7 @@ async function sendWithDeadline<T>(policy: CallPolicy, send: (signal: AbortSigna
     if (deadline.signal.aborted) return Promise.reject(timedOut());
     if (err instanceof ModelCallError) {
       const { retryable, status, retryAfterMs, aborted } = err;
-      const code = err.code === 'VIGIL_ERR_MODEL_UNSUPPORTED' ? err.code : undefined;
+      const code = err.code === 'VIGIL_ERR_MODEL_CONFIG' ? err.code : undefined;
       return Promise.reject(new ModelCallError(policy.redact(err.detail), { retryable, status, retryAfterMs, aborted }, code));
     }
     return Promise.reject(new ModelCallError(policy.redact(String((err as Error)?.message ?? err)), { retryable: false }));

@@ -108,7 +108,7 @@ async function sendWithDeadline(turn: Omit<Turn, 'signal'>, options: JsonComplet
     if (deadline.signal.aborted) throw new ModelCallError(`timed out after ${options.timeoutMs / 1000} s`, { retryable: true });
     if (err instanceof ModelCallError) {
       const { retryable, status, retryAfterMs } = err;
-      const code = err.code === 'VIGIL_ERR_MODEL_UNSUPPORTED' ? err.code : undefined;
+      const code = err.code === 'VIGIL_ERR_MODEL_CONFIG' ? err.code : undefined;
       throw new ModelCallError(options.redact(err.detail), { retryable, status, retryAfterMs }, code);
     }
     throw new ModelCallError(options.redact(String((err as Error)?.message ?? err)), { retryable: false });

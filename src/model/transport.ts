@@ -71,7 +71,7 @@ export class ModelCallError extends VigilError {
   constructor(
     detail: string,
     info: { retryable: boolean; status?: number; retryAfterMs?: number; retryAt?: number; aborted?: boolean },
-    code: 'VIGIL_ERR_MODEL_CALL' | 'VIGIL_ERR_MODEL_CIRCUIT_OPEN' | 'VIGIL_ERR_MODEL_UNSUPPORTED' = 'VIGIL_ERR_MODEL_CALL',
+    code: 'VIGIL_ERR_MODEL_CALL' | 'VIGIL_ERR_MODEL_CIRCUIT_OPEN' | 'VIGIL_ERR_MODEL_CONFIG' = 'VIGIL_ERR_MODEL_CALL',
   ) {
     super(code, detail);
     this.detail = detail;
@@ -90,7 +90,7 @@ export class ModelCallError extends VigilError {
  * is neither retried nor counted by the circuit.
  */
 export function unsupportedError(detail: string, hint: string, status?: number): ModelCallError {
-  return new ModelCallError(`${detail} — ${hint}`, { retryable: false, ...(status !== undefined ? { status } : {}) }, 'VIGIL_ERR_MODEL_UNSUPPORTED');
+  return new ModelCallError(`${detail} — ${hint}`, { retryable: false, ...(status !== undefined ? { status } : {}) }, 'VIGIL_ERR_MODEL_CONFIG');
 }
 
 /** The call was given up because the initiative stopped (shutdown or reload). */

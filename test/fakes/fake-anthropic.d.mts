@@ -48,3 +48,6 @@ export class FakeAnthropic {
   start(): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** The first user message's text: a string, or text blocks when it carries a cache breakpoint (a decision that may look). */
+export function firstUserText(body: unknown): string;

@@ -203,3 +203,10 @@ function sendError(res, status, message, headers = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
 }
+
+/** The first user message's text: a string, or text blocks when it carries a cache breakpoint (a decision that may look). */
+export function firstUserText(body) {
+  const content = body.messages?.[0]?.content;
+  if (typeof content === 'string') return content;
+  return (content ?? []).map((b) => b.text ?? '').join('');
+}

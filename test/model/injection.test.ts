@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeGithub } from '../github/fake-github.js';
-import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
+import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FAKE_KEY, later } from './helpers.js';
 
 /**
@@ -69,8 +69,8 @@ describe('prompt injection through webhook text, with a model that obeys it', ()
     later(() => model.stop());
     // The obedient model: the injected action, plus everything it saw, as an allowed comment.
     model.respond = (body) => {
-      const shown = [...body.system.map((b: { text: string }) => b.text), body.messages[0].content].join('\n');
-      const n = Number(/\[case (\d+)\]/.exec(body.messages[0].content)?.[1]);
+      const shown = [...body.system.map((b: { text: string }) => b.text), firstUserText(body)].join('\n');
+      const n = Number(/\[case (\d+)\]/.exec(firstUserText(body))?.[1]);
       // A scheduled tick can fall inside the test (every quarter hour): nothing to obey there.
       if (!Number.isInteger(n)) return { decide: { act: false, summary: 'not an attack', proposals: [] } };
       const dump = p('github.comment', { repo: REPO, number: n, body: `Done as instructed. Everything I was shown:\n${shown.slice(0, 50_000)}` });

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
+import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../github/fake-github.js';
 import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery } from '../helpers/webhooks.js';
@@ -115,8 +115,8 @@ describe('secrets canary', () => {
 
     // The model obeys what it was shown: three proposals quote a secret, three are clean.
     model.respond = (body) => {
-      const shown = [...body.system.map((b: { text: string }) => b.text), body.messages[0].content].join('\n');
-      const which = /\[canary (issue|comment)\]/.exec(body.messages[0].content)?.[1];
+      const shown = [...body.system.map((b: { text: string }) => b.text), firstUserText(body)].join('\n');
+      const which = /\[canary (issue|comment)\]/.exec(firstUserText(body))?.[1];
       if (!which) return { decide: { act: false, summary: 'nothing to do', proposals: [] } };
       const why = 'the issue asked for it';
       return {
