@@ -201,6 +201,8 @@ async function runNaive(m, day, start) {
         instructions: await m.readRepoInstructions(repos),
         event: { id: 0, source: 'heartbeat', kind: 'heartbeat', payload: { eventsSinceLastBeat: pending } },
         context: await m.buildContext(store, repos, payload, { now: clock.now() }),
+        owner: 'You work for the owner of this vigil.',
+        ownerNow: new Date(clock.now()).toISOString(),
       });
       pending = [];
       await client.messages.create({

@@ -1,6 +1,7 @@
 export {
   repoName,
   TickConfig,
+  OwnerConfig,
   ModelConfig,
   DecisionBudgets,
   DecisionRule,

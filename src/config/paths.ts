@@ -10,6 +10,8 @@ export interface HomePaths {
   db: string;
   logs: string;
   memory: string;
+  /** The owner's standing orders for ticks, in plain words (optional). */
+  heartbeat: string;
   /** Written by the running daemon: its pid and HTTP address. */
   daemon: string;
 }
@@ -28,6 +30,7 @@ export function homePaths(home: string): HomePaths {
     db: path.join(home, 'vigil.db'),
     logs: path.join(home, 'logs'),
     memory: path.join(home, 'memory'),
+    heartbeat: path.join(home, 'HEARTBEAT.md'),
     daemon: path.join(home, 'daemon.json'),
   };
 }

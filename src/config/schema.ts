@@ -326,7 +326,16 @@ export const LogConfig = z
 export const OwnerConfig = z
   .object({
     login: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub login').optional(),
+    /** How prompts name the owner ("Ada Lovelace"); the login when unset. */
+    name: z.string().min(1).max(80).optional(),
     timezone: timeZone.optional(),
+    /** When the owner works, in their zone ("09:00-18:00"): told to the model with the owner's local time. */
+    workingHours: z.string().regex(clockRange, 'must look like "09:00-18:00"').optional(),
+    /**
+     * The name an owner's GitHub comment mentions to speak to vigil (`@vigil` when unset):
+     * such a comment by the owner is an instruction, by anyone else third-party data.
+     */
+    handle: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/, 'must be a GitHub login or handle').optional(),
   })
   .strict();
 
@@ -351,6 +360,7 @@ export const Config = z
 
 export type Config = z.infer<typeof Config>;
 export type TickConfig = z.infer<typeof TickConfig>;
+export type OwnerConfig = z.infer<typeof OwnerConfig>;
 export type ModelConfig = z.infer<typeof ModelConfig>;
 export type DecisionRule = z.infer<typeof DecisionRule>;
 export type PermissionsConfig = z.infer<typeof PermissionsConfig>;

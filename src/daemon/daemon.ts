@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import { decisionToolbox, expireApprovals, Initiative, triageConfig } from '../initiative/index.js';
+import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
@@ -272,6 +272,8 @@ export class Daemon {
       logsDir: this.paths.logs,
       triage: triageConfig(config),
       coalesceMs: config.github.coalesceSeconds * 1000,
+      owner: ownerProfile(config.owner, config.tick.timezone),
+      heartbeatFile: this.paths.heartbeat,
       toolbox: decisionToolbox({
         model: config.model,
         repos: config.repos,

@@ -3,3 +3,4 @@ export { triageConfig } from './triage.js';
 export { answerApproval, expireApprovals } from './approvals.js';
 export { propose } from './propose.js';
 export { decisionToolbox } from './decision-tools.js';
+export { ownerProfile, DEFAULT_STANDING_ORDERS, type OwnerProfile } from './owner.js';

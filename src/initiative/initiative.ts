@@ -26,6 +26,7 @@ import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
 import { Coalescer, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
+import { describeOwner, ownerLocalTime, ownerProfile, readStandingOrders, type OwnerProfile } from './owner.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -59,6 +60,10 @@ export interface InitiativeDeps {
   coalesceMs?: number;
   /** The read-only tools a model-backed decision may call before `decide` (issue 14); without it, one forced call. */
   toolbox?: Toolbox;
+  /** Who the owner is and their zone (`owner` in config); without it, an unnamed owner in the system's zone. */
+  owner?: OwnerProfile;
+  /** `HEARTBEAT.md`, the owner's standing orders for ticks; missing or blank: the built-in default. */
+  heartbeatFile?: string;
 }
 
 /**
@@ -285,6 +290,7 @@ export class Initiative {
     };
     const where = { now: deps.clock.now(), ...(deps.logsDir ? { logsDir: deps.logsDir } : {}) };
     const context = () => buildContext(deps.store, deps.repos, tick, where, decisionEvent);
+    const owner = deps.owner ?? ownerProfile({});
     return {
       purpose: tick ? 'tick' : 'event',
       event: decisionEvent,
@@ -296,6 +302,10 @@ export class Initiative {
           instructions: await readRepoInstructions(deps.repos),
           event: decisionEvent,
           context: await context(),
+          owner: describeOwner(owner),
+          ownerNow: ownerLocalTime(where.now, owner),
+          // Standing orders are what a tick is for; an event's prefix stays without them.
+          ...(tick ? { standingOrders: await readStandingOrders(deps.heartbeatFile) } : {}),
         }),
       observer: this.observer(event),
       signal: this.stopSignal.signal,

@@ -241,7 +241,7 @@ describe('recent activity', () => {
     ]);
     // A context without an event (a tick) has no thread; the prompt then has no thread section.
     expect(context.thread).toBeUndefined();
-    const prompt = buildPrompt({ permissions: 'mode: auto', memory: '', instructions: [], context, event: { id: 1, source: 'tick', kind: 'tick', payload: {} } });
+    const prompt = buildPrompt({ permissions: 'mode: auto', memory: '', instructions: [], context, owner: 'You work for GitHub @ada.', ownerNow: 'Wednesday 2026-11-25 13:00 (UTC, UTC+00:00)', event: { id: 1, source: 'tick', kind: 'tick', payload: {} } });
     expect(prompt.dynamic).not.toContain('# Earlier on this subject');
   });
 });

@@ -8,7 +8,7 @@ import { Toolbox } from '../../src/initiative/toolbox.js';
 import type { DecisionBudgets } from '../../src/model/index.js';
 import type { InvestigationTool } from '../../src/investigate/index.js';
 import type { EventRecord } from '../../src/events.js';
-import { Initiative } from '../../src/initiative/index.js';
+import { Initiative, type OwnerProfile } from '../../src/initiative/index.js';
 import type { JournalWriter } from '../../src/journal/index.js';
 import { createProvider, type ModelProvider, type ProviderDeps } from '../../src/model/index.js';
 import { Store } from '../../src/store/index.js';
@@ -85,6 +85,10 @@ export function harness(options: {
   clock?: FakeClock;
   /** Read-only tools the decision may call before `decide` (issue 14), with budgets (defaults from config). */
   investigate?: { tools: InvestigationTool[]; budgets?: Partial<DecisionBudgets> };
+  /** Who the owner is (issue 15); the daemon passes `ownerProfile(config.owner, …)`. */
+  owner?: OwnerProfile;
+  /** HEARTBEAT.md's text: written to the harness home and handed to the initiative. */
+  heartbeat?: string;
 }): Harness {
   const home = tempDir();
   const store = Store.open(path.join(home, 'vigil.db'));
@@ -121,7 +125,10 @@ export function harness(options: {
     onApproved: () => undefined,
     onApprovalRequested: () => undefined,
     ...(toolbox ? { toolbox } : {}),
+    ...(options.owner ? { owner: options.owner } : {}),
+    heartbeatFile: path.join(home, 'HEARTBEAT.md'),
   });
+  if (options.heartbeat !== undefined) fs.writeFileSync(path.join(home, 'HEARTBEAT.md'), options.heartbeat);
   later(() => initiative.stop());
   const add = (source: string, kind: string, payload: unknown, deliveryId?: string) =>
     store.inbox.add({ source, kind, payload: JSON.stringify(payload), receivedAt: clock.now(), ...(deliveryId ? { deliveryId } : {}) }).id;
