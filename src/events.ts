@@ -93,6 +93,11 @@ export interface EventFields {
   'store.unavailable': { task: string; error: string; retryInMs: number };
   /** The same task succeeded again after `failures` failed rounds. */
   'store.recovered': { task: string; failures: number; afterMs: number };
+  /**
+   * A retention pass (`store.retainDays`, issue 18) removed handled inbox rows (with their
+   * decisions) and spool segments no row points into any more; the daily logs are never pruned.
+   */
+  'store.pruned': { inboxRows: number; segments: number; spoolBytes: number; retainDays: number; ms: number };
   /** An error nothing caught: the daemon exits with `exitCode` (70) and its service manager restarts it. */
   'daemon.crashed': { error: string; exitCode: number };
   /**

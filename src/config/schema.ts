@@ -311,6 +311,14 @@ export const ExecConfig = z
   })
   .strict();
 
+/** What vigil.db and the spool keep (issue 18); the daily logs are never pruned. */
+export const StoreConfig = z
+  .object({
+    /** Handled inbox rows, their decisions and the spool segments only they used are pruned after this many days. */
+    retainDays: z.number().int().min(1).default(90),
+  })
+  .strict();
+
 /** Operational log lines on stdout (journald, launchd); the daily logs record everything regardless. */
 export const LogConfig = z
   .object({
@@ -354,6 +362,7 @@ export const Config = z
     dream: DreamConfig.default({}),
     http: HttpConfig.default({}),
     exec: ExecConfig.default({}),
+    store: StoreConfig.default({}),
     log: LogConfig.default({}),
   })
   .strict();

@@ -30,6 +30,7 @@ import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js'
 import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';
+import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { errorText } from '../errors.js';
 
@@ -80,6 +81,8 @@ export class Daemon {
   private reach!: OwnerReach;
   /** Dreams when the owner is idle (issue 5), in a child process. */
   private dreams!: DreamScheduler;
+  /** Prunes what `store.retainDays` no longer keeps (issue 18). */
+  private pruner: StorePruner | undefined;
   /** Timers that cannot reach the store report here and try again later (issue 12). */
   private trouble!: StoreTrouble;
   private startedAt = 0;
@@ -190,6 +193,14 @@ export class Daemon {
       this.reach.catchUp();
       this.reach.start();
       this.dreams.start();
+      this.pruner = new StorePruner({
+        store: this.store,
+        clock,
+        retainDays: () => this.config.store.retainDays,
+        record: (record) => this.journal.write(record),
+        trouble: this.trouble,
+      });
+      this.pruner.start();
       this.startGithubSweeps();
       await this.startProxy();
       if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
@@ -244,6 +255,7 @@ export class Daemon {
     await this.intake?.close();
     await this.initiative?.stop();
     await this.dreams?.stop(DREAM_DRAIN_MS);
+    await this.pruner?.stop();
     await this.supervisor?.stop(WORKER_DRAIN_MS);
     if (this.journal) {
       this.journal.flush();

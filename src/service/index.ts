@@ -10,6 +10,7 @@ import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-run
 import { checkLinger, checkService } from './checks-service.js';
 import { checkGithub } from './checks-github.js';
 import { checkRejections } from './checks-rejections.js';
+import { checkSize } from './checks-size.js';
 import { runChecks, type Check, type CheckResult, type DoctorInput, type MultiCheck } from './doctor.js';
 
 export { systemHost, type ServiceHost } from './host.js';
@@ -27,6 +28,7 @@ const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['config', checkConfig],
   ['port', checkPort],
   ['database', checkDatabase],
+  ['size', checkSize],
   ['logs', checkLogs],
   ['webhooks', checkWebhooks],
   ['github', checkGithub],

@@ -10,6 +10,7 @@ import { WebSessions } from './web-sessions.js';
 import { CapabilityUses } from './capability-uses.js';
 import { SearchIndexTable } from './search-index.js';
 import { UsageLedger } from './usage-ledger.js';
+import { Retention } from './retention.js';
 
 export { openDb } from './db.js';
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
@@ -23,6 +24,7 @@ export { PushSubscriptions, type PushSubscriptionRow } from './push-subscription
 export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export type { SearchDocument, SearchHit } from './search-index.js';
 export { withStoreReader } from './reader.js';
+export type { PruneReport } from './retention.js';
 export type { NotifyTestOutcome } from './kv-keys.js';
 export type { WebhookRejectionLog } from './kv-keys.js';
 
@@ -44,6 +46,8 @@ export class Store {
   readonly searchIndex: SearchIndexTable;
   /** Tokens per model call (`vigil status` prices the day's). */
   readonly usage: UsageLedger;
+  /** Prunes what `store.retainDays` no longer keeps, in small steps (issue 18). */
+  readonly retention: Retention;
   private closed = false;
 
   /**
@@ -66,6 +70,7 @@ export class Store {
     this.capabilityUses = new CapabilityUses(db);
     this.searchIndex = new SearchIndexTable(db);
     this.usage = new UsageLedger(db);
+    this.retention = new Retention(db, spool, (fn) => this.transaction(fn));
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

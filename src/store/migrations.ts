@@ -191,4 +191,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '015-inbox-decidable', sql: `
   CREATE INDEX inbox_decidable ON inbox(id) WHERE source <> 'tick' AND state <> 'filtered';
   ` },
+  // Retention (issue 18): pruning an inbox row deletes its decision and unlinks its
+  // finished actions; with foreign keys on, each delete looks up the actions that point
+  // at the row, and without these indexes every lookup scanned the whole actions table.
+  { id: '018-retention-indexes', sql: `
+  CREATE INDEX actions_by_event ON actions(event_id) WHERE event_id IS NOT NULL;
+  CREATE INDEX actions_by_decision ON actions(decision_id) WHERE decision_id IS NOT NULL;
+  ` },
 ];

@@ -243,6 +243,29 @@ export class Spool {
     fs.truncateSync(this.segmentPath(segment), validBytes);
   }
 
+  /** The segment new appends go to, if this handle has opened one: never removed. */
+  writingSegment(): number | undefined {
+    return this.writer?.segment;
+  }
+
+  /**
+   * Delete a whole segment (retention, src/store/retention.ts): the caller has checked
+   * that no inbox row points into it. Returns the bytes freed; the writer's segment is refused.
+   */
+  removeSegment(segment: number): number {
+    if (this.writer?.segment === segment) throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(segment)} is being written`);
+    this.closeReader(segment);
+    const file = this.segmentPath(segment);
+    let bytes = 0;
+    try {
+      bytes = fs.statSync(file).size;
+      fs.unlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return bytes;
+  }
+
   /** Segment numbers, ascending. */
   segments(): number[] {
     let names: string[];

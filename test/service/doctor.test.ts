@@ -48,7 +48,7 @@ function doctor(home: string, extra: NodeJS.ProcessEnv = {}) {
   return { ...res, lines, line: (name: string) => lines.find((l) => l.split(/ +/)[1] === name) ?? '' };
 }
 
-const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'logs', 'webhooks', 'github', 'rejected', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
+const CHECKS = ['node', 'home', 'secrets', 'config', 'port', 'database', 'size', 'logs', 'webhooks', 'github', 'rejected', 'model', 'notify.push', 'sandbox', 'service', 'linger'];
 
 /** How doctor lays out a line: status, the check's name in a column, the detail. */
 const row = (status: string, name: string, detail: string) => `${status.padEnd(4)}  ${name.padEnd(15)} ${detail}`;
@@ -79,6 +79,8 @@ describe('vigil doctor', () => {
     expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
     expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, 00000000-0001\)/);
     expect(running.line('notify.push')).toContain('1 subscribed browser');
+    // The home's size, by part (issue 18).
+    expect(running.line('size')).toMatch(/^ok +size +[\d.]+ KB in all — vigil\.db [\d.]+ KB, spool [\d.]+ (B|KB), logs [\d.]+ (B|KB), memory [\d.]+ (B|KB); handled events kept 90 days, logs always$/);
     expect(running.stdout).toContain(`${CHECKS.length} ok, 0 warn, 0 fail`);
 
     daemon.proc.kill('SIGTERM');

@@ -1,0 +1,76 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Clock } from '../clock.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import type { PruneReport, Store } from '../store/index.js';
+import type { StoreTrouble } from './store-trouble.js';
+
+export interface StorePrunerDeps {
+  store: Store;
+  clock: Clock;
+  retainDays: () => number;
+  record: (record: EventRecord) => void;
+  trouble: StoreTrouble;
+}
+
+const DAY_MS = 86_400_000;
+/** After start, once the start-up work and the first deliveries are through. */
+const FIRST_PASS_MS = 5 * 60_000;
+const PASS_EVERY_MS = 6 * 3_600_000;
+
+/**
+ * Runs the store's retention (`store.retainDays`) a few times a day. A pass is many
+ * small transactions, each after the loop has had a turn (`setImmediate`), so a
+ * delivery that arrives mid-pass waits for one step, not for the pass.
+ */
+export class StorePruner {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PruneReport | undefined> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: StorePrunerDeps) {}
+
+  start(): void {
+    this.arm(FIRST_PASS_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass now; logged `store.pruned` when it removed anything. Undefined when stopped mid-pass. */
+  run(): Promise<PruneReport | undefined> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private arm(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.run().then(
+        () => this.arm(PASS_EVERY_MS),
+        (err: unknown) => this.arm(this.deps.trouble.failed('store retention', err)),
+      );
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<PruneReport | undefined> {
+    const { store, clock } = this.deps;
+    const started = clock.now();
+    const steps = store.retention.steps(started, this.deps.retainDays() * DAY_MS);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        const report = step.value;
+        if (report.inboxRows > 0 || report.segments > 0) {
+          this.deps.record(eventRecord('store.pruned', { ...report, retainDays: this.deps.retainDays(), ms: clock.now() - started }, clock.now()));
+        }
+        return report;
+      }
+      await nextTurn();
+      if (this.stopped) return undefined;
+    }
+  }
+}
