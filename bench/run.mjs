@@ -15,6 +15,7 @@ const BENCHES = {
   intake: () => import('./intake.mjs'),
   dream: () => import('./dream.mjs'),
   soak: () => import('./soak.mjs'),
+  history: () => import('./history.mjs'),
 };
 
 async function printHelp() {
