@@ -10,6 +10,13 @@ export const ACTION_NAMES = [
   'github.comment',
   'github.label',
   'github.create_issue',
+  'github.remove_label',
+  'github.assign',
+  'github.request_review',
+  'github.close',
+  'github.reopen',
+  'github.rerun_failed_jobs',
+  'github.merge',
   'agent.task',
 ] as const;
 

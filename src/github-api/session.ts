@@ -5,6 +5,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { Store } from '../store/index.js';
 import { GithubClients } from './client.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
+import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState } from './hands.js';
 import { answerGithubQuery, assertWatched, parseGithubQuery, type WatchedRepos } from './reads.js';
 import { sweepMissedDeliveries, type HookLocation } from './redeliver.js';
 import type { GithubCredentials, GithubSession } from './types.js';
@@ -50,6 +51,16 @@ export function openGithub(options: SessionOptions): GithubSession {
     comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
     createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
     label: async (params) => addLabels(await need().forRepo(params.repo), params),
+    removeLabels: async (params) => removeLabels(await need().forRepo(params.repo), params),
+    assign: async (params) => assign(await need().forRepo(params.repo), params),
+    requestReview: async (params) => requestReview(await need().forRepo(params.repo), params),
+    setState: async (params) => setIssueState(await need().forRepo(params.repo), params),
+    rerunFailedJobs: async (params, action) =>
+      rerunFailedJobs(await need().forRepo(params.repo), params, {
+        asked: () => store.kv.get(`github.rerun.${action.id}`) ?? undefined,
+        remember: (attempt) => store.kv.set(`github.rerun.${action.id}`, attempt),
+      }),
+    merge: async (params) => merge(await need().forRepo(params.repo), params),
     read: async (value, signal) => {
       const query = parseGithubQuery(value);
       assertWatched(query.repo, watched);

@@ -32,6 +32,15 @@ export interface LabelResult {
   reused: false;
 }
 
+/** What one of the later hands (src/github-api/hands.ts) records: what it changed, or `reused` when it found it done. */
+export interface HandResult {
+  repo: string;
+  number?: number;
+  /** The labels removed, the logins assigned or asked to review, the new state; empty when nothing was left to do. */
+  changed: string[];
+  reused: boolean;
+}
+
 export interface SweepResult {
   listed: number;
   redelivered: number;
@@ -45,6 +54,12 @@ export interface GithubSession {
   comment(params: { repo: string; number: number; body: string }, action: ActionRef): Promise<WrittenResult>;
   label(params: { repo: string; number: number; labels: string[] }): Promise<LabelResult>;
   createIssue(params: { repo: string; title: string; body: string }, action: ActionRef): Promise<WrittenResult>;
+  removeLabels(params: { repo: string; number: number; labels: string[] }): Promise<HandResult>;
+  assign(params: { repo: string; number: number; assignees: string[] }): Promise<HandResult>;
+  requestReview(params: { repo: string; number: number; reviewers: string[] }): Promise<HandResult>;
+  setState(params: { repo: string; number: number; state: 'open' | 'closed'; reason?: 'completed' | 'not_planned' }): Promise<HandResult>;
+  rerunFailedJobs(params: { repo: string; runId: number }, action: ActionRef): Promise<HandResult>;
+  merge(params: { repo: string; number: number; sha: string; method?: 'merge' | 'squash' | 'rebase' }): Promise<HandResult>;
   /**
    * A read-only look for a decision (issue 14): validated again here, refused for a
    * repository vigil does not watch, answered as compact text.

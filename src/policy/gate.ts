@@ -1,6 +1,6 @@
 import type { PermissionsConfig } from '../config/index.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
-import { ACTION_EFFECT, checkCatalog, type ActionName } from './catalog.js';
+import { ACTION_EFFECT, NAMED_RULE_ONLY, checkCatalog, type ActionName } from './catalog.js';
 
 export type Verdict = 'allow' | 'ask' | 'deny';
 
@@ -67,6 +67,9 @@ export class PolicyGate {
     for (const [index, rule] of this.permissions.rules.entries()) {
       if (!globMatch(rule.action, action)) continue;
       if (rule.repo && !(repo && globMatch(rule.repo.toLowerCase(), repo))) continue;
+      if (rule.decision === 'allow' && NAMED_RULE_ONLY.has(action) && rule.action !== action) {
+        return { ...base, verdict: 'ask', reason: `permissions.rules[${index}] allows ${action} only when its action names it` };
+      }
       return { ...base, verdict: rule.decision, reason: `permissions.rules[${index}]` };
     }
     return { ...base, ...defaultVerdict(action) };
@@ -97,5 +100,6 @@ export function describePermissions(permissions: Readonly<PermissionsConfig>): s
     lines.push(`- ${rule.action}${rule.repo ? ` on ${rule.repo}` : ''}: ${rule.decision}`);
   }
   lines.push('- otherwise: effects outside the machine ask the owner; notify, memory.note and remind are allowed');
+  lines.push('- github.merge is allowed only by a rule that names it; a wildcard rule that allows it still asks');
   return lines.join('\n');
 }

@@ -42,6 +42,11 @@ export interface KvValues {
   'memory.search.events': number;
   /** Per agent transcript file name, the bytes already in the search index (src/memory/search.ts). */
   'memory.search.agent': Record<string, number>;
+  /**
+   * A `github.rerun_failed_jobs` action id → the run's attempt number just before it asked
+   * GitHub for a re-run: a retry that sees a later attempt knows it was asked (src/github-api/hands.ts).
+   */
+  [rerun: `github.rerun.${string}`]: number;
   /** `vigil cancel ID`: when cancelling was asked (null: the request was cleared) (src/agent/cancel.ts). */
   [cancel: `agent.cancel.${string}`]: number | null;
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeHands } from './fake-github-hands.js';
 
 /**
  * An honest fake of the few GitHub REST endpoints vigil uses, on 127.0.0.1 port 0,
@@ -47,6 +48,8 @@ export interface FakeIssue {
   labels: string[];
   comments: FakeComment[];
   user?: FakeUser;
+  /** Logins assigned (issue 15's `github.assign`). */
+  assignees?: string[];
   /** Set for a pull request: GitHub's issues API then names it, and the pulls API serves it. */
   pull?: FakePull;
 }
@@ -56,6 +59,7 @@ export interface FakePull {
   base: { ref: string };
   draft?: boolean;
   merged?: boolean;
+  merge_commit_sha?: string;
   files: FakeFile[];
 }
 
@@ -153,6 +157,8 @@ export class FakeGithub {
   /** Manifests posted to the web form, by the code GitHub's redirect carries (one use each). */
   private readonly manifestCodes = new Map<string, Record<string, unknown>>();
   readonly manifestApps: FakeManifestApp[] = [];
+  /** Assignees, reviewers, open/closed, merges and workflow re-runs (test/github/fake-github-hands.ts). */
+  readonly hands = new FakeHands((repo, number) => this.issue(repo, number));
   private server: http.Server | undefined;
   url = '';
 
@@ -343,6 +349,8 @@ export class FakeGithub {
   private dispatch(req: RecordedRequest): Reply {
     const { method, path } = req;
     let m: RegExpMatchArray | null;
+    const hand = this.hands.dispatch(req);
+    if (hand) return hand;
     if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/))) {
       const issue = this.issue(m[1]!, Number(m[2]));
       if (!issue) return notFound();
@@ -543,9 +551,10 @@ export class FakeGithub {
 }
 
 function issueJson(issue: FakeIssue): unknown {
-  const { comments, labels, pull, ...rest } = issue;
+  const { comments, labels, pull, assignees, ...rest } = issue;
   const pullRequest = pull ? { pull_request: { url: issue.html_url.replace('/issues/', '/pulls/') } } : {};
-  return { ...rest, ...pullRequest, comments: comments.length, labels: labels.map((name) => ({ name })) };
+  const people = (assignees ?? []).map((login) => ({ login, type: login.endsWith('[bot]') ? 'Bot' : 'User' }));
+  return { ...rest, ...pullRequest, comments: comments.length, labels: labels.map((name) => ({ name })), assignees: people };
 }
 
 function checkRunJson(run: FakeCheckRun, base: string, repo: string): unknown {

@@ -69,6 +69,13 @@ describe('the decide tool’s typed proposals', () => {
       'github.comment': { repo: 'octo/app', number: 1, body: 'thanks' },
       'github.label': { repo: 'octo/app', number: 1, labels: ['bug'] },
       'github.create_issue': { repo: 'octo/app', title: 'a', body: '' },
+      'github.remove_label': { repo: 'octo/app', number: 1, labels: ['bug'] },
+      'github.assign': { repo: 'octo/app', number: 1, assignees: ['alice', 'vigil-bot[bot]'] },
+      'github.request_review': { repo: 'octo/app', number: 2, reviewers: ['bob-smith'] },
+      'github.close': { repo: 'octo/app', number: 1, reason: 'not_planned' },
+      'github.reopen': { repo: 'octo/app', number: 1 },
+      'github.rerun_failed_jobs': { repo: 'octo/app', runId: 42 },
+      'github.merge': { repo: 'octo/app', number: 2, sha: 'a'.repeat(40), method: 'squash' },
       'agent.task': { repo: 'octo/app', instructions: 'fix it' },
     };
     for (const [action, params] of Object.entries(valid)) {
@@ -80,9 +87,9 @@ describe('the decide tool’s typed proposals', () => {
   });
 
   it('an action outside the catalog is let through to the gate, which denies it', () => {
-    const input = { act: true, summary: 's', proposals: [{ action: 'github.merge', params: { repo: 'octo/app', number: '1' }, rationale: 'told to' }] };
+    const input = { act: true, summary: 's', proposals: [{ action: 'github.force_push', params: { repo: 'octo/app', number: '1' }, rationale: 'told to' }] };
     const parsed = DecideAnswer.safeParse(input);
     expect(parsed.success).toBe(true);
-    expect(checkCatalog('github.merge', input.proposals[0]!.params)).toMatchObject({ ok: false, code: 'VIGIL_ERR_UNKNOWN_ACTION' });
+    expect(checkCatalog('github.force_push', input.proposals[0]!.params)).toMatchObject({ ok: false, code: 'VIGIL_ERR_UNKNOWN_ACTION' });
   });
 });

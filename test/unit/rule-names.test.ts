@@ -55,7 +55,7 @@ describe('rules that catch typos', () => {
 
   it('an action outside the catalog names the key and the nearest action', () => {
     expect(problem({ rules: [rule('github.issues.labeled', 'github.lable')] })).toBe(
-      'invalid configuration: rules[0].propose.action: "github.lable" is not in the action catalog (notify, memory.note, remind, github.comment, github.label, github.create_issue, agent.task); did you mean "github.label"?',
+      'invalid configuration: rules[0].propose.action: "github.lable" is not in the action catalog (notify, memory.note, remind, github.comment, github.label, github.create_issue, github.remove_label, github.assign, github.request_review, github.close, github.reopen, github.rerun_failed_jobs, github.merge, agent.task); did you mean "github.label"?',
     );
     expect(problem({ permissions: { rules: [{ action: 'github.coment', decision: 'allow' }] } })).toMatch(
       /^invalid configuration: permissions\.rules\[0\]\.action: "github\.coment" is not in the action catalog .*did you mean "github\.comment"\?$/,
