@@ -16,6 +16,7 @@ const BENCHES = {
   dream: () => import('./dream.mjs'),
   soak: () => import('./soak.mjs'),
   history: () => import('./history.mjs'),
+  latency: () => import('./latency.mjs'),
 };
 
 async function printHelp() {

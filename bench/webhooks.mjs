@@ -81,7 +81,7 @@ function parseArgs(argv) {
 }
 
 /** The payload GitHub would send for a new issue: the first `issues.opened` example. */
-function issuesOpened() {
+export function issuesOpened() {
   const all = require('@octokit/webhooks-examples');
   const example = all.find((e) => e.name === 'issues').examples.find((e) => e.action === 'opened');
   return Buffer.from(JSON.stringify(example));
@@ -109,11 +109,11 @@ function post(url, body, headers) {
  * the id in the connection's context is the one the response answers).
  */
 /** The payload with this delivery's id in front: no two requests carry the same bytes. */
-function deliveryBody(payload, id) {
+export function deliveryBody(payload, id) {
   return Buffer.concat([Buffer.from(`{"bench_delivery":"${id}",`), payload.subarray(1)]);
 }
 
-function signBody(secret, body) {
+export function signBody(secret, body) {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
@@ -220,7 +220,7 @@ async function probe(target, payload, baseHeaders, secret) {
  * connections at the end of the window: vigil read and stored them, the answer was
  * never read.
  */
-async function checkVigilDurability(home, prefix, acked) {
+export async function checkVigilDurability(home, prefix, acked) {
   await sleep(500); // let requests cut off by autocannon's stop finish inside vigil
   const db = new Database(join(home, 'vigil.db'), { readonly: true, fileMustExist: true });
   let ids;

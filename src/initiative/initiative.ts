@@ -1,4 +1,5 @@
 import type { PermissionsConfig, WatchedRepo } from '../config/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
@@ -72,6 +73,8 @@ export interface InitiativeDeps {
  * all its retries.
  */
 const LEASE_MS = 15 * 60_000;
+/** While the coalescer holds a burst, events arriving re-check it at most this often. */
+const HELD_RECHECK_MS = 100;
 /** After a failed decision the inbox waits this long, doubling with the event's attempts, up to an hour. */
 const RETRY_MS = 60_000;
 const MAX_RETRY_MS = 3_600_000;
@@ -159,6 +162,10 @@ export class Initiative {
         this.scheduleWake();
         // Held by the coalescer: an event that arrived meanwhile may be due (or extend the hold).
         if (this.heldUntil === undefined || !this.again) return;
+        // …but a pass over held events reads every pending row of the burst, and deliveries
+        // wake it one by one: at a steady 200/s on one subject that was a pass per delivery,
+        // each longer than the last, on the loop that acknowledges them (issue 18).
+        await sleep(HELD_RECHECK_MS);
       }
     } while (this.again && !this.stopping);
   }

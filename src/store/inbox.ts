@@ -66,6 +66,9 @@ export class Inbox {
   private readonly decided;
   private readonly idOfDelivery;
   private readonly idOfBody;
+  // Prepared once: the coalescer runs these on every pass while a burst is held (issue 18).
+  private readonly nextPendingExcept;
+  private readonly pendingOfSource;
 
   constructor(
     private readonly db: Db,
@@ -84,6 +87,10 @@ export class Inbox {
     this.nextExpired = db.prepare(
       `SELECT * FROM inbox WHERE state = 'claimed' AND lease_until <= ? ORDER BY id LIMIT 1`,
     );
+    this.nextPendingExcept = db.prepare(
+      `SELECT * FROM inbox WHERE state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1`,
+    );
+    this.pendingOfSource = db.prepare(`SELECT id, received_at AS receivedAt FROM inbox WHERE state = 'pending' AND source = ? ORDER BY id`);
     this.claim = db.prepare(
       `UPDATE inbox SET state = 'claimed', lease_until = ?, attempts = attempts + 1
        WHERE id = ? AND (state = 'pending' OR (state = 'claimed' AND lease_until <= ?))`,
@@ -154,9 +161,8 @@ export class Inbox {
    * holds until their burst is quiet, issue 14): claim it with `claimEvents`.
    */
   peekNext(now: number, held: readonly number[]): InboxEvent | undefined {
-    const pending = this.db
-      .prepare(`SELECT * FROM inbox WHERE state = 'pending' AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1`)
-      .get(JSON.stringify(held)) as Row | undefined;
+    // Without a hold, the plain indexed lookup; a hold is a burst's ids, passed once as JSON.
+    const pending = (held.length === 0 ? this.nextPending.get() : this.nextPendingExcept.get(JSON.stringify(held))) as Row | undefined;
     const expired = this.nextExpired.get(now) as Row | undefined;
     const row = pending && expired ? (pending.id < expired.id ? pending : expired) : (pending ?? expired);
     return row ? this.toEvent(row) : undefined;
@@ -171,9 +177,7 @@ export class Inbox {
 
   /** Pending events of `source`, oldest first, payload unread: the coalescer looks for siblings among them. */
   pendingOf(source: string): { id: number; receivedAt: number }[] {
-    return this.db
-      .prepare(`SELECT id, received_at AS receivedAt FROM inbox WHERE state = 'pending' AND source = ? ORDER BY id`)
-      .all(source) as { id: number; receivedAt: number }[];
+    return this.pendingOfSource.all(source) as { id: number; receivedAt: number }[];
   }
 
   /** Call inside the transaction that records the decision. */

@@ -1,0 +1,120 @@
+// What a steady rate of deliveries feels like (issue 18): the acknowledgement's
+// latency at a constant arrival rate, vigil beside Probot in the same run, open loop
+// (bench/lib/open-loop.mjs), and every 202 checked in vigil's inbox and log after.
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startTarget, stopTarget } from './lib/child.mjs';
+import { openLoop, percentile } from './lib/open-loop.mjs';
+import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
+import { checkVigilDurability, deliveryBody, issuesOpened, signBody } from './webhooks.mjs';
+
+export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 200, 1000, 2000 deliveries/s, vigil beside Probot';
+export const help = `latency [--seconds N] [--rates 200,1000,2000]
+  An open-loop generator in this process posts the signed issues.opened example
+  (each request its own delivery id and bytes) at a constant rate for N seconds
+  (default 20) per rate, to Probot 14 (no-op handler) and to vigil (\`vigil start\`,
+  fresh home), one after the other at each rate. Latency runs from the moment a
+  request was due to its answer. After each vigil window, every delivery answered
+  2xx must be in the inbox once and logged event.received once.
+  Targets (issue 18): at 1000/s vigil p99 ≤ 10 ms, p99.9 ≤ 25 ms, zero errors; at
+  2000/s vigil's p99 no worse than Probot's.`;
+
+const HEADERS = { 'Content-Type': 'application/json', 'User-Agent': 'GitHub-Hookshot/bench', 'X-GitHub-Event': 'issues', 'X-GitHub-Hook-ID': '1' };
+
+function args(argv) {
+  const value = (flag, fallback) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : fallback;
+  };
+  return {
+    seconds: Number(value('--seconds', process.env.BENCH_LATENCY_SECONDS ?? '20')),
+    rates: value('--rates', '200,1000,2000').split(',').map(Number),
+  };
+}
+
+async function window(target, rate, seconds, payload, secret, prefix) {
+  const { pathname } = new URL(target.url);
+  const out = await openLoop({
+    url: target.url,
+    rate,
+    seconds,
+    request: (i) => {
+      const id = `${prefix}${i.toString(16).padStart(8, '0')}`;
+      const body = deliveryBody(payload, id);
+      return { path: pathname, id, body, headers: { ...HEADERS, 'X-GitHub-Delivery': id, 'X-Hub-Signature-256': signBody(secret, body) } };
+    },
+  });
+  const l = out.latenciesMs;
+  return {
+    target: target.name,
+    rate,
+    sent: out.sent,
+    acked: out.acked.length,
+    errors: out.errors,
+    statuses: out.statuses,
+    p50: percentile(l, 50),
+    p99: percentile(l, 99),
+    p999: percentile(l, 99.9),
+    max: l.at(-1),
+    lateSendMs: out.lateSendMs,
+    ackedIds: out.acked,
+  };
+}
+
+export async function run(argv) {
+  const opts = args(argv);
+  const startLoad = loadavg();
+  console.log(`load average at start: ${startLoad.map((l) => l.toFixed(2)).join(' ')}`);
+  const secret = randomBytes(16).toString('hex');
+  const payload = issuesOpened();
+  const dist = snapshotDist();
+  const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
+  const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: dist.cli });
+  const targets = [
+    { name: 'probot', url: probot.url },
+    { name: 'vigil', url: `${vigil.url}/webhooks/github` },
+  ];
+  const rows = [];
+  try {
+    for (const rate of opts.rates) {
+      for (const target of targets) {
+        // A short warm-up at the same rate, not counted.
+        await window(target, rate, 2, payload, secret, `${randomBytes(4).toString('hex')}-`);
+        // Delivery ids are hex, as GitHub's (vigil refuses others).
+        const prefix = `${randomBytes(4).toString('hex')}-`;
+        const row = await window(target, rate, opts.seconds, payload, secret, prefix);
+        if (target.name === 'vigil') row.durability = await checkVigilDurability(vigil.home, prefix, row.ackedIds);
+        delete row.ackedIds;
+        rows.push(row);
+        if (row.acked === 0) throw new Error(`${target.name} acknowledged nothing at ${rate}/s: statuses ${JSON.stringify(row.statuses)}, errors ${row.errors}`);
+        console.log(
+          `${String(rate).padStart(5)}/s ${target.name.padEnd(7)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  p99.9 ${row.p999.toFixed(1).padStart(7)} ms  max ${row.max.toFixed(0).padStart(5)} ms  acked ${row.acked}/${row.sent}  errors ${row.errors}` +
+            (row.durability ? `  stored ${row.acked - row.durability.missingRows}/${row.acked}, logged ${row.acked - row.durability.missingLog}, twice ${row.durability.loggedTwice}` : '') +
+            `  (generator late by up to ${row.lateSendMs.toFixed(0)} ms)`,
+        );
+      }
+    }
+  } finally {
+    await stopVigil(vigil);
+    await stopTarget(probot);
+    dist.remove();
+  }
+  const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
+  console.log('\nvigil / Probot, same run:');
+  for (const rate of opts.rates) {
+    const v = at(rate, 'vigil');
+    const p = at(rate, 'probot');
+    console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
+  }
+  const v1000 = at(1000, 'vigil');
+  const met = {};
+  if (v1000) {
+    met.ack1000 = v1000.p99 <= 10 && v1000.p999 <= 25 && v1000.errors === 0;
+    met.stored1000 = v1000.durability.missingRows === 0 && v1000.durability.missingLog === 0 && v1000.durability.loggedTwice === 0;
+  }
+  if (at(2000, 'vigil')) met.p99At2000VsProbot = at(2000, 'vigil').p99 <= at(2000, 'probot').p99;
+  console.log(`targets: ${Object.entries(met).map(([k, v]) => `${k} ${v ? 'met' : 'MISSED'}`).join(', ')}`);
+  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`BENCH_RESULT ${JSON.stringify({ bench: 'latency', date: new Date().toISOString(), loadavg: [startLoad, loadavg()], seconds: opts.seconds, rows, met })}`);
+}
