@@ -47,6 +47,8 @@ export const ERRORS = {
   VIGIL_ERR_POLICY_DENIED: { message: 'the policy denies this action', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_WORKER: { message: 'the execution worker failed', exitCode: EXIT.software , status: 500 },
   VIGIL_ERR_USAGE: { message: 'invalid command line', exitCode: EXIT.usage , status: 400 },
+  VIGIL_ERR_ASK: { message: 'an instruction must be 1 to 4000 characters of text', exitCode: EXIT.usage, status: 400 },
+  VIGIL_ERR_ASK_TIMEOUT: { message: 'the instruction was not decided in time; it stays in the inbox and is answered later', exitCode: EXIT.failure, status: 504 },
   VIGIL_ERR_WEBHOOK_HEADERS: { message: 'a webhook delivery lacks its GitHub headers', exitCode: EXIT.failure , status: 400 },
   VIGIL_ERR_SIGNATURE: { message: 'a webhook signature is missing or does not match', exitCode: EXIT.failure , status: 401 },
   VIGIL_ERR_WEBHOOK_BODY: { message: 'a webhook body is not a JSON payload', exitCode: EXIT.failure , status: 400 },

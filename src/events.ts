@@ -23,6 +23,14 @@ export interface EventFields {
    */
   'event.replayed': { deliveryId: string; kind: string; replayOf: number };
   'tick.skipped': { reason: string };
+  /**
+   * The owner spoke (issue 15: `vigil ask`, `POST /api/ask`, or an owner's `@vigil` comment
+   * on `repo`#`number`) and the instruction was decided with `proposals` proposals; its
+   * answer (a notification or a reply comment) is proposed after them.
+   */
+  'owner.instruction': { eventId: number; via: string; repo?: string; number?: number; proposals: number };
+  /** A comment mentioned vigil, but its sender is not the owner: its text was decided as third-party data. */
+  'owner.mention_ignored': { eventId: number; login: string; repo: string; number: number; reason: string };
   'decision.made': {
     eventId: number;
     kind: string;

@@ -35,13 +35,20 @@ export function daemonUrl(ctx: CliContext): string | undefined {
  * is raised again as it was raised in the daemon (the command fails as it would have
  * offline); any other is VIGIL_ERR_DAEMON_HTTP with the route and the status.
  */
-export async function callDaemon<T>(ctx: CliContext, method: 'GET' | 'POST', route: string, passThrough: readonly ErrorCode[] = []): Promise<T> {
+export async function callDaemon<T>(
+  ctx: CliContext,
+  method: 'GET' | 'POST',
+  route: string,
+  passThrough: readonly ErrorCode[] = [],
+  options: { body?: unknown; timeoutMs?: number } = {},
+): Promise<T> {
   const url = daemonUrl(ctx);
   if (!url) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
   const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
   let res: Response;
   try {
-    res = await fetch(url + route, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+    const json = options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+    res = await fetch(url + route, { method, headers: { authorization: `Bearer ${token}` }, ...json, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
   } catch (err) {
     throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${errorText(err)}`, { cause: err });
   }

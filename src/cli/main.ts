@@ -91,6 +91,14 @@ program
   .action(run(async (ctx, opts: { json?: boolean }) => (await import('./commands/status.js')).statusCommand(ctx, opts)));
 
 program
+  .command('ask')
+  .argument('<text...>', 'what you say to vigil, e.g. "what is waiting for me?"')
+  .description("speak to vigil: your words are decided as an instruction (the policy still applies); prints the answer")
+  .option('--wait <seconds>', 'how long to wait for the answer', '120')
+  .option('--json', 'machine-readable output')
+  .action(run(async (ctx, words: string[], opts: import('./commands/ask.js').AskFlags) => (await import('./commands/ask.js')).askCommand(ctx, words, opts)));
+
+program
   .command('tick')
   .description('wake vigil now: the tick is decided even if nothing changed')
   .action(run(async (ctx) => (await import('./commands/tick.js')).tickCommand(ctx)));

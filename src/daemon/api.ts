@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
+import type { OwnerAnswer } from '../initiative/index.js';
 import { approvalView } from '../operations/index.js';
 import { loadWebhookRoutes, type WebhookRouteOptions } from '../triggers/index.js';
 import type { WebDeps } from '../web/index.js';
@@ -15,7 +16,13 @@ export interface DaemonApi extends WebDeps {
   dream(): { dreamId: string; pid: number };
   /** `vigil cancel ID`: flag a running agent task to stop (src/operations/cancel.ts). */
   cancel(id: string): Promise<void>;
+  /** `vigil ask`: the owner's words decided as an instruction; resolves with the answer (issue 15). */
+  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
 }
+
+/** How long `POST /api/ask` waits for the decision by default, and at most. */
+const ASK_WAIT_SECONDS = 120;
+const ASK_MAX_WAIT_SECONDS = 600;
 
 /**
  * Build the fastify app; fastify, helmet, the rate limiter and the dashboard are
@@ -54,6 +61,11 @@ export async function buildApiApp(
       // An unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND (404), an answered or expired one VIGIL_ERR_APPROVAL_CLOSED (409).
       const action = api.answer(id, answer, web.channelOf(req));
       return { id: action.id, state: action.state };
+    });
+    // The owner's voice: a session needs its CSRF token here like anywhere else (the hook above).
+    scope.post<{ Body: { text?: unknown; wait?: unknown } | undefined }>('/api/ask', async (req) => {
+      const wait = typeof req.body?.wait === 'number' && req.body.wait > 0 ? Math.min(req.body.wait, ASK_MAX_WAIT_SECONDS) : ASK_WAIT_SECONDS;
+      return api.ask(req.body?.text, web.channelOf(req) === 'dashboard' ? 'dashboard' : 'cli', wait * 1000);
     });
     scope.post<{ Params: { id: string } }>('/api/actions/:id/cancel', async (req, reply) => {
       await api.cancel(req.params.id);

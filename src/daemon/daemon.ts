@@ -8,7 +8,7 @@ import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import { answerApproval, cancelAgentTask, requestTick, startDream, type OperationDeps } from '../operations/index.js';
+import { answerApproval, cancelAgentTask, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { TickService } from '../tick/index.js';
@@ -32,6 +32,7 @@ import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';
 import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
+import { AskWaiters } from './asks.js';
 import { errorText } from '../errors.js';
 
 export interface DaemonOptions {
@@ -72,6 +73,8 @@ export class Daemon {
   /** Marks the requests of vigil's own smee client (their refusals name the delivery). */
   private readonly proxyKey = crypto.randomBytes(16).toString('hex');
   private readonly pacer = new IntakePacer();
+  /** `POST /api/ask` requests waiting for their instruction's decision. */
+  private readonly asks = new AskWaiters();
   private checkpointer: Checkpointer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private proxy: WebhookProxy | undefined;
@@ -285,6 +288,8 @@ export class Daemon {
       triage: triageConfig(config),
       coalesceMs: config.github.coalesceSeconds * 1000,
       owner: ownerProfile(config.owner, config.tick.timezone),
+      voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
+      onAnswered: (answer) => this.asks.answered(answer),
       heartbeatFile: this.paths.heartbeat,
       toolbox: decisionToolbox({
         model: config.model,
@@ -452,6 +457,12 @@ export class Daemon {
       tick: async () => ({ ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake() })) }),
       dream: () => startDream(this.dreams),
       cancel: (id) => cancelAgentTask(this.operationDeps(), id),
+      ask: (text, via, waitMs) => {
+        const { eventId } = recordInstruction(this.operationDeps(), text, via);
+        const answer = this.asks.wait(eventId, waitMs);
+        this.initiative.wake();
+        return answer;
+      },
       approvals: () => this.store.actions.pendingApprovals(),
       answer: (id, answer, by) => this.answerApproval(id, answer, by),
     };

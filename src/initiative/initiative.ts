@@ -27,6 +27,7 @@ import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
 import { Coalescer, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
+import { answerText, hear, instructionEventPayload, OWNER_INSTRUCTION, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
 import { describeOwner, ownerLocalTime, ownerProfile, readStandingOrders, type OwnerProfile } from './owner.js';
 
 export interface InitiativeDeps {
@@ -65,7 +66,32 @@ export interface InitiativeDeps {
   owner?: OwnerProfile;
   /** `HEARTBEAT.md`, the owner's standing orders for ticks; missing or blank: the built-in default. */
   heartbeatFile?: string;
+  /** Who speaks as the owner on GitHub (`owner.login`, `owner.handle`); without it, only `vigil ask` is the owner's voice. */
+  voice?: OwnerVoice;
+  /** An owner's instruction was decided: its answer (the summary and each proposal's fate). */
+  onAnswered?: (answer: OwnerAnswer) => void;
 }
+
+/** What the owner hears back from an instruction. */
+export interface OwnerAnswer {
+  eventId: number;
+  via: Instruction['via'];
+  act: boolean;
+  summary: string;
+  proposals: ProposalFate[];
+  /** The summary and the proposals' fates in words: printed, notified, or posted as the reply comment. */
+  text: string;
+}
+
+/** One event taken for the model, and the owner's instruction or a third party's mention it carries. */
+interface ForModel {
+  event: InboxEvent;
+  payload: unknown;
+  instruction?: Instruction;
+  thirdParty?: { login: string; repo: string; number: number };
+}
+
+const NO_VOICE: OwnerVoice = { handle: 'vigil' };
 
 /**
  * How long a claimed event is ours. Only one daemon decides (the home lock), and its
@@ -197,23 +223,32 @@ export class Initiative {
     this.claimed = events.map((e) => e.id);
     // Rules first, model second, per delivery: vigil's own echoes and skipped kinds are set
     // aside one by one and a rule may decide one alone; what is left goes to the model as one event.
-    const forModel: { event: InboxEvent; payload: unknown }[] = [];
+    const forModel: ForModel[] = [];
     let ruleFailed = false;
     for (const event of events) {
       const payload = JSON.parse(event.payload) as unknown;
       const triaged = triage(event, payload, this.deps.triage ?? OWN_ONLY, { store, now });
-      if (triaged.route === 'own' || triaged.route === 'skipped') setAside(this.deps, event, triaged, now);
+      if (triaged.route === 'own' || triaged.route === 'skipped') {
+        setAside(this.deps, event, triaged, now);
+        continue;
+      }
+      // The owner speaking goes to the model whatever a rule says: a rule cannot answer them.
+      const heard = hear(event, payload, this.deps.voice ?? NO_VOICE);
+      if (heard?.from === 'owner') forModel.push({ event, payload, instruction: heard.instruction });
       else if (triaged.route === 'rules') ruleFailed = !this.decideByRules(event, triaged.decision) || ruleFailed;
-      else forModel.push({ event, payload });
+      else forModel.push({ event, payload, ...(heard ? { thirdParty: heard } : {}) });
     }
-    const [lead, ...others] = forModel;
+    // An instruction is decided alone; what was claimed with it goes back for the next pass.
+    const spoken = forModel.find((f) => f.instruction);
+    if (spoken) for (const f of forModel) if (f !== spoken) store.inbox.release(f.event.id);
+    const [lead, ...others] = spoken ? [spoken] : forModel;
     if (!lead) return ruleFailed ? 'failed' : 'decided';
     const tick = lead.event.source === 'tick' ? (lead.payload as TickPayload) : undefined;
     const payload = others.length ? coalescedPayload(lead.payload, others) : lead.payload;
     let result: DecisionResult;
     try {
       await failpoint('decide.delay');
-      result = await provider.decide(this.request(lead.event, payload, tick));
+      result = await provider.decide(this.request(lead.event, payload, tick, lead.instruction));
       const parsed = DecisionInput.safeParse(result.decision);
       if (!parsed.success) throw new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`);
       result = { ...result, decision: parsed.data };
@@ -222,7 +257,7 @@ export class Initiative {
       this.giveBack(lead.event, err);
       return 'failed';
     }
-    this.commit(lead.event, others.map((o) => o.event.id), result, tick);
+    this.commit(lead.event, others.map((o) => o.event.id), result, tick, lead);
     this.notBefore = 0;
     return 'decided';
   }
@@ -286,17 +321,19 @@ export class Initiative {
     journal.write(eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error, retryAt }, now));
   }
 
-  private request(event: InboxEvent, payload: unknown, tick: TickPayload | undefined): DecisionRequest {
+  private request(event: InboxEvent, payload: unknown, tick: TickPayload | undefined, instruction?: Instruction): DecisionRequest {
     const { deps } = this;
-    const decisionEvent = {
+    const original = {
       id: event.id,
       source: event.source,
       kind: event.kind,
       ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
       payload,
     };
+    // The owner's words go in their own block; the event shows where they were said, not the words twice.
+    const decisionEvent = instruction ? { ...original, kind: OWNER_INSTRUCTION, payload: instructionEventPayload(instruction) } : original;
     const where = { now: deps.clock.now(), ...(deps.logsDir ? { logsDir: deps.logsDir } : {}) };
-    const context = () => buildContext(deps.store, deps.repos, tick, where, decisionEvent);
+    const context = () => buildContext(deps.store, deps.repos, tick, where, original);
     const owner = deps.owner ?? ownerProfile({});
     return {
       purpose: tick ? 'tick' : 'event',
@@ -311,8 +348,9 @@ export class Initiative {
           context: await context(),
           owner: describeOwner(owner),
           ownerNow: ownerLocalTime(where.now, owner),
-          // Standing orders are what a tick is for; an event's prefix stays without them.
-          ...(tick ? { standingOrders: await readStandingOrders(deps.heartbeatFile) } : {}),
+          // Standing orders are what a tick is for, and what the owner asking may refer to; an event's prefix stays without them.
+          ...(tick || instruction ? { standingOrders: await readStandingOrders(deps.heartbeatFile) } : {}),
+          ...(instruction ? { instruction: instruction.text } : {}),
         }),
       observer: this.observer(event),
       signal: this.stopSignal.signal,
@@ -337,15 +375,17 @@ export class Initiative {
     coalesced: readonly number[],
     result: DecisionResult,
     tick: TickPayload | undefined,
+    heard: Pick<ForModel, 'instruction' | 'thirdParty'> = {},
   ): void {
     const { store, journal, clock } = this.deps;
     const { decision, model } = result;
     const now = clock.now();
     const expiresAt = now + this.deps.permissions.approvalTtlHours * 3_600_000;
-    const { approved, asked } = store.transaction(() => {
+    const { approved, asked, answer } = store.transaction(() => {
       const approved: ActionRecord[] = [];
       const asked: ActionRecord[] = [];
-      if (!store.inbox.markDecided(event.id, now)) return { approved, asked };
+      let answer: OwnerAnswer | undefined;
+      if (!store.inbox.markDecided(event.id, now)) return { approved, asked, answer };
       for (const id of coalesced) store.inbox.markDecided(id, now);
       // Rows are read back by pages and answers: what the model said is stored without any secret it quoted.
       const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
@@ -359,17 +399,34 @@ export class Initiative {
       journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, model, ...usage, ...looked }, now));
       const proposals = decision.act ? decision.proposals : [];
       const origin = { eventId: event.id, decisionId, now, whenAsked: { wait: true, expiresAt } } as const;
-      for (const proposal of proposals) {
+      const fates: ProposalFate[] = [];
+      const judge = (proposal: (typeof proposals)[number]) => {
         const { state, record } = propose({ store, gate: this.gate, journal }, proposal, origin);
         if (state === 'approved') approved.push(record);
         else if (state === 'awaiting_approval') asked.push(record);
+        return { action: record.action, params: record.params, state, actionId: record.id, reason: record.reason ?? '' };
+      };
+      for (const proposal of proposals) fates.push(judge(proposal));
+      if (heard.thirdParty) {
+        const { login, repo, number } = heard.thirdParty;
+        journal.stage(eventRecord('owner.mention_ignored', { eventId: event.id, login, repo, number, reason: 'not the owner: decided as third-party data' }, now));
+      }
+      const { instruction } = heard;
+      if (instruction) {
+        const text = answerText(summary, fates);
+        answer = { eventId: event.id, via: instruction.via, act: decision.act, summary, proposals: fates, text };
+        const where = instruction.thread ? { repo: instruction.thread.repo, number: instruction.thread.number } : {};
+        journal.stage(eventRecord('owner.instruction', { eventId: event.id, via: instruction.via, ...where, proposals: fates.length }, now));
+        // The answer goes back the way the owner spoke, and through the policy like any other proposal.
+        judge(replyProposal(instruction, text));
       }
       if (tick) recordDecidedTick(store, tick, now);
-      return { approved, asked };
+      return { approved, asked, answer };
     });
     journal.flush();
     if (approved.length) this.deps.onApproved();
     if (asked.length) this.deps.onApprovalRequested(asked);
+    if (answer) this.deps.onAnswered?.(answer);
   }
 }
 
@@ -387,4 +444,14 @@ function coalescedPayload(lead: unknown, others: readonly { event: InboxEvent; p
     payload,
   }));
   return { ...base, coalesced };
+}
+
+/** A reply comment on the thread where the owner spoke on GitHub; else a notification. */
+function replyProposal(instruction: Instruction, text: string) {
+  const rationale = "the answer to the owner's instruction";
+  if (instruction.thread) {
+    const { repo, number } = instruction.thread;
+    return { action: 'github.comment', params: { repo, number, body: text }, rationale };
+  }
+  return { action: 'notify', params: { title: 'vigil answers', body: text.slice(0, 4000) }, rationale };
 }

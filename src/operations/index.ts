@@ -10,3 +10,4 @@ export { requestTick } from './tick.js';
 export { cancelAgentTask } from './cancel.js';
 export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';
 export { restoreMemoryVersion } from './memory-restore.js';
+export { recordInstruction } from './ask.js';
