@@ -88,6 +88,9 @@ export const DecisionBudgets = z
   })
   .strict();
 
+/** Request fields vigil builds itself: `model.extraBody` may not replace them. */
+const RESERVED_REQUEST_KEYS = new Set(['model', 'messages', 'tools', 'tool_choice', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options']);
+
 export const ModelConfig = z
   .object({
     provider: z.enum(['rules', 'anthropic', 'openai']).default('rules'),
@@ -104,6 +107,10 @@ export const ModelConfig = z
     stream: z.boolean().default(false),
     /** OpenAI-compatible servers: the first step of the tool-choice ladder (named → required → auto), for servers known to refuse the stronger ones. */
     toolChoice: z.enum(['named', 'required', 'auto']).optional(),
+    /** OpenAI-compatible servers: which server's known quirks to assume (src/model/presets.ts); unset, guessed from baseURL. */
+    server: z.enum(['generic', 'openai', 'deepseek', 'mistral', 'gemini', 'openrouter', 'groq', 'together', 'ollama', 'lmstudio', 'llama-server', 'vllm']).optional(),
+    /** OpenAI-compatible servers: provider-specific request fields (OpenRouter's `provider.require_parameters`, a server's `reasoning_effort` …), merged into every request. */
+    extraBody: z.record(z.unknown()).optional(),
     /** Anthropic prompt-cache lifetime: ticks are 15 min apart, so the 5 min default would expire between them. */
     cacheTtl: z.enum(['5m', '1h']).default('1h'),
     timeoutSeconds: z.number().positive().max(600).default(60),
@@ -131,6 +138,9 @@ export const ModelConfig = z
     if (model.provider === 'openai' && !model.model && !(model.tickModel && model.eventModel)) {
       const message = 'the openai provider needs a model name (e.g. "llama3.1" for Ollama, "gpt-4.1-mini")';
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['model'], message });
+    }
+    for (const key of Object.keys(model.extraBody ?? {}).filter((k) => RESERVED_REQUEST_KEYS.has(k))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['extraBody', key], message: `"${key}" is set by vigil itself (see model.maxTokens, model.stream, model.toolChoice)` });
     }
   });
 

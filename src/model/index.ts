@@ -175,6 +175,8 @@ function openaiTransport(model: Readonly<ModelConfig>, secrets: Partial<Secrets>
     timeoutMs: model.timeoutSeconds * 1000,
     stream: model.stream,
     ...(model.toolChoice ? { toolChoice: model.toolChoice } : {}),
+    ...(model.extraBody ? { extraBody: model.extraBody } : {}),
+    ...(model.server ? { server: model.server } : {}),
   });
 }
 

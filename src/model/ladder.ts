@@ -15,14 +15,17 @@ export const TOOL_CHOICE_STEPS: readonly ToolChoiceStep[] = ['named', 'required'
 const remembered = new Map<string, ToolChoiceStep>();
 
 export class ToolChoiceLadder {
-  /** @param start `model.toolChoice`: where an endpoint and model not yet seen begin. */
+  /**
+   * @param start where an endpoint and model not yet seen begin: `model.toolChoice`, or
+   * the server's preset (src/model/presets.ts).
+   */
   constructor(
     private readonly endpoint: string,
-    private readonly start: ToolChoiceStep = 'named',
+    private readonly start: (model: string) => ToolChoiceStep,
   ) {}
 
   current(model: string): ToolChoiceStep {
-    return remembered.get(this.key(model)) ?? this.start;
+    return remembered.get(this.key(model)) ?? this.start(model);
   }
 
   /** `step` brought a call: stay there. */
@@ -38,6 +41,6 @@ export class ToolChoiceLadder {
   }
 
   private key(model: string): string {
-    return `${this.start}\n${this.endpoint}\n${model}`;
+    return `${this.start(model)}\n${this.endpoint}\n${model}`;
   }
 }

@@ -10,6 +10,7 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import type { ConversationMessage } from './conversation.js';
 import { ZERO_USAGE, type Usage } from './decision.js';
 import { ToolChoiceLadder, type ToolChoiceStep } from './ladder.js';
+import { presetFor, type ServerPreset } from './presets.js';
 import { classifySdkError, unsupportedError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
 type Sdk = typeof import('openai');
@@ -20,8 +21,12 @@ export interface OpenAIOptions {
   baseURL?: string;
   timeoutMs: number;
   stream: boolean;
-  /** `model.toolChoice`: the ladder's first step (default `named`). */
+  /** `model.toolChoice`: the ladder's first step (default: the server's preset). */
   toolChoice?: ToolChoiceStep;
+  /** `model.extraBody`: provider-specific fields merged into every request (vigil's own keys win). */
+  extraBody?: Readonly<Record<string, unknown>>;
+  /** `model.server`: the preset to assume instead of the one guessed from `baseURL`. */
+  server?: string;
 }
 
 /**
@@ -36,7 +41,18 @@ export class OpenAITransport implements Transport {
   private readonly ladder: ToolChoiceLadder;
 
   constructor(private readonly options: OpenAIOptions) {
-    this.ladder = new ToolChoiceLadder(options.baseURL ?? DEFAULT_BASE_URL, options.toolChoice);
+    const endpoint = options.baseURL ?? DEFAULT_BASE_URL;
+    this.ladder = new ToolChoiceLadder(endpoint, (model) => options.toolChoice ?? this.preset(model).firstStep);
+  }
+
+  /** What vigil assumes of this server and model before it answers (doctor --model shows it). */
+  preset(model: string): ServerPreset {
+    return presetFor(this.options.baseURL ?? DEFAULT_BASE_URL, model, this.options.server);
+  }
+
+  /** The step the next request for `model` starts on. */
+  toolChoiceStep(model: string): ToolChoiceStep {
+    return this.ladder.current(model);
   }
 
   async ready(): Promise<void> {
@@ -70,12 +86,14 @@ export class OpenAITransport implements Transport {
   }
 
   private async sendOnce(client: OpenAI, turn: Turn, step: ToolChoiceStep): Promise<TurnResult> {
-    const params = openaiParams(turn, step);
+    const preset = this.preset(turn.model);
+    const params = { ...this.options.extraBody, ...openaiParams(turn, step, preset) };
     if (!this.options.stream) {
       const completion = await client.chat.completions.create({ ...params, stream: false }, { signal: turn.signal });
       return readCompletion(completion, turn.tool.name);
     }
-    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: turn.signal });
+    const usageChunk = preset.streamOptions ? { stream_options: { include_usage: true } } : {};
+    const stream = await client.chat.completions.create({ ...params, stream: true, ...usageChunk }, { signal: turn.signal });
     return await readStream(stream, turn.tool.name);
   }
 
@@ -102,12 +120,14 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * call. Below the `named` step the choice no longer forces `decide`; at `auto` a last
  * user message asks for the call in words.
  */
-export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named'): ChatCompletionCreateParamsBase {
+export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named', preset: Pick<ServerPreset, 'toolMessageName'> = { toolMessageName: true }): ChatCompletionCreateParamsBase {
   const any = turn.choice === 'any';
+  const named = preset.toolMessageName;
   return {
     model: turn.model,
     max_tokens: turn.maxTokens,
-    tools: [turn.tool, ...(turn.tools ?? [])].map((tool) => ({
+    // Below the named step only the offer can force decide: with one tool, "required" means it.
+    tools: [turn.tool, ...(any || step === 'named' ? (turn.tools ?? []) : [])].map((tool) => ({
       type: 'function' as const,
       function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
     })),
@@ -115,8 +135,8 @@ export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named'): ChatCo
     messages: [
       { role: 'system', content: `${turn.prompt.system}\n\n${turn.prompt.stable}` },
       { role: 'user', content: turn.prompt.dynamic },
-      ...chatHistory(turn.history ?? []),
-      ...repairMessages(turn.repair, turn.tool.name),
+      ...chatHistory(turn.history ?? [], named),
+      ...repairMessages(turn.repair, turn.tool.name, named),
       ...(step === 'auto' ? [{ role: 'user' as const, content: any ? CALL_A_TOOL : CALL_DECIDE }] : []),
     ],
   };
@@ -126,10 +146,10 @@ const CALL_DECIDE = 'Answer now by calling the decide function with your decisio
 const CALL_A_TOOL = 'Answer by calling one of the functions: a read-only tool to look further, or decide with your decision. Do not answer in prose.';
 
 /** Tool messages carry the function's name too: Gemini's endpoint refuses one without it. */
-function chatHistory(history: readonly ConversationMessage[]): ChatCompletionMessageParam[] {
+function chatHistory(history: readonly ConversationMessage[], withNames: boolean): ChatCompletionMessageParam[] {
   const names = new Map<string, string>();
   for (const message of history) {
-    if (message.role !== 'assistant') continue;
+    if (message.role !== 'assistant' || !withNames) continue;
     for (const block of message.content) if (block.type === 'tool_use') names.set(block.id, block.name);
   }
   return history.flatMap((message) => chatMessages(message, names));
@@ -160,7 +180,7 @@ function toolMessage(id: string, name: string, content: string): ChatCompletionM
  * answering no call is refused by strict servers); with one, the call and a tool
  * message that names it and never has an empty id.
  */
-function repairMessages(repair: Repair | undefined, toolName: string): ChatCompletionMessageParam[] {
+function repairMessages(repair: Repair | undefined, toolName: string, withName: boolean): ChatCompletionMessageParam[] {
   if (!repair) return [];
   const correction = `Your decide input was invalid: ${repair.error}. Call decide again with a corrected input.`;
   if (repair.input === undefined) {
@@ -171,7 +191,7 @@ function repairMessages(repair: Repair | undefined, toolName: string): ChatCompl
   }
   const id = repair.callId || generatedCallId();
   const call = { id, type: 'function' as const, function: { name: toolName, arguments: JSON.stringify(repair.input) } };
-  return [{ role: 'assistant', content: repair.text || null, tool_calls: [call] }, toolMessage(id, toolName, correction)];
+  return [{ role: 'assistant', content: repair.text || null, tool_calls: [call] }, toolMessage(id, withName ? toolName : '', correction)];
 }
 
 /** Gemini's endpoint answers tool calls with id `""`: the history needs ids that pair calls with results. */
@@ -255,7 +275,7 @@ function capabilityError(failure: ModelCallError, step: ToolChoiceStep): ModelCa
   const { status, detail } = failure;
   if (/--jinja/i.test(detail)) return unsupportedError(detail, 'llama-server parses tool calls only with its chat templates: start it with --jinja', status);
   if (status !== 400 && status !== 422) return undefined;
-  if (/stream_options/i.test(detail)) return unsupportedError(detail, 'this server refuses stream_options: set model.stream to false', status);
+  if (/stream_options/i.test(detail)) return unsupportedError(detail, 'this server refuses stream_options: set model.stream to false, or model.server to a preset that omits it ("mistral")', status);
   if (/tool_choice/i.test(detail)) {
     return unsupportedError(detail, `this server refuses every tool_choice down to "${step}": pick a model that supports function calling`, status);
   }

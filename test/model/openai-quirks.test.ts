@@ -132,6 +132,35 @@ describe('OpenAI-compatible servers and their quirks (issue 23)', () => {
     expect(await plain.h.initiative.decideNext()).toBe('decided');
   });
 
+  it('the Mistral preset (model.server, or guessed from api.mistral.ai) streams without stream_options: decisions work streamed', async () => {
+    const fake = await fakeServer('mistral');
+    fake.respond = () => ({ decide: LABEL });
+    const { h, event } = setUp(fake, { stream: true, server: 'mistral' });
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0]!.body).toMatchObject({ stream: true });
+    expect(fake.calls[0]!.body.stream_options).toBeUndefined();
+    expect(inboxState(h.store, event).state).toBe('decided');
+  });
+
+  it('the LM Studio preset starts the ladder at "required": no refused request', async () => {
+    const fake = await fakeServer('lmstudio');
+    fake.respond = () => ({ decide: LABEL });
+    const { h } = setUp(fake, { server: 'lmstudio' });
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls.map((c) => c.body.tool_choice)).toEqual(['required']);
+  });
+
+  it("model.extraBody reaches the wire beside vigil's own fields; the OpenAI preset sends no name on tool messages", async () => {
+    const fake = await fakeServer();
+    fake.push({ rawArguments: '{"act": true' }, { decide: LABEL });
+    const { h } = setUp(fake, { server: 'openai', extraBody: { provider: { require_parameters: true }, reasoning_effort: 'low' } });
+    expect(await h.initiative.decideNext()).toBe('decided');
+    expect(fake.calls[0]!.body).toMatchObject({ provider: { require_parameters: true }, reasoning_effort: 'low', tool_choice: named, model: 'qwen3:8b' });
+    const tool = fake.calls[1]!.body.messages.find((m: { role: string }) => m.role === 'tool');
+    expect(tool).toEqual({ role: 'tool', tool_call_id: expect.stringMatching(/^call_/), content: expect.any(String) });
+  });
+
   it("Gemini's empty call ids and its demand for name: the repair round's tool message has a generated id and the tool's name", async () => {
     const fake = await fakeServer('gemini');
     fake.push({ rawArguments: '{"act": true, "summary": "oops"' }, { decide: LABEL });
