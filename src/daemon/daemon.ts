@@ -4,9 +4,10 @@ import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';
 import type { GithubQuery } from '../github-api/index.js';
+import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
-import { createProvider, type ProviderDeps } from '../model/index.js';
+import { createProvider, usageReport, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import { answerApproval, cancelAgentTask, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
@@ -438,6 +439,18 @@ export class Daemon {
       clock: this.options.clock,
       logsDir: this.paths.logs,
       memoryDir: this.paths.memory,
+      githubWebUrl: githubWebUrl(githubApiUrl(this.options.env ?? process.env)),
+      usageOfDay: (day) => {
+        const report = usageReport(day, this.store.usage.totals(day), this.config.model);
+        const sum = (key: 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens') => report.models.reduce((n, m) => n + m[key], 0);
+        return {
+          inputTokens: sum('inputTokens'),
+          outputTokens: sum('outputTokens'),
+          cacheCreationTokens: sum('cacheCreationTokens'),
+          cacheReadTokens: sum('cacheReadTokens'),
+          estimatedCostUsd: report.estimatedCostUsd,
+        };
+      },
       trustProxy: this.config.http.trustProxy,
       capabilityKey: () => this.secrets.capabilityKey,
       vapidPublicKey: () => this.secrets.vapid.publicKey,

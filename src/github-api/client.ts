@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { VigilError } from '../errors.js';
+import { DEFAULT_API_URL, githubApiUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { redactedTo, redactWrite } from './redact-writes.js';
 import type { GithubCredentials } from './types.js';
@@ -13,7 +14,6 @@ export type GithubOctokit = InstanceType<typeof GithubOctokit>;
 
 type OctokitOptions = NonNullable<ConstructorParameters<typeof GithubOctokit>[0]>;
 
-export const DEFAULT_API_URL = 'https://api.github.com';
 
 /** A rate-limited request waits and retries this many times, then fails (and is logged). */
 const RATE_LIMIT_RETRIES = 2;
@@ -26,16 +26,13 @@ export interface RateLimitNotice {
   retrying: boolean;
 }
 
+export { DEFAULT_API_URL, githubApiUrl };
+
 export interface ClientOptions {
   credentials: GithubCredentials;
   /** The REST API root; `GITHUB_API_URL` in the environment (tests point it at a fake). */
   baseUrl?: string;
   onRateLimited?: (notice: RateLimitNotice) => void;
-}
-
-/** `GITHUB_API_URL`, else api.github.com (docs/contract.md). */
-export function githubApiUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.GITHUB_API_URL?.trim().replace(/\/+$/, '') || DEFAULT_API_URL;
 }
 
 export function splitRepo(fullName: string): { owner: string; repo: string } {

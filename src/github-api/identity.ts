@@ -1,5 +1,8 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { VigilError } from '../errors.js';
+import { githubWebUrl } from '../github-urls.js';
+
+export { githubWebUrl };
 import { VERSION } from '../version.js';
 import type { GithubCredentials } from './types.js';
 
@@ -53,15 +56,6 @@ export async function convertAppManifest(code: string, apiUrl: string): Promise<
   };
 }
 
-/**
- * Where people use GitHub for this API: github.com for api.github.com, the server itself
- * for GitHub Enterprise (`https://host/api/v3`), else the same origin (a test's fake).
- */
-export function githubWebUrl(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  if (url.hostname.startsWith('api.')) return `${url.protocol}//${url.host.slice(4)}`;
-  return url.origin;
-}
 
 function get(apiUrl: string, route: string, authorization: string): Promise<Response> {
   return request(apiUrl, route, { method: 'GET', headers: { authorization } });

@@ -11,6 +11,7 @@ import { CapabilityUses } from './capability-uses.js';
 import { SearchIndexTable } from './search-index.js';
 import { UsageLedger } from './usage-ledger.js';
 import { Retention } from './retention.js';
+import { LogStatsTable } from './log-stats.js';
 
 export { openDb } from './db.js';
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
@@ -23,6 +24,7 @@ export { Notifications, type NotificationUrgency, type NoticeRow } from './notif
 export { PushSubscriptions, type PushSubscriptionRow } from './push-subscriptions.js';
 export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export type { SearchDocument, SearchHit } from './search-index.js';
+export type { LogStatRow } from './log-stats.js';
 export { withStoreReader } from './reader.js';
 export type { PruneReport } from './retention.js';
 export type { NotifyTestOutcome } from './kv-keys.js';
@@ -48,6 +50,8 @@ export class Store {
   readonly usage: UsageLedger;
   /** Prunes what `store.retainDays` no longer keeps, in small steps (issue 18). */
   readonly retention: Retention;
+  /** The dashboard's counts per hour, kept from the logs. */
+  readonly logStats: LogStatsTable;
   private closed = false;
 
   /**
@@ -71,6 +75,7 @@ export class Store {
     this.searchIndex = new SearchIndexTable(db);
     this.usage = new UsageLedger(db);
     this.retention = new Retention(db, spool, (fn) => this.transaction(fn));
+    this.logStats = new LogStatsTable(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

@@ -47,6 +47,8 @@ export interface KvValues {
    * GitHub for a re-run: a retry that sees a later attempt knows it was asked (src/github-api/hands.ts).
    */
   [rerun: `github.rerun.${string}`]: number;
+  /** How far into the daily logs the dashboard's counts have read (src/web/log-stats.ts). */
+  'dashboard.stats.log': LogPosition;
   /** `vigil cancel ID`: when cancelling was asked (null: the request was cleared) (src/agent/cancel.ts). */
   [cancel: `agent.cancel.${string}`]: number | null;
 }

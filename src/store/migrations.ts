@@ -198,4 +198,16 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX actions_by_event ON actions(event_id) WHERE event_id IS NOT NULL;
   CREATE INDEX actions_by_decision ON actions(decision_id) WHERE decision_id IS NOT NULL;
   ` },
+  // The dashboard's pictures (issue 17): counts per local day, hour and metric, kept up to
+  // date from the daily logs behind a watermark (src/web/log-stats.ts), so a chart reads a
+  // few hundred rows instead of parsing log files.
+  { id: '017-dashboard-log-stats', sql: `
+  CREATE TABLE log_stats (
+    day    TEXT NOT NULL,
+    hour   INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    value  INTEGER NOT NULL,
+    PRIMARY KEY (day, hour, metric)
+  ) WITHOUT ROWID;
+  ` },
 ];

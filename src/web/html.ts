@@ -8,10 +8,11 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-export type PageName = 'dashboard' | 'memory' | 'push' | 'login' | 'answer';
+export type PageName = 'dashboard' | 'activity' | 'memory' | 'push' | 'login' | 'answer';
 
 const NAV: [PageName, string, string][] = [
   ['dashboard', '/', 'Dashboard'],
+  ['activity', '/activity', 'Activity'],
   ['memory', '/memory', 'Memory'],
   ['push', '/push', 'Push'],
 ];

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { assetRoutes } from './asset-routes.js';
 import { capabilityRoute } from './capability-route.js';
+import { logStatsOf } from './log-stats.js';
 import { loginRoutes } from './login-routes.js';
 import { pageRoutes } from './page-routes.js';
 import { pushRoutes } from './push-routes.js';
@@ -22,6 +23,11 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   // Forms (login, logout) post urlencoded; only this scope parses them.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  // A home with months of logs is counted once, in windows, from the start: the first
+  // Activity page then reads only what came since.
+  app.addHook('onReady', async () => {
+    void logStatsOf(deps).catchUp().catch(() => undefined);
   });
   await app.register(assetRoutes);
   await app.register(loginRoutes, deps);

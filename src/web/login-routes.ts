@@ -29,6 +29,14 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage());
   });
 
+  // Whether this browser is logged in, asked by the login page itself: a link from elsewhere
+  // arrives without the SameSite=Strict cookie, a same-origin request carries it. Always 200
+  // (a 401 here would be an error in the console of every login page).
+  app.get('/login/session', async (req, reply) => {
+    const owner = identify(deps, req);
+    return reply.header('cache-control', 'no-store').send({ session: Boolean(owner && owner !== 'bad-bearer' && owner.via === 'session') });
+  });
+
   const guard = loginGuardOf(deps);
   // Counts still waiting when an attack stops are written within about a minute.
   const flusher = setInterval(() => guard.flush(deps.clock.now()), LOGIN_LIMITS.logEveryMs);

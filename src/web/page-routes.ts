@@ -1,8 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { localDate } from '../clock.js';
+import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
-import { approvalItem, statusView, todaysTimeline } from './dashboard.js';
+import { approvalItem, statusView } from './dashboard.js';
 import { memoryView } from './memory.js';
 import { dashboardPage, memoryPage, pushPage } from './pages.js';
+import { activityPage } from './activity-page.js';
+import { chartsData } from './charts.js';
+import { logStatsOf } from './log-stats.js';
+import { timelineSection } from './thread-html.js';
+import { dayOf, dayTimeline, filtersOf } from './timeline.js';
 import type { WebDeps } from './types.js';
 
 function csrfOf(req: FastifyRequest): string {
@@ -18,17 +25,30 @@ function html(reply: FastifyReply, page: string): FastifyReply {
 export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   app.addHook('preHandler', pageAuth(deps));
 
-  app.get('/', async (req, reply) =>
-    html(
+  // `?day=YYYY-MM-DD&repo=&kind=&outcome=`: the timeline of any day with a log, filtered.
+  app.get<{ Querystring: Record<string, unknown> }>('/', async (req, reply) => {
+    const now = deps.clock.now();
+    const filters = filtersOf(req.query);
+    const view = dayTimeline(deps, dayOf(req.query.day, now), filters);
+    return html(
       reply,
       dashboardPage({
         csrf: csrfOf(req),
         status: statusView(deps),
         approvals: deps.approvals().map(approvalItem),
-        timeline: todaysTimeline(deps),
+        timeline: timelineSection(view, filters, now),
       }),
-    ),
-  );
+    );
+  });
+
+  // The pictures of a day (`?day=YYYY-MM-DD`) and of the last 30 days, from the kept counts.
+  app.get<{ Querystring: Record<string, unknown> }>('/activity', async (req, reply) => {
+    const now = deps.clock.now();
+    await logStatsOf(deps).catchUp();
+    const day = dayOf(req.query.day, now);
+    const data = chartsData(deps, day);
+    return html(reply, activityPage({ csrf: csrfOf(req), data, today: localDate(now), firstDay: listLogDates(deps.logsDir)[0] ?? localDate(now) }));
+  });
 
   app.get<{ Querystring: { q?: string; topic?: string } }>('/memory', async (req, reply) => {
     const { q, topic } = req.query;

@@ -1,7 +1,7 @@
 import { INDEX_FILE } from '../memory/index.js';
 import type { MemoryView } from './memory.js';
 import { esc, layout } from './html.js';
-import { STATUS_LABELS, type ApprovalItem, type StatusView, type TimelineItem } from './dashboard.js';
+import { STATUS_LABELS, type ApprovalItem, type StatusView } from './dashboard.js';
 
 export function loginPage(error?: string): string {
   const body = `<form class="login" method="post" action="/login">
@@ -15,21 +15,16 @@ export function loginPage(error?: string): string {
   return layout({ title: 'Log in', page: 'login', body });
 }
 
-export function dashboardPage(opts: { csrf: string; status: StatusView; approvals: ApprovalItem[]; timeline: TimelineItem[] }): string {
+export function dashboardPage(opts: { csrf: string; status: StatusView; approvals: ApprovalItem[]; timeline: string; ask?: string }): string {
   const status = Object.entries(STATUS_LABELS)
     .map(([key, label]) => `<div><dt>${esc(label)}</dt><dd data-status="${key}">${esc(opts.status[key as keyof StatusView])}</dd></div>`)
     .join('\n');
   const approvals = opts.approvals.map(approvalHtml).join('\n');
-  const timeline = opts.timeline
-    .map((e) => `<li class="entry kind-${esc(e.type.split('.')[0])}" data-type="${esc(e.type)}">${esc(e.text)}</li>`)
-    .join('\n');
   const body = `<section id="status"><h2>Status</h2><dl class="status">${status}</dl></section>
-<section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
+${opts.ask ?? ''}<section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
 <ul class="approvals" id="approval-list">${approvals}</ul>
 <p id="approvals-empty" class="muted"${opts.approvals.length ? ' hidden' : ''}>Nothing waits for you.</p></section>
-<section id="timeline"><h2>Today</h2>
-<p id="timeline-empty" class="muted"${opts.timeline.length ? ' hidden' : ''}>Nothing logged yet today.</p>
-<ol class="timeline" id="timeline-list">${timeline}</ol></section>`;
+${opts.timeline}`;
   return layout({ title: 'Dashboard', page: 'dashboard', csrf: opts.csrf, body });
 }
 

@@ -5,6 +5,10 @@ import { eventRecord } from '../events.js';
 import { apiAuth } from './auth.js';
 import { statusView, todaysTimeline } from './dashboard.js';
 import { streamTimeline } from './sse.js';
+import { chartsData } from './charts.js';
+import { logStatsOf } from './log-stats.js';
+import { STATE_WORDS, threadHtml } from './thread-html.js';
+import { dayOf, dayTimeline, filtersOf } from './timeline.js';
 import type { WebDeps } from './types.js';
 
 /** base64url of exactly `bytes` bytes (RFC 8291 keys: a P-256 point of 65, an auth secret of 16). */
@@ -60,5 +64,19 @@ export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get('/api/dashboard/status', async () => statusView(deps));
   app.get('/api/timeline', async () => todaysTimeline(deps));
+  // What the Activity page draws: counts kept up to date from the logs (only what is new is read).
+  app.get<{ Querystring: Record<string, unknown> }>('/api/charts', async (req) => {
+    await logStatsOf(deps).catchUp();
+    return chartsData(deps, dayOf(req.query.day, deps.clock.now()));
+  });
+  // The timeline's threads (the page's query string): each with its HTML, for live updates in place.
+  app.get<{ Querystring: Record<string, unknown> }>('/api/threads', async (req) => {
+    const now = deps.clock.now();
+    const view = dayTimeline(deps, dayOf(req.query.day, now), filtersOf(req.query));
+    return {
+      day: view.day,
+      threads: view.threads.map((t) => ({ id: t.id, state: t.state, stateWords: STATE_WORDS[t.state], repo: t.repo ?? null, family: t.family, last: t.last, sentences: t.sentences, html: threadHtml(t, now) })),
+    };
+  });
   app.get('/api/events', (req, reply) => streamTimeline(deps, req, reply));
 }

@@ -4,6 +4,15 @@ import type { TestAnswer } from '../notify/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import type { ActionRecord, Store } from '../store/index.js';
 
+/** One day's model tokens over every model and purpose, and their estimated cost (usage ledger, config prices). */
+export interface DayUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  estimatedCostUsd: number;
+}
+
 /** What the dashboard may ask of the daemon; nothing else reaches it. */
 export interface WebDeps {
   store: Store;
@@ -16,11 +25,15 @@ export interface WebDeps {
    * client, whatever the header says. Read when the HTTP app is built.
    */
   trustProxy: boolean;
+  /** Where people see GitHub (github.com, or the `GITHUB_API_URL` server's site): outcome links point there. */
+  githubWebUrl: string;
   dashboardToken(): string;
   /** The HMAC key of approval capability tokens (secrets.json `capabilityKey`). */
   capabilityKey(): string;
   vapidPublicKey(): string;
   status(): Record<string, unknown>;
+  /** A local day's (`YYYY-MM-DD`) model usage, priced. */
+  usageOfDay(day: string): DayUsage;
   approvals(): ActionRecord[];
   /** Answer an approval as the owner, through `by`; throws VIGIL_ERR_APPROVAL_NOT_FOUND / _CLOSED. */
   answer(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord;

@@ -123,6 +123,8 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
     store,
     clock,
     logsDir: path.join(dir, 'logs'),
+    githubWebUrl: 'https://github.com',
+    usageOfDay: () => ({ inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, estimatedCostUsd: 0 }),
     memoryDir: path.join(dir, 'memory'),
     trustProxy: false,
     dashboardToken: () => token,

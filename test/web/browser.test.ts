@@ -90,7 +90,9 @@ describe('the dashboard in headless Chromium', () => {
       expect(await page.locator(`#approval-${id}`).count()).toBe(1);
 
       await page.click(`#approval-${id} button:text-is("Approve")`);
-      const done = await page.waitForSelector('li[data-type="action.succeeded"]', { timeout: 15_000 });
+      // The thread turns to done; its raw records (behind the toggle) name the action.
+      await page.waitForSelector('li.thread[data-state="done"]', { timeout: 15_000 });
+      const done = await page.waitForSelector('ol.raw-lines li[data-type="action.succeeded"]', { state: 'attached' });
       expect(await done.textContent()).toContain(`actionId=${id}`);
       await page.waitForSelector('#approvals-empty:not([hidden])');
       expect(await page.evaluate(() => (window as unknown as { mark?: string }).mark)).toBe('same page');
@@ -163,7 +165,7 @@ describe('the dashboard in headless Chromium', () => {
         body: JSON.stringify({ token: approval.approveToken }),
       });
       expect(await answered.json()).toEqual({ id: approval.id, state: 'approved' });
-      await page.waitForSelector('li[data-type="action.succeeded"]', { timeout: 15_000 });
+      await page.waitForSelector('li.thread[data-state="done"]', { timeout: 15_000 });
       expect(logEntries(home).find((e) => e.type === 'approval.granted')).toMatchObject({ actionId: approval.id, by: 'push' });
     } finally {
       await context.close();

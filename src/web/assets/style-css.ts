@@ -1,8 +1,10 @@
 /** The dashboard's stylesheet, served as /static/style.css: readable on a phone, light and dark. */
 export const STYLE_CSS = `
 :root { color-scheme: light dark; --bg: #f7f7f5; --fg: #1d1f21; --muted: #6b6f76; --card: #fff; --line: #e2e2de;
-  --accent: #2f6f4f; --deny: #a33a2a; --warn: #b7791f; }
-@media (prefers-color-scheme: dark) { :root { --bg: #131517; --fg: #e6e6e3; --muted: #9aa0a6; --card: #1c1f22; --line: #2c3034; } }
+  --accent: #2f6f4f; --deny: #a33a2a; --warn: #b7791f;
+  --accent-text: #2a6547; --deny-text: #a33a2a; --warn-text: #8a5a12; --link: #1f5fa8; }
+@media (prefers-color-scheme: dark) { :root { --bg: #131517; --fg: #e6e6e3; --muted: #9aa0a6; --card: #1c1f22; --line: #2c3034;
+  --accent-text: #6fcf97; --deny-text: #ff8a7a; --warn-text: #f2c14e; --link: #8ab4f8; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .75rem 1rem; border-bottom: 1px solid var(--line); }
@@ -30,11 +32,30 @@ button { font: inherit; padding: .55rem 1.1rem; border-radius: 8px; border: 1px 
 button.approve, button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
 button.deny { background: var(--deny); border-color: var(--deny); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
-ol.timeline { list-style: none; margin: 0; padding: 0; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
-ol.timeline li { padding: .15rem 0; border-bottom: 1px dashed var(--line); overflow-wrap: anywhere; }
-ol.timeline li[data-type="action.succeeded"] { color: var(--accent); }
-ol.timeline li[data-type="action.failed"], ol.timeline li[data-type$=".denied"], ol.timeline li[data-type$="_failed"] { color: var(--deny); }
-ol.timeline li.kind-approval { color: var(--warn); }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: .75rem; }
+form.filters label { display: grid; gap: .15rem; font-size: .8rem; color: var(--muted); }
+form.filters select, form.filters input { font: inherit; font-size: .95rem; padding: .4rem; min-height: 44px; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); max-width: 100%; }
+ol.threads { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; }
+li.thread { border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 8px; padding: .5rem .75rem; min-width: 0; }
+li.thread.state-waiting { border-left-color: var(--warn); }
+li.thread.state-done { border-left-color: var(--accent); }
+li.thread.state-failed, li.thread.state-denied { border-left-color: var(--deny); }
+.thread-head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; font-size: .8rem; margin-bottom: .2rem; }
+.badge { border-radius: 999px; padding: 0 .5rem; border: 1px solid currentColor; color: var(--muted); }
+.state-waiting .badge { color: var(--warn-text); }
+.state-done .badge { color: var(--accent-text); }
+.state-failed .badge, .state-denied .badge { color: var(--deny-text); }
+.repo { color: var(--muted); }
+ol.sentences { list-style: none; margin: 0; padding: 0; }
+ol.sentences li { padding: .1rem 0; overflow-wrap: anywhere; }
+ol.sentences time { color: var(--muted); font-variant-numeric: tabular-nums; font-size: .85rem; margin-right: .35rem; }
+ol.sentences li.tone-ok .text { color: var(--accent-text); }
+ol.sentences li.tone-bad .text { color: var(--deny-text); }
+ol.sentences li.tone-wait .text { color: var(--warn-text); }
+ol.sentences a { color: var(--link); }
+details.raw summary { cursor: pointer; color: var(--muted); font-size: .8rem; padding: .3rem 0; min-height: 24px; }
+ol.raw-lines { list-style: none; margin: 0; padding: 0; font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
+ol.raw-lines li { border-bottom: 1px dashed var(--line); overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
 form.login { max-width: 22rem; margin: 12vh auto; display: grid; gap: .75rem; }
 form.login input { font: inherit; padding: .6rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); }
@@ -43,5 +64,14 @@ pre.memory { white-space: pre-wrap; overflow-wrap: anywhere; font: 13px/1.5 ui-m
 form.search { display: flex; gap: .5rem; }
 form.search input { flex: 1; font: inherit; padding: .5rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); }
 ul.hits { padding-left: 1.1rem; }
+figure.chart-box { margin: 0 0 1rem; min-width: 0; }
+figure.chart-box figcaption { font-weight: 600; margin-bottom: .4rem; }
+.chart { min-height: 240px; overflow: hidden; }
+.chart .u-legend { font-size: .8rem; color: var(--fg); }
+table { border-collapse: collapse; font-size: .9rem; }
+th, td { text-align: right; padding: .15rem .6rem; border-bottom: 1px solid var(--line); }
+th[scope="row"] { text-align: left; font-weight: normal; }
+details summary { cursor: pointer; }
+figure details { overflow-x: auto; }
 mark { background: #f6e58d; color: #1d1f21; }
 `;

@@ -1,0 +1,73 @@
+import { localDate } from '../clock.js';
+import { listLogDates, logFilePath, readLastEntries } from '../logs/index.js';
+import { buildThreads, THREAD_STATES, type Thread, type ThreadState } from './threads.js';
+import type { WebDeps } from './types.js';
+
+/**
+ * What one timeline load reads of a day's log: its newest records, from at most the last
+ * few megabytes (the cost follows what is shown, not the day's size); a record longer
+ * than a line cap is left to `vigil log`.
+ */
+const DAY_TAIL = { count: 1500, maxBytes: 6 * 1024 * 1024, maxLineBytes: 256 * 1024 };
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface TimelineFilters {
+  repo?: string;
+  kind?: string;
+  outcome?: ThreadState;
+}
+
+export interface DayTimeline {
+  day: string;
+  today: string;
+  /** The oldest day with a log, for the date picker's lower bound. */
+  firstDay: string;
+  /** Every thread of the day before the filters (for the filters' choices)… */
+  repos: string[];
+  kinds: string[];
+  /** …and those the filters keep, newest first. */
+  threads: Thread[];
+  /** The day had more records than one load reads: its oldest threads are left out. */
+  truncated: boolean;
+}
+
+/** The day asked for when it is a date, else today (local time). */
+export function dayOf(value: unknown, now: number): string {
+  return typeof value === 'string' && DAY.test(value) && !Number.isNaN(Date.parse(value)) ? value : localDate(now);
+}
+
+/** Only values the page could have offered: anything else is no filter. */
+export function filtersOf(query: Record<string, unknown>): TimelineFilters {
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined);
+  const outcome = text(query.outcome);
+  const repo = text(query.repo);
+  const kind = text(query.kind);
+  return {
+    ...(repo ? { repo } : {}),
+    ...(kind ? { kind } : {}),
+    ...(outcome && (THREAD_STATES as readonly string[]).includes(outcome) ? { outcome: outcome as ThreadState } : {}),
+  };
+}
+
+export function dayTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock' | 'store' | 'githubWebUrl'>, day: string, filters: TimelineFilters): DayTimeline {
+  const now = deps.clock.now();
+  const entries = readLastEntries(logFilePath(deps.logsDir, day), DAY_TAIL);
+  const all = buildThreads(entries, {
+    eventOfAction: (id) => deps.store.actions.get(id)?.eventId ?? undefined,
+    subjectsOf: (ids) => deps.store.decisions.subjectsOfEvents(ids),
+    githubWebUrl: deps.githubWebUrl,
+    now,
+  });
+  const today = localDate(now);
+  return {
+    day,
+    today,
+    firstDay: listLogDates(deps.logsDir)[0] ?? today,
+    repos: [...new Set(all.flatMap((t) => (t.repo ? [t.repo] : [])))].sort(),
+    kinds: [...new Set(all.map((t) => t.family))].sort(),
+    threads: all.filter(
+      (t) => (!filters.repo || t.repo === filters.repo) && (!filters.kind || t.family === filters.kind) && (!filters.outcome || t.state === filters.outcome),
+    ),
+    truncated: entries.length >= DAY_TAIL.count,
+  };
+}
