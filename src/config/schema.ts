@@ -236,6 +236,8 @@ export const AgentConfig = z
     maxTokens: z.number().int().positive().default(500_000),
     /** Wall time of one task, agent command included (fractions allowed). */
     maxMinutes: z.number().positive().default(30),
+    /** Agent tasks run at once, in their own lane beside every other action (issue 15). */
+    concurrency: z.number().int().min(1).max(8).default(1),
     /** Command prefixes the built-in agent's bash may run; none: bash refuses everything. */
     allowCommands: z.array(z.string()).default([]),
     /** Extra paths the sandboxed external agent may read (its login, e.g. "~/.claude"); bound read-only. */

@@ -3,7 +3,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import type { GithubSession } from '../github-api/index.js';
 import { recheckForExecution, type PolicyGate } from '../policy/index.js';
-import type { ActionRecord, Store } from '../store/index.js';
+import type { ActionLane, ActionRecord, Store } from '../store/index.js';
 import { HANDLERS, type HandlerContext } from './handlers/index.js';
 import type { StoreWaits } from './store-waits.js';
 
@@ -31,22 +31,29 @@ export interface RunnerDeps {
 export class ActionRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
-  /** Run one approved action if there is one; false when there was none. */
-  async runNext(): Promise<boolean> {
-    const { store, clock } = this.deps;
-    const action = store.actions.claimNextApproved(process.pid, clock.now());
+  /** Run one approved action of the lane (any lane when unset) if there is one; false when there was none. */
+  async runNext(lane?: ActionLane): Promise<boolean> {
+    const action = this.claim(lane);
     if (!action) return false;
+    await this.run(action);
+    return true;
+  }
+
+  /** Claim the lane's next approved action (approved → running), synchronously: the caller decides whether to wait for it. */
+  claim(lane?: ActionLane): ActionRecord | undefined {
+    return this.deps.store.actions.claimNextApproved(process.pid, this.deps.clock.now(), lane);
+  }
+
+  /** Run a claimed action to its record. */
+  async run(action: ActionRecord): Promise<void> {
+    const { store, clock } = this.deps;
     await this.stage(eventRecord('action.started', { actionId: action.id, action: action.action, attempt: action.attempts }, clock.now()));
     const recheck = recheckForExecution(this.deps.gate, action);
     if (!recheck.ok) {
       await this.finish(action, { error: recheck.reason });
-      return true;
+      return;
     }
     const handler = HANDLERS[recheck.judgement.action!];
-    if (!handler) {
-      await this.finish(action, { error: `no handler for ${action.action} in this version of vigil` });
-      return true;
-    }
     let outcome: { result: unknown } | { error: string };
     try {
       await failpoint('exec.delay');
@@ -71,7 +78,6 @@ export class ActionRunner {
       outcome = { error: (err as Error).message ?? String(err) };
     }
     await this.finish(action, outcome);
-    return true;
   }
 
   private async finish(action: ActionRecord, outcome: { result: unknown } | { error: string }): Promise<void> {

@@ -17,7 +17,7 @@ import { circuitFor } from '../model/index.js';
 import { buildNotifier, sendQueuedNotices } from '../notify/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
-import { Store } from '../store/index.js';
+import { Store, type ActionRecord } from '../store/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ActionRunner } from './runner.js';
 import { StoreWaits } from './store-waits.js';
@@ -166,9 +166,36 @@ async function main(): Promise<void> {
   });
   const stopHeartbeat = daemon.heartbeat(5000);
 
+  // The agent lane (issue 15): up to agent.concurrency tasks run beside the loop below, so
+  // a 30-minute task never holds back a notification, an approval notice or a GitHub action.
+  const agentLane = new Set<Promise<void>>();
+  const launch = (action: ActionRecord): void => {
+    const running: Promise<void> = runner
+      .run(action)
+      .catch((err: unknown) => {
+        print(`vigil worker: agent task ${action.id}: ${errorText(err)}`);
+      })
+      .finally(() => {
+        agentLane.delete(running);
+        kick();
+      });
+    agentLane.add(running);
+  };
+  const startAgentTasks = async (): Promise<void> => {
+    let more = true;
+    while (more && !draining && agentLane.size < config.agent.concurrency) {
+      more = await waits.round(async () => {
+        const action = runner.claim('agent');
+        if (action) launch(action);
+        return action !== undefined;
+      });
+    }
+  };
+
   const idleMs = config.exec.idleExitSeconds * 1000;
   while (!draining) {
     kicked = false;
+    await startAgentTasks();
     // A store out of reach (another process's lock, a full disk) is waited out, not fatal.
     const step = await waits.round(async () => {
       if (sweepWanted) {
@@ -181,12 +208,13 @@ async function main(): Promise<void> {
         flush();
         return true;
       }
-      return runner.runNext();
+      return runner.runNext('main');
     });
     if (step) continue;
     if (kicked) continue;
     const woken = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), idleMs);
+      // A task still running is not idleness: wait for it (it kicks when it ends) or for news.
+      const timer = agentLane.size > 0 ? undefined : setTimeout(() => resolve(false), idleMs);
       wakeUp = () => {
         clearTimeout(timer);
         resolve(true);
@@ -195,7 +223,8 @@ async function main(): Promise<void> {
     wakeUp = undefined;
     if (!woken) break;
   }
-  // A question the daemon asked is answered before the worker goes.
+  // The tasks that run are finished, and a question the daemon asked answered, before the worker goes.
+  await Promise.allSettled([...agentLane]);
   await Promise.allSettled([...answering]);
   stopHeartbeat();
   store.close();

@@ -193,11 +193,16 @@ export class Actions {
   }
 
   /** approved → running for one worker, oldest first. */
-  claimNextApproved(workerPid: number, now: number): ActionRecord | undefined {
+  /**
+   * `lane`: `agent` claims only `agent.task` actions, `main` everything else (issue 15: a
+   * long task must not hold back a notification); unset, any action.
+   */
+  claimNextApproved(workerPid: number, now: number, lane?: ActionLane): ActionRecord | undefined {
+    const inLane = lane === 'agent' ? `AND action = 'agent.task'` : lane === 'main' ? `AND action <> 'agent.task'` : '';
     return this.db
       .transaction(() => {
         const row = this.db
-          .prepare(`SELECT id FROM actions WHERE state = 'approved' ORDER BY updated_at, id LIMIT 1`)
+          .prepare(`SELECT id FROM actions WHERE state = 'approved' ${inLane} ORDER BY updated_at, id LIMIT 1`)
           .get() as { id: string } | undefined;
         if (!row) return undefined;
         this.db
@@ -288,3 +293,6 @@ export class Actions {
     return row.at ?? undefined;
   }
 }
+
+/** The worker's two lanes: agent tasks, and everything else beside them. */
+export type ActionLane = 'agent' | 'main';

@@ -17,7 +17,7 @@ export { openDb } from './db.js';
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export type { InboxEvent, UnreadEvent } from './inbox.js';
-export type { ActionRecord } from './actions.js';
+export type { ActionRecord, ActionLane } from './actions.js';
 export type { ThreadDecision } from './small-tables.js';
 export { KeyValue } from './small-tables.js';
 export { Notifications, type NotificationUrgency, type NoticeRow } from './notifications.js';
