@@ -319,6 +319,7 @@ export class Daemon {
       clock,
       onEnqueued: () => this.initiative.wake(),
       onError: (err) => this.trouble.failed('tick', err),
+      workingHours: config.owner.workingHours,
     });
   }
 

@@ -94,6 +94,8 @@ export interface TickBaseline {
   approvalsVersion: number;
   /** Repository path → its HEAD. */
   repos: Record<string, string>;
+  /** The owner's working day (local date) the last decided tick saw begun (issue 15). */
+  ownerDay?: string;
 }
 
 export interface DreamStateRecord {

@@ -23,3 +23,8 @@ export function minuteOfDay(now: number, timeZone?: string): number {
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get('hour') * 60 + get('minute');
 }
+
+/** The calendar date (`YYYY-MM-DD`) at `now` in the zone (process local when none). */
+export function localDate(now: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
+}

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { JournalWriter } from '../journal/index.js';
 import { withStoreRetry, type Store } from '../store/index.js';
-import { withinHours } from './active-hours.js';
+import { localDate, withinHours } from './active-hours.js';
 import { localRepos, readRepoHead } from './repos.js';
 import { changesSinceBaseline, worldMark, type WorldMark } from './world-mark.js';
 
@@ -41,6 +41,8 @@ export class TickService {
       onEnqueued: () => void;
       /** A scheduled tick failed (it is not retried: the next one observes the same world). */
       onError?: (err: unknown) => void;
+      /** `owner.workingHours`, in `tick.timezone`: the owner's day begins at their start (at midnight when unset). */
+      workingHours?: string | undefined;
     },
   ) {}
 
@@ -94,7 +96,9 @@ export class TickService {
   private async observe(now: number): Promise<{ mark: WorldMark; due: TickPayload['dueReminders'] }> {
     const heads = await Promise.all(localRepos(this.repos).map(readRepoHead));
     const { store } = this.deps;
-    return { mark: worldMark(store, heads), due: store.reminders.due(now) };
+    const zone = this.config.timezone;
+    const ownerDay = withinHours(this.deps.workingHours, now, zone) ? localDate(now, zone) : undefined;
+    return { mark: worldMark(store, heads, ownerDay), due: store.reminders.due(now) };
   }
 
   /** A write that waits out another process's lock on the loop's timers, not inside SQLite (issue 12). */

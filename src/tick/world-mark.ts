@@ -17,6 +17,12 @@ export interface WorldMark {
   lastEventId: number;
   approvalsVersion: number;
   repos: Record<string, string>;
+  /**
+   * The owner's working day (their local date) once it has begun, i.e. within
+   * `owner.workingHours` (any hour when unset). A new one wakes one decision a day, so
+   * standing orders such as "every Monday morning" are looked at even in a quiet world.
+   */
+  ownerDay?: string;
 }
 
 /** What a decided tick saw: its mark, and the reminders that were due (they fire with its decision). */
@@ -29,11 +35,12 @@ const BASELINE_KEY = 'tick.baseline';
 const APPROVALS_VERSION_KEY = 'approvals.version';
 
 /** Where the world stands now, given the watched clones' heads. */
-export function worldMark(store: Store, heads: readonly RepoHead[]): WorldMark {
+export function worldMark(store: Store, heads: readonly RepoHead[], ownerDay?: string): WorldMark {
   return {
     lastEventId: store.inbox.lastDecidableId(),
     approvalsVersion: store.kv.get(APPROVALS_VERSION_KEY) ?? 0,
     repos: Object.fromEntries(heads.map((h) => [h.name, `${h.branch}@${h.head}`])),
+    ...(ownerDay ? { ownerDay } : {}),
   };
 }
 
@@ -45,6 +52,7 @@ export function changesSinceBaseline(store: Store, mark: WorldMark, dueReminders
   if (mark.lastEventId > baseline.lastEventId) changes.push('new events');
   if (mark.approvalsVersion !== baseline.approvalsVersion) changes.push('approvals changed');
   if (dueReminders > 0) changes.push(`${dueReminders} reminder(s) due`);
+  if (mark.ownerDay && mark.ownerDay !== baseline.ownerDay) changes.push(`the owner's working day ${mark.ownerDay} began`);
   for (const [name, where] of Object.entries(mark.repos)) {
     if (baseline.repos[name] !== where) changes.push(`${name} moved to ${where}`);
   }
@@ -66,6 +74,9 @@ export function approvalsChanged(store: Store): void {
  */
 export function recordDecidedTick(store: Store, tick: DecidedTick, now: number): void {
   const approvalsVersion = store.kv.get(APPROVALS_VERSION_KEY) ?? 0;
-  store.kv.set(BASELINE_KEY, { ...tick.mark, approvalsVersion } satisfies WorldMark);
+  // A tick decided before the day began (a manual one at night) keeps the day the baseline had.
+  const before = store.kv.get(BASELINE_KEY);
+  const ownerDay = tick.mark.ownerDay ?? before?.ownerDay;
+  store.kv.set(BASELINE_KEY, { ...tick.mark, approvalsVersion, ...(ownerDay ? { ownerDay } : {}) } satisfies WorldMark);
   store.reminders.markFired(tick.dueReminders.map((r) => r.id), now);
 }
