@@ -111,7 +111,8 @@ describe('the dashboard in headless Chromium', () => {
     } finally {
       await context.close();
     }
-  });
+    // Two daemons' worth of work and seven page loads: ~27 s alone on a loaded 2-core machine.
+  }, 60_000);
 
   it('the service worker shows vigil\'s push with Approve and Deny, and its token answers without a login', async () => {
     const { home, url, context, page } = await openDashboard(ASK_ON_TICK);

@@ -16,6 +16,8 @@ import { BIN, cliEnv, killDaemons, logEntries, makeHome, removeHomes, ROOT, star
 import { dashboardToken } from './helpers.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+/** axe-core, run inside each page. */
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const TOKEN = 'ghp_fake_token_for_the_dashboard';
 const LABEL_BUGS = {
   model: { provider: 'rules' },
@@ -189,6 +191,48 @@ describe('the timeline in threads (headless Chromium)', () => {
     expect(await page.locator('#chart-tokens').getAttribute('data-length')).toBe('30');
     expect(await page.locator('#chart-cost canvas').count()).toBeGreaterThan(0);
     await screenshots(page, 'activity');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('every page: no console errors, and axe-core finds no serious or critical accessibility violation (light and dark)', { timeout: 90_000 }, async () => {
+    const home = makeHome(LABEL_BUGS);
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    // Something on every page: a thread waiting with its buttons, an approval, a note in memory.
+    expect((await vigil(home, ['simulate', 'issues.opened', '--repo', 'octo/app'])).status).toBe(0);
+    fs.mkdirSync(path.join(home, 'memory/topics'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'memory/topics/octo-app.md'), '# octo/app\n\n- The CI command is `npm test`.\n');
+    const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
+    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    const scan = async (where: string) => {
+      // Evaluated through the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
+      await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const result = await axe.run();
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      return violations.map((v) => `${where} ${v}`);
+    };
+    const found: string[] = [];
+    await page.goto(`${daemon.url}/login`);
+    found.push(...(await scan('login')));
+    await page.fill('#token', dashboardToken(home));
+    await Promise.all([page.waitForURL(`${daemon.url}/`), page.click('button[type=submit]')]);
+    await page.waitForSelector('li.thread[data-state="waiting"]');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const route of ['/', '/activity', '/memory?topic=octo-app', '/memory?q=bug', '/push']) {
+        await page.goto(`${daemon.url}${route}`);
+        if (route === '/activity') await page.waitForSelector('body[data-charts="drawn"]');
+        found.push(...(await scan(`${scheme} ${route}`)));
+      }
+    }
+    expect(found).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

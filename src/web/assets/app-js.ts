@@ -161,44 +161,51 @@ export const APP_JS = String.raw`'use strict';
     const res = await fetch('/api/charts?day=' + encodeURIComponent(hourly.dataset.day), { credentials: 'same-origin' });
     if (!res.ok) return;
     const data = await res.json();
-    const style = getComputedStyle(document.body);
-    const fg = style.color;
-    const grid = style.getPropertyValue('--line').trim() || '#ccc';
-    const colours = { a: '#3b82f6', b: '#2f9e6f', c: '#d97706', d: '#9b59b6' };
-    const bars = uPlot.paths.bars({ size: [0.7, 40] });
-    const axis = (extra) => Object.assign({ stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } }, extra || {});
     const width = (node) => Math.max(280, node.clientWidth);
-    const charts = [];
-    const make = (node, opts, series) => {
-      const chart = new uPlot(Object.assign({ width: width(node), height: 220, legend: { show: true }, cursor: { drag: { x: false, y: false } } }, opts), series, node);
-      // What the chart holds, for people and tests alike: the non-zero points of each series.
-      node.dataset.points = JSON.stringify(chart.data.slice(1).map((values) => values.filter((v) => v > 0).length));
-      node.dataset.length = String(chart.data[0].length);
-      node.setAttribute('role', 'img');
-      node.setAttribute('aria-label', node.previousElementSibling ? node.previousElementSibling.textContent : 'chart');
-      charts.push([node, chart]);
+    let charts = [];
+    // Colours come from the page's theme: drawn again when light or dark changes.
+    const render = () => {
+      charts.forEach(([, chart]) => chart.destroy());
+      charts = [];
+      const style = getComputedStyle(document.body);
+      const fg = style.color;
+      const grid = style.getPropertyValue('--line').trim() || '#ccc';
+      const colours = { a: '#3b82f6', b: '#2f9e6f', c: '#d97706', d: '#9b59b6' };
+      const bars = uPlot.paths.bars({ size: [0.7, 40] });
+      const axis = (extra) => Object.assign({ stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } }, extra || {});
+      const make = (node, opts, series) => {
+        const chart = new uPlot(Object.assign({ width: width(node), height: 220, legend: { show: true }, cursor: { drag: { x: false, y: false } } }, opts), series, node);
+        // What the chart holds, for people and tests alike: the non-zero points of each series.
+        node.dataset.points = JSON.stringify(chart.data.slice(1).map((values) => values.filter((v) => v > 0).length));
+        node.dataset.length = String(chart.data[0].length);
+        node.setAttribute('role', 'img');
+        node.setAttribute('aria-label', node.previousElementSibling ? node.previousElementSibling.textContent : 'chart');
+        charts.push([node, chart]);
+      };
+      make(hourly, {
+        scales: { x: { time: false } },
+        axes: [axis({ values: (u, ticks) => ticks.map((h) => String(h).padStart(2, '0') + 'h') }), axis()],
+        series: [{}, { label: 'events', stroke: colours.a, fill: colours.a + '88', paths: bars, points: { show: false } }, { label: 'actions', stroke: colours.b, fill: colours.b + '88', paths: bars, points: { show: false } }],
+      }, [data.hours, data.events, data.actions]);
+      const names = ['acted', 'quiet', 'set aside', 'together'];
+      make(document.getElementById('chart-outcomes'), {
+        scales: { x: { time: false, range: [-0.5, 3.5] } },
+        axes: [axis({ values: (u, ticks) => ticks.map((i) => names[i] || ''), splits: () => [0, 1, 2, 3] }), axis()],
+        series: [{}, { label: 'decisions', stroke: colours.c, fill: colours.c + '88', paths: bars, points: { show: false } }],
+      }, [[0, 1, 2, 3], [data.outcomes.acted, data.outcomes.quiet, data.outcomes.skipped, data.outcomes.coalesced]]);
+      const days = data.days.map((d) => Date.parse(d + 'T12:00:00') / 1000);
+      make(document.getElementById('chart-tokens'), {
+        axes: [axis(), axis({ size: 60 })],
+        series: [{}, { label: 'input', stroke: colours.a }, { label: 'output', stroke: colours.b }, { label: 'cache read', stroke: colours.d }],
+      }, [days, data.tokens.input, data.tokens.output, data.tokens.cacheRead]);
+      make(document.getElementById('chart-cost'), {
+        scales: { share: { range: [0, 100] } },
+        axes: [axis(), axis({ values: (u, ticks) => ticks.map((v) => '$' + v.toFixed(2)), size: 60 }), axis({ scale: 'share', side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v + '%') })],
+        series: [{}, { label: 'cost (US$)', stroke: colours.c }, { label: 'cache share', stroke: colours.d, scale: 'share' }],
+      }, [days, data.costUsd, data.cacheShare.map((v) => Math.round(v * 100))]);
     };
-    make(hourly, {
-      scales: { x: { time: false } },
-      axes: [axis({ values: (u, ticks) => ticks.map((h) => String(h).padStart(2, '0') + 'h') }), axis()],
-      series: [{}, { label: 'events', stroke: colours.a, fill: colours.a + '88', paths: bars, points: { show: false } }, { label: 'actions', stroke: colours.b, fill: colours.b + '88', paths: bars, points: { show: false } }],
-    }, [data.hours, data.events, data.actions]);
-    const names = ['acted', 'quiet', 'set aside', 'together'];
-    make(document.getElementById('chart-outcomes'), {
-      scales: { x: { time: false, range: [-0.5, 3.5] } },
-      axes: [axis({ values: (u, ticks) => ticks.map((i) => names[i] || ''), splits: () => [0, 1, 2, 3] }), axis()],
-      series: [{}, { label: 'decisions', stroke: colours.c, fill: colours.c + '88', paths: bars, points: { show: false } }],
-    }, [[0, 1, 2, 3], [data.outcomes.acted, data.outcomes.quiet, data.outcomes.skipped, data.outcomes.coalesced]]);
-    const days = data.days.map((d) => Date.parse(d + 'T12:00:00') / 1000);
-    make(document.getElementById('chart-tokens'), {
-      axes: [axis(), axis({ size: 60 })],
-      series: [{}, { label: 'input', stroke: colours.a }, { label: 'output', stroke: colours.b }, { label: 'cache read', stroke: colours.d }],
-    }, [days, data.tokens.input, data.tokens.output, data.tokens.cacheRead]);
-    make(document.getElementById('chart-cost'), {
-      scales: { share: { range: [0, 100] } },
-      axes: [axis(), axis({ values: (u, ticks) => ticks.map((v) => '$' + v.toFixed(2)), size: 60 }), axis({ scale: 'share', side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v + '%') })],
-      series: [{}, { label: 'cost (US$)', stroke: colours.c }, { label: 'cache share', stroke: colours.d, scale: 'share' }],
-    }, [days, data.costUsd, data.cacheShare.map((v) => Math.round(v * 100))]);
+    render();
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', render);
     window.addEventListener('resize', () => charts.forEach(([node, chart]) => chart.setSize({ width: width(node), height: 220 })));
     document.body.dataset.charts = 'drawn';
   }
