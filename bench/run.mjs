@@ -17,6 +17,7 @@ const BENCHES = {
   soak: () => import('./soak.mjs'),
   history: () => import('./history.mjs'),
   latency: () => import('./latency.mjs'),
+  dashboard: () => import('./dashboard.mjs'),
 };
 
 async function printHelp() {

@@ -59,7 +59,7 @@ ${select('outcome', 'Outcome', Object.entries(STATE_WORDS), filters.outcome)}
 <button type="submit">Show</button></form>
 <p id="timeline-empty" class="muted"${empty}>${live ? 'Nothing logged yet today' : 'Nothing logged that day'}${filters.repo || filters.kind || filters.outcome ? ' that the filters keep' : ''}.</p>
 <ol class="threads" id="thread-list">${view.threads.map((t) => threadHtml(t, now)).join('\n')}</ol>
-${view.truncated ? '<p class="muted">The day\'s oldest records are not shown here: <code>vigil log --date</code> has them all.</p>' : ''}
+${view.truncated ? '<p class="muted">The day\'s oldest threads are not shown here: the filters narrow them down, and <code>vigil log --date</code> has every record.</p>' : ''}
 </section>`;
 }
 

@@ -8,7 +8,9 @@ import type { WebDeps } from './types.js';
  * few megabytes (the cost follows what is shown, not the day's size); a record longer
  * than a line cap is left to `vigil log`.
  */
-const DAY_TAIL = { count: 1500, maxBytes: 6 * 1024 * 1024, maxLineBytes: 256 * 1024 };
+const DAY_TAIL = { count: 600, maxBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024 };
+/** Threads one page shows, newest first: a busy day's page stays small and quick to draw. */
+const MAX_THREADS = 100;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface TimelineFilters {
@@ -27,7 +29,7 @@ export interface DayTimeline {
   kinds: string[];
   /** …and those the filters keep, newest first. */
   threads: Thread[];
-  /** The day had more records than one load reads: its oldest threads are left out. */
+  /** The day had more records than one load reads, or more threads than a page shows: its oldest are left out. */
   truncated: boolean;
 }
 
@@ -59,15 +61,16 @@ export function dayTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock' | 'store' | 
     now,
   });
   const today = localDate(now);
+  const kept = all.filter(
+    (t) => (!filters.repo || t.repo === filters.repo) && (!filters.kind || t.family === filters.kind) && (!filters.outcome || t.state === filters.outcome),
+  );
   return {
     day,
     today,
     firstDay: listLogDates(deps.logsDir)[0] ?? today,
     repos: [...new Set(all.flatMap((t) => (t.repo ? [t.repo] : [])))].sort(),
     kinds: [...new Set(all.map((t) => t.family))].sort(),
-    threads: all.filter(
-      (t) => (!filters.repo || t.repo === filters.repo) && (!filters.kind || t.family === filters.kind) && (!filters.outcome || t.state === filters.outcome),
-    ),
-    truncated: entries.length >= DAY_TAIL.count,
+    threads: kept.slice(0, MAX_THREADS),
+    truncated: entries.length >= DAY_TAIL.count || kept.length > MAX_THREADS,
   };
 }
