@@ -240,7 +240,8 @@ program
   .command('doctor')
   .description('check the installation, one line each: ok, warn or fail, with the fix; exits 1 when a check fails')
   .option('--json', 'machine-readable output: {checks: [{name, status, detail, fix?}], ok, warn, fail}')
-  .action(run(async (ctx, opts: { json?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(ctx, opts), { anyNode: true }));
+  .option('--model', 'also send one tiny forced-decide request: rejected parameters, whether a call came back and validates, the tool-choice step, tokens')
+  .action(run(async (ctx, opts: { json?: boolean; model?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(ctx, opts), { anyNode: true }));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.usage);

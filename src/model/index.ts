@@ -8,6 +8,7 @@ import { ConversationModel, type ConversationOptions } from './conversation.js';
 import type { ModelProvider } from './decision.js';
 import { OpenAITransport } from './openai.js';
 import { makeRedactor, secretValues } from './redact.js';
+import { probeDecision, type DecisionProbe } from './probe.js';
 import { RemoteProvider } from './remote.js';
 import { RulesProvider } from './rules.js';
 import type { Transport } from './transport.js';
@@ -36,6 +37,7 @@ export { ConversationModel, type ConversationMessage, type ToolResultBlock, type
 export { makeRedactor, secretValues } from './redact.js';
 export { callRecords } from './observer-records.js';
 export { applyRules } from './rules.js';
+export type { DecisionProbe } from './probe.js';
 
 /** The Anthropic model used when config names none. */
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';
@@ -97,6 +99,18 @@ export function createJsonCompletion(model: Readonly<ModelConfig>, deps: Provide
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
+}
+
+/**
+ * `vigil doctor --model`: one tiny forced-decide request through the transport the
+ * daemon would build, with the model events use.
+ */
+export function probeConfiguredDecision(model: Readonly<ModelConfig>, deps: ProviderDeps = {}): Promise<DecisionProbe> {
+  const env = deps.env ?? process.env;
+  const secrets = deps.secrets ?? {};
+  const transport = model.provider === 'anthropic' ? anthropicTransport(model, secrets, env) : openaiTransport(model, secrets, env);
+  const name = model.eventModel ?? model.model ?? DEFAULT_ANTHROPIC_MODEL;
+  return probeDecision(model, transport, name, model.timeoutSeconds * 1000);
 }
 
 /** Output tokens of one agent turn at most: room for a whole file written in one call. */

@@ -5,6 +5,7 @@
  */
 import { checkConfig, checkHome, checkNode, checkSecrets } from './checks-home.js';
 import { checkModel, checkNotify } from './checks-reach.js';
+import { checkDecision } from './checks-decision.js';
 import { checkSandbox } from './checks-sandbox.js';
 import { checkDatabase, checkLogs, checkPort, checkWebhooks } from './checks-runtime.js';
 import { checkLinger, checkService } from './checks-service.js';
@@ -40,6 +41,7 @@ const DOCTOR_CHECKS: readonly [string, Check | MultiCheck][] = [
   ['linger', checkLinger],
 ];
 
-export function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
-  return runChecks(DOCTOR_CHECKS, input);
+export function runDoctor(input: DoctorInput, options: { decide?: boolean } = {}): Promise<CheckResult[]> {
+  // --model: one tiny forced-decide request after the model line (it costs tokens, so only when asked).
+  return runChecks(options.decide ? [...DOCTOR_CHECKS, ['decide', checkDecision]] : DOCTOR_CHECKS, input);
 }
