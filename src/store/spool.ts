@@ -26,7 +26,27 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** fdatasync every append before it returns (default): an acknowledged delivery survives power loss. */
   sync?: boolean;
+  /** The writes and data syncs (default: the real ones); a test counts and holds them. */
+  disk?: SpoolDisk;
 }
+
+/**
+ * The disk calls the durability promise rests on — "a 202 survives the machine losing
+ * power" — behind one seam: a SIGKILL keeps written pages, so only counting these calls
+ * shows that each acknowledged group was synced, and that its answer waited for it.
+ */
+export interface SpoolDisk {
+  /** Write all of `bytes` at `position`. */
+  write(fd: number, bytes: Buffer, position: number): void;
+  fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
+  fdatasyncSync(fd: number): void;
+}
+
+export const REAL_DISK: SpoolDisk = {
+  write: writeAll,
+  fdatasync: (fd, done) => fs.fdatasync(fd, done),
+  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+};
 
 interface Writer {
   segment: number;
@@ -42,6 +62,7 @@ export class Spool {
   private readonly readers = new Map<number, number>();
   private readonly segmentBytes: number;
   private readonly sync: boolean;
+  private readonly disk: SpoolDisk;
 
   constructor(
     readonly dir: string,
@@ -49,6 +70,7 @@ export class Spool {
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.sync = options.sync ?? true;
+    this.disk = options.disk ?? REAL_DISK;
   }
 
   /**
@@ -79,7 +101,7 @@ export class Spool {
       at += sizes[i]!.total;
     });
     const offset = writer.size + at;
-    this.guard(writer, () => writeAll(writer.fd, bytes, writer.size));
+    this.guard(writer, () => this.disk.write(writer.fd, bytes, writer.size));
     writer.size = offset;
     this.written++;
     this.owed.add(writer);
@@ -147,7 +169,7 @@ export class Spool {
     }
     for (const writer of targets) {
       writer.syncing++;
-      fs.fdatasync(writer.fd, (err) => {
+      this.disk.fdatasync(writer.fd, (err) => {
         writer.syncing--;
         this.closeIfDone(writer);
         done(err, this.segmentPath(writer.segment));
@@ -164,7 +186,7 @@ export class Spool {
   /** Synchronously, what `append` and `close` need: every owed segment and the directory. */
   private syncOwedNow(): void {
     for (const writer of [...this.owed]) {
-      this.guard(writer, () => fs.fdatasyncSync(writer.fd));
+      this.guard(writer, () => this.disk.fdatasyncSync(writer.fd));
       this.owed.delete(writer);
       this.closeIfDone(writer);
     }

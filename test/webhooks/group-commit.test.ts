@@ -1,0 +1,221 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/index.js';
+import type { EventRecord } from '../../src/events.js';
+import { openDb, Store } from '../../src/store/index.js';
+import { REAL_DISK, Spool, type SpoolDisk } from '../../src/store/spool.js';
+import { WebhookIntake } from '../../src/triggers/index.js';
+import type { IntakeResult, RawDelivery } from '../../src/triggers/webhooks/intake-types.js';
+import { useTempDir } from '../unit/helpers.js';
+
+/**
+ * Issue 22: every crash test kills with SIGKILL, which keeps written pages, so a spool
+ * that never called fdatasync passed them all. Here the disk calls go through a seam
+ * (SpoolDisk) that records them beside the store's commits, the log's lines and the
+ * answers, in the order they happen; and can hold an fdatasync to see what waits for it.
+ */
+const tempDir = useTempDir('vigil-group-commit-');
+const stores: Store[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+class RecordingDisk implements SpoolDisk {
+  readonly calls: string[] = [];
+  hold = false;
+  failWith: NodeJS.ErrnoException | undefined;
+  private readonly held: (() => void)[] = [];
+
+  write(fd: number, bytes: Buffer, position: number): void {
+    this.calls.push('write');
+    REAL_DISK.write(fd, bytes, position);
+  }
+  fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.calls.push('fdatasync');
+    const go = () => (this.failWith ? setImmediate(() => done(this.failWith!)) : REAL_DISK.fdatasync(fd, done));
+    if (this.hold) this.held.push(go);
+    else go();
+  }
+  fdatasyncSync(fd: number): void {
+    this.calls.push('fdatasyncSync');
+    REAL_DISK.fdatasyncSync(fd);
+  }
+  get waiting(): number {
+    return this.held.length;
+  }
+  release(): void {
+    this.hold = false;
+    for (const go of this.held.splice(0)) go();
+  }
+}
+
+function setUp(github: Record<string, unknown> = {}) {
+  const dir = tempDir();
+  const disk = new RecordingDisk();
+  const store = new Store(openDb(path.join(dir, 'vigil.db')), new Spool(path.join(dir, 'spool'), { disk }));
+  stores.push(store);
+  store.onCommit = () => disk.calls.push('commit');
+  const logged: EventRecord[] = [];
+  let filter = parseConfig({ github }).github;
+  const intake = new WebhookIntake({
+    store,
+    journal: { writeMany: (records) => (disk.calls.push('log'), logged.push(...records)) },
+    clock: new FakeClock(1_750_000_000_000),
+    filter: () => filter,
+    onStored: () => undefined,
+  });
+  const send = async (delivery: RawDelivery): Promise<IntakeResult> => {
+    const result = await intake.store(delivery);
+    disk.calls.push('answer');
+    return result;
+  };
+  const rows = () =>
+    store.db.prepare('SELECT delivery_id AS deliveryId, kind, state FROM inbox ORDER BY id').all() as { deliveryId: string; kind: string; state: string }[];
+  const reload = (next: Record<string, unknown>) => {
+    filter = parseConfig({ github: next }).github;
+    intake.refreshFilter();
+  };
+  return { disk, store, intake, send, rows, logged, reload };
+}
+
+let digests = 0;
+function delivery(id: string, over: { event?: string; repo?: string; action?: string; body?: string; digest?: string } = {}): RawDelivery {
+  const payload = { action: over.action ?? 'opened', repository: { full_name: over.repo ?? 'octo/app' }, issue: { number: 7 }, id };
+  return {
+    deliveryId: id,
+    event: over.event ?? 'issues',
+    body: over.body ?? JSON.stringify(payload),
+    contentType: 'application/json',
+    bodyDigest: over.digest ?? (++digests).toString(16).padStart(16, '0'),
+  };
+}
+
+/** Lets every callback queued so far (and the ones they queue) run: an event-loop drain, not a sleep. */
+async function drainLoop(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('group commit: one write, one fdatasync, one transaction per group, then the answers', () => {
+  it('each group is written once, synced once and committed once before any of its deliveries is answered', async () => {
+    const { disk, send, rows } = setUp();
+    const first = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5'].map((id) => send(delivery(id))));
+    expect(first.map((r) => r.status)).toEqual(['stored', 'stored', 'stored', 'stored', 'stored']);
+    const second = await Promise.all(['b1', 'b2', 'b3'].map((id) => send(delivery(id))));
+    expect(second.map((r) => r.status)).toEqual(['stored', 'stored', 'stored']);
+    expect(disk.calls).toEqual([
+      ...['write', 'fdatasync', 'commit', 'log', 'answer', 'answer', 'answer', 'answer', 'answer'],
+      ...['write', 'fdatasync', 'commit', 'log', 'answer', 'answer', 'answer'],
+    ]);
+    expect(rows().map((r) => r.deliveryId)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3']);
+  });
+
+  it('the answer waits for the fdatasync: while it is held, nothing is committed, logged or answered', async () => {
+    const { disk, send, rows, logged } = setUp();
+    disk.hold = true;
+    let answer: IntakeResult | undefined;
+    const pending = send(delivery('held-1')).then((r) => (answer = r));
+    await drainLoop();
+    expect(disk.waiting).toBe(1);
+    expect(disk.calls).toEqual(['write', 'fdatasync']);
+    expect(answer).toBeUndefined();
+    expect(rows()).toEqual([]);
+    expect(logged).toEqual([]);
+
+    disk.release();
+    await pending;
+    expect(answer).toMatchObject({ status: 'stored' });
+    expect(disk.calls).toEqual(['write', 'fdatasync', 'commit', 'log', 'answer']);
+    expect(rows().map((r) => r.deliveryId)).toEqual(['held-1']);
+  });
+
+  it('a group that arrives while the previous one syncs is written at once and answered after it, in order', async () => {
+    const { disk, send } = setUp();
+    disk.hold = true;
+    const order: string[] = [];
+    const one = send(delivery('g1')).then(() => order.push('g1'));
+    await drainLoop();
+    const two = send(delivery('g2')).then(() => order.push('g2'));
+    await drainLoop();
+    // The second body is written while the first sync is still out; its sync waits for that one.
+    expect(disk.calls).toEqual(['write', 'fdatasync', 'write']);
+    expect(order).toEqual([]);
+    disk.release();
+    await Promise.all([one, two]);
+    expect(order).toEqual(['g1', 'g2']);
+    expect(disk.calls.filter((c) => c === 'fdatasync')).toHaveLength(2);
+    expect(disk.calls.filter((c) => c === 'commit')).toHaveLength(2);
+  });
+
+  it('a failed fdatasync is never answered as stored, and nothing of the group is indexed', async () => {
+    const { disk, send, rows, logged } = setUp();
+    disk.failWith = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    await expect(send(delivery('lost-1'))).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL' });
+    expect(rows()).toEqual([]);
+    expect(logged).toEqual([]);
+    expect(disk.calls).not.toContain('commit');
+  });
+});
+
+describe('github.repos / github.events: a filtered delivery is stored and logged as event.filtered, never dropped', () => {
+  it('stores each delivery, marks the ones outside the filter, and says why in the log', async () => {
+    const { send, rows, logged } = setUp({ repos: ['octo/*'], events: ['issues', 'push'] });
+    const results = await Promise.all([
+      send(delivery('in', { repo: 'octo/app' })),
+      send(delivery('other-repo', { repo: 'someone/else' })),
+      send(delivery('other-event', { event: 'pull_request' })),
+      send(delivery('ping', { event: 'ping', body: '{"zen":"Keep it logically awesome.","hook_id":1}' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['stored', 'stored', 'stored', 'stored']);
+    expect(rows()).toEqual([
+      { deliveryId: 'in', kind: 'github.issues.opened', state: 'pending' },
+      { deliveryId: 'other-repo', kind: 'github.issues.opened', state: 'filtered' },
+      { deliveryId: 'other-event', kind: 'github.pull_request.opened', state: 'filtered' },
+      { deliveryId: 'ping', kind: 'github.ping', state: 'filtered' },
+    ]);
+    expect(logged.filter((r) => r.type === 'event.received')).toHaveLength(4);
+    expect(logged.filter((r) => r.type === 'event.filtered').map((r) => (r as { reason?: string }).reason)).toEqual([
+      'repository someone/else is not in github.repos',
+      'event pull_request.opened is not in github.events',
+      'ping: GitHub checking the hook',
+    ]);
+  });
+
+  it('an event pattern may name the action; a reloaded filter applies to the next delivery', async () => {
+    const { send, rows, reload } = setUp({ repos: ['*/*'], events: ['issues.closed'] });
+    await send(delivery('opened', { action: 'opened' }));
+    await send(delivery('closed', { action: 'closed' }));
+    reload({ repos: ['octo/*'], events: ['*'] });
+    await send(delivery('after-reload', { repo: 'someone/else' }));
+    await send(delivery('after-reload-in', { repo: 'octo/app' }));
+    expect(rows().map((r) => [r.deliveryId, r.state])).toEqual([
+      ['opened', 'filtered'],
+      ['closed', 'pending'],
+      ['after-reload', 'filtered'],
+      ['after-reload-in', 'pending'],
+    ]);
+  });
+});
+
+describe('a delivery id redelivered is stored once', () => {
+  it('in the same group, in a later group and as the same body under another id: one row, one event.received', async () => {
+    const { send, rows, logged } = setUp();
+    const same = delivery('r-1', { digest: 'aaaaaaaaaaaaaaaa' });
+    const [first, twin] = await Promise.all([send(same), send(same)]);
+    expect(first).toMatchObject({ status: 'stored' });
+    expect(twin).toEqual({ status: 'duplicate', eventId: (first as { eventId: number }).eventId, kind: 'github.issues.opened' });
+    expect(await send(same)).toMatchObject({ status: 'duplicate', eventId: (first as { eventId: number }).eventId });
+    const replay = await send({ ...same, deliveryId: 'r-1-replayed' });
+    expect(replay).toEqual({ status: 'replayed', replayOf: (first as { eventId: number }).eventId, kind: 'github.issues.opened' });
+    expect(rows().map((r) => r.deliveryId)).toEqual(['r-1']);
+    expect(logged.filter((r) => r.type === 'event.received')).toHaveLength(1);
+    expect(logged.filter((r) => r.type === 'event.replayed')).toHaveLength(1);
+  });
+
+  it('a body that is not JSON is answered invalid and stored nowhere', async () => {
+    const { disk, send, rows } = setUp();
+    expect(await send(delivery('bad', { body: '{"action":' }))).toEqual({ status: 'invalid' });
+    expect(rows()).toEqual([]);
+    expect(disk.calls.filter((c) => c === 'fdatasync')).toHaveLength(0);
+  });
+});
