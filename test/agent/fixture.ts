@@ -140,6 +140,12 @@ export function makeAgentHome(repos: Repos, agent: Record<string, unknown>, urls
   return home;
 }
 
+/** The clients' settings makeAgentHome gave this process, for a daemon started beside it (cliEnv passes none of its own). */
+export function agentClientEnv(): NodeJS.ProcessEnv {
+  const { GITHUB_API_URL, GITHUB_TOKEN, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL } = process.env;
+  return { GITHUB_API_URL, GITHUB_TOKEN, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL };
+}
+
 /** What the worker printed (stdout of the service). */
 export const printed: string[] = [];
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/prices.js';
 import { logEntries, runCli, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
-import { makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
+import { agentClientEnv, makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
 
 // The agent's model calls go through src/model: each one is in the usage ledger as
 // `agent`, and `vigil status` shows the day's agent tokens and their estimated cost
@@ -65,7 +65,7 @@ it('through the daemon: the worker process records the agent’s tokens, and the
     rules: [{ on: 'tick', propose: { action: 'agent.task', params: { repo: REPO, instructions: 'look at add.mjs' } } }],
   });
   fakes.model.push({ tool: 'read_file', decide: { path: 'add.mjs' } }, { text: 'nothing to change' });
-  daemon = await startDaemon(home);
+  daemon = await startDaemon(home, agentClientEnv());
   expect(runCli(home, ['tick']).status).toBe(0);
   const asked = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested' && e.action === 'agent.task'), 10_000, 'the approval');
   const approve = runCli(home, ['approve', String(asked.actionId)]);

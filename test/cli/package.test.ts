@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { ROOT } from '../helpers/home.js';
+import { cliEnv, ROOT } from '../helpers/home.js';
 
 // Publishable (issue 16): the package packs as `vigil-agent`, and the tarball alone,
 // installed into an empty folder, gives a working `vigil` command. No network: the
@@ -82,7 +82,7 @@ it('npm pack → install the tarball offline into an empty folder → vigil --ve
   expect(fs.existsSync(path.join(app, 'node_modules', 'better-sqlite3', 'build', 'Makefile'))).toBe(true);
 
   const bin = path.join(app, 'node_modules', '.bin', 'vigil');
-  const env = { ...process.env, VIGIL_HOME: path.join(work, 'home') };
+  const env = cliEnv(path.join(work, 'home'));
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8', env });
   expect(version.trim()).toBe(manifest.version);
 

@@ -9,7 +9,7 @@ import { MIN_NEW_ENTRIES } from '../../src/dream/due.js';
 import { readDreamLock } from '../../src/dream/lock.js';
 import { DailyLog } from '../../src/logs/index.js';
 import { Store } from '../../src/store/index.js';
-import { logEntries, makeHome, removeHomes, waitFor } from '../helpers/home.js';
+import { cliEnv, logEntries, makeHome, removeHomes, waitFor } from '../helpers/home.js';
 
 const MINUTE = 60_000;
 const open: { store: Store; log: DailyLog; scheduler: DreamScheduler }[] = [];
@@ -38,7 +38,7 @@ function setup(env: NodeJS.ProcessEnv = {}) {
     journal,
     clock,
     config: () => ({ idleMinutes: 30, minHours: 24, staleDays: 60 }),
-    env: { ...process.env, VIGIL_HOME: home, ...env },
+    env: cliEnv(home, env),
     onDigest: () => digests++,
   });
   open.push({ store, log, scheduler });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { Daemon } from '../../src/daemon/index.js';
 import { verifyLogDir } from '../../src/logs/index.js';
-import { logEntries, makeHome, removeHomes, writeConfig } from '../helpers/home.js';
+import { cliEnv, logEntries, makeHome, removeHomes, writeConfig } from '../helpers/home.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -21,7 +21,7 @@ describe('the daemon under a fake clock', () => {
     writeConfig(home, { http: { host: '127.0.0.1', port: 0 } });
     const beforeMidnight = new Date(2026, 10, 25, 23, 59, 58).getTime();
     const clock = new FakeClock(beforeMidnight);
-    const daemon = new Daemon({ home, clock, env: { ...process.env, VIGIL_PORT: '0' } });
+    const daemon = new Daemon({ home, clock, env: cliEnv(home) });
     await daemon.start();
     try {
       const tick = async () => {
@@ -48,7 +48,7 @@ describe('the daemon under a fake clock', () => {
     vi.setSystemTime(new Date(2026, 10, 25, 0, 0, 30));
     const home = makeHome();
     writeConfig(home, { http: { host: '127.0.0.1', port: 0 }, tick: { schedule: '*/15 * * * *' } });
-    const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: { ...process.env, VIGIL_PORT: '0' } });
+    const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: cliEnv(home) });
     await daemon.start();
     try {
       for (let hour = 0; hour < 24; hour++) await vi.advanceTimersByTimeAsync(3_600_000);
@@ -74,7 +74,7 @@ describe('the daemon under a fake clock', () => {
       tick: { schedule: '*/15 * * * *' },
       rules: [{ on: 'tick', match: { 'payload.trigger': 'manual' }, propose: { action: 'github.create_issue', params: { repo: 'octo/app', title: 't', body: 'b' } } }],
     });
-    const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: { ...process.env, VIGIL_PORT: '0' } });
+    const daemon = new Daemon({ home, clock: { now: () => Date.now() }, env: cliEnv(home) });
     await daemon.start();
     try {
       await vi.advanceTimersByTimeAsync(15 * 60_000); // first scheduled tick: decided (baseline)

@@ -39,10 +39,24 @@ export function removeHomes(): void {
   for (const home of homes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
 }
 
+/** What a vigil process under test takes from the test's own environment: a shell's basics, no more. */
+const PASSED_THROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+/**
+ * The environment of a vigil process under test, built from scratch: a shell's basics,
+ * the home, port 0, and `extra` (an undefined value leaves a name out). Nothing else of
+ * the developer's leaks in — a GITHUB_TOKEN, VIGIL_HOST, ANTHROPIC_BASE_URL or
+ * VIGIL_FAILPOINTS there would reach a real API, move the daemon or break it on purpose.
+ */
 export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_HOME: home, VIGIL_PORT: '0', ...extra };
-  delete env.VIGIL_FAILPOINTS;
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of PASSED_THROUGH) if (process.env[key] !== undefined) env[key] = process.env[key];
+  env.VIGIL_HOME = home;
+  env.VIGIL_PORT = '0';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   return env;
 }
 

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests Stryker runs against each mutant (stryker.config.json): the in-process ones
+ * that import the guarantee modules from src/. Process-level tests run dist/, which a
+ * mutant in src/ never reaches, so they cannot kill one; and they would cost minutes per
+ * mutant. `vitest.related` narrows this list further to the files that import the mutant.
+ */
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    include: [
+      'test/unit/spool.test.ts',
+      'test/unit/store.test.ts',
+      'test/unit/policy.test.ts',
+      'test/unit/approvals.test.ts',
+      'test/unit/config.test.ts',
+      'test/webhooks/group-commit.test.ts',
+      'test/webhooks/route-inprocess.test.ts',
+      'test/notify/capability.test.ts',
+      'test/logs/line.test.ts',
+      'test/logs/verify.test.ts',
+      'test/logs/daily-log.test.ts',
+      'test/logs/torn.test.ts',
+      'test/security/log-tail.test.ts',
+      'test/agent/units.test.ts',
+      'test/agent/env.test.ts',
+      'test/security/agent-check-command.test.ts',
+      'test/security/secrets-redactor.test.ts',
+      'test/model/typed-proposals.test.ts',
+      'test/model/decision.test.ts',
+    ],
+  },
+});
