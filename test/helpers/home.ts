@@ -39,18 +39,18 @@ export function removeHomes(): void {
   for (const home of homes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
 }
 
-/** What a vigil process under test takes from the test's own environment: a shell's basics, no more. */
-const PASSED_THROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+/** Names that steer vigil or hold a credential: never taken from the test's own environment. */
+const NOT_PASSED = /^(GITHUB_|GH_|ANTHROPIC_|OPENAI_|VIGIL_|SMEE_)/;
 
 /**
- * The environment of a vigil process under test, built from scratch: a shell's basics,
- * the home, port 0, and `extra` (an undefined value leaves a name out). Nothing else of
- * the developer's leaks in — a GITHUB_TOKEN, VIGIL_HOST, ANTHROPIC_BASE_URL or
- * VIGIL_FAILPOINTS there would reach a real API, move the daemon or break it on purpose.
+ * The environment of a vigil process under test: the test's own without anything that
+ * steers vigil or is a credential, then the home, port 0 and `extra` (an undefined value
+ * leaves a name out). A developer's GITHUB_TOKEN, VIGIL_HOST, ANTHROPIC_BASE_URL or
+ * VIGIL_FAILPOINTS would otherwise reach a real API, move the daemon or break it on purpose.
  */
 export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of PASSED_THROUGH) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const [key, value] of Object.entries(process.env)) if (!NOT_PASSED.test(key)) env[key] = value;
   env.VIGIL_HOME = home;
   env.VIGIL_PORT = '0';
   for (const [k, v] of Object.entries(extra)) {

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killDaemons, makeHome, removeHomes, ROOT, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
+
+/**
+ * Issue 22: "idle, vigil never loads its HTTP framework" and "one process while idle"
+ * were only measured by `npm run bench -- idle`. A preload (package-trace.mjs) writes
+ * each package the real daemon resolves; the negative check is read after events the
+ * daemon answered (/healthz, after its start-up work), and the same trace shows fastify once a
+ * webhook needs it — so an empty trace is not a trace that cannot see.
+ */
+const daemons: RunningDaemon[] = [];
+afterEach(async () => {
+  await killDaemons(daemons);
+  removeHomes();
+});
+
+function packagesOf(file: string, pid: number): string[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${pid} `))
+    .map((line) => line.slice(String(pid).length + 1));
+}
+
+/** Every process whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // The fields after the command's closing parenthesis: state, then the parent's pid.
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+describe.runIf(process.platform === 'linux')('an idle daemon', () => {
+  it('has not loaded fastify and runs as one process; the first webhook loads fastify', async () => {
+    const home = makeHome();
+    const trace = path.join(home, 'packages.trace');
+    const daemon = await startDaemon(home, { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/helpers/package-trace.mjs')}`, PACKAGE_TRACE_FILE: trace });
+    daemons.push(daemon);
+    expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
+
+    const idle = packagesOf(trace, daemon.pid);
+    // The trace sees the daemon's packages (better-sqlite3 opens the store at start).
+    expect(idle).toContain('better-sqlite3');
+    expect(idle).not.toContain('fastify');
+    expect(childrenOf(daemon.pid)).toEqual([]);
+
+    const ping = await postDelivery(daemon.url, webhookSecret(home), JSON.stringify({ zen: 'Design for failure.', hook_id: 1 }), { event: 'ping', deliveryId: '00000000-0002' });
+    expect(ping.status).toBe(202);
+    await waitFor(() => packagesOf(trace, daemon.pid).includes('fastify'), 5000, 'fastify in the trace');
+  }, 40_000);
+});
