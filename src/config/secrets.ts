@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorText, VigilError } from '../errors.js';
-import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, secretEnvValues, type SecretMask } from '../secrets/index.js';
+import { MIN_SECRET_LENGTH, makeSecretMask, maskSecrets, maskedValues, secretEnvValues, withRecognised, type SecretMask } from '../secrets/index.js';
 import { readJsonWithout } from './json-without.js';
 import { describeZodError } from './load.js';
 
@@ -147,6 +147,18 @@ export function heldSecretValues(secrets: Partial<Secrets>, env: NodeJS.ProcessE
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH))];
 }
 
+/**
+ * The GitHub credentials' secret values, for the fingerprints the daemon recognises them
+ * by (src/config/daemon-secrets.ts): as parsed (environment overrides, the App's key
+ * file) and every value under the withheld keys of secrets.json as written.
+ */
+export function withheldSecretValues(file: string, env: NodeJS.ProcessEnv): string[] {
+  const secrets = loadSecrets(file, env);
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const values = [secrets.githubToken, secrets.githubApp?.privateKey, ...GITHUB_KEYS.flatMap((key) => fileValues(raw[key], key))];
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH))];
+}
+
 function fileValues(value: unknown, at: string): string[] {
   if (PUBLIC_FIELDS.has(at)) return [];
   if (typeof value === 'string') return [value];
@@ -162,7 +174,7 @@ function fileValues(value: unknown, at: string): string[] {
 export function redactorFor(secrets: Partial<Secrets>, env: NodeJS.ProcessEnv = process.env): SecretMask {
   const values = heldSecretValues(secrets, env);
   maskSecrets(values);
-  return makeSecretMask([...values, ...maskedValues()]);
+  return withRecognised(makeSecretMask([...values, ...maskedValues()]));
 }
 
 /** `GITHUB_APP_ID` and `GITHUB_APP_PRIVATE_KEY` (PEM; `\n` escapes allowed) override the file's App. */

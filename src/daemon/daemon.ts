@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { homePaths, loadConfig, loadSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import { homePaths, loadConfig, loadDaemonSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';
@@ -103,12 +103,9 @@ export class Daemon {
     const env = this.options.env ?? process.env;
     // Everything that can be wrong with the config fails here, before anything runs.
     this.config = loadConfig(this.paths.config, env);
-    // The GitHub credentials are used by the worker only, but the daemon still reads them:
-    // its masks must know every secret vigil holds, so that a copy an issue or comment
-    // carries is redacted from prompts and logs and a proposal quoting it is denied at
-    // the gate (test/security/secrets-canary.test.ts). Withholding them (`withholdGithub`)
-    // waits for masks that work from fingerprints instead of values.
-    this.secrets = loadSecrets(this.paths.secrets, env);
+    // The GitHub credentials are the worker's: the daemon never reads them, and recognises
+    // a copy (in an issue, a prompt, a proposal) by fingerprint (src/config/daemon-secrets.ts).
+    this.secrets = loadDaemonSecrets(this.paths.secrets, env);
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
     createProvider(this.config.model, this.config.rules, this.providerDeps());

@@ -1,12 +1,16 @@
 import { heldSecretValues, type Secrets } from '../config/index.js';
-import { maskedValues } from '../secrets/index.js';
+import { makeSecretMask, maskedValues, withRecognised, type Redact } from '../secrets/index.js';
 
 /**
  * The redactor lives in src/secrets (one for every exit); model requests use it as
  * `makeRedactor(secretValues(secrets))`. Each value is redacted in all its forms
  * (plain, JSON-escaped, base64, a PEM's body).
  */
-export { makeRedactor } from '../secrets/index.js';
+export function makeRedactor(values: readonly string[]): Redact {
+  const own = makeSecretMask(values);
+  // Also what the process recognises without holding it (the daemon's GitHub credentials).
+  return (text) => withRecognised(own).redact(text);
+}
 
 /**
  * Every secret value vigil holds: none of them may leave through a prompt or a log

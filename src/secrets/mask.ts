@@ -1,6 +1,7 @@
 import { secretEnvValues } from './env.js';
 import { MIN_SECRET_LENGTH } from './forms.js';
-import { makeSecretMask, type SecretMask } from './redactor.js';
+import { makeFingerprintMask, type SecretFingerprints } from './fingerprint.js';
+import { combineMasks, makeSecretMask, type SecretMask } from './redactor.js';
 
 /**
  * The process's mask: every secret this process has read, from the moment it read it
@@ -13,6 +14,8 @@ import { makeSecretMask, type SecretMask } from './redactor.js';
  * that failed at start) cannot hold GITHUB_TOKEN either.
  */
 const held = new Set<string>();
+/** Secrets this process may not hold, only recognise (src/secrets/fingerprint.ts). */
+let recognised: SecretMask | undefined;
 let current: SecretMask | undefined;
 let environment = false;
 
@@ -29,7 +32,19 @@ export function secretMask(): SecretMask {
     environment = true;
     maskSecrets(secretEnvValues(process.env));
   }
-  return (current ??= makeSecretMask(held));
+  return (current ??= withRecognised(makeSecretMask(held)));
+}
+
+/** Secrets this process must find without holding them (the daemon's GitHub credentials). */
+export function maskFingerprints(fingerprints: SecretFingerprints): void {
+  const mask = makeFingerprintMask(fingerprints);
+  recognised = recognised ? combineMasks(recognised, mask) : mask;
+  current = undefined;
+}
+
+/** `mask`, also finding what this process only recognises by fingerprint. */
+export function withRecognised(mask: SecretMask): SecretMask {
+  return recognised ? combineMasks(mask, recognised) : mask;
 }
 
 /** Every value masked so far (for a redactor that must also cover what this process read). */

@@ -74,7 +74,7 @@ export function makeRedactor(values: readonly string[]): Redact {
   return makeSecretMask(values).redact;
 }
 
-function deepRedact(value: unknown, redact: Redact, depth: number): unknown {
+export function deepRedact(value: unknown, redact: Redact, depth: number): unknown {
   if (typeof value === 'string') return redact(value);
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) return value.map((v) => deepRedact(v, redact, depth + 1));
@@ -82,4 +82,23 @@ function deepRedact(value: unknown, redact: Redact, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[redact(key)] = deepRedact(v, redact, depth + 1);
   return out;
+}
+
+/** Both masks as one: what either finds is redacted, carried, and never cut through. */
+export function combineMasks(first: SecretMask, second: SecretMask): SecretMask {
+  return {
+    size: first.size + second.size,
+    redact: (text) => second.redact(first.redact(text)),
+    redactValue: (value) => second.redactValue(first.redactValue(value)),
+    carries: (value) => first.carries(value) || second.carries(value),
+    safeCut: (text, at) => {
+      // Each may move the cut past a secret the other then straddles: until neither moves it.
+      let end = at;
+      for (let before = -1; before !== end; ) {
+        before = end;
+        end = second.safeCut(text, first.safeCut(text, end));
+      }
+      return end;
+    },
+  };
 }
