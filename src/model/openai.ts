@@ -10,6 +10,7 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import type { ConversationMessage } from './conversation.js';
 import { ZERO_USAGE, type Usage } from './decision.js';
 import { ToolChoiceLadder, type ToolChoiceStep } from './ladder.js';
+import { portableSchema } from './portable-schema.js';
 import { presetFor, type ServerPreset } from './presets.js';
 import { classifySdkError, unsupportedError, type ModelCallError, type Repair, type Transport, type Turn, type TurnResult } from './transport.js';
 
@@ -120,7 +121,11 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * call. Below the `named` step the choice no longer forces `decide`; at `auto` a last
  * user message asks for the call in words.
  */
-export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named', preset: Pick<ServerPreset, 'toolMessageName'> = { toolMessageName: true }): ChatCompletionCreateParamsBase {
+export function openaiParams(
+  turn: Turn,
+  step: ToolChoiceStep = 'named',
+  preset: Pick<ServerPreset, 'toolMessageName' | 'portableSchemas'> = { toolMessageName: true, portableSchemas: true },
+): ChatCompletionCreateParamsBase {
   const any = turn.choice === 'any';
   const named = preset.toolMessageName;
   return {
@@ -129,7 +134,7 @@ export function openaiParams(turn: Turn, step: ToolChoiceStep = 'named', preset:
     // Below the named step only the offer can force decide: with one tool, "required" means it.
     tools: [turn.tool, ...(any || step === 'named' ? (turn.tools ?? []) : [])].map((tool) => ({
       type: 'function' as const,
-      function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
+      function: { name: tool.name, description: tool.description, parameters: preset.portableSchemas ? portableSchema(tool.inputSchema) : tool.inputSchema },
     })),
     tool_choice: step === 'auto' ? 'auto' : any || step === 'required' ? 'required' : { type: 'function', function: { name: turn.tool.name } },
     messages: [

@@ -15,6 +15,12 @@ export interface ServerPreset {
   streamOptions: boolean;
   /** Tool messages carry the function's `name` (Gemini refuses one without it; OpenAI's own API has no such field). */
   toolMessageName: boolean;
+  /**
+   * Tool schemas go out in the portable dialect (src/model/portable-schema.ts): no
+   * `additionalProperties`, `const`, `default`, `$schema`, unions flattened. Only OpenAI's
+   * own API is known to take the full schema (Gemini refuses `additionalProperties` and `const`).
+   */
+  portableSchemas: boolean;
 }
 
 interface PresetRule extends ServerPreset {
@@ -27,11 +33,11 @@ const host = (suffix: string) => (url: URL) => url.hostname === suffix || url.ho
 const port = (number: string) => (url: URL) => url.port === number;
 
 /** The portable defaults: the strongest choice first, every field a strict server may want. */
-const GENERIC: ServerPreset = { name: 'generic', firstStep: 'named', streamOptions: true, toolMessageName: true };
+const GENERIC: ServerPreset = { name: 'generic', firstStep: 'named', streamOptions: true, toolMessageName: true, portableSchemas: true };
 
 /** First match wins: hosted APIs by host name, local servers by their default port. */
 const RULES: readonly PresetRule[] = [
-  { ...GENERIC, name: 'openai', toolMessageName: false, matches: host('api.openai.com') },
+  { ...GENERIC, name: 'openai', toolMessageName: false, portableSchemas: false, matches: host('api.openai.com') },
   // Thinking models refuse any forced tool choice with 400; the chat model takes the named form.
   { ...GENERIC, name: 'deepseek', firstStep: 'auto', matches: host('deepseek.com'), models: /reasoner/i },
   { ...GENERIC, name: 'deepseek', matches: host('deepseek.com') },
@@ -69,6 +75,6 @@ export function presetFor(baseURL: string, model: string, server?: string): Serv
   }
   const rule = RULES.find((r) => (server ? r.name === server : r.matches(url)) && (!r.models || r.models.test(model)));
   if (!rule) return GENERIC;
-  const { name, firstStep, streamOptions, toolMessageName } = rule;
-  return { name, firstStep, streamOptions, toolMessageName };
+  const { name, firstStep, streamOptions, toolMessageName, portableSchemas } = rule;
+  return { name, firstStep, streamOptions, toolMessageName, portableSchemas };
 }

@@ -17,7 +17,7 @@ export class FakeOpenAI {
    * - `no-jinja`: llama-server started without --jinja: 500 "tools param requires --jinja flag" whenever tools are sent.
    * - `groq`: the first call answers 400 `tool_use_failed` with the generation in `failed_generation`.
    * - `mistral`: `stream_options` is refused with 422 (so is every streamed request vigil makes).
-   * - `gemini`: tool calls come back with id `""`, and a tool message without `name` or without a call id is refused with 400.
+   * - `gemini`: tool calls come back with id `""`, a tool message without `name` or without a call id is refused with 400, and so is a tool schema with `additionalProperties`, `const` or `$schema`.
    * Scripted replies still win over the quirk's answer where both apply.
    * @param {{ apiKey?: string, quirk?: 'ollama' | 'lmstudio' | 'required-only' | 'no-jinja' | 'groq' | 'mistral' | 'gemini' }} [options]
    */
@@ -102,6 +102,9 @@ export class FakeOpenAI {
     if (this.quirk === 'mistral' && body.stream_options !== undefined) {
       return { status: 422, message: 'body.stream_options: Extra inputs are not permitted', extra: { type: 'invalid_request_error' } };
     }
+    // Gemini's schema dialect: an OpenAPI subset without these keywords (issue 23).
+    const refusedKeyword = /"(additionalProperties|const|\$schema)":/.exec(JSON.stringify(body.tools ?? []))?.[1];
+    if (this.quirk === 'gemini' && refusedKeyword) return { status: 400, message: `Invalid JSON payload received. Unknown name "${refusedKeyword}" at 'tools[0].function_declarations[0].parameters': Cannot find field.` };
     const nameless = (body.messages ?? []).find((m) => m.role === 'tool' && (!m.name || !m.tool_call_id));
     if (this.quirk === 'gemini' && nameless) return { status: 400, message: 'Invalid JSON payload received. function_response.name: Name cannot be empty.' };
     if (this.quirk === 'groq' && !this.groqFailed) {

@@ -17,10 +17,8 @@ const label = (number: unknown) => ({
 const ERROR = 'proposals.0.params.number: Expected number, received string (github.label)';
 const ALLOW_LABELS = { mode: 'auto', rules: [{ action: 'github.label', repo: 'octo/app', decision: 'allow' }] };
 
-type Branch = { properties: { action: { const: string } } };
-
 describe('typed proposals, OpenAI-compatible (real openai client, fake chat-completions server)', () => {
-  it('the union goes out as the function’s parameters (anyOf, no strict mode); a string number is repaired once', async () => {
+  it('the union goes out flattened to an enum discriminator (the portable dialect, no strict mode); a string number is repaired once', async () => {
     const fake = new FakeOpenAI({ apiKey: FAKE_KEY });
     await fake.start();
     later(() => fake.stop());
@@ -32,7 +30,9 @@ describe('typed proposals, OpenAI-compatible (real openai client, fake chat-comp
     const fn = fake.calls[0]!.body.tools[0].function;
     expect(fn).not.toHaveProperty('strict');
     expect(fn.parameters.type).toBe('object');
-    expect((fn.parameters.properties.proposals.items.anyOf as Branch[]).map((b) => b.properties.action.const)).toContain('github.label');
+    // Portable on the wire (src/model/portable-schema.ts): zod, not the server, types the params.
+    expect(fn.parameters.properties.proposals.items.properties.action.enum).toContain('github.label');
+    expect(JSON.stringify(fn.parameters)).not.toMatch(/"(anyOf|const|additionalProperties|default|\$schema)":/);
     // The tool's bytes are the same in the repair request: it stays part of the cached prefix.
     expect(JSON.stringify(fake.calls[1]!.body.tools)).toBe(JSON.stringify(fake.calls[0]!.body.tools));
 
