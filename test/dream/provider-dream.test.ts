@@ -8,6 +8,7 @@ import { dreamInHome } from '../../src/dream/index.js';
 import { isVigilError } from '../../src/errors.js';
 import { parseTopic } from '../../src/memory/topics.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
+import { FakeOpenAI } from '../fakes/fake-openai.mjs';
 import { useTempDirs } from '../memory/helpers.js';
 import { copyHome, DREAM_AT, dreamOn, fillHome, homeIn, memoryFiles, type Home } from './fixture.js';
 import { makeRepo, REPO } from './synthetic.js';
@@ -135,4 +136,38 @@ describe('a dream with model.provider "anthropic" (real SDK, fake Messages API)'
     expect(report).toMatchObject({ consolidator: 'model', added: 0, updated: 0, removed: 0 });
     expect(report.modelTokens).toBe(fake.calls[1]!.usage!.input_tokens + fake.calls[1]!.usage!.output_tokens);
   });
+});
+
+describe('a dream with model.provider "openai" through servers that answer in text (issue 23)', () => {
+  for (const server of ['ollama', 'tool_call tags'] as const) {
+    it(`${server}: the consolidate answer is read from the reply's text and applied`, async () => {
+      const home = copyHome(base, tempDir());
+      const config = { model: { provider: 'openai', baseURL: '', model: 'qwen3:8b', retries: 0 }, repos: [{ name: REPO, path: repo }], permissions: { mode: 'auto' } };
+      const openai = new FakeOpenAI({ apiKey: FAKE_KEY, ...(server === 'ollama' ? { quirk: 'ollama' as const } : {}) });
+      await openai.start();
+      try {
+        config.model.baseURL = openai.url;
+        fs.writeFileSync(path.join(home.dir, 'config.json'), JSON.stringify(config));
+        fs.writeFileSync(path.join(home.dir, 'secrets.json'), JSON.stringify(generateSecrets()));
+        openai.respond = (body) => {
+          const prompt = String(body.messages.find((m: { role: string }) => m.role === 'user')!.content);
+          const operations = {
+            operations: [{ op: 'ADD', topic: 'octo/app', text: `Releases of octo/app are cut on Fridays (${server}).`, from: [numberOf(prompt, 'Observations', /npm run ci/)] }],
+          };
+          // Ollama's quirk puts `decide` into a code fence after a think block; the other answers in tags, as Hermes-style templates do.
+          return server === 'ollama'
+            ? { decide: operations }
+            : { text: `<think>{"operations": []}</think>\n<tool_call>\n${JSON.stringify({ name: 'consolidate', arguments: operations })}\n</tool_call>` };
+        };
+        const report = await dreamInHome({ paths: homePaths(home.dir), env: { OPENAI_API_KEY: FAKE_KEY }, clock: new FakeClock(DREAM_AT), trigger: 'manual' });
+        expect(openai.calls).toHaveLength(1);
+        expect(openai.calls[0]!.reply?.text).toBeDefined();
+        expect(report).toMatchObject({ consolidator: 'model', added: 1 });
+        const facts = parseTopic('octo-app', fs.readFileSync(path.join(home.memory, 'topics/octo-app.md'), 'utf8'), '2099-01-01').facts;
+        expect(facts.some((f) => f.text === `Releases of octo/app are cut on Fridays (${server}).`)).toBe(true);
+      } finally {
+        await openai.stop();
+      }
+    });
+  }
 });
