@@ -62,13 +62,19 @@ export async function probeDecision(model: Readonly<ModelConfig>, transport: Tra
       // A refusal naming tool_choice steps down inside the transport: the step that worked is where the ladder stays.
       const worked = ladder?.toolChoiceStep(modelName);
       const valid = DecideAnswer.safeParse(last.input).success;
-      return { ...base, ok: valid, called: true, recovered: false, valid, tokens, ...(worked ? { step: worked } : {}) };
+      // A call cut short at the cap does not validate: say which key lets it finish.
+      const cut = !valid && last.truncated ? { error: outputCap(model) } : {};
+      return { ...base, ok: valid, called: true, recovered: false, valid, tokens, ...(worked ? { step: worked } : {}), ...cut };
     }
     const found = recoverToolInput(last.text, DECIDE_TOOL_NAME, (candidate) => DecideAnswer.safeParse(candidate).success);
     if (found !== undefined) return { ...base, ok: true, called: false, recovered: true, valid: true, tokens, ...(step ? { step } : {}) };
     // No call: the ladder stepped down (openai); the Anthropic transport has no other step.
     if (!ladder || ladder.toolChoiceStep(modelName) === step) break;
   }
-  const why = last?.truncated ? `the answer stopped at the output cap (model.maxTokens = ${model.maxTokens})` : 'no decide call in the reply';
+  const why = last?.truncated ? outputCap(model) : 'no decide call in the reply';
   return { ...base, ok: false, called: false, recovered: false, valid: false, tokens, error: why };
+}
+
+function outputCap(model: Readonly<ModelConfig>): string {
+  return `the answer stopped at the output cap (model.maxTokens = ${model.maxTokens})`;
 }

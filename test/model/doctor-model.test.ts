@@ -47,4 +47,31 @@ describe('vigil doctor --model', () => {
     const { check } = await doctorModel('mistral', { stream: true });
     expect(check).toMatchObject({ status: 'fail', detail: expect.stringMatching(/streamed.*stream_options.*model\.stream/) });
   });
+
+  it('a server that takes only "required": the named choice refused, "required" worked', async () => {
+    const { check } = await doctorModel('required-only');
+    expect(check).toMatchObject({ status: 'ok', detail: expect.stringContaining('tool_choice "required"') });
+  });
+
+  it("Groq's tool_use_failed: the answer recovered from failed_generation (a warning)", async () => {
+    const { check } = await doctorModel('groq');
+    expect(check).toMatchObject({ status: 'warn', detail: expect.stringContaining('recovered') });
+  });
+
+  it('Gemini: empty call ids and its schema dialect — the portable schema is taken and the call validates', async () => {
+    const { fake, check } = await doctorModel('gemini');
+    expect(check).toMatchObject({ status: 'ok', detail: expect.stringContaining('validates') });
+    expect(JSON.stringify(fake.calls[0]!.body.tools)).not.toMatch(/"(additionalProperties|const)":/);
+  });
+
+  it('an answer cut at the output cap: named as model.maxTokens', async () => {
+    const fake = new FakeOpenAI({ apiKey: FAKE_KEY });
+    await fake.start();
+    later(() => fake.stop());
+    fake.respond = () => ({ decide: { act: false, summary: 'ok', proposals: [] }, needsTokens: 100_000 });
+    const home = makeHome({ model: { provider: 'openai', baseURL: fake.url, model: 'qwen3:8b' } });
+    const result = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--model', '--json'], { env: cliEnv(home, { OPENAI_API_KEY: FAKE_KEY }), encoding: 'utf8' }).catch((err: { stdout: string }) => err);
+    const check = (JSON.parse(result.stdout) as { checks: { name: string; status: string; detail: string }[] }).checks.find((c) => c.name === 'decide')!;
+    expect(check).toMatchObject({ status: 'fail', detail: expect.stringContaining('model.maxTokens') });
+  });
 });
