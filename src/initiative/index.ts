@@ -3,5 +3,5 @@ export { triageConfig } from './triage.js';
 export { answerApproval, expireApprovals } from './approvals.js';
 export { propose } from './propose.js';
 export { decisionToolbox } from './decision-tools.js';
-export { ownerProfile, DEFAULT_STANDING_ORDERS, type OwnerProfile } from './owner.js';
+export { ownerProfile } from './owner.js';
 export { OWNER_SOURCE, OWNER_INSTRUCTION, MAX_INSTRUCTION_CHARS, type AskPayload } from './instruction.js';

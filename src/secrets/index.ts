@@ -4,7 +4,7 @@
  * and the test the policy uses to deny a proposal that carries a secret.
  */
 export { MIN_SECRET_LENGTH } from './forms.js';
-export { REDACTED, combineMasks, makeRedactor, makeSecretMask, type Redact, type SecretMask } from './redactor.js';
+export { REDACTED, makeRedactor, makeSecretMask, type Redact, type SecretMask } from './redactor.js';
 export { maskFingerprints, maskSecrets, maskedValues, secretMask, withRecognised } from './mask.js';
-export { fingerprintSecrets, makeFingerprintMask, type SecretFingerprints } from './fingerprint.js';
+export { fingerprintSecrets, type SecretFingerprints } from './fingerprint.js';
 export { secretEnvValues } from './env.js';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
-import { DEFAULT_STANDING_ORDERS, ownerProfile } from '../../src/initiative/index.js';
-import { ownerLocalTime } from '../../src/initiative/owner.js';
+import { DEFAULT_STANDING_ORDERS, ownerLocalTime, ownerProfile } from '../../src/initiative/owner.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FAKE_KEY, harness, later } from '../model/helpers.js';
 

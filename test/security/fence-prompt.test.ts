@@ -83,9 +83,10 @@ describe('every third-party byte of a prompt is fenced', () => {
     expect(contents).toHaveLength(3);
     expectFenced(contents[1]!, ['ATTACK-KIND', 'ATTACK-DELIVERY', 'ATTACK-PARAMS']);
     expectFenced(contents[2]!, ['ATTACK-REMINDER', 'ATTACK-PARAMS']);
-    // Nothing of it reached the cached prefix, which stays the same bytes call after call.
+    // Nothing of it reached the cached prefix, which stays the same bytes call after call
+    // (the events' prefix; a tick's also carries the owner's standing orders, HEARTBEAT.md).
     const stable = fake.calls.map((c) => JSON.stringify(c.body.system));
-    expect(new Set(stable).size).toBe(1);
-    expect(stable[0]).not.toContain('ATTACK');
+    expect(stable[1]).toBe(stable[0]);
+    for (const prefix of stable) expect(prefix).not.toContain('ATTACK');
   });
 });

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDaemonSecrets } from '../../src/config/index.js';
-import { fingerprintSecrets, makeFingerprintMask, makeSecretMask, REDACTED, secretMask } from '../../src/secrets/index.js';
+import { fingerprintSecrets, makeSecretMask, REDACTED, secretMask } from '../../src/secrets/index.js';
+import { makeFingerprintMask } from '../../src/secrets/fingerprint.js';
 import { secretForms } from '../../src/secrets/forms.js';
 import { useTempDir } from './helpers.js';
 
