@@ -8,8 +8,9 @@ import { FAKE_KEY, later } from './helpers.js';
 /** `vigil doctor --model` (issue 23): the CLI process against a fake server on 127.0.0.1, one per documented behaviour. */
 afterEach(() => removeHomes());
 
-async function doctorModel(quirk: FakeQuirk | undefined, model: Record<string, unknown> = {}) {
+async function doctorModel(quirk: FakeQuirk | undefined, model: Record<string, unknown> = {}, respond?: FakeOpenAI['respond']) {
   const fake = new FakeOpenAI({ apiKey: FAKE_KEY, ...(quirk ? { quirk } : {}) });
+  if (respond) fake.respond = respond;
   await fake.start();
   later(() => fake.stop());
   const home = makeHome({ model: { provider: 'openai', baseURL: fake.url, model: 'qwen3:8b', ...model } });
@@ -65,13 +66,7 @@ describe('vigil doctor --model', () => {
   });
 
   it('an answer cut at the output cap: named as model.maxTokens', async () => {
-    const fake = new FakeOpenAI({ apiKey: FAKE_KEY });
-    await fake.start();
-    later(() => fake.stop());
-    fake.respond = () => ({ decide: { act: false, summary: 'ok', proposals: [] }, needsTokens: 100_000 });
-    const home = makeHome({ model: { provider: 'openai', baseURL: fake.url, model: 'qwen3:8b' } });
-    const result = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--model', '--json'], { env: cliEnv(home, { OPENAI_API_KEY: FAKE_KEY }), encoding: 'utf8' }).catch((err: { stdout: string }) => err);
-    const check = (JSON.parse(result.stdout) as { checks: { name: string; status: string; detail: string }[] }).checks.find((c) => c.name === 'decide')!;
+    const { check } = await doctorModel(undefined, {}, () => ({ decide: { act: false, summary: 'ok', proposals: [] }, needsTokens: 100_000 }));
     expect(check).toMatchObject({ status: 'fail', detail: expect.stringContaining('model.maxTokens') });
   });
 });
