@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
-import type { OwnerAnswer } from '../initiative/index.js';
 import { approvalView } from '../operations/index.js';
 import { loadWebhookRoutes, type WebhookRouteOptions } from '../triggers/index.js';
 import type { WebDeps } from '../web/index.js';
@@ -16,8 +15,6 @@ export interface DaemonApi extends WebDeps {
   dream(): { dreamId: string; pid: number };
   /** `vigil cancel ID`: flag a running agent task to stop (src/operations/cancel.ts). */
   cancel(id: string): Promise<void>;
-  /** `vigil ask`: the owner's words decided as an instruction; resolves with the answer (issue 15). */
-  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
 }
 
 /** How long `POST /api/ask` waits for the decision by default, and at most. */

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../clock.js';
+import { isVigilError } from '../errors.js';
+import { askBox } from './ask-box.js';
 import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView } from './dashboard.js';
@@ -11,6 +13,9 @@ import { logStatsOf } from './log-stats.js';
 import { timelineSection } from './thread-html.js';
 import { dayOf, dayTimeline, filtersOf } from './timeline.js';
 import type { WebDeps } from './types.js';
+
+/** How long the form waits for vigil's answer before showing the page anyway. */
+const ASK_FORM_WAIT_MS = 60_000;
 
 function csrfOf(req: FastifyRequest): string {
   const owner = ownerOf(req);
@@ -37,8 +42,22 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
         status: statusView(deps),
         approvals: deps.approvals().map(approvalItem),
         timeline: timelineSection(view, filters, now),
+        ask: askBox(csrfOf(req)),
       }),
     );
+  });
+
+  // The Ask box without the script: the answer is awaited, then the page shows its thread.
+  // (The script posts to /api/ask instead and shows the answer in place.)
+  app.post<{ Body: { text?: unknown } | undefined }>('/ask', async (req, reply) => {
+    try {
+      const answer = await deps.ask(req.body?.text, 'dashboard', ASK_FORM_WAIT_MS);
+      return reply.code(303).header('location', `/#thread-e${answer.eventId}`).send();
+    } catch (err) {
+      // Not decided yet: it stays in the inbox, and its thread fills in when it is.
+      if (isVigilError(err, 'VIGIL_ERR_ASK_TIMEOUT')) return reply.code(303).header('location', '/#timeline').send();
+      throw err;
+    }
   });
 
   // The pictures of a day (`?day=YYYY-MM-DD`) and of the last 30 days, from the kept counts.

@@ -1,4 +1,5 @@
 import { durationForPeople } from '../for-people.js';
+import { OWNER_INSTRUCTION } from '../initiative/index.js';
 import type { LogEntry } from '../logs/index.js';
 
 /**
@@ -40,6 +41,10 @@ const NOUNS: Record<string, string> = {
 };
 
 const MAX_QUOTE = 90;
+/** The proposal that carries vigil's answer to an instruction back to the owner (threads.ts names it so). */
+export const OWNER_REPLY = 'owner.reply';
+/** The owner's question is shown whole up to here: it is theirs, and the answer only makes sense beside it. */
+const MAX_ASKED = 400;
 const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** `octo/app#12` → repo and "#12"; `octo/app@<sha>` → repo and the short sha. */
@@ -88,6 +93,8 @@ export function proposalPhrase(action: string, params: unknown): string {
       return `a reminder for ${String(p.at ?? 'later')}: ${quote(p.note)}`;
     case 'agent.task':
       return `an agent task in ${where}: ${quote(p.instructions)}`;
+    case OWNER_REPLY:
+      return p.via === 'github' ? 'to post the answer as a reply on GitHub' : 'to send you the answer as a notification';
     default:
       return `${action} ${clip(JSON.stringify(p) ?? '', MAX_QUOTE)}`;
   }
@@ -112,7 +119,7 @@ export function outcomeLink(result: unknown, githubWebUrl: string): string | und
  */
 export function sentenceOf(
   entry: LogEntry,
-  ctx: { subject?: string; proposal?: { action: string; params: unknown }; githubWebUrl: string },
+  ctx: { subject?: string; proposal?: { action: string; params: unknown }; asked?: { text: string; via: string }; githubWebUrl: string },
 ): Sentence {
   const f = entry as Record<string, unknown>;
   const s = (text: string, tone: Tone = 'info', link?: string): Sentence => ({ ts: entry.ts, type: entry.type, text, tone, ...(link ? { link } : {}) });
@@ -120,8 +127,16 @@ export function sentenceOf(
   const what = () => (ctx.proposal ? proposalPhrase(ctx.proposal.action, ctx.proposal.params) : String(f.action ?? 'an action'));
   switch (entry.type) {
     case 'event.received':
+      if (f.kind === OWNER_INSTRUCTION) {
+        return s(ctx.asked ? `You asked vigil ${by(ctx.asked.via)}: “${clip(ctx.asked.text.replace(/\s+/g, ' ').trim(), MAX_ASKED)}”` : 'You asked vigil something');
+      }
       return s(eventSentence(String(f.kind ?? ''), ctx.subject));
+    case 'owner.instruction': {
+      const n = Number(f.proposals) || 0;
+      return s(n > 0 ? `vigil took it as your instruction and proposed ${n} action${n > 1 ? 's' : ''}` : 'vigil took it as your instruction');
+    }
     case 'decision.made': {
+      if (f.kind === OWNER_INSTRUCTION) return s(`vigil answered: ${clip(String(f.summary ?? ''), MAX_ASKED)}`, 'ok');
       const others = Array.isArray(f.coalesced) ? f.coalesced.length : 0;
       const together = others > 0 ? ` (with ${others} more event${others > 1 ? 's' : ''} decided together)` : '';
       return f.act === true

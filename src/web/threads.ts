@@ -1,5 +1,6 @@
 import { renderEntry, type LogEntry } from '../logs/index.js';
-import { sentenceOf, splitSubject, type Sentence } from './sentences.js';
+import { OWNER_INSTRUCTION } from '../initiative/index.js';
+import { OWNER_REPLY, sentenceOf, splitSubject, type Sentence } from './sentences.js';
 
 /**
  * The timeline as threads (issue 17): what belongs together in one place — an event (or
@@ -33,6 +34,8 @@ export interface ThreadContext {
   eventOfAction(actionId: string): number | undefined;
   /** The subject (`owner/repo#12`) decided for each event (the store's decisions table). */
   subjectsOf(eventIds: number[]): Map<number, string>;
+  /** The owner's words of an `owner.instruction` event (the Ask box, `vigil ask`): the log holds only that it came. */
+  instructionOf?(eventId: number): { text: string; via: string } | undefined;
   githubWebUrl: string;
   now: number;
 }
@@ -93,6 +96,8 @@ export function buildThreads(entries: LogEntry[], ctx: ThreadContext): Thread[] 
       continue;
     }
     if (typeof f.eventId === 'number') {
+      // The answer to an owner's instruction goes back through the policy right after this record (src/initiative).
+      if (entry.type === OWNER_INSTRUCTION) awaiting = { eventId: f.eventId, proposals: [{ action: OWNER_REPLY, params: { via: f.via } }] };
       const t = eventThread(f.eventId);
       if (entry.type === 'event.received' || !t.kind) t.kind = String(f.kind ?? t.kind ?? '');
       t.entries.push(entry);
@@ -133,10 +138,11 @@ function finish(t: Building, subject: string | undefined, proposalOf: Map<string
     const actionId = (entry as Record<string, unknown>).actionId;
     if (typeof actionId === 'string') lastOf.set(actionId, entry.type);
   }
+  const asked = t.eventId !== undefined && t.kind === OWNER_INSTRUCTION ? ctx.instructionOf?.(t.eventId) : undefined;
   const sentences = t.entries.map((entry) => {
     const actionId = (entry as Record<string, unknown>).actionId;
     const proposal = typeof actionId === 'string' ? proposalOf.get(actionId) : undefined;
-    const sentence = sentenceOf(entry, { ...(subject ? { subject } : {}), ...(proposal ? { proposal } : {}), githubWebUrl: ctx.githubWebUrl });
+    const sentence = sentenceOf(entry, { ...(subject ? { subject } : {}), ...(proposal ? { proposal } : {}), ...(asked ? { asked } : {}), githubWebUrl: ctx.githubWebUrl });
     // A question nobody answered yet carries its buttons.
     if (entry.type === 'approval.requested' && typeof actionId === 'string') {
       if (lastOf.get(actionId) === entry.type) sentence.approvalId = actionId;

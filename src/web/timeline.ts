@@ -1,5 +1,6 @@
 import { localDate } from '../clock.js';
 import { listLogDates, logFilePath, readLastEntries } from '../logs/index.js';
+import { OWNER_INSTRUCTION, OWNER_SOURCE } from '../initiative/index.js';
 import { buildThreads, THREAD_STATES, type Thread, type ThreadState } from './threads.js';
 import type { WebDeps } from './types.js';
 
@@ -51,12 +52,25 @@ export function filtersOf(query: Record<string, unknown>): TimelineFilters {
   };
 }
 
+/** The words of an owner.instruction event (`{ text, via }`, src/operations/ask.ts), while the inbox keeps it. */
+function instructionOf(store: WebDeps['store'], eventId: number): { text: string; via: string } | undefined {
+  const event = store.inbox.get(eventId);
+  if (!event || event.source !== OWNER_SOURCE || event.kind !== OWNER_INSTRUCTION) return undefined;
+  try {
+    const payload = JSON.parse(event.payload) as { text?: unknown; via?: unknown };
+    return typeof payload.text === 'string' ? { text: payload.text, via: String(payload.via ?? 'cli') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function dayTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock' | 'store' | 'githubWebUrl'>, day: string, filters: TimelineFilters): DayTimeline {
   const now = deps.clock.now();
   const entries = readLastEntries(logFilePath(deps.logsDir, day), DAY_TAIL);
   const all = buildThreads(entries, {
     eventOfAction: (id) => deps.store.actions.get(id)?.eventId ?? undefined,
     subjectsOf: (ids) => deps.store.decisions.subjectsOfEvents(ids),
+    instructionOf: (id) => instructionOf(deps.store, id),
     githubWebUrl: deps.githubWebUrl,
     now,
   });

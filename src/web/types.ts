@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { OwnerAnswer } from '../initiative/index.js';
 import type { EventRecord } from '../events.js';
 import type { TestAnswer } from '../notify/index.js';
 import type { OwnerChannel } from '../policy/index.js';
@@ -37,6 +38,11 @@ export interface WebDeps {
   approvals(): ActionRecord[];
   /** Answer an approval as the owner, through `by`; throws VIGIL_ERR_APPROVAL_NOT_FOUND / _CLOSED. */
   answer(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord;
+  /**
+   * The owner's words decided as an instruction (issue 15's `vigil ask`); resolves with the
+   * answer, or fails VIGIL_ERR_ASK (empty, too long) / VIGIL_ERR_ASK_TIMEOUT after `waitMs`.
+   */
+  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
   /** Write a log record now (the daemon's journal). */
   record(record: EventRecord): void;
   /** The daemon's side of notifications (src/notify OwnerReach). */

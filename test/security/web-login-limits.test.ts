@@ -135,6 +135,7 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
     answer: () => {
       throw new Error('no approvals here');
     },
+    ask: () => Promise.reject(new Error('no instructions here')),
     record: (record) => void log.append(record),
     reach: { subscribed: () => undefined, sendTest: async () => ({ delivered: [], failed: [], skipped: [], message: 'not in this test' }) },
   };

@@ -82,6 +82,33 @@ export const APP_JS = String.raw`'use strict';
     }
   });
 
+  // ── the Ask box: the owner's words to vigil, answered in place (and in the timeline) ──
+  document.getElementById('ask-form')?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const text = form.querySelector('textarea');
+    const button = form.querySelector('button');
+    const out = document.getElementById('ask-answer');
+    out.hidden = false;
+    out.classList.remove('error');
+    out.textContent = 'vigil is thinking…';
+    button.disabled = true;
+    try {
+      const res = await post('/api/ask', { text: text.value });
+      const body = await res.json().catch(() => ({}));
+      if (res.ok) {
+        out.textContent = body.text || body.summary || 'vigil answered.';
+        text.value = '';
+      } else {
+        out.textContent = body.message || 'HTTP ' + res.status;
+        out.classList.add('error');
+      }
+      refreshSoon();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   // ── status and the live timeline ─────────────────────────────────────────
   async function refreshStatus() {
     const res = await fetch('/api/dashboard/status', { credentials: 'same-origin' });

