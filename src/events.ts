@@ -57,8 +57,9 @@ export interface EventFields {
   'action.allowed': { actionId: string; action: string; reason: string };
   'action.denied': { actionId: string; action: string; reason: string };
   'approval.requested': { actionId: string; action: string; params: unknown; expiresAt: string; reason: string };
-  'approval.granted': { actionId: string; action: string; by: string };
-  'approval.denied': { actionId: string; action: string; by: string };
+  /** `reason`: the owner's own words with the answer (issue 15), one line, capped and redacted. */
+  'approval.granted': { actionId: string; action: string; by: string; reason?: string };
+  'approval.denied': { actionId: string; action: string; by: string; reason?: string };
   'approval.expired': { actionId: string; action: string };
   'action.started': { actionId: string; action: string; attempt: number };
   'action.succeeded': { actionId: string; action: string; result: unknown };

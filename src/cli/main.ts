@@ -139,7 +139,8 @@ program
   .command('deny')
   .argument('<id>', 'approval id, from `vigil approvals`')
   .description('deny a pending action')
-  .action(run(async (ctx, id: string) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny')));
+  .option('--reason <text>', 'why, in your words: kept with the denial, logged, and learned from at the next dream')
+  .action(run(async (ctx, id: string, opts: { reason?: string }) => (await import('./commands/approvals.js')).answerCommand(ctx, id, 'deny', opts)));
 
 program
   .command('cancel')

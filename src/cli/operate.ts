@@ -10,6 +10,8 @@ export interface DaemonRoute {
   method: 'GET' | 'POST';
   route: string;
   passThrough?: readonly ErrorCode[];
+  /** A JSON body for the route. */
+  body?: unknown;
 }
 
 /** Where an operation ran: commands tell the owner when it waits for the daemon's next start. */
@@ -22,7 +24,7 @@ export type Ran<D, L> = { inDaemon: true; result: D } | { inDaemon: false; resul
  */
 export async function daemonOrInProcess<D, L>(ctx: CliContext, daemon: DaemonRoute, inProcess: () => L | Promise<L>): Promise<Ran<D, L>> {
   requireHome(ctx);
-  if (daemonUrl(ctx)) return { inDaemon: true, result: await callDaemon<D>(ctx, daemon.method, daemon.route, daemon.passThrough) };
+  if (daemonUrl(ctx)) return { inDaemon: true, result: await callDaemon<D>(ctx, daemon.method, daemon.route, daemon.passThrough, daemon.body === undefined ? {} : { body: daemon.body }) };
   return { inDaemon: false, result: await inProcess() };
 }
 

@@ -52,11 +52,13 @@ export async function buildApiApp(
     // A dream already running anywhere on the home is VIGIL_ERR_DREAM_BUSY (409), through the error handler.
     scope.post('/api/dream', async (_req, reply) => reply.code(202).send(api.dream()));
     scope.get('/api/approvals', async () => api.approvals().map(approvalView));
-    scope.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', async (req) => {
+    scope.post<{ Params: { id: string; answer: string }; Body: { reason?: unknown } | undefined }>('/api/approvals/:id/:answer', async (req) => {
       const { id, answer } = req.params;
       if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
+      // The owner's words with the answer (`vigil deny ID --reason …`): kept one line, capped and redacted.
+      const reason = typeof req.body?.reason === 'string' ? req.body.reason : undefined;
       // An unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND (404), an answered or expired one VIGIL_ERR_APPROVAL_CLOSED (409).
-      const action = api.answer(id, answer, web.channelOf(req));
+      const action = api.answer(id, answer, web.channelOf(req), reason);
       return { id: action.id, state: action.state };
     });
     // The owner's voice: a session needs its CSRF token here like anywhere else (the hook above).

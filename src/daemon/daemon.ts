@@ -475,12 +475,12 @@ export class Daemon {
         return answer;
       },
       approvals: () => this.store.actions.pendingApprovals(),
-      answer: (id, answer, by) => this.answerApproval(id, answer, by),
+      answer: (id, answer, by, reason) => this.answerApproval(id, answer, by, reason),
     };
   }
 
   /** Every owner's answer (CLI through the API, dashboard, push, a desktop popup) goes this one way. */
-  private answerApproval(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord {
+  private answerApproval(id: string, answer: 'approve' | 'deny', by: OwnerChannel, reason?: string): ActionRecord {
     return answerApproval(
       {
         ...this.operationDeps(),
@@ -493,6 +493,7 @@ export class Daemon {
       id,
       answer,
       by,
+      reason,
     );
   }
 }

@@ -1,6 +1,6 @@
 export { Initiative, type OwnerAnswer } from './initiative.js';
 export { triageConfig } from './triage.js';
-export { answerApproval, expireApprovals } from './approvals.js';
+export { answerApproval, expireApprovals, ANSWER_REASON_MAX_CHARS } from './approvals.js';
 export { propose } from './propose.js';
 export { decisionToolbox } from './decision-tools.js';
 export { ownerProfile } from './owner.js';

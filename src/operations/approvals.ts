@@ -42,10 +42,10 @@ export interface AnswerDeps extends OperationDeps {
 /**
  * `vigil approve ID` / `vigil deny ID`, the dashboard's buttons and a notification's
  * capability answer: single use, only before the approval expires (expired means
- * denied); throws VIGIL_ERR_APPROVAL_NOT_FOUND or VIGIL_ERR_APPROVAL_CLOSED.
+ * denied); `reason` is the owner's own words, kept and logged with the answer; throws VIGIL_ERR_APPROVAL_NOT_FOUND or VIGIL_ERR_APPROVAL_CLOSED.
  */
-export function answerApproval(deps: AnswerDeps, id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord {
-  const action = recordAnswer(deps.store, id, answer, by, deps.clock.now());
+export function answerApproval(deps: AnswerDeps, id: string, answer: 'approve' | 'deny', by: OwnerChannel, reason?: string): ActionRecord {
+  const action = recordAnswer(deps.store, id, answer, by, deps.clock.now(), reason);
   deps.journal.flush();
   deps.onAnswered?.(action);
   return action;

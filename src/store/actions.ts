@@ -47,6 +47,10 @@ export interface ActionRecord {
   updatedAt: number;
   expiresAt: number | null;
   answeredBy: string | null;
+  /** When the owner answered (ms); null for an action nobody was asked about. */
+  answeredAt: number | null;
+  /** The owner's own words with the answer (`vigil deny ID --reason …`), redacted and capped. */
+  answerReason: string | null;
   attempts: number;
   workerPid: number | null;
   result: unknown;
@@ -68,6 +72,8 @@ interface Row {
   updated_at: number;
   expires_at: number | null;
   answered_by: string | null;
+  answered_at: number | null;
+  answer_reason: string | null;
   attempts: number;
   worker_pid: number | null;
   result: string | null;
@@ -90,6 +96,8 @@ function toRecord(row: Row): ActionRecord {
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
     answeredBy: row.answered_by,
+    answeredAt: row.answered_at,
+    answerReason: row.answer_reason,
     attempts: row.attempts,
     workerPid: row.worker_pid,
     result: row.result === null ? null : JSON.parse(row.result),
@@ -109,6 +117,8 @@ export function newActionId(): string {
 export interface TransitionPatch {
   expiresAt?: number | null;
   answeredBy?: string;
+  answeredAt?: number;
+  answerReason?: string;
   workerPid?: number | null;
   result?: unknown;
   error?: string | null;
@@ -161,6 +171,8 @@ export class Actions {
     const column: Record<keyof TransitionPatch, string> = {
       expiresAt: 'expires_at',
       answeredBy: 'answered_by',
+      answeredAt: 'answered_at',
+      answerReason: 'answer_reason',
       workerPid: 'worker_pid',
       result: 'result',
       error: 'error',

@@ -12,6 +12,7 @@ import { SearchIndexTable } from './search-index.js';
 import { UsageLedger } from './usage-ledger.js';
 import { Retention } from './retention.js';
 import { LogStatsTable } from './log-stats.js';
+import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
@@ -52,6 +53,8 @@ export class Store {
   readonly retention: Retention;
   /** The dashboard's counts per hour, kept from the logs. */
   readonly logStats: LogStatsTable;
+  /** The owner's answers to approvals, and the permission rules offered from them (issue 15). */
+  readonly ownerAnswers: OwnerAnswers;
   private closed = false;
 
   /**
@@ -76,6 +79,7 @@ export class Store {
     this.usage = new UsageLedger(db);
     this.retention = new Retention(db, spool, (fn) => this.transaction(fn));
     this.logStats = new LogStatsTable(db);
+    this.ownerAnswers = new OwnerAnswers(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Store {

@@ -210,4 +210,25 @@ export const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (day, hour, metric)
   ) WITHOUT ROWID;
   ` },
+  // The owner's answers (issue 15): when an approval was answered and the owner's own words
+  // with a denial, so a dream can learn the owner and vigil can offer the rule that would
+  // have allowed what the owner keeps approving. \`updated_at\` moves on as the action runs;
+  // \`answered_at\` stays. A suggestion is offered through a capability link, accepted once.
+  { id: '019-owner-answers', sql: `
+  ALTER TABLE actions ADD COLUMN answered_at INTEGER;
+  ALTER TABLE actions ADD COLUMN answer_reason TEXT;
+  CREATE INDEX actions_answered ON actions(action, repo, answered_at) WHERE answered_at IS NOT NULL;
+
+  CREATE TABLE rule_suggestions (
+    id          TEXT PRIMARY KEY,
+    action      TEXT NOT NULL,
+    repo        TEXT NOT NULL,
+    approvals   INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    answered_at INTEGER
+  );
+  CREATE INDEX rule_suggestions_by_pair ON rule_suggestions(action, repo, created_at);
+  ` },
 ];

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../clock.js';
-import { isVigilError } from '../errors.js';
+import { isVigilError, VigilError } from '../errors.js';
 import { askBox } from './ask-box.js';
 import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
@@ -73,6 +73,16 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const { q, topic } = req.query;
     const view = memoryView(deps, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
     return html(reply, memoryPage({ csrf: csrfOf(req), view }));
+  });
+
+  // An approval card's form without the script: the answer, the owner's reason, then back to the dashboard.
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>('/approvals/:id', async (req, reply) => {
+    const answer = req.body?.answer;
+    if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_USAGE', 'answer is approve or deny', { httpStatus: 400 });
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason : undefined;
+    // VIGIL_ERR_APPROVAL_NOT_FOUND (404) or VIGIL_ERR_APPROVAL_CLOSED (409) through the error handler.
+    deps.answer(req.params.id, answer, 'dashboard', reason);
+    return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
   });
 
   app.get('/push', async (req, reply) => {

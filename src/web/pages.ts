@@ -1,6 +1,7 @@
 import { INDEX_FILE } from '../memory/index.js';
 import type { MemoryView } from './memory.js';
 import { esc, layout } from './html.js';
+import { ANSWER_REASON_MAX_CHARS } from '../initiative/index.js';
 import { STATUS_LABELS, type ApprovalItem, type StatusView } from './dashboard.js';
 
 export function loginPage(error?: string): string {
@@ -19,7 +20,7 @@ export function dashboardPage(opts: { csrf: string; status: StatusView; approval
   const status = Object.entries(STATUS_LABELS)
     .map(([key, label]) => `<div><dt>${esc(label)}</dt><dd data-status="${key}">${esc(opts.status[key as keyof StatusView])}</dd></div>`)
     .join('\n');
-  const approvals = opts.approvals.map(approvalHtml).join('\n');
+  const approvals = opts.approvals.map((a) => approvalHtml(a, opts.csrf)).join('\n');
   const body = `<section id="status"><h2>Status</h2><dl class="status">${status}</dl></section>
 ${opts.ask ?? ''}<section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
 <ul class="approvals" id="approval-list">${approvals}</ul>
@@ -28,12 +29,23 @@ ${opts.timeline}`;
   return layout({ title: 'Dashboard', page: 'dashboard', csrf: opts.csrf, body });
 }
 
-function approvalHtml(a: ApprovalItem): string {
+/**
+ * An approval as a form that works without the script (`POST /approvals/:id`, the
+ * session's CSRF token in `_csrf`); with it, app.js answers in place. The reason is the
+ * owner's own words, kept with the answer and learned from at the next dream.
+ */
+function approvalHtml(a: ApprovalItem, csrf: string): string {
   const expires = a.expiresAt ? `<p class="expires">expires ${esc(a.expiresAt.replace('T', ' ').slice(0, 16))} UTC</p>` : '';
-  return `<li class="approval" id="approval-${esc(a.id)}" data-id="${esc(a.id)}">
+  const id = esc(a.id);
+  return `<li class="approval" id="approval-${id}" data-id="${id}">
   <h3 class="what">${esc(a.action)}</h3><p class="summary">${esc(a.summary)}</p>
   ${a.rationale ? `<p class="why">${esc(a.rationale)}</p>` : ''}${expires}
-  <div class="buttons"><button class="approve" data-answer="approve">Approve</button><button class="deny" data-answer="deny">Deny</button></div>
+  <form class="answer" method="post" action="/approvals/${encodeURIComponent(a.id)}">
+  <input type="hidden" name="_csrf" value="${esc(csrf)}">
+  <label for="reason-${id}">Reason <span class="muted">(optional, kept with your answer)</span></label>
+  <input id="reason-${id}" name="reason" type="text" maxlength="${ANSWER_REASON_MAX_CHARS}" autocomplete="off">
+  <div class="buttons"><button class="approve" type="submit" name="answer" value="approve" data-answer="approve">Approve</button><button class="deny" type="submit" name="answer" value="deny" data-answer="deny">Deny</button></div>
+  </form>
   <p class="result" aria-live="polite"></p>
 </li>`;
 }

@@ -36,8 +36,8 @@ export interface WebDeps {
   /** A local day's (`YYYY-MM-DD`) model usage, priced. */
   usageOfDay(day: string): DayUsage;
   approvals(): ActionRecord[];
-  /** Answer an approval as the owner, through `by`; throws VIGIL_ERR_APPROVAL_NOT_FOUND / _CLOSED. */
-  answer(id: string, answer: 'approve' | 'deny', by: OwnerChannel): ActionRecord;
+  /** Answer an approval as the owner, through `by`, with the owner's optional reason; throws VIGIL_ERR_APPROVAL_NOT_FOUND / _CLOSED. */
+  answer(id: string, answer: 'approve' | 'deny', by: OwnerChannel, reason?: string): ActionRecord;
   /**
    * The owner's words decided as an instruction (issue 15's `vigil ask`); resolves with the
    * answer, or fails VIGIL_ERR_ASK (empty, too long) / VIGIL_ERR_ASK_TIMEOUT after `waitMs`.

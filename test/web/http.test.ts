@@ -96,7 +96,7 @@ describe('the API: Bearer for the CLI, the session (+ CSRF) for browsers', () =>
     // The dashboard shows it with Approve and Deny.
     const page = await (await fetch(`${url}/`, { headers: { cookie } })).text();
     expect(page).toContain(`id="approval-${requested.actionId}"`);
-    expect(page).toMatch(/<button class="approve" data-answer="approve">Approve<\/button><button class="deny" data-answer="deny">Deny<\/button>/);
+    expect(page).toMatch(/<button class="approve" type="submit" name="answer" value="approve" data-answer="approve">Approve<\/button><button class="deny" type="submit" name="answer" value="deny" data-answer="deny">Deny<\/button>/);
   });
 
   it('a state-changing request with the session but without the CSRF token is refused', async () => {

@@ -18,12 +18,13 @@ export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }
   ctx.out(`\nanswer with: vigil approve ID | vigil deny ID`);
 }
 
-export async function answerCommand(ctx: CliContext, id: string, answer: 'approve' | 'deny'): Promise<void> {
+export async function answerCommand(ctx: CliContext, id: string, answer: 'approve' | 'deny', opts: { reason?: string } = {}): Promise<void> {
   const route = `/api/approvals/${encodeURIComponent(id)}/${answer}`;
+  const { reason } = opts;
   const ran = await daemonOrInProcess<{ id: string; state: string }, { id: string; state: string }>(
     ctx,
-    { method: 'POST', route, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_APPROVAL_CLOSED'] },
-    () => withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli')),
+    { method: 'POST', route, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_APPROVAL_CLOSED'], ...(reason !== undefined ? { body: { reason } } : {}) },
+    () => withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli', reason)),
   );
   const { id: answered, state } = ran.result;
   // Without a daemon the answer is in the store; its log records wait in the outbox for the next start.

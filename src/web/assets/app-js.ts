@@ -43,13 +43,33 @@ export const APP_JS = String.raw`'use strict';
     li.append(el('h3', 'what', a.action), el('p', 'summary', a.summary || JSON.stringify(a.params)));
     if (a.rationale) li.append(el('p', 'why', a.rationale));
     li.append(el('p', 'expires', 'expires ' + new Date(a.expiresAt).toLocaleString()));
+    // The same form the page renders: it works without this script too.
+    const form = el('form', 'answer');
+    form.method = 'post';
+    form.action = '/approvals/' + encodeURIComponent(a.id);
+    const hidden = el('input');
+    hidden.type = 'hidden';
+    hidden.name = '_csrf';
+    hidden.value = csrf;
+    const label = el('label', '', 'Reason ');
+    label.htmlFor = 'reason-' + a.id;
+    label.append(el('span', 'muted', '(optional, kept with your answer)'));
+    const reason = el('input');
+    reason.id = 'reason-' + a.id;
+    reason.name = 'reason';
+    reason.type = 'text';
+    reason.maxLength = 500;
+    reason.autocomplete = 'off';
     const buttons = el('div', 'buttons');
     const approve = el('button', 'approve', 'Approve');
     approve.dataset.answer = 'approve';
     const deny = el('button', 'deny', 'Deny');
     deny.dataset.answer = 'deny';
     buttons.append(approve, deny);
-    li.append(buttons, el('p', 'result'));
+    form.append(hidden, label, reason, buttons);
+    const result = el('p', 'result');
+    result.setAttribute('aria-live', 'polite');
+    li.append(form, result);
     return li;
   }
 
@@ -68,9 +88,13 @@ export const APP_JS = String.raw`'use strict';
     const button = event.target.closest('button[data-answer]');
     if (!button) return;
     const item = button.closest('li[data-id]');
+    if (!item) return;
+    // Answered in place; the form's own post is what happens without this script.
+    event.preventDefault();
     const result = item.querySelector('.result');
+    const reason = item.querySelector('input[name="reason"]');
     item.querySelectorAll('button').forEach((b) => (b.disabled = true));
-    const res = await post('/api/approvals/' + encodeURIComponent(item.dataset.id) + '/' + button.dataset.answer);
+    const res = await post('/api/approvals/' + encodeURIComponent(item.dataset.id) + '/' + button.dataset.answer, reason && reason.value.trim() ? { reason: reason.value } : {});
     const body = await res.json().catch(() => ({}));
     if (res.ok) {
       result.textContent = body.state === 'approved' ? 'Approved — the worker runs it.' : 'Denied.';

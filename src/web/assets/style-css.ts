@@ -27,6 +27,9 @@ li.approval p { margin: .2rem 0; overflow-wrap: anywhere; }
 li.approval .why, li.approval .expires { color: var(--muted); font-size: .9rem; }
 li.approval.answered { opacity: .6; }
 li.approval.error .result { color: var(--deny); }
+form.answer { display: grid; gap: .25rem; margin-top: .5rem; }
+form.answer label { font-size: .85rem; }
+form.answer input[name="reason"] { font: inherit; padding: .5rem; min-height: 44px; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); width: 100%; }
 .buttons { display: flex; gap: .5rem; margin-top: .5rem; }
 button { font: inherit; padding: .55rem 1.1rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; min-height: 44px; }
 button.approve, button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
