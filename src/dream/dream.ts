@@ -13,6 +13,7 @@ import { releaseClaims } from './notes.js';
 import { acquireDreamLock, dreamLockPath } from './lock.js';
 import { newDreamId } from './protocol.js';
 import { loadDreamState, markText, saveDreamState, type LogMark } from './state.js';
+import { applyRepoFacts, repoFactObservations, repoFacts } from './repo-facts.js';
 import { RepoVerifier } from './verify.js';
 import { WorkingMemory } from './working-memory.js';
 import { writeMemory } from './write.js';
@@ -111,8 +112,15 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
   });
   progress(`gather: ${gathered.entriesRead} new log entries, ${gathered.notes.length} notes`);
 
+  // What the events say about each repository, without a model; a model consolidator
+  // reads these facts too (first, so its first batch shows their topics).
+  const learned = repoFacts(gathered.events, (id) => payloadOf(store, id));
+  applyRepoFacts(memory, learned);
+  progress(`learn: ${learned.length} repository facts from ${gathered.events.length} events`);
+
   progress(`consolidate: ${options.consolidator.name}`);
-  const { modelTokens } = await options.consolidator.consolidate(memory, [...gathered.notes, ...gathered.activity], { today });
+  const observations = [...repoFactObservations(learned), ...gathered.notes, ...gathered.activity];
+  const { modelTokens } = await options.consolidator.consolidate(memory, observations, { today });
   progress('verify');
   verifyAndPrune(memory, options, today);
 
@@ -154,4 +162,15 @@ function commit(options: DreamOptions, report: DreamReport, changes: readonly st
     const id = stageDigest(store, options.permissions, report, changes, clock.now());
     if (id) report.digestActionId = id;
   });
+}
+
+/** An event's payload, parsed; an event pruned from the store, or unreadable, teaches nothing. */
+function payloadOf(store: Store, eventId: number): Record<string, unknown> | undefined {
+  try {
+    const event = store.inbox.get(eventId);
+    const value: unknown = event ? JSON.parse(event.payload) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '..
 import type { MemoryFs } from '../memory/index.js';
 import { claimNotes, parseNotes, type Claim } from './notes.js';
 import type { LogMark } from './state.js';
+import type { SeenEvent } from './repo-facts.js';
 import type { Observation } from './working-memory.js';
 
 export interface Gathered {
@@ -10,6 +11,11 @@ export interface Gathered {
   notes: Observation[];
   /** What happened besides notes, for a model to read (the rules pass does not). */
   activity: Observation[];
+  /**
+   * The GitHub events received and not filtered (github.repos, github.events), newest
+   * last, at most MAX_EVENTS: the repositories' facts are learned from their payloads.
+   */
+  events: SeenEvent[];
   /** The log position after the last complete entry read. */
   mark: LogMark | null;
   claims: Claim[];
@@ -27,6 +33,8 @@ export interface GatherOptions {
 
 const WINDOW_BYTES = 1024 * 1024;
 const MAX_ACTIVITY = 200;
+/** The newest events whose payloads a dream reads: a month away stays a bounded dream. */
+const MAX_EVENTS = 5000;
 
 /** Reads every log entry after the mark, window by window; the callback sees each once. */
 export async function readLogsSince(
@@ -61,8 +69,14 @@ export async function readLogsSince(
 export async function gather(options: GatherOptions): Promise<Gathered> {
   const noteEntries = new Map<string, { ref: string; date: string }>();
   const activity = new ActivityDigest(options.repoNames);
+  const events: SeenEvent[] = [];
+  const filtered = new Set<number>();
   const { read, mark } = await readLogsSince(options.logsDir, options.since, (entry, date) => {
     const ref = `log ${date}#${entry.seq}`;
+    if (entry.type === 'event.received' && typeof entry.eventId === 'number' && typeof entry.kind === 'string' && entry.kind.startsWith('github.')) {
+      events.push({ eventId: entry.eventId, kind: entry.kind, ref, date });
+    }
+    if (entry.type === 'event.filtered' && typeof entry.eventId === 'number') filtered.add(entry.eventId);
     if (entry.type === 'action.succeeded' && entry.action === 'memory.note' && typeof entry.actionId === 'string') {
       noteEntries.set(entry.actionId, { ref, date });
     }
@@ -84,7 +98,8 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
       });
     }
   }
-  return { entriesRead: read, notes, activity: activity.observations(), mark, claims };
+  const learnFrom = events.filter((e) => !filtered.has(e.eventId)).slice(-MAX_EVENTS);
+  return { entriesRead: read, notes, activity: activity.observations(), events: learnFrom, mark, claims };
 }
 
 /** A watched repository the text names, else "general". */

@@ -1,4 +1,4 @@
-import { sourceDate } from '../memory/index.js';
+import { slugify, sourceDate } from '../memory/index.js';
 import type { ConsolidationContext, ConsolidationResult, Consolidator } from './consolidator.js';
 import { absoluteDates } from './dates.js';
 import { factKey, keyString, normalise } from './facts.js';
@@ -30,8 +30,16 @@ export class RulesConsolidator implements Consolidator {
   }
 }
 
+/**
+ * Two facts are the same only within one topic: "Default branch: `main`" about
+ * octocat/hello-world says nothing about codertocat/hello-world.
+ */
+function textKey(topicSlug: string, text: string): string {
+  return `${topicSlug}\0${normalise(text)}`;
+}
+
 function index(ref: FactRef, byText: Map<string, FactRef>, byKey: Map<string, FactRef>): void {
-  byText.set(normalise(ref.fact.text), ref);
+  byText.set(textKey(ref.topic.slug, ref.fact.text), ref);
   const key = factKey(ref.fact.text, ref.topic.title);
   if (key && !ref.fact.stale) byKey.set(keyString(key), ref);
 }
@@ -44,7 +52,7 @@ function learn(
 ): void {
   const text = absoluteDates(note.text, note.date);
   const incoming = { text, source: note.source, confirmed: note.date };
-  const same = byText.get(normalise(text));
+  const same = byText.get(textKey(slugify(note.topic), text));
   if (same) {
     memory.confirm(same, note.date);
     return;
@@ -55,9 +63,9 @@ function learn(
     // The same value in other words confirms; an older note about something known newer says nothing new.
     if (factKey(rival.fact.text, rival.topic.title)?.value === key!.value) return memory.confirm(rival, note.date);
     if (sourceDate(rival.fact) > note.date) return;
-    byText.delete(normalise(rival.fact.text));
+    byText.delete(textKey(rival.topic.slug, rival.fact.text));
     memory.update(rival, incoming);
-    byText.set(normalise(rival.fact.text), rival);
+    byText.set(textKey(rival.topic.slug, rival.fact.text), rival);
     return;
   }
   const ref = memory.add(note.topic, incoming);
@@ -74,7 +82,7 @@ function tidyExisting(memory: WorkingMemory): void {
   for (const ref of memory.all()) {
     const absolute = absoluteDates(ref.fact.text, sourceDate(ref.fact));
     if (absolute !== ref.fact.text) ref.fact.text = absolute;
-    const text = normalise(ref.fact.text);
+    const text = textKey(ref.topic.slug, ref.fact.text);
     const twin = byText.get(text);
     if (twin) {
       memory.confirm(twin, ref.fact.confirmed);

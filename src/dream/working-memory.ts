@@ -1,8 +1,11 @@
 import { cleanFactText, slugify, type Fact, type Topic } from '../memory/index.js';
 
-/** Something the dream learned from: a note (from memory/notes.md) or a line of activity from the log. */
+/**
+ * Something the dream learned from: a note (from memory/notes.md), a line of activity
+ * from the log, or a repository fact read from an event's payload (repo-facts.ts).
+ */
 export interface Observation {
-  kind: 'note' | 'activity';
+  kind: 'note' | 'activity' | 'event';
   text: string;
   /** Topic title: a repository ("octo/app") or a subject; "general" when none. */
   topic: string;
