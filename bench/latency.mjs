@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { startTarget, stopTarget } from './lib/child.mjs';
 import { openLoop, percentile } from './lib/open-loop.mjs';
 import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
+import { measureEventToNotification } from './lib/notify-latency.mjs';
 import { checkVigilDurability, deliveryBody, issuesOpened, signBody } from './webhooks.mjs';
 
 export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 200, 1000, 2000 deliveries/s, vigil beside Probot';
-export const help = `latency [--seconds N] [--rates 200,1000,2000]
+export const help = `latency [--seconds N] [--rates 200,1000,2000] [--phases ack,notify]
   An open-loop generator in this process posts the signed issues.opened example
   (each request its own delivery id and bytes) at a constant rate for N seconds
   (default 20) per rate, to Probot 14 (no-op handler) and to vigil (\`vigil start\`,
@@ -18,7 +19,12 @@ export const help = `latency [--seconds N] [--rates 200,1000,2000]
   request was due to its answer. After each vigil window, every delivery answered
   2xx must be in the inbox once and logged event.received once.
   Targets (issue 18): at 1000/s vigil p99 ≤ 10 ms, p99.9 ≤ 25 ms, zero errors; at
-  2000/s vigil's p99 no worse than Probot's.`;
+  2000/s vigil's p99 no worse than Probot's.
+  Then event → notification (phase \`notify\`): 50 deliveries/s for N seconds, one in
+  ten matching a rule that notifies (rules provider, allowed), timed from the send to
+  the fake push service's receipt of the decrypted message; then 10 paging deliveries
+  one at a time, each after the worker exited idle (exec.idleExitSeconds 1), so the
+  worker's start is in the figure. Targets: p50 ≤ 150 ms, p99 ≤ 500 ms.`;
 
 const HEADERS = { 'Content-Type': 'application/json', 'User-Agent': 'GitHub-Hookshot/bench', 'X-GitHub-Event': 'issues', 'X-GitHub-Hook-ID': '1' };
 
@@ -30,6 +36,7 @@ function args(argv) {
   return {
     seconds: Number(value('--seconds', process.env.BENCH_LATENCY_SECONDS ?? '20')),
     rates: value('--rates', '200,1000,2000').split(',').map(Number),
+    phases: value('--phases', 'ack,notify').split(','),
   };
 }
 
@@ -62,13 +69,9 @@ async function window(target, rate, seconds, payload, secret, prefix) {
   };
 }
 
-export async function run(argv) {
-  const opts = args(argv);
-  const startLoad = loadavg();
-  console.log(`load average at start: ${startLoad.map((l) => l.toFixed(2)).join(' ')}`);
-  const secret = randomBytes(16).toString('hex');
+/** Acknowledgement at each rate, vigil beside Probot; every 202 checked stored and logged once. */
+async function acknowledgement(opts, secret, dist, met) {
   const payload = issuesOpened();
-  const dist = snapshotDist();
   const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
   const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: dist.cli });
   const targets = [
@@ -98,7 +101,6 @@ export async function run(argv) {
   } finally {
     await stopVigil(vigil);
     await stopTarget(probot);
-    dist.remove();
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
   console.log('\nvigil / Probot, same run:');
@@ -108,13 +110,44 @@ export async function run(argv) {
     console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
   }
   const v1000 = at(1000, 'vigil');
-  const met = {};
   if (v1000) {
     met.ack1000 = v1000.p99 <= 10 && v1000.p999 <= 25 && v1000.errors === 0;
     met.stored1000 = v1000.durability.missingRows === 0 && v1000.durability.missingLog === 0 && v1000.durability.loggedTwice === 0;
   }
   if (at(2000, 'vigil')) met.p99At2000VsProbot = at(2000, 'vigil').p99 <= at(2000, 'probot').p99;
+  return rows;
+}
+
+/** Event → notification at 50 deliveries/s, then from a cold worker. */
+async function notification(opts, secret, dist, met) {
+  const n = await measureEventToNotification({ rate: 50, seconds: opts.seconds, cli: dist.cli, secret });
+  const ms = (v) => `${v.toFixed(0)} ms`;
+  console.log(`\nevent → notification (rules provider, fake push service decrypting):`);
+  console.log(`  steady, 50/s with 1 in 10 paging: p50 ${ms(n.steady.p50)}  p99 ${ms(n.steady.p99)}  max ${ms(n.steady.max)}  (${n.notified}/${n.paged} notified, acked ${n.acked}, errors ${n.errors}, refused by push ${n.refusedByPush})`);
+  console.log(`  cold, the worker had exited idle: p50 ${ms(n.cold.p50)}  max ${ms(n.cold.max)}  (${n.cold.n} deliveries)`);
+  const st = n.stages;
+  console.log(`  where it goes (medians): intake ${ms(st.intake)}, inbox + decision ${ms(st.decision)}, to the worker ${ms(st.worker)}, web push ${ms(st.push)}`);
+  console.log(`  all: p50 ${ms(n.all.p50)}  p99 ${ms(n.all.p99)}  (targets p50 ≤ 150 ms, p99 ≤ 500 ms)`);
+  met.eventToNotification = n.all.p50 <= 150 && n.all.p99 <= 500 && n.notified === n.paged && n.errors === 0;
+  return n;
+}
+
+export async function run(argv) {
+  const opts = args(argv);
+  const startLoad = loadavg();
+  console.log(`load average at start: ${startLoad.map((l) => l.toFixed(2)).join(' ')}`);
+  const secret = randomBytes(16).toString('hex');
+  const dist = snapshotDist();
+  const met = {};
+  let rows = [];
+  let notify;
+  try {
+    if (opts.phases.includes('ack')) rows = await acknowledgement(opts, secret, dist, met);
+    if (opts.phases.includes('notify')) notify = await notification(opts, secret, dist, met);
+  } finally {
+    dist.remove();
+  }
   console.log(`targets: ${Object.entries(met).map(([k, v]) => `${k} ${v ? 'met' : 'MISSED'}`).join(', ')}`);
   console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`BENCH_RESULT ${JSON.stringify({ bench: 'latency', date: new Date().toISOString(), loadavg: [startLoad, loadavg()], seconds: opts.seconds, rows, met })}`);
+  console.log(`BENCH_RESULT ${JSON.stringify({ bench: 'latency', date: new Date().toISOString(), loadavg: [startLoad, loadavg()], seconds: opts.seconds, rows, notify, met })}`);
 }

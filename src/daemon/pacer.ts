@@ -1,7 +1,14 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
-/** Deliveries within this window mean GitHub is sending a burst. */
-const BUSY_WINDOW_MS = 200;
+/** How fast the arrival-rate estimate forgets: a burst is judged over about this long. */
+const RATE_HORIZON_MS = 200;
+/**
+ * Deliveries per second above which GitHub is sending a burst. A steady stream below it
+ * (a busy organisation's day, a bench's 50/s) is decided as it comes: the loop has room
+ * for both, and pacing it would only queue decisions — and the notifications behind
+ * them — for seconds (issue 18: event → notification).
+ */
+const BURST_RATE = 200;
 /**
  * During a burst, at most one decision per MIN_WAIT_MS (and 19× what it took, if
  * more). A decision costs more than its own time shows — its log lines, the worker's
@@ -23,14 +30,25 @@ const MAX_WAIT_MS = 250;
  */
 export class IntakePacer {
   private lastDelivery = -Infinity;
+  /** Deliveries per second, an exponentially decaying estimate (O(1) per delivery). */
+  private rate = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   noteDelivery(): void {
-    this.lastDelivery = performance.now();
+    const now = this.now();
+    this.rate = this.rateAt(now) + 1000 / RATE_HORIZON_MS;
+    this.lastDelivery = now;
+  }
+
+  /** The arrival rate now: each delivery adds 1000/horizon, decaying with e^(−Δt/horizon); a steady r/s converges to r. */
+  rateAt(now: number): number {
+    return this.lastDelivery === -Infinity ? 0 : this.rate * Math.exp(-(now - this.lastDelivery) / RATE_HORIZON_MS);
   }
 
   async pace(decisionMs: number): Promise<void> {
     await nextTurn();
-    if (performance.now() - this.lastDelivery > BUSY_WINDOW_MS) return;
+    if (this.rateAt(this.now()) <= BURST_RATE) return;
     await sleep(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, decisionMs * WAIT_FACTOR)));
   }
 }

@@ -57,7 +57,8 @@ export interface InitiativeDeps {
   /**
    * `github.coalesceSeconds` in ms: deliveries of one CI run, and bursts on one issue or
    * pull request, wait this long after the newest of them and are decided as one event.
-   * Without it (0), every event is decided alone.
+   * Without it (0), or with the offline `rules` provider (`triage.modelDecides` false),
+   * every event is decided alone and at once.
    */
   coalesceMs?: number;
   /** The read-only tools a model-backed decision may call before `decide` (issue 14); without it, one forced call. */
@@ -132,7 +133,7 @@ export class Initiative {
 
   constructor(private readonly deps: InitiativeDeps) {
     this.gate = new PolicyGate(deps.permissions);
-    this.coalescer = new Coalescer(deps.store, deps.coalesceMs ?? 0);
+    this.coalescer = new Coalescer(deps.store, this.coalesceMs);
   }
 
   /** Decide everything waiting; calls while a pass runs make it go round once more. */
@@ -194,6 +195,15 @@ export class Initiative {
         await sleep(HELD_RECHECK_MS);
       }
     } while (this.again && !this.stopping);
+  }
+
+  /**
+   * Coalescing saves model calls and shows the model the whole burst. The offline `rules`
+   * provider makes no call and matches each rule against one delivery, so there it would
+   * only delay every rule by the window and hide a sibling's kind from its rules.
+   */
+  private get coalesceMs(): number {
+    return this.deps.triage && !this.deps.triage.modelDecides ? 0 : (this.deps.coalesceMs ?? 0);
   }
 
   private scheduleWake(): void {
@@ -281,7 +291,7 @@ export class Initiative {
   private claimDue(now: number): InboxEvent[] | 'held' {
     const { inbox } = this.deps.store;
     this.heldUntil = undefined;
-    if (!this.deps.coalesceMs) {
+    if (!this.coalesceMs) {
       const event = inbox.claimNext(now, LEASE_MS);
       return event ? [event] : [];
     }

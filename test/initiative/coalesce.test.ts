@@ -6,6 +6,9 @@ import { FakeClock } from '../../src/clock.js';
 import { PermissionsConfig } from '../../src/config/index.js';
 import { Initiative } from '../../src/initiative/index.js';
 import { coalesceKey } from '../../src/initiative/coalesce.js';
+import type { TriageConfig } from '../../src/initiative/triage.js';
+import { ModelConfig } from '../../src/config/index.js';
+import { createProvider } from '../../src/model/index.js';
 import { Journal } from '../../src/journal/index.js';
 import { DailyLog } from '../../src/logs/index.js';
 import type { DecisionRequest, ModelProvider, Prompt } from '../../src/model/index.js';
@@ -39,7 +42,7 @@ class RecordingModel implements ModelProvider {
   }
 }
 
-function world(coalesceMs = WINDOW) {
+function world(coalesceMs = WINDOW, options: { provider?: ModelProvider; triage?: TriageConfig } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-coalesce-'));
   const logsDir = path.join(home, 'logs');
   fs.mkdirSync(path.join(home, 'memory'));
@@ -53,7 +56,8 @@ function world(coalesceMs = WINDOW) {
       store,
       journal,
       clock,
-      provider: model,
+      provider: options.provider ?? model,
+      ...(options.triage ? { triage: options.triage } : {}),
       permissions: PermissionsConfig.parse({}),
       repos: [],
       memoryDir: path.join(home, 'memory'),
@@ -163,5 +167,26 @@ describe('coalescing through the real Initiative', () => {
     for (let i = 0; i < 5; i++) expect(await initiative.decideNext()).toBe('decided');
     expect(await initiative.decideNext()).toBe('idle');
     expect(w.model.prompts).toHaveLength(5);
+  });
+
+  it('with the offline rules provider nothing waits: each delivery on one issue is decided at once, by the rules for its own kind', async () => {
+    const rules = [
+      { on: 'github.issues.opened', propose: { action: 'memory.note', params: { text: 'opened {{payload.issue.number}}' } } },
+      { on: 'github.issues.labeled', propose: { action: 'memory.note', params: { text: 'labeled {{payload.label.name}}' } } },
+    ];
+    const w = world(WINDOW, {
+      provider: createProvider(ModelConfig.parse({ provider: 'rules' }), rules),
+      triage: { modelDecides: false, rules, skipEvents: [] },
+    });
+    const initiative = w.initiative();
+    const issue = { number: 7, title: 'crash', user: { login: 'ada' } };
+    w.deliver('github.issues.opened', { action: 'opened', issue, repository, sender: issue.user });
+    w.deliver('github.issues.labeled', { action: 'labeled', issue, label: { name: 'bug' }, repository, sender: issue.user });
+    // No clock advance: a held event would answer 'waiting'.
+    expect(await initiative.decideNext()).toBe('decided');
+    expect(await initiative.decideNext()).toBe('decided');
+    expect(await initiative.decideNext()).toBe('idle');
+    const proposed = w.store.db.prepare(`SELECT params FROM actions ORDER BY decision_id`).all() as { params: string }[];
+    expect(proposed.map((a) => (JSON.parse(a.params) as { text: string }).text)).toEqual(['opened 7', 'labeled bug']);
   });
 });
