@@ -11,15 +11,16 @@ import type { Store } from '../store/index.js';
  *   vigil's last write (the worker records it, kv `github.actingLogin`: the daemon holds
  *   no credential to ask) — and that login is not the owner's: with a personal token vigil
  *   writes as the owner, and the owner's own deliveries must still be decided;
- * - it is a `labeled` delivery for a label a `github.label` action of vigil's added to that
- *   issue or pull request within the last hour (its records know).
+ * - it reports the effect of one of vigil's actions on that issue or pull request within
+ *   the last hour — a label added or removed, an assignee, a review request, a close, a
+ *   merge, a reopen (`EFFECTS`; its records know) — whoever GitHub names as the sender.
  */
 
 /** The marker `withDisclosure` ends every body with (src/github-api/disclosure.ts `actionMarker`). */
 const TRAILING_MARKER = /<!--\s*vigil:action:([\w-]+)\s*-->\s*$/;
 
-/** How long after one of vigil's `github.label` actions ran its `labeled` delivery counts as its own. */
-export const LABEL_ECHO_MS = 60 * 60_000;
+/** How long after one of vigil's actions ran the delivery reporting its effect counts as its own. */
+export const ECHO_MS = 60 * 60_000;
 
 /** Where a delivery holds the text it created: only creations, so an owner's edit of vigil's text is still news. */
 const CREATED_TEXT: Record<string, readonly string[]> = {
@@ -28,7 +29,59 @@ const CREATED_TEXT: Record<string, readonly string[]> = {
   'github.pull_request.opened': ['pull_request', 'body'],
 };
 
-const LABELED = new Set(['github.issues.labeled', 'github.pull_request.labeled']);
+/**
+ * What one of vigil's GitHub actions causes, by the delivery that reports it: the action,
+ * and whether this delivery is that action's effect (same issue or pull request, and the
+ * same label, login or state), described for the log. A rerun's CI deliveries are not
+ * here: the run's result is news vigil asked for.
+ */
+interface Effect {
+  action: string;
+  of: (params: Record<string, unknown>, payload: unknown) => string | undefined;
+}
+
+/** `name` (a label, a login) is among `list`, as GitHub compares them: case-insensitively. */
+function named(list: unknown, name: unknown): name is string {
+  return typeof name === 'string' && Array.isArray(list) && list.some((item) => typeof item === 'string' && item.toLowerCase() === name.toLowerCase());
+}
+
+const label = (action: string, verb: string): Effect => ({
+  action,
+  of: (params, payload) => {
+    const name = at(payload, 'label', 'name');
+    return named(params.labels, name) ? `the label "${name}" was ${verb} by vigil's action` : undefined;
+  },
+});
+const assigned: Effect = {
+  action: 'github.assign',
+  of: (params, payload) => {
+    const login = at(payload, 'assignee', 'login');
+    return named(params.assignees, login) ? `${login} was assigned by vigil's action` : undefined;
+  },
+};
+const reviewRequested: Effect = {
+  action: 'github.request_review',
+  of: (params, payload) => {
+    const login = at(payload, 'requested_reviewer', 'login');
+    return named(params.reviewers, login) ? `${login}'s review was requested by vigil's action` : undefined;
+  },
+};
+const state = (action: string, what: string): Effect => ({ action, of: () => `${what} by vigil's action` });
+
+const EFFECTS: Record<string, readonly Effect[]> = {
+  'github.issues.labeled': [label('github.label', 'added')],
+  'github.pull_request.labeled': [label('github.label', 'added')],
+  'github.issues.unlabeled': [label('github.remove_label', 'removed')],
+  'github.pull_request.unlabeled': [label('github.remove_label', 'removed')],
+  'github.issues.assigned': [assigned],
+  'github.pull_request.assigned': [assigned],
+  'github.pull_request.review_requested': [reviewRequested],
+  'github.issues.closed': [state('github.close', 'it was closed')],
+  // A merged pull request is reported closed too.
+  'github.pull_request.closed': [state('github.close', 'it was closed'), state('github.merge', 'it was merged')],
+  'github.issues.reopened': [state('github.reopen', 'it was reopened')],
+  'github.pull_request.reopened': [state('github.reopen', 'it was reopened')],
+};
 
 export interface OwnEchoWhere {
   store: Store;
@@ -40,7 +93,7 @@ export interface OwnEchoWhere {
 /** Why the event is vigil's own write coming back, or undefined when it is not. */
 export function ownEcho(event: { source: string; kind: string; payload: unknown }, where: OwnEchoWhere): string | undefined {
   if (event.source !== 'github') return undefined;
-  return byMarker(event.kind, event.payload, where) ?? bySender(event.payload, where) ?? byLabel(event.kind, event.payload, where);
+  return byMarker(event.kind, event.payload, where) ?? bySender(event.payload, where) ?? byEffect(event.kind, event.payload, where);
 }
 
 function byMarker(kind: string, payload: unknown, { store }: OwnEchoWhere): string | undefined {
@@ -70,19 +123,22 @@ function actsAsItself(login: string, ownerLogin: string | undefined): boolean {
   return login.endsWith('[bot]') || (ownerLogin !== undefined && !sameLogin(login, ownerLogin));
 }
 
-function byLabel(kind: string, payload: unknown, { store, now }: OwnEchoWhere): string | undefined {
-  if (!LABELED.has(kind)) return undefined;
-  const label = at(payload, 'label', 'name');
+function byEffect(kind: string, payload: unknown, { store, now }: OwnEchoWhere): string | undefined {
+  const effects = EFFECTS[kind];
   const repo = at(payload, 'repository', 'full_name');
   const number = at(payload, 'issue', 'number') ?? at(payload, 'pull_request', 'number');
-  if (typeof label !== 'string' || typeof repo !== 'string' || typeof number !== 'number') return undefined;
-  const added = store.actions.ranSince('github.label', repo, now - LABEL_ECHO_MS).find((action) => {
-    const params = action.params as { number?: unknown; labels?: unknown };
-    // GitHub's label names are case-insensitive: "Bug" added is "bug" on the issue.
-    const labels = Array.isArray(params.labels) ? params.labels : [];
-    return params.number === number && labels.some((l) => typeof l === 'string' && l.toLowerCase() === label.toLowerCase());
-  });
-  return added ? `the label "${label}" was added by vigil's action ${added.id}` : undefined;
+  if (!effects || typeof repo !== 'string' || typeof number !== 'number') return undefined;
+  const merged = at(payload, 'pull_request', 'merged') === true;
+  for (const effect of effects) {
+    // A closed pull request is a merge's effect only when merged, a close's only when not.
+    if (kind === 'github.pull_request.closed' && merged !== (effect.action === 'github.merge')) continue;
+    for (const action of store.actions.ranSince(effect.action, repo, now - ECHO_MS)) {
+      const params = action.params as Record<string, unknown>;
+      const what = params.number === number ? effect.of(params, payload) : undefined;
+      if (what) return `${what} ${action.id}`;
+    }
+  }
+  return undefined;
 }
 
 /** GitHub logins are case-insensitive. */

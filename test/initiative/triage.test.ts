@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { withDisclosure } from '../../src/github-api/disclosure.js';
-import { LABEL_ECHO_MS } from '../../src/initiative/own-echo.js';
+import { ECHO_MS } from '../../src/initiative/own-echo.js';
 import { setAside, triage, triageConfig, type TriageConfig } from '../../src/initiative/triage.js';
 import { Store, type InboxEvent } from '../../src/store/index.js';
 import { MemoryJournal } from '../model/helpers.js';
@@ -113,10 +113,37 @@ describe('vigil does not answer itself', () => {
     expect(route(store, 'github.issues.labeled', labeled('triage')).route).toBe('own');
     expect(route(store, 'github.issues.labeled', labeled('wontfix'))).toEqual({ route: 'model' });
     expect(route(store, 'github.issues.labeled', labeled('bug', 5))).toEqual({ route: 'model' });
-    // vigil never removes labels: an unlabeled delivery is the owner's doing.
+    // vigil added it; removing it was somebody else's doing.
     expect(route(store, 'github.issues.unlabeled', labeled('bug', 4, 'unlabeled'))).toEqual({ route: 'model' });
     // Long after the action ran, the same label is someone's new decision.
-    expect(route(store, 'github.issues.labeled', labeled('bug'), config(), NOW + LABEL_ECHO_MS + 1)).toEqual({ route: 'model' });
+    expect(route(store, 'github.issues.labeled', labeled('bug'), config(), NOW + ECHO_MS + 1)).toEqual({ route: 'model' });
+  });
+
+  it('the effects of vigil’s other GitHub actions come back as its own: a label removed, an assignee, a review request, a close, a merge, a reopen', () => {
+    const store = openStore();
+    const removed = ran(store, 'github.remove_label', { repo: REPO, number: 4, labels: ['Stale'] }, NOW - 1000);
+    const assigned = ran(store, 'github.assign', { repo: REPO, number: 4, assignees: ['Ada'] }, NOW - 1000);
+    const asked = ran(store, 'github.request_review', { repo: REPO, number: 9, reviewers: ['grace'] }, NOW - 1000);
+    const closed = ran(store, 'github.close', { repo: REPO, number: 4 }, NOW - 1000);
+    const merged = ran(store, 'github.merge', { repo: REPO, number: 9, sha: 'a'.repeat(40) }, NOW - 1000);
+    const reopened = ran(store, 'github.reopen', { repo: REPO, number: 5 }, NOW - 1000);
+    const issue = (number: number, extra: Record<string, unknown> = {}) => ({ issue: { number }, repository, sender: person('octo'), ...extra });
+    const pull = (number: number, extra: Record<string, unknown> = {}) => ({ pull_request: { number, merged: false }, repository, sender: person('octo'), ...extra });
+
+    expect(route(store, 'github.issues.unlabeled', issue(4, { action: 'unlabeled', label: { name: 'stale' } }))).toEqual({ route: 'own', reason: `the label "stale" was removed by vigil's action ${removed}` });
+    expect(route(store, 'github.issues.unlabeled', issue(4, { action: 'unlabeled', label: { name: 'bug' } })).route).toBe('model');
+    expect(route(store, 'github.issues.assigned', issue(4, { action: 'assigned', assignee: { login: 'ada' } }))).toEqual({ route: 'own', reason: `ada was assigned by vigil's action ${assigned}` });
+    expect(route(store, 'github.issues.assigned', issue(4, { action: 'assigned', assignee: { login: 'bob' } })).route).toBe('model');
+    expect(route(store, 'github.pull_request.review_requested', pull(9, { action: 'review_requested', requested_reviewer: { login: 'grace' } }))).toEqual({ route: 'own', reason: `grace's review was requested by vigil's action ${asked}` });
+    expect(route(store, 'github.pull_request.review_requested', pull(8, { action: 'review_requested', requested_reviewer: { login: 'grace' } })).route).toBe('model');
+    expect(route(store, 'github.issues.closed', issue(4, { action: 'closed' }))).toEqual({ route: 'own', reason: `it was closed by vigil's action ${closed}` });
+    expect(route(store, 'github.issues.closed', issue(6, { action: 'closed' })).route).toBe('model');
+    // Pull request 9 was merged by vigil: its closed delivery says merged; closed unmerged it is somebody else's.
+    expect(route(store, 'github.pull_request.closed', { ...pull(9, { action: 'closed' }), pull_request: { number: 9, merged: true } })).toEqual({ route: 'own', reason: `it was merged by vigil's action ${merged}` });
+    expect(route(store, 'github.pull_request.closed', pull(9, { action: 'closed' })).route).toBe('model');
+    expect(route(store, 'github.issues.reopened', issue(5, { action: 'reopened' }))).toEqual({ route: 'own', reason: `it was reopened by vigil's action ${reopened}` });
+    // Long after, the same change is someone's new decision.
+    expect(route(store, 'github.issues.closed', issue(4, { action: 'closed' }), config(), NOW + ECHO_MS + 1).route).toBe('model');
   });
 
   it('a label action that is still running counts (the webhook may beat the worker’s record); a denied one does not', () => {
