@@ -128,9 +128,20 @@ export class GithubClients {
       throttle: { onRateLimit: notify(false), onSecondaryRateLimit: notify(true) },
       // Octokit's own notices (deprecations) go to stderr, which the service manager keeps — redacted,
       // as a failed request's notice can quote what it sent.
-      log: { debug: () => undefined, info: () => undefined, warn: redactedTo(console.warn), error: redactedTo(console.error) },
+      log: { debug: () => undefined, info: () => undefined, warn: redactedTo(console.warn), error: notNotModified(redactedTo(console.error)) },
     });
     octokit.hook.before('request', (options) => redactWrite(options as unknown as Record<string, unknown>));
     return octokit;
   }
+}
+
+/**
+ * Octokit's request log reports a 304 as an error; for the open-work digest's conditional
+ * reads it is the usual answer ("nothing changed"), not worth a line on stderr each tick.
+ */
+function notNotModified(print: (...args: unknown[]) => void): (...args: unknown[]) => void {
+  return (...args) => {
+    if (typeof args[0] === 'string' && /^GET \S+ - 304 with id /.test(args[0])) return;
+    print(...args);
+  };
 }

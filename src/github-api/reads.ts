@@ -3,7 +3,9 @@ import { repoName } from '../config/index.js';
 import { VigilError } from '../errors.js';
 import { globMatch } from '../policy/index.js';
 import { splitRepo, type GithubOctokit } from './client.js';
+import { memoryCache, type AnswerCache } from './conditional.js';
 import { fetchLogTail } from './log-tail.js';
+import { readOpenWork } from './open-work.js';
 
 /**
  * What a decision may read on GitHub (issue 14), answered by the worker, which holds the
@@ -25,6 +27,16 @@ export const GithubQuery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('check_logs'), repo: repoName, ref: gitRef.optional(), checkRunId: positive.optional() }).strict(),
   z.object({ kind: z.literal('search'), repo: repoName, query: z.string().trim().min(1).max(200) }).strict(),
   z.object({ kind: z.literal('labels'), repo: repoName }).strict(),
+  /** The tick's open-work digest (issue 15): answered as JSON, not offered to the model as a tool. */
+  z
+    .object({
+      kind: z.literal('open_work'),
+      repo: repoName,
+      owner: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub login').optional(),
+      /** Pull requests not updated since this instant are idle (the tick's clock, less `tick.staleDays`). */
+      staleBefore: z.string().datetime(),
+    })
+    .strict(),
 ]).superRefine((q, ctx) => {
   if (q.kind === 'check_logs' && (q.ref === undefined) === (q.checkRunId === undefined)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ref'], message: 'needs a ref or a check run id (one of them)' });
@@ -43,6 +55,7 @@ type GetRoute =
   | 'GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations'
   | 'GET /repos/{owner}/{repo}/labels'
   | 'GET /search/issues';
+// The open-work digest's GETs are in src/github-api/open-work.ts, all conditional.
 
 /** Sizes of an answer: the toolbox caps the whole again; these keep each part in proportion. */
 export const READ_LIMITS = {
@@ -96,8 +109,11 @@ export function parseGithubQuery(value: unknown): GithubQuery {
   return parsed.data;
 }
 
-/** The answer to one query, as compact text for a model. */
-export async function answerGithubQuery(octokit: GithubOctokit, value: GithubQuery, signal: AbortSignal): Promise<string> {
+/**
+ * The answer to one query, as compact text for a model (the open-work digest: JSON for
+ * the tick). `cache` keeps the digest's ETags between calls.
+ */
+export async function answerGithubQuery(octokit: GithubOctokit, value: GithubQuery, signal: AbortSignal, cache: AnswerCache = memoryCache()): Promise<string> {
   const query = parseGithubQuery(value);
   const get = async <T>(route: GetRoute, params: Record<string, unknown>): Promise<T> => {
     signal.throwIfAborted();
@@ -118,6 +134,8 @@ export async function answerGithubQuery(octokit: GithubOctokit, value: GithubQue
       return search(get, query.repo, query.query);
     case 'labels':
       return labels(get, where, query.repo);
+    case 'open_work':
+      return JSON.stringify(await readOpenWork(octokit, query, cache, signal));
     default:
       throw new VigilError('VIGIL_ERR_GITHUB_QUERY', 'unknown kind of read');
   }

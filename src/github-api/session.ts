@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import { GithubClients } from './client.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
 import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState } from './hands.js';
+import type { AnswerCache } from './conditional.js';
 import { answerGithubQuery, assertWatched, parseGithubQuery, type WatchedRepos } from './reads.js';
 import { sweepMissedDeliveries, type HookLocation } from './redeliver.js';
 import type { GithubCredentials, GithubSession } from './types.js';
@@ -64,7 +65,7 @@ export function openGithub(options: SessionOptions): GithubSession {
     read: async (value, signal) => {
       const query = parseGithubQuery(value);
       assertWatched(query.repo, watched);
-      return answerGithubQuery(await need().forRepo(query.repo), query, signal);
+      return answerGithubQuery(await need().forRepo(query.repo), query, signal, keptAnswers(store, query.repo));
     },
     sweep: async () => {
       if (config.hookId === undefined || !clients) return undefined;
@@ -77,6 +78,12 @@ export function openGithub(options: SessionOptions): GithubSession {
       return sweepMissedDeliveries({ octokit, store, clock, hook, record });
     },
   };
+}
+
+/** The open-work digest's ETags and answers per repository, in the store: a worker that exits idle keeps them. */
+function keptAnswers(store: Store, repo: string): AnswerCache {
+  const key = `github.etags.${repo.toLowerCase()}` as const;
+  return { load: () => store.kv.get(key) ?? {}, save: (kept) => store.kv.set(key, kept) };
 }
 
 function hookLocation(config: Readonly<GithubConfig>): HookLocation | undefined {

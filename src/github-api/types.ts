@@ -47,8 +47,45 @@ export interface SweepResult {
   failed: number;
 }
 
+/** One issue or pull request of the open-work digest: its title is third-party text. */
+export interface OpenWorkItem {
+  number: number;
+  title: string;
+  author?: string;
+  updatedAt: string;
+  url: string;
+}
+
+export type OpenWorkProblem = 'failing checks' | 'changes requested' | 'conflicts';
+
+/**
+ * What is open on one repository for the owner (issue 15), fetched on each tick with
+ * conditional requests (src/github-api/open-work.ts) and compared by the tick's world mark.
+ */
+export interface OpenWorkDigest {
+  repo: string;
+  defaultBranch: string;
+  /** The check runs of the default branch's head: its latest CI result. */
+  ci: { sha: string | null; state: 'success' | 'failure' | 'pending' | 'none'; failed: string[] };
+  /** The owner's login; null when none is configured (then the owner's lists are empty). */
+  owner: string | null;
+  /** Open pull requests that ask the owner for a review. */
+  reviewRequested: OpenWorkItem[];
+  /** The owner's open pull requests with failing checks, changes requested or conflicts. */
+  ownPulls: (OpenWorkItem & { problems: OpenWorkProblem[] })[];
+  /** Open issues assigned to the owner. */
+  assigned: OpenWorkItem[];
+  /** Open pull requests not updated since `staleBefore` (`tick.staleDays`). */
+  stale: OpenWorkItem[];
+  /** Lists cut at their cap (or pull requests past the first page), named. */
+  truncated: string[];
+  /** What fetching it cost: requests sent, and how many GitHub answered 304 Not Modified (no rate limit spent). */
+  fetched: { requests: number; notModified: number };
+}
+
 /** A read for a decision (src/github-api/reads.ts has its schema). */
 export type { GithubQuery } from './reads.js';
+export type { OpenWorkQuery } from './open-work.js';
 
 export interface GithubSession {
   comment(params: { repo: string; number: number; body: string }, action: ActionRef): Promise<WrittenResult>;

@@ -47,6 +47,11 @@ export interface KvValues {
    * GitHub for a re-run: a retry that sees a later attempt knows it was asked (src/github-api/hands.ts).
    */
   [rerun: `github.rerun.${string}`]: number;
+  /**
+   * Per repository, the open-work digest's last answers with their ETags, by URL: the next
+   * tick asks with If-None-Match and a 304 costs no rate limit (src/github-api/conditional.ts).
+   */
+  [etags: `github.etags.${string}`]: Record<string, { etag: string; data: unknown }>;
   /** How far into the daily logs the dashboard's counts have read (src/web/log-stats.ts). */
   'dashboard.stats.log': LogPosition;
   /** `vigil cancel ID`: when cancelling was asked (null: the request was cleared) (src/agent/cancel.ts). */

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeHands } from './fake-github-hands.js';
+import { FakeOpenWork } from './fake-github-open-work.js';
 
 /**
  * An honest fake of the few GitHub REST endpoints vigil uses, on 127.0.0.1 port 0,
@@ -19,6 +20,10 @@ export interface RecordedRequest {
   body: unknown;
   /** The Range header, when one was sent. */
   range?: string;
+  /** The If-None-Match header, when one was sent (a conditional request). */
+  ifNoneMatch?: string;
+  /** The status it was answered with. */
+  status?: number;
 }
 
 /** The author GitHub names on what a credential wrote. */
@@ -60,6 +65,11 @@ export interface FakePull {
   draft?: boolean;
   merged?: boolean;
   merge_commit_sha?: string;
+  /** GitHub's answer to "can it merge": false when it conflicts with its base; null while GitHub works it out. */
+  mergeable?: boolean | null;
+  mergeable_state?: string;
+  /** Reviews, oldest first. */
+  reviews?: Array<{ login: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' }>;
   files: FakeFile[];
 }
 
@@ -159,6 +169,13 @@ export class FakeGithub {
   readonly manifestApps: FakeManifestApp[] = [];
   /** Assignees, reviewers, open/closed, merges and workflow re-runs (test/github/fake-github-hands.ts). */
   readonly hands = new FakeHands((repo, number) => this.issue(repo, number));
+  /** Repositories, the open pull requests list and reviews (test/github/fake-github-open-work.ts). */
+  readonly openWork = new FakeOpenWork((repo) => this.allIssues(repo), (repo, number) => this.hands.requestedReviewers(repo, number));
+  /**
+   * Requests that spent rate limit: every authenticated answer but a 304, as GitHub
+   * counts them ("a conditional request that returns 304 does not count").
+   */
+  rateLimitUsed = 0;
   private server: http.Server | undefined;
   url = '';
 
@@ -254,7 +271,16 @@ export class FakeGithub {
         body = text;
       }
       const method = req.method ?? 'GET';
-      const recorded: RecordedRequest = { method, path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body, ...(req.headers.range ? { range: req.headers.range } : {}) };
+      const ifNoneMatch = req.headers['if-none-match'];
+      const recorded: RecordedRequest = {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        authorization: req.headers.authorization,
+        body,
+        ...(req.headers.range ? { range: req.headers.range } : {}),
+        ...(ifNoneMatch ? { ifNoneMatch } : {}),
+      };
       this.requests.push(recorded);
       let reply: Reply;
       try {
@@ -262,8 +288,15 @@ export class FakeGithub {
       } catch (err) {
         reply = { status: 500, body: { message: (err as Error).message } };
       }
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...(reply.headers ?? {}) });
-      res.end(reply.status === 204 ? undefined : (reply.text ?? JSON.stringify(reply.body)));
+      const answer = reply.status === 204 ? undefined : (reply.text ?? JSON.stringify(reply.body));
+      // GitHub's ETags: a weak validator of the answer; the same answer to an If-None-Match is a 304 with no body.
+      const etag = method === 'GET' && reply.status === 200 && answer !== undefined ? `W/"${crypto.createHash('sha256').update(answer).digest('hex').slice(0, 32)}"` : undefined;
+      const notModified = etag !== undefined && ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(etag);
+      recorded.status = notModified ? 304 : reply.status;
+      if (!notModified && reply.status !== 401 && recorded.authorization) this.rateLimitUsed++;
+      const headers = { 'content-type': 'application/json; charset=utf-8', ...(etag ? { etag } : {}), 'x-ratelimit-used': String(this.rateLimitUsed), ...(reply.headers ?? {}) };
+      res.writeHead(notModified ? 304 : reply.status, headers);
+      res.end(notModified ? undefined : answer);
     });
   }
 
@@ -423,6 +456,8 @@ export class FakeGithub {
   private dispatchRead(req: RecordedRequest): Reply | undefined {
     const { path, query } = req;
     let m: RegExpMatchArray | null;
+    const openWork = this.openWork.dispatch(req);
+    if (openWork) return openWork.list ? this.page(req, openWork.list) : openWork;
     if (path === '/user') {
       const scopes = this.options.scopes ? { 'x-oauth-scopes': this.options.scopes.join(', ') } : undefined;
       return { status: 200, body: { login: this.options.login ?? 'octo', type: 'User' }, ...(scopes ? { headers: scopes } : {}) };
@@ -440,8 +475,8 @@ export class FakeGithub {
       const issue = this.issue(m[1]!, Number(m[2]));
       if (!issue?.pull) return notFound();
       if (m[3]) return this.page(req, issue.pull.files.map((f) => ({ sha: 'f'.repeat(40), changes: f.additions + f.deletions, ...f })));
-      const { files, ...pull } = issue.pull;
-      return { status: 200, body: { number: issue.number, title: issue.title, state: issue.state, changed_files: files.length, ...pull } };
+      const { files, reviews: _reviews, ...pull } = issue.pull;
+      return { status: 200, body: { number: issue.number, title: issue.title, state: issue.state, changed_files: files.length, user: issue.user ?? null, ...pull } };
     }
     if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/commits\/([^/]+)\/check-runs$/))) {
       const ref = decodeURIComponent(m[2]!);
@@ -500,11 +535,13 @@ export class FakeGithub {
   private listIssues(repo: string, query: URLSearchParams): unknown[] {
     const state = query.get('state') ?? 'open';
     const since = query.get('since');
+    const assignee = query.get('assignee');
     const desc = (query.get('direction') ?? 'desc') === 'desc';
     const key = query.get('sort') === 'updated' ? 'updated_at' : 'created_at';
     return this.allIssues(repo)
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => !since || i.updated_at >= since)
+      .filter((i) => !assignee || (i.assignees ?? []).some((a) => a.toLowerCase() === assignee.toLowerCase()))
       .sort((a, b) => (desc ? -1 : 1) * (a[key].localeCompare(b[key]) || a.number - b.number))
       .map(issueJson);
   }
