@@ -24,6 +24,11 @@ export interface EventFields {
   'event.replayed': { deliveryId: string; kind: string; replayOf: number };
   'tick.skipped': { reason: string };
   /**
+   * What a tick's open-work digest read (issue 15), per repository: requests, how many
+   * GitHub answered 304 (no rate limit spent), CI state and list sizes — never a title.
+   */
+  'tick.open_work': { repos: Record<string, unknown>[]; failed: { repo: string; error: string }[] };
+  /**
    * The owner spoke (issue 15: `vigil ask`, `POST /api/ask`, or an owner's `@vigil` comment
    * on `repo`#`number`) and the instruction was decided with `proposals` proposals; its
    * answer (a notification or a reply comment) is proposed after them.

@@ -47,6 +47,8 @@ export const TickConfig = z
     schedule: cronExpression.default('*/15 * * * *'),
     activeHours: z.string().regex(clockRange, 'must look like "08:00-22:00"').optional(),
     timezone: timeZone.optional(),
+    /** An open pull request not updated for this many days is named idle in the tick's open-work digest (issue 15). */
+    staleDays: z.number().int().positive().max(365).default(7),
   })
   .strict();
 

@@ -12,7 +12,7 @@ import { OwnerReach } from '../notify/index.js';
 import { answerApproval, cancelAgentTask, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
 import type { OwnerChannel } from '../policy/index.js';
-import { TickService } from '../tick/index.js';
+import { openWorkRepos, openWorkSource, TickService, type OpenWorkSource } from '../tick/index.js';
 import {
   indexSpooledDeliveries,
   logUnloggedDeliveries,
@@ -317,6 +317,24 @@ export class Daemon {
       onEnqueued: () => this.initiative.wake(),
       onError: (err) => this.trouble.failed('tick', err),
       workingHours: config.owner.workingHours,
+      openWork: this.openWork(),
+    });
+  }
+
+  /**
+   * The ticks' open-work digest (issue 15), asked of the worker like a decision's reads:
+   * only with GitHub credentials, which the worker holds and the daemon never does.
+   */
+  private openWork(): OpenWorkSource | undefined {
+    const { config, secrets } = this;
+    if (!(secrets.githubToken || secrets.githubApp || secrets.githubWithheld)) return undefined;
+    const repos = openWorkRepos(config);
+    if (!repos.length) return undefined;
+    return openWorkSource({
+      reads: (query, signal) => this.supervisor.query(query, signal),
+      repos,
+      owner: config.github.ownerLogin,
+      staleDays: config.tick.staleDays,
     });
   }
 
@@ -465,7 +483,9 @@ export class Daemon {
           circuit: this.initiative.circuitStatus(),
           rejections: this.rejections.summary(REJECTIONS_HOUR_MS),
         }),
-      tick: async () => ({ ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake() })) }),
+      tick: async () => ({
+        ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake(), openWork: this.openWork() })),
+      }),
       dream: () => startDream(this.dreams),
       cancel: (id) => cancelAgentTask(this.operationDeps(), id),
       ask: (text, via, waitMs) => {

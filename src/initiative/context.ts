@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { WatchedRepo } from '../config/index.js';
 import { INDEX_FILE } from '../memory/index.js';
 import type { Store } from '../store/index.js';
-import { localRepos, readRepoState, type RepoState, type TickPayload } from '../tick/index.js';
+import { digestForPrompt, localRepos, readRepoState, type RepoState, type TickPayload } from '../tick/index.js';
 import { recentActivity, type ActivitySubjects } from './activity.js';
 import { subjectKey, subjectOfEvent } from './subject.js';
 import { threadMemory, type ThreadMemory } from './thread.js';
@@ -14,6 +14,13 @@ export interface DecisionContext {
   /** Where each watched clone stands (ticks only); its instruction files are in the stable prefix instead. */
   repos: Omit<RepoState, 'instructions'>[];
   dueReminders: { note: string; dueAt: string }[];
+  /**
+   * What waits for the owner on GitHub, per watched repository (ticks only, issue 15): its
+   * titles are third-party text, fenced with the rest of the context.
+   */
+  openWork?: ReturnType<typeof digestForPrompt>[];
+  /** Repositories whose digest could not be read for this tick. */
+  openWorkFailed?: { repo: string; error: string }[];
   pendingApprovals: { id: string; action: string; params: unknown; expiresAt: string | null }[];
   /** The tail of vigil's own log, rendered like `vigil log`. */
   recentActivity: string[];
@@ -44,6 +51,8 @@ export async function buildContext(
     now: new Date(where.now).toISOString(),
     repos: states.map(({ instructions: _instructions, ...state }) => ({ ...state, head: state.head.slice(0, 12) })),
     dueReminders: (tick?.dueReminders ?? []).map((r) => ({ note: r.note, dueAt: new Date(r.dueAt).toISOString() })),
+    ...(tick?.openWork ? { openWork: tick.openWork.map(digestForPrompt) } : {}),
+    ...(tick?.openWorkFailed ? { openWorkFailed: tick.openWorkFailed } : {}),
     pendingApprovals: store.actions.pendingApprovals().map((a) => ({
       id: a.id,
       action: a.action,

@@ -88,7 +88,7 @@ export function buildPrompt(parts: PromptParts): Prompt {
     '# Event (first line: its name, source and delivery id; then its payload)',
     fence(`${jsonForPrompt(eventHeader(event))}\n${jsonForPrompt(eventPayload(event))}`),
     '',
-    '# Context (watched clones, due reminders, approvals waiting for the owner)',
+    '# Context (watched clones, due reminders, the open-work digest on ticks, approvals waiting for the owner)',
     fence(jsonForPrompt(context)),
     '',
     ...(thread?.lines.length ? [THREAD_HEADING, fence(escapeFences(threadText(thread))), ''] : []),

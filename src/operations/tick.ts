@@ -1,11 +1,13 @@
 import type { Config } from '../config/index.js';
-import { TickService, type TickOutcome } from '../tick/index.js';
+import { TickService, type OpenWorkSource, type TickOutcome } from '../tick/index.js';
 import type { OperationDeps } from './deps.js';
 
 export interface TickDeps extends OperationDeps {
   config: Pick<Config, 'tick' | 'repos'>;
   /** The daemon wakes its decision loop; without a daemon the tick waits in the inbox for the next start. */
   onEnqueued?: () => void;
+  /** The daemon's open-work digest (issue 15); the CLI without a daemon has no worker to ask. */
+  openWork?: OpenWorkSource | undefined;
 }
 
 /**
@@ -15,6 +17,12 @@ export interface TickDeps extends OperationDeps {
  */
 export function requestTick(deps: TickDeps): Promise<TickOutcome> {
   const { store, clock, journal, config } = deps;
-  const tick = new TickService(config.tick, config.repos, { store, clock, journal, onEnqueued: deps.onEnqueued ?? (() => undefined) });
+  const tick = new TickService(config.tick, config.repos, {
+    store,
+    clock,
+    journal,
+    onEnqueued: deps.onEnqueued ?? (() => undefined),
+    ...(deps.openWork ? { openWork: deps.openWork } : {}),
+  });
   return tick.requestManual();
 }

@@ -101,6 +101,8 @@ export interface TickBaseline {
   repos: Record<string, string>;
   /** The owner's working day (local date) the last decided tick saw begun (issue 15). */
   ownerDay?: string;
+  /** Per repository, the open-work digest's CI in words and a hash of its lists (issue 15, src/tick/open-work.ts). */
+  openWork?: Record<string, { ci: string; hash: string }>;
 }
 
 export interface DreamStateRecord {

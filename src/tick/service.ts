@@ -5,6 +5,8 @@ import { eventRecord } from '../events.js';
 import type { JournalWriter } from '../journal/index.js';
 import { withStoreRetry, type Store } from '../store/index.js';
 import { localDate, withinHours } from './active-hours.js';
+import { openWorkLog, openWorkMark, type OpenWorkSeen, type OpenWorkSource } from './open-work.js';
+import type { OpenWorkDigest } from '../github-api/index.js';
 import { localRepos, readRepoHead } from './repos.js';
 import { changesSinceBaseline, worldMark, type WorldMark } from './world-mark.js';
 
@@ -13,6 +15,10 @@ export interface TickPayload {
   mark: WorldMark;
   dueReminders: { id: number; dueAt: number; note: string }[];
   changes: string[];
+  /** The open-work digest per repository (issue 15); absent without GitHub credentials. */
+  openWork?: OpenWorkDigest[];
+  /** Repositories whose digest could not be read this time, and why. */
+  openWorkFailed?: OpenWorkSeen['failed'];
 }
 
 export type TickOutcome = { outcome: 'inactive' } | { outcome: 'skipped' } | { outcome: 'enqueued'; eventId: number };
@@ -43,6 +49,8 @@ export class TickService {
       onError?: (err: unknown) => void;
       /** `owner.workingHours`, in `tick.timezone`: the owner's day begins at their start (at midnight when unset). */
       workingHours?: string | undefined;
+      /** The open-work digest, read through the worker (issue 15); absent without GitHub credentials. */
+      openWork?: OpenWorkSource | undefined;
     },
   ) {}
 
@@ -74,31 +82,38 @@ export class TickService {
   private async scheduled(): Promise<TickOutcome> {
     const now = this.deps.clock.now();
     if (!withinHours(this.config.activeHours, now, this.config.timezone)) return { outcome: 'inactive' };
-    const { mark, due } = await this.observe(now);
+    const { mark, due, openWork } = await this.observe(now);
     const changes = changesSinceBaseline(this.deps.store, mark, due.length);
     if (changes.length === 0) {
       this.deps.journal.write(eventRecord('tick.skipped', { reason: 'nothing changed since the last decided tick' }, now));
       return { outcome: 'skipped' };
     }
-    return this.enqueue({ trigger: 'schedule', mark, dueReminders: due, changes }, now);
+    return this.enqueue({ trigger: 'schedule', mark, dueReminders: due, changes, ...openWork }, now);
   }
 
   /** `vigil tick`: the owner asked, so the tick is decided even when nothing moved. */
   async requestManual(): Promise<TickOutcome> {
     const now = this.deps.clock.now();
-    const { mark, due } = await this.observe(now);
+    const { mark, due, openWork } = await this.observe(now);
     const changes = changesSinceBaseline(this.deps.store, mark, due.length);
     await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }), MANUAL_STORE_WAIT_MS);
-    const manual: TickPayload = { trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes] };
+    const manual: TickPayload = { trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes], ...openWork };
     return this.enqueue(manual, now, MANUAL_STORE_WAIT_MS);
   }
 
-  private async observe(now: number): Promise<{ mark: WorldMark; due: TickPayload['dueReminders'] }> {
-    const heads = await Promise.all(localRepos(this.repos).map(readRepoHead));
+  private async observe(
+    now: number,
+  ): Promise<{ mark: WorldMark; due: TickPayload['dueReminders']; openWork: Pick<TickPayload, 'openWork' | 'openWorkFailed'> }> {
+    const [heads, seen] = await Promise.all([Promise.all(localRepos(this.repos).map(readRepoHead)), this.deps.openWork?.(now)]);
     const { store } = this.deps;
     const zone = this.config.timezone;
     const ownerDay = withinHours(this.deps.workingHours, now, zone) ? localDate(now, zone) : undefined;
-    return { mark: worldMark(store, heads, ownerDay), due: store.reminders.due(now) };
+    if (!seen) return { mark: worldMark(store, heads, ownerDay), due: store.reminders.due(now), openWork: {} };
+    // What the digest cost, before the tick's own line: counts and 304s, never a title.
+    this.deps.journal.write(eventRecord('tick.open_work', openWorkLog(seen), now));
+    const marks = Object.fromEntries(seen.digests.map((d) => [d.repo, openWorkMark(d)]));
+    const openWork = { openWork: seen.digests, ...(seen.failed.length ? { openWorkFailed: seen.failed } : {}) };
+    return { mark: worldMark(store, heads, ownerDay, marks), due: store.reminders.due(now), openWork };
   }
 
   /** A write that waits out another process's lock on the loop's timers, not inside SQLite (issue 12). */

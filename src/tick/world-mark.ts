@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.js';
+import { ciSettled, type OpenWorkMark } from './open-work.js';
 import type { RepoHead } from './repos.js';
 
 /**
@@ -23,6 +24,12 @@ export interface WorldMark {
    * standing orders such as "every Monday morning" are looked at even in a quiet world.
    */
   ownerDay?: string;
+  /**
+   * Per repository, its open-work digest (issue 15): a change of the default branch's CI
+   * or of what waits for the owner is something moved. A repository whose digest could
+   * not be read this time is absent: it moves nothing.
+   */
+  openWork?: Record<string, OpenWorkMark>;
 }
 
 /** What a decided tick saw: its mark, and the reminders that were due (they fire with its decision). */
@@ -35,12 +42,13 @@ const BASELINE_KEY = 'tick.baseline';
 const APPROVALS_VERSION_KEY = 'approvals.version';
 
 /** Where the world stands now, given the watched clones' heads. */
-export function worldMark(store: Store, heads: readonly RepoHead[], ownerDay?: string): WorldMark {
+export function worldMark(store: Store, heads: readonly RepoHead[], ownerDay?: string, openWork?: Record<string, OpenWorkMark>): WorldMark {
   return {
     lastEventId: store.inbox.lastDecidableId(),
     approvalsVersion: store.kv.get(APPROVALS_VERSION_KEY) ?? 0,
     repos: Object.fromEntries(heads.map((h) => [h.name, `${h.branch}@${h.head}`])),
     ...(ownerDay ? { ownerDay } : {}),
+    ...(openWork ? { openWork } : {}),
   };
 }
 
@@ -55,6 +63,13 @@ export function changesSinceBaseline(store: Store, mark: WorldMark, dueReminders
   if (mark.ownerDay && mark.ownerDay !== baseline.ownerDay) changes.push(`the owner's working day ${mark.ownerDay} began`);
   for (const [name, where] of Object.entries(mark.repos)) {
     if (baseline.repos[name] !== where) changes.push(`${name} moved to ${where}`);
+  }
+  for (const [repo, seen] of Object.entries(mark.openWork ?? {})) {
+    const before = baseline.openWork?.[repo];
+    if (ciSettled(seen) && seen.ci !== before?.ci) {
+      changes.push(`${repo}: CI on the default branch is now ${seen.ci}${before ? ` (was ${before.ci})` : ''}`);
+    }
+    if (seen.hash !== before?.hash) changes.push(`${repo}: what waits for the owner changed (see the open-work digest)`);
   }
   return changes;
 }
@@ -77,6 +92,25 @@ export function recordDecidedTick(store: Store, tick: DecidedTick, now: number):
   // A tick decided before the day began (a manual one at night) keeps the day the baseline had.
   const before = store.kv.get(BASELINE_KEY);
   const ownerDay = tick.mark.ownerDay ?? before?.ownerDay;
-  store.kv.set(BASELINE_KEY, { ...tick.mark, approvalsVersion, ...(ownerDay ? { ownerDay } : {}) } satisfies WorldMark);
+  const openWork = baselineOpenWork(before?.openWork, tick.mark.openWork);
+  store.kv.set(BASELINE_KEY, { ...tick.mark, approvalsVersion, ...(ownerDay ? { ownerDay } : {}), ...(openWork ? { openWork } : {}) } satisfies WorldMark);
   store.reminders.markFired(tick.dueReminders.map((r) => r.id), now);
+}
+
+/**
+ * A repository the tick could not read keeps its last digest mark, and a CI still
+ * running keeps the last settled result: neither may make the next tick see a change
+ * that is only the absence of news.
+ */
+function baselineOpenWork(
+  before: Record<string, OpenWorkMark> | undefined,
+  seen: Record<string, OpenWorkMark> | undefined,
+): Record<string, OpenWorkMark> | undefined {
+  if (!before && !seen) return undefined;
+  const next: Record<string, OpenWorkMark> = { ...before };
+  for (const [repo, mark] of Object.entries(seen ?? {})) {
+    const kept = before?.[repo];
+    next[repo] = ciSettled(mark) || !kept ? mark : { ...mark, ci: kept.ci };
+  }
+  return next;
 }

@@ -475,8 +475,10 @@ export class FakeGithub {
       const issue = this.issue(m[1]!, Number(m[2]));
       if (!issue?.pull) return notFound();
       if (m[3]) return this.page(req, issue.pull.files.map((f) => ({ sha: 'f'.repeat(40), changes: f.additions + f.deletions, ...f })));
-      const { files, reviews: _reviews, ...pull } = issue.pull;
-      return { status: 200, body: { number: issue.number, title: issue.title, state: issue.state, changed_files: files.length, user: issue.user ?? null, ...pull } };
+      const { files, ...pull } = issue.pull;
+      const body: Record<string, unknown> = { number: issue.number, title: issue.title, state: issue.state, changed_files: files.length, user: issue.user ?? null, ...pull };
+      delete body.reviews; // GitHub lists them at their own route
+      return { status: 200, body };
     }
     if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/commits\/([^/]+)\/check-runs$/))) {
       const ref = decodeURIComponent(m[2]!);

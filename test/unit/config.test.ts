@@ -22,6 +22,7 @@ describe('parseConfig', () => {
     const config = parseConfig({}, noEnv);
     expect(config.tick.schedule).toBe('*/15 * * * *');
     expect(config.tick.activeHours).toBeUndefined();
+    expect(config.tick.staleDays).toBe(7);
     expect(config.model.provider).toBe('rules');
     expect(config.rules).toEqual([]);
     expect(config.permissions.mode).toBe('auto');
@@ -33,13 +34,13 @@ describe('parseConfig', () => {
   it('keeps the values it is given', () => {
     const config = parseConfig(
       {
-        tick: { schedule: '0 */2 * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin' },
+        tick: { schedule: '0 */2 * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin', staleDays: 3 },
         permissions: { mode: 'suggest', approvalTtlHours: 2 },
         http: { host: '0.0.0.0', port: 9000 },
       },
       noEnv,
     );
-    expect(config.tick).toEqual({ schedule: '0 */2 * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin' });
+    expect(config.tick).toEqual({ schedule: '0 */2 * * *', activeHours: '08:00-22:00', timezone: 'Europe/Berlin', staleDays: 3 });
     expect(config.permissions.mode).toBe('suggest');
     expect(config.permissions.approvalTtlHours).toBe(2);
     expect(config.http).toMatchObject({ host: '0.0.0.0', port: 9000 });
