@@ -20,7 +20,8 @@ export interface OpenWorkSeen {
   failed: { repo: string; error: string }[];
 }
 
-export type OpenWorkSource = (now: number) => Promise<OpenWorkSeen>;
+/** `timeoutMs`: how long the tick waits for each repository's digest (the owner waits on a manual tick). */
+export type OpenWorkSource = (now: number, timeoutMs?: number) => Promise<OpenWorkSeen>;
 
 /** What the quiet-tick rule keeps of a digest: the default branch's CI in words, and a hash of the lists. */
 export interface OpenWorkMark {
@@ -30,7 +31,7 @@ export interface OpenWorkMark {
 
 const DAY_MS = 86_400_000;
 /** A digest is a handful of GETs; one the worker has not answered in this long is left for the next tick. */
-const READ_TIMEOUT_MS = 60_000;
+const READ_TIMEOUT_MS = 30_000;
 
 const item = z.object({ number: z.number(), title: z.string(), author: z.string().optional(), updatedAt: z.string(), url: z.string() });
 /** The worker's answer is checked, not trusted blindly: it quotes GitHub. */
@@ -63,14 +64,14 @@ export function openWorkRepos(config: Pick<Config, 'repos' | 'github'>): string[
 }
 
 export function openWorkSource(options: { reads: GithubReads; repos: readonly string[]; owner?: string | undefined; staleDays: number }): OpenWorkSource {
-  return async (now) => {
+  return async (now, timeoutMs = READ_TIMEOUT_MS) => {
     const staleBefore = new Date(now - options.staleDays * DAY_MS).toISOString();
     const seen: OpenWorkSeen = { digests: [], failed: [] };
     const answers = await Promise.all(
       options.repos.map(async (repo): Promise<{ repo: string; digest: OpenWorkDigest } | { repo: string; error: string }> => {
         try {
           const query: GithubQuery = { kind: 'open_work', repo, staleBefore, ...(options.owner ? { owner: options.owner } : {}) };
-          const text = await options.reads(query, AbortSignal.timeout(READ_TIMEOUT_MS));
+          const text = await options.reads(query, AbortSignal.timeout(timeoutMs));
           return { repo, digest: Digest.parse(JSON.parse(text)) };
         } catch (err) {
           return { repo, error: errorText(err).split('\n')[0]! };

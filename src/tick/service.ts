@@ -27,6 +27,8 @@ export type TickOutcome = { outcome: 'inactive' } | { outcome: 'skipped' } | { o
 const STORE_WAIT_MS = 60_000;
 /** `vigil tick` waits less: the owner is waiting for the answer (the CLI gives up after 15 s). */
 const MANUAL_STORE_WAIT_MS = 5000;
+/** …and for the open-work digest: one not read by then is named failed in the tick, which goes on without it. */
+const MANUAL_DIGEST_WAIT_MS = 8000;
 export const LAST_TICK_KEY = 'tick.last';
 
 /**
@@ -94,7 +96,7 @@ export class TickService {
   /** `vigil tick`: the owner asked, so the tick is decided even when nothing moved. */
   async requestManual(): Promise<TickOutcome> {
     const now = this.deps.clock.now();
-    const { mark, due, openWork } = await this.observe(now);
+    const { mark, due, openWork } = await this.observe(now, MANUAL_DIGEST_WAIT_MS);
     const changes = changesSinceBaseline(this.deps.store, mark, due.length);
     await this.stored(() => this.deps.store.kv.set(LAST_TICK_KEY, { at: now, outcome: 'enqueued' }), MANUAL_STORE_WAIT_MS);
     const manual: TickPayload = { trigger: 'manual', mark, dueReminders: due, changes: ['requested by the owner', ...changes], ...openWork };
@@ -103,8 +105,9 @@ export class TickService {
 
   private async observe(
     now: number,
+    digestWaitMs?: number,
   ): Promise<{ mark: WorldMark; due: TickPayload['dueReminders']; openWork: Pick<TickPayload, 'openWork' | 'openWorkFailed'> }> {
-    const [heads, seen] = await Promise.all([Promise.all(localRepos(this.repos).map(readRepoHead)), this.deps.openWork?.(now)]);
+    const [heads, seen] = await Promise.all([Promise.all(localRepos(this.repos).map(readRepoHead)), this.deps.openWork?.(now, digestWaitMs)]);
     const { store } = this.deps;
     const zone = this.config.timezone;
     const ownerDay = withinHours(this.deps.workingHours, now, zone) ? localDate(now, zone) : undefined;
