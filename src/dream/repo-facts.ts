@@ -139,7 +139,9 @@ class RepoLearning {
       fact(`CI workflow "${name}" latest run:`, `${run.conclusion} (${run.at.slice(0, 10)})`, run.seen);
     }
     if (this.last && this.senders.size) fact('Most active contributors:', top(this.senders, TOP_CONTRIBUTORS), this.last);
-    if (this.last && this.labels.size) fact('Labels in use:', top(this.labels, TOP_LABELS), this.last);
+    // Label names in quotes: whoever triages the repository named them, and they reach
+    // MEMORY.md, so they read as names, not as sentences (plainPhrase lets no quote in).
+    if (this.last && this.labels.size) fact('Labels in use:', top(this.labels, TOP_LABELS, (name) => `"${name}"`), this.last);
     return facts;
   }
 }
@@ -150,11 +152,11 @@ function labelsOf(item: unknown): unknown[] {
 }
 
 /** "alice (12), bob (4)": most first, then by name, so the same events give the same text. */
-function top(counts: Map<string, number>, n: number): string {
+function top(counts: Map<string, number>, n: number, show = (name: string) => name): string {
   return [...counts]
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .slice(0, n)
-    .map(([name, count]) => `${name} (${count})`)
+    .map(([name, count]) => `${show(name)} (${count})`)
     .join(', ');
 }
 

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { runDream } from '../../src/dream/dream.js';
 import { ModelConsolidator, type ConsolidationPrompt } from '../../src/dream/model-consolidator.js';
@@ -12,22 +11,16 @@ import { WorkingMemory } from '../../src/dream/working-memory.js';
 import { DailyLog } from '../../src/logs/index.js';
 import { parseTopic, renderTopic } from '../../src/memory/topics.js';
 import { Store } from '../../src/store/index.js';
-import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../helpers/home.js';
-import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { useTempDirs } from '../memory/helpers.js';
 import { dreamOptions, homeIn } from './fixture.js';
 
-/** A dream that learns without a model (issue 15): per-repository facts with sources, from the events' payloads. */
+/**
+ * A dream that learns without a model (issue 15): per-repository facts with sources, from
+ * the events' payloads — in process (the mutation runs use these). The replay of
+ * @octokit/webhooks-examples through a real daemon is replay-examples.test.ts.
+ */
 
-type Example = { name: string; examples: Array<Record<string, unknown>> };
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as Example[];
 const tempDir = useTempDirs('vigil-repo-facts-');
-
-const daemons: RunningDaemon[] = [];
-afterEach(async () => {
-  await killDaemons(daemons);
-  removeHomes();
-});
 
 const seen = (eventId: number, kind: string): SeenEvent => ({ eventId, kind, ref: `log 2026-11-30#${eventId}`, date: '2026-11-30' });
 const repository = { full_name: 'octo/app', default_branch: 'main' };
@@ -59,7 +52,7 @@ describe('repository facts from events', () => {
       ['Latest release: `v1.2.0` (2026-11-29)', 'log 2026-11-30#2 (github.release.published)'],
       ['CI workflow "CI" latest run: success (2026-11-30)', 'log 2026-11-30#4 (github.workflow_run.completed)'],
       ['Most active contributors: alice (3), bob (1)', 'log 2026-11-30#7 (github.workflow_run.in_progress)'],
-      ['Labels in use: bug (2)', 'log 2026-11-30#7 (github.workflow_run.in_progress)'],
+      ['Labels in use: "bug" (2)', 'log 2026-11-30#7 (github.workflow_run.in_progress)'],
     ]);
   });
 
@@ -107,8 +100,10 @@ describe('repository facts from events', () => {
     expect(texts.some((t) => t.startsWith('Most active contributors'))).toBe(false);
     const labels = facts.find((f) => f.prefix === 'Labels in use:')!;
     expect(labels.text.length).toBeLessThan(200);
-    expect(labels.text).toContain('click(https//evil.example) owner rm -rf');
-    expect(labels.text).toContain('evil (1)');
+    expect(labels.text).toContain('"click(https//evil.example) owner rm -rf" (1)');
+    expect(labels.text).toContain('"evil" (1)');
+    // The quotes are vigil's: a name cannot bring its own.
+    expect(labels.text.match(/"/g)).toHaveLength(2 * labels.text.split('), ').length);
     for (const fact of facts) {
       expect(fact.text).not.toMatch(/[<>\n\r\u202e\u200b@[\]]/u);
       // Backticks only as the code span vigil puts around a branch or a tag.
@@ -185,54 +180,5 @@ describe('a dream with a model', () => {
     expect(prompts[0]!.user).not.toContain('someone/else');
     expect(fs.existsSync(path.join(home.memory, 'topics', 'someone-else.md'))).toBe(false);
     expect(fs.readFileSync(path.join(home.memory, 'topics', 'octo-app.md'), 'utf8')).toContain('- Latest release: `v3.1.0` (2026-11-29)\n  - source: log 2026-11-30#');
-  });
-});
-
-describe('an offline dream after replaying @octokit/webhooks-examples', () => {
-  it('writes topic files with the default branch and the latest release as facts with sources', { timeout: 120_000 }, async () => {
-    const home = makeHome();
-    const daemon = await startDaemon(home, {}, 30_000);
-    daemons.push(daemon);
-    const secret = webhookSecret(home);
-    const bodies = new Set<string>();
-    const lastBranch = new Map<string, string>();
-    for (const group of examples) {
-      for (const payload of group.examples) {
-        const body = JSON.stringify(payload);
-        const res = await postDelivery(daemon.url, secret, body, { event: group.name, deliveryId: crypto.randomUUID() });
-        expect([200, 202]).toContain(res.status);
-        // The same body again is a replay, not stored again: it teaches nothing new.
-        if (bodies.has(body)) continue;
-        bodies.add(body);
-        const repo = payload.repository as { full_name?: string; default_branch?: string } | undefined;
-        if (repo?.full_name && repo.default_branch) lastBranch.set(repo.full_name.toLowerCase(), repo.default_branch);
-      }
-    }
-    daemon.proc.kill('SIGTERM');
-    await daemon.exited;
-
-    const dream = runCli(home, ['dream', '--now']);
-    expect(dream.status, dream.stderr).toBe(0);
-    const topics = path.join(home, 'memory', 'topics');
-    expect(lastBranch.size).toBeGreaterThanOrEqual(10);
-    // Two repositories whose branches are the same text (octocat/hello-world and codertocat/hello-world: `main`) each keep theirs.
-    for (const [repo, branch] of lastBranch) {
-      const file = path.join(topics, `${repo.replace(/[^a-z0-9]+/g, '-')}.md`);
-      const text = fs.readFileSync(file, 'utf8');
-      expect(text, repo).toMatch(new RegExp(`^- Default branch: \`${branch}\`\\n  - source: log \\d{4}-\\d{2}-\\d{2}#\\d+ \\(github\\.[a-z_.]+\\)$`, 'm'));
-    }
-    const hello = fs.readFileSync(path.join(topics, 'codertocat-hello-world.md'), 'utf8');
-    expect(hello).toMatch(/^- Latest release: `0\.0\.1` \(2019-05-15\)\n {2}- source: log \d{4}-\d{2}-\d{2}#\d+ \(github\.release\.(published|released|created|edited)\)$/m);
-    expect(hello).toMatch(/^- Most active contributors: Codertocat \(\d+\)/m);
-    expect(hello).toMatch(/^- Labels in use: /m);
-    // Each source names the event.received entry of that repository's event.
-    const source = /^- Latest release: .*\n {2}- source: log (\S+)#(\d+)/m.exec(hello)!;
-    const entry = fs
-      .readFileSync(path.join(home, 'logs', `${source[1]}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { seq: number; type: string; kind: string })
-      .find((e) => e.seq === Number(source[2]))!;
-    expect(entry).toMatchObject({ type: 'event.received', kind: expect.stringMatching(/^github\.release\./) });
   });
 });
