@@ -70,6 +70,8 @@ export const ERRORS = {
   VIGIL_ERR_MEMORY_PATH: { message: 'the path is outside the memory folder or not allowed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_MEMORY_COMMAND: { message: 'the memory command cannot be applied', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_MEMORY_VERSION: { message: 'no such version in the memory history', exitCode: EXIT.failure , status: 500 },
+  VIGIL_ERR_MEMORY_FACT: { message: 'no such fact in that topic, or its new text is empty or too long', exitCode: EXIT.usage, status: 400 },
+  VIGIL_ERR_MEMORY_CONFLICT: { message: 'the fact changed since the page showed it; nothing was written: load the page again', exitCode: EXIT.failure, status: 409 },
   VIGIL_ERR_INVESTIGATE: { message: 'the investigation tool cannot answer that', exitCode: EXIT.failure, status: 500 },
   VIGIL_ERR_SERVICE: { message: 'the system service could not be installed or removed', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_SETUP: { message: 'vigil init could not finish a step', exitCode: EXIT.failure , status: 500 },

@@ -158,6 +158,12 @@ export interface EventFields {
     durationMs: number;
   };
   'dream.failed': { dreamId: string; reason: string };
+  /**
+   * The owner changed memory by hand on the dashboard (issue 17): `op` edit or delete of the
+   * fact at `index` of `file`; `version` names the file's previous version kept in history
+   * (`vigil memory history FILE --restore VERSION` undoes it); `fact` the old text, cut short.
+   */
+  'memory.edited': { file: string; op: 'edit' | 'delete'; index: number; fact: string; version: string | null };
   /** A failed model call that is tried again after `delayMs` (timeouts, 429, 529, 5xx). */
   'model.retry': { model: string; attempt: number; error: string; status?: number; delayMs: number };
   /** After `failures` failed calls in a row no call goes out until `until`; events wait in the inbox. */

@@ -9,7 +9,7 @@ import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, usageReport, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import { answerApproval, cancelAgentTask, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
+import { answerApproval, cancelAgentTask, editMemoryFact, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { openWorkRepos, openWorkSource, TickService, type OpenWorkSource } from '../tick/index.js';
@@ -34,6 +34,7 @@ import { DreamScheduler } from './dream-scheduler.js';
 import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { AskWaiters } from './asks.js';
+import { MemoryFiles, nodeMemoryFs } from '../memory/index.js';
 import { errorText } from '../errors.js';
 
 export interface DaemonOptions {
@@ -494,6 +495,8 @@ export class Daemon {
         this.initiative.wake();
         return answer;
       },
+      editMemoryFact: (edit) =>
+        editMemoryFact({ ...this.operationDeps(), home: this.paths.home, files: new MemoryFiles(this.paths.memory, nodeMemoryFs, this.options.clock) }, edit),
       approvals: () => this.store.actions.pendingApprovals(),
       answer: (id, answer, by, reason) => this.answerApproval(id, answer, by, reason),
     };

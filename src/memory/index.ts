@@ -12,7 +12,7 @@ export { INDEX_FILE, TOPICS_DIR, NOTES_FILE, PENDING_NOTES_FILES, CLAIM_DIR } fr
 export { MemoryFiles } from './files.js';
 export { resolveMemoryPath } from './paths.js';
 export { runMemoryCommand } from './tool.js';
-export { renderTopic, slugify, topicPath, cleanFactText, sourceDate, type Fact, type Topic } from './topics.js';
+export { parseTopic, renderTopic, slugify, topicPath, cleanFactText, sourceDate, type Fact, type Topic } from './topics.js';
 export { renderIndex } from './index-file.js';
 export { readTopics } from './load.js';
 export { SearchIndex, type SearchHit } from './search.js';

@@ -16,6 +16,8 @@ const EVENT_BATCH = 200;
 const MAX_BODY_CHARS = 32 * 1024;
 /** Bookkeeping fields every entry has; they would only add noise to the index. */
 const SKIP_FIELDS = new Set(['ts', 'seq', 'type', 'prev', 'hash', 'pid', 'oid']);
+/** At any depth: GraphQL node ids and avatar hashes, which nobody searches for and which crowd out the words in a snippet. */
+const OPAQUE_FIELDS = new Set(['node_id', 'gravatar_id']);
 
 /**
  * The text leaves of a JSON value, depth-first, up to `budget` characters. Keys are
@@ -25,7 +27,7 @@ function textOf(value: unknown, out: string[], budget: { left: number }, keepUrl
   if (budget.left <= 0 || value === null || value === undefined) return;
   if (typeof value === 'object') {
     for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-      if (top && typeof k === 'string' && SKIP_FIELDS.has(k)) continue;
+      if (typeof k === 'string' && ((top && SKIP_FIELDS.has(k)) || OPAQUE_FIELDS.has(k))) continue;
       textOf(v, out, budget, keepUrls, false);
     }
     return;

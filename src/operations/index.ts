@@ -11,3 +11,4 @@ export { cancelAgentTask } from './cancel.js';
 export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';
 export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
+export { editMemoryFact, MAX_FACT_CHARS, type FactEdit, type FactEdited } from './memory-edit.js';

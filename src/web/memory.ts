@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isVigilError } from '../errors.js';
-import { INDEX_FILE, PENDING_NOTES_FILES, SearchIndex, TOPICS_DIR, type SearchHit } from '../memory/index.js';
+import { localDate } from '../clock.js';
+import { INDEX_FILE, parseTopic, PENDING_NOTES_FILES, SearchIndex, TOPICS_DIR, type SearchHit, type Topic } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 
 export interface MemoryHit {
@@ -13,7 +14,8 @@ export interface MemoryHit {
 export interface MemoryView {
   index: string;
   topics: string[];
-  topic?: { slug: string; text: string };
+  /** The topic asked for, parsed as the dream reads it: its facts in file order (the edit form's `index`). */
+  topic?: Topic;
   query?: string;
   hits: MemoryHit[];
   /** The same full-text search as `vigil memory search` (SQLite FTS5 over every log entry and event). */
@@ -29,7 +31,7 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
  * full-text search over the logs (src/memory). Read only: the dream pass writes memory.
  */
 export function memoryView(
-  dirs: { memoryDir: string; logsDir: string; store: Store },
+  dirs: { memoryDir: string; logsDir: string; store: Store; now: number },
   opts: { topic?: string; query?: string },
 ): MemoryView {
   const { memoryDir } = dirs;
@@ -37,16 +39,27 @@ export function memoryView(
   const topics = listMarkdown(topicsDir);
   const view: MemoryView = { index: readText(path.join(memoryDir, INDEX_FILE)), topics, hits: [], logHits: [] };
   if (opts.topic && SLUG.test(opts.topic) && topics.includes(opts.topic)) {
-    view.topic = { slug: opts.topic, text: readText(path.join(topicsDir, `${opts.topic}.md`)) };
+    view.topic = parseTopic(opts.topic, readText(path.join(topicsDir, `${opts.topic}.md`)), localDate(dirs.now));
   }
   const query = opts.query?.trim();
   if (query) {
     view.query = query;
     const files = [INDEX_FILE, ...PENDING_NOTES_FILES, ...topics.map((t) => `${TOPICS_DIR}/${t}.md`)];
     view.hits = search(memoryDir, files, query);
-    view.logHits = searchLogs(dirs.store, dirs.logsDir, query);
+    view.logHits = searchLogs(dirs.store, dirs.logsDir, query).map((hit) => ({ ...hit, snippet: readableSnippet(hit.snippet) }));
   }
   return view;
+}
+
+/**
+ * GitHub's GraphQL node ids (`I_kwDOAbCd…`, `MDU6SXNzdWUx`) and avatar hashes say nothing to
+ * a person: a snippet shows the words around them instead (the index skips them now; rows
+ * indexed before that still hold them).
+ */
+const NODE_ID = /(?<![\p{L}\p{N}_])(?:[A-Z]{1,4}_k[wg]D[A-Za-z0-9_-]{6,}|MD[A-Za-z0-9]{8,}={0,2}|[0-9a-f]{32})(?![\p{L}\p{N}_])/gu;
+
+export function readableSnippet(snippet: string): string {
+  return snippet.replace(NODE_ID, '').replace(/(?:\s*·\s*){2,}/g, ' · ').replace(/\s{2,}/g, ' ').trim();
 }
 
 function searchLogs(store: Store, logsDir: string, query: string): SearchHit[] {

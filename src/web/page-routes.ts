@@ -6,13 +6,18 @@ import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView } from './dashboard.js';
 import { memoryView } from './memory.js';
-import { dashboardPage, memoryPage, pushPage } from './pages.js';
+import { dashboardPage, pushPage } from './pages.js';
+import { memoryPage } from './memory-page.js';
+import { findLogRecord, logRecordPage } from './log-record-page.js';
 import { activityPage } from './activity-page.js';
 import { chartsData } from './charts.js';
 import { logStatsOf } from './log-stats.js';
 import { timelineSection } from './thread-html.js';
 import { dayOf, dayTimeline, filtersOf } from './timeline.js';
 import type { WebDeps } from './types.js';
+
+/** Refusals of a memory edit that the owner reads on the Memory page itself. */
+const MEMORY_REFUSALS = new Set(['VIGIL_ERR_MEMORY_FACT', 'VIGIL_ERR_MEMORY_CONFLICT', 'VIGIL_ERR_DREAM_BUSY']);
 
 /** How long the form waits for vigil's answer before showing the page anyway. */
 const ASK_FORM_WAIT_MS = 60_000;
@@ -69,10 +74,41 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     return html(reply, activityPage({ csrf: csrfOf(req), data, today: localDate(now), firstDay: listLogDates(deps.logsDir)[0] ?? localDate(now) }));
   });
 
-  app.get<{ Querystring: { q?: string; topic?: string } }>('/memory', async (req, reply) => {
-    const { q, topic } = req.query;
-    const view = memoryView(deps, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
-    return html(reply, memoryPage({ csrf: csrfOf(req), view }));
+  app.get<{ Querystring: { q?: string; topic?: string; done?: string } }>('/memory', async (req, reply) => {
+    const { q, topic, done } = req.query;
+    const view = memoryView({ ...deps, now: deps.clock.now() }, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
+    const notice = done === 'edit' ? 'Saved: the fact is in its topic file, the old version in history.' : done === 'delete' ? 'Deleted: the old version is in history.' : undefined;
+    return html(reply, memoryPage({ csrf: csrfOf(req), view, ...(notice ? { notice } : {}) }));
+  });
+
+  // The owner's edit or deletion of one fact (a form with the CSRF token): the page again, at the fact.
+  app.post<{ Body: Record<string, unknown> | undefined }>('/memory/facts', async (req, reply) => {
+    const body = req.body ?? {};
+    const topic = String(body.topic ?? '');
+    const op = body.op === 'delete' ? 'delete' : 'edit';
+    try {
+      await deps.editMemoryFact({
+        topic,
+        index: Number(body.index),
+        was: String(body.was ?? ''),
+        ...(op === 'edit' ? { text: String(body.text ?? '') } : {}),
+      });
+    } catch (err) {
+      if (!isVigilError(err) || !MEMORY_REFUSALS.has(err.code)) throw err;
+      // Shown on the page the owner was on, with what holds now.
+      const view = memoryView({ ...deps, now: deps.clock.now() }, { topic });
+      return html(reply.code(err.httpStatus), memoryPage({ csrf: csrfOf(req), view, notice: `Nothing was written: ${err.message}` }));
+    }
+    const at = op === 'edit' ? `#fact-${Number(body.index)}` : '#topic';
+    return reply.code(303).header('location', `/memory?topic=${encodeURIComponent(topic)}&done=${op}${at}`).send();
+  });
+
+  // One log record, as a fact's source or a search hit names it (`log DAY#SEQ`).
+  app.get<{ Querystring: { day?: string; seq?: string } }>('/log', async (req, reply) => {
+    const { day = '', seq = '' } = req.query;
+    const entry = findLogRecord(deps.logsDir, day, seq);
+    const page = logRecordPage({ csrf: csrfOf(req), day: String(day), seq: String(seq), entry, githubWebUrl: deps.githubWebUrl, now: deps.clock.now() });
+    return html(entry ? reply : reply.code(404), page);
   });
 
   // An approval card's form without the script: the answer, the owner's reason, then back to the dashboard.

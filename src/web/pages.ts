@@ -1,5 +1,3 @@
-import { INDEX_FILE } from '../memory/index.js';
-import type { MemoryView } from './memory.js';
 import { esc, layout } from './html.js';
 import { ANSWER_REASON_MAX_CHARS } from '../initiative/index.js';
 import { STATUS_LABELS, type ApprovalItem, type StatusView } from './dashboard.js';
@@ -48,32 +46,6 @@ function approvalHtml(a: ApprovalItem, csrf: string): string {
   </form>
   <p class="result" aria-live="polite"></p>
 </li>`;
-}
-
-export function memoryPage(opts: { csrf: string; view: MemoryView }): string {
-  const { view } = opts;
-  const topics = view.topics.length
-    ? `<ul>${view.topics.map((t) => `<li><a href="/memory?topic=${encodeURIComponent(t)}">${esc(t)}</a></li>`).join('')}</ul>`
-    : '<p class="muted">No topics yet: the dream pass writes them.</p>';
-  const hits =
-    view.query === undefined
-      ? ''
-      : `<h3>In memory: ${view.hits.length} hit(s) for “${esc(view.query)}”</h3><ul class="hits">${view.hits
-          .map((h) => `<li><span class="muted">${esc(h.file)}:${h.line}</span> ${esc(h.text)}</li>`)
-          .join('')}</ul>
-<h3>In the logs: ${view.logHits.length} hit(s)</h3><ul class="hits">${view.logHits
-          .map((h) => `<li><span class="muted">${esc(h.date)} ${esc(h.ref)} ${esc(h.kind)}</span> ${esc(h.snippet)}</li>`)
-          .join('')}</ul>`;
-  const topic = view.topic
-    ? `<section><h2>${esc(view.topic.slug)}</h2><pre class="memory">${esc(view.topic.text)}</pre></section>`
-    : '';
-  const body = `<section><h2>Search memory</h2>
-<form class="search" method="get" action="/memory"><input name="q" type="search" value="${esc(view.query ?? '')}" placeholder="word or phrase"><button type="submit">Search</button></form>
-${hits}</section>
-${topic}
-<section><h2>Index (${INDEX_FILE})</h2>${view.index ? `<pre class="memory">${esc(view.index)}</pre>` : `<p class="muted">${INDEX_FILE} is empty.</p>`}</section>
-<section><h2>Topics</h2>${topics}</section>`;
-  return layout({ title: 'Memory', page: 'memory', csrf: opts.csrf, body });
 }
 
 export function pushPage(opts: { csrf: string; vapidKey: string; subscriptions: number }): string {

@@ -43,6 +43,12 @@ export interface WebDeps {
    * answer, or fails VIGIL_ERR_ASK (empty, too long) / VIGIL_ERR_ASK_TIMEOUT after `waitMs`.
    */
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
+  /**
+   * The owner's edit (`text`) or deletion (no `text`) of the fact at `index` of a topic,
+   * which read `was` on the page (src/operations memory-edit.ts: under the dream lock,
+   * history kept, logged `memory.edited`). Fails VIGIL_ERR_MEMORY_FACT, _CONFLICT, VIGIL_ERR_DREAM_BUSY.
+   */
+  editMemoryFact(edit: { topic: string; index: number; was: string; text?: string }): Promise<{ file: string; op: 'edit' | 'delete'; version: string | null }>;
   /** Write a log record now (the daemon's journal). */
   record(record: EventRecord): void;
   /** The daemon's side of notifications (src/notify OwnerReach). */

@@ -71,3 +71,18 @@ describe('full-text search over logs and event payloads (FTS5)', () => {
     expect(() => toMatchQuery('  -- ')).toThrow(/nothing to search for/);
   });
 });
+
+describe('what the index leaves out', () => {
+  it('GraphQL node ids and avatar hashes at any depth: a snippet shows words, not ids (issue 17)', async () => {
+    const { entryText } = await import('../../src/memory/search.js');
+    const text = entryText({
+      ts: '2026-06-10T12:00:00.000Z',
+      seq: 1,
+      type: 'event.received',
+      issue: { title: 'Parser crashes', node_id: 'I_kwDOAbCdEf5xYz12', user: { login: 'ada', node_id: 'MDQ6VXNlcjE=', gravatar_id: '0123456789abcdef0123456789abcdef' } },
+    } as never);
+    expect(text).toContain('Parser crashes');
+    expect(text).toContain('ada');
+    expect(text).not.toMatch(/I_kwDO|MDQ6|0123456789abcdef/);
+  });
+});

@@ -136,6 +136,7 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
       throw new Error('no approvals here');
     },
     ask: () => Promise.reject(new Error('no instructions here')),
+    editMemoryFact: () => Promise.reject(new Error('no memory here')),
     record: (record) => void log.append(record),
     reach: { subscribed: () => undefined, sendTest: async () => ({ delivered: [], failed: [], skipped: [], message: 'not in this test' }) },
   };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { localDate } from '../../src/clock.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { killDaemons, logEntries, makeHome, removeHomes, ROOT, startDaemon, type RunningDaemon } from '../helpers/home.js';
 import { FAKE_KEY, later } from '../model/helpers.js';
@@ -116,6 +117,86 @@ describe('the Ask box (headless Chromium, scripted model)', () => {
     expect(plain).toBe('opaqueredirect');
     expect(logEntries(home).filter((e) => e.type === 'owner.instruction')).toHaveLength(2);
     expect(logEntries(home).filter((e) => e.type === 'event.received' && e.kind === 'owner.instruction')).toHaveLength(2);
+    await context.close();
+  });
+});
+
+describe('the Memory page (headless Chromium)', () => {
+  it('a fact edited on the Memory page is in the topic file, the old version in history; hostile memory text is never markup', { timeout: 90_000 }, async () => {
+    const home = makeHome({ model: { provider: 'rules' } });
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    // A real record of today's log for a fact's source to point at.
+    const started = logEntries(home).find((e) => e.type === 'daemon.started')!;
+    const day = localDate(Date.parse(String(started.ts)));
+    const topicFile = path.join(home, 'memory/topics/octo-app.md');
+    fs.mkdirSync(path.dirname(topicFile), { recursive: true });
+    const original = [
+      '# octo/app',
+      '',
+      '- The default branch of octo/app is `main`; see [the guide](https://example.com/guide).',
+      `  - source: log ${day}#${started.seq}`,
+      '  - confirmed: 2026-01-02',
+      '- Issue title said <script>window.pwned = 1</script> and <img src=x onerror="window.pwned = 2"> and [click](javascript:window.pwned=3).',
+      '  - source: log 2026-01-03#7',
+      '  - confirmed: 2026-01-03',
+      '',
+    ].join('\n');
+    fs.writeFileSync(topicFile, original);
+    fs.writeFileSync(path.join(home, 'memory/MEMORY.md'), '# Memory\n\n- [octo/app](topics/octo-app.md) — default branch; <b onmouseover="x">bold?</b>\n');
+    const { context, page, errors } = await loggedIn(daemon, home);
+
+    await page.goto(`${daemon.url}/memory?topic=octo-app`);
+    const facts = page.locator('#topic li.fact');
+    expect(await facts.count()).toBe(2);
+    // Third-party text shows as text: no element, no handler, no script link; the https link is a link.
+    expect(await page.locator('main script, main img, main iframe, main b, main [onerror], main [onmouseover]').count()).toBe(0);
+    expect(await page.locator('main a[href^="javascript"]').count()).toBe(0);
+    expect(await facts.nth(1).locator('.fact-text').textContent()).toBe(
+      'Issue title said <script>window.pwned = 1</script> and <img src=x onerror="window.pwned = 2"> and [click](javascript:window.pwned=3).',
+    );
+    expect(await facts.nth(0).locator('.fact-text a').getAttribute('href')).toBe('https://example.com/guide');
+    expect(await page.locator('#index a', { hasText: 'octo/app' }).getAttribute('href')).toBe('/memory?topic=octo-app');
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    await screenshots(page, 'memory-topic');
+
+    // The source is a link to its log record.
+    await Promise.all([page.waitForURL(/\/log\?/), facts.nth(0).locator('.fact-meta a').click()]);
+    expect(await page.locator('#record h2').textContent()).toBe(`Log record ${day} #${started.seq}`);
+    expect(await page.locator('#record pre').textContent()).toContain('daemon.started');
+
+    // Edit the first fact with the page's form.
+    await page.goto(`${daemon.url}/memory?topic=octo-app`);
+    await facts.nth(0).locator('summary').click();
+    await facts.nth(0).locator('textarea').fill('The default branch of octo/app is `trunk`.');
+    await Promise.all([page.waitForURL(/done=edit/), facts.nth(0).locator('button[value=edit]').click()]);
+    expect(await page.locator('.notice').textContent()).toContain('Saved');
+    expect(await page.locator('#topic li.fact').first().locator('.fact-text').textContent()).toBe('The default branch of octo/app is trunk.');
+    const now = fs.readFileSync(topicFile, 'utf8');
+    expect(now).toContain('- The default branch of octo/app is `trunk`.\n  - source: owner ');
+    expect(now).toContain(`  - supersedes: The default branch of octo/app is \`main\`; see [the guide](https://example.com/guide). (log ${day}#${started.seq})`);
+    const historyDir = path.join(home, 'memory/.history/topics/octo-app.md');
+    const versions = fs.readdirSync(historyDir);
+    expect(versions).toHaveLength(1);
+    expect(fs.readFileSync(path.join(historyDir, versions[0]!), 'utf8')).toBe(original);
+    const edited = logEntries(home).filter((e) => e.type === 'memory.edited');
+    expect(edited).toEqual([expect.objectContaining({ file: 'topics/octo-app.md', op: 'edit', index: 0, version: versions[0] })]);
+    expect(fs.readFileSync(path.join(home, 'memory/MEMORY.md'), 'utf8')).toContain('trunk');
+    expect(errors).toEqual([]);
+
+    // A change without the page's CSRF token is refused and writes nothing.
+    const forged = await page.evaluate(async () => {
+      const res = await fetch('/memory/facts', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'topic=octo-app&index=1&op=delete&was=x', redirect: 'manual' });
+      return res.status;
+    });
+    expect(forged).toBe(403);
+    // Delete the hostile fact.
+    await page.goto(`${daemon.url}/memory?topic=octo-app`);
+    await facts.nth(1).locator('summary').click();
+    await Promise.all([page.waitForURL(/done=delete/), facts.nth(1).locator('button[value=delete]').click()]);
+    expect(await page.locator('#topic li.fact').count()).toBe(1);
+    expect(fs.readFileSync(topicFile, 'utf8')).not.toContain('pwned');
+    expect(fs.readdirSync(historyDir)).toHaveLength(2);
     await context.close();
   });
 });

@@ -81,5 +81,20 @@ form.ask textarea { font: inherit; padding: .5rem; border-radius: 8px; border: 1
 form.ask button { justify-self: start; }
 .ask-answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: .6rem 0 0; }
 .ask-answer.error { color: var(--deny-text); }
+ol.facts { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; }
+li.fact { border: 1px solid var(--line); border-radius: 8px; padding: .5rem .75rem; min-width: 0; }
+li.fact.stale .fact-text { color: var(--muted); text-decoration: line-through; }
+.fact-text { margin: 0 0 .3rem; overflow-wrap: anywhere; }
+dl.fact-meta { display: flex; flex-wrap: wrap; gap: .1rem 1rem; margin: 0; font-size: .85rem; color: var(--muted); }
+dl.fact-meta div { display: flex; gap: .3rem; min-width: 0; }
+dl.fact-meta dt::after { content: ":"; }
+dl.fact-meta dd { margin: 0; overflow-wrap: anywhere; }
+details.fact-edit summary { color: var(--muted); font-size: .85rem; padding: .3rem 0; min-height: 24px; }
+details.fact-edit form { display: grid; gap: .4rem; }
+details.fact-edit textarea { font: inherit; padding: .5rem; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); width: 100%; }
+.memory a, li.fact a, .hits a, #record a { color: var(--link); overflow-wrap: anywhere; }
+.memory ul { padding-left: 1.2rem; margin: .3rem 0; }
+.memory code, li.fact code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.notice { background: var(--card); border: 1px solid var(--accent); border-radius: 8px; padding: .6rem .8rem; margin: 0; }
 mark { background: #f6e58d; color: #1d1f21; }
 `;
