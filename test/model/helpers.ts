@@ -90,12 +90,14 @@ export function harness(options: {
   owner?: OwnerProfile;
   /** HEARTBEAT.md's text: written to the harness home and handed to the initiative. */
   heartbeat?: string;
+  /** A home made by `vigil init` (test/helpers/home.ts), for a test that runs a real worker beside the harness. */
+  home?: string;
 }): Harness {
-  const home = tempDir();
+  const home = options.home ?? tempDir();
   const store = Store.open(path.join(home, 'vigil.db'));
   later(() => store.close());
-  fs.mkdirSync(path.join(home, 'memory'));
-  fs.mkdirSync(path.join(home, 'logs'));
+  fs.mkdirSync(path.join(home, 'memory'), { recursive: true });
+  fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
   if (options.memory !== undefined) fs.writeFileSync(path.join(home, 'memory', 'MEMORY.md'), options.memory);
   const clock = options.clock ?? new FakeClock(NOON);
   const sleeps: number[] = [];
