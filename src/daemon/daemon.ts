@@ -160,8 +160,8 @@ export class Daemon {
         journal: this.journal,
         clock,
         filter: () => this.config.github,
-        onStored: () => {
-          this.pacer.noteDelivery();
+        onStored: (count) => {
+          this.pacer.noteDelivery(count);
           this.initiative.wake();
         },
       });

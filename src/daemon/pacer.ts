@@ -35,9 +35,10 @@ export class IntakePacer {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  noteDelivery(): void {
+  /** `count` deliveries were stored together (one group commit). */
+  noteDelivery(count = 1): void {
     const now = this.now();
-    this.rate = this.rateAt(now) + 1000 / RATE_HORIZON_MS;
+    this.rate = this.rateAt(now) + (count * 1000) / RATE_HORIZON_MS;
     this.lastDelivery = now;
   }
 

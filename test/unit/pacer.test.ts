@@ -28,6 +28,14 @@ describe('IntakePacer', () => {
     expect(pacer.rateAt(3000)).toBeLessThan(1);
   });
 
+  it('counts a group commit as the deliveries in it: 40 every 40 ms is a burst of 1000/s', async () => {
+    const at = { now: 0 };
+    const pacer = new IntakePacer(() => at.now);
+    for (at.now = 0; at.now <= 400; at.now += 40) pacer.noteDelivery(40);
+    expect(pacer.rateAt(400)).toBeGreaterThan(800);
+    expect(await waited(pacer, 0.2)).toBeGreaterThanOrEqual(95);
+  });
+
   it('lets deciding run on at once when nothing arrived, and under a steady 50 deliveries/s', async () => {
     expect(await waited(new IntakePacer(), 1)).toBeLessThan(50);
     expect(await waited(fed(50, 2000).pacer, 1)).toBeLessThan(50);

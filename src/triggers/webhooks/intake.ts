@@ -13,8 +13,8 @@ export interface IntakeDeps {
   journal: JournalBatchWriter;
   clock: Clock;
   filter: () => Readonly<GithubConfig>;
-  /** New deliveries are waiting for the initiative. */
-  onStored: () => void;
+  /** `count` new deliveries (one group commit's) are waiting for the initiative. */
+  onStored: (count: number) => void;
 }
 
 /**
@@ -66,7 +66,8 @@ export class WebhookIntake {
       // Committed is what the answer promises; lines the log could not take now are
       // written at the next start (logUnloggedDeliveries).
     }
-    if (outcome.some(({ result }) => result.status === 'stored')) this.deps.onStored();
+    const stored = outcome.filter(({ result }) => result.status === 'stored').length;
+    if (stored > 0) this.deps.onStored(stored);
   }
 
   private logStored(outcome: GroupOutcome): void {
