@@ -44,6 +44,8 @@ export const ERRORS = {
   VIGIL_ERR_ACTION_PARAMS: { message: 'the action parameters do not match its schema', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_APPROVAL_NOT_FOUND: { message: 'no such approval', exitCode: EXIT.failure , status: 404 },
   VIGIL_ERR_APPROVAL_CLOSED: { message: 'the approval is no longer pending', exitCode: EXIT.failure , status: 409 },
+  VIGIL_ERR_SUGGESTION_NOT_FOUND: { message: 'no such rule suggestion', exitCode: EXIT.failure, status: 404 },
+  VIGIL_ERR_SUGGESTION_CLOSED: { message: 'the rule suggestion was accepted already or has expired', exitCode: EXIT.failure, status: 409 },
   VIGIL_ERR_POLICY_DENIED: { message: 'the policy denies this action', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_WORKER: { message: 'the execution worker failed', exitCode: EXIT.software , status: 500 },
   VIGIL_ERR_USAGE: { message: 'invalid command line', exitCode: EXIT.usage , status: 400 },

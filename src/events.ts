@@ -66,6 +66,15 @@ export interface EventFields {
   'approval.granted': { actionId: string; action: string; by: string; reason?: string };
   'approval.denied': { actionId: string; action: string; by: string; reason?: string };
   'approval.expired': { actionId: string; action: string };
+  /**
+   * The owner approved `action` on `repo` `approvals` times in a row (`permissions.suggestAfter`):
+   * vigil offers the rule that would have allowed it, through a capability link (issue 15).
+   */
+  'rule.suggested': { suggestionId: string; action: string; repo: string; approvals: number; expiresAt: string };
+  /** The owner accepted it: the rule is first in config.json's `permissions.rules` (`added: false` when it was there already). */
+  'rule.accepted': { suggestionId: string; action: string; repo: string; by: string; added: boolean };
+  /** A suggestion's link was refused (forged, for another suggestion, expired, used, closed). */
+  'rule.capability_refused': { suggestionId: string; reason: string };
   'action.started': { actionId: string; action: string; attempt: number };
   'action.succeeded': { actionId: string; action: string; result: unknown };
   'action.failed': { actionId: string; action: string; error: string };

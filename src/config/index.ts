@@ -6,11 +6,13 @@ export {
   DecisionBudgets,
   DecisionRule,
   PermissionsConfig,
+  PermissionRule,
   GithubConfig,
   WatchedRepo,
   Config,
 } from './schema.js';
-export { loadConfig, parseConfig, deepFreeze } from './load.js';
+export { loadConfig, deepFreeze } from './load.js';
+export { rewriteConfigFile, withPermissionRule, previousConfigPath } from './rewrite.js';
 export { resolveHome, homePaths, type HomePaths } from './paths.js';
 export { loadSecrets, heldSecretValues, type Secrets } from './secrets.js';
 export { loadDaemonSecrets } from './daemon-secrets.js';

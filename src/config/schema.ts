@@ -183,6 +183,12 @@ export const PermissionsConfig = z
     mode: z.enum(['observe', 'suggest', 'auto']).default('auto'),
     rules: z.array(PermissionRule).default([]),
     approvalTtlHours: z.number().positive().max(24 * 30).default(24),
+    /**
+     * After this many approvals in a row of one action on one repository (no denial
+     * between), vigil offers the owner the rule that would have allowed it (issue 15);
+     * 0: never.
+     */
+    suggestAfter: z.number().int().min(0).max(1000).default(5),
   })
   .strict();
 

@@ -9,7 +9,17 @@ import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
 import { createProvider, usageReport, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import { answerApproval, cancelAgentTask, editMemoryFact, recordInstruction, requestTick, startDream, type OperationDeps } from '../operations/index.js';
+import {
+  acceptRuleSuggestion,
+  answerApproval,
+  cancelAgentTask,
+  considerRuleSuggestion,
+  editMemoryFact,
+  recordInstruction,
+  requestTick,
+  startDream,
+  type OperationDeps,
+} from '../operations/index.js';
 import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { openWorkRepos, openWorkSource, TickService, type OpenWorkSource } from '../tick/index.js';
@@ -499,7 +509,24 @@ export class Daemon {
         editMemoryFact({ ...this.operationDeps(), home: this.paths.home, files: new MemoryFiles(this.paths.memory, nodeMemoryFs, this.options.clock) }, edit),
       approvals: () => this.store.actions.pendingApprovals(),
       answer: (id, answer, by, reason) => this.answerApproval(id, answer, by, reason),
+      // A suggested rule's link (issue 15): into config.json, then reloaded like a SIGHUP.
+      acceptRule: async (id, nonce) => {
+        const accepted = acceptRuleSuggestion(this.operationDeps(), { configFile: this.paths.config, id, nonce, by: 'push' });
+        const reloaded = await this.reload();
+        return { id, state: accepted.suggestion.state, rule: accepted.rule, added: accepted.added, reloaded };
+      },
     };
+  }
+
+  /** After an approval: the rule the owner keeps granting by hand, offered once it is due (issue 15). */
+  private offerRule(approved: ActionRecord): void {
+    try {
+      const offer = considerRuleSuggestion(this.operationDeps(), this.config.permissions, approved);
+      if (offer) this.reach.ruleSuggested(offer.id);
+    } catch (err) {
+      // The answer is recorded; a suggestion is a courtesy that can come with the next approval.
+      this.oplog.warn('rule suggestion failed', { error: errorText(err) });
+    }
   }
 
   /** Every owner's answer (CLI through the API, dashboard, push, a desktop popup) goes this one way. */
@@ -508,7 +535,10 @@ export class Daemon {
       {
         ...this.operationDeps(),
         onAnswered: (action) => {
-          if (action.state === 'approved') this.supervisor.kick();
+          if (action.state === 'approved') {
+            this.supervisor.kick();
+            this.offerRule(action);
+          }
           this.armExpiry();
           this.reach.approvalsSettled();
         },

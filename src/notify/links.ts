@@ -39,6 +39,7 @@ export function plainText(n: Notification, links: MessageLinks): string {
   const hint = approvalHint(n, links);
   if (links.approve) lines.push('', `Approve: ${links.approve}`, `Deny: ${links.deny}`);
   if (hint) lines.push('', hint);
-  if (links.open) lines.push('', `Open vigil: ${links.open}`);
+  // A suggested rule's link is its confirmation page: opening it adds nothing, its button does.
+  if (links.open) lines.push('', `${n.rule ? 'Add the rule' : 'Open vigil'}: ${links.open}`);
   return lines.join('\n');
 }

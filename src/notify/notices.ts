@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { errorText, isVigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import type { ActionRecord, NoticeRow, Store } from '../store/index.js';
+import type { ActionRecord, NoticeRow, RuleSuggestion, Store } from '../store/index.js';
 import { signCapability } from './capability.js';
 import type { Notifier } from './notifier.js';
 import type { Notification } from './types.js';
@@ -23,6 +23,25 @@ export function approvalNotification(action: ActionRecord, capabilityKey: string
     tag: `approval-${id}`,
     path: `/#approval-${id}`,
     approval: { id, expiresAt, approveToken: sign('approve'), denyToken: sign('deny') },
+  };
+}
+
+/**
+ * The notification offering a permission rule (issue 15): what the owner kept approving,
+ * the rule that would have allowed it, and one signed, single-use token bound to this
+ * suggestion and its expiry. Undefined once it was accepted or has expired.
+ */
+export function ruleSuggestionNotification(s: RuleSuggestion, capabilityKey: string, now: number): Notification | undefined {
+  if (s.state !== 'offered' || s.expiresAt <= now) return undefined;
+  const token = signCapability(capabilityKey, { approvalId: s.id, answer: 'approve', expiresAt: s.expiresAt }, 'rule');
+  const rule = JSON.stringify({ action: s.action, repo: s.repo, decision: 'allow' });
+  return {
+    title: `Allow ${s.action} on ${s.repo} without asking?`,
+    body: `You approved ${s.action} on ${s.repo} ${s.approvals} times in a row. Tap to add the rule ${rule} to config.json (the current file is kept as config.json.prev).`,
+    urgency: 'low',
+    tag: `rule-${s.id}`,
+    path: `/push/rules/${encodeURIComponent(s.id)}?token=${encodeURIComponent(token)}`,
+    rule: { id: s.id, token },
   };
 }
 
@@ -88,6 +107,12 @@ async function sendNotice(row: NoticeRow, store: Store, clock: Clock, notifier: 
     const { title, body } = row.payload as { title?: unknown; body?: unknown };
     if (typeof title !== 'string' || typeof body !== 'string') return;
     await notifier.deliver({ title, body, urgency: 'normal', tag: row.key.split(':').slice(0, 2).join(':'), path: '/' }, row.key);
+    return;
+  }
+  if (row.kind === 'rule') {
+    const suggestion = store.ownerAnswers.suggestion(String(row.payload.suggestionId));
+    const notification = suggestion && ruleSuggestionNotification(suggestion, capabilityKey, clock.now());
+    if (notification) await notifier.deliver(notification, row.key);
     return;
   }
   const action = store.actions.get(String(row.payload.actionId));

@@ -15,6 +15,7 @@ export interface PushPayload {
   tag?: string;
   url: string;
   approval?: { id: string; expiresAt: string; approveToken: string; denyToken: string };
+  rule?: { id: string; token: string };
 }
 
 export function pushPayload(n: Notification): PushPayload {
@@ -34,6 +35,7 @@ export function pushPayload(n: Notification): PushPayload {
           },
         }
       : {}),
+    ...(n.rule ? { rule: { id: n.rule.id, token: n.rule.token } } : {}),
   };
 }
 

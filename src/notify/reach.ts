@@ -151,6 +151,12 @@ export class OwnerReach {
     this.wakeWorker();
   }
 
+  /** A permission rule to offer the owner (issue 15): the worker signs its link and sends it. */
+  ruleSuggested(suggestionId: string): void {
+    this.tables.enqueueNotice(`rule:${suggestionId}`, 'rule', { suggestionId }, this.deps.clock.now());
+    this.wakeWorker();
+  }
+
   start(): void {
     this.stopped = false;
     this.armDigest();

@@ -25,6 +25,11 @@ export interface Notification {
   path?: string;
   /** Present on approval requests: the notification carries Approve and Deny. */
   approval?: ApprovalRequest;
+  /**
+   * Present on a suggested permission rule (issue 15): its one button accepts it with this
+   * signed, single-use token (`POST /push/rules/:id`); `path` is its confirmation page.
+   */
+  rule?: { id: string; token: string };
 }
 
 /** A channel's own account of one send; throwing means it failed. */

@@ -12,3 +12,4 @@ export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } 
 export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
 export { editMemoryFact, MAX_FACT_CHARS, type FactEdit, type FactEdited } from './memory-edit.js';
+export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';

@@ -24,7 +24,7 @@ export interface NoticeRow {
 
 /** What the daemon asks the worker to tell the owner (it holds no channel credentials itself). */
 /** `alert`: a title and body for the owner (payload `{ title, body }`), e.g. deliveries failing verification. */
-export type NoticeKind = 'approval' | 'digest' | 'test' | 'alert';
+export type NoticeKind = 'approval' | 'digest' | 'test' | 'alert' | 'rule';
 
 /**
  * What was told to the owner, and what is still to tell: tables `notify_log`,

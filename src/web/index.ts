@@ -12,6 +12,7 @@ import { logStatsOf } from './log-stats.js';
 import { loginRoutes } from './login-routes.js';
 import { pageRoutes } from './page-routes.js';
 import { pushRoutes } from './push-routes.js';
+import { ruleRoute } from './rule-route.js';
 import type { WebDeps } from './types.js';
 
 export type { WebDeps } from './types.js';
@@ -34,4 +35,5 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   await app.register(pageRoutes, deps);
   await app.register(pushRoutes, deps);
   await app.register(capabilityRoute, deps);
+  await app.register(ruleRoute, deps);
 }

@@ -14,6 +14,17 @@ export interface DayUsage {
   estimatedCostUsd: number;
 }
 
+/** A suggested rule the owner accepted: what config.json now says, and whether the daemon runs with it. */
+export interface AcceptedRule {
+  id: string;
+  state: string;
+  rule: { action: string; repo?: string; decision: string };
+  /** False when an identical rule was already in config.json. */
+  added: boolean;
+  /** The daemon reloaded config.json with it. */
+  reloaded: boolean;
+}
+
 /** What the dashboard may ask of the daemon; nothing else reaches it. */
 export interface WebDeps {
   store: Store;
@@ -49,6 +60,12 @@ export interface WebDeps {
    * history kept, logged `memory.edited`). Fails VIGIL_ERR_MEMORY_FACT, _CONFLICT, VIGIL_ERR_DREAM_BUSY.
    */
   editMemoryFact(edit: { topic: string; index: number; was: string; text?: string }): Promise<{ file: string; op: 'edit' | 'delete'; version: string | null }>;
+  /**
+   * Accept a suggested permission rule whose capability token was checked (issue 15): the
+   * rule into config.json, the token's nonce spent, the config reloaded. Throws
+   * VIGIL_ERR_SUGGESTION_NOT_FOUND / _CLOSED, VIGIL_ERR_CAPABILITY, VIGIL_ERR_CONFIG(_JSON).
+   */
+  acceptRule(id: string, nonce: string): Promise<AcceptedRule>;
   /** Write a log record now (the daemon's journal). */
   record(record: EventRecord): void;
   /** The daemon's side of notifications (src/notify OwnerReach). */

@@ -66,7 +66,7 @@ export function dreamOptions(run: DreamRun, store: Store): DreamOptions {
     store,
     clock: new FakeClock(run.at ?? DREAM_AT),
     dream: { idleMinutes: 30, minHours: 24, staleDays: run.staleDays ?? 60 },
-    permissions: { mode: run.mode ?? 'auto', rules: [], approvalTtlHours: 24 },
+    permissions: { mode: run.mode ?? 'auto', rules: [], approvalTtlHours: 24, suggestAfter: 5 },
     repos: [{ name: REPO, path: run.repo }],
     consolidator: run.consolidator ?? new RulesConsolidator(),
     trigger: 'manual',

@@ -137,6 +137,7 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
     },
     ask: () => Promise.reject(new Error('no instructions here')),
     editMemoryFact: () => Promise.reject(new Error('no memory here')),
+    acceptRule: () => Promise.reject(new Error('no rules here')),
     record: (record) => void log.append(record),
     reach: { subscribed: () => undefined, sendTest: async () => ({ delivered: [], failed: [], skipped: [], message: 'not in this test' }) },
   };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { EventRecord } from '../../src/events.js';
 import { openDb, Store } from '../../src/store/index.js';
 import { REAL_DISK, Spool, type SpoolDisk } from '../../src/store/spool.js';

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { loadConfig, parseConfig } from '../../config/index.js';
+import { loadConfig, previousConfigPath, rewriteConfigFile } from '../../config/index.js';
 import { readDaemonInfo } from '../../daemon/index.js';
 import { errorText, VigilError } from '../../errors.js';
 import { requireHome, type CliContext } from '../context.js';
@@ -73,22 +72,9 @@ export async function configSetCommand(ctx: CliContext, key: string, text: strin
   requireHome(ctx);
   const parts = parseKey(key);
   const file = ctx.paths.config;
-  const before = fs.readFileSync(file, 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(before);
-  } catch (err) {
-    throw new VigilError('VIGIL_ERR_CONFIG_JSON', `${file}: ${errorText(err)} (fix it by hand first; nothing was changed)`, { cause: err });
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new VigilError('VIGIL_ERR_CONFIG', `${file}: not a JSON object`);
-  const next = withValue(raw as Record<string, unknown>, parts, parseValue(text));
   // The daemon's own check, before a byte is written: a refused value leaves the file as it was.
-  parseConfig(next, {});
-  fs.writeFileSync(`${file}.prev`, before, { mode: fs.statSync(file).mode & 0o777 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: fs.statSync(file).mode & 0o777 });
-  fs.renameSync(tmp, file);
-  ctx.out(`${key} = ${JSON.stringify(lookup(next, parts))}   (the previous file: ${file}.prev)`);
+  const { after } = rewriteConfigFile(file, (raw) => withValue(raw, parts, parseValue(text)));
+  ctx.out(`${key} = ${JSON.stringify(lookup(after, parts))}   (the previous file: ${previousConfigPath(file)})`);
 
   const daemon = readDaemonInfo(ctx.paths.daemon);
   if (!daemon) return ctx.out('no daemon runs: the next `vigil start` reads it');

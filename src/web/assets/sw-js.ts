@@ -30,6 +30,7 @@ self.addEventListener('push', (event) => {
       { action: 'deny', title: 'Deny' },
     ];
   }
+  if (data.rule) options.actions = [{ action: 'accept-rule', title: 'Add the rule' }];
   event.waitUntil(self.registration.showNotification(data.title || 'vigil', options));
 });
 
@@ -39,6 +40,8 @@ self.addEventListener('notificationclick', (event) => {
   notification.close();
   if (data.approval && (event.action === 'approve' || event.action === 'deny')) {
     event.waitUntil(answer(data, event.action));
+  } else if (data.rule && event.action === 'accept-rule') {
+    event.waitUntil(acceptRule(data));
   } else {
     event.waitUntil(openDashboard(data.url || '/'));
   }
@@ -60,6 +63,23 @@ async function answer(data, action) {
     text = 'Could not reach vigil: ' + err.message;
   }
   await self.registration.showNotification(data.title || 'vigil', { body: text, tag: data.tag, data: { url: data.url }, icon: '/icon.png' });
+}
+
+// A suggested permission rule's button: its token adds the rule to config.json, once.
+async function acceptRule(data) {
+  let text;
+  try {
+    const res = await fetch('/push/rules/' + encodeURIComponent(data.rule.id), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: data.rule.token }),
+    });
+    const body = await res.json().catch(() => ({}));
+    text = res.ok ? 'Rule added: it applies now.' : body.message || 'Refused (HTTP ' + res.status + ').';
+  } catch (err) {
+    text = 'Could not reach vigil: ' + err.message;
+  }
+  await self.registration.showNotification(data.title || 'vigil', { body: text, tag: data.tag, data: { url: '/' }, icon: '/icon.png' });
 }
 
 async function openDashboard(url) {
