@@ -15,6 +15,7 @@ import { newDreamId } from './protocol.js';
 import { loadDreamState, markText, saveDreamState, type LogMark } from './state.js';
 import { applyRepoFacts, repoFactObservations, repoFacts } from './repo-facts.js';
 import { RepoVerifier } from './verify.js';
+import { applyOwnerFacts, ownerFactObservations, ownerFacts } from './owner-facts.js';
 import { WorkingMemory } from './working-memory.js';
 import { writeMemory } from './write.js';
 
@@ -118,8 +119,13 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
   applyRepoFacts(memory, learned);
   progress(`learn: ${learned.length} repository facts from ${gathered.events.length} events`);
 
+  // What the owner's answers say about the owner (issue 15): from the store, whole, each dream.
+  const owner = ownerFacts(store.ownerAnswers.all());
+  applyOwnerFacts(memory, owner, today);
+  progress(`learn: ${owner.length} facts about the owner`);
+
   progress(`consolidate: ${options.consolidator.name}`);
-  const observations = [...repoFactObservations(learned), ...gathered.notes, ...gathered.activity];
+  const observations = [...repoFactObservations(learned), ...ownerFactObservations(owner), ...gathered.notes, ...gathered.activity];
   const { modelTokens } = await options.consolidator.consolidate(memory, observations, { today });
   progress('verify');
   verifyAndPrune(memory, options, today);

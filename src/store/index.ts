@@ -26,7 +26,7 @@ export { PushSubscriptions, type PushSubscriptionRow } from './push-subscription
 export { WebSessions, type WebSessionRow } from './web-sessions.js';
 export type { SearchDocument, SearchHit } from './search-index.js';
 export type { LogStatRow } from './log-stats.js';
-export type { RuleSuggestion } from './owner-answers.js';
+export type { AnsweredApproval, RuleSuggestion } from './owner-answers.js';
 export { withStoreReader } from './reader.js';
 export type { PruneReport } from './retention.js';
 export type { NotifyTestOutcome } from './kv-keys.js';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from './db.js';
 
 /** One answer the owner gave to an approval, as the dream and the rule suggestions read it. */
-export interface OwnerAnswer {
+export interface AnsweredApproval {
   actionId: string;
   action: string;
   repo: string;
@@ -58,7 +58,7 @@ export class OwnerAnswers {
   constructor(private readonly db: Db) {}
 
   /** Every answer about an action on a repository, oldest first (the dream reads them all). */
-  all(): OwnerAnswer[] {
+  all(): AnsweredApproval[] {
     const rows = this.db
       .prepare(
         `SELECT id, action, repo, state, answered_at, answer_reason FROM actions
