@@ -30,6 +30,11 @@ export default defineConfig({
       'test/security/secrets-redactor.test.ts',
       'test/model/typed-proposals.test.ts',
       'test/model/decision.test.ts',
+      'test/dream/third-party.test.ts',
+      'test/dream/repo-facts.test.ts',
+      'test/dream/units.test.ts',
+      'test/dream/model-dream.test.ts',
+      'test/dream/write-failure.test.ts',
     ],
   },
 });

@@ -23,6 +23,10 @@ export const GROUPS = {
   redactor: ['src/secrets/redactor.ts'],
   decision: ['src/model/decision.ts', 'src/model/typed-proposals.ts'],
   route: ['src/triggers/webhooks/route.ts', 'src/triggers/webhooks/signature.ts', 'src/triggers/webhooks/delivery-headers.ts'],
+  // Issue 15: what a dream learns from third-party payloads, each fact with its source.
+  'dream-facts': ['src/dream/third-party.ts', 'src/dream/repo-facts.ts'],
+  // Issue 5: one dream at a time, a model's batch validated whole, each file wholly old or wholly new.
+  dream: ['src/dream/lock.ts', 'src/dream/operations.ts', 'src/dream/write.ts'],
 };
 
 const KILLED = new Set(['Killed', 'Timeout']);

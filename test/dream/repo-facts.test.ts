@@ -56,6 +56,85 @@ describe('repository facts from events', () => {
     ]);
   });
 
+  it('what moves a fact and what does not: older runs and releases, drafts, other tags, removed labels, bots, other kinds', () => {
+    const run = (name: string, conclusion: string, at: string) => ({ repository, workflow_run: { name, status: 'completed', conclusion, updated_at: at } });
+    const payloads: Record<number, Record<string, unknown>> = {
+      1: { repository, release: { tag_name: 'v2.0.0', published_at: '2026-11-20T10:00:00Z' } },
+      2: { repository, release: { tag_name: 'v1.9.0', published_at: '2026-11-10T10:00:00Z' } },
+      3: { repository, release: { tag_name: 'v3.0.0', draft: true, published_at: '2026-11-25T10:00:00Z' } },
+      4: { repository, release: { tag_name: 'v1.0.0', published_at: '2026-01-01T10:00:00Z' } },
+      5: run('Lint', 'success', '2026-11-30T10:00:00Z'),
+      6: run('Lint', 'failure', '2026-11-30T09:00:00Z'),
+      7: run('Build', 'Success!', '2026-11-30T11:00:00Z'),
+      8: { repository, sender: { login: 'carol', type: 'User' }, issue: { labels: [{ name: 'bug' }, { name: 'docs' }] }, label: { name: 'wontfix' } },
+      9: { repository, sender: { login: 'dave', type: 'User' }, pull_request: { labels: [{ name: 'docs' }] } },
+      10: { repository, sender: { login: 'erin', type: 'User' }, label: { name: 'bug' } },
+      11: { repository: { full_name: 'octo/app', default_branch: 'from-a-tick' }, sender: { login: 'zed', type: 'User' } },
+      12: { repository, sender: { login: 'bob', type: 'User' } },
+      13: { repository, sender: { login: 'alice', type: 'User' } },
+    };
+    const events = [
+      seen(1, 'github.release.published'), seen(2, 'github.release.published'), seen(3, 'github.release.created'), seen(4, 'github.release.deleted'),
+      seen(5, 'github.workflow_run.completed'), seen(6, 'github.workflow_run.completed'), seen(7, 'github.workflow_run.completed'),
+      seen(8, 'github.issues.unlabeled'), seen(9, 'github.pull_request.opened'), seen(10, 'github.label.deleted'),
+      seen(11, 'tick'), seen(12, 'github.push'), seen(13, 'github.push'), seen(14, 'github.push'),
+    ];
+    const facts = repoFacts(events, (id) => payloads[id]);
+    expect(facts.map((f) => f.text)).toEqual([
+      'Default branch: `main`',
+      'Latest release: `v2.0.0` (2026-11-20)',
+      'CI workflow "Lint" latest run: success (2026-11-30)',
+      'Most active contributors: alice (1), bob (1), carol (1)',
+      'Labels in use: "docs" (2)',
+    ]);
+    expect(facts.every((f) => f.repo === 'octo/app' && !f.retracted)).toBe(true);
+  });
+
+  it('at most twenty workflows, the most recently run; each workflow by its name', () => {
+    const payloads = Array.from({ length: 25 }, (_, i) => ({
+      repository,
+      workflow_run: { name: `wf ${String(i).padStart(2, '0')}`, status: 'completed', conclusion: 'success', updated_at: `2026-11-${String(i + 1).padStart(2, '0')}T10:00:00Z` },
+    }));
+    const facts = repoFacts(payloads.map((_, i) => seen(i, 'github.workflow_run.completed')), (id) => payloads[id]);
+    const names = facts.filter((f) => f.prefix.startsWith('CI workflow')).map((f) => /"(.+)"/.exec(f.prefix)![1]);
+    expect(names).toEqual(Array.from({ length: 20 }, (_, i) => `wf ${String(i + 5).padStart(2, '0')}`));
+    expect(facts.find((f) => f.prefix === 'CI workflow "wf 24" latest run:')).toMatchObject({ text: 'CI workflow "wf 24" latest run: success (2026-11-25)', source: 'log 2026-11-30#24 (github.workflow_run.completed)' });
+  });
+
+  it('the ten labels and three contributors most seen, ties by name', () => {
+    const payloads = Array.from({ length: 12 }, (_, i) => ({
+      repository,
+      sender: { login: `user${i % 4}`, type: 'User' },
+      issue: { labels: Array.from({ length: 12 - i }, (_, j) => ({ name: `l${String(j).padStart(2, '0')}` })) },
+    }));
+    const facts = repoFacts(payloads.map((_, i) => seen(i, 'github.issues.opened')), (id) => payloads[id]);
+    expect(facts.find((f) => f.prefix === 'Most active contributors:')!.text).toBe('Most active contributors: user0 (3), user1 (3), user2 (3)');
+    expect(facts.find((f) => f.prefix === 'Labels in use:')!.text).toBe(
+      `Labels in use: ${Array.from({ length: 10 }, (_, j) => `"l${String(j).padStart(2, '0')}" (${12 - j})`).join(', ')}`,
+    );
+  });
+
+  it('into memory: the same value confirms, an older one does not replace a newer, a deleted release of another tag stays', () => {
+    const memory = new WorkingMemory([]);
+    const at = (date: string, eventId: number, kind: string): SeenEvent => ({ eventId, kind, ref: `log ${date}#${eventId}`, date });
+    const release = { tag_name: 'v1.0.0', published_at: '2026-11-01T10:00:00Z' };
+    applyRepoFacts(memory, repoFacts([at('2026-11-20', 1, 'github.release.published')], () => ({ repository, release })));
+    const topic = memory.topics.get('octo-app')!;
+    const before = { ...memory.counts };
+    applyRepoFacts(memory, repoFacts([at('2026-11-25', 2, 'github.push')], () => ({ repository })));
+    expect(topic.facts.find((f) => f.text === 'Default branch: `main`')!.confirmed).toBe('2026-11-25');
+    expect(memory.counts).toEqual(before);
+    // An event older than what memory holds says nothing new.
+    applyRepoFacts(memory, repoFacts([at('2026-11-10', 3, 'github.push')], () => ({ repository: { ...repository, default_branch: 'old' } })));
+    expect(topic.facts.find((f) => f.text.startsWith('Default branch:'))).toMatchObject({ text: 'Default branch: `main`', source: 'log 2026-11-20#1 (github.release.published)', confirmed: '2026-11-25' });
+    applyRepoFacts(memory, repoFacts([at('2026-11-26', 4, 'github.release.deleted')], () => ({ repository, release: { ...release, tag_name: 'v0.9.0' } })));
+    expect(topic.facts.some((f) => f.text === 'Latest release: `v1.0.0` (2026-11-01)')).toBe(true);
+    // A stale fact is not the one a new value replaces: a fresh one is added beside it.
+    topic.facts.find((f) => f.text.startsWith('Default branch:'))!.stale = '2026-11-26: marked by hand';
+    applyRepoFacts(memory, repoFacts([at('2026-11-27', 5, 'github.push')], () => ({ repository: { ...repository, default_branch: 'trunk' } })));
+    expect(topic.facts.filter((f) => f.text.startsWith('Default branch:')).map((f) => f.text)).toEqual(['Default branch: `main`', 'Default branch: `trunk`']);
+  });
+
   it('into memory: a newer value replaces the older and remembers it; a deleted release leaves', () => {
     const memory = new WorkingMemory([]);
     const release = { tag_name: 'v1.0.0', published_at: '2026-11-01T10:00:00Z' };
