@@ -57,7 +57,8 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
     });
     const usage = answer.usage;
     tokens += usage.inputTokens + usage.outputTokens + usage.cacheCreationTokens + usage.cacheReadTokens;
-    options.note({ turn, role: 'assistant', content: answer.content, tokens });
+    // The breakdown and the model, so the dashboard's Tasks page can price what the task spent so far.
+    options.note({ turn, role: 'assistant', content: answer.content, tokens, usage, model: model.model });
     if (tokens > options.maxTokens) throw new BudgetExceeded(`token budget exceeded: ${tokens} of ${options.maxTokens} tokens used`);
     const calls = answer.content.filter((block) => block.type === 'tool_use');
     if (calls.length === 0) {

@@ -13,8 +13,6 @@ export interface DaemonApi extends WebDeps {
   tick(): Promise<Record<string, unknown>>;
   /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs (src/operations/dream.ts). */
   dream(): { dreamId: string; pid: number };
-  /** `vigil cancel ID`: flag a running agent task to stop (src/operations/cancel.ts). */
-  cancel(id: string): Promise<void>;
 }
 
 /** How long `POST /api/ask` waits for the decision by default, and at most. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { homePaths, loadConfig, loadDaemonSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
@@ -504,6 +505,12 @@ export class Daemon {
         const answer = this.asks.wait(eventId, waitMs);
         this.initiative.wake();
         return answer;
+      },
+      agentDir: path.join(this.paths.home, 'agent'),
+      agentBudgets: () => ({ maxTurns: this.config.agent.maxTurns, maxTokens: this.config.agent.maxTokens, maxMinutes: this.config.agent.maxMinutes }),
+      costOf: (model, usage) => {
+        const report = usageReport('', [{ model, purpose: 'agent', calls: 1, ...usage }], this.config.model);
+        return report.models[0]?.estimatedCostUsd ?? null;
       },
       editMemoryFact: (edit) =>
         editMemoryFact({ ...this.operationDeps(), home: this.paths.home, files: new MemoryFiles(this.paths.memory, nodeMemoryFs, this.options.clock) }, edit),

@@ -283,6 +283,14 @@ export class Actions {
     return new Map(rows.map((r) => [r.id, r.subject]));
   }
 
+  /** The newest actions of one kind that were approved (running, done, failed or waiting to run), newest first. */
+  recentOfKind(action: string, limit: number): ActionRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM actions WHERE action = ? AND state IN ('approved', 'running', 'succeeded', 'failed') ORDER BY created_at DESC LIMIT ?`)
+      .all(action, limit) as Row[];
+    return rows.map(toRecord);
+  }
+
   /**
    * Actions of one kind on one repository that ran (or are running) since `since`: what
    * vigil itself just did there, so the webhook its effect causes is known as its own.

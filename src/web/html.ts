@@ -8,11 +8,12 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-export type PageName = 'dashboard' | 'activity' | 'memory' | 'push' | 'login' | 'answer';
+export type PageName = 'dashboard' | 'activity' | 'tasks' | 'memory' | 'push' | 'login' | 'answer';
 
 const NAV: [PageName, string, string][] = [
   ['dashboard', '/', 'Dashboard'],
   ['activity', '/activity', 'Activity'],
+  ['tasks', '/tasks', 'Tasks'],
   ['memory', '/memory', 'Memory'],
   ['push', '/push', 'Push'],
 ];

@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../clock.js';
 import { isVigilError, VigilError } from '../errors.js';
 import { askBox } from './ask-box.js';
+import { tasksPage, transcriptPage } from './tasks-page.js';
+import { lastDreamRecord } from './tasks-stream.js';
+import { readTranscript, taskView, tasksView } from './tasks.js';
 import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView } from './dashboard.js';
@@ -119,6 +122,26 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     // VIGIL_ERR_APPROVAL_NOT_FOUND (404) or VIGIL_ERR_APPROVAL_CLOSED (409) through the error handler.
     deps.answer(req.params.id, answer, 'dashboard', reason);
     return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
+  });
+
+  // Agent tasks with their figures against the budgets (live through /api/tasks/stream), and the dream.
+  app.get<{ Querystring: { cancelled?: string } }>('/tasks', async (req, reply) => {
+    const now = deps.clock.now();
+    const notice = typeof req.query.cancelled === 'string' ? `Asked ${req.query.cancelled} to stop: it ends at its next step.` : undefined;
+    return html(reply, tasksPage({ csrf: csrfOf(req), tasks: tasksView(deps), dream: lastDreamRecord(deps), now, ...(notice ? { notice } : {}) }));
+  });
+
+  app.get<{ Params: { id: string } }>('/tasks/:id', async (req, reply) => {
+    const action = deps.store.actions.get(req.params.id);
+    if (!action || action.action !== 'agent.task') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);
+    const steps = readTranscript(deps.agentDir, action.id, true).steps;
+    return html(reply, transcriptPage({ csrf: csrfOf(req), task: taskView(deps, action), steps }));
+  });
+
+  // Cancel (a form with the CSRF token): `vigil cancel ID`, then the Tasks page again.
+  app.post<{ Params: { id: string } }>('/tasks/:id/cancel', async (req, reply) => {
+    await deps.cancel(req.params.id);
+    return reply.code(303).header('location', `/tasks?cancelled=${encodeURIComponent(req.params.id)}`).send();
   });
 
   app.get('/push', async (req, reply) => {

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import { apiAuth } from './auth.js';
+import { apiAuth, ownerOf } from './auth.js';
+import { streamTasks, tasksPayload } from './tasks-stream.js';
 import { statusView, todaysTimeline } from './dashboard.js';
 import { streamTimeline } from './sse.js';
 import { chartsData } from './charts.js';
@@ -79,4 +80,10 @@ export async function pushRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     };
   });
   app.get('/api/events', (req, reply) => streamTimeline(deps, req, reply));
+  // The Tasks page's list (each card's HTML), and the same live whenever it changes.
+  app.get('/api/tasks', async (req) => {
+    const owner = ownerOf(req);
+    return tasksPayload(deps, owner?.via === 'session' ? owner.session.csrf : '');
+  });
+  app.get('/api/tasks/stream', (req, reply) => streamTasks(deps, req, reply));
 }

@@ -25,6 +25,21 @@ export interface AcceptedRule {
   reloaded: boolean;
 }
 
+/** A model call's tokens, as the usage ledger counts them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+}
+
+/** config `agent`: what one task may spend. */
+export interface AgentBudgets {
+  maxTurns: number;
+  maxTokens: number;
+  maxMinutes: number;
+}
+
 /** What the dashboard may ask of the daemon; nothing else reaches it. */
 export interface WebDeps {
   store: Store;
@@ -66,6 +81,13 @@ export interface WebDeps {
    * VIGIL_ERR_SUGGESTION_NOT_FOUND / _CLOSED, VIGIL_ERR_CAPABILITY, VIGIL_ERR_CONFIG(_JSON).
    */
   acceptRule(id: string, nonce: string): Promise<AcceptedRule>;
+  /** `vigil cancel ID`: flag a running agent task to stop (VIGIL_ERR_APPROVAL_NOT_FOUND, VIGIL_ERR_USAGE when it is not one running). */
+  cancel(id: string): Promise<void>;
+  /** Where agent transcripts are (`<home>/agent`, `<action id>.jsonl`). */
+  agentDir: string;
+  agentBudgets(): AgentBudgets;
+  /** The estimated cost of tokens of a model at config prices; null when no price is known. */
+  costOf(model: string, usage: TokenUsage): number | null;
   /** Write a log record now (the daemon's journal). */
   record(record: EventRecord): void;
   /** The daemon's side of notifications (src/notify OwnerReach). */

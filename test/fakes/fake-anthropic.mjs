@@ -84,6 +84,8 @@ export class FakeAnthropic {
   }
 
   answer(body, reply, res, record) {
+    // A slow model: the reply comes after `delayMs`.
+    if (reply.delayMs) return void setTimeout(() => this.answer(body, { ...reply, delayMs: 0 }, res, record), reply.delayMs);
     record.reply = reply;
     if (reply.hang) return; // never answer: the client must time out
     if (reply.error) return sendError(res, reply.error, reply.message ?? `scripted ${reply.error}`, reply.headers);

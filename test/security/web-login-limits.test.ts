@@ -138,6 +138,10 @@ async function dashboardApp(): Promise<{ url: string; clock: FakeClock; token: s
     ask: () => Promise.reject(new Error('no instructions here')),
     editMemoryFact: () => Promise.reject(new Error('no memory here')),
     acceptRule: () => Promise.reject(new Error('no rules here')),
+    cancel: () => Promise.reject(new Error('no tasks here')),
+    agentDir: path.join(dir, 'agent'),
+    agentBudgets: () => ({ maxTurns: 30, maxTokens: 500_000, maxMinutes: 30 }),
+    costOf: () => null,
     record: (record) => void log.append(record),
     reach: { subscribed: () => undefined, sendTest: async () => ({ delivered: [], failed: [], skipped: [], message: 'not in this test' }) },
   };

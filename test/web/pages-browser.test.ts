@@ -10,7 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/clock.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
-import { killDaemons, logEntries, makeHome, removeHomes, ROOT, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { makeRepos, REPO, TOKEN } from '../agent/fixture.js';
 import { FAKE_KEY, later } from '../model/helpers.js';
 import { dashboardToken } from './helpers.js';
 
@@ -52,6 +53,24 @@ async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390-${colorScheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** axe-core, run inside the page: the serious and critical violations, light and dark. */
+async function axeScan(page: Page, where: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run();
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    found.push(...violations.map((v) => `${colorScheme} ${where} ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
 }
 
 /** The text between the owner-instruction tags of a request's first user message, if any. */
@@ -96,6 +115,7 @@ describe('the Ask box (headless Chromium, scripted model)', () => {
     expect(logEntries(home).find((e) => e.type === 'owner.instruction')).toMatchObject({ via: 'dashboard' });
     expect(model.calls.some((c) => ownerWords(c.body) === 'what is waiting for me?')).toBe(true);
     await screenshots(page, 'ask');
+    expect(await axeScan(page, '/ (asked)')).toEqual([]);
     expect(errors).toEqual([]);
 
     // The form without the script: the CSRF token is required, and with it the page shows the thread.
@@ -159,11 +179,13 @@ describe('the Memory page (headless Chromium)', () => {
     expect(await page.locator('#index a', { hasText: 'octo/app' }).getAttribute('href')).toBe('/memory?topic=octo-app');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await screenshots(page, 'memory-topic');
+    expect(await axeScan(page, '/memory?topic=octo-app')).toEqual([]);
 
     // The source is a link to its log record.
     await Promise.all([page.waitForURL(/\/log\?/), facts.nth(0).locator('.fact-meta a').click()]);
     expect(await page.locator('#record h2').textContent()).toBe(`Log record ${day} #${started.seq}`);
     expect(await page.locator('#record pre').textContent()).toContain('daemon.started');
+    expect(await axeScan(page, '/log')).toEqual([]);
 
     // Edit the first fact with the page's form.
     await page.goto(`${daemon.url}/memory?topic=octo-app`);
@@ -197,6 +219,71 @@ describe('the Memory page (headless Chromium)', () => {
     expect(await page.locator('#topic li.fact').count()).toBe(1);
     expect(fs.readFileSync(topicFile, 'utf8')).not.toContain('pwned');
     expect(fs.readdirSync(historyDir)).toHaveLength(2);
+    await context.close();
+  });
+});
+
+describe('the Tasks page (headless Chromium, scripted slow model)', () => {
+  it('a running agent task shows elapsed time and turns rising, Cancel stops it, the transcript page lists its tool calls', { timeout: 120_000 }, async () => {
+    const repos = makeRepos();
+    later(() => fs.rmSync(repos.root, { recursive: true, force: true }));
+    const model = new FakeAnthropic({ apiKey: FAKE_KEY });
+    await model.start();
+    later(() => model.stop());
+    // The agent reads a file each turn, slowly, and never finishes by itself.
+    model.respond = () => ({ tool: 'read_file', decide: { path: 'add.mjs' }, delayMs: 600 });
+    const home = makeHome({
+      model: { provider: 'rules' },
+      repos: [{ name: REPO, path: repos.clone }],
+      rules: [{ on: 'tick', propose: { action: 'agent.task', params: { repo: REPO, instructions: 'look at add.mjs' } } }],
+      agent: { maxTurns: 500 },
+    });
+    const daemon = await startDaemon(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN: TOKEN });
+    daemons.push(daemon);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    const asked = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested' && e.action === 'agent.task'), 15_000, 'the approval');
+    const id = String(asked.actionId);
+    expect(runCli(home, ['approve', id]).status).toBe(0);
+    await waitFor(() => logEntries(home).find((e) => e.type === 'agent.started' && e.actionId === id), 20_000, 'the task to start');
+
+    const { context, page, errors } = await loggedIn(daemon, home);
+    await page.goto(`${daemon.url}/tasks`);
+    const card = page.locator(`#task-${id}`);
+    await card.waitFor();
+    expect(await card.getAttribute('data-state')).toBe('running');
+    // Live, without a reload: the figures rise.
+    const figure = async (field: string) => (await card.locator(`[data-field="${field}"]`).textContent()) ?? '';
+    const turnsOf = async () => Number(/^(\d+) of 500$/.exec(await figure('turns'))?.[1] ?? -1);
+    const firstTurns = await turnsOf();
+    const firstElapsed = await figure('elapsed');
+    await expect.poll(turnsOf, { timeout: 20_000 }).toBeGreaterThan(firstTurns + 1);
+    await expect.poll(() => figure('elapsed'), { timeout: 10_000 }).not.toBe(firstElapsed);
+    expect(await figure('elapsed')).toMatch(/ of 30 min$/);
+    expect(await figure('tokens')).toMatch(/^[1-9][\d,]* of 500,000$/);
+    expect(await figure('cost')).toMatch(/^≈ \$\d/);
+    expect(await card.locator('[data-field="tools"] li code').first().textContent()).toBe('read_file');
+    await screenshots(page, 'tasks-running');
+    expect(await axeScan(page, '/tasks')).toEqual([]);
+
+    // Cancel (a form with the CSRF token) stops it.
+    await Promise.all([page.waitForURL(/cancelled=/), card.locator('button', { hasText: 'Cancel' }).click()]);
+    const failed = await waitFor(() => logEntries(home).find((e) => e.type === 'action.failed' && e.actionId === id), 20_000, 'the task to stop');
+    expect(String(failed.error)).toContain('cancelled by the owner');
+    expect(logEntries(home).find((e) => e.type === 'agent.cancel_requested')).toMatchObject({ actionId: id });
+    await page.locator(`#task-${id}[data-state="failed"]`).waitFor({ timeout: 15_000 });
+    const turnsAtEnd = await turnsOf();
+
+    // The transcript page lists each tool call, folded.
+    await Promise.all([page.waitForURL(`${daemon.url}/tasks/${id}`), page.locator(`#task-${id} a`, { hasText: 'transcript' }).click()]);
+    const calls = page.locator('#transcript details.tool-call');
+    expect(await calls.count()).toBeGreaterThanOrEqual(turnsAtEnd - 1);
+    expect(await calls.first().locator('summary code').textContent()).toBe('read_file');
+    expect(await calls.first().locator('pre').isVisible()).toBe(false);
+    await calls.first().locator('summary').click();
+    expect(await calls.first().locator('pre').textContent()).toContain('a - b');
+    await screenshots(page, 'tasks-transcript');
+    expect(await axeScan(page, '/tasks/:id')).toEqual([]);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

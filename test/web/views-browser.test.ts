@@ -226,7 +226,7 @@ describe('the timeline in threads (headless Chromium)', () => {
     await page.waitForSelector('li.thread[data-state="waiting"]');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      for (const route of ['/', '/activity', '/memory?topic=octo-app', '/memory?q=bug', '/push']) {
+      for (const route of ['/', '/activity', '/tasks', '/memory?topic=octo-app', '/memory?q=bug', '/push']) {
         await page.goto(`${daemon.url}${route}`);
         if (route === '/activity') await page.waitForSelector('body[data-charts="drawn"]');
         found.push(...(await scan(`${scheme} ${route}`)));

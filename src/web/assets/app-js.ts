@@ -205,6 +205,21 @@ export const APP_JS = String.raw`'use strict';
     setInterval(() => refreshStatus().catch(() => undefined), 30000);
   }
 
+  // ── tasks: each card drawn again as its figures change (server-sent events) ──
+  // The list page only (a transcript page is a Tasks page too, without the list).
+  const taskList = document.getElementById('task-list');
+  if (page === 'tasks' && taskList) {
+    const list = taskList;
+    const stream = new EventSource('/api/tasks/stream');
+    stream.addEventListener('tasks', (message) => {
+      const view = JSON.parse(message.data);
+      const template = document.createElement('template');
+      template.innerHTML = view.tasks.map((t) => t.html).join('');
+      list.replaceChildren(...template.content.children);
+      document.getElementById('tasks-empty').hidden = view.tasks.length > 0;
+    });
+  }
+
   // ── activity: the pictures, drawn with uPlot (served by vigil) ─────────────
   async function drawCharts() {
     const hourly = document.getElementById('chart-hourly');

@@ -96,5 +96,17 @@ details.fact-edit textarea { font: inherit; padding: .5rem; border-radius: 8px; 
 .memory ul { padding-left: 1.2rem; margin: .3rem 0; }
 .memory code, li.fact code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .notice { background: var(--card); border: 1px solid var(--accent); border-radius: 8px; padding: .6rem .8rem; margin: 0; }
+ol.tasks, ol.steps { list-style: none; margin: 0; padding: 0; display: grid; gap: .6rem; }
+li.task, li.step { border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 8px; padding: .5rem .75rem; min-width: 0; }
+li.task.state-running { border-left-color: var(--warn); }
+li.task.state-succeeded { border-left-color: var(--accent); }
+li.task.state-failed { border-left-color: var(--deny); }
+.task-what, .said { overflow-wrap: anywhere; white-space: pre-wrap; margin: .3rem 0; }
+dl.task-figures { margin: .4rem 0; }
+h3.small { font-size: .85rem; margin: .4rem 0 .2rem; color: var(--muted); }
+ol.tools { margin: 0; padding-left: 1.2rem; font-size: .9rem; }
+ol.tools li, details.tool-call summary { overflow-wrap: anywhere; }
+.tool-error code { color: var(--deny-text); }
+li.task a, #transcript a { color: var(--link); }
 mark { background: #f6e58d; color: #1d1f21; }
 `;

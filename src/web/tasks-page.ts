@@ -1,0 +1,97 @@
+import { durationForPeople } from '../for-people.js';
+import type { LogEntry } from '../logs/index.js';
+import { esc, layout } from './html.js';
+import type { TaskView, TranscriptStep } from './tasks.js';
+
+const STATE_WORDS: Record<string, string> = {
+  approved: 'about to start',
+  running: 'running',
+  succeeded: 'done',
+  failed: 'stopped',
+};
+
+function money(usd: number | null): string {
+  return usd === null ? 'no price known' : `≈ $${usd.toFixed(usd < 1 ? 4 : 2)}`;
+}
+
+/** The figures the script refreshes live, each in an element named by `data-field`. */
+export function taskFields(t: TaskView): Record<string, string> {
+  const b = t.budgets;
+  return {
+    state: t.cancelling ? 'stopping' : (STATE_WORDS[t.state] ?? t.state),
+    elapsed: `${durationForPeople(t.elapsedMs)} of ${b.maxMinutes} min`,
+    turns: `${t.turns} of ${b.maxTurns}`,
+    tokens: `${t.tokens.toLocaleString('en')} of ${b.maxTokens.toLocaleString('en')}`,
+    cost: money(t.costUsd),
+  };
+}
+
+function toolsHtml(t: TaskView): string {
+  return t.lastTools.length
+    ? t.lastTools.map((c) => `<li${c.isError ? ' class="tool-error"' : ''}><code>${esc(c.tool)}</code> <span class="muted">${esc(c.input)}</span></li>`).join('')
+    : '<li class="muted">no tool call yet</li>';
+}
+
+/** One task's card: the same HTML on the page and in the live updates. */
+export function taskHtml(t: TaskView, csrf: string): string {
+  const f = taskFields(t);
+  const running = t.state === 'running';
+  const cancel =
+    running && !t.cancelling
+      ? `<form method="post" action="/tasks/${esc(t.id)}/cancel"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button class="deny" type="submit">Cancel</button></form>`
+      : '';
+  const end = t.pullRequest
+    ? `<p>Draft pull request: <a href="${esc(t.pullRequest)}" rel="noopener noreferrer" target="_blank">${esc(t.pullRequest)}</a></p>`
+    : t.error
+      ? `<p class="error">${esc(t.error)}</p>`
+      : t.summary
+        ? `<p>${esc(t.summary)}</p>`
+        : '';
+  return `<li class="task state-${esc(t.state)}" id="task-${esc(t.id)}" data-id="${esc(t.id)}" data-state="${esc(t.state)}">
+<div class="thread-head"><span class="badge" data-field="state">${esc(f.state)}</span><span class="repo">${esc(t.repo)}</span> <a href="/tasks/${esc(t.id)}">transcript</a></div>
+<p class="task-what">${esc(t.instructions)}</p>
+<dl class="status task-figures"><div><dt>Elapsed</dt><dd data-field="elapsed">${esc(f.elapsed)}</dd></div><div><dt>Turns</dt><dd data-field="turns">${esc(f.turns)}</dd></div><div><dt>Tokens</dt><dd data-field="tokens">${esc(f.tokens)}</dd></div><div><dt>Cost</dt><dd data-field="cost">${esc(f.cost)}</dd></div></dl>
+<h3 class="small">Last tool calls</h3><ol class="tools" data-field="tools">${toolsHtml(t)}</ol>
+${end}${cancel}
+</li>`;
+}
+
+/** The last dream: what it does now (since when) or what it reported. */
+function dreamHtml(last: LogEntry | undefined, now: number): string {
+  if (!last) return '<p class="muted">No dream in the recent log.</p>';
+  const f = last as Record<string, unknown>;
+  if (last.type === 'dream.started') {
+    return `<p data-dream="running">Dreaming since ${esc(last.ts.slice(11, 16))} UTC (${esc(durationForPeople(now - Date.parse(last.ts)))}): ${esc(String(f.phase ?? 'consolidating memory'))}.</p>`;
+  }
+  if (last.type === 'dream.failed') return `<p class="error" data-dream="failed">The last dream failed: ${esc(f.reason)}</p>`;
+  return `<dl class="status" data-dream="finished"><div><dt>Finished</dt><dd>${esc(last.ts.slice(0, 16).replace('T', ' '))} UTC</dd></div><div><dt>Facts added</dt><dd>${esc(f.added)}</dd></div><div><dt>Updated</dt><dd>${esc(f.updated)}</dd></div><div><dt>Removed</dt><dd>${esc(f.removed)}</dd></div><div><dt>Marked stale</dt><dd>${esc(f.stale)}</dd></div><div><dt>Log entries read</dt><dd>${esc(f.entriesRead)}</dd></div><div><dt>Took</dt><dd>${esc(durationForPeople(Number(f.durationMs) || 0))}</dd></div></dl>`;
+}
+
+/** The Tasks page (issue 17): agent tasks with their figures against the budgets, live; the dream. */
+export function tasksPage(opts: { csrf: string; tasks: TaskView[]; dream: LogEntry | undefined; now: number; notice?: string }): string {
+  const body = `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<section id="tasks"><h2>Agent tasks</h2>
+<ol class="tasks" id="task-list">${opts.tasks.map((t) => taskHtml(t, opts.csrf)).join('\n')}</ol>
+<p id="tasks-empty" class="muted"${opts.tasks.length ? ' hidden' : ''}>No agent task yet: an approved <code>agent.task</code> shows here while it runs.</p></section>
+<section id="dream"><h2>Dream</h2>${dreamHtml(opts.dream, opts.now)}</section>`;
+  return layout({ title: 'Tasks', page: 'tasks', csrf: opts.csrf, body });
+}
+
+/** One task's transcript: each turn's words, its tool calls folded (input and answer inside). */
+export function transcriptPage(opts: { csrf: string; task: TaskView; steps: TranscriptStep[] }): string {
+  const { task } = opts;
+  const steps = opts.steps
+    .map(
+      (s) => `<li class="step"><h3 class="small">Turn ${s.turn}</h3>${s.text ? `<p class="said">${esc(s.text)}</p>` : ''}${s.tools
+        .map(
+          (c) =>
+            `<details class="tool-call${c.isError ? ' tool-error' : ''}"><summary><code>${esc(c.tool)}</code> <span class="muted">${esc(c.input)}</span></summary><pre class="memory">${esc(c.output ?? '')}</pre></details>`,
+        )
+        .join('')}</li>`,
+    )
+    .join('\n');
+  const body = `<section id="transcript"><h2>Transcript of ${esc(task.id)} <span class="muted">(${esc(task.repo)})</span></h2>
+<p class="task-what">${esc(task.instructions)}</p>
+<ol class="steps">${steps || '<li class="muted">Nothing said yet.</li>'}</ol>
+<p><a href="/tasks">All tasks</a></p></section>`;
+  return layout({ title: 'Transcript', page: 'tasks', csrf: opts.csrf, body });
+}
