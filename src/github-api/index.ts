@@ -8,4 +8,4 @@ export { openGithub, githubCredentials } from './session.js';
 export { GithubClients, GithubOctokit, githubApiUrl, splitRepo } from './client.js';
 export { withDisclosure, carriesMarker } from './disclosure.js';
 export { githubIdentity, convertAppManifest, githubWebUrl } from './identity.js';
-export type { GithubSession, GithubQuery, WrittenResult, OpenWorkDigest, OpenWorkItem, OpenWorkProblem } from './types.js';
+export type { GithubSession, GithubQuery, WrittenResult, OpenWorkDigest } from './types.js';

@@ -11,5 +11,5 @@ export { cancelAgentTask } from './cancel.js';
 export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';
 export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
-export { editMemoryFact, MAX_FACT_CHARS, type FactEdit, type FactEdited } from './memory-edit.js';
+export { editMemoryFact } from './memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';

@@ -2,4 +2,4 @@ export { TickService, LAST_TICK_KEY, type TickPayload, type TickOutcome } from '
 export { approvalsChanged, recordDecidedTick } from './world-mark.js';
 export { withinHours, minuteOfDay } from './active-hours.js';
 export { readRepoState, localRepos, type RepoState } from './repos.js';
-export { openWorkSource, openWorkRepos, digestForPrompt, type OpenWorkSource, type GithubReads as OpenWorkReads } from './open-work.js';
+export { openWorkSource, openWorkRepos, digestForPrompt, type OpenWorkSource } from './open-work.js';
