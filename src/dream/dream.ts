@@ -65,8 +65,19 @@ export async function runDream(options: DreamOptions): Promise<DreamReport> {
   try {
     const state = loadDreamState(store);
     stage(eventRecord('dream.started', { dreamId, trigger: options.trigger, since: markText(state.watermark) }, clock.now()));
+    // Each phase as it begins, for whoever watches: the person at `vigil dream --now`, and
+    // the dashboard (a kv row the daemon reads; the dream is another process). A busy
+    // store costs the dashboard a line, never the dream.
+    const progress = (phase: string) => {
+      try {
+        store.kv.set('dream.phase', { dreamId, phase, at: clock.now() });
+      } catch {
+        // the next phase tries again
+      }
+      options.progress?.(phase);
+    };
     try {
-      const report = await phases(options, dreamId);
+      const report = await phases({ ...options, progress }, dreamId);
       stage(eventRecord('dream.finished', finishedFields(report), clock.now()));
       return report;
     } catch (err) {

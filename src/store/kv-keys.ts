@@ -13,6 +13,8 @@ export interface KvValues {
   'approvals.version': number;
   /** What the last dream left for the next (src/dream/state.ts); a field an older vigil did not write is absent. */
   'dream.state': Partial<DreamStateRecord>;
+  /** The phase the running (or last) dream began last, for the dashboard's Tasks page (src/dream/dream.ts). */
+  'dream.phase': { dreamId: string; phase: string; at: number };
   /** Why desktop notifications are unavailable, once said (null: they are available again) (src/notify/desktop.ts). */
   'notify.desktop.unavailable': string | null;
   /** Approval id → the id of its popup with Approve and Deny on the desktop, replaced in place after a restart (src/notify/desktop-approvals.ts). */

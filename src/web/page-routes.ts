@@ -128,7 +128,7 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   app.get<{ Querystring: { cancelled?: string } }>('/tasks', async (req, reply) => {
     const now = deps.clock.now();
     const notice = typeof req.query.cancelled === 'string' ? `Asked ${req.query.cancelled} to stop: it ends at its next step.` : undefined;
-    return html(reply, tasksPage({ csrf: csrfOf(req), tasks: tasksView(deps), dream: lastDreamRecord(deps), now, ...(notice ? { notice } : {}) }));
+    return html(reply, tasksPage({ csrf: csrfOf(req), tasks: tasksView(deps), dream: lastDreamRecord(deps), dreamPhase: deps.store.kv.get('dream.phase'), now, ...(notice ? { notice } : {}) }));
   });
 
   app.get<{ Params: { id: string } }>('/tasks/:id', async (req, reply) => {

@@ -57,22 +57,30 @@ ${end}${cancel}
 }
 
 /** The last dream: what it does now (since when) or what it reported. */
-function dreamHtml(last: LogEntry | undefined, now: number): string {
+function dreamHtml(last: LogEntry | undefined, now: number, phase: DreamPhase | undefined): string {
   if (!last) return '<p class="muted">No dream in the recent log.</p>';
   const f = last as Record<string, unknown>;
   if (last.type === 'dream.started') {
-    return `<p data-dream="running">Dreaming since ${esc(last.ts.slice(11, 16))} UTC (${esc(durationForPeople(now - Date.parse(last.ts)))}): ${esc(String(f.phase ?? 'consolidating memory'))}.</p>`;
+    // The phase the dream wrote last, if it is this dream's (a killed dream leaves its own behind).
+    const doing = phase && phase.dreamId === f.dreamId ? phase.phase : 'starting';
+    return `<p data-dream="running">Dreaming since ${esc(last.ts.slice(11, 16))} UTC (${esc(durationForPeople(now - Date.parse(last.ts)))}): <span data-field="phase">${esc(doing)}</span>.</p>`;
   }
   if (last.type === 'dream.failed') return `<p class="error" data-dream="failed">The last dream failed: ${esc(f.reason)}</p>`;
   return `<dl class="status" data-dream="finished"><div><dt>Finished</dt><dd>${esc(last.ts.slice(0, 16).replace('T', ' '))} UTC</dd></div><div><dt>Facts added</dt><dd>${esc(f.added)}</dd></div><div><dt>Updated</dt><dd>${esc(f.updated)}</dd></div><div><dt>Removed</dt><dd>${esc(f.removed)}</dd></div><div><dt>Marked stale</dt><dd>${esc(f.stale)}</dd></div><div><dt>Log entries read</dt><dd>${esc(f.entriesRead)}</dd></div><div><dt>Took</dt><dd>${esc(durationForPeople(Number(f.durationMs) || 0))}</dd></div></dl>`;
 }
 
 /** The Tasks page (issue 17): agent tasks with their figures against the budgets, live; the dream. */
-export function tasksPage(opts: { csrf: string; tasks: TaskView[]; dream: LogEntry | undefined; now: number; notice?: string }): string {
+/** What the running dream does now (kv `dream.phase`, written by the dream child). */
+export interface DreamPhase {
+  dreamId: string;
+  phase: string;
+}
+
+export function tasksPage(opts: { csrf: string; tasks: TaskView[]; dream: LogEntry | undefined; dreamPhase?: DreamPhase | undefined; now: number; notice?: string }): string {
   const body = `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<section id="tasks"><h2>Agent tasks</h2>
 <ol class="tasks" id="task-list">${opts.tasks.map((t) => taskHtml(t, opts.csrf)).join('\n')}</ol>
 <p id="tasks-empty" class="muted"${opts.tasks.length ? ' hidden' : ''}>No agent task yet: an approved <code>agent.task</code> shows here while it runs.</p></section>
-<section id="dream"><h2>Dream</h2>${dreamHtml(opts.dream, opts.now)}</section>`;
+<section id="dream"><h2>Dream</h2>${dreamHtml(opts.dream, opts.now, opts.dreamPhase)}</section>`;
   return layout({ title: 'Tasks', page: 'tasks', csrf: opts.csrf, body });
 }
 
