@@ -31,7 +31,8 @@ async function daemonWithApproval() {
     const all = await waitFor(() => {
       const list = logEntries(home).filter((e) => e.type === 'approval.requested');
       return list.length > seen + asked ? list : undefined;
-    }, 15_000, 'approval');
+    // Generous: the first tick of a fresh daemon, on a machine running the whole suite.
+    }, 60_000, 'approval');
     asked++;
     return String(all[all.length - 1]!.actionId);
   };
@@ -47,7 +48,7 @@ const stored = (home: string, id: string) =>
   )[0]!;
 
 describe('a denial with the owner\'s reason', () => {
-  it('vigil deny ID --reason: kept with the answer and logged, one line, a secret redacted, capped at 500 characters', async () => {
+  it('vigil deny ID --reason: kept with the answer and logged, one line, a secret redacted, capped at 500 characters', { timeout: 120_000 }, async () => {
     const { home, next } = await daemonWithApproval();
     const id = await next();
     const secret = (JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { webhookSecret: string }).webhookSecret;
@@ -72,7 +73,7 @@ describe('a denial with the owner\'s reason', () => {
     expect(logEntries(home).find((e) => e.type === 'approval.denied' && e.actionId === other)).not.toHaveProperty('reason');
   });
 
-  it('the dashboard card is a form: its reason field denies with the owner\'s words; without the CSRF token nothing is answered', async () => {
+  it('the dashboard card is a form: its reason field denies with the owner\'s words; without the CSRF token nothing is answered', { timeout: 120_000 }, async () => {
     const { home, url, next } = await daemonWithApproval();
     const id = await next();
     const { cookie, csrf } = await login(url, dashboardToken(home));
