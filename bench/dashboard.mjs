@@ -83,6 +83,9 @@ export async function run(argv) {
     if (login.status !== 303 || !cookie) throw new Error(`login: HTTP ${login.status}`);
 
     // The month's counts, once per home (the daemon starts this at once; the first charts request waits for it).
+    // The loop's window starts after the daemon's own start (loading modules is not a page).
+    writeFileSync(`${loopFile}.reset`, '');
+    while (existsSync(`${loopFile}.reset`)) await sleep(20);
     const catchUp = await timed(`${url}/api/charts`, cookie);
     const loopOf = () => JSON.parse(readFileSync(loopFile, 'utf8'));
     const loopDuringCatchUp = loopOf();
@@ -138,7 +141,7 @@ export async function run(argv) {
     console.log(`| Activity page, \`GET /activity\` | ${f(result.activityPageMs.median)} ms | ${f(result.activityPageMs.max)} ms | |`);
     console.log(`| reading today's log whole (readLogEntries, in this process) | ${f(result.readTodayWholeMs.median)} ms | ${f(result.readTodayWholeMs.max)} ms | |`);
     console.log(`| event-loop delay while the pages load (monitorEventLoopDelay) | p99 ${f(loop.p99Ms)} ms | ${f(loop.maxMs)} ms | ≤ ${TARGETS.loopMaxMs} ms ${ok(loop.maxMs <= TARGETS.loopMaxMs)} |`);
-    console.log(`| counting the month once (first \`/api/charts\` after start) | ${f(catchUp.ms)} ms | event loop max ${f(loopDuringCatchUp.maxMs)} ms (from start) | |`);
+    console.log(`| counting the month once (first \`/api/charts\` after start) | ${f(catchUp.ms)} ms | event loop max ${f(loopDuringCatchUp.maxMs)} ms (after the login) | |`);
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
   } finally {
     if (daemon && daemon.exitCode === null) {
