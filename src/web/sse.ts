@@ -11,7 +11,8 @@ const POLL_MS = 300;
  * across midnight (followLog). It reads the log files, which only the daemon writes,
  * so what the dashboard shows is exactly what the log holds.
  */
-export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: FastifyRequest, reply: FastifyReply): void {
+/** Take the reply over as a server-sent event stream: its headers and the client's retry interval written. */
+export function openEventStream(reply: FastifyReply): FastifyReply['raw'] {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -23,6 +24,11 @@ export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: Fa
     'x-content-type-options': 'nosniff',
   });
   res.write('retry: 3000\n\n');
+  return res;
+}
+
+export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: FastifyRequest, reply: FastifyReply): void {
+  const res = openEventStream(reply);
   const controller = new AbortController();
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   heartbeat.unref();

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../clock.js';
 import { logFilePath, readLastEntries, type LogEntry } from '../logs/index.js';
 import { ownerOf } from './auth.js';
+import { openEventStream } from './sse.js';
 import { taskHtml } from './tasks-page.js';
 import { tasksView } from './tasks.js';
 import type { WebDeps } from './types.js';
@@ -34,16 +35,7 @@ export function tasksPayload(deps: WebDeps, csrf: string): { tasks: { id: string
 export function streamTasks(deps: WebDeps, req: FastifyRequest, reply: FastifyReply): void {
   const owner = ownerOf(req);
   const csrf = owner?.via === 'session' ? owner.session.csrf : '';
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-content-type-options': 'nosniff',
-  });
-  res.write('retry: 3000\n\n');
+  const res = openEventStream(reply);
   let last = '';
   const send = () => {
     const data = JSON.stringify(tasksPayload(deps, csrf));
