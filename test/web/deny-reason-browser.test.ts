@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor } from '../helpers/home.js';
 import { dashboardToken } from './helpers.js';
+import { useChromium } from './chromium.js';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const ASK_ON_TICK = {
@@ -16,21 +16,8 @@ const ASK_ON_TICK = {
   permissions: { mode: 'suggest', rules: [] },
 };
 
-let browser: Browser;
-const daemons: RunningDaemon[] = [];
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await killDaemons(daemons);
-  removeHomes();
-});
+const chrome = useChromium();
+const daemons = chrome.daemons;
 
 describe('the approval card in a browser', () => {
   it('390 px, dark: a reason typed on the card goes with Deny; the card fits, axe finds nothing serious', { timeout: 90_000 }, async () => {
@@ -41,7 +28,7 @@ describe('the approval card in a browser', () => {
     const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 15_000, 'approval');
     const id = String(requested.actionId);
 
-    const context = await browser.newContext({ viewport: { width: 390, height: 900 }, colorScheme: 'dark' });
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 }, colorScheme: 'dark' });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

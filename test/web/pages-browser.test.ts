@@ -6,37 +6,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { localDate } from '../../src/clock.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
-import { killDaemons, logEntries, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { makeRepos, REPO, TOKEN } from '../agent/fixture.js';
 import { FAKE_KEY, later } from '../model/helpers.js';
 import { dashboardToken } from './helpers.js';
+import { useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
-let browser: Browser;
-const daemons: RunningDaemon[] = [];
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await killDaemons(daemons);
-  removeHomes();
-});
+const chrome = useChromium(ARTIFACTS);
+const daemons = chrome.daemons;
 
 /** A logged-in page at 390 px (the phone layout), collecting console errors. */
 async function loggedIn(daemon: RunningDaemon, home: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));

@@ -9,11 +9,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FakeGithub } from '../github/fake-github.js';
-import { BIN, cliEnv, killDaemons, logEntries, makeHome, removeHomes, ROOT, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, logEntries, makeHome, ROOT, startDaemon } from '../helpers/home.js';
 import { dashboardToken } from './helpers.js';
+import { useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 /** axe-core, run inside each page. */
@@ -31,22 +32,8 @@ const LABEL_BUGS = {
   permissions: { mode: 'suggest', rules: [] },
 };
 
-let browser: Browser;
-const daemons: RunningDaemon[] = [];
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await killDaemons(daemons);
-  removeHomes();
-});
+const chrome = useChromium(ARTIFACTS);
+const daemons = chrome.daemons;
 
 /** The CLI as a real process, asynchronous: the fake GitHub in this process keeps answering meanwhile. */
 function vigil(home: string, args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -77,7 +64,7 @@ describe('the timeline in threads (headless Chromium)', () => {
       const home = makeHome(LABEL_BUGS);
       const daemon = await startDaemon(home, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
       daemons.push(daemon);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -154,7 +141,7 @@ describe('the timeline in threads (headless Chromium)', () => {
       const res = await vigil(home, ['simulate', event, '--wait', '20']);
       expect(res.status, res.stderr + res.stdout).toBe(0);
     }
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -203,7 +190,7 @@ describe('the timeline in threads (headless Chromium)', () => {
     expect((await vigil(home, ['simulate', 'issues.opened', '--repo', 'octo/app'])).status).toBe(0);
     fs.mkdirSync(path.join(home, 'memory/topics'), { recursive: true });
     fs.writeFileSync(path.join(home, 'memory/topics/octo-app.md'), '# octo/app\n\n- The CI command is `npm test`.\n');
-    const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
