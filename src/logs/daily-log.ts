@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { localDate, type Clock } from '../clock.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
-import { boundValue } from './bound.js';
+import { chainRecords } from './chain.js';
 import { countNewlines, readTailLines, writeAll } from './file-io.js';
 import { formatLine, genesisHash, goodEntries, parseEntryLine, type SplitLines } from './line.js';
 import { logFilePath } from './read.js';
@@ -52,31 +52,11 @@ export class DailyLog {
     if (this.closed) throw new Error('DailyLog is closed');
     if (records.length === 0) return [];
     const file = this.fileFor(localDate(this.clock.now()));
-    let { seq, last } = file;
-    const entries: LogEntry[] = [];
-    let text = '';
-    for (const record of records) {
-      const { type, ts, ...fields } = record;
-      if (typeof type !== 'string' || type === '') throw new TypeError('a log record needs a type');
-      const iso = new Date(ts ?? this.clock.now()).toISOString();
-      const formatted = formatLine({ ts: iso, seq: seq + 1, type, fields: this.clean(fields), prev: last });
-      seq += 1;
-      last = formatted.entry.hash;
-      entries.push(formatted.entry);
-      text += formatted.line;
-    }
-    this.write(file, text);
-    file.seq = seq;
-    file.last = last;
-    return entries;
-  }
-
-  /**
-   * What a line may hold: no field beyond its cap (src/logs/bound.ts), and no secret in
-   * any form in what is kept (the cut never leaves half of one).
-   */
-  private clean(fields: Record<string, unknown>): Record<string, unknown> {
-    return boundValue(fields, this.mask());
+    const chained = chainRecords({ head: file, records, now: this.clock.now(), mask: this.mask() });
+    this.write(file, chained.lines.join(''));
+    file.seq = chained.head.seq;
+    file.last = chained.head.last;
+    return chained.entries;
   }
 
   /** The last `n` good entries of today's file (by the clock), read from its end. */

@@ -9,7 +9,9 @@
  */
 export type { LogEntry } from './types.js';
 export { DailyLog } from './daily-log.js';
-export { verifyLogDir } from './verify.js';
+export { verifyLogDir, verifyChainLines } from './verify.js';
+export { chainRecords, chainStart, type ChainHead, type ChainedRecords } from './chain.js';
+export type { VerifyResult, LogRecord } from './types.js';
 export {
   listLogDates,
   logFilePath,

@@ -5,7 +5,7 @@
  * as the unterminated last line of a file no writer has reopened yet.
  */
 import fs from 'node:fs';
-import { genesisHash, parseEntryLine, splitLines } from './line.js';
+import { genesisHash, parseEntryLine, splitLines, type SplitLines } from './line.js';
 import { listLogDates, logFileDate, logFilePath } from './read.js';
 import type { LogEntry, VerifyResult } from './types.js';
 
@@ -91,12 +91,20 @@ class ChainCheck {
 }
 
 export function verifyLogFile(file: string): VerifyResult {
-  const result: VerifyResult = { file, ok: true, entries: 0, torn: [], tornTail: false };
   const date = logFileDate(file);
   if (!date) {
-    return { ...result, ok: false, firstBad: { line: 1, reason: 'file name is not YYYY-MM-DD.jsonl, so its genesis is unknown' } };
+    return { file, ok: false, entries: 0, torn: [], tornTail: false, firstBad: { line: 1, reason: 'file name is not YYYY-MM-DD.jsonl, so its genesis is unknown' } };
   }
-  const { lines, partial } = splitLines(fs.readFileSync(file));
+  return verifyChainLines(file, date, splitLines(fs.readFileSync(file)));
+}
+
+/**
+ * Checks one day's chain given as lines (without their "\n"); `partial` is an unterminated
+ * last line. The files and the team store's log table (src/store/pg/log.ts) both verify
+ * through here; `name` is what the result calls the chain.
+ */
+export function verifyChainLines(name: string, date: string, { lines, partial }: SplitLines): VerifyResult {
+  const result: VerifyResult = { file: name, ok: true, entries: 0, torn: [], tornTail: false };
   const all = partial ? [...lines, partial] : lines;
   const chain = new ChainCheck(genesisHash(date));
   let firstBad: Bad | null = null;
