@@ -75,8 +75,8 @@ export interface PgCluster {
   /** A connection string for `database` over TCP on 127.0.0.1. */
   url(database: string): string;
   createDatabase(name: string): Promise<string>;
-  /** SQL as the superuser on the `postgres` database (for pg_terminate_backend and the like). */
-  admin<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** SQL as the superuser, on `database` (`postgres` by default): for pg_terminate_backend, checks, clean-ups. */
+  admin<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult<R>>;
   stop(): void;
 }
 
@@ -152,8 +152,8 @@ export async function startCluster(binDir: string): Promise<PgCluster> {
       if (!started && attempt === 2) throw new Error(`pg_ctl start failed: ${start.output}\n${readLog(logFile)}`);
     }
     const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-    const admin = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
-      const client = new pg.Client({ connectionString: url('postgres') });
+    const admin = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres') => {
+      const client = new pg.Client({ connectionString: url(database) });
       await client.connect();
       try {
         return await client.query<R>(sql, params);
@@ -192,6 +192,8 @@ export interface UsedPostgres {
   readonly cluster: PgCluster;
   /** The connection string of this file's database. */
   readonly url: string;
+  /** SQL as the superuser on this file's database. */
+  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
 /**
@@ -200,12 +202,16 @@ export interface UsedPostgres {
  * `const PG = postgresAvailability()` at the top of the file.
  */
 export function usePostgres(database: string): UsedPostgres {
-  const state = { cluster: undefined as unknown as PgCluster, url: '' };
+  const state: UsedPostgres = {
+    cluster: undefined as unknown as PgCluster,
+    url: '',
+    sql: (text, params) => state.cluster.admin(text, params, database),
+  };
   beforeAll(async () => {
     const availability = postgresAvailability();
     if (!availability.available) throw new Error(`usePostgres outside describe.runIf(available): ${availability.missing}`);
-    state.cluster = await startCluster(availability.binDir!);
-    state.url = await state.cluster.createDatabase(database);
+    const cluster = await startCluster(availability.binDir!);
+    Object.assign(state, { cluster, url: await cluster.createDatabase(database) });
   }, 60_000);
   afterAll(() => {
     state.cluster?.stop();

@@ -1,0 +1,18 @@
+/**
+ * The advisory-lock keys of the team store: `pg_advisory_lock(ADVISORY_CLASS, key)`. The
+ * class keeps vigil's locks apart from any other application's in the same database.
+ */
+
+/** "vigi" in ASCII: 0x76696769. */
+export const ADVISORY_CLASS = 0x76696769;
+
+export const MIGRATION_LOCK = 1;
+
+/** Roles one node at a time holds (issue 19): failover when the holder's connection dies. */
+export const ROLES = {
+  tick: 101,
+  dreamer: 102,
+  redelivery: 103,
+} as const;
+
+export type RoleName = keyof typeof ROLES;

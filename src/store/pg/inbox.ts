@@ -1,0 +1,151 @@
+/**
+ * The team store's inbox (issue 19): a delivery's body lives in its row, written in the
+ * same transaction as the row and its log records, so one commit (synchronous_commit on)
+ * makes the whole delivery durable — no spool beside it. Events are claimed with leases
+ * by any node (leases.ts) and decided once: `markDecided` succeeds only for the node that
+ * still holds the event's lease.
+ */
+import type pg from 'pg';
+import type { Clock } from '../../clock.js';
+import type { Queryable } from './connect.js';
+import { claimRows, INBOX_LEASES, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
+
+export type PgInboxState = 'pending' | 'claimed' | 'decided' | 'filtered';
+
+export interface NewDelivery {
+  source: string;
+  kind: string;
+  deliveryId?: string;
+  /** The body exactly as received. */
+  body: Buffer;
+  /** 16 hex digits of the body's digest: a body stored before under another id is a replay. */
+  bodyDigest?: string;
+  receivedAt: number;
+  state?: 'pending' | 'filtered';
+}
+
+/** `inserted: false`: the delivery id was stored before (`id` is its event), or with `replayOf` its body was. */
+export interface PgAddResult {
+  id: number;
+  inserted: boolean;
+  replayOf?: number;
+}
+
+export interface PgEvent {
+  id: number;
+  source: string;
+  kind: string;
+  deliveryId: string | null;
+  body: Buffer;
+  receivedAt: number;
+  receivedBy: string;
+  state: PgInboxState;
+  claimedBy: string | null;
+  leaseUntil: number | null;
+  attempts: number;
+}
+
+interface Row {
+  id: number;
+  source: string;
+  kind: string;
+  delivery_id: string | null;
+  body: Buffer;
+  received_at: number;
+  received_by: string;
+  state: PgInboxState;
+  claimed_by: string | null;
+  lease_until: number | null;
+  attempts: number;
+}
+
+const toEvent = (r: Row): PgEvent => ({
+  id: r.id,
+  source: r.source,
+  kind: r.kind,
+  deliveryId: r.delivery_id,
+  body: r.body,
+  receivedAt: r.received_at,
+  receivedBy: r.received_by,
+  state: r.state,
+  claimedBy: r.claimed_by,
+  leaseUntil: r.lease_until,
+  attempts: r.attempts,
+});
+
+export class PgInbox {
+  private readonly lease: Lease;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    node: string,
+    private readonly clock: Clock,
+    leaseSeconds: number,
+  ) {
+    this.lease = { node, leaseMs: leaseSeconds * 1000 };
+  }
+
+  /**
+   * Stores a group of deliveries in the caller's transaction (group commit: one
+   * transaction, one fsync, for all the deliveries of a loop turn). A delivery id or body
+   * stored before is not stored again. Results are in the order of `deliveries`.
+   */
+  async addDeliveries(client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<PgAddResult[]> {
+    const results: PgAddResult[] = [];
+    for (const d of deliveries) {
+      const digest = d.bodyDigest ?? null;
+      const inserted = await client.query<{ id: number }>(
+        `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [d.source, d.kind, d.deliveryId ?? null, d.body, digest, d.receivedAt, this.lease.node, d.state ?? 'pending'],
+      );
+      if (inserted.rows[0]) {
+        results.push({ id: inserted.rows[0].id, inserted: true });
+        continue;
+      }
+      results.push(await this.existing(client, d.deliveryId ?? null, digest));
+    }
+    return results;
+  }
+
+  private async existing(client: pg.PoolClient, deliveryId: string | null, digest: string | null): Promise<PgAddResult> {
+    const byId = deliveryId === null ? undefined : (await client.query<{ id: number }>('SELECT id FROM inbox WHERE delivery_id = $1', [deliveryId])).rows[0];
+    if (byId) return { id: byId.id, inserted: false };
+    const byBody = digest === null ? undefined : (await client.query<{ id: number }>('SELECT id FROM inbox WHERE body_digest = $1', [digest])).rows[0];
+    return byBody ? { id: -1, inserted: false, replayOf: byBody.id } : { id: -1, inserted: false };
+  }
+
+  /** Up to `limit` events for this node: pending ones and those whose lease ran out, oldest first. */
+  async claim(limit = 1): Promise<PgEvent[]> {
+    return (await claimRows<Row>(this.pool, INBOX_LEASES, this.lease, this.clock.now(), limit)).map(toEvent);
+  }
+
+  /** Extends this node's leases; returns the ids it still holds (drop the work on the others). */
+  renew(ids: readonly number[]): Promise<number[]> {
+    return renewRows(this.pool, INBOX_LEASES, this.lease, ids, this.clock.now());
+  }
+
+  /** Gives an event back undecided; it waits as `pending` again. */
+  release(id: number): Promise<boolean> {
+    return releaseRow(this.pool, INBOX_LEASES, this.lease.node, id);
+  }
+
+  /**
+   * Inside the transaction that records the decision: false when this node no longer
+   * holds the event (its lease ran out and another node may have it) — roll back then.
+   */
+  async markDecided(client: pg.PoolClient, id: number, state: 'decided' | 'filtered' = 'decided'): Promise<boolean> {
+    const now = this.clock.now();
+    const { rowCount } = await client.query(
+      `UPDATE inbox SET state = $4, decided_at = $3, claimed_by = NULL, lease_until = NULL WHERE ${stillHeld(INBOX_LEASES)}`,
+      [id, this.lease.node, now, state],
+    );
+    return rowCount === 1;
+  }
+
+  async get(id: number, db: Queryable = this.pool): Promise<PgEvent | undefined> {
+    const row = (await db.query<Row>('SELECT * FROM inbox WHERE id = $1', [id])).rows[0];
+    return row ? toEvent(row) : undefined;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The team store: PostgreSQL for several nodes (issue 19), the first slice. Not yet wired
+ * into the daemon: nothing selects it until `store.url` exists. See docs/architecture.md,
+ * "PostgreSQL (issue 19)".
+ */
+import type pg from 'pg';
+import { systemClock, type Clock } from '../../clock.js';
+import { secretMask, type SecretMask } from '../../secrets/index.js';
+import { checkNodeName, openPgPool, withTransaction } from './connect.js';
+import { PgActions } from './actions.js';
+import { PgInbox } from './inbox.js';
+import { PgLog } from './log.js';
+import { migratePg } from './migrations.js';
+import { PgNodes } from './nodes.js';
+import { PgRoles, type RoleEvents } from './roles.js';
+
+export { withTransaction, openPgPool } from './connect.js';
+export { migratePg, PG_MIGRATIONS } from './migrations.js';
+export { verifyPgLog, readPgLog, type ChainVerifyResult } from './log.js';
+export { roleHolders, type RoleHolder } from './roles.js';
+export type { RoleName } from './advisory.js';
+
+/** `store.leaseSeconds`' default: how long a claim or a role outlives a silent node. */
+export const DEFAULT_LEASE_SECONDS = 30;
+
+export interface PgStoreOptions {
+  url: string;
+  node: string;
+  clock?: Clock;
+  leaseSeconds?: number;
+  /** Pool size. */
+  max?: number;
+  roleEvents?: RoleEvents;
+  /** How often roles are tried and confirmed; a third of the lease by default. */
+  roleRetryMs?: number;
+  mask?: SecretMask;
+}
+
+export class PgStore {
+  readonly inbox: PgInbox;
+  readonly actions: PgActions;
+  readonly nodes: PgNodes;
+  readonly log: PgLog;
+  readonly roles: PgRoles;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    readonly node: string,
+    options: PgStoreOptions,
+  ) {
+    const clock = options.clock ?? systemClock;
+    const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.inbox = new PgInbox(pool, node, clock, leaseSeconds);
+    this.actions = new PgActions(pool, node, clock, leaseSeconds);
+    this.nodes = new PgNodes(pool, node, clock, leaseSeconds);
+    const { mask } = options;
+    this.log = new PgLog(node, clock, mask ? () => mask : secretMask);
+    this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
+  }
+
+  /** Connects, brings the schema up to date and registers this node. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const node = checkNodeName(options.node);
+    const pool = openPgPool(options);
+    try {
+      await migratePg(pool);
+      const store = new PgStore(pool, node, options);
+      await store.nodes.register();
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, fn);
+  }
+
+  async close(): Promise<void> {
+    await this.roles.close();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Claims with leases, shared by the inbox and the actions (issue 19). Any node claims
+ * with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait on each other nor take
+ * the same row; a claim records its node and a lease (`lease_until`, epoch ms by the
+ * injected clock). A claim whose lease ran out — its node died, hung or lost the database
+ * — is claimable again; a node finishes or renews only what it still holds, so a node
+ * that lost its lease cannot also finish the work another node now holds.
+ *
+ * Leases compare the claimer's clock with the writer's: nodes keep their clocks in step
+ * (NTP); a skew of s seconds moves the failover by s.
+ */
+import type { Queryable } from './connect.js';
+
+/** The two tables claimed with leases, and their states. Never built from input. */
+export interface LeaseTable {
+  table: 'inbox' | 'actions';
+  /** The state a row waits in to be claimed, and returns to when released. */
+  ready: 'pending' | 'approved';
+  /** The state of a claimed row. */
+  held: 'claimed' | 'running';
+  /** Oldest first. */
+  order: 'id' | 'created_at';
+}
+
+export const INBOX_LEASES: LeaseTable = { table: 'inbox', ready: 'pending', held: 'claimed', order: 'id' };
+export const ACTION_LEASES: LeaseTable = { table: 'actions', ready: 'approved', held: 'running', order: 'created_at' };
+
+export interface Lease {
+  node: string;
+  leaseMs: number;
+}
+
+/**
+ * Claims up to `limit` rows for `lease.node`: ready ones, and held ones whose lease ran
+ * out (a dead node's), oldest first. Rows another transaction is claiming right now are
+ * skipped, not waited for. `attempts` counts every claim.
+ */
+export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number): Promise<R[]> {
+  const { rows } = await db.query(
+    `WITH picked AS (
+       SELECT id FROM ${t.table}
+       WHERE state = '${t.ready}' OR (state = '${t.held}' AND lease_until <= $1)
+       ORDER BY ${t.order}, id
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE ${t.table} AS r
+     SET state = '${t.held}', claimed_by = $3, lease_until = $1::bigint + $4::bigint, attempts = r.attempts + 1
+     FROM picked WHERE r.id = picked.id
+     RETURNING r.*`,
+    [now, limit, lease.node, lease.leaseMs],
+  );
+  // RETURNING keeps no order: put the claimed rows back in the order they were picked in.
+  const key = (row: R) => row as Record<string, unknown>;
+  return (rows as R[]).sort((a, b) => compare(key(a)[t.order], key(b)[t.order]) || compare(key(a)['id'], key(b)['id']));
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** Extends the leases this node still holds; the ids it returns are the ones still held. */
+export async function renewRows<Id extends number | string>(db: Queryable, t: LeaseTable, lease: Lease, ids: readonly Id[], now: number): Promise<Id[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: Id }>(
+    `UPDATE ${t.table} SET lease_until = $1::bigint + $2::bigint
+     WHERE id = ANY($3) AND state = '${t.held}' AND claimed_by = $4 AND lease_until > $1
+     RETURNING id`,
+    [now, lease.leaseMs, ids, lease.node],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Gives a held row back to the ready state without finishing it (e.g. the model failed). */
+export async function releaseRow(db: Queryable, t: LeaseTable, node: string, id: number | string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE ${t.table} SET state = '${t.ready}', claimed_by = NULL, lease_until = NULL
+     WHERE id = $1 AND state = '${t.held}' AND claimed_by = $2`,
+    [id, node],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * The guard of every finishing UPDATE: the row is still held by this node under a live
+ * lease. `$1` is the id, `$2` the node, `$3` now.
+ */
+export function stillHeld(t: LeaseTable): string {
+  return `id = $1 AND state = '${t.held}' AND claimed_by = $2 AND lease_until > $3`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The team store's log (issue 19): one hash-chained chain per node and local day, each
+ * row holding a line exactly as src/logs formats it (same genesis, same hash, same caps
+ * and secret masks), so a chain verifies with src/logs' own check and a daily file can be
+ * copied in with its chain intact. The table refuses UPDATE, DELETE and TRUNCATE itself
+ * (a trigger, migration pg-001); this module only ever INSERTs.
+ */
+import type pg from 'pg';
+import { localDate, type Clock } from '../../clock.js';
+import { chainRecords, chainStart, verifyChainLines, type ChainHead, type LogEntry, type LogRecord, type VerifyResult } from '../../logs/index.js';
+import type { SecretMask } from '../../secrets/index.js';
+import { checkNodeName, type Queryable } from './connect.js';
+
+interface HeadRow {
+  seq: number;
+  hash: string;
+}
+
+interface LineRow {
+  node: string;
+  day: string;
+  seq: number;
+  line: string;
+  hash: string;
+}
+
+export interface ChainVerifyResult extends VerifyResult {
+  node: string;
+  day: string;
+}
+
+export class PgLog {
+  constructor(
+    private readonly node: string,
+    private readonly clock: Clock,
+    private readonly mask: () => SecretMask,
+  ) {
+    checkNodeName(node);
+  }
+
+  /**
+   * Appends `records` to this node's chain of today (by the clock) inside the caller's
+   * transaction `client`, so they commit or vanish with the rows they describe. Appends
+   * of one node queue on a transaction-scoped advisory lock: two of its processes cannot
+   * both chain onto the same head.
+   */
+  async append(client: pg.PoolClient, records: LogRecord[]): Promise<LogEntry[]> {
+    if (records.length === 0) return [];
+    const now = this.clock.now();
+    const day = localDate(now);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('vigil-log:' || $1, 0))`, [this.node]);
+    const chained = chainRecords({ head: await this.head(client, day), records, now, mask: this.mask() });
+    await client.query(
+      `INSERT INTO log_entries (node, day, seq, ts, type, line, hash)
+       SELECT $1, $2, e.seq, e.ts, e.type, e.line, e.hash
+       FROM unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[]) AS e(seq, ts, type, line, hash)`,
+      [
+        this.node,
+        day,
+        chained.entries.map((e) => e.seq),
+        chained.entries.map((e) => e.ts),
+        chained.entries.map((e) => e.type),
+        chained.lines,
+        chained.entries.map((e) => e.hash),
+      ],
+    );
+    return chained.entries;
+  }
+
+  private async head(client: pg.PoolClient, day: string): Promise<ChainHead> {
+    const row = (await client.query<HeadRow>(
+      'SELECT seq, hash FROM log_entries WHERE node = $1 AND day = $2 ORDER BY seq DESC LIMIT 1',
+      [this.node, day],
+    )).rows[0];
+    return row ? { seq: row.seq, last: row.hash } : chainStart(day);
+  }
+}
+
+/**
+ * Checks every chain (or one node's): each line's own hash, its link to the line before
+ * (or the day's genesis), seq continuity — src/logs' check, line by line — and that the
+ * row's own columns say what its line says (an edited `seq` or `hash` column shows too).
+ * Chains are read one at a time, in seq order.
+ */
+export async function verifyPgLog(db: Queryable, node?: string): Promise<ChainVerifyResult[]> {
+  const chains = (await db.query<{ node: string; day: string }>(
+    `SELECT DISTINCT node, day FROM log_entries WHERE $1::text IS NULL OR node = $1 ORDER BY node, day`,
+    [node ?? null],
+  )).rows;
+  const results: ChainVerifyResult[] = [];
+  for (const chain of chains) {
+    const rows = (await db.query<LineRow>(
+      'SELECT node, day, seq, line, hash FROM log_entries WHERE node = $1 AND day = $2 ORDER BY seq',
+      [chain.node, chain.day],
+    )).rows;
+    results.push({ ...verifyRows(chain.node, chain.day, rows), node: chain.node, day: chain.day });
+  }
+  return results;
+}
+
+function verifyRows(node: string, day: string, rows: LineRow[]): VerifyResult {
+  const name = `log_entries ${node} ${day}`;
+  const lines: Buffer[] = [];
+  for (const [i, row] of rows.entries()) {
+    if (!row.line.endsWith('\n')) return bad(name, i + 1, 'the line does not end in a newline');
+    lines.push(Buffer.from(row.line.slice(0, -1), 'utf8'));
+  }
+  const result = verifyChainLines(name, day, { lines, partial: null });
+  if (!result.ok) return result;
+  // The chain is sound line by line; now the columns the database indexes must agree.
+  for (const [i, row] of rows.entries()) {
+    const entry = JSON.parse(row.line) as LogEntry;
+    if (entry.seq !== row.seq || entry.hash !== row.hash) return bad(name, i + 1, 'the row\'s seq or hash column disagrees with its line');
+  }
+  return result;
+}
+
+function bad(name: string, line: number, reason: string): VerifyResult {
+  return { file: name, ok: false, entries: line - 1, torn: [], tornTail: false, firstBad: { line, reason } };
+}
+
+/** Every node's entries between two times, merged by time (then node, then seq). */
+export async function readPgLog(db: Queryable, fromMs: number, toMs: number): Promise<Array<LogEntry & { node: string }>> {
+  const rows = (await db.query<{ node: string; line: string }>(
+    `SELECT node, line FROM log_entries WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)
+     ORDER BY ts, node, day, seq`,
+    [fromMs, toMs],
+  )).rows;
+  return rows.map((r) => ({ ...(JSON.parse(r.line) as LogEntry), node: r.node }));
+}

@@ -1,0 +1,120 @@
+/**
+ * The team store's schema in PostgreSQL's dialect (issue 19), versioned like
+ * src/store/migrations.ts: applied in order, recorded by id in `_migrations`, the pending
+ * ones together in one transaction (PostgreSQL's DDL is transactional: all or none); an id this vigil does not know means a newer vigil wrote the database.
+ * Never edit a released migration: add the next one. Times are epoch milliseconds
+ * (`bigint`) as in SQLite, so both stores speak the same numbers.
+ */
+import type pg from 'pg';
+import { VigilError } from '../../errors.js';
+import { withTransaction } from './connect.js';
+import { ADVISORY_CLASS, MIGRATION_LOCK } from './advisory.js';
+
+export interface PgMigration {
+  id: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  // What several nodes need first: the inbox with the delivery's body in its row (one
+  // transaction, no spool beside it), actions claimed with leases, the nodes, and the log.
+  { id: 'pg-001-team-spine', sql: `
+  CREATE TABLE inbox (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source      text NOT NULL,
+    kind        text NOT NULL,
+    delivery_id text UNIQUE,
+    -- The body exactly as received (the signature was checked over these bytes).
+    body        bytea NOT NULL,
+    -- 16 hex digits of the body's digest: a body stored before under another id is a replay.
+    body_digest text UNIQUE CHECK (body_digest ~ '^[0-9a-f]{16}$'),
+    received_at bigint NOT NULL,
+    received_by text NOT NULL,
+    state       text NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'claimed', 'decided', 'filtered')),
+    claimed_by  text,
+    lease_until bigint,
+    attempts    integer NOT NULL DEFAULT 0,
+    decided_at  bigint,
+    CHECK ((state = 'claimed') = (claimed_by IS NOT NULL AND lease_until IS NOT NULL))
+  );
+  CREATE INDEX inbox_pending ON inbox (id) WHERE state = 'pending';
+  CREATE INDEX inbox_leases ON inbox (lease_until) WHERE state = 'claimed';
+
+  CREATE TABLE actions (
+    id          text PRIMARY KEY,
+    event_id    bigint REFERENCES inbox(id),
+    action      text NOT NULL,
+    params      text NOT NULL,
+    rationale   text NOT NULL DEFAULT '',
+    repo        text,
+    state       text NOT NULL CHECK (state IN
+                ('proposed', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired')),
+    verdict     text NOT NULL,
+    reason      text NOT NULL DEFAULT '',
+    created_at  bigint NOT NULL,
+    updated_at  bigint NOT NULL,
+    claimed_by  text,
+    lease_until bigint,
+    attempts    integer NOT NULL DEFAULT 0,
+    result      text,
+    error       text,
+    CHECK ((state = 'running') = (claimed_by IS NOT NULL AND lease_until IS NOT NULL))
+  );
+  CREATE INDEX actions_approved ON actions (created_at) WHERE state = 'approved';
+  CREATE INDEX actions_leases ON actions (lease_until) WHERE state = 'running';
+
+  -- Who is alive and what each holds (roles, claimed events and actions), for vigil status.
+  -- The truth about roles is pg_locks; this row is what the node last said.
+  CREATE TABLE nodes (
+    name         text PRIMARY KEY,
+    started_at   bigint NOT NULL,
+    heartbeat_at bigint NOT NULL,
+    holds        jsonb NOT NULL DEFAULT '{}'::jsonb
+  );
+
+  -- The log: one hash-chained chain per node and local day, each line exactly as
+  -- src/logs formats it (same genesis, same hash). Append-only, by the database itself.
+  CREATE TABLE log_entries (
+    node  text NOT NULL,
+    day   text NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+    seq   bigint NOT NULL CHECK (seq >= 1),
+    ts    timestamptz NOT NULL,
+    type  text NOT NULL,
+    line  text NOT NULL,
+    hash  text NOT NULL,
+    PRIMARY KEY (node, day, seq)
+  );
+  CREATE INDEX log_entries_by_time ON log_entries (ts);
+
+  CREATE FUNCTION log_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'log_entries is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+  END;
+  $$;
+  CREATE TRIGGER log_entries_no_update_delete BEFORE UPDATE OR DELETE ON log_entries
+    FOR EACH ROW EXECUTE FUNCTION log_entries_append_only();
+  CREATE TRIGGER log_entries_no_truncate BEFORE TRUNCATE ON log_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION log_entries_append_only();
+  ` },
+];
+
+/**
+ * Brings the database to PG_MIGRATIONS. Nodes starting together take turns on a
+ * transaction-scoped advisory lock, so each migration runs once.
+ */
+export async function migratePg(pool: pg.Pool, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_CLASS, MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS _migrations (id text PRIMARY KEY, applied_at bigint NOT NULL)');
+    const applied = new Set((await client.query<{ id: string }>('SELECT id FROM _migrations')).rows.map((r) => r.id));
+    const known = new Set(migrations.map((m) => m.id));
+    const unknown = [...applied].filter((id) => !known.has(id));
+    if (unknown.length) throw new VigilError('VIGIL_ERR_MIGRATION', `unknown migrations ${unknown.join(', ')}`);
+    for (const migration of migrations) {
+      if (applied.has(migration.id)) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO _migrations (id, applied_at) VALUES ($1, $2)', [migration.id, Date.now()]);
+    }
+  });
+}
