@@ -210,8 +210,9 @@ export function usePostgres(database: string): UsedPostgres {
   beforeAll(async () => {
     const availability = postgresAvailability();
     if (!availability.available) throw new Error(`usePostgres outside describe.runIf(available): ${availability.missing}`);
-    const cluster = await startCluster(availability.binDir!);
-    Object.assign(state, { cluster, url: await cluster.createDatabase(database) });
+    // Kept before the database is made, so that afterAll stops it even if that fails.
+    Object.assign(state, { cluster: await startCluster(availability.binDir!) });
+    Object.assign(state, { url: await state.cluster.createDatabase(database) });
   }, 60_000);
   afterAll(() => {
     state.cluster?.stop();
