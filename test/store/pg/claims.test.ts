@@ -134,6 +134,35 @@ describe.runIf(PG.available)('the team store: events and actions claimed with le
     expect(rows[0]!.n).toBe(0);
   });
 
+  it('every connection commits with synchronous_commit on, even where the database says off', async () => {
+    await pg.sql('ALTER DATABASE claims SET synchronous_commit = off');
+    try {
+      const a = await node('a', new FakeClock(T0));
+      const seen = await Promise.all([1, 2, 3].map(() => a.transaction(async (tx) => (await tx.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]!.s)));
+      expect(seen).toEqual(['on', 'on', 'on']);
+      expect((await pg.sql<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]!.s).toBe('off');
+    } finally {
+      await pg.sql('ALTER DATABASE claims RESET synchronous_commit');
+    }
+  });
+
+  it('nodes: each says what it holds; a node silent for a lease is no longer alive', async () => {
+    const clock = new FakeClock(T0);
+    const a = await node('a', clock);
+    const b = await node('b', clock);
+    await deliver(a, 3);
+    await a.inbox.claim(2);
+    await a.nodes.heartbeat(['tick']);
+    clock.advance(LEASE_SECONDS * 1000 - 1);
+    await b.nodes.heartbeat([]);
+    expect((await b.nodes.list()).map((n) => [n.name, n.alive, n.holds])).toEqual([
+      ['a', true, { roles: ['tick'], events: 2, actions: 0 }],
+      ['b', true, { roles: [], events: 0, actions: 0 }],
+    ]);
+    clock.advance(1);
+    expect((await b.nodes.list()).map((n) => [n.name, n.alive])).toEqual([['a', false], ['b', true]]);
+  });
+
   it('approved actions: each claimed by one node; a dead worker\'s action is claimed again after its lease, and fails after maxAttempts', async () => {
     const clock = new FakeClock(T0);
     const nodes = await Promise.all(['a', 'b', 'c'].map((name) => node(name, clock)));
