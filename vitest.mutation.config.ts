@@ -17,6 +17,7 @@ export default defineConfig({
       'test/unit/approvals.test.ts',
       'test/unit/config.test.ts',
       'test/webhooks/group-commit.test.ts',
+      'test/webhooks/classify.test.ts',
       'test/webhooks/route-inprocess.test.ts',
       'test/notify/capability.test.ts',
       'test/logs/line.test.ts',

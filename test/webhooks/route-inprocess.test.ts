@@ -1,0 +1,233 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
+import { answerErrorsAsVigil } from '../../src/daemon/http-errors.js';
+import type { EventRecord } from '../../src/events.js';
+import { openDb, Store } from '../../src/store/index.js';
+import { REAL_DISK, Spool } from '../../src/store/spool.js';
+import { RejectionTally, WebhookIntake } from '../../src/triggers/index.js';
+import { githubWebhookRoutes, type WebhookRouteOptions } from '../../src/triggers/webhooks/route.js';
+import { useTempDir } from '../unit/helpers.js';
+
+/**
+ * `POST /webhooks/github` in process, for mutation runs (process-level tests run dist/,
+ * which a mutant in src/ never reaches): the real route on a real fastify, listening on
+ * 127.0.0.1 port 0, with the real intake and store, and a real HTTP client. What a
+ * sender gets back is what GitHub reads: the status, the error code, Retry-After.
+ * rejections.test.ts and intake-signature.test.ts check the same through the daemon.
+ */
+const tempDir = useTempDir('vigil-route-');
+const SECRET = 'whsec-current-0123456789';
+const OLD_SECRET = 'whsec-rotating-out-0123456789';
+const PROXY_KEY = 'k'.repeat(32);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Setup {
+  url: string;
+  store: Store;
+  intake: WebhookIntake;
+  tally: RejectionTally;
+  rejectionLines: EventRecord[];
+}
+
+async function setUp(over: Partial<WebhookRouteOptions> = {}, diskFull = false): Promise<Setup> {
+  const dir = tempDir();
+  const disk = diskFull ? { ...REAL_DISK, write: () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); } } : REAL_DISK;
+  const store = new Store(openDb(path.join(dir, 'vigil.db')), new Spool(path.join(dir, 'spool'), { disk }));
+  const clock = new FakeClock(1_750_000_000_000);
+  const intake = new WebhookIntake({
+    store,
+    journal: { writeMany: () => undefined },
+    clock,
+    filter: () => parseConfig({}).github,
+    onStored: () => undefined,
+  });
+  const rejectionLines: EventRecord[] = [];
+  const tally = new RejectionTally({ clock, record: (r) => rejectionLines.push(r), load: () => undefined, save: () => undefined, notifyOwner: () => undefined });
+  const app: FastifyInstance = Fastify({ logger: false });
+  answerErrorsAsVigil(app);
+  await app.register(githubWebhookRoutes, { intake, secrets: [SECRET, OLD_SECRET], bodyTimeoutMs: 5000, rejections: tally, proxyKey: PROXY_KEY, ...over });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  cleanups.push(() => store.close(), () => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, store, intake, tally, rejectionLines };
+}
+
+const sign = (secret: string, body: string | Buffer) => 'sha256=' + crypto.createHmac('sha256', secret).update(body).digest('hex');
+
+let ids = 0;
+const newId = () => `0000${(++ids).toString(16).padStart(4, '0')}-aaaa`;
+const issueBody = (n = ids) => JSON.stringify({ action: 'opened', issue: { number: n }, repository: { full_name: 'octo/app' } });
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+/** One POST with a real client; `chunked` sends without Content-Length, `declaredLength` only claims one. */
+function post(
+  url: string,
+  opts: { body?: string | Buffer; headers?: Record<string, string | undefined>; query?: string; chunked?: boolean; declaredLength?: number } = {},
+): Promise<Answer> {
+  const body = opts.body ?? issueBody();
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': 'issues',
+    'x-github-delivery': newId(),
+    'x-hub-signature-256': sign(SECRET, body),
+  };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (v === undefined) delete headers[k];
+    else headers[k] = v;
+  }
+  if (opts.declaredLength !== undefined) headers['content-length'] = String(opts.declaredLength);
+  else if (!opts.chunked) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/webhooks/github${opts.query ?? ''}`, { method: 'POST', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+      });
+    });
+    req.on('error', reject);
+    if (opts.declaredLength !== undefined) return void req.flushHeaders();
+    if (opts.chunked) req.write(body);
+    req.end(opts.chunked ? undefined : body);
+  });
+}
+
+const rowCount = (store: Store) => store.db.prepare('SELECT count(*) FROM inbox').pluck().get() as number;
+
+describe('the webhook route, in process', () => {
+  it('stores a signed delivery (202, its event id and kind); the same id again is 200 duplicate; its body under another id is 200 replayed', async () => {
+    const { url, store } = await setUp();
+    const body = issueBody(1);
+    const id = newId();
+    const first = await post(url, { body, headers: { 'x-github-delivery': id } });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ status: 'stored', eventId: expect.any(Number), kind: 'github.issues.opened' });
+    const again = await post(url, { body, headers: { 'x-github-delivery': id } });
+    expect(again).toMatchObject({ status: 200, body: { status: 'duplicate', eventId: first.body.eventId, kind: 'github.issues.opened' } });
+    const replay = await post(url, { body });
+    expect(replay).toMatchObject({ status: 200, body: { status: 'replayed', kind: 'github.issues.opened' } });
+    expect(rowCount(store)).toBe(1);
+  });
+
+  it('headers GitHub would send in other forms still pass: an upper-case hex signature, a media type with parameters, a chunked body, a digit in the event name', async () => {
+    const { url } = await setUp();
+    const body = issueBody(2);
+    expect((await post(url, { body, headers: { 'x-hub-signature-256': `sha256=${sign(SECRET, body).slice('sha256='.length).toUpperCase()}` } })).status).toBe(202);
+    expect((await post(url, { body: issueBody(3), headers: { 'content-type': 'Application/JSON; charset=utf-8' } })).status).toBe(202);
+    expect((await post(url, { body: issueBody(4), chunked: true })).status).toBe(202);
+    expect((await post(url, { body: issueBody(5), headers: { 'x-github-event': 'projects_v2_item' } })).body).toMatchObject({ kind: 'github.projects_v2_item.opened' });
+    const form = `payload=${encodeURIComponent(issueBody(6))}`;
+    expect((await post(url, { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': sign(SECRET, form) } })).status).toBe(202);
+  });
+
+  it('the older secret still verifies while GitHub is switched over; any other key, or other bytes, is 401 and nothing is stored', async () => {
+    const { url, store } = await setUp();
+    const body = issueBody(7);
+    expect((await post(url, { body, headers: { 'x-hub-signature-256': sign(OLD_SECRET, body) } })).status).toBe(202);
+    const refused = await post(url, { body: issueBody(8), headers: { 'x-hub-signature-256': sign('whsec-someone-else', issueBody(8)) } });
+    expect(refused).toMatchObject({ status: 401, body: { code: 'VIGIL_ERR_SIGNATURE' } });
+    // The same text with a BOM in front: other bytes, another signature.
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(issueBody(9))]);
+    expect((await post(url, { body: bom, headers: { 'x-hub-signature-256': sign(SECRET, issueBody(9)) } })).status).toBe(401);
+    expect(rowCount(store)).toBe(1);
+  });
+
+  it('with no secret configured nothing verifies, not even a body signed with an empty key', async () => {
+    const { url, store } = await setUp({ secrets: [] });
+    const body = issueBody(10);
+    expect((await post(url, { body, headers: { 'x-hub-signature-256': sign('', body) } })).status).toBe(401);
+    expect(rowCount(store)).toBe(0);
+  });
+
+  it.each([
+    ['no event', { 'x-github-event': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['an upper-case event', { 'x-github-event': 'Issues' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['an event name too long', { 'x-github-event': `a${'b'.repeat(64)}` }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['no delivery id', { 'x-github-delivery': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['a delivery id too short', { 'x-github-delivery': 'abc-123' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['a delivery id not hex', { 'x-github-delivery': 'zzzzzzzz-zzzz' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['another media type', { 'content-type': 'text/plain' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
+    ['no signature', { 'x-hub-signature-256': undefined }, 401, 'VIGIL_ERR_SIGNATURE'],
+    ['a sha1 signature', { 'x-hub-signature-256': `sha1=${'a'.repeat(40)}` }, 401, 'VIGIL_ERR_SIGNATURE'],
+    ['a signature with more before it', { 'x-hub-signature-256': `xsha256=${'a'.repeat(64)}` }, 401, 'VIGIL_ERR_SIGNATURE'],
+    ['a signature with more after it', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}0` }, 401, 'VIGIL_ERR_SIGNATURE'],
+  ] as const)('refuses %s before reading the body', async (_name, headers, status, code) => {
+    const { url, store } = await setUp();
+    const answer = await post(url, { headers });
+    expect(answer).toMatchObject({ status, body: { code } });
+    expect(rowCount(store)).toBe(0);
+  });
+
+  it('refuses an empty body, one over GitHub\'s 25 MB by its Content-Length (unread), one not UTF-8, one not JSON', async () => {
+    const { url, store } = await setUp();
+    expect(await post(url, { body: '' })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY' } });
+    expect(await post(url, { declaredLength: 25 * 1024 * 1024 + 1 })).toMatchObject({ status: 413, body: { code: 'VIGIL_ERR_WEBHOOK_TOO_LARGE' } });
+    const latin1 = Buffer.from('{"action":"opened","title":"caf\xe9"}', 'latin1');
+    expect(await post(url, { body: latin1, headers: { 'x-hub-signature-256': sign(SECRET, latin1) } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('UTF-8') } });
+    expect(await post(url, { body: '{"action":', headers: { 'x-hub-signature-256': sign(SECRET, '{"action":') } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('does not parse') } });
+    expect(rowCount(store)).toBe(0);
+  });
+
+  it('what cannot be stored durably is 503 with Retry-After, never a 2xx: vigil stopping, a full disk', async () => {
+    const stopping = await setUp();
+    await stopping.intake.close();
+    const closed = await post(stopping.url);
+    expect(closed).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE' } });
+    expect(closed.headers['retry-after']).toBe('5');
+
+    const full = await setUp({}, true);
+    const refused = await post(full.url);
+    expect(refused).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE', message: expect.stringContaining('ENOSPC') } });
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(rowCount(full.store)).toBe(0);
+  });
+
+  it('more unverified bytes than the budget at once is 503 busy with Retry-After', async () => {
+    const { url } = await setUp({ unverifiedBytesLimit: 1024 });
+    const big = JSON.stringify({ action: 'opened', pad: 'x'.repeat(4096) });
+    const answer = await post(url, { body: big, headers: { 'x-hub-signature-256': sign(SECRET, big) } });
+    expect(answer).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_BUSY' } });
+    expect(answer.headers['retry-after']).toBe('5');
+  });
+
+  it('a body slower than http.bodyTimeoutSeconds is 408 and its connection closed', async () => {
+    const { url } = await setUp({ bodyTimeoutMs: 200 });
+    const answer = await post(url, { declaredLength: 100 });
+    expect(answer).toMatchObject({ status: 408, body: { code: 'VIGIL_ERR_WEBHOOK_TIMEOUT' } });
+    expect(answer.headers.connection).toBe('close');
+  });
+
+  it('counts each refusal by reason and path: with vigil\'s own proxy key on the proxy path, naming the delivery; a wrong key is direct', async () => {
+    const { url, tally, rejectionLines } = await setUp();
+    const bad = { 'x-hub-signature-256': sign('whsec-someone-else', issueBody()) };
+    await post(url, { headers: bad });
+    await post(url, { headers: { ...bad, 'x-github-delivery': 'bbbbbbbb-0001' }, query: `?proxy=${PROXY_KEY}` });
+    await post(url, { headers: bad, query: `?proxy=${'x'.repeat(32)}` });
+    await post(url, { headers: bad, query: '?proxy=short' });
+    await post(url, { headers: { 'content-type': 'text/plain' } });
+    expect(tally.summary(3_600_000)).toMatchObject({ total: 5, direct: { signature: 3, content_type: 1 }, proxy: { signature: 1 } });
+    const proxyLine = rejectionLines.find((r) => (r as { via?: string }).via === 'proxy');
+    expect(proxyLine).toMatchObject({ type: 'webhook.rejected', reason: 'signature', deliveries: [{ deliveryId: 'bbbbbbbb-0001', event: 'issues' }] });
+    // A refusal of the daemon's own state (not stored now) is not the delivery's fault: not counted.
+    const { url: closedUrl, intake, tally: closedTally } = await setUp();
+    await intake.close();
+    expect((await post(closedUrl)).status).toBe(503);
+    expect(closedTally.summary(3_600_000).total).toBe(0);
+  });
+});
