@@ -32,3 +32,49 @@ describe('capability tokens', () => {
     expect(expect403('v1.nonsense', {})).toEqual({ ok: false, reason: 'malformed token' });
   });
 });
+
+describe('capability tokens at their edges', () => {
+  const claims = { approvalId: 'k7m2q9xa', answer: 'approve' as const, expiresAt: EXPIRES };
+  const expected = { approvalId: 'k7m2q9xa', answer: 'approve' as const, now: NOW };
+
+  it('a MAC of another length is a bad signature, not a crash (a link cut short in a chat)', () => {
+    const token = signCapability(KEY, claims);
+    expect(verifyCapability(KEY, token.slice(0, -5), expected)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyCapability(KEY, `${token}AAAA`, expected)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyCapability(KEY, token.slice(0, token.lastIndexOf('.') + 1), expected)).toEqual({ ok: false, reason: 'bad signature' });
+  });
+
+  it('another version or another number of parts is malformed', () => {
+    const token = signCapability(KEY, claims);
+    expect(verifyCapability(KEY, token.replace(/^v1\./, 'v2.'), expected)).toEqual({ ok: false, reason: 'malformed token' });
+    expect(verifyCapability(KEY, `${token}.extra`, expected)).toEqual({ ok: false, reason: 'malformed token' });
+  });
+
+  it('an expiry that is not a whole number of ms never makes a token valid forever, even under the right key', () => {
+    for (const expiresAt of [Number.NaN, Number.POSITIVE_INFINITY, EXPIRES + 0.5]) {
+      expect(verifyCapability(KEY, signCapability(KEY, { ...claims, expiresAt }), expected), String(expiresAt)).toEqual({ ok: false, reason: 'malformed token' });
+    }
+  });
+
+  it('each token carries its own unguessable nonce (96 bits), the one single use is spent on', () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const check = verifyCapability(KEY, signCapability(KEY, claims), expected);
+      if (!check.ok) throw new Error(check.reason);
+      expect(check.claims.nonce).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      nonces.add(check.claims.nonce);
+    }
+    expect(nonces.size).toBe(50);
+    const given = verifyCapability(KEY, signCapability(KEY, { ...claims, nonce: 'given-nonce' }), expected);
+    expect(given).toMatchObject({ ok: true, claims: { nonce: 'given-nonce' } });
+  });
+
+  it('the scope is signed: an approval\'s token cannot accept a suggested rule, nor the other way round', () => {
+    const approval = signCapability(KEY, claims);
+    const rule = signCapability(KEY, claims, 'rule');
+    expect(verifyCapability(KEY, approval, expected, 'rule')).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyCapability(KEY, rule, expected)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyCapability(KEY, rule, expected, 'rule')).toMatchObject({ ok: true });
+    expect(verifyCapability(KEY, rule, { ...expected, approvalId: 'zzzzzzzz' }, 'rule')).toEqual({ ok: false, reason: 'the token is for another suggestion' });
+  });
+});

@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { answerApproval, expireApprovals } from '../../src/initiative/index.js';
+import { answerApproval, ANSWER_REASON_MAX_CHARS, expireApprovals } from '../../src/initiative/index.js';
+import { maskSecrets } from '../../src/secrets/index.js';
 import { Store, type ActionRecord } from '../../src/store/index.js';
 import { type NewAction } from '../../src/store/actions.js';
+import { recordDecidedTick } from '../../src/tick/index.js';
+import { changesSinceBaseline, worldMark } from '../../src/tick/world-mark.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 
 const tempDir = useTempDir('vigil-approvals-');
@@ -158,5 +161,72 @@ describe('two handles (CLI and daemon) answering the same approval', () => {
     vigilErrorOf(() => answerApproval(store, id, 'deny', 'dashboard', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
     expect(store.actions.get(id)).toMatchObject({ state: 'approved', answeredBy: 'cli' });
     expect(outboxTypes(store)).toEqual(['approval.granted']);
+  });
+});
+
+describe('the owner\'s reason, as it is kept', () => {
+  const deny = (reason: string | undefined) => {
+    const { store, clock, pending } = setup();
+    const { id } = pending();
+    const denied = answerApproval(store, id, 'deny', 'cli', clock.now(), reason);
+    return { denied, record: store.outbox.pending()[0]!.record as { reason?: string } };
+  };
+
+  it('one line, trimmed; kept with the answer and in its log record', () => {
+    const { denied, record } = deny('  not\n\tthis   week ');
+    expect(denied.answerReason).toBe('not this week');
+    expect(record.reason).toBe('not this week');
+  });
+
+  it('blank is no reason at all', () => {
+    const { denied, record } = deny(' \n ');
+    expect(denied.answerReason).toBeNull();
+    expect(record).not.toHaveProperty('reason');
+  });
+
+  it('at most ANSWER_REASON_MAX_CHARS, cut with an ellipsis', () => {
+    expect(deny('a'.repeat(ANSWER_REASON_MAX_CHARS)).denied.answerReason).toBe('a'.repeat(ANSWER_REASON_MAX_CHARS));
+    const cut = deny('b'.repeat(ANSWER_REASON_MAX_CHARS + 1)).denied.answerReason!;
+    expect(cut).toHaveLength(ANSWER_REASON_MAX_CHARS);
+    expect(cut).toBe(`${'b'.repeat(ANSWER_REASON_MAX_CHARS - 1)}…`);
+  });
+
+  it('a secret vigil holds, pasted into it, is redacted', () => {
+    const secret = 'ghp_reasoncanary0123456789abcdef';
+    maskSecrets([secret]);
+    const { denied, record } = deny(`the token ${secret} leaked`);
+    expect(denied.answerReason).not.toContain(secret);
+    expect(record.reason).not.toContain(secret);
+    expect(denied.answerReason).toMatch(/^the token .+ leaked$/);
+  });
+});
+
+describe('an approval answered or expired wakes the next tick', () => {
+  // The quiet-tick rule skips a tick when nothing moved since the last decided one.
+  const decided = (store: Store, now: number) => recordDecidedTick(store, { mark: worldMark(store, []), dueReminders: [] }, now);
+  const moved = (store: Store) => changesSinceBaseline(store, worldMark(store, []), 0);
+
+  it('an answer moves the world', () => {
+    const { store, clock, pending } = setup();
+    const { id } = pending();
+    decided(store, clock.now());
+    expect(moved(store)).toEqual([]);
+    answerApproval(store, id, 'approve', 'cli', clock.now());
+    expect(moved(store)).toEqual(['approvals changed']);
+  });
+
+  it('an expiry moves the world, by the sweep or by a late answer', () => {
+    const { store, clock, pending } = setup();
+    const swept = pending(HOUR);
+    const late = pending(2 * HOUR);
+    decided(store, clock.now());
+    clock.advance(HOUR);
+    expect(expireApprovals(store, clock.now())).toBe(1);
+    expect(store.actions.get(swept.id)?.state).toBe('expired');
+    expect(moved(store)).toEqual(['approvals changed']);
+    decided(store, clock.now());
+    clock.advance(HOUR);
+    vigilErrorOf(() => answerApproval(store, late.id, 'approve', 'cli', clock.now()), 'VIGIL_ERR_APPROVAL_CLOSED');
+    expect(moved(store)).toEqual(['approvals changed']);
   });
 });

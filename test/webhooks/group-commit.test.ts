@@ -25,15 +25,27 @@ class RecordingDisk implements SpoolDisk {
   readonly calls: string[] = [];
   hold = false;
   failWith: NodeJS.ErrnoException | undefined;
+  /** How many of the next fdatasyncs fail with `failWith` (every one while unset). */
+  failSyncs: number | undefined;
+  /** The next write throws this (a full disk), once. */
+  failWrite: NodeJS.ErrnoException | undefined;
   private readonly held: (() => void)[] = [];
 
   write(fd: number, bytes: Buffer, position: number): void {
     this.calls.push('write');
+    const failure = this.failWrite;
+    this.failWrite = undefined;
+    if (failure) throw failure;
     REAL_DISK.write(fd, bytes, position);
   }
   fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void {
     this.calls.push('fdatasync');
-    const go = () => (this.failWith ? setImmediate(() => done(this.failWith!)) : REAL_DISK.fdatasync(fd, done));
+    const go = () => {
+      const failure = this.failWith;
+      if (failure && this.failSyncs !== undefined && --this.failSyncs <= 0) this.failWith = undefined;
+      if (failure) setImmediate(() => done(failure));
+      else REAL_DISK.fdatasync(fd, done);
+    };
     if (this.hold) this.held.push(go);
     else go();
   }
@@ -57,13 +69,24 @@ function setUp(github: Record<string, unknown> = {}) {
   stores.push(store);
   store.onCommit = () => disk.calls.push('commit');
   const logged: EventRecord[] = [];
+  /** What the initiative is told: new deliveries waiting, per group commit. */
+  const woken: number[] = [];
+  const journal = {
+    /** The log refuses lines (a full disk) while set. */
+    failing: false,
+    writeMany(records: EventRecord[]) {
+      if (journal.failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      disk.calls.push('log');
+      logged.push(...records);
+    },
+  };
   let filter = parseConfig({ github }).github;
   const intake = new WebhookIntake({
     store,
-    journal: { writeMany: (records) => (disk.calls.push('log'), logged.push(...records)) },
+    journal,
     clock: new FakeClock(1_750_000_000_000),
     filter: () => filter,
-    onStored: () => undefined,
+    onStored: (count) => woken.push(count),
   });
   const send = async (delivery: RawDelivery): Promise<IntakeResult> => {
     const result = await intake.store(delivery);
@@ -76,7 +99,7 @@ function setUp(github: Record<string, unknown> = {}) {
     filter = parseConfig({ github: next }).github;
     intake.refreshFilter();
   };
-  return { disk, store, intake, send, rows, logged, reload };
+  return { disk, store, intake, send, rows, logged, reload, woken, journal };
 }
 
 let digests = 0;
@@ -181,6 +204,13 @@ describe('github.repos / github.events: a filtered delivery is stored and logged
     ]);
   });
 
+  it('github.repos leaves alone an event of no repository (an organization\'s, an installation\'s)', async () => {
+    const { send, rows, logged } = setUp({ repos: ['octo/*'], events: ['*'] });
+    await send(delivery('org', { event: 'organization', body: JSON.stringify({ action: 'member_added', organization: { login: 'octo' } }) }));
+    expect(rows()).toEqual([{ deliveryId: 'org', kind: 'github.organization.member_added', state: 'pending' }]);
+    expect(logged.map((r) => r.type)).toEqual(['event.received']);
+  });
+
   it('an event pattern may name the action; a reloaded filter applies to the next delivery', async () => {
     const { send, rows, reload } = setUp({ repos: ['*/*'], events: ['issues.closed'] });
     await send(delivery('opened', { action: 'opened' }));
@@ -217,5 +247,106 @@ describe('a delivery id redelivered is stored once', () => {
     expect(await send(delivery('bad', { body: '{"action":' }))).toEqual({ status: 'invalid' });
     expect(rows()).toEqual([]);
     expect(disk.calls.filter((c) => c === 'fdatasync')).toHaveLength(0);
+  });
+});
+
+describe('when the disk or the store refuses', () => {
+  const EIO = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+
+  it('a transaction the store refuses answers 503; its rows commit first with the next group, and a redelivery meanwhile is answered from them', async () => {
+    const { disk, store, send, rows, logged, woken } = setUp();
+    // A full database refuses the insert. SQLITE_FULL is not a busy lock: no retry, the
+    // real transaction rolls back at once. The trigger makes it happen on demand.
+    store.db.exec(`CREATE TEMP TRIGGER store_full BEFORE INSERT ON main.inbox BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const first = delivery('c-1');
+    await expect(send(first)).rejects.toMatchObject({ code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE', message: expect.stringContaining('full') });
+    expect(rows()).toEqual([]);
+    expect(logged).toEqual([]);
+    expect(woken).toEqual([]);
+
+    store.db.exec('DROP TRIGGER store_full');
+    disk.calls.length = 0;
+    // GitHub redelivers the 503'd id; another delivery arrives in the same turn.
+    const [again, next] = await Promise.all([send(first), send(delivery('c-2'))]);
+    const [c1, c2] = rows();
+    expect(rows().map((r) => r.deliveryId)).toEqual(['c-1', 'c-2']);
+    const ids = store.db.prepare('SELECT id FROM inbox ORDER BY id').pluck().all() as number[];
+    expect(again).toEqual({ status: 'duplicate', eventId: ids[0], kind: c1!.kind });
+    expect(next).toMatchObject({ status: 'stored', eventId: ids[1], kind: c2!.kind });
+    // The redelivered body was not spooled again: one write (c-2's), one sync, one commit.
+    expect(disk.calls).toEqual(['write', 'fdatasync', 'commit', 'log', 'answer', 'answer']);
+    expect(logged.filter((r) => r.type === 'event.received').map((r) => (r as { deliveryId?: string }).deliveryId)).toEqual(['c-1', 'c-2']);
+    expect(woken).toEqual([2]);
+  });
+
+  it('after a failed fdatasync, the redelivery of the same id is stored afresh', async () => {
+    const { disk, send, rows, logged } = setUp();
+    disk.failWith = EIO();
+    disk.failSyncs = 1;
+    const lost = delivery('lost-2');
+    await expect(send(lost)).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL' });
+    expect(await send(lost)).toMatchObject({ status: 'stored' });
+    expect(rows().map((r) => r.deliveryId)).toEqual(['lost-2']);
+    expect(logged.filter((r) => r.type === 'event.received')).toHaveLength(1);
+  });
+
+  it('a spool write the disk refuses answers nothing as stored; the redelivery is stored afresh', async () => {
+    const { disk, send, rows } = setUp();
+    disk.failWrite = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const refused = delivery('full-1');
+    await expect(send(refused)).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL' });
+    expect(rows()).toEqual([]);
+    expect(await send(refused)).toMatchObject({ status: 'stored' });
+    expect(rows().map((r) => r.deliveryId)).toEqual(['full-1']);
+  });
+
+  it('a log that refuses the lines does not undo the answer: the group is committed, answered stored, and the initiative woken', async () => {
+    const { journal, send, rows, woken } = setUp();
+    journal.failing = true;
+    const results = await Promise.all([send(delivery('l-1')), send(delivery('l-2'))]);
+    expect(results.map((r) => r.status)).toEqual(['stored', 'stored']);
+    expect(rows().map((r) => r.deliveryId)).toEqual(['l-1', 'l-2']);
+    expect(woken).toEqual([2]);
+  });
+});
+
+describe('the initiative is told of new deliveries, and close waits for the ones in flight', () => {
+  it('each group tells how many it newly stored; a group of repeats, replays and invalid bodies tells nothing', async () => {
+    const { send, woken } = setUp();
+    const a = delivery('w-1');
+    await Promise.all([send(a), send(delivery('w-2')), send(delivery('w-3'))]);
+    expect(woken).toEqual([3]);
+    await Promise.all([send(a), send({ ...a, deliveryId: 'w-1-replayed' }), send(delivery('w-bad', { body: 'not json' }))]);
+    expect(woken).toEqual([3]);
+    await Promise.all([send(a), send(delivery('w-4'))]);
+    expect(woken).toEqual([3, 1]);
+  });
+
+  it('two copies of a replayed body\'s delivery in one group are both answered as the replay', async () => {
+    const { send } = setUp();
+    const original = delivery('o-1');
+    const stored = (await send(original)) as { eventId: number };
+    const replay = { ...original, deliveryId: 'o-1-replayed' };
+    const both = await Promise.all([send(replay), send(replay)]);
+    expect(both).toEqual([
+      { status: 'replayed', replayOf: stored.eventId, kind: 'github.issues.opened' },
+      { status: 'replayed', replayOf: stored.eventId, kind: 'github.issues.opened' },
+    ]);
+  });
+
+  it('close waits until the deliveries in flight are answered, and refuses new ones', async () => {
+    const { disk, intake, send } = setUp();
+    disk.hold = true;
+    const order: string[] = [];
+    const inFlight = send(delivery('f-1')).then((r) => order.push(`answered ${r.status}`));
+    await drainLoop();
+    const closed = intake.close().then(() => order.push('closed'));
+    await drainLoop();
+    expect(order).toEqual([]);
+    const late = intake.store(delivery('f-late'));
+    disk.release();
+    await expect(late).rejects.toMatchObject({ code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE', message: expect.stringContaining('vigil is stopping') });
+    await Promise.all([inFlight, closed]);
+    expect(order).toEqual(['answered stored', 'closed']);
   });
 });
