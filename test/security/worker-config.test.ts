@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
+import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
  * Issue 12: a config.json the daemon refused on SIGHUP used to make every new worker
@@ -66,17 +67,26 @@ describe('the worker takes its config from the daemon', () => {
     expect(daemon.proc.exitCode).toBeNull();
   }, 40_000);
 
-  it('an accepted reload reaches the worker: an approval answered after it is re-checked against the new config', async () => {
+  it('an accepted reload reaches the running worker and the intake: an approval answered after it is re-checked against the new config, a delivery filtered by it', async () => {
     const home = makeHome({
-      rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'never written' } } }],
-      permissions: { mode: 'auto', rules: [{ action: 'memory.note', decision: 'ask' }] },
+      // The allowed notify starts a worker that stays (idle exit 120 s): the reload must recycle it.
+      rules: [
+        { on: 'tick', propose: { action: 'notify', params: { title: 'worker up', body: 'before the reload' } } },
+        { on: 'tick', propose: { action: 'memory.note', params: { text: 'never written' } } },
+      ],
+      permissions: { mode: 'auto', rules: [{ action: 'notify', decision: 'allow' }, { action: 'memory.note', decision: 'ask' }] },
     });
     const daemon = await startDaemon(home);
     daemons.push(daemon);
+    const secret = webhookSecret(home);
+    const issue = (repo: string, number: number) => JSON.stringify({ action: 'opened', issue: { number }, repository: { full_name: repo } });
     expect(runCli(home, ['tick']).status).toBe(0);
     const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 10_000, 'approval.requested');
+    await waitFor(() => logEntries(home).find((e) => e.type === 'action.succeeded' && e.action === 'notify'), 15_000, 'the notify a worker ran');
+    expect((await postDelivery(daemon.url, secret, issue('someone/else', 1), { event: 'issues', deliveryId: 'aaaaaaaa-0001' })).status).toBe(202);
 
-    writeConfig(home, { permissions: { mode: 'auto', rules: [{ action: 'memory.note', decision: 'deny' }] } });
+    const github = (JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')) as { github: object }).github;
+    writeConfig(home, { github: { ...github, repos: ['octo/*'] }, permissions: { mode: 'auto', rules: [{ action: 'memory.note', decision: 'deny' }] } });
     daemon.proc.kill('SIGHUP');
     await waitFor(() => logEntries(home).find((e) => e.type === 'config.reloaded'), 5000, 'config.reloaded');
     expect(runCli(home, ['approve', requested.actionId as string]).status).toBe(0);
@@ -87,5 +97,13 @@ describe('the worker takes its config from the daemon', () => {
     );
     expect(failed.error).toMatch(/^policy now denies/);
     expect(fs.existsSync(path.join(home, 'memory', 'notes.md'))).toBe(false);
+
+    // github.repos, reloaded: the same repository's next delivery is stored and logged as filtered.
+    expect((await postDelivery(daemon.url, secret, issue('someone/else', 2), { event: 'issues', deliveryId: 'aaaaaaaa-0002' })).status).toBe(202);
+    const received = (id: string) => logEntries(home).find((e) => e.type === 'event.received' && e.deliveryId === id);
+    const after = await waitFor(() => received('aaaaaaaa-0002'), 5000, 'the second delivery received');
+    const filtered = logEntries(home).filter((e) => e.type === 'event.filtered').map((e) => e.eventId);
+    expect(filtered).toEqual([after.eventId]);
+    expect(filtered).not.toContain(received('aaaaaaaa-0001')?.eventId);
   }, 40_000);
 });
