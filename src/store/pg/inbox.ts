@@ -89,24 +89,64 @@ export class PgInbox {
    * Stores a group of deliveries in the caller's transaction (group commit: one
    * transaction, one fsync, for all the deliveries of a loop turn). A delivery id or body
    * stored before is not stored again. Results are in the order of `deliveries`.
+   *
+   * The deliveries with an id that nothing earlier in the group shares (by id or body) go
+   * in one statement — one round trip, not one per delivery; the rest (no id, or a repeat
+   * within the group) follow one by one, in order, so a repeat meets its first as stored.
    */
   async addDeliveries(client: pg.PoolClient, deliveries: readonly NewDelivery[]): Promise<PgAddResult[]> {
-    const results: PgAddResult[] = [];
-    for (const d of deliveries) {
-      const digest = d.bodyDigest ?? null;
-      const inserted = await client.query<{ id: number }>(
-        `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [d.source, d.kind, d.deliveryId ?? null, d.body, digest, d.receivedAt, this.lease.node, d.state ?? 'pending'],
-      );
-      if (inserted.rows[0]) {
-        results.push({ id: inserted.rows[0].id, inserted: true });
-        continue;
-      }
-      results.push(await this.existing(client, d.deliveryId ?? null, digest));
-    }
+    const results: PgAddResult[] = new Array<PgAddResult>(deliveries.length);
+    const ids = new Set<string>();
+    const digests = new Set<string>();
+    const bulk: number[] = [];
+    const oneByOne: number[] = [];
+    deliveries.forEach((d, i) => {
+      const repeat = d.deliveryId === undefined || ids.has(d.deliveryId) || (d.bodyDigest !== undefined && digests.has(d.bodyDigest));
+      (repeat ? oneByOne : bulk).push(i);
+      if (d.deliveryId !== undefined) ids.add(d.deliveryId);
+      if (d.bodyDigest !== undefined) digests.add(d.bodyDigest);
+    });
+    if (bulk.length) await this.insertBulk(client, bulk.map((i) => deliveries[i]!), bulk, results);
+    for (const i of oneByOne) results[i] = await this.insertOne(client, deliveries[i]!);
     return results;
+  }
+
+  /** Deliveries whose ids and digests are all distinct: a row that is not inserted met one stored before. */
+  private async insertBulk(client: pg.PoolClient, group: NewDelivery[], at: number[], results: PgAddResult[]): Promise<void> {
+    const { rows } = await client.query<{ id: number; delivery_id: string }>(
+      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
+       SELECT source, kind, delivery_id, body, body_digest, received_at, $7, state
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $8::text[])
+         AS d(source, kind, delivery_id, body, body_digest, received_at, state)
+       ON CONFLICT DO NOTHING RETURNING id, delivery_id`,
+      [
+        group.map((d) => d.source),
+        group.map((d) => d.kind),
+        group.map((d) => d.deliveryId),
+        group.map((d) => d.body),
+        group.map((d) => d.bodyDigest ?? null),
+        group.map((d) => d.receivedAt),
+        this.lease.node,
+        group.map((d) => d.state ?? 'pending'),
+      ],
+    );
+    const inserted = new Map(rows.map((r) => [r.delivery_id, r.id]));
+    for (const [k, d] of group.entries()) {
+      const id = inserted.get(d.deliveryId!);
+      results[at[k]!] = id === undefined ? await this.existing(client, d.deliveryId ?? null, d.bodyDigest ?? null) : { id, inserted: true };
+    }
+  }
+
+  private async insertOne(client: pg.PoolClient, d: NewDelivery): Promise<PgAddResult> {
+    const digest = d.bodyDigest ?? null;
+    const inserted = await client.query<{ id: number }>(
+      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [d.source, d.kind, d.deliveryId ?? null, d.body, digest, d.receivedAt, this.lease.node, d.state ?? 'pending'],
+    );
+    const row = inserted.rows[0];
+    return row ? { id: row.id, inserted: true } : this.existing(client, d.deliveryId ?? null, digest);
   }
 
   private async existing(client: pg.PoolClient, deliveryId: string | null, digest: string | null): Promise<PgAddResult> {

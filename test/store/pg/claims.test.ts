@@ -125,6 +125,27 @@ describe.runIf(PG.available)('the team store: events and actions claimed with le
     expect(first).toEqual([{ id: 1, inserted: true }]);
     expect(again).toEqual([{ id: 1, inserted: false }, { id: -1, inserted: false, replayOf: 1 }]);
     expect((await a.inbox.get(1))?.body.equals(body)).toBe(true);
+    // Repeats within one group meet their first as stored; a delivery without an id is always new.
+    const other = Buffer.from('{"other":1}');
+    const group = await a.transaction((tx) => a.inbox.addDeliveries(tx, [
+      { source: 'github', kind: 'push', deliveryId: 'y-1', body: other, bodyDigest: '1111111111111111', receivedAt: T0 },
+      { source: 'tick', kind: 'tick', body: Buffer.from('{}'), receivedAt: T0 },
+      { source: 'github', kind: 'push', deliveryId: 'y-1', body: other, bodyDigest: '1111111111111111', receivedAt: T0 },
+      { source: 'github', kind: 'push', deliveryId: 'y-2', body: other, bodyDigest: '1111111111111111', receivedAt: T0 },
+      { source: 'github', kind: 'push', deliveryId: 'x-1', body, receivedAt: T0 },
+      { source: 'github', kind: 'push', deliveryId: 'y-3', body: other, receivedAt: T0, state: 'filtered' },
+    ]));
+    const y1 = group[0]!.id;
+    expect(group).toEqual([
+      { id: y1, inserted: true },
+      { id: expect.any(Number), inserted: true },
+      { id: y1, inserted: false },
+      { id: -1, inserted: false, replayOf: y1 },
+      { id: 1, inserted: false },
+      { id: expect.any(Number), inserted: true },
+    ]);
+    expect((await a.inbox.get(group[5]!.id))).toMatchObject({ deliveryId: 'y-3', state: 'filtered', receivedBy: 'a' });
+    expect((await a.inbox.get(y1))?.body.equals(other)).toBe(true);
     // A transaction that fails stores nothing: the row and its body go together.
     await expect(a.transaction(async (tx) => {
       await a.inbox.addDeliveries(tx, [{ source: 'github', kind: 'ping', deliveryId: 'x-3', body, receivedAt: T0 }]);

@@ -54,6 +54,19 @@ describe.runIf(PG.available)('the team store: the log, append-only and hash-chai
     }
   });
 
+  it('two processes of one node appending at once take turns: one unbroken chain', async () => {
+    const clock = new FakeClock(T0);
+    const [p1, p2] = await Promise.all([1, 2].map(() => PgStore.open({ url: pg.url, node: 'busy', clock })));
+    try {
+      const writer = (store: PgStore, who: string) => Promise.all(Array.from({ length: 20 }, (_, i) =>
+        store.transaction((tx) => store.log.append(tx, [{ type: 'event.received', who, i }, { type: 'decision.made', who, i }]))));
+      await Promise.all([writer(p1!, 'one'), writer(p2!, 'two')]);
+      expect((await verifyPgLog(p1!.pool, 'busy'))[0]).toMatchObject({ ok: true, entries: 80 });
+    } finally {
+      await Promise.all([p1!.close(), p2!.close()]);
+    }
+  });
+
   it('the database itself refuses UPDATE, DELETE and TRUNCATE of the log, whoever asks', async () => {
     const clock = new FakeClock(T0);
     const a = await PgStore.open({ url: pg.url, node: 'gamma', clock });
