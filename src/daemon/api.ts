@@ -2,13 +2,11 @@ import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import { approvalView } from '../operations/index.js';
-import { loadWebhookRoutes, type WebhookRouteOptions } from '../triggers/index.js';
 import type { WebDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
 /** What the HTTP API may ask of the daemon; nothing else reaches it. The dashboard's part is `WebDeps`. */
 export interface DaemonApi extends WebDeps {
-  webhooks: WebhookRouteOptions;
   /** `vigil tick` (src/operations/tick.ts). */
   tick(): Promise<Record<string, unknown>>;
   /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs (src/operations/dream.ts). */
@@ -27,11 +25,7 @@ export async function buildApiApp(
   api: DaemonApi,
   serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server,
 ): Promise<FastifyInstance> {
-  const [{ default: Fastify }, githubWebhookRoutes, web] = await Promise.all([
-    import('fastify'),
-    loadWebhookRoutes(),
-    import('../web/index.js'),
-  ]);
+  const [{ default: Fastify }, web] = await Promise.all([import('fastify'), import('../web/index.js')]);
   // Only with http.trustProxy does a reverse proxy tell the client's address and protocol
   // (login limits, session cookie), and only its own hop: the rest of X-Forwarded-For is
   // whatever the client sent. Without it the socket's peer is the client (issue 12).
@@ -40,8 +34,7 @@ export async function buildApiApp(
   answerErrorsAsVigil(app);
   await web.registerSecurity(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
-  // Outside the login: a delivery is authenticated by its signature.
-  await app.register(githubWebhookRoutes, api.webhooks);
+  // POST /webhooks/github never reaches the app: HttpFront answers it (src/daemon/http.ts).
   await app.register(async (scope) => {
     // The CLI's Bearer token, or a logged-in browser's session cookie (with its CSRF token to change anything).
     scope.addHook('onRequest', web.apiAuth(api));

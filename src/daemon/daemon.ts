@@ -25,6 +25,8 @@ import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '
 import type { OwnerChannel } from '../policy/index.js';
 import { openWorkRepos, openWorkSource, TickService, type OpenWorkSource } from '../tick/index.js';
 import {
+  GITHUB_WEBHOOK_PATH,
+  loadWebhookHandler,
   indexSpooledDeliveries,
   logUnloggedDeliveries,
   RejectionTally,
@@ -32,6 +34,7 @@ import {
   startWebhookProxy,
   WebhookIntake,
   type WebhookProxy,
+  type WebhookRouteOptions,
 } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
@@ -184,7 +187,10 @@ export class Daemon {
         notifyOwner: (cause) =>
           this.reach.alert(`webhooks-failing:${clock.now()}`, 'vigil: deliveries are failing verification', `Deliveries are arriving but failing verification: ${cause}. See vigil doctor.`),
       });
-      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory), { bodyTimeoutMs: this.bodyTimeoutMs() });
+      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory), { bodyTimeoutMs: this.bodyTimeoutMs() }, [
+        // Outside the login: a delivery is authenticated by its signature.
+        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler(this.webhookRouteOptions()) },
+      ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
       const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -453,15 +459,18 @@ export class Daemon {
     return { store: this.store, clock: this.options.clock, journal: this.journal };
   }
 
+  private webhookRouteOptions(): WebhookRouteOptions {
+    return {
+      intake: this.intake,
+      secrets: this.secrets.webhookSecrets,
+      bodyTimeoutMs: this.bodyTimeoutMs(),
+      rejections: this.rejections,
+      proxyKey: this.proxyKey,
+    };
+  }
+
   private api(): DaemonApi {
     return {
-      webhooks: {
-        intake: this.intake,
-        secrets: this.secrets.webhookSecrets,
-        bodyTimeoutMs: this.bodyTimeoutMs(),
-        rejections: this.rejections,
-        proxyKey: this.proxyKey,
-      },
       dashboardToken: () => this.secrets.dashboardToken,
       store: this.store,
       clock: this.options.clock,

@@ -13,19 +13,32 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
 }
 
+/** A route answered on Node's own server, its handler loaded on its first request. */
+export interface FrontRoute {
+  method: string;
+  /** The exact path; a query string after it still matches. */
+  path: string;
+  load: () => Promise<Handler>;
+}
+
 /**
- * The daemon's HTTP listener. `/healthz` is answered here, without a framework; the
- * fastify app behind every other route is built on the first such request. An idle
- * vigil that nobody calls never loads fastify (about 20 MB of resident memory).
+ * The daemon's HTTP listener. `/healthz` and the front routes (the webhook intake) are
+ * answered here, without a framework: a delivery pays for neither fastify's routing nor
+ * its hooks (issue 18). The fastify app behind every other route is built on the first
+ * such request. An idle vigil that nobody calls never loads fastify (about 20 MB of
+ * resident memory), nor the webhook route.
  */
 export class HttpFront {
   readonly server: http.Server;
   private app: Promise<{ instance: FastifyInstance; handler: Handler }> | undefined;
+  private readonly routes: { route: FrontRoute; loading?: Promise<Handler>; handler?: Handler }[];
 
   constructor(
     private readonly buildApp: (serverFactory: (handler: Handler) => http.Server) => Promise<FastifyInstance>,
     limits: HttpLimits,
+    routes: readonly FrontRoute[] = [],
   ) {
+    this.routes = routes.map((route) => ({ route }));
     this.server = http.createServer(
       {
         // Slow senders hold a socket each (issue 12: a slow body was held for 300 s, Node's
@@ -67,21 +80,25 @@ export class HttpFront {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.method === 'GET' && (req.url === '/healthz' || req.url?.startsWith('/healthz?'))) {
+    if (req.method === 'GET' && isPath(req.url, '/healthz')) {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end('{"status":"ok"}');
+      return;
+    }
+    for (const front of this.routes) {
+      if (req.method !== front.route.method || !isPath(req.url, front.route.path)) continue;
+      if (front.handler) return front.handler(req, res);
+      front.loading ??= front.route.load().then((handler) => (front.handler = handler));
+      front.loading.then(
+        (handler) => handler(req, res),
+        () => answerUnloaded(res, 'the webhook route could not be loaded'),
+      );
       return;
     }
     this.app ??= this.load();
     this.app.then(
       ({ handler }) => handler(req, res),
-      () => {
-        // The one error body (http-errors.ts), without the cause: this answer passes no
-        // redaction, and why the app did not load is the daemon's business, not the caller's.
-        const answer = new VigilError('VIGIL_ERR_INTERNAL', 'the HTTP app could not be loaded');
-        res.writeHead(answer.httpStatus, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(answer));
-      },
+      () => answerUnloaded(res, 'the HTTP app could not be loaded'),
     );
   }
 
@@ -95,4 +112,19 @@ export class HttpFront {
     if (!handler) throw new Error('fastify did not hand over its request handler');
     return { instance, handler };
   }
+}
+
+/** `url` is `path`, or `path` with a query string. */
+function isPath(url: string | undefined, path: string): boolean {
+  return url !== undefined && url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63 /* ? */);
+}
+
+/**
+ * The one error body (http-errors.ts), without the cause: this answer passes no
+ * redaction, and why a module did not load is the daemon's business, not the caller's.
+ */
+function answerUnloaded(res: http.ServerResponse, message: string): void {
+  const answer = new VigilError('VIGIL_ERR_INTERNAL', message);
+  res.writeHead(answer.httpStatus, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(answer));
 }

@@ -1,10 +1,13 @@
 export { WebhookIntake } from './webhooks/intake.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './webhooks/reconcile.js';
-export type { WebhookRouteOptions } from './webhooks/route.js';
+export type { WebhookRouteOptions, WebhookHandler } from './webhooks/route.js';
 
-/** The webhook route, loaded with the rest of the HTTP app on the first request that needs it (an idle daemon never loads it). */
-export async function loadWebhookRoutes(): Promise<typeof import('./webhooks/route.js').githubWebhookRoutes> {
-  return (await import('./webhooks/route.js')).githubWebhookRoutes;
+/** Where GitHub posts (route.ts's WEBHOOK_PATH, kept here so the idle path imports nothing of the route). */
+export const GITHUB_WEBHOOK_PATH = '/webhooks/github';
+
+/** The webhook route, loaded on the first delivery (an idle daemon never loads it). */
+export async function loadWebhookHandler(options: import('./webhooks/route.js').WebhookRouteOptions): Promise<import('./webhooks/route.js').WebhookHandler> {
+  return (await import('./webhooks/route.js')).githubWebhookHandler(options);
 }
 export { startWebhookProxy, type WebhookProxy } from './webhooks/proxy.js';
 export { RejectionTally } from './webhooks/rejections.js';

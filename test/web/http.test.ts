@@ -185,4 +185,20 @@ describe('headers, assets and what stays outside the login', () => {
     expect((await postDelivery(url, 'wrong-secret-wrong-secret', body, { event: 'issues', deliveryId: '0000deb0-0002' })).status).toBe(401);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
+
+  it('the webhook route, answered before the app, takes only POST on its exact path; its refusals carry the one error body', async () => {
+    const { home, url } = await daemonFor();
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const unsigned = await fetch(`${url}/webhooks/github?proxy=nope`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': '0000deb0-0003' }, body });
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ code: expect.stringMatching(/^VIGIL_ERR_/), message: expect.any(String) });
+    for (const [method, path] of [['GET', '/webhooks/github'], ['POST', '/webhooks/github/'], ['POST', '/webhooks/githubx']] as const) {
+      const other = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? body : undefined });
+      expect(other.status, `${method} ${path}`).toBe(404);
+      expect(await other.json()).toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
+    }
+    const signed = await postDelivery(url, webhookSecret(home), body, { event: 'ping', deliveryId: '0000deb0-0004' });
+    expect(signed.status).toBe(202);
+    expect(signed.body).toMatchObject({ status: 'stored', eventId: expect.any(Number), kind: 'github.ping' });
+  });
 });

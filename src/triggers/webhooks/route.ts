@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errorText, isVigilError, VigilError } from '../../errors.js';
+import { secretMask } from '../../secrets/index.js';
 import { BodyBudget } from './body-budget.js';
 import { checkDeliveryHeaders, deliveryNames, isRefusal, rejected, type Refusal } from './delivery-headers.js';
 import type { WebhookIntake } from './intake.js';
@@ -42,86 +42,104 @@ export interface WebhookRouteOptions {
   proxyKey?: string;
 }
 
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * `POST /webhooks/github`, encapsulated: its body handling applies to this route only.
- * Headers are judged before a byte of the body is read; the body is read within a
- * time limit and a shared budget of unverified bytes, its signature checked over the
- * exact bytes received; then parse, store durably, and only then answer — nothing slow
- * happens here.
+ * `POST /webhooks/github` on Node's own HTTP server, in front of the app (issue 18: a
+ * delivery pays for neither fastify's routing nor its hooks; measured in the README).
+ * Headers are judged before a byte of the body is read; the body is read within a time
+ * limit and a shared budget of unverified bytes, its signature checked over the exact
+ * bytes received; then parse, store durably, and only then answer — nothing slow
+ * happens here. Every answer is JSON, errors the one `{ code, message }` body
+ * (docs/contract.md), and every answer passes the secrets redaction as the app's do.
  */
-export async function githubWebhookRoutes(app: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
+export function githubWebhookHandler(options: WebhookRouteOptions): WebhookHandler {
   const budget = new BodyBudget(options.unverifiedBytesLimit ?? UNVERIFIED_BYTES_LIMIT);
-
-  app.removeAllContentTypeParsers();
-  // Hand the body over unread: the handler reads it, once the headers pass.
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
-
-  // No security headers here: GitHub reads only the status, and helmet costs ~8 % of a delivery.
-  app.post('/webhooks/github', { helmet: false }, async (req, reply) => {
-    const headers = checkDeliveryHeaders(req.headers);
-    if (isRefusal(headers)) return refuse(reply, options, headers);
-    const body = await readSignedBody(req.raw, {
-      length: headers.length,
-      budget,
-      timeoutMs: options.bodyTimeoutMs,
-      signer: new BodySigner(options.secrets),
-      signature: headers.signature,
+  return (req, res) => {
+    take(req, res, options, budget).catch((err: unknown) => {
+      // A fault of the daemon: 500, and its text stays inside (as http-errors.ts does).
+      if (!res.headersSent) answer(res, 500, new VigilError('VIGIL_ERR_INTERNAL').toJSON());
+      else res.destroy(err instanceof Error ? err : undefined);
     });
-    if (body === 'gone') return reply.hijack();
-    if (isRefusal(body)) return refuse(reply, options, body);
-    // Verified; GitHub sends UTF-8. Decoding other bytes would store text that is not what was signed.
-    if (!isUtf8(body.bytes)) return refuse(reply, options, rejected('not_utf8', 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not UTF-8'));
-    const { event, deliveryId, contentType } = headers;
-    let stored;
-    try {
-      // Parsing and the durable write happen in the group commit; the answer waits for both.
-      stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), contentType, bodyDigest: body.bodyDigest });
-    } catch (err) {
-      // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
-      const unavailable = isVigilError(err, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE') ? err : new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
-      return refuse(reply, options, unavailable, UNAVAILABLE_RETRY_AFTER_SECONDS);
-    }
-    if (stored.status === 'invalid') return refuse(reply, options, rejected('not_json', 'VIGIL_ERR_WEBHOOK_BODY', `the ${contentType} body does not parse`));
-    if (stored.status === 'replayed') return reply.code(200).send({ status: 'replayed', kind: stored.kind });
-    return reply
-      .code(stored.status === 'stored' ? 202 : 200)
-      .send({ status: stored.status, eventId: stored.eventId, kind: stored.kind });
-  });
+  };
 }
 
-/** Count a refusal of the delivery itself (the cold path: an accepted delivery never comes here), then answer it. */
-function refuse(reply: FastifyReply, options: WebhookRouteOptions, refused: Refusal | VigilError, retryAfterSeconds?: number): never {
-  if (options.rejections && 'reason' in refused && refused.reason) {
-    const path = pathOf(reply.request, options.proxyKey);
-    options.rejections.note(refused.reason, path, path === 'proxy' ? deliveryNames(reply.request.headers) : undefined);
+async function take(req: IncomingMessage, res: ServerResponse, options: WebhookRouteOptions, budget: BodyBudget): Promise<void> {
+  const headers = checkDeliveryHeaders(req.headers);
+  if (isRefusal(headers)) return refuse(req, res, options, headers);
+  const body = await readSignedBody(req, {
+    length: headers.length,
+    budget,
+    timeoutMs: options.bodyTimeoutMs,
+    signer: new BodySigner(options.secrets),
+    signature: headers.signature,
+  });
+  // The client left: nobody to answer.
+  if (body === 'gone') return;
+  if (isRefusal(body)) return refuse(req, res, options, body);
+  // Verified; GitHub sends UTF-8. Decoding other bytes would store text that is not what was signed.
+  if (!isUtf8(body.bytes)) return refuse(req, res, options, rejected('not_utf8', 'VIGIL_ERR_WEBHOOK_BODY', 'the body is not UTF-8'));
+  const { event, deliveryId, contentType } = headers;
+  let stored;
+  try {
+    // Parsing and the durable write happen in the group commit; the answer waits for both.
+    stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), contentType, bodyDigest: body.bodyDigest });
+  } catch (err) {
+    // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
+    const unavailable = isVigilError(err, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE') ? err : new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
+    return refuse(req, res, options, unavailable, UNAVAILABLE_RETRY_AFTER_SECONDS);
   }
-  return refuseReply(reply, refused, retryAfterSeconds);
+  if (stored.status === 'invalid') return refuse(req, res, options, rejected('not_json', 'VIGIL_ERR_WEBHOOK_BODY', `the ${contentType} body does not parse`));
+  if (stored.status === 'replayed') return answer(res, 200, { status: 'replayed', kind: stored.kind });
+  answer(res, stored.status === 'stored' ? 202 : 200, { status: stored.status, eventId: stored.eventId, kind: stored.kind });
+}
+
+/** One JSON answer; its text passes the redaction every HTTP answer passes (web/redact-answers.ts). */
+function answer(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = secretMask().redact(JSON.stringify(body));
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 }
 
 /**
- * Refuse a delivery: thrown, so the daemon's error handler answers with the code's
- * status and the one error body (src/daemon/http-errors.ts). A sender too slow is cut.
- * Any other that is still sending keeps sending while the answer goes out: what it
- * still sends is discarded unread (Node drains an unread body), never buffered, for at
- * most LINGER_MS. Closing at once would reset the connection with the sender's bytes
- * unread, and a reset can throw away the answer before the sender reads it (a
+ * Refuse a delivery (the cold path: an accepted delivery never comes here): counted,
+ * then answered with the code's status and the one error body. A sender too slow is
+ * cut. Any other that is still sending keeps sending while the answer goes out: what
+ * it still sends is discarded unread (Node drains an unread body), never buffered, for
+ * at most LINGER_MS. Closing at once would reset the connection with the sender's
+ * bytes unread, and a reset can throw away the answer before the sender reads it (a
  * "lingering close", as nginx and Apache do).
  */
-function refuseReply(reply: FastifyReply, refused: Refusal | VigilError, retryAfterSeconds = (refused as Refusal).retryAfterSeconds): never {
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: WebhookRouteOptions,
+  refused: Refusal | VigilError,
+  retryAfterSeconds = (refused as Refusal).retryAfterSeconds,
+): void {
+  if (options.rejections && 'reason' in refused && refused.reason) {
+    const path = pathOf(req.url, options.proxyKey);
+    options.rejections.note(refused.reason, path, path === 'proxy' ? deliveryNames(req.headers as IncomingHttpHeaders) : undefined);
+  }
   const error = refused instanceof VigilError ? refused : new VigilError(refused.code, refused.message);
-  const req = reply.request.raw;
+  const headers: Record<string, string> = {};
   if (!req.complete) {
-    if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') reply.header('connection', 'close');
+    if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') headers.connection = 'close';
     else cutAfterLinger(req);
   }
-  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
-  throw error;
+  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+  answer(res, error.httpStatus, error.toJSON(), headers);
 }
 
 /** Whether the request came from vigil's own smee client: its key, compared in constant time. */
-function pathOf(req: FastifyRequest, proxyKey: string | undefined): RejectionPath {
-  const given = (req.query as Record<string, unknown> | undefined)?.proxy;
-  if (!proxyKey || typeof given !== 'string' || given.length !== proxyKey.length) return 'direct';
+function pathOf(url: string | undefined, proxyKey: string | undefined): RejectionPath {
+  const query = url?.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const given = new URLSearchParams(query).get('proxy');
+  if (!proxyKey || given === null || given.length !== proxyKey.length) return 'direct';
   return crypto.timingSafeEqual(Buffer.from(given), Buffer.from(proxyKey)) ? 'proxy' : 'direct';
 }
 
