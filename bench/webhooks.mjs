@@ -5,7 +5,7 @@
 // X-GitHub-Delivery and its own bytes (a delivery number in front), signed per request:
 // one body under many delivery ids is a replay vigil does not store again (issue 12).
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,13 +45,17 @@ export const help = `webhooks [--seconds N] [--warmup N] [--connections N] [--on
                          for the machine to be quiet (< 25 % of one core busy over
                          1 s, our idle target included); the table shows what other
                          processes took during each window either way
+  --baseline DIR         also run \`vigil-baseline\`: the dist/ in DIR (another build,
+                         e.g. the commit before a change, with node_modules beside
+                         it), after \`vigil\`, the same way; its ratio is printed
   --cpu-prof             run vigil under node --cpu-prof; print where its time went
                          during the measured window (--top N functions, default 25)
-  Targets: vigil/probot req/s ≥ 2.0, vigil/ceiling ≥ 0.8, vigil p99 ≤ 25 ms,
+  Targets: vigil/probot req/s ≥ 1.5, vigil/ceiling ≥ 0.8, vigil p99 ≤ 25 ms,
   every 2xx-answered delivery stored and logged.`;
 
-const TARGETS = { probotRatio: 2.0, ceilingRatio: 0.8, p99Ms: 25 };
-const ORDER = ['probot', 'ceiling', 'vigil', 'vigil-filtered'];
+// Issue 18: ≥ 1.5× Probot in the same run (issue 3 had asked 2.0).
+const TARGETS = { probotRatio: 1.5, ceilingRatio: 0.8, p99Ms: 25 };
+const ORDER = ['probot', 'ceiling', 'vigil', 'vigil-baseline', 'vigil-filtered'];
 const DEFAULT_ORDER = ['probot', 'ceiling', 'vigil'];
 const require = createRequire(import.meta.url);
 
@@ -66,7 +70,10 @@ function parseArgs(argv) {
     if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
     return n;
   };
-  const only = value('--only', DEFAULT_ORDER.join(',')).split(',').filter(Boolean);
+  const baseline = value('--baseline', undefined);
+  if (baseline !== undefined && !existsSync(join(baseline, 'cli', 'main.js'))) throw new Error(`--baseline: ${join(baseline, 'cli', 'main.js')} is missing (give a built dist/)`);
+  const only = value('--only', [...DEFAULT_ORDER, ...(baseline ? ['vigil-baseline'] : [])].join(',')).split(',').filter(Boolean);
+  if (only.includes('vigil-baseline') && !baseline) throw new Error('--only vigil-baseline needs --baseline DIR');
   const bad = only.filter((n) => !ORDER.includes(n));
   if (bad.length) throw new Error(`--only: unknown target ${bad.join(', ')} (known: ${ORDER.join(', ')})`);
   return {
@@ -77,6 +84,7 @@ function parseArgs(argv) {
     cpuProf: argv.includes('--cpu-prof'),
     waitQuiet: num('--wait-quiet', '60', 0),
     only: ORDER.filter((n) => only.includes(n)),
+    baseline,
   };
 }
 
@@ -180,7 +188,8 @@ async function startOne(name, ctx) {
       session.dirs.add(profDir);
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '200');
     }
-    const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, nodeArgs, config, cli: ctx.dist.cli });
+    const cli = name === 'vigil-baseline' ? join(ctx.opts.baseline, 'cli', 'main.js') : ctx.dist.cli;
+    const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, nodeArgs, config, cli });
     let stopped;
     const stop = () => (stopped ??= stopVigil(vigil, 10000));
     session.stops.add(stop);
@@ -524,6 +533,9 @@ function report(opts, payloadBytes, rows) {
   if (v) targetRows.push(['vigil p99', `${v.p99} ms`, `≤ ${TARGETS.p99Ms} ms`, mark(checks.p99)]);
   if (d) targetRows.push(['every 2xx stored and logged once', `${d.missingRows} not stored, ${d.missingLog} not logged, ${d.loggedTwice} twice`, '0, 0, 0', mark(checks.stored)]);
   if (v) targetRows.push(['no errors, no non-2xx', `${v.errors}, ${v.non2xx}`, '0, 0', mark(checks.noErrors)]);
+  const vb = rows['vigil-baseline'];
+  if (vb && p) targetRows.push([`(vigil-baseline / probot) [${opts.baseline}]`, f2(vb.reqPerSec / p.reqPerSec), '', '']);
+  if (vb && v) targetRows.push(['(vigil / vigil-baseline)', f2(v.reqPerSec / vb.reqPerSec), '', '']);
   const vf = rows['vigil-filtered'];
   if (vf && p) targetRows.push(['(vigil-filtered / probot)', f2(vf.reqPerSec / p.reqPerSec), '', '']);
   if (vf && c) targetRows.push(['(vigil-filtered / ceiling)', f2(vf.reqPerSec / c.reqPerSec), '', '']);
