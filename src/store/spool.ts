@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorText, VigilError } from '../errors.js';
-import { encodedSize, encodeInto, parseSpoolRef, readRecord, spoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
+import { encodedSize, encodeInto, parseSpoolRef, readRecord, spoolRef, type ScannedRecord, type SpoolWrite } from './spool-record.js';
 
-export { parseSpoolRef, type ScannedRecord, type SpoolRecord } from './spool-record.js';
+export { parseSpoolRef, type ScannedRecord, type SpoolRecord, type SpoolWrite } from './spool-record.js';
 
 /**
  * The delivery spool: webhook bodies, appended to segment files and made durable
@@ -77,7 +77,7 @@ export class Spool {
    * Append the records in one write and make them durable; returns their refs in
    * order. Throws when the disk refuses: the caller must not acknowledge them.
    */
-  append(records: readonly SpoolRecord[]): string[] {
+  append(records: readonly SpoolWrite[]): string[] {
     const refs = this.write(records);
     if (this.sync) this.syncOwedNow();
     return refs;
@@ -87,7 +87,7 @@ export class Spool {
    * Append the records in one write, not yet durable: `durable()` says when they are.
    * Lets a caller prepare the next batch while the disk syncs this one.
    */
-  write(records: readonly SpoolRecord[]): string[] {
+  write(records: readonly SpoolWrite[]): string[] {
     if (records.length === 0) return [];
     const writer = this.writerFor();
     // One buffer for the batch, each record encoded in place: no copy to join them.

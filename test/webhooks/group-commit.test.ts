@@ -242,6 +242,17 @@ describe('a delivery id redelivered is stored once', () => {
     expect(logged.filter((r) => r.type === 'event.replayed')).toHaveLength(1);
   });
 
+  it("the route's bytes are stored as they came, the text a form carries as its text: each read back exactly", async () => {
+    const { send, store } = setUp();
+    const json = JSON.stringify({ action: 'opened', issue: { title: 'Ünïcödé 🚀 naïve — “quotes”' }, repository: { full_name: 'octo/app' } });
+    const stored = await send({ ...delivery('u-1'), body: json, bytes: Buffer.from(json, 'utf8') });
+    expect(store.inbox.byDeliveryId('u-1')?.payload).toBe(json);
+    const form = `payload=${encodeURIComponent(json)}`;
+    await send({ ...delivery('u-2'), body: form, bytes: Buffer.from(form, 'utf8'), contentType: 'application/x-www-form-urlencoded' });
+    expect(store.inbox.byDeliveryId('u-2')?.payload).toBe(json);
+    expect(stored).toMatchObject({ status: 'stored', kind: 'github.issues.opened' });
+  });
+
   it('a body that is not JSON is answered invalid and stored nowhere', async () => {
     const { disk, send, rows } = setUp();
     expect(await send(delivery('bad', { body: '{"action":' }))).toEqual({ status: 'invalid' });

@@ -121,7 +121,7 @@ export class GroupCommitter {
     const { store, unindexed } = this;
     const slots: Slot[] = [];
     const accepted: Accepted[] = [];
-    const bodies: { deliveryId: string; event: string; receivedAt: number; body: string; bodyDigest: string }[] = [];
+    const bodies: { deliveryId: string; event: string; receivedAt: number; body: string | Buffer; bodyDigest: string }[] = [];
     for (const { delivery, receivedAt } of group) {
       const payload = parsePayload(delivery.body, delivery.contentType);
       if (!payload) {
@@ -148,7 +148,9 @@ export class GroupCommitter {
       unindexed.set(deliveryId, one);
       accepted.push(one);
       slots.push({ accepted: one });
-      bodies.push({ deliveryId, event, receivedAt, body: payload.text, bodyDigest });
+      // A JSON body is stored as it came (its text is the body itself); a form's payload field as its text.
+      const body = delivery.bytes && payload.text === delivery.body ? delivery.bytes : payload.text;
+      bodies.push({ deliveryId, event, receivedAt, body, bodyDigest });
     }
     try {
       store.spool.write(bodies).forEach((ref, i) => (accepted[i]!.ref = ref));

@@ -3,6 +3,8 @@ export interface RawDelivery {
   deliveryId: string;
   event: string;
   body: string;
+  /** `body`'s UTF-8 bytes, when the caller has them (the route): the spool copies them rather than encode `body` again. */
+  bytes?: Buffer;
   contentType?: string;
   /**
    * The first 64 bits of the HMAC-SHA256 that verified the body, as 16 hex digits: the

@@ -83,7 +83,7 @@ async function take(req: IncomingMessage, res: ServerResponse, options: WebhookR
   let stored;
   try {
     // Parsing and the durable write happen in the group commit; the answer waits for both.
-    stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), contentType, bodyDigest: body.bodyDigest });
+    stored = await options.intake.store({ deliveryId, event, body: body.bytes.toString('utf8'), bytes: body.bytes, contentType, bodyDigest: body.bodyDigest });
   } catch (err) {
     // Never a 2xx for what is not durable; GitHub's redelivery (or the sweep) brings it back.
     const unavailable = isVigilError(err, 'VIGIL_ERR_WEBHOOK_UNAVAILABLE') ? err : new VigilError('VIGIL_ERR_WEBHOOK_UNAVAILABLE', errorText(err), { cause: err });
