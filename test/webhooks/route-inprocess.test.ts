@@ -1,23 +1,21 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
-import { answerErrorsAsVigil } from '../../src/daemon/http-errors.js';
+import { HttpFront } from '../../src/daemon/http.js';
 import type { EventRecord } from '../../src/events.js';
 import { openDb, Store } from '../../src/store/index.js';
 import { REAL_DISK, Spool } from '../../src/store/spool.js';
 import { RejectionTally, WebhookIntake } from '../../src/triggers/index.js';
-import { githubWebhookRoutes, type WebhookRouteOptions } from '../../src/triggers/webhooks/route.js';
+import { githubWebhookHandler, type WebhookRouteOptions } from '../../src/triggers/webhooks/route.js';
 import { useTempDir } from '../unit/helpers.js';
 
 /**
  * `POST /webhooks/github` in process, for mutation runs (process-level tests run dist/,
- * which a mutant in src/ never reaches): the real route on a real fastify, listening on
- * 127.0.0.1 port 0, with the real intake and store, and a real HTTP client. What a
+ * which a mutant in src/ never reaches): the real route in front of the daemon's real
+ * listener (HttpFront, as the daemon mounts it), on 127.0.0.1 port 0, with the real intake and store, and a real HTTP client. What a
  * sender gets back is what GitHub reads: the status, the error code, Retry-After.
  * rejections.test.ts and intake-signature.test.ts check the same through the daemon.
  */
@@ -53,12 +51,13 @@ async function setUp(over: Partial<WebhookRouteOptions> = {}, diskFull = false):
   });
   const rejectionLines: EventRecord[] = [];
   const tally = new RejectionTally({ clock, record: (r) => rejectionLines.push(r), load: () => undefined, save: () => undefined, notifyOwner: () => undefined });
-  const app: FastifyInstance = Fastify({ logger: false });
-  answerErrorsAsVigil(app);
-  await app.register(githubWebhookRoutes, { intake, secrets: [SECRET, OLD_SECRET], bodyTimeoutMs: 5000, rejections: tally, proxyKey: PROXY_KEY, ...over });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  cleanups.push(() => store.close(), () => app.close());
-  const { port } = app.server.address() as AddressInfo;
+  const options: WebhookRouteOptions = { intake, secrets: [SECRET, OLD_SECRET], bodyTimeoutMs: 5000, rejections: tally, proxyKey: PROXY_KEY, ...over };
+  // Every other request would build the fastify app; none is sent here.
+  const front = new HttpFront(() => Promise.reject(new Error('this test has no app')), { bodyTimeoutMs: 5000 }, [
+    { method: 'POST', path: '/webhooks/github', load: async () => githubWebhookHandler(options) },
+  ]);
+  const { port } = await front.listen('127.0.0.1', 0);
+  cleanups.push(() => store.close(), () => front.close(1000));
   return { url: `http://127.0.0.1:${port}`, store, intake, tally, rejectionLines };
 }
 
