@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type PermissionsConfig } from '../../src/config/index.js';
 import { parseConfig } from '../../src/config/load.js';
-import { PolicyGate, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
+import { ACTION_SCHEMAS, ACTION_SUMMARY, PolicyGate, describePermissions, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
+import { CARRIES_SECRET } from '../../src/policy/gate.js';
+import { makeSecretMask, REDACTED } from '../../src/secrets/index.js';
 
 /** Permissions exactly as the owner's config would produce them (defaults, frozen). */
 function permissions(raw: Record<string, unknown> = {}): Readonly<PermissionsConfig> {
@@ -220,5 +222,73 @@ describe('recheckForExecution (layer 5)', () => {
       answeredBy: 'cli',
     });
     expect(recheck.ok).toBe(false);
+  });
+});
+
+describe('github.merge: allowed only by a rule that names it', () => {
+  const merge: Proposal = { action: 'github.merge', params: { repo: 'octo/app', number: 7, sha: 'a'.repeat(40) } };
+
+  it('a wildcard rule that allows it still asks; the other actions it covers are allowed', () => {
+    for (const action of ['github.*', '*']) {
+      const wide = gate({ rules: [{ action, decision: 'allow' }] });
+      expect(wide.judge(merge), action).toMatchObject({ verdict: 'ask', reason: 'permissions.rules[0] allows github.merge only when its action names it' });
+      expect(wide.judge(comment('octo/app')).verdict, action).toBe('allow');
+    }
+  });
+
+  it('a rule naming it allows it; a wildcard that denies or asks is obeyed as written', () => {
+    expect(gate({ rules: [{ action: 'github.merge', decision: 'allow' }] }).judge(merge)).toMatchObject({ verdict: 'allow', reason: 'permissions.rules[0]' });
+    expect(gate({ rules: [{ action: 'github.*', decision: 'deny' }] }).judge(merge)).toMatchObject({ verdict: 'deny', reason: 'permissions.rules[0]' });
+    expect(gate({ rules: [{ action: 'github.*', decision: 'ask' }] }).judge(merge)).toMatchObject({ verdict: 'ask', reason: 'permissions.rules[0]' });
+  });
+});
+
+describe('the catalog at its edges', () => {
+  const assign = (login: string) => gate({ rules: [{ action: '*', decision: 'allow' }] }).judge({ action: 'github.assign', params: { repo: 'octo/app', number: 1, assignees: [login] } });
+
+  it('a login is letters, digits and single inner hyphens, at most 39, with a bot\'s [bot] suffix', () => {
+    for (const ok of ['octocat', 'a', 'a-b-c', 'Octo-Cat9', 'dependabot[bot]', `a${'b'.repeat(38)}`]) expect(assign(ok).verdict, ok).toBe('allow');
+    for (const bad of ['-a', 'a-', 'a--b', `a${'b'.repeat(39)}`, 'a b', 'a_b', '../x', 'x[bot]y', '[bot]', '']) {
+      expect(assign(bad), bad).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('assignees.0: ') });
+    }
+  });
+
+  it('a failed param is named by its whole path', () => {
+    const judged = gate().judge({ action: 'github.label', params: { repo: 'octo/app', number: 1, labels: ['bug', ''] } });
+    expect(judged).toMatchObject({ verdict: 'deny', reason: expect.stringMatching(/^github\.label params: labels\.1: /) });
+  });
+
+  it('the model is shown every action, each with its own params', () => {
+    expect(Object.keys(ACTION_SUMMARY).sort()).toEqual(Object.keys(ACTION_SCHEMAS).sort());
+    for (const [name, schema] of Object.entries(ACTION_SCHEMAS)) {
+      const line = ACTION_SUMMARY[name as keyof typeof ACTION_SUMMARY];
+      expect(line.startsWith(`${name} {`), line).toBe(true);
+      expect(line, name).toMatch(/ — \w/);
+      for (const param of Object.keys(schema.shape)) expect(line, `${name}.${param}`).toContain(param);
+    }
+  });
+
+  it('the model is told the owner\'s permissions: the mode, each rule in order, and the defaults', () => {
+    const text = describePermissions(permissions({ mode: 'auto', rules: [{ action: 'github.*', repo: 'octo/*', decision: 'allow' }, { action: 'notify', decision: 'deny' }] }));
+    expect(text.split('\n')).toEqual([
+      'mode: auto',
+      '- github.* on octo/*: allow',
+      '- notify: deny',
+      '- otherwise: effects outside the machine ask the owner; notify, memory.note and remind are allowed',
+      '- github.merge is allowed only by a rule that names it; a wildcard rule that allows it still asks',
+    ]);
+  });
+});
+
+describe('a proposal carrying a secret', () => {
+  const SECRET = 'ghp_policycanary0123456789abcdef';
+  const guarded = new PolicyGate(permissions({ rules: [{ action: '*', decision: 'allow' }] }), () => makeSecretMask([SECRET]));
+
+  it('is denied before anything else, keeping only a redacted copy of its params in their own shape', () => {
+    const asObject = guarded.judge({ action: 'notify', params: { title: 't', body: `see ${SECRET}` } });
+    expect(asObject).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { title: 't', body: `see ${REDACTED}` } });
+    // Params that are not an object (the model may send anything) are kept as { value }.
+    expect(guarded.judge({ action: 'notify', params: [SECRET] })).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { value: [REDACTED] } });
+    expect(guarded.judge({ action: 'notify', params: SECRET })).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { value: REDACTED } });
   });
 });
