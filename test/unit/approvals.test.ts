@@ -123,7 +123,8 @@ describe('expireApprovals', () => {
 
     clock.advance(1);
     expect(expireApprovals(store, clock.now())).toBe(1);
-    expect(store.actions.get(short.id)?.state).toBe('expired');
+    // What the owner reads on the action (vigil actions, the dashboard): why it never ran.
+    expect(store.actions.get(short.id)).toMatchObject({ state: 'expired', reason: 'approval expired' });
     expect(store.actions.get(long.id)?.state).toBe('awaiting_approval');
     expect(store.actions.get(answered.id)?.state).toBe('approved');
     expect(store.outbox.pending().map((p) => p.record)).toEqual([

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { EventRecord } from '../../src/events.js';
-import { openDb, Store } from '../../src/store/index.js';
+import { DAEMON_BUSY_TIMEOUT_MS, openDb, Store } from '../../src/store/index.js';
 import { REAL_DISK, Spool, type SpoolDisk } from '../../src/store/spool.js';
 import { WebhookIntake } from '../../src/triggers/index.js';
 import type { IntakeResult, RawDelivery } from '../../src/triggers/webhooks/intake-types.js';
@@ -121,7 +121,7 @@ async function drainLoop(turns = 20): Promise<void> {
 
 describe('group commit: one write, one fdatasync, one transaction per group, then the answers', () => {
   it('each group is written once, synced once and committed once before any of its deliveries is answered', async () => {
-    const { disk, send, rows } = setUp();
+    const { disk, store, send, rows } = setUp();
     const first = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5'].map((id) => send(delivery(id))));
     expect(first.map((r) => r.status)).toEqual(['stored', 'stored', 'stored', 'stored', 'stored']);
     const second = await Promise.all(['b1', 'b2', 'b3'].map((id) => send(delivery(id))));
@@ -131,6 +131,10 @@ describe('group commit: one write, one fdatasync, one transaction per group, the
       ...['write', 'fdatasync', 'commit', 'log', 'answer', 'answer', 'answer'],
     ]);
     expect(rows().map((r) => r.deliveryId)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3']);
+    // Each row is its delivery's: from github, and its own body read back from the spool.
+    const stored = store.db.prepare('SELECT source, payload, payload_ref FROM inbox ORDER BY id').all() as { source: string; payload: string; payload_ref: string | null }[];
+    expect(stored.map((r) => r.source)).toEqual(Array(8).fill('github'));
+    expect(stored.map((r) => (JSON.parse(store.inbox.payloadOf(r)) as { id: string }).id)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3']);
   });
 
   it('the answer waits for the fdatasync: while it is held, nothing is committed, logged or answered', async () => {
@@ -196,11 +200,21 @@ describe('github.repos / github.events: a filtered delivery is stored and logged
       { deliveryId: 'other-event', kind: 'github.pull_request.opened', state: 'filtered' },
       { deliveryId: 'ping', kind: 'github.ping', state: 'filtered' },
     ]);
-    expect(logged.filter((r) => r.type === 'event.received')).toHaveLength(4);
+    expect(logged.filter((r) => r.type === 'event.received').map((r) => (r as { source?: string }).source)).toEqual(['github', 'github', 'github', 'github']);
     expect(logged.filter((r) => r.type === 'event.filtered').map((r) => (r as { reason?: string }).reason)).toEqual([
       'repository someone/else is not in github.repos',
       'event pull_request.opened is not in github.events',
       'ping: GitHub checking the hook',
+    ]);
+  });
+
+  it('a repository matching any one of several github.repos patterns passes', async () => {
+    const { send, rows } = setUp({ repos: ['octo/*', 'someone/else'], events: ['*'] });
+    await Promise.all([send(delivery('first', { repo: 'octo/app' })), send(delivery('second', { repo: 'someone/else' })), send(delivery('neither', { repo: 'third/party' }))]);
+    expect(rows().map((r) => [r.deliveryId, r.state])).toEqual([
+      ['first', 'pending'],
+      ['second', 'pending'],
+      ['neither', 'filtered'],
     ]);
   });
 
@@ -284,10 +298,62 @@ describe('when the disk or the store refuses', () => {
     const ids = store.db.prepare('SELECT id FROM inbox ORDER BY id').pluck().all() as number[];
     expect(again).toEqual({ status: 'duplicate', eventId: ids[0], kind: c1!.kind });
     expect(next).toMatchObject({ status: 'stored', eventId: ids[1], kind: c2!.kind });
-    // The redelivered body was not spooled again: one write (c-2's), one sync, one commit.
+    // The redelivery waited for its row: its body was not spooled again. One write (c-2's), one sync, one commit.
     expect(disk.calls).toEqual(['write', 'fdatasync', 'commit', 'log', 'answer', 'answer']);
+    expect(store.spool.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['c-1', 'c-2']);
     expect(logged.filter((r) => r.type === 'event.received').map((r) => (r as { deliveryId?: string }).deliveryId)).toEqual(['c-1', 'c-2']);
     expect(woken).toEqual([2]);
+  });
+
+  it('another process holding the write lock: waited for a while, then 503 well before GitHub gives up (10 s); the rows go in once it lets go', async () => {
+    const { store, send, rows } = setUp();
+    store.setBusyTimeout(DAEMON_BUSY_TIMEOUT_MS);
+    const other = openDb(store.db.name);
+    try {
+      // A brief lock (the worker, the CLI) is waited for: the delivery is stored, not refused.
+      other.exec('BEGIN IMMEDIATE');
+      const letGo = setTimeout(() => other.exec('ROLLBACK'), 300);
+      expect(await send(delivery('brief'))).toMatchObject({ status: 'stored' });
+      clearTimeout(letGo);
+
+      other.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      await expect(send(delivery('held'))).rejects.toMatchObject({ code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE' });
+      const waited = performance.now() - started;
+      console.log(`group-commit: a held write lock answered 503 after ${waited.toFixed(0)} ms`);
+      expect(waited).toBeGreaterThan(1000);
+      expect(waited).toBeLessThan(8000);
+      other.exec('ROLLBACK');
+      expect(await send(delivery('after'))).toMatchObject({ status: 'stored' });
+      expect(rows().map((r) => r.deliveryId)).toEqual(['brief', 'held', 'after']);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('a group the disk refuses behind one still syncing is answered after it, in order, and leaves no unhandled rejection (which would end the daemon)', async () => {
+    const { disk, send } = setUp();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      disk.hold = true;
+      const order: string[] = [];
+      const first = send(delivery('s-1')).then((r) => order.push(`s-1 ${r.status}`));
+      await drainLoop();
+      disk.failWrite = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const second = send(delivery('s-2')).catch((err: { code?: string }) => order.push(`s-2 ${err.code}`));
+      await drainLoop();
+      expect(order).toEqual([]);
+      disk.release();
+      await Promise.all([first, second]);
+      await drainLoop();
+      expect(order).toEqual(['s-1 stored', 's-2 VIGIL_ERR_SPOOL']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('after a failed fdatasync, the redelivery of the same id is stored afresh', async () => {
