@@ -24,7 +24,10 @@ export const help = `latency [--seconds N] [--rates 200,1000,2000] [--phases ack
   ten matching a rule that notifies (rules provider, allowed), timed from the send to
   the fake push service's receipt of the decrypted message; then 10 paging deliveries
   one at a time, each after the worker exited idle (exec.idleExitSeconds 1), so the
-  worker's start is in the figure. Targets: p50 ≤ 150 ms, p99 ≤ 500 ms.`;
+  worker's start is in the figure. Targets: p50 ≤ 150 ms, p99 ≤ 500 ms.
+  --baseline DIR  the acknowledgement phase also runs \`vigil-baseline\`, the dist/ in
+                  DIR (another build, node_modules beside it), after vigil at each
+                  rate: two builds side by side in one run.`;
 
 const HEADERS = { 'Content-Type': 'application/json', 'User-Agent': 'GitHub-Hookshot/bench', 'X-GitHub-Event': 'issues', 'X-GitHub-Hook-ID': '1' };
 
@@ -37,6 +40,7 @@ function args(argv) {
     seconds: Number(value('--seconds', process.env.BENCH_LATENCY_SECONDS ?? '20')),
     rates: value('--rates', '200,1000,2000').split(',').map(Number),
     phases: value('--phases', 'ack,notify').split(','),
+    baseline: value('--baseline', undefined),
   };
 }
 
@@ -74,9 +78,11 @@ async function acknowledgement(opts, secret, dist, met) {
   const payload = issuesOpened();
   const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
   const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: dist.cli });
+  const baseline = opts.baseline ? await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: join(opts.baseline, 'cli', 'main.js') }) : undefined;
   const targets = [
     { name: 'probot', url: probot.url },
-    { name: 'vigil', url: `${vigil.url}/webhooks/github` },
+    { name: 'vigil', url: `${vigil.url}/webhooks/github`, home: vigil.home },
+    ...(baseline ? [{ name: 'vigil-baseline', url: `${baseline.url}/webhooks/github`, home: baseline.home }] : []),
   ];
   const rows = [];
   try {
@@ -87,12 +93,12 @@ async function acknowledgement(opts, secret, dist, met) {
         // Delivery ids are hex, as GitHub's (vigil refuses others).
         const prefix = `${randomBytes(4).toString('hex')}-`;
         const row = await window(target, rate, opts.seconds, payload, secret, prefix);
-        if (target.name === 'vigil') row.durability = await checkVigilDurability(vigil.home, prefix, row.ackedIds);
+        if (target.home) row.durability = await checkVigilDurability(target.home, prefix, row.ackedIds);
         delete row.ackedIds;
         rows.push(row);
         if (row.acked === 0) throw new Error(`${target.name} acknowledged nothing at ${rate}/s: statuses ${JSON.stringify(row.statuses)}, errors ${row.errors}`);
         console.log(
-          `${String(rate).padStart(5)}/s ${target.name.padEnd(7)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  p99.9 ${row.p999.toFixed(1).padStart(7)} ms  max ${row.max.toFixed(0).padStart(5)} ms  acked ${row.acked}/${row.sent}  errors ${row.errors}` +
+          `${String(rate).padStart(5)}/s ${target.name.padEnd(14)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  p99.9 ${row.p999.toFixed(1).padStart(7)} ms  max ${row.max.toFixed(0).padStart(5)} ms  acked ${row.acked}/${row.sent}  errors ${row.errors}` +
             (row.durability ? `  stored ${row.acked - row.durability.missingRows}/${row.acked}, logged ${row.acked - row.durability.missingLog}, twice ${row.durability.loggedTwice}` : '') +
             `  (generator late by up to ${row.lateSendMs.toFixed(0)} ms)`,
         );
@@ -100,6 +106,7 @@ async function acknowledgement(opts, secret, dist, met) {
     }
   } finally {
     await stopVigil(vigil);
+    if (baseline) await stopVigil(baseline);
     await stopTarget(probot);
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
@@ -108,6 +115,8 @@ async function acknowledgement(opts, secret, dist, met) {
     const v = at(rate, 'vigil');
     const p = at(rate, 'probot');
     console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
+    const b = at(rate, 'vigil-baseline');
+    if (b) console.log(`  ${rate}/s vigil-baseline / Probot: p50 ${(b.p50 / p.p50).toFixed(2)}×, p99 ${(b.p99 / p.p99).toFixed(2)}×, p99.9 ${(b.p999 / p.p999).toFixed(2)}×`);
   }
   const v1000 = at(1000, 'vigil');
   if (v1000) {

@@ -178,7 +178,7 @@ async function startOne(name, ctx) {
   if (name.startsWith('vigil')) {
     let config;
     if (name === 'vigil-filtered') {
-      const { defaultConfigFile } = await import(pathToFileURL(join(ctx.dist.root, 'dist', 'config', 'index.js')).href);
+      const { defaultConfigFile } = await import(pathToFileURL(join(ctx.dist.root, 'dist', 'config', 'home.js')).href);
       config = { ...defaultConfigFile(), github: { events: ['push'] } };
     }
     let profDir;
