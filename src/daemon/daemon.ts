@@ -320,7 +320,7 @@ export class Daemon {
           : {}),
       }),
       onApproved: () => this.supervisor.kick(),
-      pace: (ms) => this.pacer.pace(ms),
+      pace: () => this.pacer.pace(),
       ...this.storeHooks(),
       onApprovalRequested: (actions) => {
         for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });

@@ -42,8 +42,8 @@ export interface InitiativeDeps {
   logsDir?: string;
   /** Something became `approved`: the execution worker has work. */
   onApproved: () => void;
-  /** Called between two decisions with the time the last one took: lets intake run first. */
-  pace?: (decisionMs: number) => Promise<void>;
+  /** Called between two decisions: lets intake run first (src/daemon/pacer.ts). */
+  pace?: () => Promise<void>;
   /** The owner must answer: reach them (notify channels land with issue 6). */
   onApprovalRequested: (actions: ActionRecord[]) => void;
   /**
@@ -170,7 +170,6 @@ export class Initiative {
       this.again = false;
       let outcome: DecideOutcome;
       for (;;) {
-        const started = performance.now();
         try {
           outcome = await this.decideNext();
           this.deps.storeRecovered?.('decide');
@@ -183,7 +182,7 @@ export class Initiative {
           outcome = 'waiting';
         }
         if (outcome !== 'decided' || this.stopping) break;
-        await this.deps.pace?.(performance.now() - started);
+        await this.deps.pace?.();
       }
       if (outcome === 'failed' || outcome === 'waiting') {
         this.scheduleWake();
