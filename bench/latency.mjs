@@ -14,8 +14,8 @@ export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 20
 export const help = `latency [--seconds N] [--rates 200,1000,2000] [--phases ack,notify]
   An open-loop generator in this process posts the signed issues.opened example
   (each request its own delivery id and bytes) at a constant rate for N seconds
-  (default 20) per rate, to Probot 14 (no-op handler) and to vigil (\`vigil start\`,
-  fresh home), one after the other at each rate. Latency runs from the moment a
+  (default 20) per rate, to Probot 14 (no-op handler) and to vigil (\`vigil start\`, a
+  fresh home and daemon for each window), one after the other at each rate. Latency runs from the moment a
   request was due to its answer. After each vigil window, every delivery answered
   2xx must be in the inbox once and logged event.received once.
   Targets (issue 18): at 1000/s vigil p99 ≤ 10 ms, p99.9 ≤ 25 ms, zero errors; at
@@ -77,23 +77,28 @@ async function window(target, rate, seconds, payload, secret, prefix) {
 async function acknowledgement(opts, secret, dist, met) {
   const payload = issuesOpened();
   const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
-  const vigil = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: dist.cli });
-  const baseline = opts.baseline ? await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: join(opts.baseline, 'cli', 'main.js') }) : undefined;
-  const targets = [
-    { name: 'probot', url: probot.url },
-    { name: 'vigil', url: `${vigil.url}/webhooks/github`, home: vigil.home },
-    ...(baseline ? [{ name: 'vigil-baseline', url: `${baseline.url}/webhooks/github`, home: baseline.home }] : []),
-  ];
+  // A vigil is started afresh for each window and stopped after it: the decisions it still
+  // owes for the window's deliveries would otherwise run during the next target's window.
+  const vigils = [{ name: 'vigil', cli: dist.cli }, ...(opts.baseline ? [{ name: 'vigil-baseline', cli: join(opts.baseline, 'cli', 'main.js') }] : [])];
+  const targets = [{ name: 'probot', url: probot.url }, ...vigils];
   const rows = [];
+  let running;
   try {
     for (const rate of opts.rates) {
-      for (const target of targets) {
+      for (const spec of targets) {
+        let target = spec;
+        if (spec.cli) {
+          running = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: spec.cli });
+          target = { name: spec.name, url: `${running.url}/webhooks/github`, home: running.home };
+        }
         // A short warm-up at the same rate, not counted.
         await window(target, rate, 2, payload, secret, `${randomBytes(4).toString('hex')}-`);
         // Delivery ids are hex, as GitHub's (vigil refuses others).
         const prefix = `${randomBytes(4).toString('hex')}-`;
         const row = await window(target, rate, opts.seconds, payload, secret, prefix);
         if (target.home) row.durability = await checkVigilDurability(target.home, prefix, row.ackedIds);
+        if (running) await stopVigil(running);
+        running = undefined;
         delete row.ackedIds;
         rows.push(row);
         if (row.acked === 0) throw new Error(`${target.name} acknowledged nothing at ${rate}/s: statuses ${JSON.stringify(row.statuses)}, errors ${row.errors}`);
@@ -105,8 +110,7 @@ async function acknowledgement(opts, secret, dist, met) {
       }
     }
   } finally {
-    await stopVigil(vigil);
-    if (baseline) await stopVigil(baseline);
+    if (running) await stopVigil(running);
     await stopTarget(probot);
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
