@@ -76,7 +76,7 @@ interface Answer {
 /** One POST with a real client; `chunked` sends without Content-Length, `declaredLength` only claims one. */
 function post(
   url: string,
-  opts: { body?: string | Buffer; headers?: Record<string, string | undefined>; query?: string; chunked?: boolean; declaredLength?: number } = {},
+  opts: { body?: string | Buffer; headers?: Record<string, string | undefined>; query?: string; chunked?: boolean; declaredLength?: number; agent?: http.Agent } = {},
 ): Promise<Answer> {
   const body = opts.body ?? issueBody();
   const headers: Record<string, string> = {
@@ -92,7 +92,7 @@ function post(
   if (opts.declaredLength !== undefined) headers['content-length'] = String(opts.declaredLength);
   else if (!opts.chunked) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/webhooks/github${opts.query ?? ''}`, { method: 'POST', headers, agent: false }, (res) => {
+    const req = http.request(`${url}/webhooks/github${opts.query ?? ''}`, { method: 'POST', headers, agent: opts.agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -129,6 +129,7 @@ describe('the webhook route, in process', () => {
     const body = issueBody(2);
     expect((await post(url, { body, headers: { 'x-hub-signature-256': `sha256=${sign(SECRET, body).slice('sha256='.length).toUpperCase()}` } })).status).toBe(202);
     expect((await post(url, { body: issueBody(3), headers: { 'content-type': 'Application/JSON; charset=utf-8' } })).status).toBe(202);
+    expect((await post(url, { body: issueBody(11), headers: { 'content-type': 'application/json ; charset=utf-8' } })).status).toBe(202);
     expect((await post(url, { body: issueBody(4), chunked: true })).status).toBe(202);
     expect((await post(url, { body: issueBody(5), headers: { 'x-github-event': 'projects_v2_item' } })).body).toMatchObject({ kind: 'github.projects_v2_item.opened' });
     const form = `payload=${encodeURIComponent(issueBody(6))}`;
@@ -170,6 +171,8 @@ describe('the webhook route, in process', () => {
     const { url, store } = await setUp();
     const answer = await post(url, { headers });
     expect(answer).toMatchObject({ status, body: { code } });
+    // Retry-After only where waiting helps: a refused delivery will be refused again.
+    expect(answer.headers['retry-after']).toBeUndefined();
     expect(rowCount(store)).toBe(0);
   });
 
@@ -205,11 +208,22 @@ describe('the webhook route, in process', () => {
     expect(answer.headers['retry-after']).toBe('5');
   });
 
+  it('a Content-Length of exactly GitHub\'s 25 MB is not over it: the body is read (here it never comes: 408)', async () => {
+    const { url } = await setUp({ bodyTimeoutMs: 200 });
+    expect(await post(url, { declaredLength: 25 * 1024 * 1024 })).toMatchObject({ status: 408, body: { code: 'VIGIL_ERR_WEBHOOK_TIMEOUT' } });
+  });
+
   it('a body slower than http.bodyTimeoutSeconds is 408 and its connection closed', async () => {
     const { url } = await setUp({ bodyTimeoutMs: 200 });
-    const answer = await post(url, { declaredLength: 100 });
-    expect(answer).toMatchObject({ status: 408, body: { code: 'VIGIL_ERR_WEBHOOK_TIMEOUT' } });
-    expect(answer.headers.connection).toBe('close');
+    // A client that would keep the connection: the server must close it itself.
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const answer = await post(url, { declaredLength: 100, agent });
+      expect(answer).toMatchObject({ status: 408, body: { code: 'VIGIL_ERR_WEBHOOK_TIMEOUT' } });
+      expect(answer.headers.connection).toBe('close');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('counts each refusal by reason and path: with vigil\'s own proxy key on the proxy path, naming the delivery; a wrong key is direct', async () => {
@@ -223,6 +237,10 @@ describe('the webhook route, in process', () => {
     expect(tally.summary(3_600_000)).toMatchObject({ total: 5, direct: { signature: 3, content_type: 1 }, proxy: { signature: 1 } });
     const proxyLine = rejectionLines.find((r) => (r as { via?: string }).via === 'proxy');
     expect(proxyLine).toMatchObject({ type: 'webhook.rejected', reason: 'signature', deliveries: [{ deliveryId: 'bbbbbbbb-0001', event: 'issues' }] });
+    // The direct path is anyone's: its lines count, and never repeat what the sender chose.
+    const directLines = rejectionLines.filter((r) => (r as { via?: string }).via === 'direct');
+    expect(directLines.length).toBeGreaterThan(0);
+    for (const line of directLines) expect(line).not.toHaveProperty('deliveries');
     // A refusal of the daemon's own state (not stored now) is not the delivery's fault: not counted.
     const { url: closedUrl, intake, tally: closedTally } = await setUp();
     await intake.close();
