@@ -1,6 +1,6 @@
-import { homePaths, isInitialised, loadConfig, loadSecrets, resolveHome, type HomePaths } from '../config/index.js';
-import { readDaemonInfo, type DaemonInfo } from '../daemon/index.js';
+import { homePaths, isInitialised, loadConfig, loadSecrets, readDaemonInfo, resolveHome, type DaemonInfo, type HomePaths } from '../config/index.js';
 import { type ErrorCode, errorText, VigilError } from '../errors.js';
+import { requestJson, type JsonAnswer } from './daemon-request.js';
 
 /** What every command starts from: the home, and the daemon running on it if any. */
 export interface CliContext {
@@ -45,15 +45,19 @@ export async function callDaemon<T>(
   const url = daemonUrl(ctx);
   if (!url) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
   const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    const json = options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
-    res = await fetch(url + route, { method, headers: { authorization: `Bearer ${token}` }, ...json, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    res = await requestJson(url + route, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      timeoutMs: options.timeoutMs ?? 15_000,
+    });
   } catch (err) {
     throw new VigilError('VIGIL_ERR_NOT_RUNNING', `${url}: ${errorText(err)}`, { cause: err });
   }
-  const body = (await res.json().catch(() => ({}))) as T & { code?: ErrorCode; message?: string };
-  if (!res.ok) {
+  const body = (res.body ?? {}) as T & { code?: ErrorCode; message?: string };
+  if (res.status < 200 || res.status > 299) {
     if (body.code && passThrough.includes(body.code)) {
       // The message arrives with the code's own text in front; the constructor puts it back.
       throw new VigilError(body.code, (body.message ?? '').replace(/^[^:]*: /, ''));

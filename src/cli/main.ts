@@ -31,6 +31,14 @@ function fail(err: unknown): never {
   process.exit(EXIT.software);
 }
 
+// `vigil log | head`: the reader has what it wanted and left; that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command()
   .name('vigil')
   .description('An always-on background agent for your repositories.\nHome: $VIGIL_HOME (default ~/.vigil).')

@@ -1,8 +1,6 @@
 import { systemClock } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
-import { OutboxJournal } from '../journal/index.js';
 import type { OperationDeps } from '../operations/index.js';
-import { Store } from '../store/index.js';
 import { callDaemon, daemonUrl, requireHome, type CliContext } from './context.js';
 
 /** The daemon's route for an operation, and the error codes that fail the command as they would offline. */
@@ -34,6 +32,8 @@ export async function daemonOrInProcess<D, L>(ctx: CliContext, daemon: DaemonRou
  * starts and flushes them.
  */
 export async function withHomeStore<T>(ctx: CliContext, operation: (deps: OperationDeps) => T | Promise<T>): Promise<T> {
+  // Loaded here, not with the module: a command that asks the daemon never opens the store.
+  const [{ Store }, { OutboxJournal }] = await Promise.all([import('../store/index.js'), import('../journal/index.js')]);
   const store = Store.open(ctx.paths.db);
   try {
     return await operation({ store, clock: systemClock, journal: new OutboxJournal(store) });

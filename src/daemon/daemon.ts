@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { homePaths, loadConfig, loadDaemonSecrets, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import { homePaths, loadConfig, loadDaemonSecrets, removeDaemonInfo, writeDaemonInfo, type Config, type HomePaths, type Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';
@@ -41,7 +41,7 @@ import { buildApiApp, type DaemonApi } from './api.js';
 import { HttpFront } from './http.js';
 import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
-import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from './lock.js';
+import { acquireDaemonLock } from './lock.js';
 import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';

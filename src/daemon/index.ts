@@ -1,5 +1,4 @@
 export { Daemon } from './daemon.js';
-export { readDaemonInfo, type DaemonInfo } from './lock.js';
 export { statusReport } from './status.js';
 export { createOplog, type Oplog } from './oplog.js';
 export { prettyDestination } from './oplog-pretty.js';

@@ -1,17 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { acquirePidLock, holdsLock } from '../child/index.js';
 import { VigilError } from '../errors.js';
-
-/** What the running daemon publishes in its home so the CLI can reach it. */
-export interface DaemonInfo {
-  pid: number;
-  host: string;
-  port: number;
-  url: string;
-  startedAt: string;
-  version: string;
-}
 
 /**
  * One daemon per home: daemon.lock names the holder by pid and start (the child kit's
@@ -30,32 +19,4 @@ export function acquireDaemonLock(home: string): () => void {
           )
         : undefined,
   });
-}
-
-export function writeDaemonInfo(file: string, info: DaemonInfo): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
-
-/** The running daemon's address, or undefined when none runs on this home. */
-export function readDaemonInfo(file: string): DaemonInfo | undefined {
-  try {
-    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as DaemonInfo;
-    // Written after the daemon started: a process that started later only reuses its pid.
-    return holdsLock({ pid: info.pid }, fs.statSync(file).mtimeMs) ? info : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function removeDaemonInfo(file: string): void {
-  const info = (() => {
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as DaemonInfo;
-    } catch {
-      return undefined;
-    }
-  })();
-  if (info?.pid === process.pid) fs.rmSync(file, { force: true });
 }

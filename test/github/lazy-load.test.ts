@@ -48,3 +48,29 @@ describe('Octokit stays out of the idle path', () => {
     expect([...staticClosure(path.join(DIST, 'github-api/index.js')).packages]).toContain('@octokit/rest');
   });
 });
+
+/**
+ * Issue 18: a CLI command's time is mostly its start. `vigil status` asking the daemon,
+ * and `vigil memory search`, load neither the daemon room nor the operations behind it
+ * (dream, model, notify…): the in-process paths import them when they run.
+ */
+describe('the CLI loads what the command needs', () => {
+  const room = (files: Set<string>, name: string) => [...files].filter((f) => f.startsWith(path.join(DIST, name) + path.sep));
+
+  it('`vigil status` loads neither the daemon room, nor the store, nor fetch', () => {
+    const { files, packages } = staticClosure(path.join(DIST, 'cli/commands/status.js'));
+    expect(room(files, 'config').length).toBeGreaterThan(0); // the walk is not vacuous
+    expect(room(files, 'daemon')).toEqual([]);
+    expect(room(files, 'store')).toEqual([]);
+    expect(packages.has('better-sqlite3')).toBe(false);
+    expect([...files].some((f) => /\bfetch\(/.test(fs.readFileSync(f, 'utf8')))).toBe(false);
+  });
+
+  it('`vigil memory search` loads the store and the memory room, not the operations', () => {
+    const { files } = staticClosure(path.join(DIST, 'cli/commands/memory.js'));
+    expect(room(files, 'memory').length).toBeGreaterThan(0);
+    expect(room(files, 'operations')).toEqual([]);
+    expect(room(files, 'dream')).toEqual([]);
+    expect(room(files, 'model')).toEqual([]);
+  });
+});

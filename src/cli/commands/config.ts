@@ -1,5 +1,4 @@
-import { loadConfig, previousConfigPath, rewriteConfigFile } from '../../config/index.js';
-import { readDaemonInfo } from '../../daemon/index.js';
+import { loadConfig, previousConfigPath, readDaemonInfo, rewriteConfigFile } from '../../config/index.js';
 import { errorText, VigilError } from '../../errors.js';
 import { requireHome, type CliContext } from '../context.js';
 

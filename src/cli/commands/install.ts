@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { homePaths, isInitialised, loadConfig } from '../../config/index.js';
-import { readDaemonInfo } from '../../daemon/index.js';
+import { homePaths, isInitialised, loadConfig, readDaemonInfo } from '../../config/index.js';
 import { VigilError } from '../../errors.js';
 import {
   describePlan,

@@ -11,7 +11,6 @@ import {
   topicPath,
 } from '../../memory/index.js';
 import { Store } from '../../store/index.js';
-import { restoreMemoryVersion } from '../../operations/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { withHomeStore } from '../operate.js';
 
@@ -84,6 +83,8 @@ export async function memoryHistoryCommand(ctx: CliContext, file: string | undef
   }
   // Under the dream lock, so a dream cannot write over the restore halfway.
   const version = opts.restore;
+  // The operations room is loaded only here: `vigil memory search` stays light (issue 18).
+  const { restoreMemoryVersion } = await import('../../operations/index.js');
   await withHomeStore(ctx, ({ store, clock }) => restoreMemoryVersion({ store, clock, home: ctx.paths.home, files }, rel, version));
   ctx.out(opts.json ? JSON.stringify({ file: rel, restored: version }) : `restored ${rel} to ${version}`);
 }

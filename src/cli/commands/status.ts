@@ -1,4 +1,3 @@
-import { statusReport } from '../../daemon/index.js';
 import { VigilError } from '../../errors.js';
 import { paintFor } from '../../for-people.js';
 import { loadHomeConfig, type CliContext } from '../context.js';
@@ -12,7 +11,8 @@ import { renderStatus } from '../status-view.js';
  */
 export async function statusCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   const { inDaemon, result: report } = await daemonOrInProcess<Record<string, unknown>, Record<string, unknown>>(ctx, { method: 'GET', route: '/api/status' }, () =>
-    withHomeStore(ctx, ({ store, clock }) => statusReport({ store, config: loadHomeConfig(ctx), now: clock.now() })),
+    // The in-process report needs the daemon room's status; asking the daemon needs none of it.
+    withHomeStore(ctx, async ({ store, clock }) => (await import('../../daemon/index.js')).statusReport({ store, config: loadHomeConfig(ctx), now: clock.now() })),
   );
   if (opts.json) ctx.out(JSON.stringify(report, null, 2));
   else for (const line of renderStatus(report, Date.now(), paintFor(process.stdout, ctx.env))) ctx.out(line);
