@@ -177,7 +177,7 @@ memory
 memory
   .command('search')
   .argument('<query...>', 'words to find (all of them)')
-  .description('full-text search over every log entry and event payload, best match first')
+  .description('full-text search over every log entry and event payload (every word required): best match first among the newest 2,000 that match')
   .option('--limit <n>', 'at most this many hits', '20')
   .option('--json', 'machine-readable output')
   .action(

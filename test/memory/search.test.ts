@@ -5,7 +5,7 @@ import { FakeClock } from '../../src/clock.js';
 import { DailyLog } from '../../src/logs/index.js';
 import { SearchIndex } from '../../src/memory/index.js';
 import { Store } from '../../src/store/index.js';
-import { toMatchQuery } from '../../src/store/search-index.js';
+import { SEARCH_CANDIDATES, toMatchQuery } from '../../src/store/search-index.js';
 import { useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -19,6 +19,25 @@ function setup() {
 }
 
 describe('full-text search over logs and event payloads (FTS5)', () => {
+  it('a common word is ranked among its newest matches; a rare one is found however old', () => {
+    const { store } = setup();
+    const docs = Array.from({ length: SEARCH_CANDIDATES + 100 }, (_, i) => ({
+      // The oldest entry matches best and alone carries the rare word.
+      body: i === 0 ? 'deploy deploy deploy deploy rollback' : `deploy ${'filler '.repeat(1 + (i % 7))}`,
+      date: '2026-01-01',
+      ref: `log 2026-01-01#${i}`,
+      kind: 'decision.made',
+    }));
+    store.transaction(() => store.searchIndex.add(docs));
+    const common = store.searchIndex.search('deploy', 20);
+    expect(common).toHaveLength(20);
+    const index = (ref: string) => Number(ref.split('#')[1]);
+    expect(Math.min(...common.map((h) => index(h.ref)))).toBeGreaterThanOrEqual(100);
+    expect(common.map((h) => h.score)).toEqual([...common.map((h) => h.score)].sort((a, b) => a - b));
+    expect(common[0]!.snippet).toContain('[deploy]');
+    expect(store.searchIndex.search('rollback deploy', 20).map((h) => h.ref)).toEqual(['log 2026-01-01#0']);
+  });
+
   it('the bundled SQLite has FTS5', () => {
     const db = new Database(':memory:');
     expect(db.prepare(`SELECT sqlite_compileoption_used('ENABLE_FTS5') AS on_`).get()).toEqual({ on_: 1 });
