@@ -25,9 +25,15 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
-  // A home with months of logs is counted once, in windows, from the start: the first
-  // Activity page then reads only what came since.
-  app.addHook('onReady', async () => {
+  // A home with months of logs is counted once, in windows, from the dashboard's first
+  // request: the Activity page then reads only what came since. Not when the app is
+  // ready: the CLI's API calls (\`vigil status\`) build the app too, and a year of logs
+  // counted behind them cost the daemon a core for half a minute and 100 MB that stayed
+  // (issue 18's history bench).
+  let counting = false;
+  app.addHook('onRequest', async () => {
+    if (counting) return;
+    counting = true;
     void logStatsOf(deps).catchUp().catch(() => undefined);
   });
   await app.register(assetRoutes);
