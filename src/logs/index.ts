@@ -10,7 +10,7 @@
 export type { LogEntry } from './types.js';
 export { DailyLog } from './daily-log.js';
 export { verifyLogDir, verifyChainLines } from './verify.js';
-export { chainRecords, chainStart, type ChainHead, type ChainedRecords } from './chain.js';
+export { chainRecords, chainStart, type ChainHead } from './chain.js';
 export type { VerifyResult, LogRecord } from './types.js';
 export {
   listLogDates,

@@ -1,6 +1,6 @@
 export { WebhookIntake } from './webhooks/intake.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './webhooks/reconcile.js';
-export type { WebhookRouteOptions, WebhookHandler } from './webhooks/route.js';
+export type { WebhookRouteOptions } from './webhooks/route.js';
 
 /** Where GitHub posts (route.ts's WEBHOOK_PATH, kept here so the idle path imports nothing of the route). */
 export const GITHUB_WEBHOOK_PATH = '/webhooks/github';
