@@ -7,18 +7,12 @@
  */
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
+import type { ActionState } from '../actions.js';
 import type { Queryable } from './connect.js';
 import { ACTION_LEASES, claimRows, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
 
-export type PgActionState =
-  | 'proposed'
-  | 'awaiting_approval'
-  | 'approved'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'denied'
-  | 'expired';
+/** The same state machine as the SQLite store's. */
+export type PgActionState = ActionState;
 
 export interface PgNewAction {
   id: string;
