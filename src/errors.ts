@@ -36,6 +36,7 @@ export const ERRORS = {
   VIGIL_ERR_LISTEN: { message: 'cannot listen on the configured address', exitCode: EXIT.unavailable , status: 500 },
   VIGIL_ERR_STORE: { message: 'the database cannot be opened', exitCode: EXIT.software , status: 500 },
   VIGIL_ERR_SPOOL: { message: 'the delivery spool cannot be written or read', exitCode: EXIT.software , status: 500 },
+  VIGIL_ERR_TEAM_UNSUPPORTED: { message: 'a node on PostgreSQL does not do this yet (issue 19)', exitCode: EXIT.failure, status: 501 },
   VIGIL_ERR_MIGRATION: { message: 'the database was written by a newer vigil', exitCode: EXIT.software , status: 500 },
   VIGIL_ERR_LOG_CORRUPT: { message: 'a daily log does not verify', exitCode: EXIT.failure , status: 500 },
   VIGIL_ERR_LOG_MISSING: { message: 'there is no daily log for that date', exitCode: EXIT.failure , status: 500 },

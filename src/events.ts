@@ -3,7 +3,7 @@
  * daily log stores exactly these; `log.torn` is written by the log itself.
  */
 export interface EventFields {
-  'daemon.started': { version: string; address: string; mode: string; provider: string };
+  'daemon.started': { version: string; address: string; mode: string; provider: string; node?: string; store?: 'sqlite' | 'postgres' };
   'daemon.stopped': { reason: string };
   'config.reloaded': Record<string, never>;
   'config.reload_failed': { error: string };

@@ -64,7 +64,8 @@ program
   .command('start')
   .description('run the daemon in the foreground (initialises a missing home); SIGTERM drains, SIGHUP reloads config')
   .option('--log-format <format>', 'pretty (the default on a terminal) or json (the default otherwise: one JSON line each)')
-  .action(run(async (ctx, opts: { logFormat?: string }) => (await import('./commands/lifecycle.js')).startCommand(ctx, opts)));
+  .option('--node <name>', "with store.url (PostgreSQL): this node's name among the team's (default: the host name)")
+  .action(run(async (ctx, opts: { logFormat?: string; node?: string }) => (await import('./commands/lifecycle.js')).startCommand(ctx, opts)));
 
 program
   .command('stop')

@@ -16,6 +16,8 @@ export interface DaemonInfo {
   url: string;
   startedAt: string;
   version: string;
+  /** A node of a team's vigil on PostgreSQL (issue 19): its name. */
+  node?: string;
 }
 
 export function writeDaemonInfo(file: string, info: DaemonInfo): void {

@@ -3,7 +3,7 @@ import type { ZodError, ZodIssue } from 'zod';
 import { errorText, VigilError } from '../errors.js';
 import { maskSecrets } from '../secrets/index.js';
 import { ruleNameProblem } from './rule-names.js';
-import { Config } from './schema.js';
+import { Config, StoreConfig } from './schema.js';
 
 /**
  * Parse a config object once, then freeze it (docs/architecture.md, conventions). Components receive
@@ -35,8 +35,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   // it reads every delivery) written here are no less secret: every exit masks them too.
   // So are the notification webhooks' URLs: the URL is the credential (issue 16).
   const webhookUrls = config.notify.webhooks.map((w) => w.url);
-  maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl, ...webhookUrls].filter((v): v is string => Boolean(v)));
+  // A store URL may carry the database's password.
+  const storePassword = urlPassword(config.store.url);
+  maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl, storePassword, ...webhookUrls].filter((v): v is string => Boolean(v)));
   return config;
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `owner` (what `vigil init` writes) fills the older keys that say the same, when they are unset. */
@@ -49,8 +60,13 @@ function withOwner(config: Config): Config {
   };
 }
 
-/** `VIGIL_HOST` / `VIGIL_PORT` override the file (docs/contract.md). */
+/**
+ * `VIGIL_HOST` / `VIGIL_PORT` override the file (docs/contract.md); `DATABASE_URL` stands
+ * in for an unset `store.url` (a service's environment file keeps the password out of
+ * config.json).
+ */
 function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+  const store = storeFromEnv(config, env);
   const http = { ...config.http };
   if (env.VIGIL_HOST?.trim()) http.host = env.VIGIL_HOST.trim();
   if (env.VIGIL_PORT?.trim()) {
@@ -60,7 +76,15 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv): Config {
     }
     http.port = port;
   }
-  return { ...config, http };
+  return { ...config, http, store };
+}
+
+function storeFromEnv(config: Config, env: NodeJS.ProcessEnv): Config['store'] {
+  const url = env.DATABASE_URL?.trim();
+  if (config.store.url || !url) return config.store;
+  const parsed = StoreConfig.shape.url.safeParse(url);
+  if (!parsed.success) throw new VigilError('VIGIL_ERR_CONFIG', 'DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  return { ...config.store, url };
 }
 
 /** One line naming the key and the problem, e.g. `tick.timezone: "Mars/Olympus" is not …`. */

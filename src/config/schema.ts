@@ -336,6 +336,16 @@ export const StoreConfig = z
   .object({
     /** Handled inbox rows, their decisions and the spool segments only they used are pruned after this many days. */
     retainDays: z.number().int().min(1).default(90),
+    /**
+     * `postgres://…`: a team's vigil keeps its state in PostgreSQL, shared by several nodes
+     * (issue 19); absent (and no `DATABASE_URL`), SQLite in the home as always.
+     */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** How long a node's claim or role outlives its silence before another node takes it over (PostgreSQL only). */
+    leaseSeconds: z.number().int().min(5).max(600).default(30),
   })
   .strict();
 

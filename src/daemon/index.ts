@@ -1,4 +1,5 @@
 export { Daemon } from './daemon.js';
+export { TeamDaemon } from './team-daemon.js';
 export { statusReport } from './status.js';
 export { createOplog, type Oplog } from './oplog.js';
 export { prettyDestination } from './oplog-pretty.js';

@@ -15,6 +15,17 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx } from './pg/index.js';
+export { newActionId } from './actions.js';
+import type { PgStore, PgStoreOptions } from './pg/index.js';
+
+/**
+ * The team store (issue 19), loaded only when `store.url` asks for it: a SQLite vigil
+ * never loads `pg`.
+ */
+export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
+  return (await import('./pg/index.js')).PgStore.open(options);
+}
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export type { InboxEvent, UnreadEvent } from './inbox.js';

@@ -1,4 +1,5 @@
 export { WebhookIntake } from './webhooks/intake.js';
+export { PgWebhookIntake } from './webhooks/pg-intake.js';
 export { indexSpooledDeliveries, logUnloggedDeliveries } from './webhooks/reconcile.js';
 export type { WebhookRouteOptions } from './webhooks/route.js';
 

@@ -73,11 +73,11 @@ export interface RunningDaemon {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `vigil start` as a real process; resolves once it has published its address. */
-export async function startDaemon(home: string, extra: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<RunningDaemon> {
+/** `vigil start [args]` as a real process; resolves once it has published its address. */
+export async function startDaemon(home: string, extra: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, args: readonly string[] = []): Promise<RunningDaemon> {
   const infoFile = path.join(home, 'daemon.json');
   fs.rmSync(infoFile, { force: true });
-  const proc = spawn(process.execPath, [BIN, 'start'], { env: cliEnv(home, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'start', ...args], { env: cliEnv(home, extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

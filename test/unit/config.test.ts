@@ -152,6 +152,20 @@ describe('parseConfig', () => {
       expect(err.message).toContain('VIGIL_PORT');
     }
   });
+
+  it('store.url selects PostgreSQL; DATABASE_URL stands in for it only when it is unset (issue 19)', () => {
+    expect(parseConfig({}, {}).store).toEqual({ retainDays: 90, leaseSeconds: 30 });
+    const fromEnv = parseConfig({}, { DATABASE_URL: 'postgres://vigil@db.internal:5432/vigil' }).store;
+    expect(fromEnv).toEqual({ retainDays: 90, leaseSeconds: 30, url: 'postgres://vigil@db.internal:5432/vigil' });
+    const fromFile = parseConfig({ store: { url: 'postgresql://a@b/c', leaseSeconds: 10 } }, { DATABASE_URL: 'postgres://other/x' }).store;
+    expect(fromFile).toMatchObject({ url: 'postgresql://a@b/c', leaseSeconds: 10 });
+  });
+
+  it('refuses a store URL that is not postgres:// and a lease below 5 s', () => {
+    expect(vigilErrorOf(() => parseConfig({ store: { url: 'mysql://a/b' } }, {}), 'VIGIL_ERR_CONFIG').message).toContain('store.url');
+    expect(vigilErrorOf(() => parseConfig({}, { DATABASE_URL: 'sqlite:///tmp/x' }), 'VIGIL_ERR_CONFIG').message).toContain('DATABASE_URL');
+    expect(vigilErrorOf(() => parseConfig({ store: { leaseSeconds: 1 } }, {}), 'VIGIL_ERR_CONFIG').message).toContain('store.leaseSeconds');
+  });
 });
 
 describe('loadConfig', () => {
@@ -286,5 +300,14 @@ describe('secrets written in config.json (issue 12)', () => {
     expect(secretMask().redact(`token ${token}, channel ${channel}`)).toContain(token);
     loadConfig(file, noEnv);
     expect(secretMask().redact(`token ${token}, channel ${channel}`)).toBe('token [redacted], channel [redacted]');
+  });
+
+  it("store.url's password is masked once the file is loaded (issue 19)", async () => {
+    const { secretMask } = await import('../../src/secrets/index.js');
+    const file = path.join(tempDir(), 'config.json');
+    const password = 'pg-pass-in-config-98765';
+    fs.writeFileSync(file, JSON.stringify({ store: { url: `postgres://vigil:${password}@db.internal/vigil` } }));
+    loadConfig(file, noEnv);
+    expect(secretMask().redact(`connecting with ${password}`)).toBe('connecting with [redacted]');
   });
 });

@@ -1,7 +1,8 @@
+import os from 'node:os';
 import { initHome, isInitialised, loadConfig } from '../../config/index.js';
 import { systemClock } from '../../clock.js';
-import { Daemon } from '../../daemon/index.js';
-import { EXIT } from '../../errors.js';
+import { Daemon, TeamDaemon } from '../../daemon/index.js';
+import { EXIT, VigilError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { chooseLogFormat, startBanner, startOplog } from '../start-output.js';
 
@@ -16,7 +17,7 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 }
 
 /** Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config. */
-export async function startCommand(ctx: CliContext, opts: { logFormat?: string } = {}): Promise<void> {
+export async function startCommand(ctx: CliContext, opts: { logFormat?: string; node?: string } = {}): Promise<void> {
   const format = chooseLogFormat(opts.logFormat, process.stdout);
   // The worker writes to the same stdout: it prints in the same format (src/exec/worker-main.ts).
   ctx.env.VIGIL_LOG_FORMAT = format;
@@ -25,7 +26,12 @@ export async function startCommand(ctx: CliContext, opts: { logFormat?: string }
     const { created } = await initHome(ctx.paths.home);
     oplog.info('home initialised', { home: ctx.paths.home, created });
   }
-  const daemon = new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog });
+  // `store.url` (or DATABASE_URL) makes this process one node of a team's vigil (issue 19).
+  const team = Boolean(loadConfig(ctx.paths.config, ctx.env).store.url);
+  if (opts.node !== undefined && !team) throw new VigilError('VIGIL_ERR_USAGE', '--node names a node of a team on PostgreSQL: set store.url (or DATABASE_URL) first');
+  const daemon = team
+    ? new TeamDaemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog, node: opts.node ?? os.hostname() })
+    : new Daemon({ home: ctx.paths.home, clock: systemClock, env: ctx.env, oplog });
   // What no timer or loop caught is a bug or a failure vigil cannot reason about: log it
   // (stdout always, the daily log if it can) and exit 70 (EX_SOFTWARE), which the systemd
   // unit and the LaunchAgent restart. Carrying on would run with unknown state (issue 12).

@@ -17,6 +17,7 @@ export type PgActionState = ActionState;
 export interface PgNewAction {
   id: string;
   eventId?: number;
+  decisionId?: number;
   action: string;
   params: unknown;
   rationale: string;
@@ -82,9 +83,9 @@ export class PgActions {
   async insert(client: Queryable, a: PgNewAction): Promise<void> {
     const now = this.clock.now();
     await client.query(
-      `INSERT INTO actions (id, event_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now],
+      `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at)
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now, a.decisionId ?? null],
     );
   }
 

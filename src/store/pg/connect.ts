@@ -64,6 +64,9 @@ export function openPgPool(options: PgPoolOptions): pg.Pool {
 
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/** The connection a transaction runs on (`withTransaction`'s callback gets it). */
+export type PgTx = pg.PoolClient;
+
 /**
  * One transaction on one pooled connection: `fn` runs between BEGIN and COMMIT and
  * everything it awaits uses `client`; a throw rolls back. Unlike SQLite's synchronous

@@ -8,13 +8,16 @@ import { systemClock, type Clock } from '../../clock.js';
 import { secretMask, type SecretMask } from '../../secrets/index.js';
 import { checkNodeName, openPgPool, withTransaction } from './connect.js';
 import { PgActions } from './actions.js';
+import { PgDecisions } from './decisions.js';
 import { PgInbox } from './inbox.js';
 import { PgLog } from './log.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 
-export { withTransaction, openPgPool } from './connect.js';
+export { withTransaction, openPgPool, type PgTx } from './connect.js';
+export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
+export type { PgNewAction } from './actions.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
@@ -39,6 +42,7 @@ export interface PgStoreOptions {
 export class PgStore {
   readonly inbox: PgInbox;
   readonly actions: PgActions;
+  readonly decisions: PgDecisions;
   readonly nodes: PgNodes;
   readonly log: PgLog;
   readonly roles: PgRoles;
@@ -52,6 +56,7 @@ export class PgStore {
     const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     this.inbox = new PgInbox(pool, node, clock, leaseSeconds);
     this.actions = new PgActions(pool, node, clock, leaseSeconds);
+    this.decisions = new PgDecisions(node, clock);
     this.nodes = new PgNodes(pool, node, clock, leaseSeconds);
     const { mask } = options;
     this.log = new PgLog(node, clock, mask ? () => mask : secretMask);

@@ -97,6 +97,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE TRIGGER log_entries_no_truncate BEFORE TRUNCATE ON log_entries
     FOR EACH STATEMENT EXECUTE FUNCTION log_entries_append_only();
   ` },
+  // Decisions, one per decided event (a second guard beside the lease: a unique key).
+  { id: 'pg-002-decisions', sql: `
+  CREATE TABLE decisions (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id   bigint NOT NULL UNIQUE REFERENCES inbox(id),
+    act        boolean NOT NULL,
+    summary    text NOT NULL,
+    model      text NOT NULL,
+    decided_by text NOT NULL,
+    decided_at bigint NOT NULL
+  );
+  ALTER TABLE actions ADD COLUMN decision_id bigint REFERENCES decisions(id);
+  ` },
 ];
 
 /**

@@ -18,3 +18,12 @@ export type IntakeResult =
   | { status: 'stored' | 'duplicate'; eventId: number; kind: string; filtered?: string }
   /** The body is stored under another delivery id (`replayOf` is that event): not stored again. */
   | { status: 'replayed'; replayOf: number; kind: string };
+
+/**
+ * What the webhook route stores a verified delivery through: SQLite's group commit
+ * (intake.ts) or PostgreSQL's (pg-intake.ts). Its promise resolves only once the delivery
+ * is durable, and rejects `VIGIL_ERR_WEBHOOK_UNAVAILABLE` when it is not.
+ */
+export interface DeliveryIntake {
+  store(delivery: RawDelivery): Promise<IntakeResult>;
+}

@@ -5,7 +5,7 @@ import { eventRecord, type EventRecord } from '../../events.js';
 import type { JournalBatchWriter } from '../../journal/index.js';
 import type { Store } from '../../store/index.js';
 import { GroupCommitter, type GroupOutcome } from './group-commit.js';
-import type { IntakeResult, RawDelivery } from './intake-types.js';
+import type { DeliveryIntake, IntakeResult, RawDelivery } from './intake-types.js';
 
 export interface IntakeDeps {
   store: Store;
@@ -29,7 +29,7 @@ export interface IntakeDeps {
  * each): the copy to the thread, the two hand-offs and their wake-ups cost more than
  * the parse they moved, and the thread competed with the loop for the same cores.
  */
-export class WebhookIntake {
+export class WebhookIntake implements DeliveryIntake {
   private readonly committer: GroupCommitter;
   private inFlight = 0;
   private closed = false;

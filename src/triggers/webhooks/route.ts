@@ -5,7 +5,7 @@ import { errorText, isVigilError, VigilError } from '../../errors.js';
 import { secretMask } from '../../secrets/index.js';
 import { BodyBudget } from './body-budget.js';
 import { checkDeliveryHeaders, deliveryNames, isRefusal, rejected, type Refusal } from './delivery-headers.js';
-import type { WebhookIntake } from './intake.js';
+import type { DeliveryIntake } from './intake-types.js';
 import { readSignedBody } from './read-body.js';
 import type { RejectionPath } from './rejection-summary.js';
 import type { RejectionTally } from './rejections.js';
@@ -26,7 +26,7 @@ export const UNVERIFIED_BYTES_LIMIT = 32 * 1024 * 1024;
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export interface WebhookRouteOptions {
-  intake: WebhookIntake;
+  intake: DeliveryIntake;
   /** First one is current; the rest still verify while GitHub is being switched over. */
   secrets: readonly string[];
   /** `http.bodyTimeoutSeconds`: a body must arrive within this, or the connection is cut. */

@@ -1,0 +1,177 @@
+/**
+ * A node of a team's vigil (issue 19): `vigil start --node NAME` with `store.url` (or
+ * `DATABASE_URL`) naming a PostgreSQL database that several nodes share. The node keeps
+ * only its config and secrets in its home; what it takes lives in the database.
+ *
+ * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
+ * only after the commit), beats its heartbeat into `nodes`, and decides the inbox's events
+ * with the offline `rules` provider, each event claimed under a lease so that every event
+ * is decided once across nodes (team-decisions.ts). Not yet: model providers, the
+ * execution worker (approved actions wait in the shared `actions` table), approvals and
+ * notifications, ticks, dreams, the dashboard and API (answered 501). See
+ * docs/architecture.md, "PostgreSQL (issue 19)".
+ */
+import { homePaths, loadConfig, loadDaemonSecrets, removeDaemonInfo, writeDaemonInfo, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { errorText, VigilError } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { TeamDecisions } from '../initiative/index.js';
+import { openPgStore, type PgStore } from '../store/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
+import { VERSION } from '../version.js';
+import { HttpFront } from './http.js';
+import { acquireDaemonLock } from './lock.js';
+import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
+import { buildTeamApp } from './team-app.js';
+
+export interface TeamDaemonOptions {
+  home: string;
+  clock: Clock;
+  /** This node's name: `--node`, the host name by default. */
+  node: string;
+  env?: NodeJS.ProcessEnv;
+  oplog?: Oplog;
+}
+
+const HTTP_DRAIN_MS = 1500;
+/** What a node's decisions may take to finish once asked to stop (SIGTERM ends within 10 s). */
+const DECISIONS_DRAIN_MS = 5000;
+
+export class TeamDaemon {
+  readonly paths: HomePaths;
+  readonly oplog: Oplog;
+  private config!: Readonly<Config>;
+  private secrets!: Secrets;
+  private store: PgStore | undefined;
+  private http: HttpFront | undefined;
+  private intake: PgWebhookIntake | undefined;
+  private decisions: TeamDecisions | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private releaseLock: (() => void) | undefined;
+  private address = '';
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: TeamDaemonOptions) {
+    this.paths = homePaths(options.home);
+    this.oplog = options.oplog ?? silentOplog();
+  }
+
+  get url(): string {
+    return this.address;
+  }
+
+  async start(): Promise<void> {
+    const { clock, node } = this.options;
+    const env = this.options.env ?? process.env;
+    this.config = loadConfig(this.paths.config, env);
+    const url = this.config.store.url;
+    if (!url) throw new VigilError('VIGIL_ERR_CONFIG', 'a team node needs store.url (or DATABASE_URL): postgres://…');
+    if (this.config.model.provider !== 'rules') {
+      throw new VigilError('VIGIL_ERR_CONFIG', `model.provider "${this.config.model.provider}": a node on PostgreSQL decides with the offline "rules" provider only so far (issue 19)`);
+    }
+    this.secrets = loadDaemonSecrets(this.paths.secrets, env);
+    this.oplog.setLevel(this.config.log.level);
+    this.oplog.redactValues(stringLeaves(this.secrets));
+    this.releaseLock = acquireDaemonLock(this.paths.home);
+    try {
+      const leaseSeconds = this.config.store.leaseSeconds;
+      this.store = await openPgStore({ url, node, clock, leaseSeconds });
+      const store = this.store;
+      this.decisions = new TeamDecisions({
+        store,
+        clock,
+        rules: this.config.rules,
+        permissions: this.config.permissions,
+        leaseSeconds,
+        failed: (err) => this.oplog.warn('decision failed', { error: errorText(err) }),
+      });
+      this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake() });
+      const intake = this.intake;
+      const bodyTimeoutMs = this.config.http.bodyTimeoutSeconds * 1000;
+      this.http = new HttpFront(buildTeamApp, { bodyTimeoutMs }, [
+        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs }) },
+      ]);
+      const { host, port } = this.config.http;
+      const bound = await this.http.listen(host, port);
+      const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      this.address = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
+      await this.record(eventRecord('daemon.started', { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider, node, store: 'postgres' }, clock.now()));
+      this.beat(leaseSeconds);
+      this.decisions.start();
+      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
+    } catch (err) {
+      await this.stop('start failed').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  stop(reason = 'stopped'): Promise<void> {
+    this.stopped ??= this.shutdown(reason);
+    return this.stopped;
+  }
+
+  /** SIGHUP: the webhook filter and the rules follow the new config; the store's URL and lease need a restart. */
+  async reload(): Promise<boolean> {
+    let next: Readonly<Config>;
+    try {
+      next = loadConfig(this.paths.config, this.options.env ?? process.env);
+      if (next.store.url !== this.config.store.url || next.store.leaseSeconds !== this.config.store.leaseSeconds) {
+        throw new VigilError('VIGIL_ERR_CONFIG', 'store.url and store.leaseSeconds take effect at the next start');
+      }
+      if (next.model.provider !== 'rules') throw new VigilError('VIGIL_ERR_CONFIG', 'a node on PostgreSQL decides with the "rules" provider only so far');
+    } catch (err) {
+      await this.record(eventRecord('config.reload_failed', { error: errorText(err) }, this.options.clock.now())).catch(() => undefined);
+      return false;
+    }
+    this.config = next;
+    this.oplog.setLevel(next.log.level);
+    this.decisions?.reconfigure(next.rules, next.permissions);
+    await this.record(eventRecord('config.reloaded', {}, this.options.clock.now())).catch(() => undefined);
+    return true;
+  }
+
+  /** The last word of a crashing process: the daily log if the database still takes it. */
+  recordCrash(err: unknown, exitCode: number): void {
+    const error = (err as Error)?.stack ?? String(err);
+    void this.record(eventRecord('daemon.crashed', { error, exitCode }, this.options.clock.now())).catch(() => undefined);
+    removeDaemonInfo(this.paths.daemon);
+    this.releaseLock?.();
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    clearTimeout(this.heartbeatTimer);
+    await this.http?.close(HTTP_DRAIN_MS);
+    await this.intake?.close();
+    await this.decisions?.stop(DECISIONS_DRAIN_MS);
+    if (this.store) {
+      await this.record(eventRecord('daemon.stopped', { reason }, this.options.clock.now())).catch(() => undefined);
+      await this.store.close().catch(() => undefined);
+    }
+    removeDaemonInfo(this.paths.daemon);
+    this.releaseLock?.();
+  }
+
+  private async record(record: EventRecord): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    await store.transaction((tx) => store.log.append(tx, [record]));
+  }
+
+  /**
+   * The node's heartbeat, three times per lease: `vigil status` and the other nodes see
+   * it alive. A beat that fails (the database is away) is tried again at the next one.
+   */
+  private beat(leaseSeconds: number): void {
+    const every = (leaseSeconds * 1000) / 3;
+    const once = async () => {
+      try {
+        // No role (tick, dreamer, redelivery) runs on a team node yet.
+        await this.store?.nodes.heartbeat([]);
+      } catch (err) {
+        this.oplog.warn('heartbeat failed', { error: errorText(err) });
+      }
+      if (!this.stopped) this.heartbeatTimer = setTimeout(() => void once(), every).unref();
+    };
+    this.heartbeatTimer = setTimeout(() => void once(), every).unref();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Decisions on a team's shared inbox (issue 19). Every node runs one: it claims the next
+ * event with a lease (`FOR UPDATE SKIP LOCKED`, src/store/pg/leases.ts), decides it with
+ * the offline `rules` provider, and commits the decision, its proposals (through the
+ * policy gate, as `propose` does on SQLite) and their log lines in one transaction that
+ * first marks the event decided — which succeeds only while this node still holds the
+ * lease. A node that lost its lease rolls back: the event is decided once, by whichever
+ * node holds it, however many nodes run.
+ *
+ * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): model providers, whose
+ * prompt reads the SQLite store's context; coalescing; vigil's own echoes (a team node
+ * runs no worker yet, so it writes nothing to GitHub that could come back).
+ */
+import type { DecisionRule, PermissionsConfig } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { boundText, boundValue, MAX_FIELD_CHARS } from '../logs/index.js';
+import { applyRules, DecisionInput, type Decision } from '../model/index.js';
+import { PolicyGate } from '../policy/index.js';
+import { secretMask } from '../secrets/index.js';
+import { newActionId, type PgEvent, type PgStore, type PgTx } from '../store/index.js';
+
+export interface TeamDecisionsDeps {
+  store: PgStore;
+  clock: Clock;
+  rules: readonly DecisionRule[];
+  permissions: Readonly<PermissionsConfig>;
+  leaseSeconds: number;
+  /** A decision that could not be committed (the database away); its event is given back. */
+  failed: (err: unknown) => void;
+}
+
+/** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
+const POLL_MS = 1000;
+
+export class TeamDecisions {
+  private gate: PolicyGate;
+  private rules: readonly DecisionRule[];
+  private permissions: Readonly<PermissionsConfig>;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: TeamDecisionsDeps) {
+    this.gate = new PolicyGate(deps.permissions);
+    this.rules = deps.rules;
+    this.permissions = deps.permissions;
+  }
+
+  start(): void {
+    const poll = () => {
+      this.wake();
+      if (!this.stopping) this.timer = setTimeout(poll, POLL_MS).unref();
+    };
+    poll();
+  }
+
+  /** The config was reloaded. */
+  reconfigure(rules: readonly DecisionRule[], permissions: Readonly<PermissionsConfig>): void {
+    this.rules = rules;
+    this.permissions = permissions;
+    this.gate = new PolicyGate(permissions);
+  }
+
+  wake(): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Take no more events; wait (at most `drainMs`) for the decision in flight. */
+  async stop(drainMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, drainMs).unref())]);
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      for (;;) {
+        if (this.stopping) return;
+        let events: PgEvent[];
+        try {
+          events = await this.deps.store.inbox.claim(1);
+        } catch (err) {
+          this.deps.failed(err);
+          return;
+        }
+        const event = events[0];
+        if (!event) break;
+        await this.decide(event);
+      }
+    } while (this.again && !this.stopping);
+  }
+
+  /** True when this node committed the event's decision. */
+  async decide(event: PgEvent): Promise<boolean> {
+    const { store } = this.deps;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.body.toString('utf8'));
+    } catch {
+      // The intake stored only JSON: a body that no longer parses is not for a rule.
+      payload = null;
+    }
+    const decisionEvent = { id: event.id, source: event.source, kind: event.kind, payload, ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
+    const parsed = DecisionInput.safeParse(applyRules(this.rules, decisionEvent).decision);
+    const decision: Decision = parsed.success ? parsed.data : { act: false, summary: `${event.kind}: the rules' decision is invalid: ${parsed.error.issues[0]?.message ?? ''}`, proposals: [] };
+    try {
+      return await store.transaction(async (tx) => {
+        const now = this.deps.clock.now();
+        // Lost the lease (this node stalled past it): another node may hold the event now.
+        if (!(await store.inbox.markDecided(tx, event.id))) return false;
+        const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
+        const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model: 'rules' });
+        const records: EventRecord[] = [eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model: 'rules' }, now)];
+        for (const proposal of decision.act ? decision.proposals : []) records.push(await this.propose(tx, proposal, event.id, decisionId, now));
+        await store.log.append(tx, records);
+        return true;
+      });
+    } catch (err) {
+      this.deps.failed(err);
+      await store.inbox.release(event.id).catch(() => false);
+      return false;
+    }
+  }
+
+  /** The policy gate's verdict decides the action's state, as `propose` does on SQLite; returns its log line. */
+  private async propose(tx: PgTx, proposal: Decision['proposals'][number], eventId: number, decisionId: number, now: number): Promise<EventRecord> {
+    const judgement = this.gate.judge(proposal);
+    const { verdict, reason } = judgement;
+    const denied = verdict === 'deny';
+    const mask = secretMask();
+    const params = judgement.params ?? proposal.params;
+    const id = newActionId();
+    const action = denied ? boundText(proposal.action, 200, mask) : proposal.action;
+    const state = verdict === 'allow' ? 'approved' : verdict === 'ask' ? 'awaiting_approval' : 'denied';
+    await this.deps.store.actions.insert(tx, {
+      id,
+      eventId,
+      decisionId,
+      action,
+      params: denied ? boundValue(params, mask) : params,
+      rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
+      ...(judgement.repo ? { repo: judgement.repo } : {}),
+      state,
+      verdict,
+      reason: boundText(reason, MAX_FIELD_CHARS, mask),
+    });
+    if (state === 'approved') return eventRecord('action.allowed', { actionId: id, action, reason }, now);
+    if (state === 'denied') return eventRecord('action.denied', { actionId: id, action, reason }, now);
+    const expiresAt = new Date(now + this.permissions.approvalTtlHours * 3_600_000).toISOString();
+    return eventRecord('approval.requested', { actionId: id, action, params, expiresAt, reason }, now);
+  }
+}
