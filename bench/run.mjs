@@ -18,6 +18,7 @@ const BENCHES = {
   history: () => import('./history.mjs'),
   latency: () => import('./latency.mjs'),
   dashboard: () => import('./dashboard.mjs'),
+  team: () => import('./team.mjs'),
 };
 
 async function printHelp() {

@@ -52,9 +52,9 @@ export function snapshotDist() {
  * inherited VIGIL_* ones are dropped); `nodeArgs` go before the script (e.g.
  * `--cpu-prof`). `config` (an object) is written as the home's config.json first;
  * `start` then creates everything else (secrets, logs) around it. `cli` runs another
- * copy of dist/cli/main.js (see snapshotDist).
+ * copy of dist/cli/main.js (see snapshotDist). `args` follow `start` (e.g. `--node a`).
  */
-export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeArgs = [], config, cli = CLI } = {}) {
+export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeArgs = [], config, cli = CLI, args = [] } = {}) {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const home = join(tmp, 'home'); // does not exist yet: `start` initialises it
@@ -67,7 +67,7 @@ export async function startVigil({ timeoutMs = 15000, env: extraEnv = {}, nodeAr
   Object.assign(env, extraEnv, { VIGIL_HOME: home, VIGIL_PORT: '0' });
 
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'start', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c) => (output = (output + c).slice(-8000)); // for the error message only
   child.stdout.on('data', keep);
