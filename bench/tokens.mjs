@@ -255,10 +255,29 @@ function sums(fake) {
     total.cacheRead += call.usage.cache_read_input_tokens;
     total.output += call.usage.output_tokens;
   }
+  total.answers = toolAnswers(fake.calls);
   total.allInput = total.input + total.cacheWrite + total.cacheRead;
   total.uncached = total.input + total.cacheWrite;
   total.cacheShare = total.allInput ? total.cacheRead / total.allInput : 0;
   return total;
+}
+
+/** Each tool's answers (the tool_result blocks a request adds), by tool: how many, and their tokens. */
+function toolAnswers(calls) {
+  const byTool = {};
+  for (const { body } of calls) {
+    const [last, previous] = [body.messages.at(-1), body.messages.at(-2)];
+    if (last?.role !== 'user' || !Array.isArray(last.content) || previous?.role !== 'assistant') continue;
+    const names = new Map(previous.content.filter((b) => b.type === 'tool_use').map((b) => [b.id, b.name]));
+    for (const block of last.content.filter((b) => b.type === 'tool_result')) {
+      const name = names.get(block.tool_use_id) ?? '?';
+      const text = typeof block.content === 'string' ? block.content : block.content.map((c) => c.text ?? '').join('');
+      const entry = (byTool[name] ??= { count: 0, tokens: 0 });
+      entry.count++;
+      entry.tokens += Math.ceil(text.length / 4);
+    }
+  }
+  return byTool;
 }
 
 function report(results, fanOut, m) {
@@ -304,6 +323,10 @@ function report(results, fanOut, m) {
   table(results);
   console.log(`\nthe same day with a CI run after each push and synchronize (${perDelivery.deliveries} deliveries)`);
   table(fanOut);
+  console.log('\ninvestigation on, tool answers by tool (count, tokens, tokens per answer):');
+  for (const [name, { count, tokens }] of Object.entries(investigating.answers).sort((a, b) => b[1].tokens - a[1].tokens)) {
+    console.log(`  ${name.padEnd(20)} ${String(count).padStart(4)}  ${n(tokens).padStart(8)}  ${String(Math.round(tokens / count)).padStart(6)}`);
+  }
   const mark = (ok) => (ok ? 'PASS' : 'MISS');
   console.log(`\nvigil share of input read from cache: ${pct(vigil.cacheShare)} (target ≥ ${pct(TARGETS.cacheShare)})  ${mark(pass.cacheShare)}`);
   console.log(`naive / vigil uncached input tokens:  ${ratio.toFixed(1)}× (target ≥ ${TARGETS.uncachedRatio}×)  ${mark(pass.uncachedRatio)}`);
