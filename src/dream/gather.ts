@@ -36,11 +36,16 @@ const MAX_ACTIVITY = 200;
 /** The newest events whose payloads a dream reads: a month away stays a bounded dream. */
 const MAX_EVENTS = 5000;
 
-/** Reads every log entry after the mark, window by window; the callback sees each once. */
+/**
+ * Reads every log entry after the mark, window by window; the callback sees each once.
+ * `enough` is asked after each window: when it says so, reading stops there, and the
+ * mark returned is where the next read goes on.
+ */
 export async function readLogsSince(
   logsDir: string,
   since: LogMark | null,
   onEntry: (entry: LogEntry, date: string) => void,
+  enough: () => boolean = () => false,
 ): Promise<{ read: number; mark: LogMark | null }> {
   let mark = since;
   let read = 0;
@@ -54,6 +59,7 @@ export async function readLogsSince(
       read += entries.length;
       offset = end;
       mark = { date, offset };
+      if (enough()) return { read, mark };
       // Between windows: a dream in the daemon's process must let intake run.
       await new Promise((resolve) => setImmediate(resolve));
     }

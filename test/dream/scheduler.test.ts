@@ -4,10 +4,11 @@ import { FakeClock } from '../../src/clock.js';
 import { homePaths } from '../../src/config/index.js';
 import { Journal } from '../../src/journal/index.js';
 import { DreamScheduler } from '../../src/daemon/dream-scheduler.js';
-import { loadDreamState } from '../../src/dream/index.js';
+import { loadDreamState, NewEntryCounter } from '../../src/dream/index.js';
 import { MIN_NEW_ENTRIES } from '../../src/dream/due.js';
 import { readDreamLock } from '../../src/dream/lock.js';
-import { DailyLog } from '../../src/logs/index.js';
+import fs from 'node:fs';
+import { DailyLog, listLogDates, logFilePath } from '../../src/logs/index.js';
 import { Store } from '../../src/store/index.js';
 import { cliEnv, logEntries, makeHome, removeHomes, waitFor } from '../helpers/home.js';
 
@@ -65,7 +66,7 @@ describe('dream.runIfDue(now): the idle gate, with a fake clock', () => {
     store.inbox.add({ source: 'tick', kind: 'tick', payload: '{}', receivedAt: clock.now() });
     clock.advance(6 * MINUTE);
     const outcome = await scheduler.runIfDue(clock.now());
-    expect(outcome).toMatchObject({ due: true, reason: `idle, ${MIN_NEW_ENTRIES} new log entries` });
+    expect(outcome).toMatchObject({ due: true, reason: `idle, at least ${MIN_NEW_ENTRIES} new log entries` });
     const dreamId = (outcome as { dreamId: string }).dreamId;
     expect(scheduler.running()?.dreamId).toBe(dreamId);
     expect(await scheduler.runIfDue(clock.now())).toMatchObject({ due: false, reason: `dream ${dreamId} is running` });
@@ -95,5 +96,28 @@ describe('dream.runIfDue(now): the idle gate, with a fake clock', () => {
     const failed = logEntries(home).find((e) => e.type === 'dream.failed');
     expect(failed).toMatchObject({ dreamId, reason: `the dream process ${pid} exited with SIGKILL` });
     expect((await scheduler.runIfDue(clock.now())).reason).toMatch(/pid \d+ is dreaming|the last dream failed 0 min ago/);
+  });
+});
+
+describe('the gate counts news only until a dream is worth it', () => {
+  it('after days without a dream it reads one window of the logs, not all of them, and never the same bytes twice', async () => {
+    const paths = homePaths(makeHome());
+    const clock = new FakeClock(Date.UTC(2026, 0, 10, 12));
+    const log = new DailyLog({ dir: paths.logs, clock });
+    // Three days of 12,000 news entries each (about 2 MB a day; the reader's window is 1 MB).
+    for (let day = 0; day < 3; day++) {
+      log.appendMany(Array.from({ length: 12_000 }, (_, i) => ({ type: 'decision.made', summary: `news ${day}-${i} about the parser and its flaky test`, act: false })));
+      clock.advance(24 * 60 * MINUTE);
+    }
+    log.close();
+    const counter = new NewEntryCounter();
+    const counted = await counter.countSince(paths.logs, null);
+    expect(counted).toBeGreaterThanOrEqual(MIN_NEW_ENTRIES);
+    expect(counted).toBeLessThan(12_000); // one window of the first day: the gate's question is answered there
+    expect(await counter.countSince(paths.logs, null)).toBe(counted); // and nothing more is read for it
+    // A dream moved the watermark to the end of the logs: counting starts again from there.
+    const last = listLogDates(paths.logs).at(-1)!;
+    const end = { date: last, offset: fs.statSync(logFilePath(paths.logs, last)).size };
+    expect(await counter.countSince(paths.logs, end)).toBe(0);
   });
 });

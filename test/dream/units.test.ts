@@ -173,7 +173,7 @@ describe('when a dream is due', () => {
     dreamDue({ now, state: state(), lastActivityAt: now - 31 * 60_000, newEntries: MIN_NEW_ENTRIES, config, ...patch });
 
   it('idle for idleMinutes, minHours after the last dream, enough new entries', () => {
-    expect(due({})).toEqual({ due: true, reason: `idle, ${MIN_NEW_ENTRIES} new log entries` });
+    expect(due({})).toEqual({ due: true, reason: `idle, at least ${MIN_NEW_ENTRIES} new log entries` });
     expect(due({ lastActivityAt: null, state: state({ lastDreamAt: null }) }).due).toBe(true);
   });
 
