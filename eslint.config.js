@@ -17,6 +17,24 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/node-http.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:http',
+              message: "Import it from src/node-http.ts: an ESM import of node:http loads all of undici (60–90 ms at every start). Types may come from 'node:http'.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain-JS fakes and stubs that tests spawn as separate processes: outside the
     // TypeScript project, so no type-aware rules for them.
     files: ['**/*.mjs'],

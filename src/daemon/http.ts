@@ -1,9 +1,10 @@
-import http from 'node:http';
+import http from '../node-http.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A client has this long to send its request line and headers. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -29,12 +30,12 @@ export interface FrontRoute {
  * resident memory), nor the webhook route.
  */
 export class HttpFront {
-  readonly server: http.Server;
+  readonly server: Server;
   private app: Promise<{ instance: FastifyInstance; handler: Handler }> | undefined;
   private readonly routes: { route: FrontRoute; loading?: Promise<Handler>; handler?: Handler }[];
 
   constructor(
-    private readonly buildApp: (serverFactory: (handler: Handler) => http.Server) => Promise<FastifyInstance>,
+    private readonly buildApp: (serverFactory: (handler: Handler) => Server) => Promise<FastifyInstance>,
     limits: HttpLimits,
     routes: readonly FrontRoute[] = [],
   ) {
@@ -79,7 +80,7 @@ export class HttpFront {
     await app?.instance.close().catch(() => undefined);
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.method === 'GET' && isPath(req.url, '/healthz')) {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end('{"status":"ok"}');
@@ -123,7 +124,7 @@ function isPath(url: string | undefined, path: string): boolean {
  * The one error body (http-errors.ts), without the cause: this answer passes no
  * redaction, and why a module did not load is the daemon's business, not the caller's.
  */
-function answerUnloaded(res: http.ServerResponse, message: string): void {
+function answerUnloaded(res: ServerResponse, message: string): void {
   const answer = new VigilError('VIGIL_ERR_INTERNAL', message);
   res.writeHead(answer.httpStatus, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(answer));

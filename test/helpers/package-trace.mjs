@@ -1,6 +1,7 @@
 // Preloaded with --import into a vigil process under test (test/runtime/idle.test.ts):
 // appends the name of every package it resolves to $PACKAGE_TRACE_FILE, so a test can
-// tell from outside which packages a real daemon has loaded, and when.
+// tell from outside which packages a real daemon has loaded, and when. At exit it adds
+// `node:undici` when Node's own undici was loaded (fetch, or node:http's ESM facade).
 import fs from 'node:fs';
 import { registerHooks } from 'node:module';
 
@@ -16,4 +17,8 @@ registerHooks({
     }
     return resolved;
   },
+});
+
+process.on('exit', () => {
+  if (out && process.moduleLoadList.some((m) => m.includes('internal/deps/undici/undici'))) fs.appendFileSync(out, `${process.pid} node:undici\n`);
 });

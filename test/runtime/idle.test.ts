@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, ROOT, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
@@ -63,5 +64,27 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
     expect(packagesOf(trace, daemon.pid)).not.toContain('fastify');
     expect((await fetch(`${daemon.url}/login`)).status).toBe(200);
     await waitFor(() => packagesOf(trace, daemon.pid).includes('fastify'), 5000, 'fastify in the trace');
+  }, 40_000);
+
+  it("loads no undici, in the daemon or the CLI that talks to it: vigil's HTTP is node:http, whose ESM import would load it (issue 18)", async () => {
+    const home = makeHome();
+    const trace = path.join(home, 'packages.trace');
+    const preload = { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/helpers/package-trace.mjs')}`, PACKAGE_TRACE_FILE: trace };
+    // The trace can see it: a plain ESM import of node:http is traced with undici.
+    const control = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('node:http')"], { env: { ...process.env, ...preload }, encoding: 'utf8' });
+    expect(packagesOf(trace, control.pid!)).toContain('node:undici');
+
+    const daemon = await startDaemon(home, preload);
+    daemons.push(daemon);
+    const ping = await postDelivery(daemon.url, webhookSecret(home), JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 }), { event: 'ping', deliveryId: '00000000-0003' });
+    expect(ping.status).toBe(202);
+    const status = runCli(home, ['status'], preload);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain('running');
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    expect(packagesOf(trace, status.pid!)).not.toContain('node:undici');
+    expect(packagesOf(trace, daemon.pid)).toEqual(expect.arrayContaining(['better-sqlite3']));
+    expect(packagesOf(trace, daemon.pid)).not.toContain('node:undici');
   }, 40_000);
 });

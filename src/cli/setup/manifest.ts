@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import http from 'node:http';
+import http from '../../node-http.js';
 import type { AddressInfo } from 'node:net';
 import { VigilError } from '../../errors.js';
 
