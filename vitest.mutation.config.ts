@@ -12,6 +12,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     include: [
       'test/unit/spool.test.ts',
+      'test/unit/spool-disk.test.ts',
+      'test/unit/spool-record.test.ts',
       'test/unit/store.test.ts',
       'test/unit/policy.test.ts',
       'test/unit/approvals.test.ts',

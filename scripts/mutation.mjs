@@ -15,14 +15,21 @@ const OUT = path.join(ROOT, 'reports', 'mutation');
 /** The guarantee modules (docs/guarantees.md), by the guarantee they carry. */
 export const GROUPS = {
   intake: ['src/triggers/webhooks/group-commit.ts', 'src/triggers/webhooks/intake.ts', 'src/triggers/webhooks/classify.ts'],
-  spool: ['src/store/spool.ts'],
+  spool: ['src/store/spool.ts', 'src/store/spool-record.ts'],
   policy: ['src/policy/recheck.ts', 'src/policy/gate.ts', 'src/policy/catalog.ts'],
   approvals: ['src/initiative/approvals.ts', 'src/notify/capability.ts'],
-  agent: ['src/agent/env.ts', 'src/agent/confine.ts'],
+  agent: ['src/agent/env.ts', 'src/agent/confine.ts', 'src/agent/command-check.ts'],
   log: ['src/logs/line.ts', 'src/logs/verify.ts'],
-  redactor: ['src/secrets/redactor.ts'],
+  redactor: ['src/secrets/redactor.ts', 'src/secrets/forms.ts'],
   decision: ['src/model/decision.ts', 'src/model/typed-proposals.ts'],
-  route: ['src/triggers/webhooks/route.ts', 'src/triggers/webhooks/signature.ts', 'src/triggers/webhooks/delivery-headers.ts'],
+  // The webhook route on Node's own HTTP server (issue 18), and the body it reads within a time limit and a shared budget.
+  route: [
+    'src/triggers/webhooks/route.ts',
+    'src/triggers/webhooks/signature.ts',
+    'src/triggers/webhooks/delivery-headers.ts',
+    'src/triggers/webhooks/read-body.ts',
+    'src/triggers/webhooks/body-budget.ts',
+  ],
   // Issue 15: what a dream learns from third-party payloads, each fact with its source.
   'dream-facts': ['src/dream/third-party.ts', 'src/dream/repo-facts.ts'],
   // Issue 5: one dream at a time, a model's batch validated whole, each file wholly old or wholly new.

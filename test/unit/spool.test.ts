@@ -117,4 +117,63 @@ describe('Spool', () => {
     expect(vigilErrorOf(() => spool.read('9:0'), 'VIGIL_ERR_SPOOL').code).toBe('VIGIL_ERR_SPOOL');
     expect(spool.scanAfter(undefined)).toEqual({ records: [], torn: [] });
   });
+
+  it('lists only its own segment files, in number order; a missing folder has none', () => {
+    const dir = path.join(tempDir(), 'spool');
+    expect(new Spool(dir).segments()).toEqual([]);
+    fs.mkdirSync(dir);
+    for (const name of ['000010.spool', '000002.spool', '1234567.spool', '00003.spool', '000004.spool.tmp', 'x000005.spool', '000006.spoolx']) {
+      fs.writeFileSync(path.join(dir, name), '');
+    }
+    const spool = new Spool(dir);
+    expect(spool.segments()).toEqual([2, 10, 1234567]);
+    // A new writer's segment follows the highest, never reuses a gap.
+    expect(spool.append([record(1)])).toEqual(['1234568:0']);
+    spool.close();
+  });
+
+  it('removes a whole segment, returning its bytes; a missing one frees nothing; the one being written is refused', () => {
+    const dir = path.join(tempDir(), 'spool');
+    const old = new Spool(dir);
+    const [ref] = old.append([record(1)]);
+    old.close();
+    const spool = new Spool(dir);
+    expect(spool.read(ref!)).toBe(record(1).body); // an open reader on segment 1
+    spool.append([record(2)]);
+    expect(spool.writingSegment()).toBe(2);
+    const size = fs.statSync(path.join(dir, '000001.spool')).size;
+    expect(spool.removeSegment(1)).toBe(size);
+    expect(segmentFiles(dir)).toEqual(['000002.spool']);
+    expect(vigilErrorOf(() => spool.read(ref!), 'VIGIL_ERR_SPOOL').code).toBe('VIGIL_ERR_SPOOL');
+    expect(spool.removeSegment(1)).toBe(0);
+    expect(vigilErrorOf(() => spool.removeSegment(2), 'VIGIL_ERR_SPOOL').message).toContain('000002.spool is being written');
+    spool.close();
+  });
+
+  it('reads from more segments than it keeps handles open for, in any order, again and again', () => {
+    const dir = path.join(tempDir(), 'spool');
+    const refs: string[] = [];
+    for (let n = 1; n <= 7; n++) {
+      const writer = new Spool(dir);
+      refs.push(...writer.append([record(n)]));
+      writer.close();
+    }
+    const spool = new Spool(dir);
+    const order = [0, 1, 2, 3, 4, 5, 6, 0, 6, 1, 5, 2, 4, 3, 0];
+    expect(order.map((i) => spool.read(refs[i]!))).toEqual(order.map((i) => record(i + 1).body));
+    // What a cut took off is gone for a reader too.
+    spool.truncate(7, 0);
+    expect(vigilErrorOf(() => spool.read(refs[6]!), 'VIGIL_ERR_SPOOL').code).toBe('VIGIL_ERR_SPOOL');
+    expect(spool.read(refs[0]!)).toBe(record(1).body);
+    spool.close();
+  });
+
+  it('scans from a ref in the middle of a segment: only what follows it', () => {
+    const dir = path.join(tempDir(), 'spool');
+    const spool = new Spool(dir);
+    const refs = spool.append([record(1), record(2), record(3)]);
+    expect(spool.scanAfter(refs[1]).records.map((r) => r.deliveryId)).toEqual(['d-3']);
+    expect(spool.scanAfter(refs[0]).records.map((r) => r.ref)).toEqual(refs.slice(1));
+    spool.close();
+  });
 });

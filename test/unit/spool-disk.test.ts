@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REAL_DISK, Spool, type SpoolDisk, type SpoolRecord } from '../../src/store/spool.js';
+import { useTempDir, vigilErrorOf } from './helpers.js';
+
+/**
+ * The spool's durability through its disk seam (SpoolDisk): a SIGKILL keeps written
+ * pages, so only the calls themselves show that an append was synced before it
+ * returned, that `durable()` waits for a sync that began after the write, and that a
+ * segment a write or a sync failed on is never appended to again.
+ */
+const tempDir = useTempDir('vigil-spool-disk-');
+const spools: Spool[] = [];
+afterEach(() => {
+  for (const spool of spools.splice(0)) spool.close();
+});
+
+/** The real disk, each call recorded with its file; fdatasyncs can be held, and a write or a sync made to fail. */
+class CountingDisk implements SpoolDisk {
+  readonly calls: string[] = [];
+  hold = false;
+  failWrite: NodeJS.ErrnoException | undefined;
+  failSync: NodeJS.ErrnoException | undefined;
+  failSyncSync: NodeJS.ErrnoException | undefined;
+  private readonly held: (() => void)[] = [];
+
+  write(fd: number, bytes: Buffer, position: number): void {
+    this.calls.push(`write ${segmentOf(fd)}@${position}`);
+    const failure = this.failWrite;
+    this.failWrite = undefined;
+    if (failure) throw failure;
+    REAL_DISK.write(fd, bytes, position);
+  }
+  fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.calls.push(`fdatasync ${segmentOf(fd)}`);
+    const go = () => {
+      const failure = this.failSync;
+      this.failSync = undefined;
+      if (failure) setImmediate(() => done(failure));
+      else REAL_DISK.fdatasync(fd, done);
+    };
+    if (this.hold) this.held.push(go);
+    else go();
+  }
+  fdatasyncSync(fd: number): void {
+    this.calls.push(`fdatasyncSync ${segmentOf(fd)}`);
+    const failure = this.failSyncSync;
+    this.failSyncSync = undefined;
+    if (failure) throw failure;
+    REAL_DISK.fdatasyncSync(fd);
+  }
+  releaseOne(): void {
+    this.held.shift()?.();
+  }
+  get waiting(): number {
+    return this.held.length;
+  }
+}
+
+/** The segment file an fd is open on (its name without `.spool`), read back through /dev/fd. */
+function segmentOf(fd: number): string {
+  try {
+    return path.basename(fs.readlinkSync(`/dev/fd/${fd}`), '.spool');
+  } catch {
+    // No /dev/fd links (macOS lists fds but not their targets): the fd number then.
+    return `fd${fd}`;
+  }
+}
+
+function record(n: number): SpoolRecord {
+  return { deliveryId: `d-${n}`, event: 'issues', receivedAt: 1_700_000_000_000 + n, body: JSON.stringify({ n }) };
+}
+
+function open(options: { sync?: boolean; segmentBytes?: number } = {}): { spool: Spool; disk: CountingDisk; dir: string } {
+  const disk = new CountingDisk();
+  const dir = path.join(tempDir(), 'spool');
+  const spool = new Spool(dir, { ...options, disk });
+  spools.push(spool);
+  return { spool, disk, dir };
+}
+
+/** Whether the promise has settled, after the callbacks already queued have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+const ENOSPC = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+const EIO = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+
+describe('Spool.append: one write and one fdatasync before it returns', () => {
+  it('syncs each append on its own segment, the batch in one write', () => {
+    const { spool, disk } = open();
+    spool.append([record(1), record(2)]);
+    const [ref] = spool.append([record(3)]);
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001', `write 000001@${ref!.split(':')[1]}`, 'fdatasyncSync 000001']);
+  });
+
+  it('appends nothing, and syncs nothing, for an empty batch', () => {
+    const { spool, disk, dir } = open();
+    expect(spool.append([])).toEqual([]);
+    expect(disk.calls).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('with sync off, writes and never syncs: durable() resolves at once', async () => {
+    const { spool, disk } = open({ sync: false });
+    spool.append([record(1)]);
+    spool.write([record(2)]);
+    await spool.durable();
+    spool.close();
+    expect(disk.calls).toEqual(['write 000001@0', expect.stringMatching(/^write 000001@\d+$/)]);
+  });
+
+  it('close() syncs what write() left owed', () => {
+    const { spool, disk } = open();
+    spool.write([record(1)]);
+    expect(disk.calls).toEqual(['write 000001@0']);
+    spool.close();
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001']);
+  });
+});
+
+describe('Spool.durable: group commit over fdatasync', () => {
+  it('waits for a sync that began after its write: a write during a running sync needs the next one', async () => {
+    const { spool, disk } = open();
+    disk.hold = true;
+    spool.write([record(1)]);
+    const first = spool.durable();
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasync 000001']);
+    spool.write([record(2)]);
+    const second = spool.durable();
+    const alsoSecond = spool.durable();
+    // One sync at a time: the second waits for the first to end.
+    expect(disk.waiting).toBe(1);
+    expect(await settled(first)).toBe(false);
+
+    disk.releaseOne();
+    await first;
+    // The first sync began before record 2 was written: it does not cover it.
+    expect(await settled(second)).toBe(false);
+    expect(disk.calls.filter((c) => c.startsWith('fdatasync'))).toEqual(['fdatasync 000001', 'fdatasync 000001']);
+    disk.releaseOne();
+    await Promise.all([second, alsoSecond]);
+    // Everything written is synced: no third call.
+    await spool.durable();
+    expect(disk.calls.filter((c) => c.startsWith('fdatasync'))).toHaveLength(2);
+  });
+
+  it('resolves at once, with no sync, when nothing was written since the last one', async () => {
+    const { spool, disk } = open();
+    await spool.durable();
+    expect(disk.calls).toEqual([]);
+    spool.append([record(1)]);
+    await spool.durable();
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001']);
+  });
+
+  it('a failed fdatasync rejects every waiter with VIGIL_ERR_SPOOL, and the segment is never appended to again', async () => {
+    const { spool, disk, dir } = open();
+    disk.hold = true;
+    disk.failSync = EIO();
+    spool.write([record(1)]);
+    const first = spool.durable();
+    const second = spool.durable();
+    disk.releaseOne();
+    for (const waiter of [first, second]) await expect(waiter).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL', message: expect.stringContaining('EIO') });
+    // Its pages may be gone with a later sync "succeeding" over the hole: a new segment.
+    disk.hold = false;
+    const [ref] = spool.write([record(2)]);
+    await spool.durable();
+    expect(ref).toBe('2:0');
+    expect(fs.readdirSync(dir).sort()).toEqual(['000001.spool', '000002.spool']);
+    expect(spool.read(ref!)).toBe(record(2).body);
+  });
+
+  it('a rotation syncs the segment left behind and the new one in one round', async () => {
+    const { spool, disk } = open({ segmentBytes: 40 });
+    disk.hold = true;
+    spool.write([record(1)]);
+    spool.write([record(2)]); // segment 1 passed 40 bytes: record 2 goes to segment 2
+    const both = spool.durable();
+    expect(disk.calls).toEqual(['write 000001@0', 'write 000002@0', 'fdatasync 000001', 'fdatasync 000002']);
+    disk.releaseOne();
+    expect(await settled(both)).toBe(false);
+    disk.releaseOne();
+    await both;
+  });
+});
+
+describe('Spool: a failed write or sync is never answered, and never appended after', () => {
+  it('a write the disk refuses throws VIGIL_ERR_SPOOL, and the next write starts a new segment', () => {
+    const { spool, disk, dir } = open();
+    spool.append([record(1)]);
+    disk.failWrite = ENOSPC();
+    const err = vigilErrorOf(() => spool.append([record(2)]), 'VIGIL_ERR_SPOOL');
+    expect(err.message).toMatch(/000001\.spool: .*ENOSPC/);
+    expect(spool.append([record(3)])).toEqual(['2:0']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['000001.spool', '000002.spool']);
+    expect(spool.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1', 'd-3']);
+  });
+
+  it('an fdatasync that throws during append throws VIGIL_ERR_SPOOL, and the next append starts a new segment', () => {
+    const { spool, disk } = open();
+    disk.failSyncSync = EIO();
+    expect(vigilErrorOf(() => spool.append([record(1)]), 'VIGIL_ERR_SPOOL').message).toMatch(/000001\.spool: .*EIO/);
+    expect(spool.append([record(2)])).toEqual(['2:0']);
+  });
+
+  it('close() after a failed sync leaves the files readable by the next handle', () => {
+    const { spool, disk, dir } = open();
+    spool.write([record(1)]);
+    disk.failSyncSync = EIO();
+    spool.close();
+    const next = new Spool(dir);
+    spools.push(next);
+    expect(next.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1']);
+  });
+});
