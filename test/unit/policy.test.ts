@@ -68,6 +68,9 @@ describe('PolicyGate, layer 2: the mode', () => {
     for (const [name, proposal] of Object.entries(VALID)) {
       expect(observe.judge(proposal).verdict, name).toBe(name === 'memory.note' ? 'allow' : 'deny');
     }
+    // The owner reads why, in the approval and the log.
+    expect(observe.judge(VALID['memory.note']!).reason).toBe('observe mode allows memory notes');
+    expect(observe.judge(VALID.notify!).reason).toBe('observe mode: nothing executes but memory notes');
   });
 
   it('suggest: everything asks, even notify and memory.note, whatever the rules say', () => {
@@ -75,6 +78,7 @@ describe('PolicyGate, layer 2: the mode', () => {
     for (const [name, proposal] of Object.entries(VALID)) {
       expect(suggest.judge(proposal).verdict, name).toBe('ask');
     }
+    expect(suggest.judge(VALID.notify!).reason).toBe('suggest mode: everything asks');
   });
 
   it('suggest still denies what the catalog rejects', () => {
@@ -97,6 +101,8 @@ describe('PolicyGate, layer 3: rules and defaults', () => {
     for (const [name, proposal] of Object.entries(VALID)) {
       expect(auto.judge(proposal).verdict, name).toBe(expected[name]);
     }
+    expect(auto.judge(VALID.notify!).reason).toBe('default: local actions are allowed');
+    expect(auto.judge(VALID['github.comment']!).reason).toBe('default: effects outside the machine ask');
   });
 
   it('the first matching rule wins', () => {
@@ -173,6 +179,13 @@ describe('globMatch', () => {
     expect(globMatch('octo/a+b', 'octo/a+b')).toBe(true);
     expect(globMatch('octo/a+b', 'octo/aab')).toBe(false);
   });
+
+  it('* alone matches any value, line breaks too (a rules-provider match on a title); an empty pattern only the empty value', () => {
+    expect(globMatch('*', 'Broken\nbuild')).toBe(true);
+    expect(globMatch('*', '')).toBe(true);
+    expect(globMatch('', '')).toBe(true);
+    expect(globMatch('', 'x')).toBe(false);
+  });
 });
 
 describe('recheckForExecution (layer 5)', () => {
@@ -215,6 +228,11 @@ describe('recheckForExecution (layer 5)', () => {
     expect(recheck.ok).toBe(false);
   });
 
+  it('says why it refuses an ask action without the owner\'s answer', () => {
+    const recheck = recheckForExecution(gate(), { action: 'github.comment', params: VALID['github.comment']!.params, answeredBy: 'policy' });
+    expect(recheck).toEqual({ ok: false, reason: 'needs the owner\'s approval, which it does not have' });
+  });
+
   it('refuses params that no longer pass the catalog', () => {
     const recheck = recheckForExecution(gate(), {
       action: 'github.comment',
@@ -251,6 +269,10 @@ describe('the catalog at its edges', () => {
     for (const bad of ['-a', 'a-', 'a--b', `a${'b'.repeat(39)}`, 'a b', 'a_b', '../x', 'x[bot]y', '[bot]', '']) {
       expect(assign(bad), bad).toMatchObject({ verdict: 'deny', reason: expect.stringContaining('assignees.0: ') });
     }
+  });
+
+  it('params that are not an object are refused as such, naming no path', () => {
+    expect(gate().judge({ action: 'notify', params: 'call me' })).toEqual({ verdict: 'deny', reason: 'notify params: Expected object, received string' });
   });
 
   it('a failed param is named by its whole path', () => {
@@ -290,5 +312,7 @@ describe('a proposal carrying a secret', () => {
     // Params that are not an object (the model may send anything) are kept as { value }.
     expect(guarded.judge({ action: 'notify', params: [SECRET] })).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { value: [REDACTED] } });
     expect(guarded.judge({ action: 'notify', params: SECRET })).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { value: REDACTED } });
+    // The secret in the rationale, the params null: still { value }, never a bare null.
+    expect(guarded.judge({ action: 'notify', params: null, rationale: `from ${SECRET}` })).toEqual({ verdict: 'deny', reason: CARRIES_SECRET, params: { value: null } });
   });
 });
