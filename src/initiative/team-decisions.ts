@@ -32,6 +32,8 @@ export interface TeamDecisionsDeps {
 
 /** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
 const POLL_MS = 1000;
+/** Events claimed and committed together: one fsync for all of them. */
+const BATCH = 16;
 
 export class TeamDecisions {
   private gate: PolicyGate;
@@ -86,21 +88,50 @@ export class TeamDecisions {
         if (this.stopping) return;
         let events: PgEvent[];
         try {
-          events = await this.deps.store.inbox.claim(1);
+          events = await this.deps.store.inbox.claim(BATCH);
         } catch (err) {
           this.deps.failed(err);
           return;
         }
-        const event = events[0];
-        if (!event) break;
-        await this.decide(event);
+        if (events.length === 0) break;
+        await this.decide(events);
       }
     } while (this.again && !this.stopping);
   }
 
-  /** True when this node committed the event's decision. */
-  async decide(event: PgEvent): Promise<boolean> {
+  /**
+   * Decides claimed events and commits them together: one transaction, one fsync for the
+   * batch. An event whose lease this node lost meanwhile is left out (another node may
+   * hold it); returns how many this node decided.
+   */
+  async decide(events: readonly PgEvent[]): Promise<number> {
     const { store } = this.deps;
+    const decided = events.map((event) => ({ event, decision: this.ruleDecision(event) }));
+    try {
+      return await store.transaction(async (tx) => {
+        const now = this.deps.clock.now();
+        const records: EventRecord[] = [];
+        let count = 0;
+        for (const { event, decision } of decided) {
+          if (!(await store.inbox.markDecided(tx, event.id))) continue;
+          const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
+          const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model: 'rules' });
+          records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model: 'rules' }, now));
+          for (const proposal of decision.act ? decision.proposals : []) records.push(await this.propose(tx, proposal, event.id, decisionId, now));
+          count++;
+        }
+        await store.log.append(tx, records);
+        return count;
+      });
+    } catch (err) {
+      // Rolled back: nothing of the batch is decided; the events wait for the next claim.
+      this.deps.failed(err);
+      for (const { event } of decided) await store.inbox.release(event.id).catch(() => false);
+      return 0;
+    }
+  }
+
+  private ruleDecision(event: PgEvent): Decision {
     let payload: unknown;
     try {
       payload = JSON.parse(event.body.toString('utf8'));
@@ -110,24 +141,7 @@ export class TeamDecisions {
     }
     const decisionEvent = { id: event.id, source: event.source, kind: event.kind, payload, ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
     const parsed = DecisionInput.safeParse(applyRules(this.rules, decisionEvent).decision);
-    const decision: Decision = parsed.success ? parsed.data : { act: false, summary: `${event.kind}: the rules' decision is invalid: ${parsed.error.issues[0]?.message ?? ''}`, proposals: [] };
-    try {
-      return await store.transaction(async (tx) => {
-        const now = this.deps.clock.now();
-        // Lost the lease (this node stalled past it): another node may hold the event now.
-        if (!(await store.inbox.markDecided(tx, event.id))) return false;
-        const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
-        const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model: 'rules' });
-        const records: EventRecord[] = [eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model: 'rules' }, now)];
-        for (const proposal of decision.act ? decision.proposals : []) records.push(await this.propose(tx, proposal, event.id, decisionId, now));
-        await store.log.append(tx, records);
-        return true;
-      });
-    } catch (err) {
-      this.deps.failed(err);
-      await store.inbox.release(event.id).catch(() => false);
-      return false;
-    }
+    return parsed.success ? parsed.data : { act: false, summary: `${event.kind}: the rules' decision is invalid: ${parsed.error.issues[0]?.message ?? ''}`, proposals: [] };
   }
 
   /** The policy gate's verdict decides the action's state, as `propose` does on SQLite; returns its log line. */

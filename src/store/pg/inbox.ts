@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
-import type { Queryable } from './connect.js';
+import { withTransaction, type Queryable } from './connect.js';
 import { claimRows, INBOX_LEASES, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
 
 export type PgInboxState = 'pending' | 'claimed' | 'decided' | 'filtered';
@@ -156,9 +156,18 @@ export class PgInbox {
     return byBody ? { id: -1, inserted: false, replayOf: byBody.id } : { id: -1, inserted: false };
   }
 
-  /** Up to `limit` events for this node: pending ones and those whose lease ran out, oldest first. */
+  /**
+   * Up to `limit` events for this node: pending ones and those whose lease ran out, oldest
+   * first. The claim commits without waiting for its fsync (`synchronous_commit` off for
+   * this transaction only): a claim the server loses in a crash only makes the event
+   * pending again, and the decision's own commit, synchronous, flushes the WAL up to and
+   * past the claim before anything is decided — one fsync per decision, not two.
+   */
   async claim(limit = 1): Promise<PgEvent[]> {
-    return (await claimRows<Row>(this.pool, INBOX_LEASES, this.lease, this.clock.now(), limit)).map(toEvent);
+    return withTransaction(this.pool, async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit TO OFF');
+      return (await claimRows<Row>(tx, INBOX_LEASES, this.lease, this.clock.now(), limit)).map(toEvent);
+    });
   }
 
   /** Extends this node's leases; returns the ids it still holds (drop the work on the others). */

@@ -48,7 +48,7 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
 
   const node = async (name: string, leaseSeconds = 30) => {
     const home = makeHome({ store: { url: db.url, leaseSeconds }, rules: RULES });
-    const daemon = await startDaemon(home, {}, 20_000, ['--node', name]);
+    const daemon = await startDaemon(home, {}, 40_000, ['--node', name]);
     daemons.push(daemon);
     return { home, daemon, secret: webhookSecret(home), name };
   };
@@ -105,7 +105,7 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     expect(chains.length).toBeGreaterThan(0);
     expect(chains.filter((c) => !c.ok)).toEqual([]);
     expect(await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'daemon.stopped'`)).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it('refuses what a node cannot do yet: --node without a store URL (exit 2), a model provider (exit 78)', () => {
     const sqliteHome = makeHome();
@@ -139,7 +139,7 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     await killed;
     await nodes[0]!.daemon.exited;
     // Restarted on its home, as the service manager would.
-    const restarted = await startDaemon(nodes[0]!.home, {}, 20_000, ['--node', 'alpha']);
+    const restarted = await startDaemon(nodes[0]!.home, {}, 40_000, ['--node', 'alpha']);
     daemons.push(restarted);
     nodes[0] = { ...nodes[0]!, daemon: restarted };
     await load(5);
@@ -159,5 +159,5 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     expect((await verifyAll()).filter((c) => !c.ok)).toEqual([]);
     const byNode = (await db.sql<{ decided_by: string; n: string }>('SELECT decided_by, count(*) AS n FROM decisions GROUP BY 1 ORDER BY 1')).rows;
     console.log(`decisions by node: ${byNode.map((r) => `${r.decided_by} ${r.n}`).join(', ')}; acknowledged ${acknowledged.size}, stored ${stored.length}`);
-  }, 90_000);
+  }, 150_000);
 });
