@@ -23,6 +23,7 @@ export default defineConfig({
       'test/webhooks/route-inprocess.test.ts',
       'test/notify/capability.test.ts',
       'test/logs/line.test.ts',
+      'test/logs/parse-line.test.ts',
       'test/logs/verify.test.ts',
       'test/logs/daily-log.test.ts',
       'test/logs/torn.test.ts',
