@@ -32,6 +32,7 @@ export default defineConfig({
       'test/agent/env.test.ts',
       'test/security/agent-check-command.test.ts',
       'test/security/secrets-redactor.test.ts',
+      'test/unit/secret-mask.test.ts',
       'test/model/typed-proposals.test.ts',
       'test/model/decision.test.ts',
       'test/dream/third-party.test.ts',
