@@ -30,6 +30,7 @@ export default defineConfig({
       'test/security/log-tail.test.ts',
       'test/agent/units.test.ts',
       'test/agent/env.test.ts',
+      'test/agent/confine.test.ts',
       'test/security/agent-check-command.test.ts',
       'test/security/secrets-redactor.test.ts',
       'test/unit/secret-mask.test.ts',

@@ -78,3 +78,43 @@ describe('the agent\'s processes get none of vigil\'s credentials', () => {
     expectNothingOfVigil(seen);
   });
 });
+
+describe('the environment rules at their edges', () => {
+  it('withholds the value of every credential-named variable under a vigil prefix, in any case, from 8 characters', () => {
+    const names = ['GITHUB_TOKEN', 'GH_SECRET', 'ANTHROPIC_PASSWORD', 'OPENAI_PASSPHRASE', 'VIGIL_API_KEY', 'VIGIL_APIKEY', 'GIT_PRIVATE_KEY', 'GITHUB_PRIVATEKEY', 'GH_ACCESS_KEY', 'GH_ACCESSKEY', 'OPENAI_CREDENTIALS', 'github_token'];
+    const base = Object.fromEntries(names.map((name, i) => [name, `value-${i}-0123`]));
+    expect(secretsToWithhold([], base).sort()).toEqual(names.map((_, i) => `value-${i}-0123`).sort());
+    // Pointers under those prefixes, and credentials under other names, are not vigil's secrets.
+    expect(secretsToWithhold([], { GITHUB_API_URL: 'https://api.github.example', VIGIL_HOME: '/home/o/.vigil', NPM_TOKEN: 'npm_0123456789' })).toEqual([]);
+    expect(secretsToWithhold([], { GITHUB_TOKEN: '1234567' })).toEqual([]);
+    expect(secretsToWithhold([], { GITHUB_TOKEN: '12345678' })).toEqual(['12345678']);
+    expect(secretsToWithhold(['1234567', '12345678'], {})).toEqual(['12345678']);
+    // A value loaded and also in the environment is one entry.
+    expect(secretsToWithhold(['same-secret-0123'], { GITHUB_TOKEN: 'same-secret-0123', GH_TOKEN: undefined })).toEqual(['same-secret-0123']);
+  });
+
+  it('an allowed command gets exactly the allowlist the base has, and nothing else', () => {
+    const allowlist = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TZ', 'USER', 'LOGNAME', 'SHELL'];
+    const base = Object.fromEntries([...allowlist, 'EDITOR', 'NODE_OPTIONS', 'HOME'].map((name) => [name, `${name.toLowerCase()}-value`]));
+    const env = commandEnv([], base);
+    expect(Object.keys(env).sort()).toEqual([...allowlist, 'GIT_TERMINAL_PROMPT', 'CI', 'HOME', 'TMPDIR'].sort());
+    for (const name of allowlist) expect(env[name], name).toBe(`${name.toLowerCase()}-value`);
+    expect(env).toMatchObject({ GIT_TERMINAL_PROMPT: '0', CI: '1', TMPDIR: '/tmp' });
+    expect(env.HOME).not.toBe('home-value');
+    expect(Object.keys(commandEnv([], {})).sort()).toEqual(['CI', 'GIT_TERMINAL_PROMPT', 'HOME', 'TMPDIR']);
+  });
+
+  it('the external agent drops every name under a vigil prefix in any case, and any variable holding a secret', () => {
+    const env = externalEnv(['held-secret-0123'], {
+      github_token: 'x',
+      Vigil_Home: 'x',
+      git_dir: 'x',
+      OPENAI_BASE_URL: 'x',
+      MY_GITHUB_TOKEN_FILE: '/path',
+      EDITOR: 'vim',
+      UNSET: undefined,
+      OTHER: 'has held-secret-0123 inside',
+    });
+    expect(env).toEqual({ MY_GITHUB_TOKEN_FILE: '/path', EDITOR: 'vim', GIT_TERMINAL_PROMPT: '0' });
+  });
+});
