@@ -21,6 +21,7 @@ export default defineConfig({
       'test/webhooks/group-commit.test.ts',
       'test/webhooks/classify.test.ts',
       'test/webhooks/route-inprocess.test.ts',
+      'test/webhooks/read-body.test.ts',
       'test/notify/capability.test.ts',
       'test/logs/line.test.ts',
       'test/logs/parse-line.test.ts',
