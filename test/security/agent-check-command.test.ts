@@ -63,3 +63,75 @@ describe('checkCommand refuses every bypass of the issue', () => {
     expect(checkCommand('make test', ALLOW)).toEqual(['make', 'test']);
   });
 });
+
+describe('checkCommand at its edges', () => {
+  it('an empty command, and an allow list whose prefix is empty, allow nothing', () => {
+    expect(() => checkCommand('  \u00a0 ', ALLOW)).toThrow('an empty command');
+    expect(() => checkCommand('ls', [''])).toThrow('"ls" is not an allowed command; allowed prefixes: ""');
+    expect(() => checkCommand('ls', ['  '])).toThrow(/not an allowed command/);
+  });
+
+  it('a prefix is whole words: longer than the command, or another word, is not a match', () => {
+    expect(() => checkCommand('npm', ALLOW)).toThrow('"npm" is not an allowed command; allowed prefixes: "git", "npx vitest", "make", "npm test", "npm run", "node check.mjs"');
+    expect(() => checkCommand('node check.mjs.bak', ALLOW)).toThrow(/not an allowed command/);
+    expect(checkCommand('node check.mjs --verbose', ALLOW)).toEqual(['node', 'check.mjs', '--verbose']);
+  });
+
+  it('names a hidden character by its code point', () => {
+    expect(() => checkCommand('npm test x\u200by', ALLOW)).toThrow('"npm test x\\u{200b}y": invisible or control characters are not allowed');
+    expect(() => checkCommand('npm test \u0007', ALLOW)).toThrow(/\\u\{7\}/);
+  });
+
+  it('a network tool by its path, anywhere in the command', () => {
+    refused('/usr/bin/curl x', /network tools/);
+    refused('npm test -- ./bin/wget', /network tools/);
+    expect(checkCommand('npm test -- curly', ALLOW)).toEqual(['npm', 'test', '--', 'curly']);
+  });
+
+  it('a launcher runs another command: refused by its name, also given as a path', () => {
+    for (const launcher of ['env', 'sudo', 'xargs', 'sh', '/bin/bash', 'timeout']) {
+      expect(() => checkCommand(`${launcher} npm test`, [launcher, ...ALLOW]), launcher).toThrow(/runs another command, which the check could not judge/);
+    }
+  });
+
+  it('git: a bare git is judged by the prefix; --exec and -x anywhere are refused; a subcommand that runs programs', () => {
+    expect(checkCommand('git', ALLOW)).toEqual(['git']);
+    refused('git log --exec=./x.sh', /git options that run a program/);
+    refused('git log --exec ./x.sh', /git options that run a program/);
+    refused('git log -x', /git options that run a program/);
+    refused('git difftool', /git difftool can run programs/);
+    expect(checkCommand('git log --executable', ALLOW)).toEqual(['git', 'log', '--executable']);
+  });
+
+  it('a network subcommand is the first word that is not an option; the same word later is an argument', () => {
+    expect(checkCommand('npm run install', ALLOW)).toEqual(['npm', 'run', 'install']);
+    expect(() => checkCommand('npm --silent install x', ['npm'])).toThrow(/network commands/);
+    expect(checkCommand('npm run build -- install', ['npm run'])).toEqual(['npm', 'run', 'build', '--', 'install']);
+    expect(checkCommand('npm test', ['npm'])).toEqual(['npm', 'test']);
+    expect(() => checkCommand('pip3 download x', ['pip3'])).toThrow(/network commands/);
+    expect(checkCommand('pip3 list', ['pip3'])).toEqual(['pip3', 'list']);
+  });
+
+  it('options that load a file: by name in any case, inline or as the next word; a plain reporter name passes, a path or a module file does not', () => {
+    refused('npx vitest --CONFIG x', /--CONFIG loads a file/);
+    refused('npx vitest --reporter', /--reporter loads a file/);
+    refused('npx vitest --reporter --silent', /--reporter loads a file/);
+    refused('npx vitest --reporter=x.mjs', /--reporter loads a file/);
+    refused('npx vitest --reporter=.hidden', /--reporter loads a file/);
+    refused('npx vitest --environment=conf.json', /--environment loads a file/);
+    expect(checkCommand('npx vitest --reporter verbose', ALLOW)).toEqual(['npx', 'vitest', '--reporter', 'verbose']);
+    expect(checkCommand('npx vitest --environment=node', ALLOW)).toEqual(['npx', 'vitest', '--environment=node']);
+    // After "--" the words are the program's arguments, judged on the next ones.
+    expect(checkCommand('npm test -- --silent', ALLOW)).toEqual(['npm', 'test', '--', '--silent']);
+  });
+
+  it('short options per program, alone, glued to their value, or among other short flags', () => {
+    refused('make -fevil.mk', /make -f loads a file/);
+    refused('make -sf evil.mk', /make -sf loads a file/);
+    refused('make -kC ..', /make -kC loads a file/);
+    expect(checkCommand('make -sk test', ALLOW)).toEqual(['make', '-sk', 'test']);
+    // Another program's short options mean something else.
+    expect(checkCommand('npx vitest -f', ALLOW)).toEqual(['npx', 'vitest', '-f']);
+    expect(() => checkCommand('python3 -m http.server', ['python3'])).toThrow(/python3 -m loads a file/);
+  });
+});
