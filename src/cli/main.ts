@@ -183,7 +183,7 @@ memory
   .option('--json', 'machine-readable output')
   .action(
     run(async (ctx, words: string[], opts: { limit?: string; json?: boolean }) =>
-      (await import('./commands/memory.js')).memorySearchCommand(ctx, words, opts),
+      (await import('./commands/memory-search.js')).memorySearchCommand(ctx, words, opts),
     ),
   );
 

@@ -16,6 +16,8 @@ export interface DaemonApi extends WebDeps {
 /** How long `POST /api/ask` waits for the decision by default, and at most. */
 const ASK_WAIT_SECONDS = 120;
 const ASK_MAX_WAIT_SECONDS = 600;
+/** Hits one search answers at most (the index ranks its newest 2,000 matches). */
+const MAX_SEARCH_LIMIT = 2000;
 
 /**
  * Build the fastify app; fastify, helmet, the rate limiter and the dashboard are
@@ -43,6 +45,16 @@ export async function buildApiApp(
     // A dream already running anywhere on the home is VIGIL_ERR_DREAM_BUSY (409), through the error handler.
     scope.post('/api/dream', async (_req, reply) => reply.code(202).send(api.dream()));
     scope.get('/api/approvals', async () => api.approvals().map(approvalView));
+    // `vigil memory search` while the daemon runs: its store is open and warm. `complete`
+    // false: the index had more to catch up than a request may spend on the loop, and the
+    // CLI indexes the rest in its own process.
+    scope.get<{ Querystring: { q?: unknown; limit?: unknown } }>('/api/memory/search', async (req) => {
+      const query = typeof req.query.q === 'string' ? req.query.q.trim() : '';
+      if (!query) throw new VigilError('VIGIL_ERR_USAGE', 'q: the words to search for');
+      const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new VigilError('VIGIL_ERR_USAGE', `limit: a whole number from 1 to ${MAX_SEARCH_LIMIT}`);
+      return web.searchLogs(api, query, { limit });
+    });
     scope.post<{ Params: { id: string; answer: string }; Body: { reason?: unknown } | undefined }>('/api/approvals/:id/:answer', async (req) => {
       const { id, answer } = req.params;
       if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', req.url);

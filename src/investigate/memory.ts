@@ -1,15 +1,20 @@
 import { z } from 'zod';
-import { runMemoryCommand, type MemoryFiles, type SearchHit } from '../memory/index.js';
+import { runMemoryCommand, type CatchUpBudget, type MemoryFiles, type SearchHit } from '../memory/index.js';
 import { tool, type InvestigationTool } from './tool.js';
 
 export const MAX_SEARCH_HITS = 10;
 const MAX_SNIPPET_CHARS = 200;
+/**
+ * How long a search may spend bringing the index up to date before it answers from what
+ * is indexed: the daemon's loop takes webhooks meanwhile (a year of logs is ~30 s of indexing).
+ */
+export const CATCH_UP_MS = 100;
 
 export interface MemoryToolsDeps {
   /** vigil's memory folder. Only viewed here: `view` is the one memory command these tools run. */
   files: MemoryFiles;
   /** The full-text index over the logs and event payloads (memory's SearchIndex). */
-  searchIndex: { catchUp(): unknown; search(query: string, limit?: number): SearchHit[] };
+  searchIndex: { catchUp(budget?: CatchUpBudget): { complete: boolean }; search(query: string, limit?: number): SearchHit[] };
 }
 
 /**
@@ -35,11 +40,14 @@ export function memoryTools(deps: MemoryToolsDeps): InvestigationTool[] {
         'hits, each with its date, where it is (log date#seq or event id), its kind and a snippet. Use it to find what happened before.',
       input: z.object({ query: z.string().trim().min(1).max(200).describe('words to look for') }).strict(),
       run: async ({ query }) => {
-        // The index follows the logs behind a watermark; whoever searches first brings it up to date.
-        deps.searchIndex.catchUp();
+        // The index follows the logs behind a watermark; whoever searches first brings it up to
+        // date — here a few batches at most: a decision runs on the daemon's event loop.
+        const now = () => performance.now();
+        const { complete } = deps.searchIndex.catchUp({ deadline: now() + CATCH_UP_MS, now });
         const hits = deps.searchIndex.search(query, MAX_SEARCH_HITS);
-        if (hits.length === 0) return `no matches for ${JSON.stringify(query)}`;
-        return hits.map(hitLine).join('\n');
+        const behind = complete ? '' : '\n(the index is still catching up with the logs: the newest entries may be missing)';
+        if (hits.length === 0) return `no matches for ${JSON.stringify(query)}${behind}`;
+        return hits.map(hitLine).join('\n') + behind;
       },
     }),
   ];

@@ -45,6 +45,12 @@ export function entryText(entry: LogEntry): string {
   return out.join(' · ');
 }
 
+/** A time budget for `catchUp`: stop once `now()` reaches `deadline`. */
+export interface CatchUpBudget {
+  deadline: number;
+  now: () => number;
+}
+
 /**
  * Full-text search (SQLite FTS5) over every log entry and every event payload. The
  * index follows the logs and the inbox incrementally behind two watermarks kept in
@@ -58,24 +64,33 @@ export class SearchIndex {
     private readonly logsDir: string,
   ) {}
 
-  /** Index what is new; returns how many log entries and events were added. */
-  catchUp(): { entries: number; events: number } {
-    const counts = { entries: this.catchUpLogs(), events: this.catchUpEvents() };
-    indexTranscripts(this.store, this.logsDir);
-    return counts;
+  /**
+   * Index what is new; returns how many log entries and events were added, and whether
+   * the index is now current. With a `deadline` (on `now`'s clock) it stops after the
+   * first batch that ends past it: a process whose event loop must stay free (the
+   * daemon) indexes a few batches, never a year of logs in one go.
+   */
+  catchUp(budget?: CatchUpBudget): { entries: number; events: number; complete: boolean } {
+    const spent = budget ? () => budget.now() >= budget.deadline : () => false;
+    const logs = this.catchUpLogs(spent);
+    const events = logs.complete ? this.catchUpEvents(spent) : { added: 0, complete: false };
+    const complete = logs.complete && events.complete;
+    if (complete) indexTranscripts(this.store, this.logsDir);
+    return { entries: logs.added, events: events.added, complete };
   }
 
   search(query: string, limit = 20): SearchHit[] {
     return this.store.searchIndex.search(query, limit);
   }
 
-  private catchUpLogs(): number {
+  private catchUpLogs(spent: () => boolean): { added: number; complete: boolean } {
     const { kv, searchIndex } = this.store;
     let added = 0;
     for (;;) {
       const mark = kv.get(LOG_MARK) ?? { date: '', offset: 0 };
       const next = this.nextLogWindow(mark);
-      if (!next) return added;
+      if (!next) return { added, complete: true };
+      if (spent()) return { added, complete: false };
       const committed = this.store.transaction(() => {
         if (JSON.stringify(kv.get(LOG_MARK) ?? { date: '', offset: 0 }) !== JSON.stringify(mark)) return false;
         searchIndex.add(
@@ -108,13 +123,14 @@ export class SearchIndex {
     }
   }
 
-  private catchUpEvents(): number {
+  private catchUpEvents(spent: () => boolean): { added: number; complete: boolean } {
     const { kv, inbox, searchIndex } = this.store;
     let added = 0;
     for (;;) {
       const mark = kv.get(EVENT_MARK) ?? 0;
       const rows = inbox.eventsAfter(mark, EVENT_BATCH);
-      if (rows.length === 0) return added;
+      if (rows.length === 0) return { added, complete: true };
+      if (spent()) return { added, complete: false };
       const committed = this.store.transaction(() => {
         if ((kv.get(EVENT_MARK) ?? 0) !== mark) return false;
         searchIndex.add(

@@ -18,6 +18,7 @@ import type { WebDeps } from './types.js';
 export type { WebDeps } from './types.js';
 export { apiAuth, channelOf } from './auth.js';
 export { registerSecurity } from './security.js';
+export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {

@@ -56,7 +56,11 @@ export function memoryPage(opts: { csrf: string; view: MemoryView; notice?: stri
       : `<h3>In memory: ${view.hits.length} hit(s) for “${esc(view.query)}”</h3><ul class="hits">${view.hits
           .map((h) => `<li><span class="muted">${esc(h.file)}:${h.line}</span> ${esc(h.text)}</li>`)
           .join('')}</ul>
-<h3>In the logs: ${view.logHits.length} hit(s)</h3><ul class="hits">${view.logHits
+<h3>In the logs: ${view.logHits.length} hit(s)</h3>${
+          view.indexBehind
+            ? '<p class="muted" data-field="index-behind">The search index is still catching up with the logs, so the newest entries may be missing. <code>vigil memory search</code> brings it up to date.</p>'
+            : ''
+        }<ul class="hits">${view.logHits
           .map((h) => `<li><span class="muted">${esc(h.date)} ${sourceHtml(h.ref)} ${esc(h.kind)}</span> ${esc(h.snippet)}</li>`)
           .join('')}</ul>`;
   const topic = view.topic

@@ -20,9 +20,13 @@ export interface MemoryView {
   hits: MemoryHit[];
   /** The same full-text search as `vigil memory search` (SQLite FTS5 over every log entry and event). */
   logHits: SearchHit[];
+  /** The index had more to catch up than one search may spend on it: the newest entries may be missing. */
+  indexBehind?: boolean;
 }
 
 const MAX_HITS = 50;
+/** How long one search in the daemon may spend catching the index up. */
+export const SEARCH_CATCH_UP_MS = 100;
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
 
 /**
@@ -32,7 +36,7 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
  */
 export function memoryView(
   dirs: { memoryDir: string; logsDir: string; store: Store; now: number },
-  opts: { topic?: string; query?: string },
+  opts: { topic?: string; query?: string; catchUpMs?: number },
 ): MemoryView {
   const { memoryDir } = dirs;
   const topicsDir = path.join(memoryDir, TOPICS_DIR);
@@ -46,7 +50,9 @@ export function memoryView(
     view.query = query;
     const files = [INDEX_FILE, ...PENDING_NOTES_FILES, ...topics.map((t) => `${TOPICS_DIR}/${t}.md`)];
     view.hits = search(memoryDir, files, query);
-    view.logHits = searchLogs(dirs.store, dirs.logsDir, query).map((hit) => ({ ...hit, snippet: readableSnippet(hit.snippet) }));
+    const found = pageSearch(dirs, query, opts.catchUpMs);
+    view.logHits = found.hits.map((hit) => ({ ...hit, snippet: readableSnippet(hit.snippet) }));
+    if (!found.complete) view.indexBehind = true;
   }
   return view;
 }
@@ -62,15 +68,30 @@ export function readableSnippet(snippet: string): string {
   return snippet.replace(NODE_ID, '').replace(/(?:\s*·\s*){2,}/g, ' · ').replace(/\s{2,}/g, ' ').trim();
 }
 
-function searchLogs(store: Store, logsDir: string, query: string): SearchHit[] {
-  const index = new SearchIndex(store, logsDir);
-  // The index follows the logs behind a watermark; whoever searches first brings it up to date.
-  index.catchUp();
+/**
+ * The logs' search as the daemon answers it (this page and `GET /api/memory/search`): the
+ * index follows the logs behind a watermark and whoever searches first brings it up to
+ * date — here for `catchUpMs` at most, since the daemon's loop takes webhooks meanwhile.
+ * A year not yet indexed takes ~30 s: `complete` is false then, and `vigil memory search`
+ * indexes it in a process of its own.
+ */
+export function searchLogs(
+  deps: { store: Store; logsDir: string },
+  query: string,
+  opts: { catchUpMs?: number; limit?: number } = {},
+): { hits: SearchHit[]; complete: boolean } {
+  const index = new SearchIndex(deps.store, deps.logsDir);
+  const now = () => performance.now();
+  const { complete } = index.catchUp({ deadline: now() + (opts.catchUpMs ?? SEARCH_CATCH_UP_MS), now });
+  return { hits: index.search(query, opts.limit ?? 20), complete };
+}
+
+function pageSearch(deps: { store: Store; logsDir: string }, query: string, catchUpMs: number | undefined): { hits: SearchHit[]; complete: boolean } {
   try {
-    return index.search(query, 20);
+    return searchLogs(deps, query, catchUpMs === undefined ? {} : { catchUpMs });
   } catch (err) {
     // Punctuation alone is nothing to search for.
-    if (isVigilError(err, 'VIGIL_ERR_USAGE')) return [];
+    if (isVigilError(err, 'VIGIL_ERR_USAGE')) return { hits: [], complete: true };
     throw err;
   }
 }

@@ -56,7 +56,7 @@ describe('full-text search over logs and event payloads (FTS5)', () => {
       payload: JSON.stringify({ issue: { title: 'Tokenizer crashes on emoji', url: 'https://api.github.com/x' } }),
       receivedAt: clock.now(),
     });
-    expect(index.catchUp()).toEqual({ entries: 3, events: 1 });
+    expect(index.catchUp()).toEqual({ entries: 3, events: 1, complete: true });
     const hits = index.search('flaky parser');
     expect(hits.map((h) => h.ref)).toEqual(['log 2026-01-04#1', 'log 2026-01-03#1']);
     expect(hits[1]).toMatchObject({ date: '2026-01-03', kind: 'decision.made' });
@@ -73,14 +73,35 @@ describe('full-text search over logs and event payloads (FTS5)', () => {
     const { store, log, index } = setup();
     for (let i = 0; i < 50; i++) log.append({ type: 'decision.made', summary: `summary number ${i}` });
     expect(index.catchUp().entries).toBe(50);
-    expect(index.catchUp()).toEqual({ entries: 0, events: 0 });
+    expect(index.catchUp()).toEqual({ entries: 0, events: 0, complete: true });
     log.append({ type: 'decision.made', summary: 'one more walrus' });
     expect(index.catchUp().entries).toBe(1);
     // A second process with its own handle sees the same watermark.
     const other = new SearchIndex(Store.open(path.join(path.dirname(store.db.name), 'vigil.db')), path.join(path.dirname(store.db.name), 'logs'));
-    expect(other.catchUp()).toEqual({ entries: 0, events: 0 });
+    expect(other.catchUp()).toEqual({ entries: 0, events: 0, complete: true });
     expect(index.search('walrus')).toHaveLength(1);
     expect((store.db.prepare('SELECT count(*) AS n FROM memory_search').get() as { n: number }).n).toBe(51);
+    store.close();
+  });
+
+  it('with a time budget it stops after the batch that spends it, and the next catch-up goes on from there (issue 18)', () => {
+    const { store, log, index } = setup();
+    // About 1.5 MB of log: three windows of the indexer's 512 KB.
+    for (let i = 0; i < 6000; i++) log.append({ type: 'decision.made', summary: `entry ${i} ${'about the parser and its flaky test '.repeat(6)}` });
+    store.inbox.add({ source: 'github', kind: 'github.push', deliveryId: 'd-1', payload: JSON.stringify({ ref: 'refs/heads/main' }), receivedAt: 1 });
+    // A clock that moves one step per reading: the deadline passes after the first batch.
+    let t = 0;
+    const budget = { deadline: 1, now: () => t++ };
+    const first = index.catchUp(budget);
+    expect(first.complete).toBe(false);
+    expect(first.entries).toBeGreaterThan(0);
+    expect(first.entries).toBeLessThan(6000);
+    expect(first.events).toBe(0);
+    // A budget already spent indexes nothing more.
+    expect(index.catchUp({ deadline: 0, now: () => 1 })).toEqual({ entries: 0, events: 0, complete: false });
+    // Without a budget the rest goes in, each entry once.
+    expect(index.catchUp()).toEqual({ entries: 6000 - first.entries, events: 1, complete: true });
+    expect((store.db.prepare('SELECT count(*) AS n FROM memory_search').get() as { n: number }).n).toBe(6001);
     store.close();
   });
 

@@ -5,12 +5,10 @@ import {
   INDEX_FILE,
   MemoryFiles,
   PENDING_NOTES_FILES,
-  SearchIndex,
   resolveMemoryPath,
   slugify,
   topicPath,
 } from '../../memory/index.js';
-import { Store } from '../../store/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { withHomeStore } from '../operate.js';
 
@@ -33,25 +31,6 @@ export async function memoryShowCommand(ctx: CliContext, topic?: string, opts: {
   if (opts.json) return ctx.out(JSON.stringify({ file: INDEX_FILE, text: index ?? null, notesWaiting: waiting }, null, 2));
   ctx.out(index ? index.trimEnd() : 'memory is empty: nothing has been consolidated yet (`vigil dream --now`)');
   if (waiting) ctx.out(`\n${waiting} note(s) wait for the next dream`);
-}
-
-/** `vigil memory search QUERY`: ranked hits over every log entry and event payload. */
-export async function memorySearchCommand(ctx: CliContext, words: string[], opts: { limit?: string; json?: boolean }): Promise<void> {
-  requireHome(ctx);
-  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new VigilError('VIGIL_ERR_USAGE', `--limit ${opts.limit}: a whole number ≥ 1`);
-  const store = Store.open(ctx.paths.db);
-  try {
-    const index = new SearchIndex(store, ctx.paths.logs);
-    // The index follows the logs behind a watermark; whoever searches first brings it up to date.
-    index.catchUp();
-    const hits = index.search(words.join(' '), limit);
-    if (opts.json) return ctx.out(JSON.stringify(hits, null, 2));
-    if (hits.length === 0) return ctx.out('no matches');
-    for (const hit of hits) ctx.out(`${hit.date}  ${hit.ref.padEnd(20)}  ${hit.kind.padEnd(22)}  ${hit.snippet.replace(/\s+/g, ' ')}`);
-  } finally {
-    store.close();
-  }
 }
 
 /** `vigil memory history [FILE] [--restore VERSION]`. */
