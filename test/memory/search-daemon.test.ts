@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { DailyLog } from '../../src/logs/index.js';
-import { BIN, cliEnv, killDaemons, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { packagesOf, tracePackages } from '../helpers/packages.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
@@ -24,20 +25,6 @@ afterEach(async () => {
   removeHomes();
 });
 
-function packagesOf(file: string, pid: number): string[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith(`${pid} `))
-    .map((line) => line.slice(String(pid).length + 1));
-}
-
-function traced(home: string) {
-  const trace = path.join(home, 'packages.trace');
-  return { trace, env: { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/helpers/package-trace.mjs')}`, PACKAGE_TRACE_FILE: trace } };
-}
-
 const issue = (title: string) => JSON.stringify({ action: 'opened', issue: { number: 7, title, body: 'It happens on every second run.' }, repository: { full_name: 'octo/app' } });
 
 describe('vigil memory search with a daemon running', () => {
@@ -47,7 +34,7 @@ describe('vigil memory search with a daemon running', () => {
     daemons.push(daemon);
     const sent = await postDelivery(daemon.url, webhookSecret(home), issue('Walrus tokenizer crashes on emoji'), { event: 'issues', deliveryId: crypto.randomUUID() });
     expect(sent.status).toBe(202);
-    const { trace, env } = traced(home);
+    const { trace, env } = tracePackages(home);
     const viaDaemon = await waitFor(() => {
       const run = runCli(home, ['memory', 'search', 'walrus', 'emoji', '--json'], env);
       expect(run.status).toBe(0);

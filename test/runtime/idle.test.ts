@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { packagesOf, tracePackages } from '../helpers/packages.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
@@ -18,15 +18,6 @@ afterEach(async () => {
   await killDaemons(daemons);
   removeHomes();
 });
-
-function packagesOf(file: string, pid: number): string[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith(`${pid} `))
-    .map((line) => line.slice(String(pid).length + 1));
-}
 
 /** Every process whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -48,8 +39,8 @@ function childrenOf(pid: number): number[] {
 describe.runIf(process.platform === 'linux')('an idle daemon', () => {
   it('has not loaded fastify and runs as one process; a webhook does not load it, the first page does', async () => {
     const home = makeHome();
-    const trace = path.join(home, 'packages.trace');
-    const daemon = await startDaemon(home, { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/helpers/package-trace.mjs')}`, PACKAGE_TRACE_FILE: trace });
+    const { trace, env } = tracePackages(home);
+    const daemon = await startDaemon(home, env);
     daemons.push(daemon);
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
 
@@ -68,8 +59,7 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
 
   it("loads no undici, in the daemon or the CLI that talks to it: vigil's HTTP is node:http, whose ESM import would load it (issue 18)", async () => {
     const home = makeHome();
-    const trace = path.join(home, 'packages.trace');
-    const preload = { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/helpers/package-trace.mjs')}`, PACKAGE_TRACE_FILE: trace };
+    const { trace, env: preload } = tracePackages(home);
     // The trace can see it: a plain ESM import of node:http is traced with undici.
     const control = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('node:http')"], { env: { ...process.env, ...preload }, encoding: 'utf8' });
     expect(packagesOf(trace, control.pid!)).toContain('node:undici');
