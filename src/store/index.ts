@@ -17,7 +17,9 @@ import { OwnerAnswers } from './owner-answers.js';
 export { openDb } from './db.js';
 export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx } from './pg/index.js';
 export { newActionId } from './actions.js';
-import type { PgStore, PgStoreOptions } from './pg/index.js';
+import type { ChainVerifyResult, PgStore, PgStoreOptions } from './pg/index.js';
+import type { LogEntry } from '../logs/index.js';
+import { errorText, isVigilError, VigilError } from '../errors.js';
 
 /**
  * The team store (issue 19), loaded only when `store.url` asks for it: a SQLite vigil
@@ -25,6 +27,32 @@ import type { PgStore, PgStoreOptions } from './pg/index.js';
  */
 export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   return (await import('./pg/index.js')).PgStore.open(options);
+}
+
+/**
+ * The team's log as the CLI reads it (`vigil log`, `vigil log verify` with `store.url`):
+ * a short-lived pool that registers no node and migrates nothing, ended after `fn`.
+ */
+export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Promise<T>): Promise<T> {
+  const pgStore = await import('./pg/index.js');
+  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
+  try {
+    return await fn({
+      day: (day) => pgStore.readPgLogDay(pool, day),
+      verify: (day) => pgStore.verifyPgLog(pool, undefined, day),
+    });
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+interface TeamLogReader {
+  /** Every node's entries of one day, merged by time; each names its node. */
+  day(day: string): Promise<Array<LogEntry & { node: string }>>;
+  /** Every node's chain (of one day, or all). */
+  verify(day?: string): Promise<ChainVerifyResult[]>;
 }
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';

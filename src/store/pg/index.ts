@@ -19,7 +19,7 @@ export { withTransaction, openPgPool, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction } from './actions.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
-export { verifyPgLog, readPgLog, type ChainVerifyResult } from './log.js';
+export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export type { RoleName } from './advisory.js';
 

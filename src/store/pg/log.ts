@@ -82,10 +82,10 @@ export class PgLog {
  * row's own columns say what its line says (an edited `seq` or `hash` column shows too).
  * Chains are read one at a time, in seq order.
  */
-export async function verifyPgLog(db: Queryable, node?: string): Promise<ChainVerifyResult[]> {
+export async function verifyPgLog(db: Queryable, node?: string, day?: string): Promise<ChainVerifyResult[]> {
   const chains = (await db.query<{ node: string; day: string }>(
-    `SELECT DISTINCT node, day FROM log_entries WHERE $1::text IS NULL OR node = $1 ORDER BY node, day`,
-    [node ?? null],
+    `SELECT DISTINCT node, day FROM log_entries WHERE ($1::text IS NULL OR node = $1) AND ($2::text IS NULL OR day = $2) ORDER BY node, day`,
+    [node ?? null, day ?? null],
   )).rows;
   const results: ChainVerifyResult[] = [];
   for (const chain of chains) {
@@ -127,4 +127,13 @@ export async function readPgLog(db: Queryable, fromMs: number, toMs: number): Pr
     [fromMs, toMs],
   )).rows;
   return rows.map((r) => ({ ...(JSON.parse(r.line) as LogEntry), node: r.node }));
+}
+
+/** One local day of every node's chain (each node's own day), merged by time (then node, then seq). */
+export async function readPgLogDay(db: Queryable, day: string): Promise<Array<LogEntry & { node: string }>> {
+  const rows = (await db.query<{ node: string; line: string }>(
+    'SELECT node, line FROM log_entries WHERE day = $1 ORDER BY ts, node, seq',
+    [day],
+  )).rows;
+  return rows.map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
 }

@@ -105,6 +105,22 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     expect(chains.length).toBeGreaterThan(0);
     expect(chains.filter((c) => !c.ok)).toEqual([]);
     expect(await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'daemon.stopped'`)).toBe(1);
+
+    // The CLI reads the team's log from the database: every node's entries, each naming its node, and every chain verified.
+    const logged = runCli(alpha.home, ['log', '--json']);
+    expect(logged.status, logged.stderr).toBe(0);
+    const entries = logged.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; node: string });
+    expect(entries.filter((e) => e.type === 'event.received')).toHaveLength(60);
+    expect(new Set(entries.map((e) => e.node))).toEqual(new Set(['alpha']));
+    const verified = runCli(alpha.home, ['log', 'verify']);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^ok {4}alpha\/\d{4}-\d{2}-\d{2} {2}\d+ entries$/m);
+    // An edited line (a superuser switching the append-only triggers off) fails verify, naming the node's chain.
+    await db.sql(`SET session_replication_role = replica; UPDATE log_entries SET line = replace(line, '"github.issues.opened"', '"github.issues.closed"') WHERE seq = 3`);
+    const broken = runCli(alpha.home, ['log', 'verify']);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/^FAIL {2}alpha\/\d{4}-\d{2}-\d{2} {2}line 3: /m);
+    expect(broken.stderr).toContain('VIGIL_ERR_LOG_CORRUPT');
   }, 120_000);
 
   it('refuses what a node cannot do yet: --node without a store URL (exit 2), a model provider (exit 78)', () => {
@@ -157,6 +173,9 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     expect(made).toHaveLength(stored.length);
     expect(made.filter((m) => m.n !== '1')).toEqual([]);
     expect((await verifyAll()).filter((c) => !c.ok)).toEqual([]);
+    const verified = runCli(nodes[1]!.home, ['log', 'verify']);
+    expect(verified.status, verified.stderr).toBe(0);
+    for (const name of ['alpha', 'beta', 'gamma']) expect(verified.stdout).toMatch(new RegExp(`^ok {4}${name}/`, 'm'));
     const byNode = (await db.sql<{ decided_by: string; n: string }>('SELECT decided_by, count(*) AS n FROM decisions GROUP BY 1 ORDER BY 1')).rows;
     console.log(`decisions by node: ${byNode.map((r) => `${r.decided_by} ${r.n}`).join(', ')}; acknowledged ${acknowledged.size}, stored ${stored.length}`);
   }, 150_000);
