@@ -234,10 +234,10 @@ function timeline(day, drainAfterMs = 0) {
   return items.sort((a, b) => a.at - b.at || order[a.type] - order[b.type]);
 }
 
-/** The real read-only tools on the bench's clone, memory and store; GitHub reads answered by `cannedReads`. */
+/** The real read-only tools on the bench's clone, memory and store, as the daemon builds them; GitHub reads answered by `cannedReads`. */
 function investigationTools(m, store, dir, repos) {
   return [
-    ...m.repoTools(repos),
+    ...m.repoTools(repos, { alreadyInPrompt: m.instructionsInPrompt(repos) }),
     ...m.githubTools(cannedReads),
     ...m.memoryTools({ files: new m.MemoryFiles(join(dir, 'memory')), searchIndex: new m.SearchIndex(store, join(dir, 'logs')) }),
     m.historyTool((subject) => m.threadMemory(store, subject).lines),

@@ -79,6 +79,19 @@ export async function readMemoryIndex(memoryDir: string): Promise<string> {
  * Every watched clone's instruction files, in config order, for the stable prefix:
  * they change when the owner edits them, not from call to call.
  */
+/**
+ * For `repo_read` (issue 14): a note in place of a file the prompt already holds whole — a
+ * repository's instructions file whose committed text is the same as the one read into
+ * the prompt (from the clone's working tree, so an uncommitted edit makes them differ).
+ */
+export function instructionsInPrompt(repos: readonly WatchedRepo[]): (repo: string, file: string, text: string) => Promise<string | undefined> {
+  return async (repo, file, text) => {
+    if (!INSTRUCTION_FILES.includes(file) || text.length > INSTRUCTION_CAP) return undefined;
+    const held = (await readRepoInstructions(repos)).find((i) => i.repo === repo && i.file === file);
+    return held?.text === text ? `the same text as the ${file} in your repository instructions above; read it there` : undefined;
+  };
+}
+
 export async function readRepoInstructions(repos: readonly WatchedRepo[]): Promise<RepoInstructions[]> {
   const found: RepoInstructions[] = [];
   for (const repo of localRepos(repos)) {

@@ -4,6 +4,7 @@ import { githubTools, historyTool, memoryTools, repoTools, type GithubReads, typ
 import type { JournalWriter } from '../journal/index.js';
 import { MemoryFiles, SearchIndex } from '../memory/index.js';
 import type { Store } from '../store/index.js';
+import { instructionsInPrompt } from './context.js';
 import { threadMemory } from './thread.js';
 import { Toolbox } from './toolbox.js';
 
@@ -32,7 +33,7 @@ export function decisionToolbox(options: DecisionToolsOptions): Toolbox | undefi
   const { store } = options;
   const tools: InvestigationTool[] = [
     // Committed files are read from local clones only: without one, the tools would only ever refuse.
-    ...(options.repos.some((repo) => repo.path) ? repoTools(options.repos) : []),
+    ...(options.repos.some((repo) => repo.path) ? repoTools(options.repos, { alreadyInPrompt: instructionsInPrompt(options.repos) }) : []),
     ...(options.githubReads ? githubTools(options.githubReads) : []),
     ...memoryTools({ files: new MemoryFiles(options.memoryDir), searchIndex: new SearchIndex(store, options.logsDir) }),
     historyTool((subject) => threadMemory(store, subject).lines),

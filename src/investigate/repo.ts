@@ -18,13 +18,23 @@ const BINARY_SNIFF_BYTES = 8000;
 const repo = repoName.describe('"owner/name" of a watched repository');
 const ref = z.string().min(1).max(200).optional().describe('a branch, tag or commit sha; default: the default branch\'s head');
 
+export interface RepoToolsOptions {
+  /**
+   * A file's whole committed text that the decision's prompt already holds word for word
+   * (a repository's CLAUDE.md): a short note to answer instead of the text, or undefined.
+   * Models re-read the instructions they were given; a second copy would be uncached input
+   * on every such call (the tokens bench: about 750 tokens a read).
+   */
+  alreadyInPrompt?: (repo: string, path: string, text: string) => Promise<string | undefined>;
+}
+
 /**
  * `repo_read`, `repo_list`, `repo_grep` (issue 14): the committed files of the watched
  * clones, read from git objects only (clone.ts, git-read.ts). The owner's working tree,
  * index and uncommitted changes are neither read nor touched; a path is refused when it
  * climbs out, is absolute or names `.git` (repo-input.ts); a symlink is never followed.
  */
-export function repoTools(repos: readonly WatchedRepo[]): InvestigationTool[] {
+export function repoTools(repos: readonly WatchedRepo[], options: RepoToolsOptions = {}): InvestigationTool[] {
   const clones = new Clones(repos);
   return [
     tool({
@@ -33,7 +43,7 @@ export function repoTools(repos: readonly WatchedRepo[]): InvestigationTool[] {
         'A committed file of a watched repository, at the default branch\'s head or at `ref` (the owner\'s uncommitted changes are ' +
         `not seen). Long files are cut at ${MAX_READ_BYTES / 1024} KB; binary files are only named. Use it to see the code an issue or a failing check names.`,
       input: z.object({ repo, path: z.string().min(1).max(1000).describe('a path inside the repository, like "src/parser.js"'), ref }).strict(),
-      run: async (input, { signal }) => readFile(await clones.at(input.repo, input.ref, signal), input.path, signal),
+      run: async (input, { signal }) => readFile(await clones.at(input.repo, input.ref, signal), input.path, signal, options.alreadyInPrompt),
     }),
     tool({
       name: 'repo_list',
@@ -66,7 +76,7 @@ function where(clone: CloneAt, rel: string): string {
   return `${clone.name}:${rel || '/'} at ${shownCommit(clone)}`;
 }
 
-async function readFile(clone: CloneAt, input: string, signal: AbortSignal): Promise<string> {
+async function readFile(clone: CloneAt, input: string, signal: AbortSignal, alreadyInPrompt?: RepoToolsOptions['alreadyInPrompt']): Promise<string> {
   const rel = repoPath(input);
   if (!rel) refuse('repo_read needs a file path; repo_list shows the folders');
   const entry = await entryAt(clone, rel, signal);
@@ -80,7 +90,11 @@ async function readFile(clone: CloneAt, input: string, signal: AbortSignal): Pro
   if (out.code !== 0 && !out.capped) refuse(`${clone.name}: git cat-file failed: ${out.stderr || `exit ${out.code}`}`);
   const head = `${where(clone, rel)}, ${size} bytes`;
   if (out.stdout.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return `${head}: a binary file, not shown`;
-  if (size <= MAX_READ_BYTES) return `${head}:\n${out.stdout.toString('utf8')}`;
+  if (size <= MAX_READ_BYTES) {
+    const text = out.stdout.toString('utf8');
+    const note = await alreadyInPrompt?.(clone.name, rel, text);
+    return note ? `${head}: ${note}` : `${head}:\n${text}`;
+  }
   const cut = out.stdout.subarray(0, MAX_READ_BYTES);
   const lastLine = cut.lastIndexOf(0x0a);
   const text = cut.subarray(0, lastLine > MAX_READ_BYTES - 2048 ? lastLine + 1 : MAX_READ_BYTES).toString('utf8');
