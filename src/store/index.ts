@@ -17,7 +17,7 @@ import { OwnerAnswers } from './owner-answers.js';
 export { openDb } from './db.js';
 export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx } from './pg/index.js';
 export { newActionId } from './actions.js';
-import type { ChainVerifyResult, PgStore, PgStoreOptions } from './pg/index.js';
+import type { ChainVerifyResult, PgStore, PgStoreOptions, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 
@@ -41,6 +41,19 @@ export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Pr
       day: (day) => pgStore.readPgLogDay(pool, day),
       verify: (day) => pgStore.verifyPgLog(pool, undefined, day),
     });
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+/** What `vigil status` shows of a team, read from its database by a short-lived pool that registers no node. */
+export async function readTeamStatus(url: string, now: number, leaseSeconds: number): Promise<TeamStatus> {
+  const pgStore = await import('./pg/index.js');
+  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
+  try {
+    return await pgStore.teamStatus(pool, now, leaseSeconds);
   } catch (err) {
     throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
   } finally {

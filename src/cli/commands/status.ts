@@ -1,5 +1,7 @@
+import { readDaemonInfo } from '../../config/index.js';
 import { VigilError } from '../../errors.js';
 import { paintFor } from '../../for-people.js';
+import { readTeamStatus } from '../../store/index.js';
 import { loadHomeConfig, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 import { renderStatus } from '../status-view.js';
@@ -10,6 +12,8 @@ import { renderStatus } from '../status-view.js';
  * table says, so that `vigil status || …` in a script means "not running".
  */
 export async function statusCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const store = teamStore(ctx);
+  if (store?.url) return teamStatusCommand(ctx, opts, store.url, store.leaseSeconds);
   const { inDaemon, result: report } = await daemonOrInProcess<Record<string, unknown>, Record<string, unknown>>(ctx, { method: 'GET', route: '/api/status' }, () =>
     // The in-process report needs the daemon room's status; asking the daemon needs none of it.
     withHomeStore(ctx, async ({ store, clock }) => (await import('../../daemon/index.js')).statusReport({ store, config: loadHomeConfig(ctx), now: clock.now() })),
@@ -17,4 +21,37 @@ export async function statusCommand(ctx: CliContext, opts: { json?: boolean }): 
   if (opts.json) ctx.out(JSON.stringify(report, null, 2));
   else for (const line of renderStatus(report, Date.now(), paintFor(process.stdout, ctx.env))) ctx.out(line);
   if (!inDaemon) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
+}
+
+/**
+ * A team on PostgreSQL (issue 19): the nodes, who holds each role, and the shared inbox
+ * and actions, from the database. Exits 69 when no node runs on this home, as above.
+ */
+async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url: string, leaseSeconds: number): Promise<void> {
+  const now = Date.now();
+  const team = await readTeamStatus(url, now, leaseSeconds);
+  const here = readDaemonInfo(ctx.paths.daemon);
+  if (opts.json) ctx.out(JSON.stringify({ store: 'postgres', node: here?.node ?? null, ...team }, null, 2));
+  else {
+    const alive = team.nodes.filter((n) => n.alive).length;
+    ctx.out(`team on PostgreSQL: ${team.nodes.length} node${team.nodes.length === 1 ? '' : 's'}, ${alive} alive${here?.node ? ` (this home: ${here.node})` : ''}`);
+    for (const n of team.nodes) {
+      const roles = team.roles.filter((r) => r.node === n.name).map((r) => r.role);
+      const beat = Math.max(0, Math.round((now - n.heartbeatAt) / 1000));
+      ctx.out(`  ${n.name.padEnd(16)} ${n.alive ? 'alive' : 'silent'}  heartbeat ${beat} s ago  holds ${n.holds.events} events, ${n.holds.actions} actions${roles.length ? `, roles ${roles.join(', ')}` : ''}`);
+    }
+    const counts = (by: Record<string, number>) => Object.entries(by).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
+    ctx.out(`inbox:   ${counts(team.inbox)}`);
+    ctx.out(`actions: ${counts(team.actions)}`);
+  }
+  if (!here) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no node runs on ${ctx.paths.home}`);
+}
+
+/** The config's store section; a config that does not load leaves the single daemon's path, which reports it. */
+function teamStore(ctx: CliContext): { url?: string | undefined; leaseSeconds: number } | undefined {
+  try {
+    return loadHomeConfig(ctx).store;
+  } catch {
+    return undefined;
+  }
 }

@@ -21,6 +21,7 @@ export type { PgNewAction } from './actions.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
+export { teamStatus, type TeamStatus } from './status.js';
 export type { RoleName } from './advisory.js';
 
 /** `store.leaseSeconds`' default: how long a claim or a role outlives a silent node. */

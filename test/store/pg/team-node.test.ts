@@ -94,6 +94,12 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
 
     const nodes = (await db.sql<{ name: string; heartbeat_at: string }>('SELECT name, heartbeat_at FROM nodes')).rows;
     expect(nodes.map((n) => n.name)).toEqual(['alpha']);
+    // vigil status reads the team from the database: the node, alive, and the shared inbox.
+    const status = runCli(alpha.home, ['status', '--json']);
+    expect(status.status, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout) as { store: string; node: string; nodes: { name: string; alive: boolean }[]; inbox: Record<string, number> };
+    expect(report).toMatchObject({ store: 'postgres', node: 'alpha', nodes: [{ name: 'alpha', alive: true }], inbox: { decided: 60 } });
+    expect(runCli(alpha.home, ['status']).stdout).toMatch(/^team on PostgreSQL: 1 node, 1 alive \(this home: alpha\)$/m);
     // The dashboard and the API are not served by a node yet: it says so.
     const api = await fetch(`${alpha.daemon.url}/api/status`);
     expect(api.status).toBe(501);

@@ -1,0 +1,33 @@
+/**
+ * What `vigil status` shows of a team (issue 19), read from the database itself: each
+ * node's last heartbeat and what it said it holds, who holds each role now (pg_locks),
+ * and the shared inbox and actions by state.
+ */
+import type { Queryable } from './connect.js';
+import { roleHolders, type RoleHolder } from './roles.js';
+import type { NodeHolds } from './nodes.js';
+
+export interface TeamNode {
+  name: string;
+  startedAt: number;
+  heartbeatAt: number;
+  alive: boolean;
+  holds: NodeHolds;
+}
+
+export interface TeamStatus {
+  nodes: TeamNode[];
+  roles: RoleHolder[];
+  inbox: Record<string, number>;
+  actions: Record<string, number>;
+}
+
+/** A node is alive while its last heartbeat is younger than the lease (the bound after which its claims are taken over). */
+export async function teamStatus(db: Queryable, now: number, leaseSeconds: number): Promise<TeamStatus> {
+  const nodes = (await db.query<{ name: string; started_at: number; heartbeat_at: number; holds: NodeHolds }>(
+    'SELECT name, started_at, heartbeat_at, holds FROM nodes ORDER BY name',
+  )).rows.map((r) => ({ name: r.name, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, alive: r.heartbeat_at > now - leaseSeconds * 1000, holds: r.holds }));
+  const byState = async (table: 'inbox' | 'actions') =>
+    Object.fromEntries((await db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM ${table} GROUP BY state ORDER BY state`)).rows.map((r) => [r.state, r.n]));
+  return { nodes, roles: await roleHolders(db), inbox: await byState('inbox'), actions: await byState('actions') };
+}
