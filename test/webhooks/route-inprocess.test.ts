@@ -117,6 +117,7 @@ describe('the webhook route, in process', () => {
     const first = await post(url, { body, headers: { 'x-github-delivery': id } });
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ status: 'stored', eventId: expect.any(Number), kind: 'github.issues.opened' });
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
     const again = await post(url, { body, headers: { 'x-github-delivery': id } });
     expect(again).toMatchObject({ status: 200, body: { status: 'duplicate', eventId: first.body.eventId, kind: 'github.issues.opened' } });
     const replay = await post(url, { body });
@@ -246,5 +247,33 @@ describe('the webhook route, in process', () => {
     await intake.close();
     expect((await post(closedUrl)).status).toBe(503);
     expect(closedTally.summary(3_600_000).total).toBe(0);
+  });
+
+  it('on the proxy path, a delivery whose headers are not GitHub\'s shapes is counted without its names: nothing the sender chose is repeated', async () => {
+    const { url, rejectionLines } = await setUp();
+    const query = `?proxy=${PROXY_KEY}`;
+    await post(url, { query, headers: { 'x-github-event': 'Evil Event', 'x-github-delivery': 'cccccccc-0001' } });
+    await post(url, { query, headers: { 'x-github-event': 'issues', 'x-github-delivery': 'not-hex-zzzz' } });
+    await post(url, { query, headers: { 'x-github-event': undefined, 'x-github-delivery': 'cccccccc-0002' } });
+    await post(url, { query, headers: { 'x-github-event': 'issues', 'x-github-delivery': undefined } });
+    const lines = rejectionLines.filter((r) => (r as { via?: string }).via === 'proxy');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect((line as { deliveries?: unknown[] }).deliveries ?? []).toEqual([]);
+    expect(JSON.stringify(rejectionLines)).not.toMatch(/Evil Event|not-hex-zzzz|cccccccc/);
+  });
+
+  it('refuses as usual without a tally to count in', async () => {
+    const { url } = await setUp({ rejections: undefined });
+    expect(await post(url, { headers: { 'x-hub-signature-256': sign('whsec-someone-else', issueBody()) } })).toMatchObject({ status: 401, body: { code: 'VIGIL_ERR_SIGNATURE' } });
+  });
+
+  it('a fault of the daemon is 500 VIGIL_ERR_INTERNAL, its text kept inside', async () => {
+    // A tally whose clock fails: counting the refusal throws inside the route.
+    const clock = { now: (): number => { throw new Error('clock says /secret/path is gone'); } };
+    const failing = new RejectionTally({ clock, record: () => undefined, load: () => undefined, save: () => undefined, notifyOwner: () => undefined });
+    const { url } = await setUp({ rejections: failing });
+    const answer = await post(url, { headers: { 'content-type': 'text/plain' } });
+    expect(answer).toMatchObject({ status: 500, body: { code: 'VIGIL_ERR_INTERNAL' } });
+    expect(JSON.stringify(answer.body)).not.toContain('/secret/path');
   });
 });
