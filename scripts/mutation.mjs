@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run mutation [group ...]`: Stryker over the modules that carry vigil's guarantees
 // (all groups, or the ones named), in one Stryker run so the type checker starts once, at
-// low priority with one test process and one mutant at a time. Not part of `npm test`:
-// on two shared cores all groups take most of an hour.
+// low priority with one test process and one mutant at a time (`--concurrency=N` for more;
+// `--no-type-check` for a survey without the checker). Not part of `npm test`: on two
+// shared cores one group takes up to an hour.
 // Prints, and writes to reports/mutation/<groups>.md, the score per module.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
