@@ -113,7 +113,8 @@ describe('readSignedBody', () => {
     const { port, outcomes } = await reader(budget);
     const big = Buffer.alloc(WEBHOOK_BODY_LIMIT, '{');
     expect(await send(port, [big.subarray(0, 1024), big.subarray(1024)]).answered).toBe('ok');
-    outcomes.shift();
+    const read = (await outcomes.shift()!).outcome as SignedBody;
+    expect(read.bytes.length).toBe(WEBHOOK_BODY_LIMIT);
     const sent = send(port, [big, Buffer.from('}')]);
     expect(await sent.answered).toBe('VIGIL_ERR_WEBHOOK_TOO_LARGE');
     expect(await outcomes[0]!).toEqual({
