@@ -49,7 +49,16 @@ export function entryText(entry: LogEntry): string {
 export interface CatchUpBudget {
   deadline: number;
   now: () => number;
+  /**
+   * Catch up at all only when at most this much log waits (bytes; events count 1 KB each):
+   * a process that must stay light (the daemon) leaves a long backlog — a year not yet
+   * indexed — to a dream or `vigil memory search`, which index it in a process of their own.
+   */
+  maxBacklogBytes?: number;
 }
+
+/** What one event stands for in a backlog measured in bytes: its payload's text, roughly. */
+const EVENT_BACKLOG_BYTES = 1024;
 
 /**
  * Full-text search (SQLite FTS5) over every log entry and every event payload. The
@@ -71,6 +80,7 @@ export class SearchIndex {
    * daemon) indexes a few batches, never a year of logs in one go.
    */
   catchUp(budget?: CatchUpBudget): { entries: number; events: number; complete: boolean } {
+    if (budget?.maxBacklogBytes !== undefined && this.backlogOver(budget.maxBacklogBytes)) return { entries: 0, events: 0, complete: false };
     const spent = budget ? () => budget.now() >= budget.deadline : () => false;
     const logs = this.catchUpLogs(spent);
     const events = logs.complete ? this.catchUpEvents(spent) : { added: 0, complete: false };
@@ -101,6 +111,20 @@ export class SearchIndex {
       });
       if (committed) added += next.entries.length;
     }
+  }
+
+  /** Whether more than `bytes` wait to be indexed: the logs' sizes past the mark (file sizes only), then the events' rows. */
+  private backlogOver(bytes: number): boolean {
+    const mark = this.store.kv.get(LOG_MARK) ?? { date: '', offset: 0 };
+    let waiting = 0;
+    for (const date of listLogDates(this.logsDir)) {
+      if (date < mark.date) continue;
+      const size = fs.statSync(logFilePath(this.logsDir, date), { throwIfNoEntry: false })?.size ?? 0;
+      waiting += Math.max(0, size - (date === mark.date ? mark.offset : 0));
+      if (waiting > bytes) return true;
+    }
+    const events = this.store.inbox.eventsAfter(this.store.kv.get(EVENT_MARK) ?? 0, Math.floor((bytes - waiting) / EVENT_BACKLOG_BYTES) + 1);
+    return waiting + events.length * EVENT_BACKLOG_BYTES > bytes;
   }
 
   /** The next unread window of the log: the rest of the mark's day, or the next day that has one. */

@@ -105,6 +105,20 @@ describe('full-text search over logs and event payloads (FTS5)', () => {
     store.close();
   });
 
+  it('with a backlog limit it leaves a longer backlog alone, and catches up a shorter one (issue 18)', () => {
+    const { store, log, index } = setup();
+    for (let i = 0; i < 200; i++) log.append({ type: 'decision.made', summary: `entry ${i} about the walrus parser` });
+    const forever = { deadline: Infinity, now: () => 0 };
+    // About 40 KB waits: more than 10 KB, so nothing is read at all.
+    expect(index.catchUp({ ...forever, maxBacklogBytes: 10 * 1024 })).toEqual({ entries: 0, events: 0, complete: false });
+    expect((store.db.prepare('SELECT count(*) AS n FROM memory_search').get() as { n: number }).n).toBe(0);
+    // Events count too: 200 of them are far more than 100 KB of backlog.
+    for (let i = 0; i < 200; i++) store.inbox.add({ source: 'github', kind: 'github.push', deliveryId: `d-${i}`, payload: '{}', receivedAt: i });
+    expect(index.catchUp({ ...forever, maxBacklogBytes: 100 * 1024 }).complete).toBe(false);
+    expect(index.catchUp({ ...forever, maxBacklogBytes: 1024 * 1024 })).toEqual({ entries: 200, events: 200, complete: true });
+    store.close();
+  });
+
   it('turns any text into a safe query', () => {
     expect(toMatchQuery('foo-bar "baz" OR near(')).toBe('"foo" "bar" "baz" "OR" "near"');
     expect(toMatchQuery('deploy*')).toBe('"deploy"*');
