@@ -134,7 +134,8 @@ describe('the Memory page (headless Chromium)', () => {
     const daemon = await startDaemon(home);
     daemons.push(daemon);
     // A real record of today's log for a fact's source to point at.
-    const started = logEntries(home).find((e) => e.type === 'daemon.started')!;
+    // daemon.json is published before the log's group commit lands: wait for the line, not a moment.
+    const started = await waitFor(() => logEntries(home).find((e) => e.type === 'daemon.started'), 10_000, 'daemon.started in the log');
     const day = localDate(Date.parse(String(started.ts)));
     const topicFile = path.join(home, 'memory/topics/octo-app.md');
     fs.mkdirSync(path.dirname(topicFile), { recursive: true });

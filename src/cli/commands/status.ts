@@ -1,7 +1,6 @@
 import { readDaemonInfo } from '../../config/index.js';
 import { VigilError } from '../../errors.js';
 import { paintFor } from '../../for-people.js';
-import { readTeamStatus } from '../../store/index.js';
 import { loadHomeConfig, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 import { renderStatus } from '../status-view.js';
@@ -29,6 +28,8 @@ export async function statusCommand(ctx: CliContext, opts: { json?: boolean }): 
  */
 async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url: string, leaseSeconds: number): Promise<void> {
   const now = Date.now();
+  // The store (and pg) only on a team's home: `vigil status` beside a running daemon loads neither (issue 18).
+  const { readTeamStatus } = await import('../../store/index.js');
   const team = await readTeamStatus(url, now, leaseSeconds);
   const here = readDaemonInfo(ctx.paths.daemon);
   if (opts.json) ctx.out(JSON.stringify({ store: 'postgres', node: here?.node ?? null, ...team }, null, 2));
