@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ZodError, ZodIssue } from 'zod';
 import { errorText, VigilError } from '../errors.js';
-import { maskSecrets } from '../secrets/index.js';
+import { maskSecrets, urlPassword } from '../secrets/index.js';
 import { ruleNameProblem } from './rule-names.js';
 import { Config, StoreConfig } from './schema.js';
 
@@ -39,15 +39,6 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const storePassword = urlPassword(config.store.url);
   maskSecrets([config.notify.ntfy?.token, config.github.webhookProxyUrl, storePassword, ...webhookUrls].filter((v): v is string => Boolean(v)));
   return config;
-}
-
-function urlPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `owner` (what `vigil init` writes) fills the older keys that say the same, when they are unset. */

@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { runMemoryCommand, type CatchUpBudget, type MemoryFiles, type SearchHit } from '../memory/index.js';
+import { inDaemonBudget, runMemoryCommand, type CatchUpBudget, type MemoryFiles, type SearchHit } from '../memory/index.js';
 import { tool, type InvestigationTool } from './tool.js';
 
 export const MAX_SEARCH_HITS = 10;
 const MAX_SNIPPET_CHARS = 200;
-/**
- * How long a search may spend bringing the index up to date before it answers from what
- * is indexed: the daemon's loop takes webhooks meanwhile (a year of logs is ~30 s of indexing).
- */
-export const CATCH_UP_MS = 100;
-/** Nor at all past this much backlog: a dream or `vigil memory search` indexes a long one, in their own process. */
-const MAX_BACKLOG_BYTES = 2 * 1024 * 1024;
 
 export interface MemoryToolsDeps {
   /** vigil's memory folder. Only viewed here: `view` is the one memory command these tools run. */
@@ -44,8 +37,7 @@ export function memoryTools(deps: MemoryToolsDeps): InvestigationTool[] {
       run: async ({ query }) => {
         // The index follows the logs behind a watermark; whoever searches first brings it up to
         // date — here a few batches at most: a decision runs on the daemon's event loop.
-        const now = () => performance.now();
-        const { complete } = deps.searchIndex.catchUp({ deadline: now() + CATCH_UP_MS, now, maxBacklogBytes: MAX_BACKLOG_BYTES });
+        const { complete } = deps.searchIndex.catchUp(inDaemonBudget());
         const hits = deps.searchIndex.search(query, MAX_SEARCH_HITS);
         const behind = complete ? '' : '\n(the index is still catching up with the logs: the newest entries may be missing)';
         if (hits.length === 0) return `no matches for ${JSON.stringify(query)}${behind}`;

@@ -15,4 +15,4 @@ export { runMemoryCommand } from './tool.js';
 export { parseTopic, renderTopic, slugify, topicPath, cleanFactText, sourceDate, type Fact, type Topic } from './topics.js';
 export { renderIndex } from './index-file.js';
 export { readTopics } from './load.js';
-export { SearchIndex, type CatchUpBudget, type SearchHit } from './search.js';
+export { inDaemonBudget, SearchIndex, type CatchUpBudget, type SearchHit } from './search.js';

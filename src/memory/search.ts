@@ -57,6 +57,17 @@ export interface CatchUpBudget {
   maxBacklogBytes?: number;
 }
 
+/**
+ * The budget of a search that runs on the daemon's loop (the Memory page, a decision's
+ * `memory_search`): 100 ms of indexing at most, and none past 2 MB of backlog — parsing
+ * more would hold webhooks back and grow the always-on process's heap for good
+ * (measured: +10 MB for 100 ms of a year's logs). A dream indexes daily, and
+ * `vigil memory search` at once, each in a process of its own.
+ */
+export function inDaemonBudget(ms = 100, now: () => number = () => performance.now()): CatchUpBudget {
+  return { deadline: now() + ms, now, maxBacklogBytes: 2 * 1024 * 1024 };
+}
+
 /** What one event stands for in a backlog measured in bytes: its payload's text, roughly. */
 const EVENT_BACKLOG_BYTES = 1024;
 

@@ -24,7 +24,8 @@ export function secretEnvValues(env: NodeJS.ProcessEnv): string[] {
   return values;
 }
 
-function urlPassword(url: string | undefined): string | undefined {
+/** The password inside a URL (`postgres://user:pw@host/db`), decoded; undefined when it has none or is not a URL. */
+export function urlPassword(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     return decodeURIComponent(new URL(url).password) || undefined;

@@ -7,4 +7,4 @@ export { MIN_SECRET_LENGTH } from './forms.js';
 export { REDACTED, makeRedactor, makeSecretMask, type Redact, type SecretMask } from './redactor.js';
 export { maskFingerprints, maskSecrets, maskedValues, secretMask, withRecognised } from './mask.js';
 export { fingerprintSecrets, type SecretFingerprints } from './fingerprint.js';
-export { secretEnvValues } from './env.js';
+export { secretEnvValues, urlPassword } from './env.js';

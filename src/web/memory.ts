@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isVigilError } from '../errors.js';
 import { localDate } from '../clock.js';
-import { INDEX_FILE, parseTopic, PENDING_NOTES_FILES, SearchIndex, TOPICS_DIR, type SearchHit, type Topic } from '../memory/index.js';
+import { INDEX_FILE, inDaemonBudget, parseTopic, PENDING_NOTES_FILES, SearchIndex, TOPICS_DIR, type SearchHit, type Topic } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 
 export interface MemoryHit {
@@ -25,14 +25,6 @@ export interface MemoryView {
 }
 
 const MAX_HITS = 50;
-/** How long one search in the daemon may spend catching the index up. */
-export const SEARCH_CATCH_UP_MS = 100;
-/**
- * A longer backlog is not indexed in the daemon at all: parsing it would grow the
- * always-on process's heap for good (measured: +10 MB for 100 ms of a year's logs); a
- * dream indexes it every day, `vigil memory search` at once, each in a process of its own.
- */
-const DAEMON_MAX_BACKLOG_BYTES = 2 * 1024 * 1024;
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
 
 /**
@@ -77,7 +69,7 @@ export function readableSnippet(snippet: string): string {
 /**
  * The logs' search as the daemon answers it (this page and `GET /api/memory/search`): the
  * index follows the logs behind a watermark and whoever searches first brings it up to
- * date — here for `catchUpMs` at most, since the daemon's loop takes webhooks meanwhile.
+ * date — here within the daemon's budget (`inDaemonBudget`), its loop takes webhooks meanwhile.
  * A year not yet indexed takes ~30 s: `complete` is false then, and `vigil memory search`
  * indexes it in a process of its own.
  */
@@ -87,8 +79,7 @@ export function searchLogs(
   opts: { catchUpMs?: number; limit?: number } = {},
 ): { hits: SearchHit[]; complete: boolean } {
   const index = new SearchIndex(deps.store, deps.logsDir);
-  const now = () => performance.now();
-  const { complete } = index.catchUp({ deadline: now() + (opts.catchUpMs ?? SEARCH_CATCH_UP_MS), now, maxBacklogBytes: DAEMON_MAX_BACKLOG_BYTES });
+  const { complete } = index.catchUp(inDaemonBudget(opts.catchUpMs));
   return { hits: index.search(query, opts.limit ?? 20), complete };
 }
 
