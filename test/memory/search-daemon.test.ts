@@ -34,6 +34,10 @@ describe('vigil memory search with a daemon running', () => {
     daemons.push(daemon);
     const sent = await postDelivery(daemon.url, webhookSecret(home), issue('Walrus tokenizer crashes on emoji'), { event: 'issues', deliveryId: crypto.randomUUID() });
     expect(sent.status).toBe(202);
+    // The logs' words are the owner's: without the token or a session, nothing is searched.
+    const anonymous = await fetch(`${daemon.url}/api/memory/search?q=walrus`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('Walrus');
     const { trace, env } = tracePackages(home);
     const viaDaemon = await waitFor(() => {
       const run = runCli(home, ['memory', 'search', 'walrus', 'emoji', '--json'], env);
