@@ -1,4 +1,4 @@
-import { homePaths, isInitialised, loadConfig, loadSecrets, readDaemonInfo, resolveHome, type DaemonInfo, type HomePaths } from '../config/index.js';
+import { homePaths, isInitialised, readDaemonInfo, readDashboardToken, resolveHome, type DaemonInfo, type HomePaths } from '../home/index.js';
 import { type ErrorCode, errorText, VigilError } from '../errors.js';
 import { requestJson, type JsonAnswer } from './daemon-request.js';
 
@@ -44,7 +44,7 @@ export async function callDaemon<T>(
 ): Promise<T> {
   const url = daemonUrl(ctx);
   if (!url) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
-  const token = loadSecrets(ctx.paths.secrets, ctx.env).dashboardToken;
+  const token = readDashboardToken(ctx.paths.secrets);
   let res: JsonAnswer;
   try {
     res = await requestJson(url + route, {
@@ -65,8 +65,4 @@ export async function callDaemon<T>(
     throw new VigilError('VIGIL_ERR_DAEMON_HTTP', `${method} ${route}: HTTP ${res.status} ${body.message ?? ''}`.trim());
   }
   return body;
-}
-
-export function loadHomeConfig(ctx: CliContext) {
-  return loadConfig(ctx.paths.config, ctx.env);
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { generateSecrets } from './secrets.js';
-import { homePaths, type HomePaths } from './paths.js';
+import { homePaths, type HomePaths } from '../home/index.js';
 
 export interface InitResult {
   paths: HomePaths;
@@ -85,7 +85,3 @@ async function writeConfigSchema(file: string): Promise<void> {
   if (current !== text) fs.writeFileSync(file, text, { mode: 0o644 });
 }
 
-export function isInitialised(home: string): boolean {
-  const paths = homePaths(home);
-  return fs.existsSync(paths.config) && fs.existsSync(paths.secrets);
-}

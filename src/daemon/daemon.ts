@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { homePaths, loadConfig, loadDaemonSecrets, removeDaemonInfo, writeDaemonInfo, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
+import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';

@@ -1,5 +1,6 @@
 import { SupervisedChild } from '../child/index.js';
-import type { Config, HomePaths } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import type { HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';

@@ -11,7 +11,8 @@
  * notifications, ticks, dreams, the dashboard and API (answered 501). See
  * docs/architecture.md, "PostgreSQL (issue 19)".
  */
-import { homePaths, loadConfig, loadDaemonSecrets, removeDaemonInfo, writeDaemonInfo, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
+import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';

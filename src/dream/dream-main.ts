@@ -4,7 +4,7 @@
  * down. Its log records go through the outbox; it asks the daemon to flush them.
  */
 import { ParentChannel } from '../child/index.js';
-import { homePaths, resolveHome } from '../config/index.js';
+import { homePaths, resolveHome } from '../home/index.js';
 import { errorText, isVigilError } from '../errors.js';
 import { dreamInHome } from './run.js';
 import { DREAM_BUSY_EXIT, type FromDream } from './protocol.js';

@@ -1,4 +1,5 @@
-import { loadConfig, loadSecrets, type HomePaths } from '../config/index.js';
+import { loadConfig, loadSecrets } from '../config/index.js';
+import { type HomePaths } from '../home/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import { SearchIndex } from '../memory/index.js';
 import { createJsonCompletion } from '../model/index.js';

@@ -9,7 +9,8 @@
  * here, against that config: what it distrusts is the model's proposal, not the daemon.
  */
 import { ParentChannel } from '../child/index.js';
-import { deepFreeze, homePaths, loadSecrets, resolveHome, type Config, type HomePaths, type Secrets } from '../config/index.js';
+import { deepFreeze, loadSecrets, type Config, type Secrets } from '../config/index.js';
+import { homePaths, resolveHome, type HomePaths } from '../home/index.js';
 import { systemClock } from '../clock.js';
 import { eventRecord } from '../events.js';
 import type { GithubSession } from '../github-api/index.js';

@@ -1,4 +1,5 @@
-import type { Config, HomePaths } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import type { HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import {
   dreamDue,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { readDaemonInfo } from '../config/index.js';
+import { readDaemonInfo } from '../home/index.js';
 import { verifyLogDir } from '../logs/index.js';
 import { withStoreReader } from '../store/index.js';
 import { ago, fail, needsConfig, ok, warn, type Check, type DoctorState } from './doctor.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { homePaths } from '../../src/config/index.js';
+import { homePaths } from '../../src/home/index.js';
 import { generateSecrets } from '../../src/config/secrets.js';
 import { dreamInHome } from '../../src/dream/index.js';
 import { isVigilError } from '../../src/errors.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { homePaths } from '../../src/config/index.js';
+import { homePaths } from '../../src/home/index.js';
 import { Journal } from '../../src/journal/index.js';
 import { DreamScheduler } from '../../src/daemon/dream-scheduler.js';
 import { loadDreamState, NewEntryCounter } from '../../src/dream/index.js';

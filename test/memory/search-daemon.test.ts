@@ -46,13 +46,16 @@ describe('vigil memory search with a daemon running', () => {
       return hits.length > 0 ? { hits: hits as { ref: string; kind: string; snippet: string }[], pid: run.pid! } : undefined;
     }, 10_000, 'the delivery in the daemon-answered search');
     expect(viaDaemon.hits).toContainEqual(expect.objectContaining({ kind: 'github.issues.opened', ref: expect.stringMatching(/^event \d+$/) }));
+    // Nor the config's schema: a command that only asks the daemon reads the home, not zod (src/home).
     expect(packagesOf(trace, viaDaemon.pid)).not.toContain('better-sqlite3');
+    expect(packagesOf(trace, viaDaemon.pid)).not.toContain('zod');
 
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     const alone = runCli(home, ['memory', 'search', 'walrus', 'emoji', '--json'], env);
     expect(alone.status).toBe(0);
     expect(packagesOf(trace, alone.pid!)).toContain('better-sqlite3');
+    expect(packagesOf(trace, alone.pid!)).toContain('zod');
     // The same hits in the same order (bm25's scores move with the index's size: the stop added entries).
     const found = (hits: { ref: string; kind: string; snippet: string }[]) => hits.map(({ ref, kind, snippet }) => ({ ref, kind, snippet }));
     expect(found(JSON.parse(alone.stdout))).toEqual(found(viaDaemon.hits));

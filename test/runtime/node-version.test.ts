@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { homePaths } from '../../src/config/index.js';
+import { homePaths } from '../../src/home/index.js';
 import { runDoctor } from '../../src/service/index.js';
 import { MIN_NODE_MAJOR, unsupportedNode } from '../../src/runtime.js';
 import { BIN, cliEnv, makeHome, removeHomes } from '../helpers/home.js';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { homePaths, initHome, loadConfig, loadSecrets } from '../../src/config/index.js';
+import { initHome, loadConfig, loadSecrets } from '../../src/config/index.js';
+import { homePaths } from '../../src/home/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { useTempDir, vigilErrorOf } from './helpers.js';
 

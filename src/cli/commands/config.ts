@@ -1,4 +1,5 @@
-import { loadConfig, previousConfigPath, readDaemonInfo, rewriteConfigFile } from '../../config/index.js';
+import { loadConfig, previousConfigPath, rewriteConfigFile } from '../../config/index.js';
+import { readDaemonInfo } from '../../home/index.js';
 import { errorText, VigilError } from '../../errors.js';
 import { requireHome, type CliContext } from '../context.js';
 

@@ -3,7 +3,8 @@ import { VigilError } from '../../errors.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../../logs/index.js';
 import { describeDream, dreamHere, dreamStatus, type DreamSummary } from '../../operations/index.js';
-import { loadHomeConfig, requireHome, type CliContext } from '../context.js';
+import { requireHome, type CliContext } from '../context.js';
+import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
 /** How long `vigil dream --now` waits for a daemon's dream to end. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { homePaths, isInitialised, loadConfig, readDaemonInfo } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
+import { homePaths, isInitialised, readDaemonInfo } from '../../home/index.js';
 import { VigilError } from '../../errors.js';
 import {
   describePlan,

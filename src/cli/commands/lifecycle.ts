@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { initHome, isInitialised, loadConfig } from '../../config/index.js';
+import { initHome, loadConfig } from '../../config/index.js';
+import { isInitialised } from '../../home/index.js';
 import { systemClock } from '../../clock.js';
 import { Daemon, TeamDaemon } from '../../daemon/index.js';
 import { EXIT, VigilError } from '../../errors.js';

@@ -1,6 +1,7 @@
 import { applyRules } from '../../model/index.js';
 import { PolicyGate } from '../../policy/index.js';
-import { loadHomeConfig, requireHome, type CliContext } from '../context.js';
+import { requireHome, type CliContext } from '../context.js';
+import { loadHomeConfig } from '../home-config.js';
 import { readEventInput } from '../event-input.js';
 
 /**

@@ -1,7 +1,8 @@
-import { readDaemonInfo } from '../../config/index.js';
+import { readDaemonInfo } from '../../home/index.js';
 import { VigilError } from '../../errors.js';
 import { paintFor } from '../../for-people.js';
-import { loadHomeConfig, type CliContext } from '../context.js';
+import { type CliContext } from '../context.js';
+import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 import { renderStatus } from '../status-view.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '../../child/index.js';
-import { readDaemonInfo, resolveHome, type DaemonInfo } from '../../config/index.js';
+import { readDaemonInfo, resolveHome, type DaemonInfo } from '../../home/index.js';
 import { VigilError } from '../../errors.js';
 import { executePlan, serviceControlPlan, systemHost, type ControlVerb, type ServiceHost } from '../../service/index.js';
 import { requireHome, type CliContext } from '../context.js';

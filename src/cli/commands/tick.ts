@@ -1,6 +1,7 @@
 import { requestTick } from '../../operations/index.js';
 import type { TickOutcome } from '../../tick/index.js';
-import { loadHomeConfig, type CliContext } from '../context.js';
+import { type CliContext } from '../context.js';
+import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
 /** `vigil tick`: wake vigil now; the tick is decided even if nothing changed. */

@@ -1,4 +1,5 @@
-import { homePaths, loadSecrets, resolveHome } from '../../config/index.js';
+import { loadSecrets } from '../../config/index.js';
+import { homePaths, resolveHome } from '../../home/index.js';
 import { callRecords, createAgentModel, makeRedactor, secretValues } from '../../model/index.js';
 import type { ActionParams } from '../../policy/index.js';
 import type { Handler } from './types.js';
