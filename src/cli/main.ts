@@ -164,6 +164,26 @@ program
   .option('--json', 'machine-readable output')
   .action(run(async (ctx, opts: { now?: boolean; json?: boolean }) => (await import('./commands/dream.js')).dreamCommand(ctx, opts)));
 
+program
+  .command('migrate')
+  .description('copy this SQLite home into a team\'s PostgreSQL database and check the copy (issue 19); the home is only read')
+  .requiredOption('--to <url>', 'the database: postgres://user:password@host:5432/name (empty, or holding exactly this home)')
+  .option('--node <name>', "the node whose chains the home's daily logs become (default: the host name)")
+  .option('--json', 'machine-readable output: the report, without progress lines')
+  .addHelpText(
+    'after',
+    `
+Copies the inbox with every delivery's body, decisions, actions with their approvals'
+answers, the memory folder with its kept versions, and every daily log as the chains
+of one node, hash chains intact; in one transaction. Then reads it all back: counts and
+SHA-256 of every part, and every chain verified. A database that already holds exactly
+this home is checked again and left alone; one that holds anything else is refused.
+Stop the daemon first. Exit 1: the home cannot be copied as it is (VIGIL_ERR_MIGRATE_SOURCE)
+or the database holds something else (VIGIL_ERR_MIGRATE_TARGET); 70: the copy does not
+match (VIGIL_ERR_MIGRATE_VERIFY); 75: the daemon or a dream runs on the home.`,
+  )
+  .action(run(async (ctx, opts: { to?: string; node?: string; json?: boolean }) => (await import('./commands/migrate.js')).migrateCommand(ctx, opts)));
+
 const memory = program.command('memory').description('what vigil remembers: MEMORY.md, topics, search over the logs, earlier versions');
 
 memory

@@ -16,3 +16,5 @@ export { parseTopic, renderTopic, slugify, topicPath, cleanFactText, sourceDate,
 export { renderIndex } from './index-file.js';
 export { readTopics } from './load.js';
 export { inDaemonBudget, SearchIndex, type CatchUpBudget, type SearchHit } from './search.js';
+export { memoryVersions } from './export.js';
+export { searchTeam } from './team-search.js';

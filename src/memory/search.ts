@@ -45,6 +45,13 @@ export function entryText(entry: LogEntry): string {
   return out.join(' · ');
 }
 
+/** What an event is found by: its kind, its source and its payload's text (API URLs left out). */
+export function eventText(kind: string, source: string, payload: string): string {
+  const out = [kind, source];
+  textOf(safeJson(payload), out, { left: MAX_BODY_CHARS }, false, false);
+  return out.join(' · ');
+}
+
 /** A time budget for `catchUp`: stop once `now()` reaches `deadline`. */
 export interface CatchUpBudget {
   deadline: number;
@@ -169,11 +176,7 @@ export class SearchIndex {
       const committed = this.store.transaction(() => {
         if ((kv.get(EVENT_MARK) ?? 0) !== mark) return false;
         searchIndex.add(
-          rows.map((row) => {
-            const out = [row.kind, row.source];
-            textOf(safeJson(this.payloadText(row)), out, { left: MAX_BODY_CHARS }, false, false);
-            return { body: out.join(' · '), date: localDate(row.receivedAt), ref: `event ${row.id}`, kind: row.kind };
-          }),
+          rows.map((row) => ({ body: eventText(row.kind, row.source, this.payloadText(row)), date: localDate(row.receivedAt), ref: `event ${row.id}`, kind: row.kind })),
         );
         kv.set(EVENT_MARK, rows[rows.length - 1]!.id);
         return true;

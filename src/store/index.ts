@@ -17,8 +17,12 @@ import { OwnerAnswers } from './owner-answers.js';
 export { openDb } from './db.js';
 export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx } from './pg/index.js';
 export { newActionId } from './actions.js';
+export { SearchIndexTable } from './search-index.js';
+export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
+export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainVerifyResult, PgStore, PgStoreOptions, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
+import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 
 /**
@@ -46,6 +50,34 @@ export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Pr
   } finally {
     await pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * The team's memory as a node-local search index reads it (`vigil memory search` with
+ * `store.url`): a short-lived pool that registers no node and migrates nothing.
+ */
+export async function withTeamSearchSource<T>(url: string, fn: (source: TeamSearchSource) => Promise<T>): Promise<T> {
+  const [pgStore, read] = await Promise.all([import('./pg/index.js'), import('./pg/search-source.js')]);
+  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
+  try {
+    return await fn({
+      teamId: () => read.teamId(pool),
+      chains: () => read.chainLengths(pool),
+      chainLines: (node, day, afterSeq, limit) => read.chainLines(pool, node, day, afterSeq, limit),
+      eventsAfter: (afterId, limit) => read.eventsAfter(pool, afterId, limit),
+    });
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+export interface TeamSearchSource {
+  teamId(): Promise<string>;
+  chains(): Promise<ChainLength[]>;
+  chainLines(node: string, day: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; line: string }>>;
+  eventsAfter(afterId: number, limit: number): Promise<TeamEventText[]>;
 }
 
 /** What `vigil status` shows of a team, read from its database by a short-lived pool that registers no node. */

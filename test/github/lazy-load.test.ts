@@ -74,3 +74,18 @@ describe('the CLI loads what the command needs', () => {
     expect(room(files, 'model')).toEqual([]);
   });
 });
+
+/**
+ * Issue 19: `pg` is loaded only where a team's database is used, by dynamic import; the
+ * commands of a SQLite home that also serve a team (log, memory search) and `vigil
+ * migrate` do not load it until they talk to PostgreSQL.
+ */
+describe('PostgreSQL stays out of the SQLite path', () => {
+  for (const entry of ['cli/commands/memory-search.js', 'cli/commands/log.js', 'cli/commands/migrate.js', 'store/index.js', 'store/migrate-home.js', 'memory/team-search.js']) {
+    it(`${entry} does not import pg statically`, () => {
+      const { files, packages } = staticClosure(path.join(DIST, entry));
+      expect(files.size).toBeGreaterThan(1);
+      expect(packages.has('pg')).toBe(false);
+    });
+  }
+});

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { localDate, systemClock } from '../../clock.js';
-import { loadConfig } from '../../config/index.js';
 import { VigilError } from '../../errors.js';
 import { followLog, logFilePath, readLogEntries, renderEntry, verifyLogDir, type LogEntry, type VerifyResult } from '../../logs/index.js';
 import { withTeamLog } from '../../store/index.js';
 import { requireHome, type CliContext } from '../context.js';
+import { teamStoreUrl } from '../home-config.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -19,7 +19,7 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   const date = opts.date ?? localDate(systemClock.now());
   if (!DATE.test(date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${date}: use YYYY-MM-DD`);
   const show = (entry: LogEntry) => ctx.out(opts.json ? JSON.stringify(entry) : renderEntry(entry, systemClock.now()));
-  const team = teamUrl(ctx);
+  const team = teamStoreUrl(ctx);
   if (team) {
     // A team's log is in its database: every node's chain of the day, merged by time, each entry naming its node.
     if (opts.follow) throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', 'vigil log --follow does not read PostgreSQL yet');
@@ -51,7 +51,7 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
 export async function logVerifyCommand(ctx: CliContext, opts: { date?: string }): Promise<void> {
   requireHome(ctx);
   if (opts.date !== undefined && !DATE.test(opts.date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${opts.date}: use YYYY-MM-DD`);
-  const team = teamUrl(ctx);
+  const team = teamStoreUrl(ctx);
   // A team's chains: one per node and day, in the database; a line names the node's chain.
   const results: VerifyResult[] = team
     ? (await withTeamLog(team, (log) => log.verify(opts.date))).map((r) => ({ ...r, file: `${r.node}/${r.day}` }))
@@ -78,14 +78,3 @@ export async function logVerifyCommand(ctx: CliContext, opts: { date?: string })
   if (failed.length) throw new VigilError('VIGIL_ERR_LOG_CORRUPT', `${failed.length} of ${results.length} log files do not verify, first ${failed[0]}`);
 }
 
-/**
- * `store.url` (or DATABASE_URL): the log lives in the team's database, not in the home's
- * files. A config that does not load leaves the files: the log is how one finds out why.
- */
-function teamUrl(ctx: CliContext): string | undefined {
-  try {
-    return loadConfig(ctx.paths.config, ctx.env).store.url;
-  } catch {
-    return undefined;
-  }
-}

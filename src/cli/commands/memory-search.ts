@@ -35,7 +35,14 @@ async function fromDaemon(ctx: CliContext, query: string, limit: number): Promis
   }
 }
 
+/**
+ * No daemon answered (a team's node does not search yet): a team's home searches its
+ * database through this machine's index; a SQLite home its own store.
+ */
 async function inThisProcess(ctx: CliContext, query: string, limit: number): Promise<SearchHit[]> {
+  const { teamStoreUrl } = await import('../home-config.js');
+  const team = teamStoreUrl(ctx);
+  if (team) return inTeamIndex(ctx, team, query, limit);
   const [{ Store }, { SearchIndex }] = await Promise.all([import('../../store/index.js'), import('../../memory/index.js')]);
   const store = Store.open(ctx.paths.db);
   try {
@@ -46,4 +53,10 @@ async function inThisProcess(ctx: CliContext, query: string, limit: number): Pro
   } finally {
     store.close();
   }
+}
+
+/** A team's home (`store.url`): this node's derived index of the database's log and inbox, caught up first. */
+async function inTeamIndex(ctx: CliContext, url: string, query: string, limit: number): Promise<SearchHit[]> {
+  const [{ withTeamSearchSource }, { searchTeam }] = await Promise.all([import('../../store/index.js'), import('../../memory/index.js')]);
+  return withTeamSearchSource(url, (source) => searchTeam(ctx.paths.home, source, query, limit));
 }

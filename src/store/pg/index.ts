@@ -15,7 +15,7 @@ import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 
-export { withTransaction, openPgPool, type PgTx } from './connect.js';
+export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction } from './actions.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';

@@ -129,11 +129,40 @@ export async function readPgLog(db: Queryable, fromMs: number, toMs: number): Pr
   return rows.map((r) => ({ ...(JSON.parse(r.line) as LogEntry), node: r.node }));
 }
 
-/** One local day of every node's chain (each node's own day), merged by time (then node, then seq). */
+/**
+ * One local day of every node's chain (each node's own day), merged by time: each chain
+ * stays in its own order (seq) — its writers' clocks may step back a little between
+ * processes, and a chain read out of order would not read as the day it was — and the
+ * chains interleave by the time of their next entry (then node).
+ */
 export async function readPgLogDay(db: Queryable, day: string): Promise<Array<LogEntry & { node: string }>> {
-  const rows = (await db.query<{ node: string; line: string }>(
-    'SELECT node, line FROM log_entries WHERE day = $1 ORDER BY ts, node, seq',
+  const rows = (await db.query<{ node: string; line: string; ms: number }>(
+    `SELECT node, line, (extract(epoch from ts) * 1000)::bigint AS ms FROM log_entries WHERE day = $1 ORDER BY node, seq`,
     [day],
   )).rows;
-  return rows.map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
+  const chains = new Map<string, Array<{ node: string; line: string; ms: number }>>();
+  for (const row of rows) {
+    const chain = chains.get(row.node);
+    if (chain) chain.push(row);
+    else chains.set(row.node, [row]);
+  }
+  return mergeChains([...chains.values()]).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
+}
+
+/** A k-way merge of chains each in its own order: the earliest next entry first (then the node's name). */
+function mergeChains<R extends { node: string; ms: number }>(chains: R[][]): R[] {
+  const at = chains.map(() => 0);
+  const out: R[] = [];
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < chains.length; i++) {
+      const next = chains[i]![at[i]!];
+      if (!next) continue;
+      const current = best < 0 ? undefined : chains[best]![at[best]!]!;
+      if (!current || next.ms < current.ms || (next.ms === current.ms && next.node < current.node)) best = i;
+    }
+    if (best < 0) return out;
+    out.push(chains[best]![at[best]!]!);
+    at[best]!++;
+  }
 }

@@ -110,6 +110,40 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   ALTER TABLE actions ADD COLUMN decision_id bigint REFERENCES decisions(id);
   ` },
+  // What a SQLite home brings along (vigil migrate): the approvals' answers and expiry and
+  // the thread subjects, as src/store/migrations.ts has them; the memory folder as
+  // versioned rows; and the team's own id, which names the node-local caches derived
+  // from this database (a cache of another database is never read as this one's).
+  { id: 'pg-004-home-copy', sql: `
+  ALTER TABLE actions ADD COLUMN IF NOT EXISTS expires_at bigint;
+  ALTER TABLE actions ADD COLUMN IF NOT EXISTS answered_by text;
+  ALTER TABLE actions ADD COLUMN IF NOT EXISTS answered_at bigint;
+  ALTER TABLE actions ADD COLUMN IF NOT EXISTS answer_reason text;
+  ALTER TABLE actions ADD COLUMN IF NOT EXISTS subject text;
+  ALTER TABLE decisions ADD COLUMN IF NOT EXISTS subject text;
+
+  -- The memory folder (src/memory): one row per version of a file, the newest the file;
+  -- a NULL content is a removal. The same limits as the memory tool (100 KB a file, a
+  -- plain relative path without hidden names); a write of several files is one
+  -- transaction, so readers see all of it or none.
+  CREATE TABLE memory_files (
+    path        text NOT NULL CHECK (
+                  path ~ '^[^/.][^/]*(/[^/.][^/]*)*$' AND position(chr(92) in path) = 0 AND length(path) <= 1024),
+    version     integer NOT NULL CHECK (version >= 1),
+    content     text CHECK (octet_length(content) <= 102400),
+    -- Unknown (NULL) only for the oldest version a home's .history held.
+    written_at  bigint,
+    written_by  text NOT NULL,
+    PRIMARY KEY (path, version)
+  );
+
+  CREATE TABLE team (
+    id         text PRIMARY KEY,
+    created_at bigint NOT NULL
+  );
+  INSERT INTO team (id, created_at)
+    VALUES (md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), (extract(epoch from clock_timestamp()) * 1000)::bigint);
+  ` },
 ];
 
 /**

@@ -3,7 +3,7 @@ import { FakeClock } from '../../../src/clock.js';
 import { verifyLogDir } from '../../../src/logs/index.js';
 import { DailyLog } from '../../../src/logs/daily-log.js';
 import { secretMask } from '../../../src/secrets/index.js';
-import { PgStore, readPgLog, verifyPgLog } from '../../../src/store/pg/index.js';
+import { PgStore, readPgLog, readPgLogDay, verifyPgLog } from '../../../src/store/pg/index.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,6 +107,29 @@ describe.runIf(PG.available)('the team store: the log, append-only and hash-chai
       expect((await verifyPgLog(c.pool, 'zeta'))[0]).toMatchObject({ ok: false, firstBad: { line: 1, reason: "the row's seq or hash column disagrees with its line" } });
       await c.close();
     } finally {
+      await b.close();
+    }
+  });
+  it('a day read for vigil log keeps each chain in its own order, even where its clock stepped back, and interleaves the chains by time', async () => {
+    const clock = new FakeClock(Date.parse('2026-03-05T10:00:00Z'));
+    const a = await PgStore.open({ url: pg.url, node: 'order-a', clock });
+    const b = await PgStore.open({ url: pg.url, node: 'order-b', clock });
+    try {
+      const write = (store: PgStore, n: number) => store.transaction((tx) => store.log.append(tx, [{ type: 'tick.skipped', n }]));
+      await write(a, 1);
+      clock.advance(2000);
+      await write(a, 2);
+      // Another process of node a, its clock a second behind: seq 3 with an earlier ts.
+      clock.advance(-1000);
+      await write(a, 3);
+      clock.advance(500);
+      await write(b, 4);
+      const day = await readPgLogDay(a.pool, '2026-03-05');
+      expect(day.filter((e) => e.node.startsWith('order-')).map((e) => [e.node, e.seq, e.n])).toEqual([
+        ['order-a', 1, 1], ['order-b', 1, 4], ['order-a', 2, 2], ['order-a', 3, 3],
+      ]);
+    } finally {
+      await a.close();
       await b.close();
     }
   });
