@@ -23,6 +23,7 @@ export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainVerifyResult, PgStore, PgStoreOptions, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
+import type { PgMemoryRow } from './pg/memory.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 
 /**
@@ -78,6 +79,19 @@ export interface TeamSearchSource {
   chains(): Promise<ChainLength[]>;
   chainLines(node: string, day: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; line: string }>>;
   eventsAfter(afterId: number, limit: number): Promise<TeamEventText[]>;
+}
+
+/** Every row of a team's `memory_files` (`vigil memory show` and `history` with `store.url`), by a short-lived pool that registers no node. */
+export async function readTeamMemory(url: string): Promise<PgMemoryRow[]> {
+  const [pgStore, memory] = await Promise.all([import('./pg/index.js'), import('./pg/memory.js')]);
+  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
+  try {
+    return await memory.readPgMemoryRows(pool);
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 /** What `vigil status` shows of a team, read from its database by a short-lived pool that registers no node. */

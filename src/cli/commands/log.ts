@@ -4,7 +4,7 @@ import { VigilError } from '../../errors.js';
 import { followLog, logFilePath, readLogEntries, renderEntry, verifyLogDir, type LogEntry, type VerifyResult } from '../../logs/index.js';
 import { withTeamLog } from '../../store/index.js';
 import { requireHome, type CliContext } from '../context.js';
-import { teamStoreUrl } from '../home-config.js';
+import { teamStoreUrl } from '../team-home.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -19,7 +19,7 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   const date = opts.date ?? localDate(systemClock.now());
   if (!DATE.test(date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${date}: use YYYY-MM-DD`);
   const show = (entry: LogEntry) => ctx.out(opts.json ? JSON.stringify(entry) : renderEntry(entry, systemClock.now()));
-  const team = teamStoreUrl(ctx);
+  const team = await teamStoreUrl(ctx);
   if (team) {
     // A team's log is in its database: every node's chain of the day, merged by time, each entry naming its node.
     if (opts.follow) throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', 'vigil log --follow does not read PostgreSQL yet');
@@ -51,7 +51,7 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
 export async function logVerifyCommand(ctx: CliContext, opts: { date?: string }): Promise<void> {
   requireHome(ctx);
   if (opts.date !== undefined && !DATE.test(opts.date)) throw new VigilError('VIGIL_ERR_USAGE', `--date ${opts.date}: use YYYY-MM-DD`);
-  const team = teamStoreUrl(ctx);
+  const team = await teamStoreUrl(ctx);
   // A team's chains: one per node and day, in the database; a line names the node's chain.
   const results: VerifyResult[] = team
     ? (await withTeamLog(team, (log) => log.verify(opts.date))).map((r) => ({ ...r, file: `${r.node}/${r.day}` }))

@@ -1,6 +1,7 @@
 import { isVigilError, VigilError } from '../../errors.js';
 import type { SearchHit } from '../../memory/index.js';
 import { callDaemon, daemonUrl, requireHome, type CliContext } from '../context.js';
+import { teamStoreUrl } from '../team-home.js';
 
 /** No search ranks more than this many matches (the store's SEARCH_CANDIDATES), so no more hits exist. */
 const MOST_HITS = 2000;
@@ -40,8 +41,7 @@ async function fromDaemon(ctx: CliContext, query: string, limit: number): Promis
  * database through this machine's index; a SQLite home its own store.
  */
 async function inThisProcess(ctx: CliContext, query: string, limit: number): Promise<SearchHit[]> {
-  const { teamStoreUrl } = await import('../home-config.js');
-  const team = teamStoreUrl(ctx);
+  const team = await teamStoreUrl(ctx);
   if (team) return inTeamIndex(ctx, team, query, limit);
   const [{ Store }, { SearchIndex }] = await Promise.all([import('../../store/index.js'), import('../../memory/index.js')]);
   const store = Store.open(ctx.paths.db);

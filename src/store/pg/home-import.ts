@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { CopiedAction, CopiedDecision, CopiedEvent, CopiedLogLine, CopiedMemoryVersion } from '../home-export.js';
 import type { Queryable } from './connect.js';
+import { readPgMemoryRows } from './memory.js';
 
 /** How many rows each table the copy writes holds now. */
 export async function targetCounts(db: Queryable): Promise<Record<string, number>> {
@@ -162,10 +163,5 @@ export async function readLogLines(db: Queryable, node: string, day: string): Pr
 }
 
 export async function readMemoryVersions(db: Queryable): Promise<CopiedMemoryVersion[]> {
-  const rows = (await db.query<{ path: string; version: number; content: string | null; written_at: number | null }>(
-    'SELECT path, version, content, written_at FROM memory_files',
-  )).rows;
-  return rows
-    .map((r) => ({ path: r.path, version: r.version, content: r.content, writtenAt: r.written_at }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.version - b.version));
+  return (await readPgMemoryRows(db)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.version - b.version));
 }

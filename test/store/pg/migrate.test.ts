@@ -130,6 +130,14 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
       expect(named.map((h) => h.score), query).toEqual(mine.map((h) => h.score));
       if (query !== 'nothing-matches-this-xyzzy') expect(mine.length, query).toBeGreaterThan(0);
     }
+    // Memory: the index, a topic, and the kept versions, as the home's folder shows them.
+    for (const args of [['memory', '--json'], ['memory', 'show', 'codertocat/hello-world'], ['memory', 'history', '--json'], ['memory', 'history', 'MEMORY.md', '--json']]) {
+      expect(ok(runCli(team, args)), args.join(' ')).toBe(ok(runCli(home, args)));
+    }
+    expect(JSON.parse(ok(runCli(team, ['memory', 'history', '--json']))).length).toBeGreaterThan(0);
+    const restore = runCli(team, ['memory', 'history', 'MEMORY.md', '--restore', '20260101T000000000Z']);
+    expect(restore.stderr).toMatch(/VIGIL_ERR_TEAM_UNSUPPORTED/);
+
     // The search's index is a file of this node, not state: thrown away, it is built again the same.
     fs.rmSync(path.join(team, 'cache'), { recursive: true });
     expect(ok(runCli(team, ['memory', 'search', '--json', 'Codertocat']))).toContain('Codertocat');
