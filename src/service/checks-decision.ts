@@ -1,7 +1,6 @@
-import { loadSecrets, type Secrets } from '../config/index.js';
 import { probeConfiguredDecision, type DecisionProbe } from '../model/index.js';
 import { errorText } from '../errors.js';
-import { fail, needsConfig, ok, warn, type Check, type CheckResult } from './doctor.js';
+import { fail, modelSecrets, needsConfig, ok, warn, type Check, type CheckResult } from './doctor.js';
 
 /**
  * `vigil doctor --model` (issue 23): whether decisions will work before the first event
@@ -11,12 +10,7 @@ export const checkDecision: Check = async ({ paths, env }, state) => {
   const config = needsConfig('decide', state);
   if ('name' in config) return config;
   if (config.model.provider === 'rules') return ok('decide', 'rules provider: no model to ask');
-  let secrets: Partial<Secrets>;
-  try {
-    secrets = loadSecrets(paths.secrets, env);
-  } catch {
-    secrets = { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim(), openaiApiKey: env.OPENAI_API_KEY?.trim() };
-  }
+  const secrets = modelSecrets(paths, env);
   try {
     return describeProbe(await probeConfiguredDecision(config.model, { secrets, env }));
   } catch (err) {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { loadSecrets, type Config, type Secrets } from '../config/index.js';
+import type { Config, Secrets } from '../config/index.js';
 import { createProvider } from '../model/index.js';
 import { notifyChecks } from '../notify/index.js';
 import { openDb, PushSubscriptions, withStoreReader } from '../store/index.js';
-import { fail, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
+import { fail, modelSecrets, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
 import { errorText } from '../errors.js';
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -44,13 +44,7 @@ export const checkModel: Check = async ({ paths, env }, state) => {
   const config = needsConfig('model', state);
   if ('name' in config) return config;
   if (config.model.provider === 'rules') return ok('model', 'rules provider: offline, nothing to reach');
-  let secrets: Partial<Secrets>;
-  try {
-    secrets = loadSecrets(paths.secrets, env);
-  } catch {
-    // The secrets line reports it; a key may still come from the environment.
-    secrets = { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim(), openaiApiKey: env.OPENAI_API_KEY?.trim() };
-  }
+  const secrets = modelSecrets(paths, env);
   try {
     // With the secrets and env the daemon would use: a missing key fails here as it would at start.
     createProvider(config.model, config.rules, { secrets, env });

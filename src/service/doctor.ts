@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { loadSecrets, type Config, type Secrets } from '../config/index.js';
 import type { HomePaths } from '../home/index.js';
 import type { ServiceHost } from './host.js';
 import { errorText } from '../errors.js';
@@ -58,6 +58,18 @@ export const fail = (name: string, detail: string, fix?: string): CheckResult =>
 /** A check that needs the config says so instead of guessing when the config is broken. */
 export function needsConfig(name: string, state: DoctorState): CheckResult | Readonly<Config> {
   return state.config ?? warn(name, 'not checked: config.json does not load (see the config line)');
+}
+
+/**
+ * The keys a model check talks with: secrets.json's, or when it does not load (the secrets
+ * line reports why) what the environment gives — a key may come from there alone.
+ */
+export function modelSecrets(paths: HomePaths, env: NodeJS.ProcessEnv): Partial<Secrets> {
+  try {
+    return loadSecrets(paths.secrets, env);
+  } catch {
+    return { anthropicApiKey: env.ANTHROPIC_API_KEY?.trim(), openaiApiKey: env.OPENAI_API_KEY?.trim() };
+  }
 }
 
 export function ago(ms: number): string {
