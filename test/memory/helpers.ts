@@ -1,21 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { useTempDir as tempDirs } from '../helpers/temp-dirs.js';
 import { nodeMemoryFs, type MemoryFs } from '../../src/memory/index.js';
 
 /** A fresh temp dir per call, removed after each test. */
-export function useTempDirs(prefix = 'vigil-memory-'): () => string {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    dirs.push(dir);
-    return dir;
-  };
-}
+export const useTempDirs = (prefix = 'vigil-memory-'): (() => string) => tempDirs(prefix);
 
 /** Every file under `dir` (hidden ones included) with its content, as relative paths. */
 export function snapshotDir(dir: string): Record<string, string> {

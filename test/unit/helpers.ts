@@ -1,21 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach } from 'vitest';
+import { useTempDir as tempDirs } from '../helpers/temp-dirs.js';
 import { isVigilError, type ErrorCode, type VigilError } from '../../src/errors.js';
 
 /** A fresh temp dir per call, removed after each test. */
-export function useTempDir(prefix = 'vigil-unit-'): () => string {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    dirs.push(dir);
-    return dir;
-  };
-}
+export const useTempDir = (prefix = 'vigil-unit-'): (() => string) => tempDirs(prefix);
 
 /** Run `fn`, expect it to throw a VigilError with `code`, and return that error. */
 export function vigilErrorOf(fn: () => unknown, code: ErrorCode): VigilError {

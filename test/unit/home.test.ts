@@ -1,17 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDashboardToken } from '../../src/home/index.js';
+import { useTempDir } from './helpers.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('vigil-home-');
 
 function secretsFile(content: string | undefined): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-home-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const file = path.join(dir, 'secrets.json');
   if (content !== undefined) fs.writeFileSync(file, content, { mode: 0o600 });
   return file;
