@@ -4,12 +4,14 @@
  * only its config and secrets in its home; what it takes lives in the database.
  *
  * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
- * only after the commit), beats its heartbeat into `nodes`, and decides the inbox's events
+ * only after the commit), beats its heartbeat into `nodes`, decides the inbox's events
  * with the offline `rules` provider, each event claimed under a lease so that every event
- * is decided once across nodes (team-decisions.ts). Not yet: model providers, the
- * execution worker (approved actions wait in the shared `actions` table), approvals and
- * notifications, ticks, dreams, the dashboard and API (answered 501). See
- * docs/architecture.md, "PostgreSQL (issue 19)".
+ * is decided once across nodes (team-decisions.ts), and runs a worker process of its own
+ * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
+ * under a lease by any node's worker, its effect once (src/exec/team-runner.ts). Not yet:
+ * model providers, approvals and notifications, the local actions (notify, memory.note,
+ * remind, agent.task wait as approved), ticks, dreams, the dashboard and API (answered
+ * 501). See docs/architecture.md, "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
@@ -24,6 +26,7 @@ import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { buildTeamApp } from './team-app.js';
+import { TeamWorker } from './team-worker.js';
 
 export interface TeamDaemonOptions {
   home: string;
@@ -35,8 +38,9 @@ export interface TeamDaemonOptions {
 }
 
 const HTTP_DRAIN_MS = 1500;
-/** What a node's decisions may take to finish once asked to stop (SIGTERM ends within 10 s). */
+/** What a node's decisions and its worker's action may take to finish once asked to stop (SIGTERM ends within 10 s). */
 const DECISIONS_DRAIN_MS = 5000;
+const WORKER_DRAIN_MS = 5000;
 
 export class TeamDaemon {
   readonly paths: HomePaths;
@@ -47,6 +51,7 @@ export class TeamDaemon {
   private http: HttpFront | undefined;
   private intake: PgWebhookIntake | undefined;
   private decisions: TeamDecisions | undefined;
+  private worker: TeamWorker | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private releaseLock: (() => void) | undefined;
   private address = '';
@@ -85,6 +90,7 @@ export class TeamDaemon {
         permissions: this.config.permissions,
         leaseSeconds,
         failed: (err) => this.oplog.warn('decision failed', { error: errorText(err) }),
+        approved: () => this.worker?.kick(),
       });
       this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake() });
       const intake = this.intake;
@@ -99,6 +105,18 @@ export class TeamDaemon {
       await this.record(eventRecord('daemon.started', { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider, node, store: 'postgres' }, clock.now()));
       this.beat(leaseSeconds);
       this.decisions.start();
+      // The worker reads the GitHub credentials itself from the home and the environment; this process never does.
+      this.worker = new TeamWorker({
+        home: this.paths.home,
+        node,
+        store,
+        clock,
+        ...(this.options.env ? { env: this.options.env } : {}),
+        config: () => this.config,
+        record: (records) => this.recordAll(records),
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
+      this.worker.start();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -127,6 +145,8 @@ export class TeamDaemon {
     this.config = next;
     this.oplog.setLevel(next.log.level);
     this.decisions?.reconfigure(next.rules, next.permissions);
+    // The worker re-checks each action against the permissions: the next one gets the new config.
+    this.worker?.recycle();
     await this.record(eventRecord('config.reloaded', {}, this.options.clock.now())).catch(() => undefined);
     return true;
   }
@@ -143,7 +163,7 @@ export class TeamDaemon {
     clearTimeout(this.heartbeatTimer);
     await this.http?.close(HTTP_DRAIN_MS);
     await this.intake?.close();
-    await this.decisions?.stop(DECISIONS_DRAIN_MS);
+    await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
     if (this.store) {
       await this.record(eventRecord('daemon.stopped', { reason }, this.options.clock.now())).catch(() => undefined);
       await this.store.close().catch(() => undefined);
@@ -152,10 +172,14 @@ export class TeamDaemon {
     this.releaseLock?.();
   }
 
-  private async record(record: EventRecord): Promise<void> {
+  private record(record: EventRecord): Promise<void> {
+    return this.recordAll([record]);
+  }
+
+  private async recordAll(records: EventRecord[]): Promise<void> {
     const store = this.store;
     if (!store) return;
-    await store.transaction((tx) => store.log.append(tx, [record]));
+    await store.transaction((tx) => store.log.append(tx, records));
   }
 
   /**

@@ -75,8 +75,9 @@ export async function setIssueState(
 /** Where a re-run's attempt number is kept between the look and the write. */
 export interface RerunMemory {
   /** The run's attempt number seen just before this action asked for a re-run; undefined: never asked. */
-  asked(): number | undefined;
-  remember(attempt: number): void;
+  asked(): number | undefined | Promise<number | undefined>;
+  /** Durable before the request goes out (the team's memory is a row in PostgreSQL, hence a promise). */
+  remember(attempt: number): void | Promise<void>;
 }
 
 export async function rerunFailedJobs(
@@ -87,10 +88,10 @@ export async function rerunFailedJobs(
   const { owner, repo } = splitRepo(params.repo);
   const { data: run } = await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: params.runId });
   const attempt = run.run_attempt ?? 1;
-  const asked = memory.asked();
+  const asked = await memory.asked();
   // GitHub counted a new attempt since this action asked: the re-run took place.
   if (asked !== undefined && attempt > asked) return { repo: params.repo, runId: params.runId, attempt, changed: [], reused: true };
-  memory.remember(attempt);
+  await memory.remember(attempt);
   await octokit.rest.actions.reRunWorkflowFailedJobs({ owner, repo, run_id: params.runId, request: { retries: 0 } });
   return { repo: params.repo, runId: params.runId, attempt: attempt + 1, changed: ['rerun'], reused: false };
 }

@@ -8,8 +8,8 @@
  * node holds it, however many nodes run.
  *
  * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): model providers, whose
- * prompt reads the SQLite store's context; coalescing; vigil's own echoes (a team node
- * runs no worker yet, so it writes nothing to GitHub that could come back).
+ * prompt reads the SQLite store's context; coalescing; vigil's own echoes (what a node's
+ * worker writes on GitHub comes back as deliveries decided like any other).
  */
 import type { DecisionRule, PermissionsConfig } from '../config/index.js';
 import type { Clock } from '../clock.js';
@@ -28,6 +28,8 @@ export interface TeamDecisionsDeps {
   leaseSeconds: number;
   /** A decision that could not be committed (the database away); its event is given back. */
   failed: (err: unknown) => void;
+  /** A batch committed actions the policy allowed: the node's worker may look now. */
+  approved?: () => void;
 }
 
 /** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
@@ -108,7 +110,7 @@ export class TeamDecisions {
     const { store } = this.deps;
     const decided = events.map((event) => ({ event, decision: this.ruleDecision(event) }));
     try {
-      return await store.transaction(async (tx) => {
+      const committed = await store.transaction(async (tx) => {
         const now = this.deps.clock.now();
         const records: EventRecord[] = [];
         let count = 0;
@@ -121,8 +123,10 @@ export class TeamDecisions {
           count++;
         }
         await store.log.append(tx, records);
-        return count;
+        return { count, approved: records.some((r) => r.type === 'action.allowed') };
       });
+      if (committed.approved) this.deps.approved?.();
+      return committed.count;
     } catch (err) {
       // Rolled back: nothing of the batch is decided; the events wait for the next claim.
       this.deps.failed(err);

@@ -15,12 +15,14 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
-export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx } from './pg/index.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore } from './pg/index.js';
+// nodes.js holds no `pg` import: the SQLite daemon may load it.
+export { workerHolder } from './pg/nodes.js';
 export { newActionId } from './actions.js';
 export { SearchIndexTable } from './search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
-import type { ChainVerifyResult, PgStore, PgStoreOptions, TeamStatus } from './pg/index.js';
+import type { ChainVerifyResult, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import type { PgMemoryRow } from './pg/memory.js';
@@ -32,6 +34,11 @@ import { errorText, isVigilError, VigilError } from '../errors.js';
  */
 export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   return (await import('./pg/index.js')).PgStore.open(options);
+}
+
+/** A team node's worker's store (src/exec/team-worker-main.ts), loaded on demand like openPgStore. */
+export async function openPgWorkerStore(options: Parameters<typeof import('./pg/index.js').openPgWorkerStore>[0]): Promise<PgWorkerStore> {
+  return (await import('./pg/index.js')).openPgWorkerStore(options);
 }
 
 /**

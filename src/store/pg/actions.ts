@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
+import { VigilError } from '../../errors.js';
 import type { ActionState } from '../actions.js';
 import type { Queryable } from './connect.js';
 import { ACTION_LEASES, claimRows, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
@@ -33,11 +34,19 @@ export interface PgAction {
   action: string;
   params: unknown;
   state: PgActionState;
+  createdAt: number;
   claimedBy: string | null;
   leaseUntil: number | null;
   attempts: number;
   result: unknown;
   error: string | null;
+}
+
+/** An action failed instead of claimed again: its worker stopped `maxAttempts` times while running it. */
+export interface PgExhausted {
+  id: string;
+  action: string;
+  error: string;
 }
 
 interface Row {
@@ -46,6 +55,7 @@ interface Row {
   action: string;
   params: string;
   state: PgActionState;
+  created_at: number;
   claimed_by: string | null;
   lease_until: number | null;
   attempts: number;
@@ -59,6 +69,7 @@ const toAction = (r: Row): PgAction => ({
   action: r.action,
   params: JSON.parse(r.params) as unknown,
   state: r.state,
+  createdAt: r.created_at,
   claimedBy: r.claimed_by,
   leaseUntil: r.lease_until,
   attempts: r.attempts,
@@ -96,14 +107,39 @@ export class PgActions {
    * leaves it.)
    */
   async claim(limit = 1): Promise<PgAction[]> {
+    return (await this.claimIn(this.pool, limit)).claimed;
+  }
+
+  /**
+   * `claim` inside the caller's transaction (a worker commits its claims with their
+   * `action.started` lines), only of the kinds in `actions` when given; says which
+   * actions failed instead, so that their failure is logged with them.
+   */
+  async claimIn(db: Queryable, limit: number, actions?: readonly string[]): Promise<{ claimed: PgAction[]; failed: PgExhausted[] }> {
     const now = this.clock.now();
-    await this.pool.query(
+    const { rows: failed } = await db.query<PgExhausted>(
       `UPDATE actions SET state = 'failed', claimed_by = NULL, lease_until = NULL, updated_at = $1,
          error = 'its worker stopped ' || attempts || ' times while running it'
-       WHERE state = 'running' AND lease_until <= $1 AND attempts >= $2`,
+       WHERE state = 'running' AND lease_until <= $1 AND attempts >= $2
+       RETURNING id, action, error`,
       [now, this.maxAttempts],
     );
-    return (await claimRows<Row>(this.pool, ACTION_LEASES, this.lease, now, limit)).map(toAction);
+    const claimed = (await claimRows<Row>(db, ACTION_LEASES, this.lease, now, limit, actions)).map(toAction);
+    return { claimed, failed };
+  }
+
+  /**
+   * A worker process that exited (its holder names its pid): its running actions wait as
+   * approved again at once rather than for their leases. Their effects are looked for
+   * before they are written again (the markers), as after any retry.
+   */
+  async releaseHolder(holder: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `UPDATE actions SET state = 'approved', claimed_by = NULL, lease_until = NULL
+       WHERE state = 'running' AND claimed_by = $1 RETURNING id`,
+      [holder],
+    );
+    return rows.map((r) => r.id);
   }
 
   renew(ids: readonly string[]): Promise<string[]> {
@@ -130,6 +166,24 @@ export class PgActions {
       ],
     );
     return rowCount === 1;
+  }
+
+  /** The mark an effect keeps between its look and its write (a re-run's attempt number), or undefined. */
+  async mark(id: string): Promise<unknown> {
+    const row = (await this.pool.query<{ effect_mark: unknown }>('SELECT effect_mark FROM actions WHERE id = $1', [id])).rows[0];
+    return row?.effect_mark ?? undefined;
+  }
+
+  /**
+   * Writes the mark before the effect's request, durably, and only while this holder
+   * still holds the action: one that lost its lease must not write, nor send the request.
+   */
+  async setMark(id: string, mark: unknown): Promise<void> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE actions SET effect_mark = $4::jsonb WHERE ${stillHeld(ACTION_LEASES)}`,
+      [id, this.lease.node, this.clock.now(), JSON.stringify(mark)],
+    );
+    if (rowCount !== 1) throw new VigilError('VIGIL_ERR_STORE', `action ${id}: this worker no longer holds it (its lease ran out); its effect is left to the holder`);
   }
 
   async get(id: string): Promise<PgAction | undefined> {

@@ -17,7 +17,9 @@ import { PgRoles, type RoleEvents } from './roles.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
-export type { PgNewAction } from './actions.js';
+export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
+export { workerHolder } from './nodes.js';
+export type { PgActions, PgLog };
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
@@ -87,4 +89,29 @@ export class PgStore {
     await this.roles.close();
     await this.pool.end();
   }
+}
+
+/**
+ * What a node's execution worker opens (issue 19): a small pool of its own (named after
+ * its node), the actions claimed under `holder` (`workerHolder`), and the node's log chain.
+ * It registers no node and migrates nothing: its node did both.
+ */
+export interface PgWorkerStore {
+  actions: PgActions;
+  log: PgLog;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function openPgWorkerStore(options: { url: string; node: string; holder: string; clock?: Clock; leaseSeconds?: number; mask?: SecretMask }): PgWorkerStore {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max: 2 });
+  const clock = options.clock ?? systemClock;
+  const { mask } = options;
+  return {
+    actions: new PgActions(pool, options.holder, clock, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
+    log: new PgLog(node, clock, mask ? () => mask : secretMask),
+    transaction: (fn) => withTransaction(pool, fn),
+    close: () => pool.end(),
+  };
 }

@@ -35,11 +35,13 @@ export interface Lease {
  * out (a dead node's), oldest first. Rows another transaction is claiming right now are
  * skipped, not waited for. `attempts` counts every claim.
  */
-export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number): Promise<R[]> {
+export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number, actions?: readonly string[]): Promise<R[]> {
+  // Actions only: claim just the kinds this claimer can carry out; the others wait for a claimer that can.
+  const only = t.table === 'actions' && actions ? ' AND action = ANY($5::text[])' : '';
   const { rows } = await db.query(
     `WITH picked AS (
        SELECT id FROM ${t.table}
-       WHERE state = '${t.ready}' OR (state = '${t.held}' AND lease_until <= $1)
+       WHERE (state = '${t.ready}' OR (state = '${t.held}' AND lease_until <= $1))${only}
        ORDER BY ${t.order}, id
        LIMIT $2
        FOR UPDATE SKIP LOCKED
@@ -48,7 +50,7 @@ export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, n
      SET state = '${t.held}', claimed_by = $3, lease_until = $1::bigint + $4::bigint, attempts = r.attempts + 1
      FROM picked WHERE r.id = picked.id
      RETURNING r.*`,
-    [now, limit, lease.node, lease.leaseMs],
+    only ? [now, limit, lease.node, lease.leaseMs, actions] : [now, limit, lease.node, lease.leaseMs],
   );
   // RETURNING keeps no order: put the claimed rows back in the order they were picked in.
   const key = (row: R) => row as Record<string, unknown>;

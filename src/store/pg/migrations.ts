@@ -144,6 +144,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   INSERT INTO team (id, created_at)
     VALUES (md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), (extract(epoch from clock_timestamp()) * 1000)::bigint);
   ` },
+  // A node's worker and its tick scheduler (issue 19). An effect that cannot be read back
+  // from GitHub (a re-run) keeps its mark in its action's row, written before the request,
+  // so whichever node takes the action over finds it. One tick per schedule slot: the
+  // slot is the key, so a scheduler that takes over from a dead one never runs a slot twice.
+  { id: 'pg-003-team-worker-ticks', sql: `
+  ALTER TABLE actions ADD COLUMN effect_mark jsonb;
+  CREATE TABLE ticks (
+    slot        bigint PRIMARY KEY,
+    event_id    bigint NOT NULL UNIQUE REFERENCES inbox(id),
+    node        text NOT NULL,
+    enqueued_at bigint NOT NULL
+  );
+  ` },
 ];
 
 /**

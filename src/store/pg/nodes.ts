@@ -39,14 +39,17 @@ export class PgNodes {
     );
   }
 
-  /** A beat: now, with the roles this node holds; its leased events and actions are counted from the tables. */
+  /**
+   * A beat: now, with the roles this node holds; its leased events and its workers'
+   * running actions (held as `node:w<pid>`, workerHolder) are counted from the tables.
+   */
   async heartbeat(roles: readonly string[]): Promise<void> {
     const now = this.clock.now();
     await this.pool.query(
       `UPDATE nodes SET heartbeat_at = $2, holds = jsonb_build_object(
          'roles', $3::jsonb,
          'events', (SELECT count(*) FROM inbox WHERE state = 'claimed' AND claimed_by = $1 AND lease_until > $2),
-         'actions', (SELECT count(*) FROM actions WHERE state = 'running' AND claimed_by = $1 AND lease_until > $2))
+         'actions', (SELECT count(*) FROM actions WHERE state = 'running' AND starts_with(claimed_by, $1 || ':') AND lease_until > $2))
        WHERE name = $1`,
       [this.node, now, JSON.stringify([...roles].sort())],
     );
@@ -65,4 +68,14 @@ export class PgNodes {
       alive: r.heartbeat_at > now - this.leaseSeconds * 1000,
     }));
   }
+}
+
+/**
+ * Who holds the actions a node's worker runs: the node and the worker's pid. A worker of
+ * the same node's next process (the node restarted while the old worker finished its
+ * action) holds under another name, so neither can finish or renew the other's claim.
+ * `:` is never in a node name (checkNodeName).
+ */
+export function workerHolder(node: string, pid: number): string {
+  return `${node}:w${pid}`;
 }

@@ -1,0 +1,119 @@
+/**
+ * A team node's execution worker, from the node's side (issue 19): forked at start with
+ * the node's name, sent the config the node accepted, told when decisions approved work,
+ * restarted with growing delay when it dies. When it exits, the actions it was running go
+ * back to approved at once (they are held under its pid, `node:w<pid>`), as the SQLite
+ * supervisor returns a dead worker's actions; a node killed with its worker leaves them
+ * to its lease instead, and another node's worker takes them over.
+ */
+import { SupervisedChild } from '../child/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { errorText } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { TEAM_WORKER_ENTRY, type FromTeamWorker, type ToTeamWorker } from '../exec/index.js';
+import { workerHolder, type PgStore } from '../store/index.js';
+
+export interface TeamWorkerOptions {
+  home: string;
+  node: string;
+  store: PgStore;
+  clock: Clock;
+  env?: NodeJS.ProcessEnv;
+  config: () => Readonly<Config>;
+  record: (records: EventRecord[]) => Promise<void>;
+  warn: (message: string, fields: Record<string, unknown>) => void;
+}
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+const STABLE_MS = 60_000;
+/** The worker's heartbeat is every 5 s: three missed, and it is killed and restarted. */
+const HEARTBEAT_TIMEOUT_MS = 15_000;
+
+export class TeamWorker {
+  private child: SupervisedChild<ToTeamWorker, FromTeamWorker> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private crashes = 0;
+  private stopping = false;
+
+  constructor(private readonly options: TeamWorkerOptions) {}
+
+  start(): void {
+    if (!this.child && !this.stopping) this.spawn();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Decisions approved work: look now rather than at the next poll. */
+  kick(): void {
+    this.child?.send({ type: 'work' });
+  }
+
+  /** The config changed: the worker finishes its action and exits; the next one gets the new config. */
+  recycle(): void {
+    this.child?.send({ type: 'drain' });
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child) await child.stop(() => child.send({ type: 'drain' }), timeoutMs);
+  }
+
+  private spawn(): void {
+    const { options } = this;
+    const child: SupervisedChild<ToTeamWorker, FromTeamWorker> = new SupervisedChild({
+      entry: TEAM_WORKER_ENTRY,
+      args: [options.node],
+      home: options.home,
+      ...(options.env ? { env: options.env } : {}),
+      onMessage: (message) => {
+        if (message.type === 'ready') child.send({ type: 'config', config: options.config() });
+      },
+      onExit: (code, signal) => this.onExit(child, code, signal),
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    });
+    this.child = child;
+    this.startedAt = options.clock.now();
+    if (child.pid) void this.log([eventRecord('worker.started', { workerPid: child.pid }, options.clock.now())]);
+  }
+
+  private async onExit(child: SupervisedChild<ToTeamWorker, FromTeamWorker>, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (this.child === child) this.child = undefined;
+    const { options } = this;
+    const pid = child.pid ?? -1;
+    const crashed = code !== 0 || signal !== null;
+    let released: string[] = [];
+    try {
+      released = await options.store.actions.releaseHolder(workerHolder(options.node, pid));
+    } catch (err) {
+      // The database away: the actions wait for their leases instead.
+      options.warn('the exited worker\'s actions could not be released', { workerPid: pid, error: errorText(err) });
+    }
+    const now = options.clock.now();
+    this.crashes = crashed ? (now - this.startedAt > STABLE_MS ? 1 : this.crashes + 1) : 0;
+    const restartInMs = this.stopping ? undefined : crashed ? Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (this.crashes - 1)) : 0;
+    await this.log([
+      ...released.map((id) => eventRecord('action.released', { actionId: id, reason: `worker ${pid} exited` }, now)),
+      eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
+    ]);
+    if (restartInMs === undefined || this.child) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopping && !this.child) this.spawn();
+    }, restartInMs).unref();
+  }
+
+  private async log(records: EventRecord[]): Promise<void> {
+    try {
+      await this.options.record(records);
+    } catch (err) {
+      this.options.warn('worker lines could not be logged', { error: errorText(err) });
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * A team node's worker runs approved actions from the shared `actions` table (issue 19):
+ * claim one under a lease (`FOR UPDATE SKIP LOCKED`, any node's worker may take it),
+ * re-check the policy (layer 5), carry out its effect, and record the result only while
+ * it still holds the lease. An action whose worker died — after its effect, before its
+ * record — is claimed again, by this node or another, once its lease runs out (or at once
+ * when its own node saw the worker exit); the effect looks for its mark before it writes
+ * (src/github-api: the comment's marker, state read back, a re-run's attempt number in the
+ * action's row), so it happens once.
+ *
+ * Only the GitHub actions run here. `notify`, `memory.note`, `remind` and `agent.task`
+ * keep their state in the SQLite store or the home (the owner's channels and their
+ * hourly cap, memory files, reminders, worktrees): a team node does not claim them, and
+ * they wait as approved (docs/architecture.md, "The team node").
+ */
+import type pg from 'pg';
+import type { Clock } from '../clock.js';
+import { errorText } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
+import type { TeamGithubSession } from '../github-api/index.js';
+import { recheckForExecution, type ActionName, type ActionParams, type PolicyGate } from '../policy/index.js';
+import type { PgAction, PgActions, PgLog } from '../store/index.js';
+
+type TeamHandler = (params: Record<string, unknown>, action: PgAction, github: TeamGithubSession) => Promise<unknown>;
+
+const ref = (action: PgAction) => ({ id: action.id, createdAt: action.createdAt });
+
+/** The effects a team node's worker carries out, each idempotent by its action (the SQLite worker's, src/github-api). */
+export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
+  'github.comment': (p, a, gh) => gh.comment(p as ActionParams<'github.comment'>, ref(a)),
+  'github.create_issue': (p, a, gh) => gh.createIssue(p as ActionParams<'github.create_issue'>, ref(a)),
+  'github.label': (p, _a, gh) => gh.label(p as ActionParams<'github.label'>),
+  'github.remove_label': (p, _a, gh) => gh.removeLabels(p as ActionParams<'github.remove_label'>),
+  'github.assign': (p, _a, gh) => gh.assign(p as ActionParams<'github.assign'>),
+  'github.request_review': (p, _a, gh) => gh.requestReview(p as ActionParams<'github.request_review'>),
+  'github.close': (p, _a, gh) => gh.setState({ ...(p as ActionParams<'github.close'>), state: 'closed' }),
+  'github.reopen': (p, _a, gh) => gh.setState({ ...(p as ActionParams<'github.reopen'>), state: 'open' }),
+  'github.rerun_failed_jobs': (p, a, gh) => gh.rerunFailedJobs(p as ActionParams<'github.rerun_failed_jobs'>, ref(a)),
+  'github.merge': (p, _a, gh) => gh.merge(p as ActionParams<'github.merge'>),
+};
+
+export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);
+
+export interface TeamRunnerDeps {
+  /** This worker's claims (held as `node:w<pid>`). */
+  actions: PgActions;
+  /** The node's chain. */
+  log: PgLog;
+  transaction: <T>(fn: (tx: pg.PoolClient) => Promise<T>) => Promise<T>;
+  gate: PolicyGate;
+  clock: Clock;
+  leaseMs: number;
+  github: () => Promise<TeamGithubSession>;
+  print: (line: string) => void;
+}
+
+/** A result the database did not take (it is away) is tried again this often, this many times; then the lease decides. */
+const RECORD_RETRY_MS = 1000;
+const RECORD_TRIES = 5;
+
+type Outcome = { result: unknown } | { error: string };
+
+export class TeamActionRunner {
+  /** Lines the GitHub session staged (a rate limit met): they go with the next record. */
+  private readonly staged: EventRecord[] = [];
+
+  constructor(private readonly deps: TeamRunnerDeps) {}
+
+  /** Stage a log line to commit with the next claim or result. */
+  record(record: EventRecord): void {
+    this.staged.push(record);
+  }
+
+  /** Claims and runs the next approved action this worker can carry out; false when there was none. */
+  async runNext(): Promise<boolean> {
+    const action = await this.claim();
+    if (!action) return false;
+    await this.run(action);
+    return true;
+  }
+
+  /**
+   * The claim and its `action.started` line commit together, without waiting for their
+   * fsync (`synchronous_commit` off for this transaction): a claim the server loses in a
+   * crash only makes the action approved again, and the result's own commit, synchronous,
+   * flushes the WAL past it — so no effect happens under a claim that was not durable.
+   */
+  private async claim(): Promise<PgAction | undefined> {
+    const { actions, log, clock, transaction } = this.deps;
+    return transaction(async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit TO OFF');
+      const { claimed, failed } = await actions.claimIn(tx, 1, TEAM_ACTIONS);
+      const now = clock.now();
+      await log.append(tx, [
+        ...failed.map((f) => eventRecord('action.failed', { actionId: f.id, action: f.action, error: f.error }, now)),
+        ...claimed.map((a) => eventRecord('action.started', { actionId: a.id, action: a.action, attempt: a.attempts }, now)),
+      ]);
+      return claimed[0];
+    });
+  }
+
+  private async run(action: PgAction): Promise<void> {
+    // The lease is renewed while the effect runs; a worker that cannot renew it (the
+    // database away) stops holding the action when it lapses, and its record is refused.
+    const renewal = setInterval(() => void this.deps.actions.renew([action.id]).catch(() => []), this.deps.leaseMs / 3);
+    renewal.unref();
+    let outcome: Outcome;
+    try {
+      outcome = await this.effect(action);
+    } finally {
+      clearInterval(renewal);
+    }
+    await this.finish(action, outcome);
+  }
+
+  private async effect(action: PgAction): Promise<Outcome> {
+    // No approvals on a team node yet: an action runs only when the policy itself allows it.
+    const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: null });
+    if (!recheck.ok) return { error: recheck.reason };
+    const handler = TEAM_HANDLERS[recheck.judgement.action as ActionName];
+    if (!handler) return { error: `${action.action} does not run on a team node` };
+    try {
+      await failpoint('exec.delay');
+      const result = await handler(recheck.judgement.params as Record<string, unknown>, action, await this.deps.github());
+      // The effect happened, its record has not: a crash test kills the worker here.
+      await failpoint('exec.after_effect');
+      return { result: result ?? null };
+    } catch (err) {
+      return { error: errorText(err) };
+    }
+  }
+
+  /** running → succeeded | failed with its line, in one transaction, only while this worker holds the lease. */
+  private async finish(action: PgAction, outcome: Outcome): Promise<void> {
+    const { actions, log, clock, transaction, print } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const held = await transaction(async (tx) => {
+          const now = clock.now();
+          const done =
+            'error' in outcome
+              ? await actions.finish(action.id, { state: 'failed', error: outcome.error }, tx)
+              : await actions.finish(action.id, { state: 'succeeded', result: outcome.result }, tx);
+          const line =
+            'error' in outcome
+              ? eventRecord('action.failed', { actionId: action.id, action: action.action, error: outcome.error }, now)
+              : eventRecord('action.succeeded', { actionId: action.id, action: action.action, result: outcome.result }, now);
+          await log.append(tx, [...this.staged, ...(done ? [line] : [])]);
+          return done;
+        });
+        this.staged.length = 0;
+        if (!held) print(`vigil worker: action ${action.id}: its lease ran out before its result was recorded; whichever worker holds it now looks for its effect and records it`);
+        return;
+      } catch (err) {
+        if (attempt >= RECORD_TRIES) {
+          print(`vigil worker: action ${action.id}: its result could not be recorded (${errorText(err)}); it is claimed again when its lease runs out`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+      }
+    }
+  }
+}

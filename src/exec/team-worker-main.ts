@@ -1,0 +1,152 @@
+/**
+ * A team node's execution worker (issue 19): a process of its own, forked by the node
+ * (src/daemon/team-worker.ts), that holds the GitHub credentials — the node's daemon
+ * never reads them, as on SQLite — and runs approved actions from the shared PostgreSQL
+ * `actions` table (team-runner.ts). Its config is the one the node accepted, sent over
+ * IPC; its argument is the node's name. It stays up while its node runs (a team node is
+ * a server, not a laptop's idle process), looking every second and when its node says
+ * there is work; it finishes the action it runs and exits when its node goes away.
+ */
+import { ParentChannel } from '../child/index.js';
+import { deepFreeze, loadSecrets, type Config } from '../config/index.js';
+import { homePaths, resolveHome } from '../home/index.js';
+import { systemClock } from '../clock.js';
+import { errorText } from '../errors.js';
+import type { TeamGithubSession } from '../github-api/index.js';
+import { PolicyGate } from '../policy/index.js';
+import { secretMask } from '../secrets/index.js';
+import { openPgWorkerStore, workerHolder } from '../store/index.js';
+import { TeamActionRunner } from './team-runner.js';
+import type { FromTeamWorker, ToTeamWorker } from './team-protocol.js';
+
+const CONFIG_WAIT_MS = 30_000;
+/** Besides its node's word: approvals of other nodes' decisions, leases a dead node's worker left. */
+const POLL_MS = 1000;
+const HEARTBEAT_MS = 5000;
+
+const node = new ParentChannel<FromTeamWorker, ToTeamWorker>();
+
+const redact = (text: string): string => secretMask().redact(text);
+
+function stdoutLine(text: string): string {
+  if (process.env.VIGIL_LOG_FORMAT === 'pretty') return text;
+  return JSON.stringify({ level: 'info', time: new Date().toISOString(), pid: process.pid, component: 'worker', msg: text });
+}
+
+function receiveConfig(onMessage: (message: ToTeamWorker) => void): Promise<Readonly<Config>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no config from the node within ${CONFIG_WAIT_MS} ms`)), CONFIG_WAIT_MS);
+    node.onMessage((message) => {
+      if (message.type === 'config') {
+        clearTimeout(timer);
+        resolve(deepFreeze(message.config));
+      } else {
+        onMessage(message);
+      }
+    });
+    node.onDisconnect(() => reject(new Error('the node went away before sending the config')));
+    void node.send({ type: 'ready' });
+  });
+}
+
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  if (!name) throw new Error('usage: team-worker-main <node>');
+  const paths = homePaths(resolveHome());
+  // The GitHub credentials too (the node withholds them): loadSecrets registers each in the process's mask.
+  const secrets = loadSecrets(paths.secrets);
+
+  let draining = false;
+  let kicked: boolean | undefined;
+  let wakeUp: (() => void) | undefined;
+  const kick = () => {
+    kicked = true;
+    wakeUp?.();
+  };
+  const config = await receiveConfig((message) => {
+    if (message.type === 'drain') draining = true;
+    kick();
+  });
+  const url = config.store.url;
+  if (!url) throw new Error('the node sent a config without store.url');
+  const clock = systemClock;
+  const leaseSeconds = config.store.leaseSeconds;
+  const store = await openPgWorkerStore({ url, node: name, holder: workerHolder(name, process.pid), clock, leaseSeconds });
+  const { actions } = store;
+  const print = (line: string) => process.stdout.write(stdoutLine(redact(line)) + '\n');
+
+  let session: Promise<TeamGithubSession> | undefined;
+  const github = (): Promise<TeamGithubSession> =>
+    (session ??= (async () => {
+      // Octokit is loaded only when a GitHub action first runs.
+      const gh = await import('../github-api/index.js');
+      return gh.openTeamGithub({
+        config: config.github,
+        credentials: gh.githubCredentials(secrets, config.github),
+        baseUrl: gh.githubApiUrl(),
+        clock,
+        record: (r) => runner.record(r),
+        marks: {
+          rerun: (actionId) => ({
+            asked: async () => {
+              const mark = await actions.mark(actionId);
+              return typeof mark === 'number' ? mark : undefined;
+            },
+            remember: (attempt) => actions.setMark(actionId, attempt),
+          }),
+        },
+      });
+    })().catch((err: unknown) => {
+      session = undefined;
+      throw err;
+    }));
+  const runner: TeamActionRunner = new TeamActionRunner({
+    actions,
+    log: store.log,
+    transaction: (fn) => store.transaction(fn),
+    gate: new PolicyGate(config.permissions),
+    clock,
+    leaseMs: leaseSeconds * 1000,
+    github,
+    print,
+  });
+
+  // The node went away (stopped, or killed): finish the action that runs, then go too.
+  node.onDisconnect(() => {
+    draining = true;
+    kick();
+  });
+  const stopHeartbeat = node.heartbeat(HEARTBEAT_MS);
+
+  let failing = false;
+  while (!draining) {
+    kicked = false;
+    let ran = false;
+    try {
+      ran = await runner.runNext();
+      if (failing) print('vigil worker: the team database answers again');
+      failing = false;
+    } catch (err) {
+      // The database away: said once, tried again at the next poll.
+      if (!failing) print(`vigil worker: no action could be claimed: ${errorText(err)}`);
+      failing = true;
+    }
+    if (ran || kicked) continue;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, POLL_MS);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wakeUp = undefined;
+  }
+  stopHeartbeat();
+  await store.close().catch(() => undefined);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(redact(`vigil worker: ${(err as Error).stack ?? String(err)}`) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+/**
+ * The GitHub effects of a team node's worker (issue 19): the same exactly-once effects as
+ * the SQLite worker's (effects.ts, hands.ts: the marker looked for before a comment or an
+ * issue is written, state read back before it is changed), over one set of clients. What
+ * the SQLite session keeps in its store (a re-run's attempt number) lives in the action's
+ * row in PostgreSQL here (`TeamEffectMarks`), so a node that takes over a dead node's
+ * action finds it. No reads for decisions and no sweep: a team node runs neither yet.
+ */
+import type { Clock } from '../clock.js';
+import type { GithubConfig } from '../config/index.js';
+import { VigilError } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { GithubClients } from './client.js';
+import { addLabels, commentOnce, createIssueOnce } from './effects.js';
+import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState, type RerunMemory } from './hands.js';
+import type { GithubCredentials, GithubSession } from './types.js';
+
+/** Where an action's effect mark is kept between the look and the write (the team store's actions row). */
+export interface TeamEffectMarks {
+  rerun(actionId: string): RerunMemory;
+}
+
+export type TeamGithubSession = Omit<GithubSession, 'read' | 'sweep'>;
+
+export interface TeamSessionOptions {
+  config: Readonly<GithubConfig>;
+  credentials: GithubCredentials | undefined;
+  baseUrl: string;
+  marks: TeamEffectMarks;
+  clock: Clock;
+  record: (record: EventRecord) => void;
+}
+
+export function openTeamGithub(options: TeamSessionOptions): TeamGithubSession {
+  const { config, credentials, marks, clock, record } = options;
+  const clients = credentials
+    ? new GithubClients({
+        credentials,
+        baseUrl: options.baseUrl,
+        onRateLimited: (notice) => record(eventRecord('github.rate_limited', { ...notice }, clock.now())),
+      })
+    : undefined;
+  const need = (): GithubClients => {
+    if (!clients) {
+      throw new VigilError('VIGIL_ERR_GITHUB_CREDENTIALS', 'set GITHUB_TOKEN or secrets.json "githubToken", or a GitHub App in secrets.json "githubApp"');
+    }
+    return clients;
+  };
+  const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
+  return {
+    comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
+    createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
+    label: async (params) => addLabels(await need().forRepo(params.repo), params),
+    removeLabels: async (params) => removeLabels(await need().forRepo(params.repo), params),
+    assign: async (params) => assign(await need().forRepo(params.repo), params),
+    requestReview: async (params) => requestReview(await need().forRepo(params.repo), params),
+    setState: async (params) => setIssueState(await need().forRepo(params.repo), params),
+    rerunFailedJobs: async (params, action) => rerunFailedJobs(await need().forRepo(params.repo), params, marks.rerun(action.id)),
+    merge: async (params) => merge(await need().forRepo(params.repo), params),
+  };
+}
