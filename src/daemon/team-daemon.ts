@@ -8,10 +8,11 @@
  * with the offline `rules` provider, each event claimed under a lease so that every event
  * is decided once across nodes (team-decisions.ts), and runs a worker process of its own
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
- * under a lease by any node's worker, its effect once (src/exec/team-runner.ts). Not yet:
- * model providers, approvals and notifications, the local actions (notify, memory.note,
- * remind, agent.task wait as approved), ticks, dreams, the dashboard and API (answered
- * 501). See docs/architecture.md, "PostgreSQL (issue 19)".
+ * under a lease by any node's worker, its effect once (src/exec/team-runner.ts), and
+ * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts). Not
+ * yet: model providers, approvals and notifications, the local actions (notify,
+ * memory.note, remind, agent.task wait as approved), dreams, the redelivery sweep, the
+ * dashboard and API (answered 501). See docs/architecture.md, "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
@@ -26,6 +27,7 @@ import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { buildTeamApp } from './team-app.js';
+import { TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
 
 export interface TeamDaemonOptions {
@@ -52,6 +54,7 @@ export class TeamDaemon {
   private intake: PgWebhookIntake | undefined;
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
+  private ticks: TeamTicks | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private releaseLock: (() => void) | undefined;
   private address = '';
@@ -81,7 +84,19 @@ export class TeamDaemon {
     this.releaseLock = acquireDaemonLock(this.paths.home);
     try {
       const leaseSeconds = this.config.store.leaseSeconds;
-      this.store = await openPgStore({ url, node, clock, leaseSeconds });
+      this.store = await openPgStore({
+        url,
+        node,
+        clock,
+        leaseSeconds,
+        roleEvents: {
+          gained: (role) => this.oplog.info('role gained', { role }),
+          lost: (role, why) => {
+            this.oplog.info('role lost', { role, why });
+            if (role === 'tick') this.ticks?.lost();
+          },
+        },
+      });
       const store = this.store;
       this.decisions = new TeamDecisions({
         store,
@@ -117,6 +132,15 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.worker.start();
+      this.ticks = new TeamTicks({
+        store,
+        clock,
+        config: () => this.config.tick,
+        leaseSeconds,
+        enqueued: () => this.decisions?.wake(),
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
+      this.ticks.start();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -129,7 +153,7 @@ export class TeamDaemon {
     return this.stopped;
   }
 
-  /** SIGHUP: the webhook filter and the rules follow the new config; the store's URL and lease need a restart. */
+  /** SIGHUP: the webhook filter, the rules and the tick schedule follow the new config; the store's URL and lease need a restart. */
   async reload(): Promise<boolean> {
     let next: Readonly<Config>;
     try {
@@ -161,6 +185,7 @@ export class TeamDaemon {
 
   private async shutdown(reason: string): Promise<void> {
     clearTimeout(this.heartbeatTimer);
+    await this.ticks?.stop();
     await this.http?.close(HTTP_DRAIN_MS);
     await this.intake?.close();
     await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
@@ -190,8 +215,8 @@ export class TeamDaemon {
     const every = (leaseSeconds * 1000) / 3;
     const once = async () => {
       try {
-        // No role (tick, dreamer, redelivery) runs on a team node yet.
-        await this.store?.nodes.heartbeat([]);
+        // The tick scheduler is the one role a node takes so far (not yet the dreamer, nor the redelivery sweep).
+        await this.store?.nodes.heartbeat(this.store.roles.holds('tick') ? ['tick'] : []);
       } catch (err) {
         this.oplog.warn('heartbeat failed', { error: errorText(err) });
       }

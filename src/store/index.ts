@@ -18,6 +18,7 @@ export { openDb } from './db.js';
 export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore } from './pg/index.js';
 // nodes.js holds no `pg` import: the SQLite daemon may load it.
 export { workerHolder } from './pg/nodes.js';
+export { isSlotTaken } from './pg/ticks.js';
 export { newActionId } from './actions.js';
 export { SearchIndexTable } from './search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';

@@ -14,6 +14,7 @@ import { PgLog } from './log.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRoles, type RoleEvents } from './roles.js';
+import { PgTicks } from './ticks.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
@@ -24,6 +25,7 @@ export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
+export { isSlotTaken, type PgTicks } from './ticks.js';
 export type { RoleName } from './advisory.js';
 
 /** `store.leaseSeconds`' default: how long a claim or a role outlives a silent node. */
@@ -49,6 +51,7 @@ export class PgStore {
   readonly nodes: PgNodes;
   readonly log: PgLog;
   readonly roles: PgRoles;
+  readonly ticks: PgTicks;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -63,6 +66,7 @@ export class PgStore {
     this.nodes = new PgNodes(pool, node, clock, leaseSeconds);
     const { mask } = options;
     this.log = new PgLog(node, clock, mask ? () => mask : secretMask);
+    this.ticks = new PgTicks(pool, node, clock);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 

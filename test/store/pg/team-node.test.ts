@@ -2,15 +2,20 @@
  * Nodes of a team's vigil as real processes (issue 19): `vigil start --node NAME` with
  * `store.url` on a real PostgreSQL cluster. Deliveries are acknowledged only once
  * committed, stored once, and decided once across nodes — also when a node is killed
- * with SIGKILL while it takes deliveries.
+ * with SIGKILL while it takes deliveries; the actions the policy allowed are carried out
+ * once by the nodes' workers (the fake GitHub counts the POSTs), and the tick role makes
+ * one tick per schedule slot across the failover.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
-import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, QUIET_SCHEDULE, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
+import { FakeGithub } from '../../github/fake-github.js';
+import { REPO, TOKEN } from '../../github/helpers.js';
+import { childrenOf, issueOpened as teamIssueOpened } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -19,6 +24,21 @@ const RULES = [{ name: 'opened', on: 'github.issues.opened', propose: { action: 
 
 const issueOpened = (n: number) =>
   JSON.stringify({ action: 'opened', issue: { number: n, title: `issue ${n}` }, repository: { full_name: 'acme/app' }, sender: { login: 'someone' } });
+
+/** Where the ticks' comments go. */
+const TICK_ISSUE = 5000;
+/**
+ * For the three nodes: an opened issue titled so gets a comment, every tick one on the
+ * tick issue naming its slot; the policy allows comments. Not every issue: Octokit spaces
+ * a worker's comments 3 s apart (GitHub's rule for writes that notify), so three workers
+ * post about one a second.
+ */
+const NEEDS_COMMENT = 'needs a comment';
+const TEAM_RULES = [
+  { name: 'comment', on: 'github.issues.opened', match: { 'payload.issue.title': NEEDS_COMMENT }, propose: { action: 'github.comment', params: { repo: REPO, number: '{{payload.issue.number}}', body: 'Seen by the team.' } } },
+  { name: 'tick', on: 'tick', propose: { action: 'github.comment', params: { repo: REPO, number: TICK_ISSUE, body: 'tick {{payload.slot}}' } } },
+];
+const PERMISSIONS = { mode: 'auto', rules: [{ action: 'github.comment', repo: 'octo/*', decision: 'allow' }] };
 
 describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real processes, real cluster)', () => {
   const cluster = usePostgres('team_node');
@@ -31,8 +51,10 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     db.url = await cluster.cluster.createDatabase(db.name);
   });
 
+  const fakes: FakeGithub[] = [];
   afterEach(async () => {
     await killDaemons(daemons);
+    await Promise.all(fakes.splice(0).map((f) => f.stop()));
     removeHomes();
   });
 
@@ -46,9 +68,9 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     }
   };
 
-  const node = async (name: string, leaseSeconds = 30) => {
-    const home = makeHome({ store: { url: db.url, leaseSeconds }, rules: RULES });
-    const daemon = await startDaemon(home, {}, 40_000, ['--node', name]);
+  const node = async (name: string, leaseSeconds = 30, config: Record<string, unknown> = { rules: RULES }, env: NodeJS.ProcessEnv = {}) => {
+    const home = makeHome({ store: { url: db.url, leaseSeconds }, ...config });
+    const daemon = await startDaemon(home, env, 40_000, ['--node', name]);
     daemons.push(daemon);
     return { home, daemon, secret: webhookSecret(home), name };
   };
@@ -140,14 +162,27 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     expect(withModel.stdout + withModel.stderr).toContain('rules');
   });
 
-  it('three nodes, one killed with SIGKILL three times under load and restarted each time: every acknowledged delivery stored once and decided once', async () => {
+  it('three nodes, one killed with SIGKILL three times under load and restarted each time: every acknowledged delivery stored once and decided once, every allowed action carried out once (the fake GitHub counts), one tick per schedule slot', async () => {
     const lease = 5;
-    const nodes = [await node('alpha', lease), await node('beta', lease), await node('gamma', lease)];
+    const fake = await new FakeGithub({ tokens: [TOKEN] }).start();
+    fakes.push(fake);
+    for (let n = 1; n <= 2000; n++) fake.addIssue(REPO, { number: n });
+    fake.addIssue(REPO, { number: TICK_ISSUE });
+    const github = { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: fake.url };
+    const config = { tick: { schedule: '*/3 * * * * *' }, rules: TEAM_RULES, permissions: PERMISSIONS };
+    // alpha holds the tick role (it starts first); its worker waits 300 ms between each effect and its record, where the kills land.
+    const nodes = [
+      await node('alpha', lease, config, { ...github, VIGIL_FAILPOINTS: 'exec.after_effect=300' }),
+      await node('beta', lease, config, github),
+      await node('gamma', lease, config, github),
+    ];
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM ticks`)).rowCount! > 0, 'the first tick');
+    expect((await db.sql<{ node: string }>('SELECT DISTINCT node FROM ticks')).rows).toEqual([{ node: 'alpha' }]);
     const acknowledged = new Set<string>();
     let sent = 0;
     const post = async (target: (typeof nodes)[number]) => {
       const id = crypto.randomUUID();
-      const answer = await postDelivery(target.daemon.url, target.secret, issueOpened(sent++), { event: 'issues', deliveryId: id }).catch(() => undefined);
+      const answer = await postDelivery(target.daemon.url, target.secret, teamIssueOpened(1 + sent, sent++ % 15 === 0 ? NEEDS_COMMENT : undefined), { event: 'issues', deliveryId: id }).catch(() => undefined);
       if (answer?.status === 202) acknowledged.add(id);
     };
     // Spread over the three, twelve in flight at a time; alpha dies in the middle.
@@ -155,40 +190,93 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
       for (let r = 0; r < rounds; r++) await Promise.all(Array.from({ length: 12 }, (_, i) => post(nodes[i % 3]!)));
     };
     await load(3);
-    // The load goes on, round after round, while alpha is killed three times and restarted on its home (as the service manager would).
+    // The load goes on, round after round, while alpha — its daemon and its worker, a host lost — is killed three times and restarted on its home (as the service manager would).
     let loading = true;
     const background = (async () => {
       while (loading) await load(1);
     })();
+    const started = Date.now();
     for (let kill = 0; kill < 3; kill++) {
       await sleep(400);
+      for (const pid of childrenOf(nodes[0]!.daemon.pid)) process.kill(pid, 'SIGKILL');
       nodes[0]!.daemon.proc.kill('SIGKILL');
       await nodes[0]!.daemon.exited;
-      const restarted = await startDaemon(nodes[0]!.home, {}, 40_000, ['--node', 'alpha']);
+      const restarted = await startDaemon(nodes[0]!.home, { ...github, VIGIL_FAILPOINTS: 'exec.after_effect=300' }, 40_000, ['--node', 'alpha']);
       daemons.push(restarted);
       nodes[0] = { ...nodes[0]!, daemon: restarted };
     }
     await load(3);
     loading = false;
     await background;
+    // Past the kills by more than a lease: slots that needed the failover are behind us.
+    await sleep(Math.max(0, started + 2 * lease * 1000 - Date.now()));
+    // Then the schedule goes quiet on every node (SIGHUP), so that the counts below hold still.
+    for (const n of nodes) {
+      writeConfig(n.home, { tick: { schedule: QUIET_SCHEDULE } });
+      n.daemon.proc.kill('SIGHUP');
+    }
+    await waitUntil(async () => (await count(`SELECT count(DISTINCT node) AS n FROM log_entries WHERE type = 'config.reloaded'`)) === 3, 'every node to reload');
+    await sleep(1000);
 
     expect(acknowledged.size).toBeGreaterThan(72);
-    const stored = (await db.sql<{ delivery_id: string }>('SELECT delivery_id FROM inbox')).rows.map((r) => r.delivery_id);
+    const stored = (await db.sql<{ delivery_id: string }>(`SELECT delivery_id FROM inbox WHERE source = 'github'`)).rows.map((r) => r.delivery_id);
     expect(new Set(stored).size).toBe(stored.length);
     expect([...acknowledged].filter((id) => !stored.includes(id))).toEqual([]);
     // Decided once: a lease alpha held when it died lapses (5 s) and another node decides the event.
     await waitUntil(async () => (await count(`SELECT count(*) AS n FROM inbox WHERE state <> 'decided'`)) === 0, 'every stored event decided', 30_000);
-    expect(await count('SELECT count(*) AS n FROM decisions')).toBe(stored.length);
+    const events = await count('SELECT count(*) AS n FROM inbox');
+    expect(await count('SELECT count(*) AS n FROM decisions')).toBe(events);
     const made = (await db.sql<{ event_id: string; n: string }>(
       `SELECT line::jsonb->>'eventId' AS event_id, count(*) AS n FROM log_entries WHERE type = 'decision.made' GROUP BY 1`,
     )).rows;
-    expect(made).toHaveLength(stored.length);
+    expect(made).toHaveLength(events);
     expect(made.filter((m) => m.n !== '1')).toEqual([]);
+
+    // One tick per slot: the slots are every third second from the first to the last, none missing across the failover, each one event decided once.
+    const slots = (await db.sql<{ slot: number; node: string }>('SELECT slot, node FROM ticks ORDER BY slot')).rows.map((r) => ({ slot: Number(r.slot), node: r.node }));
+    expect(slots.length).toBeGreaterThan(5);
+    const gaps = slots.slice(1).map((s, i) => s.slot - slots[i]!.slot);
+    expect(gaps.filter((g) => g !== 3000)).toEqual([]);
+    expect(await count(`SELECT count(*) AS n FROM inbox WHERE source = 'tick'`)).toBe(slots.length);
+    expect(new Set(slots.map((s) => s.node)).size).toBeGreaterThan(1);
+
+    // Every allowed action carried out once: each comment action succeeded, and GitHub got one POST per action — also for those alpha's worker had posted when it was killed.
+    const proposed = await count(`SELECT count(*) AS n FROM decisions WHERE act`);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM actions WHERE state IN ('approved', 'running')`)) === 0, 'every action carried out', 120_000).catch(async (err: unknown) => {
+      const states = (await db.sql<{ state: string; claimed_by: string | null; n: string }>('SELECT state, claimed_by, count(*) AS n FROM actions GROUP BY 1, 2')).rows;
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(states)}; alpha said: ${nodes[0]!.daemon.output().slice(-2000)}`);
+    });
+    const actions = (await db.sql<{ id: string; state: string; attempts: number; result: string | null }>(`SELECT id, state, attempts, result FROM actions`)).rows;
+    expect(actions).toHaveLength(proposed);
+    const asking = await count(`SELECT count(*) AS n FROM inbox WHERE source = 'github' AND position($1 IN convert_from(body, 'UTF8')) > 0`, [NEEDS_COMMENT]);
+    expect(asking).toBeGreaterThan(5);
+    expect(proposed).toBe(slots.length + asking);
+    expect(actions.filter((a) => a.state !== 'succeeded')).toEqual([]);
+    const posts = fake.calls('POST', /^\/repos\/octo\/app\/issues\/\d+\/comments$/);
+    expect(posts).toHaveLength(actions.length);
+    const comments = fake.allIssues(REPO).flatMap((i) => i.comments);
+    expect(comments).toHaveLength(actions.length);
+    const markers = comments.map((c) => /<!-- vigil:action:([^ ]+) -->$/.exec(c.body)?.[1]);
+    expect(new Set(markers)).toEqual(new Set(actions.map((a) => a.id)));
+    // One comment per tick slot on the tick issue, each naming its slot once.
+    const tickComments = fake.issue(REPO, TICK_ISSUE)!.comments.map((c) => /tick (\S+)/.exec(c.body)?.[1]);
+    expect(tickComments.sort()).toEqual(slots.map((s) => new Date(s.slot).toISOString()));
+    const reused = actions.filter((a) => (JSON.parse(a.result ?? '{}') as { reused?: boolean }).reused).length;
+    const retried = actions.filter((a) => a.attempts > 1).length;
+
     expect((await verifyAll()).filter((c) => !c.ok)).toEqual([]);
     const verified = runCli(nodes[1]!.home, ['log', 'verify']);
     expect(verified.status, verified.stderr).toBe(0);
     for (const name of ['alpha', 'beta', 'gamma']) expect(verified.stdout).toMatch(new RegExp(`^ok {4}${name}/`, 'm'));
+    // vigil status names the tick's holder among the nodes.
+    const status = JSON.parse(runCli(nodes[1]!.home, ['status', '--json']).stdout) as { roles: { role: string; node: string }[] };
+    expect(status.roles.filter((r) => r.role === 'tick')).toHaveLength(1);
     const byNode = (await db.sql<{ decided_by: string; n: string }>('SELECT decided_by, count(*) AS n FROM decisions GROUP BY 1 ORDER BY 1')).rows;
-    console.log(`decisions by node: ${byNode.map((r) => `${r.decided_by} ${r.n}`).join(', ')}; acknowledged ${acknowledged.size}, stored ${stored.length}`);
-  }, 150_000);
+    const ranBy = (await db.sql<{ node: string; n: string }>(`SELECT node, count(*) AS n FROM log_entries WHERE type = 'action.succeeded' GROUP BY 1 ORDER BY 1`)).rows;
+    const ticksBy = [...new Set(slots.map((s) => s.node))].map((n) => `${n} ${slots.filter((s) => s.node === n).length}`);
+    console.log(
+      `decisions by node: ${byNode.map((r) => `${r.decided_by} ${r.n}`).join(', ')}; actions by node: ${ranBy.map((r) => `${r.node} ${r.n}`).join(', ')}; ` +
+        `acknowledged ${acknowledged.size} of ${sent}, stored ${stored.length} (${asking} asking for a comment); actions ${actions.length}, POSTs ${posts.length}, claimed again ${retried}, found done by the marker ${reused}; ticks ${slots.length} (${ticksBy.join(', ')})`,
+    );
+  }, 300_000);
 });

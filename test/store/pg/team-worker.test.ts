@@ -6,7 +6,6 @@
  * does not post again. The node never holds the token; the worker does.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
@@ -15,6 +14,7 @@ import { REPO, TOKEN } from '../../github/helpers.js';
 import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
+import { childrenOf, issueOpened } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -24,23 +24,6 @@ const RULES = [
   { name: 'notify', on: 'github.issues.opened', propose: { action: 'notify', params: { title: 'opened #{{payload.issue.number}}', body: 'x' } } },
 ];
 const PERMISSIONS = { mode: 'auto', rules: [{ action: 'github.comment', repo: 'octo/*', decision: 'allow' }] };
-
-export const issueOpened = (n: number) =>
-  JSON.stringify({ action: 'opened', issue: { number: n, title: `issue ${n}` }, repository: { full_name: REPO }, sender: { login: 'someone' } });
-
-/** The pids of a process's children (its worker), from /proc. */
-export function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      // pid (comm) state ppid …: the name may hold spaces and parentheses, so read after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return ppid === pid ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 describe.runIf(PG.available)('a team node\'s worker on PostgreSQL (real processes, real cluster, fake GitHub)', () => {
   const cluster = usePostgres('team_worker');

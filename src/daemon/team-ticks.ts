@@ -1,0 +1,146 @@
+/**
+ * A team's tick scheduler (issue 19): whichever node holds the `tick` role (an advisory
+ * lock, src/store/pg/roles.ts) puts one tick event per slot of `tick.schedule` in the
+ * shared inbox, where any node's decisions take it like a delivery. A slot is a second at
+ * which the schedule fires (in `tick.timezone`, inside `tick.activeHours`); its time is
+ * the key of `ticks`, written in the transaction of its event, so a slot has one tick
+ * however many nodes believe they hold the role.
+ *
+ * Failover: the database frees a dead holder's lock (its connection ended), another node
+ * takes the role at its next try, and catches up the slots since the last recorded tick —
+ * no further back than two leases, the reach of a failover; slots missed while no node
+ * ran at all are not replayed (the next tick observes the same world, as on SQLite).
+ *
+ * Unlike SQLite's TickService a team tick does not skip a quiet slot: the world mark it
+ * compares (local clones' heads, the open-work digest, decided ticks) lives in the SQLite
+ * store. Every slot in the active hours is decided, by the rules.
+ */
+import { createTask } from 'node-cron';
+import type { Clock } from '../clock.js';
+import type { TickConfig } from '../config/index.js';
+import { errorText } from '../errors.js';
+import { eventRecord } from '../events.js';
+import { isSlotTaken, type PgStore } from '../store/index.js';
+import { withinHours } from '../tick/index.js';
+
+export interface TeamTicksDeps {
+  store: PgStore;
+  clock: Clock;
+  config: () => Readonly<TickConfig>;
+  leaseSeconds: number;
+  /** A tick was enqueued: decide it now. */
+  enqueued: () => void;
+  warn: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** How often the holder looks for due slots (a schedule's finest grain is a second). */
+const STEP_MS = 250;
+
+export class TeamTicks {
+  private timer: NodeJS.Timeout | undefined;
+  /** Every second up to this one (epoch ms) was looked at; undefined until the role is held. */
+  private checkedUntil: number | undefined;
+  private matcher: { pattern: string; timezone: string | undefined; task: ReturnType<typeof createTask> } | undefined;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: TeamTicksDeps) {}
+
+  /** Tries for the role now and every third of the lease; looks for due slots while it holds it. */
+  start(): void {
+    this.deps.store.roles.keep('tick');
+    const step = () => {
+      if (this.stopping) return;
+      this.running = this.step().finally(() => {
+        this.running = undefined;
+        if (!this.stopping) this.timer = setTimeout(step, STEP_MS).unref();
+      });
+    };
+    step();
+  }
+
+  /** The role was lost (the connection ended, a confirm failed): the next holder starts from the database. */
+  lost(): void {
+    this.checkedUntil = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.matcher?.task.destroy();
+    await this.deps.store.roles.release('tick');
+  }
+
+  private async step(): Promise<void> {
+    const { store, clock } = this.deps;
+    if (!store.roles.holds('tick')) {
+      this.checkedUntil = undefined;
+      return;
+    }
+    const now = clock.now();
+    try {
+      // Slots are caught up no further back than two leases: after a failover, or a database away for a while.
+      const reach = now - 2 * this.deps.leaseSeconds * 1000;
+      if (this.checkedUntil === undefined) {
+        const last = await store.ticks.lastSlot();
+        this.checkedUntil = last === undefined ? now : Math.max(last, reach);
+      }
+      this.checkedUntil = Math.max(this.checkedUntil, reach);
+      const slots = this.dueSlots(this.checkedUntil, now);
+      if (slots.length === 0) {
+        this.checkedUntil = Math.max(this.checkedUntil, Math.floor(now / 1000) * 1000);
+        return;
+      }
+      // The key is the fence; confirming first keeps a node that lost the role from trying at all.
+      if (!(await store.roles.confirm('tick'))) return;
+      for (const slot of slots) {
+        await this.enqueue(slot);
+        this.checkedUntil = slot;
+      }
+      this.checkedUntil = Math.max(this.checkedUntil, Math.floor(now / 1000) * 1000);
+    } catch (err) {
+      // The database away: the same slots are looked at again at the next step.
+      this.deps.warn('tick failed', { error: errorText(err) });
+    }
+  }
+
+  /** The seconds after `from` up to `now` at which the schedule fires, inside the active hours. */
+  private dueSlots(from: number, now: number): number[] {
+    const config = this.deps.config();
+    const task = this.task(config);
+    const slots: number[] = [];
+    for (let s = Math.floor(from / 1000) + 1; s * 1000 <= now; s++) {
+      const at = s * 1000;
+      if (task.match(new Date(at)) && withinHours(config.activeHours, at, config.timezone)) slots.push(at);
+    }
+    return slots;
+  }
+
+  /** The schedule's matcher (node-cron's, never started), made again when the config changes it. */
+  private task(config: Readonly<TickConfig>): ReturnType<typeof createTask> {
+    if (this.matcher?.pattern !== config.schedule || this.matcher.timezone !== config.timezone) {
+      void this.matcher?.task.destroy();
+      const task = createTask(config.schedule, () => undefined, { ...(config.timezone ? { timezone: config.timezone } : {}), name: 'vigil-team-tick' });
+      this.matcher = { pattern: config.schedule, timezone: config.timezone, task };
+    }
+    return this.matcher.task;
+  }
+
+  /** The slot's event and its key, with its line, in one transaction; nothing when the slot has its tick. */
+  private async enqueue(slot: number): Promise<void> {
+    const { store, clock } = this.deps;
+    const body = Buffer.from(JSON.stringify({ trigger: 'schedule', slot: new Date(slot).toISOString() }));
+    let eventId: number | undefined;
+    try {
+      eventId = await store.transaction(async (tx) => {
+        const id = await store.ticks.enqueue(tx, slot, body);
+        if (id !== undefined) await store.log.append(tx, [eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, clock.now())]);
+        return id;
+      });
+    } catch (err) {
+      if (!isSlotTaken(err)) throw err;
+    }
+    if (eventId !== undefined) this.deps.enqueued();
+  }
+}

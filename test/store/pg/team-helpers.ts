@@ -1,0 +1,20 @@
+/** Shared by the team's process tests (issue 19). */
+import fs from 'node:fs';
+import { REPO } from '../../github/helpers.js';
+
+export const issueOpened = (n: number, title = `issue ${n}`) =>
+  JSON.stringify({ action: 'opened', issue: { number: n, title }, repository: { full_name: REPO }, sender: { login: 'someone' } });
+
+/** The pids of a process's children (its worker), from /proc. */
+export function childrenOf(pid: number): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid …: the name may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === pid ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
