@@ -115,8 +115,8 @@ export class TeamActionRunner {
   }
 
   private async effect(action: PgAction): Promise<Outcome> {
-    // No approvals on a team node yet: an action runs only when the policy itself allows it.
-    const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: null });
+    // A node takes no answers yet: an `ask` runs only with an owner's answer a home gave before `vigil migrate`.
+    const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: action.answeredBy });
     if (!recheck.ok) return { error: recheck.reason };
     const handler = TEAM_HANDLERS[recheck.judgement.action as ActionName];
     if (!handler) return { error: `${action.action} does not run on a team node` };

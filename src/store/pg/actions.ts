@@ -35,6 +35,8 @@ export interface PgAction {
   params: unknown;
   state: PgActionState;
   createdAt: number;
+  /** Who approved it (an owner's channel), for an action approved in a home before `vigil migrate`; null when the policy allowed it. */
+  answeredBy: string | null;
   claimedBy: string | null;
   leaseUntil: number | null;
   attempts: number;
@@ -56,6 +58,8 @@ interface Row {
   params: string;
   state: PgActionState;
   created_at: number;
+  /** pg-004-home-copy. */
+  answered_by?: string | null;
   claimed_by: string | null;
   lease_until: number | null;
   attempts: number;
@@ -70,6 +74,7 @@ const toAction = (r: Row): PgAction => ({
   params: JSON.parse(r.params) as unknown,
   state: r.state,
   createdAt: r.created_at,
+  answeredBy: r.answered_by ?? null,
   claimedBy: r.claimed_by,
   leaseUntil: r.lease_until,
   attempts: r.attempts,
