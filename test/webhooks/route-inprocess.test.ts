@@ -156,22 +156,25 @@ describe('the webhook route, in process', () => {
     expect(rowCount(store)).toBe(0);
   });
 
+  /** What a sender is told about its headers (the grammars the route checks). */
+  const HEADERS_RULE = 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required';
+
   it.each([
-    ['no event', { 'x-github-event': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['an upper-case event', { 'x-github-event': 'Issues' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['an event name too long', { 'x-github-event': `a${'b'.repeat(64)}` }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['no delivery id', { 'x-github-delivery': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['a delivery id too short', { 'x-github-delivery': 'abc-123' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['a delivery id not hex', { 'x-github-delivery': 'zzzzzzzz-zzzz' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['another media type', { 'content-type': 'text/plain' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS'],
-    ['no signature', { 'x-hub-signature-256': undefined }, 401, 'VIGIL_ERR_SIGNATURE'],
-    ['a sha1 signature', { 'x-hub-signature-256': `sha1=${'a'.repeat(40)}` }, 401, 'VIGIL_ERR_SIGNATURE'],
-    ['a signature with more before it', { 'x-hub-signature-256': `xsha256=${'a'.repeat(64)}` }, 401, 'VIGIL_ERR_SIGNATURE'],
-    ['a signature with more after it', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}0` }, 401, 'VIGIL_ERR_SIGNATURE'],
-  ] as const)('refuses %s before reading the body', async (_name, headers, status, code) => {
+    ['no event', { 'x-github-event': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['an upper-case event', { 'x-github-event': 'Issues' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['an event name too long', { 'x-github-event': `a${'b'.repeat(64)}` }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['no delivery id', { 'x-github-delivery': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['a delivery id too short', { 'x-github-delivery': 'abc-123' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['a delivery id not hex', { 'x-github-delivery': 'zzzzzzzz-zzzz' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
+    ['another media type', { 'content-type': 'text/plain' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded'],
+    ['no signature', { 'x-hub-signature-256': undefined }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
+    ['a sha1 signature', { 'x-hub-signature-256': `sha1=${'a'.repeat(40)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
+    ['a signature with more before it', { 'x-hub-signature-256': `xsha256=${'a'.repeat(64)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
+    ['a signature with more after it', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}0` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
+  ] as const)('refuses %s before reading the body, the message naming what is wanted', async (_name, headers, status, code, message) => {
     const { url, store } = await setUp();
     const answer = await post(url, { headers });
-    expect(answer).toMatchObject({ status, body: { code } });
+    expect(answer).toMatchObject({ status, body: { code, message: expect.stringContaining(message) } });
     // Retry-After only where waiting helps: a refused delivery will be refused again.
     expect(answer.headers['retry-after']).toBeUndefined();
     expect(rowCount(store)).toBe(0);
@@ -179,8 +182,11 @@ describe('the webhook route, in process', () => {
 
   it('refuses an empty body, one over GitHub\'s 25 MB by its Content-Length (unread), one not UTF-8, one not JSON', async () => {
     const { url, store } = await setUp();
-    expect(await post(url, { body: '' })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY' } });
-    expect(await post(url, { declaredLength: 25 * 1024 * 1024 + 1 })).toMatchObject({ status: 413, body: { code: 'VIGIL_ERR_WEBHOOK_TOO_LARGE' } });
+    expect(await post(url, { body: '' })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('the body is empty') } });
+    expect(await post(url, { declaredLength: 25 * 1024 * 1024 + 1 })).toMatchObject({
+      status: 413,
+      body: { code: 'VIGIL_ERR_WEBHOOK_TOO_LARGE', message: expect.stringContaining(`Content-Length ${25 * 1024 * 1024 + 1} is over ${25 * 1024 * 1024}`) },
+    });
     const latin1 = Buffer.from('{"action":"opened","title":"caf\xe9"}', 'latin1');
     expect(await post(url, { body: latin1, headers: { 'x-hub-signature-256': sign(SECRET, latin1) } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('UTF-8') } });
     expect(await post(url, { body: '{"action":', headers: { 'x-hub-signature-256': sign(SECRET, '{"action":') } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('does not parse') } });
