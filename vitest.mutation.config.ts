@@ -8,12 +8,12 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    // Each of these tests takes milliseconds (the slowest, 1.7 s). A mutant that holds
-    // a sync (the spool's group commit never resolving) fails its test here in 8 s —
-    // killed — rather than waiting out Stryker's own timeout, which also restarts the
-    // test process.
-    testTimeout: 8_000,
-    hookTimeout: 10_000,
+    // Each of these tests takes milliseconds (the slowest, 1.7 s; several times that on
+    // loaded cores). A mutant that holds a sync (the spool's group commit never
+    // resolving) fails its test here in 15 s — killed — rather than waiting out
+    // Stryker's own timeout, which also restarts the test process.
+    testTimeout: 15_000,
+    hookTimeout: 30_000,
     include: [
       'test/unit/spool.test.ts',
       'test/unit/spool-disk.test.ts',
