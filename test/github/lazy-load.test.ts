@@ -47,6 +47,14 @@ describe('Octokit stays out of the idle path', () => {
     // src/github-api itself does load Octokit: the check above is not vacuous.
     expect([...staticClosure(path.join(DIST, 'github-api/index.js')).packages]).toContain('@octokit/rest');
   });
+
+  it('a team node\'s worker (issue 19) imports src/github-api and pg only dynamically', () => {
+    const entry = path.join(DIST, 'exec/team-worker-main.js');
+    const { files, packages } = staticClosure(entry);
+    expect([...packages].filter((p) => OCTOKIT_CLIENT.test(p) || p === 'pg')).toEqual([]);
+    expect([...files].filter((f) => f.startsWith(path.join(DIST, 'github-api') + path.sep))).toEqual([]);
+    expect(fs.readFileSync(entry, 'utf8')).toMatch(/import\(['"]\.\.\/github-api\/index\.js['"]\)/);
+  });
 });
 
 /**
@@ -81,7 +89,7 @@ describe('the CLI loads what the command needs', () => {
  * migrate` do not load it until they talk to PostgreSQL.
  */
 describe('PostgreSQL stays out of the SQLite path', () => {
-  for (const entry of ['cli/commands/memory-search.js', 'cli/commands/log.js', 'cli/commands/migrate.js', 'store/index.js', 'store/migrate-home.js', 'memory/team-search.js']) {
+  for (const entry of ['cli/commands/memory-search.js', 'cli/commands/log.js', 'cli/commands/migrate.js', 'store/index.js', 'store/migrate-home.js', 'memory/team-search.js', 'daemon/index.js', 'exec/index.js']) {
     it(`${entry} does not import pg statically`, () => {
       const { files, packages } = staticClosure(path.join(DIST, entry));
       expect(files.size).toBeGreaterThan(1);
