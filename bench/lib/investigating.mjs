@@ -26,10 +26,6 @@ export function promptText(body) {
   return typeof content === 'string' ? content : content.map((b) => b.text ?? '').join('');
 }
 
-function hash(s) {
-  return crypto.createHash('sha256').update(s).digest().readUInt32BE(0);
-}
-
 /** The tools a decision about this kind of event would look with, in order. */
 function lookFor(kind, repo) {
   if (kind.startsWith('github.issues') || kind.startsWith('github.issue_comment')) {
@@ -45,14 +41,18 @@ function lookFor(kind, repo) {
 }
 
 /**
- * The scripted model of the investigating run: each decision looks 0–3 times (by a hash
- * of its event, so runs compare), one tool per turn, then decides what `decideFor` says.
+ * The scripted model of the investigating run: the decisions look 0, 1, 2, 3, 0, … times
+ * in the order they come (1.5 tools a decision on average, the same in every run: a hash
+ * of the prompt would move with the run's temp clone and commit ids), one tool per turn,
+ * then decide what `decideFor` says.
  */
 export function investigatingModel(fake, decideFor, repo = 'octo/app') {
+  const looksOf = new Map();
   fake.respond = (body) => {
     const first = promptText(body);
     const kind = /"kind":"([^"]+)"/.exec(first)?.[1] ?? 'tick';
-    const looks = hash(first.slice(0, 4000)) % 4;
+    if (!looksOf.has(first)) looksOf.set(first, looksOf.size % 4);
+    const looks = looksOf.get(first);
     const turns = (body.messages.length - 1) / 2;
     if (body.tool_choice?.type === 'any' && turns < looks) return { calls: [lookFor(kind, repo)[turns]] };
     return decideFor(body);
