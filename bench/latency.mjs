@@ -8,7 +8,8 @@ import { startTarget, stopTarget } from './lib/child.mjs';
 import { openLoop, percentile } from './lib/open-loop.mjs';
 import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
 import { measureEventToNotification } from './lib/notify-latency.mjs';
-import { checkVigilDurability, deliveryBody, issuesOpened, signBody } from './webhooks.mjs';
+import { deliveryBody, signBody } from './lib/signed-load.mjs';
+import { checkVigilDurability, issuesOpened } from './webhooks.mjs';
 
 export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 200, 1000, 2000 deliveries/s, vigil beside Probot';
 export const help = `latency [--seconds N] [--rates 200,1000,2000] [--phases ack,notify]

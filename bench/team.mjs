@@ -8,13 +8,15 @@
 // and nothing executes — the same work on both stores.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { CLK_TCK, machineTicks, snapshot } from './lib/proc.mjs';
 import { startPostgres } from './lib/postgres.mjs';
+import { signedLoad } from './lib/signed-load.mjs';
 import { startVigil, stopVigil } from './lib/vigil.mjs';
-import { deliveryBody, issuesOpened, signBody } from './webhooks.mjs';
+import { issuesOpened } from './webhooks.mjs';
+
+const HEADERS = { 'content-type': 'application/json', 'x-github-event': 'issues', 'user-agent': 'GitHub-Hookshot/bench' };
 
 export const summary = 'a team on PostgreSQL: intake deliveries/s and decisions/s, 1 SQLite node vs 1 and 3 PostgreSQL nodes';
 export const help = `team [--seconds N] [--connections N] [--only sqlite,pg1,pg3] [--drain-timeout N]
@@ -68,40 +70,6 @@ function nodeConfig(storeUrl) {
     log: { level: 'warn' },
     ...(storeUrl ? { store: { url: storeUrl } } : {}),
   };
-}
-
-/** One autocannon run against one node; resolves with the ids answered 2xx. */
-function load(url, payload, secret, seconds, connections, prefix) {
-  const { origin } = new URL(url);
-  let n = 0;
-  const acked = [];
-  const instance = autocannon({
-    url: origin,
-    connections,
-    pipelining: 1,
-    duration: seconds,
-    timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: '/webhooks/github',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'user-agent': 'GitHub-Hookshot/bench' },
-        setupRequest(req, context) {
-          // Hex and dashes, as GitHub's ids (vigil refuses others).
-          const id = `${prefix}${(++n).toString(16).padStart(8, '0')}`;
-          context.id = id;
-          req.body = deliveryBody(payload, id);
-          req.headers['X-GitHub-Delivery'] = id;
-          req.headers['X-Hub-Signature-256'] = signBody(secret, req.body);
-          return req;
-        },
-        onResponse(status, _body, context) {
-          if (status >= 200 && status < 300) acked.push(context.id);
-        },
-      },
-    ],
-  });
-  return instance.then((result) => ({ result, acked }));
 }
 
 /** What the store holds: stored deliveries of this run, undecided ones, decisions. */
@@ -163,7 +131,16 @@ async function runSetup(name, opts, payload, cluster) {
     const per = Math.max(1, Math.floor(opts.connections / nodes.length));
     const before = { machine: machineTicks(), nodes: nodes.map((n) => snapshot(n.pid)), pg: postgresPid ? snapshot(postgresPid) : undefined };
     const t0 = performance.now();
-    const runs = await Promise.all(nodes.map((n, i) => load(n.url, payload, secret, opts.seconds, per, `${prefix}${i}`)));
+    const runs = await Promise.all(nodes.map((n, i) => signedLoad({
+          url: `${n.url}/webhooks/github`,
+          payload,
+          secret,
+          headers: HEADERS,
+          seconds: opts.seconds,
+          connections: per,
+          // Hex and dashes, as GitHub's ids (vigil refuses others).
+          idOf: (k) => `${prefix}${i}${k.toString(16).padStart(8, '0')}`,
+        })));
     const tLoad = performance.now();
     const after = { machine: machineTicks(), nodes: nodes.map((n) => snapshot(n.pid)), pg: postgresPid ? snapshot(postgresPid) : undefined };
     const acked = runs.flatMap((r) => r.acked);

@@ -4,19 +4,19 @@
 // process, all against the same `issues.opened` payload, each request with a fresh
 // X-GitHub-Delivery and its own bytes (a delivery number in front), signed per request:
 // one body under many delivery ids is a replay vigil does not store again (issue 12).
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { startTarget, stopTarget } from './lib/child.mjs';
 import { printSummary, summariseProfile } from './lib/cpuprofile.mjs';
 import { CLK_TCK, machineTicks, snapshot, threadCpu, threadTicks, ticksByProcess, topOthers } from './lib/proc.mjs';
 import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
+import { deliveryBody, signBody, signedLoad } from './lib/signed-load.mjs';
 import { execFileSync } from 'node:child_process';
 
 export const summary = 'webhook intake: vigil vs Probot 14 vs a bare fastify ceiling (autocannon, signed issues.opened)';
@@ -117,57 +117,6 @@ function post(url, body, headers) {
  * the id in the connection's context is the one the response answers).
  */
 /** The payload with this delivery's id in front: no two requests carry the same bytes. */
-export function deliveryBody(payload, id) {
-  return Buffer.concat([Buffer.from(`{"bench_delivery":"${id}",`), payload.subarray(1)]);
-}
-
-export function signBody(secret, body) {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-async function load({ url, payload, secret, baseHeaders, seconds, connections, prefix, session }) {
-  const { origin, pathname } = new URL(url);
-  let n = 0;
-  let answered = 0;
-  const acked = [];
-  const instance = autocannon({
-    url: origin,
-    connections,
-    pipelining: 1,
-    duration: seconds,
-    timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: pathname,
-        headers: baseHeaders,
-        body: payload,
-        setupRequest(req, context) {
-          const id = `${prefix}${++n}`;
-          context.id = id;
-          req.body = deliveryBody(payload, id);
-          req.headers['X-GitHub-Delivery'] = id;
-          req.headers['X-Hub-Signature-256'] = signBody(secret, req.body);
-          return req;
-        },
-        onResponse(status, _body, context) {
-          answered++;
-          if (status >= 200 && status < 300) acked.push(context.id);
-        },
-      },
-    ],
-  });
-  session.loads.add(instance);
-  try {
-    const result = await instance;
-    // Requests are built right before they are written, so sent − answered is what
-    // was on the wire when autocannon closed its connections.
-    return { result, acked, sent: n, inFlightAtStop: n - answered };
-  } finally {
-    session.loads.delete(instance);
-  }
-}
-
 function cpuPct(before, after) {
   return ((after.ticks - before.ticks) / CLK_TCK / ((after.at - before.at) / 1000)) * 100;
 }
@@ -280,7 +229,7 @@ async function runTarget(name, ctx) {
     row0.quiet = await waitQuiet(opts.waitQuiet);
     const tag = randomBytes(3).toString('hex');
     if (opts.warmup > 0) {
-      await load({ url: target.url, payload, secret, baseHeaders, seconds: opts.warmup, connections: opts.connections, prefix: `0a0a${tag}-`, session });
+      await signedLoad({ url: target.url, payload, secret, headers: baseHeaders, seconds: opts.warmup, connections: opts.connections, idOf: (n) => `0a0a${tag}-${n}`, session });
     }
     const prefix = `0b0b${tag}-`;
     const before = snapshot(target.pid);
@@ -290,7 +239,7 @@ async function runTarget(name, ctx) {
     const selfBefore = process.cpuUsage();
     const wallBefore = performance.now();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const { result, acked, sent, inFlightAtStop } = await load({ url: target.url, payload, secret, baseHeaders, seconds: opts.seconds, connections: opts.connections, prefix, session });
+    const { result, acked, sent, inFlightAtStop } = await signedLoad({ url: target.url, payload, secret, headers: baseHeaders, seconds: opts.seconds, connections: opts.connections, idOf: (n) => `${prefix}${n}`, session });
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const after = snapshot(target.pid);
     const threadsAfter = threadTicks(target.pid);

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { FakePushService } from '../../test/fakes/fake-push.mjs';
 import { openLoop, percentile } from './open-loop.mjs';
 import { startVigil, stopVigil } from './vigil.mjs';
-import { deliveryBody, signBody } from '../webhooks.mjs';
+import { deliveryBody, signBody } from './signed-load.mjs';
 
 const require = createRequire(import.meta.url);
 const PAGE_TITLE = 'bench: page me';
