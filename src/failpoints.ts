@@ -27,6 +27,8 @@ export type FailpointName =
   | 'dream.before_index'
   | 'dream.before_commit'
   | 'memory.before_rename'
+  /** A team's memory write (src/store/pg/memory.ts): a file's new version inserted, the transaction not committed. */
+  | 'memory.pg_file_written'
   /** Webhook intake: a group's bodies are in the spool, its inbox rows not yet committed. */
   | 'intake.spooled';
 

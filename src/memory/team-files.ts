@@ -1,5 +1,8 @@
 import { VigilError } from '../errors.js';
 import type { FileVersion } from './files.js';
+import { renderIndex } from './index-file.js';
+import { INDEX_FILE, TOPICS_DIR } from './names.js';
+import { parseTopic } from './topics.js';
 
 /** One row of a team's `memory_files` (src/store/pg/memory rows as the CLI reads them). */
 export interface TeamMemoryRow {
@@ -73,4 +76,26 @@ export class TeamMemoryView implements MemoryReader {
     }
     return out;
   }
+}
+
+/**
+ * `vigil memory history FILE --restore VERSION` on a team's home: the file back to that
+ * version and, for a topic, the index rebuilt from the topics as they will then be — the
+ * two files one write (src/store/pg/memory.ts), so no reader sees a topic restored under
+ * an index that does not know it. Computed from the rows as the write's transaction reads them.
+ */
+export function teamRestoreChanges(rows: readonly TeamMemoryRow[], rel: string, version: string, today: string): Array<{ path: string; content: string }> {
+  const view = new TeamMemoryView(rows);
+  const content = view.readVersion(rel, version);
+  const changes = [{ path: rel, content }];
+  if (rel.startsWith(`${TOPICS_DIR}/`)) {
+    // As readTopics lists the folder: the topic files directly in topics/, by name.
+    const topicPaths = [...new Set([...rows.map((r) => r.path), rel])].filter((p) => /^topics\/[^/.][^/]*\.md$/.test(p)).sort();
+    const topics = topicPaths.flatMap((p) => {
+      const text = p === rel ? content : view.read(p);
+      return text === undefined ? [] : [parseTopic(p.slice(TOPICS_DIR.length + 1, -3), text, today)];
+    });
+    changes.push({ path: INDEX_FILE, content: renderIndex(topics) });
+  }
+  return changes;
 }

@@ -26,7 +26,7 @@ export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainVerifyResult, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
-import type { PgMemoryRow } from './pg/memory.js';
+import type { PgMemoryChange, PgMemoryRow } from './pg/memory.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 
 /**
@@ -95,6 +95,22 @@ export async function readTeamMemory(url: string): Promise<PgMemoryRow[]> {
   const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
   try {
     return await memory.readPgMemoryRows(pool);
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A write of a team's memory from the CLI (`vigil memory history --restore` with
+ * `store.url`): `changes` computed from the rows inside the write's one transaction.
+ */
+export async function writeTeamMemory(url: string, by: string, now: number, changes: (rows: PgMemoryRow[]) => PgMemoryChange[]): Promise<string[]> {
+  const [pgStore, memory] = await Promise.all([import('./pg/index.js'), import('./pg/memory.js')]);
+  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
+  try {
+    return await memory.writePgMemory(pool, by, now, changes);
   } catch (err) {
     throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
   } finally {

@@ -82,7 +82,7 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
         const text = problems.join('; ');
         throw empty
           ? new VigilError('VIGIL_ERR_MIGRATE_VERIFY', `the copy was committed but does not match: ${text}`)
-          : new VigilError('VIGIL_ERR_MIGRATE_TARGET', `the database holds something else than this home (${text}); copy into an empty database`);
+          : new VigilError('VIGIL_ERR_MIGRATE_TARGET', `${text}; copy into an empty database`);
       }
       return { node: options.node, outcome: empty ? 'copied' : 'already', ...parts, leftBehind: source.leftBehind() };
     } catch (err) {

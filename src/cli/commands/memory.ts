@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { localDate } from '../../clock.js';
 import { VigilError } from '../../errors.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import {
@@ -5,6 +7,7 @@ import {
   INDEX_FILE,
   MemoryFiles,
   TeamMemoryView,
+  teamRestoreChanges,
   type MemoryReader,
   PENDING_NOTES_FILES,
   resolveMemoryPath,
@@ -67,9 +70,16 @@ export async function memoryHistoryCommand(ctx: CliContext, file: string | undef
     ctx.out(`vigil memory history ${rel} --restore VERSION puts one back (what it replaces is kept too)`);
     return;
   }
-  if (team) throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', 'vigil memory history --restore does not write a team\'s memory in PostgreSQL yet');
-  // Under the dream lock, so a dream cannot write over the restore halfway.
   const version = opts.restore;
+  if (team) {
+    // A team's memory: the file and the index one transaction in the database (a team has no dream lock file).
+    const url = (await teamStoreUrl(ctx))!;
+    const { writeTeamMemory } = await import('../../store/index.js');
+    const now = Date.now();
+    await writeTeamMemory(url, hostname(), now, (rows) => teamRestoreChanges(rows, rel, version, localDate(now)));
+    return ctx.out(opts.json ? JSON.stringify({ file: rel, restored: version }) : `restored ${rel} to ${version}`);
+  }
+  // Under the dream lock, so a dream cannot write over the restore halfway.
   // The operations room is loaded only here: `vigil memory search` stays light (issue 18).
   const { restoreMemoryVersion } = await import('../../operations/index.js');
   await withHomeStore(ctx, ({ store, clock }) => restoreMemoryVersion({ store, clock, home: ctx.paths.home, files }, rel, version));

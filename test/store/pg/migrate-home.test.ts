@@ -14,6 +14,8 @@ import { DailyLog } from '../../../src/logs/daily-log.js';
 import { MemoryFiles, memoryVersions } from '../../../src/memory/index.js';
 import { secretMask } from '../../../src/secrets/index.js';
 import { migrateHome, Store } from '../../../src/store/index.js';
+import { openPgPool } from '../../../src/store/pg/index.js';
+import { writePgMemory, type PgMemoryChange } from '../../../src/store/pg/memory.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 
 const PG = postgresAvailability();
@@ -91,7 +93,7 @@ describe.runIf(PG.available)('vigil migrate in process (real PostgreSQL)', () =>
     await rows(url, `UPDATE inbox SET kind = 'github.issues.closed' WHERE id = 1`);
     await expect(run(home, url)).rejects.toMatchObject({
       code: 'VIGIL_ERR_MIGRATE_TARGET',
-      message: expect.stringMatching(/the database holds something else than this home \(inbox: the rows differ from the home's\)/),
+      message: expect.stringMatching(/holds something else than this home: inbox: the rows differ from the home's; copy into an empty database$/),
     });
   });
 
@@ -121,6 +123,25 @@ describe.runIf(PG.available)('vigil migrate in process (real PostgreSQL)', () =>
       for (const table of ['inbox', 'decisions', 'actions', 'memory_files', 'log_entries']) {
         expect(await rows(url, `SELECT count(*)::int AS n FROM ${table}`), table).toEqual([{ n: 0 }]);
       }
+    }
+  });
+  it('a memory write of several files is all or none: a second file over the limit leaves the first unwritten', async () => {
+    const home = await makeHome();
+    const url = await freshDb();
+    await run(home, url);
+    const pool = openPgPool({ url, node: 'writer' });
+    try {
+      const write = (changes: PgMemoryChange[]) => writePgMemory(pool, 'writer', T0 + 10_000, () => changes);
+      await expect(write([{ path: 'MEMORY.md', content: '# Memory\n- third\n' }, { path: 'topics/big.md', content: 'x'.repeat(100 * 1024 + 1) }]))
+        .rejects.toMatchObject({ code: 'VIGIL_ERR_MEMORY_COMMAND' });
+      expect(await rows(url, 'SELECT path, version FROM memory_files ORDER BY path, version')).toEqual([{ path: 'MEMORY.md', version: 1 }, { path: 'MEMORY.md', version: 2 }]);
+      expect(await write([{ path: 'MEMORY.md', content: '# Memory\n- third\n' }, { path: 'topics/a.md', content: '# a\n' }, { path: 'MEMORY.md', content: '# Memory\n- third\n' }])).toEqual(['MEMORY.md', 'topics/a.md']);
+      expect(await rows(url, `SELECT path, version, written_by FROM memory_files WHERE written_at = ${T0 + 10_000} ORDER BY path`)).toEqual([
+        { path: 'MEMORY.md', version: 3, written_by: 'writer' },
+        { path: 'topics/a.md', version: 1, written_by: 'writer' },
+      ]);
+    } finally {
+      await pool.end();
     }
   });
 });

@@ -4,14 +4,17 @@
  * into a real PostgreSQL cluster; a home pointed at that database answers `vigil log`,
  * `vigil log verify` and `vigil memory search` as the SQLite home does. The SQLite home
  * is not changed by the copy; a second run finds its copy and checks it again; another
- * home is refused. Processes, through dist/.
+ * home is refused. `vigil memory` and `history` show the same memory; a restore on the
+ * team's home killed between its two files leaves memory wholly old, then completes.
+ * Processes, through dist/.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 
@@ -53,6 +56,14 @@ async function replay(home: string, from: number, to: number): Promise<void> {
   await daemon.exited;
 }
 
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
 function ok(run: ReturnType<typeof runCli>): string {
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   return run.stdout;
@@ -60,6 +71,38 @@ function ok(run: ReturnType<typeof runCli>): string {
 
 describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real cluster, processes)', () => {
   const db = usePostgres('migrate');
+  const heads = async () => (await db.sql<{ path: string; v: number }>('SELECT path, max(version) AS v FROM memory_files GROUP BY path ORDER BY path')).rows;
+
+  /**
+   * A topic restored on the team's home is the topic and the index in one transaction:
+   * the restoring process killed between the two leaves memory wholly old; run again, it
+   * is wholly new — the topic as the home kept that version.
+   */
+  async function restoreKilledThenDone(home: string, team: string): Promise<void> {
+    const rel = 'topics/codertocat-hello-world.md';
+    const versions = (JSON.parse(ok(runCli(team, ['memory', 'history', rel, '--json']))) as { versions: { version: string }[] }).versions;
+    const version = versions[versions.length - 1]!.version;
+    const before = await heads();
+    const proc = spawn(process.execPath, [BIN, 'memory', 'history', rel, '--restore', version], {
+      env: cliEnv(team, { VIGIL_FAILPOINTS: 'memory.pg_file_written=20000' }),
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    // Inside the write's transaction: the topic's row inserted, not committed, the process waiting at the failpoint.
+    await until(async () => (await db.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'vigil:cli' AND state = 'idle in transaction'`)).rows.length > 0, 'the restore inside its transaction');
+    expect((await db.sql(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted`)).rows.length).toBeGreaterThan(0);
+    proc.kill('SIGKILL');
+    await exited;
+    expect(await heads()).toEqual(before);
+    await until(async () => (await db.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'vigil:cli'`)).rows.length === 0, 'the killed restore\'s connection to end');
+    expect(await heads()).toEqual(before);
+
+    expect(ok(runCli(team, ['memory', 'history', rel, '--restore', version]))).toBe(`restored ${rel} to ${version}\n`);
+    const after = await heads();
+    expect(after.find((h) => h.path === rel)!.v).toBe(before.find((h) => h.path === rel)!.v + 1);
+    const kept = fs.readFileSync(path.join(home, 'memory', '.history', ...rel.split('/'), version), 'utf8');
+    expect(ok(runCli(team, ['memory', 'show', rel]))).toBe(`${kept.trimEnd()}\n`);
+  }
 
   it('copies a replayed day and two dreams; the team home answers log, log verify and memory search as the SQLite home', { timeout: 300_000 }, async () => {
     const home = makeHome();
@@ -135,8 +178,6 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
       expect(ok(runCli(team, args)), args.join(' ')).toBe(ok(runCli(home, args)));
     }
     expect(JSON.parse(ok(runCli(team, ['memory', 'history', '--json']))).length).toBeGreaterThan(0);
-    const restore = runCli(team, ['memory', 'history', 'MEMORY.md', '--restore', '20260101T000000000Z']);
-    expect(restore.stderr).toMatch(/VIGIL_ERR_TEAM_UNSUPPORTED/);
 
     // The search's index is a file of this node, not state: thrown away, it is built again the same.
     fs.rmSync(path.join(team, 'cache'), { recursive: true });
@@ -155,5 +196,10 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect((await db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM log_entries WHERE node = 'beta'`)).rows[0]!.n).toBe(0);
     // A URL that is not PostgreSQL's is a usage error.
     expect(runCli(other, ['migrate', '--to', 'mysql://x/y']).status).toBe(2);
+
+    // Written on the team's home: a restore, killed mid-write, then done.
+    await restoreKilledThenDone(home, team);
+    // The team's memory has moved on from the home's: a copy no longer.
+    expect(runCli(home, ['migrate', '--to', db.url, '--node', 'alpha']).stderr).toMatch(/memory: \d+ rows, the home has \d+; copy into an empty database \[VIGIL_ERR_MIGRATE_TARGET\]/);
   });
 });
