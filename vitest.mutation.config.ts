@@ -46,6 +46,7 @@ export default defineConfig({
       'test/dream/units.test.ts',
       'test/dream/model-dream.test.ts',
       'test/dream/write-failure.test.ts',
+      'test/dream/write-memory.test.ts',
     ],
   },
 });
