@@ -155,6 +155,14 @@ describe('validating model operations', () => {
     }
   };
 
+  it('strips a fence however the model wrote it (spaces around, no language, no line breaks, blank lines), and keeps a fence inside the text, fenced or not', () => {
+    const ops = { operations: [{ op: 'ADD', topic: 't', text: 'run ```npm test``` first', from: [2] }] };
+    const json = JSON.stringify(ops);
+    for (const raw of [json, `  \n\`\`\`json\n${json}\n\`\`\`  `, `\`\`\`\n${json}\n\`\`\``, `\`\`\`json${json}\`\`\``, `\`\`\`JSON\n\n${json}\n\n\`\`\``]) {
+      expect(validateOperations(raw, 3, 2), raw).toEqual(ops.operations);
+    }
+  });
+
   it('accepts a sound batch, as an object or as JSON text in a fence', () => {
     const ops = { operations: [{ op: 'ADD', topic: 't', text: 'x', from: [2] }, { op: 'KEEP', fact: 3 }] };
     expect(reason(ops)).toBe('ok');
