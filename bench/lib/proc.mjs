@@ -67,7 +67,7 @@ export function processTree(rootPid) {
 }
 
 /** VmRSS and its private part RssAnon (heap, stacks); the rest is mostly pages of the node binary and libraries. */
-function rssKiB(pid) {
+export function rssKiB(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const total = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
