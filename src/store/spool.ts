@@ -40,12 +40,21 @@ export interface SpoolDisk {
   write(fd: number, bytes: Buffer, position: number): void;
   fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
   fdatasyncSync(fd: number): void;
+  /** fsync the spool's directory: a new segment's name is durable only then. */
+  syncDir(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void;
+  syncDirSync(dir: string): void;
 }
 
 export const REAL_DISK: SpoolDisk = {
   write: writeAll,
   fdatasync: (fd, done) => fs.fdatasync(fd, done),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+  syncDir: (dir, done) =>
+    fs.open(dir, 'r', (err, fd) => {
+      if (err) return done(err);
+      fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr)));
+    }),
+  syncDirSync,
 };
 
 interface Writer {
@@ -175,12 +184,7 @@ export class Spool {
         done(err, this.segmentPath(writer.segment));
       });
     }
-    if (dir) {
-      fs.open(this.dir, 'r', (err, fd) => {
-        if (err) return done(err, this.dir);
-        fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr, this.dir)));
-      });
-    }
+    if (dir) this.disk.syncDir(this.dir, (err) => done(err, this.dir));
   }
 
   /** Synchronously, what `append` and `close` need: every owed segment and the directory. */
@@ -190,7 +194,7 @@ export class Spool {
       this.owed.delete(writer);
       this.closeIfDone(writer);
     }
-    if (this.dirOwed) syncDir(this.dir);
+    if (this.dirOwed) this.disk.syncDirSync(this.dir);
     this.dirOwed = false;
     this.synced = this.written;
   }
@@ -385,7 +389,7 @@ function fileSize(fd: number): number {
 }
 
 /** A new file's name is durable only once its directory is synced. */
-function syncDir(dir: string): void {
+function syncDirSync(dir: string): void {
   const fd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(fd);

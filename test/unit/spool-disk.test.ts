@@ -38,7 +38,11 @@ class CountingDisk implements SpoolDisk {
       const failure = this.failSync;
       this.failSync = undefined;
       if (failure) setImmediate(() => done(failure));
-      else REAL_DISK.fdatasync(fd, done);
+      else
+        REAL_DISK.fdatasync(fd, (err) => {
+          done(err);
+          for (const wake of this.syncWaiters.splice(0)) wake();
+        });
     };
     if (this.hold) this.held.push(go);
     else go();
@@ -49,6 +53,33 @@ class CountingDisk implements SpoolDisk {
     this.failSyncSync = undefined;
     if (failure) throw failure;
     REAL_DISK.fdatasyncSync(fd);
+  }
+  /** The directory's syncs wait here while set; `failDir` fails the next one. */
+  holdDir = false;
+  failDir: NodeJS.ErrnoException | undefined;
+  private readonly heldDir: (() => void)[] = [];
+  syncDir(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.calls.push(`syncDir ${path.basename(dir)}`);
+    const go = () => {
+      const failure = this.failDir;
+      this.failDir = undefined;
+      if (failure) setImmediate(() => done(failure));
+      else REAL_DISK.syncDir(dir, done);
+    };
+    if (this.holdDir) this.heldDir.push(go);
+    else go();
+  }
+  releaseDir(): void {
+    this.heldDir.shift()?.();
+  }
+  syncDirSync(dir: string): void {
+    this.calls.push(`syncDirSync ${path.basename(dir)}`);
+    REAL_DISK.syncDirSync(dir);
+  }
+  private readonly syncWaiters: (() => void)[] = [];
+  /** Resolves when the next real fdatasync has called back. */
+  nextSyncDone(): Promise<void> {
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
   releaseOne(): void {
     this.held.shift()?.();
@@ -99,7 +130,8 @@ describe('Spool.append: one write and one fdatasync before it returns', () => {
     const { spool, disk } = open();
     spool.append([record(1), record(2)]);
     const [ref] = spool.append([record(3)]);
-    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001', `write 000001@${ref!.split(':')[1]}`, 'fdatasyncSync 000001']);
+    // The segment is new with the first append: its name is made durable with it, once.
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001', 'syncDirSync spool', `write 000001@${ref!.split(':')[1]}`, 'fdatasyncSync 000001']);
   });
 
   it('appends nothing, and syncs nothing, for an empty batch', () => {
@@ -123,7 +155,7 @@ describe('Spool.append: one write and one fdatasync before it returns', () => {
     spool.write([record(1)]);
     expect(disk.calls).toEqual(['write 000001@0']);
     spool.close();
-    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001']);
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001', 'syncDirSync spool']);
   });
 });
 
@@ -133,7 +165,7 @@ describe('Spool.durable: group commit over fdatasync', () => {
     disk.hold = true;
     spool.write([record(1)]);
     const first = spool.durable();
-    expect(disk.calls).toEqual(['write 000001@0', 'fdatasync 000001']);
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasync 000001', 'syncDir spool']);
     spool.write([record(2)]);
     const second = spool.durable();
     const alsoSecond = spool.durable();
@@ -159,7 +191,7 @@ describe('Spool.durable: group commit over fdatasync', () => {
     expect(disk.calls).toEqual([]);
     spool.append([record(1)]);
     await spool.durable();
-    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001']);
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasyncSync 000001', 'syncDirSync spool']);
   });
 
   it('a failed fdatasync rejects every waiter with VIGIL_ERR_SPOOL, and the segment is never appended to again', async () => {
@@ -186,11 +218,37 @@ describe('Spool.durable: group commit over fdatasync', () => {
     spool.write([record(1)]);
     spool.write([record(2)]); // segment 1 passed 40 bytes: record 2 goes to segment 2
     const both = spool.durable();
-    expect(disk.calls).toEqual(['write 000001@0', 'write 000002@0', 'fdatasync 000001', 'fdatasync 000002']);
+    // One round: both segments and, for the new segment's name, the directory.
+    expect(disk.calls).toEqual(['write 000001@0', 'write 000002@0', 'fdatasync 000001', 'fdatasync 000002', 'syncDir spool']);
     disk.releaseOne();
     expect(await settled(both)).toBe(false);
     disk.releaseOne();
     await both;
+  });
+});
+
+describe("Spool.durable: a new segment's name is durable before the answer", () => {
+  it('waits for the directory sync after a new segment, and syncs the directory once per segment', async () => {
+    const { spool, disk } = open();
+    disk.holdDir = true;
+    spool.write([record(1)]);
+    const synced = disk.nextSyncDone();
+    const first = spool.durable();
+    // The segment's bytes are synced; its name is not yet: a power loss could drop the file.
+    await synced;
+    expect(await settled(first)).toBe(false);
+    disk.releaseDir();
+    await first;
+    spool.write([record(2)]);
+    await spool.durable();
+    expect(disk.calls).toEqual(['write 000001@0', 'fdatasync 000001', 'syncDir spool', expect.stringMatching(/^write 000001@\d+$/), 'fdatasync 000001']);
+  });
+
+  it('a failed directory sync rejects the waiters with VIGIL_ERR_SPOOL naming the directory', async () => {
+    const { spool, disk, dir } = open();
+    disk.failDir = EIO();
+    spool.write([record(1)]);
+    await expect(spool.durable()).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL', message: expect.stringContaining(`${dir}: EIO`) });
   });
 });
 

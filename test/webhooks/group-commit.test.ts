@@ -53,6 +53,9 @@ class RecordingDisk implements SpoolDisk {
     this.calls.push('fdatasyncSync');
     REAL_DISK.fdatasyncSync(fd);
   }
+  // The directory's sync after a new segment is test/unit/spool-disk.test.ts's to show; here the group's order is.
+  syncDir = REAL_DISK.syncDir;
+  syncDirSync = REAL_DISK.syncDirSync;
   get waiting(): number {
     return this.held.length;
   }
