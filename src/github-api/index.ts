@@ -9,4 +9,4 @@ export { GithubClients, GithubOctokit, githubApiUrl, splitRepo } from './client.
 export { withDisclosure, carriesMarker } from './disclosure.js';
 export { githubIdentity, convertAppManifest, githubWebUrl } from './identity.js';
 export type { GithubSession, GithubQuery, WrittenResult, OpenWorkDigest } from './types.js';
-export { openTeamGithub, type TeamEffectMarks, type TeamGithubSession } from './team-session.js';
+export { openTeamGithub, type TeamGithubSession } from './team-session.js';

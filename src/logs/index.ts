@@ -11,7 +11,7 @@ export type { LogEntry } from './types.js';
 export { DailyLog } from './daily-log.js';
 export { verifyLogDir, verifyChainLines } from './verify.js';
 export { chainRecords, chainStart, type ChainHead } from './chain.js';
-export { parseEntryLine, splitLines, type SplitLines } from './line.js';
+export { parseEntryLine, splitLines } from './line.js';
 export type { VerifyResult, LogRecord } from './types.js';
 export {
   listLogDates,

@@ -18,4 +18,4 @@ export { readTopics } from './load.js';
 export { inDaemonBudget, SearchIndex, type CatchUpBudget, type SearchHit } from './search.js';
 export { memoryVersions } from './export.js';
 export { searchTeam } from './team-search.js';
-export { TeamMemoryView, teamRestoreChanges, type MemoryReader, type TeamMemoryRow } from './team-files.js';
+export { TeamMemoryView, teamRestoreChanges, type MemoryReader } from './team-files.js';

@@ -15,12 +15,12 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
-export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore } from './pg/index.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog } from './pg/index.js';
 // nodes.js holds no `pg` import: the SQLite daemon may load it.
 export { workerHolder } from './pg/nodes.js';
 export { isSlotTaken } from './pg/ticks.js';
 export { newActionId } from './actions.js';
-export { SearchIndexTable } from './search-index.js';
+export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainVerifyResult, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
