@@ -234,7 +234,8 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
 
     // One tick per slot: the slots are every third second from the first to the last, none missing across the failover, each one event decided once.
     const slots = (await db.sql<{ slot: number; node: string }>('SELECT slot, node FROM ticks ORDER BY slot')).rows.map((r) => ({ slot: Number(r.slot), node: r.node }));
-    expect(slots.length).toBeGreaterThan(5);
+    // How many slots depends on how long the kills took on this machine (5 in 24 s, 9 in 78 s); what must hold is none missing and none twice.
+    expect(slots.length).toBeGreaterThanOrEqual(3);
     const gaps = slots.slice(1).map((s, i) => s.slot - slots[i]!.slot);
     expect(gaps.filter((g) => g !== 3000)).toEqual([]);
     expect(await count(`SELECT count(*) AS n FROM inbox WHERE source = 'tick'`)).toBe(slots.length);
