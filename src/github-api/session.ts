@@ -28,22 +28,7 @@ export interface SessionOptions {
 /** The worker's GitHub: effects and the missed-delivery sweep over one set of clients. */
 export function openGithub(options: SessionOptions): GithubSession {
   const { config, credentials, store, clock, record } = options;
-  const clients = credentials
-    ? new GithubClients({
-        credentials,
-        baseUrl: options.baseUrl,
-        onRateLimited: (notice) => record(eventRecord('github.rate_limited', { ...notice }, clock.now())),
-      })
-    : undefined;
-  const need = (): GithubClients => {
-    if (!clients) {
-      throw new VigilError(
-        'VIGIL_ERR_GITHUB_CREDENTIALS',
-        'set GITHUB_TOKEN or secrets.json "githubToken", or a GitHub App in secrets.json "githubApp"',
-      );
-    }
-    return clients;
-  };
+  const need = clientsOnDemand(credentials, options.baseUrl, clock, record);
   const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
   const hook = hookLocation(config);
   const watched: WatchedRepos = { patterns: config.repos, names: options.watchedNames ?? [] };
@@ -68,12 +53,13 @@ export function openGithub(options: SessionOptions): GithubSession {
       return answerGithubQuery(await need().forRepo(query.repo), query, signal, keptAnswers(store, query.repo));
     },
     sweep: async () => {
-      if (config.hookId === undefined || !clients) return undefined;
+      if (config.hookId === undefined || !credentials) return undefined;
       if (!hook) {
         // Not a startup error: the public config example (docs/contract.md) sets hookId alone.
         const detail = `github.hookId: set github.hookRepo ("owner/repo") or github.hookOrg to say where hook ${config.hookId} lives`;
         throw new VigilError('VIGIL_ERR_CONFIG', detail);
       }
+      const clients = need();
       const octokit = 'repo' in hook ? await clients.forRepo(hook.repo) : await clients.forOrg(hook.org);
       return sweepMissedDeliveries({ octokit, store, clock, hook, record });
     },
@@ -107,4 +93,27 @@ export function githubCredentials(
     };
   }
   return undefined;
+}
+
+/**
+ * The Octokit clients for these credentials, built once; without credentials each effect
+ * fails with what to set (the SQLite worker's session and a team node's share it).
+ */
+export function clientsOnDemand(credentials: GithubCredentials | undefined, baseUrl: string, clock: Clock, record: (record: EventRecord) => void): () => GithubClients {
+  const clients = credentials
+    ? new GithubClients({
+        credentials,
+        baseUrl,
+        onRateLimited: (notice) => record(eventRecord('github.rate_limited', { ...notice }, clock.now())),
+      })
+    : undefined;
+  return () => {
+    if (!clients) {
+      throw new VigilError(
+        'VIGIL_ERR_GITHUB_CREDENTIALS',
+        'set GITHUB_TOKEN or secrets.json "githubToken", or a GitHub App in secrets.json "githubApp"',
+      );
+    }
+    return clients;
+  };
 }

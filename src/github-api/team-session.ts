@@ -8,9 +8,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { GithubConfig } from '../config/index.js';
-import { VigilError } from '../errors.js';
-import { eventRecord, type EventRecord } from '../events.js';
-import { GithubClients } from './client.js';
+import type { EventRecord } from '../events.js';
+import { clientsOnDemand } from './session.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
 import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState, type RerunMemory } from './hands.js';
 import type { GithubCredentials, GithubSession } from './types.js';
@@ -33,19 +32,7 @@ export interface TeamSessionOptions {
 
 export function openTeamGithub(options: TeamSessionOptions): TeamGithubSession {
   const { config, credentials, marks, clock, record } = options;
-  const clients = credentials
-    ? new GithubClients({
-        credentials,
-        baseUrl: options.baseUrl,
-        onRateLimited: (notice) => record(eventRecord('github.rate_limited', { ...notice }, clock.now())),
-      })
-    : undefined;
-  const need = (): GithubClients => {
-    if (!clients) {
-      throw new VigilError('VIGIL_ERR_GITHUB_CREDENTIALS', 'set GITHUB_TOKEN or secrets.json "githubToken", or a GitHub App in secrets.json "githubApp"');
-    }
-    return clients;
-  };
+  const need = clientsOnDemand(credentials, options.baseUrl, clock, record);
   const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
   return {
     comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
