@@ -47,6 +47,7 @@ export default defineConfig({
       'test/dream/model-dream.test.ts',
       'test/dream/write-failure.test.ts',
       'test/dream/write-memory.test.ts',
+      'test/dream/operations.test.ts',
     ],
   },
 });

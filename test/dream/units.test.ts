@@ -148,6 +148,33 @@ describe('one dream at a time: the lock file', () => {
     acquireDreamLock(file, { pid: process.pid, dreamId: 'y', startedAt: now }, serialize)();
   });
 
+  it('a lock exactly an hour old is stale; a millisecond younger is held', () => {
+    const file = path.join(tempDir(), 'dream.lock');
+    const startedAt = Date.now() - DREAM_LOCK_STALE_MS;
+    fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, dreamId: 'hour', startedAt }));
+    expect(liveDreamLock(file, startedAt + DREAM_LOCK_STALE_MS - 1)?.dreamId).toBe('hour');
+    expect(liveDreamLock(file, startedAt + DREAM_LOCK_STALE_MS)).toBeUndefined();
+    // The taker's own start is its "now": an hour after the holder's, it takes over.
+    expect(() => acquireDreamLock(file, { pid: process.pid, dreamId: 'early', startedAt: startedAt + DREAM_LOCK_STALE_MS - 1 }, serialize)).toThrow(
+      /has been dreaming since/,
+    );
+    acquireDreamLock(file, { pid: process.pid, dreamId: 'next', startedAt: startedAt + DREAM_LOCK_STALE_MS }, serialize)();
+  });
+
+  it('a lock whose startedAt is not a number is not read as held, and is taken over even while its pid lives', () => {
+    const file = path.join(tempDir(), 'dream.lock');
+    const now = Date.now();
+    for (const startedAt of [String(now), null, undefined]) {
+      fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, dreamId: 'odd', startedAt }));
+      expect(readDreamLock(file), String(startedAt)).toBeUndefined();
+      expect(liveDreamLock(file, now), String(startedAt)).toBeUndefined();
+      const release = acquireDreamLock(file, { pid: process.pid, dreamId: 'mine', startedAt: now }, serialize);
+      expect(readDreamLock(file)?.dreamId).toBe('mine');
+      release();
+    }
+    expect(readDreamLock(path.join(tempDir(), 'absent.lock'))).toBeUndefined();
+  });
+
   it('a release does not remove a lock another process took over meanwhile', () => {
     const file = path.join(tempDir(), 'dream.lock');
     const release = acquireDreamLock(file, { pid: process.pid, dreamId: 'mine', startedAt: Date.now() }, serialize);
