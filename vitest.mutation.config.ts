@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
  * mutant in src/ never reaches, so they cannot kill one; and they would cost minutes per
  * mutant. `vitest.related` narrows this list further to the files that import the mutant.
  */
+/** scripts/mutation.mjs narrows a group to the test files that check it (its TESTS). */
+const only = process.env.VIGIL_MUTATION_TESTS?.split(',').filter(Boolean);
+
 export default defineConfig({
   test: {
     // Not shorter: the dry run runs every file here at once, and on cores loaded by
@@ -14,7 +17,7 @@ export default defineConfig({
     // (stryker.config.json: timeoutMS 10 s over the tests' own time), as Timeout: killed.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    include: [
+    include: only?.length ? only : [
       'test/unit/spool.test.ts',
       'test/unit/spool-disk.test.ts',
       'test/unit/spool-record.test.ts',

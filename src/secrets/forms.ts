@@ -16,14 +16,14 @@ const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END [A-Z0-9 ]+-----/
 
 export function secretForms(value: string): string[] {
   if (value.length < MIN_SECRET_LENGTH) return [];
-  const forms = new Set<string>([value]);
+  // As it is, and with CRLF line breaks (the same text when it has none: the set keeps one).
+  const forms = new Set<string>([value, value.replace(/\r?\n/g, '\r\n')]);
   const json = JSON.stringify(value).slice(1, -1);
   forms.add(json);
   forms.add(JSON.stringify(json).slice(1, -1));
   forms.add(encodeURIComponent(value));
   forms.add(escapeHtml(value));
-  if (value.includes('\n')) forms.add(value.replace(/\r?\n/g, '\r\n'));
-  for (const core of base64Cores(Buffer.from(value, 'utf8'))) forms.add(core);
+  for (const core of base64Cores(Buffer.from(value))) forms.add(core);
   for (const body of pemBodies(value)) {
     forms.add(body.joined);
     for (const line of body.lines) forms.add(line);
@@ -62,7 +62,8 @@ function pemBodies(value: string): { joined: string; lines: string[] }[] {
   for (const match of value.matchAll(PEM_BLOCK)) {
     // Headers like "Proc-Type:" in old encrypted PEMs are not key material.
     const lines = match[1]!.split(/\r?\n|\\n/).map((l) => l.trim()).filter((l) => l && !l.includes(':'));
-    if (lines.length) bodies.push({ joined: lines.join(''), lines });
+    // A block without key lines joins to '', which is shorter than any form.
+    bodies.push({ joined: lines.join(''), lines });
   }
   return bodies;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineMasks, deepRedact, makeSecretMask, REDACTED } from '../../src/secrets/redactor.js';
+import { combineMasks, deepRedact, makeRedactor, makeSecretMask, REDACTED } from '../../src/secrets/redactor.js';
 import { secretForms } from '../../src/secrets/forms.js';
 
 /**
@@ -14,6 +14,16 @@ describe('a mask', () => {
   it('counts the values it holds, not their forms, and ignores values too short to be secrets', () => {
     expect(makeSecretMask([TOKEN, TOKEN, 'short', 'another-secret-value']).size).toBe(2);
     expect(makeSecretMask([]).size).toBe(0);
+    // Exactly 8 characters is long enough.
+    expect(makeSecretMask(['12345678']).size).toBe(1);
+    expect(makeSecretMask(['12345678']).redact('pin 12345678')).toBe(`pin ${REDACTED}`);
+    // A list from secrets.json is not a secret value (its strings are handed in one by one), and does not throw.
+    const list = ['one-secret-0123', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'];
+    expect(makeSecretMask([list as unknown as string, 42 as unknown as string]).size).toBe(0);
+  });
+
+  it('makeRedactor: the text redactor of a mask', () => {
+    expect(makeRedactor([TOKEN, 'short'])(`a ${TOKEN} short`)).toBe(`a ${REDACTED} short`);
   });
 
   it('replaces a secret that contains another whole: longest form first', () => {
@@ -39,6 +49,10 @@ describe('a mask', () => {
     expect(mask.carries(undefined)).toBe(false);
     expect(mask.carries('pa"ss')).toBe(false);
     expect(mask.carries(42)).toBe(false);
+    // A string is looked at as it is: JSON would escape it again, and a twice-escaped secret would be missed.
+    const twice = JSON.stringify(JSON.stringify(quoted)).slice(1, -1);
+    expect(mask.carries(`x ${twice} y`)).toBe(true);
+    expect(makeSecretMask([]).carries(quoted)).toBe(false);
   });
 
   it('redactValue: a copy with every string and key redacted, Dates kept, the value itself when there is nothing to mask', () => {
@@ -75,6 +89,13 @@ describe('a mask', () => {
     let cut: unknown = TOKEN;
     for (let i = 0; i < 34; i++) cut = [cut];
     expect(JSON.stringify(deepRedact(cut, redact, 0))).toContain(TOKEN);
+    // Objects count their levels the same.
+    let nested: unknown = TOKEN;
+    for (let i = 0; i < 34; i++) nested = { k: nested };
+    expect(JSON.stringify(deepRedact(nested, redact, 0))).toContain(TOKEN);
+    nested = TOKEN;
+    for (let i = 0; i < 33; i++) nested = { k: nested };
+    expect(JSON.stringify(deepRedact(nested, redact, 0))).toContain(REDACTED);
   });
 });
 
@@ -105,6 +126,10 @@ describe('safeCut: no secret straddles the cut', () => {
     const overlapping = makeSecretMask([TOKEN, `${TOKEN.slice(-6)}-overlap-0`]);
     const joined = `ab${TOKEN}-overlap-0 cd`;
     expect(overlapping.safeCut(joined, 3)).toBe(joined.indexOf(' cd'));
+    // The shorter secret (looked at last) moves the cut into the longer one (looked at first): looked at again, it moves past both.
+    const chain = makeSecretMask(['short-0123', '0123-the-longer-secret']);
+    const shared = 'xx short-0123-the-longer-secret yy';
+    expect(chain.safeCut(shared, 5)).toBe(shared.indexOf(' yy'));
   });
 
   it('the kept part, redacted alone, holds no piece of the secret', () => {
@@ -141,10 +166,27 @@ describe('combineMasks', () => {
     expect(combineMasks(one, two).safeCut(text, 3)).toBe(whole);
     expect(combineMasks(two, one).safeCut(text, 3)).toBe(whole);
     expect(combineMasks(one, two).safeCut(text, 1)).toBe(1);
+    // A cut one character into a secret at the very start moves too.
+    expect(combineMasks(one, two).safeCut(`${a} tail`, 1)).toBe(a.length);
   });
 });
 
 describe('secretForms', () => {
+  it('a value of exactly 8 characters is a secret, with its forms of 8 and more', () => {
+    expect(secretForms('12345678')).toContain('12345678');
+    expect(secretForms('1234567')).toEqual([]);
+  });
+
+  it('a plain value has no other forms than itself and its base64 cores', () => {
+    const value = 'plain-value-0123';
+    const bytes = Buffer.from(value);
+    const cores = [0, 1, 2].flatMap((offset) => {
+      const core = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').slice([0, 2, 3][offset], 4 * Math.floor((offset + bytes.length) / 3));
+      return [core, core.replace(/\+/g, '-').replace(/\//g, '_')];
+    });
+    expect(new Set(secretForms(value))).toEqual(new Set([value, ...cores]));
+  });
+
   it('as it is, JSON-escaped once and twice, URL-encoded and HTML-escaped', () => {
     const value = `a&b<c>d"e'f\\g h`;
     const forms = secretForms(value);
@@ -188,5 +230,7 @@ describe('secretForms', () => {
     // Lines shorter than 8 characters are not forms.
     const short = '-----BEGIN KEY-----\nabc\ndefghijklmnop\n-----END KEY-----';
     expect(secretForms(short)).not.toContain('abc');
+    // A line's surrounding spaces are not part of it.
+    expect(secretForms('-----BEGIN KEY-----\n  MIIEowIBAAKCAQEAline1  \n-----END KEY-----')).toContain('MIIEowIBAAKCAQEAline1');
   });
 });
