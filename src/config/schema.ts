@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { validateDetailed } from 'node-cron';
+import { cronProblem } from '../cron.js';
+import { foreignZone } from '../time-zone.js';
 
 /**
  * The one configuration schema (docs/architecture.md, conventions). Every object is strict so a misspelt
@@ -10,16 +11,15 @@ import { validateDetailed } from 'node-cron';
 const clockRange = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
 
 const cronExpression = z.string().superRefine((value, ctx) => {
-  const result = validateDetailed(value);
-  if (!result.valid) {
-    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not a valid cron expression (${why})` });
-  }
+  const why = cronProblem(value);
+  if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not a valid cron expression (${why})` });
 });
 
 const timeZone = z.string().refine(isTimeZone, (value) => ({ message: `"${value}" is not a known IANA time zone` }));
 
 function isTimeZone(value: string): boolean {
+  // The system's own zone is known without asking Intl, which would load ICU's tables.
+  if (foreignZone(value) === undefined) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return true;

@@ -15,8 +15,8 @@
  * compares (local clones' heads, the open-work digest, decided ticks) lives in the SQLite
  * store. Every slot in the active hours is decided, by the rules.
  */
-import { createTask } from 'node-cron';
 import type { Clock } from '../clock.js';
+import { cronMatcher } from '../cron.js';
 import type { TickConfig } from '../config/index.js';
 import { errorText } from '../errors.js';
 import { eventRecord } from '../events.js';
@@ -40,7 +40,7 @@ export class TeamTicks {
   private timer: NodeJS.Timeout | undefined;
   /** Every second up to this one (epoch ms) was looked at; undefined until the role is held. */
   private checkedUntil: number | undefined;
-  private matcher: { pattern: string; timezone: string | undefined; task: ReturnType<typeof createTask> } | undefined;
+  private matcher: { pattern: string; timezone: string | undefined; matches: (at: Date) => boolean } | undefined;
   private stopping = false;
   private running: Promise<void> | undefined;
 
@@ -68,7 +68,6 @@ export class TeamTicks {
     this.stopping = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.matcher?.task.destroy();
     await this.deps.store.roles.release('tick');
   }
 
@@ -108,23 +107,21 @@ export class TeamTicks {
   /** The seconds after `from` up to `now` at which the schedule fires, inside the active hours. */
   private dueSlots(from: number, now: number): number[] {
     const config = this.deps.config();
-    const task = this.task(config);
+    const matches = this.matches(config);
     const slots: number[] = [];
     for (let s = Math.floor(from / 1000) + 1; s * 1000 <= now; s++) {
       const at = s * 1000;
-      if (task.match(new Date(at)) && withinHours(config.activeHours, at, config.timezone)) slots.push(at);
+      if (matches(new Date(at)) && withinHours(config.activeHours, at, config.timezone)) slots.push(at);
     }
     return slots;
   }
 
-  /** The schedule's matcher (node-cron's, never started), made again when the config changes it. */
-  private task(config: Readonly<TickConfig>): ReturnType<typeof createTask> {
+  /** The schedule's matcher, made again when the config changes it. */
+  private matches(config: Readonly<TickConfig>): (at: Date) => boolean {
     if (this.matcher?.pattern !== config.schedule || this.matcher.timezone !== config.timezone) {
-      void this.matcher?.task.destroy();
-      const task = createTask(config.schedule, () => undefined, { ...(config.timezone ? { timezone: config.timezone } : {}), name: 'vigil-team-tick' });
-      this.matcher = { pattern: config.schedule, timezone: config.timezone, task };
+      this.matcher = { pattern: config.schedule, timezone: config.timezone, matches: cronMatcher(config.schedule, config.timezone) };
     }
-    return this.matcher.task;
+    return this.matcher.matches;
   }
 
   /** The slot's event and its key, with its line, in one transaction; nothing when the slot has its tick. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { OwnerConfig } from '../config/index.js';
+import { foreignZone, systemZoneName } from '../time-zone.js';
 import { withinHours } from '../tick/index.js';
 
 /** Who vigil works for, as a decision is told: `owner` in config, the zone resolved. */
@@ -31,8 +32,9 @@ export function ownerProfile(owner: Readonly<OwnerConfig>, tickZone?: string): O
   };
 }
 
+/** The system's zone: the name `/etc/localtime` links to, else Intl's (which loads ICU's tables). */
 function systemZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return systemZoneName() ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 }
 
 /** The stable prefix's lines about the owner: no time in them, so they cache. */
@@ -50,8 +52,38 @@ export function describeOwner(owner: OwnerProfile): string {
  * UTC+01:00), within working hours`. Standing orders say "Monday morning", not UTC.
  */
 export function ownerLocalTime(now: number, owner: OwnerProfile): string {
+  const zone = foreignZone(owner.timezone);
+  const { time, offset } = zone ? zonedClock(now, zone) : processClock(now);
+  const local = `${time} (${owner.timezone}, ${offset})`;
+  if (!owner.workingHours) return local;
+  const working = withinHours(owner.workingHours, now, zone);
+  return `${local}, ${working ? 'within' : 'outside'} the owner's working hours`;
+}
+
+interface Clock {
+  /** `Monday 2026-11-30 09:00` */
+  time: string;
+  /** `UTC+01:00` */
+  offset: string;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Exported for the test that holds it to Intl's answer for the same zone. */
+export function processClock(now: number): Clock {
+  const d = new Date(now);
+  const minutes = -d.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  return {
+    time: `${WEEKDAYS[d.getDay()]} ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`,
+    offset: `UTC${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`,
+  };
+}
+
+export function zonedClock(now: number, zone: string): Clock {
   const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: owner.timezone,
+    timeZone: zone,
     weekday: 'long',
     year: 'numeric',
     month: '2-digit',
@@ -62,11 +94,10 @@ export function ownerLocalTime(now: number, owner: OwnerProfile): string {
     timeZoneName: 'longOffset',
   }).formatToParts(new Date(now));
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  const offset = get('timeZoneName').replace(/^GMT$/, 'GMT+00:00').replace('GMT', 'UTC');
-  const local = `${get('weekday')} ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} (${owner.timezone}, ${offset})`;
-  if (!owner.workingHours) return local;
-  const working = withinHours(owner.workingHours, now, owner.timezone);
-  return `${local}, ${working ? 'within' : 'outside'} the owner's working hours`;
+  return {
+    time: `${get('weekday')} ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`,
+    offset: get('timeZoneName').replace(/^GMT$/, 'GMT+00:00').replace('GMT', 'UTC'),
+  };
 }
 
 /** `HEARTBEAT.md` as the owner wrote it, capped; the built-in default when it is missing or blank. */

@@ -1,3 +1,4 @@
+import { foreignZone } from '../time-zone.js';
 import { minuteOfDay, withinHours } from '../tick/index.js';
 import type { Notifications } from '../store/index.js';
 import type { Notification } from './types.js';
@@ -96,6 +97,11 @@ export class NotifyGate {
   }
 }
 
-function clock(ms: number, timeZone?: string): string {
+function clock(ms: number, zone?: string): string {
+  const timeZone = foreignZone(zone);
+  if (!timeZone) {
+    const d = new Date(ms);
+    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  }
   return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
 }

@@ -22,6 +22,13 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * SQLite's own default page cache, 2 MiB (negative: KiB). better-sqlite3 builds with 16 MiB,
+ * which a long-running daemon fills once reading a year of history and keeps for good (issue
+ * 18, idle RSS); the operating system's page cache holds the file either way.
+ */
+const PAGE_CACHE_KIB = -2000;
+
 export function openDb(file: string, options: OpenOptions = {}): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let db: Db;
@@ -33,6 +40,7 @@ export function openDb(file: string, options: OpenOptions = {}): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
   // Another process (worker, CLI) may hold the write lock for a moment.
   db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
   migrate(db);

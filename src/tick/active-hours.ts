@@ -1,3 +1,6 @@
+import { localDate as processLocalDate } from '../clock.js';
+import { foreignZone } from '../time-zone.js';
+
 /**
  * Whether `now` falls inside "HH:MM-HH:MM" in the given time zone (process local when
  * none). A range whose end is before its start wraps midnight ("22:00-07:00").
@@ -15,8 +18,9 @@ function toMinutes(hhmm: string): number {
   return h * 60 + m;
 }
 
-export function minuteOfDay(now: number, timeZone?: string): number {
+export function minuteOfDay(now: number, zone?: string): number {
   const date = new Date(now);
+  const timeZone = foreignZone(zone);
   if (!timeZone) return date.getHours() * 60 + date.getMinutes();
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .formatToParts(date);
@@ -25,6 +29,9 @@ export function minuteOfDay(now: number, timeZone?: string): number {
 }
 
 /** The calendar date (`YYYY-MM-DD`) at `now` in the zone (process local when none). */
-export function localDate(now: number, timeZone?: string): string {
+export function localDate(now: number, zone?: string): string {
+  // Date's own fields in the system's zone, not Intl: formatting loads ICU's tables (~8 MB an idle daemon would keep).
+  const timeZone = foreignZone(zone);
+  if (!timeZone) return processLocalDate(now);
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
 }

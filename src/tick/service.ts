@@ -1,6 +1,6 @@
-import cron from 'node-cron';
 import type { TickConfig, WatchedRepo } from '../config/index.js';
 import type { Clock } from '../clock.js';
+import { scheduleCron, type CronJob } from '../cron.js';
 import { eventRecord } from '../events.js';
 import type { JournalWriter } from '../journal/index.js';
 import { withStoreRetry, type Store } from '../store/index.js';
@@ -37,7 +37,7 @@ export const LAST_TICK_KEY = 'tick.last';
  * no model is called for a quiet tick.
  */
 export class TickService {
-  private task: ReturnType<typeof cron.schedule> | undefined;
+  private task: CronJob | undefined;
 
   constructor(
     private readonly config: Readonly<TickConfig>,
@@ -59,20 +59,16 @@ export class TickService {
   start(): void {
     if (this.task) return;
     const onError = this.deps.onError ?? (() => undefined);
-    this.task = cron.schedule(this.config.schedule, () => this.onSchedule().catch(onError), {
-      ...(this.config.timezone ? { timezone: this.config.timezone } : {}),
-      name: 'vigil-tick',
-      noOverlap: true,
-    });
+    this.task = scheduleCron(this.config.schedule, this.config.timezone, () => this.onSchedule().catch(onError));
   }
 
   stop(): void {
-    void this.task?.destroy();
+    this.task?.stop();
     this.task = undefined;
   }
 
   nextRun(): Date | null {
-    return this.task?.getNextRun() ?? null;
+    return this.task?.nextRun() ?? null;
   }
 
   async onSchedule(): Promise<TickOutcome> {

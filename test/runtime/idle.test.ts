@@ -37,7 +37,7 @@ function childrenOf(pid: number): number[] {
 }
 
 describe.runIf(process.platform === 'linux')('an idle daemon', () => {
-  it('has not loaded fastify and runs as one process; a webhook does not load it, the first page does', async () => {
+  it('has not loaded fastify or ICU date formatting and runs as one process; a webhook loads neither, the first page loads fastify', async () => {
     const home = makeHome();
     const { trace, env } = tracePackages(home);
     const daemon = await startDaemon(home, env);
@@ -49,10 +49,17 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
     expect(idle).toContain('better-sqlite3');
     expect(idle).not.toContain('fastify');
     expect(childrenOf(daemon.pid)).toEqual([]);
+    // No Intl date formatting in the system's own zone: croner reads Date's own fields, and
+    // so do the owner's profile and local time (ICU's tables, ~8 MB of idle RSS).
+    expect(idle).not.toContain('intl:DateTimeFormat');
 
     const ping = await postDelivery(daemon.url, webhookSecret(home), JSON.stringify({ zen: 'Design for failure.', hook_id: 1 }), { event: 'ping', deliveryId: '00000000-0002' });
     expect(ping.status).toBe(202);
     expect(packagesOf(trace, daemon.pid)).not.toContain('fastify');
+    expect(packagesOf(trace, daemon.pid)).not.toContain('intl:DateTimeFormat');
+    // The trace sees Intl where it is used: a plain `new Intl.DateTimeFormat()`.
+    const control = spawnSync(process.execPath, ['-e', 'new Intl.DateTimeFormat().format(0)'], { env: { ...process.env, ...env } });
+    expect(packagesOf(trace, control.pid!)).toContain('intl:DateTimeFormat');
     expect((await fetch(`${daemon.url}/login`)).status).toBe(200);
     await waitFor(() => packagesOf(trace, daemon.pid).includes('fastify'), 5000, 'fastify in the trace');
   }, 40_000);

@@ -6,6 +6,7 @@ import { readJson, setPath, writeJson } from '../setup/home-files.js';
 import { runManifestFlow } from '../setup/manifest.js';
 import { sendNtfyTest } from '../setup/ntfy-test.js';
 import { newSmeeChannel } from '../setup/smee.js';
+import { systemZoneName } from '../../time-zone.js';
 
 export interface InitFlags {
   nonInteractive?: boolean;
@@ -50,7 +51,7 @@ async function configure(ctx: CliContext, flags: InitFlags, asker: Asker, intera
   const next: string[] = [];
 
   // Owner: the login named in what vigil writes, the zone its times are read in.
-  const zone = flags.timezone ?? (await asker.ask('Your time zone?', Intl.DateTimeFormat().resolvedOptions().timeZone));
+  const zone = flags.timezone ?? (await asker.ask('Your time zone?', systemZoneName() ?? Intl.DateTimeFormat().resolvedOptions().timeZone));
   let login = flags.owner ?? (interactive ? await asker.ask('Your GitHub login?') : undefined);
 
   // How webhooks reach vigil.
