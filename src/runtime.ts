@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+
 /**
  * The Node.js lines vigil runs on. better-sqlite3 13 (Node-API) needs 22 and crashes
  * Node 20 with a segmentation fault on the first open; better-sqlite3 12, which ran on
@@ -14,4 +16,15 @@ export function unsupportedNode(version: string): string | undefined {
   const major = Number.parseInt(version.replace(/^v/, ''), 10);
   if (Number.isInteger(major) && major >= MIN_NODE_MAJOR) return undefined;
   return `Node.js v${version.replace(/^v/, '')} is too old: vigil needs ${MIN_NODE_MAJOR} or newer`;
+}
+
+/**
+ * A daemon's young generation capped at 1 MB a semi-space. V8 lets it grow to 16 MB
+ * under a burst of allocation and an idle process keeps those pages: up to ~15 MB of
+ * a daemon's idle RSS (issue 18). Most of what a delivery or a decision allocates dies
+ * young either way; scavenging 1 MB takes well under a millisecond. Set before the
+ * daemon allocates (`vigil start`, first thing), through V8's own flag.
+ */
+export function capYoungGeneration(): void {
+  v8.setFlagsFromString('--max-semi-space-size=1');
 }
