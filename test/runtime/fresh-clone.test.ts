@@ -12,7 +12,8 @@ import { fakeChat } from '../notify/fake-chat.js';
  * the Node.js this suite runs on first on the PATH (CI: Node 24).
  */
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-clone-'));
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+// Two installed clones' node_modules: removing them took over the default 30 s on a loaded disk.
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 180_000);
 
 function cleanCheckout(dest: string): void {
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
