@@ -3,6 +3,7 @@ import { type PermissionsConfig } from '../../src/config/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ACTION_SCHEMAS, ACTION_SUMMARY, PolicyGate, describePermissions, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
 import { CARRIES_SECRET } from '../../src/policy/gate.js';
+import { checkCatalog } from '../../src/policy/catalog.js';
 import { makeSecretMask, REDACTED } from '../../src/secrets/index.js';
 
 /** Permissions exactly as the owner's config would produce them (defaults, frozen). */
@@ -54,6 +55,16 @@ describe('PolicyGate, layer 1: the catalog', () => {
     expect(extra.reason).toContain('sudo');
   });
 
+  it('says which param failed, under its own error code', () => {
+    expect(checkCatalog('github.comment', { repo: 'octo/app', number: 'seven', body: 'x' })).toEqual({
+      ok: false,
+      code: 'VIGIL_ERR_ACTION_PARAMS',
+      reason: 'github.comment params: number: Expected number, received string',
+    });
+    expect(checkCatalog('github.comment', 'seven')).toEqual({ ok: false, code: 'VIGIL_ERR_ACTION_PARAMS', reason: 'github.comment params: Expected object, received string' });
+    expect(checkCatalog('shell.exec', {})).toMatchObject({ ok: false, code: 'VIGIL_ERR_UNKNOWN_ACTION' });
+  });
+
   it('returns the parsed params and the repo of an accepted proposal', () => {
     const judgement = gate().judge(VALID['github.label']!);
     expect(judgement.action).toBe('github.label');
@@ -103,6 +114,35 @@ describe('PolicyGate, layer 3: rules and defaults', () => {
     }
     expect(auto.judge(VALID.notify!).reason).toBe('default: local actions are allowed');
     expect(auto.judge(VALID['github.comment']!).reason).toBe('default: effects outside the machine ask');
+  });
+
+  it('auto without rules, every catalog action by its effect: the three local ones allow, each one that leaves the machine asks', () => {
+    const every: Record<string, Record<string, unknown>> = {
+      notify: { title: 'New issue', body: '#1' },
+      'memory.note': { text: 'the CI is slow' },
+      remind: { at: '2026-12-01T09:00:00+01:00', note: 'look at #1' },
+      'github.comment': { repo: 'octo/app', number: 1, body: 'thanks' },
+      'github.label': { repo: 'octo/app', number: 1, labels: ['bug'] },
+      'github.create_issue': { repo: 'octo/app', title: 'a', body: '' },
+      'github.remove_label': { repo: 'octo/app', number: 1, labels: ['bug'] },
+      'github.assign': { repo: 'octo/app', number: 1, assignees: ['alice'] },
+      'github.request_review': { repo: 'octo/app', number: 2, reviewers: ['bob-smith'] },
+      'github.close': { repo: 'octo/app', number: 1, reason: 'not_planned' },
+      'github.reopen': { repo: 'octo/app', number: 1 },
+      'github.rerun_failed_jobs': { repo: 'octo/app', runId: 42 },
+      'github.merge': { repo: 'octo/app', number: 2, sha: 'a'.repeat(40), method: 'squash' },
+      'agent.task': { repo: 'octo/app', instructions: 'fix it' },
+    };
+    expect(Object.keys(every)).toEqual(Object.keys(ACTION_SCHEMAS));
+    const auto = gate();
+    const local = new Set(['notify', 'memory.note', 'remind']);
+    for (const [action, params] of Object.entries(every)) {
+      expect(auto.judge({ action, params }), action).toMatchObject(
+        local.has(action)
+          ? { verdict: 'allow', reason: 'default: local actions are allowed' }
+          : { verdict: 'ask', reason: 'default: effects outside the machine ask' },
+      );
+    }
   });
 
   it('the first matching rule wins', () => {
@@ -305,6 +345,10 @@ describe('the catalog at its edges', () => {
 describe('a proposal carrying a secret', () => {
   const SECRET = 'ghp_policycanary0123456789abcdef';
   const guarded = new PolicyGate(permissions({ rules: [{ action: '*', decision: 'allow' }] }), () => makeSecretMask([SECRET]));
+
+  it('is denied with the reason the owner reads in the log and the threat model names, "carries a secret"', () => {
+    expect(guarded.judge({ action: 'memory.note', params: { text: SECRET } })).toMatchObject({ verdict: 'deny', reason: 'carries a secret' });
+  });
 
   it('is denied before anything else, keeping only a redacted copy of its params in their own shape', () => {
     const asObject = guarded.judge({ action: 'notify', params: { title: 't', body: `see ${SECRET}` } });
