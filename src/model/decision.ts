@@ -13,11 +13,14 @@ export const ProposalInput = z
   })
   .strict();
 
+/** Shown with the plain and the typed proposals alike (typed-proposals.ts): the model reads one text. */
+export const PROPOSALS_DESCRIPTION = "Actions to propose; the owner's policy decides what runs";
+
 export const DecisionInput = z
   .object({
     act: z.boolean().describe('true when something deserves action; false leaves proposals empty'),
     summary: z.string().describe('One or two sentences: what happened and what you decided'),
-    proposals: z.array(ProposalInput).default([]).describe('Actions to propose; the owner\'s policy decides what runs'),
+    proposals: z.array(ProposalInput).default([]).describe(PROPOSALS_DESCRIPTION),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTION_SCHEMAS, type ActionName } from '../policy/index.js';
-import { DecisionInput, ProposalInput } from './decision.js';
+import { DecisionInput, PROPOSALS_DESCRIPTION, ProposalInput } from './decision.js';
 
 /**
  * The `decide` answer with typed proposals: one branch per catalog action, `action` a
@@ -43,14 +43,12 @@ export const TypedProposal = ProposalInput.superRefine((proposal, ctx) => {
   }
 });
 
-const proposalsDescription = DecisionInput.shape.proposals.description;
-
 /** What the model is shown: the `decide` input with the union as its proposals' items. */
 export const DecideToolInput = DecisionInput.extend({
-  proposals: z.array(CatalogProposal).default([]).describe(proposalsDescription ?? ''),
+  proposals: z.array(CatalogProposal).default([]).describe(PROPOSALS_DESCRIPTION),
 });
 
 /** What a remote model's `decide` answer is checked against (remote.ts). */
 export const DecideAnswer = DecisionInput.extend({
-  proposals: z.array(TypedProposal).default([]).describe(proposalsDescription ?? ''),
+  proposals: z.array(TypedProposal).default([]).describe(PROPOSALS_DESCRIPTION),
 });

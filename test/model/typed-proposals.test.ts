@@ -45,6 +45,15 @@ describe('the decide tool’s typed proposals', () => {
     expect(JSON.stringify((await decideTool()).inputSchema)).toBe(JSON.stringify(tool.inputSchema));
   });
 
+  it('describes the proposals to the model as DecisionInput does, and a decision without proposals has none', async () => {
+    const tool = await decideTool();
+    const described = (tool.inputSchema.properties as { proposals: { description?: string } }).proposals.description;
+    expect(described).toBe(DecisionInput.shape.proposals.description);
+    expect(described).toMatch(/policy decides what runs/);
+    expect(DecideAnswer.shape.proposals.description).toBe(described);
+    expect(DecideAnswer.parse({ act: false, summary: 'nothing to do' })).toEqual({ act: false, summary: 'nothing to do', proposals: [] });
+  });
+
   it('a wrong type in params fails, naming the field and the action', () => {
     expect(errorsOf(label({ repo: 'octo/app', number: '1', labels: ['bug'] }))).toEqual([
       'proposals.0.params.number: Expected number, received string (github.label)',
