@@ -146,6 +146,33 @@ describe('readSignedBody', () => {
     chunked.request.destroy();
   });
 
+  it('what a refused chunked body still sends is discarded: it takes no budget and is never kept', async () => {
+    const budget = new BodyBudget(1000);
+    // Not answered: the connection stays open, so the sender's later chunks reach the server.
+    let outcome: Outcome | undefined;
+    let after = 0;
+    const server = http.createServer((req) => {
+      void readSignedBody(req, { length: undefined, budget, timeoutMs: 5000, signer: new BodySigner([SECRET]), signature: sign(Buffer.from('x')) }).then((o) => {
+        outcome = o;
+        // The bytes that arrive once it is refused, seen beside the reader's own listener.
+        req.on('data', (c: Buffer) => (after += c.length));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const { request } = send((server.address() as AddressInfo).port, [Buffer.alloc(600, 'a')], { hold: true });
+    await until(() => budget.inUse === 600);
+    request.write(Buffer.alloc(600, 'b'));
+    await until(() => outcome !== undefined);
+    expect(outcome).toMatchObject({ code: 'VIGIL_ERR_WEBHOOK_BUSY' });
+    expect(budget.inUse).toBe(0);
+    // Each later chunk fits the budget now: a reader still listening would take it, and never give it back.
+    for (const fill of ['c', 'd', 'e']) request.write(Buffer.alloc(300, fill));
+    await until(() => after === 900);
+    expect(budget.inUse).toBe(0);
+    request.destroy();
+  });
+
   it('a client that leaves is gone, and its budget given back', async () => {
     const budget = new BodyBudget(1000);
     const { port, outcomes } = await reader(budget);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -160,28 +161,30 @@ describe('the webhook route, in process', () => {
   const HEADERS_RULE = 'X-GitHub-Event ([a-z][a-z0-9_]{0,63}) and X-GitHub-Delivery ([0-9a-f-]{8,64}) are required';
 
   it.each([
-    ['no event', { 'x-github-event': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['an upper-case event', { 'x-github-event': 'Issues' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['an event name too long', { 'x-github-event': `a${'b'.repeat(64)}` }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['no delivery id', { 'x-github-delivery': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['a delivery id too short', { 'x-github-delivery': 'abc-123' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['a delivery id not hex', { 'x-github-delivery': 'zzzzzzzz-zzzz' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE],
-    ['another media type', { 'content-type': 'text/plain' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded'],
-    ['no signature', { 'x-hub-signature-256': undefined }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
-    ['a sha1 signature', { 'x-hub-signature-256': `sha1=${'a'.repeat(40)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
-    ['a signature with more before it', { 'x-hub-signature-256': `xsha256=${'a'.repeat(64)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
-    ['a signature with more after it', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}0` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256'],
-  ] as const)('refuses %s before reading the body, the message naming what is wanted', async (_name, headers, status, code, message) => {
-    const { url, store } = await setUp();
+    ['no event', { 'x-github-event': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['an upper-case event', { 'x-github-event': 'Issues' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['an event name too long', { 'x-github-event': `a${'b'.repeat(64)}` }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['no delivery id', { 'x-github-delivery': undefined }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['a delivery id too short', { 'x-github-delivery': 'abc-123' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['a delivery id not hex', { 'x-github-delivery': 'zzzzzzzz-zzzz' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', HEADERS_RULE, 'headers'],
+    ['another media type', { 'content-type': 'text/plain' }, 400, 'VIGIL_ERR_WEBHOOK_HEADERS', 'Content-Type must be application/json or application/x-www-form-urlencoded', 'content_type'],
+    ['no signature', { 'x-hub-signature-256': undefined }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256', 'signature'],
+    ['a sha1 signature', { 'x-hub-signature-256': `sha1=${'a'.repeat(40)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256', 'signature'],
+    ['a signature with more before it', { 'x-hub-signature-256': `xsha256=${'a'.repeat(64)}` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256', 'signature'],
+    ['a signature with more after it', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}0` }, 401, 'VIGIL_ERR_SIGNATURE', 'X-Hub-Signature-256', 'signature'],
+  ] as const)('refuses %s before reading the body, the message naming what is wanted', async (_name, headers, status, code, message, reason) => {
+    const { url, store, tally } = await setUp();
     const answer = await post(url, { headers });
     expect(answer).toMatchObject({ status, body: { code, message: expect.stringContaining(message) } });
+    // Counted under its reason (issue 20).
+    expect(tally.summary(3_600_000)).toMatchObject({ total: 1, direct: { [reason]: 1 } });
     // Retry-After only where waiting helps: a refused delivery will be refused again.
     expect(answer.headers['retry-after']).toBeUndefined();
     expect(rowCount(store)).toBe(0);
   });
 
   it('refuses an empty body, one over GitHub\'s 25 MB by its Content-Length (unread), one not UTF-8, one not JSON', async () => {
-    const { url, store } = await setUp();
+    const { url, store, tally } = await setUp();
     expect(await post(url, { body: '' })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('the body is empty') } });
     expect(await post(url, { declaredLength: 25 * 1024 * 1024 + 1 })).toMatchObject({
       status: 413,
@@ -191,6 +194,7 @@ describe('the webhook route, in process', () => {
     expect(await post(url, { body: latin1, headers: { 'x-hub-signature-256': sign(SECRET, latin1) } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('UTF-8') } });
     expect(await post(url, { body: '{"action":', headers: { 'x-hub-signature-256': sign(SECRET, '{"action":') } })).toMatchObject({ status: 400, body: { code: 'VIGIL_ERR_WEBHOOK_BODY', message: expect.stringContaining('does not parse') } });
     expect(rowCount(store)).toBe(0);
+    expect(tally.summary(3_600_000)).toMatchObject({ total: 4, direct: { empty: 1, too_large: 1, not_utf8: 1, not_json: 1 } });
   });
 
   it('what cannot be stored durably is 503 with Retry-After, never a 2xx: vigil stopping, a full disk', async () => {
@@ -199,6 +203,8 @@ describe('the webhook route, in process', () => {
     const closed = await post(stopping.url);
     expect(closed).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_UNAVAILABLE' } });
     expect(closed.headers['retry-after']).toBe('5');
+    // The intake's own refusal is answered as it is, not wrapped in a second one naming its code.
+    expect(closed.body.message).not.toContain('[VIGIL_ERR');
 
     const full = await setUp({}, true);
     const refused = await post(full.url);
@@ -228,6 +234,79 @@ describe('the webhook route, in process', () => {
       const answer = await post(url, { declaredLength: 100, agent });
       expect(answer).toMatchObject({ status: 408, body: { code: 'VIGIL_ERR_WEBHOOK_TIMEOUT' } });
       expect(answer.headers.connection).toBe('close');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  /** A POST on a keep-alive connection whose body is `sent` of `length` declared; the answer, and when its socket closed. */
+  function keepAlivePost(url: string, agent: http.Agent, body: Buffer, length: number, signed = body): { answer: Promise<Answer & { socket: Socket }>; closedAt: Promise<number> } {
+    const request = http.request(`${url}/webhooks/github`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': newId(), 'x-hub-signature-256': sign(SECRET, signed), 'content-length': String(length) },
+    });
+    // The server may cut the connection while this side still holds the body.
+    request.on('error', () => undefined);
+    const closedAt = new Promise<number>((resolve) => request.on('socket', (socket) => socket.once('close', () => resolve(Date.now()))));
+    const answer = new Promise<Answer & { socket: Socket }>((resolve) => {
+      request.on('response', (res) => {
+        const socket = res.socket;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, socket }));
+      });
+    });
+    request.write(body);
+    if (body.length === length) request.end();
+    return { answer, closedAt };
+  }
+
+  it('a refused body still arriving is discarded for the linger, then its connection cut: the answer is read first, the sender never held on', async () => {
+    const { url } = await setUp({ unverifiedBytesLimit: 50, lingerMs: 300 });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      // Declares 100 bytes (over the budget: refused before a byte is read), sends 10, holds the rest.
+      const held = keepAlivePost(url, agent, Buffer.from('{"action":'), 100, Buffer.alloc(100));
+      const answer = await held.answer;
+      const answeredAt = Date.now();
+      expect(answer).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_BUSY' } });
+      // Not closed with the answer (a reset could lose it), and not left open: cut after the linger.
+      expect(answer.headers.connection).not.toBe('close');
+      const closedAt = await Promise.race([held.closedAt, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 1500))]);
+      expect(closedAt, 'the connection was never cut').not.toBe(-1);
+      expect(closedAt - answeredAt).toBeGreaterThanOrEqual(200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a refused body that arrives whole is drained and its connection kept: no linger cuts it afterwards', async () => {
+    const { url } = await setUp({ unverifiedBytesLimit: 50, lingerMs: 300 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = Buffer.from(JSON.stringify({ action: 'opened', pad: 'x'.repeat(100) }));
+      // Refused before it is read (the budget), then sent whole: its end clears the linger.
+      const busy = await keepAlivePost(url, agent, body, body.length).answer;
+      expect(busy).toMatchObject({ status: 503, body: { code: 'VIGIL_ERR_WEBHOOK_BUSY' } });
+      // Refused once read whole (another key): complete, so no linger at all.
+      const small = Buffer.from('{"a":1}');
+      const forged = await keepAlivePost(url, agent, small, small.length, Buffer.from('{"a":2}')).answer;
+      expect(forged).toMatchObject({ status: 401, body: { code: 'VIGIL_ERR_SIGNATURE' } });
+      expect(forged.socket).toBe(busy.socket);
+      // A chunked body refused part-way (its second chunk is over the budget): the rest it sends is drained too.
+      const chunked = http.request(`${url}/webhooks/github`, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': newId(), 'x-hub-signature-256': sign(SECRET, 'x') },
+      });
+      const refused = new Promise<number>((resolve) => chunked.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))));
+      chunked.write('x'.repeat(40));
+      chunked.write('y'.repeat(40));
+      expect(await refused).toBe(503);
+      chunked.end('z'.repeat(40));
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(busy.socket.destroyed, 'a drained or complete refusal cut its keep-alive connection').toBe(false);
     } finally {
       agent.destroy();
     }

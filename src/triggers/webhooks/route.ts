@@ -40,6 +40,8 @@ export interface WebhookRouteOptions {
    * refusal carrying it is counted on the proxy path, with the delivery's id and event.
    */
   proxyKey?: string;
+  /** How long a refused body still arriving is discarded before its connection is cut; defaults to LINGER_MS (a test shortens it). */
+  lingerMs?: number;
 }
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -129,7 +131,7 @@ function refuse(
   const headers: Record<string, string> = {};
   if (!req.complete) {
     if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') headers.connection = 'close';
-    else cutAfterLinger(req);
+    else cutAfterLinger(req, options.lingerMs ?? LINGER_MS);
   }
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   answer(res, error.httpStatus, error.toJSON(), headers);
@@ -146,8 +148,8 @@ function pathOf(url: string | undefined, proxyKey: string | undefined): Rejectio
 /** How long an unread body may go on being discarded after its refusal. */
 const LINGER_MS = 2000;
 
-function cutAfterLinger(req: IncomingMessage): void {
-  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+function cutAfterLinger(req: IncomingMessage, lingerMs: number): void {
+  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
   timer.unref();
   req.once('end', () => clearTimeout(timer));
   req.socket.once('close', () => clearTimeout(timer));
