@@ -86,6 +86,18 @@ describe('dream.runIfDue(now): the idle gate, with a fake clock', () => {
     expect(loadDreamState(store).lastDreamId).toBe(dreamId);
   });
 
+  it('a dream child the daemon stops mid-dream (SIGTERM) lets its lock go as it exits, and says so in the log', async () => {
+    const { home, paths, scheduler } = setup({ VIGIL_FAILPOINTS: 'dream.delay=20000' });
+    const { dreamId, pid } = scheduler.runNow();
+    const lock = path.join(paths.home, 'dream.lock');
+    await waitFor(() => readDreamLock(lock)?.pid === pid, 10_000, 'the child to lock');
+    await scheduler.stop(10_000);
+    expect(scheduler.running()).toBeUndefined();
+    // Released on exit (lock.ts's `process.once('exit', …)`), not left for the next dream's stale takeover.
+    expect(fs.existsSync(lock)).toBe(false);
+    expect(logEntries(home).find((e) => e.type === 'dream.failed')).toMatchObject({ dreamId, reason: `the dream process ${pid} exited with code 143` });
+  });
+
   it('a dream child killed mid-dream is logged as dream.failed, and the next try waits an hour', async () => {
     const { home, paths, clock, scheduler } = setup({ VIGIL_FAILPOINTS: 'dream.delay=20000' });
     const { dreamId, pid } = scheduler.runNow();
