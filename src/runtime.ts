@@ -19,12 +19,15 @@ export function unsupportedNode(version: string): string | undefined {
 }
 
 /**
- * A daemon's young generation capped at 1 MB a semi-space. V8 lets it grow to 16 MB
+ * A daemon's young generation capped at 1 MB a semi-space. V8 lets it grow to 16–32 MB
  * under a burst of allocation and an idle process keeps those pages: up to ~15 MB of
  * a daemon's idle RSS (issue 18). Most of what a delivery or a decision allocates dies
  * young either way; scavenging 1 MB takes well under a millisecond. Set before the
- * daemon allocates (`vigil start`, first thing), through V8's own flag.
+ * daemon's modules load (src/cli/young-generation.ts), through V8's own flag.
  */
 export function capYoungGeneration(): void {
+  // Once the heap is set up, V8 keeps the maximum it started with: what holds the young
+  // generation at its initial 1 MB is a growth factor of 1 (test/runtime/young-generation.test.ts).
   v8.setFlagsFromString('--max-semi-space-size=1');
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it caps V8's young generation for `vigil start` before the other modules load.
+import './young-generation.js';
 import { Command, CommanderError } from 'commander';
 import { errorText, EXIT, isVigilError, VigilError } from '../errors.js';
 import { NODE_FIX, unsupportedNode } from '../runtime.js';

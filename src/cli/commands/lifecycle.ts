@@ -4,7 +4,6 @@ import { isInitialised } from '../../home/index.js';
 import { systemClock } from '../../clock.js';
 import { Daemon, TeamDaemon } from '../../daemon/index.js';
 import { EXIT, VigilError } from '../../errors.js';
-import { capYoungGeneration } from '../../runtime.js';
 import type { CliContext } from '../context.js';
 import { chooseLogFormat, startBanner, startOplog } from '../start-output.js';
 
@@ -20,7 +19,6 @@ export async function initCommand(ctx: CliContext): Promise<void> {
 
 /** Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config. */
 export async function startCommand(ctx: CliContext, opts: { logFormat?: string; node?: string } = {}): Promise<void> {
-  capYoungGeneration();
   const format = chooseLogFormat(opts.logFormat, process.stdout);
   // The worker writes to the same stdout: it prints in the same format (src/exec/worker-main.ts).
   ctx.env.VIGIL_LOG_FORMAT = format;
