@@ -9,9 +9,10 @@
  * is decided once across nodes (team-decisions.ts), and runs a worker process of its own
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
  * under a lease by any node's worker, its effect once (src/exec/team-runner.ts), and
- * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts). Not
+ * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
+ * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts). Not
  * yet: model providers, approvals and notifications, the local actions (notify,
- * memory.note, remind, agent.task wait as approved), dreams, the redelivery sweep, the
+ * memory.note, remind, agent.task wait as approved), the redelivery sweep, the
  * dashboard and API (answered 501). See docs/architecture.md, "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
@@ -27,6 +28,7 @@ import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { buildTeamApp } from './team-app.js';
+import { TeamDreamer } from './team-dreamer.js';
 import { TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
 
@@ -55,6 +57,7 @@ export class TeamDaemon {
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
   private ticks: TeamTicks | undefined;
+  private dreamer: TeamDreamer | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private releaseLock: (() => void) | undefined;
   private address = '';
@@ -141,6 +144,15 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.ticks.start();
+      this.dreamer = new TeamDreamer({
+        store,
+        clock,
+        config: () => this.config,
+        leaseSeconds,
+        info: (message, fields) => this.oplog.info(message, fields),
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
+      this.dreamer.start();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -186,6 +198,7 @@ export class TeamDaemon {
   private async shutdown(reason: string): Promise<void> {
     clearTimeout(this.heartbeatTimer);
     await this.ticks?.stop();
+    await this.dreamer?.stop();
     await this.http?.close(HTTP_DRAIN_MS);
     await this.intake?.close();
     await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
@@ -215,8 +228,9 @@ export class TeamDaemon {
     const every = (leaseSeconds * 1000) / 3;
     const once = async () => {
       try {
-        // The tick scheduler is the one role a node takes so far (not yet the dreamer, nor the redelivery sweep).
-        await this.store?.nodes.heartbeat(this.store.roles.holds('tick') ? ['tick'] : []);
+        // The roles a node takes so far (not yet the redelivery sweep).
+        const roles = (['tick', 'dreamer'] as const).filter((role) => this.store?.roles.holds(role));
+        await this.store?.nodes.heartbeat([...roles]);
       } catch (err) {
         this.oplog.warn('heartbeat failed', { error: errorText(err) });
       }

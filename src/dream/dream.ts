@@ -91,7 +91,8 @@ export async function runDream(options: DreamOptions): Promise<DreamReport> {
   }
 }
 
-function finishedFields(r: DreamReport) {
+/** The report as the `dream.finished` line holds it. */
+export function finishedFields(r: DreamReport) {
   const { dreamId, added, updated, removed, stale, entriesRead, notes, topics, consolidator, modelTokens, durationMs } = r;
   return { dreamId, added, updated, removed, stale, entriesRead, notes, topics, consolidator, modelTokens, durationMs };
 }
@@ -139,7 +140,7 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
   const observations = [...repoFactObservations(learned), ...ownerFactObservations(owner), ...gathered.notes, ...gathered.activity];
   const { modelTokens } = await options.consolidator.consolidate(memory, observations, { today });
   progress('verify');
-  verifyAndPrune(memory, options, today);
+  verifyAndPrune(memory, options.repos, options.dream.staleDays, today);
 
   const before = new Map([...loaded].map(([slug, l]) => [slug, l.text]));
   const filesWritten = await writeMemory(files, before, [...memory.topics.values()], progress);
@@ -162,10 +163,10 @@ async function phases(options: DreamOptions, dreamId: string): Promise<DreamRepo
 }
 
 /** Verify against the watched clones; prune what went unconfirmed for staleDays (the topic's history keeps it). */
-function verifyAndPrune(memory: WorkingMemory, options: DreamOptions, today: string): void {
-  const local = options.repos.filter((r): r is WatchedRepo & { path: string } => typeof r.path === 'string');
+export function verifyAndPrune(memory: WorkingMemory, repos: readonly WatchedRepo[], staleDays: number, today: string): void {
+  const local = repos.filter((r): r is WatchedRepo & { path: string } => typeof r.path === 'string');
   new RepoVerifier(local).verify(memory, today);
-  const cutoff = addDays(today, -options.dream.staleDays);
+  const cutoff = addDays(today, -staleDays);
   for (const ref of memory.all()) if (ref.fact.confirmed < cutoff) memory.remove(ref, `unconfirmed since ${ref.fact.confirmed}`);
 }
 

@@ -10,7 +10,7 @@ export const MIN_NEW_ENTRIES = 20;
 export const RETRY_AFTER_FAILURE_MS = 3_600_000;
 
 /** Entries that say nothing about the owner's world: they neither count as news nor as activity. */
-const HOUSEKEEPING = /^(tick\.skipped|dream\.|daemon\.|worker\.|config\.|log\.torn|github\.sweep)/;
+export const HOUSEKEEPING = /^(tick\.skipped|dream\.|daemon\.|worker\.|config\.|log\.torn|github\.sweep)/;
 
 export function isNews(entry: Pick<LogEntry, 'type'>): boolean {
   return !HOUSEKEEPING.test(entry.type);

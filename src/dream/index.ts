@@ -6,6 +6,7 @@
  */
 export type { DreamReport } from './dream.js';
 export { dreamInHome } from './run.js';
+export { runTeamDream, teamDreamDue } from './team-dream.js';
 export { dreamDue, lastOwnerActivity, NewEntryCounter } from './due.js';
 export { acquireDreamLock, liveDreamLock, dreamLockPath, type DreamLockInfo } from './lock.js';
 export { loadDreamState, saveDreamState, markText } from './state.js';

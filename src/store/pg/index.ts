@@ -9,6 +9,7 @@ import { secretMask, type SecretMask } from '../../secrets/index.js';
 import { checkNodeName, openPgPool, withTransaction } from './connect.js';
 import { PgActions } from './actions.js';
 import { PgDecisions } from './decisions.js';
+import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
 import { PgLog } from './log.js';
 import { migratePg } from './migrations.js';
@@ -20,7 +21,8 @@ export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog };
+export type { PgActions, PgLog, PgDreams };
+export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
@@ -52,6 +54,7 @@ export class PgStore {
   readonly log: PgLog;
   readonly roles: PgRoles;
   readonly ticks: PgTicks;
+  readonly dreams: PgDreams;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -67,6 +70,7 @@ export class PgStore {
     const { mask } = options;
     this.log = new PgLog(node, clock, mask ? () => mask : secretMask);
     this.ticks = new PgTicks(pool, node, clock);
+    this.dreams = new PgDreams(pool, node, this.log);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 

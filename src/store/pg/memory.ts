@@ -50,6 +50,8 @@ export async function writePgMemory(
   by: string,
   now: number,
   changes: (rows: PgMemoryRow[]) => PgMemoryChange[],
+  /** More of the same transaction after the files (a dream's state and its log line): it commits with them or not at all. */
+  also?: (client: pg.PoolClient, changed: readonly string[]) => Promise<void>,
 ): Promise<string[]> {
   return withTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('vigil-memory', 0))`);
@@ -73,6 +75,7 @@ export async function writePgMemory(
       if (!changed.includes(change.path)) changed.push(change.path);
       await failpoint('memory.pg_file_written');
     }
+    await also?.(client, changed);
     return changed;
   });
 }

@@ -157,6 +157,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     enqueued_at bigint NOT NULL
   );
   ` },
+  // The dreamer on a node (issue 19): what the team's last dream read — per node, the last
+  // (day, seq) of its chain taken in — and when it ran or failed. One row, updated in the
+  // transaction that writes the dream's memory, so the marks move with the memory or not at all.
+  { id: 'pg-005-team-dream', sql: `
+  CREATE TABLE dream_state (
+    id             smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    marks          jsonb NOT NULL DEFAULT '{}'::jsonb,
+    last_dream_at  bigint,
+    last_dream_id  text,
+    dreamed_by     text,
+    last_failed_at bigint,
+    last_failure   text
+  );
+  INSERT INTO dream_state (id) VALUES (1);
+  ` },
 ];
 
 /**

@@ -1,0 +1,190 @@
+/**
+ * The dream on a node of a team (issue 19): the home's dream (dream.ts) with the team's
+ * tables in place of the home's files — memory is `memory_files`, the logs are every
+ * node's chains in `log_entries` read behind per-node marks (not a byte offset into a
+ * daily file), the payloads come from the team's inbox. Whatever it computes, it commits
+ * in one transaction: the memory files, the marks and its `dream.finished` line; a node
+ * killed before that commit leaves memory and marks wholly as they were, and the next
+ * dreamer reads the same lines again. Only the node holding the `dreamer` role dreams
+ * (src/daemon/team-dreamer.ts); the commit refuses a dream that another one overtook.
+ *
+ * Not yet on a node: notes (`memory.note` does not run on a node), the owner's answers
+ * (a node takes no approvals), a model consolidator (a node runs the rules provider only).
+ */
+import type { Config, WatchedRepo } from '../config/index.js';
+import { localDate, type Clock } from '../clock.js';
+import { errorText, isVigilError, VigilError } from '../errors.js';
+import { eventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
+import type { LogEntry } from '../logs/index.js';
+import { INDEX_FILE, parseTopic, renderIndex, renderTopic, TOPICS_DIR, topicPath, type Topic } from '../memory/index.js';
+import type { PgStore } from '../store/index.js';
+import type { Consolidator } from './consolidator.js';
+import type { DreamReport } from './dream.js';
+import { finishedFields, verifyAndPrune } from './dream.js';
+import { dreamDue, HOUSEKEEPING, MIN_NEW_ENTRIES } from './due.js';
+import { newDreamId } from './protocol.js';
+import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from './repo-facts.js';
+import { RulesConsolidator } from './rules-consolidator.js';
+import { WorkingMemory } from './working-memory.js';
+
+export interface TeamDreamOptions {
+  store: PgStore;
+  clock: Clock;
+  dream: Readonly<Config['dream']>;
+  repos: readonly WatchedRepo[];
+  trigger: 'idle' | 'manual';
+  dreamId?: string;
+  /** The rules pass unless told: a node runs no model provider yet. */
+  consolidator?: Consolidator;
+}
+
+/** Lines a dream takes in at most; the marks say where the next one goes on. */
+const MAX_LINES = 200_000;
+/** As the home's gather (gather.ts): the newest events whose payloads a dream reads. */
+const MAX_EVENTS = 5000;
+
+type Marks = Awaited<ReturnType<PgStore['dreams']['state']>>['marks'];
+
+/** Is a dream due on the team (the home's gate, dreamDue, over the team's tables)? */
+export async function teamDreamDue(store: PgStore, config: Readonly<Config['dream']>, now: number): Promise<{ due: boolean; reason: string }> {
+  const state = await store.dreams.state();
+  const [lastActivityAt, newEntries] = await Promise.all([
+    store.dreams.lastActivityAt(),
+    store.dreams.newsSince(state.marks, HOUSEKEEPING.source, MIN_NEW_ENTRIES),
+  ]);
+  return dreamDue({ now, state: { ...state, watermark: null }, lastActivityAt, newEntries, config });
+}
+
+/**
+ * One dream of the team: `dream.started` on this node's chain, then orient, gather,
+ * learn, consolidate, verify, prune, and the commit. A failure is `dream.failed` (with
+ * the reason in `dream_state`) and VIGIL_ERR_DREAM_FAILED.
+ */
+export async function runTeamDream(options: TeamDreamOptions): Promise<DreamReport> {
+  const { store, clock } = options;
+  const dreamId = options.dreamId ?? newDreamId();
+  const state = await store.dreams.state();
+  await store.transaction((tx) => store.log.append(tx, [eventRecord('dream.started', { dreamId, trigger: options.trigger, since: marksText(state.marks) }, clock.now())]));
+  try {
+    return await phases(options, dreamId, state);
+  } catch (err) {
+    const reason = errorText(err);
+    await store.dreams.failed(clock.now(), reason, [eventRecord('dream.failed', { dreamId, reason }, clock.now())]).catch(() => undefined);
+    throw isVigilError(err, 'VIGIL_ERR_DREAM_FAILED') ? err : new VigilError('VIGIL_ERR_DREAM_FAILED', reason, { cause: err });
+  }
+}
+
+async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited<ReturnType<PgStore['dreams']['state']>>): Promise<DreamReport> {
+  const { store, clock } = options;
+  const started = clock.now();
+  const today = localDate(started);
+  await failpoint('dream.delay');
+
+  // Orient: memory as the team's rows hold it, each file's newest version.
+  const heads = newestVersions(await store.dreams.memory());
+  const before = new Map<string, string>();
+  const loaded: Topic[] = [];
+  for (const [path, head] of heads) {
+    const slug = topicSlug(path);
+    if (slug === undefined || head.content === null) continue;
+    before.set(slug, head.content);
+    loaded.push(parseTopic(slug, head.content, today));
+  }
+  const memory = new WorkingMemory(loaded.sort((a, b) => a.slug.localeCompare(b.slug)));
+
+  // Gather: every chain's lines after its mark.
+  const lines = await store.dreams.linesSince(state.marks, MAX_LINES);
+  const marks: Marks = { ...state.marks };
+  const events: Array<SeenEvent & { ts: string }> = [];
+  const filtered = new Set<number>();
+  for (const row of lines) {
+    marks[row.node] = { day: row.day, seq: row.seq };
+    const entry = JSON.parse(row.line) as LogEntry;
+    if (entry.type === 'event.received' && typeof entry.eventId === 'number' && typeof entry.kind === 'string' && entry.kind.startsWith('github.')) {
+      events.push({ eventId: entry.eventId, kind: entry.kind, ref: `log ${row.node}/${row.day}#${row.seq}`, date: row.day, ts: entry.ts });
+    }
+    if (entry.type === 'event.filtered' && typeof entry.eventId === 'number') filtered.add(entry.eventId);
+  }
+  // Chains are read one after another; the facts want the events in the order they came.
+  const learnFrom = events.filter((e) => !filtered.has(e.eventId)).sort((a, b) => a.ts.localeCompare(b.ts)).slice(-MAX_EVENTS);
+  const bodies = await store.dreams.bodies([...new Set(learnFrom.map((e) => e.eventId))]);
+
+  const learned = repoFacts(learnFrom, (id) => payloadOf(bodies.get(id)));
+  applyRepoFacts(memory, learned);
+  const consolidator = options.consolidator ?? new RulesConsolidator();
+  const { modelTokens } = await consolidator.consolidate(memory, repoFactObservations(learned), { today });
+  verifyAndPrune(memory, options.repos, options.dream.staleDays, today);
+
+  const topics = [...memory.topics.values()];
+  const files: Array<{ path: string; content: string | null }> = [];
+  for (const topic of topics.sort((a, b) => a.slug.localeCompare(b.slug))) {
+    const empty = topic.facts.length === 0 && topic.notes.length === 0;
+    if (empty) {
+      if (before.has(topic.slug)) files.push({ path: topicPath(topic.slug), content: null });
+      continue;
+    }
+    const text = renderTopic(topic);
+    if (before.get(topic.slug) !== text) files.push({ path: topicPath(topic.slug), content: text });
+  }
+  files.push({ path: INDEX_FILE, content: renderIndex(topics) });
+
+  const report: DreamReport = {
+    dreamId,
+    ...memory.counts,
+    entriesRead: lines.length,
+    notes: 0,
+    topics: topics.filter((t) => t.facts.length > 0).length,
+    filesWritten: 0,
+    consolidator: consolidator.name,
+    modelTokens,
+    durationMs: clock.now() - started,
+  };
+  const changed = await store.dreams.commit(
+    clock.now(),
+    (rows) => {
+      // Memory another writer changed since orient (a restore): this dream's files would undo it; the next dream reads it.
+      if (!sameVersions(heads, newestVersions(rows))) throw new VigilError('VIGIL_ERR_DREAM_FAILED', 'memory changed while the dream ran');
+      return files;
+    },
+    { dreamId, after: state.lastDreamId, marks, records: [eventRecord('dream.finished', finishedFields(report), clock.now())] },
+  );
+  report.filesWritten = changed.length;
+  return report;
+}
+
+interface Head {
+  version: number;
+  content: string | null;
+}
+
+function newestVersions(rows: ReadonlyArray<{ path: string; version: number; content: string | null }>): Map<string, Head> {
+  const heads = new Map<string, Head>();
+  for (const row of rows) if ((heads.get(row.path)?.version ?? 0) < row.version) heads.set(row.path, { version: row.version, content: row.content });
+  return heads;
+}
+
+function sameVersions(a: ReadonlyMap<string, Head>, b: ReadonlyMap<string, Head>): boolean {
+  return a.size === b.size && [...a].every(([path, head]) => b.get(path)?.version === head.version);
+}
+
+/** `topics/<slug>.md` → slug; any other file is not a topic. */
+function topicSlug(path: string): string | undefined {
+  const match = new RegExp(`^${TOPICS_DIR}/([^/]+)\\.md$`).exec(path);
+  return match?.[1];
+}
+
+function marksText(marks: Marks): string | null {
+  const parts = Object.entries(marks).sort(([a], [b]) => a.localeCompare(b)).map(([node, m]) => `${node}/${m.day}#${m.seq}`);
+  return parts.length ? parts.join(' ') : null;
+}
+
+/** An event's payload, parsed; a body the inbox no longer has, or unreadable, teaches nothing. */
+function payloadOf(body: Buffer | undefined): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = body ? JSON.parse(body.toString('utf8')) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

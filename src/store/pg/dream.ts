@@ -1,0 +1,142 @@
+/**
+ * What a team's dreamer reads and writes (issue 19), its SQL kept here. The dream reads
+ * the log's chains behind per-node marks (the last day and seq of each node's chain it
+ * took in: a node's appends queue on one lock, so seq order is commit order and nothing
+ * lands behind a mark), the event payloads from the inbox, and memory from
+ * `memory_files`; it commits its memory, its marks (`dream_state`, pg-005) and its
+ * `dream.finished` line in one transaction (`writePgMemory`), so a dreamer killed
+ * before the commit leaves memory and marks wholly as they were.
+ */
+import type pg from 'pg';
+import { VigilError } from '../../errors.js';
+import type { LogRecord } from '../../logs/index.js';
+import { withTransaction, type Queryable } from './connect.js';
+import type { PgLog } from './log.js';
+import { readPgMemoryRows, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
+
+/** Where a node's chain was last read: its day and the seq of the last line taken in. */
+export interface ChainMark {
+  day: string;
+  seq: number;
+}
+
+/** Per node. */
+export type DreamMarks = Record<string, ChainMark>;
+
+export interface TeamDreamState {
+  marks: DreamMarks;
+  lastDreamAt: number | null;
+  lastDreamId: string | null;
+  dreamedBy: string | null;
+  lastFailedAt: number | null;
+  lastFailure: string | null;
+}
+
+/** A line of a chain, after the marks. */
+export interface MarkedLine {
+  node: string;
+  day: string;
+  seq: number;
+  line: string;
+}
+
+/** What a dream commits beside its memory. */
+export interface DreamCommit {
+  dreamId: string;
+  /** The `last_dream_id` the dream started from: another dream committed since means this one's reading is stale. */
+  after: string | null;
+  marks: DreamMarks;
+  records: LogRecord[];
+}
+
+interface StateRow {
+  marks: DreamMarks;
+  last_dream_at: number | null;
+  last_dream_id: string | null;
+  dreamed_by: string | null;
+  last_failed_at: number | null;
+  last_failure: string | null;
+}
+
+/** The chains' lines after the marks: a node without a mark from its first line. */
+const AFTER_MARKS = `FROM log_entries e LEFT JOIN jsonb_each($1::jsonb) AS m(node, mark) ON m.node = e.node
+  WHERE m.node IS NULL OR e.day > m.mark->>'day' OR (e.day = m.mark->>'day' AND e.seq > (m.mark->>'seq')::bigint)`;
+
+export class PgDreams {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly node: string,
+    private readonly log: PgLog,
+  ) {}
+
+  async state(db: Queryable = this.pool): Promise<TeamDreamState> {
+    const row = (await db.query<StateRow>('SELECT * FROM dream_state WHERE id = 1')).rows[0];
+    return {
+      marks: row?.marks ?? {},
+      lastDreamAt: row?.last_dream_at ?? null,
+      lastDreamId: row?.last_dream_id ?? null,
+      dreamedBy: row?.dreamed_by ?? null,
+      lastFailedAt: row?.last_failed_at ?? null,
+      lastFailure: row?.last_failure ?? null,
+    };
+  }
+
+  /** At most `limit` lines after the marks, each chain in its own order (node, day, seq). */
+  async linesSince(marks: DreamMarks, limit: number): Promise<MarkedLine[]> {
+    return (await this.pool.query<MarkedLine>(
+      `SELECT e.node, e.day, e.seq, e.line ${AFTER_MARKS} ORDER BY e.node, e.day, e.seq LIMIT $2`,
+      [JSON.stringify(marks), limit],
+    )).rows;
+  }
+
+  /** Lines after the marks whose type does not match `housekeeping` (a POSIX regex), counted up to `atMost`. */
+  async newsSince(marks: DreamMarks, housekeeping: string, atMost: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 ${AFTER_MARKS} AND e.type !~ $2 LIMIT $3) news`,
+      [JSON.stringify(marks), housekeeping, atMost],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** The bodies of these inbox events (an id the inbox no longer has is left out). */
+  async bodies(ids: readonly number[]): Promise<Map<number, Buffer>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: number; body: Buffer }>('SELECT id, body FROM inbox WHERE id = ANY($1::bigint[])', [ids]);
+    return new Map(rows.map((r) => [r.id, r.body]));
+  }
+
+  /** When the last event that is not a tick arrived: the team's last sign of life. */
+  async lastActivityAt(): Promise<number | null> {
+    const { rows } = await this.pool.query<{ at: number | null }>(`SELECT max(received_at) AS at FROM inbox WHERE source <> 'tick'`);
+    return rows[0]?.at ?? null;
+  }
+
+  memory(): Promise<PgMemoryRow[]> {
+    return readPgMemoryRows(this.pool);
+  }
+
+  /**
+   * The dream's memory, its marks and its log lines in one transaction. Refused
+   * (VIGIL_ERR_DREAM_BUSY, nothing written) when another dream committed after this one
+   * read the state: two nodes that each believed they held the role never both apply it.
+   */
+  commit(now: number, changes: (rows: PgMemoryRow[]) => PgMemoryChange[], commit: DreamCommit): Promise<string[]> {
+    return writePgMemory(this.pool, this.node, now, changes, async (client) => {
+      const { rowCount } = await client.query(
+        `UPDATE dream_state SET marks = $1::jsonb, last_dream_at = $2, last_dream_id = $3, dreamed_by = $4
+         WHERE id = 1 AND last_dream_id IS NOT DISTINCT FROM $5`,
+        [JSON.stringify(commit.marks), now, commit.dreamId, this.node, commit.after],
+      );
+      if (rowCount !== 1) throw new VigilError('VIGIL_ERR_DREAM_BUSY', `another dream committed since dream ${commit.dreamId} began`);
+      await this.log.append(client, commit.records);
+    });
+  }
+
+  /** A dream that failed: its reason, and its line on this node's chain, together. */
+  failed(now: number, reason: string, records: LogRecord[]): Promise<void> {
+    return withTransaction(this.pool, async (client) => {
+      await client.query('UPDATE dream_state SET last_failed_at = $1, last_failure = $2 WHERE id = 1', [now, reason]);
+      await this.log.append(client, records);
+    });
+  }
+}
