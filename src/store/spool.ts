@@ -43,6 +43,10 @@ export interface SpoolDisk {
   /** fsync the spool's directory: a new segment's name is durable only then. */
   syncDir(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void;
   syncDirSync(dir: string): void;
+  /** Open a segment: `wx` creates one to append to (never reopened), `r` reads one. */
+  open(file: string, flags: 'wx' | 'r'): number;
+  /** Each fd the spool opened is closed once: a retired segment, a reader past the four kept, all at close(). */
+  close(fd: number): void;
 }
 
 export const REAL_DISK: SpoolDisk = {
@@ -55,6 +59,8 @@ export const REAL_DISK: SpoolDisk = {
       fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr)));
     }),
   syncDirSync,
+  open: (file, flags) => fs.openSync(file, flags, 0o600),
+  close: (fd) => fs.closeSync(fd),
 };
 
 interface Writer {
@@ -202,7 +208,7 @@ export class Spool {
   /** A retired segment's fd closes once nothing is owed on it and no sync uses it. */
   private closeIfDone(writer: Writer): void {
     if (writer.retired && writer.syncing === 0 && !this.owed.has(writer) && writer.fd >= 0) {
-      fs.closeSync(writer.fd);
+      this.disk.close(writer.fd);
       writer.fd = -1;
     }
   }
@@ -329,7 +335,7 @@ export class Spool {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const segment = (this.segments().at(-1) ?? 0) + 1;
     // 'wx': a segment is only ever created, never reopened for appending.
-    const fd = fs.openSync(this.segmentPath(segment), 'wx', 0o600);
+    const fd = this.disk.open(this.segmentPath(segment), 'wx');
     if (this.sync) this.dirOwed = true;
     this.writer = { segment, fd, size: 0, syncing: 0, retired: false };
     return this.writer;
@@ -355,7 +361,7 @@ export class Spool {
       return fd;
     }
     try {
-      fd = fs.openSync(this.segmentPath(segment), 'r');
+      fd = this.disk.open(this.segmentPath(segment), 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -369,7 +375,7 @@ export class Spool {
     const fd = this.readers.get(segment);
     if (fd === undefined) return;
     this.readers.delete(segment);
-    fs.closeSync(fd);
+    this.disk.close(fd);
   }
 
   private segmentPath(segment: number): string {

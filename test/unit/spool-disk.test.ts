@@ -12,8 +12,14 @@ import { useTempDir, vigilErrorOf } from './helpers.js';
  */
 const tempDir = useTempDir('vigil-spool-disk-');
 const spools: Spool[] = [];
+const disks: CountingDisk[] = [];
 afterEach(() => {
   for (const spool of spools.splice(0)) spool.close();
+  // Every fd a spool opened is closed by the time it is: none leaks, none is closed twice.
+  for (const disk of disks.splice(0)) {
+    expect(disk.openNow(), 'fds left open after close()').toEqual([]);
+    expect(disk.doubleCloses).toBe(0);
+  }
 });
 
 /** The real disk, each call recorded with its file; fdatasyncs can be held, and a write or a sync made to fail. */
@@ -76,6 +82,28 @@ class CountingDisk implements SpoolDisk {
     this.calls.push(`syncDirSync ${path.basename(dir)}`);
     REAL_DISK.syncDirSync(dir);
   }
+  /** Each open, as `open 000001 wx`, and each close, as `close 000001`, in order. */
+  readonly handles: string[] = [];
+  doubleCloses = 0;
+  private readonly fds = new Map<number, string>();
+  open(file: string, flags: 'wx' | 'r'): number {
+    const fd = REAL_DISK.open(file, flags);
+    const segment = path.basename(file, '.spool');
+    this.fds.set(fd, segment);
+    this.handles.push(`open ${segment} ${flags}`);
+    return fd;
+  }
+  close(fd: number): void {
+    const segment = this.fds.get(fd);
+    if (segment === undefined) this.doubleCloses++;
+    this.fds.delete(fd);
+    this.handles.push(`close ${segment ?? `fd${fd}`}`);
+    REAL_DISK.close(fd);
+  }
+  /** The segments with an fd open now, in the order opened. */
+  openNow(): string[] {
+    return [...this.fds.values()];
+  }
   private readonly syncWaiters: (() => void)[] = [];
   /** Resolves when the next real fdatasync has called back. */
   nextSyncDone(): Promise<void> {
@@ -108,6 +136,7 @@ function open(options: { sync?: boolean; segmentBytes?: number } = {}): { spool:
   const dir = path.join(tempDir(), 'spool');
   const spool = new Spool(dir, { ...options, disk });
   spools.push(spool);
+  disks.push(disk);
   return { spool, disk, dir };
 }
 
@@ -279,5 +308,105 @@ describe('Spool: a failed write or sync is never answered, and never appended af
     const next = new Spool(dir);
     spools.push(next);
     expect(next.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1']);
+  });
+});
+
+describe('Spool: its file handles, through the seam', () => {
+  it("a retired segment's fd closes once its last sync is done, never while one runs on it", async () => {
+    const { spool, disk } = open({ segmentBytes: 40 });
+    disk.hold = true;
+    spool.write([record(1)]);
+    const first = spool.durable();
+    // Segment 1 is left while its sync runs: its fd stays open for that sync.
+    spool.write([record(2)]);
+    expect(disk.openNow()).toEqual(['000001', '000002']);
+    disk.releaseOne();
+    await first;
+    // Its sync is done and it owes nothing more (record 2 went to segment 2): closed, once.
+    expect(disk.openNow()).toEqual(['000002']);
+    expect(disk.handles).toEqual(['open 000001 wx', 'open 000002 wx', 'close 000001']);
+    disk.hold = false;
+    await spool.durable();
+    // The writer's own fd stays open after its sync: it is still appended to.
+    expect(disk.openNow()).toEqual(['000002']);
+    spool.append([record(3)]);
+    expect(disk.handles.slice(3)).toEqual(['close 000002', 'open 000003 wx']);
+  });
+
+  it('a segment left with writes not yet synced keeps its fd until the round that syncs them', async () => {
+    const { spool, disk } = open({ segmentBytes: 40 });
+    disk.hold = true;
+    spool.write([record(1)]);
+    spool.write([record(2)]); // rotates: segment 1 is retired, owing record 1
+    expect(disk.openNow()).toEqual(['000001', '000002']);
+    const both = spool.durable();
+    disk.releaseOne();
+    disk.releaseOne();
+    await both;
+    expect(disk.openNow()).toEqual(['000002']);
+  });
+
+  it('a segment left behind keeps no handle: its reader closes with its writer', () => {
+    const { spool, disk } = open({ segmentBytes: 40 });
+    const [ref] = spool.append([record(1)]);
+    expect(spool.read(ref!)).toBe(record(1).body);
+    expect(disk.openNow()).toEqual(['000001', '000001']);
+    spool.append([record(2)]);
+    expect(disk.openNow()).toEqual(['000002']);
+  });
+
+  it('keeps four readers open, closing the least recently used', () => {
+    const { spool, disk } = open({ segmentBytes: 1 });
+    const refs = [1, 2, 3, 4, 5, 6].map((n) => spool.append([record(n)])[0]!);
+    const reads = () => disk.handles.filter((h) => h.endsWith(' r'));
+    for (const ref of refs.slice(0, 4)) spool.read(ref);
+    expect(reads()).toEqual(['open 000001 r', 'open 000002 r', 'open 000003 r', 'open 000004 r']);
+    // Segment 1 read again (no new open) is the most recent now: a fifth reader closes segment 2.
+    expect(spool.read(refs[0]!)).toBe(record(1).body);
+    spool.read(refs[4]!);
+    expect(reads()).toHaveLength(5);
+    expect(disk.handles.at(-1)).toBe('close 000002');
+    spool.read(refs[0]!);
+    expect(reads()).toHaveLength(5);
+    spool.read(refs[1]!);
+    expect(reads().at(-1)).toBe('open 000002 r');
+    expect(disk.handles.at(-1)).toBe('close 000003');
+    // Four readers and the writer's own fd.
+    expect(disk.openNow().filter((s) => s !== '000006')).toHaveLength(4);
+  });
+
+  it('close() releases every reader and the writer; truncate and removeSegment release theirs first', () => {
+    const { spool, disk, dir } = open({ segmentBytes: 1 });
+    const refs = [1, 2, 3].map((n) => spool.append([record(n)])[0]!);
+    for (const ref of refs) spool.read(ref);
+    spool.removeSegment(1);
+    expect(disk.handles.at(-1)).toBe('close 000001');
+    spool.truncate(2, 0);
+    expect(disk.handles.at(-1)).toBe('close 000002');
+    expect(fs.statSync(path.join(dir, '000002.spool')).size).toBe(0);
+    spool.close();
+    expect(disk.openNow()).toEqual([]);
+  });
+});
+
+describe('REAL_DISK: the real calls behind the seam', () => {
+  it("syncs a directory, and passes on the error of one it cannot open", async () => {
+    const dir = tempDir();
+    const sync = (d: string) => new Promise<NodeJS.ErrnoException | null>((resolve) => REAL_DISK.syncDir(d, resolve));
+    expect(await sync(dir)).toBeNull();
+    expect(await sync(path.join(dir, 'missing'))).toMatchObject({ code: 'ENOENT' });
+    expect(() => REAL_DISK.syncDirSync(path.join(dir, 'missing'))).toThrow(/ENOENT/);
+    REAL_DISK.syncDirSync(dir);
+  });
+
+  it('writes all the bytes at the position, and opens a segment only once to create it', () => {
+    const file = path.join(tempDir(), '000001.spool');
+    const fd = REAL_DISK.open(file, 'wx');
+    REAL_DISK.write(fd, Buffer.from('hello world'), 0);
+    REAL_DISK.write(fd, Buffer.from('WORLD'), 6);
+    REAL_DISK.close(fd);
+    expect(fs.readFileSync(file, 'utf8')).toBe('hello WORLD');
+    expect(() => REAL_DISK.open(file, 'wx')).toThrow(/EEXIST/);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
   });
 });

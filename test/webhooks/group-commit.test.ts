@@ -56,6 +56,8 @@ class RecordingDisk implements SpoolDisk {
   // The directory's sync after a new segment is test/unit/spool-disk.test.ts's to show; here the group's order is.
   syncDir = REAL_DISK.syncDir;
   syncDirSync = REAL_DISK.syncDirSync;
+  open = REAL_DISK.open;
+  close = REAL_DISK.close;
   get waiting(): number {
     return this.held.length;
   }
