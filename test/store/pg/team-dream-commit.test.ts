@@ -1,0 +1,93 @@
+/**
+ * A team's dream in process against a real cluster (issue 19): the gate over the team's
+ * tables, the marks (a second dream reads only what came after the first), and the
+ * commit's fence (a dream another one overtook writes nothing).
+ */
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/clock.js';
+import { runTeamDream, teamDreamDue } from '../../../src/dream/index.js';
+import { eventRecord } from '../../../src/events.js';
+import { PgStore } from '../../../src/store/pg/index.js';
+import { REPO } from '../../github/helpers.js';
+import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+
+const PG = postgresAvailability();
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const DREAM = { idleMinutes: 30, minHours: 0, staleDays: 60 };
+
+describe.runIf(PG.available)('a team\'s dream in process (real PostgreSQL)', () => {
+  const pg = usePostgres('team_dream_commit');
+  let databases = 0;
+
+  async function team() {
+    const name = `commit_${++databases}`;
+    const url = await pg.cluster.createDatabase(name);
+    const clock = new FakeClock(T0);
+    const store = await PgStore.open({ url, node: 'alpha', clock });
+    const sql = (text: string, params: unknown[] = []) => pg.cluster.admin<Record<string, unknown>>(text, params, name);
+    /** An issue opened by `login`: its inbox row and its `event.received` line on alpha's chain. */
+    const received = async (n: number, login: string) => {
+      const body = JSON.stringify({ action: 'opened', issue: { number: n }, repository: { full_name: REPO }, sender: { login } });
+      const id = Number((await sql(
+        `INSERT INTO inbox (source, kind, body, received_at, received_by, state) VALUES ('github', 'github.issues.opened', $1, $2, 'alpha', 'decided') RETURNING id`,
+        [Buffer.from(body), clock.now()],
+      )).rows[0]!.id);
+      await store.transaction((tx) => store.log.append(tx, [eventRecord('event.received', { eventId: id, source: 'github', kind: 'github.issues.opened' }, clock.now())]));
+    };
+    const memory = async () => (await sql(`SELECT DISTINCT ON (path) path, version, content FROM memory_files ORDER BY path, version DESC`)).rows;
+    return { store, clock, sql, received, memory };
+  }
+
+  it('is due when idle with 20 news lines after the marks; a second dream reads only the lines after the first\'s marks', async () => {
+    const { store, clock, received, memory } = await team();
+    try {
+      for (let n = 1; n <= 19; n++) await received(n, n % 2 ? 'ana' : 'bo');
+      clock.advance(31 * 60_000);
+      expect(await teamDreamDue(store, DREAM, clock.now())).toEqual({ due: false, reason: '19 new log entries since the last dream (at least 20)' });
+      await received(20, 'bo');
+      expect((await teamDreamDue(store, DREAM, clock.now())).due).toBe(false);
+      clock.advance(31 * 60_000);
+      expect(await teamDreamDue(store, DREAM, clock.now())).toEqual({ due: true, reason: 'idle, at least 20 new log entries' });
+
+      const first = await runTeamDream({ store, clock, dream: DREAM, repos: [], trigger: 'manual' });
+      // Twenty events and the dream's own dream.started.
+      expect(first).toMatchObject({ entriesRead: 21, added: 1, topics: 1, filesWritten: 2, consolidator: 'rules' });
+      const files = await memory();
+      expect(files.map((f) => [f.path, f.version])).toEqual([['MEMORY.md', 1], ['topics/octo-app.md', 1]]);
+      expect(String(files[1]!.content)).toContain('- Most active contributors: ana (10), bo (10)\n');
+      // The dream's own lines are housekeeping: nothing new to dream about.
+      expect((await teamDreamDue(store, DREAM, clock.now())).reason).toBe('0 new log entries since the last dream (at least 20)');
+
+      await received(21, 'cy');
+      const second = await runTeamDream({ store, clock, dream: DREAM, repos: [], trigger: 'manual' });
+      // The first dream's dream.finished, the event, this dream's dream.started: not the twenty again.
+      // The contributors' fact changed, and the index line that quotes it.
+      expect(second).toMatchObject({ entriesRead: 3, updated: 1, filesWritten: 2 });
+      const after = await memory();
+      expect(after.map((f) => [f.path, f.version])).toEqual([['MEMORY.md', 2], ['topics/octo-app.md', 2]]);
+      // The marks moved with the memory: what the first dream counted is not counted again.
+      expect(String(after[1]!.content)).toContain('- Most active contributors: cy (1)\n');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a dream overtaken by another\'s commit is refused, and writes neither memory, marks nor its line', async () => {
+    const { store, clock, received, memory, sql } = await team();
+    try {
+      await received(1, 'ana');
+      const stale = await store.dreams.state();
+      const done = await runTeamDream({ store, clock, dream: DREAM, repos: [], trigger: 'manual' });
+      const before = { memory: await memory(), state: await store.dreams.state() };
+      await expect(store.dreams.commit(clock.now(), () => [{ path: 'topics/late.md', content: '# late\n' }], {
+        dreamId: 'late', after: stale.lastDreamId, marks: {}, records: [eventRecord('dream.finished', { ...done, dreamId: 'late' }, clock.now())],
+      })).rejects.toMatchObject({ code: 'VIGIL_ERR_DREAM_BUSY' });
+      expect(await memory()).toEqual(before.memory);
+      expect(await store.dreams.state()).toEqual(before.state);
+      expect(before.state).toMatchObject({ lastDreamId: done.dreamId, dreamedBy: 'alpha' });
+      expect((await sql(`SELECT count(*)::int AS n FROM log_entries WHERE line LIKE '%"dreamId":"late"%'`)).rows[0]!.n).toBe(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
