@@ -410,3 +410,50 @@ describe('REAL_DISK: the real calls behind the seam', () => {
     expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
   });
 });
+
+describe('Spool: segments listed, removed and read at their edges', () => {
+  it('lists ten and more segments in numeric order, and scans them so', () => {
+    const { spool } = open({ segmentBytes: 1 });
+    for (let n = 1; n <= 11; n++) spool.append([record(n)]);
+    expect(spool.segments()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(spool.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => `d-${n}`));
+  });
+
+  it('a segment already gone is removed as 0 bytes; reading into it is VIGIL_ERR_SPOOL', () => {
+    const { spool, dir } = open({ segmentBytes: 1 });
+    const [ref] = spool.append([record(1)]);
+    spool.append([record(2)]);
+    fs.unlinkSync(path.join(dir, '000001.spool'));
+    expect(spool.removeSegment(1)).toBe(0);
+    // Any other failure to remove one is not swallowed.
+    fs.mkdirSync(path.join(dir, '000009.spool'));
+    expect(() => spool.removeSegment(9)).toThrow();
+    expect(vigilErrorOf(() => spool.read(ref!), 'VIGIL_ERR_SPOOL').message).toContain('no intact record at offset 0');
+  });
+
+  it('with sync off, a segment left behind closes its fd at once', () => {
+    const { spool, disk } = open({ sync: false, segmentBytes: 1 });
+    spool.append([record(1)]);
+    spool.append([record(2)]);
+    expect(disk.openNow()).toEqual(['000002']);
+  });
+
+  it('a segment exactly segmentBytes long is full: the next append starts a new one', () => {
+    const probe = open();
+    probe.spool.append([record(1)]);
+    const size = fs.statSync(path.join(probe.dir, '000001.spool')).size;
+    const { spool } = open({ segmentBytes: size });
+    spool.append([record(1)]);
+    expect(spool.append([record(2)])).toEqual(['2:0']);
+  });
+
+  it('durable() after a failed round, with nothing written since, resolves without a sync', async () => {
+    const { spool, disk } = open();
+    disk.failSync = EIO();
+    spool.write([record(1)]);
+    await expect(spool.durable()).rejects.toMatchObject({ code: 'VIGIL_ERR_SPOOL' });
+    const syncs = disk.calls.filter((c) => c.startsWith('fdatasync')).length;
+    await spool.durable();
+    expect(disk.calls.filter((c) => c.startsWith('fdatasync'))).toHaveLength(syncs);
+  });
+});
