@@ -247,13 +247,15 @@ export class Spool {
     const records: ScannedRecord[] = [];
     const torn: { segment: number; validBytes: number }[] = [];
     let from = afterRef ? parseSpoolRef(afterRef) : undefined;
-    let skipFirst = from !== undefined;
     for (const segment of this.segments()) {
       if (from && segment < from.segment) continue;
       const fd = this.reader(segment);
       if (fd === undefined) continue;
       const size = fileSize(fd);
-      let offset = from && segment === from.segment ? from.offset : 0;
+      // The record at `afterRef` is the one already indexed: skip it, in its own segment
+      // only — when that segment is gone, the next one's first record is new.
+      let skipFirst = from !== undefined && segment === from.segment;
+      let offset = skipFirst ? from!.offset : 0;
       from = undefined;
       while (offset < size) {
         const found = readRecord(fd, offset, size);

@@ -86,7 +86,14 @@ class CountingDisk implements SpoolDisk {
   readonly handles: string[] = [];
   doubleCloses = 0;
   private readonly fds = new Map<number, string>();
+  /** The next open of this segment (its name, e.g. `000002`) for reading throws this. */
+  failReadOpen: { segment: string; error: NodeJS.ErrnoException } | undefined;
   open(file: string, flags: 'wx' | 'r'): number {
+    const failure = this.failReadOpen;
+    if (failure && flags === 'r' && path.basename(file, '.spool') === failure.segment) {
+      this.failReadOpen = undefined;
+      throw failure.error;
+    }
     const fd = REAL_DISK.open(file, flags);
     const segment = path.basename(file, '.spool');
     this.fds.set(fd, segment);
@@ -429,6 +436,41 @@ describe('Spool: segments listed, removed and read at their edges', () => {
     fs.mkdirSync(path.join(dir, '000009.spool'));
     expect(() => spool.removeSegment(9)).toThrow();
     expect(vigilErrorOf(() => spool.read(ref!), 'VIGIL_ERR_SPOOL').message).toContain('no intact record at offset 0');
+  });
+
+  it('scans from the record after a ref, and from the next segment\'s first when the ref\'s segment is gone', () => {
+    const { spool } = open({ segmentBytes: 1 });
+    const refs = [1, 2, 3].map((n) => spool.append([record(n)])[0]!);
+    const ids = (after: string | undefined) => spool.scanAfter(after).records.map((r) => r.deliveryId);
+    expect(ids(refs[0])).toEqual(['d-2', 'd-3']);
+    expect(ids(refs[2])).toEqual([]);
+    spool.removeSegment(2);
+    // The delivery in segment 3 was never indexed: skipping it would lose it.
+    expect(ids(refs[1])).toEqual(['d-3']);
+  });
+
+  it('passes over a segment gone between the listing and its open; any other failure to open one is thrown', () => {
+    const { spool, disk } = open({ segmentBytes: 1 });
+    const refs = [1, 2, 3].map((n) => spool.append([record(n)])[0]!);
+    spool.close();
+    disk.failReadOpen = { segment: '000002', error: Object.assign(new Error('ENOENT: no such file or directory, open'), { code: 'ENOENT' }) };
+    expect(spool.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1', 'd-3']);
+    spool.close(); // its readers too: the next read opens segment 1 again
+    disk.failReadOpen = { segment: '000001', error: Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' }) };
+    expect(() => spool.read(refs[0])).toThrow(/EMFILE/);
+    expect(spool.read(refs[0])).toBe(record(1).body);
+  });
+
+  it('lists segments by number, not by name, and no spool folder as none; another listing error is thrown', () => {
+    const { spool, dir } = open();
+    fs.mkdirSync(dir, { recursive: true });
+    for (const name of ['1000001', '999999', '9999999', '1000000']) fs.writeFileSync(path.join(dir, `${name}.spool`), '');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), '');
+    expect(spool.segments()).toEqual([999999, 1000000, 1000001, 9999999]);
+    fs.rmSync(dir, { recursive: true });
+    expect(spool.segments()).toEqual([]);
+    fs.writeFileSync(dir, 'a file where the folder was');
+    expect(() => spool.segments()).toThrow(/ENOTDIR/);
   });
 
   it('with sync off, a segment left behind closes its fd at once', () => {
