@@ -457,8 +457,8 @@ describe('Spool: segments listed, removed and read at their edges', () => {
     expect(spool.scanAfter(undefined).records.map((r) => r.deliveryId)).toEqual(['d-1', 'd-3']);
     spool.close(); // its readers too: the next read opens segment 1 again
     disk.failReadOpen = { segment: '000001', error: Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' }) };
-    expect(() => spool.read(refs[0])).toThrow(/EMFILE/);
-    expect(spool.read(refs[0])).toBe(record(1).body);
+    expect(() => spool.read(refs[0]!)).toThrow(/EMFILE/);
+    expect(spool.read(refs[0]!)).toBe(record(1).body);
   });
 
   it('lists segments by number, not by name, and no spool folder as none; another listing error is thrown', () => {
