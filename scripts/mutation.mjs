@@ -57,6 +57,9 @@ const WITH_STATIC = new Set(['policy', 'redactor']);
 export const TESTS = {
   redactor: ['test/unit/secret-mask.test.ts', 'test/security/secrets-redactor.test.ts'],
   spool: ['test/unit/spool.test.ts', 'test/unit/spool-disk.test.ts', 'test/unit/spool-record.test.ts', 'test/webhooks/group-commit.test.ts'],
+  // Every dream calls repoFacts, so each of its mutants would rerun the dream tests (units,
+  // model-dream, write-memory…), none of which checks a fact's text; these two do.
+  'dream-facts': ['test/dream/third-party.test.ts', 'test/dream/repo-facts.test.ts'],
 };
 
 const KILLED = new Set(['Killed', 'Timeout']);

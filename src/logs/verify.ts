@@ -104,7 +104,6 @@ export function verifyLogFile(file: string): VerifyResult {
  * through here; `name` is what the result calls the chain.
  */
 export function verifyChainLines(name: string, date: string, { lines, partial }: SplitLines): VerifyResult {
-  const result: VerifyResult = { file: name, ok: true, entries: 0, torn: [], tornTail: false };
   const all = partial ? [...lines, partial] : lines;
   const chain = new ChainCheck(genesisHash(date));
   let firstBad: Bad | null = null;
@@ -112,7 +111,7 @@ export function verifyChainLines(name: string, date: string, { lines, partial }:
     firstBad = chain.check(all[i]!, i + 1, partial !== null && i === all.length - 1);
   }
   firstBad ??= chain.finish();
-  const out: VerifyResult = { ...result, entries: chain.entries, torn: chain.torn, tornTail: chain.tornTail };
+  const out: VerifyResult = { file: name, ok: true, entries: chain.entries, torn: chain.torn, tornTail: chain.tornTail };
   return firstBad ? { ...out, ok: false, firstBad } : out;
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { runDream } from '../../src/dream/dream.js';
 import { ModelConsolidator, type ConsolidationPrompt } from '../../src/dream/model-consolidator.js';
-import { applyRepoFacts, repoFacts, type SeenEvent } from '../../src/dream/repo-facts.js';
+import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from '../../src/dream/repo-facts.js';
 import { RulesConsolidator } from '../../src/dream/rules-consolidator.js';
 import { WorkingMemory } from '../../src/dream/working-memory.js';
 import { DailyLog } from '../../src/logs/index.js';
@@ -88,6 +88,74 @@ describe('repository facts from events', () => {
       'Labels in use: "docs" (2)',
     ]);
     expect(facts.every((f) => f.repo === 'octo/app' && !f.retracted)).toBe(true);
+  });
+
+  it('learns only from GitHub events, and only what each payload holds', () => {
+    const user = { login: 'alice', type: 'User' };
+    // Another source's event with a repository-shaped payload teaches nothing.
+    expect(repoFacts([seen(1, 'tick')], () => ({ repository, sender: user }))).toEqual([]);
+    // No default branch in any payload: no such fact (and a later payload without one keeps the earlier).
+    expect(repoFacts([seen(1, 'github.push')], () => ({ repository: { full_name: 'octo/app' }, sender: user })).map((f) => f.text)).toEqual([
+      'Most active contributors: alice (1)',
+    ]);
+    const payloads: Record<number, Record<string, unknown>> = { 1: { repository }, 2: { repository: { full_name: 'octo/app' } } };
+    expect(repoFacts([seen(1, 'github.push'), seen(2, 'github.push')], (id) => payloads[id])).toMatchObject([
+      { text: 'Default branch: `main`', source: 'log 2026-11-30#1 (github.push)' },
+    ]);
+  });
+
+  it('releases: a bad tag or no time teaches nothing; a deletion of the latest retracts it; a tie in time goes to the later event', () => {
+    const releases = (...list: [kind: string, release: Record<string, unknown>][]) =>
+      repoFacts(list.map(([kind], i) => seen(i + 1, kind)), (id) => ({ repository: { full_name: 'octo/app' }, release: list[id - 1]![1] }));
+    const at = '2026-11-20T10:00:00Z';
+    expect(releases(['github.release.published', { tag_name: 'a..b', published_at: at }])).toEqual([]);
+    expect(releases(['github.release.deleted', { tag_name: 'a..b' }])).toEqual([]);
+    expect(releases(['github.release.published', { tag_name: 'v1' }])).toEqual([]);
+    expect(releases(['github.release.published', { tag_name: 'v1', created_at: at }]).map((f) => f.text)).toEqual(['Latest release: `v1` (2026-11-20)']);
+    // Published and deleted in the same batch: retracted.
+    expect(releases(['github.release.published', { tag_name: 'v1', published_at: at }], ['github.release.deleted', { tag_name: 'v1' }])).toMatchObject([
+      { text: 'Latest release: `v1`', retracted: true, source: 'log 2026-11-30#2 (github.release.deleted)' },
+    ]);
+    // After a deletion, an older release is the latest again.
+    expect(
+      releases(
+        ['github.release.published', { tag_name: 'v2', published_at: at }],
+        ['github.release.deleted', { tag_name: 'v2' }],
+        ['github.release.published', { tag_name: 'v1', published_at: '2026-11-10T10:00:00Z' }],
+      ).map((f) => [f.text, f.retracted]),
+    ).toEqual([['Latest release: `v1` (2026-11-10)', undefined]]);
+    expect(releases(['github.release.published', { tag_name: 'v1', published_at: at }], ['github.release.published', { tag_name: 'v2', published_at: at }]).map((f) => f.text)).toEqual([
+      'Latest release: `v2` (2026-11-20)',
+    ]);
+  });
+
+  it('workflow runs: a name, a conclusion in GitHub’s grammar and a time, or nothing; a tie in time goes to the later event', () => {
+    const runs = (...list: Record<string, unknown>[]) =>
+      repoFacts(list.map((_, i) => seen(i + 1, 'github.workflow_run.completed')), (id) => ({
+        repository: { full_name: 'octo/app' },
+        workflow_run: { name: 'CI', status: 'completed', conclusion: 'success', updated_at: '2026-11-30T10:00:00Z', ...list[id - 1] },
+      })).map((f) => f.text);
+    expect(runs({})).toEqual(['CI workflow "CI" latest run: success (2026-11-30)']);
+    for (const bad of [{ name: undefined }, { name: '<<>>' }, { conclusion: 'success!' }, { conclusion: 'Xsuccess' }, { updated_at: undefined }, { status: 'queued' }]) {
+      expect(runs(bad), JSON.stringify(bad)).toEqual([]);
+    }
+    expect(runs({ updated_at: undefined, run_started_at: '2026-11-29T10:00:00Z' })).toEqual(['CI workflow "CI" latest run: success (2026-11-29)']);
+    expect(runs({ conclusion: 'failure' }, { conclusion: 'success' })).toEqual(['CI workflow "CI" latest run: success (2026-11-30)']);
+  });
+
+  it('labels: at most the first hundred of an issue’s count', () => {
+    const many = [...Array.from({ length: 100 }, (_, j) => ({ name: `a${String(j).padStart(3, '0')}` })), { name: 'b' }];
+    const payloads: Record<number, Record<string, unknown>> = { 1: { repository, issue: { labels: many } }, 2: { repository, issue: { labels: [{ name: 'b' }] } } };
+    const labels = repoFacts([seen(1, 'github.issues.opened'), seen(2, 'github.issues.opened')], (id) => payloads[id]).find((f) => f.prefix === 'Labels in use:')!;
+    expect(labels.text).toBe(`Labels in use: ${Array.from({ length: 10 }, (_, j) => `"a${String(j).padStart(3, '0')}" (1)`).join(', ')}`);
+  });
+
+  it('as observations: the facts that hold, not a retracted release', () => {
+    const facts = repoFacts([seen(1, 'github.release.deleted')], () => ({ repository, release: { tag_name: 'v1' } }));
+    expect(facts.map((f) => [f.text, f.retracted])).toEqual([['Default branch: `main`', undefined], ['Latest release: `v1`', true]]);
+    expect(repoFactObservations(facts)).toEqual([
+      { kind: 'event', text: 'Default branch: `main`', topic: 'octo/app', date: '2026-11-30', source: 'log 2026-11-30#1 (github.release.deleted)' },
+    ]);
   });
 
   it('at most twenty workflows, the most recently run; each workflow by its name', () => {
@@ -198,6 +266,19 @@ describe('repository facts from events', () => {
     expect(text.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(topic.facts.length);
     expect(text).not.toContain(fence);
     expect(parseTopic('octo-app', text, '2026-11-30').facts.map((f) => [f.text, f.source])).toEqual(topic.facts.map((f) => [f.text, f.source]));
+  });
+
+  it('a deleted release memory does not hold changes nothing: no topic, or a topic without a release', () => {
+    const deleted = repoFacts([seen(1, 'github.release.deleted')], () => ({ repository: { full_name: 'octo/app' }, release: { tag_name: 'v1' } }));
+    const empty = new WorkingMemory([]);
+    applyRepoFacts(empty, deleted);
+    expect([...empty.topics.keys()]).toEqual([]);
+    const memory = new WorkingMemory([]);
+    applyRepoFacts(memory, repoFacts([seen(1, 'github.push')], () => ({ repository })));
+    const before = memory.all().map((r) => r.fact.text);
+    applyRepoFacts(memory, deleted);
+    expect(memory.all().map((r) => r.fact.text)).toEqual(before);
+    expect(before).toEqual(['Default branch: `main`']);
   });
 
   it('a topic file is one repository’s: a name whose slug another topic holds learns nothing there', () => {

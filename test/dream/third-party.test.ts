@@ -34,7 +34,8 @@ describe('third-party values by their grammar', () => {
 
   it('times: ISO 8601 as GitHub writes them, and a real date', () => {
     for (const good of ['2019-05-15T15:20:53Z', '2026-11-30T08:00:00.123Z', '2026-11-30T08:00:00+01:00']) expect(isoTime(good), good).toBe(good);
-    for (const bad of ['2026-11-30', 'x2026-11-30T08:00:00Z', '2026-11-30T08:00:00Zx', '2026-13-45T99:99:99Z', '<script>', 1700000000]) {
+    // A JSON array of one time reads as that time to a regex and to Date.parse: a string only.
+    for (const bad of ['2026-11-30', 'x2026-11-30T08:00:00Z', '2026-11-30T08:00:00Zx', '2026-13-45T99:99:99Z', '<script>', 1700000000, ['2026-11-30T08:00:00Z']]) {
       expect(isoTime(bad), String(bad)).toBeUndefined();
     }
   });
@@ -56,5 +57,10 @@ describe('third-party values by their grammar', () => {
     expect(plainPhrase('', 50)).toBeUndefined();
     expect(plainPhrase({ name: 'x' }, 50)).toBeUndefined();
     expect(plainPhrase('`a` "b" [c](d) @e *f* |g| \\h', 50)).toBe('a b c(d) e f g h');
+    // Leading space is trimmed before the cut, so it takes no place of a character.
+    expect(plainPhrase(` ${'x'.repeat(60)}`, 50)).toBe('x'.repeat(50));
+    // Only the first four times max characters are read: a huge name costs what a short one does.
+    expect(plainPhrase(`${'<'.repeat(200)}abc`, 50)).toBeUndefined();
+    expect(plainPhrase(`${'<'.repeat(199)}abc`, 50)).toBe('a');
   });
 });

@@ -103,6 +103,10 @@ describe('splitLines and goodEntries', () => {
     expect(String(split.partial)).toBe('d');
     expect(splitLines(Buffer.from('a\n')).partial).toBeNull();
     expect(splitLines(Buffer.alloc(0))).toEqual({ lines: [], partial: null });
+    // A newline as the very first byte ends an empty first line.
+    const leading = splitLines(Buffer.from('\na\nb'));
+    expect(leading.lines.map(String)).toEqual(['', 'a']);
+    expect(String(leading.partial)).toBe('b');
   });
 
   it('keeps the sound entries in order, an unterminated sound last line too, and skips the rest', () => {
@@ -115,6 +119,14 @@ describe('splitLines and goodEntries', () => {
 describe('verifyChainLines', () => {
   it('counts the entries of a sound chain', () => {
     expect(verify(chain([{}, {}, {}]))).toEqual({ file: 'day', ok: true, entries: 3, torn: [], tornTail: false });
+  });
+
+  it('takes only the unterminated line as a tail: a torn line before it still needs its log.torn', () => {
+    const [first, second] = chain([{}, {}]);
+    expect(verify([first!, '{"a', second!], '{"b')).toMatchObject({
+      ok: false,
+      firstBad: { line: 2, reason: 'not JSON, and not followed by its log.torn entry (line 3 is not a log.torn entry for it)' },
+    });
   });
 
   it('accepts an unterminated torn last line as a tail, and only the last', () => {
@@ -146,6 +158,12 @@ describe('verifyChainLines', () => {
     });
     expect(verify([first!, torn, tornEntry({ line: 1, bytes: Buffer.byteLength(torn) })]).firstBad?.line).toBe(2);
     expect(verify([first!, tornEntry({ line: 2, bytes: 3 })]).firstBad).toEqual({ line: 2, reason: 'log.torn for line 2 does not follow an unparseable line' });
+    // Another entry type carrying the torn line's number and length does not name it.
+    const other = formatLine({ ts: TS, seq: 2, type: 'x', fields: { line: 2, bytes: Buffer.byteLength(torn) }, prev }).line.slice(0, -1);
+    expect(verify([first!, torn, other]).firstBad).toEqual({
+      line: 2,
+      reason: 'not JSON, and not followed by its log.torn entry (line 3 is not a log.torn entry for it)',
+    });
   });
 
   it('refuses two unparseable lines in a row, and an edited entry after a torn line, naming the torn one', () => {

@@ -110,6 +110,20 @@ describe('verifyLogFile', () => {
     expect(firstBad(file)).toEqual({ line: 3, reason: 'seq jumps from 2 to 4' });
   });
 
+  it('refuses a file whose name is not a date: its genesis is unknown, whatever it holds', () => {
+    const { file } = sixEntries();
+    const renamed = path.join(path.dirname(file), 'today.jsonl');
+    fs.renameSync(file, renamed);
+    expect(verifyLogFile(renamed)).toStrictEqual({
+      file: renamed,
+      ok: false,
+      entries: 0,
+      torn: [],
+      tornTail: false,
+      firstBad: { line: 1, reason: 'file name is not YYYY-MM-DD.jsonl, so its genesis is unknown' },
+    });
+  });
+
   it('verifies an empty file', () => {
     const dir = tempDir();
     const file = logFilePath(dir, '2026-06-10');
