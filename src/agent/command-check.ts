@@ -102,7 +102,10 @@ function judgeOptions(program: string, words: readonly string[], shown: string):
     const word = words[i]!;
     if (word === '--') continue;
     const [name, inline] = splitOption(word);
-    if (short?.has(name) || (short && /^-[A-Za-z]{2,}$/.test(word) && [...word.slice(1)].some((c) => short.has(`-${c}`)))) {
+    // A cluster of short flags may end in one that takes the rest as its value: make reads
+    // `-kf./x.mk` as -k -f ./x.mk. So a word that starts with two letters is judged by
+    // every character, whatever follows them.
+    if (short?.has(name) || (short && /^-[A-Za-z]{2,}/.test(word) && [...word.slice(1)].some((c) => short.has(`-${c}`)))) {
       throw new Refusal(`"${shown}": ${program} ${name} loads a file, runs code or moves the command elsewhere`);
     }
     if (!LOADS_A_FILE.has(name.toLowerCase())) continue;

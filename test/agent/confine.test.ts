@@ -18,6 +18,7 @@ fs.writeFileSync(path.join(tree, 'src', 'a.ts'), 'a');
 fs.symlinkSync('.git', path.join(tree, 'meta'));
 fs.symlinkSync(path.join(tree, 'src'), path.join(tree, 'abs-inner'));
 fs.symlinkSync('src/missing-target', path.join(tree, 'dangling-inside'));
+fs.symlinkSync(root, path.join(tree, 'outward'));
 // The worktree as the agent is told it: through a link to it.
 const linked = path.join(root, 'linked');
 fs.symlinkSync(tree, linked);
@@ -46,11 +47,16 @@ describe('confine, at its edges', () => {
     expect(refusal(path.join(root, 'up'))).toContain('is outside the worktree');
     expect(refusal('meta/config')).toBe('"meta/config" leads into .git, which is vigil\'s');
     expect(refusal('meta')).toBe('"meta" leads into .git, which is vigil\'s');
+    expect(refusal('outward/x')).toBe('"outward/x" leads outside the worktree (symlink)');
+    // Not a string at all (a model's tool input is checked before, but the guard stands alone).
+    expect(refusal(42 as unknown as string)).toBe('an empty path');
   });
 
   it('follows a link inside the worktree, an absolute one too, and a dangling one whose target is inside', () => {
     expect(confine(tree, 'abs-inner/a.ts')).toBe(path.join(real, 'src', 'a.ts'));
     expect(confine(tree, 'dangling-inside')).toBe(path.join(real, 'src', 'missing-target'));
+    // Below a dangling link, the rest of the path keeps its order.
+    expect(confine(tree, 'dangling-inside/a/b.ts')).toBe(path.join(real, 'src', 'missing-target', 'a', 'b.ts'));
     expect(confine(tree, '.')).toBe(real);
     expect(confine(tree, './src//a.ts')).toBe(path.join(real, 'src', 'a.ts'));
   });

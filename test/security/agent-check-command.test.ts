@@ -133,5 +133,9 @@ describe('checkCommand at its edges', () => {
     // Another program's short options mean something else.
     expect(checkCommand('npx vitest -f', ALLOW)).toEqual(['npx', 'vitest', '-f']);
     expect(() => checkCommand('python3 -m http.server', ['python3'])).toThrow(/python3 -m loads a file/);
+    // A cluster whose last flag takes the rest as its value: make reads -kf./evil.mk as -k -f ./evil.mk.
+    refused('make -kf./evil.mk', /make -k loads a file/);
+    // Glued to a value that is not letters: still the option it starts with.
+    expect(() => checkCommand('python3 -c-ab', ['python3'])).toThrow(/python3 -c loads a file/);
   });
 });
