@@ -13,6 +13,7 @@ import type { Config, WatchedRepo } from '../config/index.js';
 import { runTeamDream, teamDreamDue } from '../dream/index.js';
 import { errorText } from '../errors.js';
 import type { PgStore } from '../store/index.js';
+import { RoleLoop } from './role-loop.js';
 
 export interface TeamDreamerDeps {
   store: PgStore;
@@ -24,32 +25,22 @@ export interface TeamDreamerDeps {
 }
 
 export class TeamDreamer {
-  private timer: NodeJS.Timeout | undefined;
-  private stopping = false;
-  private running: Promise<void> | undefined;
+  private readonly loop: RoleLoop;
+  private readonly everyMs: number;
 
-  constructor(private readonly deps: TeamDreamerDeps) {}
+  constructor(private readonly deps: TeamDreamerDeps) {
+    this.everyMs = (deps.leaseSeconds * 1000) / 3;
+    this.loop = new RoleLoop(deps.store, 'dreamer', this.everyMs, () => this.step());
+  }
 
-  /** Tries for the role now and every third of the lease; dreams when it holds it and a dream is due. */
+  /** Tries for the role now; every third of the lease, dreams when it holds it and a dream is due. */
   start(): void {
-    this.deps.store.roles.keep('dreamer');
-    const every = (this.deps.leaseSeconds * 1000) / 3;
-    const step = () => {
-      if (this.stopping) return;
-      this.running = this.step().finally(() => {
-        this.running = undefined;
-        if (!this.stopping) this.timer = setTimeout(step, every).unref();
-      });
-    };
-    this.timer = setTimeout(step, every).unref();
+    this.loop.start(this.everyMs);
   }
 
   /** Waits for a dream under way (it commits or fails whole), then gives the role up. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.running;
-    await this.deps.store.roles.release('dreamer');
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async step(): Promise<void> {

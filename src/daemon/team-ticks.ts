@@ -22,6 +22,7 @@ import { errorText } from '../errors.js';
 import { eventRecord } from '../events.js';
 import { isSlotTaken, type PgStore } from '../store/index.js';
 import { withinHours } from '../tick/index.js';
+import { RoleLoop } from './role-loop.js';
 
 export interface TeamTicksDeps {
   store: PgStore;
@@ -37,26 +38,18 @@ export interface TeamTicksDeps {
 const STEP_MS = 250;
 
 export class TeamTicks {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: RoleLoop;
   /** Every second up to this one (epoch ms) was looked at; undefined until the role is held. */
   private checkedUntil: number | undefined;
   private matcher: { pattern: string; timezone: string | undefined; matches: (at: Date) => boolean } | undefined;
-  private stopping = false;
-  private running: Promise<void> | undefined;
 
-  constructor(private readonly deps: TeamTicksDeps) {}
+  constructor(private readonly deps: TeamTicksDeps) {
+    this.loop = new RoleLoop(deps.store, 'tick', STEP_MS, () => this.step());
+  }
 
-  /** Tries for the role now and every third of the lease; looks for due slots while it holds it. */
+  /** Tries for the role now; looks for due slots every STEP_MS while it holds it. */
   start(): void {
-    this.deps.store.roles.keep('tick');
-    const step = () => {
-      if (this.stopping) return;
-      this.running = this.step().finally(() => {
-        this.running = undefined;
-        if (!this.stopping) this.timer = setTimeout(step, STEP_MS).unref();
-      });
-    };
-    step();
+    this.loop.start(0);
   }
 
   /** The role was lost (the connection ended, a confirm failed): the next holder starts from the database. */
@@ -64,11 +57,8 @@ export class TeamTicks {
     this.checkedUntil = undefined;
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.running;
-    await this.deps.store.roles.release('tick');
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async step(): Promise<void> {
