@@ -60,7 +60,7 @@ export function ownerLocalTime(now: number, owner: OwnerProfile): string {
   return `${local}, ${working ? 'within' : 'outside'} the owner's working hours`;
 }
 
-interface Clock {
+interface LocalTime {
   /** `Monday 2026-11-30 09:00` */
   time: string;
   /** `UTC+01:00` */
@@ -71,7 +71,7 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Exported for the test that holds it to Intl's answer for the same zone. */
-export function processClock(now: number): Clock {
+export function processClock(now: number): LocalTime {
   const d = new Date(now);
   const minutes = -d.getTimezoneOffset();
   const abs = Math.abs(minutes);
@@ -81,7 +81,7 @@ export function processClock(now: number): Clock {
   };
 }
 
-export function zonedClock(now: number, zone: string): Clock {
+export function zonedClock(now: number, zone: string): LocalTime {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone: zone,
     weekday: 'long',
