@@ -39,6 +39,7 @@ import {
 } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
+import { cliApiMatches } from './api-routes.js';
 import { HttpFront } from './http.js';
 import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
@@ -188,9 +189,14 @@ export class Daemon {
         notifyOwner: (cause) =>
           this.reach.alert(`webhooks-failing:${clock.now()}`, 'vigil: deliveries are failing verification', `Deliveries are arriving but failing verification: ${cause}. See vigil doctor.`),
       });
-      this.http = new HttpFront((factory) => buildApiApp(this.api(), factory), { bodyTimeoutMs: this.bodyTimeoutMs() }, [
+      const api = this.api();
+      // Read once: trustProxy, like the app itself, takes effect at the next start.
+      const { trustProxy } = api;
+      this.http = new HttpFront((factory) => buildApiApp(api, factory), { bodyTimeoutMs: this.bodyTimeoutMs() }, [
         // Outside the login: a delivery is authenticated by its signature.
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler(this.webhookRouteOptions()) },
+        // The CLI's Bearer requests, without loading fastify into an idle daemon.
+        { name: "the CLI's API", matches: (req) => cliApiMatches(trustProxy, req), load: async () => (await import('./cli-api-front.js')).cliApiHandler(api) },
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);

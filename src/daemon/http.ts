@@ -14,17 +14,19 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
 }
 
-/** A route answered on Node's own server, its handler loaded on its first request. */
-export interface FrontRoute {
-  method: string;
-  /** The exact path; a query string after it still matches. */
-  path: string;
+/**
+ * A route answered on Node's own server, its handler loaded on its first request: a
+ * method and an exact path (a query string after it still matches), or a test of the
+ * request. `name` says what could not be loaded, if it cannot.
+ */
+export type FrontRoute = ({ method: string; path: string } | { matches: (req: IncomingMessage) => boolean }) & {
+  name?: string;
   load: () => Promise<Handler>;
-}
+};
 
 /**
- * The daemon's HTTP listener. `/healthz` and the front routes (the webhook intake) are
- * answered here, without a framework: a delivery pays for neither fastify's routing nor
+ * The daemon's HTTP listener. `/healthz` and the front routes (the webhook intake, the
+ * CLI's API) are answered here, without a framework: a delivery pays for neither fastify's routing nor
  * its hooks (issue 18). The fastify app behind every other route is built on the first
  * such request. An idle vigil that nobody calls never loads fastify (about 20 MB of
  * resident memory), nor the webhook route.
@@ -87,12 +89,12 @@ export class HttpFront {
       return;
     }
     for (const front of this.routes) {
-      if (req.method !== front.route.method || !isPath(req.url, front.route.path)) continue;
+      if (!answers(front.route, req)) continue;
       if (front.handler) return front.handler(req, res);
       front.loading ??= front.route.load().then((handler) => (front.handler = handler));
       front.loading.then(
         (handler) => handler(req, res),
-        () => answerUnloaded(res, 'the webhook route could not be loaded'),
+        () => answerUnloaded(res, `${front.route.name ?? 'the webhook route'} could not be loaded`),
       );
       return;
     }
@@ -113,6 +115,11 @@ export class HttpFront {
     if (!handler) throw new Error('fastify did not hand over its request handler');
     return { instance, handler };
   }
+}
+
+function answers(route: FrontRoute, req: IncomingMessage): boolean {
+  if ('matches' in route) return route.matches(req);
+  return req.method === route.method && isPath(req.url, route.path);
 }
 
 /** `url` is `path`, or `path` with a query string. */

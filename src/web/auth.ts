@@ -43,7 +43,16 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
  */
 export function apiAuth(deps: WebDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if ((req.headers.authorization ?? '').startsWith('Bearer ')) admitBearer(deps, req, reply);
+    const header = req.headers.authorization ?? '';
+    if (header.startsWith('Bearer ')) {
+      const check = checkBearer(deps, clientAddress(req.ip), header.slice(7).trim());
+      if (!check.ok) {
+        reply.headers(check.headers);
+        throw check.error;
+      }
+      owners.set(req, { via: 'bearer' });
+      return;
+    }
     const owner = identify(deps, req);
     if (!owner || owner === 'bad-bearer') {
       reply.header('www-authenticate', 'Bearer');
@@ -56,21 +65,28 @@ export function apiAuth(deps: WebDeps) {
   };
 }
 
+export type BearerCheck = { ok: true } | { ok: false; error: VigilError; headers: Record<string, string> };
+
 /**
- * Limits checked before the token is compared (a refusal that compared it would tell a
- * right guess from a wrong one); a wrong token is a failure. Throws VIGIL_ERR_LOGIN_LIMIT.
+ * A Bearer token, from `address` (the socket's peer, or the proxy's word with
+ * `http.trustProxy`). The limits are checked before the token is compared (a refusal
+ * that compared it would tell a right guess from a wrong one); a wrong token is a
+ * failure. Both servers call this: fastify's apiAuth and the CLI's front
+ * (src/daemon/cli-api-front.ts).
  */
-function admitBearer(deps: WebDeps, req: FastifyRequest, reply: FastifyReply): void {
+export function checkBearer(deps: Pick<WebDeps, 'store' | 'record' | 'clock' | 'dashboardToken'>, address: string, token: string): BearerCheck {
   const guard = loginGuardOf(deps);
-  const address = clientAddress(req.ip);
   const now = deps.clock.now();
   const admission = guard.admit(address, now);
   if (!admission.ok) {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-    reply.header('retry-after', String(seconds));
-    throw new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`);
+    return { ok: false, error: new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`), headers: { 'retry-after': String(seconds) } };
   }
-  if (!sameSecret(req.headers.authorization!.slice(7).trim(), deps.dashboardToken())) guard.failed(address, now);
+  if (!sameSecret(token, deps.dashboardToken())) {
+    guard.failed(address, now);
+    return { ok: false, error: new VigilError('VIGIL_ERR_UNAUTHORISED'), headers: { 'www-authenticate': 'Bearer' } };
+  }
+  return { ok: true };
 }
 
 /** The pages' guard: no session, no page — the browser goes to /login. */

@@ -6,22 +6,27 @@
  * build. Loaded with the HTTP app, never on the idle path.
  */
 import type { FastifyInstance } from 'fastify';
-import { assetRoutes } from './asset-routes.js';
-import { capabilityRoute } from './capability-route.js';
-import { logStatsOf } from './log-stats.js';
-import { loginRoutes } from './login-routes.js';
-import { pageRoutes } from './page-routes.js';
-import { pushRoutes } from './push-routes.js';
-import { ruleRoute } from './rule-route.js';
 import type { WebDeps } from './types.js';
 
 export type { WebDeps } from './types.js';
-export { apiAuth, channelOf } from './auth.js';
-export { registerSecurity } from './security.js';
+// What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
+// is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
+export { apiAuth, channelOf, checkBearer } from './auth.js';
+export { clientAddress } from './login-guard.js';
+export { HELMET_OPTIONS, registerSecurity } from './security.js';
 export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const [{ assetRoutes }, { capabilityRoute }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { ruleRoute }] = await Promise.all([
+    import('./asset-routes.js'),
+    import('./capability-route.js'),
+    import('./log-stats.js'),
+    import('./login-routes.js'),
+    import('./page-routes.js'),
+    import('./push-routes.js'),
+    import('./rule-route.js'),
+  ]);
   // Forms (login, logout) post urlencoded; only this scope parses them.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));

@@ -37,7 +37,7 @@ function childrenOf(pid: number): number[] {
 }
 
 describe.runIf(process.platform === 'linux')('an idle daemon', () => {
-  it('has not loaded fastify or ICU date formatting and runs as one process; a webhook loads neither, the first page loads fastify', async () => {
+  it('has not loaded fastify or ICU date formatting and runs as one process; a webhook and the CLI load neither, the first page loads fastify', async () => {
     const home = makeHome();
     const { trace, env } = tracePackages(home);
     const daemon = await startDaemon(home, env);
@@ -59,6 +59,13 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
     expect(packagesOf(trace, daemon.pid)).not.toContain('intl:DateTimeFormat');
     // The trace sees Intl where it is used: a plain `new Intl.DateTimeFormat()`.
     const control = spawnSync(process.execPath, ['-e', 'new Intl.DateTimeFormat().format(0)'], { env: { ...process.env, ...env } });
+    // The CLI's questions are answered on Node's own server too (src/daemon/cli-api-front.ts).
+    for (const args of [['status'], ['approvals'], ['memory', 'search', 'design']]) {
+      const asked = runCli(home, args);
+      expect(asked.status, `vigil ${args.join(' ')}: ${asked.stderr}`).toBe(0);
+    }
+    expect(packagesOf(trace, daemon.pid)).toContain('helmet');
+    expect(packagesOf(trace, daemon.pid)).not.toContain('fastify');
     expect(packagesOf(trace, control.pid!)).toContain('intl:DateTimeFormat');
     expect((await fetch(`${daemon.url}/login`)).status).toBe(200);
     await waitFor(() => packagesOf(trace, daemon.pid).includes('fastify'), 5000, 'fastify in the trace');
