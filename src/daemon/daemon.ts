@@ -47,6 +47,7 @@ import { acquireDaemonLock } from './lock.js';
 import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';
+import { IdleTrim } from './idle-trim.js';
 import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { AskWaiters } from './asks.js';
@@ -104,6 +105,8 @@ export class Daemon {
   private dreams!: DreamScheduler;
   /** Prunes what `store.retainDays` no longer keeps (issue 18). */
   private pruner: StorePruner | undefined;
+  /** Gives back the heap that work grew into, once the daemon is quiet (idle-trim.ts). */
+  private readonly idleTrim = new IdleTrim();
   /** Timers that cannot reach the store report here and try again later (issue 12). */
   private trouble!: StoreTrouble;
   private startedAt = 0;
@@ -227,6 +230,7 @@ export class Daemon {
         trouble: this.trouble,
       });
       this.pruner.start();
+      this.idleTrim.start();
       this.startGithubSweeps();
       await this.startProxy();
       if (this.store.actions.countInState('approved') > 0) this.supervisor.kick();
@@ -282,6 +286,7 @@ export class Daemon {
     await this.initiative?.stop();
     await this.dreams?.stop(DREAM_DRAIN_MS);
     await this.pruner?.stop();
+    this.idleTrim.stop();
     await this.supervisor?.stop(WORKER_DRAIN_MS);
     if (this.journal) {
       this.journal.flush();
