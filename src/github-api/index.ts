@@ -8,5 +8,5 @@ export { openGithub, githubCredentials } from './session.js';
 export { GithubClients, GithubOctokit, githubApiUrl, splitRepo } from './client.js';
 export { withDisclosure, carriesMarker } from './disclosure.js';
 export { githubIdentity, convertAppManifest, githubWebUrl } from './identity.js';
-export type { GithubSession, GithubQuery, WrittenResult, OpenWorkDigest } from './types.js';
+export type { GithubSession, GithubQuery, WrittenResult, OpenWorkDigest, SweepMemory, AskedRedelivery } from './types.js';
 export { openTeamGithub, type TeamGithubSession } from './team-session.js';

@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.js';
-import { eventRecord, type EventRecord } from '../events.js';
-import type { Store } from '../store/index.js';
+import { eventRecord } from '../events.js';
 import type { GithubOctokit } from './client.js';
 import { splitRepo } from './client.js';
-import type { SweepResult } from './types.js';
-import { errorText } from '../errors.js';
+import type { SweepMemory, SweepResult } from './types.js';
+import { errorText, VigilError } from '../errors.js';
 
 /**
  * Missed deliveries (issues 3 and 20). GitHub never retries a delivery on its own: one
@@ -15,6 +14,9 @@ import { errorText } from '../errors.js';
  * GitHub 200 and vigil refused what it forwarded: logged `event.missed`). A redelivery
  * that came and was refused again cannot be cured by asking a third time: the owner is
  * told which setting to change, once.
+ *
+ * What it remembers and which ids the inbox holds come from `SweepMemory`: a home's SQLite
+ * or a team's PostgreSQL (issue 19), the same logic over either.
  */
 
 /** Where the webhook lives: a repository's or an organisation's hook. */
@@ -22,10 +24,9 @@ export type HookLocation = { id: number; repo: string } | { id: number; org: str
 
 export interface SweepDeps {
   octokit: GithubOctokit;
-  store: Store;
+  memory: SweepMemory;
   clock: Clock;
   hook: HookLocation;
-  record: (record: EventRecord) => void;
 }
 
 /** GitHub keeps deliveries for about three days; older ones cannot be redelivered. */
@@ -34,14 +35,8 @@ const WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 const OVERLAP_MS = 60 * 60 * 1000;
 /** At most this many listed attempts per sweep (100 a page). */
 const MAX_PAGES = 50;
-/** Delivery ids already re-requested, newest last; enough for three days of failures. */
-const REMEMBERED = 2000;
-
-const KV_REQUESTED = 'github.redelivery.requested';
-const KV_ASKED = 'github.redelivery.asked';
 /** A delivery GitHub lists as delivered may still be on its way through a proxy: looked at after this. */
 const IN_TRANSIT_MS = 5 * 60 * 1000;
-const KV_LAST_SWEEP = 'github.sweep.last';
 
 interface Attempt {
   id: number;
@@ -54,21 +49,20 @@ interface Attempt {
 const EVENT_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResult> {
-  const { store, clock, record } = deps;
+  const { memory, clock } = deps;
   const startedAt = clock.now();
-  const lastSweep = store.kv.get(KV_LAST_SWEEP);
+  const lastSweep = await memory.lastSweep();
   const cutoff = Math.max(startedAt - WINDOW_MS, lastSweep === undefined ? 0 : lastSweep - OVERLAP_MS);
+  await memory.begin(startedAt);
   const attempts = await listAttempts(deps, cutoff);
 
-  const requested = store.kv.get(KV_REQUESTED) ?? [];
-  const asked = new Set(requested);
-  const followUps = store.kv.get(KV_ASKED) ?? [];
-  const followUp = new Map(followUps.map((f) => [f.guid, f]));
-  const firstStored = store.inbox.firstDeliveryAt();
+  const groups = groupByGuid(attempts);
+  const guids = [...groups.keys()];
+  const [stored, asked, firstStored] = await Promise.all([memory.stored(guids), memory.asked(guids), memory.firstDeliveryAt()]);
   let redelivered = 0;
   let failed = 0;
-  for (const [guid, tries] of groupByGuid(attempts)) {
-    if (store.inbox.byDeliveryId(guid)) continue;
+  for (const [guid, tries] of groups) {
+    if (stored.has(guid)) continue;
     const newest = tries.reduce((a, b) => (newer(b, a) ? b : a));
     const delivered = tries.some((t) => isOk(t.status_code));
     // A proxy may still be forwarding what GitHub just handed it.
@@ -76,37 +70,33 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
     // Delivered before this home stored anything (a new home on an old hook): not vigil's
     // to judge, and redelivering days of old events would have them decided as news.
     if (delivered && (firstStored === undefined || Date.parse(newest.delivered_at) < firstStored)) continue;
-    if (asked.has(guid)) {
-      const asking = followUp.get(guid);
-      if (asking && !asking.told && Date.parse(newest.delivered_at) > asking.at && refusedByVigil(newest.status_code)) {
-        record(eventRecord('event.missed', { ...missed(guid, newest), again: true }, clock.now()));
-        tellOwner(deps, guid, newest.status_code);
-        asking.told = true;
-        store.kv.set(KV_ASKED, followUps.slice(-REMEMBERED));
+    const asking = asked.get(guid);
+    if (asking) {
+      if (asking.at !== undefined && !asking.told && Date.parse(newest.delivered_at) > asking.at && refusedByVigil(newest.status_code)) {
+        const line = eventRecord('event.missed', { ...missed(guid, newest), again: true }, clock.now());
+        await memory.refusedAgain(guid, ownerNotice(guid, newest.status_code), [line]);
       }
       continue;
     }
-    if (delivered) record(eventRecord('event.missed', missed(guid, newest), clock.now()));
+    const missedLine = delivered ? [eventRecord('event.missed', missed(guid, newest), clock.now())] : [];
+    if (!(await memory.mayRequest(guid))) {
+      throw new VigilError('VIGIL_ERR_ROLE_LOST', `the sweep stopped before asking for ${guid}: this node no longer holds the redelivery role`);
+    }
     try {
       await requestRedelivery(deps, newest.id);
     } catch (err) {
       // One refused redelivery (too old, hook gone) must not stop the others.
       failed++;
-      record(eventRecord('github.redelivery_failed', { guid, deliveryId: newest.id, error: errorText(err) }, clock.now()));
+      await memory.log([...missedLine, eventRecord('github.redelivery_failed', { guid, deliveryId: newest.id, error: errorText(err) }, clock.now())]);
       continue;
     }
     redelivered++;
-    asked.add(guid);
-    requested.push(guid);
     // Remembered at once: a worker that dies mid-sweep does not ask again for this one.
-    store.kv.set(KV_REQUESTED, requested.slice(-REMEMBERED));
-    followUps.push({ guid, at: startedAt });
-    store.kv.set(KV_ASKED, followUps.slice(-REMEMBERED));
-    record(eventRecord('github.redelivery_requested', { guid, deliveryId: newest.id }, clock.now()));
+    await memory.requested(guid, startedAt, [...missedLine, eventRecord('github.redelivery_requested', { guid, deliveryId: newest.id }, clock.now())]);
   }
-  store.kv.set(KV_LAST_SWEEP, startedAt);
-  record(eventRecord('github.sweep', { listed: attempts.length, redelivered, ...(failed ? { failed } : {}) }, clock.now()));
-  return { listed: attempts.length, redelivered, failed };
+  const result = { listed: attempts.length, redelivered, failed };
+  await memory.finished(startedAt, [eventRecord('github.sweep', { listed: attempts.length, redelivered, ...(failed ? { failed } : {}) }, clock.now())]);
+  return result;
 }
 
 /** Newest first, page by page (cursor pagination), until the attempts are older than `cutoff`. */
@@ -158,10 +148,10 @@ export function settingToChange(status: number): string {
   );
 }
 
-/** Through the notification queue the worker sends from; one notice per delivery. */
-function tellOwner(deps: SweepDeps, guid: string, status: number): void {
+/** What the owner is told about a delivery refused twice (a home sends it through its notification queue). */
+function ownerNotice(guid: string, status: number): { title: string; body: string } {
   const body = `GitHub delivery ${guid} was redelivered and vigil refused it again, so it is lost. To change: ${settingToChange(status)}.`;
-  deps.store.notifications.enqueueNotice(`alert:missed:${guid}`, 'alert', { title: 'vigil: a delivery was refused twice', body }, deps.clock.now());
+  return { title: 'vigil: a delivery was refused twice', body };
 }
 
 function groupByGuid(attempts: Attempt[]): Map<string, Attempt[]> {

@@ -8,8 +8,9 @@ import { addLabels, commentOnce, createIssueOnce } from './effects.js';
 import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState } from './hands.js';
 import type { AnswerCache } from './conditional.js';
 import { answerGithubQuery, assertWatched, parseGithubQuery, type WatchedRepos } from './reads.js';
+import { kvSweepMemory } from './kv-sweep-memory.js';
 import { sweepMissedDeliveries, type HookLocation } from './redeliver.js';
-import type { GithubCredentials, GithubSession } from './types.js';
+import type { GithubCredentials, GithubSession, SweepMemory, SweepResult } from './types.js';
 
 export interface SessionOptions {
   /** The `github` slice of the config. */
@@ -30,7 +31,6 @@ export function openGithub(options: SessionOptions): GithubSession {
   const { config, credentials, store, clock, record } = options;
   const need = clientsOnDemand(credentials, options.baseUrl, clock, record);
   const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
-  const hook = hookLocation(config);
   const watched: WatchedRepos = { patterns: config.repos, names: options.watchedNames ?? [] };
 
   return {
@@ -52,18 +52,30 @@ export function openGithub(options: SessionOptions): GithubSession {
       assertWatched(query.repo, watched);
       return answerGithubQuery(await need().forRepo(query.repo), query, signal, keptAnswers(store, query.repo));
     },
-    sweep: async () => {
-      if (config.hookId === undefined || !credentials) return undefined;
-      if (!hook) {
-        // Not a startup error: the public config example (docs/contract.md) sets hookId alone.
-        const detail = `github.hookId: set github.hookRepo ("owner/repo") or github.hookOrg to say where hook ${config.hookId} lives`;
-        throw new VigilError('VIGIL_ERR_CONFIG', detail);
-      }
-      const clients = need();
-      const octokit = 'repo' in hook ? await clients.forRepo(hook.repo) : await clients.forOrg(hook.org);
-      return sweepMissedDeliveries({ octokit, store, clock, hook, record });
-    },
+    sweep: () => sweepHook(config, credentials ? need : undefined, { memory: kvSweepMemory(store, record, () => clock.now()), clock }),
   };
+}
+
+/**
+ * The missed-delivery sweep over the configured hook (a home's worker and a team node's
+ * share it): undefined without a hook id or credentials, a config error when the hook's
+ * place is not said.
+ */
+export async function sweepHook(
+  config: Readonly<GithubConfig>,
+  need: (() => GithubClients) | undefined,
+  deps: { memory: SweepMemory; clock: Clock },
+): Promise<SweepResult | undefined> {
+  if (config.hookId === undefined || !need) return undefined;
+  const hook = hookLocation(config);
+  if (!hook) {
+    // Not a startup error: the public config example (docs/contract.md) sets hookId alone.
+    const detail = `github.hookId: set github.hookRepo ("owner/repo") or github.hookOrg to say where hook ${config.hookId} lives`;
+    throw new VigilError('VIGIL_ERR_CONFIG', detail);
+  }
+  const clients = need();
+  const octokit = 'repo' in hook ? await clients.forRepo(hook.repo) : await clients.forOrg(hook.org);
+  return sweepMissedDeliveries({ octokit, hook, ...deps });
 }
 
 /** The open-work digest's ETags and answers per repository, in the store: a worker that exits idle keeps them. */

@@ -4,22 +4,26 @@
  * issue is written, state read back before it is changed), over one set of clients. What
  * the SQLite session keeps in its store (a re-run's attempt number) lives in the action's
  * row in PostgreSQL here (`TeamEffectMarks`), so a node that takes over a dead node's
- * action finds it. No reads for decisions and no sweep: a team node runs neither yet.
+ * action finds it. The missed-delivery sweep is the home's (`sweepHook`) over the memory the
+ * worker passes: the team's tables (src/exec/team-sweep.ts). No reads for decisions yet.
  */
 import type { Clock } from '../clock.js';
 import type { GithubConfig } from '../config/index.js';
 import type { EventRecord } from '../events.js';
-import { clientsOnDemand } from './session.js';
+import { clientsOnDemand, sweepHook } from './session.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
 import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState, type RerunMemory } from './hands.js';
-import type { GithubCredentials, GithubSession } from './types.js';
+import type { GithubCredentials, GithubSession, SweepMemory, SweepResult } from './types.js';
 
 /** Where an action's effect mark is kept between the look and the write (the team store's actions row). */
 export interface TeamEffectMarks {
   rerun(actionId: string): RerunMemory;
 }
 
-export type TeamGithubSession = Omit<GithubSession, 'read' | 'sweep'>;
+export type TeamGithubSession = Omit<GithubSession, 'read' | 'sweep'> & {
+  /** Missed-delivery sweep over `memory`; undefined when no hook is configured or no credentials exist. */
+  sweep(memory: SweepMemory): Promise<SweepResult | undefined>;
+};
 
 export interface TeamSessionOptions {
   config: Readonly<GithubConfig>;
@@ -44,5 +48,6 @@ export function openTeamGithub(options: TeamSessionOptions): TeamGithubSession {
     setState: async (params) => setIssueState(await need().forRepo(params.repo), params),
     rerunFailedJobs: async (params, action) => rerunFailedJobs(await need().forRepo(params.repo), params, marks.rerun(action.id)),
     merge: async (params) => merge(await need().forRepo(params.repo), params),
+    sweep: (memory) => sweepHook(config, credentials ? need : undefined, { memory, clock }),
   };
 }

@@ -4,6 +4,8 @@
  * a sweep needs it, never in the daemon's idle path.
  */
 
+import type { EventRecord } from '../events.js';
+
 /** Who vigil is on GitHub: a token (a person's or a bot account's), or a GitHub App. */
 export type GithubCredentials =
   | { kind: 'token'; token: string }
@@ -45,6 +47,44 @@ export interface SweepResult {
   listed: number;
   redelivered: number;
   failed: number;
+}
+
+/** A delivery id the sweep asked GitHub to redeliver: when (unknown for ids an older vigil remembered), and whether the owner was told its redelivery was refused again. */
+export interface AskedRedelivery {
+  at?: number;
+  told?: boolean;
+}
+
+/**
+ * What the missed-delivery sweep remembers and reads, from the store it runs beside: a
+ * home's SQLite (`kv` and its inbox, src/github-api/kv-sweep-memory.ts) or a team's
+ * PostgreSQL (its `redeliveries` table and shared inbox, src/exec/team-sweep.ts). Each
+ * write takes the log lines that say what it did, so a store that can commits them together.
+ */
+export interface SweepMemory {
+  /** When the last whole sweep started; undefined before the first. */
+  lastSweep(): Promise<number | undefined>;
+  /** A sweep starts at `startedAt` (the team marks it under way: a holder that dies mid-sweep leaves it for the next). */
+  begin(startedAt: number): Promise<void>;
+  /** Of these delivery ids, the ones already asked for. */
+  asked(guids: readonly string[]): Promise<Map<string, AskedRedelivery>>;
+  /** Of these delivery ids, the ones the inbox holds. */
+  stored(guids: readonly string[]): Promise<Set<string>>;
+  /** When the first GitHub delivery was stored; undefined before any. */
+  firstDeliveryAt(): Promise<number | undefined>;
+  /**
+   * Asked right before each redelivery request: false stops the sweep (a team node that no
+   * longer holds the redelivery role, or another holder asked for `guid` meanwhile).
+   */
+  mayRequest(guid: string): Promise<boolean>;
+  /** GitHub took the request for `guid`: remembered at once, so nobody asks again. */
+  requested(guid: string, at: number, lines: EventRecord[]): Promise<void>;
+  /** The redelivery of `guid` came and was refused again: the owner is told once (`notice`). */
+  refusedAgain(guid: string, notice: { title: string; body: string }, lines: EventRecord[]): Promise<void>;
+  /** Lines with nothing to remember beside them (a request GitHub refused). */
+  log(lines: EventRecord[]): Promise<void>;
+  /** The whole listing was looked at: the next sweep looks back to `startedAt` (less an overlap). */
+  finished(startedAt: number, lines: EventRecord[]): Promise<void>;
 }
 
 /** One issue or pull request of the open-work digest: its title is third-party text. */

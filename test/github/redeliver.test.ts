@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { EventRecord } from '../../src/events.js';
 import { GithubOctokit } from '../../src/github-api/index.js';
+import { kvSweepMemory } from '../../src/github-api/kv-sweep-memory.js';
 import { sweepMissedDeliveries } from '../../src/github-api/redeliver.js';
 import type { Store } from '../../src/store/index.js';
 import type { FakeDelivery } from './fake-github.js';
@@ -122,11 +123,12 @@ describe('missed-delivery sweep', () => {
     const records: EventRecord[] = [];
     const octokit = new GithubOctokit({ auth: TOKEN, baseUrl: fake.url, throttle: { enabled: false } });
     const hook = { id: 7, repo: REPO };
-    const result = await sweepMissedDeliveries({ octokit, store, clock: systemClock, hook, record: (r) => records.push(r) });
+    const memory = (record: (r: EventRecord) => void) => kvSweepMemory(store, record, () => systemClock.now());
+    const result = await sweepMissedDeliveries({ octokit, memory: memory((r) => records.push(r)), clock: systemClock, hook });
     expect(result).toEqual({ listed: 2, redelivered: 1, failed: 1 });
     expect(records.find((r) => r.type === 'github.redelivery_failed')).toMatchObject({ guid: 'g-b', deliveryId: 52 });
     // The refused one was not remembered: the next sweep tries it again.
-    const again = await sweepMissedDeliveries({ octokit, store, clock: systemClock, hook, record: () => undefined });
+    const again = await sweepMissedDeliveries({ octokit, memory: memory(() => undefined), clock: systemClock, hook });
     expect(again).toMatchObject({ redelivered: 1 });
 
     expect(await session({ fake, store, config: {} }).sweep()).toBeUndefined();
