@@ -30,7 +30,9 @@ export type FailpointName =
   /** A team's memory write (src/store/pg/memory.ts): a file's new version inserted, the transaction not committed. */
   | 'memory.pg_file_written'
   /** Webhook intake: a group's bodies are in the spool, its inbox rows not yet committed. */
-  | 'intake.spooled';
+  | 'intake.spooled'
+  /** The missed-delivery sweep: one redelivery asked of GitHub and remembered, the next not yet asked. */
+  | 'redelivery.after_request';
 
 /**
  * `exec.delay` waits before an action's effect; `exec.after_effect` after it and before

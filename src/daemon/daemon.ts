@@ -50,6 +50,7 @@ import { DreamScheduler } from './dream-scheduler.js';
 import { IdleTrim } from './idle-trim.js';
 import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
+import { SWEEP_INTERVAL_MS } from './sweep-due.js';
 import { AskWaiters } from './asks.js';
 import { MemoryFiles, nodeMemoryFs } from '../memory/index.js';
 import { errorText } from '../errors.js';
@@ -65,7 +66,6 @@ export interface DaemonOptions {
 /** SIGTERM must end within 10 s (systemd's default stop timeout is longer; ours is a promise). */
 const WORKER_DRAIN_MS = 7000;
 const HTTP_DRAIN_MS = 1500;
-const SWEEP_INTERVAL_MS = 3_600_000;
 /** A dream child asked to stop (its writes are atomic) is killed after this. */
 const DREAM_DRAIN_MS = 1000;
 

@@ -10,10 +10,13 @@
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
  * under a lease by any node's worker, its effect once (src/exec/team-runner.ts), and
  * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
- * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts). Not
- * yet: model providers, approvals and notifications, the local actions (notify,
- * memory.note, remind, agent.task wait as approved), the redelivery sweep, the
- * dashboard and API (answered 501). See docs/architecture.md, "PostgreSQL (issue 19)".
+ * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts), and
+ * while it holds the redelivery role has its worker sweep for missed deliveries
+ * (team-redelivery.ts; its state in the team's tables). Not yet: model providers,
+ * approvals and notifications (the owner is not told of a delivery refused twice: the
+ * node's output says it), the local actions (notify, memory.note, remind, agent.task wait
+ * as approved), the dashboard and API (answered 501). See docs/architecture.md,
+ * "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
@@ -29,6 +32,7 @@ import { acquireDaemonLock } from './lock.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { buildTeamApp } from './team-app.js';
 import { TeamDreamer } from './team-dreamer.js';
+import { TeamRedelivery } from './team-redelivery.js';
 import { TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
 
@@ -58,6 +62,7 @@ export class TeamDaemon {
   private worker: TeamWorker | undefined;
   private ticks: TeamTicks | undefined;
   private dreamer: TeamDreamer | undefined;
+  private redelivery: TeamRedelivery | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private releaseLock: (() => void) | undefined;
   private address = '';
@@ -93,7 +98,10 @@ export class TeamDaemon {
         clock,
         leaseSeconds,
         roleEvents: {
-          gained: (role) => this.oplog.info('role gained', { role }),
+          gained: (role) => {
+            this.oplog.info('role gained', { role });
+            if (role === 'redelivery') this.redelivery?.roleGained();
+          },
           lost: (role, why) => {
             this.oplog.info('role lost', { role, why });
             if (role === 'tick') this.ticks?.lost();
@@ -133,6 +141,8 @@ export class TeamDaemon {
         config: () => this.config,
         record: (records) => this.recordAll(records),
         warn: (message, fields) => this.oplog.warn(message, fields),
+        confirmRole: (role) => store.roles.confirm(role),
+        swept: () => this.redelivery?.swept(),
       });
       this.worker.start();
       this.ticks = new TeamTicks({
@@ -153,6 +163,7 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.dreamer.start();
+      await this.syncRedelivery();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -181,6 +192,7 @@ export class TeamDaemon {
     this.config = next;
     this.oplog.setLevel(next.log.level);
     this.decisions?.reconfigure(next.rules, next.permissions);
+    await this.syncRedelivery();
     // The worker re-checks each action against the permissions: the next one gets the new config.
     this.worker?.recycle();
     await this.record(eventRecord('config.reloaded', {}, this.options.clock.now())).catch(() => undefined);
@@ -199,6 +211,7 @@ export class TeamDaemon {
     clearTimeout(this.heartbeatTimer);
     await this.ticks?.stop();
     await this.dreamer?.stop();
+    await this.redelivery?.stop();
     await this.http?.close(HTTP_DRAIN_MS);
     await this.intake?.close();
     await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
@@ -208,6 +221,30 @@ export class TeamDaemon {
     }
     removeDaemonInfo(this.paths.daemon);
     this.releaseLock?.();
+  }
+
+  /**
+   * A node sweeps for missed deliveries, as the SQLite daemon does, only with a hook id
+   * and GitHub credentials (their presence: the worker reads them); SIGHUP may add or
+   * remove the hook.
+   */
+  private async syncRedelivery(): Promise<void> {
+    const store = this.store;
+    const wanted = this.config.github.hookId !== undefined && Boolean(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld);
+    if (wanted && !this.redelivery && store && !this.stopped) {
+      this.redelivery = new TeamRedelivery({
+        store,
+        clock: this.options.clock,
+        leaseSeconds: this.config.store.leaseSeconds,
+        sweep: () => this.worker?.sweep() ?? false,
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
+      this.redelivery.start();
+    } else if (!wanted && this.redelivery) {
+      const stopping = this.redelivery;
+      this.redelivery = undefined;
+      await stopping.stop();
+    }
   }
 
   private record(record: EventRecord): Promise<void> {
@@ -228,8 +265,7 @@ export class TeamDaemon {
     const every = (leaseSeconds * 1000) / 3;
     const once = async () => {
       try {
-        // The roles a node takes so far (not yet the redelivery sweep).
-        const roles = (['tick', 'dreamer'] as const).filter((role) => this.store?.roles.holds(role));
+        const roles = (['tick', 'dreamer', 'redelivery'] as const).filter((role) => this.store?.roles.holds(role));
         await this.store?.nodes.heartbeat([...roles]);
       } catch (err) {
         this.oplog.warn('heartbeat failed', { error: errorText(err) });

@@ -4,14 +4,16 @@
  * restarted with growing delay when it dies. When it exits, the actions it was running go
  * back to approved at once (they are held under its pid, `node:w<pid>`), as the SQLite
  * supervisor returns a dead worker's actions; a node killed with its worker leaves them
- * to its lease instead, and another node's worker takes them over.
+ * to its lease instead, and another node's worker takes them over. It is asked to sweep
+ * for missed deliveries while the node holds the `redelivery` role, and answers its
+ * worker's "does the node still hold it?" from the database (src/exec/team-sweep.ts).
  */
 import { SupervisedChild } from '../child/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { errorText } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import { TEAM_WORKER_ENTRY, type FromTeamWorker, type ToTeamWorker } from '../exec/index.js';
+import { TEAM_WORKER_ENTRY, type FromTeamWorker, type ToTeamWorker, type WorkerRole } from '../exec/index.js';
 import { workerHolder, type PgStore } from '../store/index.js';
 
 export interface TeamWorkerOptions {
@@ -23,6 +25,10 @@ export interface TeamWorkerOptions {
   config: () => Readonly<Config>;
   record: (records: EventRecord[]) => Promise<void>;
   warn: (message: string, fields: Record<string, unknown>) => void;
+  /** Whether this node holds `role` now, asked of the database (roles.ts `confirm`). */
+  confirmRole: (role: WorkerRole) => Promise<boolean>;
+  /** The sweep asked of the worker ended, or the worker running it exited. */
+  swept: () => void;
 }
 
 const BASE_DELAY_MS = 500;
@@ -37,6 +43,8 @@ export class TeamWorker {
   private startedAt = 0;
   private crashes = 0;
   private stopping = false;
+  /** The worker said `ready` and has its config: a sweep sent now is heard. */
+  private ready = false;
 
   constructor(private readonly options: TeamWorkerOptions) {}
 
@@ -51,6 +59,13 @@ export class TeamWorker {
   /** Decisions approved work: look now rather than at the next poll. */
   kick(): void {
     this.child?.send({ type: 'work' });
+  }
+
+  /** Asks the worker to sweep for missed deliveries; false when no worker listens now (asked again at the next look). */
+  sweep(): boolean {
+    if (!this.child || !this.ready || this.stopping) return false;
+    this.child.send({ type: 'sweep' });
+    return true;
   }
 
   /** The config changed: the worker finishes its action and exits; the next one gets the new config. */
@@ -73,19 +88,43 @@ export class TeamWorker {
       home: options.home,
       ...(options.env ? { env: options.env } : {}),
       onMessage: (message) => {
-        if (message.type === 'ready') child.send({ type: 'config', config: options.config() });
+        if (message.type === 'ready') {
+          child.send({ type: 'config', config: options.config() });
+          this.ready = true;
+        } else if (message.type === 'confirm') {
+          void this.answerConfirm(child, message);
+        } else if (message.type === 'swept') {
+          options.swept();
+        }
       },
       onExit: (code, signal) => this.onExit(child, code, signal),
       heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
     });
     this.child = child;
+    this.ready = false;
     this.startedAt = options.clock.now();
     if (child.pid) void this.log([eventRecord('worker.started', { workerPid: child.pid }, options.clock.now())]);
   }
 
+  /** Only the redelivery role's work runs in the worker: any other name is answered no. */
+  private async answerConfirm(child: SupervisedChild<ToTeamWorker, FromTeamWorker>, message: Extract<FromTeamWorker, { type: 'confirm' }>): Promise<void> {
+    let held = false;
+    try {
+      held = message.role === 'redelivery' && !this.stopping && (await this.options.confirmRole(message.role));
+    } catch {
+      held = false;
+    }
+    child.send({ type: 'role', id: String(message.id), held });
+  }
+
   private async onExit(child: SupervisedChild<ToTeamWorker, FromTeamWorker>, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (this.child === child) this.child = undefined;
+    if (this.child === child) {
+      this.child = undefined;
+      this.ready = false;
+    }
     const { options } = this;
+    // A sweep it was running ended with it: the node may ask the next worker.
+    options.swept();
     const pid = child.pid ?? -1;
     const crashed = code !== 0 || signal !== null;
     let released: string[] = [];

@@ -5,7 +5,9 @@
  * `actions` table (team-runner.ts). Its config is the one the node accepted, sent over
  * IPC; its argument is the node's name. It stays up while its node runs (a team node is
  * a server, not a laptop's idle process), looking every second and when its node says
- * there is work; it finishes the action it runs and exits when its node goes away.
+ * there is work; it finishes the action it runs and exits when its node goes away. While
+ * its node holds the `redelivery` role the node asks it to sweep for missed deliveries
+ * (team-sweep.ts), between actions as on SQLite, each request fenced by the node's word.
  */
 import { ParentChannel } from '../child/index.js';
 import { deepFreeze, loadSecrets, type Config } from '../config/index.js';
@@ -16,7 +18,9 @@ import type { TeamGithubSession } from '../github-api/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { openPgWorkerStore, workerHolder } from '../store/index.js';
+import { RoleAsks } from './role-asks.js';
 import { TeamActionRunner } from './team-runner.js';
+import { TeamSweepMemory } from './team-sweep.js';
 import type { FromTeamWorker, ToTeamWorker } from './team-protocol.js';
 
 const CONFIG_WAIT_MS = 30_000;
@@ -63,8 +67,12 @@ async function main(): Promise<void> {
     kicked = true;
     wakeUp?.();
   };
+  let sweepWanted = false;
+  const roles = new RoleAsks((message) => void node.send(message), () => process.connected);
   const config = await receiveConfig((message) => {
+    if (message.type === 'role') return roles.answered(message);
     if (message.type === 'drain') draining = true;
+    if (message.type === 'sweep') sweepWanted = true;
     kick();
   });
   const url = config.store.url;
@@ -111,9 +119,22 @@ async function main(): Promise<void> {
     print,
   });
 
+  /** Between actions; a failed sweep is logged on the chain, never fatal. */
+  const sweep = async (): Promise<void> => {
+    const memory = new TeamSweepMemory({ store, clock, confirmRole: () => roles.confirm('redelivery'), print });
+    try {
+      // Without a hook there is nothing to sweep, and no reason to load Octokit.
+      if (config.github.hookId !== undefined) await (await github()).sweep(memory);
+    } catch (err) {
+      await memory.failed(err).catch((logErr: unknown) => print(`vigil worker: the sweep failed (${errorText(err)}) and that could not be logged: ${errorText(logErr)}`));
+    }
+    void node.send({ type: 'swept' });
+  };
+
   // The node went away (stopped, or killed): finish the action that runs, then go too.
   node.onDisconnect(() => {
     draining = true;
+    roles.disconnected();
     kick();
   });
   const stopHeartbeat = node.heartbeat(HEARTBEAT_MS);
@@ -123,7 +144,13 @@ async function main(): Promise<void> {
     kicked = false;
     let ran = false;
     try {
-      ran = await runner.runNext();
+      if (sweepWanted) {
+        sweepWanted = false;
+        await sweep();
+        ran = true;
+      } else {
+        ran = await runner.runNext();
+      }
       if (failing) print('vigil worker: the team database answers again');
       failing = false;
     } catch (err) {

@@ -34,7 +34,7 @@ export function kvSweepMemory(store: Store, record: (record: EventRecord) => voi
     stored: (guids) => Promise.resolve(new Set(guids.filter((guid) => store.inbox.byDeliveryId(guid)))),
     firstDeliveryAt: () => Promise.resolve(store.inbox.firstDeliveryAt()),
     mayRequest: () => Promise.resolve(true),
-    requested: (guid, at, lines) => {
+    requested: (guid, _deliveryId, at, lines) => {
       store.kv.set('github.redelivery.requested', [...(store.kv.get('github.redelivery.requested') ?? []), guid].slice(-REMEMBERED));
       store.kv.set('github.redelivery.asked', [...(store.kv.get('github.redelivery.asked') ?? []), { guid, at }].slice(-REMEMBERED));
       return log(lines);

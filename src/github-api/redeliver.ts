@@ -4,6 +4,7 @@ import type { GithubOctokit } from './client.js';
 import { splitRepo } from './client.js';
 import type { SweepMemory, SweepResult } from './types.js';
 import { errorText, VigilError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 
 /**
  * Missed deliveries (issues 3 and 20). GitHub never retries a delivery on its own: one
@@ -92,7 +93,9 @@ export async function sweepMissedDeliveries(deps: SweepDeps): Promise<SweepResul
     }
     redelivered++;
     // Remembered at once: a worker that dies mid-sweep does not ask again for this one.
-    await memory.requested(guid, startedAt, [...missedLine, eventRecord('github.redelivery_requested', { guid, deliveryId: newest.id }, clock.now())]);
+    await memory.requested(guid, newest.id, startedAt, [...missedLine, eventRecord('github.redelivery_requested', { guid, deliveryId: newest.id }, clock.now())]);
+    // A crash test stops the sweep here: asked and remembered, the rest not yet.
+    await failpoint('redelivery.after_request');
   }
   const result = { listed: attempts.length, redelivered, failed };
   await memory.finished(startedAt, [eventRecord('github.sweep', { listed: attempts.length, redelivered, ...(failed ? { failed } : {}) }, clock.now())]);

@@ -72,13 +72,10 @@ export interface SweepMemory {
   stored(guids: readonly string[]): Promise<Set<string>>;
   /** When the first GitHub delivery was stored; undefined before any. */
   firstDeliveryAt(): Promise<number | undefined>;
-  /**
-   * Asked right before each redelivery request: false stops the sweep (a team node that no
-   * longer holds the redelivery role, or another holder asked for `guid` meanwhile).
-   */
+  /** Asked right before each redelivery request: false stops the sweep (a team node that no longer holds the redelivery role). */
   mayRequest(guid: string): Promise<boolean>;
-  /** GitHub took the request for `guid`: remembered at once, so nobody asks again. */
-  requested(guid: string, at: number, lines: EventRecord[]): Promise<void>;
+  /** GitHub took the request for `guid` (its attempt `deliveryId`): remembered at once, so nobody asks again. */
+  requested(guid: string, deliveryId: number, at: number, lines: EventRecord[]): Promise<void>;
   /** The redelivery of `guid` came and was refused again: the owner is told once (`notice`). */
   refusedAgain(guid: string, notice: { title: string; body: string }, lines: EventRecord[]): Promise<void>;
   /** Lines with nothing to remember beside them (a request GitHub refused). */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliEnv, killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { canScan, environ, memoryHolds } from '../helpers/process-memory.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO } from './helpers.js';
 
@@ -78,50 +79,6 @@ async function forkDaemon(home: string, env: NodeJS.ProcessEnv): Promise<{ proc:
   return { proc, ask };
 }
 
-/** The process's environment, as the kernel shows it. */
-function environ(pid: number): string {
-  return fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
-}
-
-/**
- * Whether `needle` is anywhere in the process's writable or anonymous memory (its heap,
- * V8's heap, stacks, buffers), as bytes or as UTF-16. Linux, with the right to read
- * /proc/<pid>/mem (root, or a parent under ptrace_scope 1).
- */
-function memoryHolds(pid: number, needle: string): boolean {
-  const forms = [Buffer.from(needle, 'latin1'), Buffer.from(needle, 'utf16le')];
-  const overlap = forms[1]!.length;
-  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
-  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-  const chunk = Buffer.alloc(16 * 1024 * 1024);
-  try {
-    for (const line of maps) {
-      const [range, perms, , , , name = ''] = line.trim().split(/\s+/);
-      if (!perms?.startsWith('r')) continue;
-      // Code and data of files on disk (node, libc) cannot hold what the process read at run time, unless writable.
-      if (name && !name.startsWith('[') && !perms.includes('w')) continue;
-      if (['[vvar]', '[vsyscall]', '[vdso]', '[vvar_vclock]'].includes(name)) continue;
-      const [start, end] = range!.split('-').map((h) => parseInt(h, 16)) as [number, number];
-      for (let at = start; at < end; at += chunk.length - overlap) {
-        const length = Math.min(chunk.length, end - at);
-        let read: number;
-        try {
-          read = fs.readSync(fd, chunk, 0, length, at);
-        } catch {
-          break; // A mapping that went away or cannot be read.
-        }
-        const view = chunk.subarray(0, read);
-        if (forms.some((form) => view.includes(form))) return true;
-        if (read < length) break;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return false;
-}
-
-const canScan = process.platform === 'linux' && process.getuid?.() === 0;
 
 describe('GitHub reads through the worker', () => {
   it('the daemon gets a thread from the worker in seconds while the worker is busy with a long action, and holds no token', async () => {

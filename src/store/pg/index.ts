@@ -14,6 +14,7 @@ import { PgInbox } from './inbox.js';
 import { PgLog } from './log.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
+import { PgRedeliveries } from './redeliveries.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
 
@@ -21,7 +22,8 @@ export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog, PgDreams };
+export type { PgActions, PgLog, PgDreams, PgRedeliveries };
+export type { SweepState } from './redeliveries.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
@@ -55,6 +57,8 @@ export class PgStore {
   readonly roles: PgRoles;
   readonly ticks: PgTicks;
   readonly dreams: PgDreams;
+  /** The redelivery sweep's state, read by the role's holder (its worker sweeps and writes it). */
+  readonly redeliveries: PgRedeliveries;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -71,6 +75,7 @@ export class PgStore {
     this.log = new PgLog(node, clock, mask ? () => mask : secretMask);
     this.ticks = new PgTicks(pool, node, clock);
     this.dreams = new PgDreams(pool, node, this.log);
+    this.redeliveries = new PgRedeliveries(pool, node);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -107,6 +112,8 @@ export class PgStore {
 export interface PgWorkerStore {
   actions: PgActions;
   log: PgLog;
+  /** The redelivery sweep's memory, written as `holder`. */
+  redeliveries: PgRedeliveries;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -119,6 +126,7 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
   return {
     actions: new PgActions(pool, options.holder, clock, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
     log: new PgLog(node, clock, mask ? () => mask : secretMask),
+    redeliveries: new PgRedeliveries(pool, options.holder),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),
   };

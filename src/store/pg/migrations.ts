@@ -172,6 +172,28 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   INSERT INTO dream_state (id) VALUES (1);
   ` },
+  // The redelivery sweep on a node (issue 19): the delivery ids the team asked GitHub to
+  // redeliver (one row each: the key makes a second request's record harmless), and the
+  // sweep under way or last done, so the node that takes the role over looks back from
+  // the team's last sweep and asks for none of them again.
+  { id: 'pg-006-redelivery', sql: `
+  CREATE TABLE redeliveries (
+    guid         text PRIMARY KEY CHECK (length(guid) BETWEEN 1 AND 200),
+    delivery_id  bigint NOT NULL,
+    requested_at bigint NOT NULL,
+    requested_by text NOT NULL,
+    told_at      bigint
+  );
+  CREATE INDEX redeliveries_by_time ON redeliveries (requested_at);
+  CREATE TABLE sweep_state (
+    id            smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    last_sweep_at bigint,
+    started_at    bigint,
+    started_by    text,
+    ended         boolean NOT NULL DEFAULT true
+  );
+  INSERT INTO sweep_state (id) VALUES (1);
+  ` },
 ];
 
 /**
