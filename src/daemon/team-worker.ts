@@ -108,7 +108,7 @@ export class TeamWorker {
 
   /** Only the redelivery role's work runs in the worker: any other name is answered no. */
   private async answerConfirm(child: SupervisedChild<ToTeamWorker, FromTeamWorker>, message: Extract<FromTeamWorker, { type: 'confirm' }>): Promise<void> {
-    let held = false;
+    let held: boolean;
     try {
       held = message.role === 'redelivery' && !this.stopping && (await this.options.confirmRole(message.role));
     } catch {

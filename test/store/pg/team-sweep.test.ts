@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADVISORY_CLASS, ROLES } from '../../../src/store/pg/advisory.js';
 import { openPgPool, PgStore, verifyPgLog } from '../../../src/store/pg/index.js';
@@ -210,6 +210,40 @@ describe.runIf(PG.available)('a team\'s redelivery sweep on PostgreSQL (real pro
     const state = (await db.sql<{ ended: boolean; started_by: string; last_sweep_at: number | null }>('SELECT ended, started_by, last_sweep_at FROM sweep_state')).rows[0];
     expect(state).toMatchObject({ ended: true, started_by: `beta:w${betaWorker}` });
     expect(state!.last_sweep_at).not.toBeNull();
+    await chainsVerify();
+  }, 180_000);
+
+  it('the holder\'s role connection terminated mid-sweep and the role taken: its live worker stops before the next request; given the role back, it continues without asking again', async () => {
+    const fake = await fakeGithub([21, 22, 23, 24].map((id, i) => ({ id, guid: `g-lost-${id}`, delivered_at: minutesAgo(40 - i * 5), status_code: 502 })));
+    await startNode('alpha', fake, nodeHome(), { VIGIL_FAILPOINTS: 'redelivery.after_request=6000' });
+    await waitUntil(async () => asked(fake).length === 1, 'alpha\'s first request');
+    const first = asked(fake)[0]!;
+
+    // Another holder in the moment alpha's role connection dies: the node lives on, its worker asleep between two requests.
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      // Queued for the lock before alpha's connection dies, so it is granted the moment alpha's is gone (before alpha tries again).
+      const taking = other.query('SELECT pg_advisory_lock($1, $2)', [ADVISORY_CLASS, ROLES.redelivery]);
+      await waitUntil(async () => (await db.sql(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [ROLES.redelivery])).rowCount === 1, 'the other holder to queue');
+      const terminated = await db.sql<{ done: boolean }>(
+        `SELECT pg_terminate_backend(l.pid) AS done FROM pg_locks l
+         WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted`,
+        [ADVISORY_CLASS, ROLES.redelivery],
+      );
+      expect(terminated.rows.map((r) => r.done)).toEqual([true]);
+      await taking;
+      await waitUntil(async () => (await lines('alpha', 'github.sweep_failed')).length === 1, 'alpha\'s worker to stop at its confirm');
+      expect((await lines('alpha', 'github.sweep_failed'))[0]!.error).toMatch(/no longer holds the redelivery role/);
+      expect(asked(fake)).toEqual([first]);
+    } finally {
+      // The other holder goes: alpha takes the role back and continues the sweep left under way.
+      await other.end();
+    }
+    await waitUntil(async () => (await lines('alpha', 'github.sweep')).length === 1, 'alpha\'s sweep to go through', 60_000);
+    expect(await lines('alpha', 'github.sweep')).toMatchObject([{ listed: 4, redelivered: 3 }]);
+    expect(asked(fake)).toEqual([21, 22, 23, 24]);
+    expect(fake.calls('POST', redeliveryPath)).toHaveLength(4);
     await chainsVerify();
   }, 180_000);
 });
