@@ -12,10 +12,14 @@
  * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
  * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts), and
  * while it holds the redelivery role has its worker sweep for missed deliveries
- * (team-redelivery.ts; its state in the team's tables). Not yet: model providers,
- * approvals and notifications (the owner is not told of a delivery refused twice: the
- * node's output says it), the local actions (notify, memory.note, remind, agent.task wait
- * as approved), the dashboard and API (answered 501). See docs/architecture.md,
+ * (team-redelivery.ts; its state in the team's tables). An action the policy puts in
+ * `ask` waits in the database; its notice is sent once across nodes by a worker
+ * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
+ * route (team-app.ts) or the CLI, a token once across nodes. Not yet: model providers,
+ * web push and desktop notifications, alerts (the owner is not told of a delivery
+ * refused twice: the node's output says it), the local actions (notify, memory.note,
+ * remind, agent.task wait as approved), the dashboard and the rest of the API (answered
+ * 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
@@ -30,7 +34,7 @@ import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
-import { buildTeamApp } from './team-app.js';
+import { teamApp } from './team-app.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { TeamTicks } from './team-ticks.js';
@@ -121,7 +125,14 @@ export class TeamDaemon {
       this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake() });
       const intake = this.intake;
       const bodyTimeoutMs = this.config.http.bodyTimeoutSeconds * 1000;
-      this.http = new HttpFront(buildTeamApp, { bodyTimeoutMs }, [
+      const app = teamApp({
+        store,
+        clock,
+        capabilityKey: () => this.secrets.capabilityKey,
+        approved: () => this.worker?.kick(),
+        record: (records) => this.recordAll(records),
+      });
+      this.http = new HttpFront(app, { bodyTimeoutMs }, [
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs }) },
       ]);
       const { host, port } = this.config.http;

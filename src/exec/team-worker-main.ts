@@ -2,7 +2,7 @@
  * A team node's execution worker (issue 19): a process of its own, forked by the node
  * (src/daemon/team-worker.ts), that holds the GitHub credentials — the node's daemon
  * never reads them, as on SQLite — and runs approved actions from the shared PostgreSQL
- * `actions` table (team-runner.ts). Its config is the one the node accepted, sent over
+ * `actions` table (team-runner.ts), and sends the owner's notices (team-reach.ts). Its config is the one the node accepted, sent over
  * IPC; its argument is the node's name. It stays up while its node runs (a team node is
  * a server, not a laptop's idle process), looking every second and when its node says
  * there is work; it finishes the action it runs and exits when its node goes away. While
@@ -19,6 +19,7 @@ import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { openPgWorkerStore, workerHolder } from '../store/index.js';
 import { RoleAsks } from './role-asks.js';
+import { teamReach } from './team-reach.js';
 import { TeamActionRunner } from './team-runner.js';
 import { TeamSweepMemory } from './team-sweep.js';
 import type { FromTeamWorker, ToTeamWorker } from './team-protocol.js';
@@ -131,6 +132,9 @@ async function main(): Promise<void> {
     void node.send({ type: 'swept' });
   };
 
+  // The owner's notices go before the next action, as on SQLite.
+  const reach = teamReach({ store, config, secrets, clock, print });
+
   // The node went away (stopped, or killed): finish the action that runs, then go too.
   node.onDisconnect(() => {
     draining = true;
@@ -149,13 +153,14 @@ async function main(): Promise<void> {
         await sweep();
         ran = true;
       } else {
-        ran = await runner.runNext();
+        await reach.digestIfDue();
+        ran = (await reach.sendNext()) || (await runner.runNext());
       }
       if (failing) print('vigil worker: the team database answers again');
       failing = false;
     } catch (err) {
       // The database away: said once, tried again at the next poll.
-      if (!failing) print(`vigil worker: no action could be claimed: ${errorText(err)}`);
+      if (!failing) print(`vigil worker: no notice or action could be claimed: ${errorText(err)}`);
       failing = true;
     }
     if (ran || kicked) continue;

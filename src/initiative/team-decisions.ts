@@ -19,6 +19,7 @@ import { applyRules, DecisionInput, type Decision } from '../model/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { newActionId, type PgEvent, type PgStore, type PgTx } from '../store/index.js';
+import { expireTeamApprovals } from './team-approvals.js';
 
 export interface TeamDecisionsDeps {
   store: PgStore;
@@ -28,12 +29,14 @@ export interface TeamDecisionsDeps {
   leaseSeconds: number;
   /** A decision that could not be committed (the database away); its event is given back. */
   failed: (err: unknown) => void;
-  /** A batch committed actions the policy allowed: the node's worker may look now. */
+  /** A batch committed actions the policy allowed, or asks to notify: the node's worker may look now. */
   approved?: () => void;
 }
 
 /** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
 const POLL_MS = 1000;
+/** How often a node looks for approvals whose time ran out. */
+const EXPIRY_EVERY_MS = 15_000;
 /** Events claimed and committed together: one fsync for all of them. */
 const BATCH = 16;
 
@@ -45,6 +48,8 @@ export class TeamDecisions {
   private again = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
+  private expiredAt = -Infinity;
+  private expiring = false;
 
   constructor(private readonly deps: TeamDecisionsDeps) {
     this.gate = new PolicyGate(deps.permissions);
@@ -55,9 +60,28 @@ export class TeamDecisions {
   start(): void {
     const poll = () => {
       this.wake();
+      void this.expireIfDue();
       if (!this.stopping) this.timer = setTimeout(poll, POLL_MS).unref();
     };
     poll();
+  }
+
+  /**
+   * Approvals whose time ran out move to `expired` (expired means denied), each logged
+   * once: every node looks, the guarded UPDATE lets one move each.
+   */
+  private async expireIfDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (this.expiring || now - this.expiredAt < EXPIRY_EVERY_MS) return;
+    this.expiring = true;
+    this.expiredAt = now;
+    try {
+      await expireTeamApprovals(this.deps.store, this.deps.clock);
+    } catch (err) {
+      this.deps.failed(err);
+    } finally {
+      this.expiring = false;
+    }
   }
 
   /** The config was reloaded. */
@@ -123,7 +147,7 @@ export class TeamDecisions {
           count++;
         }
         await store.log.append(tx, records);
-        return { count, approved: records.some((r) => r.type === 'action.allowed') };
+        return { count, approved: records.some((r) => r.type === 'action.allowed' || r.type === 'approval.requested') };
       });
       if (committed.approved) this.deps.approved?.();
       return committed.count;
@@ -158,6 +182,7 @@ export class TeamDecisions {
     const id = newActionId();
     const action = denied ? boundText(proposal.action, 200, mask) : proposal.action;
     const state = verdict === 'allow' ? 'approved' : verdict === 'ask' ? 'awaiting_approval' : 'denied';
+    const expiresAt = now + this.permissions.approvalTtlHours * 3_600_000;
     await this.deps.store.actions.insert(tx, {
       id,
       eventId,
@@ -169,10 +194,12 @@ export class TeamDecisions {
       state,
       verdict,
       reason: boundText(reason, MAX_FIELD_CHARS, mask),
+      ...(state === 'awaiting_approval' ? { expiresAt } : {}),
     });
     if (state === 'approved') return eventRecord('action.allowed', { actionId: id, action, reason }, now);
     if (state === 'denied') return eventRecord('action.denied', { actionId: id, action, reason }, now);
-    const expiresAt = new Date(now + this.permissions.approvalTtlHours * 3_600_000).toISOString();
-    return eventRecord('approval.requested', { actionId: id, action, params, expiresAt, reason }, now);
+    // The owner's notice commits with the ask: no ask without its notice, none twice (a unique key).
+    await this.deps.store.notify.enqueue(tx, `approval:${id}`, 'approval', { actionId: id }, now);
+    return eventRecord('approval.requested', { actionId: id, action, params, expiresAt: new Date(expiresAt).toISOString(), reason }, now);
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { maskSecrets } from '../secrets/index.js';
 import type { Notifications, Store } from '../store/index.js';
 import { DesktopChannel } from './desktop.js';
-import { NotifyGate } from './gate.js';
+import { NotifyGate, type GatePolicy } from './gate.js';
 import { EmailChannel, type EmailChannelOptions } from './email.js';
 import { Notifier } from './notifier.js';
 import { NtfyChannel } from './ntfy.js';
@@ -27,13 +27,18 @@ export interface NotifierSetup {
 
 /** The gate of a config: quiet hours read in `notify.timezone`, else the tick's zone. */
 export function gateFor(tables: Notifications, config: Pick<Readonly<Config>, 'notify' | 'tick'>): NotifyGate {
+  return new NotifyGate(tables, gatePolicyOf(config));
+}
+
+/** Quiet hours, their zone and the hourly cap of a config. */
+export function gatePolicyOf(config: Pick<Readonly<Config>, 'notify' | 'tick'>): GatePolicy {
   const { notify, tick } = config;
   const timeZone = notify.timezone ?? tick.timezone;
-  return new NotifyGate(tables, {
+  return {
     ...(notify.quietHours ? { quietHours: notify.quietHours } : {}),
     ...(timeZone ? { timeZone } : {}),
     maxPerHour: notify.maxPerHour,
-  });
+  };
 }
 
 /** Web push always (it reaches whoever subscribed, possibly nobody); the others when configured. */
@@ -56,6 +61,26 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
     const dashboardUrl = config.notify.publicUrl ?? `http://127.0.0.1:${config.http.port}`;
     channels.push(new DesktopChannel({ clock, record, memory: store.kv, dashboardUrl, ...(setup.env ? { env: setup.env } : {}) }));
   }
+  channels.push(...remoteChannels(setup));
+  return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs, health: store.kv });
+}
+
+/** What the channels that need nothing of a home are built from. */
+export interface RemoteChannelSetup {
+  config: Pick<Readonly<Config>, 'notify'>;
+  secrets: Pick<Secrets, 'ntfyToken' | 'telegramBotToken' | 'smtpPassword'>;
+  env?: NodeJS.ProcessEnv;
+  emailTls?: EmailChannelOptions['tls'];
+}
+
+/**
+ * ntfy, webhooks, Telegram and e-mail: plain requests to a service, nothing kept in the
+ * home. A team node (issue 19) has these only: web push reaches the browsers that
+ * subscribed on a home's dashboard, the desktop a laptop's session.
+ */
+export function remoteChannels(setup: RemoteChannelSetup): Channel[] {
+  const { config, secrets } = setup;
+  const channels: Channel[] = [];
   const ntfy = config.notify.ntfy;
   if (ntfy) {
     const token = secrets.ntfyToken ?? ntfy.token;
@@ -64,12 +89,12 @@ export function buildNotifier(setup: NotifierSetup): Notifier {
     const publicUrl = config.notify.publicUrl;
     channels.push(new NtfyChannel({ url: ntfy.url, ...(token ? { token } : {}), ...(publicUrl ? { publicUrl } : {}) }));
   }
-  channels.push(...messageChannels(setup, timeoutMs));
-  return new Notifier({ tables, gate: gateFor(tables, config), channels, clock, record, timeoutMs, health: store.kv });
+  channels.push(...messageChannels(setup, config.notify.timeoutSeconds * 1000));
+  return channels;
 }
 
 /** Webhooks, Telegram and e-mail (issue 16): plain requests, each library loaded on its first send. */
-function messageChannels(setup: NotifierSetup, timeoutMs: number): Channel[] {
+function messageChannels(setup: RemoteChannelSetup, timeoutMs: number): Channel[] {
   const { notify } = setup.config;
   const env = setup.env ?? process.env;
   const publicUrl = notify.publicUrl ? { publicUrl: notify.publicUrl } : {};

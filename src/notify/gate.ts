@@ -1,6 +1,6 @@
 import { foreignZone } from '../time-zone.js';
 import { minuteOfDay, withinHours } from '../tick/index.js';
-import type { Notifications } from '../store/index.js';
+import type { Notifications, NotifyLogRow } from '../store/index.js';
 import type { Notification } from './types.js';
 
 export interface GatePolicy {
@@ -29,7 +29,7 @@ export class NotifyGate {
   ) {}
 
   isQuiet(now: number): boolean {
-    return Boolean(this.policy.quietHours) && withinHours(this.policy.quietHours, now, this.policy.timeZone);
+    return isQuietAt(this.policy, now);
   }
 
   /** The cap holds everything past it, high urgency included, so a runaway loop cannot page the owner all night. */
@@ -56,23 +56,7 @@ export class NotifyGate {
     if (this.isQuiet(now) || this.capReached(now)) return undefined;
     const held = this.tables.held();
     if (held.length === 0) return undefined;
-    const lines = held.slice(0, DIGEST_LINES).map((row) => {
-      const text = row.body ? `${row.title} — ${row.body}` : row.title;
-      const line = `• ${clock(row.createdAt, this.policy.timeZone)} ${text.replace(/\s+/g, ' ')}`;
-      return line.length > DIGEST_LINE_CHARS ? `${line.slice(0, DIGEST_LINE_CHARS - 1)}…` : line;
-    });
-    if (held.length > DIGEST_LINES) lines.push(`…and ${held.length - DIGEST_LINES} more (vigil log)`);
-    const count = held.length;
-    return {
-      notification: {
-        title: `vigil: ${count} held back`,
-        body: lines.join('\n'),
-        urgency: 'normal',
-        tag: 'vigil-digest',
-        path: '/',
-      },
-      keys: held.map((row) => row.key),
-    };
+    return { notification: digestNotification(held, this.policy.timeZone), keys: held.map((row) => row.key) };
   }
 
   /** When the held notifications may next go out as a digest; undefined when nothing is held. */
@@ -95,6 +79,28 @@ export class NotifyGate {
     const startOfMinute = now - (now % 60_000);
     return startOfMinute + minutes * 60_000;
   }
+}
+
+/** Quiet hours at `now` in the policy's zone. */
+export function isQuietAt(policy: Pick<GatePolicy, 'quietHours' | 'timeZone'>, now: number): boolean {
+  return Boolean(policy.quietHours) && withinHours(policy.quietHours, now, policy.timeZone);
+}
+
+/** Why a new notification is held back (quiet hours, the hourly cap), or undefined: it goes out. */
+export function holdReason(policy: GatePolicy, urgency: Notification['urgency'], now: number, sentLastHour: number): string | undefined {
+  if (isQuietAt(policy, now) && urgency !== 'high') return 'quiet hours';
+  return sentLastHour >= policy.maxPerHour ? 'hourly cap' : undefined;
+}
+
+/** The one notification listing what was held, oldest first. */
+export function digestNotification(held: readonly Pick<NotifyLogRow, 'title' | 'body' | 'createdAt'>[], timeZone: string | undefined): Notification {
+  const lines = held.slice(0, DIGEST_LINES).map((row) => {
+    const text = row.body ? `${row.title} — ${row.body}` : row.title;
+    const line = `• ${clock(row.createdAt, timeZone)} ${text.replace(/\s+/g, ' ')}`;
+    return line.length > DIGEST_LINE_CHARS ? `${line.slice(0, DIGEST_LINE_CHARS - 1)}…` : line;
+  });
+  if (held.length > DIGEST_LINES) lines.push(`…and ${held.length - DIGEST_LINES} more (vigil log)`);
+  return { title: `vigil: ${held.length} held back`, body: lines.join('\n'), urgency: 'normal', tag: 'vigil-digest', path: '/' };
 }
 
 function clock(ms: number, zone?: string): string {

@@ -11,7 +11,10 @@ import type { Notification } from './types.js';
  * capability token bound to this approval and its expiry. Undefined when the approval
  * was answered or expired before the worker got to it.
  */
-export function approvalNotification(action: ActionRecord, capabilityKey: string): Notification | undefined {
+export function approvalNotification(
+  action: Pick<ActionRecord, 'id' | 'action' | 'params' | 'rationale' | 'state' | 'expiresAt'>,
+  capabilityKey: string,
+): Notification | undefined {
   if (action.state !== 'awaiting_approval' || action.expiresAt === null) return undefined;
   const { id, expiresAt } = action;
   const sign = (answer: 'approve' | 'deny') => signCapability(capabilityKey, { approvalId: id, answer, expiresAt });

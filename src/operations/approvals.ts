@@ -16,7 +16,7 @@ export interface ApprovalView {
   expiresAt: string | null;
 }
 
-export function approvalView(action: ActionRecord): ApprovalView {
+export function approvalView(action: Pick<ActionRecord, 'id' | 'action' | 'params' | 'rationale' | 'reason' | 'createdAt' | 'expiresAt'>): ApprovalView {
   return {
     id: action.id,
     action: action.action,

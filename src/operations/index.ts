@@ -13,3 +13,4 @@ export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
 export { editMemoryFact } from './memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';
+export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';

@@ -14,11 +14,14 @@ export type { WebDeps } from './types.js';
 export { apiAuth, channelOf, checkBearer } from './auth.js';
 export { clientAddress } from './login-guard.js';
 export { HELMET_OPTIONS, registerSecurity } from './security.js';
+export type { CapabilityDeps } from './capability-route.js';
+/** The capability route (a notification's Approve / Deny), loaded when an HTTP app is built: a team node serves it too. */
+export const loadCapabilityRoute = () => import('./capability-route.js');
 export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const [{ assetRoutes }, { capabilityRoute }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { ruleRoute }] = await Promise.all([
+  const [{ assetRoutes }, { capabilityRoute, sqliteCapability }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { ruleRoute }] = await Promise.all([
     import('./asset-routes.js'),
     import('./capability-route.js'),
     import('./log-stats.js'),
@@ -46,6 +49,6 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   await app.register(loginRoutes, deps);
   await app.register(pageRoutes, deps);
   await app.register(pushRoutes, deps);
-  await app.register(capabilityRoute, deps);
+  await app.register(capabilityRoute, sqliteCapability(deps));
   await app.register(ruleRoute, deps);
 }

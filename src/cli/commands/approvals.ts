@@ -1,12 +1,16 @@
-import { answerApproval, listApprovals } from '../../operations/index.js';
+import os from 'node:os';
+import { answerApproval, answerTeamApprovalByCli, listApprovals, listTeamApprovals } from '../../operations/index.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
+import { readDaemonInfo } from '../../home/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
+import { teamStoreUrl } from '../team-home.js';
 
 export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   requireHome(ctx);
-  // A read: the store answers whether or not a daemon runs.
-  const pending = await withHomeStore(ctx, ({ store }) => listApprovals(store));
+  // A read: the store answers whether or not a daemon runs (on a team, the database: issue 19).
+  const team = await teamStoreUrl(ctx);
+  const pending = team ? await listTeamApprovals(team) : await withHomeStore(ctx, ({ store }) => listApprovals(store));
   // Times as everywhere: ISO-8601 with the local offset for machines, the local clock for people.
   if (opts.json) return ctx.out(JSON.stringify(pending.map((a) => ({ ...a, ...(a.expiresAt ? { expiresAt: isoWithOffset(a.expiresAt) } : {}) })), null, 2));
   const now = Date.now();
@@ -19,6 +23,14 @@ export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }
 }
 
 export async function answerCommand(ctx: CliContext, id: string, answer: 'approve' | 'deny', opts: { reason?: string } = {}): Promise<void> {
+  requireHome(ctx);
+  const team = await teamStoreUrl(ctx);
+  if (team) {
+    // The node of this home names the chain the answer is logged in; without one, the host.
+    const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+    const { id: answered, state } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason);
+    return ctx.out(`${answered}: ${state}`);
+  }
   const route = `/api/approvals/${encodeURIComponent(id)}/${answer}`;
   const { reason } = opts;
   const ran = await daemonOrInProcess<{ id: string; state: string }, { id: string; state: string }>(

@@ -26,6 +26,8 @@ export interface PgNewAction {
   state: 'awaiting_approval' | 'approved' | 'denied';
   verdict: 'allow' | 'ask' | 'deny';
   reason: string;
+  /** An `ask`'s end: unanswered by then, it expires (denied). */
+  expiresAt?: number;
 }
 
 export interface PgAction {
@@ -99,9 +101,9 @@ export class PgActions {
   async insert(client: Queryable, a: PgNewAction): Promise<void> {
     const now = this.clock.now();
     await client.query(
-      `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at)
-       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now, a.decisionId ?? null],
+      `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at, expires_at)
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12)`,
+      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now, a.decisionId ?? null, a.expiresAt ?? null],
     );
   }
 

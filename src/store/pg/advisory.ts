@@ -8,6 +8,9 @@ export const ADVISORY_CLASS = 0x76696769;
 
 export const MIGRATION_LOCK = 1;
 
+/** The hourly cap of notifications (issue 19): nodes admit one notification at a time, so the count they read is the count. */
+export const NOTIFY_CAP_LOCK = 2;
+
 /** Roles one node at a time holds (issue 19): failover when the holder's connection dies. */
 export const ROLES = {
   tick: 101,

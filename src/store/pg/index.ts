@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { secretMask, type SecretMask } from '../../secrets/index.js';
 import { checkNodeName, openPgPool, withTransaction } from './connect.js';
 import { PgActions } from './actions.js';
+import { PgApprovals } from './approvals.js';
 import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
@@ -15,6 +16,7 @@ import { PgLog } from './log.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
+import { PgNotify } from './notify.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
 
@@ -22,8 +24,10 @@ export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog, PgDreams, PgRedeliveries };
+export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify };
 export type { SweepState } from './redeliveries.js';
+export type { PgApproval } from './approvals.js';
+export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
 export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
@@ -59,6 +63,10 @@ export class PgStore {
   readonly dreams: PgDreams;
   /** The redelivery sweep's state, read by the role's holder (its worker sweeps and writes it). */
   readonly redeliveries: PgRedeliveries;
+  /** The owner's answers and spent capability tokens. */
+  readonly approvals: PgApprovals;
+  /** Notices queued for the owner (the node's worker sends them). */
+  readonly notify: PgNotify;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -76,6 +84,8 @@ export class PgStore {
     this.ticks = new PgTicks(pool, node, clock);
     this.dreams = new PgDreams(pool, node, this.log);
     this.redeliveries = new PgRedeliveries(pool, node);
+    this.approvals = new PgApprovals(node);
+    this.notify = new PgNotify(pool, node, node, clock, leaseSeconds);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -105,6 +115,29 @@ export class PgStore {
 }
 
 /**
+ * What answering an approval needs (the node's capability route, the CLI's `vigil
+ * approve` with `store.url`): the approvals, the chain its lines go to, a transaction.
+ */
+export interface PgAnswerStore {
+  approvals: PgApprovals;
+  log: PgLog;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
+
+/** The CLI's: a short-lived pool (one connection) that registers no node; its lines go to `node`'s chain. */
+export function openPgAnswerStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgAnswerStore & { close(): Promise<void> } {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max: 1 });
+  const { mask } = options;
+  return {
+    approvals: new PgApprovals(node),
+    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
+    transaction: (fn) => withTransaction(pool, fn),
+    close: () => pool.end(),
+  };
+}
+
+/**
  * What a node's execution worker opens (issue 19): a small pool of its own (named after
  * its node), the actions claimed under `holder` (`workerHolder`), and the node's log chain.
  * It registers no node and migrates nothing: its node did both.
@@ -114,6 +147,9 @@ export interface PgWorkerStore {
   log: PgLog;
   /** The redelivery sweep's memory, written as `holder`. */
   redeliveries: PgRedeliveries;
+  /** The notices it sends, claimed under `holder`. */
+  notify: PgNotify;
+  approvals: PgApprovals;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -123,8 +159,11 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
   const pool = openPgPool({ url: options.url, node, max: 2 });
   const clock = options.clock ?? systemClock;
   const { mask } = options;
+  const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   return {
-    actions: new PgActions(pool, options.holder, clock, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
+    actions: new PgActions(pool, options.holder, clock, leaseSeconds),
+    notify: new PgNotify(pool, options.holder, node, clock, leaseSeconds),
+    approvals: new PgApprovals(node),
     log: new PgLog(node, clock, mask ? () => mask : secretMask),
     redeliveries: new PgRedeliveries(pool, options.holder),
     transaction: (fn) => withTransaction(pool, fn),

@@ -194,6 +194,57 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   INSERT INTO sweep_state (id) VALUES (1);
   ` },
+  // The owner's answers and notifications on a team (issue 19). An ask waits in
+  // `actions` as awaiting_approval (pg-004 gave it expires_at and the answer's columns);
+  // its notice is queued in the transaction that proposes it and claimed by one node's
+  // worker under a lease; each channel's delivery is a unique (key, channel) row, and the
+  // hourly cap counts `notify_log` across nodes under one advisory lock. A capability
+  // token's nonce is a unique row, written in the transaction that answers with it.
+  { id: 'pg-007-approvals-notify', sql: `
+  CREATE INDEX actions_awaiting ON actions (expires_at) WHERE state = 'awaiting_approval';
+
+  CREATE TABLE capability_uses (
+    nonce     text PRIMARY KEY,
+    action_id text NOT NULL REFERENCES actions(id),
+    used_at   bigint NOT NULL,
+    used_by   text NOT NULL
+  );
+
+  CREATE TABLE notify_queue (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key         text NOT NULL UNIQUE,
+    kind        text NOT NULL CHECK (kind IN ('approval', 'digest')),
+    payload     jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at  bigint NOT NULL,
+    claimed_by  text,
+    lease_until bigint,
+    attempts    integer NOT NULL DEFAULT 0,
+    done_at     bigint,
+    CHECK ((claimed_by IS NULL) = (lease_until IS NULL))
+  );
+  CREATE INDEX notify_queue_pending ON notify_queue (id) WHERE done_at IS NULL;
+
+  CREATE TABLE notify_log (
+    key        text PRIMARY KEY,
+    title      text NOT NULL,
+    body       text NOT NULL,
+    urgency    text NOT NULL CHECK (urgency IN ('low', 'normal', 'high')),
+    state      text NOT NULL CHECK (state IN ('sending', 'sent', 'held', 'digested')),
+    reason     text,
+    created_at bigint NOT NULL,
+    node       text NOT NULL
+  );
+  CREATE INDEX notify_log_recent ON notify_log (created_at) WHERE state IN ('sending', 'sent');
+  CREATE INDEX notify_log_held ON notify_log (created_at) WHERE state = 'held';
+
+  CREATE TABLE notify_deliveries (
+    key     text NOT NULL,
+    channel text NOT NULL,
+    at      bigint NOT NULL,
+    node    text NOT NULL,
+    PRIMARY KEY (key, channel)
+  );
+  ` },
 ];
 
 /**

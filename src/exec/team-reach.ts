@@ -1,0 +1,58 @@
+/**
+ * What a team node's worker does for the owner besides running actions (issue 19): it
+ * sends the notices queued in PostgreSQL through its node's channels — it holds their
+ * credentials, as the SQLite worker does, never the node's daemon — and, every little
+ * while, queues a digest of what quiet hours or the cap held back. Every node's worker
+ * does it; the cap's lock and the check for a waiting digest queue each one once.
+ */
+import type { Config, Secrets } from '../config/index.js';
+import type { Clock } from '../clock.js';
+import { errorText } from '../errors.js';
+import { gatePolicyOf, remoteChannels, TeamNotices } from '../notify/index.js';
+import type { PgWorkerStore } from '../store/index.js';
+
+/** How often a worker looks for a due digest. */
+const DIGEST_EVERY_MS = 15_000;
+
+export interface TeamReach {
+  /** Sends the next queued notice; false when none waits. */
+  sendNext(): Promise<boolean>;
+  /** Queues the digest when its time came; never throws. */
+  digestIfDue(): Promise<void>;
+}
+
+export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>; secrets: Secrets; clock: Clock; print: (line: string) => void; env?: NodeJS.ProcessEnv }): TeamReach {
+  const { store, config, secrets, clock, print } = opts;
+  const notices = new TeamNotices({
+    notify: store.notify,
+    approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
+    finish: (notice, records) =>
+      store.transaction(async (tx) => {
+        // What was sent is logged even when the lease ran out meanwhile: the sends happened.
+        await store.log.append(tx, records);
+        const held = await store.notify.finish(tx, notice.id);
+        if (!held) print(`vigil worker: notice ${notice.key}: its lease ran out while it was sent; whoever holds it now skips the channels that have it`);
+        return held;
+      }),
+    channels: remoteChannels({ config, secrets, ...(opts.env ? { env: opts.env } : {}) }),
+    policy: gatePolicyOf(config),
+    capabilityKey: secrets.capabilityKey,
+    clock,
+    timeoutMs: config.notify.timeoutSeconds * 1000,
+    leaseMs: config.store.leaseSeconds * 1000,
+  });
+  let lastLook = -Infinity;
+  return {
+    sendNext: () => notices.sendNext(),
+    async digestIfDue() {
+      const now = clock.now();
+      if (now - lastLook < DIGEST_EVERY_MS) return;
+      lastLook = now;
+      try {
+        await notices.queueDigestIfDue();
+      } catch (err) {
+        print(`vigil worker: the digest: ${errorText(err)}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * A team node's worker tells the owner (issue 19): the notices queued in PostgreSQL
+ * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held — sent
+ * through the node's channels with the same message and capability links as on SQLite
+ * (`approvalNotification`), behind the same quiet hours and hourly cap, counted across
+ * every node.
+ *
+ * Once across nodes: a notice is claimed by one worker under a lease; each channel that
+ * delivered is a unique (key, channel) row written right after it answered, so a worker
+ * that takes a notice over from a dead one sends only to the channels that had not
+ * answered yet. (The window left is a crash between a channel's answer and that row:
+ * then that one channel hears it twice — as on SQLite.)
+ */
+import type { Clock } from '../clock.js';
+import { errorText } from '../errors.js';
+import { eventRecord, type EventRecord } from '../events.js';
+import { secretMask, type SecretMask } from '../secrets/index.js';
+import type { NotifyWindow, PgApproval, PgNotice, PgNotify } from '../store/index.js';
+import { fanOut } from './fanout.js';
+import { digestNotification, holdReason, isQuietAt, type GatePolicy } from './gate.js';
+import { approvalNotification } from './notices.js';
+import { NO_CHANNEL } from './notifier.js';
+import type { Channel, Notification } from './types.js';
+
+export interface TeamNoticesDeps {
+  notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest'>;
+  /** The approval a notice names, as it is now. */
+  approval: (id: string) => Promise<PgApproval | undefined>;
+  /** Marks the notice done — only while this worker holds it — with its log lines, in one transaction; false when its lease ran out. */
+  finish: (notice: PgNotice, records: EventRecord[]) => Promise<boolean>;
+  channels: readonly Channel[];
+  policy: GatePolicy;
+  capabilityKey: string;
+  clock: Clock;
+  timeoutMs: number;
+  leaseMs: number;
+  mask?: SecretMask;
+}
+
+export class TeamNotices {
+  constructor(private readonly deps: TeamNoticesDeps) {}
+
+  /** Claims and sends the next notice; false when none waits. */
+  async sendNext(): Promise<boolean> {
+    const notice = await this.deps.notify.claim();
+    if (!notice) return false;
+    // A slow channel must not let the lease lapse under it: another worker would send it again.
+    const renewal = setInterval(() => void this.deps.notify.renew(notice.id).catch(() => false), this.deps.leaseMs / 3);
+    renewal.unref();
+    let records: EventRecord[];
+    try {
+      records = notice.kind === 'digest' ? await this.digest(notice) : await this.approval(notice);
+    } catch (err) {
+      // A notice that cannot be sent is logged and not tried forever (as on SQLite): it must not hold back the actions behind it.
+      const error = (this.deps.mask ?? secretMask()).redact(errorText(err));
+      records = [eventRecord('notify.failed', { channel: 'all', title: notice.key, error }, this.deps.clock.now())];
+    } finally {
+      clearInterval(renewal);
+    }
+    await this.deps.finish(notice, records);
+    return true;
+  }
+
+  /** A digest of the held notifications, when quiet hours and the cap allow one: queued once across nodes. */
+  queueDigestIfDue(): Promise<boolean> {
+    const { policy, clock } = this.deps;
+    return this.deps.notify.queueDigest((w: NotifyWindow) => !isQuietAt(policy, clock.now()) && w.sentLastHour < policy.maxPerHour);
+  }
+
+  private async approval(notice: PgNotice): Promise<EventRecord[]> {
+    const action = await this.deps.approval(String(notice.payload.actionId));
+    // Answered or expired before its notice went out: nothing to ask any more.
+    const notification = action && approvalNotification(action, this.deps.capabilityKey);
+    if (!notification) return [];
+    const { clock, policy } = this.deps;
+    const n = this.redacted(notification);
+    const admission = await this.deps.notify.admit({ key: notice.key, title: n.title, body: n.body, urgency: n.urgency }, (w) =>
+      holdReason(policy, n.urgency, clock.now(), w.sentLastHour),
+    );
+    if (admission.verdict === 'hold') {
+      return admission.fresh ? [eventRecord('notify.held', { key: notice.key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now())] : [];
+    }
+    return (await this.send(n, notice.key)).records;
+  }
+
+  private async digest(notice: PgNotice): Promise<EventRecord[]> {
+    const held = await this.deps.notify.held();
+    if (held.length === 0) return [];
+    const n = digestNotification(held, this.deps.policy.timeZone);
+    await this.deps.notify.startDigest(notice.key, n);
+    const sent = await this.send(n, notice.key);
+    // A channel that failed gets them again with the next digest; nobody to reach at all is no reason to wait.
+    if (sent.delivered.length === 0 && sent.failed > 0) return sent.records;
+    await this.deps.notify.setState(held.map((h) => h.key), 'digested');
+    const now = this.deps.clock.now();
+    return sent.records.map((r) => (r.type === 'notify.sent' ? eventRecord('notify.digest', { count: held.length, channels: sent.delivered }, now) : r));
+  }
+
+  /** To every channel that has not had `key` yet, each delivery recorded as it lands; with the log lines to write. */
+  private async send(n: Notification, key: string): Promise<{ records: EventRecord[]; delivered: string[]; failed: number }> {
+    const { notify, channels, clock, timeoutMs } = this.deps;
+    // A channel's error may quote what the service answered: it reaches the log.
+    const mask = this.deps.mask ?? secretMask();
+    const already = await notify.deliveredChannels(key);
+    const outcomes = await fanOut(channels.filter((c) => !already.has(c.name)), n, timeoutMs);
+    const delivered = [...already];
+    const records: EventRecord[] = [];
+    const why: string[] = [];
+    let failed = 0;
+    for (const o of outcomes) {
+      if (o.status === 'sent') {
+        await notify.markDelivered(key, o.channel);
+        delivered.push(o.channel);
+      } else if (o.status === 'failed' || o.status === 'timeout') {
+        const error = mask.redact(o.detail ?? o.status);
+        records.push(eventRecord('notify.failed', { channel: o.channel, title: n.title, error }, clock.now()));
+        why.push(`${o.channel}: ${error}`);
+        failed++;
+      } else {
+        why.push(`${o.channel}: ${mask.redact(o.detail ?? 'nobody to reach')}`);
+      }
+    }
+    await notify.setState([key], 'sent');
+    if (delivered.length === 0) {
+      records.push(eventRecord('notify.unreached', { key, title: n.title, urgency: n.urgency, why: why.length ? why : [NO_CHANNEL] }, clock.now()));
+    } else {
+      records.push(eventRecord('notify.sent', { title: n.title, body: n.body, urgency: n.urgency, channels: delivered }, clock.now()));
+    }
+    return { records, delivered, failed };
+  }
+
+  private redacted(n: Notification): Notification {
+    const mask = this.deps.mask ?? secretMask();
+    return { ...n, title: mask.redact(n.title), body: mask.redact(n.body) };
+  }
+}

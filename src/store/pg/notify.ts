@@ -1,0 +1,191 @@
+/**
+ * What a team tells its owner (issue 19), the SQLite tables of src/store/notifications.ts
+ * in PostgreSQL (migration pg-007), shared by every node:
+ *
+ * - `notify_queue`: notices to send, each under a unique key (`approval:<id>`), queued
+ *   in the transaction that made them and claimed by one node's worker under a lease
+ *   (`FOR UPDATE SKIP LOCKED`), so two nodes never send the same notice; a worker that
+ *   dies mid-send leaves it to the lease, and whoever takes it over skips the channels
+ *   that already have it.
+ * - `notify_deliveries`: one row per (key, channel) that delivered.
+ * - `notify_log`: each notification's verdict (sent or held), written under one advisory
+ *   lock for the whole team, so the hourly cap counts every node's sends.
+ */
+import type pg from 'pg';
+import type { Clock } from '../../clock.js';
+import { ADVISORY_CLASS, NOTIFY_CAP_LOCK } from './advisory.js';
+import { withTransaction, type Queryable } from './connect.js';
+import type { NotificationUrgency, NotifyLogRow, NotifyState } from '../notifications.js';
+
+export type PgNoticeKind = 'approval' | 'digest';
+
+export interface PgNotice {
+  id: number;
+  key: string;
+  kind: PgNoticeKind;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+/** What the team's notification log says about the last hour and what waits: the gate decides from it. */
+export interface NotifyWindow {
+  /** Sent (or being sent) since an hour ago. */
+  sentLastHour: number;
+  /** The oldest of those, when any. */
+  oldestSent?: number;
+  held: number;
+}
+
+export type PgAdmission = { verdict: 'send'; fresh: boolean } | { verdict: 'hold'; reason: string; fresh: boolean };
+
+const HOUR_MS = 3_600_000;
+
+export class PgNotify {
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The claims' holder (a worker: `node:w<pid>`); `node` is written beside what it sent. */
+    private readonly holder: string,
+    private readonly node: string,
+    private readonly clock: Clock,
+    leaseSeconds: number,
+  ) {
+    this.leaseMs = leaseSeconds * 1000;
+  }
+
+  /** Idempotent by key, inside the caller's transaction. */
+  async enqueue(db: Queryable, key: string, kind: PgNoticeKind, payload: Record<string, unknown>, now: number): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'INSERT INTO notify_queue (key, kind, payload, created_at) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (key) DO NOTHING',
+      [key, kind, JSON.stringify(payload), now],
+    );
+    return rowCount === 1;
+  }
+
+  /** The oldest notice nobody holds (or whose holder's lease ran out), claimed for this holder. */
+  async claim(): Promise<PgNotice | undefined> {
+    const now = this.clock.now();
+    const { rows } = await this.pool.query<PgNotice>(
+      `WITH picked AS (
+         SELECT id FROM notify_queue
+         WHERE done_at IS NULL AND (claimed_by IS NULL OR lease_until <= $1)
+         ORDER BY id LIMIT 1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notify_queue AS q SET claimed_by = $2, lease_until = $1::bigint + $3::bigint, attempts = q.attempts + 1
+       FROM picked WHERE q.id = picked.id
+       RETURNING q.id, q.key, q.kind, q.payload, q.attempts`,
+      [now, this.holder, this.leaseMs],
+    );
+    return rows[0];
+  }
+
+  /** Extends this holder's lease on a notice; false when it no longer holds it. */
+  async renew(id: number): Promise<boolean> {
+    const now = this.clock.now();
+    const { rowCount } = await this.pool.query(
+      `UPDATE notify_queue SET lease_until = $2::bigint + $3::bigint
+       WHERE id = $1 AND done_at IS NULL AND claimed_by = $4 AND lease_until > $2`,
+      [id, now, this.leaseMs, this.holder],
+    );
+    return rowCount === 1;
+  }
+
+  /** Done, only while this holder holds it (in the transaction that logs what was sent). */
+  async finish(tx: Queryable, id: number): Promise<boolean> {
+    const now = this.clock.now();
+    const { rowCount } = await tx.query(
+      `UPDATE notify_queue SET done_at = $2, claimed_by = NULL, lease_until = NULL
+       WHERE id = $1 AND done_at IS NULL AND claimed_by = $3 AND lease_until > $2`,
+      [id, now, this.holder],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * The verdict on `key`: the one it had (a notice taken over after a crash keeps it),
+   * or — under the team's cap lock, so no two nodes both read "one left" — what `decide`
+   * says from the last hour's count, recorded in `notify_log`.
+   */
+  async admit(
+    row: { key: string; title: string; body: string; urgency: NotificationUrgency },
+    decide: (window: NotifyWindow) => string | undefined,
+  ): Promise<PgAdmission> {
+    return withTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_CLASS, NOTIFY_CAP_LOCK]);
+      const now = this.clock.now();
+      const existing = (await tx.query<{ state: NotifyState; reason: string | null }>('SELECT state, reason FROM notify_log WHERE key = $1', [row.key])).rows[0];
+      if (existing) {
+        return existing.state === 'held' || existing.state === 'digested'
+          ? { verdict: 'hold', reason: existing.reason ?? 'held', fresh: false }
+          : { verdict: 'send', fresh: false };
+      }
+      const reason = decide(await this.window(tx, now));
+      await tx.query(
+        'INSERT INTO notify_log (key, title, body, urgency, state, reason, created_at, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [row.key, row.title, row.body, row.urgency, reason ? 'held' : 'sending', reason ?? null, now, this.node],
+      );
+      return reason ? { verdict: 'hold', reason, fresh: true } : { verdict: 'send', fresh: true };
+    });
+  }
+
+  /** The last hour's sends and what is held, as of `now`. */
+  async window(db: Queryable, now: number): Promise<NotifyWindow> {
+    const row = (await db.query<{ sent: number; oldest: number | null; held: number }>(
+      `SELECT (SELECT count(*) FROM notify_log WHERE state IN ('sending', 'sent') AND created_at > $1)::int AS sent,
+              (SELECT min(created_at) FROM notify_log WHERE state IN ('sending', 'sent') AND created_at > $1) AS oldest,
+              (SELECT count(*) FROM notify_log WHERE state = 'held')::int AS held`,
+      [now - HOUR_MS],
+    )).rows[0]!;
+    return { sentLastHour: row.sent, ...(row.oldest !== null ? { oldestSent: row.oldest } : {}), held: row.held };
+  }
+
+  /**
+   * A digest of what is held, queued once: under the cap lock, when `due` says the
+   * window allows it and no digest waits already. Returns whether one was queued.
+   */
+  async queueDigest(due: (window: NotifyWindow) => boolean): Promise<boolean> {
+    return withTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [ADVISORY_CLASS, NOTIFY_CAP_LOCK]);
+      const now = this.clock.now();
+      const window = await this.window(tx, now);
+      if (window.held === 0 || !due(window)) return false;
+      const waiting = await tx.query(`SELECT 1 FROM notify_queue WHERE kind = 'digest' AND done_at IS NULL LIMIT 1`);
+      if (waiting.rowCount) return false;
+      return this.enqueue(tx, `digest:${now}`, 'digest', {}, now);
+    });
+  }
+
+  /** The digest's own row (it counts against the cap like any send) and the held ones it lists. */
+  async startDigest(key: string, digest: { title: string; body: string; urgency: NotificationUrgency }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notify_log (key, title, body, urgency, state, created_at, node) VALUES ($1, $2, $3, $4, 'sending', $5, $6) ON CONFLICT (key) DO NOTHING`,
+      [key, digest.title, digest.body, digest.urgency, this.clock.now(), this.node],
+    );
+  }
+
+  async held(): Promise<NotifyLogRow[]> {
+    const { rows } = await this.pool.query<NotifyLogRow>(
+      `SELECT key, title, body, urgency, state, reason, created_at AS "createdAt" FROM notify_log WHERE state = 'held' ORDER BY created_at, key`,
+    );
+    return rows;
+  }
+
+  async setState(keys: readonly string[], state: NotifyState): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query('UPDATE notify_log SET state = $2 WHERE key = ANY($1::text[])', [keys, state]);
+  }
+
+  async deliveredChannels(key: string): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ channel: string }>('SELECT channel FROM notify_deliveries WHERE key = $1', [key]);
+    return new Set(rows.map((r) => r.channel));
+  }
+
+  async markDelivered(key: string, channel: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO notify_deliveries (key, channel, at, node) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [key, channel, this.clock.now(), this.node],
+    );
+  }
+}

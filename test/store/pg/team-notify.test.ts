@@ -1,0 +1,142 @@
+/**
+ * A team's notices to its owner (issue 19) in one process, two nodes' stores on a real
+ * cluster: the hourly cap counted across nodes (two workers racing over ten asks send
+ * three, hold seven), one digest when the window opens however many nodes look, and a
+ * notice a dead worker held taken over once its lease lapsed — sent only to the channels
+ * that had not had it.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/clock.js';
+import type { EventRecord } from '../../../src/events.js';
+import { TeamNotices } from '../../../src/notify/team-notices.js';
+import { PgStore } from '../../../src/store/pg/index.js';
+import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { RecordingChannel } from '../../notify/helpers.js';
+
+const PG = postgresAvailability();
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const LEASE_SECONDS = 30;
+const KEY = 'k'.repeat(64);
+
+describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in PostgreSQL (two nodes, one process)', () => {
+  const pg = usePostgres('team_notify');
+  const open: PgStore[] = [];
+  const node = async (name: string, clock: FakeClock) => {
+    const store = await PgStore.open({ url: pg.url, node: name, clock, leaseSeconds: LEASE_SECONDS, max: 4 });
+    open.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    await (await node('setup', new FakeClock(T0))).close();
+    open.length = 0;
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close().catch(() => {})));
+    await pg.sql('TRUNCATE notify_queue, notify_log, notify_deliveries, capability_uses, actions, nodes RESTART IDENTITY CASCADE', []);
+  });
+
+  /** `n` asks, each with its notice queued in the transaction that stores it (as TeamDecisions does). */
+  const ask = async (store: PgStore, clock: FakeClock, n: number) => {
+    const ids = Array.from({ length: n }, (_, i) => `a${String(i).padStart(3, '0')}`);
+    await store.transaction(async (tx) => {
+      for (const [i, id] of ids.entries()) {
+        await store.actions.insert(tx, { id, action: 'github.comment', params: { repo: 'octo/app', number: i + 1, body: `comment ${i + 1}` }, rationale: '', state: 'awaiting_approval', verdict: 'ask', reason: 'asks', expiresAt: clock.now() + 86_400_000 });
+        await store.notify.enqueue(tx, `approval:${id}`, 'approval', { actionId: id }, clock.now());
+      }
+    });
+    return ids;
+  };
+
+  const notices = (store: PgStore, clock: FakeClock, channels: RecordingChannel[], lines: EventRecord[], maxPerHour = 3) =>
+    new TeamNotices({
+      notify: store.notify,
+      approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
+      finish: (notice, records) =>
+        store.transaction(async (tx) => {
+          lines.push(...records);
+          await store.log.append(tx, records);
+          return store.notify.finish(tx, notice.id);
+        }),
+      channels,
+      policy: { maxPerHour },
+      capabilityKey: KEY,
+      clock,
+      timeoutMs: 5000,
+      leaseMs: LEASE_SECONDS * 1000,
+    });
+
+  const drain = async (n: TeamNotices) => {
+    while (await n.sendNext());
+  };
+
+  it('two nodes racing over ten asks with maxPerHour 3: three sent in all, each once, seven held; then one digest across both', async () => {
+    const clock = new FakeClock(T0);
+    const [alpha, beta] = [await node('alpha', clock), await node('beta', clock)];
+    const ids = await ask(alpha, clock, 10);
+    const channels = [new RecordingChannel('webhook'), new RecordingChannel('webhook')];
+    const lines: EventRecord[] = [];
+    const workers = [notices(alpha, clock, [channels[0]!], lines), notices(beta, clock, [channels[1]!], lines)];
+    await Promise.all(workers.map(drain));
+
+    const received = channels.flatMap((c) => c.received.map((r) => r.notification));
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((n) => n.approval!.id)).size).toBe(3);
+    expect(received.every((n) => n.title === 'Approve github.comment?' && n.approval!.approveToken.startsWith(`v1.${n.approval!.id}.approve.`))).toBe(true);
+    expect(lines.filter((l) => l.type === 'notify.sent')).toHaveLength(3);
+    const held = lines.filter((l) => l.type === 'notify.held');
+    expect(held).toHaveLength(7);
+    expect(held.every((l) => l.reason === 'hourly cap')).toBe(true);
+    expect(new Set([...received.map((n) => `approval:${n.approval!.id}`), ...held.map((l) => l.key)])).toEqual(new Set(ids.map((id) => `approval:${id}`)));
+    const states = await pg.sql<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM notify_log GROUP BY 1 ORDER BY 1', []);
+    expect(states.rows).toEqual([{ state: 'held', n: 7 }, { state: 'sent', n: 3 }]);
+    expect((await pg.sql('SELECT 1 FROM notify_queue WHERE done_at IS NULL', [])).rowCount).toBe(0);
+
+    // The window is full: no digest yet, whoever looks.
+    expect(await Promise.all(workers.map((w) => w.queueDigestIfDue()))).toEqual([false, false]);
+    clock.advance(3_600_000 + 1000);
+    // An hour on, both look at once: one digest is queued, and sent once, listing the seven.
+    const queued = await Promise.all(workers.map((w) => w.queueDigestIfDue()));
+    expect(queued.filter(Boolean)).toHaveLength(1);
+    await Promise.all(workers.map(drain));
+    const digests = channels.flatMap((c) => c.received.map((r) => r.notification)).filter((n) => n.tag === 'vigil-digest');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.title).toBe('vigil: 7 held back');
+    expect(lines.filter((l) => l.type === 'notify.digest')).toEqual([expect.objectContaining({ count: 7, channels: ['webhook'] })]);
+    expect((await pg.sql(`SELECT 1 FROM notify_log WHERE state = 'digested'`, [])).rowCount).toBe(7);
+    expect(await Promise.all(workers.map((w) => w.queueDigestIfDue()))).toEqual([false, false]);
+  });
+
+  it('a notice its worker died holding is taken over after the lease, sent only to the channels that had not had it; an answered ask is not sent', async () => {
+    const clock = new FakeClock(T0);
+    const [alpha, beta] = [await node('alpha', clock), await node('beta', clock)];
+    const [first, second] = await ask(alpha, clock, 2);
+    // alpha's worker claimed the first notice, its webhook delivered, and it died before it recorded the rest.
+    const claimed = await alpha.notify.claim();
+    expect(claimed?.key).toBe(`approval:${first}`);
+    await alpha.notify.markDelivered(claimed!.key, 'webhook');
+    // The second was answered before anyone sent it.
+    await alpha.transaction((tx) => alpha.approvals.answer(tx, second!, 'denied', 'cli', clock.now()));
+
+    const channels = [new RecordingChannel('webhook'), new RecordingChannel('ntfy')];
+    const lines: EventRecord[] = [];
+    const betaWorker = notices(beta, clock, channels, lines, 20);
+    // Within alpha's lease the first waits; the second is looked at and dropped, unsent.
+    expect(await betaWorker.sendNext()).toBe(true);
+    expect(await betaWorker.sendNext()).toBe(false);
+    expect(channels.flatMap((c) => c.received)).toHaveLength(0);
+    clock.advance(LEASE_SECONDS * 1000 + 1);
+    await drain(betaWorker);
+    expect(channels[0]!.received).toHaveLength(0);
+    expect(channels[1]!.received.map((r) => r.notification.approval!.id)).toEqual([first]);
+    expect(lines.filter((l) => l.type === 'notify.sent')).toEqual([expect.objectContaining({ channels: ['webhook', 'ntfy'] })]);
+    const rows = await pg.sql<{ key: string; attempts: number; done: boolean }>('SELECT key, attempts, done_at IS NOT NULL AS done FROM notify_queue ORDER BY id', []);
+    expect(rows.rows).toEqual([
+      { key: `approval:${first}`, attempts: 2, done: true },
+      { key: `approval:${second}`, attempts: 1, done: true },
+    ]);
+    // alpha, back from the dead, cannot finish what beta finished.
+    expect(await alpha.transaction((tx) => alpha.notify.finish(tx, claimed!.id))).toBe(false);
+  });
+});
