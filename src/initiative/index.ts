@@ -6,4 +6,4 @@ export { decisionToolbox } from './decision-tools.js';
 export { ownerProfile } from './owner.js';
 export { OWNER_SOURCE, OWNER_INSTRUCTION, MAX_INSTRUCTION_CHARS, type AskPayload } from './instruction.js';
 export { TeamDecisions } from './team-decisions.js';
-export { answerTeamApproval, expireTeamApprovals, type TeamAnswer } from './team-approvals.js';
+export { answerTeamApproval } from './team-approvals.js';

@@ -11,5 +11,5 @@ export { describeAction, sendQueuedNotices } from './notices.js';
 export { OwnerReach } from './reach.js';
 export { notifyChecks } from './doctor.js';
 export { reachReport, type TestAnswer } from './reach-report.js';
-export { TeamNotices, type TeamNoticesDeps } from './team-notices.js';
+export { TeamNotices } from './team-notices.js';
 export { remoteChannels, gatePolicyOf } from './build.js';
