@@ -27,7 +27,8 @@ import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '..
 import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import { TeamDecisions } from '../initiative/index.js';
+import { ownerProfile, TeamDecisions, triageConfig, type TeamDecider } from '../initiative/index.js';
+import { createProvider } from '../model/index.js';
 import { openPgStore, type PgStore } from '../store/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
 import { VERSION } from '../version.js';
@@ -87,10 +88,9 @@ export class TeamDaemon {
     this.config = loadConfig(this.paths.config, env);
     const url = this.config.store.url;
     if (!url) throw new VigilError('VIGIL_ERR_CONFIG', 'a team node needs store.url (or DATABASE_URL): postgres://…');
-    if (this.config.model.provider !== 'rules') {
-      throw new VigilError('VIGIL_ERR_CONFIG', `model.provider "${this.config.model.provider}": a node on PostgreSQL decides with the offline "rules" provider only so far (issue 19)`);
-    }
     this.secrets = loadDaemonSecrets(this.paths.secrets, env);
+    // A missing API key or a bad endpoint fails here, at start (exit 78), not on the first event.
+    const decider = this.decider(this.config);
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
     this.releaseLock = acquireDaemonLock(this.paths.home);
@@ -116,11 +116,11 @@ export class TeamDaemon {
       this.decisions = new TeamDecisions({
         store,
         clock,
-        rules: this.config.rules,
-        permissions: this.config.permissions,
+        decider,
         leaseSeconds,
         failed: (err) => this.oplog.warn('decision failed', { error: errorText(err) }),
         approved: () => this.worker?.kick(),
+        record: (records) => this.recordAll(records),
       });
       this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake() });
       const intake = this.intake;
@@ -187,27 +187,46 @@ export class TeamDaemon {
     return this.stopped;
   }
 
-  /** SIGHUP: the webhook filter, the rules and the tick schedule follow the new config; the store's URL and lease need a restart. */
+  /**
+   * SIGHUP: the webhook filter, the provider, the rules and the tick schedule follow the
+   * new config (a decision in flight finishes with the old provider); the store's URL and
+   * lease need a restart.
+   */
   async reload(): Promise<boolean> {
     let next: Readonly<Config>;
+    let decider: TeamDecider;
     try {
       next = loadConfig(this.paths.config, this.options.env ?? process.env);
       if (next.store.url !== this.config.store.url || next.store.leaseSeconds !== this.config.store.leaseSeconds) {
         throw new VigilError('VIGIL_ERR_CONFIG', 'store.url and store.leaseSeconds take effect at the next start');
       }
-      if (next.model.provider !== 'rules') throw new VigilError('VIGIL_ERR_CONFIG', 'a node on PostgreSQL decides with the "rules" provider only so far');
+      decider = this.decider(next);
     } catch (err) {
       await this.record(eventRecord('config.reload_failed', { error: errorText(err) }, this.options.clock.now())).catch(() => undefined);
       return false;
     }
     this.config = next;
     this.oplog.setLevel(next.log.level);
-    this.decisions?.reconfigure(next.rules, next.permissions);
+    this.decisions?.reconfigure(decider);
     await this.syncRedelivery();
     // The worker re-checks each action against the permissions: the next one gets the new config.
     this.worker?.recycle();
     await this.record(eventRecord('config.reloaded', {}, this.options.clock.now())).catch(() => undefined);
     return true;
+  }
+
+  /** What the node decides with under `config`; throws (VIGIL_ERR_SECRETS, VIGIL_ERR_CONFIG) when its provider cannot be built. */
+  private decider(config: Readonly<Config>): TeamDecider {
+    return {
+      // Model providers get every secret the node holds: none may leave through a prompt or a log line.
+      provider: createProvider(config.model, config.rules, { secrets: this.secrets, env: this.options.env ?? process.env, clock: this.options.clock }),
+      rules: config.rules,
+      permissions: config.permissions,
+      triage: triageConfig(config),
+      repos: config.repos,
+      owner: ownerProfile(config.owner, config.tick.timezone),
+      heartbeatFile: this.paths.heartbeat,
+    };
   }
 
   /** The last word of a crashing process: the daily log if the database still takes it. */

@@ -54,17 +54,51 @@ export function recentActivity(logsDir: string, subjects?: ActivitySubjects, lim
     entries.unshift(...found.slice(-(limit - entries.length)));
     if (entries.length >= limit) break;
   }
-  const about = subjectsOf(entries, subjects);
+  const ids = idsOf(entries);
+  return activityLines(entries, subjects ? { ofEvents: subjects.ofEvents(ids.eventIds), ofActions: subjects.ofActions(ids.actionIds) } : undefined);
+}
+
+/** The log entry types that make activity lines: a store that keeps the log (a team's) reads only these. */
+export const ACTIVITY_TYPES: readonly string[] = Object.keys(LINES);
+
+/**
+ * The same lines from a log kept in a store (a team's PostgreSQL, every node's entries):
+ * `newest(types, limit)` gives the newest entries of those types, oldest first.
+ */
+export async function recentActivityOf(
+  newest: (types: readonly string[], limit: number) => Promise<LogEntry[]>,
+  subjects: AsyncActivitySubjects,
+  limit = DEFAULT_LIMIT,
+): Promise<string[]> {
+  const entries = await newest(ACTIVITY_TYPES, limit);
+  const ids = idsOf(entries);
+  const [ofEvents, ofActions] = await Promise.all([subjects.ofEvents(ids.eventIds), subjects.ofActions(ids.actionIds)]);
+  return activityLines(entries, { ofEvents, ofActions });
+}
+
+/** ActivitySubjects of a store that answers asynchronously. */
+export interface AsyncActivitySubjects {
+  ofEvents(eventIds: readonly number[]): Promise<Map<number, string>>;
+  ofActions(actionIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+function activityLines(entries: readonly LogEntry[], subjects: { ofEvents: Map<number, string>; ofActions: Map<string, string> } | undefined): string[] {
+  const about = subjectsOf(subjects);
   return entries.map((e) => `${clock(e.ts)} ${LINES[e.type]!(e, about(e))}`);
 }
 
-/** One lookup per kind of id for all the lines; an approval request also names its subject in its params. */
-function subjectsOf(entries: readonly LogEntry[], subjects: ActivitySubjects | undefined): (e: LogEntry) => string {
+/** The ids whose subjects the lines name: looked up once per kind for all the lines. */
+function idsOf(entries: readonly LogEntry[]): { eventIds: number[]; actionIds: string[] } {
+  return {
+    eventIds: entries.filter((e) => e.type === 'decision.made' && typeof e.eventId === 'number').map((e) => e.eventId as number),
+    actionIds: entries.filter((e) => typeof e.actionId === 'string').map((e) => e.actionId as string),
+  };
+}
+
+/** An approval request also names its subject in its params. */
+function subjectsOf(subjects: { ofEvents: Map<number, string>; ofActions: Map<string, string> } | undefined): (e: LogEntry) => string {
   if (!subjects) return () => '';
-  const eventIds = entries.filter((e) => e.type === 'decision.made' && typeof e.eventId === 'number').map((e) => e.eventId as number);
-  const actionIds = entries.filter((e) => typeof e.actionId === 'string').map((e) => e.actionId as string);
-  const ofEvents = subjects.ofEvents(eventIds);
-  const ofActions = subjects.ofActions(actionIds);
+  const { ofEvents, ofActions } = subjects;
   return (e) => {
     const fromParams = subjectOfParams(e.params);
     const key =

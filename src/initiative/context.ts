@@ -38,36 +38,61 @@ export interface RepoInstructions {
 const INSTRUCTION_FILES = ['CLAUDE.md', 'AGENTS.md'];
 const INSTRUCTION_CAP = 8 * 1024;
 
+/**
+ * Where a decision's context comes from: the home's SQLite store and daily logs
+ * (`homeContext`), or a team's PostgreSQL (team-context.ts). The prompt is built by the
+ * same code from either.
+ */
+export interface ContextSource {
+  /** Approvals waiting for the owner, oldest first. */
+  pendingApprovals(): Promise<{ id: string; action: string; params: unknown; expiresAt: number | null }[]>;
+  /** vigil's recent activity lines (activity.ts). */
+  recentActivity(): Promise<string[]>;
+  /** What vigil decided and did before about a subject key (thread.ts). */
+  thread(subject: string): Promise<ThreadMemory>;
+}
+
+/** A home's context: its SQLite store, and its daily logs when `logsDir` is given. */
+export function homeContext(store: Store, logsDir?: string): ContextSource {
+  const subjects: ActivitySubjects = {
+    ofEvents: (ids) => store.decisions.subjectsOfEvents(ids),
+    ofActions: (ids) => store.actions.subjectsOf(ids),
+  };
+  return {
+    pendingApprovals: async () => store.actions.pendingApprovals(),
+    recentActivity: async () => (logsDir ? recentActivity(logsDir, subjects) : []),
+    thread: async (subject) => threadMemory(store, subject),
+  };
+}
+
 export async function buildContext(
-  store: Store,
+  source: ContextSource,
   repos: readonly WatchedRepo[],
   tick: TickPayload | undefined,
-  where: { now: number; logsDir?: string },
+  where: { now: number },
   event?: { source: string; payload: unknown },
 ): Promise<DecisionContext> {
   const states = tick ? await Promise.all(localRepos(repos).map(readRepoState)) : [];
   const subject = event ? subjectOfEvent(event) : undefined;
+  const [pending, recent, thread] = await Promise.all([
+    source.pendingApprovals(),
+    source.recentActivity(),
+    subject ? source.thread(subjectKey(subject)) : undefined,
+  ]);
   return {
     now: new Date(where.now).toISOString(),
     repos: states.map(({ instructions: _instructions, ...state }) => ({ ...state, head: state.head.slice(0, 12) })),
     dueReminders: (tick?.dueReminders ?? []).map((r) => ({ note: r.note, dueAt: new Date(r.dueAt).toISOString() })),
     ...(tick?.openWork ? { openWork: tick.openWork.map(digestForPrompt) } : {}),
     ...(tick?.openWorkFailed ? { openWorkFailed: tick.openWorkFailed } : {}),
-    pendingApprovals: store.actions.pendingApprovals().map((a) => ({
+    pendingApprovals: pending.map((a) => ({
       id: a.id,
       action: a.action,
       params: a.params,
       expiresAt: a.expiresAt === null ? null : new Date(a.expiresAt).toISOString(),
     })),
-    recentActivity: where.logsDir ? recentActivity(where.logsDir, storeSubjects(store)) : [],
-    ...(subject ? { thread: threadMemory(store, subjectKey(subject)) } : {}),
-  };
-}
-
-function storeSubjects(store: Store): ActivitySubjects {
-  return {
-    ofEvents: (ids) => store.decisions.subjectsOfEvents(ids),
-    ofActions: (ids) => store.actions.subjectsOf(ids),
+    recentActivity: recent,
+    ...(thread ? { thread } : {}),
   };
 }
 

@@ -5,5 +5,5 @@ export { propose } from './propose.js';
 export { decisionToolbox } from './decision-tools.js';
 export { ownerProfile } from './owner.js';
 export { OWNER_SOURCE, OWNER_INSTRUCTION, MAX_INSTRUCTION_CHARS, type AskPayload } from './instruction.js';
-export { TeamDecisions } from './team-decisions.js';
+export { TeamDecisions, type TeamDecider } from './team-decisions.js';
 export { answerTeamApproval } from './team-approvals.js';

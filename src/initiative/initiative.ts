@@ -16,19 +16,19 @@ import {
 } from '../model/index.js';
 import type { JournalWriter } from '../journal/index.js';
 import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
-import { describePermissions, PolicyGate } from '../policy/index.js';
+import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
 import { recordDecidedTick, type TickPayload } from '../tick/index.js';
-import { buildContext, readMemoryIndex, readRepoInstructions } from './context.js';
-import { buildPrompt } from './prompt.js';
+import { homeContext, readMemoryIndex } from './context.js';
+import { decisionRequest } from './request.js';
 import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
 import { Coalescer, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
-import { answerText, hear, instructionEventPayload, OWNER_INSTRUCTION, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
-import { describeOwner, ownerLocalTime, ownerProfile, readStandingOrders, type OwnerProfile } from './owner.js';
+import { answerText, hear, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
+import type { OwnerProfile } from './owner.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -332,39 +332,21 @@ export class Initiative {
 
   private request(event: InboxEvent, payload: unknown, tick: TickPayload | undefined, instruction?: Instruction): DecisionRequest {
     const { deps } = this;
-    const original = {
-      id: event.id,
-      source: event.source,
-      kind: event.kind,
-      ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
-      payload,
+    const parts = {
+      clock: deps.clock,
+      permissions: deps.permissions,
+      repos: deps.repos,
+      context: homeContext(deps.store, deps.logsDir),
+      memory: () => readMemoryIndex(deps.memoryDir),
+      ...(deps.owner ? { owner: deps.owner } : {}),
+      ...(deps.heartbeatFile ? { heartbeatFile: deps.heartbeatFile } : {}),
     };
-    // The owner's words go in their own block; the event shows where they were said, not the words twice.
-    const decisionEvent = instruction ? { ...original, kind: OWNER_INSTRUCTION, payload: instructionEventPayload(instruction) } : original;
-    const where = { now: deps.clock.now(), ...(deps.logsDir ? { logsDir: deps.logsDir } : {}) };
-    const context = () => buildContext(deps.store, deps.repos, tick, where, original);
-    const owner = deps.owner ?? ownerProfile({});
-    return {
-      purpose: tick ? 'tick' : 'event',
-      event: decisionEvent,
-      context,
-      prompt: async () =>
-        buildPrompt({
-          permissions: describePermissions(deps.permissions),
-          memory: await readMemoryIndex(deps.memoryDir),
-          instructions: await readRepoInstructions(deps.repos),
-          event: decisionEvent,
-          context: await context(),
-          owner: describeOwner(owner),
-          ownerNow: ownerLocalTime(where.now, owner),
-          // Standing orders are what a tick is for, and what the owner asking may refer to; an event's prefix stays without them.
-          ...(tick || instruction ? { standingOrders: await readStandingOrders(deps.heartbeatFile) } : {}),
-          ...(instruction ? { instruction: instruction.text } : {}),
-        }),
+    return decisionRequest(parts, event, payload, tick, {
+      ...(instruction ? { instruction } : {}),
       observer: this.observer(event),
       signal: this.stopSignal.signal,
       ...(deps.toolbox ? { investigation: () => deps.toolbox!.investigation(event.id) } : {}),
-    };
+    });
   }
 
   /** Model calls become usage rows at once (tokens are spent even if the decision fails); the rest, log lines. */

@@ -1,60 +1,89 @@
 /**
  * Decisions on a team's shared inbox (issue 19). Every node runs one: it claims the next
- * event with a lease (`FOR UPDATE SKIP LOCKED`, src/store/pg/leases.ts), decides it with
- * the offline `rules` provider, and commits the decision, its proposals (through the
- * policy gate, as `propose` does on SQLite) and their log lines in one transaction that
- * first marks the event decided — which succeeds only while this node still holds the
- * lease. A node that lost its lease rolls back: the event is decided once, by whichever
- * node holds it, however many nodes run.
+ * event with a lease (`FOR UPDATE SKIP LOCKED`, src/store/pg/leases.ts), decides it, and
+ * commits the decision, its proposals (through the policy gate, as `propose` does on
+ * SQLite) and their log lines in one transaction that first marks the event decided —
+ * which succeeds only while this node still holds the lease. A node that lost its lease
+ * rolls back: the event is decided once, by whichever node holds it, however many run.
  *
- * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): model providers, whose
- * prompt reads the SQLite store's context; coalescing; vigil's own echoes (what a node's
- * worker writes on GitHub comes back as deliveries decided like any other).
+ * With the offline `rules` provider a node claims and commits events by batches. With a
+ * model (anthropic, openai-compatible) it claims one event at a time, so the other nodes
+ * take the rest: rules first (`model.skipEvents` sets the event aside, a rule marked
+ * `"decide": "rules"` decides it, neither calls the model), else the model decides with
+ * the prompt the home's decisions use (request.ts), its context read from PostgreSQL
+ * (team-context.ts), the call made outside any transaction while the node renews its
+ * lease (team-model-call.ts). A failed call gives the event back and this node waits
+ * (backoff, the circuit) before it claims again.
+ *
+ * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): investigation tools
+ * (a node's decision makes one forced `decide` call), coalescing, the owner's
+ * instructions (decided as any event), and vigil's own echoes (what a node's worker
+ * writes on GitHub comes back as deliveries decided like any other).
  */
-import type { DecisionRule, PermissionsConfig } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import { boundText, boundValue, MAX_FIELD_CHARS } from '../logs/index.js';
-import { applyRules, DecisionInput, type Decision } from '../model/index.js';
-import { PolicyGate } from '../policy/index.js';
+import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
+import { applyRules, callRecords, DecisionInput, ModelCallError, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
 import { secretMask } from '../secrets/index.js';
-import { newActionId, type PgEvent, type PgStore, type PgTx } from '../store/index.js';
+import type { PgEvent, PgStore } from '../store/index.js';
+import type { TickPayload } from '../tick/index.js';
+import { decisionRequest } from './request.js';
+import { eventSubjectKey } from './subject.js';
+import { teamContext, teamMemoryIndex } from './team-context.js';
+import { decideHoldingLease, LeaseLost } from './team-model-call.js';
+import { TeamProposals, type TeamDecider } from './team-proposals.js';
 import { expireTeamApprovals } from './team-approvals.js';
+import { rulesFirst } from './triage.js';
+
+export type { TeamDecider } from './team-proposals.js';
 
 export interface TeamDecisionsDeps {
   store: PgStore;
   clock: Clock;
-  rules: readonly DecisionRule[];
-  permissions: Readonly<PermissionsConfig>;
+  decider: TeamDecider;
   leaseSeconds: number;
   /** A decision that could not be committed (the database away); its event is given back. */
   failed: (err: unknown) => void;
   /** A batch committed actions the policy allowed, or asks to notify: the node's worker may look now. */
   approved?: () => void;
+  /** Log lines of no decision's transaction: a failed call, a retry, the circuit. */
+  record: (records: EventRecord[]) => Promise<void>;
 }
 
 /** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
 const POLL_MS = 1000;
 /** How often a node looks for approvals whose time ran out. */
 const EXPIRY_EVERY_MS = 15_000;
-/** Events claimed and committed together: one fsync for all of them. */
+/** Events claimed and committed together by the rules provider: one fsync for all of them. */
 const BATCH = 16;
+/** After a failed model call this node waits this long, doubling with the event's attempts, up to an hour. */
+const RETRY_MS = 60_000;
+const MAX_RETRY_MS = 3_600_000;
+
+/** One event's outcome, committed with others or alone. */
+type Decided =
+  | { event: PgEvent; decision: Decision; result?: Omit<DecisionResult, 'decision'> }
+  | { event: PgEvent; setAside: string };
 
 export class TeamDecisions {
-  private gate: PolicyGate;
-  private rules: readonly DecisionRule[];
-  private permissions: Readonly<PermissionsConfig>;
+  private proposals: TeamProposals;
   private running: Promise<void> | undefined;
   private again = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
+  /** No event is claimed for the model before this (a failed call's backoff). */
+  private notBefore = 0;
+  private readonly stopSignal = new AbortController();
+  private logged: Promise<void> = Promise.resolve();
   private expiredAt = -Infinity;
   private expiring = false;
 
   constructor(private readonly deps: TeamDecisionsDeps) {
-    this.gate = new PolicyGate(deps.permissions);
-    this.rules = deps.rules;
-    this.permissions = deps.permissions;
+    this.proposals = new TeamProposals(deps.store, deps.decider.permissions);
+  }
+
+  private get decider(): TeamDecider {
+    return this.deps.decider;
   }
 
   start(): void {
@@ -84,11 +113,11 @@ export class TeamDecisions {
     }
   }
 
-  /** The config was reloaded. */
-  reconfigure(rules: readonly DecisionRule[], permissions: Readonly<PermissionsConfig>): void {
-    this.rules = rules;
-    this.permissions = permissions;
-    this.gate = new PolicyGate(permissions);
+  /** The config was reloaded: the next claim decides with the new provider, rules and permissions. */
+  reconfigure(decider: TeamDecider): void {
+    this.deps.decider = decider;
+    this.proposals = new TeamProposals(this.deps.store, decider.permissions);
+    this.notBefore = 0;
   }
 
   wake(): void {
@@ -100,106 +129,158 @@ export class TeamDecisions {
     this.running = this.drain().finally(() => (this.running = undefined));
   }
 
-  /** Take no more events; wait (at most `drainMs`) for the decision in flight. */
+  /** Take no more events; abort a model call in flight (its event waits as pending); wait at most `drainMs`. */
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
+    this.stopSignal.abort(new Error('vigil is stopping'));
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, drainMs).unref())]);
+    await this.logged;
   }
 
   private async drain(): Promise<void> {
     do {
       this.again = false;
       for (;;) {
-        if (this.stopping) return;
+        if (this.stopping || this.waiting()) return;
+        const byModel = this.decider.triage.modelDecides;
         let events: PgEvent[];
         try {
-          events = await this.deps.store.inbox.claim(BATCH);
+          events = await this.deps.store.inbox.claim(byModel ? 1 : BATCH);
         } catch (err) {
           this.deps.failed(err);
           return;
         }
         if (events.length === 0) break;
-        await this.decide(events);
+        if (byModel) await this.decideOne(events[0]!);
+        else await this.commit(events.map((event) => ({ event, decision: this.ruleDecision(event) })));
       }
     } while (this.again && !this.stopping);
   }
 
-  /**
-   * Decides claimed events and commits them together: one transaction, one fsync for the
-   * batch. An event whose lease this node lost meanwhile is left out (another node may
-   * hold it); returns how many this node decided.
-   */
-  async decide(events: readonly PgEvent[]): Promise<number> {
-    const { store } = this.deps;
-    const decided = events.map((event) => ({ event, decision: this.ruleDecision(event) }));
+  /** A model provider after a failed call, or with its circuit open: events wait in the inbox for other nodes or for later. */
+  private waiting(): boolean {
+    if (!this.decider.triage.modelDecides) return false;
+    const now = this.deps.clock.now();
+    return now < this.notBefore || this.decider.provider.blockedUntil?.(now) !== undefined;
+  }
+
+  /** Rules first; then the model, outside any transaction, the lease renewed meanwhile. */
+  private async decideOne(event: PgEvent): Promise<void> {
+    const payload = parseBody(event);
+    const routed = rulesFirst(event, payload, this.decider.triage);
+    if (routed.route === 'skipped') return void (await this.commit([{ event, setAside: routed.reason }]));
+    if (routed.route === 'rules') return void (await this.commit([{ event, decision: this.checked(event, routed.decision), result: { model: 'rules' } }]));
+    const { store, clock, leaseSeconds } = this.deps;
+    const { provider } = this.decider;
+    const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
+    const parts = {
+      clock,
+      permissions: this.decider.permissions,
+      repos: this.decider.repos,
+      context: teamContext(store),
+      memory: () => teamMemoryIndex(store),
+      ...(this.decider.owner ? { owner: this.decider.owner } : {}),
+      ...(this.decider.heartbeatFile ? { heartbeatFile: this.decider.heartbeatFile } : {}),
+    };
+    let result: DecisionResult;
     try {
-      const committed = await store.transaction(async (tx) => {
+      result = await decideHoldingLease({ store, provider, leaseSeconds, stopping: this.stopSignal.signal }, event.id, (signal) =>
+        decisionRequest(parts, event, payload, tick, { observer: this.observer(event), signal }),
+      );
+    } catch (err) {
+      await this.giveBack(event, err);
+      return;
+    }
+    const { decision, ...rest } = result;
+    this.notBefore = 0;
+    await this.commit([{ event, decision, result: rest }]);
+  }
+
+  /** The event returns to the inbox undecided (unless another node holds it now) and this node backs off. */
+  private async giveBack(event: PgEvent, err: unknown): Promise<void> {
+    const now = this.deps.clock.now();
+    if (err instanceof LeaseLost) return this.log([eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error: err.message, retryAt: new Date(now).toISOString() }, now)]);
+    await this.deps.store.inbox.release(event.id).catch(() => false);
+    const stopping = err instanceof ModelCallError && err.aborted;
+    const backoff = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.max(0, event.attempts - 1));
+    this.notBefore = stopping ? 0 : err instanceof ModelCallError && err.retryAt !== undefined ? err.retryAt : now + backoff;
+    const error = err instanceof Error ? err.message : String(err);
+    const retryAt = new Date(Math.max(this.notBefore, now)).toISOString();
+    await this.log([eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error, retryAt }, now)]);
+  }
+
+  /** Model calls become usage rows at once (tokens are spent even if the decision fails); the rest, log lines. */
+  private observer(event: PgEvent): ModelObserver {
+    const { store, clock } = this.deps;
+    const line = (record: EventRecord) => void this.log([record]);
+    return {
+      call: (call) => void store.usage.record(call).catch((err: unknown) => this.deps.failed(err)),
+      invalid: (invalid) => line(eventRecord('decision.invalid', { eventId: event.id, kind: event.kind, ...invalid }, clock.now())),
+      recovered: (recovered) => line(eventRecord('decision.recovered', { eventId: event.id, kind: event.kind, ...recovered }, clock.now())),
+      ...callRecords(line, () => clock.now()),
+    };
+  }
+
+  /** In order, one after the other; a line the database refuses is reported, never thrown. */
+  private log(records: EventRecord[]): Promise<void> {
+    this.logged = this.logged.then(() => this.deps.record(records)).catch((err: unknown) => this.deps.failed(err));
+    return this.logged;
+  }
+
+  /**
+   * Commits decided events together: one transaction, one fsync for the batch. An event
+   * whose lease this node lost meanwhile is left out (another node may hold it).
+   */
+  private async commit(decided: readonly Decided[]): Promise<void> {
+    const { store } = this.deps;
+    try {
+      const approved = await store.transaction(async (tx) => {
         const now = this.deps.clock.now();
         const records: EventRecord[] = [];
-        let count = 0;
-        for (const { event, decision } of decided) {
+        for (const item of decided) {
+          const { event } = item;
+          if ('setAside' in item) {
+            if (await store.inbox.markDecided(tx, event.id, 'filtered')) records.push(eventRecord('event.skipped', { eventId: event.id, kind: event.kind, reason: item.setAside }, now));
+            continue;
+          }
           if (!(await store.inbox.markDecided(tx, event.id))) continue;
+          const { decision } = item;
+          const { model, ...looked } = item.result ?? { model: 'rules' };
           const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
-          const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model: 'rules' });
-          records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model: 'rules' }, now));
-          for (const proposal of decision.act ? decision.proposals : []) records.push(await this.propose(tx, proposal, event.id, decisionId, now));
-          count++;
+          const subject = eventSubjectKey({ source: event.source, payload: event.body.toString('utf8') });
+          const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model, ...(subject ? { subject } : {}) });
+          records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model, ...looked }, now));
+          for (const proposal of decision.act ? decision.proposals : []) records.push(await this.proposals.propose(tx, proposal, event.id, decisionId, now));
         }
         await store.log.append(tx, records);
-        return { count, approved: records.some((r) => r.type === 'action.allowed' || r.type === 'approval.requested') };
+        return records.some((r) => r.type === 'action.allowed' || r.type === 'approval.requested');
       });
-      if (committed.approved) this.deps.approved?.();
-      return committed.count;
+      if (approved) this.deps.approved?.();
     } catch (err) {
       // Rolled back: nothing of the batch is decided; the events wait for the next claim.
       this.deps.failed(err);
       for (const { event } of decided) await store.inbox.release(event.id).catch(() => false);
-      return 0;
     }
   }
 
+  /** The offline provider's decision: every config rule. */
   private ruleDecision(event: PgEvent): Decision {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.body.toString('utf8'));
-    } catch {
-      // The intake stored only JSON: a body that no longer parses is not for a rule.
-      payload = null;
-    }
-    const decisionEvent = { id: event.id, source: event.source, kind: event.kind, payload, ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
-    const parsed = DecisionInput.safeParse(applyRules(this.rules, decisionEvent).decision);
+    const decisionEvent = { id: event.id, source: event.source, kind: event.kind, payload: parseBody(event), ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
+    return this.checked(event, applyRules(this.decider.rules, decisionEvent).decision);
+  }
+
+  private checked(event: PgEvent, decision: Decision): Decision {
+    const parsed = DecisionInput.safeParse(decision);
     return parsed.success ? parsed.data : { act: false, summary: `${event.kind}: the rules' decision is invalid: ${parsed.error.issues[0]?.message ?? ''}`, proposals: [] };
   }
+}
 
-  /** The policy gate's verdict decides the action's state, as `propose` does on SQLite; returns its log line. */
-  private async propose(tx: PgTx, proposal: Decision['proposals'][number], eventId: number, decisionId: number, now: number): Promise<EventRecord> {
-    const judgement = this.gate.judge(proposal);
-    const { verdict, reason } = judgement;
-    const denied = verdict === 'deny';
-    const mask = secretMask();
-    const params = judgement.params ?? proposal.params;
-    const id = newActionId();
-    const action = denied ? boundText(proposal.action, 200, mask) : proposal.action;
-    const state = verdict === 'allow' ? 'approved' : verdict === 'ask' ? 'awaiting_approval' : 'denied';
-    const expiresAt = now + this.permissions.approvalTtlHours * 3_600_000;
-    await this.deps.store.actions.insert(tx, {
-      id,
-      eventId,
-      decisionId,
-      action,
-      params: denied ? boundValue(params, mask) : params,
-      rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
-      ...(judgement.repo ? { repo: judgement.repo } : {}),
-      state,
-      verdict,
-      reason: boundText(reason, MAX_FIELD_CHARS, mask),
-      ...(state === 'awaiting_approval' ? { expiresAt } : {}),
-    });
-    if (state === 'approved') return eventRecord('action.allowed', { actionId: id, action, reason }, now);
-    if (state === 'denied') return eventRecord('action.denied', { actionId: id, action, reason }, now);
-    // The owner's notice commits with the ask: no ask without its notice, none twice (a unique key).
-    await this.deps.store.notify.enqueue(tx, `approval:${id}`, 'approval', { actionId: id }, now);
-    return eventRecord('approval.requested', { actionId: id, action, params, expiresAt: new Date(expiresAt).toISOString(), reason }, now);
+/** The intake stored only JSON: a body that no longer parses is not for a rule nor a model. */
+function parseBody(event: PgEvent): unknown {
+  try {
+    return JSON.parse(event.body.toString('utf8')) as unknown;
+  } catch {
+    return null;
   }
 }

@@ -34,10 +34,33 @@ interface Item {
  * (most events need nothing), and a busy issue's many would crowd out what was done.
  */
 export function threadMemory(store: Store, subject: string, limit = DEFAULT_LIMIT): ThreadMemory {
-  // Both come newest first; reversed, a stable sort keeps one decision's actions in the order proposed.
+  return threadLines(subject, store.decisions.aboutSubject(subject, limit, true), store.actions.aboutSubject(subject, limit), limit);
+}
+
+/**
+ * The same from a store that answers asynchronously (a team's PostgreSQL): `about` reads
+ * the newest `limit` decisions that proposed something and actions, newest first.
+ */
+export async function threadMemoryOf(about: ThreadReader, subject: string, limit = DEFAULT_LIMIT): Promise<ThreadMemory> {
+  const [decisions, actions] = await Promise.all([about.decisions(subject, limit), about.actions(subject, limit)]);
+  return threadLines(subject, decisions, actions, limit);
+}
+
+/** What thread memory needs of an action: the SQLite store's record and the team store's both have it. */
+export type ThreadAction = Pick<ActionRecord, 'id' | 'decisionId' | 'action' | 'params' | 'state' | 'reason' | 'createdAt' | 'answeredBy' | 'result' | 'error'>;
+
+/** Where thread memory reads from: the newest first, `limit` at most, decisions only those that proposed something. */
+export interface ThreadReader {
+  decisions(subject: string, limit: number): Promise<ThreadDecision[]>;
+  actions(subject: string, limit: number): Promise<ThreadAction[]>;
+}
+
+/** Both lists newest first, as the stores give them. */
+function threadLines(subject: string, decisions: readonly ThreadDecision[], actions: readonly ThreadAction[], limit: number): ThreadMemory {
+  // Reversed, a stable sort keeps one decision's actions in the order proposed.
   const items: Item[] = [
-    ...store.decisions.aboutSubject(subject, limit, true).reverse().map((d) => ({ at: d.createdAt, rank: d.id * 2, line: decisionLine(d) })),
-    ...store.actions.aboutSubject(subject, limit).reverse().map((a) => ({ at: a.createdAt, rank: (a.decisionId ?? 0) * 2 + 1, line: actionLine(a) })),
+    ...[...decisions].reverse().map((d) => ({ at: d.createdAt, rank: d.id * 2, line: decisionLine(d) })),
+    ...[...actions].reverse().map((a) => ({ at: a.createdAt, rank: (a.decisionId ?? 0) * 2 + 1, line: actionLine(a) })),
   ];
   items.sort((a, b) => a.at - b.at || a.rank - b.rank);
   return { subject: displaySubject(subject), lines: items.slice(-limit).map((i) => i.line) };
@@ -47,13 +70,13 @@ function decisionLine(d: ThreadDecision): string {
   return `${stamp(d.createdAt)} decided ${clip(d.kind, MAX_GIST)}: ${clip(d.summary, MAX_TEXT)}`;
 }
 
-function actionLine(a: ActionRecord): string {
+function actionLine(a: ThreadAction): string {
   const gist = paramsGist(a.params);
   return `${stamp(a.createdAt)} ${clip(a.action, MAX_GIST)} ${a.id}${gist ? ` "${gist}"` : ''} → ${outcome(a)}`;
 }
 
 /** Where the action stands, and for a finished one how it ended. */
-export function outcome(a: ActionRecord): string {
+export function outcome(a: Pick<ThreadAction, 'state' | 'result' | 'error' | 'answeredBy' | 'reason'>): string {
   switch (a.state) {
     case 'proposed':
       return 'proposed';

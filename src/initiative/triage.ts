@@ -45,6 +45,15 @@ export function triageConfig(config: Pick<Config, 'model' | 'rules' | 'github'>)
 export function triage(event: InboxEvent, payload: unknown, config: TriageConfig, where: { store: Store; now: number }): Triage {
   const own = ownEcho({ source: event.source, kind: event.kind, payload }, { ...where, ownerLogin: config.ownerLogin });
   if (own) return { route: 'own', reason: own };
+  return rulesFirst(event, payload, config);
+}
+
+/**
+ * The config's part of the triage, which needs no store: `model.skipEvents`, then the
+ * rules marked `"decide": "rules"` (a team node's decisions take this alone: see
+ * team-decisions.ts for vigil's own echoes there).
+ */
+export function rulesFirst(event: { id: number; source: string; kind: string; deliveryId?: string | null }, payload: unknown, config: TriageConfig): Exclude<Triage, { route: 'own' }> {
   if (!config.modelDecides) return { route: 'model' };
   const skip = config.skipEvents.find((pattern) => globMatch(pattern, event.kind));
   if (skip) return { route: 'skipped', reason: `model.skipEvents has "${skip}"` };

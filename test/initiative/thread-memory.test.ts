@@ -6,7 +6,7 @@ import { FakeClock } from '../../src/clock.js';
 import { PermissionsConfig } from '../../src/config/index.js';
 import { eventRecord } from '../../src/events.js';
 import { answerApproval, expireApprovals, Initiative } from '../../src/initiative/index.js';
-import { buildContext } from '../../src/initiative/context.js';
+import { buildContext, homeContext } from '../../src/initiative/context.js';
 import { buildPrompt } from '../../src/initiative/prompt.js';
 import { subjectKey, subjectOfEvent, subjectOfParams } from '../../src/initiative/subject.js';
 import { Journal } from '../../src/journal/index.js';
@@ -233,7 +233,7 @@ describe('recent activity', () => {
     await w.decide('github.issues.opened', opened(7));
     w.finish('github.comment', { result: { url: 'https://github.test/octo/app/issues/7#issuecomment-9', id: 9, reused: false } });
     w.clock.advance(60_000);
-    const context = await buildContext(w.store, [], undefined, { now: w.clock.now(), logsDir: w.logsDir });
+    const context = await buildContext(homeContext(w.store, w.logsDir), [], undefined, { now: w.clock.now() });
     const lines = context.recentActivity.map((line) => line.replace(/^\d\d:\d\d /, ''));
     expect(lines).toEqual([
       'decided github.issues.opened on octo/app#7: thank them → github.comment',

@@ -45,6 +45,9 @@ async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url:
     const counts = (by: Record<string, number>) => Object.entries(by).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
     ctx.out(`inbox:   ${counts(team.inbox)}`);
     ctx.out(`actions: ${counts(team.actions)}`);
+    const calls = team.usageToday.reduce((n, u) => n + u.calls, 0);
+    const tokens = (key: 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens') => team.usageToday.reduce((n, u) => n + u[key], 0);
+    ctx.out(`model today: ${calls} call${calls === 1 ? '' : 's'}, ${tokens('inputTokens')} input, ${tokens('cacheCreationTokens')} cache-write, ${tokens('cacheReadTokens')} cache-read, ${tokens('outputTokens')} output tokens`);
   }
   if (!here) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no node runs on ${ctx.paths.home}`);
 }

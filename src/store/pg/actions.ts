@@ -28,15 +28,24 @@ export interface PgNewAction {
   reason: string;
   /** An `ask`'s end: unanswered by then, it expires (denied). */
   expiresAt?: number;
+  /**
+   * What it is about ("octo/app#7") when its params name it; otherwise it inherits its
+   * decision's subject, as on SQLite (thread memory).
+   */
+  subject?: string;
 }
 
 export interface PgAction {
   id: string;
   eventId: number | null;
+  decisionId: number | null;
   action: string;
   params: unknown;
   state: PgActionState;
+  /** The policy's reason (a denial's, shown by thread memory). */
+  reason: string;
   createdAt: number;
+  expiresAt: number | null;
   /** Who approved it (an owner's channel), for an action approved in a home before `vigil migrate`; null when the policy allowed it. */
   answeredBy: string | null;
   claimedBy: string | null;
@@ -56,10 +65,14 @@ export interface PgExhausted {
 interface Row {
   id: string;
   event_id: number | null;
+  decision_id: number | null;
   action: string;
   params: string;
   state: PgActionState;
+  reason: string;
   created_at: number;
+  /** pg-004-home-copy. */
+  expires_at?: number | null;
   /** pg-004-home-copy. */
   answered_by?: string | null;
   claimed_by: string | null;
@@ -72,10 +85,13 @@ interface Row {
 const toAction = (r: Row): PgAction => ({
   id: r.id,
   eventId: r.event_id,
+  decisionId: r.decision_id,
   action: r.action,
   params: JSON.parse(r.params) as unknown,
   state: r.state,
+  reason: r.reason,
   createdAt: r.created_at,
+  expiresAt: r.expires_at ?? null,
   answeredBy: r.answered_by ?? null,
   claimedBy: r.claimed_by,
   leaseUntil: r.lease_until,
@@ -101,10 +117,35 @@ export class PgActions {
   async insert(client: Queryable, a: PgNewAction): Promise<void> {
     const now = this.clock.now();
     await client.query(
-      `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at, expires_at)
-       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12)`,
-      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now, a.decisionId ?? null, a.expiresAt ?? null],
+      `INSERT INTO actions (id, event_id, decision_id, action, params, rationale, repo, state, verdict, reason, created_at, updated_at,
+                            expires_at, subject)
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12,
+               COALESCE($13, (SELECT subject FROM decisions WHERE id = $11)))`,
+      [a.id, a.eventId ?? null, a.action, JSON.stringify(a.params), a.rationale, a.repo ?? null, a.state, a.verdict, a.reason, now, a.decisionId ?? null,
+        a.expiresAt ?? null, a.subject ?? null],
     );
+  }
+
+  /** The newest `limit` actions about a subject (thread memory), newest first. */
+  async aboutSubject(subject: string, limit: number): Promise<PgAction[]> {
+    const { rows } = await this.pool.query<Row>('SELECT * FROM actions WHERE subject = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [subject, limit]);
+    return rows.map(toAction);
+  }
+
+  /** The subjects of these actions (those that have one), for recent-activity lines. */
+  async subjectsOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const { rows } = await this.pool.query<{ id: string; subject: string }>(
+      'SELECT id, subject FROM actions WHERE id = ANY($1::text[]) AND subject IS NOT NULL',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.subject]));
+  }
+
+  /** Approvals that wait for the owner, oldest first (the prompt's context lists them). */
+  async pendingApprovals(limit = 50): Promise<PgAction[]> {
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM actions WHERE state = 'awaiting_approval' ORDER BY created_at, id LIMIT $1`, [limit]);
+    return rows.map(toAction);
   }
 
   /**

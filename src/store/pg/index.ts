@@ -12,17 +12,21 @@ import { PgApprovals } from './approvals.js';
 import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
-import { PgLog } from './log.js';
+import { PgLog, recentPgLogEntries } from './log.js';
+import { readPgMemoryFile } from './memory.js';
+import type { LogEntry } from '../../logs/index.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
 import { PgNotify } from './notify.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
+import { PgUsage } from './usage.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
+export type { PgDecisions, PgNewDecision } from './decisions.js';
 export { workerHolder } from './nodes.js';
 export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify };
 export type { SweepState } from './redeliveries.js';
@@ -30,7 +34,9 @@ export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
-export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
+export { verifyPgLog, readPgLog, readPgLogDay, recentPgLogEntries, type ChainVerifyResult } from './log.js';
+export { readPgMemoryFile } from './memory.js';
+export { pgUsageTotals, type PgUsage } from './usage.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
 export { isSlotTaken, type PgTicks } from './ticks.js';
@@ -67,6 +73,8 @@ export class PgStore {
   readonly approvals: PgApprovals;
   /** Notices queued for the owner (the node's worker sends them). */
   readonly notify: PgNotify;
+  /** Tokens per model call (`vigil status` adds up the day's). */
+  readonly usage: PgUsage;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -77,7 +85,7 @@ export class PgStore {
     const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     this.inbox = new PgInbox(pool, node, clock, leaseSeconds);
     this.actions = new PgActions(pool, node, clock, leaseSeconds);
-    this.decisions = new PgDecisions(node, clock);
+    this.decisions = new PgDecisions(pool, node, clock);
     this.nodes = new PgNodes(pool, node, clock, leaseSeconds);
     const { mask } = options;
     this.log = new PgLog(node, clock, mask ? () => mask : secretMask);
@@ -86,6 +94,7 @@ export class PgStore {
     this.redeliveries = new PgRedeliveries(pool, node);
     this.approvals = new PgApprovals(node);
     this.notify = new PgNotify(pool, node, node, clock, leaseSeconds);
+    this.usage = new PgUsage(pool, node, clock);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -106,6 +115,16 @@ export class PgStore {
 
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, fn);
+  }
+
+  /** Every node's newest log entries of these types, oldest first (a decision's recent activity). */
+  recentLog(types: readonly string[], limit: number): Promise<Array<LogEntry & { node: string }>> {
+    return recentPgLogEntries(this.pool, types, limit);
+  }
+
+  /** A memory file's newest content (MEMORY.md for a decision's prompt). */
+  memoryFile(path: string): Promise<string | undefined> {
+    return readPgMemoryFile(this.pool, path);
   }
 
   async close(): Promise<void> {

@@ -130,6 +130,19 @@ export async function readPgLog(db: Queryable, fromMs: number, toMs: number): Pr
 }
 
 /**
+ * The newest `limit` entries of these types across every node, oldest first: a decision's
+ * recent activity (src/initiative/activity.ts), the team's as one log. By time, then
+ * node and seq: a reader needs no chain order for a few lines.
+ */
+export async function recentPgLogEntries(db: Queryable, types: readonly string[], limit: number): Promise<Array<LogEntry & { node: string }>> {
+  const rows = (await db.query<{ node: string; line: string }>(
+    `SELECT node, line FROM log_entries WHERE type = ANY($1::text[]) ORDER BY ts DESC, node DESC, day DESC, seq DESC LIMIT $2`,
+    [types, limit],
+  )).rows;
+  return rows.reverse().map((r) => ({ ...(JSON.parse(r.line) as LogEntry), node: r.node }));
+}
+
+/**
  * One local day of every node's chain (each node's own day), merged by time: each chain
  * stays in its own order (seq) — its writers' clocks may step back a little between
  * processes, and a chain read out of order would not read as the day it was — and the

@@ -26,6 +26,12 @@ export async function readPgMemoryRows(db: Queryable): Promise<PgMemoryRow[]> {
   return rows.map((r) => ({ path: r.path, version: r.version, content: r.content, writtenAt: r.written_at }));
 }
 
+/** One file's newest content (its MEMORY.md for a decision's prompt); undefined when it has none or was removed. */
+export async function readPgMemoryFile(db: Queryable, path: string): Promise<string | undefined> {
+  const row = (await db.query<{ content: string | null }>('SELECT content FROM memory_files WHERE path = $1 ORDER BY version DESC LIMIT 1', [path])).rows[0];
+  return row?.content ?? undefined;
+}
+
 /** The memory tool's limit (MAX_MEMORY_FILE_BYTES in src/memory/tool.ts), also a CHECK of the table. */
 export const PG_MEMORY_FILE_BYTES = 100 * 1024;
 /** As the home's .history keeps (src/memory/files.ts). */

@@ -245,6 +245,29 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     PRIMARY KEY (key, channel)
   );
   ` },
+  // Model providers on a node (issue 19): the usage ledger as SQLite's model_usage
+  // (migration 004: one row per call, `day` the node's local date), and the subject
+  // indexes thread memory reads by (SQLite's migration 014).
+  { id: 'pg-008-model-usage', sql: `
+  CREATE TABLE model_usage (
+    id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at                    bigint NOT NULL,
+    day                   text NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+    node                  text NOT NULL,
+    provider              text NOT NULL,
+    model                 text NOT NULL,
+    purpose               text NOT NULL,
+    event_id              bigint,
+    input_tokens          bigint NOT NULL,
+    output_tokens         bigint NOT NULL,
+    cache_creation_tokens bigint NOT NULL,
+    cache_read_tokens     bigint NOT NULL,
+    duration_ms           bigint NOT NULL
+  );
+  CREATE INDEX model_usage_by_day ON model_usage (day);
+  CREATE INDEX decisions_by_subject ON decisions (subject, id) WHERE subject IS NOT NULL;
+  CREATE INDEX actions_by_subject ON actions (subject, created_at) WHERE subject IS NOT NULL;
+  ` },
 ];
 
 /**

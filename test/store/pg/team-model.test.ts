@@ -1,0 +1,236 @@
+/**
+ * Team nodes deciding with a model provider (issue 19), as real processes on a real
+ * PostgreSQL cluster: the real Anthropic SDK against the fake Messages API, the real
+ * `openai` client against the fake Chat API, the node's worker against the fake GitHub.
+ * Each event is decided once across nodes (one model call per event), its proposals
+ * judged by the policy and the allowed ones carried out once; the prompt's thread memory
+ * and recent activity come from PostgreSQL; rules first make no call; a node killed
+ * while its call runs leaves the event to the other node, and only once its lease lapses.
+ */
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
+import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
+import { FakeOpenAI } from '../../fakes/fake-openai.mjs';
+import { FakeGithub } from '../../github/fake-github.js';
+import { REPO, TOKEN } from '../../github/helpers.js';
+
+const PG = postgresAvailability();
+const KEY = 'sk-ant-TEAM-FAKE-KEY-must-never-leak';
+
+/** Comments are allowed on the watched repositories, closing is refused. */
+const PERMISSIONS = {
+  mode: 'auto',
+  rules: [
+    { action: 'github.comment', repo: 'octo/*', decision: 'allow' },
+    { action: 'github.close', decision: 'deny' },
+  ],
+};
+
+const opened = (n: number) =>
+  JSON.stringify({ action: 'opened', issue: { number: n, title: `ticket-${n}`, state: 'open' }, repository: { full_name: REPO }, sender: { login: 'someone' } });
+const commented = (n: number) =>
+  JSON.stringify({ action: 'created', issue: { number: n, title: `ticket-${n}`, state: 'open' }, comment: { id: 77, body: 'any news?' }, repository: { full_name: REPO }, sender: { login: 'someone' } });
+
+/** The event's part of a prompt: where the ticket's number is (the context may name other tickets). */
+function eventSection(text: string): string {
+  const start = text.indexOf('# Event');
+  return text.slice(start, text.indexOf('# Context', start));
+}
+const ticketOf = (text: string) => Number(/ticket-(\d+)/.exec(eventSection(text))?.[1] ?? NaN);
+
+/** The scripted model: a comment on every ticket, and for odd ones a close the policy refuses. */
+function decideTicket(n: number) {
+  const comment = { action: 'github.comment', params: { repo: REPO, number: n, body: `Looked at ticket ${n}` }, rationale: 'answer' };
+  const close = { action: 'github.close', params: { repo: REPO, number: n }, rationale: 'stale' };
+  return { act: true, summary: `ticket ${n} needs an answer`, proposals: n % 2 ? [comment, close] : [comment] };
+}
+
+describe.runIf(PG.available)('team nodes deciding with a model (real processes, real SDKs, real cluster)', () => {
+  const cluster = usePostgres('team_model');
+  const daemons: RunningDaemon[] = [];
+  let databases = 0;
+  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
+  beforeEach(async () => {
+    db.name = `team_model_${++databases}`;
+    db.url = await cluster.cluster.createDatabase(db.name);
+  });
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await killDaemons(daemons);
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+    removeHomes();
+  });
+
+  const fakeAnthropic = async () => {
+    const fake = new FakeAnthropic();
+    await fake.start();
+    stops.push(() => fake.stop());
+    return fake;
+  };
+  const fakeGithub = async (issues: number[]) => {
+    const fake = await new FakeGithub({ tokens: [TOKEN] }).start();
+    stops.push(() => fake.stop());
+    for (const number of issues) fake.addIssue(REPO, { number });
+    return fake;
+  };
+
+  const node = async (name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv, leaseSeconds = 30) => {
+    const home = makeHome({ store: { url: db.url, leaseSeconds }, permissions: PERMISSIONS, ...config });
+    const daemon = await startDaemon(home, env, 40_000, ['--node', name]);
+    daemons.push(daemon);
+    return { home, daemon, secret: webhookSecret(home), name };
+  };
+  const post = (n: { daemon: RunningDaemon; secret: string }, body: string, event = 'issues') =>
+    postDelivery(n.daemon.url, n.secret, body, { event, deliveryId: crypto.randomUUID() });
+
+  const count = async (sql: string, params: unknown[] = []) => Number((await db.sql<{ n: string }>(sql, params)).rows[0]!.n);
+  const waitUntil = async (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  };
+
+  it('two nodes, deliveries spread over both: each event decided once with one model call, the proposals judged by the policy, each allowed comment posted once; usage per call in model_usage and vigil status', async () => {
+    const model = await fakeAnthropic();
+    model.respond = (body) => ({ decide: decideTicket(ticketOf(firstUserText(body))) });
+    const TICKETS = [1, 2, 3, 4, 5, 6];
+    const github = await fakeGithub(TICKETS);
+    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url };
+    const config = { model: { provider: 'anthropic', timeoutSeconds: 10 } };
+    const alpha = await node('alpha', config, env);
+    const beta = await node('beta', config, env);
+    const answers = await Promise.all(TICKETS.map((n) => post(n % 2 ? alpha : beta, opened(n))));
+    expect(answers.map((a) => a.status)).toEqual(TICKETS.map(() => 202));
+
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM actions WHERE state = 'succeeded'`)) === TICKETS.length, 'every comment posted');
+    // One call per event across both nodes, and one decision.
+    expect(model.calls.map((c) => ticketOf(firstUserText(c.body))).sort()).toEqual(TICKETS);
+    const decisions = (await db.sql<{ summary: string; model: string; decided_by: string; subject: string }>('SELECT summary, model, decided_by, subject FROM decisions ORDER BY event_id')).rows;
+    expect(decisions).toHaveLength(TICKETS.length);
+    for (const d of decisions) {
+      expect(d.model).toBe('claude-sonnet-4-6');
+      expect(['alpha', 'beta']).toContain(d.decided_by);
+    }
+    expect(decisions.map((d) => d.subject).sort()).toEqual(TICKETS.map((n) => `${REPO}#${n}`).sort());
+    // The policy judged each proposal: comments allowed and run, closes refused.
+    const states = (await db.sql<{ action: string; state: string; n: string }>('SELECT action, state, count(*) AS n FROM actions GROUP BY action, state ORDER BY action')).rows;
+    expect(states.map((s) => [s.action, s.state, Number(s.n)])).toEqual([
+      ['github.close', 'denied', 3],
+      ['github.comment', 'succeeded', 6],
+    ]);
+    // Each comment once on GitHub, on its own issue.
+    for (const n of TICKETS) expect(github.issue(REPO, n)!.comments.map((c) => c.body.split('\n')[0])).toEqual([`Looked at ticket ${n}`]);
+    expect(github.calls('POST', /\/issues\/\d+\/comments$/)).toHaveLength(TICKETS.length);
+
+    // Tokens: one usage row per call, and vigil status adds them up for the team.
+    expect(await count(`SELECT count(*) AS n FROM model_usage WHERE purpose = 'event' AND input_tokens > 0 AND output_tokens > 0`)).toBe(TICKETS.length);
+    const status = JSON.parse(runCli(alpha.home, ['status', '--json']).stdout) as { usageToday: { model: string; purpose: string; calls: number; inputTokens: number }[] };
+    expect(status.usageToday).toEqual([expect.objectContaining({ model: 'claude-sonnet-4-6', purpose: 'event', calls: TICKETS.length })]);
+    expect(status.usageToday[0]!.inputTokens).toBeGreaterThan(0);
+    const made = (await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'decision.made'`)).rows.map((r) => JSON.parse(r.line) as { usage?: { inputTokens: number } });
+    expect(made.every((m) => (m.usage?.inputTokens ?? 0) > 0)).toBe(true);
+    // The key went to the API and nowhere else.
+    expect(model.calls.every((c) => !c.raw.includes(KEY))).toBe(true);
+    const lines = (await db.sql<{ line: string }>('SELECT line FROM log_entries')).rows.map((r) => r.line).join('');
+    expect(lines).not.toContain(KEY);
+  }, 120_000);
+
+  it('a second event on the same issue (openai-compatible provider): its prompt lists the first decision, its comment with the link it left, and the refused close, read from PostgreSQL', async () => {
+    const model = new FakeOpenAI();
+    await model.start();
+    stops.push(() => model.stop());
+    const prompts: string[] = [];
+    model.respond = (body: { messages: { content: unknown }[] }) => {
+      const text = body.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
+      prompts.push(text);
+      return { decide: /any news\?/.test(eventSection(text)) ? { act: false, summary: 'already answered', proposals: [] } : decideTicket(ticketOf(text)) };
+    };
+    const github = await fakeGithub([7]);
+    const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: model.url, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url };
+    const alpha = await node('alpha', { model: { provider: 'openai', model: 'qwen2.5:14b', timeoutSeconds: 10 } }, env);
+
+    expect((await post(alpha, opened(7))).status).toBe(202);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM actions WHERE state = 'succeeded'`)) === 1, 'the comment posted');
+    const url = github.issue(REPO, 7)!.comments[0]!.html_url;
+    const { id: commentAction } = (await db.sql<{ id: string }>(`SELECT id FROM actions WHERE action = 'github.comment'`)).rows[0]!;
+    const { id: closeAction } = (await db.sql<{ id: string }>(`SELECT id FROM actions WHERE action = 'github.close'`)).rows[0]!;
+
+    expect((await post(alpha, commented(7), 'issue_comment')).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 2, 'the second decision');
+    expect(prompts).toHaveLength(2);
+    const [first, second] = prompts as [string, string];
+    expect(first).not.toContain('Earlier on this subject');
+    const thread = second.slice(second.indexOf('# Earlier on this subject'), second.indexOf('# Recent activity'));
+    expect(thread).toContain('subject: octo/app#7');
+    expect(thread).toMatch(/decided github\.issues\.opened: ticket 7 needs an answer/);
+    expect(thread).toContain(`github.comment ${commentAction} "Looked at ticket 7" → done: ${url}`);
+    expect(thread).toContain(`github.close ${closeAction} → refused by the policy`);
+    // The team's recent activity, from log_entries: the first decision and the comment's link.
+    const activity = second.slice(second.indexOf('# Recent activity'));
+    expect(activity).toContain('decided github.issues.opened on octo/app#7: ticket 7 needs an answer → github.comment, github.close');
+    expect(activity).toContain(`github.comment on octo/app#7 done ${url}`);
+    const decided = (await db.sql<{ model: string }>('SELECT model FROM decisions ORDER BY id')).rows.map((r) => r.model);
+    expect(decided).toEqual(['qwen2.5:14b', 'qwen2.5:14b']);
+  }, 120_000);
+
+  it('model.skipEvents and a rule marked "decide": "rules": no model call at all; the rule proposes through the policy', async () => {
+    const model = await fakeAnthropic();
+    const rules = [{ name: 'triage-bot', on: 'github.issues.opened', decide: 'rules', propose: { action: 'github.comment', params: { repo: REPO, number: '{{payload.issue.number}}', body: 'Rule says hi.' } } }];
+    const alpha = await node('alpha', { model: { provider: 'anthropic', skipEvents: ['github.issues.labeled'] }, rules }, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url });
+    const labeled = JSON.stringify({ action: 'labeled', issue: { number: 3 }, label: { name: 'bug' }, repository: { full_name: REPO }, sender: { login: 'someone' } });
+    expect((await post(alpha, labeled)).status).toBe(202);
+    expect((await post(alpha, opened(4))).status).toBe(202);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM inbox WHERE state IN ('decided', 'filtered')`)) === 2, 'both events taken');
+
+    const inbox = (await db.sql<{ kind: string; state: string }>('SELECT kind, state FROM inbox ORDER BY id')).rows;
+    expect(inbox).toEqual([
+      { kind: 'github.issues.labeled', state: 'filtered' },
+      { kind: 'github.issues.opened', state: 'decided' },
+    ]);
+    const skipped = (await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'event.skipped'`)).rows.map((r) => JSON.parse(r.line) as { reason: string });
+    expect(skipped.map((s) => s.reason)).toEqual(['model.skipEvents has "github.issues.labeled"']);
+    expect((await db.sql<{ model: string }>('SELECT model FROM decisions')).rows).toEqual([{ model: 'rules' }]);
+    // Allowed by the policy (the worker has no GitHub token here: what it makes of it is not this test's).
+    expect((await db.sql<{ action: string; verdict: string }>('SELECT action, verdict FROM actions')).rows).toEqual([{ action: 'github.comment', verdict: 'allow' }]);
+    // A moment more for a stray call to show.
+    await sleep(1500);
+    expect(model.requests).toHaveLength(0);
+    expect(await count('SELECT count(*) AS n FROM model_usage')).toBe(0);
+  }, 120_000);
+
+  it('a node killed while its model call runs: its lease is renewed while the call outlasts it, then the other node decides the event once, after the lease lapses', async () => {
+    const model = await fakeAnthropic();
+    // alpha's calls never answer; beta's do.
+    model.respond = (body, record) => (record.headers['x-api-key'] === 'key-alpha' ? { hang: true } : { decide: decideTicket(ticketOf(firstUserText(body))) });
+    const config = { model: { provider: 'anthropic', timeoutSeconds: 120, retries: 0 } };
+    const LEASE = 5;
+    const alpha = await node('alpha', config, { ANTHROPIC_API_KEY: 'key-alpha', ANTHROPIC_BASE_URL: model.url }, LEASE);
+    expect((await post(alpha, opened(9))).status).toBe(202);
+    await waitUntil(() => model.calls.length === 1, 'alpha calling the model');
+    const beta = await node('beta', config, { ANTHROPIC_API_KEY: 'key-beta', ANTHROPIC_BASE_URL: model.url }, LEASE);
+
+    // Longer than the lease: alpha renews it while it waits, so beta never takes the event.
+    await sleep((LEASE + 2) * 1000);
+    expect(model.calls).toHaveLength(1);
+    const held = (await db.sql<{ state: string; claimed_by: string }>('SELECT state, claimed_by FROM inbox')).rows;
+    expect(held).toEqual([{ state: 'claimed', claimed_by: 'alpha' }]);
+
+    alpha.daemon.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 1, 'beta deciding', 20_000);
+    expect(Date.now() - killedAt).toBeLessThan((LEASE + 5) * 1000);
+    const decisions = (await db.sql<{ decided_by: string; summary: string }>('SELECT decided_by, summary FROM decisions')).rows;
+    expect(decisions).toEqual([{ decided_by: 'beta', summary: 'ticket 9 needs an answer' }]);
+    expect(model.calls.map((c) => c.headers['x-api-key'])).toEqual(['key-alpha', 'key-beta']);
+    expect((await db.sql<{ attempts: number }>('SELECT attempts FROM inbox')).rows).toEqual([{ attempts: 2 }]);
+    await sleep(1500);
+    expect(await count('SELECT count(*) AS n FROM decisions')).toBe(1);
+    expect(beta.daemon.proc.exitCode).toBeNull();
+  }, 120_000);
+});
