@@ -5,8 +5,9 @@
  *
  * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
  * only after the commit), beats its heartbeat into `nodes`, decides the inbox's events
- * with the offline `rules` provider, each event claimed under a lease so that every event
- * is decided once across nodes (team-decisions.ts), and runs a worker process of its own
+ * with the configured provider — the offline `rules`, or a model with the home's prompt
+ * and its context read from PostgreSQL, rules first — each event claimed under a lease so
+ * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
  * under a lease by any node's worker, its effect once (src/exec/team-runner.ts), and
  * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
@@ -15,7 +16,8 @@
  * (team-redelivery.ts; its state in the team's tables). An action the policy puts in
  * `ask` waits in the database; its notice is sent once across nodes by a worker
  * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
- * route (team-app.ts) or the CLI, a token once across nodes. Not yet: model providers,
+ * route (team-app.ts) or the CLI, a token once across nodes. Not yet: the memory tools
+ * and own-echo checks for a model's decisions,
  * web push and desktop notifications, alerts (the owner is not told of a delivery
  * refused twice: the node's output says it), the local actions (notify, memory.note,
  * remind, agent.task wait as approved), the dashboard and the rest of the API (answered
@@ -27,7 +29,8 @@ import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '..
 import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import { ownerProfile, TeamDecisions, triageConfig, type TeamDecider } from '../initiative/index.js';
+import type { GithubQuery } from '../github-api/index.js';
+import { ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { createProvider } from '../model/index.js';
 import { openPgStore, type PgStore } from '../store/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
@@ -89,8 +92,8 @@ export class TeamDaemon {
     const url = this.config.store.url;
     if (!url) throw new VigilError('VIGIL_ERR_CONFIG', 'a team node needs store.url (or DATABASE_URL): postgres://…');
     this.secrets = loadDaemonSecrets(this.paths.secrets, env);
-    // A missing API key or a bad endpoint fails here, at start (exit 78), not on the first event.
-    const decider = this.decider(this.config);
+    // A missing API key or a bad endpoint fails here, before the store is opened (exit 78), not on the first event.
+    this.decider(this.config);
     this.oplog.setLevel(this.config.log.level);
     this.oplog.redactValues(stringLeaves(this.secrets));
     this.releaseLock = acquireDaemonLock(this.paths.home);
@@ -116,7 +119,8 @@ export class TeamDaemon {
       this.decisions = new TeamDecisions({
         store,
         clock,
-        decider,
+        // Now with the store: vigil_history reads it.
+        decider: this.decider(this.config),
         leaseSeconds,
         failed: (err) => this.oplog.warn('decision failed', { error: errorText(err) }),
         approved: () => this.worker?.kick(),
@@ -217,6 +221,20 @@ export class TeamDaemon {
 
   /** What the node decides with under `config`; throws (VIGIL_ERR_SECRETS, VIGIL_ERR_CONFIG) when its provider cannot be built. */
   private decider(config: Readonly<Config>): TeamDecider {
+    const { clock } = this.options;
+    const store = this.store;
+    // GitHub reads go to the worker, which alone holds the credentials; offered only when there are some.
+    const github = this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld;
+    const toolbox = store
+      ? teamDecisionToolbox({
+          model: config.model,
+          repos: config.repos,
+          history: teamHistory(store),
+          journal: { write: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a decision.tool line was not logged', { error: errorText(err) })) },
+          clock,
+          ...(github ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.worker!.query(query, signal) } : {}),
+        })
+      : undefined;
     return {
       // Model providers get every secret the node holds: none may leave through a prompt or a log line.
       provider: createProvider(config.model, config.rules, { secrets: this.secrets, env: this.options.env ?? process.env, clock: this.options.clock }),
@@ -226,6 +244,7 @@ export class TeamDaemon {
       repos: config.repos,
       owner: ownerProfile(config.owner, config.tick.timezone),
       heartbeatFile: this.paths.heartbeat,
+      ...(toolbox ? { toolbox } : {}),
     };
   }
 

@@ -7,14 +7,18 @@
  * to its lease instead, and another node's worker takes them over. It is asked to sweep
  * for missed deliveries while the node holds the `redelivery` role, and answers its
  * worker's "does the node still hold it?" from the database (src/exec/team-sweep.ts).
+ * It answers the node's decisions' GitHub reads too (`query`, the bookkeeping the SQLite
+ * supervisor shares: worker-queries.ts), as the SQLite worker does.
  */
 import { SupervisedChild } from '../child/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { errorText } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { TEAM_WORKER_ENTRY, type FromTeamWorker, type ToTeamWorker, type WorkerRole } from '../exec/index.js';
+import type { GithubQuery } from '../github-api/index.js';
 import { workerHolder, type PgStore } from '../store/index.js';
+import { WorkerQueries } from './worker-queries.js';
 
 export interface TeamWorkerOptions {
   home: string;
@@ -43,10 +47,18 @@ export class TeamWorker {
   private startedAt = 0;
   private crashes = 0;
   private stopping = false;
-  /** The worker said `ready` and has its config: a sweep sent now is heard. */
+  /** The worker said `ready` and has its config: a sweep or a query sent now is heard. */
   private ready = false;
+  private readonly queries = new WorkerQueries();
 
   constructor(private readonly options: TeamWorkerOptions) {}
+
+  /** A decision's read-only look at GitHub, answered by the worker, which holds the credentials. */
+  query(query: GithubQuery, signal: AbortSignal): Promise<string> {
+    if (this.stopping) return Promise.reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: no GitHub reads now'));
+    // The worker is always kept running (restarted after a crash): a question waits for it to be ready.
+    return this.queries.ask(query, signal, this.child && this.ready ? this.child : undefined, () => undefined);
+  }
 
   start(): void {
     if (!this.child && !this.stopping) this.spawn();
@@ -75,6 +87,7 @@ export class TeamWorker {
 
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.queries.stopping();
     clearTimeout(this.restartTimer);
     const child = this.child;
     if (child) await child.stop(() => child.send({ type: 'drain' }), timeoutMs);
@@ -91,6 +104,9 @@ export class TeamWorker {
         if (message.type === 'ready') {
           child.send({ type: 'config', config: options.config() });
           this.ready = true;
+          this.queries.sendTo(child);
+        } else if (message.type === 'answer') {
+          this.queries.answered(message);
         } else if (message.type === 'confirm') {
           void this.answerConfirm(child, message);
         } else if (message.type === 'swept') {
@@ -122,6 +138,7 @@ export class TeamWorker {
       this.child = undefined;
       this.ready = false;
     }
+    this.queries.exited(child, code === 0 && signal === null && !this.stopping, signal ?? `code ${code}`);
     const { options } = this;
     // A sweep it was running ended with it: the node may ask the next worker.
     options.swept();

@@ -1,7 +1,6 @@
 import { SupervisedChild } from '../child/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import crypto from 'node:crypto';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
 import { WORKER_ENTRY, WORKER_MAX_ATTEMPTS, type FromWorker, type ToWorker } from '../exec/index.js';
@@ -9,6 +8,7 @@ import type { GithubQuery } from '../github-api/index.js';
 import type { JournalWriter } from '../journal/index.js';
 import type { Store } from '../store/index.js';
 import type { StoreTrouble } from './store-trouble.js';
+import { WorkerQueries } from './worker-queries.js';
 
 export interface SupervisorOptions {
   home: string;
@@ -28,17 +28,6 @@ export interface SupervisorOptions {
   /** A GitHub read the worker has not answered in this long fails. */
   queryTimeoutMs?: number;
 }
-
-/** A GitHub read waiting for its answer. */
-interface PendingQuery {
-  query: GithubQuery;
-  resolve: (text: string) => void;
-  reject: (err: Error) => void;
-  /** The worker it was sent to; undefined until a worker is ready for it. */
-  sentTo?: SupervisedChild<ToWorker, FromWorker>;
-}
-
-const QUERY_TIMEOUT_MS = 30_000;
 
 export interface WorkerStatus {
   state: 'stopped' | 'running' | 'backoff';
@@ -69,10 +58,12 @@ export class WorkerSupervisor {
   private exited: Promise<void> = Promise.resolve();
   /** The current worker said `ready` and has its config: it can take queries. */
   private ready = false;
-  private readonly queries = new Map<string, PendingQuery>();
+  private readonly queries: WorkerQueries;
   private readonly stopSignal = new AbortController();
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.queries = new WorkerQueries(options.queryTimeoutMs);
+  }
 
   /** There may be approved work: make sure a worker is (or will be) looking. */
   kick(): void {
@@ -103,66 +94,11 @@ export class WorkerSupervisor {
    * worker's refusal or failure, on the worker's exit, on `signal`, or after ~30 s.
    */
   query(query: GithubQuery, signal: AbortSignal): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      if (this.stopping) return reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: no GitHub reads now'));
-      if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      const id = crypto.randomUUID();
-      const timeoutMs = this.options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
-      const settle = () => {
-        this.queries.delete(id);
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        settle();
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      };
-      const timer = setTimeout(() => {
-        settle();
-        reject(new VigilError('VIGIL_ERR_WORKER', `the worker did not answer the GitHub read within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.queries.set(id, {
-        query,
-        resolve: (text) => {
-          settle();
-          resolve(text);
-        },
-        reject: (err) => {
-          settle();
-          reject(err);
-        },
-      });
-      if (this.child) this.flushQueries();
-      else if (!this.restartTimer) this.spawn();
+    if (this.stopping) return Promise.reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: no GitHub reads now'));
+    const ready = this.child && this.ready ? this.child : undefined;
+    return this.queries.ask(query, signal, ready, () => {
+      if (!this.child && !this.restartTimer) this.spawn();
     });
-  }
-
-  /** Queries not yet sent go to the worker once it is ready (it listens, and has its config). */
-  private flushQueries(): void {
-    const child = this.child;
-    if (!child || !this.ready || !child.connected) return;
-    for (const [id, pending] of this.queries) {
-      if (pending.sentTo) continue;
-      pending.sentTo = child;
-      child.send({ type: 'query', id, query: pending.query });
-    }
-  }
-
-  /**
-   * A worker that exits cannot answer. One that went idle on its own answers all it
-   * received before going: what it still owes arrived too late, and is asked again of
-   * the next worker. After a crash, what it was asked fails now, not at the timeout.
-   */
-  private failQueries(child: SupervisedChild<ToWorker, FromWorker>, code: number | null, signal: NodeJS.Signals | null): void {
-    for (const pending of [...this.queries.values()]) {
-      if (pending.sentTo !== child) continue;
-      if (code === 0 && signal === null && !this.stopping) {
-        delete pending.sentTo;
-        continue;
-      }
-      pending.reject(new VigilError('VIGIL_ERR_WORKER', `the worker exited (${signal ?? `code ${code}`}) before answering the GitHub read`));
-    }
   }
 
   /** Config changed: let the current worker finish and exit; the next one loads the new config. */
@@ -178,10 +114,7 @@ export class WorkerSupervisor {
   /** Ask the worker to finish what it runs, wait up to `timeoutMs`, then kill it. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    // Reads no worker has taken yet will not be answered: they fail now, not at their timeout.
-    for (const pending of [...this.queries.values()]) {
-      if (!pending.sentTo) pending.reject(new VigilError('VIGIL_ERR_WORKER', 'vigil is stopping: the GitHub read was not sent'));
-    }
+    this.queries.stopping();
     clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child) {
@@ -218,14 +151,9 @@ export class WorkerSupervisor {
       this.send({ type: 'config', config: this.options.config() });
       this.ready = true;
       this.flushSweep();
-      this.flushQueries();
+      if (this.child) this.queries.sendTo(this.child);
     }
-    if (message.type === 'answer') {
-      const pending = this.queries.get(message.id);
-      if (!pending) return; // Given up on already (timeout or abort).
-      if ('text' in message) pending.resolve(message.text);
-      else pending.reject(new VigilError('VIGIL_ERR_GITHUB_QUERY', message.error));
-    }
+    if (message.type === 'answer') this.queries.answered(message);
   }
 
   /**
@@ -235,7 +163,7 @@ export class WorkerSupervisor {
    */
   private async onExit(child: SupervisedChild<ToWorker, FromWorker>, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.child === child) this.child = undefined;
-    this.failQueries(child, code, signal);
+    this.queries.exited(child, code === 0 && signal === null && !this.stopping, signal ?? `code ${code}`);
     const { store, journal, clock } = this.options;
     const pid = child.pid ?? -1;
     const crashed = code !== 0 || signal !== null;
@@ -260,7 +188,7 @@ export class WorkerSupervisor {
       eventRecord('worker.exited', { workerPid: pid, code, signal, ...(restartInMs !== undefined ? { restartInMs } : {}) }, now),
     );
     // Questions that waited for a worker that never became ready get the next one.
-    const waiting = [...this.queries.values()].some((q) => !q.sentTo);
+    const waiting = this.queries.waiting;
     const restart = restartInMs ?? (waiting && !this.stopping ? 0 : undefined);
     if (restart === undefined || this.child) return;
     // After a crash the worker comes back even without queued work, so the crash loop is visible and bounded.

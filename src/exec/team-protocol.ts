@@ -1,7 +1,7 @@
 /**
  * Messages between a team node and its execution worker (issue 19): the SQLite worker's
- * protocol (protocol.ts) without what a team worker does not do yet (GitHub reads for
- * decisions, the outbox's flush: it writes the log itself), and with the redelivery
+ * protocol (protocol.ts) without what a team worker does not do yet (the outbox's flush:
+ * it writes the log itself), with GitHub reads for decisions, and with the redelivery
  * sweep's fence: the node asks its worker to sweep only while it holds the `redelivery`
  * role, and the worker asks the node, before each redelivery request, whether it still does.
  */
@@ -15,11 +15,11 @@ export const TEAM_WORKER_ENTRY = childEntry('exec/team-worker-main.js');
 export type WorkerRole = 'redelivery';
 
 export type ToTeamWorker =
-  | Extract<ToWorker, { type: 'config' | 'work' | 'drain' | 'sweep' }>
+  | Extract<ToWorker, { type: 'config' | 'work' | 'drain' | 'sweep' | 'query' }>
   /** The node's answer to `confirm`: whether it holds the role, as the database says now. */
   | { type: 'role'; id: string; held: boolean };
 export type FromTeamWorker =
-  | Extract<FromWorker, { type: 'ready' }>
+  | Extract<FromWorker, { type: 'ready' | 'answer' }>
   /** Does the node still hold `role`? Asked right before each redelivery request. */
   | { type: 'confirm'; id: string; role: WorkerRole }
   /** The sweep the node asked for ended (done, failed, or stopped for a lost role). */

@@ -70,8 +70,16 @@ async function main(): Promise<void> {
   };
   let sweepWanted = false;
   const roles = new RoleAsks((message) => void node.send(message), () => process.connected);
+  // A decision's GitHub reads are answered beside the action loop, never after it.
+  const queries: { answer?: (message: Extract<ToTeamWorker, { type: 'query' }>) => void } = {};
+  const early: Array<Extract<ToTeamWorker, { type: 'query' }>> = [];
   const config = await receiveConfig((message) => {
     if (message.type === 'role') return roles.answered(message);
+    if (message.type === 'query') {
+      if (queries.answer) queries.answer(message);
+      else early.push(message);
+      return;
+    }
     if (message.type === 'drain') draining = true;
     if (message.type === 'sweep') sweepWanted = true;
     kick();
@@ -95,6 +103,7 @@ async function main(): Promise<void> {
         baseUrl: gh.githubApiUrl(),
         clock,
         record: (r) => runner.record(r),
+        watchedNames: config.repos.map((r) => r.name),
         marks: {
           rerun: (actionId) => ({
             asked: async () => {
@@ -135,6 +144,13 @@ async function main(): Promise<void> {
   // The owner's notices go before the next action, as on SQLite.
   const reach = teamReach({ store, config, secrets, clock, print });
 
+  const answering = new Set<Promise<void>>();
+  queries.answer = (message) => {
+    const done = answerQuery(message, github).finally(() => answering.delete(done));
+    answering.add(done);
+  };
+  for (const message of early.splice(0)) queries.answer(message);
+
   // The node went away (stopped, or killed): finish the action that runs, then go too.
   node.onDisconnect(() => {
     draining = true;
@@ -173,9 +189,27 @@ async function main(): Promise<void> {
     });
     wakeUp = undefined;
   }
+  await Promise.allSettled([...answering]);
   stopHeartbeat();
   await store.close().catch(() => undefined);
   process.exit(0);
+}
+
+/** A query's time in the worker: the node gives up after its own timeout anyway. */
+const QUERY_TIMEOUT_MS = 60_000;
+
+/**
+ * One GitHub read, answered over the channel. The text and the error are redacted here:
+ * the node holds no GitHub credential, so it could not mask one that came back.
+ */
+async function answerQuery(message: Extract<ToTeamWorker, { type: 'query' }>, github: () => Promise<TeamGithubSession>): Promise<void> {
+  const signal = AbortSignal.timeout(QUERY_TIMEOUT_MS);
+  try {
+    const text = await (await github()).read(message.query, signal);
+    await node.send({ type: 'answer', id: message.id, text: redact(text) });
+  } catch (err) {
+    await node.send({ type: 'answer', id: message.id, error: redact(errorText(err)) });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -5,12 +5,16 @@
  * the SQLite session keeps in its store (a re-run's attempt number) lives in the action's
  * row in PostgreSQL here (`TeamEffectMarks`), so a node that takes over a dead node's
  * action finds it. The missed-delivery sweep is the home's (`sweepHook`) over the memory the
- * worker passes: the team's tables (src/exec/team-sweep.ts). No reads for decisions yet.
+ * worker passes: the team's tables (src/exec/team-sweep.ts). Reads for decisions as the
+ * SQLite worker answers them (watched repositories only, a fixed set of GETs), their
+ * ETags kept for the worker's life only.
  */
 import type { Clock } from '../clock.js';
 import type { GithubConfig } from '../config/index.js';
 import type { EventRecord } from '../events.js';
 import { clientsOnDemand, sweepHook } from './session.js';
+import { memoryCache, type AnswerCache } from './conditional.js';
+import { answerGithubQuery, assertWatched, parseGithubQuery, type WatchedRepos } from './reads.js';
 import { addLabels, commentOnce, createIssueOnce } from './effects.js';
 import { assign, merge, removeLabels, requestReview, rerunFailedJobs, setIssueState, type RerunMemory } from './hands.js';
 import type { GithubCredentials, GithubSession, SweepMemory, SweepResult } from './types.js';
@@ -20,7 +24,7 @@ export interface TeamEffectMarks {
   rerun(actionId: string): RerunMemory;
 }
 
-export type TeamGithubSession = Omit<GithubSession, 'read' | 'sweep'> & {
+export type TeamGithubSession = Omit<GithubSession, 'sweep'> & {
   /** Missed-delivery sweep over `memory`; undefined when no hook is configured or no credentials exist. */
   sweep(memory: SweepMemory): Promise<SweepResult | undefined>;
 };
@@ -32,12 +36,16 @@ export interface TeamSessionOptions {
   marks: TeamEffectMarks;
   clock: Clock;
   record: (record: EventRecord) => void;
+  /** Watched clones (`repos[].name`): readable besides the `github.repos` patterns. */
+  watchedNames?: readonly string[];
 }
 
 export function openTeamGithub(options: TeamSessionOptions): TeamGithubSession {
   const { config, credentials, marks, clock, record } = options;
   const need = clientsOnDemand(credentials, options.baseUrl, clock, record);
   const effect = { ...(config.ownerLogin ? { ownerLogin: config.ownerLogin } : {}) };
+  const watched: WatchedRepos = { patterns: config.repos, names: options.watchedNames ?? [] };
+  const kept = new Map<string, AnswerCache>();
   return {
     comment: async (params, action) => commentOnce(await need().forRepo(params.repo), params, action, effect),
     createIssue: async (params, action) => createIssueOnce(await need().forRepo(params.repo), params, action, effect),
@@ -49,5 +57,12 @@ export function openTeamGithub(options: TeamSessionOptions): TeamGithubSession {
     rerunFailedJobs: async (params, action) => rerunFailedJobs(await need().forRepo(params.repo), params, marks.rerun(action.id)),
     merge: async (params) => merge(await need().forRepo(params.repo), params),
     sweep: (memory) => sweepHook(config, credentials ? need : undefined, { memory, clock }),
+    read: async (value, signal) => {
+      const query = parseGithubQuery(value);
+      assertWatched(query.repo, watched);
+      const repo = query.repo.toLowerCase();
+      if (!kept.has(repo)) kept.set(repo, memoryCache());
+      return answerGithubQuery(await need().forRepo(query.repo), query, signal, kept.get(repo));
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ModelConfig, WatchedRepo } from '../config/index.js';
 import { githubTools, historyTool, memoryTools, repoTools, type GithubReads, type InvestigationTool } from '../investigate/index.js';
-import type { JournalWriter } from '../journal/index.js';
+import type { JournalAppender, JournalWriter } from '../journal/index.js';
 import { MemoryFiles, SearchIndex } from '../memory/index.js';
 import type { Store } from '../store/index.js';
 import { instructionsInPrompt } from './context.js';
@@ -37,6 +37,35 @@ export function decisionToolbox(options: DecisionToolsOptions): Toolbox | undefi
     ...(options.githubReads ? githubTools(options.githubReads) : []),
     ...memoryTools({ files: new MemoryFiles(options.memoryDir), searchIndex: new SearchIndex(store, options.logsDir) }),
     historyTool((subject) => threadMemory(store, subject).lines),
+  ];
+  return new Toolbox({ tools, budgets: model.decision, journal: options.journal, clock: options.clock });
+}
+
+export interface TeamToolsOptions {
+  model: Readonly<ModelConfig>;
+  repos: readonly WatchedRepo[];
+  /** What vigil decided and did about a subject, from the team's database (team-context.ts). */
+  history: (subject: string) => Promise<string[]>;
+  /** Each call's `decision.tool` line, on the node's chain. */
+  journal: Pick<JournalAppender, 'write'>;
+  clock: Clock;
+  /** GitHub reads through the node's worker, which holds the credentials; absent without credentials. */
+  githubReads?: GithubReads;
+}
+
+/**
+ * A team node's tools (issue 19): the home's, but for memory search and reading memory
+ * files, which read a home's folder and SQLite index (a team's memory is in its
+ * database, its search index a CLI-side cache): the committed files of local clones,
+ * GitHub through the node's worker, and `vigil_history` from the team's tables.
+ */
+export function teamDecisionToolbox(options: TeamToolsOptions): Toolbox | undefined {
+  const { model } = options;
+  if (model.provider === 'rules' || !model.decision.investigate || model.decision.maxToolCalls === 0) return undefined;
+  const tools: InvestigationTool[] = [
+    ...(options.repos.some((repo) => repo.path) ? repoTools(options.repos, { alreadyInPrompt: instructionsInPrompt(options.repos) }) : []),
+    ...(options.githubReads ? githubTools(options.githubReads) : []),
+    historyTool(options.history),
   ];
   return new Toolbox({ tools, budgets: model.decision, journal: options.journal, clock: options.clock });
 }

@@ -2,7 +2,7 @@ import { INDEX_FILE } from '../memory/index.js';
 import type { PgStore } from '../store/index.js';
 import { recentActivityOf } from './activity.js';
 import type { ContextSource } from './context.js';
-import { threadMemoryOf } from './thread.js';
+import { threadMemoryOf, type ThreadReader } from './thread.js';
 
 /**
  * A team node's decision context (issue 19), read from PostgreSQL: the approvals waiting,
@@ -18,14 +18,19 @@ export function teamContext(store: PgStore): ContextSource {
         ofEvents: (ids) => store.decisions.subjectsOfEvents(ids),
         ofActions: (ids) => store.actions.subjectsOf(ids),
       }),
-    thread: (subject) =>
-      threadMemoryOf(
-        {
-          decisions: (s, limit) => store.decisions.aboutSubject(s, limit, true),
-          actions: (s, limit) => store.actions.aboutSubject(s, limit),
-        },
-        subject,
-      ),
+    thread: (subject) => threadMemoryOf(threadReader(store), subject),
+  };
+}
+
+/** `vigil_history` on a node: the thread memory's lines of any subject. */
+export function teamHistory(store: PgStore): (subject: string) => Promise<string[]> {
+  return async (subject) => (await threadMemoryOf(threadReader(store), subject)).lines;
+}
+
+function threadReader(store: PgStore): ThreadReader {
+  return {
+    decisions: (subject, limit) => store.decisions.aboutSubject(subject, limit, true),
+    actions: (subject, limit) => store.actions.aboutSubject(subject, limit),
   };
 }
 

@@ -15,8 +15,10 @@
  * lease (team-model-call.ts). A failed call gives the event back and this node waits
  * (backoff, the circuit) before it claims again.
  *
- * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): investigation tools
- * (a node's decision makes one forced `decide` call), coalescing, the owner's
+ * The model may look first with read-only tools (teamDecisionToolbox: local clones, GitHub
+ * through the node's worker, vigil's history from the team's tables).
+ *
+ * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): coalescing, the owner's
  * instructions (decided as any event), and vigil's own echoes (what a node's worker
  * writes on GitHub comes back as deliveries decided like any other).
  */
@@ -172,7 +174,7 @@ export class TeamDecisions {
     if (routed.route === 'skipped') return void (await this.commit([{ event, setAside: routed.reason }]));
     if (routed.route === 'rules') return void (await this.commit([{ event, decision: this.checked(event, routed.decision), result: { model: 'rules' } }]));
     const { store, clock, leaseSeconds } = this.deps;
-    const { provider } = this.decider;
+    const { provider, toolbox } = this.decider;
     const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
     const parts = {
       clock,
@@ -186,7 +188,11 @@ export class TeamDecisions {
     let result: DecisionResult;
     try {
       result = await decideHoldingLease({ store, provider, leaseSeconds, stopping: this.stopSignal.signal }, event.id, (signal) =>
-        decisionRequest(parts, event, payload, tick, { observer: this.observer(event), signal }),
+        decisionRequest(parts, event, payload, tick, {
+          observer: this.observer(event),
+          signal,
+          ...(toolbox ? { investigation: () => toolbox.investigation(event.id) } : {}),
+        }),
       );
     } catch (err) {
       await this.giveBack(event, err);

@@ -6,6 +6,7 @@ import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { newActionId, type PgStore, type PgTx } from '../store/index.js';
 import type { OwnerProfile } from './owner.js';
+import type { Toolbox } from './toolbox.js';
 import { subjectKey, subjectOfParams } from './subject.js';
 import type { TriageConfig } from './triage.js';
 
@@ -22,6 +23,8 @@ export interface TeamDecider {
   repos: readonly WatchedRepo[];
   owner?: OwnerProfile;
   heartbeatFile?: string;
+  /** The read-only tools a model may call before `decide` (teamDecisionToolbox); without it, one forced call. */
+  toolbox?: Toolbox;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { errorText } from '../errors.js';
 import { eventRecord } from '../events.js';
 import type { InvestigationTool } from '../investigate/index.js';
-import type { JournalWriter } from '../journal/index.js';
+import type { JournalAppender } from '../journal/index.js';
 import type { DecisionBudgets, Investigation, ToolCall, ToolSpec } from '../model/index.js';
 import { secretMask } from '../secrets/index.js';
 import { escapeFences, fence } from './prompt.js';
@@ -17,7 +17,8 @@ import { escapeFences, fence } from './prompt.js';
 export interface ToolboxOptions {
   tools: readonly InvestigationTool[];
   budgets: DecisionBudgets;
-  journal: JournalWriter;
+  /** Where each call's `decision.tool` line goes (the home's journal; a node's log chain). */
+  journal: Pick<JournalAppender, 'write'>;
   clock: Clock;
 }
 

@@ -9,7 +9,7 @@ import { tool, type InvestigationTool } from './tool.js';
  * lower case: `owner/repo#7` for an issue or pull request, `owner/repo@<40-hex sha>`
  * for a commit (src/initiative/subject.ts, `subjectKey`).
  */
-export type HistoryLookup = (subject: string) => string[];
+export type HistoryLookup = (subject: string) => string[] | Promise<string[]>;
 
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 
@@ -31,7 +31,7 @@ export function historyTool(lookup: HistoryLookup): InvestigationTool {
     run: async ({ repo, number, sha }) => {
       const key = (number !== undefined ? `${repo}#${number}` : `${repo}@${sha}`).toLowerCase();
       const shown = number !== undefined ? `${repo}#${number}` : `${repo}@${sha!.slice(0, 12).toLowerCase()}`;
-      const lines = lookup(key);
+      const lines = await lookup(key);
       if (lines.length === 0) return `(vigil has done nothing about ${shown} yet)`;
       return [`What vigil decided and did about ${shown}, oldest first:`, ...lines.map((line) => `- ${line}`)].join('\n');
     },
