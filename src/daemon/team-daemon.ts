@@ -232,7 +232,7 @@ export class TeamDaemon {
           history: teamHistory(store),
           journal: { write: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a decision.tool line was not logged', { error: errorText(err) })) },
           clock,
-          ...(github ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.worker!.query(query, signal) } : {}),
+          ...(github ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.githubRead(query, signal) } : {}),
         })
       : undefined;
     return {
@@ -246,6 +246,11 @@ export class TeamDaemon {
       heartbeatFile: this.paths.heartbeat,
       ...(toolbox ? { toolbox } : {}),
     };
+  }
+
+  private githubRead(query: GithubQuery, signal: AbortSignal): Promise<string> {
+    const worker = this.worker;
+    return worker ? worker.query(query, signal) : Promise.reject(new VigilError('VIGIL_ERR_WORKER', 'the node\'s worker has not started yet'));
   }
 
   /** The last word of a crashing process: the daily log if the database still takes it. */
