@@ -46,7 +46,8 @@ export async function answerTeamApproval(store: PgAnswerStore, clock: Clock, a: 
       return { expired: true };
     }
     const to = a.answer === 'approve' ? 'approved' : 'denied';
-    await store.approvals.answer(tx, a.id, to, a.by, now, words);
+    // Guarded by the state besides the row lock: an answer never moves what is no longer waiting.
+    if (!(await store.approvals.answer(tx, a.id, to, a.by, now, words))) throw new VigilError('VIGIL_ERR_APPROVAL_CLOSED', `${a.id} was answered meanwhile`);
     const type = a.answer === 'approve' ? 'approval.granted' : 'approval.denied';
     await store.log.append(tx, [eventRecord(type, { actionId: action.id, action: action.action, by: a.by, ...(words ? { reason: words } : {}) }, now)]);
     return { answered: { ...action, state: to, answeredBy: a.by } };
