@@ -9,9 +9,10 @@
  * action's row), so it happens once.
  *
  * Only the GitHub actions run here. `notify`, `memory.note`, `remind` and `agent.task`
- * keep their state in the SQLite store or the home (the owner's channels and their
- * hourly cap, memory files, reminders, worktrees): a team node does not claim them, and
- * they wait as approved (docs/architecture.md, "The team node").
+ * keep their state in the SQLite store or the home (the `notify` action's path through
+ * the SQLite notifier, memory files, reminders, worktrees): a team node does not claim
+ * them, and they wait as approved (docs/architecture.md, "The team node"). The owner's
+ * notices about approvals go another way (team-reach.ts).
  */
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
@@ -115,7 +116,7 @@ export class TeamActionRunner {
   }
 
   private async effect(action: PgAction): Promise<Outcome> {
-    // A node takes no answers yet: an `ask` runs only with an owner's answer a home gave before `vigil migrate`.
+    // An `ask` runs only with an owner's answer (`answered_by`: a node's capability route, the CLI, or a home before `vigil migrate`).
     const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: action.answeredBy });
     if (!recheck.ok) return { error: recheck.reason };
     const handler = TEAM_HANDLERS[recheck.judgement.action as ActionName];
