@@ -83,8 +83,48 @@ const EFFECTS: Record<string, readonly Effect[]> = {
   'github.pull_request.reopened': [state('github.reopen', 'it was reopened')],
 };
 
+/**
+ * What the check asks of a store: synchronous, so the home's SQLite answers directly and
+ * a team's PostgreSQL answers from what `echoLookups` says to read first (team-own-echo.ts).
+ */
+export interface EchoStore {
+  /** vigil has an action with this id. */
+  hasAction(id: string): boolean;
+  /** The login vigil acts as, as its worker last learnt it; undefined when unknown. */
+  actingLogin(): string | undefined;
+  /** Actions of one kind on one repository that ran (or run) since `since`, newest first. */
+  ranSince(action: string, repo: string, since: number): { id: string; params: unknown }[];
+}
+
+/** The home's SQLite store as an EchoStore. */
+export function storeEchoes(store: Store): EchoStore {
+  return {
+    hasAction: (id) => store.actions.get(id) !== undefined,
+    actingLogin: () => store.kv.get('github.actingLogin')?.login,
+    ranSince: (action, repo, since) => store.actions.ranSince(action, repo, since),
+  };
+}
+
+/**
+ * What `ownEcho` will ask about this delivery, for a store that must read it first: the
+ * action id its text's marker names, and the action kinds, repository and time whose runs
+ * its effect would be.
+ */
+export function echoLookups(event: { source: string; kind: string; payload: unknown }, now: number): { markerId?: string; ran?: { actions: string[]; repo: string; since: number } } {
+  if (event.source !== 'github') return {};
+  const path = CREATED_TEXT[event.kind];
+  const body = path ? at(event.payload, ...path) : undefined;
+  const markerId = typeof body === 'string' ? TRAILING_MARKER.exec(body)?.[1] : undefined;
+  const repo = at(event.payload, 'repository', 'full_name');
+  const effects = EFFECTS[event.kind];
+  return {
+    ...(markerId ? { markerId } : {}),
+    ...(effects && typeof repo === 'string' ? { ran: { actions: [...new Set(effects.map((e) => e.action))], repo, since: now - ECHO_MS } } : {}),
+  };
+}
+
 export interface OwnEchoWhere {
-  store: Store;
+  echoes: EchoStore;
   now: number;
   /** `github.ownerLogin`: a sender with this login is the owner, never vigil. */
   ownerLogin?: string | undefined;
@@ -96,21 +136,21 @@ export function ownEcho(event: { source: string; kind: string; payload: unknown 
   return byMarker(event.kind, event.payload, where) ?? bySender(event.payload, where) ?? byEffect(event.kind, event.payload, where);
 }
 
-function byMarker(kind: string, payload: unknown, { store }: OwnEchoWhere): string | undefined {
+function byMarker(kind: string, payload: unknown, { echoes }: OwnEchoWhere): string | undefined {
   const path = CREATED_TEXT[kind];
   const body = path ? at(payload, ...path) : undefined;
   if (typeof body !== 'string') return undefined;
   const actionId = TRAILING_MARKER.exec(body)?.[1];
   // Only a marker of an action vigil has: a stranger's copied marker does not silence vigil.
-  if (!actionId || !store.actions.get(actionId)) return undefined;
+  if (!actionId || !echoes.hasAction(actionId)) return undefined;
   return `its text carries the marker of vigil's action ${actionId}`;
 }
 
-function bySender(payload: unknown, { store, ownerLogin }: OwnEchoWhere): string | undefined {
+function bySender(payload: unknown, { echoes, ownerLogin }: OwnEchoWhere): string | undefined {
   const sender = at(payload, 'sender', 'login');
-  const acting = store.kv.get('github.actingLogin');
-  if (typeof sender !== 'string' || !acting || !sameLogin(sender, acting.login)) return undefined;
-  if (!actsAsItself(acting.login, ownerLogin)) return undefined;
+  const acting = echoes.actingLogin();
+  if (typeof sender !== 'string' || !acting || !sameLogin(sender, acting)) return undefined;
+  if (!actsAsItself(acting, ownerLogin)) return undefined;
   return `sent by ${sender}, the login vigil acts as`;
 }
 
@@ -123,7 +163,7 @@ function actsAsItself(login: string, ownerLogin: string | undefined): boolean {
   return login.endsWith('[bot]') || (ownerLogin !== undefined && !sameLogin(login, ownerLogin));
 }
 
-function byEffect(kind: string, payload: unknown, { store, now }: OwnEchoWhere): string | undefined {
+function byEffect(kind: string, payload: unknown, { echoes, now }: OwnEchoWhere): string | undefined {
   const effects = EFFECTS[kind];
   const repo = at(payload, 'repository', 'full_name');
   const number = at(payload, 'issue', 'number') ?? at(payload, 'pull_request', 'number');
@@ -132,7 +172,7 @@ function byEffect(kind: string, payload: unknown, { store, now }: OwnEchoWhere):
   for (const effect of effects) {
     // A closed pull request is a merge's effect only when merged, a close's only when not.
     if (kind === 'github.pull_request.closed' && merged !== (effect.action === 'github.merge')) continue;
-    for (const action of store.actions.ranSince(effect.action, repo, now - ECHO_MS)) {
+    for (const action of echoes.ranSince(effect.action, repo, now - ECHO_MS)) {
       const params = action.params as Record<string, unknown>;
       const what = params.number === number ? effect.of(params, payload) : undefined;
       if (what) return `${what} ${action.id}`;

@@ -18,9 +18,10 @@
  * The model may look first with read-only tools (teamDecisionToolbox: local clones, GitHub
  * through the node's worker, vigil's history from the team's tables).
  *
- * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): coalescing, the owner's
- * instructions (decided as any event), and vigil's own echoes (what a node's worker
- * writes on GitHub comes back as deliveries decided like any other).
+ * vigil's own echoes are set aside first, whatever the provider (team-own-echo.ts).
+ *
+ * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): coalescing, and the
+ * owner's instructions (decided as any event).
  */
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
@@ -35,6 +36,8 @@ import { teamContext, teamMemoryIndex } from './team-context.js';
 import { decideHoldingLease, LeaseLost } from './team-model-call.js';
 import { TeamProposals, type TeamDecider } from './team-proposals.js';
 import { expireTeamApprovals } from './team-approvals.js';
+import { ownEcho } from './own-echo.js';
+import { teamEchoes } from './team-own-echo.js';
 import { rulesFirst } from './triage.js';
 
 export type { TeamDecider } from './team-proposals.js';
@@ -65,7 +68,7 @@ const MAX_RETRY_MS = 3_600_000;
 /** One event's outcome, committed with others or alone. */
 type Decided =
   | { event: PgEvent; decision: Decision; result?: Omit<DecisionResult, 'decision'> }
-  | { event: PgEvent; setAside: string };
+  | { event: PgEvent; setAside: { type: 'event.own' | 'event.skipped'; reason: string } };
 
 export class TeamDecisions {
   private proposals: TeamProposals;
@@ -155,7 +158,7 @@ export class TeamDecisions {
         }
         if (events.length === 0) break;
         if (byModel) await this.decideOne(events[0]!);
-        else await this.commit(events.map((event) => ({ event, decision: this.ruleDecision(event) })));
+        else await this.commit(await Promise.all(events.map(async (event) => (await this.ownEcho(event)) ?? { event, decision: this.ruleDecision(event) })));
       }
     } while (this.again && !this.stopping);
   }
@@ -169,9 +172,11 @@ export class TeamDecisions {
 
   /** Rules first; then the model, outside any transaction, the lease renewed meanwhile. */
   private async decideOne(event: PgEvent): Promise<void> {
+    const own = await this.ownEcho(event);
+    if (own) return void (await this.commit([own]));
     const payload = parseBody(event);
     const routed = rulesFirst(event, payload, this.decider.triage);
-    if (routed.route === 'skipped') return void (await this.commit([{ event, setAside: routed.reason }]));
+    if (routed.route === 'skipped') return void (await this.commit([{ event, setAside: { type: 'event.skipped', reason: routed.reason } }]));
     if (routed.route === 'rules') return void (await this.commit([{ event, decision: this.checked(event, routed.decision), result: { model: 'rules' } }]));
     const { store, clock, leaseSeconds } = this.deps;
     const { provider, toolbox } = this.decider;
@@ -247,7 +252,8 @@ export class TeamDecisions {
         for (const item of decided) {
           const { event } = item;
           if ('setAside' in item) {
-            if (await store.inbox.markDecided(tx, event.id, 'filtered')) records.push(eventRecord('event.skipped', { eventId: event.id, kind: event.kind, reason: item.setAside }, now));
+            const { type, reason } = item.setAside;
+            if (await store.inbox.markDecided(tx, event.id, 'filtered')) records.push(eventRecord(type, { eventId: event.id, kind: event.kind, reason }, now));
             continue;
           }
           if (!(await store.inbox.markDecided(tx, event.id))) continue;
@@ -268,6 +274,25 @@ export class TeamDecisions {
       this.deps.failed(err);
       for (const { event } of decided) await store.inbox.release(event.id).catch(() => false);
     }
+  }
+
+  /**
+   * vigil's own write coming back (own-echo.ts, over the team's actions): set aside as on
+   * SQLite, never decided — a comment must not be answered by a comment. A lookup the
+   * database refuses leaves the event to be decided (the commit's failure then gives it back).
+   */
+  private async ownEcho(event: PgEvent): Promise<Decided | undefined> {
+    const now = this.deps.clock.now();
+    const echo = { source: event.source, kind: event.kind, payload: parseBody(event) };
+    let echoes;
+    try {
+      echoes = await teamEchoes(this.deps.store, echo, now);
+    } catch (err) {
+      this.deps.failed(err);
+      return undefined;
+    }
+    const reason = ownEcho(echo, { echoes, now, ownerLogin: this.decider.triage.ownerLogin });
+    return reason ? { event, setAside: { type: 'event.own', reason } } : undefined;
   }
 
   /** The offline provider's decision: every config rule. */

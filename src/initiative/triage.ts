@@ -4,7 +4,7 @@ import type { JournalWriter } from '../journal/index.js';
 import { applyRules, type Decision } from '../model/index.js';
 import { globMatch } from '../policy/index.js';
 import type { InboxEvent, Store } from '../store/index.js';
-import { ownEcho } from './own-echo.js';
+import { ownEcho, storeEchoes } from './own-echo.js';
 
 /**
  * Rules first, model second (issue 14): what happens to an event before any provider
@@ -43,7 +43,7 @@ export function triageConfig(config: Pick<Config, 'model' | 'rules' | 'github'>)
 }
 
 export function triage(event: InboxEvent, payload: unknown, config: TriageConfig, where: { store: Store; now: number }): Triage {
-  const own = ownEcho({ source: event.source, kind: event.kind, payload }, { ...where, ownerLogin: config.ownerLogin });
+  const own = ownEcho({ source: event.source, kind: event.kind, payload }, { echoes: storeEchoes(where.store), now: where.now, ownerLogin: config.ownerLogin });
   if (own) return { route: 'own', reason: own };
   return rulesFirst(event, payload, config);
 }

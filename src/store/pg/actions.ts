@@ -142,6 +142,19 @@ export class PgActions {
     return new Map(rows.map((r) => [r.id, r.subject]));
   }
 
+  /**
+   * Actions of one kind on one repository that ran (or run) since `since`, newest first:
+   * what the team itself just did there, so the webhook its effect causes is known as its own.
+   */
+  async ranSince(action: string, repo: string, since: number): Promise<PgAction[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT * FROM actions WHERE state IN ('running', 'succeeded') AND action = $1 AND repo = lower($2) AND updated_at >= $3
+       ORDER BY updated_at DESC LIMIT 100`,
+      [action, repo, since],
+    );
+    return rows.map(toAction);
+  }
+
   /** Approvals that wait for the owner, oldest first (the prompt's context lists them). */
   async pendingApprovals(limit = 50): Promise<PgAction[]> {
     const { rows } = await this.pool.query<Row>(`SELECT * FROM actions WHERE state = 'awaiting_approval' ORDER BY created_at, id LIMIT $1`, [limit]);

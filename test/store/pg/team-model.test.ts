@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
@@ -100,7 +100,7 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     }
   };
 
-  it('two nodes, deliveries spread over both: each event decided once with one model call, the proposals judged by the policy, each allowed comment posted once; usage per call in model_usage and vigil status', async () => {
+  it('two nodes, deliveries spread over both: each event decided once with one model call, the proposals judged by the policy, each allowed comment posted once; usage per call in model_usage and vigil status; vigil\'s own comment coming back is set aside without a call', async () => {
     const model = await fakeAnthropic();
     model.respond = (body) => ({ decide: decideTicket(ticketOf(firstUserText(body))) });
     const TICKETS = [1, 2, 3, 4, 5, 6];
@@ -144,6 +144,16 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     expect(model.calls.every((c) => !c.raw.includes(KEY))).toBe(true);
     const lines = (await db.sql<{ line: string }>('SELECT line FROM log_entries')).rows.map((r) => r.line).join('');
     expect(lines).not.toContain(KEY);
+
+    // vigil's own comment comes back as a delivery (to the other node): set aside as its own, no model call.
+    const posted = github.issue(REPO, 2)!.comments[0]!.body;
+    const echo = JSON.stringify({ action: 'created', issue: { number: 2, title: 'ticket-2' }, comment: { id: 5, body: posted }, repository: { full_name: REPO }, sender: { login: 'vigil-bot' } });
+    expect((await post(alpha, echo, 'issue_comment')).status).toBe(202);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'event.own'`)) === 1, 'the echo set aside');
+    expect((await db.sql<{ state: string }>(`SELECT state FROM inbox WHERE kind = 'github.issue_comment.created'`)).rows).toEqual([{ state: 'filtered' }]);
+    const own = JSON.parse((await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'event.own'`)).rows[0]!.line) as { reason: string };
+    expect(own.reason).toMatch(/^its text carries the marker of vigil's action \w+$/);
+    expect(model.calls).toHaveLength(TICKETS.length);
   }, 120_000);
 
   it('a second event on the same issue (openai-compatible provider): its prompt lists the first decision, its comment with the link it left, and the refused close, read from PostgreSQL', async () => {
@@ -238,6 +248,33 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     await sleep(1500);
     expect(model.requests).toHaveLength(0);
     expect(await count('SELECT count(*) AS n FROM model_usage')).toBe(0);
+  }, 120_000);
+
+  it('SIGHUP: a node that decided with the rules provider decides with the model after its config names one; a config that does not load is refused and the model kept', async () => {
+    const model = await fakeAnthropic();
+    model.respond = (body) => ({ decide: { act: false, summary: `model saw ticket ${ticketOf(firstUserText(body))}`, proposals: [] } });
+    const rules = [{ name: 'opened', on: 'github.issues.opened', propose: { action: 'github.comment', params: { repo: REPO, number: '{{payload.issue.number}}', body: 'by rule' } } }];
+    const alpha = await node('alpha', { rules }, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url });
+    expect((await post(alpha, opened(21))).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 1, 'the rules decision');
+
+    writeConfig(alpha.home, { model: { provider: 'anthropic', timeoutSeconds: 10 } });
+    alpha.daemon.proc.kill('SIGHUP');
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'config.reloaded'`)) === 1, 'the reload');
+    expect((await post(alpha, opened(22))).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 2, 'the model decision');
+    const decided = (await db.sql<{ model: string; summary: string }>('SELECT model, summary FROM decisions ORDER BY id')).rows;
+    expect(decided.map((d) => d.model)).toEqual(['rules', 'claude-sonnet-4-6']);
+    expect(decided[1]!.summary).toBe('model saw ticket 22');
+    expect(model.calls).toHaveLength(1);
+
+    // A config that does not load is refused: the node keeps deciding with the model it had.
+    writeConfig(alpha.home, { model: { provider: 'anthropic', timeoutSeconds: 10, baseURL: 'not a url' } });
+    alpha.daemon.proc.kill('SIGHUP');
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'config.reload_failed'`)) === 1, 'the refused reload');
+    expect((await post(alpha, opened(23))).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 3, 'the third decision');
+    expect(model.calls).toHaveLength(2);
   }, 120_000);
 
   it('a node killed while its model call runs: its lease is renewed while the call outlasts it, then the other node decides the event once, after the lease lapses', async () => {
