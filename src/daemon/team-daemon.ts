@@ -17,7 +17,7 @@
  * `ask` waits in the database; its notice is sent once across nodes by a worker
  * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
  * route (team-app.ts) or the CLI, a token once across nodes. Not yet: the memory tools
- * and own-echo checks for a model's decisions,
+ * for a model's decisions,
  * web push and desktop notifications, alerts (the owner is not told of a delivery
  * refused twice: the node's output says it), the local actions (notify, memory.note,
  * remind, agent.task wait as approved), the dashboard and the rest of the API (answered
