@@ -5,7 +5,7 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
-import { loadCapabilityRoute, registerSecurity, type CapabilityDeps } from '../web/index.js';
+import { loadAssetRoutes, loadCapabilityRoute, registerSecurity, type CapabilityDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
 export interface TeamAppDeps {
@@ -23,7 +23,7 @@ export interface TeamAppDeps {
  * What a node on PostgreSQL answers beyond `/healthz` and the webhook route (issue 19):
  * a notification's Approve and Deny (`/push/approvals/:id/:answer`), whichever node the
  * owner's device reaches — the token's nonce spent in the answer's own transaction, so a
- * token answers once across all nodes. The dashboard and the rest of the API still read
+ * token answers once across all nodes — and the public assets its pages link to. The dashboard and the rest of the API still read
  * the SQLite store: every other route says so — 501 with the one error body — rather
  * than answer from a home that holds nothing.
  */
@@ -33,7 +33,9 @@ export function teamApp(deps: TeamAppDeps) {
     const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20 });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const { capabilityRoute } = await loadCapabilityRoute();
+    const [{ capabilityRoute }, { assetRoutes }] = await Promise.all([loadCapabilityRoute(), loadAssetRoutes()]);
+    // The confirmation page is the SQLite one: its style and script are public and hold no data.
+    await app.register(assetRoutes);
     await app.register(async (scope) => {
       // The confirmation page's button posts a form.
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

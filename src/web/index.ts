@@ -17,6 +17,8 @@ export { HELMET_OPTIONS, registerSecurity } from './security.js';
 export type { CapabilityDeps } from './capability-route.js';
 /** The capability route (a notification's Approve / Deny), loaded when an HTTP app is built: a team node serves it too. */
 export const loadCapabilityRoute = () => import('./capability-route.js');
+/** The public assets (style, script, icons) the capability route's pages link to. */
+export const loadAssetRoutes = () => import('./asset-routes.js');
 export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */

@@ -135,6 +135,8 @@ describe.runIf(PG.available)('approvals on a team (real processes, real cluster,
     expect(page.headers.get('cache-control')).toBe('no-store');
     const html = await page.text();
     expect(html).toContain('octo/app#7: Seen by the team.');
+    // Styled as on SQLite: the node serves the page's public assets.
+    expect((await fetch(`${beta.daemon.url}/static/style.css`)).status).toBe(200);
     // Opening the page answered nothing.
     expect((await db.sql<{ state: string }>('SELECT state FROM actions WHERE id = $1', [waiting[0]!.id])).rows[0]!.state).toBe('awaiting_approval');
     const post = (base: string, answer = 'approve', body: unknown = { token }) =>
