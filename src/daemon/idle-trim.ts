@@ -10,14 +10,15 @@ import vm from 'node:vm';
  * compacts for footprint (V8's "last resort" collection, what it runs itself before
  * giving up on memory) returns them.
  *
- * When: the check runs every `checkMs` (30 s, off the loop's critical path: a timer
+ * When: the check runs every `checkMs` (10 s, off the loop's critical path: a timer
  * that keeps nothing alive). A window in which the event loop was busy less than
  * `quietUtilization` is quiet; the first quiet window after the heap has grown by
  * `growthBytes` since the last trim (or after the start) trims. So an idle daemon
  * trims once, after its start-up work, and again only after work that grew its heap —
  * never during a burst, never over and over while nothing happens. A collection takes
  * 10–60 ms on this daemon's 15–20 MB heap; a delivery that arrives during it waits
- * that long, once.
+ * that long, once. At most one a window: under 0.5 % of a core even if every window
+ * followed work.
  */
 export interface IdleTrimOptions {
   checkMs?: number;
@@ -31,7 +32,7 @@ export interface IdleTrimOptions {
   utilization?: (previous?: EventLoopUtilization) => EventLoopUtilization;
 }
 
-const CHECK_MS = 30_000;
+const CHECK_MS = 10_000;
 const QUIET_UTILIZATION = 0.01;
 const GROWTH_BYTES = 1 << 20;
 
