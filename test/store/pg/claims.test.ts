@@ -1,6 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { PgStore } from '../../../src/store/pg/index.js';
+import { usePgNodes } from '../../helpers/pg-nodes.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 
 const PG = postgresAvailability();
@@ -9,23 +10,7 @@ const LEASE_SECONDS = 30;
 
 describe.runIf(PG.available)('the team store: events and actions claimed with leases across nodes (real PostgreSQL)', () => {
   const pg = usePostgres('claims');
-  const open: PgStore[] = [];
-  const node = async (name: string, clock: FakeClock, extra: { max?: number } = {}) => {
-    const store = await PgStore.open({ url: pg.url, node: name, clock, leaseSeconds: LEASE_SECONDS, max: extra.max ?? 4 });
-    open.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    // Migrate once, before the nodes of a test race to open.
-    await (await node('setup', new FakeClock(T0))).close();
-    open.length = 0;
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close().catch(() => {})));
-    await pg.sql('TRUNCATE inbox, actions, nodes RESTART IDENTITY CASCADE', []);
-  });
+  const node = usePgNodes(pg, { leaseSeconds: LEASE_SECONDS, truncate: ['inbox', 'actions', 'nodes'], migratedAt: T0 });
 
   const deliver = async (store: PgStore, n: number) => {
     await store.transaction((tx) => store.inbox.addDeliveries(tx, Array.from({ length: n }, (_, i) => ({

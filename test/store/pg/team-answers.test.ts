@@ -4,11 +4,12 @@
  * once even when both nodes spend it at the same moment, and an approval past its time
  * expires once, logged once, however many nodes look.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { isVigilError } from '../../../src/errors.js';
 import { answerTeamApproval, expireTeamApprovals } from '../../../src/initiative/team-approvals.js';
 import { PgStore } from '../../../src/store/pg/index.js';
+import { usePgNodes } from '../../helpers/pg-nodes.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 
 const PG = postgresAvailability();
@@ -17,22 +18,7 @@ const DAY = 86_400_000;
 
 describe.runIf(PG.available)('answers on a team: once across nodes (real PostgreSQL)', () => {
   const pg = usePostgres('team_answers');
-  const open: PgStore[] = [];
-  const node = async (name: string, clock: FakeClock) => {
-    const store = await PgStore.open({ url: pg.url, node: name, clock, leaseSeconds: 30, max: 4 });
-    open.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    await (await node('setup', new FakeClock(T0))).close();
-    open.length = 0;
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close().catch(() => {})));
-    await pg.sql('TRUNCATE capability_uses, actions, nodes RESTART IDENTITY CASCADE', []);
-  });
+  const node = usePgNodes(pg, { leaseSeconds: 30, truncate: ['capability_uses', 'actions', 'nodes'], migratedAt: T0 });
 
   const ask = async (store: PgStore, id: string, expiresAt: number) => {
     await store.transaction((tx) =>

@@ -5,11 +5,12 @@
  * notice a dead worker held taken over once its lease lapsed — sent only to the channels
  * that had not had it.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import type { EventRecord } from '../../../src/events.js';
 import { TeamNotices } from '../../../src/notify/team-notices.js';
 import { PgStore } from '../../../src/store/pg/index.js';
+import { usePgNodes } from '../../helpers/pg-nodes.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { RecordingChannel } from '../../notify/helpers.js';
 
@@ -20,22 +21,7 @@ const KEY = 'k'.repeat(64);
 
 describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in PostgreSQL (two nodes, one process)', () => {
   const pg = usePostgres('team_notify');
-  const open: PgStore[] = [];
-  const node = async (name: string, clock: FakeClock) => {
-    const store = await PgStore.open({ url: pg.url, node: name, clock, leaseSeconds: LEASE_SECONDS, max: 4 });
-    open.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    await (await node('setup', new FakeClock(T0))).close();
-    open.length = 0;
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close().catch(() => {})));
-    await pg.sql('TRUNCATE notify_queue, notify_log, notify_deliveries, capability_uses, actions, nodes RESTART IDENTITY CASCADE', []);
-  });
+  const node = usePgNodes(pg, { leaseSeconds: LEASE_SECONDS, truncate: ['notify_queue', 'notify_log', 'notify_deliveries', 'capability_uses', 'actions', 'nodes'], migratedAt: T0 });
 
   /** `n` asks, each with its notice queued in the transaction that stores it (as TeamDecisions does). */
   const ask = async (store: PgStore, clock: FakeClock, n: number) => {
