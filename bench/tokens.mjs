@@ -200,7 +200,7 @@ async function runNaive(m, day, start) {
         memory: await m.readMemoryIndex(join(dir, 'memory')),
         instructions: await m.readRepoInstructions(repos),
         event: { id: 0, source: 'heartbeat', kind: 'heartbeat', payload: { eventsSinceLastBeat: pending } },
-        context: await m.buildContext(store, repos, payload, { now: clock.now() }),
+        context: await m.buildContext(m.homeContext(store), repos, payload, { now: clock.now() }),
         owner: 'You work for the owner of this vigil.',
         ownerNow: new Date(clock.now()).toISOString(),
       });
