@@ -17,7 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 const RUN_AS = 'postgres';
 
@@ -218,4 +218,27 @@ export function usePostgres(database: string): UsedPostgres {
     state.cluster?.stop();
   });
   return state;
+}
+
+export interface FreshDatabase {
+  /** This test's database: its connection string and name, set before each test. */
+  url: string;
+  name: string;
+  /** SQL as the superuser on this test's database. */
+  sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A database of its own for each test, on the file's cluster (`usePostgres`): the team's
+ * log is append-only (TRUNCATE refused), so a test cannot empty the last one's. Call it
+ * inside the `describe`, after `usePostgres`.
+ */
+export function useFreshDatabase(used: UsedPostgres, prefix: string): FreshDatabase {
+  let databases = 0;
+  const db: FreshDatabase = { url: '', name: '', sql: (text, params = []) => used.cluster.admin(text, params, db.name) };
+  beforeEach(async () => {
+    db.name = `${prefix}_${++databases}`;
+    db.url = await used.cluster.createDatabase(db.name);
+  });
+  return db;
 }

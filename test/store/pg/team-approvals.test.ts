@@ -10,13 +10,12 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
 import { BIN, cliEnv, killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { fakeChat } from '../../notify/fake-chat.js';
 import { issueOpened } from './team-helpers.js';
@@ -42,12 +41,7 @@ describe.runIf(PG.available)('approvals on a team (real processes, real cluster,
   const cluster = usePostgres('team_approvals');
   const daemons: RunningDaemon[] = [];
   const cleanups: (() => Promise<void>)[] = [];
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `approvals_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'approvals');
   afterEach(async () => {
     await killDaemons(daemons);
     await Promise.all(cleanups.splice(0).map((c) => c()));

@@ -8,12 +8,12 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseTopic, renderIndex, renderTopic } from '../../../src/memory/index.js';
 import { openPgPool, roleHolders, verifyPgLog } from '../../../src/store/pg/index.js';
 import { REPO } from '../../github/helpers.js';
 import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { childrenOf, issueOpened } from './team-helpers.js';
 
@@ -28,12 +28,7 @@ const OLD_INDEX = renderIndex([OLD_TOPIC]);
 describe.runIf(PG.available)('the dreamer on a team\'s nodes (real processes, real cluster)', () => {
   const cluster = usePostgres('team_dream');
   const daemons: RunningDaemon[] = [];
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `dream_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'dream');
   afterEach(async () => {
     await killDaemons(daemons);
     removeHomes();

@@ -8,10 +8,9 @@
  * while its call runs leaves the event to the other node, and only once its lease lapses.
  */
 import crypto from 'node:crypto';
-import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../../fakes/fake-openai.mjs';
@@ -56,12 +55,7 @@ function decideTicket(n: number) {
 describe.runIf(PG.available)('team nodes deciding with a model (real processes, real SDKs, real cluster)', () => {
   const cluster = usePostgres('team_model');
   const daemons: RunningDaemon[] = [];
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `team_model_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'team_model');
   const stops: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await killDaemons(daemons);

@@ -7,11 +7,10 @@
  * one tick per schedule slot across the failover.
  */
 import crypto from 'node:crypto';
-import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
 import { killDaemons, makeHome, QUIET_SCHEDULE, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
@@ -43,13 +42,7 @@ const PERMISSIONS = { mode: 'auto', rules: [{ action: 'github.comment', repo: 'o
 describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real processes, real cluster)', () => {
   const cluster = usePostgres('team_node');
   const daemons: RunningDaemon[] = [];
-  // The log is append-only (TRUNCATE refused): each test gets a database of its own.
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `team_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'team');
 
   const fakes: FakeGithub[] = [];
   afterEach(async () => {

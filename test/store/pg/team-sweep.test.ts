@@ -9,14 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ADVISORY_CLASS, ROLES } from '../../../src/store/pg/advisory.js';
 import { openPgPool, PgStore, verifyPgLog } from '../../../src/store/pg/index.js';
 import type { FakeDelivery } from '../../github/fake-github.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO } from '../../github/helpers.js';
 import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { canScan, environ, memoryHolds } from '../../helpers/process-memory.js';
 import { childrenOf, issueOpened } from './team-helpers.js';
 
@@ -33,12 +33,7 @@ describe.runIf(PG.available)('a team\'s redelivery sweep on PostgreSQL (real pro
   const daemons: RunningDaemon[] = [];
   const orphans: number[] = [];
   const fakes: FakeGithub[] = [];
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `sweep_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'sweep');
   afterEach(async () => {
     await killDaemons(daemons);
     for (const pid of orphans.splice(0)) {

@@ -6,13 +6,12 @@
  * does not post again. The node never holds the token; the worker does.
  */
 import crypto from 'node:crypto';
-import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
 import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
-import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { childrenOf, issueOpened } from './team-helpers.js';
 
@@ -29,12 +28,7 @@ describe.runIf(PG.available)('a team node\'s worker on PostgreSQL (real processe
   const cluster = usePostgres('team_worker');
   const daemons: RunningDaemon[] = [];
   const fakes: FakeGithub[] = [];
-  let databases = 0;
-  const db = { url: '', name: '', sql: <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => cluster.cluster.admin<R>(text, params, db.name) };
-  beforeEach(async () => {
-    db.name = `worker_${++databases}`;
-    db.url = await cluster.cluster.createDatabase(db.name);
-  });
+  const db = useFreshDatabase(cluster, 'worker');
   afterEach(async () => {
     await killDaemons(daemons);
     await Promise.all(fakes.splice(0).map((f) => f.stop()));
