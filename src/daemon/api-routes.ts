@@ -66,9 +66,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
       const { id, answer } = params;
       if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${id}/${answer}`);
       // The owner's words with the answer (`vigil deny ID --reason …`): kept one line, capped and redacted.
-      const reason = typeof fieldOf(body, 'reason') === 'string' ? (fieldOf(body, 'reason') as string) : undefined;
+      const reason = fieldOf(body, 'reason');
       // An unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND (404), an answered or expired one VIGIL_ERR_APPROVAL_CLOSED (409).
-      const action = api.answer(id!, answer, channel, reason);
+      const action = api.answer(id!, answer, channel, typeof reason === 'string' ? reason : undefined);
       return { id: action.id, state: action.state };
     },
   },
