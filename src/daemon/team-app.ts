@@ -5,12 +5,20 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
-import { loadAssetRoutes, loadCapabilityRoute, registerSecurity, type CapabilityDeps } from '../web/index.js';
+import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, registerSecurity, type CapabilityDeps, type PushDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
 export interface TeamAppDeps {
   store: PgStore;
   clock: Clock;
+  /** config `http.trustProxy` (as on SQLite: the login limits key on the client's address). */
+  trustProxy: boolean;
+  /** secrets.json `dashboardToken`: what /login takes (the same on every node, or each node's logs in). */
+  dashboardToken(): string;
+  /** secrets.json `vapid.publicKey`, which the push page hands the browser (the same on every node: any node's worker signs with its private key). */
+  vapidPublicKey(): string;
+  /** A log line that could not be written (the database away): said in the node's output. */
+  unlogged(record: EventRecord, err: unknown): void;
   /** The HMAC key of the capability tokens (secrets.json `capabilityKey`, the same on every node of a team). */
   capabilityKey(): string;
   /** An approval was granted: the node's worker may look now. */
@@ -23,17 +31,20 @@ export interface TeamAppDeps {
  * What a node on PostgreSQL answers beyond `/healthz` and the webhook route (issue 19):
  * a notification's Approve and Deny (`/push/approvals/:id/:answer`), whichever node the
  * owner's device reaches — the token's nonce spent in the answer's own transaction, so a
- * token answers once across all nodes — and the public assets its pages link to. The dashboard and the rest of the API still read
- * the SQLite store: every other route says so — 501 with the one error body — rather
- * than answer from a home that holds nothing.
+ * token answers once across all nodes — the public assets its pages link to, and a
+ * phone's way to web push: `/login`, `/logout`, the `/push` page (the node's home page)
+ * and `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
+ * PostgreSQL, so that a phone logged in or subscribed through one node is so on all.
+ * The dashboard and the rest of the API still read the SQLite store: every other route
+ * says so — 501 with the one error body — rather than answer from a home that holds nothing.
  */
 export function teamApp(deps: TeamAppDeps) {
   return async function buildTeamApp(serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server): Promise<FastifyInstance> {
     const { default: Fastify } = await import('fastify');
-    const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20 });
+    const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { assetRoutes }] = await Promise.all([loadCapabilityRoute(), loadAssetRoutes()]);
+    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }] = await Promise.all([loadCapabilityRoute(), loadAssetRoutes(), loadPhoneRoutes()]);
     // The confirmation page is the SQLite one: its style and script are public and hold no data.
     await app.register(assetRoutes);
     await app.register(async (scope) => {
@@ -43,6 +54,17 @@ export function teamApp(deps: TeamAppDeps) {
       });
       await capabilityRoute(scope, teamCapability(deps));
     });
+    await app.register(async (scope) => {
+      // The login form and the logout button post forms.
+      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      });
+      const phone = teamPhone(deps);
+      await scope.register(loginRoutes, phone);
+      await scope.register(pushRoutes, phone);
+    });
+    // Where a login lands and the home screen app starts: the push page is a node's only page.
+    app.get('/', async (_req, reply) => reply.code(303).header('location', '/push').header('cache-control', 'no-store').send());
     app.all('/*', async (req) => {
       // The method and path only: a query string may carry a token.
       throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0] ?? ''}: the dashboard and the API do not run on PostgreSQL yet`);
@@ -63,5 +85,22 @@ function teamCapability(deps: TeamAppDeps): CapabilityDeps {
       return answered;
     },
     refused: (record) => deps.record([record]),
+  };
+}
+
+/** The login and the push routes of a node: the sessions and subscriptions in PostgreSQL, the log lines in the node's chain. */
+function teamPhone(deps: TeamAppDeps): PushDeps {
+  return {
+    // The store itself: the login limits are kept per store (web/login-guard.ts).
+    store: deps.store,
+    clock: deps.clock,
+    dashboardToken: () => deps.dashboardToken(),
+    vapidPublicKey: () => deps.vapidPublicKey(),
+    record: (record) => deps.record([record]).catch((err: unknown) => deps.unlogged(record, err)),
+    // The node's worker looks every second: a new subscription needs no word.
+    subscribed: () => undefined,
+    pages: ['push'],
+    // POST /api/push/test is not served on PostgreSQL yet (501).
+    testButton: false,
   };
 }

@@ -133,6 +133,10 @@ export class TeamDaemon {
         store,
         clock,
         capabilityKey: () => this.secrets.capabilityKey,
+        trustProxy: this.config.http.trustProxy,
+        dashboardToken: () => this.secrets.dashboardToken,
+        vapidPublicKey: () => this.secrets.vapid.publicKey,
+        unlogged: (record, err) => this.oplog.warn('a log line was not written', { type: record.type, error: errorText(err) }),
         approved: () => this.worker?.kick(),
         record: (records) => this.recordAll(records),
       });

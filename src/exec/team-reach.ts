@@ -1,14 +1,17 @@
 /**
  * What a team node's worker does for the owner besides running actions (issue 19): it
  * sends the notices queued in PostgreSQL through its node's channels — it holds their
- * credentials, as the SQLite worker does, never the node's daemon — and, every little
+ * credentials, as the SQLite worker does, never the node's daemon: web push to every
+ * browser subscribed in PostgreSQL, signed with the node's VAPID keys (the same on every
+ * node), and ntfy, webhooks, Telegram and e-mail — and, every little
  * while, queues a digest of what quiet hours or the cap held back. Every node's worker
  * does it; the cap's lock and the check for a waiting digest queue each one once.
  */
 import type { Config, Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { errorText } from '../errors.js';
-import { gatePolicyOf, remoteChannels, TeamNotices } from '../notify/index.js';
+import type { EventRecord } from '../events.js';
+import { gatePolicyOf, remoteChannels, TeamNotices, WebPushChannel } from '../notify/index.js';
 import type { PgWorkerStore } from '../store/index.js';
 
 /** How often a worker looks for a due digest. */
@@ -34,7 +37,17 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
         if (!held) print(`vigil worker: notice ${notice.key}: its lease ran out while it was sent; whoever holds it now skips the channels that have it`);
         return held;
       }),
-    channels: remoteChannels({ config, secrets, ...(opts.env ? { env: opts.env } : {}) }),
+    channels: [
+      new WebPushChannel({
+        subscriptions: store.pushSubscriptions,
+        vapid: { ...secrets.vapid, subject: config.notify.pushContact },
+        clock,
+        // A subscription removed (404, 410) or backing off (429): a line in the node's chain.
+        record: (record) => appendLine(store, record).catch((err: unknown) => print(`vigil worker: a ${record.type} line was not logged: ${errorText(err)}`)),
+        timeoutMs: config.notify.timeoutSeconds * 1000,
+      }),
+      ...remoteChannels({ config, secrets, ...(opts.env ? { env: opts.env } : {}) }),
+    ],
     policy: gatePolicyOf(config),
     capabilityKey: secrets.capabilityKey,
     clock,
@@ -55,4 +68,8 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
       }
     },
   };
+}
+
+async function appendLine(store: PgWorkerStore, record: EventRecord): Promise<void> {
+  await store.transaction((tx) => store.log.append(tx, [record]));
 }

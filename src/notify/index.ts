@@ -13,3 +13,4 @@ export { notifyChecks } from './doctor.js';
 export { reachReport, type TestAnswer } from './reach-report.js';
 export { TeamNotices } from './team-notices.js';
 export { remoteChannels, gatePolicyOf } from './build.js';
+export { WebPushChannel } from './webpush.js';

@@ -1,16 +1,17 @@
 import type https from 'node:https';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { PushSubscriptionRow, PushSubscriptions } from '../store/index.js';
+import type { PushSubscriptionRow, PushSubscriptionTable } from '../store/index.js';
 import { encodePushPayload, pushTopic } from './payload.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
 import { errorText } from '../errors.js';
 
 export interface WebPushChannelOptions {
-  subscriptions: PushSubscriptions;
+  /** SQLite's table, or a team's in PostgreSQL (issue 19): every node's worker sends to every subscription. */
+  subscriptions: PushSubscriptionTable;
   vapid: { publicKey: string; privateKey: string; subject: string };
   clock: Clock;
-  record: (record: EventRecord) => void;
+  record: (record: EventRecord) => void | Promise<void>;
   /** The channel's time budget: a 429 whose Retry-After fits in it is retried once. */
   timeoutMs: number;
   /** For a push service behind a private CA (web-push speaks only HTTPS). */
@@ -36,7 +37,7 @@ export class WebPushChannel implements Channel {
 
   async send(notification: Notification, signal: AbortSignal): Promise<ChannelReport> {
     const now = this.options.clock.now();
-    const all = this.options.subscriptions.subscriptions();
+    const all = await this.options.subscriptions.subscriptions();
     const ready = all.filter((s) => s.backoffUntil === null || s.backoffUntil <= now);
     if (ready.length === 0) return { delivered: false, detail: all.length ? 'every subscription is backing off' : 'no subscriptions' };
     const webpush = await (this.lib ??= import('web-push').then((m) => ((m as { default?: WebPush }).default ?? m) as WebPush));
@@ -56,32 +57,46 @@ export class WebPushChannel implements Channel {
     n: Notification,
     signal: AbortSignal,
   ): Promise<Outcome> {
-    const { subscriptions, clock, record } = this.options;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, this.requestOptions(n));
-        subscriptions.markSubscriptionOk(sub.endpoint, clock.now());
-        return 'ok';
       } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode;
-        if (status === 404 || status === 410) {
-          subscriptions.removeSubscription(sub.endpoint);
-          record(eventRecord('push.subscription_removed', { endpoint: origin(sub.endpoint), status }, clock.now()));
-          return 'removed';
-        }
-        if (status !== 429) throw new Error(`${origin(sub.endpoint)}: ${status ? `HTTP ${status}` : errorText(err)}`, { cause: err });
-        const waitMs = retryAfterMs((err as { headers?: Record<string, string> }).headers?.['retry-after'], clock.now());
-        const budget = this.options.timeoutMs - (Date.now() - started) - 500;
-        if (attempt === 0 && waitMs <= budget && !signal.aborted) {
-          await pause(waitMs, signal);
-          if (!signal.aborted) continue;
-        }
-        subscriptions.backOff(sub.endpoint, clock.now() + waitMs);
-        record(eventRecord('push.backoff', { endpoint: origin(sub.endpoint), retryAfterSeconds: Math.round(waitMs / 1000) }, clock.now()));
-        return 'backoff';
+        const outcome = await this.refused(sub, err, attempt === 0 ? this.options.timeoutMs - (Date.now() - started) - 500 : -1, signal);
+        if (outcome === 'retry') continue;
+        return outcome;
       }
+      try {
+        await this.options.subscriptions.markSubscriptionOk(sub.endpoint, this.options.clock.now());
+      } catch {
+        // Delivered: a team's database away for a moment is no failure to deliver.
+      }
+      return 'ok';
     }
+  }
+
+  /**
+   * What the push service's refusal means: the browser dropped the subscription (404,
+   * 410: removed), or it is busy (429: retried once within `budgetMs`, else backed off);
+   * anything else throws.
+   */
+  private async refused(sub: PushSubscriptionRow, err: unknown, budgetMs: number, signal: AbortSignal): Promise<Outcome | 'retry'> {
+    const { subscriptions, clock, record } = this.options;
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 404 || status === 410) {
+      await subscriptions.removeSubscription(sub.endpoint);
+      await record(eventRecord('push.subscription_removed', { endpoint: origin(sub.endpoint), status }, clock.now()));
+      return 'removed';
+    }
+    if (status !== 429) throw new Error(`${origin(sub.endpoint)}: ${status ? `HTTP ${status}` : errorText(err)}`, { cause: err });
+    const waitMs = retryAfterMs((err as { headers?: Record<string, string> }).headers?.['retry-after'], clock.now());
+    if (waitMs <= budgetMs && !signal.aborted) {
+      await pause(waitMs, signal);
+      if (!signal.aborted) return 'retry';
+    }
+    await subscriptions.backOff(sub.endpoint, clock.now() + waitMs);
+    await record(eventRecord('push.backoff', { endpoint: origin(sub.endpoint), retryAfterSeconds: Math.round(waitMs / 1000) }, clock.now()));
+    return 'backoff';
   }
 
   private requestOptions(n: Notification): Record<string, unknown> {

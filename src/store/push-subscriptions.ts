@@ -1,3 +1,4 @@
+import type { Awaitable } from './awaitable.js';
 import type { Db } from './db.js';
 
 export interface PushSubscriptionRow {
@@ -7,8 +8,21 @@ export interface PushSubscriptionRow {
   backoffUntil: number | null;
 }
 
+/**
+ * What the subscription routes and the web push channel need of the browsers' table:
+ * this one, or a team's in PostgreSQL (src/store/pg/push-subscriptions.ts).
+ */
+export interface PushSubscriptionTable {
+  upsertSubscription(sub: { endpoint: string; p256dh: string; auth: string; userAgent?: string }, now: number): Awaitable<void>;
+  subscriptions(): Awaitable<PushSubscriptionRow[]>;
+  subscriptionCount(): Awaitable<number>;
+  removeSubscription(endpoint: string): Awaitable<boolean>;
+  backOff(endpoint: string, until: number): Awaitable<void>;
+  markSubscriptionOk(endpoint: string, now: number): Awaitable<void>;
+}
+
 /** The browsers that asked for web push (table `push_subscriptions`, migration 006-notify-web). */
-export class PushSubscriptions {
+export class PushSubscriptions implements PushSubscriptionTable {
   constructor(private readonly db: Db) {}
 
   /** A browser that subscribes again (new keys) is no longer backing off. */

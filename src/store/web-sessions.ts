@@ -1,3 +1,4 @@
+import type { Awaitable } from './awaitable.js';
 import type { Db } from './db.js';
 
 export interface WebSessionRow {
@@ -7,8 +8,18 @@ export interface WebSessionRow {
   expiresAt: number;
 }
 
+/**
+ * What the login and the session guard (src/web/auth.ts) need of a sessions table: this
+ * one, or a team's in PostgreSQL (src/store/pg/web-sessions.ts), shared by every node.
+ */
+export interface WebSessionTable {
+  insert(session: WebSessionRow, now: number): Awaitable<void>;
+  byHash(idHash: string): Awaitable<WebSessionRow | undefined>;
+  deleteByHash(idHash: string): Awaitable<void>;
+}
+
 /** The dashboard's browser sessions (table `web_sessions`), kept so a daemon restart logs nobody out. */
-export class WebSessions {
+export class WebSessions implements WebSessionTable {
   constructor(private readonly db: Db) {}
 
   /** Stores a new session, forgetting every one that has expired by `now`. */

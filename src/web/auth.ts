@@ -4,7 +4,7 @@ import { VigilError } from '../errors.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { clientAddress, loginGuardOf } from './login-guard.js';
 import { readCookie, SESSION_COOKIE, Sessions, type Session } from './sessions.js';
-import type { WebDeps } from './types.js';
+import type { AuthDeps } from './types.js';
 
 /** How a request proved it comes from the owner. */
 export type Owner = { via: 'bearer' } | { via: 'session'; session: Session; sessionId: string };
@@ -25,13 +25,13 @@ export function channelOf(req: FastifyRequest): OwnerChannel {
  * Who is asking: `Authorization: Bearer <dashboard token>` (the CLI, scripts) or the
  * session cookie of a logged-in browser. Undefined when neither holds.
  */
-export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-bearer' | undefined {
+export async function identify(deps: AuthDeps, req: FastifyRequest): Promise<Owner | 'bad-bearer' | undefined> {
   const header = req.headers.authorization ?? '';
   if (header.startsWith('Bearer ')) {
     return sameSecret(header.slice(7).trim(), deps.dashboardToken()) ? { via: 'bearer' } : 'bad-bearer';
   }
   const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
-  const session = new Sessions(deps.store.webSessions).find(sessionId, deps.clock.now());
+  const session = await new Sessions(deps.store.webSessions).find(sessionId, deps.clock.now());
   return session && sessionId ? { via: 'session', session, sessionId } : undefined;
 }
 
@@ -41,7 +41,7 @@ export function identify(deps: WebDeps, req: FastifyRequest): Owner | 'bad-beare
  * sent by another site, so it needs none. A Bearer token is a guess at the dashboard
  * token like the login form's, and counts against the same limits (login-guard.ts).
  */
-export function apiAuth(deps: WebDeps) {
+export function apiAuth(deps: AuthDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = req.headers.authorization ?? '';
     if (header.startsWith('Bearer ')) {
@@ -53,7 +53,7 @@ export function apiAuth(deps: WebDeps) {
       owners.set(req, { via: 'bearer' });
       return;
     }
-    const owner = identify(deps, req);
+    const owner = await identify(deps, req);
     if (!owner || owner === 'bad-bearer') {
       reply.header('www-authenticate', 'Bearer');
       throw new VigilError('VIGIL_ERR_UNAUTHORISED');
@@ -74,7 +74,7 @@ export type BearerCheck = { ok: true } | { ok: false; error: VigilError; headers
  * failure. Both servers call this: fastify's apiAuth and the CLI's front
  * (src/daemon/cli-api-front.ts).
  */
-export function checkBearer(deps: Pick<WebDeps, 'store' | 'record' | 'clock' | 'dashboardToken'>, address: string, token: string): BearerCheck {
+export function checkBearer(deps: AuthDeps, address: string, token: string): BearerCheck {
   const guard = loginGuardOf(deps);
   const now = deps.clock.now();
   const admission = guard.admit(address, now);
@@ -90,9 +90,9 @@ export function checkBearer(deps: Pick<WebDeps, 'store' | 'record' | 'clock' | '
 }
 
 /** The pages' guard: no session, no page — the browser goes to /login. */
-export function pageAuth(deps: WebDeps) {
+export function pageAuth(deps: AuthDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const owner = identify(deps, req);
+    const owner = await identify(deps, req);
     if (!owner || owner === 'bad-bearer' || owner.via !== 'session') {
       await reply.code(303).header('location', '/login').header('cache-control', 'no-store').send();
       return;

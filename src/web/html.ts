@@ -20,11 +20,13 @@ const NAV: [PageName, string, string][] = [
 
 /**
  * Every page: no inline script or style (the CSP allows only 'self'), the CSRF token
- * in a meta tag for the script, the manifest and icon for "Add to Home Screen".
+ * in a meta tag for the script, the manifest and icon for "Add to Home Screen". `pages`:
+ * which the navigation links to (all by default; a team node serves only the push page).
  */
-export function layout(opts: { title: string; page: PageName; csrf?: string; head?: string; body: string }): string {
+export function layout(opts: { title: string; page: PageName; csrf?: string; head?: string; body: string; pages?: readonly PageName[] }): string {
+  const pages = opts.pages;
   const nav = opts.csrf
-    ? `<nav>${NAV.map(([page, href, label]) => `<a href="${href}"${page === opts.page ? ' aria-current="page"' : ''}>${label}</a>`).join('')}
+    ? `<nav>${NAV.filter(([page]) => !pages || pages.includes(page)).map(([page, href, label]) => `<a href="${href}"${page === opts.page ? ' aria-current="page"' : ''}>${label}</a>`).join('')}
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}"><button type="submit">Log out</button></form></nav>`
     : '';
   return `<!doctype html>

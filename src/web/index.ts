@@ -6,9 +6,9 @@
  * build. Loaded with the HTTP app, never on the idle path.
  */
 import type { FastifyInstance } from 'fastify';
-import type { WebDeps } from './types.js';
+import type { PushDeps, WebDeps } from './types.js';
 
-export type { WebDeps } from './types.js';
+export type { AuthDeps, PushDeps, WebDeps } from './types.js';
 // What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
 // is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
 export { apiAuth, channelOf, checkBearer } from './auth.js';
@@ -19,17 +19,20 @@ export type { CapabilityDeps } from './capability-route.js';
 export const loadCapabilityRoute = () => import('./capability-route.js');
 /** The public assets (style, script, icons) the capability route's pages link to. */
 export const loadAssetRoutes = () => import('./asset-routes.js');
+/** Login and the push page with its subscriptions, loaded when a team node's HTTP app is built (issue 19). */
+export const loadPhoneRoutes = () => Promise.all([import('./login-routes.js'), import('./push-routes.js')]).then(([login, push]) => ({ loginRoutes: login.loginRoutes, pushRoutes: push.pushRoutes }));
 export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const [{ assetRoutes }, { capabilityRoute, sqliteCapability }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { ruleRoute }] = await Promise.all([
+  const [{ assetRoutes }, { capabilityRoute, sqliteCapability }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { dashboardApiRoutes }, { ruleRoute }] = await Promise.all([
     import('./asset-routes.js'),
     import('./capability-route.js'),
     import('./log-stats.js'),
     import('./login-routes.js'),
     import('./page-routes.js'),
     import('./push-routes.js'),
+    import('./dashboard-api-routes.js'),
     import('./rule-route.js'),
   ]);
   // Forms (login, logout) post urlencoded; only this scope parses them.
@@ -50,7 +53,15 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   await app.register(assetRoutes);
   await app.register(loginRoutes, deps);
   await app.register(pageRoutes, deps);
-  await app.register(pushRoutes, deps);
+  await app.register(pushRoutes, {
+    store: deps.store,
+    clock: deps.clock,
+    dashboardToken: () => deps.dashboardToken(),
+    record: (record) => deps.record(record),
+    vapidPublicKey: () => deps.vapidPublicKey(),
+    subscribed: () => deps.reach.subscribed(),
+  } satisfies PushDeps);
+  await app.register(dashboardApiRoutes, deps);
   await app.register(capabilityRoute, sqliteCapability(deps));
   await app.register(ruleRoute, deps);
 }

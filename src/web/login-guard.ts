@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { WebDeps } from './types.js';
+import type { AuthDeps } from './types.js';
 
 /**
  * The limits on guessing the dashboard token at `/login` (issue 12). Per address: ten
@@ -129,10 +129,11 @@ const guards = new WeakMap<object, LoginGuard>();
  * check so that both doors count against the same limits. Keyed on the store, which is
  * the daemon's own: every route scope gets the same deps, but not always the same object.
  */
-export function loginGuardOf(deps: Pick<WebDeps, 'store' | 'record'>): LoginGuard {
+export function loginGuardOf(deps: Pick<AuthDeps, 'store' | 'record'>): LoginGuard {
   let guard = guards.get(deps.store);
   if (!guard) {
-    guard = new LoginGuard((record) => deps.record(record));
+    // A team node's record answers with a promise that never rejects (AuthDeps).
+    guard = new LoginGuard((record) => void deps.record(record));
     guards.set(deps.store, guard);
   }
   return guard;

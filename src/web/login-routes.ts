@@ -4,7 +4,7 @@ import { identify, ownerOf, pageAuth, sameSecret } from './auth.js';
 import { clientAddress, LOGIN_LIMITS, loginGuardOf } from './login-guard.js';
 import { loginPage } from './pages.js';
 import { Sessions, SESSION_TTL_MS, sessionCookie } from './sessions.js';
-import type { WebDeps } from './types.js';
+import type { AuthDeps } from './types.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -21,10 +21,14 @@ function loginAnswer(reply: FastifyReply, code: number, error: string): FastifyR
   return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage(error));
 }
 
-/** `/login` (one field: the dashboard token) and `/logout`. */
-export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+/**
+ * `/login` (one field: the dashboard token) and `/logout`: on the SQLite daemon, and on a
+ * team node with the sessions in PostgreSQL (issue 19). The login limits are each
+ * process's own (login-guard.ts).
+ */
+export async function loginRoutes(app: FastifyInstance, deps: AuthDeps): Promise<void> {
   app.get('/login', async (req, reply) => {
-    const owner = identify(deps, req);
+    const owner = await identify(deps, req);
     if (owner && owner !== 'bad-bearer' && owner.via === 'session') return reply.redirect('/', 303);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage());
   });
@@ -33,7 +37,7 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
   // arrives without the SameSite=Strict cookie, a same-origin request carries it. Always 200
   // (a 401 here would be an error in the console of every login page).
   app.get('/login/session', async (req, reply) => {
-    const owner = identify(deps, req);
+    const owner = await identify(deps, req);
     return reply.header('cache-control', 'no-store').send({ session: Boolean(owner && owner !== 'bad-bearer' && owner.via === 'session') });
   });
 
@@ -57,14 +61,14 @@ export async function loginRoutes(app: FastifyInstance, deps: WebDeps): Promise<
       guard.failed(address, now);
       return loginAnswer(reply, 401, 'That token is not right.');
     }
-    const { id } = new Sessions(deps.store.webSessions).create(now);
-    deps.record(eventRecord('web.login', { ip: address }, now));
+    const { id } = await new Sessions(deps.store.webSessions).create(now);
+    await deps.record(eventRecord('web.login', { ip: address }, now));
     return reply.header('set-cookie', sessionCookie(id, SESSION_TTL_MS, overTls(req))).redirect('/', 303);
   });
 
   app.post('/logout', { preHandler: pageAuth(deps) }, async (req, reply) => {
     const owner = ownerOf(req);
-    if (owner?.via === 'session') new Sessions(deps.store.webSessions).delete(owner.sessionId);
+    if (owner?.via === 'session') await new Sessions(deps.store.webSessions).delete(owner.sessionId);
     return reply.header('set-cookie', sessionCookie('', 0, overTls(req))).redirect('/login', 303);
   });
 }

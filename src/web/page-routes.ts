@@ -9,7 +9,7 @@ import { listLogDates } from '../logs/index.js';
 import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView } from './dashboard.js';
 import { memoryView } from './memory.js';
-import { dashboardPage, pushPage } from './pages.js';
+import { dashboardPage } from './pages.js';
 import { memoryPage } from './memory-page.js';
 import { findLogRecord, logRecordPage } from './log-record-page.js';
 import { activityPage } from './activity-page.js';
@@ -34,7 +34,7 @@ function html(reply: FastifyReply, page: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
-/** The dashboard's pages, server-rendered; each needs a logged-in browser. */
+/** The dashboard's pages, server-rendered; each needs a logged-in browser. (The push page is push-routes.ts'.) */
 export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   app.addHook('preHandler', pageAuth(deps));
 
@@ -142,10 +142,5 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   app.post<{ Params: { id: string } }>('/tasks/:id/cancel', async (req, reply) => {
     await deps.cancel(req.params.id);
     return reply.code(303).header('location', `/tasks?cancelled=${encodeURIComponent(req.params.id)}`).send();
-  });
-
-  app.get('/push', async (req, reply) => {
-    const subscriptions = deps.store.pushSubscriptions.subscriptionCount();
-    return html(reply, pushPage({ csrf: csrfOf(req), vapidKey: deps.vapidPublicKey(), subscriptions }));
   });
 }

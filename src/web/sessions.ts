@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { WebSessionRow, WebSessions } from '../store/index.js';
+import type { WebSessionRow, WebSessionTable } from '../store/index.js';
 
 export type Session = WebSessionRow;
 
@@ -8,28 +8,29 @@ export const SESSION_COOKIE = 'vigil_session';
 export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
 
 /**
- * Browser sessions, kept in vigil.db so a daemon restart does not log the phone out.
+ * Browser sessions, kept in vigil.db so a daemon restart does not log the phone out (on a
+ * team, in PostgreSQL: a phone logged in through one node is logged in on every node).
  * Only a hash of the session id is stored: a copy of the database does not log anyone in.
  * Each session has its own CSRF token, which pages carry and state-changing requests echo.
  */
 export class Sessions {
-  constructor(private readonly table: WebSessions) {}
+  constructor(private readonly table: WebSessionTable) {}
 
-  create(now: number): { id: string; session: Session } {
+  async create(now: number): Promise<{ id: string; session: Session }> {
     const id = crypto.randomBytes(32).toString('base64url');
     const session = { idHash: hash(id), csrf: crypto.randomBytes(24).toString('base64url'), expiresAt: now + SESSION_TTL_MS };
-    this.table.insert(session, now);
+    await this.table.insert(session, now);
     return { id, session };
   }
 
-  find(id: string | undefined, now: number): Session | undefined {
+  async find(id: string | undefined, now: number): Promise<Session | undefined> {
     if (!id) return undefined;
-    const row = this.table.byHash(hash(id));
+    const row = await this.table.byHash(hash(id));
     return row && row.expiresAt > now ? row : undefined;
   }
 
-  delete(id: string | undefined): void {
-    if (id) this.table.deleteByHash(hash(id));
+  async delete(id: string | undefined): Promise<void> {
+    if (id) await this.table.deleteByHash(hash(id));
   }
 }
 

@@ -3,7 +3,8 @@ import type { OwnerAnswer } from '../initiative/index.js';
 import type { EventRecord } from '../events.js';
 import type { TestAnswer } from '../notify/index.js';
 import type { OwnerChannel } from '../policy/index.js';
-import type { ActionRecord, Store } from '../store/index.js';
+import type { PageName } from './html.js';
+import type { ActionRecord, PushSubscriptionTable, Store, WebSessionTable } from '../store/index.js';
 
 /** One day's model tokens over every model and purpose, and their estimated cost (usage ledger, config prices). */
 export interface DayUsage {
@@ -38,6 +39,31 @@ export interface AgentBudgets {
   maxTurns: number;
   maxTokens: number;
   maxMinutes: number;
+}
+
+/**
+ * What the login, the session guard (auth.ts) and the push routes need: the SQLite
+ * daemon's `WebDeps` has it all; a team node (src/daemon/team-app.ts, issue 19) gives
+ * its own, its tables in PostgreSQL shared by every node.
+ */
+export interface AuthDeps {
+  store: { webSessions: WebSessionTable };
+  clock: Clock;
+  dashboardToken(): string;
+  /** Writes a log line. A promise it returns never rejects: a line that could not be written is the caller's to report. */
+  record(record: EventRecord): void | Promise<void>;
+}
+
+/** The /push page and `/api/push/subscriptions`. */
+export interface PushDeps extends AuthDeps {
+  store: { webSessions: WebSessionTable; pushSubscriptions: PushSubscriptionTable };
+  vapidPublicKey(): string;
+  /** A browser subscribed: what waits may be sent now (the SQLite daemon wakes its worker). */
+  subscribed(): void;
+  /** Links of the page's navigation: every page of the dashboard, or only the push page on a team node. */
+  pages?: readonly PageName[];
+  /** Whether the page offers a test notification (`POST /api/push/test`, the SQLite daemon's). */
+  testButton?: boolean;
 }
 
 /** What the dashboard may ask of the daemon; nothing else reaches it. */

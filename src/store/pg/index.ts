@@ -22,12 +22,14 @@ import { PgNotify } from './notify.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
 import { PgUsage } from './usage.js';
+import { PgPushSubscriptions } from './push-subscriptions.js';
+import { PgWebSessions } from './web-sessions.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify };
+export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions };
 export type { SweepState } from './redeliveries.js';
 export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
@@ -72,6 +74,10 @@ export class PgStore {
   readonly notify: PgNotify;
   /** Tokens per model call (`vigil status` adds up the day's). */
   readonly usage: PgUsage;
+  /** The dashboard's login sessions, valid on every node. */
+  readonly webSessions: PgWebSessions;
+  /** The browsers that asked for web push (any node's worker sends to them). */
+  readonly pushSubscriptions: PgPushSubscriptions;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -92,6 +98,8 @@ export class PgStore {
     this.approvals = new PgApprovals(node);
     this.notify = new PgNotify(pool, node, node, clock, leaseSeconds);
     this.usage = new PgUsage(pool, node, clock);
+    this.webSessions = new PgWebSessions(pool);
+    this.pushSubscriptions = new PgPushSubscriptions(pool, node);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -166,6 +174,8 @@ export interface PgWorkerStore {
   /** The notices it sends, claimed under `holder`. */
   notify: PgNotify;
   approvals: PgApprovals;
+  /** The browsers its web push channel sends to. */
+  pushSubscriptions: PgPushSubscriptions;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -182,6 +192,7 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     approvals: new PgApprovals(node),
     log: new PgLog(node, clock, mask ? () => mask : secretMask),
     redeliveries: new PgRedeliveries(pool, options.holder),
+    pushSubscriptions: new PgPushSubscriptions(pool, node),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),
   };

@@ -268,6 +268,31 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE INDEX decisions_by_subject ON decisions (subject, id) WHERE subject IS NOT NULL;
   CREATE INDEX actions_by_subject ON actions (subject, created_at) WHERE subject IS NOT NULL;
   ` },
+  // A phone on a team (issue 19): the dashboard's login sessions and the browsers that
+  // asked for web push, as SQLite's (migration 006) but shared, so that a phone logged in
+  // or subscribed through one node is so on every node. Only a hash of a session id is
+  // kept; a push endpoint is https:// (push services speak nothing else), and `node` says
+  // which node took it.
+  { id: 'pg-009-web-push', sql: `
+  CREATE TABLE web_sessions (
+    id_hash    text PRIMARY KEY CHECK (id_hash ~ '^[0-9a-f]{64}$'),
+    csrf       text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+
+  CREATE TABLE push_subscriptions (
+    endpoint      text PRIMARY KEY CHECK (endpoint LIKE 'https://%'),
+    p256dh        text NOT NULL,
+    auth          text NOT NULL,
+    user_agent    text,
+    created_at    bigint NOT NULL,
+    node          text NOT NULL,
+    backoff_until bigint,
+    last_ok_at    bigint
+  );
+  ` },
 ];
 
 /**
