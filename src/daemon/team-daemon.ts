@@ -16,12 +16,13 @@
  * (team-redelivery.ts; its state in the team's tables). An action the policy puts in
  * `ask` waits in the database; its notice is sent once across nodes by a worker
  * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
- * route (team-app.ts) or the CLI, a token once across nodes. Not yet: the memory tools
- * for a model's decisions,
- * web push and desktop notifications, alerts (the owner is not told of a delivery
- * refused twice: the node's output says it), the local actions (notify, memory.note,
- * remind, agent.task wait as approved), the dashboard and the rest of the API (answered
- * 501). See docs/architecture.md,
+ * route (team-app.ts) or the CLI, a token once across nodes. A phone logs in on any node
+ * and subscribes on its /push page (sessions and subscriptions in PostgreSQL, good on
+ * every node); the worker sends web push to every subscription. Not yet: the memory
+ * tools for a model's decisions, desktop notifications, notification tests and alerts
+ * (the owner is not told of a delivery refused twice: the node's output says it), the
+ * local actions (notify, memory.note, remind, agent.task wait as approved), the
+ * dashboard and the rest of the API (answered 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
