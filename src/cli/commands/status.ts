@@ -48,6 +48,7 @@ async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url:
     const calls = team.usageToday.reduce((n, u) => n + u.calls, 0);
     const tokens = (key: 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens') => team.usageToday.reduce((n, u) => n + u[key], 0);
     ctx.out(`model today: ${calls} call${calls === 1 ? '' : 's'}, ${tokens('inputTokens')} input, ${tokens('cacheCreationTokens')} cache-write, ${tokens('cacheReadTokens')} cache-read, ${tokens('outputTokens')} output tokens`);
+    ctx.out(`web push: ${team.pushSubscriptions} browser${team.pushSubscriptions === 1 ? '' : 's'} subscribed`);
   }
   if (!here) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no node runs on ${ctx.paths.home}`);
 }

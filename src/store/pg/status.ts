@@ -1,7 +1,8 @@
 /**
  * What `vigil status` shows of a team (issue 19), read from the database itself: each
  * node's last heartbeat and what it said it holds, who holds each role now (pg_locks),
- * the shared inbox and actions by state, and today's model calls and tokens.
+ * the shared inbox and actions by state, today's model calls and tokens, and how many
+ * browsers web push reaches.
  */
 import { localDate } from '../../clock.js';
 import type { UsageTotals } from '../usage-ledger.js';
@@ -25,6 +26,8 @@ export interface TeamStatus {
   actions: Record<string, number>;
   /** Today's (local) model calls and tokens per model and purpose, every node's together (pg-008). */
   usageToday: UsageTotals[];
+  /** Browsers subscribed to web push on any node (pg-009). */
+  pushSubscriptions: number;
 }
 
 /** A node is alive while its last heartbeat is younger than the lease (the bound after which its claims are taken over). */
@@ -34,5 +37,6 @@ export async function teamStatus(db: Queryable, now: number, leaseSeconds: numbe
   )).rows.map((r) => ({ name: r.name, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, alive: r.heartbeat_at > now - leaseSeconds * 1000, holds: r.holds }));
   const byState = async (table: 'inbox' | 'actions') =>
     Object.fromEntries((await db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM ${table} GROUP BY state ORDER BY state`)).rows.map((r) => [r.state, r.n]));
-  return { nodes, roles: await roleHolders(db), inbox: await byState('inbox'), actions: await byState('actions'), usageToday: await pgUsageTotals(db, localDate(now)) };
+  const pushSubscriptions = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM push_subscriptions')).rows[0]!.n;
+  return { nodes, roles: await roleHolders(db), inbox: await byState('inbox'), actions: await byState('actions'), usageToday: await pgUsageTotals(db, localDate(now)), pushSubscriptions };
 }

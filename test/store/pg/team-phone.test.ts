@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakePushService } from '../../notify/fake-push.js';
@@ -176,6 +176,9 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect((await db.sql('SELECT endpoint FROM push_subscriptions')).rows).toEqual([{ endpoint: phone.endpoint }]);
     expect((await lines('push.subscription_removed')).map((l) => [l.endpoint, l.status])).toEqual([[push.origin, 410]]);
     expect(github.calls('POST', /\/comments$/)).toHaveLength(0);
+    // `vigil status` on either home counts the browsers web push reaches.
+    const status = runCli(beta.home, ['status']);
+    expect(status.stdout).toMatch(/^web push: 1 browser subscribed$/m);
 
     // The notification's Approve, as the service worker posts it, to the other node.
     const { id, approveToken } = notification.approval;
