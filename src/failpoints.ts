@@ -1,15 +1,25 @@
 /**
  * Fault injection for crash tests (after etcd's gofail): `VIGIL_FAILPOINTS` names a
  * point and a delay, e.g. `decide.delay=3000,exec.delay=3000`, so a test can kill -9 a
- * process while it is inside that step. Unset in normal use; read once.
+ * process while it is inside that step. `name=ms*n` delays only the first n passes: a
+ * test that needs one window in a loop does not wait the same delay on every later turn.
+ * Unset in normal use; read once.
  */
+interface Point {
+  ms: number;
+  /** Passes still delayed (Infinity without `*n`). */
+  left: number;
+}
+
 const points = parse(process.env.VIGIL_FAILPOINTS ?? '');
 
-function parse(spec: string): Map<string, number> {
-  const map = new Map<string, number>();
+function parse(spec: string): Map<string, Point> {
+  const map = new Map<string, Point>();
   for (const part of spec.split(',')) {
     const [name, value] = part.split('=');
-    if (name && value && Number.isFinite(Number(value))) map.set(name.trim(), Number(value));
+    const [ms, times] = (value ?? '').split('*');
+    const left = times === undefined ? Infinity : Number(times);
+    if (name && ms && Number.isFinite(Number(ms)) && (left === Infinity || Number.isInteger(left))) map.set(name.trim(), { ms: Number(ms), left });
   }
   return map;
 }
@@ -39,6 +49,8 @@ export type FailpointName =
  * its result is recorded — the window the exactly-once markers exist for (issue 3).
  */
 export async function failpoint(name: FailpointName): Promise<void> {
-  const ms = points.get(name);
-  if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
+  const point = points.get(name);
+  if (!point?.ms || point.left <= 0) return;
+  point.left--;
+  await new Promise((resolve) => setTimeout(resolve, point.ms));
 }
