@@ -97,8 +97,8 @@ function teamPhone(deps: TeamAppDeps): PushDeps {
     dashboardToken: () => deps.dashboardToken(),
     vapidPublicKey: () => deps.vapidPublicKey(),
     record: (record) => deps.record([record]).catch((err: unknown) => deps.unlogged(record, err)),
-    // The node's worker looks every second: a new subscription needs no word.
-    subscribed: () => undefined,
+    // What reached nobody is asked again (any node's worker, looking every second, sends it).
+    subscribed: async () => void (await deps.store.notify.askAgainUnreached(deps.clock.now())),
     pages: ['push'],
     // POST /api/push/test is not served on PostgreSQL yet (501).
     testButton: false,

@@ -60,7 +60,7 @@ export async function pushRoutes(app: FastifyInstance, deps: PushDeps): Promise<
       const count = await subscriptions.subscriptionCount();
       // The origin only: an endpoint's path is itself a credential.
       await deps.record(eventRecord('push.subscribed', { endpoint: new URL(endpoint).origin, subscriptions: count }, now));
-      deps.subscribed();
+      await deps.subscribed();
       return reply.code(201).send({ subscriptions: count });
     });
 

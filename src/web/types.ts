@@ -58,8 +58,8 @@ export interface AuthDeps {
 export interface PushDeps extends AuthDeps {
   store: { webSessions: WebSessionTable; pushSubscriptions: PushSubscriptionTable };
   vapidPublicKey(): string;
-  /** A browser subscribed: what waits may be sent now (the SQLite daemon wakes its worker). */
-  subscribed(): void;
+  /** A browser subscribed: what waits may be sent now (the SQLite daemon wakes its worker; a node asks again what reached nobody). */
+  subscribed(): void | Promise<void>;
   /** Links of the page's navigation: every page of the dashboard, or only the push page on a team node. */
   pages?: readonly PageName[];
   /** Whether the page offers a test notification (`POST /api/push/test`, the SQLite daemon's). */

@@ -63,6 +63,27 @@ export class PgNotify {
     return rowCount === 1;
   }
 
+  /**
+   * A browser subscribed (pg-009): each approval still waiting whose notice went out to
+   * nobody — sent, not held, and no channel delivered it — is asked again, once, under
+   * `approval:<id>:subscribed`. The SQLite daemon keeps such a notice queued until someone
+   * can be reached; a node's worker has already logged it `notify.unreached`.
+   */
+  async askAgainUnreached(now: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO notify_queue (key, kind, payload, created_at)
+       SELECT 'approval:' || a.id || ':subscribed', 'approval', jsonb_build_object('actionId', a.id), $1
+       FROM actions a
+       WHERE a.state = 'awaiting_approval' AND (a.expires_at IS NULL OR a.expires_at > $1)
+         AND EXISTS (SELECT 1 FROM notify_log l WHERE l.key = 'approval:' || a.id AND l.state = 'sent')
+         AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.key = 'approval:' || a.id)
+       ORDER BY a.created_at
+       ON CONFLICT (key) DO NOTHING`,
+      [now],
+    );
+    return rowCount ?? 0;
+  }
+
   /** The oldest notice nobody holds (or whose holder's lease ran out), claimed for this holder. */
   async claim(): Promise<PgNotice | undefined> {
     const now = this.clock.now();

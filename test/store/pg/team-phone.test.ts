@@ -204,13 +204,17 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     }
   }, 300_000);
 
-  it('refused with the one error body: a wrong CSRF token, no session, an expired session, an http:// endpoint; the routes a node does not serve stay 501', async () => {
+  it('an ask that reached nobody is pushed once a browser subscribes; refused with the one error body: a wrong CSRF token, no session, an expired session, an http:// endpoint; the routes a node does not serve stay 501', async () => {
     const { alpha, beta, secrets } = await team({});
     const { setCookie } = await login(beta.url, secrets.dashboardToken);
     const cookie = setCookie.split(';')[0]!;
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(await (await fetch(`${alpha.url}/push`, { headers: { cookie } })).text())?.[1] ?? '';
     expect(csrf).not.toBe('');
     const phone = push.subscribe('refused-phone');
+    // An ask while no browser is subscribed and no channel set up: it reaches nobody.
+    expect((await postDelivery(alpha.url, webhookSecret(alpha.home), issueOpened(5), { event: 'issues', deliveryId: crypto.randomUUID() })).status).toBe(202);
+    await waitUntil(async () => (await lines('notify.unreached')).length === 1, 'the ask unreached');
+    const pushed = () => push.messages.filter((m) => m.path === '/push/refused-phone');
 
     const refusal = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
     const body = (code: string) => ({ code, message: expect.any(String) });
@@ -227,8 +231,13 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     await expect(db.sql(`INSERT INTO push_subscriptions (endpoint, p256dh, auth, created_at, node) VALUES ('http://push.invalid/x', 'p', 'a', 0, 'sql')`)).rejects.toThrow(/check constraint/);
     expect((await db.sql('SELECT 1 FROM push_subscriptions')).rowCount).toBe(0);
 
-    // Subscribed through beta, unsubscribed through alpha, subscribed again.
+    // Subscribed through beta: the ask that reached nobody is pushed now, once (as on SQLite, where it waited).
+    expect(pushed()).toHaveLength(0);
     expect((await subscribe(beta.url, { cookie, 'x-csrf-token': csrf }, phone)).status).toBe(201);
+    await waitUntil(() => pushed().length === 1, 'the late push');
+    const waiting = (await db.sql<{ id: string }>(`SELECT id FROM actions WHERE state = 'awaiting_approval'`)).rows;
+    expect((JSON.parse(pushed()[0]!.payload) as ApprovalPush).approval.id).toBe(waiting[0]!.id);
+    // Unsubscribed through alpha, subscribed again: nothing is asked a third time.
     const unsubscribe = () =>
       fetch(`${alpha.url}/api/push/subscriptions`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ endpoint: phone.endpoint }) });
     expect(await (await unsubscribe()).json()).toEqual({ removed: true });
@@ -243,6 +252,9 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     }
     // Nothing was logged for the refusals: a line per subscription taken.
     expect((await lines('push.subscribed')).map((l) => [l.node, l.subscriptions])).toEqual([['beta', 1], ['beta', 1]]);
+    await sleep(2000);
+    expect(pushed()).toHaveLength(1);
+    expect((await lines('notify.sent')).map((l) => l.channels)).toEqual([['push']]);
 
     // What a node does not serve yet: 501 with the one error body, whoever asks.
     for (const [method, route] of [['POST', '/api/push/test'], ['GET', '/api/approvals'], ['GET', '/activity'], ['GET', '/api/dashboard/status']] as const) {
