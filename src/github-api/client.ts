@@ -20,10 +20,11 @@ const RATE_LIMIT_RETRIES = 2;
 
 /**
  * `VIGIL_GITHUB_THROTTLE=off`, for tests against a fake GitHub only: Octokit's spacing of
- * writes (1 s, and 3 s for those that notify people) would have a test of dozens of
- * comments wait a minute for a rule the fake does not have.
+ * writes (1 s, and 3 s for those that notify people; shared by every client of a process)
+ * would have a test of dozens of comments wait a minute for a rule the fake does not have.
+ * Read when a client is made, so that an in-process test can set it for itself.
  */
-const throttleOff = process.env.VIGIL_GITHUB_THROTTLE === 'off';
+const throttleOff = () => process.env.VIGIL_GITHUB_THROTTLE === 'off';
 
 export interface RateLimitNotice {
   method: string;
@@ -132,7 +133,7 @@ export class GithubClients {
       ...auth,
       baseUrl: this.options.baseUrl ?? DEFAULT_API_URL,
       userAgent: `vigil/${VERSION}`,
-      throttle: throttleOff ? { enabled: false } : { onRateLimit: notify(false), onSecondaryRateLimit: notify(true) },
+      throttle: throttleOff() ? { enabled: false } : { onRateLimit: notify(false), onSecondaryRateLimit: notify(true) },
       // Octokit's own notices (deprecations) go to stderr, which the service manager keeps — redacted,
       // as a failed request's notice can quote what it sent.
       log: { debug: () => undefined, info: () => undefined, warn: redactedTo(console.warn), error: notNotModified(redactedTo(console.error)) },

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { GithubConfig } from '../../src/config/index.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -16,12 +16,20 @@ import { FakeGithub, type FakeGithubOptions } from './fake-github.js';
 export const TOKEN = 'ghp_fake_token_for_tests';
 export const REPO = 'octo/app';
 
-/** Fakes and stores made in a test are stopped and closed after it. */
+/**
+ * Fakes and stores made in a test are stopped and closed after it. The fake has no rate
+ * rule: Octokit's spacing of writes (1 s, 3 s for comments, shared by every client in
+ * the process) is off for the test (VIGIL_GITHUB_THROTTLE), else each write waits it.
+ */
 export function useGithubWorld() {
   const tempDir = useTempDir('vigil-github-');
   const fakes: FakeGithub[] = [];
   const stores: Store[] = [];
+  beforeEach(() => {
+    vi.stubEnv('VIGIL_GITHUB_THROTTLE', 'off');
+  });
   afterEach(async () => {
+    vi.unstubAllEnvs();
     for (const store of stores.splice(0)) store.close();
     await Promise.all(fakes.splice(0).map((f) => f.stop()));
   });

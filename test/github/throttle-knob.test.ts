@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GithubClients } from '../../src/github-api/client.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO, TOKEN } from './helpers.js';
 
 /**
- * VIGIL_GITHUB_THROTTLE is read once, when the client module loads: each case loads it
- * afresh. Two comments in a row through the real Octokit: GitHub's spacing of writes that
- * notify (3 s) by default; none with the knob off.
+ * VIGIL_GITHUB_THROTTLE is read when a client is made. Two comments in a row through the
+ * real Octokit: GitHub's spacing of writes that notify (3 s) by default; none with it off.
  */
 async function twoComments(throttle: string | undefined): Promise<number> {
-  if (throttle === undefined) delete process.env.VIGIL_GITHUB_THROTTLE;
-  else process.env.VIGIL_GITHUB_THROTTLE = throttle;
-  vi.resetModules();
-  const { GithubClients } = await import('../../src/github-api/client.js');
+  vi.stubEnv('VIGIL_GITHUB_THROTTLE', throttle);
   const fake = await new FakeGithub({ tokens: [TOKEN] }).start();
   try {
     fake.addIssue(REPO, { number: 1 });
@@ -26,11 +23,8 @@ async function twoComments(throttle: string | undefined): Promise<number> {
 }
 
 describe('VIGIL_GITHUB_THROTTLE', () => {
-  const before = process.env.VIGIL_GITHUB_THROTTLE;
   afterEach(() => {
-    if (before === undefined) delete process.env.VIGIL_GITHUB_THROTTLE;
-    else process.env.VIGIL_GITHUB_THROTTLE = before;
-    vi.resetModules();
+    vi.unstubAllEnvs();
   });
 
   it('unset: the second comment waits Octokit\'s 3 s, as GitHub asks', async () => {
