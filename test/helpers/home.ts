@@ -47,12 +47,16 @@ const NOT_PASSED = /^(GITHUB_|GH_|ANTHROPIC_|OPENAI_|VIGIL_|SMEE_)/;
  * steers vigil or is a credential, then the home, port 0 and `extra` (an undefined value
  * leaves a name out). A developer's GITHUB_TOKEN, VIGIL_HOST, ANTHROPIC_BASE_URL or
  * VIGIL_FAILPOINTS would otherwise reach a real API, move the daemon or break it on purpose.
+ * The GitHub a test gives a process is the fake, which has no rate rule: Octokit's spacing
+ * of writes (1 s, 3 s between comments) is off (VIGIL_GITHUB_THROTTLE; undefined in
+ * `extra` keeps it).
  */
 export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!NOT_PASSED.test(key)) env[key] = value;
   env.VIGIL_HOME = home;
   env.VIGIL_PORT = '0';
+  env.VIGIL_GITHUB_THROTTLE = 'off';
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -99,8 +99,7 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     model.respond = (body) => ({ decide: decideTicket(ticketOf(firstUserText(body))) });
     const TICKETS = [1, 2, 3, 4, 5, 6];
     const github = await fakeGithub(TICKETS);
-    // Six comments by two workers: without Octokit's 3 s between them (the fake has no such rule).
-    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url, VIGIL_GITHUB_THROTTLE: 'off' };
+    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url };
     const config = { model: { provider: 'anthropic', timeoutSeconds: 10 } };
     const alpha = await node('alpha', config, env);
     const beta = await node('beta', config, env);
