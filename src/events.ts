@@ -119,8 +119,19 @@ export interface EventFields {
   /**
    * A retention pass (`store.retainDays`, issue 18) removed handled inbox rows (with their
    * decisions) and spool segments no row points into any more; the daily logs are never pruned.
+   * On a team's node (issue 19) also finished actions, notification rows and bookkeeping
+   * (model usage, redelivery requests); there is no spool there (`segments`, `spoolBytes` 0).
    */
-  'store.pruned': { inboxRows: number; segments: number; spoolBytes: number; retainDays: number; ms: number };
+  'store.pruned': {
+    inboxRows: number;
+    segments: number;
+    spoolBytes: number;
+    retainDays: number;
+    ms: number;
+    actions?: number;
+    notifyRows?: number;
+    bookkeepingRows?: number;
+  };
   /** An error nothing caught: the daemon exits with `exitCode` (70) and its service manager restarts it. */
   'daemon.crashed': { error: string; exitCode: number };
   /**

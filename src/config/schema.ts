@@ -334,7 +334,7 @@ export const ExecConfig = z
 /** What vigil.db and the spool keep (issue 18); the daily logs are never pruned. */
 export const StoreConfig = z
   .object({
-    /** Handled inbox rows, their decisions and the spool segments only they used are pruned after this many days. */
+    /** Handled inbox rows, their decisions and the spool segments only they used are pruned after this many days (on a team: the shared tables, src/store/pg/retention.ts). */
     retainDays: z.number().int().min(1).default(90),
     /**
      * `postgres://…`: a team's vigil keeps its state in PostgreSQL, shared by several nodes

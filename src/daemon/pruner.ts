@@ -1,15 +1,21 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { PruneReport, Store } from '../store/index.js';
+import type { PruneReport } from '../store/index.js';
 import type { StoreTrouble } from './store-trouble.js';
 
-export interface StorePrunerDeps {
-  store: Store;
+/** A store's retention: each step of a pass one short transaction (SQLite's synchronous, a team's over the network). */
+export interface PrunableStore<R extends PruneReport> {
+  retention: { steps(now: number, retainMs: number): Iterator<unknown, R> | AsyncIterator<unknown, R> };
+}
+
+export interface StorePrunerDeps<R extends PruneReport = PruneReport> {
+  store: PrunableStore<R>;
   clock: Clock;
   retainDays: () => number;
   record: (record: EventRecord) => void;
-  trouble: StoreTrouble;
+  /** A failed pass: the wait before the next (the daemon's StoreTrouble rethrows what is not transient). */
+  trouble: Pick<StoreTrouble, 'failed'>;
 }
 
 const DAY_MS = 86_400_000;
@@ -22,12 +28,12 @@ const PASS_EVERY_MS = 6 * 3_600_000;
  * small transactions, each after the loop has had a turn (`setImmediate`), so a
  * delivery that arrives mid-pass waits for one step, not for the pass.
  */
-export class StorePruner {
+export class StorePruner<R extends PruneReport = PruneReport> {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<PruneReport | undefined> | undefined;
+  private running: Promise<R | undefined> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: StorePrunerDeps) {}
+  constructor(private readonly deps: StorePrunerDeps<R>) {}
 
   start(): void {
     this.arm(FIRST_PASS_MS);
@@ -40,7 +46,7 @@ export class StorePruner {
   }
 
   /** One pass now; logged `store.pruned` when it removed anything. Undefined when stopped mid-pass. */
-  run(): Promise<PruneReport | undefined> {
+  run(): Promise<R | undefined> {
     this.running ??= this.pass().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -56,15 +62,15 @@ export class StorePruner {
     this.timer.unref();
   }
 
-  private async pass(): Promise<PruneReport | undefined> {
+  private async pass(): Promise<R | undefined> {
     const { store, clock } = this.deps;
     const started = clock.now();
     const steps = store.retention.steps(started, this.deps.retainDays() * DAY_MS);
     for (;;) {
-      const step = steps.next();
+      const step = await steps.next();
       if (step.done) {
         const report = step.value;
-        if (report.inboxRows > 0 || report.segments > 0) {
+        if (Object.values(report).some((n: number) => n > 0)) {
           this.deps.record(eventRecord('store.pruned', { ...report, retainDays: this.deps.retainDays(), ms: clock.now() - started }, clock.now()));
         }
         return report;

@@ -18,7 +18,9 @@
  * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
  * route (team-app.ts) or the CLI, a token once across nodes. A phone logs in on any node
  * and subscribes on its /push page (sessions and subscriptions in PostgreSQL, good on
- * every node); the worker sends web push to every subscription. Not yet: the memory
+ * every node); the worker sends web push to every subscription. Every node prunes what
+ * `store.retainDays` no longer keeps, in small batches two nodes may run at once
+ * (src/store/pg/retention.ts; never the log). Not yet: the memory
  * tools for a model's decisions, desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local actions (notify, memory.note, remind, agent.task wait as approved), the
@@ -33,11 +35,12 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { createProvider } from '../model/index.js';
-import { openPgStore, type PgStore } from '../store/index.js';
+import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
+import { StorePruner } from './pruner.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
 import { TeamDreamer } from './team-dreamer.js';
@@ -58,6 +61,8 @@ const HTTP_DRAIN_MS = 1500;
 /** What a node's decisions and its worker's action may take to finish once asked to stop (SIGTERM ends within 10 s). */
 const DECISIONS_DRAIN_MS = 5000;
 const WORKER_DRAIN_MS = 5000;
+/** A retention pass that failed (the database away) is tried again after this. */
+const PRUNE_RETRY_MS = 15 * 60_000;
 
 export class TeamDaemon {
   readonly paths: HomePaths;
@@ -72,6 +77,7 @@ export class TeamDaemon {
   private ticks: TeamTicks | undefined;
   private dreamer: TeamDreamer | undefined;
   private redelivery: TeamRedelivery | undefined;
+  private pruner: StorePruner<PgPruneReport> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private releaseLock: (() => void) | undefined;
   private address = '';
@@ -183,6 +189,20 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.dreamer.start();
+      // Every node prunes, two at once harmlessly (src/store/pg/retention.ts); its store.pruned line goes to this node's chain.
+      this.pruner = new StorePruner<PgPruneReport>({
+        store,
+        clock,
+        retainDays: () => this.config.store.retainDays,
+        record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a store.pruned line was not logged', { error: errorText(err) })),
+        trouble: {
+          failed: (task, err) => {
+            this.oplog.warn(`${task} failed`, { error: errorText(err), retryInMs: PRUNE_RETRY_MS });
+            return PRUNE_RETRY_MS;
+          },
+        },
+      });
+      this.pruner.start();
       await this.syncRedelivery();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
@@ -270,6 +290,7 @@ export class TeamDaemon {
     clearTimeout(this.heartbeatTimer);
     await this.ticks?.stop();
     await this.dreamer?.stop();
+    await this.pruner?.stop();
     await this.redelivery?.stop();
     await this.http?.close(HTTP_DRAIN_MS);
     await this.intake?.close();

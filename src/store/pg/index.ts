@@ -19,6 +19,7 @@ import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
 import { PgNotify } from './notify.js';
+import { PgRetention } from './retention.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
 import { PgUsage } from './usage.js';
@@ -29,7 +30,8 @@ export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions };
+export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions, PgRetention };
+export { PG_PRUNE_BATCH, type PgPruneReport } from './retention.js';
 export type { SweepState } from './redeliveries.js';
 export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
@@ -78,6 +80,8 @@ export class PgStore {
   readonly webSessions: PgWebSessions;
   /** The browsers that asked for web push (any node's worker sends to them). */
   readonly pushSubscriptions: PgPushSubscriptions;
+  /** Prunes what `store.retainDays` no longer keeps; any node, several at once. */
+  readonly retention: PgRetention;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -100,6 +104,7 @@ export class PgStore {
     this.usage = new PgUsage(pool, node, clock);
     this.webSessions = new PgWebSessions(pool);
     this.pushSubscriptions = new PgPushSubscriptions(pool, node);
+    this.retention = new PgRetention(pool);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 

@@ -2,6 +2,8 @@
  * The team store's schema in PostgreSQL's dialect (issue 19), versioned like
  * src/store/migrations.ts: applied in order, recorded by id in `_migrations`, the pending
  * ones together in one transaction (PostgreSQL's DDL is transactional: all or none); an id this vigil does not know means a newer vigil wrote the database.
+ * Pending means "not recorded", not "after the last recorded": a migration numbered
+ * before one already applied (slices landing out of order) is applied at the next start.
  * Never edit a released migration: add the next one. Times are epoch milliseconds
  * (`bigint`) as in SQLite, so both stores speak the same numbers.
  */
@@ -292,6 +294,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     backoff_until bigint,
     last_ok_at    bigint
   );
+  ` },
+  // Retention on a team (issue 19 with issue 18's store.retainDays): every prune picks its
+  // batch by a time column, and PostgreSQL makes no index for a foreign key's referencing
+  // side — without these each deleted inbox row or action would scan actions or
+  // capability_uses whole to check nothing points at it.
+  // IF NOT EXISTS: an index another migration made under the same name is the same index.
+  { id: 'pg-010-retention', sql: `
+  CREATE INDEX IF NOT EXISTS inbox_handled ON inbox (received_at) WHERE state IN ('decided', 'filtered');
+  CREATE INDEX IF NOT EXISTS actions_by_event ON actions (event_id) WHERE event_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS actions_by_decision ON actions (decision_id) WHERE decision_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS actions_finished ON actions (updated_at) WHERE state IN ('succeeded', 'failed', 'denied', 'expired');
+  CREATE INDEX IF NOT EXISTS capability_uses_by_action ON capability_uses (action_id);
+  CREATE INDEX IF NOT EXISTS notify_queue_done ON notify_queue (done_at) WHERE done_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS notify_log_closed ON notify_log (created_at) WHERE state IN ('sent', 'digested');
+  CREATE INDEX IF NOT EXISTS notify_deliveries_by_time ON notify_deliveries (at);
+  CREATE INDEX IF NOT EXISTS model_usage_by_time ON model_usage (at);
   ` },
 ];
 
