@@ -278,7 +278,7 @@ describe.runIf(PG.available)('retention on a team: store.retainDays over the sha
     }
   }, 120_000);
 
-  it('pg-010 applied before a pg-009 that lands later: the next start applies pg-009 and keeps pg-010', async () => {
+  it('a migration numbered below one already applied (slices landing out of order): the next start applies it and keeps pg-010', async () => {
     const pool = openPgPool({ url: fresh.url, node: 'upgrade' });
     try {
       await migratePg(pool, PG_MIGRATIONS.filter((m) => m.id !== 'pg-009-later'));
