@@ -20,8 +20,9 @@
  * and subscribes on its /push page (sessions and subscriptions in PostgreSQL, good on
  * every node); the worker sends web push to every subscription. Every node prunes what
  * `store.retainDays` no longer keeps, in small batches two nodes may run at once
- * (src/store/pg/retention.ts; never the log). Not yet: the memory
- * tools for a model's decisions, desktop notifications, notification tests and alerts
+ * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
+ * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). Not yet:
+ * desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local actions (notify, memory.note, remind, agent.task wait as approved), the
  * dashboard and the rest of the API (answered 501). See docs/architecture.md,
@@ -34,6 +35,7 @@ import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
+import { teamMemorySource } from '../memory/index.js';
 import { createProvider } from '../model/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
@@ -255,6 +257,7 @@ export class TeamDaemon {
           model: config.model,
           repos: config.repos,
           history: teamHistory(store),
+          memory: teamMemorySource(this.paths.home, store),
           journal: { write: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a decision.tool line was not logged', { error: errorText(err) })) },
           clock,
           ...(github ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.githubRead(query, signal) } : {}),

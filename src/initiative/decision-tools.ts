@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ModelConfig, WatchedRepo } from '../config/index.js';
-import { githubTools, historyTool, memoryTools, repoTools, type GithubReads, type InvestigationTool } from '../investigate/index.js';
+import { githubTools, historyTool, memoryTools, memoryToolsOver, repoTools, type GithubReads, type InvestigationTool, type MemorySource } from '../investigate/index.js';
 import type { JournalAppender, JournalWriter } from '../journal/index.js';
 import { MemoryFiles, SearchIndex } from '../memory/index.js';
 import type { Store } from '../store/index.js';
@@ -51,13 +51,14 @@ export interface TeamToolsOptions {
   clock: Clock;
   /** GitHub reads through the node's worker, which holds the credentials; absent without credentials. */
   githubReads?: GithubReads;
+  /** The team's memory: its files and the node-local search index (src/memory/team-mirror.ts). */
+  memory?: MemorySource;
 }
 
 /**
- * A team node's tools (issue 19): the home's, but for memory search and reading memory
- * files, which read a home's folder and SQLite index (a team's memory is in its
- * database, its search index a CLI-side cache): the committed files of local clones,
- * GitHub through the node's worker, and `vigil_history` from the team's tables.
+ * A team node's tools (issue 19), the home's over the team's database: the committed files
+ * of local clones, GitHub through the node's worker, `memory_view` and `memory_search`
+ * over the team's memory, log and inbox, and `vigil_history` from the team's tables.
  */
 export function teamDecisionToolbox(options: TeamToolsOptions): Toolbox | undefined {
   const { model } = options;
@@ -65,6 +66,7 @@ export function teamDecisionToolbox(options: TeamToolsOptions): Toolbox | undefi
   const tools: InvestigationTool[] = [
     ...(options.repos.some((repo) => repo.path) ? repoTools(options.repos, { alreadyInPrompt: instructionsInPrompt(options.repos) }) : []),
     ...(options.githubReads ? githubTools(options.githubReads) : []),
+    ...(options.memory ? memoryToolsOver(options.memory) : []),
     historyTool(options.history),
   ];
   return new Toolbox({ tools, budgets: model.decision, journal: options.journal, clock: options.clock });

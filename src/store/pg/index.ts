@@ -13,7 +13,8 @@ import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
 import { PgLog, recentPgLogEntries } from './log.js';
-import { readPgMemoryFile } from './memory.js';
+import { readPgMemoryFile, readPgMemoryHeads } from './memory.js';
+import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
@@ -135,6 +136,22 @@ export class PgStore {
   /** A memory file's newest content (MEMORY.md for a decision's prompt). */
   memoryFile(path: string): Promise<string | undefined> {
     return readPgMemoryFile(this.pool, path);
+  }
+
+  /** Every memory file's newest content (a decision's memory_view reads a node-local copy). */
+  memoryHeads(): Promise<Array<{ path: string; content: string }>> {
+    return readPgMemoryHeads(this.pool);
+  }
+
+  /** What the node-local search index of the team's log and inbox reads (a decision's memory_search). */
+  searchSource() {
+    const pool = this.pool;
+    return {
+      teamId: () => teamId(pool),
+      chains: () => chainLengths(pool),
+      chainLines: (node: string, day: string, afterSeq: number, limit: number) => chainLines(pool, node, day, afterSeq, limit),
+      eventsAfter: (afterId: number, limit: number) => eventsAfter(pool, afterId, limit),
+    };
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,14 @@ export async function readPgMemoryFile(db: Queryable, path: string): Promise<str
   return row?.content ?? undefined;
 }
 
+/** Every file's newest content, removed files left out (a node's copy for its decisions' memory_view). */
+export async function readPgMemoryHeads(db: Queryable): Promise<Array<{ path: string; content: string }>> {
+  const { rows } = await db.query<{ path: string; content: string | null }>(
+    'SELECT DISTINCT ON (path) path, content FROM memory_files ORDER BY path, version DESC',
+  );
+  return rows.flatMap((r) => (r.content === null ? [] : [{ path: r.path, content: r.content }]));
+}
+
 /** The memory tool's limit (MAX_MEMORY_FILE_BYTES in src/memory/tool.ts), also a CHECK of the table. */
 export const PG_MEMORY_FILE_BYTES = 100 * 1024;
 /** As the home's .history keeps (src/memory/files.ts). */

@@ -203,9 +203,8 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
 
     expect(model.calls).toHaveLength(2);
     const offered = (model.calls[0]!.body as { tools: { name: string }[] }).tools.map((t) => t.name).sort();
-    // GitHub and vigil's history; no memory tools (a team's memory is in its database) and no clone is watched here.
-    expect(offered).toEqual(expect.arrayContaining(['decide', 'github_check_logs', 'github_labels', 'github_pr_diff', 'github_search', 'github_thread', 'vigil_history']));
-    expect(offered.some((n) => n.startsWith('memory_'))).toBe(false);
+    // GitHub, the team's memory and vigil's history; no clone is watched here, so no repository tools.
+    expect(offered).toEqual(['decide', 'github_check_logs', 'github_labels', 'github_pr_diff', 'github_search', 'github_thread', 'memory_search', 'memory_view', 'vigil_history']);
     // The worker answered the read from GitHub; the node, holding no token, fenced it into the next request.
     const second = JSON.stringify(model.calls[1]!.body.messages);
     expect(second).toContain('Printer on fire');
@@ -217,6 +216,53 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     expect(tools[0]!.error).toBeUndefined();
     const made = (await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'decision.made'`)).rows.map((r) => JSON.parse(r.line) as { summary: string; toolCalls: number });
     expect(made).toEqual([expect.objectContaining({ summary: 'read the thread: a printer', toolCalls: 1 })]);
+  }, 120_000);
+
+  it('memory tools on a node: memory_view reads the newest version of a team memory file, memory_search finds an earlier event, a path out of the memory folder is refused', async () => {
+    const model = await fakeAnthropic();
+    const alpha = await node('alpha', { model: { provider: 'anthropic', timeoutSeconds: 10 } }, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url });
+    await db.sql(
+      `INSERT INTO memory_files (path, version, content, written_at, written_by) VALUES
+         ('topics/printers.md', 1, '# Printers\n- an old guess: paper jams\n', 1, 'dream'),
+         ('topics/printers.md', 2, '# Printers\n- the third-floor printer smokes after each deploy (event 1)\n', 2, 'dream'),
+         ('topics/gone.md', 1, 'removed since', 1, 'dream'),
+         ('topics/gone.md', 2, NULL, 2, 'dream')`,
+    );
+    const printer = JSON.stringify({ action: 'opened', issue: { number: 10, title: 'ticket-10', body: 'The printer is smouldering again', state: 'open' }, repository: { full_name: REPO }, sender: { login: 'someone' } });
+    model.respond = (body: { messages: unknown[] }) => {
+      if (ticketOf(firstUserText(body)) === 10) return { decide: { act: false, summary: 'a printer', proposals: [] } };
+      return JSON.stringify(body.messages).includes('tool_result')
+        ? { decide: { act: false, summary: 'remembered the printer', proposals: [] } }
+        : { calls: [
+          { name: 'memory_view', input: { path: 'topics/printers.md' } },
+          { name: 'memory_search', input: { query: 'smouldering' } },
+          { name: 'memory_view', input: { path: '/memories' } },
+          { name: 'memory_view', input: { path: '../secrets.json' } },
+        ] };
+    };
+    expect((await post(alpha, printer)).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 1, 'the first decision');
+    expect((await post(alpha, opened(11))).status).toBe(202);
+    await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions')) === 2, 'the second decision');
+
+    const results = (model.calls.at(-1)!.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+      .filter((c: { type?: string }) => c.type === 'tool_result') as Array<{ content: unknown; is_error?: boolean }>;
+    const text = results.map((r) => JSON.stringify(r.content));
+    expect(text).toHaveLength(4);
+    // The newest version, with line numbers; the old one is history.
+    expect(text[0]).toContain('the third-floor printer smokes after each deploy');
+    expect(text[0]).not.toContain('paper jams');
+    // The earlier delivery, found in the team's inbox by the node's own index.
+    expect(text[1]).toMatch(/event 1\b/);
+    expect(text[1]).toContain('smouldering');
+    // The folder lists what the team has now: not the removed file.
+    expect(text[2]).toContain('printers.md');
+    expect(text[2]).not.toContain('gone.md');
+    // The memory tool's own boundary: nothing outside the memory folder.
+    expect(results[3]!.is_error).toBe(true);
+    expect(text[3]).not.toContain('webhookSecret');
+    const tools = (await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'decision.tool'`)).rows.map((r) => (JSON.parse(r.line) as { tool: string }).tool);
+    expect(tools.sort()).toEqual(['memory_search', 'memory_view', 'memory_view', 'memory_view']);
   }, 120_000);
 
   it('model.skipEvents and a rule marked "decide": "rules": no model call at all; the rule proposes through the policy', async () => {
