@@ -130,11 +130,15 @@ export class FakePulls {
   }
 }
 
-/** A vigil home whose config names the clone; the process env points the clients at the fakes. */
+/**
+ * A vigil home whose config names the clone; the process env points the clients at the
+ * fakes, without Octokit's spacing of writes (the fake has no rate rule).
+ */
 export function makeAgentHome(repos: Repos, agent: Record<string, unknown>, urls: { github: string; anthropic?: string }): string {
   const home = makeHome({ repos: [{ name: REPO, path: repos.clone }], agent });
   process.env.VIGIL_HOME = home;
   process.env.GITHUB_API_URL = urls.github;
+  process.env.VIGIL_GITHUB_THROTTLE = 'off';
   process.env.GITHUB_TOKEN = TOKEN;
   process.env.ANTHROPIC_API_KEY = 'sk-ant-test';
   if (urls.anthropic) process.env.ANTHROPIC_BASE_URL = urls.anthropic;
