@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorText, VigilError } from '../errors.js';
+import { REAL_DISK, type SpoolDisk } from './spool-disk.js';
 import { encodedSize, encodeInto, parseSpoolRef, readRecord, spoolRef, type ScannedRecord, type SpoolWrite } from './spool-record.js';
+import { SpoolReaders } from './spool-readers.js';
 
+export { REAL_DISK, type SpoolDisk } from './spool-disk.js';
 export { parseSpoolRef, type ScannedRecord, type SpoolRecord, type SpoolWrite } from './spool-record.js';
 
 /**
@@ -19,8 +22,6 @@ export { parseSpoolRef, type ScannedRecord, type SpoolRecord, type SpoolWrite } 
 /** A new segment once the current one passes this size. */
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_RE = /^(\d{6,})\.spool$/;
-/** Read handles kept open; the CLI or the worker reads one or two segments at a time. */
-const MAX_OPEN_READERS = 4;
 
 export interface SpoolOptions {
   segmentBytes?: number;
@@ -29,39 +30,6 @@ export interface SpoolOptions {
   /** The writes and data syncs (default: the real ones); a test counts and holds them. */
   disk?: SpoolDisk;
 }
-
-/**
- * The disk calls the durability promise rests on — "a 202 survives the machine losing
- * power" — behind one seam: a SIGKILL keeps written pages, so only counting these calls
- * shows that each acknowledged group was synced, and that its answer waited for it.
- */
-export interface SpoolDisk {
-  /** Write all of `bytes` at `position`. */
-  write(fd: number, bytes: Buffer, position: number): void;
-  fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
-  fdatasyncSync(fd: number): void;
-  /** fsync the spool's directory: a new segment's name is durable only then. */
-  syncDir(dir: string, done: (err: NodeJS.ErrnoException | null) => void): void;
-  syncDirSync(dir: string): void;
-  /** Open a segment: `wx` creates one to append to (never reopened), `r` reads one. */
-  open(file: string, flags: 'wx' | 'r'): number;
-  /** Each fd the spool opened is closed once: a retired segment, a reader past the four kept, all at close(). */
-  close(fd: number): void;
-}
-
-export const REAL_DISK: SpoolDisk = {
-  write: writeAll,
-  fdatasync: (fd, done) => fs.fdatasync(fd, done),
-  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
-  syncDir: (dir, done) =>
-    fs.open(dir, 'r', (err, fd) => {
-      if (err) return done(err);
-      fs.fsync(fd, (syncErr) => fs.close(fd, () => done(syncErr)));
-    }),
-  syncDirSync,
-  open: (file, flags) => fs.openSync(file, flags, 0o600),
-  close: (fd) => fs.closeSync(fd),
-};
 
 interface Writer {
   segment: number;
@@ -74,7 +42,7 @@ interface Writer {
 
 export class Spool {
   private writer: Writer | undefined;
-  private readonly readers = new Map<number, number>();
+  private readonly readers: SpoolReaders;
   private readonly segmentBytes: number;
   private readonly sync: boolean;
   private readonly disk: SpoolDisk;
@@ -86,6 +54,7 @@ export class Spool {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.sync = options.sync ?? true;
     this.disk = options.disk ?? REAL_DISK;
+    this.readers = new SpoolReaders(this.disk, (segment) => this.segmentPath(segment));
   }
 
   /**
@@ -230,7 +199,7 @@ export class Spool {
 
   readAt(ref: string): ScannedRecord {
     const { segment, offset } = parseSpoolRef(ref);
-    const fd = this.reader(segment);
+    const fd = this.readers.get(segment);
     const record = fd === undefined ? undefined : readRecord(fd, offset, fileSize(fd));
     if (!record || record === 'torn') {
       throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(segment)}: no intact record at offset ${offset}`);
@@ -249,7 +218,7 @@ export class Spool {
     let from = afterRef ? parseSpoolRef(afterRef) : undefined;
     for (const segment of this.segments()) {
       if (from && segment < from.segment) continue;
-      const fd = this.reader(segment);
+      const fd = this.readers.get(segment);
       if (fd === undefined) continue;
       const size = fileSize(fd);
       // The record at `afterRef` is the one already indexed: skip it, in its own segment
@@ -273,7 +242,7 @@ export class Spool {
 
   /** Cut a torn tail off (at daemon start, before any writer exists). */
   truncate(segment: number, validBytes: number): void {
-    this.closeReader(segment);
+    this.readers.close(segment);
     fs.truncateSync(this.segmentPath(segment), validBytes);
   }
 
@@ -288,7 +257,7 @@ export class Spool {
    */
   removeSegment(segment: number): number {
     if (this.writer?.segment === segment) throw new VigilError('VIGIL_ERR_SPOOL', `${this.segmentPath(segment)} is being written`);
-    this.closeReader(segment);
+    this.readers.close(segment);
     const file = this.segmentPath(segment);
     let bytes = 0;
     try {
@@ -328,7 +297,7 @@ export class Spool {
     this.owed.clear();
     this.closeWriter();
     for (const writer of left) this.closeIfDone(writer);
-    for (const segment of [...this.readers.keys()]) this.closeReader(segment);
+    this.readers.closeAll();
   }
 
   private writerFor(): Writer {
@@ -351,33 +320,7 @@ export class Spool {
     writer.retired = true;
     if (!this.sync) this.owed.delete(writer);
     this.closeIfDone(writer);
-    this.closeReader(writer.segment);
-  }
-
-  private reader(segment: number): number | undefined {
-    let fd = this.readers.get(segment);
-    if (fd !== undefined) {
-      // Most recently used last, so the oldest handle is the one closed.
-      this.readers.delete(segment);
-      this.readers.set(segment, fd);
-      return fd;
-    }
-    try {
-      fd = this.disk.open(this.segmentPath(segment), 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    this.readers.set(segment, fd);
-    if (this.readers.size > MAX_OPEN_READERS) this.closeReader(this.readers.keys().next().value!);
-    return fd;
-  }
-
-  private closeReader(segment: number): void {
-    const fd = this.readers.get(segment);
-    if (fd === undefined) return;
-    this.readers.delete(segment);
-    this.disk.close(fd);
+    this.readers.close(writer.segment);
   }
 
   private segmentPath(segment: number): string {
@@ -385,23 +328,6 @@ export class Spool {
   }
 }
 
-function writeAll(fd: number, bytes: Buffer, position: number): void {
-  let written = 0;
-  while (written < bytes.length) {
-    written += fs.writeSync(fd, bytes, written, bytes.length - written, position + written);
-  }
-}
-
 function fileSize(fd: number): number {
   return fs.fstatSync(fd).size;
-}
-
-/** A new file's name is durable only once its directory is synced. */
-function syncDirSync(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
