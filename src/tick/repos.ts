@@ -34,10 +34,8 @@ function git(cwd: string, args: string[]): Promise<string> {
 
 export async function readRepoHead(repo: WatchedRepo & { path: string }): Promise<RepoHead> {
   try {
-    const [branch, head] = await Promise.all([
-      git(repo.path, ['rev-parse', '--abbrev-ref', 'HEAD']),
-      git(repo.path, ['rev-parse', 'HEAD']),
-    ]);
+    // One process for both, as every tick asks: `--abbrev-ref` applies to the revisions after it.
+    const [head = '', branch = ''] = (await git(repo.path, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD'])).split('\n');
     return { name: repo.name, branch, head };
   } catch (err) {
     // A clone that cannot be read is still a state; its recovery will count as a move.

@@ -73,6 +73,18 @@ describe('the tick', () => {
     expect(state.instructions[0]!.text).toContain('npm test');
   });
 
+  it('reads a detached HEAD as branch "HEAD", and a clone with no commit yet as an error state (a state too: its first commit moves it)', async () => {
+    const repo = repoWithCommits();
+    const sha = git(repo, 'rev-parse', 'HEAD~1');
+    git(repo, 'checkout', '-q', '--detach', sha);
+    expect(await readRepoState({ name: 'detached', path: repo })).toMatchObject({ branch: 'HEAD', head: sha });
+    const empty = tempDir();
+    git(empty, 'init', '-q', '-b', 'main');
+    const state = await readRepoState({ name: 'empty', path: empty });
+    expect(state.branch).toBe('?');
+    expect(state.head).toMatch(/^error: /);
+  });
+
   it('is quiet until a watched repo moves (HEAD or branch) or a reminder comes due', async () => {
     const repo = repoWithCommits();
     const { store, clock, tick, decide, written } = harness([{ name: 'octo/app', path: repo }]);
