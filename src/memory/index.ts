@@ -18,5 +18,5 @@ export { readTopics } from './load.js';
 export { inDaemonBudget, SearchIndex, type CatchUpBudget, type SearchHit } from './search.js';
 export { memoryVersions } from './export.js';
 export { searchTeam } from './team-search.js';
-export { mirrorTeamMemory, teamMemorySource, type TeamMemoryStore } from './team-mirror.js';
+export { teamMemorySource } from './team-mirror.js';
 export { TeamMemoryView, teamRestoreChanges, type MemoryReader } from './team-files.js';

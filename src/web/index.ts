@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushDeps, WebDeps } from './types.js';
 
-export type { AuthDeps, PushDeps, WebDeps } from './types.js';
+export type { PushDeps, WebDeps } from './types.js';
 // What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
 // is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
 export { apiAuth, channelOf, checkBearer } from './auth.js';
