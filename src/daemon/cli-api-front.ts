@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import helmet from 'helmet';
 import { VigilError } from '../errors.js';
+import { discardThenCut } from '../lingering-close.js';
 import { secretMask } from '../secrets/index.js';
 import { checkBearer, clientAddress, HELMET_OPTIONS } from '../web/index.js';
 import type { DaemonApi } from './api.js';
@@ -50,8 +51,8 @@ async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse)
     send(res, match.route.status, result);
   } catch (err) {
     const error = httpErrorOf(err);
-    // A body over the limit is not read to its end: the connection closes after the answer.
-    if (error.code === 'VIGIL_ERR_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+    // A body over the limit is not kept: its rest is discarded, a while, so the sender reads the 413.
+    if (error.code === 'VIGIL_ERR_BODY_TOO_LARGE') discardThenCut(req, REFUSED_BODY_LINGER_MS);
     else if (!req.readableEnded) req.resume();
     send(res, error.httpStatus, error.toJSON());
   }
@@ -75,7 +76,7 @@ function decodeSegment(segment: string): string {
 
 /**
  * A POST's body as fastify's default parsers read it: none, JSON, or plain text; up to
- * 1 MB (413 beyond, and the connection closes). Node's `requestTimeout` cuts a body
+ * 1 MB (413 beyond, the rest discarded for a while). Node's `requestTimeout` cuts a body
  * that never ends.
  */
 function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -109,6 +110,9 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     });
   });
 }
+
+/** How long the rest of a body over the limit is discarded before the connection is cut. */
+const REFUSED_BODY_LINGER_MS = 2000;
 
 function tooLarge(): VigilError {
   return new VigilError('VIGIL_ERR_BODY_TOO_LARGE', 'Request body is too large', { httpStatus: 413 });

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errorText, isVigilError, VigilError } from '../../errors.js';
+import { discardThenCut } from '../../lingering-close.js';
 import { secretMask } from '../../secrets/index.js';
 import { BodyBudget } from './body-budget.js';
 import { checkDeliveryHeaders, deliveryNames, isRefusal, rejected, type Refusal } from './delivery-headers.js';
@@ -131,7 +132,7 @@ function refuse(
   const headers: Record<string, string> = {};
   if (!req.complete) {
     if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') headers.connection = 'close';
-    else cutAfterLinger(req, options.lingerMs ?? LINGER_MS);
+    else discardThenCut(req, options.lingerMs ?? LINGER_MS);
   }
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   answer(res, error.httpStatus, error.toJSON(), headers);
@@ -148,9 +149,3 @@ function pathOf(url: string | undefined, proxyKey: string | undefined): Rejectio
 /** How long an unread body may go on being discarded after its refusal. */
 const LINGER_MS = 2000;
 
-function cutAfterLinger(req: IncomingMessage, lingerMs: number): void {
-  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
-  timer.unref();
-  req.once('end', () => clearTimeout(timer));
-  req.socket.once('close', () => clearTimeout(timer));
-}
