@@ -18,7 +18,7 @@ import { BIN, cliEnv, killDaemons, makeHome, removeHomes, sleep, startDaemon, ty
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { fakeChat } from '../../notify/fake-chat.js';
-import { issueOpened } from './team-helpers.js';
+import { issueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -48,13 +48,7 @@ describe.runIf(PG.available)('approvals on a team (real processes, real cluster,
     removeHomes();
   });
 
-  const waitUntil = async (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) => waitFor(probe, what, timeoutMs);
 
   /** Two nodes on one database, one capability key between them (secrets.json is the same on every node of a team). */
   const team = async (notify: Record<string, unknown>, github: NodeJS.ProcessEnv) => {

@@ -15,7 +15,7 @@ import { REPO } from '../../github/helpers.js';
 import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { childrenOf, issueOpened } from './team-helpers.js';
+import { childrenOf, issueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -34,13 +34,7 @@ describe.runIf(PG.available)('the dreamer on a team\'s nodes (real processes, re
     removeHomes();
   });
 
-  const waitUntil = async (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => waitFor(probe, what, timeoutMs, 50);
   /** Memory as a reader sees it: each file's newest version (a removal is no file). */
   const memoryNow = async () => {
     const rows = (await db.sql<{ path: string; content: string | null; version: number; written_by: string }>(

@@ -1,6 +1,7 @@
 /** Shared by the team's process tests (issue 19). */
 import fs from 'node:fs';
 import { REPO } from '../../github/helpers.js';
+import { sleep } from '../../helpers/home.js';
 
 export const issueOpened = (n: number, title = `issue ${n}`) =>
   JSON.stringify({ action: 'opened', issue: { number: n, title }, repository: { full_name: REPO }, sender: { login: 'someone' } });
@@ -17,4 +18,13 @@ export function childrenOf(pid: number): number[] {
       return [];
     }
   });
+}
+
+/** Polls `probe` every `intervalMs` until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(probe: () => Promise<boolean> | boolean, what: string, timeoutMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
 }

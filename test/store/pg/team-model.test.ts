@@ -16,6 +16,7 @@ import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../../fakes/fake-openai.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
+import { waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-must-never-leak';
@@ -86,13 +87,7 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     postDelivery(n.daemon.url, n.secret, body, { event, deliveryId: crypto.randomUUID() });
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.sql<{ n: string }>(sql, params)).rows[0]!.n);
-  const waitUntil = async (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) => waitFor(probe, what, timeoutMs);
 
   it('two nodes, deliveries spread over both: each event decided once with one model call, the proposals judged by the policy, each allowed comment posted once; usage per call in model_usage and vigil status; vigil\'s own comment coming back is set aside without a call', async () => {
     const model = await fakeAnthropic();

@@ -14,7 +14,7 @@ import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpe
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { childrenOf, issueOpened as teamIssueOpened } from './team-helpers.js';
+import { childrenOf, issueOpened as teamIssueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -70,13 +70,7 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.sql<{ n: string }>(sql, params)).rows[0]!.n);
 
-  const waitUntil = async (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => waitFor(probe, what, timeoutMs);
 
   it('one node: every 202 is a committed row with the exact body and its event.received line; a redelivery is a duplicate; each event decided once', async () => {
     const alpha = await node('alpha');

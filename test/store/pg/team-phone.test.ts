@@ -20,7 +20,7 @@ import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type Ru
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakePushService } from '../../notify/fake-push.js';
-import { issueOpened } from './team-helpers.js';
+import { issueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -56,13 +56,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     removeHomes();
   });
 
-  const waitUntil = async (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) => waitFor(probe, what, timeoutMs);
 
   /** Two nodes on one database with one secrets.json (dashboard token, VAPID keys, capability key), as the README asks. */
   const team = async (env: NodeJS.ProcessEnv) => {

@@ -15,10 +15,10 @@ import { openPgPool, PgStore, verifyPgLog } from '../../../src/store/pg/index.js
 import type { FakeDelivery } from '../../github/fake-github.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO } from '../../github/helpers.js';
-import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { canScan, environ, memoryHolds } from '../../helpers/process-memory.js';
-import { childrenOf, issueOpened } from './team-helpers.js';
+import { childrenOf, issueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 /** A token no other test uses: found in a process's memory only if it was read there. */
@@ -47,13 +47,7 @@ describe.runIf(PG.available)('a team\'s redelivery sweep on PostgreSQL (real pro
     removeHomes();
   });
 
-  const waitUntil = async (probe: () => Promise<boolean>, what: string, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 30_000) => waitFor(probe, what, timeoutMs);
 
   async function fakeGithub(deliveries: FakeDelivery[]): Promise<FakeGithub> {
     const fake = await new FakeGithub({ tokens: [TOKEN] }).start();

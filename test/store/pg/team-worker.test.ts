@@ -10,10 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openPgPool, verifyPgLog } from '../../../src/store/pg/index.js';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { childrenOf, issueOpened } from './team-helpers.js';
+import { childrenOf, issueOpened, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -35,13 +35,7 @@ describe.runIf(PG.available)('a team node\'s worker on PostgreSQL (real processe
     removeHomes();
   });
 
-  const waitUntil = async (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 20_000) => waitFor(probe, what, timeoutMs);
 
   it('an allowed github.comment is posted once by a node\'s worker; killed with its node after the POST, another node\'s worker finds the marker and posts nothing', async () => {
     const fake = await new FakeGithub({ tokens: [TOKEN] }).start();

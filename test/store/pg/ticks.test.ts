@@ -12,6 +12,7 @@ import { PgStore } from '../../../src/store/pg/index.js';
 import { isSlotTaken } from '../../../src/store/index.js';
 import { sleep } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
+import { waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -22,13 +23,7 @@ describe.runIf(PG.available)('the team\'s ticks: one per schedule slot (real Pos
   let databases = 0;
   const fresh = async () => cluster.cluster.createDatabase(`ticks_${++databases}`);
 
-  const waitUntil = async (probe: () => Promise<boolean>, what: string, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  };
+  const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 10_000) => waitFor(probe, what, timeoutMs, 50);
 
   it('two nodes enqueueing the same slot at once: one tick event, the other finds the slot taken', async () => {
     const url = await fresh();
