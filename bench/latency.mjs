@@ -15,8 +15,11 @@ export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 20
 export const help = `latency [--seconds N] [--rates 200,1000,2000] [--phases ack,notify]
   An open-loop generator in this process posts the signed issues.opened example
   (each request its own delivery id and bytes) at a constant rate for N seconds
-  (default 20) per rate, to Probot 14 (no-op handler) and to vigil (\`vigil start\`, a
-  fresh home and daemon for each window), one after the other at each rate. Latency runs from the moment a
+  (default 20) per rate, to Probot 14 (no-op handler), to the durable ceiling
+  (bench/targets/durable-ceiling.mjs: node:http, the signature checked, the body written
+  and group-fdatasync'd before the 202 — the least a durable answer costs on this disk)
+  and to vigil (\`vigil start\`, a fresh home and daemon for each window), one after the
+  other at each rate. Latency runs from the moment a
   request was due to its answer. After each vigil window, every delivery answered
   2xx must be in the inbox once and logged event.received once.
   Targets (issue 18): at 1000/s vigil p99 ≤ 10 ms, p99.9 ≤ 25 ms, zero errors; at
@@ -78,10 +81,11 @@ async function window(target, rate, seconds, payload, secret, prefix) {
 async function acknowledgement(opts, secret, dist, met) {
   const payload = issuesOpened();
   const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
+  const ceiling = await startTarget(join(ROOT, 'bench', 'targets', 'durable-ceiling.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
   // A vigil is started afresh for each window and stopped after it: the decisions it still
   // owes for the window's deliveries would otherwise run during the next target's window.
   const vigils = [{ name: 'vigil', cli: dist.cli }, ...(opts.baseline ? [{ name: 'vigil-baseline', cli: join(opts.baseline, 'cli', 'main.js') }] : [])];
-  const targets = [{ name: 'probot', url: probot.url }, ...vigils];
+  const targets = [{ name: 'probot', url: probot.url }, { name: 'durable-ceiling', url: ceiling.url }, ...vigils];
   const rows = [];
   let running;
   try {
@@ -113,6 +117,7 @@ async function acknowledgement(opts, secret, dist, met) {
   } finally {
     if (running) await stopVigil(running);
     await stopTarget(probot);
+    await stopTarget(ceiling);
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
   console.log('\nvigil / Probot, same run:');
@@ -120,6 +125,8 @@ async function acknowledgement(opts, secret, dist, met) {
     const v = at(rate, 'vigil');
     const p = at(rate, 'probot');
     console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
+    const c = at(rate, 'durable-ceiling');
+    console.log(`  ${rate}/s durable ceiling / Probot: p50 ${(c.p50 / p.p50).toFixed(2)}×, p99 ${(c.p99 / p.p99).toFixed(2)}×, p99.9 ${(c.p999 / p.p999).toFixed(2)}×;  vigil / durable ceiling: p99 ${(v.p99 / c.p99).toFixed(2)}×`);
     const b = at(rate, 'vigil-baseline');
     if (b) console.log(`  ${rate}/s vigil-baseline / Probot: p50 ${(b.p50 / p.p50).toFixed(2)}×, p99 ${(b.p99 / p.p99).toFixed(2)}×, p99.9 ${(b.p999 / p.p999).toFixed(2)}×`);
   }
