@@ -39,8 +39,8 @@ async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse)
     const check = checkBearer(api, clientAddress(req.socket.remoteAddress), req.headers.authorization!.slice(7).trim());
     if (!check.ok) {
       for (const [name, value] of Object.entries(check.headers)) res.setHeader(name, value);
-      // The body is not read: discard it as it comes.
-      req.resume();
+      // The body is not read: discard it as it comes, a while, then cut a sender that does not stop.
+      discardThenCut(req);
       return send(res, check.error.httpStatus, check.error.toJSON());
     }
     const [path, search] = splitUrl(req.url);
@@ -51,9 +51,8 @@ async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse)
     send(res, match.route.status, result);
   } catch (err) {
     const error = httpErrorOf(err);
-    // A body over the limit is not kept: its rest is discarded, a while, so the sender reads the 413.
-    if (error.code === 'VIGIL_ERR_BODY_TOO_LARGE') discardThenCut(req, REFUSED_BODY_LINGER_MS);
-    else if (!req.readableEnded) req.resume();
+    // A body refused before its end (over the limit, of the wrong type) is not kept: its rest is discarded, a while, so the sender reads the answer.
+    if (!req.readableEnded) discardThenCut(req);
     send(res, error.httpStatus, error.toJSON());
   }
 }
@@ -110,9 +109,6 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     });
   });
 }
-
-/** How long the rest of a body over the limit is discarded before the connection is cut. */
-const REFUSED_BODY_LINGER_MS = 2000;
 
 function tooLarge(): VigilError {
   return new VigilError('VIGIL_ERR_BODY_TOO_LARGE', 'Request body is too large', { httpStatus: 413 });

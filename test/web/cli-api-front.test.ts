@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../helpers/home.js';
 import { packagesOf, tracePackages } from '../helpers/packages.js';
@@ -152,4 +153,31 @@ describe.runIf(process.platform === 'linux')("the CLI's API on Node's own server
     expect([limited.status, limited.code]).toEqual([429, 'VIGIL_ERR_LOGIN_LIMIT']);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
+
+  it('cuts a refused sender that never stops sending once it had a while to read the answer', async () => {
+    // A Bearer refused (the address is over its limit by now, or the token is wrong): the
+    // body is never read, only discarded as it comes — and not for ever.
+    const { port } = new URL(front.daemon.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer not-the-token\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const started = Date.now();
+    const chunk = `400\r\n${'x'.repeat(0x400)}\r\n`;
+    const sending = setInterval(() => {
+      if (!socket.destroyed) socket.write(chunk);
+    }, 20);
+    try {
+      const cutAt = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 15_000))]);
+      expect(received).toMatch(/^HTTP\/1\.1 (401|429) /);
+      expect(cutAt, 'the connection was still open after 15 s of sending').toBeGreaterThan(0);
+      expect(cutAt - started).toBeLessThan(8_000);
+    } finally {
+      clearInterval(sending);
+      socket.destroy();
+    }
+  }, 30_000);
 });

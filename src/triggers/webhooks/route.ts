@@ -41,7 +41,7 @@ export interface WebhookRouteOptions {
    * refusal carrying it is counted on the proxy path, with the delivery's id and event.
    */
   proxyKey?: string;
-  /** How long a refused body still arriving is discarded before its connection is cut; defaults to LINGER_MS (a test shortens it). */
+  /** How long a refused body still arriving is discarded before its connection is cut; defaults to lingering-close.ts's LINGER_MS (a test shortens it). */
   lingerMs?: number;
 }
 
@@ -113,7 +113,7 @@ function answer(res: ServerResponse, status: number, body: object, headers: Reco
  * then answered with the code's status and the one error body. A sender too slow is
  * cut. Any other that is still sending keeps sending while the answer goes out: what
  * it still sends is discarded unread (Node drains an unread body), never buffered, for
- * at most LINGER_MS. Closing at once would reset the connection with the sender's
+ * at most LINGER_MS (lingering-close.ts). Closing at once would reset the connection with the sender's
  * bytes unread, and a reset can throw away the answer before the sender reads it (a
  * "lingering close", as nginx and Apache do).
  */
@@ -132,7 +132,7 @@ function refuse(
   const headers: Record<string, string> = {};
   if (!req.complete) {
     if (error.code === 'VIGIL_ERR_WEBHOOK_TIMEOUT') headers.connection = 'close';
-    else discardThenCut(req, options.lingerMs ?? LINGER_MS);
+    else discardThenCut(req, options.lingerMs);
   }
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   answer(res, error.httpStatus, error.toJSON(), headers);
@@ -145,7 +145,4 @@ function pathOf(url: string | undefined, proxyKey: string | undefined): Rejectio
   if (!proxyKey || given === null || given.length !== proxyKey.length) return 'direct';
   return crypto.timingSafeEqual(Buffer.from(given), Buffer.from(proxyKey)) ? 'proxy' : 'direct';
 }
-
-/** How long an unread body may go on being discarded after its refusal. */
-const LINGER_MS = 2000;
 
