@@ -148,6 +148,9 @@ export interface Injection {
   status: number;
   /** Do the request's work first, then fail: a write whose answer was lost. */
   afterEffect?: boolean;
+  /** The answer's message (GitHub names a secondary rate limit in it) and headers (`x-ratelimit-*`, `retry-after`). */
+  message?: string;
+  headers?: Record<string, string>;
 }
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string>; text?: string | Buffer };
@@ -303,7 +306,7 @@ export class FakeGithub {
   private route(req: RecordedRequest): Reply {
     const index = this.injections.findIndex((i) => i.method === req.method && i.path.test(req.path));
     const injection = index >= 0 ? this.injections.splice(index, 1)[0] : undefined;
-    if (injection && !injection.afterEffect) return { status: injection.status, body: { message: 'injected failure' } };
+    if (injection && !injection.afterEffect) return { status: injection.status, body: { message: injection.message ?? 'injected failure' }, ...(injection.headers ? { headers: injection.headers } : {}) };
     const signed = req.method === 'GET' ? req.path.match(SIGNED_LOGS) : null;
     const reply = signed ? this.signedLog(req, Number(signed[1])) : (this.manifestFlow(req) ?? this.authorize(req) ?? this.dispatch(req));
     if (injection) return { status: injection.status, body: { message: 'injected failure after the effect' } };
