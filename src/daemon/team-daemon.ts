@@ -8,8 +8,9 @@
  * with the configured provider — the offline `rules`, or a model with the home's prompt
  * and its context read from PostgreSQL, rules first — each event claimed under a lease so
  * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
- * (team-worker.ts) that carries out the GitHub actions the policy allowed, each claimed
- * under a lease by any node's worker, its effect once (src/exec/team-runner.ts), and
+ * (team-worker.ts) that carries out the GitHub actions the policy allowed, and the
+ * allowed `notify` (through the team's channels and gate), each claimed under a lease by
+ * any node's worker, its effect once (src/exec/team-runner.ts), and
  * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
  * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts), and
  * while it holds the redelivery role has its worker sweep for missed deliveries
@@ -24,7 +25,7 @@
  * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). Not yet:
  * desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
- * local actions (notify, memory.note, remind, agent.task wait as approved), the
+ * local actions memory.note, remind and agent.task (they wait as approved), the
  * dashboard and the rest of the API (answered 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".
  */

@@ -1,6 +1,6 @@
 /**
  * What a team node's worker does for the owner besides running actions (issue 19): it
- * sends the notices queued in PostgreSQL through its node's channels — it holds their
+ * sends the notices queued in PostgreSQL, and the `notify` actions it runs, through its node's channels — it holds their
  * credentials, as the SQLite worker does, never the node's daemon: web push to every
  * browser subscribed in PostgreSQL, signed with the node's VAPID keys (the same on every
  * node), and ntfy, webhooks, Telegram and e-mail — and, every little
@@ -22,6 +22,8 @@ export interface TeamReach {
   sendNext(): Promise<boolean>;
   /** Queues the digest when its time came; never throws. */
   digestIfDue(): Promise<void>;
+  /** An allowed `notify` action, under its key, behind the same gate (TeamNotices.deliver). */
+  deliver: TeamNotices['deliver'];
 }
 
 export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>; secrets: Secrets; clock: Clock; print: (line: string) => void; env?: NodeJS.ProcessEnv }): TeamReach {
@@ -57,6 +59,7 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
   let lastLook = -Infinity;
   return {
     sendNext: () => notices.sendNext(),
+    deliver: (notification, key, record) => notices.deliver(notification, key, record),
     async digestIfDue() {
       const now = clock.now();
       if (now - lastLook < DIGEST_EVERY_MS) return;

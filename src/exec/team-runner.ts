@@ -8,40 +8,19 @@
  * (src/github-api: the comment's marker, state read back, a re-run's attempt number in the
  * action's row), so it happens once.
  *
- * Only the GitHub actions run here. `notify`, `memory.note`, `remind` and `agent.task`
- * keep their state in the SQLite store or the home (the `notify` action's path through
- * the SQLite notifier, memory files, reminders, worktrees): a team node does not claim
- * them, and they wait as approved (docs/architecture.md, "The team node"). The owner's
- * notices about approvals go another way (team-reach.ts).
+ * The GitHub actions and the local ones run here (team-handlers.ts, team-local.ts).
+ * `agent.task` keeps its worktrees and its agent in one machine's home: a team node does
+ * not claim it, and it waits as approved (docs/architecture.md, "PostgreSQL (issue 19)").
+ * The owner's notices about approvals go another way (team-reach.ts).
  */
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import { errorText } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
-import type { TeamGithubSession } from '../github-api/index.js';
-import { recheckForExecution, type ActionName, type ActionParams, type PolicyGate } from '../policy/index.js';
+import { recheckForExecution, type ActionName, type PolicyGate } from '../policy/index.js';
 import type { PgAction, PgActions, PgLog } from '../store/index.js';
-
-type TeamHandler = (params: Record<string, unknown>, action: PgAction, github: TeamGithubSession) => Promise<unknown>;
-
-const ref = (action: PgAction) => ({ id: action.id, createdAt: action.createdAt });
-
-/** The effects a team node's worker carries out, each idempotent by its action (the SQLite worker's, src/github-api). */
-export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
-  'github.comment': (p, a, gh) => gh.comment(p as ActionParams<'github.comment'>, ref(a)),
-  'github.create_issue': (p, a, gh) => gh.createIssue(p as ActionParams<'github.create_issue'>, ref(a)),
-  'github.label': (p, _a, gh) => gh.label(p as ActionParams<'github.label'>),
-  'github.remove_label': (p, _a, gh) => gh.removeLabels(p as ActionParams<'github.remove_label'>),
-  'github.assign': (p, _a, gh) => gh.assign(p as ActionParams<'github.assign'>),
-  'github.request_review': (p, _a, gh) => gh.requestReview(p as ActionParams<'github.request_review'>),
-  'github.close': (p, _a, gh) => gh.setState({ ...(p as ActionParams<'github.close'>), state: 'closed' }),
-  'github.reopen': (p, _a, gh) => gh.setState({ ...(p as ActionParams<'github.reopen'>), state: 'open' }),
-  'github.rerun_failed_jobs': (p, a, gh) => gh.rerunFailedJobs(p as ActionParams<'github.rerun_failed_jobs'>, ref(a)),
-  'github.merge': (p, _a, gh) => gh.merge(p as ActionParams<'github.merge'>),
-};
-
-export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);
+import { TEAM_ACTIONS, TEAM_HANDLERS, type TeamEffects } from './team-handlers.js';
 
 export interface TeamRunnerDeps {
   /** This worker's claims (held as `node:w<pid>`). */
@@ -52,7 +31,8 @@ export interface TeamRunnerDeps {
   gate: PolicyGate;
   clock: Clock;
   leaseMs: number;
-  github: () => Promise<TeamGithubSession>;
+  /** What the effects reach (GitHub, the owner's channels, the team's tables); their log lines are staged here. */
+  effects: Omit<TeamEffects, 'record'>;
   print: (line: string) => void;
 }
 
@@ -123,7 +103,8 @@ export class TeamActionRunner {
     if (!handler) return { error: `${action.action} does not run on a team node` };
     try {
       await failpoint('exec.delay');
-      const result = await handler(recheck.judgement.params as Record<string, unknown>, action, await this.deps.github());
+      const effects: TeamEffects = { ...this.deps.effects, record: (r) => this.record(r) };
+      const result = await handler(recheck.judgement.params as Record<string, unknown>, action, effects);
       // The effect happened, its record has not: a crash test kills the worker here.
       await failpoint('exec.after_effect');
       return { result: result ?? null };

@@ -1,7 +1,7 @@
 /**
  * A team node's execution worker (issue 19): a process of its own, forked by the node
  * (src/daemon/team-worker.ts), that holds the GitHub credentials — the node's daemon
- * never reads them, as on SQLite — and runs approved actions from the shared PostgreSQL
+ * never reads them, as on SQLite — and the channels', and runs approved actions from the shared PostgreSQL
  * `actions` table (team-runner.ts), and sends the owner's notices (team-reach.ts). Its config is the one the node accepted, sent over
  * IPC; its argument is the node's name. It stays up while its node runs (a team node is
  * a server, not a laptop's idle process), looking every second and when its node says
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
       session = undefined;
       throw err;
     }));
+  // The owner's notices go before the next action, as on SQLite; a `notify` action goes through the same channels and gate.
+  const reach = teamReach({ store, config, secrets, clock, print });
   const runner: TeamActionRunner = new TeamActionRunner({
     actions,
     log: store.log,
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
     gate: new PolicyGate(config.permissions),
     clock,
     leaseMs: leaseSeconds * 1000,
-    github,
+    effects: { github, notices: reach, print },
     print,
   });
 
@@ -140,9 +142,6 @@ async function main(): Promise<void> {
     }
     void node.send({ type: 'swept' });
   };
-
-  // The owner's notices go before the next action, as on SQLite.
-  const reach = teamReach({ store, config, secrets, clock, print });
 
   const answering = new Set<Promise<void>>();
   queries.answer = (message) => {

@@ -11,6 +11,6 @@ export { describeAction, sendQueuedNotices } from './notices.js';
 export { OwnerReach } from './reach.js';
 export { notifyChecks } from './doctor.js';
 export { reachReport, type TestAnswer } from './reach-report.js';
-export { TeamNotices } from './team-notices.js';
+export { TeamNotices, type TeamDelivery } from './team-notices.js';
 export { remoteChannels, gatePolicyOf } from './build.js';
 export { WebPushChannel } from './webpush.js';

@@ -1,18 +1,19 @@
 /**
  * A team node's worker tells the owner (issue 19): the notices queued in PostgreSQL
- * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held — sent
+ * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held — and
+ * the `notify` actions the policy allowed (`deliver`, under the action's key), sent
  * through the node's channels with the same message and capability links as on SQLite
  * (`approvalNotification`), behind the same quiet hours and hourly cap, counted across
  * every node.
  *
- * Once across nodes: a notice is claimed by one worker under a lease; each channel that
+ * Once across nodes: a notice (or its action) is claimed by one worker under a lease; each channel that
  * delivered is a unique (key, channel) row written right after it answered, so a worker
  * that takes a notice over from a dead one sends only to the channels that had not
  * answered yet. (The window left is a crash between a channel's answer and that row:
  * then that one channel hears it twice — as on SQLite.)
  */
 import type { Clock } from '../clock.js';
-import { errorText } from '../errors.js';
+import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
 import type { NotifyWindow, PgApproval, PgNotice, PgNotify } from '../store/index.js';
@@ -35,6 +36,17 @@ export interface TeamNoticesDeps {
   timeoutMs: number;
   leaseMs: number;
   mask?: SecretMask;
+}
+
+/** What an allowed `notify` came to (the action's result), as the home's `notify` handler says it. */
+export interface TeamDelivery {
+  /** Channels that delivered it (now or before a takeover). */
+  channels: string[];
+  /** Why quiet hours or the cap held it for the digest. */
+  held?: string;
+  failed?: { channel: string; error: string }[];
+  /** Reached nobody: why, per channel (issue 16). */
+  unreached?: string[];
 }
 
 export class TeamNotices {
@@ -90,14 +102,42 @@ export class TeamNotices {
     await this.deps.notify.startDigest(notice.key, n);
     const sent = await this.send(n, notice.key);
     // A channel that failed gets them again with the next digest; nobody to reach at all is no reason to wait.
-    if (sent.delivered.length === 0 && sent.failed > 0) return sent.records;
+    if (sent.delivered.length === 0 && sent.failed.length > 0) return sent.records;
     await this.deps.notify.setState(held.map((h) => h.key), 'digested');
     const now = this.deps.clock.now();
     return sent.records.map((r) => (r.type === 'notify.sent' ? eventRecord('notify.digest', { count: held.length, channels: sent.delivered }, now) : r));
   }
 
+  /**
+   * An allowed `notify` action (issue 19), under the action's key (`action:<id>`): behind
+   * the same quiet hours and cap as every notice (counted over all nodes; a held one waits
+   * for the digest), to the channels that have not had it yet — a worker that takes the
+   * action over from a dead one sends only to the rest. Its log lines go to `record`, to
+   * commit with the action's result. Throws VIGIL_ERR_NOTIFY when every channel that tried
+   * failed, as the home's Notifier does.
+   */
+  async deliver(raw: Notification, key: string, record: (r: EventRecord) => void): Promise<TeamDelivery> {
+    const { clock, policy } = this.deps;
+    const n = this.redacted(raw);
+    const admission = await this.deps.notify.admit({ key, title: n.title, body: n.body, urgency: n.urgency }, (w) => holdReason(policy, n.urgency, clock.now(), w.sentLastHour));
+    if (admission.verdict === 'hold') {
+      if (admission.fresh) record(eventRecord('notify.held', { key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now()));
+      return { channels: [], held: admission.reason };
+    }
+    const sent = await this.send(n, key);
+    for (const r of sent.records) record(r);
+    if (sent.delivered.length === 0 && sent.failed.length > 0) {
+      throw new VigilError('VIGIL_ERR_NOTIFY', sent.failed.map((f) => `${f.channel}: ${f.error}`).join('; '));
+    }
+    return {
+      channels: sent.delivered,
+      ...(sent.failed.length ? { failed: sent.failed } : {}),
+      ...(sent.unreached ? { unreached: sent.unreached } : {}),
+    };
+  }
+
   /** To every channel that has not had `key` yet, each delivery recorded as it lands; with the log lines to write. */
-  private async send(n: Notification, key: string): Promise<{ records: EventRecord[]; delivered: string[]; failed: number }> {
+  private async send(n: Notification, key: string): Promise<{ records: EventRecord[]; delivered: string[]; failed: NonNullable<TeamDelivery['failed']>; unreached?: string[] }> {
     const { notify, channels, clock, timeoutMs } = this.deps;
     // A channel's error may quote what the service answered: it reaches the log.
     const mask = this.deps.mask ?? secretMask();
@@ -106,7 +146,7 @@ export class TeamNotices {
     const delivered = [...already];
     const records: EventRecord[] = [];
     const why: string[] = [];
-    let failed = 0;
+    const failed: { channel: string; error: string }[] = [];
     for (const o of outcomes) {
       if (o.status === 'sent') {
         await notify.markDelivered(key, o.channel);
@@ -115,17 +155,18 @@ export class TeamNotices {
         const error = mask.redact(o.detail ?? o.status);
         records.push(eventRecord('notify.failed', { channel: o.channel, title: n.title, error }, clock.now()));
         why.push(`${o.channel}: ${error}`);
-        failed++;
+        failed.push({ channel: o.channel, error });
       } else {
         why.push(`${o.channel}: ${mask.redact(o.detail ?? 'nobody to reach')}`);
       }
     }
     await notify.setState([key], 'sent');
     if (delivered.length === 0) {
-      records.push(eventRecord('notify.unreached', { key, title: n.title, urgency: n.urgency, why: why.length ? why : [NO_CHANNEL] }, clock.now()));
-    } else {
-      records.push(eventRecord('notify.sent', { title: n.title, body: n.body, urgency: n.urgency, channels: delivered }, clock.now()));
+      const unreached = why.length ? why : [NO_CHANNEL];
+      records.push(eventRecord('notify.unreached', { key, title: n.title, urgency: n.urgency, why: unreached }, clock.now()));
+      return { records, delivered, failed, unreached };
     }
+    records.push(eventRecord('notify.sent', { title: n.title, body: n.body, urgency: n.urgency, channels: delivered }, clock.now()));
     return { records, delivered, failed };
   }
 

@@ -3,10 +3,13 @@
  * cluster: the hourly cap counted across nodes (two workers racing over ten asks send
  * three, hold seven), one digest when the window opens however many nodes look, and a
  * notice a dead worker held taken over once its lease lapsed — sent only to the channels
- * that had not had it.
+ * that had not had it. Allowed `notify` actions go the same way (`deliver`): counted under
+ * the same cap, once per action across nodes, a secret in their text redacted.
  */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
+import { VigilError } from '../../../src/errors.js';
+import { makeSecretMask } from '../../../src/secrets/index.js';
 import type { EventRecord } from '../../../src/events.js';
 import { TeamNotices } from '../../../src/notify/team-notices.js';
 import { PgStore } from '../../../src/store/pg/index.js';
@@ -35,7 +38,7 @@ describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in 
     return ids;
   };
 
-  const notices = (store: PgStore, clock: FakeClock, channels: RecordingChannel[], lines: EventRecord[], maxPerHour = 3) =>
+  const notices = (store: PgStore, clock: FakeClock, channels: RecordingChannel[], lines: EventRecord[], maxPerHour = 3, secrets: string[] = []) =>
     new TeamNotices({
       notify: store.notify,
       approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
@@ -51,6 +54,7 @@ describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in 
       clock,
       timeoutMs: 5000,
       leaseMs: LEASE_SECONDS * 1000,
+      ...(secrets.length ? { mask: makeSecretMask(secrets) } : {}),
     });
 
   const drain = async (n: TeamNotices) => {
@@ -124,5 +128,42 @@ describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in 
     ]);
     // alpha, back from the dead, cannot finish what beta finished.
     expect(await alpha.transaction((tx) => alpha.notify.finish(tx, claimed!.id))).toBe(false);
+  });
+
+  it('allowed notify actions: under the same cap as the notices across nodes, once per action; a takeover skips the channels that had it; a secret redacted; every channel failing throws', async () => {
+    const clock = new FakeClock(T0);
+    const [alpha, beta] = [await node('alpha', clock), await node('beta', clock)];
+    const SECRET = 'hunter2-not-a-real-token-9f8e7d';
+    const lines: EventRecord[] = [];
+    const channels = [new RecordingChannel('webhook'), new RecordingChannel('ntfy')];
+    const workers = [notices(alpha, clock, channels, lines, 3, [SECRET]), notices(beta, clock, channels, lines, 3, [SECRET])];
+    const note = (i: number) => ({ title: `build ${i} broke`, body: `token ${SECRET} leaked in the log`, urgency: 'normal' as const, tag: `action-a${i}` });
+    // alpha delivered action a0 to the webhook and died before ntfy and before its record.
+    await alpha.notify.admit({ key: 'action:a0', title: note(0).title, body: '', urgency: 'normal' }, () => undefined);
+    await alpha.notify.markDelivered('action:a0', 'webhook');
+    // beta takes a0 over; then both nodes deliver four more at once: the cap (3 an hour, a0 counted) lets two through.
+    expect(await workers[1]!.deliver(note(0), 'action:a0', (l) => lines.push(l))).toEqual({ channels: ['webhook', 'ntfy'] });
+    expect(channels[0]!.received).toHaveLength(0);
+    const results = await Promise.all([1, 2, 3, 4].map((i) => workers[i % 2]!.deliver(note(i), `action:a${i}`, (l) => lines.push(l))));
+    expect(results.filter((r) => r.held === undefined)).toHaveLength(2);
+    expect(results.filter((r) => r.held === 'hourly cap' && r.channels.length === 0)).toHaveLength(2);
+    expect(channels[1]!.received).toHaveLength(3);
+    expect(channels[0]!.received).toHaveLength(2);
+    const bodies = channels.flatMap((c) => c.received.map((r) => r.notification.body));
+    expect(bodies.every((b) => b === 'token [redacted] leaked in the log')).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(SECRET);
+    expect((await pg.sql<{ n: number }>(`SELECT count(*)::int AS n FROM notify_log WHERE state = 'held'`, [])).rows[0]!.n).toBe(2);
+    // The same action again (a retry after its record was lost): no channel hears it twice.
+    expect(await workers[0]!.deliver(note(0), 'action:a0', () => {})).toEqual({ channels: ['webhook', 'ntfy'] });
+    expect(channels[1]!.received).toHaveLength(3);
+
+    // Every channel failing: the action fails (VIGIL_ERR_NOTIFY), the failures logged, as on SQLite.
+    const broken = notices(alpha, clock, [new RecordingChannel('webhook', 'throw')], [], 20);
+    clock.advance(3_600_000 + 1000);
+    const failed: EventRecord[] = [];
+    const error = await broken.deliver(note(9), 'action:a9', (l) => failed.push(l)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(VigilError);
+    expect((error as VigilError).code).toBe('VIGIL_ERR_NOTIFY');
+    expect(failed.map((l) => l.type)).toEqual(['notify.failed', 'notify.unreached']);
   });
 });

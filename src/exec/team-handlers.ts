@@ -1,0 +1,42 @@
+/**
+ * What a team node's worker carries out (issue 19), each effect idempotent by its action:
+ * a worker that dies after the effect and before the record leaves the action to its
+ * lease, and whoever claims it next must not repeat the effect. The GitHub actions look
+ * for their mark (src/github-api: the comment's marker, state read back, a re-run's
+ * attempt number in the action's row); the local ones are in team-local.ts.
+ */
+import type { TeamGithubSession } from '../github-api/index.js';
+import type { ActionName, ActionParams } from '../policy/index.js';
+import type { PgAction } from '../store/index.js';
+import { TEAM_LOCAL_HANDLERS, type TeamLocalEffects } from './team-local.js';
+
+/** What an effect may reach besides its action. */
+export interface TeamEffects extends TeamLocalEffects {
+  /** The worker's GitHub, opened (and Octokit loaded) on first use. */
+  github: () => Promise<TeamGithubSession>;
+}
+
+export type TeamHandler = (params: Record<string, unknown>, action: PgAction, effects: TeamEffects) => Promise<unknown>;
+
+const ref = (action: PgAction) => ({ id: action.id, createdAt: action.createdAt });
+
+const GITHUB_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
+  'github.comment': async (p, a, e) => (await e.github()).comment(p as ActionParams<'github.comment'>, ref(a)),
+  'github.create_issue': async (p, a, e) => (await e.github()).createIssue(p as ActionParams<'github.create_issue'>, ref(a)),
+  'github.label': async (p, _a, e) => (await e.github()).label(p as ActionParams<'github.label'>),
+  'github.remove_label': async (p, _a, e) => (await e.github()).removeLabels(p as ActionParams<'github.remove_label'>),
+  'github.assign': async (p, _a, e) => (await e.github()).assign(p as ActionParams<'github.assign'>),
+  'github.request_review': async (p, _a, e) => (await e.github()).requestReview(p as ActionParams<'github.request_review'>),
+  'github.close': async (p, _a, e) => (await e.github()).setState({ ...(p as ActionParams<'github.close'>), state: 'closed' }),
+  'github.reopen': async (p, _a, e) => (await e.github()).setState({ ...(p as ActionParams<'github.reopen'>), state: 'open' }),
+  'github.rerun_failed_jobs': async (p, a, e) => (await e.github()).rerunFailedJobs(p as ActionParams<'github.rerun_failed_jobs'>, ref(a)),
+  'github.merge': async (p, _a, e) => (await e.github()).merge(p as ActionParams<'github.merge'>),
+};
+
+/**
+ * Every action a team node runs. `agent.task` is not among them: its worktrees and its
+ * agent run in one machine's home, and it waits as approved (docs/architecture.md).
+ */
+export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = { ...GITHUB_HANDLERS, ...TEAM_LOCAL_HANDLERS };
+
+export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);

@@ -1,0 +1,95 @@
+/**
+ * The local actions on a team (issue 19), as real processes on a real cluster: an allowed
+ * `notify` goes out once across nodes through the team's channels (a fake JSON webhook on
+ * 127.0.0.1 counts the messages); a worker killed with its node after the send and before
+ * the record leaves the action to another node, whose worker records it without sending
+ * again. The attacker's bytes: an issue title carrying a secret the nodes hold, or longer
+ * than a notification's title may be, never reaches the channel.
+ */
+import crypto from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TOKEN } from '../../github/helpers.js';
+import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
+import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
+import { fakeChat } from '../../notify/fake-chat.js';
+import { childrenOf, issueOpened, waitFor } from './team-helpers.js';
+
+const PG = postgresAvailability();
+
+/** Every opened issue: tell the owner, with the issue's title (the sender's bytes). */
+const RULES = [{ name: 'tell', on: 'github.issues.opened', propose: { action: 'notify', params: { title: 'opened #{{payload.issue.number}}: {{payload.issue.title}}', body: 'a new issue' } } }];
+const LEASE = 5;
+
+describe.runIf(PG.available)('local actions on a team (real processes, real cluster, fake webhook channel)', () => {
+  const cluster = usePostgres('team_local');
+  const daemons: RunningDaemon[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  const db = useFreshDatabase(cluster, 'local');
+  afterEach(async () => {
+    await killDaemons(daemons);
+    await Promise.all(cleanups.splice(0).map((c) => c()));
+    removeHomes();
+  });
+
+  const waitUntil = (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 40_000) => waitFor(probe, what, timeoutMs);
+  const deliver = async (node: { home: string; daemon: RunningDaemon }, n: number, title?: string) => {
+    const answer = await postDelivery(node.daemon.url, webhookSecret(node.home), issueOpened(n, title), { event: 'issues', deliveryId: crypto.randomUUID() });
+    expect(answer.status).toBe(202);
+  };
+
+  it('an allowed notify is sent once across nodes; killed after the send, another node records it without sending again; a secret or an overlong title never reaches the channel', async () => {
+    const chat = await fakeChat();
+    cleanups.push(() => chat.close());
+    const config = { store: { url: db.url, leaseSeconds: LEASE }, rules: RULES, notify: { webhooks: [{ url: `${chat.url}/hook`, format: 'json' }] } };
+    const env = { GITHUB_TOKEN: TOKEN };
+    const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
+      const home = makeHome(config);
+      const daemon = await startDaemon(home, { ...env, ...extra }, 60_000, ['--node', name]);
+      daemons.push(daemon);
+      return { home, daemon };
+    };
+    const titles = () => chat.requests.map((r) => String(r.json.title));
+
+    // alpha's worker waits 10 s between the send and its record: the kill lands there.
+    const alpha = await start('alpha', { VIGIL_FAILPOINTS: 'exec.after_effect=10000' });
+    await deliver(alpha, 7);
+    await waitUntil(() => chat.requests.length === 1, 'alpha\'s worker to notify');
+    const [running] = (await db.sql<{ id: string; claimed_by: string; state: string }>(`SELECT id, claimed_by, state FROM actions WHERE action = 'notify'`)).rows;
+    const [worker] = childrenOf(alpha.daemon.pid);
+    expect(running).toMatchObject({ state: 'running', claimed_by: `alpha:w${worker}` });
+    process.kill(worker!, 'SIGKILL');
+    alpha.daemon.proc.kill('SIGKILL');
+    await alpha.daemon.exited;
+
+    const beta = await start('beta');
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE id = $1 AND state = 'succeeded'`, [running!.id])).rowCount === 1, 'beta\'s worker to take the notify over');
+    const [done] = (await db.sql<{ attempts: number; result: string }>('SELECT attempts, result FROM actions WHERE id = $1', [running!.id])).rows;
+    expect(done!.attempts).toBe(2);
+    expect(JSON.parse(done!.result)).toEqual({ channels: ['webhook'] });
+    expect(titles()).toEqual(['opened #7: issue 7']);
+
+    // Two nodes running, four issues, two to each: four messages, each once.
+    const gamma = await start('gamma');
+    for (const n of [8, 9, 10, 11]) await deliver(n % 2 === 0 ? beta : gamma, n);
+    await waitUntil(() => chat.requests.length >= 5, 'four more notifications');
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE action = 'notify' AND state = 'succeeded'`)).rowCount === 5, 'five notify actions recorded');
+    await sleep(2500);
+    expect(titles().sort()).toEqual(['opened #10: issue 10', 'opened #11: issue 11', 'opened #7: issue 7', 'opened #8: issue 8', 'opened #9: issue 9']);
+    const sent = (await db.sql<{ node: string; line: string }>(`SELECT node, line FROM log_entries WHERE type = 'notify.sent'`)).rows;
+    expect(sent).toHaveLength(5);
+    expect((await db.sql(`SELECT 1 FROM notify_deliveries WHERE key LIKE 'action:%'`)).rowCount).toBe(5);
+
+    // The sender's bytes: a title carrying the token the nodes hold, and one longer than a title may be.
+    await deliver(beta, 12, `leak ${TOKEN}`);
+    await deliver(gamma, 13, 'x'.repeat(300));
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM inbox WHERE decided_at IS NOT NULL`)).rowCount === 7, 'both decided');
+    const refused = (await db.sql<{ state: string; reason: string; params: string }>(`SELECT state, reason, params FROM actions WHERE action = 'notify' AND state <> 'succeeded' ORDER BY created_at`)).rows;
+    expect(refused.map((r) => [r.state, r.reason])).toEqual([['denied', 'carries a secret'], ['denied', expect.any(String)]]);
+    await sleep(2500);
+    expect(chat.requests).toHaveLength(5);
+    expect(JSON.stringify(refused)).not.toContain(TOKEN);
+    const all = (await db.sql<{ line: string }>('SELECT line FROM log_entries')).rows.map((r) => r.line).join('\n');
+    expect(all).not.toContain(TOKEN);
+  }, 240_000);
+});
