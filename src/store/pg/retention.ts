@@ -20,6 +20,7 @@
  * - sent or digested notification lines, notices sent (done), and the per-channel rows of
  *   notices no longer waiting;
  * - the model usage ledger's rows and the redelivery sweep's requests;
+ * - the `nodes` row of a node silent for the whole window (it left; its chain stays);
  * - login sessions that have expired (at once: they are refused already).
  *
  * Never: an event pending or claimed (leased or not), an action not finished, a held
@@ -45,7 +46,7 @@ export interface PgPruneReport {
   actions: number;
   /** Notification lines, sent notices and their per-channel rows. */
   notifyRows: number;
-  /** Model usage, redelivery requests and expired login sessions. */
+  /** Model usage, redelivery requests, departed nodes' rows and expired login sessions. */
   bookkeepingRows: number;
 }
 
@@ -123,6 +124,13 @@ const STATEMENTS: readonly PruneStatement[] = [
     cutoff: 'floored',
     sql: `DELETE FROM redeliveries WHERE guid IN (
         SELECT guid FROM redeliveries WHERE requested_at < $1 ORDER BY requested_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  {
+    counts: 'bookkeepingRows',
+    // A node silent for the whole window has left the team: its row would be listed by `vigil
+    // status` for ever. Its chain in the log stays, and it is back on its next heartbeat.
+    sql: `DELETE FROM nodes WHERE name IN (
+        SELECT name FROM nodes WHERE heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   },
   {
     counts: 'bookkeepingRows',

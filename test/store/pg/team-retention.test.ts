@@ -278,6 +278,34 @@ describe.runIf(PG.available)('retention on a team: store.retainDays over the sha
     }
   }, 120_000);
 
+  it("a node silent for the whole window leaves `nodes`; one seen within it stays, and so does the departed node's chain", async () => {
+    const clock = new FakeClock(NOW);
+    const a = await open('a', clock);
+    const db = a.pool;
+    try {
+      await db.query(
+        `INSERT INTO nodes (name, started_at, heartbeat_at) VALUES ('left-in-spring', $1, $2), ('on-holiday', $1, $3), ('a', $1, $4)
+         ON CONFLICT (name) DO UPDATE SET started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at`,
+        [
+          T0,
+          T0 + 5 * DAY,
+          NOW - 60 * DAY,
+          NOW,
+        ],
+      );
+      const record = { type: 'worker.started', ts: T0 + 5 * DAY, pid: 1, node: 'left-in-spring' } as unknown as EventRecord;
+      const departed = await PgStore.open({ url: fresh.url, node: 'left-in-spring', clock: new FakeClock(T0 + 5 * DAY), leaseSeconds: LEASE_SECONDS });
+      await departed.transaction((tx) => departed.log.append(tx, [record]));
+      await departed.close();
+      const report = await pruner(a, clock, [], []).run();
+      expect(report?.bookkeepingRows).toBe(1);
+      expect((await db.query<{ name: string }>('SELECT name FROM nodes ORDER BY name')).rows.map((r) => r.name)).toEqual(['a', 'on-holiday']);
+      expect(await count(db, `SELECT 1 FROM log_entries WHERE node = 'left-in-spring'`)).toBe(1);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('a migration numbered below one already applied (slices landing out of order): the next start applies it and keeps pg-010', async () => {
     const pool = openPgPool({ url: fresh.url, node: 'upgrade' });
     try {
