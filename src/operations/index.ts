@@ -5,7 +5,7 @@
  * runs, else the same function in its own process (src/cli/operate.ts).
  */
 export type { OperationDeps } from './deps.js';
-export { answerApproval, listApprovals, approvalView } from './approvals.js';
+export { answerApproval, listApprovals, approvalView, type ApprovalView } from './approvals.js';
 export { requestTick } from './tick.js';
 export { cancelAgentTask } from './cancel.js';
 export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';

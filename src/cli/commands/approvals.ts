@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { answerApproval, answerTeamApprovalByCli, listApprovals, listTeamApprovals } from '../../operations/index.js';
+import type { ApprovalView } from '../../operations/index.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { readDaemonInfo } from '../../home/index.js';
 import { requireHome, type CliContext } from '../context.js';
@@ -8,9 +8,17 @@ import { teamStoreUrl } from '../team-home.js';
 
 export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   requireHome(ctx);
-  // A read: the store answers whether or not a daemon runs (on a team, the database: issue 19).
+  // On a team, the database answers (issue 19); else a running daemon, or the store when none runs. The
+  // operations room (the store, SQLite) is loaded only when this process reads it itself (issue 18).
   const team = await teamStoreUrl(ctx);
-  const pending = team ? await listTeamApprovals(team) : await withHomeStore(ctx, ({ store }) => listApprovals(store));
+  const pending: ApprovalView[] = team
+    ? await (await import('../../operations/index.js')).listTeamApprovals(team)
+    : (
+        await daemonOrInProcess<ApprovalView[], ApprovalView[]>(ctx, { method: 'GET', route: '/api/approvals' }, async () => {
+          const { listApprovals } = await import('../../operations/index.js');
+          return withHomeStore(ctx, ({ store }) => listApprovals(store));
+        })
+      ).result;
   // Times as everywhere: ISO-8601 with the local offset for machines, the local clock for people.
   if (opts.json) return ctx.out(JSON.stringify(pending.map((a) => ({ ...a, ...(a.expiresAt ? { expiresAt: isoWithOffset(a.expiresAt) } : {}) })), null, 2));
   const now = Date.now();
@@ -28,6 +36,7 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
   if (team) {
     // The node of this home names the chain the answer is logged in; without one, the host.
     const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+    const { answerTeamApprovalByCli } = await import('../../operations/index.js');
     const { id: answered, state } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason);
     return ctx.out(`${answered}: ${state}`);
   }
@@ -36,7 +45,10 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
   const ran = await daemonOrInProcess<{ id: string; state: string }, { id: string; state: string }>(
     ctx,
     { method: 'POST', route, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_APPROVAL_CLOSED'], ...(reason !== undefined ? { body: { reason } } : {}) },
-    () => withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli', reason)),
+    async () => {
+      const { answerApproval } = await import('../../operations/index.js');
+      return withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli', reason));
+    },
   );
   const { id: answered, state } = ran.result;
   // Without a daemon the answer is in the store; its log records wait in the outbox for the next start.

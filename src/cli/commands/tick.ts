@@ -1,4 +1,3 @@
-import { requestTick } from '../../operations/index.js';
 import type { TickOutcome } from '../../tick/index.js';
 import { type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
@@ -6,7 +5,9 @@ import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
 /** `vigil tick`: wake vigil now; the tick is decided even if nothing changed. */
 export async function tickCommand(ctx: CliContext): Promise<void> {
-  const ran = await daemonOrInProcess<{ outcome: string; eventId?: number }, TickOutcome>(ctx, { method: 'POST', route: '/api/tick' }, () => {
+  const ran = await daemonOrInProcess<{ outcome: string; eventId?: number }, TickOutcome>(ctx, { method: 'POST', route: '/api/tick' }, async () => {
+    // Only when no daemon runs: asking one loads neither the operations nor the store (issue 18).
+    const { requestTick } = await import('../../operations/index.js');
     const config = loadHomeConfig(ctx);
     return withHomeStore(ctx, (deps) => requestTick({ ...deps, config }));
   });

@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { packagesOf, tracePackages } from '../helpers/packages.js';
+
+/**
+ * Issue 18: a command that only asks a running daemon loads nothing of the store — not
+ * SQLite, not the operations room — so `vigil tick`, `vigil approvals`, `vigil approve`
+ * start as fast as `vigil status` (each was ~0.3 s slower with the store loaded). The
+ * daemon's answer is the one the store gives the same command when no daemon runs.
+ */
+const daemons: RunningDaemon[] = [];
+afterEach(async () => {
+  await killDaemons(daemons);
+  removeHomes();
+});
+
+/** Every tick proposes a note, which the policy puts to the owner: an approval waits. */
+const ASKING = {
+  rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'a tick by {{payload.trigger}}' } } }],
+  permissions: { mode: 'suggest', rules: [] },
+};
+
+describe('commands that ask a running daemon', () => {
+  it('load no SQLite, and answer as the store does without the daemon', async () => {
+    const home = makeHome(ASKING);
+    const daemon = await startDaemon(home);
+    daemons.push(daemon);
+    const { trace, env } = tracePackages(home);
+    const light = (args: string[]) => {
+      const run = runCli(home, args, env);
+      expect(run.status, `vigil ${args.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(packagesOf(trace, run.pid!), `vigil ${args.join(' ')}`).not.toContain('better-sqlite3');
+      return run.stdout;
+    };
+
+    expect(light(['tick'])).toMatch(/^tick enqueued as event \d+/);
+    await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 15_000, 'the approval');
+    const viaDaemon = JSON.parse(light(['approvals', '--json'])) as { id: string; action: string }[];
+    expect(viaDaemon.map((a) => a.action)).toEqual(['memory.note']);
+    expect(light(['approvals'])).toContain(viaDaemon[0]!.id);
+
+    daemon.proc.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    const alone = runCli(home, ['approvals', '--json'], env);
+    expect(alone.status).toBe(0);
+    expect(packagesOf(trace, alone.pid!)).toContain('better-sqlite3');
+    expect(JSON.parse(alone.stdout)).toEqual(viaDaemon);
+
+    const again = await startDaemon(home);
+    daemons.push(again);
+    expect(light(['approve', viaDaemon[0]!.id])).toBe(`${viaDaemon[0]!.id}: approved\n`);
+    expect(JSON.parse(light(['approvals', '--json']))).toEqual([]);
+  }, 60_000);
+});
