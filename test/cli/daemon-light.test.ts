@@ -4,7 +4,7 @@ import { packagesOf, tracePackages } from '../helpers/packages.js';
 
 /**
  * Issue 18: a command that only asks a running daemon loads nothing of the store — not
- * SQLite, not the operations room — so `vigil tick`, `vigil approvals`, `vigil approve`
+ * SQLite, not the operations room — so `vigil tick`, `vigil approvals`, `vigil approve`, `vigil cancel`
  * start as fast as `vigil status` (each was ~0.3 s slower with the store loaded). The
  * daemon's answer is the one the store gives the same command when no daemon runs.
  */
@@ -38,6 +38,10 @@ describe('commands that ask a running daemon', () => {
     const viaDaemon = JSON.parse(light(['approvals', '--json'])) as { id: string; action: string }[];
     expect(viaDaemon.map((a) => a.action)).toEqual(['memory.note']);
     expect(light(['approvals'])).toContain(viaDaemon[0]!.id);
+    // An error the daemon answers (no such task) is the command's, still without the store.
+    const cancel = runCli(home, ['cancel', 'nosuch'], env);
+    expect(cancel.stderr).toContain('VIGIL_ERR_APPROVAL_NOT_FOUND');
+    expect(packagesOf(trace, cancel.pid!)).not.toContain('better-sqlite3');
 
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);

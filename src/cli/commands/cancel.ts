@@ -1,4 +1,3 @@
-import { cancelAgentTask } from '../../operations/index.js';
 import type { CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 
@@ -10,7 +9,11 @@ export async function cancelCommand(ctx: CliContext, id: string): Promise<void> 
   await daemonOrInProcess(
     ctx,
     { method: 'POST', route: `/api/actions/${encodeURIComponent(id)}/cancel`, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_USAGE'] },
-    () => withHomeStore(ctx, (deps) => cancelAgentTask(deps, id)),
+    async () => {
+      // Only when no daemon runs: asking one loads neither the operations nor the store.
+      const { cancelAgentTask } = await import('../../operations/index.js');
+      return withHomeStore(ctx, (deps) => cancelAgentTask(deps, id));
+    },
   );
   ctx.out(`${id}: cancelling (the task stops, removes its worktree and ends failed)`);
 }
