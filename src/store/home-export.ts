@@ -80,6 +80,25 @@ export interface CopiedMemoryVersion {
   writtenAt: number | null;
 }
 
+/** A dashboard login (only the SHA-256 of its id is kept, on both sides). */
+export interface CopiedSession {
+  idHash: string;
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A browser subscribed to web push. */
+export interface CopiedSubscription {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  userAgent: string | null;
+  createdAt: number;
+  backoffUntil: number | null;
+  lastOkAt: number | null;
+}
+
 /** Count and SHA-256 of a part's rows in canonical form, in the part's order. */
 export class Digest {
   count = 0;
@@ -101,7 +120,10 @@ export function sha256(bytes: Buffer | string): string {
 }
 
 /** What the home holds that a team does not take yet: left where it is, and said so. */
-const LEFT_BEHIND = ['reminders', 'kv', 'notify_log', 'notify_queue', 'push_subscriptions', 'web_sessions', 'model_usage', 'rule_suggestions'] as const;
+const LEFT_BEHIND = ['reminders', 'kv', 'notify_log', 'notify_queue', 'model_usage', 'rule_suggestions'] as const;
+
+/** Both sides order by code unit, whatever their collation. */
+const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 export class HomeExport {
   private constructor(
@@ -151,9 +173,32 @@ export class HomeExport {
     return this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   }
 
-  /** Tables left in the home with rows in them, and how many. */
+  /** Tables left in the home with rows in them, and how many; and subscriptions a team's table refuses (not https://). */
   leftBehind(): Array<{ table: string; rows: number }> {
-    return LEFT_BEHIND.map((table) => ({ table, rows: this.count(table) })).filter((t) => t.rows > 0);
+    const tables = LEFT_BEHIND.map((table) => ({ table, rows: this.count(table) }));
+    const refused = this.count('push_subscriptions') - this.subscriptions().length;
+    return [...tables, { table: 'push_subscriptions (not https://)', rows: refused }].filter((t) => t.rows > 0);
+  }
+
+  /** The dashboard's logins, so a browser logged in on the home is on the team's nodes too. */
+  sessions(): CopiedSession[] {
+    const rows = this.db.prepare('SELECT id_hash, csrf, created_at, expires_at FROM web_sessions').all() as Array<{ id_hash: string; csrf: string; created_at: number; expires_at: number }>;
+    return rows.map((r) => ({ idHash: r.id_hash, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at })).sort(byKey((r) => r.idHash));
+  }
+
+  /**
+   * The browsers subscribed to web push, so a phone keeps its notifications. Only https://
+   * endpoints: the team's table refuses others (a push service is always https; the
+   * home's subscribe route refuses others too, so only a hand-edited row is left behind).
+   */
+  subscriptions(): CopiedSubscription[] {
+    const rows = this.db.prepare('SELECT endpoint, p256dh, auth, user_agent, created_at, backoff_until, last_ok_at FROM push_subscriptions').all() as Array<{
+      endpoint: string; p256dh: string; auth: string; user_agent: string | null; created_at: number; backoff_until: number | null; last_ok_at: number | null;
+    }>;
+    return rows
+      .filter((r) => r.endpoint.startsWith('https://'))
+      .map((r) => ({ endpoint: r.endpoint, p256dh: r.p256dh, auth: r.auth, userAgent: r.user_agent, createdAt: r.created_at, backoffUntil: r.backoff_until, lastOkAt: r.last_ok_at }))
+      .sort(byKey((r) => r.endpoint));
   }
 
   /** The inbox by id, in batches of at most `batch` rows or about 32 MB of bodies. */
@@ -216,7 +261,7 @@ export class HomeExport {
   actions(): CopiedAction[] {
     const rows = this.db.prepare('SELECT * FROM actions').all() as Array<Record<string, string | number | null>>;
     // Ordered here, not by SQL: both sides of the copy must agree on the order, whatever their collation.
-    rows.sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : (a.id as string) > (b.id as string) ? 1 : 0));
+    rows.sort(byKey((r) => r.id as string));
     return rows.map((r) => ({
       id: r.id as string,
       eventId: r.event_id as number | null,

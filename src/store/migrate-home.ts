@@ -10,7 +10,7 @@
  * demand, as everywhere in the SQLite path.
  */
 import { errorText, isVigilError, VigilError } from '../errors.js';
-import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion } from './home-export.js';
+import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion, type CopiedSession, type CopiedSubscription } from './home-export.js';
 
 export interface MigrateHomeOptions {
   paths: { db: string; logs: string };
@@ -36,17 +36,22 @@ export interface MigrateReport {
   actions: PartReport;
   memory: PartReport & { files: number };
   log: PartReport & { days: number; chainsVerified: number; droppedTornTails: string[] };
+  /** Dashboard logins: a browser logged in on the home is on every node. */
+  sessions: PartReport;
+  /** Web push subscriptions: a phone keeps getting (and answering) its notifications. */
+  subscriptions: PartReport;
   /** Tables of the home no team table takes yet, with their rows: left in the home. */
   leftBehind: Array<{ table: string; rows: number }>;
 }
 
-type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log'>;
+type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions'>;
 
 export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateReport> {
   const source = HomeExport.open(options.paths);
   try {
     const pgStore = await import('./pg/index.js');
     const io = await import('./pg/home-import.js');
+    const phone = await import('./pg/home-import-phone.js');
     pgStore.checkNodeName(options.node);
     const pool = pgStore.openPgPool({ url: options.url, node: options.node, max: 2 });
     try {
@@ -67,6 +72,8 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
             actions: (a) => io.insertActions(client, a),
             logLines: (l) => io.insertLogLines(client, options.node, l),
             memory: (m) => io.insertMemory(client, options.node, m),
+            sessions: (x) => phone.insertSessions(client, x),
+            subscriptions: (x) => phone.insertSubscriptions(client, options.node, x),
           });
           await io.advanceIdentities(client);
           options.progress('committing');
@@ -101,6 +108,8 @@ interface Sink {
   actions(a: ReturnType<HomeExport['actions']>): Promise<void>;
   logLines(l: ReturnType<HomeExport['logDay']>['lines']): Promise<void>;
   memory(m: CopiedMemoryVersion[]): Promise<void>;
+  sessions(s: CopiedSession[]): Promise<void>;
+  subscriptions(s: CopiedSubscription[]): Promise<void>;
 }
 
 /** Every part of the home in canonical form, digested; each written to `sink` when there is one. */
@@ -144,12 +153,21 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
   await sink?.memory(versions);
   const files = versions.filter((v, i) => v.content !== null && versions[i + 1]?.path !== v.path).length;
   say(`memory: ${files} files, ${versions.length} versions with their history`);
+  const sessionRows = source.sessions();
+  const subscriptionRows = source.subscriptions();
+  await sink?.sessions(sessionRows);
+  await sink?.subscriptions(subscriptionRows);
+  const sessions = digestAll(sessionRows);
+  const subscriptions = digestAll(subscriptionRows);
+  say(`the phone: ${sessions.count} dashboard logins, ${subscriptions.count} web push subscriptions`);
   return {
     inbox: { rows: inbox.count, sha256: inbox.hex(), bodyBytes },
     decisions: { rows: decisions.count, sha256: decisions.hex() },
     actions: { rows: actions.count, sha256: actions.hex() },
     memory: { rows: memory.count, sha256: memory.hex(), files },
     log: { rows: log.count, sha256: log.hex(), days: days.length, chainsVerified: 0, droppedTornTails },
+    sessions: { rows: sessions.count, sha256: sessions.hex() },
+    subscriptions: { rows: subscriptions.count, sha256: subscriptions.hex() },
   };
 }
 
@@ -162,6 +180,7 @@ function digestAll(rows: readonly unknown[]): Digest {
 /** What differs between the database and the home's parts; also fills in the chains verified. */
 async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts, held: Record<string, number>, empty: boolean): Promise<string[]> {
   const io = await import('./pg/home-import.js');
+  const phone = await import('./pg/home-import-phone.js');
   const { verifyPgLog } = await import('./pg/index.js');
   const problems: string[] = [];
   const check = (name: string, want: { rows: number; sha256: string }, got: Digest) => {
@@ -174,6 +193,8 @@ async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts
   check('decisions', parts.decisions, digestAll(await io.readDecisions(pool)));
   check('actions', parts.actions, digestAll(await io.readActions(pool)));
   check('memory', parts.memory, digestAll(await io.readMemoryVersions(pool)));
+  check('dashboard logins', parts.sessions, digestAll(await phone.readSessions(pool)));
+  check('web push subscriptions', parts.subscriptions, digestAll(await phone.readSubscriptions(pool)));
   const log = new Digest();
   for (const day of await io.readLogDays(pool, node)) for (const line of await io.readLogLines(pool, node, day)) log.add(line);
   check(`log of node ${node}`, parts.log, log);

@@ -41,12 +41,14 @@ function describe(r: MigrateReport, url: string): string[] {
     `${r.actions.rows} actions`,
     `${r.memory.files} memory files (${r.memory.rows} versions)`,
     `${r.log.rows} log entries in ${r.log.days} days`,
+    `${r.sessions.rows} dashboard logins`,
+    `${r.subscriptions.rows} web push subscriptions`,
   ].join(', ');
   const lines = [
     r.outcome === 'copied' ? `copied and verified: ${what}` : `already copied, verified again: ${what}`,
     `every count and SHA-256 matches the home; ${r.log.chainsVerified} chains of node ${r.node} verify`,
   ];
-  if (r.leftBehind.length) lines.push(`left in the home (no team table yet): ${r.leftBehind.map((t) => `${t.table} ${t.rows}`).join(', ')}`);
+  if (r.leftBehind.length) lines.push(`left in the home: ${r.leftBehind.map((t) => `${t.table} ${t.rows}`).join(', ')}`);
   lines.push(`next: set store.url (or DATABASE_URL) to ${url} and run vigil start --node ${r.node}; this home's files stay as they were`);
   return lines;
 }

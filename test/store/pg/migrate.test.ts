@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
+import { dashboardToken, login } from '../../web/helpers.js';
 
 type Example = { name: string; examples: Array<Record<string, unknown>> };
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as Example[];
@@ -54,6 +55,24 @@ async function replay(home: string, from: number, to: number): Promise<void> {
   }
   daemon.proc.kill('SIGTERM');
   await daemon.exited;
+}
+
+/** The home's daemon once more: a browser logs in and subscribes to web push (an https:// push service, as browsers use). */
+async function phoneOnHome(home: string): Promise<{ cookie: string; endpoint: string }> {
+  const daemon = await startDaemon(home, {}, 30_000);
+  daemons.push(daemon);
+  const { cookie, csrf } = await login(daemon.url, dashboardToken(home));
+  const endpoint = `https://push.example.test/send/${crypto.randomBytes(8).toString('hex')}`;
+  const keys = { p256dh: crypto.createECDH('prime256v1').generateKeys().toString('base64url'), auth: crypto.randomBytes(16).toString('base64url') };
+  const res = await fetch(`${daemon.url}/api/push/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+    body: JSON.stringify({ endpoint, keys }),
+  });
+  expect(res.status).toBe(201);
+  daemon.proc.kill('SIGTERM');
+  await daemon.exited;
+  return { cookie, endpoint };
 }
 
 async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
@@ -116,7 +135,7 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     const waiting = runCli(home, ['migrate', '--to', db.url, '--node', 'alpha']);
     expect(waiting.status).toBe(1);
     expect(waiting.stderr).toMatch(/log records wait in the outbox .* \[VIGIL_ERR_MIGRATE_SOURCE\]/);
-    await replay(home, 0, 0);
+    const phone = await phoneOnHome(home);
     expect(fs.readdirSync(path.join(home, 'memory', '.history'), { recursive: true }).length).toBeGreaterThan(0);
 
     const before = stateFiles(home);
@@ -125,6 +144,7 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect(said).toMatch(/^migrate: .* into postgres:\/\//m);
     expect(said).toMatch(/^copied and verified: \d+ events/m);
     expect(said).toMatch(/every count and SHA-256 matches the home; \d+ chains of node alpha verify/);
+    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions$/m);
     // The home was only read.
     expect(stateFiles(home)).toEqual(before);
 
@@ -201,5 +221,13 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     await restoreKilledThenDone(home, team);
     // The team's memory has moved on from the home's: a copy no longer.
     expect(runCli(home, ['migrate', '--to', db.url, '--node', 'alpha']).stderr).toMatch(/memory: \d+ rows, the home has \d+; copy into an empty database \[VIGIL_ERR_MIGRATE_TARGET\]/);
+
+    // The phone moved with the home: its login opens a node's push page, and its subscription is the team's.
+    const node = await startDaemon(team, {}, 30_000, ['--node', 'alpha']);
+    daemons.push(node);
+    expect((await fetch(`${node.url}/push`, { redirect: 'manual' })).status).toBe(303);
+    const page = await fetch(`${node.url}/push`, { headers: { cookie: phone.cookie }, redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect((await db.sql('SELECT endpoint, node FROM push_subscriptions')).rows).toEqual([{ endpoint: phone.endpoint, node: 'alpha' }]);
   });
 });
