@@ -24,7 +24,7 @@ export { newActionId } from './actions.js';
 export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
-import type { ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
+import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import type { PgMemoryChange, PgMemoryRow } from './pg/memory.js';
@@ -53,6 +53,8 @@ export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Pr
   try {
     return await fn({
       day: (day) => pgStore.readPgLogDay(pool, day),
+      after: (days, cursors) => pgStore.readPgLogAfter(pool, days, cursors),
+      heads: (days) => pgStore.pgLogHeads(pool, days),
       verify: (day) => pgStore.verifyPgLog(pool, undefined, day),
     });
   } catch (err) {
@@ -152,9 +154,14 @@ export async function readTeamStatus(url: string, now: number, leaseSeconds: num
 interface TeamLogReader {
   /** Every node's entries of one day, merged by time; each names its node. */
   day(day: string): Promise<Array<LogEntry & { node: string }>>;
+  /** These days' chains past their cursors, merged by time (`vigil log --follow`). */
+  after(days: readonly string[], cursors: readonly ChainCursor[]): Promise<Array<{ node: string; day: string; entry: LogEntry }>>;
+  /** The last seq of each chain of these days. */
+  heads(days: readonly string[]): Promise<ChainCursor[]>;
   /** Every node's chain (of one day, or all). */
   verify(day?: string): Promise<ChainVerifyResult[]>;
 }
+export type { TeamLogReader };
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export type { InboxEvent, UnreadEvent } from './inbox.js';

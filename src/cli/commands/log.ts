@@ -22,17 +22,19 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   const team = await teamStoreUrl(ctx);
   if (team) {
     // A team's log is in its database: every node's chain of the day, merged by time, each entry naming its node.
-    if (opts.follow) throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', 'vigil log --follow does not read PostgreSQL yet');
+    if (opts.follow) {
+      const { followTeamLog } = await import('../team-log-follow.js');
+      const signal = stopSignal();
+      await withTeamLog(team, (log) => followTeamLog(log, { clock: systemClock, signal, onEntry: show }));
+      return;
+    }
     const entries = await withTeamLog(team, (log) => log.day(date));
     if (entries.length === 0 && !opts.json) ctx.out(`no log for ${date}`);
     for (const entry of entries) show(entry);
     return;
   }
   if (opts.follow) {
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    process.once('SIGTERM', () => controller.abort());
-    await followLog({ dir: ctx.paths.logs, clock: systemClock, fromEnd: false, onEntry: show, signal: controller.signal });
+    await followLog({ dir: ctx.paths.logs, clock: systemClock, fromEnd: false, onEntry: show, signal: stopSignal() });
     return;
   }
   const file = logFilePath(ctx.paths.logs, date);
@@ -41,6 +43,14 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
     return;
   }
   for (const entry of readLogEntries(file)) show(entry);
+}
+
+/** Aborts at Ctrl-C or SIGTERM: a follow ends, exit 0. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  return controller.signal;
 }
 
 /**

@@ -38,7 +38,7 @@ export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
-export { verifyPgLog, readPgLog, readPgLogDay, type ChainVerifyResult } from './log.js';
+export { verifyPgLog, readPgLog, readPgLogDay, readPgLogAfter, pgLogHeads, type ChainCursor, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
 export { isSlotTaken, type PgTicks } from './ticks.js';

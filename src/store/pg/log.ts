@@ -162,6 +162,45 @@ export async function readPgLogDay(db: Queryable, day: string): Promise<Array<Lo
   return mergeChains([...chains.values()]).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
 }
 
+/** Where a reader is in one node's chain of one day: the last seq it read. */
+export interface ChainCursor {
+  node: string;
+  day: string;
+  seq: number;
+}
+
+/** How many entries one read returns at most; the rest comes with the next. */
+const AFTER_LIMIT = 5000;
+
+/**
+ * The entries of these days' chains past each chain's cursor (a chain without one from its
+ * first entry), the chains merged by time as readPgLogDay merges them: what `vigil log
+ * --follow` prints next. Each comes with its chain (node and day), to move the cursor on.
+ */
+export async function readPgLogAfter(db: Queryable, days: readonly string[], cursors: readonly ChainCursor[]): Promise<Array<{ node: string; day: string; entry: LogEntry }>> {
+  const rows = (await db.query<{ node: string; day: string; line: string; ms: number }>(
+    `SELECT l.node, l.day, l.line, (extract(epoch from l.ts) * 1000)::bigint AS ms
+     FROM log_entries l
+     LEFT JOIN unnest($2::text[], $3::text[], $4::bigint[]) AS c(node, day, seq) ON c.node = l.node AND c.day = l.day
+     WHERE l.day = ANY($1::text[]) AND l.seq > COALESCE(c.seq, 0)
+     ORDER BY l.node, l.day, l.seq LIMIT ${AFTER_LIMIT}`,
+    [days, cursors.map((c) => c.node), cursors.map((c) => c.day), cursors.map((c) => c.seq)],
+  )).rows;
+  const chains = new Map<string, Array<{ node: string; day: string; line: string; ms: number }>>();
+  for (const row of rows) {
+    const key = `${row.node}\u0000${row.day}`;
+    const chain = chains.get(key);
+    if (chain) chain.push(row);
+    else chains.set(key, [row]);
+  }
+  return mergeChains([...chains.values()]).map((r) => ({ node: r.node, day: r.day, entry: JSON.parse(r.line) as LogEntry }));
+}
+
+/** The last seq of every chain of these days: a follower starts after them. */
+export async function pgLogHeads(db: Queryable, days: readonly string[]): Promise<ChainCursor[]> {
+  return (await db.query<ChainCursor>(`SELECT node, day, max(seq) AS seq FROM log_entries WHERE day = ANY($1::text[]) GROUP BY node, day`, [days])).rows;
+}
+
 /** A k-way merge of chains each in its own order: the earliest next entry first (then the node's name). */
 function mergeChains<R extends { node: string; ms: number }>(chains: R[][]): R[] {
   const at = chains.map(() => 0);

@@ -1,0 +1,63 @@
+/**
+ * `vigil log --follow` on a team's home (issue 19): every node's chain in the database,
+ * polled. First today's chains from their start, merged by time, as the home's follow
+ * prints today's file; then whatever any chain gains, each entry once, in its chain's
+ * order. A node's day is its own local day, so the chains of the days either side of
+ * this machine's are followed too (from where they stood at the start), and at
+ * midnight the new day's chains are printed from their first entry.
+ */
+import { localDate, type Clock } from '../clock.js';
+import type { LogEntry } from '../logs/index.js';
+import type { TeamLogReader } from '../store/index.js';
+
+const DEFAULT_POLL_MS = 500;
+const DAY_MS = 86_400_000;
+
+export interface TeamFollowOptions {
+  clock: Clock;
+  signal: AbortSignal;
+  onEntry: (entry: LogEntry & { node: string }) => void;
+  pollMs?: number;
+}
+
+type Cursor = { node: string; day: string; seq: number };
+
+/** Resolves when `signal` aborts; rejects when the database fails or `onEntry` throws. */
+export async function followTeamLog(reader: TeamLogReader, opts: TeamFollowOptions): Promise<void> {
+  const cursors = new Map<string, Cursor>();
+  const keyOf = (node: string, day: string) => `${node}\u0000${day}`;
+  const window = () => {
+    const now = opts.clock.now();
+    return [localDate(now - DAY_MS), localDate(now), localDate(now + DAY_MS)];
+  };
+  const take = (read: Array<{ node: string; day: string; entry: LogEntry }>) => {
+    for (const { node, day, entry } of read) {
+      opts.onEntry({ ...entry, node });
+      cursors.set(keyOf(node, day), { node, day, seq: entry.seq });
+    }
+  };
+  const today = localDate(opts.clock.now());
+  // The neighbouring days' chains from where they stand; today's from their first entry.
+  for (const head of await reader.heads(window().filter((day) => day !== today))) cursors.set(keyOf(head.node, head.day), head);
+  take(await reader.after([today], []));
+  while (!opts.signal.aborted) {
+    await pause(opts.pollMs ?? DEFAULT_POLL_MS, opts.signal);
+    if (opts.signal.aborted) break;
+    const days = window();
+    take(await reader.after(days, [...cursors.values()].filter((c) => days.includes(c.day))));
+    // Chains that left the window are not asked for again.
+    for (const [key, cursor] of cursors) if (!days.includes(cursor.day)) cursors.delete(key);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
