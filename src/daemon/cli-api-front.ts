@@ -36,7 +36,7 @@ export function cliApiHandler(api: DaemonApi): Handler {
 
 async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const check = checkBearer(api, clientAddress(req.socket.remoteAddress), req.headers.authorization!.slice(7).trim());
+    const check = await checkBearer(api, clientAddress(req.socket.remoteAddress), req.headers.authorization!.slice(7).trim());
     if (!check.ok) {
       for (const [name, value] of Object.entries(check.headers)) res.setHeader(name, value);
       // The body is not read: discard it as it comes, a while, then cut a sender that does not stop.

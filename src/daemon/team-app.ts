@@ -91,8 +91,10 @@ function teamCapability(deps: TeamAppDeps): CapabilityDeps {
 /** The login and the push routes of a node: the sessions and subscriptions in PostgreSQL, the log lines in the node's chain. */
 function teamPhone(deps: TeamAppDeps): PushDeps {
   return {
-    // The store itself: the login limits are kept per store (web/login-guard.ts).
+    // The store itself: this process's login guard is kept per store (web/login-guard.ts)…
     store: deps.store,
+    // …and the team's failures in the database, so the limits hold across nodes.
+    loginFailures: deps.store.loginFailures,
     clock: deps.clock,
     dashboardToken: () => deps.dashboardToken(),
     vapidPublicKey: () => deps.vapidPublicKey(),

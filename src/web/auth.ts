@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { OwnerChannel } from '../policy/index.js';
-import { clientAddress, loginGuardOf } from './login-guard.js';
+import { admitLogin, clientAddress, loginFailed, loginGuardOf } from './login-guard.js';
 import { readCookie, SESSION_COOKIE, Sessions, type Session } from './sessions.js';
 import type { AuthDeps } from './types.js';
 
@@ -45,7 +45,7 @@ export function apiAuth(deps: AuthDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = req.headers.authorization ?? '';
     if (header.startsWith('Bearer ')) {
-      const check = checkBearer(deps, clientAddress(req.ip), header.slice(7).trim());
+      const check = await checkBearer(deps, clientAddress(req.ip), header.slice(7).trim());
       if (!check.ok) {
         reply.headers(check.headers);
         throw check.error;
@@ -74,16 +74,16 @@ export type BearerCheck = { ok: true } | { ok: false; error: VigilError; headers
  * failure. Both servers call this: fastify's apiAuth and the CLI's front
  * (src/daemon/cli-api-front.ts).
  */
-export function checkBearer(deps: AuthDeps, address: string, token: string): BearerCheck {
+export async function checkBearer(deps: AuthDeps, address: string, token: string): Promise<BearerCheck> {
   const guard = loginGuardOf(deps);
   const now = deps.clock.now();
-  const admission = guard.admit(address, now);
+  const admission = await admitLogin(deps, guard, address, now);
   if (!admission.ok) {
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
     return { ok: false, error: new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`), headers: { 'retry-after': String(seconds) } };
   }
   if (!sameSecret(token, deps.dashboardToken())) {
-    guard.failed(address, now);
+    await loginFailed(deps, guard, address, now);
     return { ok: false, error: new VigilError('VIGIL_ERR_UNAUTHORISED'), headers: { 'www-authenticate': 'Bearer' } };
   }
   return { ok: true };

@@ -55,7 +55,7 @@ export class LoginGuard {
 
   constructor(
     private readonly record: (record: EventRecord) => void,
-    private readonly limits: LoginLimits = LOGIN_LIMITS,
+    readonly limits: LoginLimits = LOGIN_LIMITS,
   ) {}
 
   /** Whether an attempt from `address` may compare a token now; a refusal is counted for the log. */
@@ -137,4 +137,25 @@ export function loginGuardOf(deps: Pick<AuthDeps, 'store' | 'record'>): LoginGua
     guards.set(deps.store, guard);
   }
   return guard;
+}
+
+/**
+ * Whether an attempt may compare a token now: this process's limits, then — on a team
+ * node — the team's, counted in the database over every node, so that a load balancer's
+ * nodes do not each grant their own ten tries a minute.
+ */
+export async function admitLogin(deps: Pick<AuthDeps, 'loginFailures'>, guard: LoginGuard, address: string, now: number): Promise<Admission> {
+  const here = guard.admit(address, now);
+  if (!here.ok || !deps.loginFailures) return here;
+  const { windowMs, aggregate, perAddress } = guard.limits;
+  const team = await deps.loginFailures.counts(address, now - windowMs);
+  if (team.all >= aggregate) return { ok: false, scope: 'all', retryAfterMs: Math.max(0, team.allOldest! + windowMs - now) };
+  if (team.address >= perAddress) return { ok: false, scope: 'address', retryAfterMs: Math.max(0, team.addressOldest! + windowMs - now) };
+  return { ok: true };
+}
+
+/** An admitted attempt whose token was wrong: counted here (and logged), and for the team. */
+export async function loginFailed(deps: Pick<AuthDeps, 'loginFailures'>, guard: LoginGuard, address: string, now: number): Promise<void> {
+  guard.failed(address, now);
+  await deps.loginFailures?.add(address, now, now - guard.limits.windowMs);
 }

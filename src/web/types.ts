@@ -4,7 +4,7 @@ import type { EventRecord } from '../events.js';
 import type { TestAnswer } from '../notify/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import type { PageName } from './html.js';
-import type { ActionRecord, PushSubscriptionTable, Store, WebSessionTable } from '../store/index.js';
+import type { ActionRecord, LoginFailureTable, PushSubscriptionTable, Store, WebSessionTable } from '../store/index.js';
 
 /** One day's model tokens over every model and purpose, and their estimated cost (usage ledger, config prices). */
 export interface DayUsage {
@@ -52,6 +52,8 @@ export interface AuthDeps {
   dashboardToken(): string;
   /** Writes a log line. A promise it returns never rejects: a line that could not be written is the caller's to report. */
   record(record: EventRecord): void | Promise<void>;
+  /** A team node's: the login limits' failures in the database, so the limits hold across nodes (login-guard.ts). */
+  loginFailures?: LoginFailureTable;
 }
 
 /** The /push page and `/api/push/subscriptions`. */

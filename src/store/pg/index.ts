@@ -26,6 +26,7 @@ import { PgTicks } from './ticks.js';
 import { PgUsage } from './usage.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
+import { PgLoginFailures } from './login-failures.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
@@ -38,6 +39,7 @@ export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, PG_MIGRATIONS } from './migrations.js';
+export type { LoginFailureTable, LoginFailureCounts } from './login-failures.js';
 export { verifyPgLog, readPgLog, readPgLogDay, readPgLogAfter, pgLogHeads, type ChainCursor, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
@@ -79,6 +81,8 @@ export class PgStore {
   readonly usage: PgUsage;
   /** The dashboard's login sessions, valid on every node. */
   readonly webSessions: PgWebSessions;
+  /** The login limits' failures, counted across nodes. */
+  readonly loginFailures: PgLoginFailures;
   /** The browsers that asked for web push (any node's worker sends to them). */
   readonly pushSubscriptions: PgPushSubscriptions;
   /** Prunes what `store.retainDays` no longer keeps; any node, several at once. */
@@ -104,6 +108,7 @@ export class PgStore {
     this.notify = new PgNotify(pool, node, node, clock, leaseSeconds);
     this.usage = new PgUsage(pool, node, clock);
     this.webSessions = new PgWebSessions(pool);
+    this.loginFailures = new PgLoginFailures(pool);
     this.pushSubscriptions = new PgPushSubscriptions(pool, node);
     this.retention = new PgRetention(pool);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);

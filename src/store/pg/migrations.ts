@@ -311,6 +311,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE INDEX IF NOT EXISTS notify_deliveries_by_time ON notify_deliveries (at);
   CREATE INDEX IF NOT EXISTS model_usage_by_time ON model_usage (at);
   ` },
+  // The login limits counted across nodes (src/web/login-guard.ts): the failures of the
+  // last window, each node's login form and Bearer checks reading and adding to them.
+  // Only admitted failures are added, and the aggregate limit caps those per window, so
+  // the table stays a few dozen rows; each insert deletes what left the window.
+  { id: 'pg-013-login-failures', sql: `
+  CREATE TABLE login_failures (
+    id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    address text NOT NULL CHECK (length(address) <= 80),
+    at      bigint NOT NULL
+  );
+  CREATE INDEX login_failures_at ON login_failures (at);
+  ` },
 ];
 
 /**

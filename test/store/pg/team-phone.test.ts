@@ -256,4 +256,17 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
       expect(await refusal(res)).toEqual({ status: 501, body: body('VIGIL_ERR_TEAM_UNSUPPORTED') });
     }
   }, 300_000);
+
+  it('the login limits hold across nodes: ten wrong tokens through alpha, and beta refuses even the right one, form and Bearer alike', async () => {
+    const { alpha, beta, secrets } = await team({});
+    expect((await login(beta.url, secrets.dashboardToken)).status).toBe(303);
+    for (let i = 0; i < 10; i++) expect((await login(alpha.url, `not-the-token-${i}`)).status).toBe(401);
+    // Ten failures from this address on the team: the next try on any node is refused before its token is compared.
+    expect((await login(beta.url, secrets.dashboardToken)).status).toBe(429);
+    const bearer = await subscribe(beta.url, { authorization: `Bearer ${secrets.dashboardToken}` }, push.subscribe('limited'));
+    expect(bearer.status).toBe(429);
+    expect(Number(bearer.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await bearer.json()) as { code: string }).toMatchObject({ code: 'VIGIL_ERR_LOGIN_LIMIT' });
+    expect((await db.sql<{ address: string; n: number }>('SELECT address, count(*)::int AS n FROM login_failures GROUP BY address')).rows).toEqual([{ address: '127.0.0.1', n: 10 }]);
+  });
 });
