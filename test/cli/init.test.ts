@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeGithub } from '../github/fake-github.js';
 import { BIN, cliEnv, waitFor } from '../helpers/home.js';
+import { packagesOf, tracePackages } from '../helpers/packages.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -69,6 +70,17 @@ type Written = Record<string, any>;
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Written;
 
 describe('vigil init', () => {
+  it('without GitHub answers loads no GitHub client (Octokit only to check a token or make an App)', async () => {
+    const home = freshHome();
+    const { trace, env } = tracePackages(path.dirname(home));
+    const res = await vigil(home, ['init', '--non-interactive'], env);
+    expect(res.status, res.stderr).toBe(0);
+    const pid = Number(fs.readFileSync(trace, 'utf8').split(' ')[0]);
+    const loaded = packagesOf(trace, pid);
+    expect(loaded).toContain('zod');
+    expect(loaded).not.toContain('@octokit/rest');
+  });
+
   it('--non-interactive with every answer as a flag: config and secrets written, the token checked, a smee channel made, the test notification received', async () => {
     const github = await fakeGithub({ tokens: ['ghp_initgoodtoken01234567'], login: 'octo', scopes: ['repo', 'read:org'] });
     const smee = await fakeSmee();

@@ -7,6 +7,7 @@ import { runManifestFlow } from '../setup/manifest.js';
 import { sendNtfyTest } from '../setup/ntfy-test.js';
 import { newSmeeChannel } from '../setup/smee.js';
 import { systemZoneName } from '../../time-zone.js';
+import { githubApiUrl, githubWebUrl } from '../../github-urls.js';
 
 export interface InitFlags {
   nonInteractive?: boolean;
@@ -46,8 +47,9 @@ async function configure(ctx: CliContext, flags: InitFlags, asker: Asker, intera
   const { paths } = ctx;
   const config = readJson(paths.config);
   const secrets = readJson(paths.secrets);
-  const github = await import('../../github-api/index.js');
-  const apiUrl = github.githubApiUrl(ctx.env);
+  const apiUrl = githubApiUrl(ctx.env);
+  // Octokit (~0.3 s of modules) only when a token is checked or an App is made.
+  const github = () => import('../../github-api/index.js');
   const next: string[] = [];
 
   // Owner: the login named in what vigil writes, the zone its times are read in.
@@ -83,7 +85,7 @@ async function configure(ctx: CliContext, flags: InitFlags, asker: Asker, intera
     else token = answer;
   }
   if (token) {
-    const who = await github.githubIdentity({ kind: 'token', token }, apiUrl).catch((err: unknown) => {
+    const who = await (await github()).githubIdentity({ kind: 'token', token }, apiUrl).catch((err: unknown) => {
       throw new VigilError('VIGIL_ERR_SETUP', `GitHub refused the token: ${(err as Error).message}`);
     });
     if (who.kind !== 'token') throw new VigilError('VIGIL_ERR_SETUP', 'GET /user did not answer as for a token');
@@ -96,11 +98,11 @@ async function configure(ctx: CliContext, flags: InitFlags, asker: Asker, intera
     login ??= who.login;
   } else if (useApp) {
     const app = await runManifestFlow({
-      webUrl: github.githubWebUrl(apiUrl),
+      webUrl: githubWebUrl(apiUrl),
       ...(flags.githubOrg ? { org: flags.githubOrg } : {}),
       name: `vigil-${login ?? 'agent'}`.slice(0, 34),
       ...(hookUrl ? { hookUrl } : {}),
-      exchange: (code) => github.convertAppManifest(code, apiUrl),
+      exchange: async (code) => (await github()).convertAppManifest(code, apiUrl),
       onListening: (url) => ctx.out(`github: open ${url} in a browser on this machine to create vigil's GitHub App`),
     });
     secrets.githubApp = { appId: app.id, privateKey: app.pem };
