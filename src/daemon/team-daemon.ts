@@ -6,7 +6,9 @@
  * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
  * only after the commit), beats its heartbeat into `nodes`, decides the inbox's events
  * with the configured provider — the offline `rules`, or a model with the home's prompt
- * and its context read from PostgreSQL, rules first — each event claimed under a lease so
+ * and its context read from PostgreSQL, rules first, the deliveries that belong together
+ * (one CI run, a burst on one issue) claimed whole and decided as one after
+ * `github.coalesceSeconds` — each event claimed under a lease so
  * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, and the
  * allowed `notify` (through the team's channels and gate), each claimed under a lease by
@@ -23,7 +25,7 @@
  * `store.retainDays` no longer keeps, in small batches two nodes may run at once
  * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
  * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). Not yet:
- * desktop notifications, notification tests and alerts
+ * the owner's `@vigil` instructions (decided as any event), desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local actions memory.note, remind and agent.task (they wait as approved), the
  * dashboard and the rest of the API (answered 501). See docs/architecture.md,
@@ -35,7 +37,7 @@ import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
-import { ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
+import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
 import { createProvider } from '../model/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
@@ -136,7 +138,7 @@ export class TeamDaemon {
         approved: () => this.worker?.kick(),
         record: (records) => this.recordAll(records),
       });
-      this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake() });
+      this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake(), coalesceKey });
       const intake = this.intake;
       const bodyTimeoutMs = this.config.http.bodyTimeoutSeconds * 1000;
       const app = teamApp({
@@ -270,6 +272,7 @@ export class TeamDaemon {
       rules: config.rules,
       permissions: config.permissions,
       triage: triageConfig(config),
+      coalesceMs: config.github.coalesceSeconds * 1000,
       repos: config.repos,
       owner: ownerProfile(config.owner, config.tick.timezone),
       heartbeatFile: this.paths.heartbeat,

@@ -75,6 +75,23 @@ export class Coalescer {
   }
 }
 
+/**
+ * One event's payload for a coalesced group: the first delivery's payload as it is (its
+ * subject stays where the thread memory looks for it), and every other delivery under
+ * `coalesced` with its event id, kind and delivery id; the prompt compacts all of them.
+ * Both stores' decisions use it (initiative.ts, team-decisions.ts).
+ */
+export function coalescedPayload(lead: unknown, others: readonly { event: { id: number; kind: string; deliveryId?: string | null }; payload: unknown }[]): unknown {
+  const base = lead && typeof lead === 'object' && !Array.isArray(lead) ? (lead as Record<string, unknown>) : { payload: lead };
+  const coalesced = others.map(({ event, payload }) => ({
+    eventId: event.id,
+    kind: event.kind,
+    ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
+    payload,
+  }));
+  return { ...base, coalesced };
+}
+
 function parse(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

@@ -1,5 +1,6 @@
 export { Initiative, type OwnerAnswer } from './initiative.js';
 export { triageConfig } from './triage.js';
+export { coalesceKey } from './coalesce.js';
 export { answerApproval, expireApprovals, ANSWER_REASON_MAX_CHARS } from './approvals.js';
 export { propose } from './propose.js';
 export { decisionToolbox, teamDecisionToolbox } from './decision-tools.js';

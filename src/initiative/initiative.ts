@@ -25,7 +25,7 @@ import { decisionRequest } from './request.js';
 import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
-import { Coalescer, type PendingRows } from './coalesce.js';
+import { Coalescer, coalescedPayload, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
 import { answerText, hear, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
 import type { OwnerProfile } from './owner.js';
@@ -419,22 +419,6 @@ export class Initiative {
     if (asked.length) this.deps.onApprovalRequested(asked);
     if (answer) this.deps.onAnswered?.(answer);
   }
-}
-
-/**
- * One event's payload for a coalesced group: the first delivery's payload as it is (its
- * subject stays where the thread memory looks for it), and every other delivery under
- * `coalesced` with its event id, kind and delivery id; the prompt compacts all of them.
- */
-function coalescedPayload(lead: unknown, others: readonly { event: InboxEvent; payload: unknown }[]): unknown {
-  const base = lead && typeof lead === 'object' && !Array.isArray(lead) ? (lead as Record<string, unknown>) : { payload: lead };
-  const coalesced = others.map(({ event, payload }) => ({
-    eventId: event.id,
-    kind: event.kind,
-    ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}),
-    payload,
-  }));
-  return { ...base, coalesced };
 }
 
 /** A reply comment on the thread where the owner spoke on GitHub; else a notification. */

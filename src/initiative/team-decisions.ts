@@ -7,38 +7,41 @@
  * rolls back: the event is decided once, by whichever node holds it, however many run.
  *
  * With the offline `rules` provider a node claims and commits events by batches. With a
- * model (anthropic, openai-compatible) it claims one event at a time, so the other nodes
- * take the rest: rules first (`model.skipEvents` sets the event aside, a rule marked
- * `"decide": "rules"` decides it, neither calls the model), else the model decides with
- * the prompt the home's decisions use (request.ts), its context read from PostgreSQL
- * (team-context.ts), the call made outside any transaction while the node renews its
- * lease (team-model-call.ts). A failed call gives the event back and this node waits
- * (backoff, the circuit) before it claims again.
+ * model (anthropic, openai-compatible) it claims one group at a time, so the other nodes
+ * take the rest: the events that belong together (`github.coalesceSeconds`: one CI run's
+ * deliveries, a burst on one issue) once their subject has been quiet that long, whole,
+ * whichever nodes took them in (src/store/pg/inbox-groups.ts) — else one event. Rules
+ * first, per event (team-group.ts: `model.skipEvents` sets it aside, a rule marked
+ * `"decide": "rules"` decides it, neither calls the model); what is left the model decides
+ * as one event with the prompt the home's decisions use (request.ts), its context read
+ * from PostgreSQL (team-context.ts), the call made outside any transaction while the node
+ * renews the group's lease (team-model-call.ts); the decision marks every event of the
+ * group decided in its transaction, or none. A failed call gives the group back and this
+ * node waits (backoff, the circuit) before it claims again.
  *
  * The model may look first with read-only tools (teamDecisionToolbox: local clones, GitHub
  * through the node's worker, vigil's history from the team's tables).
  *
  * vigil's own echoes are set aside first, whatever the provider (team-own-echo.ts).
  *
- * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): coalescing, and the
- * owner's instructions (decided as any event).
+ * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): the owner's instructions
+ * (decided as any event).
  */
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
 import { applyRules, callRecords, DecisionInput, ModelCallError, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
-import { secretMask } from '../secrets/index.js';
 import type { PgEvent, PgStore } from '../store/index.js';
 import type { TickPayload } from '../tick/index.js';
+import { coalescedPayload } from './coalesce.js';
 import { decisionRequest } from './request.js';
-import { eventSubjectKey } from './subject.js';
 import { teamContext, teamMemoryIndex } from './team-context.js';
+import { eventsOf, writeDecided, type Decided } from './team-commit.js';
+import { parseBody, sortGroup } from './team-group.js';
 import { decideHoldingLease, LeaseLost } from './team-model-call.js';
 import { TeamProposals, type TeamDecider } from './team-proposals.js';
 import { expireTeamApprovals } from './team-approvals.js';
 import { ownEcho } from './own-echo.js';
 import { teamEchoes } from './team-own-echo.js';
-import { rulesFirst } from './triage.js';
 
 export type { TeamDecider } from './team-proposals.js';
 
@@ -64,11 +67,13 @@ const BATCH = 16;
 /** After a failed model call this node waits this long, doubling with the event's attempts, up to an hour. */
 const RETRY_MS = 60_000;
 const MAX_RETRY_MS = 3_600_000;
-
-/** One event's outcome, committed with others or alone. */
-type Decided =
-  | { event: PgEvent; decision: Decision; result?: Omit<DecisionResult, 'decision'> }
-  | { event: PgEvent; setAside: { type: 'event.own' | 'event.skipped'; reason: string } };
+/**
+ * A coalesced group is due at the latest this many windows after its oldest event, and
+ * holds at most this many events: a subject that never goes quiet is still decided, and a
+ * flood on one issue is not one prompt.
+ */
+const MAX_HOLD_WINDOWS = 10;
+const MAX_GROUP = 50;
 
 export class TeamDecisions {
   private proposals: TeamProposals;
@@ -151,16 +156,29 @@ export class TeamDecisions {
         const byModel = this.decider.triage.modelDecides;
         let events: PgEvent[];
         try {
-          events = await this.deps.store.inbox.claim(byModel ? 1 : BATCH);
+          events = await this.claim(byModel);
         } catch (err) {
           this.deps.failed(err);
           return;
         }
         if (events.length === 0) break;
-        if (byModel) await this.decideOne(events[0]!);
+        if (byModel) await this.decideGroup(events);
         else await this.commit(await Promise.all(events.map(async (event) => (await this.ownEcho(event)) ?? { event, decision: this.ruleDecision(event) })));
       }
     } while (this.again && !this.stopping);
+  }
+
+  /**
+   * The rules provider: a batch, every event at once (it makes no call, and matches each
+   * rule against one delivery: coalescing would only delay it). A model: the next due
+   * group (one event when `github.coalesceSeconds` is 0).
+   */
+  private claim(byModel: boolean): Promise<PgEvent[]> {
+    const { inbox } = this.deps.store;
+    const windowMs = this.decider.coalesceMs;
+    if (!byModel) return inbox.claim(BATCH);
+    if (windowMs <= 0) return inbox.claim(1);
+    return inbox.claimGroup({ windowMs, maxHoldMs: windowMs * MAX_HOLD_WINDOWS, maxRows: MAX_GROUP });
   }
 
   /** A model provider after a failed call, or with its circuit open: events wait in the inbox for other nodes or for later. */
@@ -170,17 +188,17 @@ export class TeamDecisions {
     return now < this.notBefore || this.decider.provider.blockedUntil?.(now) !== undefined;
   }
 
-  /** Rules first; then the model, outside any transaction, the lease renewed meanwhile. */
-  private async decideOne(event: PgEvent): Promise<void> {
-    const own = await this.ownEcho(event);
-    if (own) return void (await this.commit([own]));
-    const payload = parseBody(event);
-    const routed = rulesFirst(event, payload, this.decider.triage);
-    if (routed.route === 'skipped') return void (await this.commit([{ event, setAside: { type: 'event.skipped', reason: routed.reason } }]));
-    if (routed.route === 'rules') return void (await this.commit([{ event, decision: this.checked(event, routed.decision), result: { model: 'rules' } }]));
+  /** Rules first, per event; then the model for the rest, as one event, outside any transaction, the leases renewed meanwhile. */
+  private async decideGroup(events: readonly PgEvent[]): Promise<void> {
+    const { decided, forModel } = await sortGroup(events, { triage: this.decider.triage, ownEcho: (event) => this.ownEcho(event), checked: (event, d) => this.checked(event, d) });
+    if (decided.length) await this.commit(decided);
+    const [lead, ...others] = forModel;
+    if (!lead) return;
+    const { event } = lead;
     const { store, clock, leaseSeconds } = this.deps;
     const { provider, toolbox } = this.decider;
-    const tick = event.source === 'tick' ? (payload as TickPayload) : undefined;
+    const tick = event.source === 'tick' ? (lead.payload as TickPayload) : undefined;
+    const payload = others.length ? coalescedPayload(lead.payload, others) : lead.payload;
     const parts = {
       clock,
       permissions: this.decider.permissions,
@@ -190,9 +208,10 @@ export class TeamDecisions {
       ...(this.decider.owner ? { owner: this.decider.owner } : {}),
       ...(this.decider.heartbeatFile ? { heartbeatFile: this.decider.heartbeatFile } : {}),
     };
+    const group = forModel.map((f) => f.event);
     let result: DecisionResult;
     try {
-      result = await decideHoldingLease({ store, provider, leaseSeconds, stopping: this.stopSignal.signal }, event.id, (signal) =>
+      result = await decideHoldingLease({ store, provider, leaseSeconds, stopping: this.stopSignal.signal }, group.map((e) => e.id), (signal) =>
         decisionRequest(parts, event, payload, tick, {
           observer: this.observer(event),
           signal,
@@ -200,19 +219,21 @@ export class TeamDecisions {
         }),
       );
     } catch (err) {
-      await this.giveBack(event, err);
+      await this.giveBack(group, err);
       return;
     }
     const { decision, ...rest } = result;
     this.notBefore = 0;
-    await this.commit([{ event, decision, result: rest }]);
+    await this.commit([{ event, decision, result: rest, ...(others.length ? { coalesced: others.map((o) => o.event) } : {}) }]);
   }
 
-  /** The event returns to the inbox undecided (unless another node holds it now) and this node backs off. */
-  private async giveBack(event: PgEvent, err: unknown): Promise<void> {
+  /** The events return to the inbox undecided (unless another node holds them now) and this node backs off. */
+  private async giveBack(group: readonly PgEvent[], err: unknown): Promise<void> {
     const now = this.deps.clock.now();
+    const event = group[0]!;
+    // Only rows this node still holds are released: another node's claim is left alone.
+    for (const e of group) await this.deps.store.inbox.release(e.id).catch(() => false);
     if (err instanceof LeaseLost) return this.log([eventRecord('decision.failed', { eventId: event.id, kind: event.kind, error: err.message, retryAt: new Date(now).toISOString() }, now)]);
-    await this.deps.store.inbox.release(event.id).catch(() => false);
     const stopping = err instanceof ModelCallError && err.aborted;
     const backoff = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.max(0, event.attempts - 1));
     this.notBefore = stopping ? 0 : err instanceof ModelCallError && err.retryAt !== undefined ? err.retryAt : now + backoff;
@@ -240,31 +261,14 @@ export class TeamDecisions {
   }
 
   /**
-   * Commits decided events together: one transaction, one fsync for the batch. An event
-   * whose lease this node lost meanwhile is left out (another node may hold it).
+   * Commits decided events together: one transaction, one fsync for the batch (team-commit.ts).
+   * An event whose lease this node lost meanwhile is left out (another node may hold it).
    */
   private async commit(decided: readonly Decided[]): Promise<void> {
     const { store } = this.deps;
     try {
       const approved = await store.transaction(async (tx) => {
-        const now = this.deps.clock.now();
-        const records: EventRecord[] = [];
-        for (const item of decided) {
-          const { event } = item;
-          if ('setAside' in item) {
-            const { type, reason } = item.setAside;
-            if (await store.inbox.markDecided(tx, event.id, 'filtered')) records.push(eventRecord(type, { eventId: event.id, kind: event.kind, reason }, now));
-            continue;
-          }
-          if (!(await store.inbox.markDecided(tx, event.id))) continue;
-          const { decision } = item;
-          const { model, ...looked } = item.result ?? { model: 'rules' };
-          const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
-          const subject = eventSubjectKey({ source: event.source, payload: event.body.toString('utf8') });
-          const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model, ...(subject ? { subject } : {}) });
-          records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...decision, summary, model, ...looked }, now));
-          for (const proposal of decision.act ? decision.proposals : []) records.push(await this.proposals.propose(tx, proposal, event.id, decisionId, now));
-        }
+        const records = await writeDecided(store, this.proposals, tx, decided, this.deps.clock.now());
         await store.log.append(tx, records);
         return records.some((r) => r.type === 'action.allowed' || r.type === 'approval.requested');
       });
@@ -272,7 +276,7 @@ export class TeamDecisions {
     } catch (err) {
       // Rolled back: nothing of the batch is decided; the events wait for the next claim.
       this.deps.failed(err);
-      for (const { event } of decided) await store.inbox.release(event.id).catch(() => false);
+      for (const event of decided.flatMap(eventsOf)) await store.inbox.release(event.id).catch(() => false);
     }
   }
 
@@ -304,14 +308,5 @@ export class TeamDecisions {
   private checked(event: PgEvent, decision: Decision): Decision {
     const parsed = DecisionInput.safeParse(decision);
     return parsed.success ? parsed.data : { act: false, summary: `${event.kind}: the rules' decision is invalid: ${parsed.error.issues[0]?.message ?? ''}`, proposals: [] };
-  }
-}
-
-/** The intake stored only JSON: a body that no longer parses is not for a rule nor a model. */
-function parseBody(event: PgEvent): unknown {
-  try {
-    return JSON.parse(event.body.toString('utf8')) as unknown;
-  } catch {
-    return null;
   }
 }

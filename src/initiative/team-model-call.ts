@@ -11,8 +11,9 @@ import type { PgStore } from '../store/index.js';
  * committed anyway, since the decision commits only while the node holds the lease.
  */
 export class LeaseLost extends Error {
-  constructor(eventId: number) {
-    super(`event ${eventId}: this node lost its lease while the model answered; another node decides it`);
+  constructor(eventIds: readonly number[]) {
+    const which = eventIds.length === 1 ? `event ${eventIds[0]}` : `events ${eventIds.join(', ')}`;
+    super(`${which}: this node lost its lease while the model answered; another node decides ${eventIds.length === 1 ? 'it' : 'them'}`);
   }
 }
 
@@ -24,8 +25,12 @@ export interface ModelCallDeps {
   stopping: AbortSignal;
 }
 
-/** The decision, its `decide` input checked; throws LeaseLost, the provider's ModelCallError, or an invalid answer. */
-export async function decideHoldingLease(deps: ModelCallDeps, eventId: number, request: (signal: AbortSignal) => DecisionRequest): Promise<DecisionResult> {
+/**
+ * The decision, its `decide` input checked; throws LeaseLost, the provider's ModelCallError,
+ * or an invalid answer. `eventIds`: the event decided and those coalesced into it — all
+ * renewed together, and a renewal that finds any of them gone loses the whole group.
+ */
+export async function decideHoldingLease(deps: ModelCallDeps, eventIds: readonly number[], request: (signal: AbortSignal) => DecisionRequest): Promise<DecisionResult> {
   const controller = new AbortController();
   const onStop = () => controller.abort(deps.stopping.reason);
   deps.stopping.addEventListener('abort', onStop, { once: true });
@@ -36,10 +41,10 @@ export async function decideHoldingLease(deps: ModelCallDeps, eventId: number, r
   const timer = setInterval(() => {
     renewing = (async () => {
       try {
-        const held = await deps.store.inbox.renew([eventId]);
-        if (held.length === 0) {
+        const held = await deps.store.inbox.renew(eventIds);
+        if (held.length < eventIds.length) {
           lost = true;
-          controller.abort(new LeaseLost(eventId));
+          controller.abort(new LeaseLost(eventIds));
         }
       } catch {
         // The database away for a moment: the next renewal tries again; the lease has two more thirds to go.
@@ -49,12 +54,12 @@ export async function decideHoldingLease(deps: ModelCallDeps, eventId: number, r
   timer.unref();
   try {
     const result = await deps.provider.decide(request(controller.signal));
-    if (lost) throw new LeaseLost(eventId);
+    if (lost) throw new LeaseLost(eventIds);
     const parsed = DecisionInput.safeParse(result.decision);
     if (!parsed.success) throw new Error(`invalid decide input: ${parsed.error.issues[0]?.message ?? ''}`);
     return { ...result, decision: parsed.data };
   } catch (err) {
-    throw lost ? new LeaseLost(eventId) : err;
+    throw lost ? new LeaseLost(eventIds) : err;
   } finally {
     clearInterval(timer);
     deps.stopping.removeEventListener('abort', onStop);

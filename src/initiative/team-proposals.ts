@@ -19,6 +19,8 @@ export interface TeamDecider {
   permissions: Readonly<PermissionsConfig>;
   /** Rules first: `model.skipEvents` and the rules marked `"decide": "rules"`. */
   triage: TriageConfig;
+  /** `github.coalesceSeconds` in ms: with a model, events that belong together are decided as one after this quiet. */
+  coalesceMs: number;
   /** The prompt's watched clones (their CLAUDE.md / AGENTS.md, a tick's state). */
   repos: readonly WatchedRepo[];
   owner?: OwnerProfile;

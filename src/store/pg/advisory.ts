@@ -8,6 +8,13 @@ export const ADVISORY_CLASS = 0x76696769;
 
 export const MIGRATION_LOCK = 1;
 
+/**
+ * A second class, "vigl": one transaction-scoped lock per coalescing subject while a node
+ * claims its group (inbox-groups.ts), keyed by 32 bits of the subject's digest. Two
+ * subjects that share the bits only take turns.
+ */
+export const GROUP_CLASS = 0x7669676c;
+
 /** The hourly cap of notifications (issue 19): nodes admit one notification at a time, so the count they read is the count. */
 export const NOTIFY_CAP_LOCK = 2;
 

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
 import { withTransaction, type Queryable } from './connect.js';
+import { claimGroup, type GroupWindow } from './inbox-groups.js';
 import { claimRows, INBOX_LEASES, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
 
 export type PgInboxState = 'pending' | 'claimed' | 'decided' | 'filtered';
@@ -22,6 +23,8 @@ export interface NewDelivery {
   bodyDigest?: string;
   receivedAt: number;
   state?: 'pending' | 'filtered';
+  /** The subject it is decided together on (`coalesceKey`, src/initiative/coalesce.ts), if any. */
+  coalesceKey?: string;
 }
 
 /** `inserted: false`: the delivery id was stored before (`id` is its event), or with `replayOf` its body was. */
@@ -114,10 +117,10 @@ export class PgInbox {
   /** Deliveries whose ids and digests are all distinct: a row that is not inserted met one stored before. */
   private async insertBulk(client: pg.PoolClient, group: NewDelivery[], at: number[], results: PgAddResult[]): Promise<void> {
     const { rows } = await client.query<{ id: number; delivery_id: string }>(
-      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
-       SELECT source, kind, delivery_id, body, body_digest, received_at, $7, state
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $8::text[])
-         AS d(source, kind, delivery_id, body, body_digest, received_at, state)
+      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state, coalesce_key)
+       SELECT source, kind, delivery_id, body, body_digest, received_at, $7, state, coalesce_key
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $8::text[], $9::text[])
+         AS d(source, kind, delivery_id, body, body_digest, received_at, state, coalesce_key)
        ON CONFLICT DO NOTHING RETURNING id, delivery_id`,
       [
         group.map((d) => d.source),
@@ -128,6 +131,7 @@ export class PgInbox {
         group.map((d) => d.receivedAt),
         this.lease.node,
         group.map((d) => d.state ?? 'pending'),
+        group.map((d) => d.coalesceKey ?? null),
       ],
     );
     const inserted = new Map(rows.map((r) => [r.delivery_id, r.id]));
@@ -140,10 +144,10 @@ export class PgInbox {
   private async insertOne(client: pg.PoolClient, d: NewDelivery): Promise<PgAddResult> {
     const digest = d.bodyDigest ?? null;
     const inserted = await client.query<{ id: number }>(
-      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO inbox (source, kind, delivery_id, body, body_digest, received_at, received_by, state, coalesce_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT DO NOTHING RETURNING id`,
-      [d.source, d.kind, d.deliveryId ?? null, d.body, digest, d.receivedAt, this.lease.node, d.state ?? 'pending'],
+      [d.source, d.kind, d.deliveryId ?? null, d.body, digest, d.receivedAt, this.lease.node, d.state ?? 'pending', d.coalesceKey ?? null],
     );
     const row = inserted.rows[0];
     return row ? { id: row.id, inserted: true } : this.existing(client, d.deliveryId ?? null, digest);
@@ -170,6 +174,14 @@ export class PgInbox {
     });
   }
 
+  /**
+   * The oldest due group of events that belong together (inbox-groups.ts), claimed whole
+   * under one lease; an event with no subject is a group of one. Empty when none is due.
+   */
+  async claimGroup(window: GroupWindow): Promise<PgEvent[]> {
+    return (await claimGroup<Row>(this.pool, this.lease, this.clock.now(), window)).map(toEvent);
+  }
+
   /** Extends this node's leases; returns the ids it still holds (drop the work on the others). */
   renew(ids: readonly number[]): Promise<number[]> {
     return renewRows(this.pool, INBOX_LEASES, this.lease, ids, this.clock.now());
@@ -191,6 +203,19 @@ export class PgInbox {
       [id, this.lease.node, now, state],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * `markDecided` for a coalesced group: how many of `ids` this node still held and marked.
+   * Fewer than all: roll back, for another node may hold the rest.
+   */
+  async markAllDecided(client: pg.PoolClient, ids: readonly number[]): Promise<number> {
+    const { rowCount } = await client.query(
+      `UPDATE inbox SET state = 'decided', decided_at = $3, claimed_by = NULL, lease_until = NULL
+       WHERE id = ANY($1::bigint[]) AND state = 'claimed' AND claimed_by = $2 AND lease_until > $3`,
+      [ids, this.lease.node, this.clock.now()],
+    );
+    return rowCount ?? 0;
   }
 
   async get(id: number, db: Queryable = this.pool): Promise<PgEvent | undefined> {

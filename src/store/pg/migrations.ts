@@ -311,6 +311,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE INDEX IF NOT EXISTS notify_deliveries_by_time ON notify_deliveries (at);
   CREATE INDEX IF NOT EXISTS model_usage_by_time ON model_usage (at);
   ` },
+  // Coalescing on a team (issue 19 with issue 14's github.coalesceSeconds): the subject a
+  // delivery is decided together on (a CI run's head SHA, an issue or pull request),
+  // computed by the node that took it in, so that any node can claim a whole group by it
+  // (src/store/pg/inbox-groups.ts). Rows stored before have none: decided alone.
+  { id: 'pg-012-coalesce-key', sql: `
+  ALTER TABLE inbox ADD COLUMN IF NOT EXISTS coalesce_key text CHECK (length(coalesce_key) BETWEEN 1 AND 300);
+  CREATE INDEX IF NOT EXISTS inbox_coalescing ON inbox (coalesce_key, received_at)
+    WHERE state IN ('pending', 'claimed') AND coalesce_key IS NOT NULL;
+  ` },
   // The login limits counted across nodes (src/web/login-guard.ts): the failures of the
   // last window, each node's login form and Bearer checks reading and adding to them.
   // Only admitted failures are added, and the aggregate limit caps those per window, so

@@ -29,6 +29,11 @@ export interface PgIntakeDeps {
   filter: () => Readonly<GithubConfig>;
   /** `count` new deliveries (one group's) are waiting to be decided. */
   onStored: (count: number) => void;
+  /**
+   * The subject a delivery is decided together on (`coalesceKey` of the initiative, which
+   * this room may not import): stored in its row, so any node can claim the whole group.
+   */
+  coalesceKey?: (event: { source: string; kind: string; payload: unknown }) => string | undefined;
 }
 
 interface Arrived {
@@ -98,7 +103,17 @@ export class PgWebhookIntake implements DeliveryIntake {
       const filtered = filterReason(filter, delivery.event, payload.value);
       // A JSON body is stored as it came; a form's payload field as its text (as the SQLite intake does).
       const body = delivery.bytes && payload.text === delivery.body ? delivery.bytes : Buffer.from(payload.text, 'utf8');
-      const row: NewDelivery = { source: 'github', kind, deliveryId: delivery.deliveryId, body, bodyDigest: delivery.bodyDigest, receivedAt, state: filtered ? 'filtered' : 'pending' };
+      const coalesceKey = filtered ? undefined : this.deps.coalesceKey?.({ source: 'github', kind, payload: payload.value });
+      const row: NewDelivery = {
+        source: 'github',
+        kind,
+        deliveryId: delivery.deliveryId,
+        body,
+        bodyDigest: delivery.bodyDigest,
+        receivedAt,
+        state: filtered ? 'filtered' : 'pending',
+        ...(coalesceKey ? { coalesceKey } : {}),
+      };
       parsed.push({ arrived, kind, filtered, row });
     }
     if (parsed.length === 0) return;

@@ -1,0 +1,63 @@
+import { eventRecord, type EventRecord } from '../events.js';
+import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
+import type { Decision, DecisionResult } from '../model/index.js';
+import { secretMask } from '../secrets/index.js';
+import type { PgEvent, PgStore, PgTx } from '../store/index.js';
+import { eventSubjectKey } from './subject.js';
+import { LeaseLost } from './team-model-call.js';
+import type { TeamProposals } from './team-proposals.js';
+
+/**
+ * What a team node commits for the events it decided (issue 19): each decision with its
+ * proposals (through the policy gate) and log lines, in the caller's transaction — the
+ * one that first marks the events decided, which succeeds only while this node still
+ * holds their leases.
+ */
+
+/** One event's outcome, committed with others or alone. */
+export type Decided =
+  | {
+      event: PgEvent;
+      decision: Decision;
+      result?: Omit<DecisionResult, 'decision'>;
+      /** The events decided together with `event` (`github.coalesceSeconds`): marked decided with it, or none is. */
+      coalesced?: readonly PgEvent[];
+    }
+  | { event: PgEvent; setAside: { type: 'event.own' | 'event.skipped'; reason: string } };
+
+/** Every event an outcome settles: its own and those coalesced into it. */
+export function eventsOf(item: Decided): PgEvent[] {
+  return 'coalesced' in item && item.coalesced ? [item.event, ...item.coalesced] : [item.event];
+}
+
+/**
+ * The log lines of `decided`, its rows written in `tx`. An event whose lease this node
+ * lost meanwhile is left out (another node may hold it); a coalesced group this node no
+ * longer holds whole throws LeaseLost, so that the transaction rolls back and nothing of
+ * the group is decided here.
+ */
+export async function writeDecided(store: PgStore, proposals: TeamProposals, tx: PgTx, decided: readonly Decided[], now: number): Promise<EventRecord[]> {
+  const records: EventRecord[] = [];
+  for (const item of decided) {
+    const { event } = item;
+    if ('setAside' in item) {
+      const { type, reason } = item.setAside;
+      if (await store.inbox.markDecided(tx, event.id, 'filtered')) records.push(eventRecord(type, { eventId: event.id, kind: event.kind, reason }, now));
+      continue;
+    }
+    const others = item.coalesced ?? [];
+    if (others.length) {
+      const ids = [event.id, ...others.map((o) => o.id)];
+      if ((await store.inbox.markAllDecided(tx, ids)) !== ids.length) throw new LeaseLost(ids);
+    } else if (!(await store.inbox.markDecided(tx, event.id))) continue;
+    const { decision } = item;
+    const { model, ...looked } = item.result ?? { model: 'rules' };
+    const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
+    const subject = eventSubjectKey({ source: event.source, payload: event.body.toString('utf8') });
+    const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model, ...(subject ? { subject } : {}) });
+    const together = others.length ? { coalesced: others.map((o) => o.id) } : {};
+    records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, summary, model, ...looked }, now));
+    for (const proposal of decision.act ? decision.proposals : []) records.push(await proposals.propose(tx, proposal, event.id, decisionId, now));
+  }
+  return records;
+}
