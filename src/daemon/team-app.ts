@@ -5,7 +5,7 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
-import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, registerSecurity, type CapabilityDeps, type PushDeps } from '../web/index.js';
+import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 
 export interface TeamAppDeps {
@@ -32,11 +32,13 @@ export interface TeamAppDeps {
  * a notification's Approve and Deny (`/push/approvals/:id/:answer`), whichever node the
  * owner's device reaches — the token's nonce spent in the answer's own transaction, so a
  * token answers once across all nodes — the public assets its pages link to, and a
- * phone's way to web push: `/login`, `/logout`, the `/push` page (the node's home page)
- * and `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
- * PostgreSQL, so that a phone logged in or subscribed through one node is so on all.
- * The dashboard and the rest of the API still read the SQLite store: every other route
- * says so — 501 with the one error body — rather than answer from a home that holds nothing.
+ * phone's way to web push: `/login`, `/logout`, the `/push` page and
+ * `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
+ * PostgreSQL, so that a phone logged in or subscribed through one node is so on all; and
+ * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
+ * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`). The rest of the dashboard
+ * and the API still read the SQLite store: every other route says so — 501 with the one
+ * error body — rather than answer from a home that holds nothing.
  */
 export function teamApp(deps: TeamAppDeps) {
   return async function buildTeamApp(serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server): Promise<FastifyInstance> {
@@ -44,7 +46,12 @@ export function teamApp(deps: TeamAppDeps) {
     const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }] = await Promise.all([loadCapabilityRoute(), loadAssetRoutes(), loadPhoneRoutes()]);
+    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }] = await Promise.all([
+      loadCapabilityRoute(),
+      loadAssetRoutes(),
+      loadPhoneRoutes(),
+      loadTeamPageRoutes(),
+    ]);
     // The confirmation page is the SQLite one: its style and script are public and hold no data.
     await app.register(assetRoutes);
     await app.register(async (scope) => {
@@ -62,9 +69,9 @@ export function teamApp(deps: TeamAppDeps) {
       const phone = teamPhone(deps);
       await scope.register(loginRoutes, phone);
       await scope.register(pushRoutes, phone);
+      // Where a login lands and the home screen app starts: the team, and what waits for the owner.
+      await scope.register(teamPageRoutes, teamPageDeps(deps, phone));
     });
-    // Where a login lands and the home screen app starts: the push page is a node's only page.
-    app.get('/', async (_req, reply) => reply.code(303).header('location', '/push').header('cache-control', 'no-store').send());
     app.all('/*', async (req) => {
       // The method and path only: a query string may carry a token.
       throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0] ?? ''}: the dashboard and the API do not run on PostgreSQL yet`);
@@ -88,6 +95,24 @@ function teamCapability(deps: TeamAppDeps): CapabilityDeps {
   };
 }
 
+/** The team page: the team's state and approvals from the database, an answer once whichever node takes it. */
+function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
+  const { store, clock } = deps;
+  return {
+    ...phone,
+    node: store.node,
+    status: (now) => store.status(now),
+    approvals: () => store.transaction((tx) => store.approvals.pending(tx)),
+    answer: async (id, answer, reason) => {
+      const answered = await answerTeamApproval(store, clock, { id, answer, by: 'dashboard', ...(reason !== undefined ? { reason } : {}) });
+      // Only a capability's nonce can be "used"; the page spends none.
+      if (answered === 'used') throw new VigilError('VIGIL_ERR_INTERNAL', `${id}: answered without a token, yet a token was spent`);
+      if (answered.state === 'approved') deps.approved();
+      return { id: answered.id, state: answered.state };
+    },
+  };
+}
+
 /** The login and the push routes of a node: the sessions and subscriptions in PostgreSQL, the log lines in the node's chain. */
 function teamPhone(deps: TeamAppDeps): PushDeps {
   return {
@@ -101,7 +126,7 @@ function teamPhone(deps: TeamAppDeps): PushDeps {
     record: (record) => deps.record([record]).catch((err: unknown) => deps.unlogged(record, err)),
     // What reached nobody is asked again (any node's worker, looking every second, sends it).
     subscribed: async () => void (await deps.store.notify.askAgainUnreached(deps.clock.now())),
-    pages: ['push'],
+    pages: TEAM_PAGES,
     // POST /api/push/test is not served on PostgreSQL yet (501).
     testButton: false,
   };

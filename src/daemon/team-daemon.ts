@@ -28,7 +28,7 @@
  * the owner's `@vigil` instructions (decided as any event), desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local actions memory.note, remind and agent.task (they wait as approved), the
- * dashboard and the rest of the API (answered 501). See docs/architecture.md,
+ * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';

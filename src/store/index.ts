@@ -25,6 +25,7 @@ export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
+export type { TeamStatus };
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import type { PgMemoryChange, PgMemoryRow } from './pg/memory.js';

@@ -35,7 +35,7 @@ export function todaysTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>): Timeli
   return readLastEntries(file, TIMELINE).reverse().map(timelineItem);
 }
 
-export function approvalItem(action: ActionRecord): ApprovalItem {
+export function approvalItem(action: Pick<ActionRecord, 'id' | 'action' | 'params' | 'rationale' | 'expiresAt'>): ApprovalItem {
   return {
     id: action.id,
     action: action.action,

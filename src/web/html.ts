@@ -8,10 +8,15 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-export type PageName = 'dashboard' | 'activity' | 'tasks' | 'memory' | 'push' | 'login' | 'answer';
+export type PageName = 'dashboard' | 'team' | 'activity' | 'tasks' | 'memory' | 'push' | 'login' | 'answer';
+
+/** The pages a team node serves (issue 19), for its navigation. */
+export const TEAM_PAGES: readonly PageName[] = ['team', 'push'];
 
 const NAV: [PageName, string, string][] = [
   ['dashboard', '/', 'Dashboard'],
+  // A team node's home page (team-page.ts), in the place of the dashboard.
+  ['team', '/', 'Team'],
   ['activity', '/activity', 'Activity'],
   ['tasks', '/tasks', 'Tasks'],
   ['memory', '/memory', 'Memory'],
@@ -21,12 +26,12 @@ const NAV: [PageName, string, string][] = [
 /**
  * Every page: no inline script or style (the CSP allows only 'self'), the CSRF token
  * in a meta tag for the script, the manifest and icon for "Add to Home Screen". `pages`:
- * which the navigation links to (all by default; a team node serves only the push page).
+ * which the navigation links to (by default the single daemon's; a team node's are its team and push pages).
  */
 export function layout(opts: { title: string; page: PageName; csrf?: string; head?: string; body: string; pages?: readonly PageName[] }): string {
   const pages = opts.pages;
   const nav = opts.csrf
-    ? `<nav>${NAV.filter(([page]) => !pages || pages.includes(page)).map(([page, href, label]) => `<a href="${href}"${page === opts.page ? ' aria-current="page"' : ''}>${label}</a>`).join('')}
+    ? `<nav>${NAV.filter(([page]) => (pages ? pages.includes(page) : page !== 'team')).map(([page, href, label]) => `<a href="${href}"${page === opts.page ? ' aria-current="page"' : ''}>${label}</a>`).join('')}
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}"><button type="submit">Log out</button></form></nav>`
     : '';
   return `<!doctype html>

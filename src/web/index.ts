@@ -21,6 +21,10 @@ export const loadCapabilityRoute = () => import('./capability-route.js');
 export const loadAssetRoutes = () => import('./asset-routes.js');
 /** Login and the push page with its subscriptions, loaded when a team node's HTTP app is built (issue 19). */
 export const loadPhoneRoutes = () => Promise.all([import('./login-routes.js'), import('./push-routes.js')]).then(([login, push]) => ({ loginRoutes: login.loginRoutes, pushRoutes: push.pushRoutes }));
+/** A team node's home page: the team and its approvals (issue 19). */
+export const loadTeamPageRoutes = () => import('./team-page-routes.js');
+export type { TeamPageDeps } from './team-page-routes.js';
+export { TEAM_PAGES } from './html.js';
 export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */

@@ -32,7 +32,7 @@ ${opts.timeline}`;
  * session's CSRF token in `_csrf`); with it, app.js answers in place. The reason is the
  * owner's own words, kept with the answer and learned from at the next dream.
  */
-function approvalHtml(a: ApprovalItem, csrf: string): string {
+export function approvalHtml(a: ApprovalItem, csrf: string): string {
   const expires = a.expiresAt ? `<p class="expires">expires ${esc(a.expiresAt.replace('T', ' ').slice(0, 16))} UTC</p>` : '';
   const id = esc(a.id);
   return `<li class="approval" id="approval-${id}" data-id="${id}">

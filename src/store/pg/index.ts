@@ -27,6 +27,7 @@ import { PgUsage } from './usage.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
 import { PgLoginFailures } from './login-failures.js';
+import { teamStatus, type TeamStatus } from './status.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
@@ -88,6 +89,9 @@ export class PgStore {
   /** Prunes what `store.retainDays` no longer keeps; any node, several at once. */
   readonly retention: PgRetention;
 
+  /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
+  readonly leaseSeconds: number;
+
   private constructor(
     readonly pool: pg.Pool,
     readonly node: string,
@@ -95,6 +99,7 @@ export class PgStore {
   ) {
     const clock = options.clock ?? systemClock;
     const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.leaseSeconds = leaseSeconds;
     this.inbox = new PgInbox(pool, node, clock, leaseSeconds);
     this.actions = new PgActions(pool, node, clock, leaseSeconds);
     this.decisions = new PgDecisions(pool, node, clock);
@@ -131,6 +136,11 @@ export class PgStore {
 
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, fn);
+  }
+
+  /** What `vigil status` and a node's page show: the nodes (alive within the lease), roles, the shared inbox and actions, today's model use. */
+  status(now: number): Promise<TeamStatus> {
+    return teamStatus(this.pool, now, this.leaseSeconds);
   }
 
   /** Every node's newest log entries of these types, oldest first (a decision's recent activity). */

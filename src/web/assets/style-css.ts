@@ -14,6 +14,7 @@ nav a { color: var(--fg); text-decoration: none; padding: .2rem .1rem; border-bo
 nav a[aria-current="page"] { border-bottom-color: var(--accent); }
 nav form { margin: 0; }
 main { max-width: 56rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
+main > * { min-width: 0; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem; }
 h2 { font-size: 1.05rem; margin: 0 0 .75rem; }
 dl.status { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .5rem 1rem; margin: 0; }
@@ -74,6 +75,8 @@ figure.chart-box figcaption { font-weight: 600; margin-bottom: .4rem; }
 table { border-collapse: collapse; font-size: .9rem; }
 th, td { text-align: right; padding: .15rem .6rem; border-bottom: 1px solid var(--line); }
 th[scope="row"] { text-align: left; font-weight: normal; }
+table.nodes { width: 100%; margin-bottom: .75rem; display: block; overflow-x: auto; }
+table.nodes th, table.nodes td { text-align: left; white-space: nowrap; }
 details summary { cursor: pointer; }
 figure details { overflow-x: auto; }
 form.ask { display: grid; gap: .5rem; }

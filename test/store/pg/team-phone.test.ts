@@ -110,9 +110,10 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     // Only a hash of the session id is in the database.
     const stored = (await db.sql<{ id_hash: string }>('SELECT id_hash FROM web_sessions')).rows;
     expect(stored).toEqual([{ id_hash: crypto.createHash('sha256').update(cookie.split('=')[1]!).digest('hex') }]);
-    // Where the login lands (`/`) is the push page on a node.
+    // Where the login lands (`/`) is the team page on a node.
     const home = await fetch(`${beta.url}${loggedIn.location}`, { headers: { cookie }, redirect: 'manual' });
-    expect([home.status, home.headers.get('location')]).toEqual([303, '/push']);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<title>Team · vigil</title>');
 
     // The push page on beta, with the session alpha gave: the node's VAPID key, the session's CSRF token, no link to what a node does not serve.
     const page = await fetch(`${beta.url}/push`, { headers: { cookie }, redirect: 'manual' });
@@ -269,4 +270,40 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect((await bearer.json()) as { code: string }).toMatchObject({ code: 'VIGIL_ERR_LOGIN_LIMIT' });
     expect((await db.sql<{ address: string; n: number }>('SELECT address, count(*)::int AS n FROM login_failures GROUP BY address')).rows).toEqual([{ address: '127.0.0.1', n: 10 }]);
   });
+
+  it("a node's page: the team and what waits for the owner; an Approve from the page, on the other node, is taken once", async () => {
+    const github = await new FakeGithub({ tokens: [TOKEN] }).start();
+    cleanups.push(() => github.stop());
+    github.addIssue(REPO, { number: 7 });
+    const { alpha, beta, secrets } = await team({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
+    expect((await fetch(`${beta.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/login');
+    const cookie = (await login(alpha.url, secrets.dashboardToken)).setCookie.split(';')[0]!;
+    expect((await postDelivery(alpha.url, webhookSecret(alpha.home), issueOpened(7), { event: 'issues', deliveryId: crypto.randomUUID() })).status).toBe(202);
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE state = 'awaiting_approval'`)).rows.length === 1, 'the ask');
+    const id = (await db.sql<{ id: string }>('SELECT id FROM actions')).rows[0]!.id;
+
+    // Beta's page: both nodes, alive; the ask as a card with Approve and Deny; the links a node serves.
+    const page = await (await fetch(`${beta.url}/`, { headers: { cookie } })).text();
+    expect(page).toMatch(/<td>alpha<\/td><td>alive<\/td>/);
+    expect(page).toMatch(/<td>beta <span class="muted">\(this node\)<\/span><\/td><td>alive<\/td>/);
+    expect(page).toContain('Waiting for you (<span id="approvals-count">1</span>)');
+    expect(page).toContain(`<li class="approval" id="approval-${id}" data-id="${id}">`);
+    expect(page).toContain('octo/app#7: Seen by the team.');
+    expect(page).toContain('href="/push"');
+    expect(page).not.toContain('href="/activity"');
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
+
+    // The form without its CSRF token is refused; the script's answer with it approves, once.
+    const forged = await fetch(`${beta.url}/approvals/${id}`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=approve' });
+    expect([forged.status, ((await forged.json()) as { code: string }).code]).toEqual([403, 'VIGIL_ERR_CSRF']);
+    const answer = (url: string) => fetch(`${url}/api/approvals/${id}/approve`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{"reason":"looks right"}' });
+    const approved = await answer(beta.url);
+    expect([approved.status, await approved.json()]).toEqual([200, { id, state: 'approved' }]);
+    const again = await answer(alpha.url);
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([409, 'VIGIL_ERR_APPROVAL_CLOSED']);
+    await waitUntil(() => github.issue(REPO, 7)!.comments.length === 1, 'the approved comment');
+    expect(await lines('approval.granted')).toEqual([expect.objectContaining({ node: 'beta', actionId: id, by: 'dashboard', reason: 'looks right' })]);
+    const after = await (await fetch(`${alpha.url}/`, { headers: { cookie } })).text();
+    expect(after).toContain('Waiting for you (<span id="approvals-count">0</span>)');
+  }, 300_000);
 });

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { VigilError } from '../errors.js';
+import type { TeamStatus } from '../store/index.js';
+import { apiAuth, ownerOf, pageAuth } from './auth.js';
+import { approvalItem } from './dashboard.js';
+import { teamPage } from './team-page.js';
+import type { AuthDeps } from './types.js';
+
+/** A pending approval as the team's table gives it. */
+export interface TeamApprovalRow {
+  id: string;
+  action: string;
+  params: unknown;
+  rationale: string;
+  expiresAt: number | null;
+}
+
+/** What a team node's page needs: the team's state and approvals from PostgreSQL, and the one way to answer. */
+export interface TeamPageDeps extends AuthDeps {
+  node: string;
+  status(now: number): Promise<TeamStatus>;
+  approvals(): Promise<TeamApprovalRow[]>;
+  /** The owner's answer from the page: once, whichever node it reaches (src/initiative answerTeamApproval). */
+  answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
+}
+
+function answerOf(value: unknown): 'approve' | 'deny' {
+  if (value !== 'approve' && value !== 'deny') throw new VigilError('VIGIL_ERR_USAGE', 'answer is approve or deny', { httpStatus: 400 });
+  return value;
+}
+
+const reasonOf = (body: unknown) => {
+  const reason = (body as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+};
+
+/**
+ * A team node's home page (`/`, a logged-in browser) and its approvals' answers: the
+ * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`) and the script's
+ * `POST /api/approvals/:id/:answer` (session + CSRF header, or Bearer), as on the single
+ * daemon's dashboard. Errors (not found 404, no longer pending 409) through the app's
+ * error handler, with the one error body.
+ */
+export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
+  app.get('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
+    const now = deps.clock.now();
+    const [status, waiting] = await Promise.all([deps.status(now), deps.approvals()]);
+    const owner = ownerOf(req);
+    const page = teamPage({
+      csrf: owner?.via === 'session' ? owner.session.csrf : '',
+      status,
+      approvals: waiting.map((a) => approvalItem({ ...a, params: a.params as Record<string, unknown> })),
+      now,
+      node: deps.node,
+    });
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+  });
+
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>('/approvals/:id', { preHandler: pageAuth(deps) }, async (req, reply) => {
+    await deps.answer(req.params.id, answerOf(req.body?.answer), reasonOf(req.body));
+    return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
+  });
+
+  app.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', { preHandler: apiAuth(deps) }, async (req) => {
+    if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);
+    return deps.answer(req.params.id, req.params.answer, reasonOf(req.body));
+  });
+}
