@@ -9,6 +9,7 @@
 import { localDate, type Clock } from '../clock.js';
 import type { LogEntry } from '../logs/index.js';
 import type { TeamLogReader } from '../store/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const DEFAULT_POLL_MS = 500;
 const DAY_MS = 86_400_000;
@@ -41,7 +42,8 @@ export async function followTeamLog(reader: TeamLogReader, opts: TeamFollowOptio
   for (const head of await reader.heads(window().filter((day) => day !== today))) cursors.set(keyOf(head.node, head.day), head);
   take(await reader.after([today], []));
   while (!opts.signal.aborted) {
-    await pause(opts.pollMs ?? DEFAULT_POLL_MS, opts.signal);
+    // Aborted: the wait ends at once, and the loop with it.
+    await sleep(opts.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: opts.signal }).catch(() => undefined);
     if (opts.signal.aborted) break;
     const days = window();
     take(await reader.after(days, [...cursors.values()].filter((c) => days.includes(c.day))));
@@ -50,14 +52,3 @@ export async function followTeamLog(reader: TeamLogReader, opts: TeamFollowOptio
   }
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

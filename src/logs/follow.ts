@@ -9,6 +9,7 @@ import { endOfLastLine, readRange } from './file-io.js';
 import { goodEntries, splitLines } from './line.js';
 import { logFilePath } from './read.js';
 import type { FollowOptions, LogEntry } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const DEFAULT_POLL_MS = 250;
 
@@ -73,23 +74,13 @@ function drain(cursor: Cursor, onEntry: (entry: LogEntry) => void): void {
   for (const entry of goodEntries({ lines, partial: null })) onEntry(entry);
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Resolves when `signal` aborts; rejects if reading a file or `onEntry` throws. */
 export async function followLog(opts: FollowOptions): Promise<void> {
   const follower = new Follower(opts.dir, opts.clock, opts.fromEnd);
   while (!opts.signal.aborted) {
     follower.poll(opts.onEntry);
-    await pause(opts.pollMs ?? DEFAULT_POLL_MS, opts.signal);
+    // Aborted: the wait ends at once, and the loop with it.
+    await sleep(opts.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: opts.signal }).catch(() => undefined);
   }
 }
