@@ -41,6 +41,7 @@ import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHist
 import { teamMemorySource } from '../memory/index.js';
 import { createProvider } from '../model/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
+import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
@@ -180,6 +181,7 @@ export class TeamDaemon {
         store,
         clock,
         config: () => this.config.tick,
+        world: () => this.tickWorld(),
         leaseSeconds,
         enqueued: () => this.decisions?.wake(),
         warn: (message, fields) => this.oplog.warn(message, fields),
@@ -278,6 +280,21 @@ export class TeamDaemon {
       heartbeatFile: this.paths.heartbeat,
       ...(toolbox ? { toolbox } : {}),
     };
+  }
+
+  /**
+   * What this node's ticks look at besides the database: its watched clones, the owner's
+   * hours, and the open-work digest asked of its worker — only with GitHub credentials,
+   * which the worker holds and this process never reads (as daemon.ts `openWork`).
+   */
+  private tickWorld(): TeamWorldOptions {
+    const config = this.config;
+    const github = this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld;
+    const repos = openWorkRepos(config);
+    const openWork = github && repos.length
+      ? openWorkSource({ reads: (query, signal) => this.githubRead(query, signal), repos, owner: config.github.ownerLogin, staleDays: config.tick.staleDays })
+      : undefined;
+    return { repos: config.repos, timezone: config.tick.timezone, workingHours: config.owner.workingHours, ...(openWork ? { openWork } : {}) };
   }
 
   private githubRead(query: GithubQuery, signal: AbortSignal): Promise<string> {

@@ -11,23 +11,34 @@
  * no further back than two leases, the reach of a failover; slots missed while no node
  * ran at all are not replayed (the next tick observes the same world, as on SQLite).
  *
- * Unlike SQLite's TickService a team tick does not skip a quiet slot: the world mark it
- * compares (local clones' heads, the open-work digest, decided ticks) lives in the SQLite
- * store. Every slot in the active hours is decided, by the rules.
+ * A quiet slot costs nothing, as on SQLite (src/tick/service.ts): the holder makes the
+ * world mark — its own watched clones' heads, the open-work digest through its worker,
+ * the team's newest decidable event and its approvals — and compares it with the mark of
+ * the team's last decided tick, kept in PostgreSQL (src/tick/team-world.ts,
+ * src/store/pg/tick-mark.ts). Nothing moved: the slot's key is written with no event and
+ * a `tick.skipped` line goes to this node's chain, in one transaction, and no model is
+ * called. A slot that comes while a tick still waits to be decided waits too (skipped):
+ * the decision leaves the baseline the next slot compares with, and a model that is down
+ * for an hour does not come back to an hour of ticks. The node that takes the role over
+ * compares with what the team's decisions left, not with a memory of its own.
+ *
+ * Not yet: reminders (remind is a local action on a team): none is ever due in a tick.
  */
 import type { Clock } from '../clock.js';
 import { cronMatcher } from '../cron.js';
 import type { TickConfig } from '../config/index.js';
 import { errorText } from '../errors.js';
-import { eventRecord } from '../events.js';
+import { eventRecord, type EventRecord } from '../events.js';
 import { isSlotTaken, type PgStore } from '../store/index.js';
-import { withinHours } from '../tick/index.js';
+import { observeTeamWorld, teamTickBody, withinHours, type TeamWorld, type TeamWorldOptions } from '../tick/index.js';
 import { RoleLoop } from './role-loop.js';
 
 export interface TeamTicksDeps {
   store: PgStore;
   clock: Clock;
   config: () => Readonly<TickConfig>;
+  /** What the mark is made of besides the database: this node's clones, its digest, the owner's hours. */
+  world: () => TeamWorldOptions;
   leaseSeconds: number;
   /** A tick was enqueued: decide it now. */
   enqueued: () => void;
@@ -36,6 +47,10 @@ export interface TeamTicksDeps {
 
 /** How often the holder looks for due slots (a schedule's finest grain is a second). */
 const STEP_MS = 250;
+/** A node stops within 10 s (SIGTERM) and waits for a step under way: a digest not read by then is left out of the tick. */
+const DIGEST_WAIT_MS = 6000;
+const QUIET = 'nothing changed since the last decided tick';
+const WAITING = 'the last tick is not decided yet';
 
 export class TeamTicks {
   private readonly loop: RoleLoop;
@@ -83,8 +98,18 @@ export class TeamTicks {
       }
       // The key is the fence; confirming first keeps a node that lost the role from trying at all.
       if (!(await store.roles.confirm('tick'))) return;
+      // One look at the world for the slots due now (several only after a failover or a database away).
+      let world: TeamWorld | undefined;
       for (const slot of slots) {
-        await this.enqueue(slot);
+        if (await store.ticks.waiting()) {
+          await this.skip(slot, WAITING, []);
+        } else {
+          const fresh = world === undefined;
+          world ??= await observeTeamWorld(store.ticks, this.deps.world(), clock.now(), DIGEST_WAIT_MS);
+          const records = fresh ? world.records : [];
+          if (world.changes.length === 0) await this.skip(slot, QUIET, records);
+          else await this.enqueue(slot, world, records);
+        }
         this.checkedUntil = slot;
       }
       this.checkedUntil = Math.max(this.checkedUntil, Math.floor(now / 1000) * 1000);
@@ -114,20 +139,28 @@ export class TeamTicks {
     return this.matcher.matches;
   }
 
-  /** The slot's event and its key, with its line, in one transaction; nothing when the slot has its tick. */
-  private async enqueue(slot: number): Promise<void> {
+  /** The slot's event and its key, with its lines, in one transaction; nothing when the slot has its tick. */
+  private async enqueue(slot: number, world: TeamWorld, records: EventRecord[]): Promise<void> {
     const { store, clock } = this.deps;
-    const body = Buffer.from(JSON.stringify({ trigger: 'schedule', slot: new Date(slot).toISOString() }));
+    const body = teamTickBody('schedule', world, slot);
     let eventId: number | undefined;
     try {
       eventId = await store.transaction(async (tx) => {
         const id = await store.ticks.enqueue(tx, slot, body);
-        if (id !== undefined) await store.log.append(tx, [eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, clock.now())]);
+        if (id !== undefined) await store.log.append(tx, [...records, eventRecord('event.received', { eventId: id, source: 'tick', kind: 'tick' }, clock.now())]);
         return id;
       });
     } catch (err) {
       if (!isSlotTaken(err)) throw err;
     }
     if (eventId !== undefined) this.deps.enqueued();
+  }
+
+  /** A quiet slot: its key with no event and SQLite's `tick.skipped` line, in one transaction; nothing when another looked at it. */
+  private async skip(slot: number, reason: string, records: EventRecord[]): Promise<void> {
+    const { store, clock } = this.deps;
+    await store.transaction(async (tx) => {
+      if (await store.ticks.skip(tx, slot)) await store.log.append(tx, [...records, eventRecord('tick.skipped', { reason }, clock.now())]);
+    });
   }
 }

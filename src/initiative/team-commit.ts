@@ -3,7 +3,9 @@ import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
 import type { Decision, DecisionResult } from '../model/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { PgEvent, PgStore, PgTx } from '../store/index.js';
+import { recordDecidedTeamTick } from '../tick/index.js';
 import { eventSubjectKey } from './subject.js';
+import { parseBody } from './team-group.js';
 import { LeaseLost } from './team-model-call.js';
 import type { TeamProposals } from './team-proposals.js';
 
@@ -11,7 +13,8 @@ import type { TeamProposals } from './team-proposals.js';
  * What a team node commits for the events it decided (issue 19): each decision with its
  * proposals (through the policy gate) and log lines, in the caller's transaction — the
  * one that first marks the events decided, which succeeds only while this node still
- * holds their leases.
+ * holds their leases. A decided tick leaves its world mark there as the team's baseline
+ * (src/tick/team-world.ts), so the next quiet slot costs no call.
  */
 
 /** One event's outcome, committed with others or alone. */
@@ -58,6 +61,8 @@ export async function writeDecided(store: PgStore, proposals: TeamProposals, tx:
     const together = others.length ? { coalesced: others.map((o) => o.id) } : {};
     records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, summary, model, ...looked }, now));
     for (const proposal of decision.act ? decision.proposals : []) records.push(await proposals.propose(tx, proposal, event.id, decisionId, now));
+    // After its proposals: approvals the tick itself asked for are not news to the next one.
+    if (event.source === 'tick') await recordDecidedTeamTick(store.ticks, tx, event.id, parseBody(event));
   }
   return records;
 }

@@ -24,6 +24,9 @@
  *
  * vigil's own echoes are set aside first, whatever the provider (team-own-echo.ts).
  *
+ * A decided tick leaves its world mark as the team's baseline in the same transaction
+ * (src/tick/team-world.ts, team-commit.ts): the next slot that finds the world there costs no call.
+ *
  * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): the owner's instructions
  * (decided as any event).
  */

@@ -15,7 +15,7 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
-export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable } from './pg/index.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable, PgTicks } from './pg/index.js';
 export type { NotifyLogRow } from './notifications.js';
 // nodes.js holds no `pg` import: the SQLite daemon may load it.
 export { workerHolder } from './pg/nodes.js';
@@ -24,7 +24,7 @@ export { newActionId } from './actions.js';
 export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
-import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgWorkerStore, TeamStatus } from './pg/index.js';
+import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
 export type { TeamStatus };
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
@@ -130,6 +130,22 @@ export async function writeTeamMemory(url: string, by: string, now: number, chan
 export async function withTeamAnswers<T>(url: string, node: string, fn: (store: PgAnswerStore) => Promise<T>): Promise<T> {
   const pgStore = await import('./pg/index.js');
   const store = pgStore.openPgAnswerStore({ url, node });
+  try {
+    return await fn(store);
+  } catch (err) {
+    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+/**
+ * `vigil tick` on a team's home: a short-lived pool that registers no node and migrates
+ * nothing, ended after `fn`; the tick's line goes to `node`'s chain.
+ */
+export async function withTeamTickStore<T>(url: string, node: string, fn: (store: PgTickStore) => Promise<T>): Promise<T> {
+  const pgStore = await import('./pg/index.js');
+  const store = pgStore.openPgTickStore({ url, node });
   try {
     return await fn(store);
   } catch (err) {

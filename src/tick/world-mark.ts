@@ -54,7 +54,15 @@ export function worldMark(store: Store, heads: readonly RepoHead[], ownerDay?: s
 
 /** What moved since the last decided tick, in words for the prompt; empty: the tick is quiet. */
 export function changesSinceBaseline(store: Store, mark: WorldMark, dueReminders: number): string[] {
-  const baseline = store.kv.get(BASELINE_KEY);
+  return changesBetween(store.kv.get(BASELINE_KEY), mark, dueReminders);
+}
+
+/**
+ * The quiet-tick rule itself, whichever store keeps the baseline (a home's SQLite, a
+ * team's PostgreSQL: src/store/pg/tick-mark.ts): what moved between the last decided
+ * tick's mark and this one, in words for the prompt; empty: the tick is quiet.
+ */
+export function changesBetween(baseline: WorldMark | undefined, mark: WorldMark, dueReminders: number): string[] {
   if (!baseline) return ['first tick'];
   const changes: string[] = [];
   if (mark.lastEventId > baseline.lastEventId) changes.push('new events');
@@ -89,12 +97,19 @@ export function approvalsChanged(store: Store): void {
  */
 export function recordDecidedTick(store: Store, tick: DecidedTick, now: number): void {
   const approvalsVersion = store.kv.get(APPROVALS_VERSION_KEY) ?? 0;
-  // A tick decided before the day began (a manual one at night) keeps the day the baseline had.
-  const before = store.kv.get(BASELINE_KEY);
-  const ownerDay = tick.mark.ownerDay ?? before?.ownerDay;
-  const openWork = baselineOpenWork(before?.openWork, tick.mark.openWork);
-  store.kv.set(BASELINE_KEY, { ...tick.mark, approvalsVersion, ...(ownerDay ? { ownerDay } : {}), ...(openWork ? { openWork } : {}) } satisfies WorldMark);
+  store.kv.set(BASELINE_KEY, nextBaseline(store.kv.get(BASELINE_KEY), tick.mark, approvalsVersion));
   store.reminders.markFired(tick.dueReminders.map((r) => r.id), now);
+}
+
+/**
+ * The baseline a decided tick leaves, whichever store keeps it: its mark, with the
+ * approvals as they stand after its decision.
+ */
+export function nextBaseline(before: WorldMark | undefined, mark: WorldMark, approvalsVersion: number): WorldMark {
+  // A tick decided before the day began (a manual one at night) keeps the day the baseline had.
+  const ownerDay = mark.ownerDay ?? before?.ownerDay;
+  const openWork = baselineOpenWork(before?.openWork, mark.openWork);
+  return { ...mark, approvalsVersion, ...(ownerDay ? { ownerDay } : {}), ...(openWork ? { openWork } : {}) };
 }
 
 /**

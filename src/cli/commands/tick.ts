@@ -1,10 +1,22 @@
+import os from 'node:os';
+import { readDaemonInfo } from '../../home/index.js';
 import type { TickOutcome } from '../../tick/index.js';
-import { type CliContext } from '../context.js';
+import { requireHome, type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
+import { teamStoreUrl } from '../team-home.js';
 
 /** `vigil tick`: wake vigil now; the tick is decided even if nothing changed. */
 export async function tickCommand(ctx: CliContext): Promise<void> {
+  requireHome(ctx);
+  const team = await teamStoreUrl(ctx);
+  if (team) {
+    // A team's inbox is the database: any node decides the tick. Its line goes to this home's node's chain, else the host's.
+    const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+    const { requestTeamTick } = await import('../../operations/index.js');
+    const { outcome, eventId } = await requestTeamTick(team, node, loadHomeConfig(ctx));
+    return ctx.out(`tick ${outcome} as event ${eventId}; any node of the team decides it`);
+  }
   const ran = await daemonOrInProcess<{ outcome: string; eventId?: number }, TickOutcome>(ctx, { method: 'POST', route: '/api/tick' }, async () => {
     // Only when no daemon runs: asking one loads neither the operations nor the store (issue 18).
     const { requestTick } = await import('../../operations/index.js');

@@ -199,6 +199,31 @@ export function openPgAnswerStore(options: { url: string; node: string; clock?: 
 }
 
 /**
+ * What `vigil tick` on a team's home needs (issue 19): the tick mark's reads, the manual
+ * tick's insert, the chain its line goes to, a transaction; a short-lived pool (one
+ * connection) that registers no node and migrates nothing.
+ */
+export interface PgTickStore {
+  ticks: Pick<PgTicks, 'tables' | 'baseline' | 'enqueueManual'>;
+  log: PgLog;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function openPgTickStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgTickStore {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max: 1 });
+  const clock = options.clock ?? systemClock;
+  const { mask } = options;
+  return {
+    ticks: new PgTicks(pool, node, clock),
+    log: new PgLog(node, clock, mask ? () => mask : secretMask),
+    transaction: (fn) => withTransaction(pool, fn),
+    close: () => pool.end(),
+  };
+}
+
+/**
  * What a node's execution worker opens (issue 19): a small pool of its own (named after
  * its node), the actions claimed under `holder` (`workerHolder`), and the node's log chain.
  * It registers no node and migrates nothing: its node did both.

@@ -332,6 +332,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   CREATE INDEX login_failures_at ON login_failures (at);
   ` },
+  // Quiet ticks on a team (issue 19): a slot found quiet keeps its row in `ticks` with no
+  // event, so a slot is looked at once across holders; the mark of the last decided tick
+  // (the quiet-tick rule's baseline) is one row, written in the transaction that decides
+  // the tick, so the node that takes the tick role over compares with what the team saw.
+  { id: 'pg-011-tick-baseline', sql: `
+  ALTER TABLE ticks ALTER COLUMN event_id DROP NOT NULL;
+  CREATE INDEX ticks_quiet ON ticks (enqueued_at) WHERE event_id IS NULL;
+  CREATE TABLE tick_baseline (
+    id         smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    mark       jsonb,
+    event_id   bigint,
+    decided_by text,
+    decided_at bigint
+  );
+  INSERT INTO tick_baseline (id) VALUES (1);
+  ` },
 ];
 
 /**

@@ -19,7 +19,8 @@
  *   decision;
  * - sent or digested notification lines, notices sent (done), and the per-channel rows of
  *   notices no longer waiting;
- * - the model usage ledger's rows and the redelivery sweep's requests;
+ * - the model usage ledger's rows, the redelivery sweep's requests, and the keys of
+ *   quiet tick slots (no event: pg-011);
  * - the `nodes` row of a node silent for the whole window (it left; its chain stays);
  * - login sessions that have expired (at once: they are refused already).
  *
@@ -46,7 +47,7 @@ export interface PgPruneReport {
   actions: number;
   /** Notification lines, sent notices and their per-channel rows. */
   notifyRows: number;
-  /** Model usage, redelivery requests, departed nodes' rows and expired login sessions. */
+  /** Model usage, redelivery requests, quiet tick slots, departed nodes' rows and expired login sessions. */
   bookkeepingRows: number;
 }
 
@@ -131,6 +132,11 @@ const STATEMENTS: readonly PruneStatement[] = [
     // status` for ever. Its chain in the log stays, and it is back on its next heartbeat.
     sql: `DELETE FROM nodes WHERE name IN (
         SELECT name FROM nodes WHERE heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  {
+    counts: 'bookkeepingRows',
+    sql: `DELETE FROM ticks WHERE slot IN (
+        SELECT slot FROM ticks WHERE event_id IS NULL AND enqueued_at < $1 ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   },
   {
     counts: 'bookkeepingRows',
