@@ -13,7 +13,9 @@
  * (team-worker.ts) that carries out the GitHub actions the policy allowed, and the
  * allowed `notify` (through the team's channels and gate), each claimed under a lease by
  * any node's worker, its effect once (src/exec/team-runner.ts), and
- * while it holds the tick role enqueues one tick per schedule slot (team-ticks.ts), and
+ * while it holds the tick role enqueues one tick per schedule slot unless nothing moved
+ * since the team's last decided tick (team-ticks.ts: a quiet slot makes no model call, as
+ * on SQLite; the tick carries the open-work digest read through its worker), and
  * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts), and
  * while it holds the redelivery role has its worker sweep for missed deliveries
  * (team-redelivery.ts; its state in the team's tables). An action the policy puts in
@@ -24,8 +26,10 @@
  * every node); the worker sends web push to every subscription. Every node prunes what
  * `store.retainDays` no longer keeps, in small batches two nodes may run at once
  * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
- * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). Not yet:
- * the owner's `@vigil` instructions (decided as any event), desktop notifications, notification tests and alerts
+ * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). `vigil tick`
+ * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
+ * Not yet: the owner's `@vigil` instructions (decided as any event), reminders in ticks,
+ * desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local actions memory.note, remind and agent.task (they wait as approved), the
  * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
