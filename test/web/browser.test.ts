@@ -153,7 +153,7 @@ describe('the dashboard in headless Chromium', () => {
           }));
         });
       // Chromium wakes the service worker for the push on its own schedule: slow on a loaded 2-core machine.
-      await expect.poll(async () => (await notifications()).length, { timeout: 20_000 }).toBe(1);
+      await expect.poll(async () => (await notifications()).length, { timeout: 45_000 }).toBe(1);
       const [shownNow] = await notifications();
       expect(shownNow).toMatchObject({ title: 'Approve memory.note?', body: 'noted by manual tick\nworth remembering', actions: ['Approve', 'Deny'] });
       const { approval } = shownNow!.data;
@@ -171,5 +171,5 @@ describe('the dashboard in headless Chromium', () => {
     } finally {
       await context.close();
     }
-  }, 45_000);
+  }, 90_000);
 });
