@@ -10,9 +10,12 @@
  * (one CI run, a burst on one issue) claimed whole and decided as one after
  * `github.coalesceSeconds` — each event claimed under a lease so
  * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
- * (team-worker.ts) that carries out the GitHub actions the policy allowed, and the
- * allowed `notify` (through the team's channels and gate), each claimed under a lease by
- * any node's worker, its effect once (src/exec/team-runner.ts), and
+ * (team-worker.ts) that carries out the GitHub actions the policy allowed and the local
+ * ones — `notify` (through the team's channels and gate), `memory.note` (a line in the
+ * team's notes.md, consolidated by the dream) and `remind` (a row in the database that
+ * every node's team-reminders.ts fires once, when due, as a tick event in the shared
+ * inbox) — each claimed under a lease by any node's worker, its effect once
+ * (src/exec/team-runner.ts), and
  * while it holds the tick role enqueues one tick per schedule slot unless nothing moved
  * since the team's last decided tick (team-ticks.ts: a quiet slot makes no model call, as
  * on SQLite; the tick carries the open-work digest read through its worker), and
@@ -28,10 +31,10 @@
  * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
  * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). `vigil tick`
  * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
- * Not yet: the owner's `@vigil` instructions (decided as any event), reminders in ticks,
+ * Not yet: the owner's `@vigil` instructions (decided as any event),
  * desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
- * local actions memory.note, remind and agent.task (they wait as approved), the
+ * local action agent.task (it waits as approved), the
  * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".
  */
@@ -55,6 +58,7 @@ import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
+import { TeamReminders } from './team-reminders.js';
 import { TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
 
@@ -85,6 +89,7 @@ export class TeamDaemon {
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
   private ticks: TeamTicks | undefined;
+  private reminders: TeamReminders | undefined;
   private dreamer: TeamDreamer | undefined;
   private redelivery: TeamRedelivery | undefined;
   private pruner: StorePruner<PgPruneReport> | undefined;
@@ -191,6 +196,9 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.ticks.start();
+      // Every node fires the reminders that came due, each once (team-reminders.ts).
+      this.reminders = new TeamReminders({ store, clock, enqueued: () => this.decisions?.wake(), warn: (message, fields) => this.oplog.warn(message, fields) });
+      this.reminders.start();
       this.dreamer = new TeamDreamer({
         store,
         clock,
@@ -317,6 +325,7 @@ export class TeamDaemon {
   private async shutdown(reason: string): Promise<void> {
     clearTimeout(this.heartbeatTimer);
     await this.ticks?.stop();
+    await this.reminders?.stop();
     await this.dreamer?.stop();
     await this.pruner?.stop();
     await this.redelivery?.stop();

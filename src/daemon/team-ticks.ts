@@ -22,7 +22,8 @@
  * for an hour does not come back to an hour of ticks. The node that takes the role over
  * compares with what the team's decisions left, not with a memory of its own.
  *
- * Not yet: reminders (remind is a local action on a team): none is ever due in a tick.
+ * A scheduled tick carries no reminders: on a team each due reminder fires as a tick event
+ * of its own, whichever node looks first (team-reminders.ts).
  */
 import type { Clock } from '../clock.js';
 import { cronMatcher } from '../cron.js';

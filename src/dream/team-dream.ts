@@ -8,8 +8,11 @@
  * dreamer reads the same lines again. Only the node holding the `dreamer` role dreams
  * (src/daemon/team-dreamer.ts); the commit refuses a dream that another one overtook.
  *
- * Not yet on a node: notes (`memory.note` does not run on a node), the owner's answers
- * (a node takes no approvals), a model consolidator (a node runs the rules provider only).
+ * The notes `memory.note` left in the team's notes.md are consolidated as a home's are,
+ * and taken out of it in the same commit (team-notes.ts).
+ *
+ * Not yet on a node: the owner's answers (topics/owner.md), a model consolidator (a node
+ * runs the rules provider only).
  */
 import type { Config, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
@@ -26,6 +29,7 @@ import { dreamDue, HOUSEKEEPING, MIN_NEW_ENTRIES } from './due.js';
 import { newDreamId } from './protocol.js';
 import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from './repo-facts.js';
 import { RulesConsolidator } from './rules-consolidator.js';
+import { notesLeft, readTeamNotes, TEAM_NOTES_FILES } from './team-notes.js';
 import { WorkingMemory } from './working-memory.js';
 
 export interface TeamDreamOptions {
@@ -92,12 +96,17 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
     loaded.push(parseTopic(slug, head.content, today));
   }
   const memory = new WorkingMemory(loaded.sort((a, b) => a.slug.localeCompare(b.slug)));
+  const noteFiles = new Map(TEAM_NOTES_FILES.flatMap((path) => {
+    const content = heads.get(path)?.content;
+    return typeof content === 'string' ? [[path, content] as const] : [];
+  }));
 
   // Gather: every chain's lines after its mark.
   const lines = await store.dreams.linesSince(state.marks, MAX_LINES);
   const marks: Marks = { ...state.marks };
   const events: Array<SeenEvent & { ts: string }> = [];
   const filtered = new Set<number>();
+  const noteLines = new Map<string, { ref: string; date: string }>();
   for (const row of lines) {
     marks[row.node] = { day: row.day, seq: row.seq };
     const entry = JSON.parse(row.line) as LogEntry;
@@ -105,6 +114,9 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
       events.push({ eventId: entry.eventId, kind: entry.kind, ref: `log ${row.node}/${row.day}#${row.seq}`, date: row.day, ts: entry.ts });
     }
     if (entry.type === 'event.filtered' && typeof entry.eventId === 'number') filtered.add(entry.eventId);
+    if (entry.type === 'action.succeeded' && entry.action === 'memory.note' && typeof entry.actionId === 'string') {
+      noteLines.set(entry.actionId, { ref: `log ${row.node}/${row.day}#${row.seq}`, date: row.day });
+    }
   }
   // Chains are read one after another; the facts want the events in the order they came.
   const learnFrom = events.filter((e) => !filtered.has(e.eventId)).sort((a, b) => a.ts.localeCompare(b.ts)).slice(-MAX_EVENTS);
@@ -113,7 +125,8 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
   const learned = repoFacts(learnFrom, (id) => payloadOf(bodies.get(id)));
   applyRepoFacts(memory, learned);
   const consolidator = options.consolidator ?? new RulesConsolidator();
-  const { modelTokens } = await consolidator.consolidate(memory, repoFactObservations(learned), { today });
+  const notes = readTeamNotes(noteFiles, noteLines, options.repos.map((r) => r.name), today);
+  const { modelTokens } = await consolidator.consolidate(memory, [...repoFactObservations(learned), ...notes.observations], { today });
   verifyAndPrune(memory, options.repos, options.dream.staleDays, today);
 
   const topics = [...memory.topics.values()];
@@ -133,7 +146,7 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
     dreamId,
     ...memory.counts,
     entriesRead: lines.length,
-    notes: 0,
+    notes: notes.observations.length,
     topics: topics.filter((t) => t.facts.length > 0).length,
     filesWritten: 0,
     consolidator: consolidator.name,
@@ -144,8 +157,14 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
     clock.now(),
     (rows) => {
       // Memory another writer changed since orient (a restore): this dream's files would undo it; the next dream reads it.
-      if (!sameVersions(heads, newestVersions(rows))) throw new VigilError('VIGIL_ERR_DREAM_FAILED', 'memory changed while the dream ran');
-      return files;
+      // A note appended meanwhile is no such change: it stays in its file for the next dream.
+      const now = newestVersions(rows);
+      if (!sameVersions(withoutNotes(heads), withoutNotes(now))) throw new VigilError('VIGIL_ERR_DREAM_FAILED', 'memory changed while the dream ran');
+      const taken = [...notes.taken].flatMap(([path, read]) => {
+        const current = now.get(path)?.content;
+        return typeof current === 'string' ? [{ path, content: notesLeft(current, read) }] : [];
+      });
+      return [...files, ...taken];
     },
     { dreamId, after: state.lastDreamId, marks, records: [eventRecord('dream.finished', finishedFields(report), clock.now())] },
   );
@@ -162,6 +181,10 @@ function newestVersions(rows: ReadonlyArray<{ path: string; version: number; con
   const heads = new Map<string, Head>();
   for (const row of rows) if ((heads.get(row.path)?.version ?? 0) < row.version) heads.set(row.path, { version: row.version, content: row.content });
   return heads;
+}
+
+function withoutNotes(heads: ReadonlyMap<string, Head>): Map<string, Head> {
+  return new Map([...heads].filter(([path]) => !TEAM_NOTES_FILES.includes(path)));
 }
 
 function sameVersions(a: ReadonlyMap<string, Head>, b: ReadonlyMap<string, Head>): boolean {

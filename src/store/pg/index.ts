@@ -13,13 +13,14 @@ import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
 import { PgLog, recentPgLogEntries } from './log.js';
-import { readPgMemoryFile, readPgMemoryHeads } from './memory.js';
+import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange } from './memory.js';
 import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
 import { migratePg } from './migrations.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
 import { PgNotify } from './notify.js';
+import { PgReminders } from './reminders.js';
 import { PgRetention } from './retention.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
@@ -33,7 +34,8 @@ export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export { workerHolder } from './nodes.js';
-export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions, PgRetention };
+export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions, PgRetention, PgReminders };
+export type { PgDueReminder } from './reminders.js';
 export { PG_PRUNE_BATCH, type PgPruneReport } from './retention.js';
 export type { SweepState } from './redeliveries.js';
 export type { PgApproval } from './approvals.js';
@@ -88,6 +90,8 @@ export class PgStore {
   readonly pushSubscriptions: PgPushSubscriptions;
   /** Prunes what `store.retainDays` no longer keeps; any node, several at once. */
   readonly retention: PgRetention;
+  /** `remind` actions' reminders: every node fires those due, each once (team-reminders.ts). */
+  readonly reminders: PgReminders;
 
   /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
   readonly leaseSeconds: number;
@@ -116,6 +120,7 @@ export class PgStore {
     this.loginFailures = new PgLoginFailures(pool);
     this.pushSubscriptions = new PgPushSubscriptions(pool, node);
     this.retention = new PgRetention(pool);
+    this.reminders = new PgReminders(pool, node, clock);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -238,6 +243,10 @@ export interface PgWorkerStore {
   approvals: PgApprovals;
   /** The browsers its web push channel sends to. */
   pushSubscriptions: PgPushSubscriptions;
+  /** Where its `remind` actions add their reminders. */
+  reminders: PgReminders;
+  /** Its `memory.note` writes, as `holder`: all or nothing, `change` given each file's newest content inside the write (writePgMemory). */
+  writeMemory(change: (heads: ReadonlyMap<string, string>) => PgMemoryChange[]): Promise<string[]>;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -255,6 +264,8 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     log: new PgLog(node, clock, mask ? () => mask : secretMask),
     redeliveries: new PgRedeliveries(pool, options.holder),
     pushSubscriptions: new PgPushSubscriptions(pool, node),
+    reminders: new PgReminders(pool, node, clock),
+    writeMemory: (change) => writePgMemory(pool, options.holder, clock.now(), (rows) => change(memoryHeads(rows))),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),
   };

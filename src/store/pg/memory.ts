@@ -40,6 +40,13 @@ export async function readPgMemoryHeads(db: Queryable): Promise<Array<{ path: st
   return rows.flatMap((r) => (r.content === null ? [] : [{ path: r.path, content: r.content }]));
 }
 
+/** Each file's newest content from every version's row, removed files left out. */
+export function memoryHeads(rows: readonly PgMemoryRow[]): Map<string, string> {
+  const newest = new Map<string, PgMemoryRow>();
+  for (const row of rows) if ((newest.get(row.path)?.version ?? 0) < row.version) newest.set(row.path, row);
+  return new Map([...newest].flatMap(([path, row]) => (row.content === null ? [] : [[path, row.content] as const])));
+}
+
 /** The memory tool's limit (MAX_MEMORY_FILE_BYTES in src/memory/tool.ts), also a CHECK of the table. */
 export const PG_MEMORY_FILE_BYTES = 100 * 1024;
 /** As the home's .history keeps (src/memory/files.ts). */

@@ -348,6 +348,26 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   INSERT INTO tick_baseline (id) VALUES (1);
   ` },
+  // Reminders on a team (issue 19): one row per `remind` action (its id the key, so a retried
+  // action adds none), fired by whichever node looks first once due — the row locked, its
+  // tick event inserted and `fired_at` set in one transaction, so it fires once (reminders.ts).
+  // No foreign key to actions or inbox: retention prunes those on their own clocks.
+  { id: 'pg-014-reminders', sql: `
+  CREATE TABLE reminders (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action_id  text NOT NULL UNIQUE,
+    due_at     bigint NOT NULL,
+    note       text NOT NULL,
+    created_at bigint NOT NULL,
+    node       text NOT NULL,
+    fired_at   bigint,
+    fired_by   text,
+    event_id   bigint UNIQUE,
+    CHECK ((fired_at IS NULL) = (event_id IS NULL) AND (fired_at IS NULL) = (fired_by IS NULL))
+  );
+  CREATE INDEX reminders_due ON reminders (due_at) WHERE fired_at IS NULL;
+  CREATE INDEX reminders_fired ON reminders (fired_at) WHERE fired_at IS NOT NULL;
+  ` },
 ];
 
 /**

@@ -19,8 +19,8 @@
  *   decision;
  * - sent or digested notification lines, notices sent (done), and the per-channel rows of
  *   notices no longer waiting;
- * - the model usage ledger's rows, the redelivery sweep's requests, and the keys of
- *   quiet tick slots (no event: pg-011);
+ * - the model usage ledger's rows, the redelivery sweep's requests, fired reminders, and
+ *   the keys of quiet tick slots (no event: pg-011);
  * - the `nodes` row of a node silent for the whole window (it left; its chain stays);
  * - login sessions that have expired (at once: they are refused already).
  *
@@ -47,7 +47,7 @@ export interface PgPruneReport {
   actions: number;
   /** Notification lines, sent notices and their per-channel rows. */
   notifyRows: number;
-  /** Model usage, redelivery requests, quiet tick slots, departed nodes' rows and expired login sessions. */
+  /** Model usage, redelivery requests, fired reminders, quiet tick slots, departed nodes' rows and expired login sessions. */
   bookkeepingRows: number;
 }
 
@@ -137,6 +137,11 @@ const STATEMENTS: readonly PruneStatement[] = [
     counts: 'bookkeepingRows',
     sql: `DELETE FROM ticks WHERE slot IN (
         SELECT slot FROM ticks WHERE event_id IS NULL AND enqueued_at < $1 ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  {
+    counts: 'bookkeepingRows',
+    sql: `DELETE FROM reminders WHERE id IN (
+        SELECT id FROM reminders WHERE fired_at IS NOT NULL AND fired_at < $1 ORDER BY fired_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   },
   {
     counts: 'bookkeepingRows',

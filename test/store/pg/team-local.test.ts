@@ -4,7 +4,11 @@
  * 127.0.0.1 counts the messages); a worker killed with its node after the send and before
  * the record leaves the action to another node, whose worker records it without sending
  * again. The attacker's bytes: an issue title carrying a secret the nodes hold, or longer
- * than a notification's title may be, never reaches the channel.
+ * than a notification's title may be, never reaches the channel. A `remind` becomes a row
+ * in the database that fires once, at its time, as one tick event in the shared inbox with
+ * two nodes looking, and a node killed before it fired leaves it to the other; its tick,
+ * decided as a home's, tells the owner. A `memory.note` lands once in the team's notes.md
+ * though the node that wrote it died before its record.
  */
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +95,92 @@ describe.runIf(PG.available)('local actions on a team (real processes, real clus
     expect(JSON.stringify(refused)).not.toContain(TOKEN);
     const all = (await db.sql<{ line: string }>('SELECT line FROM log_entries')).rows.map((r) => r.line).join('\n');
     expect(all).not.toContain(TOKEN);
+  }, 240_000);
+
+  it('a reminder fires once as a tick event with two nodes running, and when the node that set it is killed, the other fires it; the tick is decided and notifies once', async () => {
+    const chat = await fakeChat();
+    cleanups.push(() => chat.close());
+    // An opened issue asks to be reminded at the time its title names; a reminder's tick tells the owner.
+    const rules = [
+      { name: 'later', on: 'github.issues.opened', propose: { action: 'remind', params: { at: '{{payload.issue.title}}', note: 'look at #{{payload.issue.number}}' } } },
+      { name: 'recall', on: 'tick', match: { 'payload.trigger': 'reminder' }, propose: { action: 'notify', params: { title: 'reminder: {{payload.dueReminders.0.note}}', body: 'due {{payload.dueReminders.0.dueAt}}' } } },
+    ];
+    const config = { store: { url: db.url, leaseSeconds: LEASE }, rules, notify: { webhooks: [{ url: `${chat.url}/hook`, format: 'json' }] } };
+    const start = async (name: string) => {
+      const home = makeHome(config);
+      const daemon = await startDaemon(home, {}, 60_000, ['--node', name]);
+      daemons.push(daemon);
+      return { home, daemon };
+    };
+    const [alpha, beta] = [await start('alpha'), await start('beta')];
+    const reminders = async () =>
+      (await db.sql<{ action_id: string; due_at: number; note: string; fired_by: string | null; event_id: number | null }>('SELECT action_id, due_at, note, fired_by, event_id FROM reminders ORDER BY id')).rows;
+
+    // Two nodes running: the reminder fires once, a few seconds on.
+    const soon = new Date(Date.now() + 6000).toISOString();
+    await deliver(alpha, 7, soon);
+    await waitUntil(async () => (await reminders()).length === 1, 'the reminder to be set');
+    const [action] = (await db.sql<{ id: string; state: string; result: string }>(`SELECT id, state, result FROM actions WHERE action = 'remind'`)).rows;
+    expect(action!.state).toBe('succeeded');
+    expect(JSON.parse(action!.result)).toEqual({ dueAt: soon });
+    await waitUntil(() => chat.requests.length === 1, 'the reminder\'s notification');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(soon));
+    expect(chat.requests[0]!.json).toMatchObject({ title: 'reminder: look at #7', body: `due ${Date.parse(soon)}` });
+
+    // The second is set on alpha, which is killed before it is due: beta fires it.
+    const later = new Date(Date.now() + 15_000).toISOString();
+    await deliver(alpha, 8, later);
+    await waitUntil(async () => (await reminders()).length === 2, 'the second reminder to be set');
+    for (const pid of childrenOf(alpha.daemon.pid)) process.kill(pid, 'SIGKILL');
+    alpha.daemon.proc.kill('SIGKILL');
+    await alpha.daemon.exited;
+    await waitUntil(() => chat.requests.length === 2, 'the second reminder\'s notification');
+    await sleep(2500);
+    expect(chat.requests.map((r) => r.json.title)).toEqual(['reminder: look at #7', 'reminder: look at #8']);
+    const rows = await reminders();
+    expect(rows.map((r) => [r.note, r.fired_by])).toEqual([['look at #7', expect.stringMatching(/^(alpha|beta)$/)], ['look at #8', 'beta']]);
+    // One tick event per reminder, each decided once, with the reminder in it as a home's tick carries it.
+    const ticks = (await db.sql<{ id: number; state: string; body: Buffer }>(`SELECT id, state, body FROM inbox WHERE source = 'tick' ORDER BY id`)).rows;
+    expect(ticks.map((t) => t.id)).toEqual(rows.map((r) => r.event_id));
+    expect(ticks.every((t) => t.state === 'decided')).toBe(true);
+    expect(JSON.parse(ticks[1]!.body.toString('utf8'))).toEqual({ trigger: 'reminder', dueReminders: [{ id: 2, dueAt: Date.parse(later), note: 'look at #8' }], changes: ['1 reminder(s) due'] });
+    expect((await db.sql(`SELECT 1 FROM decisions d JOIN inbox i ON i.id = d.event_id WHERE i.source = 'tick'`)).rowCount).toBe(2);
+    expect((await db.sql(`SELECT 1 FROM log_entries WHERE type = 'reminder.due'`)).rowCount).toBe(2);
+    void beta;
+  }, 240_000);
+
+  it('a memory.note is written once across nodes: killed after the write, the other node\'s worker records it without a second line; a sender\'s newline stays inside its line', async () => {
+    const rules = [{ name: 'remember', on: 'github.issues.opened', propose: { action: 'memory.note', params: { text: 'issue #{{payload.issue.number}}: {{payload.issue.title}}', topic: 'octo/app' } } }];
+    const config = { store: { url: db.url, leaseSeconds: LEASE }, rules };
+    const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
+      const home = makeHome(config);
+      const daemon = await startDaemon(home, extra, 60_000, ['--node', name]);
+      daemons.push(daemon);
+      return { home, daemon };
+    };
+    const notes = async () => (await db.sql<{ content: string | null }>(`SELECT content FROM memory_files WHERE path = 'notes.md' ORDER BY version DESC LIMIT 1`)).rows[0]?.content ?? '';
+    const noteLines = async () => (await notes()).split('\n').filter((l) => l.startsWith('- '));
+
+    const alpha = await start('alpha', { VIGIL_FAILPOINTS: 'exec.after_effect=10000' });
+    await deliver(alpha, 7, 'two\n# lines');
+    await waitUntil(async () => (await notes()).includes('issue #7'), 'alpha\'s worker to write the note');
+    const [running] = (await db.sql<{ id: string; claimed_by: string; state: string }>(`SELECT id, claimed_by, state FROM actions WHERE action = 'memory.note'`)).rows;
+    const [worker] = childrenOf(alpha.daemon.pid);
+    expect(running).toMatchObject({ state: 'running', claimed_by: `alpha:w${worker}` });
+    process.kill(worker!, 'SIGKILL');
+    alpha.daemon.proc.kill('SIGKILL');
+    await alpha.daemon.exited;
+
+    const beta = await start('beta');
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE id = $1 AND state = 'succeeded'`, [running!.id])).rowCount === 1, 'beta\'s worker to take the note over');
+    const [done] = (await db.sql<{ attempts: number; result: string }>('SELECT attempts, result FROM actions WHERE id = $1', [running!.id])).rows;
+    expect(done!.attempts).toBe(2);
+    expect(JSON.parse(done!.result)).toEqual({ file: 'notes.md', appended: false });
+    expect(await noteLines()).toEqual([expect.stringMatching(new RegExp(`^- \\[octo/app\\] issue #7: two # lines \\(source: action ${running!.id}, event \\d+, \\d{4}-\\d{2}-\\d{2}\\) <!-- vigil:action:${running!.id} -->$`))]);
+
+    await deliver(beta, 8);
+    await waitUntil(async () => (await noteLines()).length === 2, 'beta\'s note on #8');
+    expect((await db.sql(`SELECT 1 FROM actions WHERE action = 'memory.note' AND state = 'succeeded'`)).rowCount).toBe(2);
+    expect((await noteLines())[1]).toContain('issue #8: issue 8');
   }, 240_000);
 });
