@@ -8,7 +8,7 @@
  * with the configured provider — the offline `rules`, or a model with the home's prompt
  * and its context read from PostgreSQL, rules first, the deliveries that belong together
  * (one CI run, a burst on one issue) claimed whole and decided as one after
- * `github.coalesceSeconds` — each event claimed under a lease so
+ * `github.coalesceSeconds`, the owner's `@vigil` comments as their instructions — each event claimed under a lease so
  * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
  * (team-worker.ts) that carries out the GitHub actions the policy allowed and the local
  * ones — `notify` (through the team's channels and gate), `memory.note` (a line in the
@@ -31,7 +31,7 @@
  * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
  * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). `vigil tick`
  * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
- * Not yet: the owner's `@vigil` instructions (decided as any event),
+ * Not yet: `vigil ask` (an owner's `@vigil` comment is taken as their instruction),
  * desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local action agent.task (it waits as approved), the
@@ -287,6 +287,8 @@ export class TeamDaemon {
       permissions: config.permissions,
       triage: triageConfig(config),
       coalesceMs: config.github.coalesceSeconds * 1000,
+      // Who the owner is, as the single daemon judges it (daemon.ts): `owner.login`, or the user an App is installed on.
+      voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
       repos: config.repos,
       owner: ownerProfile(config.owner, config.tick.timezone),
       heartbeatFile: this.paths.heartbeat,

@@ -27,7 +27,7 @@ import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
 import { eventSubjectKey } from './subject.js';
 import { Coalescer, coalescedPayload, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
-import { answerText, hear, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
+import { answerText, hear, replyProposal, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
 import type { OwnerProfile } from './owner.js';
 
 export interface InitiativeDeps {
@@ -419,14 +419,4 @@ export class Initiative {
     if (asked.length) this.deps.onApprovalRequested(asked);
     if (answer) this.deps.onAnswered?.(answer);
   }
-}
-
-/** A reply comment on the thread where the owner spoke on GitHub; else a notification. */
-function replyProposal(instruction: Instruction, text: string) {
-  const rationale = "the answer to the owner's instruction";
-  if (instruction.thread) {
-    const { repo, number } = instruction.thread;
-    return { action: 'github.comment', params: { repo, number, body: text }, rationale };
-  }
-  return { action: 'notify', params: { title: 'vigil answers', body: text.slice(0, 4000) }, rationale };
 }

@@ -132,3 +132,13 @@ function fateWords(f: ProposalFate): string {
   if (f.state === 'awaiting_approval') return `awaits your approval (vigil approve ${f.actionId})`;
   return `refused by the policy: ${f.reason}`;
 }
+
+/** The answer's way back: a reply comment on the thread where the owner spoke on GitHub, else a notification. */
+export function replyProposal(instruction: Instruction, text: string) {
+  const rationale = "the answer to the owner's instruction";
+  if (instruction.thread) {
+    const { repo, number } = instruction.thread;
+    return { action: 'github.comment', params: { repo, number, body: text }, rationale };
+  }
+  return { action: 'notify', params: { title: 'vigil answers', body: text.slice(0, 4000) }, rationale };
+}

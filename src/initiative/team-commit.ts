@@ -4,6 +4,7 @@ import type { Decision, DecisionResult } from '../model/index.js';
 import { secretMask } from '../secrets/index.js';
 import type { PgEvent, PgStore, PgTx } from '../store/index.js';
 import { recordDecidedTeamTick } from '../tick/index.js';
+import { answerText, replyProposal, type Instruction, type ProposalFate } from './instruction.js';
 import { eventSubjectKey } from './subject.js';
 import { parseBody } from './team-group.js';
 import { LeaseLost } from './team-model-call.js';
@@ -17,6 +18,14 @@ import type { TeamProposals } from './team-proposals.js';
  * (src/tick/team-world.ts), so the next quiet slot costs no call.
  */
 
+/** Someone else's `@vigil` in a comment: decided as third-party data, and logged so. */
+export interface ThirdParty {
+  eventId: number;
+  login: string;
+  repo: string;
+  number: number;
+}
+
 /** One event's outcome, committed with others or alone. */
 export type Decided =
   | {
@@ -25,6 +34,10 @@ export type Decided =
       result?: Omit<DecisionResult, 'decision'>;
       /** The events decided together with `event` (`github.coalesceSeconds`): marked decided with it, or none is. */
       coalesced?: readonly PgEvent[];
+      /** The owner's words `event` carries: the answer goes back the way they spoke, through the policy. */
+      instruction?: Instruction;
+      /** Third parties' mentions among the events decided. */
+      mentions?: readonly ThirdParty[];
     }
   | { event: PgEvent; setAside: { type: 'event.own' | 'event.skipped'; reason: string } };
 
@@ -60,7 +73,21 @@ export async function writeDecided(store: PgStore, proposals: TeamProposals, tx:
     const decisionId = await store.decisions.insert(tx, { eventId: event.id, act: decision.act, summary, model, ...(subject ? { subject } : {}) });
     const together = others.length ? { coalesced: others.map((o) => o.id) } : {};
     records.push(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, summary, model, ...looked }, now));
-    for (const proposal of decision.act ? decision.proposals : []) records.push(await proposals.propose(tx, proposal, event.id, decisionId, now));
+    const fates: ProposalFate[] = [];
+    for (const proposal of decision.act ? decision.proposals : []) {
+      const { record, fate } = await proposals.propose(tx, proposal, event.id, decisionId, now);
+      records.push(record);
+      fates.push(fate);
+    }
+    for (const m of item.mentions ?? []) {
+      records.push(eventRecord('owner.mention_ignored', { eventId: m.eventId, login: m.login, repo: m.repo, number: m.number, reason: 'not the owner: decided as third-party data' }, now));
+    }
+    const { instruction } = item;
+    if (instruction) {
+      const where = instruction.thread ? { repo: instruction.thread.repo, number: instruction.thread.number } : {};
+      records.push(eventRecord('owner.instruction', { eventId: event.id, via: instruction.via, ...where, proposals: fates.length }, now));
+      records.push((await proposals.propose(tx, replyProposal(instruction, answerText(summary, fates)), event.id, decisionId, now)).record);
+    }
     // After its proposals: approvals the tick itself asked for are not news to the next one.
     if (event.source === 'tick') await recordDecidedTeamTick(store.ticks, tx, event.id, parseBody(event));
   }

@@ -27,8 +27,9 @@
  * A decided tick leaves its world mark as the team's baseline in the same transaction
  * (src/tick/team-world.ts, team-commit.ts): the next slot that finds the world there costs no call.
  *
- * Not yet here (docs/architecture.md, "PostgreSQL (issue 19)"): the owner's instructions
- * (decided as any event).
+ * The owner's `@vigil` (a comment GitHub says the owner wrote: instruction.ts) is decided
+ * as their instruction, alone, and answered on its thread through the policy, as on SQLite;
+ * anyone else's `@vigil` is data (`owner.mention_ignored`).
  */
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
@@ -40,6 +41,7 @@ import { decisionRequest } from './request.js';
 import { teamContext, teamMemoryIndex } from './team-context.js';
 import { eventsOf, writeDecided, type Decided } from './team-commit.js';
 import { parseBody, sortGroup } from './team-group.js';
+import { hear, instructionEventPayload, OWNER_INSTRUCTION } from './instruction.js';
 import { decideHoldingLease, LeaseLost } from './team-model-call.js';
 import { TeamProposals, type TeamDecider } from './team-proposals.js';
 import { expireTeamApprovals } from './team-approvals.js';
@@ -166,7 +168,7 @@ export class TeamDecisions {
         }
         if (events.length === 0) break;
         if (byModel) await this.decideGroup(events);
-        else await this.commit(await Promise.all(events.map(async (event) => (await this.ownEcho(event)) ?? { event, decision: this.ruleDecision(event) })));
+        else await this.commit(await Promise.all(events.map(async (event) => (await this.ownEcho(event)) ?? this.ruleDecided(event))));
       }
     } while (this.again && !this.stopping);
   }
@@ -193,10 +195,15 @@ export class TeamDecisions {
 
   /** Rules first, per event; then the model for the rest, as one event, outside any transaction, the leases renewed meanwhile. */
   private async decideGroup(events: readonly PgEvent[]): Promise<void> {
-    const { decided, forModel } = await sortGroup(events, { triage: this.decider.triage, ownEcho: (event) => this.ownEcho(event), checked: (event, d) => this.checked(event, d) });
+    const { triage, voice } = this.decider;
+    const { decided, forModel } = await sortGroup(events, { triage, voice, ownEcho: (event) => this.ownEcho(event), checked: (event, d) => this.checked(event, d) });
     if (decided.length) await this.commit(decided);
-    const [lead, ...others] = forModel;
+    // An instruction is decided alone; what was claimed with it goes back, due at once, for the next claim.
+    const spoken = forModel.find((f) => f.instruction);
+    if (spoken) for (const f of forModel) if (f !== spoken) await this.deps.store.inbox.release(f.event.id).catch(() => false);
+    const [lead, ...others] = spoken ? [spoken] : forModel;
     if (!lead) return;
+    const { instruction } = lead;
     const { event } = lead;
     const { store, clock, leaseSeconds } = this.deps;
     const { provider, toolbox } = this.decider;
@@ -211,11 +218,12 @@ export class TeamDecisions {
       ...(this.decider.owner ? { owner: this.decider.owner } : {}),
       ...(this.decider.heartbeatFile ? { heartbeatFile: this.decider.heartbeatFile } : {}),
     };
-    const group = forModel.map((f) => f.event);
+    const group = [lead, ...others].map((f) => f.event);
     let result: DecisionResult;
     try {
       result = await decideHoldingLease({ store, provider, leaseSeconds, stopping: this.stopSignal.signal }, group.map((e) => e.id), (signal) =>
         decisionRequest(parts, event, payload, tick, {
+          ...(instruction ? { instruction } : {}),
           observer: this.observer(event),
           signal,
           ...(toolbox ? { investigation: () => toolbox.investigation(event.id) } : {}),
@@ -227,7 +235,15 @@ export class TeamDecisions {
     }
     const { decision, ...rest } = result;
     this.notBefore = 0;
-    await this.commit([{ event, decision, result: rest, ...(others.length ? { coalesced: others.map((o) => o.event) } : {}) }]);
+    const mentions = [lead, ...others].flatMap((f) => (f.thirdParty ? [f.thirdParty] : []));
+    await this.commit([{
+      event,
+      decision,
+      result: rest,
+      ...(others.length ? { coalesced: others.map((o) => o.event) } : {}),
+      ...(instruction ? { instruction } : {}),
+      ...(mentions.length ? { mentions } : {}),
+    }]);
   }
 
   /** The events return to the inbox undecided (unless another node holds them now) and this node backs off. */
@@ -302,10 +318,23 @@ export class TeamDecisions {
     return reason ? { event, setAside: { type: 'event.own', reason } } : undefined;
   }
 
-  /** The offline provider's decision: every config rule. */
-  private ruleDecision(event: PgEvent): Decision {
-    const decisionEvent = { id: event.id, source: event.source, kind: event.kind, payload: parseBody(event), ...(event.deliveryId ? { deliveryId: event.deliveryId } : {}) };
-    return this.checked(event, applyRules(this.decider.rules, decisionEvent).decision);
+  /**
+   * The offline provider's decision: every config rule, as the rules provider decides on
+   * SQLite — the owner's instruction as an `owner.instruction` event (answered the way they
+   * spoke), a third party's mention as the comment it is.
+   */
+  private ruleDecided(event: PgEvent): Decided {
+    const payload = parseBody(event);
+    const heard = hear(event, payload, this.decider.voice);
+    const deliveryId = event.deliveryId ? { deliveryId: event.deliveryId } : {};
+    if (heard?.from === 'owner') {
+      const { instruction } = heard;
+      const spoken = { id: event.id, source: event.source, kind: OWNER_INSTRUCTION, payload: instructionEventPayload(instruction), ...deliveryId };
+      return { event, decision: this.checked(event, applyRules(this.decider.rules, spoken).decision), instruction };
+    }
+    const decision = this.checked(event, applyRules(this.decider.rules, { id: event.id, source: event.source, kind: event.kind, payload, ...deliveryId }).decision);
+    const mentions = heard ? [{ eventId: event.id, login: heard.login, repo: heard.repo, number: heard.number }] : [];
+    return { event, decision, ...(mentions.length ? { mentions } : {}) };
   }
 
   private checked(event: PgEvent, decision: Decision): Decision {

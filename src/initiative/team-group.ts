@@ -1,19 +1,26 @@
 import type { Decision } from '../model/index.js';
 import type { PgEvent } from '../store/index.js';
-import type { Decided } from './team-commit.js';
+import { hear, type Instruction, type OwnerVoice } from './instruction.js';
+import type { Decided, ThirdParty } from './team-commit.js';
 import { rulesFirst, type TriageConfig } from './triage.js';
 
 /**
  * Rules first, model second, per delivery (issue 14, as initiative.ts does on SQLite): of
  * a group a node claimed, vigil's own echoes and skipped kinds are set aside one by one
  * and a rule marked `"decide": "rules"` decides one alone; what is left goes to the model
- * as one event.
+ * as one event. The owner speaking (`@vigil` in a comment GitHub says the owner wrote,
+ * instruction.ts) goes to the model whatever a rule says — a rule cannot answer them — and
+ * is decided alone; anyone else's `@vigil` stays data, and its line says so.
  */
 
 /** One event left for the model. */
 export interface ForModel {
   event: PgEvent;
   payload: unknown;
+  /** The owner's words this event carries. */
+  instruction?: Instruction;
+  /** Someone else's `@vigil`: decided as data. */
+  thirdParty?: ThirdParty;
 }
 
 export interface SortedGroup {
@@ -24,6 +31,7 @@ export interface SortedGroup {
 
 export interface GroupSorting {
   triage: TriageConfig;
+  voice: OwnerVoice;
   /** vigil's own write coming back: set aside (team-own-echo.ts). */
   ownEcho: (event: PgEvent) => Promise<Decided | undefined>;
   /** A rule's decision, checked against the decide schema. */
@@ -40,9 +48,15 @@ export async function sortGroup(events: readonly PgEvent[], how: GroupSorting): 
     }
     const payload = parseBody(event);
     const routed = rulesFirst(event, payload, how.triage);
-    if (routed.route === 'skipped') sorted.decided.push({ event, setAside: { type: 'event.skipped', reason: routed.reason } });
-    else if (routed.route === 'rules') sorted.decided.push({ event, decision: how.checked(event, routed.decision), result: { model: 'rules' } });
-    else sorted.forModel.push({ event, payload });
+    if (routed.route === 'skipped') {
+      sorted.decided.push({ event, setAside: { type: 'event.skipped', reason: routed.reason } });
+      continue;
+    }
+    const heard = hear(event, payload, how.voice);
+    const mention = heard?.from === 'third-party' ? { eventId: event.id, login: heard.login, repo: heard.repo, number: heard.number } : undefined;
+    if (heard?.from === 'owner') sorted.forModel.push({ event, payload, instruction: heard.instruction });
+    else if (routed.route === 'rules') sorted.decided.push({ event, decision: how.checked(event, routed.decision), result: { model: 'rules' }, ...(mention ? { mentions: [mention] } : {}) });
+    else sorted.forModel.push({ event, payload, ...(mention ? { thirdParty: mention } : {}) });
   }
   return sorted;
 }

@@ -5,6 +5,7 @@ import type { Decision, ModelProvider } from '../model/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { newActionId, type PgStore, type PgTx } from '../store/index.js';
+import type { OwnerVoice, ProposalFate } from './instruction.js';
 import type { OwnerProfile } from './owner.js';
 import type { Toolbox } from './toolbox.js';
 import { subjectKey, subjectOfParams } from './subject.js';
@@ -19,6 +20,8 @@ export interface TeamDecider {
   permissions: Readonly<PermissionsConfig>;
   /** Rules first: `model.skipEvents` and the rules marked `"decide": "rules"`. */
   triage: TriageConfig;
+  /** Who speaks as the owner on GitHub (`owner.login`, `owner.handle`): their `@vigil` comments are instructions. */
+  voice: OwnerVoice;
   /** `github.coalesceSeconds` in ms: with a model, events that belong together are decided as one after this quiet. */
   coalesceMs: number;
   /** The prompt's watched clones (their CLAUDE.md / AGENTS.md, a tick's state). */
@@ -43,7 +46,8 @@ export class TeamProposals {
     this.gate = new PolicyGate(permissions);
   }
 
-  async propose(tx: PgTx, proposal: Decision['proposals'][number], eventId: number, decisionId: number, now: number): Promise<EventRecord> {
+  /** The proposal's row and log line; `fate` for an owner's answer. */
+  async propose(tx: PgTx, proposal: Decision['proposals'][number], eventId: number, decisionId: number, now: number): Promise<{ record: EventRecord; fate: ProposalFate }> {
     const judgement = this.gate.judge(proposal);
     const { verdict, reason } = judgement;
     const denied = verdict === 'deny';
@@ -55,24 +59,28 @@ export class TeamProposals {
     const expiresAt = now + this.permissions.approvalTtlHours * 3_600_000;
     // Thread memory: an action that names its issue or commit is about that; else about its decision's.
     const subject = subjectOfParams(params);
+    // A refused proposal is kept (and told to the owner) bounded and without any secret it quoted.
+    const stored = denied ? boundValue(params, mask) : params;
+    const storedReason = boundText(reason, MAX_FIELD_CHARS, mask);
     await this.store.actions.insert(tx, {
       id,
       eventId,
       decisionId,
       action,
-      params: denied ? boundValue(params, mask) : params,
+      params: stored,
       rationale: boundText(proposal.rationale, MAX_FIELD_CHARS, mask),
       ...(judgement.repo ? { repo: judgement.repo } : {}),
       state,
       verdict,
-      reason: boundText(reason, MAX_FIELD_CHARS, mask),
+      reason: storedReason,
       ...(state === 'awaiting_approval' ? { expiresAt } : {}),
       ...(subject ? { subject: subjectKey(subject) } : {}),
     });
-    if (state === 'approved') return eventRecord('action.allowed', { actionId: id, action, reason }, now);
-    if (state === 'denied') return eventRecord('action.denied', { actionId: id, action, reason }, now);
+    const fate: ProposalFate = { action, params: stored, state, actionId: id, reason: storedReason };
+    if (state === 'approved') return { record: eventRecord('action.allowed', { actionId: id, action, reason }, now), fate };
+    if (state === 'denied') return { record: eventRecord('action.denied', { actionId: id, action, reason }, now), fate };
     // The owner's notice commits with the ask: no ask without its notice, none twice (a unique key).
     await this.store.notify.enqueue(tx, `approval:${id}`, 'approval', { actionId: id }, now);
-    return eventRecord('approval.requested', { actionId: id, action, params, expiresAt: new Date(expiresAt).toISOString(), reason }, now);
+    return { record: eventRecord('approval.requested', { actionId: id, action, params, expiresAt: new Date(expiresAt).toISOString(), reason }, now), fate };
   }
 }
