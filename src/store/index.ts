@@ -129,14 +129,7 @@ export async function writeTeamMemory(url: string, by: string, now: number, chan
  */
 export async function withTeamAnswers<T>(url: string, node: string, fn: (store: PgAnswerStore) => Promise<T>): Promise<T> {
   const pgStore = await import('./pg/index.js');
-  const store = pgStore.openPgAnswerStore({ url, node });
-  try {
-    return await fn(store);
-  } catch (err) {
-    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
-  } finally {
-    await store.close().catch(() => undefined);
-  }
+  return shortLived(pgStore.openPgAnswerStore({ url, node }), fn);
 }
 
 /**
@@ -145,7 +138,11 @@ export async function withTeamAnswers<T>(url: string, node: string, fn: (store: 
  */
 export async function withTeamTickStore<T>(url: string, node: string, fn: (store: PgTickStore) => Promise<T>): Promise<T> {
   const pgStore = await import('./pg/index.js');
-  const store = pgStore.openPgTickStore({ url, node });
+  return shortLived(pgStore.openPgTickStore({ url, node }), fn);
+}
+
+/** Runs `fn` on a store opened for it, closed after; a database error becomes VIGIL_ERR_STORE. */
+async function shortLived<S extends { close(): Promise<void> }, T>(store: S, fn: (store: S) => Promise<T>): Promise<T> {
   try {
     return await fn(store);
   } catch (err) {

@@ -10,8 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { FakeAnthropic } from '../../fakes/fake-anthropic.mjs';
-import { waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const SHA = 'c'.repeat(40);
@@ -40,12 +39,7 @@ describe.runIf(PG.available)('team nodes coalescing one CI run (real processes, 
     removeHomes();
   });
 
-  const fakeAnthropic = async () => {
-    const fake = new FakeAnthropic();
-    await fake.start();
-    stops.push(() => fake.stop());
-    return fake;
-  };
+  const fakeAnthropic = () => startedFakeAnthropic(stops);
   const node = async (name: string, key: string, modelUrl: string, options: { leaseSeconds?: number; coalesceSeconds: number }) => {
     const config = { store: { url: db.url, leaseSeconds: options.leaseSeconds ?? 30 }, model: { provider: 'anthropic', timeoutSeconds: 120, retries: 0 }, github: { coalesceSeconds: options.coalesceSeconds } };
     const home = makeHome(config);

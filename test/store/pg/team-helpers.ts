@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { REPO } from '../../github/helpers.js';
 import { sleep } from '../../helpers/home.js';
+import { FakeAnthropic } from '../../fakes/fake-anthropic.mjs';
 
 export const issueOpened = (n: number, title = `issue ${n}`) =>
   JSON.stringify({ action: 'opened', issue: { number: n, title }, repository: { full_name: REPO }, sender: { login: 'someone' } });
@@ -27,4 +28,12 @@ export async function waitFor(probe: () => Promise<boolean> | boolean, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/** The fake Messages API started for a test; `stops` stops it after (the test file's afterEach). */
+export async function startedFakeAnthropic(stops: (() => Promise<void>)[]): Promise<FakeAnthropic> {
+  const fake = new FakeAnthropic();
+  await fake.start();
+  stops.push(() => fake.stop());
+  return fake;
 }

@@ -12,11 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
+import { firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../../fakes/fake-openai.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-must-never-leak';
@@ -64,12 +64,7 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     removeHomes();
   });
 
-  const fakeAnthropic = async () => {
-    const fake = new FakeAnthropic();
-    await fake.start();
-    stops.push(() => fake.stop());
-    return fake;
-  };
+  const fakeAnthropic = () => startedFakeAnthropic(stops);
   const fakeGithub = async (issues: number[]) => {
     const fake = await new FakeGithub({ tokens: [TOKEN] }).start();
     stops.push(() => fake.stop());

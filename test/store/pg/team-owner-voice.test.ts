@@ -10,10 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { FakeAnthropic, firstUserText } from '../../fakes/fake-anthropic.mjs';
+import { firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-owner-voice';
@@ -45,9 +45,7 @@ describe.runIf(PG.available)("the owner's voice on a team node (real process, re
   const lines = async (type: string) => (await db.sql<{ line: string }>('SELECT line FROM log_entries WHERE type = $1 ORDER BY ts, node, seq', [type])).rows.map((r) => JSON.parse(r.line) as Record<string, unknown>);
 
   it("an owner's @vigil comment is an instruction: the label it asks for and one reply on the thread; a stranger's, even one claiming the owner's name, is decided as data", async () => {
-    const model = new FakeAnthropic();
-    await model.start();
-    stops.push(() => model.stop());
+    const model = await startedFakeAnthropic(stops);
     const github = await new FakeGithub({ tokens: [TOKEN] }).start();
     stops.push(() => github.stop());
     github.addIssue(REPO, { number: 7, title: 'Crash on start' });

@@ -16,10 +16,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
-import { FakeAnthropic, firstUserText, type RecordedCall } from '../../fakes/fake-anthropic.mjs';
+import { firstUserText, type RecordedCall } from '../../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-TICKS-FAKE-KEY';
@@ -58,12 +58,7 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
     removeHomes();
   });
 
-  const fakeAnthropic = async () => {
-    const fake = new FakeAnthropic();
-    await fake.start();
-    stops.push(() => fake.stop());
-    return fake;
-  };
+  const fakeAnthropic = () => startedFakeAnthropic(stops);
   const node = async (name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
     const home = makeHome({ store: { url: db.url, leaseSeconds: 6 }, ...config });
     const daemon = await startDaemon(home, env, 40_000, ['--node', name]);
