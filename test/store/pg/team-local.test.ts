@@ -37,6 +37,22 @@ describe.runIf(PG.available)('local actions on a team (real processes, real clus
   });
 
   const waitUntil = (probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 40_000) => waitFor(probe, what, timeoutMs);
+  /**
+   * The running `action` of `node`: its worker and then the node killed (SIGKILL) mid-action,
+   * `next` started, and the action carried out by `next`'s worker — its row as it ends.
+   */
+  const killMidAction = async <T>(node: { daemon: RunningDaemon }, action: string, next: () => Promise<T>, what: string) => {
+    const [running] = (await db.sql<{ id: string; claimed_by: string; state: string }>(`SELECT id, claimed_by, state FROM actions WHERE action = $1`, [action])).rows;
+    const [worker] = childrenOf(node.daemon.pid);
+    expect(running).toMatchObject({ state: 'running', claimed_by: `alpha:w${worker}` });
+    process.kill(worker!, 'SIGKILL');
+    node.daemon.proc.kill('SIGKILL');
+    await node.daemon.exited;
+    const taker = await next();
+    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE id = $1 AND state = 'succeeded'`, [running!.id])).rowCount === 1, what);
+    const [done] = (await db.sql<{ attempts: number; result: string }>('SELECT attempts, result FROM actions WHERE id = $1', [running!.id])).rows;
+    return { running: running!, done: done!, taker };
+  };
   const deliver = async (node: { home: string; daemon: RunningDaemon }, n: number, title?: string) => {
     const answer = await postDelivery(node.daemon.url, webhookSecret(node.home), issueOpened(n, title), { event: 'issues', deliveryId: crypto.randomUUID() });
     expect(answer.status).toBe(202);
@@ -59,16 +75,7 @@ describe.runIf(PG.available)('local actions on a team (real processes, real clus
     const alpha = await start('alpha', { VIGIL_FAILPOINTS: 'exec.after_effect=10000' });
     await deliver(alpha, 7);
     await waitUntil(() => chat.requests.length === 1, 'alpha\'s worker to notify');
-    const [running] = (await db.sql<{ id: string; claimed_by: string; state: string }>(`SELECT id, claimed_by, state FROM actions WHERE action = 'notify'`)).rows;
-    const [worker] = childrenOf(alpha.daemon.pid);
-    expect(running).toMatchObject({ state: 'running', claimed_by: `alpha:w${worker}` });
-    process.kill(worker!, 'SIGKILL');
-    alpha.daemon.proc.kill('SIGKILL');
-    await alpha.daemon.exited;
-
-    const beta = await start('beta');
-    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE id = $1 AND state = 'succeeded'`, [running!.id])).rowCount === 1, 'beta\'s worker to take the notify over');
-    const [done] = (await db.sql<{ attempts: number; result: string }>('SELECT attempts, result FROM actions WHERE id = $1', [running!.id])).rows;
+    const { done, taker: beta } = await killMidAction(alpha, 'notify', () => start('beta'), 'beta\'s worker to take the notify over');
     expect(done!.attempts).toBe(2);
     expect(JSON.parse(done!.result)).toEqual({ channels: ['webhook'] });
     expect(titles()).toEqual(['opened #7: issue 7']);
@@ -164,16 +171,7 @@ describe.runIf(PG.available)('local actions on a team (real processes, real clus
     const alpha = await start('alpha', { VIGIL_FAILPOINTS: 'exec.after_effect=10000' });
     await deliver(alpha, 7, 'two\n# lines');
     await waitUntil(async () => (await notes()).includes('issue #7'), 'alpha\'s worker to write the note');
-    const [running] = (await db.sql<{ id: string; claimed_by: string; state: string }>(`SELECT id, claimed_by, state FROM actions WHERE action = 'memory.note'`)).rows;
-    const [worker] = childrenOf(alpha.daemon.pid);
-    expect(running).toMatchObject({ state: 'running', claimed_by: `alpha:w${worker}` });
-    process.kill(worker!, 'SIGKILL');
-    alpha.daemon.proc.kill('SIGKILL');
-    await alpha.daemon.exited;
-
-    const beta = await start('beta');
-    await waitUntil(async () => (await db.sql(`SELECT 1 FROM actions WHERE id = $1 AND state = 'succeeded'`, [running!.id])).rowCount === 1, 'beta\'s worker to take the note over');
-    const [done] = (await db.sql<{ attempts: number; result: string }>('SELECT attempts, result FROM actions WHERE id = $1', [running!.id])).rows;
+    const { running, done, taker: beta } = await killMidAction(alpha, 'memory.note', () => start('beta'), 'beta\'s worker to take the note over');
     expect(done!.attempts).toBe(2);
     expect(JSON.parse(done!.result)).toEqual({ file: 'notes.md', appended: false });
     expect(await noteLines()).toEqual([expect.stringMatching(new RegExp(`^- \\[octo/app\\] issue #7: two # lines \\(source: action ${running!.id}, event \\d+, \\d{4}-\\d{2}-\\d{2}\\) <!-- vigil:action:${running!.id} -->$`))]);
