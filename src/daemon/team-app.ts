@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
-import { answerTeamApproval } from '../initiative/index.js';
+import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
 import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
@@ -25,6 +25,8 @@ export interface TeamAppDeps {
   approved(): void;
   /** Lines for the node's chain. */
   record(records: EventRecord[]): Promise<void>;
+  /** `POST /api/ask`: the owner's words into the shared inbox, and the answer whichever node decides them (team-asks.ts). */
+  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
 }
 
 /**
@@ -36,7 +38,8 @@ export interface TeamAppDeps {
  * `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
  * PostgreSQL, so that a phone logged in or subscribed through one node is so on all; and
  * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
- * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`). The rest of the dashboard
+ * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`), and `POST /api/ask`, the
+ * owner's words (\`vigil ask\`) decided by whichever node takes them. The rest of the dashboard
  * and the API still read the SQLite store: every other route says so — 501 with the one
  * error body — rather than answer from a home that holds nothing.
  */
@@ -110,6 +113,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
       if (answered.state === 'approved') deps.approved();
       return { id: answered.id, state: answered.state };
     },
+    ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
   };
 }
 

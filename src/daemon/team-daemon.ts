@@ -31,8 +31,9 @@
  * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
  * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). `vigil tick`
  * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
- * Not yet: `vigil ask` (an owner's `@vigil` comment is taken as their instruction),
- * desktop notifications, notification tests and alerts
+ * `vigil ask` (POST /api/ask) puts the owner's words in the shared inbox and waits for
+ * the answer whichever node decides them (team-asks.ts).
+ * Not yet: desktop notifications, notification tests and alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local action agent.task (it waits as approved), the
  * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
@@ -56,6 +57,7 @@ import { acquireDaemonLock } from './lock.js';
 import { StorePruner } from './pruner.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
+import { askTeam } from './team-asks.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { TeamReminders } from './team-reminders.js';
@@ -97,6 +99,8 @@ export class TeamDaemon {
   private releaseLock: (() => void) | undefined;
   private address = '';
   private stopped: Promise<void> | undefined;
+  /** Aborted when the node begins to stop: a `POST /api/ask` still waiting stops waiting. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: TeamDaemonOptions) {
     this.paths = homePaths(options.home);
@@ -161,6 +165,7 @@ export class TeamDaemon {
         unlogged: (record, err) => this.oplog.warn('a log line was not written', { type: record.type, error: errorText(err) }),
         approved: () => this.worker?.kick(),
         record: (records) => this.recordAll(records),
+        ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
       });
       this.http = new HttpFront(app, { bodyTimeoutMs }, [
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs }) },
@@ -325,6 +330,7 @@ export class TeamDaemon {
   }
 
   private async shutdown(reason: string): Promise<void> {
+    this.stopping.abort();
     clearTimeout(this.heartbeatTimer);
     await this.ticks?.stop();
     await this.reminders?.stop();

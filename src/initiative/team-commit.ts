@@ -5,6 +5,7 @@ import { secretMask } from '../secrets/index.js';
 import type { PgEvent, PgStore, PgTx } from '../store/index.js';
 import { recordDecidedTeamTick } from '../tick/index.js';
 import { answerText, replyProposal, type Instruction, type ProposalFate } from './instruction.js';
+import type { OwnerAnswer } from './initiative.js';
 import { eventSubjectKey } from './subject.js';
 import { parseBody } from './team-group.js';
 import { LeaseLost } from './team-model-call.js';
@@ -86,7 +87,11 @@ export async function writeDecided(store: PgStore, proposals: TeamProposals, tx:
     if (instruction) {
       const where = instruction.thread ? { repo: instruction.thread.repo, number: instruction.thread.number } : {};
       records.push(eventRecord('owner.instruction', { eventId: event.id, via: instruction.via, ...where, proposals: fates.length }, now));
-      records.push((await proposals.propose(tx, replyProposal(instruction, answerText(summary, fates)), event.id, decisionId, now)).record);
+      const text = answerText(summary, fates);
+      // For the node whose `POST /api/ask` waits (src/daemon/team-asks.ts), whichever node this is.
+      const answer: OwnerAnswer = { eventId: event.id, via: instruction.via, act: decision.act, summary, proposals: fates, text };
+      await store.decisions.setAnswer(tx, decisionId, answer);
+      records.push((await proposals.propose(tx, replyProposal(instruction, text), event.id, decisionId, now)).record);
     }
     // After its proposals: approvals the tick itself asked for are not news to the next one.
     if (event.source === 'tick') await recordDecidedTeamTick(store.ticks, tx, event.id, parseBody(event));

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { TeamStatus } from '../store/index.js';
-import { apiAuth, ownerOf, pageAuth } from './auth.js';
+import { apiAuth, channelOf, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
 import { teamPage } from './team-page.js';
 import type { AuthDeps } from './types.js';
@@ -22,7 +22,13 @@ export interface TeamPageDeps extends AuthDeps {
   approvals(): Promise<TeamApprovalRow[]>;
   /** The owner's answer from the page: once, whichever node it reaches (src/initiative answerTeamApproval). */
   answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
+  /** `vigil ask`: the owner's words decided by whichever node takes them, the answer awaited here (src/daemon/team-asks.ts). */
+  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<unknown>;
 }
+
+/** How long `POST /api/ask` waits for the decision by default, and at most (as on SQLite: src/daemon/api-routes.ts). */
+const ASK_WAIT_SECONDS = 120;
+const ASK_MAX_WAIT_SECONDS = 600;
 
 function answerOf(value: unknown): 'approve' | 'deny' {
   if (value !== 'approve' && value !== 'deny') throw new VigilError('VIGIL_ERR_USAGE', 'answer is approve or deny', { httpStatus: 400 });
@@ -38,7 +44,7 @@ const reasonOf = (body: unknown) => {
  * A team node's home page (`/`, a logged-in browser) and its approvals' answers: the
  * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`) and the script's
  * `POST /api/approvals/:id/:answer` (session + CSRF header, or Bearer), as on the single
- * daemon's dashboard. Errors (not found 404, no longer pending 409) through the app's
+ * daemon's dashboard; and `POST /api/ask`, the owner's words (`vigil ask`). Errors (not found 404, no longer pending 409) through the app's
  * error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
@@ -64,5 +70,12 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
   app.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', { preHandler: apiAuth(deps) }, async (req) => {
     if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);
     return deps.answer(req.params.id, req.params.answer, reasonOf(req.body));
+  });
+
+  // The owner's voice: the CLI's Bearer, or a session with its CSRF header (apiAuth).
+  app.post<{ Body: Record<string, unknown> | undefined }>('/api/ask', { preHandler: apiAuth(deps) }, async (req) => {
+    const asked = req.body?.wait;
+    const wait = typeof asked === 'number' && asked > 0 ? Math.min(asked, ASK_MAX_WAIT_SECONDS) : ASK_WAIT_SECONDS;
+    return deps.ask(req.body?.text, channelOf(req) === 'dashboard' ? 'dashboard' : 'cli', wait * 1000);
   });
 }

@@ -34,6 +34,17 @@ export class PgDecisions {
     return rows[0]!.id;
   }
 
+  /** Inside the deciding transaction: the owner's answer to the instruction this decision decided (pg-015). */
+  async setAnswer(tx: pg.PoolClient, decisionId: number, answer: object): Promise<void> {
+    await tx.query('UPDATE decisions SET answer = $2 WHERE id = $1', [decisionId, JSON.stringify(answer)]);
+  }
+
+  /** The answer to the instruction event `eventId`, once a node has decided it; undefined before. */
+  async answerTo(eventId: number): Promise<unknown> {
+    const { rows } = await this.pool.query<{ answer: unknown }>('SELECT answer FROM decisions WHERE event_id = $1 AND answer IS NOT NULL', [eventId]);
+    return rows[0]?.answer;
+  }
+
   /** The newest `limit` decisions about a subject (thread memory), newest first; with `actedOnly`, those that proposed something. */
   async aboutSubject(subject: string, limit: number, actedOnly = false): Promise<ThreadDecision[]> {
     const { rows } = await this.pool.query<ThreadDecision>(

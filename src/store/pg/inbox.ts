@@ -141,6 +141,15 @@ export class PgInbox {
     }
   }
 
+  /** Inside the caller's transaction: an event that is no delivery (the owner's `vigil ask`), pending for any node; its id. */
+  async addEvent(client: pg.PoolClient, source: string, kind: string, body: Buffer): Promise<number> {
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO inbox (source, kind, body, received_at, received_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [source, kind, body, this.clock.now(), this.lease.node],
+    );
+    return Number(rows[0]!.id);
+  }
+
   private async insertOne(client: pg.PoolClient, d: NewDelivery): Promise<PgAddResult> {
     const digest = d.bodyDigest ?? null;
     const inserted = await client.query<{ id: number }>(

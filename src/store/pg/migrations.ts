@@ -368,6 +368,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE INDEX reminders_due ON reminders (due_at) WHERE fired_at IS NULL;
   CREATE INDEX reminders_fired ON reminders (fired_at) WHERE fired_at IS NOT NULL;
   ` },
+  // The owner's answer to an instruction (\`vigil ask\` on a team): written with its decision
+  // by whichever node decided it, read by the node whose POST /api/ask waits for it.
+  { id: 'pg-015-owner-answers', sql: `
+  ALTER TABLE decisions ADD COLUMN answer jsonb;
+  ` },
 ];
 
 /**
