@@ -88,6 +88,18 @@ export interface CopiedSession {
   expiresAt: number;
 }
 
+/**
+ * A reminder that has not fired yet. One that fired is the home's history, not the team's
+ * work: its tick is in the inbox copied, and it stays in the home (\`leftBehind\`).
+ */
+export interface CopiedReminder {
+  id: number;
+  /** The remind action's id, which keys the reminder on both sides; \`home-reminder:<id>\` for a row without one. */
+  actionId: string;
+  dueAt: number;
+  note: string;
+}
+
 /** A browser subscribed to web push. */
 export interface CopiedSubscription {
   endpoint: string;
@@ -120,7 +132,7 @@ export function sha256(bytes: Buffer | string): string {
 }
 
 /** What the home holds that a team does not take yet: left where it is, and said so. */
-const LEFT_BEHIND = ['reminders', 'kv', 'notify_log', 'notify_queue', 'model_usage', 'rule_suggestions'] as const;
+const LEFT_BEHIND = ['kv', 'notify_log', 'notify_queue', 'model_usage', 'rule_suggestions'] as const;
 
 /** Both sides order by code unit, whatever their collation. */
 const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -177,7 +189,14 @@ export class HomeExport {
   leftBehind(): Array<{ table: string; rows: number }> {
     const tables = LEFT_BEHIND.map((table) => ({ table, rows: this.count(table) }));
     const refused = this.count('push_subscriptions') - this.subscriptions().length;
-    return [...tables, { table: 'push_subscriptions (not https://)', rows: refused }].filter((t) => t.rows > 0);
+    const fired = this.count('reminders') - this.reminders().length;
+    return [...tables, { table: 'push_subscriptions (not https://)', rows: refused }, { table: 'reminders (fired)', rows: fired }].filter((t) => t.rows > 0);
+  }
+
+  /** The reminders still to fire, so a \`remind\` the owner was promised fires on the team (any node, once). */
+  reminders(): CopiedReminder[] {
+    const rows = this.db.prepare('SELECT id, action_id, due_at, note FROM reminders WHERE fired_at IS NULL ORDER BY id').all() as Array<{ id: number; action_id: string | null; due_at: number; note: string }>;
+    return rows.map((r) => ({ id: r.id, actionId: r.action_id ?? `home-reminder:${r.id}`, dueAt: r.due_at, note: r.note }));
   }
 
   /** The dashboard's logins, so a browser logged in on the home is on the team's nodes too. */

@@ -10,7 +10,7 @@
  * demand, as everywhere in the SQLite path.
  */
 import { errorText, isVigilError, VigilError } from '../errors.js';
-import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion, type CopiedSession, type CopiedSubscription } from './home-export.js';
+import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion, type CopiedReminder, type CopiedSession, type CopiedSubscription } from './home-export.js';
 
 export interface MigrateHomeOptions {
   paths: { db: string; logs: string };
@@ -40,11 +40,13 @@ export interface MigrateReport {
   sessions: PartReport;
   /** Web push subscriptions: a phone keeps getting (and answering) its notifications. */
   subscriptions: PartReport;
+  /** Reminders still to fire: each fires on the team, once, when due. */
+  reminders: PartReport;
   /** Tables of the home no team table takes yet, with their rows: left in the home. */
   leftBehind: Array<{ table: string; rows: number }>;
 }
 
-type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions'>;
+type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions' | 'reminders'>;
 
 export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateReport> {
   const source = HomeExport.open(options.paths);
@@ -74,6 +76,7 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
             memory: (m) => io.insertMemory(client, options.node, m),
             sessions: (x) => phone.insertSessions(client, x),
             subscriptions: (x) => phone.insertSubscriptions(client, options.node, x),
+            reminders: (x) => phone.insertReminders(client, options.node, x, Date.now()),
           });
           await io.advanceIdentities(client);
           options.progress('committing');
@@ -110,6 +113,7 @@ interface Sink {
   memory(m: CopiedMemoryVersion[]): Promise<void>;
   sessions(s: CopiedSession[]): Promise<void>;
   subscriptions(s: CopiedSubscription[]): Promise<void>;
+  reminders(r: CopiedReminder[]): Promise<void>;
 }
 
 /** Every part of the home in canonical form, digested; each written to `sink` when there is one. */
@@ -160,6 +164,10 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
   const sessions = digestAll(sessionRows);
   const subscriptions = digestAll(subscriptionRows);
   say(`the phone: ${sessions.count} dashboard logins, ${subscriptions.count} web push subscriptions`);
+  const reminderRows = source.reminders();
+  await sink?.reminders(reminderRows);
+  const reminders = digestAll(reminderRows);
+  say(`reminders still to fire: ${reminders.count}`);
   return {
     inbox: { rows: inbox.count, sha256: inbox.hex(), bodyBytes },
     decisions: { rows: decisions.count, sha256: decisions.hex() },
@@ -168,6 +176,7 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
     log: { rows: log.count, sha256: log.hex(), days: days.length, chainsVerified: 0, droppedTornTails },
     sessions: { rows: sessions.count, sha256: sessions.hex() },
     subscriptions: { rows: subscriptions.count, sha256: subscriptions.hex() },
+    reminders: { rows: reminders.count, sha256: reminders.hex() },
   };
 }
 
@@ -195,6 +204,7 @@ async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts
   check('memory', parts.memory, digestAll(await io.readMemoryVersions(pool)));
   check('dashboard logins', parts.sessions, digestAll(await phone.readSessions(pool)));
   check('web push subscriptions', parts.subscriptions, digestAll(await phone.readSubscriptions(pool)));
+  check('reminders', parts.reminders, digestAll(await phone.readReminders(pool)));
   const log = new Digest();
   for (const day of await io.readLogDays(pool, node)) for (const line of await io.readLogLines(pool, node, day)) log.add(line);
   check(`log of node ${node}`, parts.log, log);

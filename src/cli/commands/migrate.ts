@@ -43,6 +43,7 @@ function describe(r: MigrateReport, url: string): string[] {
     `${r.log.rows} log entries in ${r.log.days} days`,
     `${r.sessions.rows} dashboard logins`,
     `${r.subscriptions.rows} web push subscriptions`,
+    `${r.reminders.rows} reminders still to fire`,
   ].join(', ');
   const lines = [
     r.outcome === 'copied' ? `copied and verified: ${what}` : `already copied, verified again: ${what}`,

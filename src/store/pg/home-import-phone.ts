@@ -1,11 +1,12 @@
 /**
- * `vigil migrate`'s phone part (issue 19): the home's dashboard logins and web push
+ * `vigil migrate`'s owner-facing part (issue 19): the home's dashboard logins and web push
  * subscriptions written into the team's `web_sessions` and `push_subscriptions`, so a
- * browser logged in and subscribed on the home is so on every node, and read back in the
- * canonical form of src/store/home-export.ts. INSERT only, in the caller's transaction.
+ * browser logged in and subscribed on the home is so on every node, and the reminders
+ * still to fire into `reminders`; each read back in the canonical form of
+ * src/store/home-export.ts. INSERT only, in the caller's transaction.
  */
 import type pg from 'pg';
-import type { CopiedSession, CopiedSubscription } from '../home-export.js';
+import type { CopiedReminder, CopiedSession, CopiedSubscription } from '../home-export.js';
 import type { Queryable } from './connect.js';
 
 export async function insertSessions(client: pg.PoolClient, sessions: readonly CopiedSession[]): Promise<void> {
@@ -27,6 +28,28 @@ export async function insertSubscriptions(client: pg.PoolClient, node: string, s
        AS e(endpoint, p256dh, auth, user_agent, created_at, backoff_until, last_ok_at)`,
     [s.map((x) => x.endpoint), s.map((x) => x.p256dh), s.map((x) => x.auth), s.map((x) => x.userAgent), s.map((x) => x.createdAt), s.map((x) => x.backoffUntil), s.map((x) => x.lastOkAt), node],
   );
+}
+
+/**
+ * The home's unfired reminders with their ids kept (a reminder's tick names its id), as
+ * the node the home becomes added them; \`createdAt\` is the copy's time — the home never
+ * recorded when a reminder was made, and no check reads it.
+ */
+export async function insertReminders(client: pg.PoolClient, node: string, reminders: readonly CopiedReminder[], now: number): Promise<void> {
+  if (reminders.length === 0) return;
+  const r = reminders;
+  await client.query(
+    `INSERT INTO reminders (id, action_id, due_at, note, created_at, node)
+     OVERRIDING SYSTEM VALUE
+     SELECT e.*, $5, $6 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS e(id, action_id, due_at, note)`,
+    [r.map((x) => x.id), r.map((x) => x.actionId), r.map((x) => x.dueAt), r.map((x) => x.note), now, node],
+  );
+  await client.query(`SELECT setval(pg_get_serial_sequence('reminders', 'id'), (SELECT max(id) FROM reminders))`);
+}
+
+export async function readReminders(db: Queryable): Promise<CopiedReminder[]> {
+  const { rows } = await db.query<{ id: number; action_id: string; due_at: number; note: string }>('SELECT id, action_id, due_at, note FROM reminders WHERE fired_at IS NULL ORDER BY id');
+  return rows.map((r) => ({ id: Number(r.id), actionId: r.action_id, dueAt: Number(r.due_at), note: r.note }));
 }
 
 const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);

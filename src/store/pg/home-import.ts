@@ -16,14 +16,14 @@ export async function targetCounts(db: Queryable): Promise<Record<string, number
     `SELECT (SELECT count(*) FROM inbox) AS inbox, (SELECT count(*) FROM decisions) AS decisions,
             (SELECT count(*) FROM actions) AS actions, (SELECT count(*) FROM memory_files) AS memory_files,
             (SELECT count(*) FROM log_entries) AS log_entries, (SELECT count(*) FROM web_sessions) AS web_sessions,
-            (SELECT count(*) FROM push_subscriptions) AS push_subscriptions`,
+            (SELECT count(*) FROM push_subscriptions) AS push_subscriptions, (SELECT count(*) FROM reminders) AS reminders`,
   )).rows[0]!;
   return row;
 }
 
 /** Nothing else writes these tables while the copy runs (a node started meanwhile waits). */
 export async function lockTargetTables(client: pg.PoolClient): Promise<void> {
-  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions IN EXCLUSIVE MODE');
+  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions, reminders IN EXCLUSIVE MODE');
 }
 
 export async function insertEvents(client: pg.PoolClient, node: string, events: readonly CopiedEvent[]): Promise<void> {

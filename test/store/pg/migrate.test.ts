@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
@@ -137,6 +138,10 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect(waiting.stderr).toMatch(/log records wait in the outbox .* \[VIGIL_ERR_MIGRATE_SOURCE\]/);
     const phone = await phoneOnHome(home);
     expect(fs.readdirSync(path.join(home, 'memory', '.history'), { recursive: true }).length).toBeGreaterThan(0);
+    // A reminder that came due while the home was stopped (its row has no action: the key is made), and one that fired.
+    const homeDb = new Database(path.join(home, 'vigil.db'));
+    homeDb.prepare('INSERT INTO reminders (action_id, due_at, note, fired_at) VALUES (NULL, ?, ?, NULL), (NULL, ?, ?, ?)').run(Date.now() - 1000, 'review #5', Date.now() - 86_400_000, 'fired long ago', Date.now() - 86_000_000);
+    homeDb.close();
 
     const before = stateFiles(home);
     const migrate = runCli(home, ['migrate', '--to', db.url, '--node', 'alpha']);
@@ -144,7 +149,8 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect(said).toMatch(/^migrate: .* into postgres:\/\//m);
     expect(said).toMatch(/^copied and verified: \d+ events/m);
     expect(said).toMatch(/every count and SHA-256 matches the home; \d+ chains of node alpha verify/);
-    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions$/m);
+    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions, 1 reminders still to fire$/m);
+    expect(said).toMatch(/^left in the home: .*reminders \(fired\) 1/m);
     // The home was only read.
     expect(stateFiles(home)).toEqual(before);
 
@@ -229,5 +235,9 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     const page = await fetch(`${node.url}/push`, { headers: { cookie: phone.cookie }, redirect: 'manual' });
     expect(page.status).toBe(200);
     expect((await db.sql('SELECT endpoint, node FROM push_subscriptions')).rows).toEqual([{ endpoint: phone.endpoint, node: 'alpha' }]);
+    // The reminder owed went with it, and a node fires it, once.
+    await until(async () => (await db.sql("SELECT id FROM reminders WHERE fired_by = 'alpha'")).rows.length === 1, 'the copied reminder to fire');
+    const reminders = (await db.sql<{ action_id: string; note: string; fired_by: string | null }>('SELECT action_id, note, fired_by FROM reminders')).rows;
+    expect(reminders).toEqual([{ action_id: expect.stringMatching(/^home-reminder:\d+$/), note: 'review #5', fired_by: 'alpha' }]);
   });
 });
