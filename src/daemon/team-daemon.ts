@@ -4,7 +4,7 @@
  * only its config and secrets in its home; what it takes lives in the database.
  *
  * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
- * only after the commit), beats its heartbeat into `nodes`, decides the inbox's events
+ * only after the commit; a refused one counted, `webhook.rejected` on its chain), beats its heartbeat into `nodes`, decides the inbox's events
  * with the configured provider — the offline `rules`, or a model with the home's prompt
  * and its context read from PostgreSQL, rules first, the deliveries that belong together
  * (one CI run, a burst on one issue) claimed whole and decided as one after
@@ -48,9 +48,9 @@ import type { GithubQuery } from '../github-api/index.js';
 import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
 import { createProvider } from '../model/index.js';
-import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
+import { openPgStore, type PgPruneReport, type PgStore, type WebhookRejectionLog } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
-import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake } from '../triggers/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
@@ -88,6 +88,7 @@ export class TeamDaemon {
   private store: PgStore | undefined;
   private http: HttpFront | undefined;
   private intake: PgWebhookIntake | undefined;
+  private rejections: RejectionTally | undefined;
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
   private ticks: TeamTicks | undefined;
@@ -167,8 +168,20 @@ export class TeamDaemon {
         record: (records) => this.recordAll(records),
         ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
       });
+      // Every refused delivery is counted and logged on this node's chain (issue 20), at most a
+      // line a minute per reason. The counts live in memory: the lines are what lasts.
+      let rejectionCounts: WebhookRejectionLog | undefined;
+      this.rejections = new RejectionTally({
+        clock,
+        record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a webhook.rejected line was not logged', { error: errorText(err) })),
+        load: () => rejectionCounts,
+        save: (log) => void (rejectionCounts = log),
+        // Only refusals through vigil's own smee client notify, and a node runs none.
+        notifyOwner: () => undefined,
+      });
+      const rejections = this.rejections;
       this.http = new HttpFront(app, { bodyTimeoutMs }, [
-        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs }) },
+        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections }) },
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
@@ -338,6 +351,7 @@ export class TeamDaemon {
     await this.pruner?.stop();
     await this.redelivery?.stop();
     await this.http?.close(HTTP_DRAIN_MS);
+    this.rejections?.close();
     await this.intake?.close();
     await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
     if (this.store) {

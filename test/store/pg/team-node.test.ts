@@ -93,6 +93,13 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     }
     const again = await postDelivery(alpha.daemon.url, alpha.secret, bodies.get(answers[0]!.id)!, { event: 'issues', deliveryId: answers[0]!.id });
     expect(again).toMatchObject({ status: 200, body: { status: 'duplicate', eventId: answers[0]!.body.eventId } });
+    // A forged delivery is refused, stored nowhere, and counted on the node's chain (issue 20).
+    const forged = await postDelivery(alpha.daemon.url, 'not-the-secret', issueOpened(99), { event: 'issues', deliveryId: crypto.randomUUID() });
+    expect(forged.status).toBe(401);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM log_entries WHERE node = 'alpha' AND type = 'webhook.rejected'`)) === 1, 'the webhook.rejected line');
+    const rejected = JSON.parse((await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'webhook.rejected'`)).rows[0]!.line) as Record<string, unknown>;
+    expect(rejected).toMatchObject({ reason: 'signature', via: 'direct', count: 1 });
+    expect(await count('SELECT count(*) AS n FROM inbox')).toBe(60);
 
     await waitUntil(async () => (await count(`SELECT count(*) AS n FROM inbox WHERE state = 'decided'`)) === 60, 'every event decided');
     expect(await count('SELECT count(*) AS n FROM decisions')).toBe(60);
