@@ -27,6 +27,8 @@ export interface TeamAppDeps {
   record(records: EventRecord[]): Promise<void>;
   /** `POST /api/ask`: the owner's words into the shared inbox, and the answer whichever node decides them (team-asks.ts). */
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
+  /** `POST /api/push/test`: a test notification sent by whichever node's worker takes it (team-push-test.ts). */
+  pushTest(): Promise<unknown>;
 }
 
 /**
@@ -114,6 +116,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
       return { id: answered.id, state: answered.state };
     },
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
+    pushTest: () => deps.pushTest(),
   };
 }
 
@@ -131,7 +134,5 @@ function teamPhone(deps: TeamAppDeps): PushDeps {
     // What reached nobody is asked again (any node's worker, looking every second, sends it).
     subscribed: async () => void (await deps.store.notify.askAgainUnreached(deps.clock.now())),
     pages: TEAM_PAGES,
-    // POST /api/push/test is not served on PostgreSQL yet (501).
-    testButton: false,
   };
 }

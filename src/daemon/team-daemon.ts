@@ -33,7 +33,8 @@
  * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
  * `vigil ask` (POST /api/ask) puts the owner's words in the shared inbox and waits for
  * the answer whichever node decides them (team-asks.ts).
- * Not yet: desktop notifications, notification tests and alerts
+ * The push page's test button (POST /api/push/test) is answered here once a worker sent it (team-push-test.ts).
+ * Not yet: desktop notifications, alerts
  * (the owner is not told of a delivery refused twice: the node's output says it), the
  * local action agent.task (it waits as approved), the
  * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
@@ -58,6 +59,7 @@ import { StorePruner } from './pruner.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
 import { askTeam } from './team-asks.js';
+import { teamPushTest } from './team-push-test.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { TeamReminders } from './team-reminders.js';
@@ -167,6 +169,7 @@ export class TeamDaemon {
         approved: () => this.worker?.kick(),
         record: (records) => this.recordAll(records),
         ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
+        pushTest: () => teamPushTest({ store, clock, config: () => this.config, kick: () => this.worker?.kick(), signal: this.stopping.signal }),
       });
       // Every refused delivery is counted and logged on this node's chain (issue 20), at most a
       // line a minute per reason. The counts live in memory: the lines are what lasts.

@@ -10,7 +10,7 @@ export { buildNotifier } from './build.js';
 export { describeAction, sendQueuedNotices } from './notices.js';
 export { OwnerReach } from './reach.js';
 export { notifyChecks } from './doctor.js';
-export { reachReport, type TestAnswer } from './reach-report.js';
+export { configuredChannels, NO_CHANNEL_ANSWER, reachReport, testAnswer, type TestAnswer } from './reach-report.js';
 export { TeamNotices, type TeamDelivery } from './team-notices.js';
 export { remoteChannels, gatePolicyOf } from './build.js';
 export { WebPushChannel } from './webpush.js';

@@ -1,6 +1,7 @@
 /**
  * A team node's worker tells the owner (issue 19): the notices queued in PostgreSQL
- * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held — and
+ * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held, a test
+ * notification whose outcome a node waits for — and
  * the `notify` actions the policy allowed (`deliver`, under the action's key), sent
  * through the node's channels with the same message and capability links as on SQLite
  * (`approvalNotification`), behind the same quiet hours and hourly cap, counted across
@@ -19,12 +20,12 @@ import { secretMask, type SecretMask } from '../secrets/index.js';
 import type { NotifyWindow, PgApproval, PgNotice, PgNotify } from '../store/index.js';
 import { fanOut } from './fanout.js';
 import { digestNotification, holdReason, isQuietAt, type GatePolicy } from './gate.js';
-import { approvalNotification } from './notices.js';
+import { approvalNotification, TEST_NOTIFICATION } from './notices.js';
 import { NO_CHANNEL } from './notifier.js';
 import type { Channel, Notification } from './types.js';
 
 export interface TeamNoticesDeps {
-  notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest'>;
+  notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest' | 'saveTest'>;
   /** The approval a notice names, as it is now. */
   approval: (id: string) => Promise<PgApproval | undefined>;
   /** Marks the notice done — only while this worker holds it — with its log lines, in one transaction; false when its lease ran out. */
@@ -61,7 +62,7 @@ export class TeamNotices {
     renewal.unref();
     let records: EventRecord[];
     try {
-      records = notice.kind === 'digest' ? await this.digest(notice) : await this.approval(notice);
+      records = notice.kind === 'digest' ? await this.digest(notice) : notice.kind === 'test' ? await this.test(notice) : await this.approval(notice);
     } catch (err) {
       // A notice that cannot be sent is logged and not tried forever (as on SQLite): it must not hold back the actions behind it.
       const error = (this.deps.mask ?? secretMask()).redact(errorText(err));
@@ -93,6 +94,26 @@ export class TeamNotices {
       return admission.fresh ? [eventRecord('notify.held', { key: notice.key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now())] : [];
     }
     return (await this.send(n, notice.key)).records;
+  }
+
+  /**
+   * A test notification (POST /api/push/test on any node): through the gate like any
+   * notice, to every channel, and what came of it — delivered, failed, nobody to reach,
+   * or held — saved for the node that waits to show it.
+   */
+  private async test(notice: PgNotice): Promise<EventRecord[]> {
+    const { clock, policy } = this.deps;
+    const n = this.redacted(TEST_NOTIFICATION);
+    const admission = await this.deps.notify.admit({ key: notice.key, title: n.title, body: n.body, urgency: n.urgency }, (w) =>
+      holdReason(policy, n.urgency, clock.now(), w.sentLastHour),
+    );
+    if (admission.verdict === 'hold') {
+      await this.deps.notify.saveTest(notice.key, { key: notice.key, at: clock.now(), delivered: [], failed: [], skipped: [], held: admission.reason });
+      return admission.fresh ? [eventRecord('notify.held', { key: notice.key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now())] : [];
+    }
+    const sent = await this.send(n, notice.key);
+    await this.deps.notify.saveTest(notice.key, { key: notice.key, at: clock.now(), delivered: sent.delivered, failed: sent.failed, skipped: sent.skipped });
+    return sent.records;
   }
 
   private async digest(notice: PgNotice): Promise<EventRecord[]> {
@@ -137,7 +158,14 @@ export class TeamNotices {
   }
 
   /** To every channel that has not had `key` yet, each delivery recorded as it lands; with the log lines to write. */
-  private async send(n: Notification, key: string): Promise<{ records: EventRecord[]; delivered: string[]; failed: NonNullable<TeamDelivery['failed']>; unreached?: string[] }> {
+  private async send(n: Notification, key: string): Promise<{
+    records: EventRecord[];
+    delivered: string[];
+    failed: NonNullable<TeamDelivery['failed']>;
+    /** Channels with nobody to reach, and why. */
+    skipped: { channel: string; why: string }[];
+    unreached?: string[];
+  }> {
     const { notify, channels, clock, timeoutMs } = this.deps;
     // A channel's error may quote what the service answered: it reaches the log.
     const mask = this.deps.mask ?? secretMask();
@@ -147,6 +175,7 @@ export class TeamNotices {
     const records: EventRecord[] = [];
     const why: string[] = [];
     const failed: { channel: string; error: string }[] = [];
+    const skipped: { channel: string; why: string }[] = [];
     for (const o of outcomes) {
       if (o.status === 'sent') {
         await notify.markDelivered(key, o.channel);
@@ -157,17 +186,19 @@ export class TeamNotices {
         why.push(`${o.channel}: ${error}`);
         failed.push({ channel: o.channel, error });
       } else {
-        why.push(`${o.channel}: ${mask.redact(o.detail ?? 'nobody to reach')}`);
+        const reason = mask.redact(o.detail ?? 'nobody to reach');
+        why.push(`${o.channel}: ${reason}`);
+        skipped.push({ channel: o.channel, why: reason });
       }
     }
     await notify.setState([key], 'sent');
     if (delivered.length === 0) {
       const unreached = why.length ? why : [NO_CHANNEL];
       records.push(eventRecord('notify.unreached', { key, title: n.title, urgency: n.urgency, why: unreached }, clock.now()));
-      return { records, delivered, failed, unreached };
+      return { records, delivered, failed, skipped, unreached };
     }
     records.push(eventRecord('notify.sent', { title: n.title, body: n.body, urgency: n.urgency, channels: delivered }, clock.now()));
-    return { records, delivered, failed };
+    return { records, delivered, failed, skipped };
   }
 
   private redacted(n: Notification): Notification {

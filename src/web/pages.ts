@@ -49,12 +49,12 @@ export function approvalHtml(a: ApprovalItem, csrf: string): string {
 }
 
 /** `test: false` leaves out the test button (a team node does not send tests yet). */
-export function pushPage(opts: { csrf: string; vapidKey: string; subscriptions: number; pages?: readonly PageName[]; test?: boolean }): string {
+export function pushPage(opts: { csrf: string; vapidKey: string; subscriptions: number; pages?: readonly PageName[] }): string {
   const body = `<section><h2>Notifications on this device</h2>
 <p>vigil sends approvals and news as Web Push notifications. An approval carries <b>Approve</b> and <b>Deny</b>: answering needs no login.</p>
 <p class="muted">${opts.subscriptions} browser(s) subscribed. Push needs a secure context: https://, or http://localhost (an SSH tunnel). On an iPhone, add vigil to the home screen first (Share → Add to Home Screen), then open it from there.</p>
 <div class="buttons"><button class="primary" id="push-subscribe" type="button">Turn on notifications</button>
-${opts.test === false ? '' : '<button id="push-test" type="button">Send a test notification</button>'}</div>
+<button id="push-test" type="button">Send a test notification</button></div>
 <p id="push-result" aria-live="polite"></p></section>`;
   const head = `<meta name="vapid-key" content="${esc(opts.vapidKey)}">`;
   return layout({ title: 'Push', page: 'push', csrf: opts.csrf, head, body, ...(opts.pages ? { pages: opts.pages } : {}) });

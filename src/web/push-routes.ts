@@ -38,7 +38,6 @@ export async function pushRoutes(app: FastifyInstance, deps: PushDeps): Promise<
       vapidKey: deps.vapidPublicKey(),
       subscriptions: await subscriptions.subscriptionCount(),
       ...(deps.pages ? { pages: deps.pages } : {}),
-      test: deps.testButton ?? true,
     });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
   });

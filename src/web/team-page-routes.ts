@@ -24,6 +24,8 @@ export interface TeamPageDeps extends AuthDeps {
   answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
   /** `vigil ask`: the owner's words decided by whichever node takes them, the answer awaited here (src/daemon/team-asks.ts). */
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<unknown>;
+  /** A test notification through every channel, answered once a node's worker has tried (src/daemon/team-push-test.ts). */
+  pushTest(): Promise<unknown>;
 }
 
 /** How long `POST /api/ask` waits for the decision by default, and at most (as on SQLite: src/daemon/api-routes.ts). */
@@ -71,6 +73,9 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
     if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);
     return deps.answer(req.params.id, req.params.answer, reasonOf(req.body));
   });
+
+  // The push page's test button (session + CSRF header) or a script's Bearer.
+  app.post('/api/push/test', { preHandler: apiAuth(deps) }, async () => deps.pushTest());
 
   // The owner's voice: the CLI's Bearer, or a session with its CSRF header (apiAuth).
   app.post<{ Body: Record<string, unknown> | undefined }>('/api/ask', { preHandler: apiAuth(deps) }, async (req) => {

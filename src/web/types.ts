@@ -64,8 +64,6 @@ export interface PushDeps extends AuthDeps {
   subscribed(): void | Promise<void>;
   /** Links of the page's navigation: every page of the dashboard, or only the push page on a team node. */
   pages?: readonly PageName[];
-  /** Whether the page offers a test notification (`POST /api/push/test`, the SQLite daemon's). */
-  testButton?: boolean;
 }
 
 /** What the dashboard may ask of the daemon; nothing else reaches it. */

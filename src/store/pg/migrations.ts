@@ -373,6 +373,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { id: 'pg-015-owner-answers', sql: `
   ALTER TABLE decisions ADD COLUMN answer jsonb;
   ` },
+  // A node's test notification (POST /api/push/test): queued like any notice, sent by
+  // whichever node's worker claims it, its outcome kept a day for the node that waits.
+  { id: 'pg-016-notify-tests', sql: `
+  ALTER TABLE notify_queue DROP CONSTRAINT notify_queue_kind_check;
+  ALTER TABLE notify_queue ADD CONSTRAINT notify_queue_kind_check CHECK (kind IN ('approval', 'digest', 'test'));
+  CREATE TABLE notify_tests (
+    key    text PRIMARY KEY,
+    result jsonb NOT NULL,
+    at     bigint NOT NULL
+  );
+  ` },
 ];
 
 /**

@@ -16,8 +16,9 @@ import type { Clock } from '../../clock.js';
 import { ADVISORY_CLASS, NOTIFY_CAP_LOCK } from './advisory.js';
 import { withTransaction, type Queryable } from './connect.js';
 import type { NotificationUrgency, NotifyLogRow, NotifyState } from '../notifications.js';
+import type { NotifyTestOutcome } from '../kv-keys.js';
 
-export type PgNoticeKind = 'approval' | 'digest';
+export type PgNoticeKind = 'approval' | 'digest' | 'test';
 
 export interface PgNotice {
   id: number;
@@ -61,6 +62,19 @@ export class PgNotify {
       [key, kind, JSON.stringify(payload), now],
     );
     return rowCount === 1;
+  }
+
+  /** A test notification's outcome (pg-016), for the node whose POST /api/push/test waits; a day's are kept. */
+  async saveTest(key: string, result: NotifyTestOutcome): Promise<void> {
+    const now = this.clock.now();
+    await this.pool.query('DELETE FROM notify_tests WHERE at < $1', [now - 86_400_000]);
+    await this.pool.query('INSERT INTO notify_tests (key, result, at) VALUES ($1, $2::jsonb, $3) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(result), now]);
+  }
+
+  /** The outcome of the test notification `key`, once a worker has tried it. */
+  async testResult(key: string): Promise<NotifyTestOutcome | undefined> {
+    const { rows } = await this.pool.query<{ result: NotifyTestOutcome }>('SELECT result FROM notify_tests WHERE key = $1', [key]);
+    return rows[0]?.result;
   }
 
   /**

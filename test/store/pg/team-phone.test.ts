@@ -21,6 +21,7 @@ import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpe
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakePushService } from '../../notify/fake-push.js';
 import { issueOpened, waitFor } from './team-helpers.js';
+import { TEST_NOTIFICATION } from '../../../src/notify/notices.js';
 
 const PG = postgresAvailability();
 
@@ -123,7 +124,8 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1] ?? '';
     expect(csrf).not.toBe('');
     expect(html).not.toContain('href="/activity"');
-    expect(html).not.toContain('id="push-test"');
+    // The test button: a node serves POST /api/push/test too.
+    expect(html).toContain('id="push-test"');
     // Without a session the page sends the browser to /login.
     const anonymous = await fetch(`${beta.url}/push`, { redirect: 'manual' });
     expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, '/login']);
@@ -251,8 +253,16 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect(pushed()).toHaveLength(1);
     expect((await lines('notify.sent')).map((l) => l.channels)).toEqual([['push']]);
 
+    // The push page's test button (here a script's Bearer) on alpha: sent by a node's worker to the phone, and what came of it said.
+    const tested = await fetch(`${alpha.url}/api/push/test`, { method: 'POST', headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
+    expect(tested.status).toBe(200);
+    expect(await tested.json()).toMatchObject({ delivered: ['push'], failed: [], message: 'Delivered to push.', subscriptions: 1 });
+    expect(pushed()).toHaveLength(2);
+    expect((JSON.parse(pushed()[1]!.payload) as { title: string }).title).toBe(TEST_NOTIFICATION.title);
+    expect((await db.sql<{ key: string }>('SELECT key FROM notify_tests')).rows).toHaveLength(1);
+
     // What a node does not serve yet: 501 with the one error body, whoever asks.
-    for (const [method, route] of [['POST', '/api/push/test'], ['GET', '/api/approvals'], ['GET', '/activity'], ['GET', '/api/dashboard/status']] as const) {
+    for (const [method, route] of [['GET', '/api/approvals'], ['GET', '/activity'], ['GET', '/api/dashboard/status']] as const) {
       const res = await fetch(`${alpha.url}${route}`, { method, headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
       expect(await refusal(res)).toEqual({ status: 501, body: body('VIGIL_ERR_TEAM_UNSUPPORTED') });
     }
