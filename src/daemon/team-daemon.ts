@@ -34,8 +34,8 @@
  * `vigil ask` (POST /api/ask) puts the owner's words in the shared inbox and waits for
  * the answer whichever node decides them (team-asks.ts).
  * The push page's test button (POST /api/push/test) is answered here once a worker sent it (team-push-test.ts).
- * Not yet: desktop notifications, alerts
- * (the owner is not told of a delivery refused twice: the node's output says it), the
+ * A delivery refused twice is told to the owner through the team's channels (src/exec/team-sweep.ts).
+ * Not yet: desktop notifications, the
  * local action agent.task (it waits as approved), the
  * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
  * "PostgreSQL (issue 19)".

@@ -22,7 +22,7 @@ import type { AskedRedelivery, SweepMemory } from '../github-api/index.js';
 import type { PgTx, PgWorkerStore } from '../store/index.js';
 
 export interface TeamSweepDeps {
-  store: Pick<PgWorkerStore, 'redeliveries' | 'log' | 'transaction'>;
+  store: Pick<PgWorkerStore, 'redeliveries' | 'log' | 'transaction' | 'notify'>;
   clock: Clock;
   /** Asks the node whether it still holds the `redelivery` role. */
   confirmRole: () => Promise<boolean>;
@@ -65,9 +65,18 @@ export class TeamSweepMemory implements SweepMemory {
     await this.write(lines, (tx) => this.deps.store.redeliveries.remember(tx, guid, deliveryId, at));
   }
 
-  /** A team has no notification channel yet: the advice goes to the node's output, the `event.missed` line to its chain. */
+  /**
+   * A redelivery refused again: the owner is told which setting to change, once — the
+   * alert queued for the team's channels (any node's worker sends it, through the gate) in
+   * the transaction that marks the delivery told, with its `event.missed` line; the node's
+   * output says it too.
+   */
   async refusedAgain(guid: string, notice: { title: string; body: string }, lines: EventRecord[]): Promise<void> {
-    await this.write(lines, (tx) => this.deps.store.redeliveries.told(tx, guid, this.deps.clock.now()));
+    const { store, clock } = this.deps;
+    await this.write(lines, async (tx) => {
+      await store.redeliveries.told(tx, guid, clock.now());
+      await store.notify.enqueue(tx, `alert:missed:${guid}`, 'alert', notice, clock.now());
+    });
     this.deps.print(`vigil worker: ${notice.body}`);
   }
 

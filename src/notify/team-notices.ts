@@ -1,7 +1,7 @@
 /**
  * A team node's worker tells the owner (issue 19): the notices queued in PostgreSQL
  * (src/store/pg/notify.ts) — an approval to ask about, a digest of what was held, a test
- * notification whose outcome a node waits for — and
+ * notification whose outcome a node waits for, an alert from the missed-delivery sweep — and
  * the `notify` actions the policy allowed (`deliver`, under the action's key), sent
  * through the node's channels with the same message and capability links as on SQLite
  * (`approvalNotification`), behind the same quiet hours and hourly cap, counted across
@@ -62,7 +62,7 @@ export class TeamNotices {
     renewal.unref();
     let records: EventRecord[];
     try {
-      records = notice.kind === 'digest' ? await this.digest(notice) : notice.kind === 'test' ? await this.test(notice) : await this.approval(notice);
+      records = await this.handle(notice);
     } catch (err) {
       // A notice that cannot be sent is logged and not tried forever (as on SQLite): it must not hold back the actions behind it.
       const error = (this.deps.mask ?? secretMask()).redact(errorText(err));
@@ -80,20 +80,42 @@ export class TeamNotices {
     return this.deps.notify.queueDigest((w: NotifyWindow) => !isQuietAt(policy, clock.now()) && w.sentLastHour < policy.maxPerHour);
   }
 
+  private handle(notice: PgNotice): Promise<EventRecord[]> {
+    switch (notice.kind) {
+      case 'digest':
+        return this.digest(notice);
+      case 'test':
+        return this.test(notice);
+      case 'alert':
+        return this.alert(notice);
+      default:
+        return this.approval(notice);
+    }
+  }
+
   private async approval(notice: PgNotice): Promise<EventRecord[]> {
     const action = await this.deps.approval(String(notice.payload.actionId));
     // Answered or expired before its notice went out: nothing to ask any more.
     const notification = action && approvalNotification(action, this.deps.capabilityKey);
-    if (!notification) return [];
+    return notification ? this.gated(notification, notice.key) : [];
+  }
+
+  /** Something the owner should act on that is no approval (a redelivery refused again: the setting to change), as on SQLite. */
+  private async alert(notice: PgNotice): Promise<EventRecord[]> {
+    const { title, body } = notice.payload as { title?: unknown; body?: unknown };
+    if (typeof title !== 'string' || typeof body !== 'string') return [];
+    return this.gated({ title, body, urgency: 'normal', tag: notice.key.split(':').slice(0, 2).join(':'), path: '/' }, notice.key);
+  }
+
+  /** Behind quiet hours and the hourly cap (counted over all nodes; held ones wait for the digest), then to every channel. */
+  private async gated(notification: Notification, key: string): Promise<EventRecord[]> {
     const { clock, policy } = this.deps;
     const n = this.redacted(notification);
-    const admission = await this.deps.notify.admit({ key: notice.key, title: n.title, body: n.body, urgency: n.urgency }, (w) =>
-      holdReason(policy, n.urgency, clock.now(), w.sentLastHour),
-    );
+    const admission = await this.deps.notify.admit({ key, title: n.title, body: n.body, urgency: n.urgency }, (w) => holdReason(policy, n.urgency, clock.now(), w.sentLastHour));
     if (admission.verdict === 'hold') {
-      return admission.fresh ? [eventRecord('notify.held', { key: notice.key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now())] : [];
+      return admission.fresh ? [eventRecord('notify.held', { key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now())] : [];
     }
-    return (await this.send(n, notice.key)).records;
+    return (await this.send(n, key)).records;
   }
 
   /**

@@ -374,10 +374,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ALTER TABLE decisions ADD COLUMN answer jsonb;
   ` },
   // A node's test notification (POST /api/push/test): queued like any notice, sent by
-  // whichever node's worker claims it, its outcome kept a day for the node that waits.
+  // whichever node's worker claims it, its outcome kept a day for the node that waits. And
+  // alerts (a redelivery refused again: the setting to change), queued by the sweep.
   { id: 'pg-016-notify-tests', sql: `
   ALTER TABLE notify_queue DROP CONSTRAINT notify_queue_kind_check;
-  ALTER TABLE notify_queue ADD CONSTRAINT notify_queue_kind_check CHECK (kind IN ('approval', 'digest', 'test'));
+  ALTER TABLE notify_queue ADD CONSTRAINT notify_queue_kind_check CHECK (kind IN ('approval', 'digest', 'test', 'alert'));
   CREATE TABLE notify_tests (
     key    text PRIMARY KEY,
     result jsonb NOT NULL,

@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { VigilError } from '../../../src/errors.js';
 import { makeSecretMask } from '../../../src/secrets/index.js';
-import type { EventRecord } from '../../../src/events.js';
+import { eventRecord, type EventRecord } from '../../../src/events.js';
 import { TeamNotices } from '../../../src/notify/team-notices.js';
+import { TeamSweepMemory } from '../../../src/exec/team-sweep.js';
 import { PgStore } from '../../../src/store/pg/index.js';
 import { usePgNodes } from '../../helpers/pg-nodes.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
@@ -165,5 +166,26 @@ describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in 
     expect(error).toBeInstanceOf(VigilError);
     expect((error as VigilError).code).toBe('VIGIL_ERR_NOTIFY');
     expect(failed.map((l) => l.type)).toEqual(['notify.failed', 'notify.unreached']);
+  });
+
+  it('a redelivery refused again: the sweep queues one alert with the setting to change, any node\'s worker sends it once through the gate; told again, nothing more', async () => {
+    const clock = new FakeClock(T0);
+    const [alpha, beta] = [await node('alpha', clock), await node('beta', clock)];
+    const printed: string[] = [];
+    const sweep = new TeamSweepMemory({ store: alpha, clock, confirmRole: async () => true, print: (line) => printed.push(line) });
+    const notice = { title: 'vigil: a delivery is refused', body: 'GitHub redelivered a delivery and vigil refused it again: the secret on GitHub must be secrets.json "webhookSecret".' };
+    const missed = eventRecord('event.missed', { guid: 'g-refused', deliveryId: 82, statusCode: 401, again: true }, clock.now());
+    await sweep.refusedAgain('g-refused', notice, [missed]);
+    await sweep.refusedAgain('g-refused', notice, []);
+    expect((await pg.sql<{ key: string; kind: string }>('SELECT key, kind FROM notify_queue', [])).rows).toEqual([{ key: 'alert:missed:g-refused', kind: 'alert' }]);
+    expect(printed[0]).toContain('secrets.json "webhookSecret"');
+
+    const channel = new RecordingChannel('webhook');
+    const lines: EventRecord[] = [];
+    const workers = [notices(alpha, clock, [channel], lines), notices(beta, clock, [channel], lines)];
+    await Promise.all(workers.map(drain));
+    expect(channel.received.map((r) => [r.notification.title, r.notification.tag])).toEqual([[notice.title, 'alert:missed']]);
+    expect(channel.received[0]!.notification.body).toContain('webhookSecret');
+    expect(lines.filter((l) => l.type === 'notify.sent')).toHaveLength(1);
   });
 });
