@@ -117,6 +117,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
     },
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
     pushTest: () => deps.pushTest(),
+    answerTo: async (eventId) => (await store.decisions.answerTo(eventId)) as { text: string } | undefined,
   };
 }
 

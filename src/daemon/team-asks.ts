@@ -50,8 +50,13 @@ export async function askTeam(deps: TeamAskDeps, text: unknown, via: AskPayload[
     try {
       await sleep(Math.min(deps.pollMs ?? POLL_MS, left), undefined, deps.signal ? { signal: deps.signal } : undefined);
     } catch {
-      throw new VigilError('VIGIL_ERR_ASK_TIMEOUT', `the node is stopping; event ${eventId} stays in the inbox and is answered by notification`);
+      throw pending(eventId, `the node is stopping; event ${eventId} stays in the inbox and is answered by notification`);
     }
   }
-  throw new VigilError('VIGIL_ERR_ASK_TIMEOUT', `event ${eventId} was not decided within ${Math.round(waitMs / 1000)} s`);
+  throw pending(eventId, `event ${eventId} was not decided within ${Math.round(waitMs / 1000)} s`);
+}
+
+/** VIGIL_ERR_ASK_TIMEOUT naming its event, so a page can look for the answer later (src/web/team-page-routes.ts). */
+function pending(eventId: number, detail: string): VigilError & { eventId: number } {
+  return Object.assign(new VigilError('VIGIL_ERR_ASK_TIMEOUT', detail), { eventId });
 }

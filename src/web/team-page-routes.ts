@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { VigilError } from '../errors.js';
+import { isVigilError, VigilError } from '../errors.js';
 import type { TeamStatus } from '../store/index.js';
 import { apiAuth, channelOf, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
@@ -26,7 +26,12 @@ export interface TeamPageDeps extends AuthDeps {
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<unknown>;
   /** A test notification through every channel, answered once a node's worker has tried (src/daemon/team-push-test.ts). */
   pushTest(): Promise<unknown>;
+  /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
+  answerTo(eventId: number): Promise<{ text: string } | undefined>;
 }
+
+/** How long the Ask form (no script) waits for its answer before the page comes back without it. */
+const ASK_FORM_WAIT_MS = 60_000;
 
 /** How long `POST /api/ask` waits for the decision by default, and at most (as on SQLite: src/daemon/api-routes.ts). */
 const ASK_WAIT_SECONDS = 120;
@@ -50,9 +55,14 @@ const reasonOf = (body: unknown) => {
  * error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
-  app.get('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
+  app.get<{ Querystring: { answer?: string } }>('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
     const now = deps.clock.now();
-    const [status, waiting] = await Promise.all([deps.status(now), deps.approvals()]);
+    const asked = Number(req.query.answer);
+    const [status, waiting, answer] = await Promise.all([
+      deps.status(now),
+      deps.approvals(),
+      Number.isSafeInteger(asked) && asked > 0 ? deps.answerTo(asked) : undefined,
+    ]);
     const owner = ownerOf(req);
     const page = teamPage({
       csrf: owner?.via === 'session' ? owner.session.csrf : '',
@@ -60,6 +70,8 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
       approvals: waiting.map((a) => approvalItem({ ...a, params: a.params as Record<string, unknown> })),
       now,
       node: deps.node,
+      // The Ask form's answer; an ask still being decided says so.
+      ...(req.query.answer !== undefined ? { answered: answer?.text ?? 'Not answered yet: vigil is still deciding. Its answer is also sent as a notification.' } : {}),
     });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
   });
@@ -72,6 +84,20 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
   app.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', { preHandler: apiAuth(deps) }, async (req) => {
     if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);
     return deps.answer(req.params.id, req.params.answer, reasonOf(req.body));
+  });
+
+  // The Ask box without its script (a form with `_csrf`): the page again, with the answer in the box.
+  app.post<{ Body: Record<string, unknown> | undefined }>('/ask', { preHandler: pageAuth(deps) }, async (req, reply) => {
+    let eventId: number;
+    try {
+      eventId = ((await deps.ask(req.body?.text, 'dashboard', ASK_FORM_WAIT_MS)) as { eventId: number }).eventId;
+    } catch (err) {
+      // Not decided in time: the page looks for its answer when reloaded (the timeout names the event).
+      const pending = isVigilError(err, 'VIGIL_ERR_ASK_TIMEOUT') ? (err as { eventId?: unknown }).eventId : undefined;
+      if (typeof pending !== 'number') throw err;
+      eventId = pending;
+    }
+    return reply.code(303).header('location', `/?answer=${eventId}#ask`).header('cache-control', 'no-store').send();
   });
 
   // The push page's test button (session + CSRF header) or a script's Bearer.

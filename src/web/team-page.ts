@@ -3,14 +3,16 @@
  * alive or silent, what each holds and which roles, the shared inbox and actions, today's
  * model use — and the approvals that wait, each with Approve and Deny (the dashboard's
  * cards: answered in place by the script through `/api/approvals/:id/:answer`, or by the
- * form without it). Read from PostgreSQL, so every node shows the same team.
+ * form without it) — and the Ask box, the owner's words to whichever node decides them.
+ * Read from PostgreSQL, so every node shows the same team.
  */
 import type { TeamStatus } from '../store/index.js';
 import type { ApprovalItem } from './dashboard.js';
 import { esc, layout, TEAM_PAGES } from './html.js';
+import { askBox } from './ask-box.js';
 import { approvalHtml } from './pages.js';
 
-export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: ApprovalItem[]; now: number; node: string }): string {
+export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: ApprovalItem[]; now: number; node: string; answered?: string }): string {
   const { status, now } = opts;
   const nodes = status.nodes
     .map((n) => {
@@ -34,6 +36,7 @@ export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: Ap
 </dl></section>
 <section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
 <ul class="approvals" id="approval-list">${approvals}</ul>
-<p id="approvals-empty" class="muted"${opts.approvals.length ? ' hidden' : ''}>Nothing waits for you.</p></section>`;
+<p id="approvals-empty" class="muted"${opts.approvals.length ? ' hidden' : ''}>Nothing waits for you.</p></section>
+${askBox(opts.csrf, opts.answered)}`;
   return layout({ title: 'Team', page: 'team', csrf: opts.csrf, body, pages: TEAM_PAGES });
 }

@@ -2,14 +2,16 @@
  * `vigil ask` on a team (issue 19 with issue 15), as real processes on a real PostgreSQL
  * cluster: the CLI asks a node, whichever node claims the instruction decides it with the
  * real Anthropic SDK against the fake Messages API, and the asking node prints the answer
- * that node wrote with its decision. A request without the owner's token is refused, and a
- * wait that runs out says so while the event stays to be decided.
+ * that node wrote with its decision; the Team page's Ask form, without a script, shows it
+ * in the box. A request without the owner's token is refused, and a wait that runs out
+ * says so while the event stays to be decided.
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { firstUserText } from '../../fakes/fake-anthropic.mjs';
+import { dashboardToken, login } from '../../web/helpers.js';
 import { startedFakeAnthropic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
@@ -94,11 +96,25 @@ describe.runIf(PG.available)('vigil ask on a team (real processes, real SDK, rea
     expect(anonymous.status).toBe(401);
     expect((await db.sql("SELECT id FROM inbox WHERE kind = 'owner.instruction'")).rows).toHaveLength(2);
 
+    // The Team page's Ask box without its script: a form with the session's CSRF token, and the page again with the answer in the box.
+    const alphaUrl = daemons[0]!.url;
+    const { cookie, csrf } = await login(alphaUrl, dashboardToken(homes.alpha));
+    const askForm = (fields: Record<string, string>) =>
+      fetch(`${alphaUrl}/ask`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    expect((await askForm({ text: 'no token' })).status).toBe(403);
+    const form = await askForm({ _csrf: csrf, text: 'and from the phone?' });
+    expect(form.status).toBe(303);
+    const location = form.headers.get('location')!;
+    expect(location).toMatch(/^\/\?answer=\d+#ask$/);
+    const page = await (await fetch(`${alphaUrl}${location}`, { headers: { cookie } })).text();
+    expect(page).toContain('<p id="ask-answer" class="ask-answer" aria-live="polite">You asked: and from the phone?. I will remind you.');
+    expect((await db.sql("SELECT id FROM inbox WHERE kind = 'owner.instruction'")).rows).toHaveLength(3);
+
     // A wait shorter than the decision: a timeout, and the event is decided all the same.
     slow = true;
     const hurried = await cli(homes.alpha, ['ask', '--wait', '1', 'and the tests?'], env);
     expect(hurried.status).not.toBe(0);
     expect(hurried.stderr).toContain('VIGIL_ERR_ASK_TIMEOUT');
-    await waitFor(async () => (await db.sql("SELECT d.id FROM decisions d JOIN inbox i ON i.id = d.event_id WHERE i.kind = 'owner.instruction'")).rows.length === 3, 'the third decision', 30_000);
+    await waitFor(async () => (await db.sql("SELECT d.id FROM decisions d JOIN inbox i ON i.id = d.event_id WHERE i.kind = 'owner.instruction'")).rows.length === 4, 'the hurried decision', 30_000);
   }, 120_000);
 });
