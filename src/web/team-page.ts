@@ -26,7 +26,7 @@ export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: Ap
   const tokens = status.usageToday.reduce((n, u) => n + u.inputTokens + u.cacheCreationTokens + u.cacheReadTokens + u.outputTokens, 0);
   const approvals = opts.approvals.map((a) => approvalHtml(a, opts.csrf)).join('\n');
   const body = `<section id="status"><h2>Team</h2>
-<table class="nodes"><thead><tr><th>Node</th><th>State</th><th>Heartbeat</th><th>Holds</th><th>Roles</th></tr></thead>
+<table class="nodes" tabindex="0" aria-label="Nodes (scrolls sideways on a narrow screen)"><thead><tr><th>Node</th><th>State</th><th>Heartbeat</th><th>Holds</th><th>Roles</th></tr></thead>
 <tbody>${nodes}</tbody></table>
 <dl class="status">
 <div><dt>Inbox</dt><dd>${counts(status.inbox)}</dd></div>

@@ -1,0 +1,64 @@
+/**
+ * A team node's page in a real browser (issue 19): Debian's Chromium, driven by
+ * playwright-core, logged in on a phone-sized window against a node on a real PostgreSQL
+ * cluster. The Ask box sends the owner's words through the page's script and shows the
+ * answer in place, the page stays the same page, no console error, no serious or critical
+ * axe finding, light and dark; screenshots go to test/artifacts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
+import { useChromium } from '../../web/chromium.js';
+import { dashboardToken } from '../../web/helpers.js';
+
+const PG = postgresAvailability();
+const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+
+describe.runIf(PG.available)("a team node's page in Chromium (real node, real cluster)", () => {
+  const cluster = usePostgres('team_page_browser');
+  const db = useFreshDatabase(cluster, 'team_page_browser');
+  const chrome = useChromium(ARTIFACTS);
+
+  it('the Ask box answers in place through whichever node decides; no console error, no serious axe finding, light and dark', async () => {
+    // The offline rules decide the instruction: none matches, and the answer says so.
+    const home = makeHome({ store: { url: db.url }, rules: [] });
+    const node = await startDaemon(home, {}, 40_000, ['--node', 'alpha']);
+    chrome.daemons.push(node);
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
+    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${node.url}/login`);
+    await page.fill('#token', dashboardToken(home));
+    await Promise.all([page.waitForURL(`${node.url}/`), page.click('button[type=submit]')]);
+    expect(await page.isHidden('#ask-answer')).toBe(true);
+
+    await page.evaluate(() => ((window as unknown as { mark?: string }).mark = 'same page'));
+    await page.fill('#ask-text', 'remind me from the phone');
+    await page.click('#ask-form button[type=submit]');
+    await page.waitForFunction(() => /rule/.test(document.getElementById('ask-answer')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    expect(await page.textContent('#ask-answer')).toBe('owner.instruction: no rule matches');
+    expect(await page.evaluate(() => (window as unknown as { mark?: string }).mark)).toBe('same page');
+    expect(await page.inputValue('#ask-text')).toBe('');
+    // One instruction, from the dashboard, decided once.
+    const decided = (await db.sql<{ kind: string; state: string }>("SELECT kind, state FROM inbox WHERE source = 'owner'")).rows;
+    expect(decided).toEqual([{ kind: 'owner.instruction', state: 'decided' }]);
+
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.screenshot({ path: path.join(ARTIFACTS, `team-ask-390-${colorScheme}.png`), fullPage: true });
+      await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const result = await axe.run();
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      expect(violations, colorScheme).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
