@@ -48,7 +48,8 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
-import { createProvider } from '../model/index.js';
+import { createJsonCompletion, createProvider } from '../model/index.js';
+import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore, type WebhookRejectionLog } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally } from '../triggers/index.js';
@@ -224,6 +225,11 @@ export class TeamDaemon {
         store,
         clock,
         config: () => this.config,
+        // With a model provider the model consolidates, with the node's key and endpoint, as a home's dream does (src/dream/run.ts).
+        consolidator: () => {
+          const json = createJsonCompletion(this.config.model, { secrets: this.secrets, env });
+          return consolidatorFor(this.config.model, json && consolidationCompletion(json));
+        },
         leaseSeconds,
         info: (message, fields) => this.oplog.info(message, fields),
         warn: (message, fields) => this.oplog.warn(message, fields),

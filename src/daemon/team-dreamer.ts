@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config, WatchedRepo } from '../config/index.js';
-import { runTeamDream, teamDreamDue } from '../dream/index.js';
+import { runTeamDream, teamDreamDue, type Consolidator } from '../dream/index.js';
 import { errorText } from '../errors.js';
 import type { PgStore } from '../store/index.js';
 import { RoleLoop } from './role-loop.js';
@@ -19,6 +19,8 @@ export interface TeamDreamerDeps {
   store: PgStore;
   clock: Clock;
   config: () => { dream: Readonly<Config['dream']>; repos: readonly WatchedRepo[] };
+  /** What consolidates this dream: the configured model's (as a home's dream child builds it), else the rules pass. */
+  consolidator: () => Consolidator;
   leaseSeconds: number;
   info: (message: string, fields: Record<string, unknown>) => void;
   warn: (message: string, fields: Record<string, unknown>) => void;
@@ -50,7 +52,7 @@ export class TeamDreamer {
       const { dream, repos } = this.deps.config();
       const due = await teamDreamDue(store, dream, clock.now());
       if (!due.due || !(await store.roles.confirm('dreamer'))) return;
-      const report = await runTeamDream({ store, clock, dream, repos, trigger: 'idle' });
+      const report = await runTeamDream({ store, clock, dream, repos, trigger: 'idle', consolidator: this.deps.consolidator() });
       this.deps.info('dream finished', { dreamId: report.dreamId, entriesRead: report.entriesRead, filesWritten: report.filesWritten });
     } catch (err) {
       // Its dream.failed line is on the chain; the gate waits an hour after a failure (dreamDue).

@@ -7,6 +7,9 @@
 export type { DreamReport } from './dream.js';
 export { dreamInHome } from './run.js';
 export { runTeamDream, teamDreamDue } from './team-dream.js';
+export { consolidatorFor } from './consolidators.js';
+export { consolidationCompletion } from './consolidate-tool.js';
+export type { Consolidator } from './consolidator.js';
 export { dreamDue, lastOwnerActivity, NewEntryCounter } from './due.js';
 export { acquireDreamLock, liveDreamLock, dreamLockPath, type DreamLockInfo } from './lock.js';
 export { loadDreamState, saveDreamState, markText } from './state.js';

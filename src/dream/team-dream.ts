@@ -11,8 +11,9 @@
  * The notes `memory.note` left in the team's notes.md are consolidated as a home's are,
  * and taken out of it in the same commit (team-notes.ts).
  *
- * Not yet on a node: the owner's answers (topics/owner.md), a model consolidator (a node
- * runs the rules provider only).
+ * With a model provider the node's dreamer passes the model's consolidator, as a home's
+ * dream child does (src/daemon/team-dreamer.ts). Not yet on a node: the owner's answers
+ * (topics/owner.md).
  */
 import type { Config, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
@@ -39,7 +40,7 @@ export interface TeamDreamOptions {
   repos: readonly WatchedRepo[];
   trigger: 'idle' | 'manual';
   dreamId?: string;
-  /** The rules pass unless told: a node runs no model provider yet. */
+  /** The rules pass unless told (the dreamer passes the configured model's). */
   consolidator?: Consolidator;
 }
 
