@@ -68,6 +68,19 @@ export function runCli(home: string, args: string[], extra: NodeJS.ProcessEnv = 
   return spawnSync(process.execPath, [BIN, ...args], { env: cliEnv(home, extra), encoding: 'utf8', timeout: 20_000 });
 }
 
+/**
+ * `vigil …` as a real process without blocking this one: a test whose fakes answer from
+ * this process (a fake model, a fake GitHub) must not wait in spawnSync.
+ */
+export function runCliAsync(home: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], { env: cliEnv(home, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stdout, stderr })));
+}
+
 export interface RunningDaemon {
   proc: ChildProcess;
   pid: number;

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, killDaemons, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCliAsync, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { dashboardToken, login } from '../web/helpers.js';
 import { FakeGithub } from '../github/fake-github.js';
@@ -24,15 +23,6 @@ afterEach(async () => {
   removeHomes();
 });
 
-/** `vigil …` as a real process, without blocking this process (the fakes answer from here). */
-function cli(home: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stdout, stderr })));
-}
 
 /** The text between the owner-instruction tags of a request's first user message, if any. */
 function ownerWords(body: unknown): string | undefined {
@@ -69,7 +59,7 @@ describe("the owner's voice", () => {
       return { decide: { act: false, summary: `Waiting for you: ${REPO}#${found?.[1]} ${found?.[2]}`, proposals: [] } };
     };
 
-    const asked = await cli(home, ['ask', 'what is waiting for me?'], env);
+    const asked = await runCliAsync(home, ['ask', 'what is waiting for me?'], env);
     expect(asked.stderr).toBe('');
     expect(asked.status).toBe(0);
     expect(asked.stdout).toMatch(/^Waiting for you: octo\/app#5 Add parser tests/);
@@ -89,7 +79,7 @@ describe("the owner's voice", () => {
       ownerWords(body)
         ? { decide: { act: true, summary: 'I will remind you.', proposals: [{ action: 'remind', params: { at: '2030-01-01T09:00:00+01:00', note: 'review #5' }, rationale: 'asked' }] } }
         : { decide: { act: false, summary: 'nothing', proposals: [] } };
-    const json = await cli(home, ['ask', '--json', 'remind me to review #5'], env);
+    const json = await runCliAsync(home, ['ask', '--json', 'remind me to review #5'], env);
     expect(json.status).toBe(0);
     const answer = JSON.parse(json.stdout) as { summary: string; proposals: { action: string; state: string }[]; text: string };
     expect(answer.summary).toBe('I will remind you.');

@@ -6,26 +6,16 @@
  * in the box. A request without the owner's token is refused, and a wait that runs out
  * says so while the event stays to be decided.
  */
-import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { makeHome, runCliAsync, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { dashboardToken, login } from '../../web/helpers.js';
-import { startedFakeAnthropic, waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-team-ask';
 
-/** `vigil …` as a real process, without blocking this one (the fake model answers from here). */
-function cli(home: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stdout, stderr })));
-}
 
 /** The text between the owner-instruction tags of a request's first user message, if any. */
 const ownerWords = (body: unknown) => /<owner-instruction>\n([\s\S]*?)\n<\/owner-instruction>/.exec(firstUserText(body))?.[1];
@@ -33,13 +23,7 @@ const ownerWords = (body: unknown) => /<owner-instruction>\n([\s\S]*?)\n<\/owner
 describe.runIf(PG.available)('vigil ask on a team (real processes, real SDK, real cluster)', () => {
   const cluster = usePostgres('team_ask');
   const db = useFreshDatabase(cluster, 'team_ask');
-  const daemons: RunningDaemon[] = [];
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await killDaemons(daemons);
-    await Promise.all(stops.splice(0).map((stop) => stop()));
-    removeHomes();
-  });
+  const { daemons, stops } = useTeamProcesses();
 
   const lines = async (type: string) => (await db.sql<{ node: string; line: string }>('SELECT node, line FROM log_entries WHERE type = $1 ORDER BY ts, node, seq', [type])).rows;
 
@@ -69,13 +53,13 @@ describe.runIf(PG.available)('vigil ask on a team (real processes, real SDK, rea
     const homes = { alpha: makeHome(config), beta: makeHome(config) };
     for (const [node, home] of Object.entries(homes)) daemons.push(await startDaemon(home, env, 40_000, ['--node', node]));
 
-    const asked = await cli(homes.alpha, ['ask', 'remind me to review #5'], env);
+    const asked = await runCliAsync(homes.alpha, ['ask', 'remind me to review #5'], env);
     expect(asked.stderr).toBe('');
     expect(asked.status).toBe(0);
     expect(asked.stdout).toContain('You asked: remind me to review #5. I will remind you.');
     expect(asked.stdout).toContain('remind');
     expect(asked.stdout).toContain('allowed, running');
-    const json = await cli(homes.beta, ['ask', '--json', 'what is waiting?'], env);
+    const json = await runCliAsync(homes.beta, ['ask', '--json', 'what is waiting?'], env);
     expect(json.status).toBe(0);
     const answer = JSON.parse(json.stdout) as { eventId: number; via: string; act: boolean; proposals: { action: string; state: string }[] };
     expect(answer).toMatchObject({ via: 'cli', act: true, proposals: [{ action: 'remind', state: 'approved' }] });
@@ -112,7 +96,7 @@ describe.runIf(PG.available)('vigil ask on a team (real processes, real SDK, rea
 
     // A wait shorter than the decision: a timeout, and the event is decided all the same.
     slow = true;
-    const hurried = await cli(homes.alpha, ['ask', '--wait', '1', 'and the tests?'], env);
+    const hurried = await runCliAsync(homes.alpha, ['ask', '--wait', '1', 'and the tests?'], env);
     expect(hurried.status).not.toBe(0);
     expect(hurried.stderr).toContain('VIGIL_ERR_ASK_TIMEOUT');
     await waitFor(async () => (await db.sql("SELECT d.id FROM decisions d JOIN inbox i ON i.id = d.event_id WHERE i.kind = 'owner.instruction'")).rows.length === 4, 'the hurried decision', 30_000);

@@ -6,11 +6,11 @@
  * a node killed while it holds the group leaves it whole to the other node.
  */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { makeHome, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { startedFakeAnthropic, waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const SHA = 'c'.repeat(40);
@@ -31,13 +31,7 @@ const keyOf = (record: { headers: Record<string, string | string[] | undefined> 
 describe.runIf(PG.available)('team nodes coalescing one CI run (real processes, real SDK, real cluster)', () => {
   const cluster = usePostgres('team_coalesce');
   const db = useFreshDatabase(cluster, 'team_coalesce');
-  const daemons: RunningDaemon[] = [];
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await killDaemons(daemons);
-    await Promise.all(stops.splice(0).map((stop) => stop()));
-    removeHomes();
-  });
+  const { daemons, stops } = useTeamProcesses();
 
   const fakeAnthropic = () => startedFakeAnthropic(stops);
   const node = async (name: string, key: string, modelUrl: string, options: { leaseSeconds?: number; coalesceSeconds: number }) => {

@@ -1,7 +1,8 @@
 /** Shared by the team's process tests (issue 19). */
 import fs from 'node:fs';
 import { REPO } from '../../github/helpers.js';
-import { sleep } from '../../helpers/home.js';
+import { afterEach } from 'vitest';
+import { killDaemons, removeHomes, sleep, type RunningDaemon } from '../../helpers/home.js';
 import { FakeAnthropic } from '../../fakes/fake-anthropic.mjs';
 
 export const issueOpened = (n: number, title = `issue ${n}`) =>
@@ -36,4 +37,18 @@ export async function startedFakeAnthropic(stops: (() => Promise<void>)[]): Prom
   await fake.start();
   stops.push(() => fake.stop());
   return fake;
+}
+
+/**
+ * The daemons and fakes a process test starts: after each test the daemons are SIGKILLed
+ * and awaited, each `stops` entry run (the fakes), and the homes removed.
+ */
+export function useTeamProcesses(): { daemons: RunningDaemon[]; stops: (() => Promise<void>)[] } {
+  const state = { daemons: [] as RunningDaemon[], stops: [] as (() => Promise<void>)[] };
+  afterEach(async () => {
+    await killDaemons(state.daemons);
+    await Promise.all(state.stops.splice(0).map((stop) => stop()));
+    removeHomes();
+  });
+  return state;
 }

@@ -6,11 +6,11 @@
  * dream child does; `dream.finished` names the model consolidator and its tokens.
  */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { makeHome, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
-import { issueOpened, startedFakeAnthropic, waitFor } from './team-helpers.js';
+import { issueOpened, startedFakeAnthropic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-model-dream';
@@ -24,13 +24,7 @@ const promptOf = (body: { messages?: { content: unknown }[] }) => {
 describe.runIf(PG.available)("a node's dream with a model (real process, real SDK, real cluster)", () => {
   const cluster = usePostgres('team_model_dream');
   const db = useFreshDatabase(cluster, 'team_model_dream');
-  const daemons: RunningDaemon[] = [];
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await killDaemons(daemons);
-    await Promise.all(stops.splice(0).map((stop) => stop()));
-    removeHomes();
-  });
+  const { daemons, stops } = useTeamProcesses();
 
   it('the dreamer asks the model to consolidate and commits the fact it adds; dream.finished says model', async () => {
     const model = await startedFakeAnthropic(stops);

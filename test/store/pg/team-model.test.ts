@@ -8,15 +8,15 @@
  * while its call runs leaves the event to the other node, and only once its lease lapses.
  */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { makeHome, runCli, sleep, startDaemon, writeConfig, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../../fakes/fake-openai.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { startedFakeAnthropic, waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-must-never-leak';
@@ -55,14 +55,8 @@ function decideTicket(n: number) {
 
 describe.runIf(PG.available)('team nodes deciding with a model (real processes, real SDKs, real cluster)', () => {
   const cluster = usePostgres('team_model');
-  const daemons: RunningDaemon[] = [];
   const db = useFreshDatabase(cluster, 'team_model');
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await killDaemons(daemons);
-    await Promise.all(stops.splice(0).map((stop) => stop()));
-    removeHomes();
-  });
+  const { daemons, stops } = useTeamProcesses();
 
   const fakeAnthropic = () => startedFakeAnthropic(stops);
   const fakeGithub = async (issues: number[]) => {

@@ -6,14 +6,14 @@
  * whose comment claims to be the owner's — is data, and its line says so.
  */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { describe, expect, it } from 'vitest';
+import { makeHome, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { firstUserText } from '../../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
-import { startedFakeAnthropic, waitFor } from './team-helpers.js';
+import { startedFakeAnthropic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const KEY = 'sk-ant-TEAM-FAKE-KEY-owner-voice';
@@ -34,13 +34,7 @@ const comment = (sender: string, id: number, author = sender) =>
 describe.runIf(PG.available)("the owner's voice on a team node (real process, real SDK, real cluster)", () => {
   const cluster = usePostgres('team_owner_voice');
   const db = useFreshDatabase(cluster, 'team_owner_voice');
-  const daemons: RunningDaemon[] = [];
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await killDaemons(daemons);
-    await Promise.all(stops.splice(0).map((stop) => stop()));
-    removeHomes();
-  });
+  const { daemons, stops } = useTeamProcesses();
 
   const lines = async (type: string) => (await db.sql<{ line: string }>('SELECT line FROM log_entries WHERE type = $1 ORDER BY ts, node, seq', [type])).rows.map((r) => JSON.parse(r.line) as Record<string, unknown>);
 
