@@ -3,42 +3,14 @@
  * `DATABASE_URL`) naming a PostgreSQL database that several nodes share. The node keeps
  * only its config and secrets in its home; what it takes lives in the database.
  *
- * What a node does so far: it takes webhooks into the shared inbox (group commit, the 2xx
- * only after the commit; a refused one counted, `webhook.rejected` on its chain), beats its heartbeat into `nodes`, decides the inbox's events
- * with the configured provider — the offline `rules`, or a model with the home's prompt
- * and its context read from PostgreSQL, rules first, the deliveries that belong together
- * (one CI run, a burst on one issue) claimed whole and decided as one after
- * `github.coalesceSeconds`, the owner's `@vigil` comments as their instructions — each event claimed under a lease so
- * that every event is decided once across nodes (team-decisions.ts), and runs a worker process of its own
- * (team-worker.ts) that carries out the GitHub actions the policy allowed and the local
- * ones — `notify` (through the team's channels and gate), `memory.note` (a line in the
- * team's notes.md, consolidated by the dream) and `remind` (a row in the database that
- * every node's team-reminders.ts fires once, when due, as a tick event in the shared
- * inbox) — each claimed under a lease by any node's worker, its effect once
- * (src/exec/team-runner.ts), and
- * while it holds the tick role enqueues one tick per schedule slot unless nothing moved
- * since the team's last decided tick (team-ticks.ts: a quiet slot makes no model call, as
- * on SQLite; the tick carries the open-work digest read through its worker), and
- * while it holds the dreamer role dreams over the team's tables (team-dreamer.ts), and
- * while it holds the redelivery role has its worker sweep for missed deliveries
- * (team-redelivery.ts; its state in the team's tables). An action the policy puts in
- * `ask` waits in the database; its notice is sent once across nodes by a worker
- * (src/exec/team-reach.ts), and the owner's answer is taken by any node's capability
- * route (team-app.ts) or the CLI, a token once across nodes. A phone logs in on any node
- * and subscribes on its /push page (sessions and subscriptions in PostgreSQL, good on
- * every node); the worker sends web push to every subscription. Every node prunes what
- * `store.retainDays` no longer keeps, in small batches two nodes may run at once
- * (src/store/pg/retention.ts; never the log). A model's decision may call the memory
- * tools over the team's memory, log and inbox (src/memory/team-mirror.ts). `vigil tick`
- * on its home enqueues a manual tick straight into the database (src/operations/team-tick.ts).
- * `vigil ask` (POST /api/ask) puts the owner's words in the shared inbox and waits for
- * the answer whichever node decides them (team-asks.ts).
- * The push page's test button (POST /api/push/test) is answered here once a worker sent it (team-push-test.ts).
- * A delivery refused twice is told to the owner through the team's channels (src/exec/team-sweep.ts).
- * Not yet: desktop notifications, the
- * local action agent.task (it waits as approved), the
- * dashboard beyond its Team page, and the rest of the API (answered 501). See docs/architecture.md,
- * "PostgreSQL (issue 19)".
+ * This class starts and stops the node's parts, each in its own file: the webhook intake
+ * (pg-intake.ts) and the HTTP app (team-app.ts), the heartbeat, the decisions
+ * (team-decisions.ts: each event claimed under a lease, decided once across nodes), the
+ * node's worker process (team-worker.ts), and the role holders — ticks, dreams, the
+ * redelivery sweep — of which one node at a time runs each (team-ticks.ts,
+ * team-dreamer.ts, team-redelivery.ts); reminders and pruning run on every node. What a
+ * node does and does not do yet (it says so: 501) is listed in docs/architecture.md,
+ * "PostgreSQL (issue 19)", and in docs/contract.md under `vigil start --node`.
  */
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
