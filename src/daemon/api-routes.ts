@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { VigilError } from '../errors.js';
+import { askWaitMs } from '../initiative/index.js';
 import { approvalView } from '../operations/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import { searchLogs } from '../web/index.js';
@@ -25,9 +26,6 @@ export interface ApiRoute {
   run(api: DaemonApi, call: ApiCall): unknown;
 }
 
-/** How long `POST /api/ask` waits for the decision by default, and at most. */
-const ASK_WAIT_SECONDS = 120;
-const ASK_MAX_WAIT_SECONDS = 600;
 /** Hits one search answers at most (the index ranks its newest 2,000 matches). */
 const MAX_SEARCH_LIMIT = 2000;
 
@@ -78,9 +76,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/api/ask',
     status: 200,
     run: (api, { body, channel }) => {
-      const asked = fieldOf(body, 'wait');
-      const wait = typeof asked === 'number' && asked > 0 ? Math.min(asked, ASK_MAX_WAIT_SECONDS) : ASK_WAIT_SECONDS;
-      return api.ask(fieldOf(body, 'text'), channel === 'dashboard' ? 'dashboard' : 'cli', wait * 1000);
+      return api.ask(fieldOf(body, 'text'), channel === 'dashboard' ? 'dashboard' : 'cli', askWaitMs(fieldOf(body, 'wait')));
     },
   },
   {

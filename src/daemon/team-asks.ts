@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import { MAX_INSTRUCTION_CHARS, OWNER_INSTRUCTION, OWNER_SOURCE, type AskPayload, type OwnerAnswer } from '../initiative/index.js';
+import { askPayload, OWNER_INSTRUCTION, OWNER_SOURCE, type AskPayload, type OwnerAnswer } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
+import { pollUntil } from './poll-until.js';
 
 export interface TeamAskDeps {
   store: PgStore;
@@ -30,29 +30,17 @@ const POLL_MS = 250;
  * event stays in the inbox, to be decided and answered by notification all the same.
  */
 export async function askTeam(deps: TeamAskDeps, text: unknown, via: AskPayload['via'], waitMs: number): Promise<OwnerAnswer> {
-  if (typeof text !== 'string' || !text.trim() || text.length > MAX_INSTRUCTION_CHARS) {
-    throw new VigilError('VIGIL_ERR_ASK', `got ${typeof text === 'string' ? `${text.length} characters` : typeof text}`);
-  }
+  const payload = askPayload(text, via);
   const { store, clock } = deps;
-  const payload: AskPayload = { text: text.trim(), via };
   const eventId = await store.transaction(async (tx) => {
     const id = await store.inbox.addEvent(tx, OWNER_SOURCE, OWNER_INSTRUCTION, Buffer.from(JSON.stringify(payload)));
     await store.log.append(tx, [eventRecord('event.received', { eventId: id, source: OWNER_SOURCE, kind: OWNER_INSTRUCTION }, clock.now())]);
     return id;
   });
   deps.wake();
-  const deadline = performance.now() + waitMs;
-  for (;;) {
-    const answer = await store.decisions.answerTo(eventId);
-    if (answer !== undefined) return answer as OwnerAnswer;
-    const left = deadline - performance.now();
-    if (left <= 0) break;
-    try {
-      await sleep(Math.min(deps.pollMs ?? POLL_MS, left), undefined, deps.signal ? { signal: deps.signal } : undefined);
-    } catch {
-      throw pending(eventId, `the node is stopping; event ${eventId} stays in the inbox and is answered by notification`);
-    }
-  }
+  const answer = await pollUntil(() => store.decisions.answerTo(eventId), { budgetMs: waitMs, everyMs: deps.pollMs ?? POLL_MS, ...(deps.signal ? { signal: deps.signal } : {}) });
+  if (answer !== undefined) return answer as OwnerAnswer;
+  if (deps.signal?.aborted) throw pending(eventId, `the node is stopping; event ${eventId} stays in the inbox and is answered by notification`);
   throw pending(eventId, `event ${eventId} was not decided within ${Math.round(waitMs / 1000)} s`);
 }
 

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { configuredChannels, NO_CHANNEL_ANSWER, testAnswer, type TestAnswer } from '../notify/index.js';
 import type { PgStore } from '../store/index.js';
+import { pollUntil } from './poll-until.js';
 
 export interface TeamPushTestDeps {
   store: PgStore;
@@ -34,15 +34,7 @@ export async function teamPushTest(deps: TeamPushTestDeps): Promise<TestAnswer &
   await store.transaction((tx) => store.notify.enqueue(tx, key, 'test', {}, now));
   deps.kick();
   const budget = (config.notify.timeoutSeconds + 20) * 1000;
-  const started = performance.now();
-  while (performance.now() - started < budget) {
-    const outcome = await store.notify.testResult(key);
-    if (outcome) return { ...testAnswer(outcome), subscriptions };
-    try {
-      await sleep(deps.pollMs ?? 150, undefined, deps.signal ? { signal: deps.signal } : undefined);
-    } catch {
-      break;
-    }
-  }
+  const outcome = await pollUntil(() => store.notify.testResult(key), { budgetMs: budget, everyMs: deps.pollMs ?? 150, ...(deps.signal ? { signal: deps.signal } : {}) });
+  if (outcome) return { ...testAnswer(outcome), subscriptions };
   return { delivered: [], failed: [], skipped: [], pending: true, message: `Queued, but no worker answered in ${Math.round(budget / 1000)} s: see vigil log.`, subscriptions };
 }

@@ -6,6 +6,6 @@ export { propose } from './propose.js';
 export { decisionToolbox, teamDecisionToolbox } from './decision-tools.js';
 export { teamHistory } from './team-context.js';
 export { ownerProfile } from './owner.js';
-export { OWNER_SOURCE, OWNER_INSTRUCTION, MAX_INSTRUCTION_CHARS, type AskPayload } from './instruction.js';
+export { askPayload, askWaitMs, OWNER_SOURCE, OWNER_INSTRUCTION, MAX_INSTRUCTION_CHARS, type AskPayload } from './instruction.js';
 export { TeamDecisions, type TeamDecider } from './team-decisions.js';
 export { answerTeamApproval } from './team-approvals.js';

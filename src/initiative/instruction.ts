@@ -1,3 +1,4 @@
+import { VigilError } from '../errors.js';
 import type { InboxEvent } from '../store/index.js';
 
 /**
@@ -19,6 +20,23 @@ export type InstructionChannel = 'cli' | 'dashboard' | 'github';
 export interface AskPayload {
   text: string;
   via: 'cli' | 'dashboard';
+}
+
+/** The owner's words as `vigil ask` and `POST /api/ask` store them (SQLite or a team); VIGIL_ERR_ASK when empty or too long. */
+export function askPayload(text: unknown, via: AskPayload['via']): AskPayload {
+  if (typeof text !== 'string' || !text.trim() || text.length > MAX_INSTRUCTION_CHARS) {
+    throw new VigilError('VIGIL_ERR_ASK', `got ${typeof text === 'string' ? `${text.length} characters` : typeof text}`);
+  }
+  return { text: text.trim(), via };
+}
+
+/** How long `POST /api/ask` waits for the decision by default, and at most. */
+const ASK_WAIT_SECONDS = 120;
+const ASK_MAX_WAIT_SECONDS = 600;
+
+/** The wait a `POST /api/ask` body asks for (`wait`, seconds), in milliseconds. */
+export function askWaitMs(wait: unknown): number {
+  return (typeof wait === 'number' && wait > 0 ? Math.min(wait, ASK_MAX_WAIT_SECONDS) : ASK_WAIT_SECONDS) * 1000;
 }
 
 /** Who counts as the owner on GitHub, and the name a comment mentions to speak to vigil. */

@@ -1,6 +1,5 @@
-import { VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
-import { MAX_INSTRUCTION_CHARS, OWNER_INSTRUCTION, OWNER_SOURCE, type AskPayload } from '../initiative/index.js';
+import { askPayload, OWNER_INSTRUCTION, OWNER_SOURCE, type AskPayload } from '../initiative/index.js';
 import type { OperationDeps } from './deps.js';
 
 /**
@@ -9,12 +8,9 @@ import type { OperationDeps } from './deps.js';
  * decides it with the words as instructions (src/initiative/instruction.ts).
  */
 export function recordInstruction(deps: OperationDeps, text: unknown, via: AskPayload['via']): { eventId: number } {
-  if (typeof text !== 'string' || !text.trim() || text.length > MAX_INSTRUCTION_CHARS) {
-    throw new VigilError('VIGIL_ERR_ASK', `got ${typeof text === 'string' ? `${text.length} characters` : typeof text}`);
-  }
+  const payload = askPayload(text, via);
   const { store, journal, clock } = deps;
   const now = clock.now();
-  const payload: AskPayload = { text: text.trim(), via };
   const eventId = store.transaction(() => {
     const { id } = store.inbox.add({ source: OWNER_SOURCE, kind: OWNER_INSTRUCTION, payload: JSON.stringify(payload), receivedAt: now });
     journal.stage(eventRecord('event.received', { eventId: id, source: OWNER_SOURCE, kind: OWNER_INSTRUCTION }, now));

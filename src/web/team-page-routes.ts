@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isVigilError, VigilError } from '../errors.js';
+import { askWaitMs } from '../initiative/index.js';
 import type { TeamStatus } from '../store/index.js';
 import { apiAuth, channelOf, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
@@ -23,7 +24,7 @@ export interface TeamPageDeps extends AuthDeps {
   /** The owner's answer from the page: once, whichever node it reaches (src/initiative answerTeamApproval). */
   answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
   /** `vigil ask`: the owner's words decided by whichever node takes them, the answer awaited here (src/daemon/team-asks.ts). */
-  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<unknown>;
+  ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<{ eventId: number }>;
   /** A test notification through every channel, answered once a node's worker has tried (src/daemon/team-push-test.ts). */
   pushTest(): Promise<unknown>;
   /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
@@ -32,10 +33,6 @@ export interface TeamPageDeps extends AuthDeps {
 
 /** How long the Ask form (no script) waits for its answer before the page comes back without it. */
 const ASK_FORM_WAIT_MS = 60_000;
-
-/** How long `POST /api/ask` waits for the decision by default, and at most (as on SQLite: src/daemon/api-routes.ts). */
-const ASK_WAIT_SECONDS = 120;
-const ASK_MAX_WAIT_SECONDS = 600;
 
 function answerOf(value: unknown): 'approve' | 'deny' {
   if (value !== 'approve' && value !== 'deny') throw new VigilError('VIGIL_ERR_USAGE', 'answer is approve or deny', { httpStatus: 400 });
@@ -90,7 +87,7 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
   app.post<{ Body: Record<string, unknown> | undefined }>('/ask', { preHandler: pageAuth(deps) }, async (req, reply) => {
     let eventId: number;
     try {
-      eventId = ((await deps.ask(req.body?.text, 'dashboard', ASK_FORM_WAIT_MS)) as { eventId: number }).eventId;
+      ({ eventId } = await deps.ask(req.body?.text, 'dashboard', ASK_FORM_WAIT_MS));
     } catch (err) {
       // Not decided in time: the page looks for its answer when reloaded (the timeout names the event).
       const pending = isVigilError(err, 'VIGIL_ERR_ASK_TIMEOUT') ? (err as { eventId?: unknown }).eventId : undefined;
@@ -105,8 +102,6 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
 
   // The owner's voice: the CLI's Bearer, or a session with its CSRF header (apiAuth).
   app.post<{ Body: Record<string, unknown> | undefined }>('/api/ask', { preHandler: apiAuth(deps) }, async (req) => {
-    const asked = req.body?.wait;
-    const wait = typeof asked === 'number' && asked > 0 ? Math.min(asked, ASK_MAX_WAIT_SECONDS) : ASK_WAIT_SECONDS;
-    return deps.ask(req.body?.text, channelOf(req) === 'dashboard' ? 'dashboard' : 'cli', wait * 1000);
+    return deps.ask(req.body?.text, channelOf(req) === 'dashboard' ? 'dashboard' : 'cli', askWaitMs(req.body?.wait));
   });
 }
