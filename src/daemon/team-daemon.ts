@@ -22,7 +22,7 @@ import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHist
 import { teamMemorySource } from '../memory/index.js';
 import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
-import { openPgStore, type PgPruneReport, type PgStore, type WebhookRejectionLog } from '../store/index.js';
+import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally } from '../triggers/index.js';
 import { VERSION } from '../version.js';
@@ -145,13 +145,13 @@ export class TeamDaemon {
         pushTest: () => teamPushTest({ store, clock, config: () => this.config, kick: () => this.worker?.kick(), signal: this.stopping.signal }),
       });
       // Every refused delivery is counted and logged on this node's chain (issue 20), at most a
-      // line a minute per reason. The counts live in memory: the lines are what lasts.
-      let rejectionCounts: WebhookRejectionLog | undefined;
+      // line a minute per reason. The counts live in the tally's memory (nothing saved, nothing
+      // loaded): the lines are what lasts.
       this.rejections = new RejectionTally({
         clock,
         record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a webhook.rejected line was not logged', { error: errorText(err) })),
-        load: () => rejectionCounts,
-        save: (log) => void (rejectionCounts = log),
+        load: () => undefined,
+        save: () => undefined,
         // Only refusals through vigil's own smee client notify, and a node runs none.
         notifyOwner: () => undefined,
       });
