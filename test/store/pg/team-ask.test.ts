@@ -100,5 +100,12 @@ describe.runIf(PG.available)('vigil ask on a team (real processes, real SDK, rea
     expect(hurried.status).not.toBe(0);
     expect(hurried.stderr).toContain('VIGIL_ERR_ASK_TIMEOUT');
     await waitFor(async () => (await db.sql("SELECT d.id FROM decisions d JOIN inbox i ON i.id = d.event_id WHERE i.kind = 'owner.instruction'")).rows.length === 4, 'the hurried decision', 30_000);
+
+    // Markup in the words (the model's answer quotes them here; a third party's text may reach any answer): text on the page, never markup.
+    const hostile = await askForm({ _csrf: csrf, text: '<img src=x onerror=alert(1)><script>alert(2)</script>' });
+    const hostilePage = await (await fetch(`${alphaUrl}${hostile.headers.get('location')!}`, { headers: { cookie } })).text();
+    expect(hostilePage).toContain('You asked: &lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;.');
+    expect(hostilePage).not.toContain('<img src=x');
+    expect(hostilePage).not.toContain('<script>alert(2)');
   }, 120_000);
 });
