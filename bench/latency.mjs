@@ -93,7 +93,7 @@ async function acknowledgement(opts, secret, dist, met) {
   const rows = [];
   let running;
   try {
-    for (const rate of opts.rates) {
+    for (const [round, rate] of opts.rates.entries()) {
       for (const spec of targets) {
         let target = spec;
         if (spec.cli) {
@@ -111,6 +111,8 @@ async function acknowledgement(opts, secret, dist, met) {
         if (running) await stopVigil(running);
         running = undefined;
         delete row.ackedIds;
+        // A rate may be given more than once (--rates 1000,1000): the ratios compare within one round.
+        row.round = round;
         rows.push(row);
         if (row.acked === 0) throw new Error(`${target.name} acknowledged nothing at ${rate}/s: statuses ${JSON.stringify(row.statuses)}, errors ${row.errors}`);
         console.log(
@@ -126,14 +128,15 @@ async function acknowledgement(opts, secret, dist, met) {
     await stopTarget(ceiling);
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
+  const inRound = (round, name) => rows.find((r) => r.round === round && r.target === name);
   console.log('\nvigil / Probot, same run:');
-  for (const rate of opts.rates) {
-    const v = at(rate, 'vigil');
-    const p = at(rate, 'probot');
+  for (const [round, rate] of opts.rates.entries()) {
+    const v = inRound(round, 'vigil');
+    const p = inRound(round, 'probot');
     console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
-    const c = at(rate, 'durable-ceiling');
+    const c = inRound(round, 'durable-ceiling');
     console.log(`  ${rate}/s durable ceiling / Probot: p50 ${(c.p50 / p.p50).toFixed(2)}×, p99 ${(c.p99 / p.p99).toFixed(2)}×, p99.9 ${(c.p999 / p.p999).toFixed(2)}×;  vigil / durable ceiling: p99 ${(v.p99 / c.p99).toFixed(2)}×`);
-    const b = at(rate, 'vigil-baseline');
+    const b = inRound(round, 'vigil-baseline');
     if (b) console.log(`  ${rate}/s vigil-baseline / Probot: p50 ${(b.p50 / p.p50).toFixed(2)}×, p99 ${(b.p99 / p.p99).toFixed(2)}×, p99.9 ${(b.p999 / p.p999).toFixed(2)}×`);
   }
   const v1000 = at(1000, 'vigil');
