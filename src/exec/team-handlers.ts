@@ -14,15 +14,27 @@ import { TEAM_LOCAL_HANDLERS, type TeamLocalEffects } from './team-local.js';
 export interface TeamEffects extends TeamLocalEffects {
   /** The worker's GitHub, opened (and Octokit loaded) on first use. */
   github: () => Promise<TeamGithubSession>;
+  /** The author GitHub named on a write: the login the team acts as, for every node's own-echo check. */
+  actingLogin: (login: string) => Promise<void>;
 }
 
 export type TeamHandler = (params: Record<string, unknown>, action: PgAction, effects: TeamEffects) => Promise<unknown>;
 
 const ref = (action: PgAction) => ({ id: action.id, createdAt: action.createdAt });
 
+/**
+ * A comment or issue names its author: the login vigil acts as. Nodes hold no credential
+ * to ask GitHub who that is, so the worker that wrote says it (as the SQLite worker's
+ * `rememberAuthor`); a delivery that login sends is then set aside on every node.
+ */
+async function withAuthor<T extends { author?: string }>(written: T, effects: TeamEffects): Promise<T> {
+  if (written.author) await effects.actingLogin(written.author);
+  return written;
+}
+
 const GITHUB_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
-  'github.comment': async (p, a, e) => (await e.github()).comment(p as ActionParams<'github.comment'>, ref(a)),
-  'github.create_issue': async (p, a, e) => (await e.github()).createIssue(p as ActionParams<'github.create_issue'>, ref(a)),
+  'github.comment': async (p, a, e) => withAuthor(await (await e.github()).comment(p as ActionParams<'github.comment'>, ref(a)), e),
+  'github.create_issue': async (p, a, e) => withAuthor(await (await e.github()).createIssue(p as ActionParams<'github.create_issue'>, ref(a)), e),
   'github.label': async (p, _a, e) => (await e.github()).label(p as ActionParams<'github.label'>),
   'github.remove_label': async (p, _a, e) => (await e.github()).removeLabels(p as ActionParams<'github.remove_label'>),
   'github.assign': async (p, _a, e) => (await e.github()).assign(p as ActionParams<'github.assign'>),

@@ -127,7 +127,15 @@ async function main(): Promise<void> {
     gate: new PolicyGate(config.permissions),
     clock,
     leaseMs: leaseSeconds * 1000,
-    effects: { github, notices: reach, reminders: store.reminders, writeMemory: (change) => store.writeMemory(change), clock, print },
+    effects: {
+      github,
+      actingLogin: (login) => store.actingLogin.remember(login, clock.now()),
+      notices: reach,
+      reminders: store.reminders,
+      writeMemory: (change) => store.writeMemory(change),
+      clock,
+      print,
+    },
     print,
   });
 

@@ -28,6 +28,7 @@ import { PgUsage } from './usage.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
 import { PgLoginFailures } from './login-failures.js';
+import { PgActingLogin } from './acting-login.js';
 import { teamStatus, type TeamStatus } from './status.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
@@ -93,6 +94,8 @@ export class PgStore {
   readonly retention: PgRetention;
   /** `remind` actions' reminders: every node fires those due, each once (team-reminders.ts). */
   readonly reminders: PgReminders;
+  /** The login the team's workers act as on GitHub (own echoes by sender). */
+  readonly actingLogin: PgActingLogin;
 
   /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
   readonly leaseSeconds: number;
@@ -122,6 +125,7 @@ export class PgStore {
     this.pushSubscriptions = new PgPushSubscriptions(pool, node);
     this.retention = new PgRetention(pool);
     this.reminders = new PgReminders(pool, node, clock);
+    this.actingLogin = new PgActingLogin(pool);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -246,6 +250,8 @@ export interface PgWorkerStore {
   pushSubscriptions: PgPushSubscriptions;
   /** Where its `remind` actions add their reminders. */
   reminders: PgReminders;
+  /** Where it says which login GitHub named on its writes. */
+  actingLogin: PgActingLogin;
   /** Its `memory.note` writes, as `holder`: all or nothing, `change` given each file's newest content inside the write (writePgMemory). */
   writeMemory(change: (heads: ReadonlyMap<string, string>) => PgMemoryChange[]): Promise<string[]>;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
@@ -266,6 +272,7 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     redeliveries: new PgRedeliveries(pool, options.holder),
     pushSubscriptions: new PgPushSubscriptions(pool, node),
     reminders: new PgReminders(pool, node, clock),
+    actingLogin: new PgActingLogin(pool),
     writeMemory: (change) => writePgMemory(pool, options.holder, clock.now(), (rows) => change(memoryHeads(rows))),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),

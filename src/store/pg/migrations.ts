@@ -381,4 +381,10 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     at     bigint NOT NULL
   );
   ` },
+  // The login the team's workers act as on GitHub, as GitHub named it on their last write:
+  // a delivery sent by it is vigil's own on every node (src/store/pg/acting-login.ts).
+  { id: 'pg-019-acting-login', sql: `
+  ALTER TABLE team ADD COLUMN acting_login text;
+  ALTER TABLE team ADD COLUMN acting_login_at bigint;
+  ` },
 ];

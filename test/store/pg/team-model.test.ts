@@ -134,6 +134,38 @@ describe.runIf(PG.available)('team nodes deciding with a model (real processes, 
     expect(model.calls).toHaveLength(TICKETS.length);
   }, 120_000);
 
+  it('vigil\'s login learnt from its first write on one node: a later delivery that login sends to the other node is set aside as its own, with no call; before any write the same sender is decided', async () => {
+    const model = await fakeAnthropic();
+    model.respond = (body) => ({ decide: decideTicket(ticketOf(firstUserText(body))) });
+    const github = await new FakeGithub({ tokens: [TOKEN], login: 'vigil-bot' }).start();
+    stops.push(() => github.stop());
+    for (const n of [1, 2]) github.addIssue(REPO, { number: n });
+    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url };
+    // The owner is someone else: a login that is not the owner's and writes vigil's comments is vigil's own.
+    const config = { model: { provider: 'anthropic', timeoutSeconds: 10 }, github: { ownerLogin: 'the-owner', coalesceSeconds: 0 } };
+    const alpha = await node('alpha', config, env);
+    const beta = await node('beta', config, env);
+    const labeled = (n: number, label: string) =>
+      JSON.stringify({ action: 'labeled', issue: { number: n, title: `ticket-${n}`, state: 'open' }, label: { name: label }, repository: { full_name: REPO }, sender: { login: 'vigil-bot' } });
+
+    // Before vigil wrote anything, nothing says vigil-bot is vigil: decided like anyone's.
+    expect((await post(beta, labeled(1, 'bug'), 'issues')).status).toBe(202);
+    await waitUntil(() => model.calls.length === 1, 'the first delivery decided');
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM actions WHERE state = 'succeeded'`)) === 1, 'its comment posted');
+    await waitUntil(async () => (await db.sql<{ login: string | null }>('SELECT acting_login AS login FROM team')).rows[0]?.login === 'vigil-bot', 'the login kept for the team');
+
+    // Now the same sender, to the other node, on another issue and a label vigil never added: its own by sender.
+    expect((await post(alpha, labeled(2, 'needs-info'), 'issues')).status).toBe(202);
+    await waitUntil(async () => (await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'event.own'`)) === 1, 'the delivery set aside');
+    const own = JSON.parse((await db.sql<{ line: string }>(`SELECT line FROM log_entries WHERE type = 'event.own'`)).rows[0]!.line) as { reason: string };
+    expect(own.reason).toBe('sent by vigil-bot, the login vigil acts as');
+    expect(model.calls).toHaveLength(1);
+    // The owner's own delivery is still news.
+    const byOwner = labeled(2, 'wontfix').replace('"vigil-bot"', '"the-owner"');
+    expect((await post(alpha, byOwner, 'issues')).status).toBe(202);
+    await waitUntil(() => model.calls.length === 2, 'the owner\'s delivery decided');
+  }, 120_000);
+
   it('a second event on the same issue (openai-compatible provider): its prompt lists the first decision, its comment with the link it left, and the refused close, read from PostgreSQL', async () => {
     const model = new FakeOpenAI();
     await model.start();

@@ -31,6 +31,7 @@ describe.runIf(PG.available)('memory.note on a team, and the dream that takes th
     const workers = ['alpha:w1', 'beta:w2'].map((holder) => openPgWorkerStore({ url, node: holder.split(':')[0]!, holder, clock }));
     const effects = (w: number): TeamEffects => ({
       github: () => Promise.reject(new Error('no GitHub here')),
+      actingLogin: () => Promise.reject(new Error('no GitHub write here')),
       notices: { deliver: () => Promise.reject(new Error('no channel here')) },
       reminders: workers[w]!.reminders,
       writeMemory: (change) => workers[w]!.writeMemory(change),
