@@ -25,10 +25,11 @@ export interface OwnerFact {
 /**
  * The owner, learned without a model (issue 15): for each action on each repository the
  * owner answered about, one fact — how often it was approved and denied, and the last
- * reason the owner gave — sourced to the newest answers in vigil.db. Derived whole from
- * the store at each dream, so the counts are always the store's, not a sum of dreams.
+ * reason the owner gave — sourced to the newest answers in the store (`where`: vigil.db
+ * in a home, the team's actions on PostgreSQL). Derived whole from the store at each
+ * dream, so the counts are always the store's, not a sum of dreams.
  */
-export function ownerFacts(answers: readonly AnsweredApproval[]): OwnerFact[] {
+export function ownerFacts(answers: readonly AnsweredApproval[], where = 'vigil.db'): OwnerFact[] {
   const pairs = new Map<string, AnsweredApproval[]>();
   for (const answer of answers) {
     const key = `${answer.action} on ${answer.repo}`;
@@ -50,7 +51,7 @@ export function ownerFacts(answers: readonly AnsweredApproval[]): OwnerFact[] {
           : `${prefix} the owner approved it ${times(approved)} and denied it ${times(denied)}, last ${newest.answer}${said}`;
     const date = localDate(newest.answeredAt);
     const ids = sorted.slice(-SOURCE_IDS).reverse().map((a) => a.actionId);
-    return { prefix, text, source: `vigil.db, the owner's answers to actions ${ids.join(', ')} (newest ${date})`, date };
+    return { prefix, text, source: `${where}, the owner's answers to actions ${ids.join(', ')} (newest ${date})`, date };
   });
 }
 

@@ -12,8 +12,9 @@
  * and taken out of it in the same commit (team-notes.ts).
  *
  * With a model provider the node's dreamer passes the model's consolidator, as a home's
- * dream child does (src/daemon/team-dreamer.ts). Not yet on a node: the owner's answers
- * (topics/owner.md).
+ * dream child does (src/daemon/team-dreamer.ts). What the owner's answers say about the
+ * owner (topics/owner.md) is learnt as a home's dream learns it, from the team's actions:
+ * an answer given through any node counts.
  */
 import type { Config, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
@@ -27,6 +28,7 @@ import type { Consolidator } from './consolidator.js';
 import type { DreamReport } from './dream.js';
 import { finishedFields, verifyAndPrune } from './dream.js';
 import { dreamDue, HOUSEKEEPING, MIN_NEW_ENTRIES } from './due.js';
+import { applyOwnerFacts, ownerFactObservations, ownerFacts } from './owner-facts.js';
 import { newDreamId } from './protocol.js';
 import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from './repo-facts.js';
 import { RulesConsolidator } from './rules-consolidator.js';
@@ -125,9 +127,13 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
 
   const learned = repoFacts(learnFrom, (id) => payloadOf(bodies.get(id)));
   applyRepoFacts(memory, learned);
+  // The owner's answers, whole, each dream (as a home's): the counts are the table's, not a sum of dreams.
+  const owner = ownerFacts(await store.dreams.ownerAnswers(), "the team's actions");
+  applyOwnerFacts(memory, owner, today);
   const consolidator = options.consolidator ?? new RulesConsolidator();
   const notes = readTeamNotes(noteFiles, noteLines, options.repos.map((r) => r.name), today);
-  const { modelTokens } = await consolidator.consolidate(memory, [...repoFactObservations(learned), ...notes.observations], { today });
+  const observations = [...repoFactObservations(learned), ...ownerFactObservations(owner), ...notes.observations];
+  const { modelTokens } = await consolidator.consolidate(memory, observations, { today });
   verifyAndPrune(memory, options.repos, options.dream.staleDays, today);
 
   const topics = [...memory.topics.values()];

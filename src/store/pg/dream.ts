@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { VigilError } from '../../errors.js';
 import type { LogRecord } from '../../logs/index.js';
+import type { AnsweredApproval } from '../owner-answers.js';
 import { withTransaction, type Queryable } from './connect.js';
 import type { PgLog } from './log.js';
 import { readPgMemoryRows, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
@@ -113,6 +114,26 @@ export class PgDreams {
 
   memory(): Promise<PgMemoryRow[]> {
     return readPgMemoryRows(this.pool);
+  }
+
+  /**
+   * Every answer the owner gave about an action on a repository, oldest first, as a
+   * home's `OwnerAnswers.all()` reads them: `answered_at` is set only by the owner's
+   * answer (any node's page, link or CLI), never by the policy or an expiry.
+   */
+  async ownerAnswers(): Promise<AnsweredApproval[]> {
+    const { rows } = await this.pool.query<{ id: string; action: string; repo: string; state: string; answered_at: string | number; answer_reason: string | null }>(
+      `SELECT id, action, repo, state, answered_at, answer_reason FROM actions
+       WHERE answered_at IS NOT NULL AND repo IS NOT NULL ORDER BY answered_at, id`,
+    );
+    return rows.map((r) => ({
+      actionId: r.id,
+      action: r.action,
+      repo: r.repo,
+      answer: r.state === 'denied' ? 'denied' : 'approved',
+      answeredAt: Number(r.answered_at),
+      reason: r.answer_reason,
+    }));
   }
 
   /**

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { runTeamDream, teamDreamDue } from '../../../src/dream/index.js';
 import { eventRecord } from '../../../src/events.js';
+import { answerTeamApproval } from '../../../src/initiative/index.js';
+import { maskSecrets } from '../../../src/secrets/index.js';
 import { PgStore } from '../../../src/store/pg/index.js';
 import { REPO } from '../../github/helpers.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
@@ -35,7 +37,7 @@ describe.runIf(PG.available)('a team\'s dream in process (real PostgreSQL)', () 
       await store.transaction((tx) => store.log.append(tx, [eventRecord('event.received', { eventId: id, source: 'github', kind: 'github.issues.opened' }, clock.now())]));
     };
     const memory = async () => (await sql(`SELECT DISTINCT ON (path) path, version, content FROM memory_files ORDER BY path, version DESC`)).rows;
-    return { store, clock, sql, received, memory };
+    return { store, clock, sql, received, memory, url };
   }
 
   it('is due when idle with 20 news lines after the marks; a second dream reads only the lines after the first\'s marks', async () => {
@@ -68,6 +70,54 @@ describe.runIf(PG.available)('a team\'s dream in process (real PostgreSQL)', () 
       // The marks moved with the memory: what the first dream counted is not counted again.
       expect(String(after[1]!.content)).toContain('- Most active contributors: cy (1)\n');
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('the owner\'s answers, given through any node, become facts about the owner in topics/owner.md, counted from the team\'s actions whole at each dream; the reason is the owner\'s words, redacted and quoted as text', async () => {
+    const { store, clock, sql, memory, url } = await team();
+    // A second node's store: an answer through it is the team's as much as one through alpha.
+    const beta = await PgStore.open({ url, node: 'beta', clock });
+    try {
+      let n = 0;
+      /** An action the policy asked about, then the owner's answer through `node`'s store. */
+      const answered = async (via: PgStore, action: string, repo: string, answer: 'approve' | 'deny', reason?: string) => {
+        const id = `act-${++n}`;
+        await sql(
+          `INSERT INTO actions (id, action, params, repo, state, verdict, created_at, updated_at) VALUES ($1, $2, '{}', $3, 'awaiting_approval', 'ask', $4, $4)`,
+          [id, action, repo, clock.now()],
+        );
+        clock.advance(60_000);
+        await answerTeamApproval(via, clock, { id, answer, by: 'dashboard', ...(reason ? { reason } : {}) });
+      };
+      // A secret this process holds (as a node holds its own), pasted into a reason by mistake.
+      const held = 'ghp_TeamDreamHeldSecret0123456789abcdefgh';
+      maskSecrets([held]);
+      await answered(store, 'github.label', REPO, 'approve');
+      await answered(beta, 'github.label', REPO, 'approve');
+      await answered(beta, 'github.close', REPO, 'deny', `never close "stale" issues <b>by hand</b> ${held}`);
+      // The policy's own verdicts are not the owner's: an allowed action with no answer counts for nothing.
+      await sql(`INSERT INTO actions (id, action, params, repo, state, verdict, created_at, updated_at) VALUES ('auto-1', 'github.label', '{}', $1, 'succeeded', 'allow', $2, $2)`, [REPO, clock.now()]);
+
+      const first = await runTeamDream({ store, clock, dream: DREAM, repos: [], trigger: 'manual' });
+      expect(first.added).toBe(2);
+      const owner = String((await memory()).find((f) => f.path === 'topics/owner.md')?.content);
+      expect(owner).toContain(`- github.label on ${REPO}: the owner approved it 2 times, never denied\n`);
+      expect(owner).toContain(`  - source: the team's actions, the owner's answers to actions act-2, act-1`);
+      const close = owner.split('\n').find((l) => l.startsWith(`- github.close on ${REPO}:`));
+      expect(close).toMatch(/^- github\.close on octo\/app: the owner denies it \(once, never approved; last reason: "never close 'stale' issues <b>by hand<\/b> \[redacted\]"\)$/);
+      expect(owner).not.toContain(held);
+      expect(String((await memory()).find((f) => f.path === 'MEMORY.md')?.content)).toContain('owner');
+
+      // A third answer: the fact about the pair is replaced with the table's new count, not added to.
+      await answered(store, 'github.label', REPO, 'deny', 'not on weekends');
+      const second = await runTeamDream({ store, clock, dream: DREAM, repos: [], trigger: 'manual' });
+      expect(second.updated).toBeGreaterThanOrEqual(1);
+      const after = String((await memory()).find((f) => f.path === 'topics/owner.md')?.content);
+      expect(after).toContain(`- github.label on ${REPO}: the owner approved it 2 times and denied it once, last denied; last reason: "not on weekends"\n`);
+      expect(after.match(/^- github\.label on /gm)).toHaveLength(1);
+    } finally {
+      await beta.close();
       await store.close();
     }
   }, 60_000);
