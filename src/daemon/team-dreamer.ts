@@ -18,7 +18,7 @@ import { RoleLoop } from './role-loop.js';
 export interface TeamDreamerDeps {
   store: PgStore;
   clock: Clock;
-  config: () => { dream: Readonly<Config['dream']>; repos: readonly WatchedRepo[] };
+  config: () => { dream: Readonly<Config['dream']>; repos: readonly WatchedRepo[]; permissions: Readonly<Config['permissions']> };
   /** What consolidates this dream: the configured model's (as a home's dream child builds it), else the rules pass. */
   consolidator: () => Consolidator;
   leaseSeconds: number;
@@ -49,10 +49,10 @@ export class TeamDreamer {
     const { store, clock } = this.deps;
     if (!store.roles.holds('dreamer')) return;
     try {
-      const { dream, repos } = this.deps.config();
+      const { dream, repos, permissions } = this.deps.config();
       const due = await teamDreamDue(store, dream, clock.now());
       if (!due.due || !(await store.roles.confirm('dreamer'))) return;
-      const report = await runTeamDream({ store, clock, dream, repos, trigger: 'idle', consolidator: this.deps.consolidator() });
+      const report = await runTeamDream({ store, clock, dream, repos, permissions, trigger: 'idle', consolidator: this.deps.consolidator() });
       this.deps.info('dream finished', { dreamId: report.dreamId, entriesRead: report.entriesRead, filesWritten: report.filesWritten });
     } catch (err) {
       // Its dream.failed line is on the chain; the gate waits an hour after a failure (dreamDue).

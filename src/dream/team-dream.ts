@@ -16,7 +16,7 @@
  * owner (topics/owner.md) is learnt as a home's dream learns it, from the team's actions:
  * an answer given through any node counts.
  */
-import type { Config, WatchedRepo } from '../config/index.js';
+import type { Config, PermissionsConfig, WatchedRepo } from '../config/index.js';
 import { localDate, type Clock } from '../clock.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 import { eventRecord } from '../events.js';
@@ -32,6 +32,7 @@ import { applyOwnerFacts, ownerFactObservations, ownerFacts } from './owner-fact
 import { newDreamId } from './protocol.js';
 import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from './repo-facts.js';
 import { RulesConsolidator } from './rules-consolidator.js';
+import { stageTeamDigest } from './team-digest.js';
 import { notesLeft, readTeamNotes, TEAM_NOTES_FILES } from './team-notes.js';
 import { WorkingMemory } from './working-memory.js';
 
@@ -41,6 +42,8 @@ export interface TeamDreamOptions {
   dream: Readonly<Config['dream']>;
   repos: readonly WatchedRepo[];
   trigger: 'idle' | 'manual';
+  /** The dreaming node's policy, which judges the digest (none: no digest, as for a dream run by hand in a test). */
+  permissions?: Readonly<PermissionsConfig>;
   dreamId?: string;
   /** The rules pass unless told (the dreamer passes the configured model's). */
   consolidator?: Consolidator;
@@ -160,6 +163,7 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
     modelTokens,
     durationMs: clock.now() - started,
   };
+  const changedMemory = report.added + report.updated + report.removed + report.stale > 0;
   const changed = await store.dreams.commit(
     clock.now(),
     (rows) => {
@@ -173,7 +177,22 @@ async function phases(options: TeamDreamOptions, dreamId: string, state: Awaited
       });
       return [...files, ...taken];
     },
-    { dreamId, after: state.lastDreamId, marks, records: [eventRecord('dream.finished', finishedFields(report), clock.now())] },
+    {
+      dreamId,
+      after: state.lastDreamId,
+      marks,
+      records: [eventRecord('dream.finished', finishedFields(report), clock.now())],
+      // A dream that changed memory tells the owner, in its own commit (team-digest.ts).
+      ...(changedMemory && options.permissions
+        ? {
+            stage: async (client) => {
+              const digest = await stageTeamDigest(client, store, options.permissions!, report, memory.changes, clock.now());
+              if (digest.actionId) report.digestActionId = digest.actionId;
+              return digest.records;
+            },
+          }
+        : {}),
+    },
   );
   report.filesWritten = changed.length;
   return report;

@@ -48,6 +48,8 @@ export interface DreamCommit {
   after: string | null;
   marks: DreamMarks;
   records: LogRecord[];
+  /** Rows written in the commit's transaction besides memory (the digest's action), with their lines. */
+  stage?: (client: pg.PoolClient) => Promise<LogRecord[]>;
 }
 
 interface StateRow {
@@ -149,7 +151,8 @@ export class PgDreams {
         [JSON.stringify(commit.marks), now, commit.dreamId, this.node, commit.after],
       );
       if (rowCount !== 1) throw new VigilError('VIGIL_ERR_DREAM_BUSY', `another dream committed since dream ${commit.dreamId} began`);
-      await this.log.append(client, commit.records);
+      const staged = commit.stage ? await commit.stage(client) : [];
+      await this.log.append(client, [...commit.records, ...staged]);
     });
   }
 

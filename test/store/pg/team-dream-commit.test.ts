@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
 import { runTeamDream, teamDreamDue } from '../../../src/dream/index.js';
 import { eventRecord } from '../../../src/events.js';
+import { PermissionsConfig } from '../../../src/config/index.js';
 import { answerTeamApproval } from '../../../src/initiative/index.js';
 import { maskSecrets } from '../../../src/secrets/index.js';
 import { PgStore } from '../../../src/store/pg/index.js';
@@ -122,6 +123,43 @@ describe.runIf(PG.available)('a team\'s dream in process (real PostgreSQL)', () 
     }
   }, 60_000);
 
+  it('a dream that changed memory tells the owner in its own commit: a notify action the node\'s policy allowed, approved for any worker, with its line; denied by a policy that would ask; none when nothing changed', async () => {
+    const { store, clock, sql, received } = await team();
+    try {
+      const digests = async () => (await sql(`SELECT id, state, verdict, params, reason FROM actions WHERE action = 'notify' ORDER BY created_at, id`)).rows;
+      const lines = async (type: string) => Number((await sql(`SELECT count(*) AS n FROM log_entries WHERE type = $1`, [type])).rows[0]!.n);
+      for (let n = 1; n <= 3; n++) await received(n, 'ana');
+      const allow = PermissionsConfig.parse({ mode: 'auto', rules: [{ action: 'notify', decision: 'allow' }] });
+      const first = await runTeamDream({ store, clock, dream: DREAM, repos: [], permissions: allow, trigger: 'manual' });
+      expect(first.added).toBeGreaterThan(0);
+      const [digest] = await digests();
+      expect(digest).toMatchObject({ id: first.digestActionId, state: 'approved', verdict: 'allow' });
+      const params = JSON.parse(String(digest!.params)) as { title: string; body: string; urgency: string };
+      expect(params.title).toBe(`vigil dreamed: ${first.added} added, 0 updated, 0 removed, 0 stale`);
+      expect(params.urgency).toBe('low');
+      expect(params.body).toContain(REPO);
+      expect(await lines('action.allowed')).toBe(1);
+
+      // Nothing new: memory unchanged, no digest.
+      clock.advance(60_000);
+      const quiet = await runTeamDream({ store, clock, dream: DREAM, repos: [], permissions: allow, trigger: 'manual' });
+      expect(quiet.added + quiet.updated + quiet.removed + quiet.stale).toBe(0);
+      expect(await digests()).toHaveLength(1);
+
+      // A policy that would ask about it: denied, not an approval to answer.
+      await received(4, 'bo');
+      const ask = PermissionsConfig.parse({ mode: 'auto', rules: [{ action: 'notify', decision: 'ask' }] });
+      const third = await runTeamDream({ store, clock, dream: DREAM, repos: [], permissions: ask, trigger: 'manual' });
+      expect(third.digestActionId).toBeUndefined();
+      expect((await digests())[1]).toMatchObject({ state: 'denied', verdict: 'deny' });
+      expect(String((await digests())[1]!.reason)).toMatch(/a dream digest does not wait for approval$/);
+      expect(Number((await sql(`SELECT count(*) AS n FROM actions WHERE state = 'awaiting_approval'`)).rows[0]!.n)).toBe(0);
+      expect(await lines('action.denied')).toBe(1);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('a dream overtaken by another\'s commit is refused, and writes neither memory, marks nor its line', async () => {
     const { store, clock, received, memory, sql } = await team();
     try {
@@ -131,7 +169,13 @@ describe.runIf(PG.available)('a team\'s dream in process (real PostgreSQL)', () 
       const before = { memory: await memory(), state: await store.dreams.state() };
       await expect(store.dreams.commit(clock.now(), () => [{ path: 'topics/late.md', content: '# late\n' }], {
         dreamId: 'late', after: stale.lastDreamId, marks: {}, records: [eventRecord('dream.finished', { ...done, dreamId: 'late' }, clock.now())],
+        // Its digest would go in the same transaction: refused with it.
+        stage: async (client) => {
+          await client.query(`INSERT INTO actions (id, action, params, state, verdict, created_at, updated_at) VALUES ('late-digest', 'notify', '{}', 'approved', 'allow', 1, 1)`);
+          return [];
+        },
       })).rejects.toMatchObject({ code: 'VIGIL_ERR_DREAM_BUSY' });
+      expect((await sql(`SELECT count(*)::int AS n FROM actions WHERE id = 'late-digest'`)).rows[0]!.n).toBe(0);
       expect(await memory()).toEqual(before.memory);
       expect(await store.dreams.state()).toEqual(before.state);
       expect(before.state).toMatchObject({ lastDreamId: done.dreamId, dreamedBy: 'alpha' });
