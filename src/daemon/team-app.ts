@@ -29,6 +29,8 @@ export interface TeamAppDeps {
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
   /** `POST /api/push/test`: a test notification sent by whichever node's worker takes it (team-push-test.ts). */
   pushTest(): Promise<unknown>;
+  /** `POST /api/tick` (`vigil tick` on this node's home): a manual tick in the shared inbox, with this node's open-work digest. */
+  tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
 }
 
 /**
@@ -41,7 +43,8 @@ export interface TeamAppDeps {
  * PostgreSQL, so that a phone logged in or subscribed through one node is so on all; and
  * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
  * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`), and `POST /api/ask`, the
- * owner's words (\`vigil ask\`) decided by whichever node takes them. The rest of the dashboard
+ * owner's words (\`vigil ask\`) decided by whichever node takes them, and `POST /api/tick`
+ * (\`vigil tick\`), a manual tick with this node's open-work digest. The rest of the dashboard
  * and the API still read the SQLite store: every other route says so — 501 with the one
  * error body — rather than answer from a home that holds nothing.
  */
@@ -117,6 +120,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
     },
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
     pushTest: () => deps.pushTest(),
+    tick: () => deps.tick(),
     answerTo: async (eventId) => (await store.decisions.answerTo(eventId)) as { text: string } | undefined,
   };
 }

@@ -20,6 +20,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
+import { enqueueTeamManualTick } from '../operations/index.js';
 import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
@@ -36,7 +37,7 @@ import { teamPushTest } from './team-push-test.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { TeamReminders } from './team-reminders.js';
-import { TeamTicks } from './team-ticks.js';
+import { DIGEST_WAIT_MS, TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
 
 export interface TeamDaemonOptions {
@@ -143,6 +144,12 @@ export class TeamDaemon {
         record: (records) => this.recordAll(records),
         ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
         pushTest: () => teamPushTest({ store, clock, config: () => this.config, kick: () => this.worker?.kick(), signal: this.stopping.signal }),
+        // `vigil tick` on this node's home: with the open-work digest, read through this node's worker.
+        tick: async () => {
+          const requested = await enqueueTeamManualTick(store, this.tickWorld(), clock.now(), DIGEST_WAIT_MS);
+          this.decisions?.wake();
+          return requested;
+        },
       });
       // Every refused delivery is counted and logged on this node's chain (issue 20), at most a
       // line a minute per reason. The counts live in the tally's memory (nothing saved, nothing

@@ -49,7 +49,7 @@ export interface TeamTicksDeps {
 /** How often the holder looks for due slots (a schedule's finest grain is a second). */
 const STEP_MS = 250;
 /** A node stops within 10 s (SIGTERM) and waits for a step under way: a digest not read by then is left out of the tick. */
-const DIGEST_WAIT_MS = 6000;
+export const DIGEST_WAIT_MS = 6000;
 const QUIET = 'nothing changed since the last decided tick';
 const WAITING = 'the last tick is not decided yet';
 

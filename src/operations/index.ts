@@ -14,4 +14,4 @@ export { recordInstruction } from './ask.js';
 export { editMemoryFact } from './memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';
 export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';
-export { requestTeamTick } from './team-tick.js';
+export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';

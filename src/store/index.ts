@@ -15,7 +15,7 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
-export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable, PgTicks } from './pg/index.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable, PgTicks, PgTickStore } from './pg/index.js';
 export type { NotifyLogRow } from './notifications.js';
 // nodes.js holds no `pg` import: the SQLite daemon may load it.
 export { workerHolder } from './pg/nodes.js';

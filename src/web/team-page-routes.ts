@@ -27,6 +27,8 @@ export interface TeamPageDeps extends AuthDeps {
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<{ eventId: number }>;
   /** A test notification through every channel, answered once a node's worker has tried (src/daemon/team-push-test.ts). */
   pushTest(): Promise<unknown>;
+  /** `vigil tick` through this node: a manual tick with its open-work digest, decided by whichever node takes it. */
+  tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
   /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
   answerTo(eventId: number): Promise<{ text: string } | undefined>;
 }
@@ -99,6 +101,9 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
 
   // The push page's test button (session + CSRF header) or a script's Bearer.
   app.post('/api/push/test', { preHandler: apiAuth(deps) }, async () => deps.pushTest());
+
+  // `vigil tick` (the CLI's Bearer) or a script: answered 202 as on the single daemon.
+  app.post('/api/tick', { preHandler: apiAuth(deps) }, async (_req, reply) => reply.code(202).send(await deps.tick()));
 
   // The owner's voice: the CLI's Bearer, or a session with its CSRF header (apiAuth).
   app.post<{ Body: Record<string, unknown> | undefined }>('/api/ask', { preHandler: apiAuth(deps) }, async (req) => {

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../../helpers/home.js';
+import { killDaemons, makeHome, removeHomes, runCli, runCliAsync, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { firstUserText, type RecordedCall } from '../../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../../github/fake-github.js';
@@ -129,7 +129,27 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
     const slots = (await db.sql<{ slot: number }>('SELECT slot FROM ticks ORDER BY slot')).rows.map((r) => Number(r.slot));
     expect(new Set(slots).size).toBe(slots.length);
     expect(slots.every((s) => s % 2000 === 0)).toBe(true);
-    void beta;
+
+    // vigil tick on beta's home: beta takes it (POST /api/tick) and reads the digest through its worker
+    // (from the fake GitHub in this process: the CLI must not block it, so not spawnSync).
+    const manual = async (home: string, what: string) => {
+      const tick = await runCliAsync(home, ['tick']);
+      expect(tick.status).toBe(0);
+      const eventId = Number(/as event (\d+)/.exec(tick.stdout)?.[1]);
+      await waitUntil(async () => (await count('SELECT count(*) AS n FROM decisions WHERE event_id = $1', [eventId])) === 1, what);
+      const body = (await db.sql<{ body: Buffer }>('SELECT body FROM inbox WHERE id = $1', [eventId])).rows[0]!.body;
+      return { stdout: tick.stdout, payload: JSON.parse(body.toString('utf8')) as { trigger: string; openWork?: unknown[] } };
+    };
+    const viaNode = await manual(beta.home, 'the manual tick through beta decided');
+    expect(viaNode.stdout).toMatch(/^tick enqueued as event \d+ with the open-work digest; any node of the team decides it\n$/);
+    expect(viaNode.payload.trigger).toBe('manual');
+    expect(JSON.stringify(viaNode.payload.openWork)).toContain('Flaky parser test');
+    expect(firstUserText(model.calls.filter(isTick).at(-1)!.body)).toContain('Flaky parser test');
+    // On alpha's home, where no node runs any more: straight to the database, and it says what it lacks.
+    const direct = await manual(alpha.home, 'the manual tick from a home without a node decided');
+    expect(direct.stdout).toMatch(/^tick enqueued as event \d+ \(no node runs here: without the open-work digest\); any node of the team decides it\n$/);
+    expect(direct.payload.openWork).toBeUndefined();
+    expect(model.calls.filter(isTick)).toHaveLength(4);
   }, 180_000);
 
   it('a tick\'s own approval does not wake the next; the owner\'s answer wakes one decision; vigil tick on a team\'s home: one manual tick, decided once, keyed by no slot', async () => {
@@ -141,6 +161,7 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
         ? { decide: { act: true, summary: 'ask to say hello', proposals: [{ action: 'github.comment', params: { repo: REPO, number: 9, body: 'hello' }, rationale: 'greeting' }] } }
         : { decide: { act: false, summary: `tick ${ticks}: nothing to do`, proposals: [] } };
     };
+    // The dreamer may consolidate the owner's answer with the model too: only the ticks' calls are counted.
     const config = {
       model: { provider: 'anthropic', timeoutSeconds: 10 },
       permissions: { mode: 'auto', rules: [{ action: 'github.comment', decision: 'ask' }] },
@@ -155,7 +176,7 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
 
     // The approval the tick asked for is its own doing: the next slots are quiet.
     await quietAfter('alpha', 0, 2, 'two quiet slots after the tick that asked');
-    expect(model.calls).toHaveLength(1);
+    expect(model.calls.filter(isTick)).toHaveLength(1);
 
     // The owner's answer (by the CLI, straight to the database) is news: exactly one decision.
     const deny = runCli(alpha.home, ['deny', asked[0]!.id]);
@@ -164,7 +185,7 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
     expect(firstUserText(model.calls[1]!.body)).toContain('approvals changed');
     const quietBefore = await quietCount('alpha');
     await quietAfter('alpha', quietBefore, 2, 'two quiet slots after the answer');
-    expect(model.calls).toHaveLength(2);
+    expect(model.calls.filter(isTick)).toHaveLength(2);
 
     // vigil tick: one manual tick in the shared inbox, decided once by some node, no slot's key taken.
     const slotsBefore = await count('SELECT count(*) AS n FROM ticks');
@@ -182,11 +203,11 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
     expect(await count('SELECT count(*) AS n FROM ticks WHERE event_id = $1', [eventId])).toBe(0);
     // Its line in the chain of the home's node.
     expect(await count(`SELECT count(*) AS n FROM log_entries WHERE type = 'event.received' AND node = 'alpha' AND line LIKE $1`, [`%"eventId":${eventId},%`])).toBe(1);
-    expect(model.calls).toHaveLength(3);
+    expect(model.calls.filter(isTick)).toHaveLength(3);
     // Once decided, the manual tick is the baseline: the slots after it are quiet, and the schedule went on meanwhile.
     const quietAfterManual = await quietCount('alpha');
     await quietAfter('alpha', quietAfterManual, 2, 'quiet slots after the manual tick');
-    expect(model.calls).toHaveLength(3);
+    expect(model.calls.filter(isTick)).toHaveLength(3);
     expect(await count('SELECT count(*) AS n FROM ticks')).toBeGreaterThan(slotsBefore);
     expect(await tickDecisions()).toBe(3);
   }, 180_000);
