@@ -5,12 +5,17 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import type { PgStore } from '../store/index.js';
-import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
+import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
+import { teamMemoryDeps } from './team-memory-pages.js';
 
 export interface TeamAppDeps {
   store: PgStore;
   clock: Clock;
+  /** The node's home: its search index of the team's logs is kept under `cache/` (src/memory/team-search.ts). */
+  home: string;
+  /** Where people see GitHub: a log record's sentence links there (as on SQLite). */
+  githubWebUrl: string;
   /** config `http.trustProxy` (as on SQLite: the login limits key on the client's address). */
   trustProxy: boolean;
   /** secrets.json `dashboardToken`: what /login takes (the same on every node, or each node's logs in). */
@@ -44,7 +49,9 @@ export interface TeamAppDeps {
  * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
  * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`), and `POST /api/ask`, the
  * owner's words (\`vigil ask\`) decided by whichever node takes them, and `POST /api/tick`
- * (\`vigil tick\`), a manual tick with this node's open-work digest. The rest of the dashboard
+ * (\`vigil tick\`), a manual tick with this node's open-work digest; and the Memory page
+ * (`/memory`, the owner's edits by `POST /memory/facts`) and the log records it links to
+ * (`/log?node=&day=&seq=`), from `memory_files` and every node's chain. The rest of the dashboard
  * and the API still read the SQLite store: every other route says so — 501 with the one
  * error body — rather than answer from a home that holds nothing.
  */
@@ -54,11 +61,12 @@ export function teamApp(deps: TeamAppDeps) {
     const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }] = await Promise.all([
+    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }] = await Promise.all([
       loadCapabilityRoute(),
       loadAssetRoutes(),
       loadPhoneRoutes(),
       loadTeamPageRoutes(),
+      loadTeamMemoryRoutes(),
     ]);
     // The confirmation page is the SQLite one: its style and script are public and hold no data.
     await app.register(assetRoutes);
@@ -79,6 +87,8 @@ export function teamApp(deps: TeamAppDeps) {
       await scope.register(pushRoutes, phone);
       // Where a login lands and the home screen app starts: the team, and what waits for the owner.
       await scope.register(teamPageRoutes, teamPageDeps(deps, phone));
+      // The team's memory (its edit form posts a form) and the log records its facts and search hits name.
+      await scope.register(teamMemoryRoutes, teamMemoryDeps(deps, phone));
     });
     app.all('/*', async (req) => {
       // The method and path only: a query string may carry a token.

@@ -26,6 +26,7 @@ import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
 import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally } from '../triggers/index.js';
+import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
@@ -135,6 +136,8 @@ export class TeamDaemon {
       const app = teamApp({
         store,
         clock,
+        home: this.paths.home,
+        githubWebUrl: githubWebUrl(githubApiUrl(this.options.env ?? process.env)),
         capabilityKey: () => this.secrets.capabilityKey,
         trustProxy: this.config.http.trustProxy,
         dashboardToken: () => this.secrets.dashboardToken,

@@ -12,6 +12,7 @@ export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } 
 export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
 export { editMemoryFact } from './memory-edit.js';
+export { editTeamMemoryFact } from './team-memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';
 export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';
 export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';

@@ -41,11 +41,7 @@ const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
  */
 export async function editMemoryFact(deps: RestoreDeps & Pick<OperationDeps, 'journal'>, edit: FactEdit): Promise<FactEdited> {
   const { store, clock, files, journal } = deps;
-  if (!SLUG.test(edit.topic) || !Number.isInteger(edit.index) || edit.index < 0) throw new VigilError('VIGIL_ERR_MEMORY_FACT', `${edit.topic}#${edit.index}`);
-  const text = edit.text === undefined ? undefined : cleanFactText(edit.text);
-  if (text !== undefined && (text.length === 0 || text.length > MAX_FACT_CHARS)) {
-    throw new VigilError('VIGIL_ERR_MEMORY_FACT', `a fact is 1 to ${MAX_FACT_CHARS} characters on one line`);
-  }
+  const text = checkedFactText(edit);
   const release = acquireDreamLock(dreamLockPath(deps.home), { pid: process.pid, dreamId: `edit-${newDreamId()}`, startedAt: clock.now() }, (fn) =>
     store.transaction(fn),
   );
@@ -53,32 +49,65 @@ export async function editMemoryFact(deps: RestoreDeps & Pick<OperationDeps, 'jo
     const now = clock.now();
     const today = localDate(now);
     const topics = readTopics(files, today);
-    const loaded = topics.get(edit.topic);
-    if (!loaded) throw new VigilError('VIGIL_ERR_MEMORY_FACT', `no topic ${edit.topic}`);
-    const old = loaded.topic.facts[edit.index];
-    if (!old) throw new VigilError('VIGIL_ERR_MEMORY_CONFLICT', `${topicPath(edit.topic)} has no fact #${edit.index + 1} now`);
-    if (old.text !== cleanFactText(edit.was)) throw new VigilError('VIGIL_ERR_MEMORY_CONFLICT', `fact #${edit.index + 1} of ${topicPath(edit.topic)} reads differently now`);
-
-    const facts: Fact[] = [...loaded.topic.facts];
-    if (text === undefined) facts.splice(edit.index, 1);
-    else if (text !== old.text) facts[edit.index] = { text, source: `owner ${today}`, confirmed: today, supersedes: `${old.text} (${old.source})` };
-    const topic: Topic = { ...loaded.topic, facts };
-    const rendered = renderTopic(topic);
-    verifyRendered(edit.topic, rendered, topic, today);
-
-    const rel = topicPath(edit.topic);
-    const empty = facts.length === 0 && topic.notes.length === 0;
-    const changed = empty ? await files.remove(rel) : await files.write(rel, rendered);
+    const plan = planFactEdit(new Map([...topics].map(([slug, loaded]) => [slug, loaded.topic])), edit, text, today);
+    const { rel, op } = plan;
+    const changed = plan.topicContent === null ? await files.remove(rel) : await files.write(rel, plan.topicContent);
     const version = changed ? (files.versions(rel)[0]?.version ?? null) : null;
-    const all = [...topics.values()].map((t) => (t.topic.slug === edit.topic ? topic : t.topic)).filter((t) => t.slug !== edit.topic || !empty);
-    await files.write(INDEX_FILE, renderIndex(all));
-    const op = text === undefined ? 'delete' : 'edit';
+    await files.write(INDEX_FILE, plan.index);
     if (!changed) return { file: rel, op, version };
-    journal.write(eventRecord('memory.edited', { file: rel, op, index: edit.index, fact: old.text.slice(0, 200), version }, now));
+    journal.write(eventRecord('memory.edited', { file: rel, op, index: edit.index, fact: plan.old.text.slice(0, 200), version }, now));
     return { file: rel, op, version };
   } finally {
     release();
   }
+}
+
+/** The edit's address and new text, checked before any lock is taken: the new text cleaned (undefined: a deletion). */
+export function checkedFactText(edit: FactEdit): string | undefined {
+  if (!SLUG.test(edit.topic) || !Number.isInteger(edit.index) || edit.index < 0) throw new VigilError('VIGIL_ERR_MEMORY_FACT', `${edit.topic}#${edit.index}`);
+  const text = edit.text === undefined ? undefined : cleanFactText(edit.text);
+  if (text !== undefined && (text.length === 0 || text.length > MAX_FACT_CHARS)) {
+    throw new VigilError('VIGIL_ERR_MEMORY_FACT', `a fact is 1 to ${MAX_FACT_CHARS} characters on one line`);
+  }
+  return text;
+}
+
+/** What an edit writes, computed from the topics as they are now (a home's folder, or a team's rows inside the write). */
+export interface FactEditPlan {
+  /** The topic's file. */
+  rel: string;
+  op: 'edit' | 'delete';
+  /** The fact as it read before. */
+  old: Fact;
+  /** The topic file's new text; null when the topic is left with nothing and goes. */
+  topicContent: string | null;
+  /** MEMORY.md rebuilt from the topics as they will be. */
+  index: string;
+}
+
+/**
+ * The edit against `topics`: checked against what the page showed (VIGIL_ERR_MEMORY_CONFLICT
+ * otherwise), the new topic read back before anything is written (it must hold exactly the
+ * facts intended). An edited fact says the owner is its source and keeps the old text under
+ * `supersedes`. Writes nothing.
+ */
+export function planFactEdit(topics: ReadonlyMap<string, Topic>, edit: FactEdit, text: string | undefined, today: string): FactEditPlan {
+  const current = topics.get(edit.topic);
+  if (!current) throw new VigilError('VIGIL_ERR_MEMORY_FACT', `no topic ${edit.topic}`);
+  const old = current.facts[edit.index];
+  if (!old) throw new VigilError('VIGIL_ERR_MEMORY_CONFLICT', `${topicPath(edit.topic)} has no fact #${edit.index + 1} now`);
+  if (old.text !== cleanFactText(edit.was)) throw new VigilError('VIGIL_ERR_MEMORY_CONFLICT', `fact #${edit.index + 1} of ${topicPath(edit.topic)} reads differently now`);
+
+  const facts: Fact[] = [...current.facts];
+  if (text === undefined) facts.splice(edit.index, 1);
+  else if (text !== old.text) facts[edit.index] = { text, source: `owner ${today}`, confirmed: today, supersedes: `${old.text} (${old.source})` };
+  const topic: Topic = { ...current, facts };
+  const rendered = renderTopic(topic);
+  verifyRendered(edit.topic, rendered, topic, today);
+
+  const empty = facts.length === 0 && topic.notes.length === 0;
+  const all = [...topics.values()].map((t) => (t.slug === edit.topic ? topic : t)).filter((t) => t.slug !== edit.topic || !empty);
+  return { rel: topicPath(edit.topic), op: text === undefined ? 'delete' : 'edit', old, topicContent: empty ? null : rendered, index: renderIndex(all) };
 }
 
 /** The file about to be written, read back as every reader will: the same facts, in order, nothing more. */

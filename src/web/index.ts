@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushDeps, WebDeps } from './types.js';
 
-export type { PushDeps, WebDeps } from './types.js';
+export type { AuthDeps, PushDeps, WebDeps } from './types.js';
 // What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
 // is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
 export { apiAuth, channelOf, checkBearer } from './auth.js';
@@ -24,6 +24,9 @@ export const loadPhoneRoutes = () => Promise.all([import('./login-routes.js'), i
 /** A team node's home page: the team and its approvals (issue 19). */
 export const loadTeamPageRoutes = () => import('./team-page-routes.js');
 export type { TeamPageDeps } from './team-page-routes.js';
+/** A team node's Memory page and log records (issue 19). */
+export const loadTeamMemoryRoutes = () => import('./team-memory-routes.js');
+export type { TeamMemoryDeps } from './team-memory-routes.js';
 export { TEAM_PAGES } from './html.js';
 export { searchLogs } from './memory.js';
 

@@ -1,14 +1,26 @@
 import { INDEX_FILE, type Fact } from '../memory/index.js';
-import { esc, layout } from './html.js';
+import { esc, layout, type PageName } from './html.js';
 import { inlineHtml, markdownHtml } from './markdown.js';
 import type { MemoryView } from './memory.js';
 
-/** `log 2026-01-20#14`, as facts and search hits name a log record. */
-const LOG_REF = /\blog (\d{4}-\d{2}-\d{2})#(\d+)\b/g;
+/**
+ * `log 2026-01-20#14`, as facts and search hits name a log record on a home, and
+ * `log alpha/2026-01-20#14` on a team, where a record is the node's chain's (src/memory/team-search.ts,
+ * src/dream/team-dream.ts; a node's name as checkNodeName allows it).
+ */
+const LOG_REF = /\blog (?:([A-Za-z0-9][A-Za-z0-9._-]{0,62})\/)?(\d{4}-\d{2}-\d{2})#(\d+)\b/g;
 
-/** Where a log reference points on the dashboard: the record's own page. */
-export function logRecordHref(day: string, seq: number | string): string {
-  return `/log?day=${encodeURIComponent(day)}&seq=${encodeURIComponent(String(seq))}`;
+/** Where a log reference points on the dashboard: the record's own page (on a team, in its node's chain). */
+export function logRecordHref(day: string, seq: number | string, node?: string): string {
+  return `/log?${node === undefined ? '' : `node=${encodeURIComponent(node)}&`}day=${encodeURIComponent(day)}&seq=${encodeURIComponent(String(seq))}`;
+}
+
+/** Refusals of a memory edit that the owner reads on the Memory page itself. */
+export const MEMORY_REFUSALS: ReadonlySet<string> = new Set(['VIGIL_ERR_MEMORY_FACT', 'VIGIL_ERR_MEMORY_CONFLICT', 'VIGIL_ERR_DREAM_BUSY']);
+
+/** What the page says after the owner's edit (`?done=edit`) or deletion (`?done=delete`) of a fact. */
+export function memoryNotice(done: unknown): string | undefined {
+  return done === 'edit' ? 'Saved: the fact is in its topic file, the old version in history.' : done === 'delete' ? 'Deleted: the old version is in history.' : undefined;
 }
 
 /** A fact's source with each log reference in it a link to that record; the rest is text. */
@@ -17,7 +29,7 @@ export function sourceHtml(source: string): string {
   let at = 0;
   for (const m of source.matchAll(LOG_REF)) {
     out += esc(source.slice(at, m.index));
-    out += `<a href="${esc(logRecordHref(m[1]!, m[2]!))}">${esc(m[0])}</a>`;
+    out += `<a href="${esc(logRecordHref(m[2]!, m[3]!, m[1]))}">${esc(m[0])}</a>`;
     at = m.index + m[0].length;
   }
   return out + esc(source.slice(at));
@@ -45,7 +57,7 @@ function factHtml(slug: string, fact: Fact, index: number, csrf: string): string
  * nothing in memory is ever markup), each fact with its source linked to the log record
  * it came from and a form (CSRF) to edit or delete it; the search over memory and the logs.
  */
-export function memoryPage(opts: { csrf: string; view: MemoryView; notice?: string }): string {
+export function memoryPage(opts: { csrf: string; view: MemoryView; notice?: string; pages?: readonly PageName[] }): string {
   const { view, csrf } = opts;
   const topics = view.topics.length
     ? `<ul>${view.topics.map((t) => `<li><a href="/memory?topic=${encodeURIComponent(t)}">${esc(t)}</a></li>`).join('')}</ul>`
@@ -76,5 +88,5 @@ ${hits}</section>
 ${topic}
 <section id="index"><h2>Index (${INDEX_FILE})</h2>${view.index ? `<div class="memory">${markdownHtml(view.index, 2)}</div>` : `<p class="muted">${INDEX_FILE} is empty.</p>`}</section>
 <section><h2>Topics</h2>${topics}</section>`;
-  return layout({ title: 'Memory', page: 'memory', csrf, body });
+  return layout({ title: 'Memory', page: 'memory', csrf, body, ...(opts.pages ? { pages: opts.pages } : {}) });
 }

@@ -27,6 +27,12 @@ export interface MemoryView {
 const MAX_HITS = 50;
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,80}$/i;
 
+/** A memory folder as the page reads it: each file's text by its path ('' when absent), and the topics' slugs, sorted. */
+export interface MemoryFilesSource {
+  read(rel: string): string;
+  topics: string[];
+}
+
 /**
  * The memory folder as the dashboard shows it: the index (MEMORY.md), the topic files
  * (topics/<slug>.md), a plain search over their lines and the notes waiting for a dream, and the
@@ -37,20 +43,31 @@ export function memoryView(
   opts: { topic?: string; query?: string; catchUpMs?: number },
 ): MemoryView {
   const { memoryDir } = dirs;
-  const topicsDir = path.join(memoryDir, TOPICS_DIR);
-  const topics = listMarkdown(topicsDir);
-  const view: MemoryView = { index: readText(path.join(memoryDir, INDEX_FILE)), topics, hits: [], logHits: [] };
+  const files: MemoryFilesSource = { read: (rel) => readText(path.join(memoryDir, rel)), topics: listMarkdown(path.join(memoryDir, TOPICS_DIR)) };
+  const view = memoryFilesView(files, opts, localDate(dirs.now));
+  if (view.query) {
+    const found = pageSearch(dirs, view.query, opts.catchUpMs);
+    view.logHits = found.hits.map((hit) => ({ ...hit, snippet: readableSnippet(hit.snippet) }));
+    if (!found.complete) view.indexBehind = true;
+  }
+  return view;
+}
+
+/**
+ * What the page shows of memory itself, whichever store holds it (a home's folder, or a
+ * team's `memory_files` on a node): the index, the topics, the topic asked for and the
+ * plain search's hits; `logHits` is left empty for the caller's search of the logs.
+ */
+export function memoryFilesView(files: MemoryFilesSource, opts: { topic?: string; query?: string }, today: string): MemoryView {
+  const { topics } = files;
+  const view: MemoryView = { index: files.read(INDEX_FILE), topics, hits: [], logHits: [] };
   if (opts.topic && SLUG.test(opts.topic) && topics.includes(opts.topic)) {
-    view.topic = parseTopic(opts.topic, readText(path.join(topicsDir, `${opts.topic}.md`)), localDate(dirs.now));
+    view.topic = parseTopic(opts.topic, files.read(`${TOPICS_DIR}/${opts.topic}.md`), today);
   }
   const query = opts.query?.trim();
   if (query) {
     view.query = query;
-    const files = [INDEX_FILE, ...PENDING_NOTES_FILES, ...topics.map((t) => `${TOPICS_DIR}/${t}.md`)];
-    view.hits = search(memoryDir, files, query);
-    const found = pageSearch(dirs, query, opts.catchUpMs);
-    view.logHits = found.hits.map((hit) => ({ ...hit, snippet: readableSnippet(hit.snippet) }));
-    if (!found.complete) view.indexBehind = true;
+    view.hits = search(files, [INDEX_FILE, ...PENDING_NOTES_FILES, ...topics.map((t) => `${TOPICS_DIR}/${t}.md`)], query);
   }
   return view;
 }
@@ -93,11 +110,11 @@ function pageSearch(deps: { store: Store; logsDir: string }, query: string, catc
   }
 }
 
-function search(memoryDir: string, files: string[], query: string): MemoryHit[] {
+function search(source: MemoryFilesSource, files: string[], query: string): MemoryHit[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const hits: MemoryHit[] = [];
   for (const file of files) {
-    const lines = readText(path.join(memoryDir, file)).split('\n');
+    const lines = source.read(file).split('\n');
     lines.forEach((text, i) => {
       const lower = text.toLowerCase();
       if (hits.length < MAX_HITS && words.every((w) => lower.includes(w))) hits.push({ file, line: i + 1, text: text.trim() });

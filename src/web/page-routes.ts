@@ -10,7 +10,7 @@ import { ownerOf, pageAuth } from './auth.js';
 import { approvalItem, statusView } from './dashboard.js';
 import { memoryView } from './memory.js';
 import { dashboardPage } from './pages.js';
-import { memoryPage } from './memory-page.js';
+import { MEMORY_REFUSALS, memoryNotice, memoryPage } from './memory-page.js';
 import { findLogRecord, logRecordPage } from './log-record-page.js';
 import { activityPage } from './activity-page.js';
 import { chartsData } from './charts.js';
@@ -18,9 +18,6 @@ import { logStatsOf } from './log-stats.js';
 import { timelineSection } from './thread-html.js';
 import { dayOf, dayTimeline, filtersOf } from './timeline.js';
 import type { WebDeps } from './types.js';
-
-/** Refusals of a memory edit that the owner reads on the Memory page itself. */
-const MEMORY_REFUSALS = new Set(['VIGIL_ERR_MEMORY_FACT', 'VIGIL_ERR_MEMORY_CONFLICT', 'VIGIL_ERR_DREAM_BUSY']);
 
 /** How long the form waits for vigil's answer before showing the page anyway. */
 const ASK_FORM_WAIT_MS = 60_000;
@@ -80,7 +77,7 @@ export async function pageRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   app.get<{ Querystring: { q?: string; topic?: string; done?: string } }>('/memory', async (req, reply) => {
     const { q, topic, done } = req.query;
     const view = memoryView({ ...deps, now: deps.clock.now() }, { ...(typeof q === 'string' ? { query: q } : {}), ...(typeof topic === 'string' ? { topic } : {}) });
-    const notice = done === 'edit' ? 'Saved: the fact is in its topic file, the old version in history.' : done === 'delete' ? 'Deleted: the old version is in history.' : undefined;
+    const notice = memoryNotice(done);
     return html(reply, memoryPage({ csrf: csrfOf(req), view, ...(notice ? { notice } : {}) }));
   });
 

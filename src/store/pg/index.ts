@@ -12,8 +12,8 @@ import { PgApprovals } from './approvals.js';
 import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
-import { PgLog, recentPgLogEntries } from './log.js';
-import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange } from './memory.js';
+import { PgLog, readPgLogRecords, recentPgLogEntries } from './log.js';
+import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
 import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
 import { migratePg } from './migrate.js';
@@ -166,6 +166,16 @@ export class PgStore {
   /** Every memory file's newest content (a decision's memory_view reads a node-local copy). */
   memoryHeads(): Promise<Array<{ path: string; content: string }>> {
     return readPgMemoryHeads(this.pool);
+  }
+
+  /** A write of the team's memory by this node, all or nothing (writePgMemory: under the memory lock, `changes` from the rows inside it, `also` in the same transaction). */
+  writeMemory(now: number, changes: (rows: PgMemoryRow[]) => PgMemoryChange[], also?: (client: pg.PoolClient, changed: readonly string[]) => Promise<void>): Promise<string[]> {
+    return writePgMemory(this.pool, this.node, now, changes, also);
+  }
+
+  /** A log record by its chain and seq (`node` absent: that seq of the day in every node's chain). */
+  logRecords(day: string, seq: number, node?: string): Promise<Array<{ node: string; entry: LogEntry }>> {
+    return readPgLogRecords(this.pool, day, seq, node);
   }
 
   /** What the node-local search index of the team's log and inbox reads (a decision's memory_search). */

@@ -162,6 +162,28 @@ export async function readPgLogDay(db: Queryable, day: string): Promise<Array<Lo
   return mergeChains([...chains.values()]).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
 }
 
+/**
+ * The record `seq` of chain `node`/`day` (the dashboard's record page), or, without a node,
+ * that record of every node's chain of the day (an address a home's memory gave, before
+ * the records had a node): by node.
+ */
+export async function readPgLogRecords(db: Queryable, day: string, seq: number, node?: string): Promise<Array<{ node: string; entry: LogEntry }>> {
+  const rows = node !== undefined
+    ? (await db.query<{ node: string; line: string }>('SELECT node, line FROM log_entries WHERE node = $1 AND day = $2 AND seq = $3', [node, day, seq])).rows
+    : // Each chain's name read from the primary key one node at a time (a loose index scan), then
+      // its record by the key: the table is never read whole, however long the team's history.
+      (await db.query<{ node: string; line: string }>(
+        `WITH RECURSIVE chains(node) AS (
+           SELECT min(node) FROM log_entries
+           UNION ALL
+           SELECT (SELECT min(l.node) FROM log_entries l WHERE l.node > chains.node) FROM chains WHERE chains.node IS NOT NULL
+         )
+         SELECT l.node, l.line FROM chains JOIN log_entries l ON l.node = chains.node AND l.day = $1 AND l.seq = $2 ORDER BY l.node`,
+        [day, seq],
+      )).rows;
+  return rows.map((r) => ({ node: r.node, entry: JSON.parse(r.line) as LogEntry }));
+}
+
 /** Where a reader is in one node's chain of one day: the last seq it read. */
 export interface ChainCursor {
   node: string;
