@@ -1,0 +1,138 @@
+/**
+ * A team node's Memory page in a real browser (issue 19): Debian's Chromium, driven by
+ * playwright-core, on a phone-sized window against a node on a real PostgreSQL cluster.
+ * The Team page's navigation leads to it; a fact holding markup is text (no element, no
+ * handler ran); a fact's source leads to its record in the node's chain; the edit form
+ * writes a new version; the search shows its hits. No console error, no serious or
+ * critical axe finding, light and dark; screenshots go to test/artifacts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { parseTopic, renderIndex } from '../../../src/memory/index.js';
+import { openPgPool } from '../../../src/store/pg/index.js';
+import { writePgMemory } from '../../../src/store/pg/memory.js';
+import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
+import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
+import { useChromium } from '../../web/chromium.js';
+import { dashboardToken } from '../../web/helpers.js';
+import { waitFor } from './team-helpers.js';
+
+const PG = postgresAvailability();
+const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+
+/** Screenshots light and dark, and axe-core's serious and critical findings in each. */
+async function lookAt(page: Page, name: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390-${colorScheme}.png`), fullPage: true });
+    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run();
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    found.push(...violations.map((v) => `${colorScheme} ${name} ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
+
+describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, real cluster)", () => {
+  const cluster = usePostgres('team_memory_browser');
+  const db = useFreshDatabase(cluster, 'team_memory_browser');
+  const chrome = useChromium(ARTIFACTS);
+
+  it('from the Team page to memory, a hostile fact as text, its source record, an edit by the form, a search; no console error, no serious axe finding, light and dark', async () => {
+    const home = makeHome({ store: { url: db.url }, rules: [] });
+    const node = await startDaemon(home, {}, 40_000, ['--node', 'alpha']);
+    chrome.daemons.push(node);
+    const startedRow = async () => (await db.sql<{ day: string; seq: string }>(`SELECT day, seq FROM log_entries WHERE type = 'daemon.started'`)).rows[0];
+    await waitFor(async () => (await startedRow()) !== undefined, 'daemon.started', 10_000);
+    const { day, seq } = (await startedRow())!;
+    const topic = [
+      '# octo/app',
+      '',
+      '- The default branch of octo/app is `main`; see [the guide](https://example.com/guide).',
+      `  - source: log alpha/${day}#${seq}`,
+      '  - confirmed: 2026-01-02',
+      '- Issue title said <script>window.pwned = 1</script> and <img src=x onerror="window.pwned = 2"> and [click](javascript:window.pwned=3).',
+      '  - source: log 2026-01-03#7',
+      '  - confirmed: 2026-01-03',
+      '',
+    ].join('\n');
+    const pool = openPgPool({ url: db.url, node: 'seed', max: 1 });
+    try {
+      await writePgMemory(pool, 'seed', Date.now(), () => [
+        { path: 'topics/octo-app.md', content: topic },
+        { path: 'MEMORY.md', content: renderIndex([parseTopic('octo-app', topic, '2026-01-03')]) },
+      ]);
+    } finally {
+      await pool.end();
+    }
+
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
+    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${node.url}/login`);
+    await page.fill('#token', dashboardToken(home));
+    await Promise.all([page.waitForURL(`${node.url}/`), page.click('button[type=submit]')]);
+    const found: string[] = [];
+
+    // The Team page's navigation leads to the Memory page, and its index to the topic.
+    await Promise.all([page.waitForURL(`${node.url}/memory`), page.click('nav a[href="/memory"]')]);
+    expect(await page.getAttribute('nav a[href="/memory"]', 'aria-current')).toBe('page');
+    found.push(...(await lookAt(page, 'team-memory')));
+    await Promise.all([page.waitForURL(/topic=octo-app/), page.locator('#index a', { hasText: 'octo/app' }).click()]);
+    const facts = page.locator('#topic li.fact');
+    expect(await facts.count()).toBe(2);
+    // Third-party text shows as text: no element, no handler ran, no script link.
+    expect(await page.locator('main script, main img, main iframe, main [onerror]').count()).toBe(0);
+    expect(await page.locator('main a[href^="javascript"]').count()).toBe(0);
+    expect(await facts.nth(1).locator('.fact-text').textContent()).toBe(
+      'Issue title said <script>window.pwned = 1</script> and <img src=x onerror="window.pwned = 2"> and [click](javascript:window.pwned=3).',
+    );
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    found.push(...(await lookAt(page, 'team-memory-topic')));
+
+    // The first fact's source: its record in alpha's chain.
+    await Promise.all([page.waitForURL(/\/log\?node=alpha&/), facts.nth(0).locator('.fact-meta a').click()]);
+    expect(await page.locator('#record h2').textContent()).toBe(`Log record alpha/${day} #${seq}`);
+    expect(await page.locator('#record pre').textContent()).toContain('daemon.started');
+    found.push(...(await lookAt(page, 'team-log-record')));
+
+    // The edit form: a new version of the topic in the database, the page at the fact with its notice.
+    await page.goto(`${node.url}/memory?topic=octo-app`);
+    await facts.nth(0).locator('summary').click();
+    await facts.nth(0).locator('textarea').fill('The default branch of octo/app is `trunk`.');
+    await Promise.all([page.waitForURL(/done=edit/), facts.nth(0).locator('button[value=edit]').click()]);
+    expect(await page.locator('.notice').textContent()).toContain('Saved');
+    expect(await facts.nth(0).locator('.fact-text').textContent()).toBe('The default branch of octo/app is trunk.');
+    const versions = (await db.sql<{ version: number; written_by: string }>(`SELECT version, written_by FROM memory_files WHERE path = 'topics/octo-app.md' ORDER BY version`)).rows;
+    expect(versions).toEqual([{ version: 1, written_by: 'seed' }, { version: 2, written_by: 'alpha' }]);
+    found.push(...(await lookAt(page, 'team-memory-edited')));
+
+    // The search box: memory's lines and the team's log (the edit's own `memory.edited` line, in alpha's chain), the hits as text.
+    await page.fill('input[name=q]', 'default branch');
+    await Promise.all([page.waitForURL(/q=default/), page.press('input[name=q]', 'Enter')]);
+    expect(await page.locator('main h3').first().textContent()).toMatch(/^In memory: [1-9]\d* hit\(s\)/);
+    expect(await page.locator('main h3').nth(1).textContent()).toMatch(/^In the logs: [1-9]\d* hit\(s\)/);
+    const edited = (await db.sql<{ day: string; seq: string }>(`SELECT day, seq FROM log_entries WHERE type = 'memory.edited'`)).rows[0]!;
+    const hit = page.locator(`main .hits a[href="/log?node=alpha&day=${edited.day}&seq=${edited.seq}"]`);
+    expect(await hit.textContent()).toBe(`log alpha/${edited.day}#${edited.seq}`);
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    found.push(...(await lookAt(page, 'team-memory-search')));
+    await Promise.all([page.waitForURL(/\/log\?node=alpha&/), hit.click()]);
+    expect(await page.locator('#record pre').textContent()).toContain('memory.edited');
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+    expect(found).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
