@@ -42,7 +42,9 @@ export type FailpointName =
   /** Webhook intake: a group's bodies are in the spool, its inbox rows not yet committed. */
   | 'intake.spooled'
   /** The missed-delivery sweep: one redelivery asked of GitHub and remembered, the next not yet asked. */
-  | 'redelivery.after_request';
+  | 'redelivery.after_request'
+  /** An agent task: its branch pushed, its draft pull request not yet opened (src/agent/takeover.ts). */
+  | 'agent.after_push';
 
 /**
  * `exec.delay` waits before an action's effect; `exec.after_effect` after it and before

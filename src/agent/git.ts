@@ -93,8 +93,18 @@ export async function pushBranch(tree: Worktree): Promise<string> {
   return remote;
 }
 
+/**
+ * The commit `branch` points at on the clone's `origin`, or undefined when the remote
+ * has no such branch: a task claimed again looks whether its earlier run pushed (takeover.ts).
+ */
+export async function remoteBranchHead(commonDir: string, branch: string): Promise<string | undefined> {
+  const out = await git({ gitDir: commonDir }, 'ls-remote', ['--heads', 'origin', `refs/heads/${branch}`]);
+  const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
+  return line?.split('\t')[0];
+}
+
 /** The branch the pull request goes into: the remote's default branch, else the clone's current one. */
-export async function baseBranch(tree: Worktree, requested?: string): Promise<string> {
+export async function baseBranch(tree: Pick<Worktree, 'commonDir'>, requested?: string): Promise<string> {
   if (requested) return requested.replace(/^origin\//, '');
   const common = { gitDir: tree.commonDir };
   const head = await git(common, 'symbolic-ref', ['--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '');

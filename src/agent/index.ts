@@ -4,6 +4,7 @@
  * `agent.task` runs.
  */
 export { runAgentTask } from './task.js';
-export { requestCancel } from './cancel.js';
+export { requestCancel, kvCancelFlag, type CancelFlag } from './cancel.js';
+export type { TaskTakeover } from './takeover.js';
 export { secretsToWithhold } from './env.js';
 export { detectSandbox } from './sandbox.js';

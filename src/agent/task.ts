@@ -2,16 +2,17 @@ import path from 'node:path';
 import type { Config, WatchedRepo } from '../config/index.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
 import type { GithubOctokit } from '../github-api/index.js';
-import type { Store } from '../store/index.js';
-import { cancelRequested, clearCancel } from './cancel.js';
+import type { CancelFlag } from './cancel.js';
 import { Refusal } from './confine.js';
 import { containment, EXTERNAL, filtersHosts, requireContainment, type Containment } from './contain.js';
 import { runExternalAgent } from './external.js';
 import { startHostFilter } from './host-filter.js';
-import { addWorktree, baseBranch, changedFiles, commitAll, commonGitDir, pushBranch, removeWorktree } from './git.js';
+import { addWorktree, baseBranch, changedFiles, commitAll, commonGitDir, pushBranch, remoteBranchHead, removeWorktree } from './git.js';
 import { BudgetExceeded, runToolLoop, type AgentModel } from './loop.js';
-import { openDraftPullOnce } from './pull-request.js';
+import { openDraftPullOnce, type PullRequestResult } from './pull-request.js';
+import { pushMarkOf, type TaskTakeover } from './takeover.js';
 import { Transcript } from './transcript.js';
 import { snapshotWorktree, worktreeTampering } from './worktree-guard.js';
 
@@ -42,7 +43,12 @@ export interface AgentTaskDeps {
   /** The built-in agent's model (src/model: its calls are in the usage ledger); undefined when no Anthropic key is configured. */
   model: AgentModel | undefined;
   github: () => Promise<{ octokit: GithubOctokit; ownerLogin?: string }>;
-  store: Store;
+  /** `vigil cancel ID`: the home's kv on SQLite, the action's row on a team. */
+  cancel: CancelFlag;
+  /** On a team: another run may have pushed first (takeover.ts). Absent on SQLite: a retried task replaces its own branch. */
+  takeover?: TaskTakeover;
+  /** Aborts when this worker no longer holds the action (a team's lease lost): the agent stops, nothing is pushed. */
+  held?: AbortSignal;
   record: (record: EventRecord) => void;
   now: () => number;
   /** Every secret value vigil holds: kept out of the agent's environment. */
@@ -79,6 +85,10 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
   }
   const transcript = new Transcript(transcriptPath(deps.home, actionId));
   const branch = `vigil/${actionId}`;
+  if (deps.takeover?.earlier) {
+    const pushed = await finishPushed(params, deps, clone, transcript).catch((err: unknown) => stopped(transcript, err));
+    if (pushed) return pushed;
+  }
   const mode = agent.command ? 'external' : 'built-in';
   deps.record(eventRecord('agent.started', { actionId, repo: params.repo, branch, mode, instructions: params.instructions }, deps.now()));
   transcript.note({ at: new Date(deps.now()).toISOString(), role: 'task', repo: params.repo, branch, mode, instructions: params.instructions });
@@ -103,13 +113,13 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
       deps.record(eventRecord('agent.finished', { actionId, repo: params.repo, changed: false, files: [], summary }, deps.now()));
       return { changed: false, summary, files, transcript: transcript.file };
     }
-    const title = `vigil: ${firstLine(params.instructions)}`;
-    const commit = await commitAll(tree, title, `${params.instructions}\n\n${outcome.summary}`.trim());
+    const commit = await commitAll(tree, pullTitle(params), `${params.instructions}\n\n${outcome.summary}`.trim());
+    // On a team, fenced by the lease: a worker that lost the action pushes nothing over its holder's branch.
+    await deps.takeover?.write({ commit, files, summary: outcome.summary });
     await pushBranch(tree);
-    const { octokit, ownerLogin } = await deps.github();
-    const base = await baseBranch(tree, params.branch);
-    const body = `${outcome.summary || 'Changes made by vigil.'}\n\n**Task**\n\n${params.instructions}\n\nFiles: ${files.map((f) => `\`${f}\``).join(', ')}`;
-    const pullRequest = await openDraftPullOnce(octokit, { repo: params.repo, head: branch, base, title, body }, actionId, ownerLogin);
+    // Pushed, no pull request yet: a crash test kills the worker here (a takeover then finds the branch).
+    await failpoint('agent.after_push');
+    const pullRequest = await openPull(params, deps, tree.commonDir, files, outcome.summary);
     deps.record(
       eventRecord('agent.finished', { actionId, repo: params.repo, changed: true, files, summary: outcome.summary, pullRequest: pullRequest.url }, deps.now()),
     );
@@ -119,7 +129,7 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
     throw err;
   } finally {
     stop.dispose();
-    clearCancel(deps.store, actionId);
+    await deps.cancel.clear().catch(() => undefined);
     await removeWorktree(tree);
   }
 }
@@ -186,16 +196,64 @@ async function runAgent(params: AgentTaskParams, deps: AgentTaskDeps, root: stri
   });
 }
 
-/** Aborts on the wall-time budget, or when `vigil cancel` sets the task's flag. */
+/** The draft pull request from the pushed branch (one per action: openDraftPullOnce finds it by its marker). */
+async function openPull(params: AgentTaskParams, deps: AgentTaskDeps, commonDir: string, files: readonly string[], summary: string): Promise<PullRequestResult> {
+  const { octokit, ownerLogin } = await deps.github();
+  const base = await baseBranch({ commonDir }, params.branch);
+  const changed = files.length ? `Files: ${files.map((f) => `\`${f}\``).join(', ')}` : 'Files: see the branch.';
+  const body = `${summary || 'Changes made by vigil.'}\n\n**Task**\n\n${params.instructions}\n\n${changed}`;
+  return openDraftPullOnce(octokit, { repo: params.repo, head: `vigil/${deps.actionId}`, base, title: pullTitle(params), body }, deps.actionId, ownerLogin);
+}
+
+/**
+ * A run that may follow one that died (takeover.ts): when the earlier run's branch is on
+ * the remote, its work is done — the agent does not run again, no worktree is made, and
+ * the pull request is opened (or found) from that branch. Undefined when nothing was pushed.
+ */
+async function finishPushed(params: AgentTaskParams, deps: AgentTaskDeps, clone: string, transcript: Transcript): Promise<AgentTaskResult | undefined> {
+  const { actionId } = deps;
+  const branch = `vigil/${actionId}`;
+  const commonDir = await commonGitDir(clone);
+  const head = await remoteBranchHead(commonDir, branch);
+  if (!head) return undefined;
+  // The mark was written before that push; one naming another commit says nothing about this branch.
+  const mark = pushMarkOf(await deps.takeover!.read());
+  const pushed = mark?.commit === head ? mark : undefined;
+  const files = pushed?.files ?? [];
+  const summary = pushed?.summary ?? '';
+  transcript.note({ at: new Date(deps.now()).toISOString(), role: 'resumed', branch, commit: head, note: 'an earlier run pushed this branch; the agent is not run again' });
+  const pullRequest = await openPull(params, deps, commonDir, files, summary);
+  transcript.note({ role: 'result', summary, files, pullRequest: pullRequest.url });
+  deps.record(eventRecord('agent.finished', { actionId, repo: params.repo, changed: true, files, summary, pullRequest: pullRequest.url }, deps.now()));
+  return { changed: true, summary, files, transcript: transcript.file, branch, commit: head, pullRequest };
+}
+
+/**
+ * Aborts on the wall-time budget, when `vigil cancel` sets the task's flag, or when this
+ * worker no longer holds the action (a team's lease).
+ */
 function stopSignal(deps: AgentTaskDeps, maxMinutes: number): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const wall = setTimeout(
     () => controller.abort(new BudgetExceeded(`time budget exceeded: still running after ${maxMinutes * 60} s`)),
     maxMinutes * 60_000,
   );
+  // The flag may be a database away: one look at a time, and a failed look is tried at the next tick.
+  let looking = false;
   const poll = setInterval(() => {
-    if (cancelRequested(deps.store, deps.actionId)) controller.abort(new Error('cancelled by the owner (vigil cancel)'));
+    if (looking) return;
+    looking = true;
+    deps.cancel
+      .requested()
+      .then((yes) => {
+        if (yes) controller.abort(new Error('cancelled by the owner (vigil cancel)'));
+      })
+      .catch(() => undefined)
+      .finally(() => (looking = false));
   }, CANCEL_POLL_MS);
+  const lost = () => controller.abort(new Error('this worker no longer holds the action (its lease ran out); whichever worker holds it now carries it out'));
+  if (deps.held?.aborted) lost();
+  deps.held?.addEventListener('abort', lost, { once: true });
   wall.unref();
   poll.unref();
   return {
@@ -203,8 +261,13 @@ function stopSignal(deps: AgentTaskDeps, maxMinutes: number): { signal: AbortSig
     dispose: () => {
       clearTimeout(wall);
       clearInterval(poll);
+      deps.held?.removeEventListener('abort', lost);
     },
   };
+}
+
+function pullTitle(params: AgentTaskParams): string {
+  return `vigil: ${firstLine(params.instructions)}`;
 }
 
 function firstLine(text: string): string {

@@ -7,11 +7,12 @@
  */
 import type { TeamGithubSession } from '../github-api/index.js';
 import type { ActionName, ActionParams } from '../policy/index.js';
-import type { PgAction } from '../store/index.js';
-import { TEAM_LOCAL_HANDLERS, type TeamLocalEffects } from './team-local.js';
+import type { Claimable, PgAction } from '../store/index.js';
+import { teamAgentTask, type TeamAgentContext } from './team-agent.js';
+import { TEAM_LOCAL_HANDLERS } from './team-local.js';
 
 /** What an effect may reach besides its action. */
-export interface TeamEffects extends TeamLocalEffects {
+export interface TeamEffects extends TeamAgentContext {
   /** The worker's GitHub, opened (and Octokit loaded) on first use. */
   github: () => Promise<TeamGithubSession>;
   /** The author GitHub named on a write: the login the team acts as, for every node's own-echo check. */
@@ -45,10 +46,21 @@ const GITHUB_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
   'github.merge': async (p, _a, e) => (await e.github()).merge(p as ActionParams<'github.merge'>),
 };
 
-/**
- * Every action a team node runs. `agent.task` is not among them: its worktrees and its
- * agent run in one machine's home, and it waits as approved (docs/architecture.md).
- */
-export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = { ...GITHUB_HANDLERS, ...TEAM_LOCAL_HANDLERS };
+/** Every action a team node runs. */
+export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = { ...GITHUB_HANDLERS, ...TEAM_LOCAL_HANDLERS, 'agent.task': teamAgentTask };
 
 export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);
+
+/** The actions that run in a worktree of a local clone of their repository (`repos[].path`). */
+const CLONED_ACTIONS: readonly ActionName[] = ['agent.task'];
+
+/**
+ * What a node's worker claims: every action it runs, but an agent task only when this
+ * node's config has a clone of its repository (`repos[]` with a `path`). A node without
+ * one leaves the task approved for a node that has one, rather than claiming and failing
+ * it; the claim query filters (src/store/pg/leases.ts), so the task is never taken from
+ * a node that could run it.
+ */
+export function claimableOn(repos: ReadonlyArray<{ name: string; path?: string | undefined }>): Claimable {
+  return { actions: TEAM_ACTIONS, cloned: { actions: CLONED_ACTIONS, repos: repos.filter((r) => r.path).map((r) => r.name) } };
+}

@@ -8,10 +8,9 @@
  * (src/github-api: the comment's marker, state read back, a re-run's attempt number in the
  * action's row), so it happens once.
  *
- * The GitHub actions and the local ones run here (team-handlers.ts, team-local.ts).
- * `agent.task` keeps its worktrees and its agent in one machine's home: a team node does
- * not claim it, and it waits as approved (docs/architecture.md, "PostgreSQL (issue 19)").
- * The owner's notices about approvals go another way (team-reach.ts).
+ * The GitHub actions, the local ones and agent tasks run here (team-handlers.ts,
+ * team-local.ts, team-agent.ts); an agent task only on a node with a clone of its
+ * repository (`claimable`). The owner's notices about approvals go another way (team-reach.ts).
  */
 import type pg from 'pg';
 import type { Clock } from '../clock.js';
@@ -19,8 +18,8 @@ import { errorText } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import { recheckForExecution, type ActionName, type PolicyGate } from '../policy/index.js';
-import type { PgAction, PgActions, PgLog } from '../store/index.js';
-import { TEAM_ACTIONS, TEAM_HANDLERS, type TeamEffects } from './team-handlers.js';
+import type { Claimable, PgAction, PgActions, PgLog } from '../store/index.js';
+import { TEAM_HANDLERS, type TeamEffects } from './team-handlers.js';
 
 export interface TeamRunnerDeps {
   /** This worker's claims (held as `node:w<pid>`). */
@@ -31,8 +30,10 @@ export interface TeamRunnerDeps {
   gate: PolicyGate;
   clock: Clock;
   leaseMs: number;
+  /** What this worker claims (team-handlers.ts `claimableOn`: agent tasks only for this node's clones). */
+  claimable: Claimable;
   /** What the effects reach (GitHub, the owner's channels, the team's tables); their log lines are staged here. */
-  effects: Omit<TeamEffects, 'record'>;
+  effects: Omit<TeamEffects, 'record' | 'held'>;
   print: (line: string) => void;
 }
 
@@ -68,10 +69,10 @@ export class TeamActionRunner {
    * flushes the WAL past it — so no effect happens under a claim that was not durable.
    */
   private async claim(): Promise<PgAction | undefined> {
-    const { actions, log, clock, transaction } = this.deps;
+    const { actions, log, clock, transaction, claimable } = this.deps;
     return transaction(async (tx) => {
       await tx.query('SET LOCAL synchronous_commit TO OFF');
-      const { claimed, failed } = await actions.claimIn(tx, 1, TEAM_ACTIONS);
+      const { claimed, failed } = await actions.claimIn(tx, 1, claimable);
       const now = clock.now();
       await log.append(tx, [
         ...failed.map((f) => eventRecord('action.failed', { actionId: f.id, action: f.action, error: f.error }, now)),
@@ -84,18 +85,28 @@ export class TeamActionRunner {
   private async run(action: PgAction): Promise<void> {
     // The lease is renewed while the effect runs; a worker that cannot renew it (the
     // database away) stops holding the action when it lapses, and its record is refused.
-    const renewal = setInterval(() => void this.deps.actions.renew([action.id]).catch(() => []), this.deps.leaseMs / 3);
+    // A renewal the database answers "not held" (the lease ran out and another worker may
+    // hold it now) tells the effect, so that a long one (an agent task) stops.
+    const held = new AbortController();
+    const renewal = setInterval(() => {
+      this.deps.actions.renew([action.id]).then(
+        (still) => {
+          if (!still.includes(action.id)) held.abort();
+        },
+        () => undefined,
+      );
+    }, this.deps.leaseMs / 3);
     renewal.unref();
     let outcome: Outcome;
     try {
-      outcome = await this.effect(action);
+      outcome = await this.effect(action, held.signal);
     } finally {
       clearInterval(renewal);
     }
     await this.finish(action, outcome);
   }
 
-  private async effect(action: PgAction): Promise<Outcome> {
+  private async effect(action: PgAction, held: AbortSignal): Promise<Outcome> {
     // An `ask` runs only with an owner's answer (`answered_by`: a node's capability route, the CLI, or a home before `vigil migrate`).
     const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: action.answeredBy });
     if (!recheck.ok) return { error: recheck.reason };
@@ -103,7 +114,7 @@ export class TeamActionRunner {
     if (!handler) return { error: `${action.action} does not run on a team node` };
     try {
       await failpoint('exec.delay');
-      const effects: TeamEffects = { ...this.deps.effects, record: (r) => this.record(r) };
+      const effects: TeamEffects = { ...this.deps.effects, held, record: (r) => this.record(r) };
       const result = await handler(recheck.judgement.params as Record<string, unknown>, action, effects);
       // The effect happened, its record has not: a crash test kills the worker here.
       await failpoint('exec.after_effect');

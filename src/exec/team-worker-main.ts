@@ -8,6 +8,8 @@
  * there is work; it finishes the action it runs and exits when its node goes away. While
  * its node holds the `redelivery` role the node asks it to sweep for missed deliveries
  * (team-sweep.ts), between actions as on SQLite, each request fenced by the node's word.
+ * It runs agent tasks for the repositories this node has clones of (team-agent.ts), in
+ * worktrees and transcripts under this node's home.
  */
 import { ParentChannel } from '../child/index.js';
 import { deepFreeze, loadSecrets, type Config } from '../config/index.js';
@@ -15,10 +17,12 @@ import { homePaths, resolveHome } from '../home/index.js';
 import { systemClock } from '../clock.js';
 import { errorText } from '../errors.js';
 import type { TeamGithubSession } from '../github-api/index.js';
+import { circuitFor } from '../model/index.js';
 import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { openPgWorkerStore, workerHolder } from '../store/index.js';
 import { RoleAsks } from './role-asks.js';
+import { claimableOn } from './team-handlers.js';
 import { teamReach } from './team-reach.js';
 import { TeamActionRunner } from './team-runner.js';
 import { TeamSweepMemory } from './team-sweep.js';
@@ -127,12 +131,23 @@ async function main(): Promise<void> {
     gate: new PolicyGate(config.permissions),
     clock,
     leaseMs: leaseSeconds * 1000,
+    claimable: claimableOn(config.repos),
     effects: {
       github,
       actingLogin: (login) => store.actingLogin.remember(login, clock.now()),
       notices: reach,
       reminders: store.reminders,
       writeMemory: (change) => store.writeMemory(change),
+      agent: {
+        config,
+        secrets,
+        home: paths.home,
+        usage: store.usage,
+        circuit: circuitFor(config.model),
+        cancels: store.agentCancels,
+        marks: { read: (id) => actions.mark(id), write: (id, mark) => actions.setMark(id, mark) },
+        log: async (records) => void (await store.transaction((tx) => store.log.append(tx, records))),
+      },
       clock,
       print,
     },

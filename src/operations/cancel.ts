@@ -12,17 +12,21 @@ export async function cancelAgentTask(deps: OperationDeps, id: string): Promise<
   // otherwise), and before the checks: nothing waits between checking and flagging.
   const { requestCancel } = await import('../agent/index.js');
   const { store, clock, journal } = deps;
-  const action = store.actions.get(id);
-  if (!action) throw new VigilError('VIGIL_ERR_APPROVAL_NOT_FOUND', `no action ${id}`);
-  if (action.action !== 'agent.task') throw new VigilError('VIGIL_ERR_USAGE', `${id} is ${action.action}; only agent tasks can be cancelled`);
-  if (action.state !== 'running') {
-    const hint = action.state === 'awaiting_approval' ? ' (deny it instead: vigil deny ID)' : '';
-    throw new VigilError('VIGIL_ERR_USAGE', `${id} is ${action.state}, not running${hint}`);
-  }
+  checkCancellable(id, store.actions.get(id));
   const now = clock.now();
   store.transaction(() => {
     requestCancel(store, id, now);
     journal.stage(eventRecord('agent.cancel_requested', { actionId: id }, now));
   });
   journal.flush();
+}
+
+/** Only a running agent task can be cancelled; the same answers on a home and on a team (team-cancel.ts). */
+export function checkCancellable(id: string, action: { action: string; state: string } | undefined): void {
+  if (!action) throw new VigilError('VIGIL_ERR_APPROVAL_NOT_FOUND', `no action ${id}`);
+  if (action.action !== 'agent.task') throw new VigilError('VIGIL_ERR_USAGE', `${id} is ${action.action}; only agent tasks can be cancelled`);
+  if (action.state !== 'running') {
+    const hint = action.state === 'awaiting_approval' ? ' (deny it instead: vigil deny ID)' : '';
+    throw new VigilError('VIGIL_ERR_USAGE', `${id} is ${action.state}, not running${hint}`);
+  }
 }

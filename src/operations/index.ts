@@ -16,3 +16,4 @@ export { editTeamMemoryFact } from './team-memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';
 export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';
 export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';
+export { cancelTeamAgentTask } from './team-cancel.js';

@@ -15,7 +15,7 @@ import { LogStatsTable } from './log-stats.js';
 import { OwnerAnswers } from './owner-answers.js';
 
 export { openDb } from './db.js';
-export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable, PgTicks, PgTickStore } from './pg/index.js';
+export type { PgStore, PgAddResult, NewDelivery, PgEvent, PgTx, PgAction, PgActions, Claimable, PgLog, PgWorkerStore, SweepState, PgApproval, PgNotify, PgNotice, NotifyWindow, PgAnswerStore, PgPruneReport, LoginFailureTable, PgTicks, PgTickStore } from './pg/index.js';
 export type { NotifyLogRow } from './notifications.js';
 // nodes.js holds no `pg` import: the SQLite daemon may load it.
 export { workerHolder } from './pg/nodes.js';
@@ -24,7 +24,7 @@ export { newActionId } from './actions.js';
 export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
-import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
+import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgCancelStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
 export type { TeamStatus };
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
@@ -139,6 +139,15 @@ export async function withTeamAnswers<T>(url: string, node: string, fn: (store: 
 export async function withTeamTickStore<T>(url: string, node: string, fn: (store: PgTickStore) => Promise<T>): Promise<T> {
   const pgStore = await import('./pg/index.js');
   return shortLived(pgStore.openPgTickStore({ url, node }), fn);
+}
+
+/**
+ * `vigil cancel ID` on a team's home: a short-lived pool that registers no node and
+ * migrates nothing, ended after `fn`; the request's line goes to `node`'s chain.
+ */
+export async function withTeamCancels<T>(url: string, node: string, fn: (store: PgCancelStore) => Promise<T>): Promise<T> {
+  const pgStore = await import('./pg/index.js');
+  return shortLived(pgStore.openPgCancelStore({ url, node }), fn);
 }
 
 /** Runs `fn` on a store opened for it, closed after; a database error becomes VIGIL_ERR_STORE. */

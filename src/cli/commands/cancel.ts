@@ -1,19 +1,32 @@
+import os from 'node:os';
+import { readDaemonInfo } from '../../home/index.js';
 import type { CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
+import { teamStoreUrl } from '../team-home.js';
 
 /**
  * `vigil cancel ID`: asks a running agent task to stop; it removes its worktree and ends
- * `failed`. Works with or without a running daemon: the flag lives in the store.
+ * `failed`. Works with or without a running daemon: the flag lives in the store — on a
+ * team's home (`store.url`) in the team's database, which the worker running the task
+ * polls on whichever node it runs.
  */
 export async function cancelCommand(ctx: CliContext, id: string): Promise<void> {
-  await daemonOrInProcess(
-    ctx,
-    { method: 'POST', route: `/api/actions/${encodeURIComponent(id)}/cancel`, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_USAGE'] },
-    async () => {
-      // Only when no daemon runs: asking one loads neither the operations nor the store.
-      const { cancelAgentTask } = await import('../../operations/index.js');
-      return withHomeStore(ctx, (deps) => cancelAgentTask(deps, id));
-    },
-  );
+  const team = await teamStoreUrl(ctx);
+  if (team) {
+    // The node of this home names the chain the request is logged in; without one, the host.
+    const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+    const { cancelTeamAgentTask } = await import('../../operations/index.js');
+    await cancelTeamAgentTask(team, node, id);
+  } else {
+    await daemonOrInProcess(
+      ctx,
+      { method: 'POST', route: `/api/actions/${encodeURIComponent(id)}/cancel`, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_USAGE'] },
+      async () => {
+        // Only when no daemon runs: asking one loads neither the operations nor the store.
+        const { cancelAgentTask } = await import('../../operations/index.js');
+        return withHomeStore(ctx, (deps) => cancelAgentTask(deps, id));
+      },
+    );
+  }
   ctx.out(`${id}: cancelling (the task stops, removes its worktree and ends failed)`);
 }

@@ -16,7 +16,7 @@ export const agentTask: Handler = async (raw, ctx) => {
   const paths = homePaths(resolveHome());
   const config = ctx.config;
   const secrets = loadSecrets(paths.secrets);
-  const { runAgentTask, secretsToWithhold } = await import('../../agent/index.js');
+  const { kvCancelFlag, runAgentTask, secretsToWithhold } = await import('../../agent/index.js');
   // Every value secrets.json holds (and the credential variables vigil started with):
   // kept out of the agent's environment and redacted from what its tools answer.
   const withhold = secretsToWithhold([...secretValues(secrets), ...stringsIn(secrets)]);
@@ -45,7 +45,7 @@ export const agentTask: Handler = async (raw, ctx) => {
     home: paths.home,
     model,
     github,
-    store: ctx.store,
+    cancel: kvCancelFlag(ctx.store, ctx.actionId),
     record: ctx.record,
     now: () => ctx.clock.now(),
     secrets: withhold,
@@ -58,7 +58,7 @@ export const agentTask: Handler = async (raw, ctx) => {
 };
 
 /** Every string in the loaded secrets, however nested: a secret a later issue adds is withheld without a list to update. */
-function stringsIn(value: unknown): string[] {
+export function stringsIn(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (value && typeof value === 'object') return Object.values(value).flatMap(stringsIn);

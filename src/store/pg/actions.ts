@@ -10,7 +10,7 @@ import type { Clock } from '../../clock.js';
 import { VigilError } from '../../errors.js';
 import type { ActionState } from '../actions.js';
 import type { Queryable } from './connect.js';
-import { ACTION_LEASES, claimRows, releaseRow, renewRows, stillHeld, type Lease } from './leases.js';
+import { ACTION_LEASES, claimRows, releaseRow, renewRows, stillHeld, type Claimable, type Lease } from './leases.js';
 
 /** The same state machine as the SQLite store's. */
 export type PgActionState = ActionState;
@@ -173,10 +173,10 @@ export class PgActions {
 
   /**
    * `claim` inside the caller's transaction (a worker commits its claims with their
-   * `action.started` lines), only of the kinds in `actions` when given; says which
-   * actions failed instead, so that their failure is logged with them.
+   * `action.started` lines), only of what it can carry out when `claimable` is given;
+   * says which actions failed instead, so that their failure is logged with them.
    */
-  async claimIn(db: Queryable, limit: number, actions?: readonly string[]): Promise<{ claimed: PgAction[]; failed: PgExhausted[] }> {
+  async claimIn(db: Queryable, limit: number, claimable?: Claimable): Promise<{ claimed: PgAction[]; failed: PgExhausted[] }> {
     const now = this.clock.now();
     const { rows: failed } = await db.query<PgExhausted>(
       `UPDATE actions SET state = 'failed', claimed_by = NULL, lease_until = NULL, updated_at = $1,
@@ -185,7 +185,7 @@ export class PgActions {
        RETURNING id, action, error`,
       [now, this.maxAttempts],
     );
-    const claimed = (await claimRows<Row>(db, ACTION_LEASES, this.lease, now, limit, actions)).map(toAction);
+    const claimed = (await claimRows<Row>(db, ACTION_LEASES, this.lease, now, limit, claimable)).map(toAction);
     return { claimed, failed };
   }
 

@@ -25,6 +25,7 @@ import { PgRetention } from './retention.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
 import { PgUsage } from './usage.js';
+import { PgAgentCancels } from './agent-cancel.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
 import { PgLoginFailures } from './login-failures.js';
@@ -34,6 +35,7 @@ import { teamStatus, type TeamStatus } from './status.js';
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
+export type { Claimable } from './leases.js';
 export { workerHolder } from './nodes.js';
 export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions, PgRetention, PgReminders };
 export type { PgDueReminder } from './reminders.js';
@@ -244,6 +246,30 @@ export function openPgTickStore(options: { url: string; node: string; clock?: Cl
 }
 
 /**
+ * What `vigil cancel ID` on a team's home needs (issue 19): the cancel flags, the chain
+ * its line goes to, a transaction; a short-lived pool (one connection) that registers no
+ * node and migrates nothing.
+ */
+export interface PgCancelStore {
+  cancels: Pick<PgAgentCancels, 'lock' | 'request'>;
+  log: PgLog;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function openPgCancelStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgCancelStore {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max: 1 });
+  const { mask } = options;
+  return {
+    cancels: new PgAgentCancels(pool),
+    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
+    transaction: (fn) => withTransaction(pool, fn),
+    close: () => pool.end(),
+  };
+}
+
+/**
  * What a node's execution worker opens (issue 19): a small pool of its own (named after
  * its node), the actions claimed under `holder` (`workerHolder`), and the node's log chain.
  * It registers no node and migrates nothing: its node did both.
@@ -262,6 +288,10 @@ export interface PgWorkerStore {
   reminders: PgReminders;
   /** Where it says which login GitHub named on its writes. */
   actingLogin: PgActingLogin;
+  /** Its agent tasks' `vigil cancel` flags. */
+  agentCancels: PgAgentCancels;
+  /** The built-in agent's model calls, in the team's ledger under its node's name. */
+  usage: PgUsage;
   /** Its `memory.note` writes, as `holder`: all or nothing, `change` given each file's newest content inside the write (writePgMemory). */
   writeMemory(change: (heads: ReadonlyMap<string, string>) => PgMemoryChange[]): Promise<string[]>;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
@@ -283,6 +313,8 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     pushSubscriptions: new PgPushSubscriptions(pool, node),
     reminders: new PgReminders(pool, node, clock),
     actingLogin: new PgActingLogin(pool),
+    agentCancels: new PgAgentCancels(pool),
+    usage: new PgUsage(pool, node, clock),
     writeMemory: (change) => writePgMemory(pool, options.holder, clock.now(), (rows) => change(memoryHeads(rows))),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),

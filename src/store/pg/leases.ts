@@ -31,13 +31,33 @@ export interface Lease {
 }
 
 /**
+ * Which actions a claimer can carry out: these kinds, and of the kinds in `cloned` only
+ * those about a repository in `repos` — an agent task runs in a worktree of a local clone,
+ * which not every node has. The others wait for a claimer that can.
+ */
+export interface Claimable {
+  actions: readonly string[];
+  cloned?: { actions: readonly string[]; repos: readonly string[] };
+}
+
+/**
  * Claims up to `limit` rows for `lease.node`: ready ones, and held ones whose lease ran
  * out (a dead node's), oldest first. Rows another transaction is claiming right now are
  * skipped, not waited for. `attempts` counts every claim.
  */
-export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number, actions?: readonly string[]): Promise<R[]> {
+export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number, claimable?: Claimable): Promise<R[]> {
+  const params: unknown[] = [now, limit, lease.node, lease.leaseMs];
+  let only = '';
   // Actions only: claim just the kinds this claimer can carry out; the others wait for a claimer that can.
-  const only = t.table === 'actions' && actions ? ' AND action = ANY($5::text[])' : '';
+  if (t.table === 'actions' && claimable) {
+    params.push(claimable.actions);
+    only = ` AND action = ANY($${params.length}::text[])`;
+    if (claimable.cloned) {
+      // GitHub names are case-insensitive, and the gate stores `repo` lowercased; a row without one names it in its params.
+      params.push(claimable.cloned.actions, claimable.cloned.repos.map((r) => r.toLowerCase()));
+      only += ` AND (action <> ALL($${params.length - 1}::text[]) OR lower(COALESCE(repo, params::jsonb->>'repo')) = ANY($${params.length}::text[]))`;
+    }
+  }
   const { rows } = await db.query(
     `WITH picked AS (
        SELECT id FROM ${t.table}
@@ -50,7 +70,7 @@ export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, n
      SET state = '${t.held}', claimed_by = $3, lease_until = $1::bigint + $4::bigint, attempts = r.attempts + 1
      FROM picked WHERE r.id = picked.id
      RETURNING r.*`,
-    only ? [now, limit, lease.node, lease.leaseMs, actions] : [now, limit, lease.node, lease.leaseMs],
+    params,
   );
   // RETURNING keeps no order: put the claimed rows back in the order they were picked in.
   const key = (row: R) => row as Record<string, unknown>;

@@ -387,4 +387,10 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ALTER TABLE team ADD COLUMN acting_login text;
   ALTER TABLE team ADD COLUMN acting_login_at bigint;
   ` },
+  // \`vigil cancel ID\` on a team: the owner's request to stop a running agent task, in the
+  // action's own row — set from any machine's CLI, polled by the worker running the task
+  // (src/store/pg/agent-cancel.ts), pruned with the action.
+  { id: 'pg-017-agent-cancel', sql: `
+  ALTER TABLE actions ADD COLUMN cancel_requested_at bigint;
+  ` },
 ];

@@ -11,7 +11,7 @@ import { FakeClock } from '../../../src/clock.js';
 import { runTeamDream } from '../../../src/dream/index.js';
 import { RulesConsolidator } from '../../../src/dream/rules-consolidator.js';
 import { eventRecord } from '../../../src/events.js';
-import { TEAM_HANDLERS, type TeamEffects } from '../../../src/exec/team-handlers.js';
+import { TEAM_LOCAL_HANDLERS, type TeamLocalEffects } from '../../../src/exec/team-local.js';
 import { openPgWorkerStore, PgStore, type PgAction } from '../../../src/store/pg/index.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 
@@ -29,9 +29,7 @@ describe.runIf(PG.available)('memory.note on a team, and the dream that takes th
     const clock = new FakeClock(T0);
     const store = await PgStore.open({ url, node: 'alpha', clock });
     const workers = ['alpha:w1', 'beta:w2'].map((holder) => openPgWorkerStore({ url, node: holder.split(':')[0]!, holder, clock }));
-    const effects = (w: number): TeamEffects => ({
-      github: () => Promise.reject(new Error('no GitHub here')),
-      actingLogin: () => Promise.reject(new Error('no GitHub write here')),
+    const effects = (w: number): TeamLocalEffects => ({
       notices: { deliver: () => Promise.reject(new Error('no channel here')) },
       reminders: workers[w]!.reminders,
       writeMemory: (change) => workers[w]!.writeMemory(change),
@@ -40,7 +38,7 @@ describe.runIf(PG.available)('memory.note on a team, and the dream that takes th
       print: () => {},
     });
     const note = (w: number, id: string, text: string, topic?: string) =>
-      TEAM_HANDLERS['memory.note']!({ text, ...(topic ? { topic } : {}) }, { id, eventId: 12 } as PgAction, effects(w));
+      TEAM_LOCAL_HANDLERS['memory.note']!({ text, ...(topic ? { topic } : {}) }, { id, eventId: 12 } as PgAction, effects(w));
     const file = async (path: string) =>
       (await pg.cluster.admin<{ content: string | null; version: number }>('SELECT content, version FROM memory_files WHERE path = $1 ORDER BY version DESC LIMIT 1', [path], name)).rows[0];
     const close = async () => {
