@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FakePulls, git, makeRepos, ownerState, REPO, TOKEN, type Repos } from '../../agent/fixture.js';
+import { FakeAnthropic } from '../../fakes/fake-anthropic.mjs';
 import { makeHome, runCliAsync, sleep, startDaemon, type RunningDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
@@ -55,14 +56,17 @@ describe.runIf(PG.available)('agent.task on a team (real processes, real cluster
     git(repos.root, 'clone', '--quiet', repos.remote, dir);
     return dir;
   };
-  /** A node; `clone` undefined: its config names the repository without a local clone. */
-  const start = async (name: string, pulls: FakePulls, clone: string | undefined, seconds: number, env: NodeJS.ProcessEnv = {}): Promise<Node> => {
+  /**
+   * A node; `clone` undefined: its config names the repository without a local clone.
+   * `agent`: the stub's seconds of work (`agent.command`), or the `agent` config itself.
+   */
+  const start = async (name: string, pulls: FakePulls, clone: string | undefined, agent: number | Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Node> => {
     const home = makeHome({
       store: { url: db.url, leaseSeconds: LEASE },
       rules: RULES,
       permissions: PERMISSIONS,
       repos: [{ name: REPO, ...(clone ? { path: clone } : {}) }],
-      agent: { command: [process.execPath, STUB, String(seconds)] },
+      agent: typeof agent === 'number' ? { command: [process.execPath, STUB, String(agent)] } : agent,
     });
     const daemon = await startDaemon(home, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: pulls.url, ...env }, 60_000, ['--node', name]);
     daemons.push(daemon);
@@ -227,5 +231,30 @@ describe.runIf(PG.available)('agent.task on a team (real processes, real cluster
     const none = await runCliAsync(cli, ['cancel', 'no-such-action']);
     expect(none.status).not.toBe(0);
     expect(none.stderr).toContain('no action no-such-action');
+  }, 180_000);
+
+  it('the built-in agent on a node: its model calls go through src/model into the team\'s ledger under the node\'s name; the secrets the worker holds never reach the model', async () => {
+    const { repos, pulls } = await world();
+    const model = new FakeAnthropic({ apiKey: 'sk-ant-test' });
+    await model.start();
+    stops.push(() => model.stop());
+    model.push(
+      { tool: 'edit', decide: { path: 'add.mjs', old_string: 'a - b', new_string: 'a + b' } },
+      { text: 'add() subtracted; it adds now.' },
+    );
+    const alpha = await start('alpha', pulls, repos.clone, {}, { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: model.url });
+    await deliver(alpha, 7);
+    await waitFor(async () => ['succeeded', 'failed'].includes((await task())[0]?.state ?? ''), 'alpha to run the task', 60_000, 200);
+    const [done] = await task();
+    expect(done!.error).toBeNull();
+    expect(pulls.pulls).toHaveLength(1);
+    expect(pulls.pulls[0]!.body).toContain('add() subtracted; it adds now.');
+    expect(git(repos.remote, 'show', `vigil/${done!.id}:add.mjs`)).toContain('return a + b');
+    expect(model.calls).toHaveLength(2);
+    const usage = (await db.sql<{ node: string; purpose: string; calls: number }>(`SELECT node, purpose, count(*)::int AS calls FROM model_usage GROUP BY 1, 2 ORDER BY 1, 2`)).rows;
+    expect(usage).toEqual([{ node: 'alpha', purpose: 'agent', calls: 2 }]);
+    const sent = model.requests.map((r) => r.raw).join('\n');
+    expect(sent).not.toContain(TOKEN);
+    expect((await lines('agent.finished')).map((l) => l.node)).toEqual(['alpha']);
   }, 180_000);
 });
