@@ -54,13 +54,20 @@ export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);
 /** The actions that run in a worktree of a local clone of their repository (`repos[].path`). */
 const CLONED_ACTIONS: readonly ActionName[] = ['agent.task'];
 
+/** A worker's two lanes, as on SQLite (issue 15): agent tasks, and everything else beside them. */
+export type TeamLane = 'main' | 'agent';
+
 /**
- * What a node's worker claims: every action it runs, but an agent task only when this
- * node's config has a clone of its repository (`repos[]` with a `path`). A node without
- * one leaves the task approved for a node that has one, rather than claiming and failing
- * it; the claim query filters (src/store/pg/leases.ts), so the task is never taken from
- * a node that could run it.
+ * What a node's worker claims in each lane: in `main` every action it runs but agent
+ * tasks; in `agent` an agent task, and only when this node's config has a clone of its
+ * repository (`repos[]` with a `path`). A node without one leaves the task approved for a
+ * node that has one, rather than claiming and failing it; the claim query filters
+ * (src/store/pg/leases.ts), so the task is never taken from a node that could run it.
  */
-export function claimableOn(repos: ReadonlyArray<{ name: string; path?: string | undefined }>): Claimable {
-  return { actions: TEAM_ACTIONS, cloned: { actions: CLONED_ACTIONS, repos: repos.filter((r) => r.path).map((r) => r.name) } };
+export function claimableOn(repos: ReadonlyArray<{ name: string; path?: string | undefined }>): Record<TeamLane, Claimable> {
+  const cloned = repos.filter((r) => r.path).map((r) => r.name);
+  return {
+    main: { actions: TEAM_ACTIONS.filter((a) => !(CLONED_ACTIONS as readonly string[]).includes(a)) },
+    agent: { actions: CLONED_ACTIONS, cloned: { actions: CLONED_ACTIONS, repos: cloned } },
+  };
 }

@@ -19,7 +19,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import { recheckForExecution, type ActionName, type PolicyGate } from '../policy/index.js';
 import type { Claimable, PgAction, PgActions, PgLog } from '../store/index.js';
-import { TEAM_HANDLERS, type TeamEffects } from './team-handlers.js';
+import { TEAM_HANDLERS, type TeamEffects, type TeamLane } from './team-handlers.js';
 
 export interface TeamRunnerDeps {
   /** This worker's claims (held as `node:w<pid>`). */
@@ -30,8 +30,8 @@ export interface TeamRunnerDeps {
   gate: PolicyGate;
   clock: Clock;
   leaseMs: number;
-  /** What this worker claims (team-handlers.ts `claimableOn`: agent tasks only for this node's clones). */
-  claimable: Claimable;
+  /** What this worker claims in each lane (team-handlers.ts `claimableOn`: agent tasks only for this node's clones). */
+  claimable: Record<TeamLane, Claimable>;
   /** What the effects reach (GitHub, the owner's channels, the team's tables); their log lines are staged here. */
   effects: Omit<TeamEffects, 'record' | 'held'>;
   print: (line: string) => void;
@@ -54,9 +54,9 @@ export class TeamActionRunner {
     this.staged.push(record);
   }
 
-  /** Claims and runs the next approved action this worker can carry out; false when there was none. */
-  async runNext(): Promise<boolean> {
-    const action = await this.claim();
+  /** Claims and runs the lane's next approved action this worker can carry out; false when there was none. */
+  async runNext(lane: TeamLane): Promise<boolean> {
+    const action = await this.claim(lane);
     if (!action) return false;
     await this.run(action);
     return true;
@@ -68,11 +68,11 @@ export class TeamActionRunner {
    * crash only makes the action approved again, and the result's own commit, synchronous,
    * flushes the WAL past it — so no effect happens under a claim that was not durable.
    */
-  private async claim(): Promise<PgAction | undefined> {
+  async claim(lane: TeamLane): Promise<PgAction | undefined> {
     const { actions, log, clock, transaction, claimable } = this.deps;
     return transaction(async (tx) => {
       await tx.query('SET LOCAL synchronous_commit TO OFF');
-      const { claimed, failed } = await actions.claimIn(tx, 1, claimable);
+      const { claimed, failed } = await actions.claimIn(tx, 1, claimable[lane]);
       const now = clock.now();
       await log.append(tx, [
         ...failed.map((f) => eventRecord('action.failed', { actionId: f.id, action: f.action, error: f.error }, now)),
@@ -82,7 +82,8 @@ export class TeamActionRunner {
     });
   }
 
-  private async run(action: PgAction): Promise<void> {
+  /** Carries out a claimed action and records its result; the agent lane runs its tasks beside the main loop. */
+  async run(action: PgAction): Promise<void> {
     // The lease is renewed while the effect runs; a worker that cannot renew it (the
     // database away) stops holding the action when it lapses, and its record is refused.
     // A renewal the database answers "not held" (the lease ran out and another worker may
@@ -97,16 +98,18 @@ export class TeamActionRunner {
       );
     }, this.deps.leaseMs / 3);
     renewal.unref();
+    // The effect's own lines go with its result; two lanes' actions may run at once.
+    const own: EventRecord[] = [];
     let outcome: Outcome;
     try {
-      outcome = await this.effect(action, held.signal);
+      outcome = await this.effect(action, held.signal, own);
     } finally {
       clearInterval(renewal);
     }
-    await this.finish(action, outcome);
+    await this.finish(action, outcome, own);
   }
 
-  private async effect(action: PgAction, held: AbortSignal): Promise<Outcome> {
+  private async effect(action: PgAction, held: AbortSignal, own: EventRecord[]): Promise<Outcome> {
     // An `ask` runs only with an owner's answer (`answered_by`: a node's capability route, the CLI, or a home before `vigil migrate`).
     const recheck = recheckForExecution(this.deps.gate, { action: action.action, params: action.params, answeredBy: action.answeredBy });
     if (!recheck.ok) return { error: recheck.reason };
@@ -114,7 +117,7 @@ export class TeamActionRunner {
     if (!handler) return { error: `${action.action} does not run on a team node` };
     try {
       await failpoint('exec.delay');
-      const effects: TeamEffects = { ...this.deps.effects, held, record: (r) => this.record(r) };
+      const effects: TeamEffects = { ...this.deps.effects, held, record: (r) => own.push(r) };
       const result = await handler(recheck.judgement.params as Record<string, unknown>, action, effects);
       // The effect happened, its record has not: a crash test kills the worker here.
       await failpoint('exec.after_effect');
@@ -125,9 +128,11 @@ export class TeamActionRunner {
   }
 
   /** running → succeeded | failed with its line, in one transaction, only while this worker holds the lease. */
-  private async finish(action: PgAction, outcome: Outcome): Promise<void> {
+  private async finish(action: PgAction, outcome: Outcome, own: readonly EventRecord[]): Promise<void> {
     const { actions, log, clock, transaction, print } = this.deps;
     for (let attempt = 1; ; attempt++) {
+      // The session's lines staged so far go with this record; given back if it fails.
+      const taken = this.staged.splice(0);
       try {
         const held = await transaction(async (tx) => {
           const now = clock.now();
@@ -139,14 +144,16 @@ export class TeamActionRunner {
             'error' in outcome
               ? eventRecord('action.failed', { actionId: action.id, action: action.action, error: outcome.error }, now)
               : eventRecord('action.succeeded', { actionId: action.id, action: action.action, result: outcome.result }, now);
-          await log.append(tx, [...this.staged, ...(done ? [line] : [])]);
+          await log.append(tx, [...taken, ...own, ...(done ? [line] : [])]);
           return done;
         });
-        this.staged.length = 0;
         if (!held) print(`vigil worker: action ${action.id}: its lease ran out before its result was recorded; whichever worker holds it now looks for its effect and records it`);
         return;
       } catch (err) {
+        this.staged.unshift(...taken);
         if (attempt >= RECORD_TRIES) {
+          // The effect's lines are not lost with its result: they go with the next record.
+          this.staged.push(...own);
           print(`vigil worker: action ${action.id}: its result could not be recorded (${errorText(err)}); it is claimed again when its lease runs out`);
           return;
         }

@@ -181,18 +181,37 @@ async function main(): Promise<void> {
   });
   const stopHeartbeat = node.heartbeat(HEARTBEAT_MS);
 
+  // The agent lane, as on SQLite (issue 15): up to agent.concurrency tasks run beside the
+  // loop below, so a task of many minutes never holds back a notice or another action.
+  const agentLane = new Set<Promise<void>>();
+  const startAgentTasks = async (): Promise<void> => {
+    while (!draining && agentLane.size < config.agent.concurrency) {
+      const action = await runner.claim('agent');
+      if (!action) return;
+      const running: Promise<void> = runner
+        .run(action)
+        .catch((err: unknown) => void print(`vigil worker: agent task ${action.id}: ${errorText(err)}`))
+        .finally(() => {
+          agentLane.delete(running);
+          kick();
+        });
+      agentLane.add(running);
+    }
+  };
+
   let failing = false;
   while (!draining) {
     kicked = false;
     let ran = false;
     try {
+      await startAgentTasks();
       if (sweepWanted) {
         sweepWanted = false;
         await sweep();
         ran = true;
       } else {
         await reach.digestIfDue();
-        ran = (await reach.sendNext()) || (await runner.runNext());
+        ran = (await reach.sendNext()) || (await runner.runNext('main'));
       }
       if (failing) print('vigil worker: the team database answers again');
       failing = false;
@@ -211,6 +230,8 @@ async function main(): Promise<void> {
     });
     wakeUp = undefined;
   }
+  // The tasks that run are finished before the worker goes (their results recorded, or left to their leases).
+  await Promise.allSettled([...agentLane]);
   await Promise.allSettled([...answering]);
   stopHeartbeat();
   await store.close().catch(() => undefined);

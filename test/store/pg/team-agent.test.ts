@@ -27,6 +27,8 @@ const LEASE = 5;
 
 /** An opened issue asks for an agent task on the repository; the owner's permissions allow it. */
 const RULES = [{ name: 'fix', on: 'github.issues.opened', propose: { action: 'agent.task', params: { repo: REPO, instructions: 'fix add so check.mjs passes (#{{payload.issue.number}})' } } }];
+/** And a notice about it, an action of the main lane (to nobody: no channel is configured). */
+const NOTIFY = { name: 'tell', on: 'github.issues.opened', propose: { action: 'notify', params: { title: 'opened #{{payload.issue.number}}', body: 'x' } } };
 const PERMISSIONS = { mode: 'auto', rules: [{ action: 'agent.task', repo: 'octo/*', decision: 'allow' }] };
 
 interface Node {
@@ -60,10 +62,10 @@ describe.runIf(PG.available)('agent.task on a team (real processes, real cluster
    * A node; `clone` undefined: its config names the repository without a local clone.
    * `agent`: the stub's seconds of work (`agent.command`), or the `agent` config itself.
    */
-  const start = async (name: string, pulls: FakePulls, clone: string | undefined, agent: number | Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Node> => {
+  const start = async (name: string, pulls: FakePulls, clone: string | undefined, agent: number | Record<string, unknown>, env: NodeJS.ProcessEnv = {}, rules: unknown[] = RULES): Promise<Node> => {
     const home = makeHome({
       store: { url: db.url, leaseSeconds: LEASE },
-      rules: RULES,
+      rules,
       permissions: PERMISSIONS,
       repos: [{ name: REPO, ...(clone ? { path: clone } : {}) }],
       agent: typeof agent === 'number' ? { command: [process.execPath, STUB, String(agent)] } : agent,
@@ -201,10 +203,13 @@ describe.runIf(PG.available)('agent.task on a team (real processes, real cluster
   it('vigil cancel ID on a team\'s home stops the task on the node running it: the action fails "cancelled", its worktree is removed, nothing is pushed', async () => {
     const { repos, pulls } = await world();
     const before = ownerState(repos.clone);
-    const alpha = await start('alpha', pulls, repos.clone, 600);
+    const alpha = await start('alpha', pulls, repos.clone, 600, {}, [...RULES, NOTIFY]);
     await deliver(alpha, 7);
     await agentWorking(alpha);
     const [running] = await task();
+    // The task runs in the agent lane: the main lane carries the notice out meanwhile, as on a home.
+    await waitFor(async () => (await db.sql(`SELECT 1 FROM actions WHERE action = 'notify' AND state = 'succeeded'`)).rowCount === 1, 'the notify beside the task', 20_000, 200);
+    expect((await task())[0]!.state).toBe('running');
 
     // From another home of the team (no node runs there): straight to the database.
     const cli = makeHome({ store: { url: db.url } });
