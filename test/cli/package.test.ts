@@ -13,7 +13,8 @@ import { cliEnv, ROOT } from '../helpers/home.js';
 // lockfile: the production part of ours, with the tarball as the one new package).
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-pack-'));
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+// An installed node_modules is thousands of files: on a loaded machine removing it outlasts the default 30 s hook.
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }), 180_000);
 
 const npm = (args: string[], cwd: string) =>
   spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
