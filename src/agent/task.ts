@@ -115,10 +115,13 @@ export async function runAgentTask(params: AgentTaskParams, deps: AgentTaskDeps)
     }
     const commit = await commitAll(tree, pullTitle(params), `${params.instructions}\n\n${outcome.summary}`.trim());
     // On a team, fenced by the lease: a worker that lost the action pushes nothing over its holder's branch.
-    await deps.takeover?.write({ commit, files, summary: outcome.summary });
+    const mark = { commit, files, summary: outcome.summary };
+    await deps.takeover?.write(mark);
     await pushBranch(tree);
     // Pushed, no pull request yet: a crash test kills the worker here (a takeover then finds the branch).
     await failpoint('agent.after_push');
+    // Fenced again: one that lost the action meanwhile leaves the pull request to its holder.
+    await deps.takeover?.write(mark);
     const pullRequest = await openPull(params, deps, tree.commonDir, files, outcome.summary);
     deps.record(
       eventRecord('agent.finished', { actionId, repo: params.repo, changed: true, files, summary: outcome.summary, pullRequest: pullRequest.url }, deps.now()),
@@ -222,6 +225,8 @@ async function finishPushed(params: AgentTaskParams, deps: AgentTaskDeps, clone:
   const files = pushed?.files ?? [];
   const summary = pushed?.summary ?? '';
   transcript.note({ at: new Date(deps.now()).toISOString(), role: 'resumed', branch, commit: head, note: 'an earlier run pushed this branch; the agent is not run again' });
+  // Fenced as a first run's pull request is: only while this worker holds the action.
+  await deps.takeover!.write({ commit: head, files, summary });
   const pullRequest = await openPull(params, deps, commonDir, files, summary);
   transcript.note({ role: 'result', summary, files, pullRequest: pullRequest.url });
   deps.record(eventRecord('agent.finished', { actionId, repo: params.repo, changed: true, files, summary, pullRequest: pullRequest.url }, deps.now()));
