@@ -1,7 +1,10 @@
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { killDaemons, removeHomes, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, removeHomes, ROOT, type RunningDaemon } from '../helpers/home.js';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 
 /**
  * Debian's Chromium for a browser test file: launched once (headless, the flags these
@@ -25,4 +28,34 @@ export function useChromium(artifactsDir?: string): { readonly browser: Browser;
     removeHomes();
   });
   return state;
+}
+
+/**
+ * axe-core run inside the page — evaluated through the DevTools protocol, which the page's
+ * CSP does not govern (a script tag would be refused) — and its serious and critical
+ * findings, each as `rule: the elements it names`.
+ */
+export async function axeFindings(page: Page): Promise<string[]> {
+  await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run();
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/**
+ * The page in light and in dark: axe's findings in each, prefixed with the scheme and
+ * `where`, and — given `screenshots`, a path without its ending — a full-page picture of
+ * each (`<screenshots>-light.png`, `-dark.png`) for a person to look at. Light again after.
+ */
+export async function lightAndDark(page: Page, where: string, screenshots?: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    if (screenshots) await page.screenshot({ path: `${screenshots}-${colorScheme}.png`, fullPage: true });
+    found.push(...(await axeFindings(page)).map((v) => `${colorScheme} ${where} ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
 }

@@ -3,14 +3,11 @@
  * in dark mode: the owner types why and presses Deny; the script answers in place with
  * the reason, the card fits the screen, axe-core finds nothing serious, no console error.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor } from '../helpers/home.js';
+import { logEntries, makeHome, runCli, startDaemon, waitFor } from '../helpers/home.js';
 import { dashboardToken } from './helpers.js';
-import { useChromium } from './chromium.js';
+import { axeFindings, useChromium } from './chromium.js';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const ASK_ON_TICK = {
   rules: [{ on: 'tick', propose: { action: 'memory.note', params: { text: 'a note nobody wants' }, rationale: 'worth remembering' } }],
   permissions: { mode: 'suggest', rules: [] },
@@ -40,12 +37,7 @@ describe('the approval card in a browser', () => {
     const card = page.locator(`#approval-${id}`);
     await card.waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-      return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeFindings(page)).toEqual([]);
 
     await page.getByLabel('Reason').fill('memory is for facts, not chatter');
     await card.locator('button:text-is("Deny")').click();

@@ -14,7 +14,7 @@ import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor, type RunningD
 import { makeRepos, REPO, TOKEN } from '../agent/fixture.js';
 import { FAKE_KEY, later } from '../model/helpers.js';
 import { dashboardToken } from './helpers.js';
-import { useChromium } from './chromium.js';
+import { lightAndDark, useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
@@ -42,23 +42,6 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** axe-core, run inside the page: the serious and critical violations, light and dark. */
-async function axeScan(page: Page, where: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run();
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    found.push(...violations.map((v) => `${colorScheme} ${where} ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 /** The text between the owner-instruction tags of a request's first user message, if any. */
 function ownerWords(body: unknown): string | undefined {
@@ -102,7 +85,7 @@ describe('the Ask box (headless Chromium, scripted model)', () => {
     expect(logEntries(home).find((e) => e.type === 'owner.instruction')).toMatchObject({ via: 'dashboard' });
     expect(model.calls.some((c) => ownerWords(c.body) === 'what is waiting for me?')).toBe(true);
     await screenshots(page, 'ask');
-    expect(await axeScan(page, '/ (asked)')).toEqual([]);
+    expect(await lightAndDark(page, '/ (asked)')).toEqual([]);
     expect(errors).toEqual([]);
 
     // The form without the script: the CSRF token is required, and with it the page shows the thread.
@@ -167,13 +150,13 @@ describe('the Memory page (headless Chromium)', () => {
     expect(await page.locator('#index a', { hasText: 'octo/app' }).getAttribute('href')).toBe('/memory?topic=octo-app');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await screenshots(page, 'memory-topic');
-    expect(await axeScan(page, '/memory?topic=octo-app')).toEqual([]);
+    expect(await lightAndDark(page, '/memory?topic=octo-app')).toEqual([]);
 
     // The source is a link to its log record.
     await Promise.all([page.waitForURL(/\/log\?/), facts.nth(0).locator('.fact-meta a').click()]);
     expect(await page.locator('#record h2').textContent()).toBe(`Log record ${day} #${started.seq}`);
     expect(await page.locator('#record pre').textContent()).toContain('daemon.started');
-    expect(await axeScan(page, '/log')).toEqual([]);
+    expect(await lightAndDark(page, '/log')).toEqual([]);
 
     // Edit the first fact with the page's form.
     await page.goto(`${daemon.url}/memory?topic=octo-app`);
@@ -251,7 +234,7 @@ describe('the Tasks page (headless Chromium, scripted slow model)', () => {
     expect(await figure('cost')).toMatch(/^≈ \$\d/);
     expect(await card.locator('[data-field="tools"] li code').first().textContent()).toBe('read_file');
     await screenshots(page, 'tasks-running');
-    expect(await axeScan(page, '/tasks')).toEqual([]);
+    expect(await lightAndDark(page, '/tasks')).toEqual([]);
 
     // Cancel (a form with the CSRF token) stops it.
     await Promise.all([page.waitForURL(/cancelled=/), card.locator('button', { hasText: 'Cancel' }).click()]);
@@ -270,7 +253,7 @@ describe('the Tasks page (headless Chromium, scripted slow model)', () => {
     await calls.first().locator('summary').click();
     expect(await calls.first().locator('pre').textContent()).toContain('a - b');
     await screenshots(page, 'tasks-transcript');
-    expect(await axeScan(page, '/tasks/:id')).toEqual([]);
+    expect(await lightAndDark(page, '/tasks/:id')).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -14,11 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { FakeGithub } from '../github/fake-github.js';
 import { BIN, cliEnv, logEntries, makeHome, ROOT, startDaemon } from '../helpers/home.js';
 import { dashboardToken } from './helpers.js';
-import { useChromium } from './chromium.js';
+import { axeFindings, useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
-/** axe-core, run inside each page. */
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const TOKEN = 'ghp_fake_token_for_the_dashboard';
 const LABEL_BUGS = {
   model: { provider: 'rules' },
@@ -195,16 +193,7 @@ describe('the timeline in threads (headless Chromium)', () => {
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
     page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    const scan = async (where: string) => {
-      // Evaluated through the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
-      await page.evaluate(fs.readFileSync(AXE, 'utf8'));
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const result = await axe.run();
-        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      return violations.map((v) => `${where} ${v}`);
-    };
+    const scan = async (where: string) => (await axeFindings(page)).map((v) => `${where} ${v}`);
     const found: string[] = [];
     await page.goto(`${daemon.url}/login`);
     found.push(...(await scan('login')));

@@ -6,40 +6,20 @@
  * writes a new version; the search shows its hits. No console error, no serious or
  * critical axe finding, light and dark; screenshots go to test/artifacts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { parseTopic, renderIndex } from '../../../src/memory/index.js';
 import { openPgPool } from '../../../src/store/pg/index.js';
 import { writePgMemory } from '../../../src/store/pg/memory.js';
 import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
-import { useChromium } from '../../web/chromium.js';
+import { lightAndDark, useChromium } from '../../web/chromium.js';
 import { dashboardToken } from '../../web/helpers.js';
 import { waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
-/** Screenshots light and dark, and axe-core's serious and critical findings in each. */
-async function lookAt(page: Page, name: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390-${colorScheme}.png`), fullPage: true });
-    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run();
-      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    found.push(...violations.map((v) => `${colorScheme} ${name} ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, real cluster)", () => {
   const cluster = usePostgres('team_memory_browser');
@@ -87,7 +67,7 @@ describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, 
     // The Team page's navigation leads to the Memory page, and its index to the topic.
     await Promise.all([page.waitForURL(`${node.url}/memory`), page.click('nav a[href="/memory"]')]);
     expect(await page.getAttribute('nav a[href="/memory"]', 'aria-current')).toBe('page');
-    found.push(...(await lookAt(page, 'team-memory')));
+    found.push(...(await lightAndDark(page, 'team-memory', path.join(ARTIFACTS, 'team-memory-390'))));
     await Promise.all([page.waitForURL(/topic=octo-app/), page.locator('#index a', { hasText: 'octo/app' }).click()]);
     const facts = page.locator('#topic li.fact');
     expect(await facts.count()).toBe(2);
@@ -98,13 +78,13 @@ describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, 
       'Issue title said <script>window.pwned = 1</script> and <img src=x onerror="window.pwned = 2"> and [click](javascript:window.pwned=3).',
     );
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
-    found.push(...(await lookAt(page, 'team-memory-topic')));
+    found.push(...(await lightAndDark(page, 'team-memory-topic', path.join(ARTIFACTS, 'team-memory-topic-390'))));
 
     // The first fact's source: its record in alpha's chain.
     await Promise.all([page.waitForURL(/\/log\?node=alpha&/), facts.nth(0).locator('.fact-meta a').click()]);
     expect(await page.locator('#record h2').textContent()).toBe(`Log record alpha/${day} #${seq}`);
     expect(await page.locator('#record pre').textContent()).toContain('daemon.started');
-    found.push(...(await lookAt(page, 'team-log-record')));
+    found.push(...(await lightAndDark(page, 'team-log-record', path.join(ARTIFACTS, 'team-log-record-390'))));
 
     // The edit form: a new version of the topic in the database, the page at the fact with its notice.
     await page.goto(`${node.url}/memory?topic=octo-app`);
@@ -115,7 +95,7 @@ describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, 
     expect(await facts.nth(0).locator('.fact-text').textContent()).toBe('The default branch of octo/app is trunk.');
     const versions = (await db.sql<{ version: number; written_by: string }>(`SELECT version, written_by FROM memory_files WHERE path = 'topics/octo-app.md' ORDER BY version`)).rows;
     expect(versions).toEqual([{ version: 1, written_by: 'seed' }, { version: 2, written_by: 'alpha' }]);
-    found.push(...(await lookAt(page, 'team-memory-edited')));
+    found.push(...(await lightAndDark(page, 'team-memory-edited', path.join(ARTIFACTS, 'team-memory-edited-390'))));
 
     // The search box: memory's lines and the team's log (the edit's own `memory.edited` line, in alpha's chain), the hits as text.
     await page.fill('input[name=q]', 'default branch');
@@ -126,7 +106,7 @@ describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, 
     const hit = page.locator(`main .hits a[href="/log?node=alpha&day=${edited.day}&seq=${edited.seq}"]`);
     expect(await hit.textContent()).toBe(`log alpha/${edited.day}#${edited.seq}`);
     expect(await page.locator('main script, main img').count()).toBe(0);
-    found.push(...(await lookAt(page, 'team-memory-search')));
+    found.push(...(await lightAndDark(page, 'team-memory-search', path.join(ARTIFACTS, 'team-memory-search-390'))));
     await Promise.all([page.waitForURL(/\/log\?node=alpha&/), hit.click()]);
     expect(await page.locator('#record pre').textContent()).toContain('memory.edited');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();

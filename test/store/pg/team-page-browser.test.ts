@@ -5,12 +5,11 @@
  * answer in place, the page stays the same page, no console error, no serious or critical
  * axe finding, light and dark; screenshots go to test/artifacts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
-import { useChromium } from '../../web/chromium.js';
+import { lightAndDark, useChromium } from '../../web/chromium.js';
 import { dashboardToken } from '../../web/helpers.js';
 
 const PG = postgresAvailability();
@@ -47,17 +46,7 @@ describe.runIf(PG.available)("a team node's page in Chromium (real node, real cl
     const decided = (await db.sql<{ kind: string; state: string }>("SELECT kind, state FROM inbox WHERE source = 'owner'")).rows;
     expect(decided).toEqual([{ kind: 'owner.instruction', state: 'decided' }]);
 
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.screenshot({ path: path.join(ARTIFACTS, `team-ask-390-${colorScheme}.png`), fullPage: true });
-      await page.evaluate(fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const result = await axe.run();
-        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      expect(violations, colorScheme).toEqual([]);
-    }
+    expect(await lightAndDark(page, 'team page', path.join(ARTIFACTS, 'team-ask-390'))).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
