@@ -5,6 +5,5 @@
  */
 export { runAgentTask } from './task.js';
 export { requestCancel, kvCancelFlag, type CancelFlag } from './cancel.js';
-export type { TaskTakeover } from './takeover.js';
 export { secretsToWithhold } from './env.js';
 export { detectSandbox } from './sandbox.js';
