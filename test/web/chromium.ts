@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { killDaemons, removeHomes, ROOT, type RunningDaemon } from '../helpers/home.js';
+import { dashboardToken } from './helpers.js';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 
@@ -58,4 +59,17 @@ export async function lightAndDark(page: Page, where: string, screenshots?: stri
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
+}
+
+/** A page at 390 px (the phone layout) logged in to `daemon` with its home's token, collecting console errors. */
+export async function loggedIn(browser: Browser, daemon: Pick<RunningDaemon, 'url'>, home: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  await page.goto(`${daemon.url}/login`);
+  await page.fill('#token', dashboardToken(home));
+  await Promise.all([page.waitForURL(`${daemon.url}/`), page.click('button[type=submit]')]);
+  return { context, page, errors };
 }

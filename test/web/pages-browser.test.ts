@@ -6,33 +6,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { localDate } from '../../src/clock.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
-import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor } from '../helpers/home.js';
 import { makeRepos, REPO, TOKEN } from '../agent/fixture.js';
 import { FAKE_KEY, later } from '../model/helpers.js';
-import { dashboardToken } from './helpers.js';
-import { lightAndDark, useChromium } from './chromium.js';
+import { lightAndDark, loggedIn, useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
 const chrome = useChromium(ARTIFACTS);
 const daemons = chrome.daemons;
 
-/** A logged-in page at 390 px (the phone layout), collecting console errors. */
-async function loggedIn(daemon: RunningDaemon, home: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
-  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-  await page.goto(`${daemon.url}/login`);
-  await page.fill('#token', dashboardToken(home));
-  await Promise.all([page.waitForURL(`${daemon.url}/`), page.click('button[type=submit]')]);
-  return { context, page, errors };
-}
 
 async function screenshots(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
@@ -61,7 +48,7 @@ describe('the Ask box (headless Chromium, scripted model)', () => {
     const home = makeHome({ model: { provider: 'anthropic', retryDelayMs: 50 } });
     const daemon = await startDaemon(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: model.url });
     daemons.push(daemon);
-    const { context, page, errors } = await loggedIn(daemon, home);
+    const { context, page, errors } = await loggedIn(chrome.browser, daemon, home);
     await page.evaluate(() => ((window as unknown as { mark: string }).mark = 'same page'));
 
     await page.fill('#ask-text', 'what is waiting for me?');
@@ -135,7 +122,7 @@ describe('the Memory page (headless Chromium)', () => {
     ].join('\n');
     fs.writeFileSync(topicFile, original);
     fs.writeFileSync(path.join(home, 'memory/MEMORY.md'), '# Memory\n\n- [octo/app](topics/octo-app.md) — default branch; <b onmouseover="x">bold?</b>\n');
-    const { context, page, errors } = await loggedIn(daemon, home);
+    const { context, page, errors } = await loggedIn(chrome.browser, daemon, home);
 
     await page.goto(`${daemon.url}/memory?topic=octo-app`);
     const facts = page.locator('#topic li.fact');
@@ -217,7 +204,7 @@ describe('the Tasks page (headless Chromium, scripted slow model)', () => {
     expect(runCli(home, ['approve', id]).status).toBe(0);
     await waitFor(() => logEntries(home).find((e) => e.type === 'agent.started' && e.actionId === id), 20_000, 'the task to start');
 
-    const { context, page, errors } = await loggedIn(daemon, home);
+    const { context, page, errors } = await loggedIn(chrome.browser, daemon, home);
     await page.goto(`${daemon.url}/tasks`);
     const card = page.locator(`#task-${id}`);
     await card.waitFor();

@@ -1,6 +1,9 @@
 /** Shared by the team's process tests (issue 19). */
 import fs from 'node:fs';
 import { REPO } from '../../github/helpers.js';
+import { parseTopic, renderIndex } from '../../../src/memory/index.js';
+import { openPgPool } from '../../../src/store/pg/index.js';
+import { writePgMemory } from '../../../src/store/pg/memory.js';
 import { afterEach } from 'vitest';
 import { killDaemons, removeHomes, sleep, type RunningDaemon } from '../../helpers/home.js';
 import { FakeAnthropic } from '../../fakes/fake-anthropic.mjs';
@@ -51,4 +54,17 @@ export function useTeamProcesses(): { daemons: RunningDaemon[]; stops: (() => Pr
     removeHomes();
   });
   return state;
+}
+
+/** A topic and its index in a team's memory, written through the store's own write (as a dream or `memory.note` writes them). */
+export async function seedTeamTopic(url: string, slug: string, topic: string, today: string): Promise<void> {
+  const pool = openPgPool({ url, node: 'seed', max: 1 });
+  try {
+    await writePgMemory(pool, 'seed', Date.now(), () => [
+      { path: `topics/${slug}.md`, content: topic },
+      { path: 'MEMORY.md', content: renderIndex([parseTopic(slug, topic, today)]) },
+    ]);
+  } finally {
+    await pool.end();
+  }
 }

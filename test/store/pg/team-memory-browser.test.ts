@@ -8,14 +8,10 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTopic, renderIndex } from '../../../src/memory/index.js';
-import { openPgPool } from '../../../src/store/pg/index.js';
-import { writePgMemory } from '../../../src/store/pg/memory.js';
 import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
-import { lightAndDark, useChromium } from '../../web/chromium.js';
-import { dashboardToken } from '../../web/helpers.js';
-import { waitFor } from './team-helpers.js';
+import { lightAndDark, loggedIn, useChromium } from '../../web/chromium.js';
+import { seedTeamTopic, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
@@ -44,24 +40,9 @@ describe.runIf(PG.available)("a team node's Memory page in Chromium (real node, 
       '  - confirmed: 2026-01-03',
       '',
     ].join('\n');
-    const pool = openPgPool({ url: db.url, node: 'seed', max: 1 });
-    try {
-      await writePgMemory(pool, 'seed', Date.now(), () => [
-        { path: 'topics/octo-app.md', content: topic },
-        { path: 'MEMORY.md', content: renderIndex([parseTopic('octo-app', topic, '2026-01-03')]) },
-      ]);
-    } finally {
-      await pool.end();
-    }
+    await seedTeamTopic(db.url, 'octo-app', topic, '2026-01-03');
 
-    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    await page.goto(`${node.url}/login`);
-    await page.fill('#token', dashboardToken(home));
-    await Promise.all([page.waitForURL(`${node.url}/`), page.click('button[type=submit]')]);
+    const { context, page, errors } = await loggedIn(chrome.browser, node, home);
     const found: string[] = [];
 
     // The Team page's navigation leads to the Memory page, and its index to the topic.

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeHome, ROOT, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
-import { lightAndDark, useChromium } from '../../web/chromium.js';
-import { dashboardToken } from '../../web/helpers.js';
+import { lightAndDark, loggedIn, useChromium } from '../../web/chromium.js';
 
 const PG = postgresAvailability();
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
@@ -25,14 +24,7 @@ describe.runIf(PG.available)("a team node's page in Chromium (real node, real cl
     const home = makeHome({ store: { url: db.url }, rules: [] });
     const node = await startDaemon(home, {}, 40_000, ['--node', 'alpha']);
     chrome.daemons.push(node);
-    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${page.url()}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    await page.goto(`${node.url}/login`);
-    await page.fill('#token', dashboardToken(home));
-    await Promise.all([page.waitForURL(`${node.url}/`), page.click('button[type=submit]')]);
+    const { context, page, errors } = await loggedIn(chrome.browser, node, home);
     expect(await page.isHidden('#ask-answer')).toBe(true);
 
     await page.evaluate(() => ((window as unknown as { mark?: string }).mark = 'same page'));

@@ -12,13 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTopic, renderIndex } from '../../../src/memory/index.js';
-import { openPgPool } from '../../../src/store/pg/index.js';
-import { writePgMemory } from '../../../src/store/pg/memory.js';
 import { makeHome, runCli, startDaemon } from '../../helpers/home.js';
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { dashboardToken, login } from '../../web/helpers.js';
-import { useTeamProcesses, waitFor } from './team-helpers.js';
+import { seedTeamTopic, useTeamProcesses, waitFor } from './team-helpers.js';
 
 const PG = postgresAvailability();
 
@@ -80,15 +78,7 @@ describe.runIf(PG.available)('the Memory page and log records on a team node (re
       '  - confirmed: 2026-01-03',
       '',
     ].join('\n');
-    const pool = openPgPool({ url: db.url, node: 'seed', max: 1 });
-    try {
-      await writePgMemory(pool, 'seed', Date.now(), () => [
-        { path: 'topics/octo-app.md', content: topic },
-        { path: 'MEMORY.md', content: renderIndex([parseTopic('octo-app', topic, '2026-01-03')]) },
-      ]);
-    } finally {
-      await pool.end();
-    }
+    await seedTeamTopic(db.url, 'octo-app', topic, '2026-01-03');
 
     // No session: every page sends the browser to /login, and the form writes nothing.
     for (const route of ['/memory', '/memory?topic=octo-app', `/log?node=alpha&day=${started.day}&seq=${started.seq}`]) {
