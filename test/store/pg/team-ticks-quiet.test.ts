@@ -145,6 +145,10 @@ describe.runIf(PG.available)('quiet ticks on a team (real processes, the real SD
     expect(viaNode.payload.trigger).toBe('manual');
     expect(JSON.stringify(viaNode.payload.openWork)).toContain('Flaky parser test');
     expect(firstUserText(model.calls.filter(isTick).at(-1)!.body)).toContain('Flaky parser test');
+    // The route asks for the owner's token: without it, refused, and no tick is queued (the call count below stays).
+    const forged = await fetch(`${beta.daemon.url}/api/tick`, { method: 'POST' });
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toMatch(/"VIGIL_ERR_[A-Z_]+"/);
     // On alpha's home, where no node runs any more: straight to the database, and it says what it lacks.
     const direct = await manual(alpha.home, 'the manual tick from a home without a node decided');
     expect(direct.stdout).toMatch(/^tick enqueued as event \d+ \(no node runs here: without the open-work digest\); any node of the team decides it\n$/);
