@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PG_BASE_ENV } from './helpers/backend.js';
+import { postgresAvailability, startCluster } from './helpers/postgres.js';
 
 /** What tsc reads besides src/: a change to any is a reason to build again. */
 const BUILD_CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
@@ -25,8 +27,24 @@ export function distIsFresh(root: string): boolean {
   });
 }
 
-/** Process-level tests run the real `vigil` from dist/: built once, fresh, unless it already is. */
-export default function setup(): void {
+/**
+ * Process-level tests run the real `vigil` from dist/: built once, fresh, unless it already
+ * is. With the backend switch on (VIGIL_TEST_STORE=postgres, test/helpers/backend.ts), one
+ * throwaway cluster for the run, whose URL the test workers inherit; stopped at the end.
+ */
+export default async function setup(): Promise<(() => void) | undefined> {
+  build();
+  // Called once per project (timing, main) in one process: the first call's cluster serves both.
+  if (process.env['VIGIL_TEST_STORE'] !== 'postgres' || process.env[PG_BASE_ENV]) return undefined;
+  const availability = postgresAvailability();
+  if (!availability.available) throw new Error(`VIGIL_TEST_STORE=postgres: ${availability.missing}`);
+  const cluster = await startCluster(availability.binDir!);
+  process.env[PG_BASE_ENV] = cluster.url('');
+  console.log(`global-setup: VIGIL_TEST_STORE=postgres: every home on its own database of a cluster on port ${cluster.port}`);
+  return () => cluster.stop();
+}
+
+function build(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   if (process.env['VIGIL_TEST_REBUILD'] !== '1' && distIsFresh(root)) {
     console.log('global-setup: dist/ is newer than every file of src/ and the build config: not built again (VIGIL_TEST_REBUILD=1 builds anyway)');

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHomeDatabase, homeStoreUrl, onPostgres, pgLogLines, pgQuery } from './backend.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'dist/cli/main.js');
@@ -26,6 +27,8 @@ export function makeHome(config: Record<string, unknown> = {}): string {
   // for 20 s; tests that are about it set the key themselves.
   const written = JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')) as { github?: Record<string, unknown> };
   writeConfig(home, { github: { coalesceSeconds: 0, ...written.github } });
+  // The backend switch (test/helpers/backend.ts): the home is a team node's, on a database of its own.
+  if (onPostgres()) writeConfig(home, { store: { ...(written as { store?: object }).store, url: createHomeDatabase() } });
   return home;
 }
 
@@ -145,6 +148,8 @@ export interface Entry {
 
 /** Every entry of every daily log in the home, in order. */
 export function logEntries(home: string): Entry[] {
+  const storeUrl = homeStoreUrl(home);
+  if (storeUrl) return pgLogLines(storeUrl).flatMap(parseLine);
   const dir = path.join(home, 'logs');
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -155,19 +160,23 @@ export function logEntries(home: string): Entry[] {
       fs
         .readFileSync(path.join(dir, f), 'utf8')
         .split('\n')
-        .filter(Boolean)
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as Entry];
-          } catch {
-            return [];
-          }
-        }),
-    );
+        .filter(Boolean),
+    )
+    .flatMap(parseLine);
+}
+
+function parseLine(line: string): Entry[] {
+  try {
+    return [JSON.parse(line) as Entry];
+  } catch {
+    return [];
+  }
 }
 
 /** Rows of a read-only query on the home's vigil.db (another connection: the daemon may be running). */
 export function query<T>(home: string, sql: string, ...args: unknown[]): T[] {
+  const storeUrl = homeStoreUrl(home);
+  if (storeUrl) return pgQuery<T>(storeUrl, sql, args);
   const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
   try {
     return db.prepare(sql).all(...args) as T[];
