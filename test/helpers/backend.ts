@@ -77,3 +77,18 @@ export function pgQuery<T>(url: string, sql: string, args: unknown[]): T[] {
   const out = psql(url, `SELECT coalesce(json_agg(q), '[]') FROM (${bound}) q`);
   return JSON.parse(out.trim() || '[]') as T[];
 }
+
+const said = new Set<string>();
+
+/**
+ * For `it.skipIf(sqliteOnly('…'))`: true on the PostgreSQL run, where it also says aloud
+ * (once per reason) which test is left out and why. Reasons as in test/backends.ts.
+ */
+export function sqliteOnly(reason: string): boolean {
+  if (!onPostgres()) return false;
+  if (!said.has(reason)) {
+    said.add(reason);
+    console.warn(`*** not run on PostgreSQL: ${reason}`);
+  }
+  return true;
+}
