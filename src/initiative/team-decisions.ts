@@ -33,6 +33,7 @@
  */
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
+import { failpoint } from '../failpoints.js';
 import { applyRules, callRecords, DecisionInput, ModelCallError, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
 import type { PgEvent, PgStore } from '../store/index.js';
 import type { TickPayload } from '../tick/index.js';
@@ -167,6 +168,8 @@ export class TeamDecisions {
           return;
         }
         if (events.length === 0) break;
+        // A crash test kills the node here (VIGIL_FAILPOINTS): events claimed, nothing decided.
+        await failpoint('decide.delay');
         if (byModel) await this.decideGroup(events);
         else await this.commit(await Promise.all(events.map(async (event) => (await this.ownEcho(event)) ?? this.ruleDecided(event))));
       }

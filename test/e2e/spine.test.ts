@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, writeConfig, type RunningDaemon, killDaemons } from '../helpers/home.js';
 
 /** A rule that turns every tick into a proposal, and a mode in which everything asks. */
 const TICK_NOTE = {
@@ -56,8 +56,8 @@ describe('the spine, end to end, on real processes', () => {
     const home = makeHome();
     const daemon = await startDaemon(home);
     daemons.push(daemon);
-    const fs = await import('node:fs');
-    fs.writeFileSync(`${home}/config.json`, JSON.stringify({ tick: { schedule: 'every now and then' } }));
+    // The home's other keys stay (a team home's store.url among them: the log is read there).
+    writeConfig(home, { tick: { schedule: 'every now and then' } });
     daemon.proc.kill('SIGHUP');
     await waitFor(() => logEntries(home).find((e) => e.type === 'config.reload_failed'), 5000, 'reload refused');
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);

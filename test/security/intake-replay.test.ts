@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, query, removeHomes, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { postDelivery, sign, webhookSecret } from '../helpers/webhooks.js';
 
 // Issue 12: GitHub signs the body, not the headers. A captured signed body could be sent
@@ -15,12 +13,7 @@ afterEach(async () => {
 });
 
 function inboxRows(home: string): { delivery_id: string; kind: string }[] {
-  const db = new Database(path.join(home, 'vigil.db'), { readonly: true });
-  try {
-    return db.prepare(`SELECT delivery_id, kind FROM inbox WHERE source = 'github' ORDER BY id`).all() as { delivery_id: string; kind: string }[];
-  } finally {
-    db.close();
-  }
+  return query<{ delivery_id: string; kind: string }>(home, `SELECT delivery_id, kind FROM inbox WHERE source = 'github' ORDER BY id`);
 }
 
 describe('a signed body replayed under new headers', () => {
@@ -61,7 +54,7 @@ describe('a signed body replayed under new headers', () => {
     expect(logEntries(home).filter((e) => e.type === 'decision.made')).toHaveLength(1);
     expect(inboxRows(home)).toEqual([{ delivery_id: original, kind: 'github.issues.opened' }]);
 
-    // The copies' bodies sit in the spool after the last row: a restart must not index them.
+    // On SQLite the copies' bodies sit in the spool after the last row: a restart must not index them.
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
     const second = await startDaemon(home);

@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../github/fake-github.js';
 import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { logText } from '../helpers/home-log.js';
 import { postDelivery } from '../helpers/webhooks.js';
 import { later } from '../model/helpers.js';
 import { FakePushService } from '../notify/fake-push.js';
@@ -200,7 +201,7 @@ describe('secrets canary', () => {
 
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
-    const logs = fs.readdirSync(path.join(home, 'logs')).map((f) => fs.readFileSync(path.join(home, 'logs', f), 'utf8')).join('');
+    const logs = logText(home);
     const cli = ['log', 'approvals'].map((cmd) => runCli(home, [cmd]).stdout).join('\n');
     const haystacks: Record<string, string> = {
       'daily log': logs,

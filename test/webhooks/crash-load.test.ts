@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logEntries, makeHome, removeHomes, runCli, sleep, waitFor, startDaemon, type RunningDaemon } from '../helpers/home.js';
-import { Store } from '../../src/store/index.js';
+import { githubDeliveries } from '../helpers/store-rows.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
 afterEach(() => removeHomes());
@@ -81,15 +80,10 @@ describe('webhook durability under kill -9', () => {
     console.log(`crash-load: ${acked.size} acknowledged, ${resent.size} sent again after no answer`);
     expect(resent.size).toBeGreaterThan(0);
     // Every row holds the body of its own delivery (a delivery id is UNIQUE in the inbox,
-    // so counting rows per id could not fail): the spool record a row points to names it.
-    const store = Store.open(path.join(home, 'vigil.db'));
-    const rows = store.db.prepare(`SELECT delivery_id AS id, payload, payload_ref FROM inbox WHERE source = 'github'`).all() as {
-      id: string;
-      payload: string;
-      payload_ref: string | null;
-    }[];
-    const titles = rows.map((r) => (JSON.parse(store.inbox.payloadOf(r)) as { issue: { title: string } }).issue.title);
-    store.close();
+    // so counting rows per id could not fail): the body stored for a row (in the spool record
+    // it points to, or in the row on PostgreSQL) names it.
+    const rows = githubDeliveries(home);
+    const titles = rows.map((r) => (JSON.parse(r.body) as { issue: { title: string } }).issue.title);
     expect(titles).toEqual(rows.map((r) => r.id));
     const stored = new Set(rows.map((r) => r.id));
     const missing = [...acked].filter((id) => !stored.has(id));
