@@ -35,17 +35,13 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/webhooks/spool-recovery.test.ts': UNTRIAGED,
 
   // ── web pages and API, notifications, operations (group B)
-  'test/notify/approval-push.test.ts': UNTRIAGED,
-  'test/notify/desktop-approval.test.ts': UNTRIAGED,
-  'test/notify/reach-owner.test.ts': UNTRIAGED,
-  'test/operations/cli-daemon.test.ts': UNTRIAGED,
-  'test/operations/deny-reason.test.ts': UNTRIAGED,
+
+  // ── web pages and API, notifications, operations (group B)
   'test/operations/rule-suggestion-process.test.ts': UNTRIAGED,
   'test/web/browser.test.ts': UNTRIAGED,
   'test/web/cli-api-front.test.ts': UNTRIAGED,
   'test/web/deny-reason-browser.test.ts': UNTRIAGED,
   'test/web/error-body.test.ts': UNTRIAGED,
-  'test/web/http.test.ts': UNTRIAGED,
   'test/web/pages-browser.test.ts': UNTRIAGED,
   'test/web/views-browser.test.ts': UNTRIAGED,
 

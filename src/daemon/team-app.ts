@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
+import { approvalView } from '../operations/index.js';
 import type { PgStore } from '../store/index.js';
 import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
@@ -47,7 +48,7 @@ export interface TeamAppDeps {
  * `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
  * PostgreSQL, so that a phone logged in or subscribed through one node is so on all; and
  * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
- * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`), and `POST /api/ask`, the
+ * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`, listed by `GET /api/approvals`), and `POST /api/ask`, the
  * owner's words (\`vigil ask\`) decided by whichever node takes them, and `POST /api/tick`
  * (\`vigil tick\`), a manual tick with this node's open-work digest; and the Memory page
  * (`/memory`, the owner's edits by `POST /memory/facts`) and the log records it links to
@@ -121,6 +122,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
     node: store.node,
     status: (now) => store.status(now),
     approvals: () => store.transaction((tx) => store.approvals.pending(tx)),
+    approvalViews: async () => (await store.transaction((tx) => store.approvals.pending(tx))).map(approvalView),
     answer: async (id, answer, reason) => {
       const answered = await answerTeamApproval(store, clock, { id, answer, by: 'dashboard', ...(reason !== undefined ? { reason } : {}) });
       // Only a capability's nonce can be "used"; the page spends none.

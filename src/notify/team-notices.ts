@@ -195,7 +195,6 @@ export class TeamNotices {
     const outcomes = await fanOut(channels.filter((c) => !already.has(c.name)), n, timeoutMs);
     const delivered = [...already];
     const records: EventRecord[] = [];
-    const why: string[] = [];
     const failed: { channel: string; error: string }[] = [];
     const skipped: { channel: string; why: string }[] = [];
     for (const o of outcomes) {
@@ -205,16 +204,16 @@ export class TeamNotices {
       } else if (o.status === 'failed' || o.status === 'timeout') {
         const error = mask.redact(o.detail ?? o.status);
         records.push(eventRecord('notify.failed', { channel: o.channel, title: n.title, error }, clock.now()));
-        why.push(`${o.channel}: ${error}`);
         failed.push({ channel: o.channel, error });
       } else {
         const reason = mask.redact(o.detail ?? 'nobody to reach');
-        why.push(`${o.channel}: ${reason}`);
         skipped.push({ channel: o.channel, why: reason });
       }
     }
     await notify.setState([key], 'sent');
     if (delivered.length === 0) {
+      // As the single daemon says it (notifier.ts): what failed first, then who had nobody to reach.
+      const why = [...failed.map((f) => `${f.channel}: ${f.error}`), ...skipped.map((s) => `${s.channel}: ${s.why}`)];
       const unreached = why.length ? why : [NO_CHANNEL];
       records.push(eventRecord('notify.unreached', { key, title: n.title, urgency: n.urgency, why: unreached }, clock.now()));
       return { records, delivered, failed, skipped, unreached };

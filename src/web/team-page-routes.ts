@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isVigilError, VigilError } from '../errors.js';
 import { askWaitMs } from '../initiative/index.js';
+import type { ApprovalView } from '../operations/index.js';
 import type { TeamStatus } from '../store/index.js';
 import { apiAuth, channelOf, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
@@ -21,6 +22,8 @@ export interface TeamPageDeps extends AuthDeps {
   node: string;
   status(now: number): Promise<TeamStatus>;
   approvals(): Promise<TeamApprovalRow[]>;
+  /** `GET /api/approvals`: the same approvals as the single daemon's route shows them (src/operations approvalView). */
+  approvalViews(): Promise<ApprovalView[]>;
   /** The owner's answer from the page: once, whichever node it reaches (src/initiative answerTeamApproval). */
   answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
   /** `vigil ask`: the owner's words decided by whichever node takes them, the answer awaited here (src/daemon/team-asks.ts). */
@@ -50,8 +53,9 @@ const reasonOf = (body: unknown) => {
  * A team node's home page (`/`, a logged-in browser) and its approvals' answers: the
  * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`) and the script's
  * `POST /api/approvals/:id/:answer` (session + CSRF header, or Bearer), as on the single
- * daemon's dashboard; and `POST /api/ask`, the owner's words (`vigil ask`). Errors (not found 404, no longer pending 409) through the app's
- * error handler, with the one error body.
+ * daemon's dashboard, and `GET /api/approvals`, the pending ones as the single daemon lists
+ * them; and `POST /api/ask`, the owner's words (`vigil ask`). Errors (not found 404, no
+ * longer pending 409) through the app's error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
   app.get<{ Querystring: { answer?: string } }>('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
@@ -79,6 +83,9 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
     await deps.answer(req.params.id, answerOf(req.body?.answer), reasonOf(req.body));
     return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
   });
+
+  // A script's or a browser's list (Bearer, or a session: a GET needs no CSRF token), in the single daemon's shape.
+  app.get('/api/approvals', { preHandler: apiAuth(deps) }, async () => deps.approvalViews());
 
   app.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', { preHandler: apiAuth(deps) }, async (req) => {
     if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);

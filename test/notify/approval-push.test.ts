@@ -104,10 +104,11 @@ describe('approving from the phone', () => {
     expect(refusals).toEqual(['the token is for another approval', 'the token is for "deny"', 'the token was already used']);
   });
 
-  it('an expired token is refused; the approval expired, which means denied, and the log says so', async () => {
+  it('an expired token is refused; the approval expired, which means denied, and the log says so', { timeout: 60_000 }, async () => {
     const { home, daemon } = await daemonWithPhone({ ...ASK_ON_TICK, permissions: { mode: 'suggest', rules: [], approvalTtlHours: 0.002 } }, 'late-phone');
     const { approval } = await nextApprovalPush(home, 'late-phone');
-    await waitFor(() => logEntries(home).find((e) => e.type === 'approval.expired' && e.actionId === approval.id), 10_000, 'approval.expired');
+    // 7.2 s to live; a team node looks for expired approvals every 15 s (src/initiative/team-decisions.ts), a single daemon at the expiry.
+    await waitFor(() => logEntries(home).find((e) => e.type === 'approval.expired' && e.actionId === approval.id), 30_000, 'approval.expired');
     const late = await answer(daemon.url, approval.id, 'approve', approval.approveToken);
     expect(late.status).toBe(403);
     expect(await late.json()).toMatchObject({ code: 'VIGIL_ERR_CAPABILITY', message: expect.stringMatching(/expired/) });

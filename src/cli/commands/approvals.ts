@@ -36,6 +36,9 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
   if (team) {
     // The node of this home names the chain the answer is logged in; without one, the host.
     const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+    // This process writes the reason to the team's database itself: it must know the
+    // secrets to redact them (answerReason), as a daemon answering the route does.
+    if (opts.reason !== undefined) await maskHomeSecrets(ctx);
     const { answerTeamApprovalByCli } = await import('../../operations/index.js');
     const { id: answered, state } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason);
     return ctx.out(`${answered}: ${state}`);
@@ -46,6 +49,8 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
     ctx,
     { method: 'POST', route, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_APPROVAL_CLOSED'], ...(reason !== undefined ? { body: { reason } } : {}) },
     async () => {
+      // No daemon to redact the reason: this process stores it, knowing the secrets.
+      if (reason !== undefined) await maskHomeSecrets(ctx);
       const { answerApproval } = await import('../../operations/index.js');
       return withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli', reason));
     },
@@ -53,4 +58,14 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
   const { id: answered, state } = ran.result;
   // Without a daemon the answer is in the store; its log records wait in the outbox for the next start.
   ctx.out(`${answered}: ${state}${!ran.inDaemon && state === 'approved' ? ' (runs when vigil starts)' : ''}`);
+}
+
+/**
+ * Reads the home's secrets.json so that this process's mask (src/secrets/mask.ts) holds
+ * them before it writes the owner's words; a secrets file that does not load stops the
+ * answer (VIGIL_ERR_SECRETS) rather than store words it could not check.
+ */
+async function maskHomeSecrets(ctx: CliContext): Promise<void> {
+  const { loadSecrets } = await import('../../config/index.js');
+  loadSecrets(ctx.paths.secrets, ctx.env);
 }
