@@ -35,8 +35,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/webhooks/spool-recovery.test.ts': UNTRIAGED,
 
   // ── web pages and API, notifications, operations (group B)
-
-  // ── web pages and API, notifications, operations (group B)
   'test/operations/rule-suggestion-process.test.ts': UNTRIAGED,
   'test/web/browser.test.ts': UNTRIAGED,
   'test/web/cli-api-front.test.ts': UNTRIAGED,
