@@ -15,24 +15,36 @@ const UNTRIAGED = 'not yet looked at on PostgreSQL';
 
 export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   // ── intake, logs, status, doctor, service, e2e (group A)
-  'test/cli/json-flags.test.ts': UNTRIAGED,
-  'test/cli/status.test.ts': UNTRIAGED,
-  'test/e2e/clock.test.ts': UNTRIAGED,
-  'test/runtime/idle.test.ts': UNTRIAGED,
-  'test/security/intake-store-failure.test.ts': UNTRIAGED,
-  'test/security/secrets-canary.test.ts': UNTRIAGED,
-  'test/security/store-busy.test.ts': UNTRIAGED,
-  'test/security/web-dashboard-tail.test.ts': UNTRIAGED,
-  'test/security/web-login-limits.test.ts': UNTRIAGED,
-  'test/security/worker-config.test.ts': UNTRIAGED,
-  'test/service/doctor-last-delivery.test.ts': UNTRIAGED,
-  'test/service/doctor.test.ts': UNTRIAGED,
-  'test/service/oplog.test.ts': UNTRIAGED,
-  'test/service/supervision.test.ts': UNTRIAGED,
-  'test/webhooks/proxy.test.ts': UNTRIAGED,
-  'test/webhooks/rejections.test.ts': UNTRIAGED,
-  'test/webhooks/smee-rejections.test.ts': UNTRIAGED,
-  'test/webhooks/spool-recovery.test.ts': UNTRIAGED,
+  'test/cli/json-flags.test.ts':
+    'node gap: on a team database no node has started on yet (not migrated), `vigil memory --json` and `memory history --json` fail VIGIL_ERR_STORE (relation "memory_files" does not exist) instead of reading an empty memory',
+  'test/cli/status.test.ts':
+    'node gap: `vigil status` on a team home prints the team view (nodes, roles, inbox and actions by state), not the summary ("vigil is running (pid …) URL", mode and model, worker, waiting, last tick, last dream; --json status, queueDepth, lastDream), and fails VIGIL_ERR_STORE before a node has migrated the database',
+  'test/e2e/clock.test.ts':
+    'about the SQLite daemon itself: it runs src/daemon Daemon in-process under a fake clock and vi fake timers and verifies logs/<day>.jsonl across midnight (a node in-process under fake timers is not built: its pool and role locks run on real timers)',
+  'test/runtime/idle.test.ts':
+    'node gap: a node forks its worker at start and keeps it (no exec.idleExitSeconds), so it is not one process while idle; the trace\'s witness is better-sqlite3, which a node does not load; and `vigil status` on a team does not say "running"',
+  'test/security/intake-store-failure.test.ts':
+    'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
+  'test/security/secrets-canary.test.ts':
+    'node gap: GET /api/approvals answers 501 on a node (the test reads every API answer for leaked secrets); the test also seeds memory/MEMORY.md as a file, which a node reads from memory_files',
+  'test/security/store-busy.test.ts':
+    'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
+  'test/security/web-dashboard-tail.test.ts':
+    'about the daily file: the dashboard reads only the tail of a ~50 MB logs/<day>.jsonl (a node reads its recent lines from log_entries by index, and the test seeds the file)',
+  'test/service/doctor-last-delivery.test.ts':
+    'node gap: `vigil doctor` on a team home looks at vigil.db, not the team\'s database: its webhooks check says "no delivery received" however many the node took',
+  'test/service/doctor.test.ts':
+    'node gap: `vigil doctor` is not team-aware: its database, size, logs, webhooks, rejected and notify.push checks read vigil.db, the spool and logs/, not the team\'s database (and it lists a store check more)',
+  'test/service/oplog.test.ts':
+    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee), so the daemon test never sees its redacted "webhook proxy" failure',
+  'test/webhooks/proxy.test.ts':
+    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee): the channel\'s deliveries never reach it',
+  'test/webhooks/rejections.test.ts':
+    'node gap: `vigil status --json` on a team has no rejectedDeliveries (a node keeps its counts in memory, and the CLI reads the database, not the running node), and `vigil doctor`\'s rejected check does not read a node\'s webhook.rejected lines',
+  'test/webhooks/smee-rejections.test.ts':
+    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee), so nothing is refused on the proxy path and the owner is not told; `vigil doctor` does not read a node\'s refusals',
+  'test/webhooks/spool-recovery.test.ts':
+    'about SQLite itself: the spool beside vigil.db, a body spooled before its inbox row committed, indexed at the next start',
 
   // ── web pages and API, notifications, operations (group B)
   'test/operations/rule-suggestion-process.test.ts': UNTRIAGED,

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteOnly } from '../helpers/backend.js';
 import { killDaemons, logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
+import { memoryFile } from '../helpers/store-rows.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /**
@@ -17,7 +19,10 @@ afterEach(async () => {
 
 describe('the worker takes its config from the daemon', () => {
   // notify builds the owner's channels from the config: it once re-read config.json in the worker.
-  it.each([
+  // A node's worker is forked at start and stays, and on a team home the broken config.json
+  // also hides store.url from the CLI, so `vigil approve` cannot find the database.
+  it.skipIf(sqliteOnly('node gap: a node\'s worker never exits idle (exec.idleExitSeconds), and with config.json broken the CLI on a team home cannot find store.url to answer an approval'))
+    .each([
     ['memory.note', { text: 'ran with the config the daemon kept' }],
     ['notify', { title: 'ran with the config the daemon kept', body: 'notify builds its channels from that config' }],
   ])('SIGHUP with a broken config.json while an approved %s waits: a new worker runs it with the old config', async (action, params) => {
@@ -96,7 +101,7 @@ describe('the worker takes its config from the daemon', () => {
       'action.failed',
     );
     expect(failed.error).toMatch(/^policy now denies/);
-    expect(fs.existsSync(path.join(home, 'memory', 'notes.md'))).toBe(false);
+    expect(memoryFile(home, 'notes.md')).toBeUndefined();
 
     // github.repos, reloaded: the same repository's next delivery is stored and logged as filtered.
     expect((await postDelivery(daemon.url, secret, issue('someone/else', 2), { event: 'issues', deliveryId: 'aaaaaaaa-0002' })).status).toBe(202);

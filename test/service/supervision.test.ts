@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logEntries, makeHome, removeHomes, runCli, sleep, startDaemon, waitFor, type Entry, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
+import { memoryFile } from '../helpers/store-rows.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
 const daemons: RunningDaemon[] = [];
@@ -151,8 +150,7 @@ describe('supervision inside the daemon', () => {
     const next = await startDaemon(home);
     daemons.push(next);
     await waitFor(() => query(home, `SELECT 1 FROM actions WHERE id = ? AND state = 'succeeded'`, actionId)[0], 15_000, 'the action to finish');
-    const notes = fs.readFileSync(path.join(home, 'memory/notes.md'), 'utf8');
-    expect(notes.match(/in flight at SIGTERM/g)).toHaveLength(1);
+    expect(memoryFile(home, 'notes.md')?.match(/in flight at SIGTERM/g)).toHaveLength(1);
     next.proc.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);
   }, 60_000);
