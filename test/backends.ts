@@ -35,14 +35,10 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'node gap: `vigil doctor` on a team home looks at vigil.db, not the team\'s database: its webhooks check says "no delivery received" however many the node took',
   'test/service/doctor.test.ts':
     'node gap: `vigil doctor` is not team-aware: its database, size, logs, webhooks, rejected and notify.push checks read vigil.db, the spool and logs/, not the team\'s database (and it lists a store check more)',
-  'test/service/oplog.test.ts':
-    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee), so the daemon test never sees its redacted "webhook proxy" failure',
-  'test/webhooks/proxy.test.ts':
-    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee): the channel\'s deliveries never reach it',
   'test/webhooks/rejections.test.ts':
     'node gap: `vigil status --json` on a team has no rejectedDeliveries (a node keeps its counts in memory, and the CLI reads the database, not the running node), and `vigil doctor`\'s rejected check does not read a node\'s webhook.rejected lines',
   'test/webhooks/smee-rejections.test.ts':
-    'node gap: a node runs no webhook proxy client (github.webhookProxyUrl, smee), so nothing is refused on the proxy path and the owner is not told; `vigil doctor` does not read a node\'s refusals',
+    'node gap: a node counts a refusal on its smee client\'s path in memory only (`vigil status --json` on a team has no rejectedDeliveries), does not tell the owner when they keep failing, and `vigil doctor` does not read a node\'s refusals',
   'test/webhooks/spool-recovery.test.ts':
     'about SQLite itself: the spool beside vigil.db, a body spooled before its inbox row committed, indexed at the next start',
 

@@ -12,6 +12,7 @@
  * node does and does not do yet (it says so: 501) is listed in docs/architecture.md,
  * "PostgreSQL (issue 19)", and in docs/contract.md under `vigil start --node`.
  */
+import crypto from 'node:crypto';
 import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
@@ -25,7 +26,7 @@ import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
-import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally } from '../triggers/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
 import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
@@ -74,6 +75,9 @@ export class TeamDaemon {
   private redelivery: TeamRedelivery | undefined;
   private pruner: StorePruner<PgPruneReport> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private proxy: WebhookProxy | undefined;
+  /** Marks the requests of this node's own smee client (their refusals are counted on the proxy path, naming the delivery). */
+  private readonly proxyKey = crypto.randomBytes(16).toString('hex');
   private releaseLock: (() => void) | undefined;
   private address = '';
   private stopped: Promise<void> | undefined;
@@ -162,12 +166,13 @@ export class TeamDaemon {
         record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a webhook.rejected line was not logged', { error: errorText(err) })),
         load: () => undefined,
         save: () => undefined,
-        // Only refusals through vigil's own smee client notify, and a node runs none.
+        // The SQLite daemon tells the owner when its smee client's deliveries keep failing;
+        // a node does not yet (its refusals are on its chain, and in its count).
         notifyOwner: () => undefined,
       });
       const rejections = this.rejections;
       this.http = new HttpFront(app, { bodyTimeoutMs }, [
-        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections }) },
+        { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections, proxyKey: this.proxyKey }) },
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
@@ -232,6 +237,7 @@ export class TeamDaemon {
       });
       this.pruner.start();
       await this.syncRedelivery();
+      await this.startProxy();
       writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
@@ -333,6 +339,26 @@ export class TeamDaemon {
     this.releaseLock?.();
   }
 
+  /**
+   * github.webhookProxyUrl (a smee channel), as on SQLite: its deliveries replayed into this
+   * node's own route, so the signature check, the limits and the intake are the same. Every
+   * node of a team with the URL subscribes; each delivery is stored once all the same (its
+   * id and its body's digest are unique keys), and any node left alive still receives.
+   */
+  private async startProxy(): Promise<void> {
+    const source = this.config.github.webhookProxyUrl;
+    if (!source) return;
+    try {
+      const proxy = await startWebhookProxy({ source, target: `${this.address}${GITHUB_WEBHOOK_PATH}?proxy=${this.proxyKey}`, print: (l) => this.oplog.warn(l) });
+      // A stop that came while smee-client loaded must not leave the channel open.
+      if (this.stopped) await proxy.stop();
+      else this.proxy = proxy;
+    } catch (err) {
+      // The proxy is a convenience; the node and its direct route keep working without it.
+      this.oplog.warn('webhook proxy could not start', { source, error: errorText(err) });
+    }
+  }
+
   private async shutdown(reason: string): Promise<void> {
     this.stopping.abort();
     clearTimeout(this.heartbeatTimer);
@@ -341,6 +367,7 @@ export class TeamDaemon {
     await this.dreamer?.stop();
     await this.pruner?.stop();
     await this.redelivery?.stop();
+    await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
     this.rejections?.close();
     await this.intake?.close();
