@@ -52,18 +52,16 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/web/views-browser.test.ts': UNTRIAGED,
 
   // ── decisions, model, agent, dreams, GitHub hands, memory, ticks (group C)
-  'test/agent/external.test.ts': UNTRIAGED,
-  'test/agent/task.test.ts': UNTRIAGED,
-  'test/agent/usage-status.test.ts': UNTRIAGED,
-  'test/cli/simulate.test.ts': UNTRIAGED,
-  'test/dream/process.test.ts': UNTRIAGED,
-  'test/dream/replay-examples.test.ts': UNTRIAGED,
-  'test/dream/scheduler.test.ts': UNTRIAGED,
-  'test/github/comment-process.test.ts': UNTRIAGED,
-  'test/github/hands-process.test.ts': UNTRIAGED,
-  'test/initiative/triage-process.test.ts': UNTRIAGED,
-  'test/memory/search-daemon.test.ts': UNTRIAGED,
-  'test/model/daemon.test.ts': UNTRIAGED,
-  'test/model/injection.test.ts': UNTRIAGED,
-  'test/tick/open-work-process.test.ts': UNTRIAGED,
+  'test/agent/external.test.ts':
+    'about SQLite itself: runApprovedTask (test/agent/fixture.ts) runs the SQLite worker’s ActionRunner in this process on vigil.db, the home’s `vigil cancel` reads its kv; a node’s agent.task and cancel are test/store/pg/team-agent.test.ts',
+  'test/agent/task.test.ts':
+    'about SQLite itself: runApprovedTask (test/agent/fixture.ts) runs the SQLite worker’s ActionRunner in this process on vigil.db, and the transcript is looked for in the home’s search index; a node’s agent.task is test/store/pg/team-agent.test.ts',
+  'test/dream/process.test.ts':
+    'node gap: `vigil dream --now` on a team’s home — POST /api/dream answers 501 on a node, and with no node the CLI dreams the home’s vigil.db and daily files, not the team’s chains and memory_files (a node dreams only when its dreamer role finds a dream due); the fixture (test/dream/fixture.ts fillHome) also fills vigil.db and the daily files directly',
+  'test/dream/replay-examples.test.ts':
+    'node gap: `vigil dream --now` with no node running dreams the home’s vigil.db and daily files (empty on a team), not the team’s log_entries and memory_files; the test also reads topics from memory/ and the source line from logs/',
+  'test/dream/scheduler.test.ts':
+    'about SQLite itself: the single daemon’s DreamScheduler in this process over vigil.db and the daily files, with a fake clock; a node’s dreamer (src/daemon/team-dreamer.ts) is test/store/pg/team-dream*.test.ts',
+  'test/memory/search-daemon.test.ts':
+    'node gap: GET /api/memory/search answers 501 on a node (a team’s `vigil memory search` always searches in the CLI’s process), and that search on a team whose database no node has migrated yet exits 70 (relation "team" does not exist)',
 };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { BUILT_IN_PRICES, estimateCostUsd } from '../../src/model/prices.js';
+import { sqliteOnly } from '../helpers/backend.js';
 import { logEntries, runCli, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/home.js';
 import { agentClientEnv, makeAgentHome, makeRepos, REPO, runApprovedTask, useAgentFakes, type Repos } from './fixture.js';
 
@@ -22,7 +23,7 @@ afterEach(async () => {
   fs.rmSync(repos.root, { recursive: true, force: true });
 });
 
-it('vigil status shows an agent task’s input/output tokens and estimated cost, as purpose "agent"', async () => {
+it.skipIf(sqliteOnly('runs the SQLite worker’s ActionRunner in this process on vigil.db; a node’s worker is the daemon test below'))('vigil status shows an agent task’s input/output tokens and estimated cost, as purpose "agent"', async () => {
   const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
   fakes.model.push({ tool: 'read_file', decide: { path: 'add.mjs' } }, { text: 'nothing to change' });
   const action = await runApprovedTask(home, { repo: REPO, instructions: 'look at add.mjs' });

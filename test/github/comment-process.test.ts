@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon, killDaemons, query } from '../helpers/home.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO, TOKEN } from './helpers.js';
+import { actionRows } from '../helpers/action-rows.js';
 
 /** An approved github.comment, run by a real daemon and its real worker against the fake GitHub. */
 
@@ -55,20 +56,13 @@ describe('github.comment through the daemon and its worker', () => {
     const { fake, home, daemon } = await world('exec.after_effect=3000');
     expect(runCli(home, ['tick']).status).toBe(0);
     await waitFor(() => fake.calls('POST', commentPosts).length === 1, 15_000, 'the comment POST');
-    const [running] = query<{ id: string; worker_pid: number; state: string }>(
-      home,
-      `SELECT id, worker_pid, state FROM actions WHERE action = 'github.comment'`,
-    );
+    const [running] = actionRows(home, `action = 'github.comment'`);
     expect(running?.state).toBe('running');
-    process.kill(running!.worker_pid, 'SIGKILL');
+    process.kill(running!.worker_pid!, 'SIGKILL');
 
     const final = await waitFor(
       () =>
-        query<{ state: string; attempts: number; result: string | null }>(
-          home,
-          `SELECT state, attempts, result FROM actions WHERE id = ? AND state IN ('succeeded', 'failed')`,
-          running!.id,
-        )[0],
+        actionRows(home, `id = ? AND state IN ('succeeded', 'failed')`, running!.id)[0],
       20_000,
       'the action to finish',
     );

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, query, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { FakeGithub } from './fake-github.js';
 import { REPO, TOKEN } from './helpers.js';
+import { actionRows } from '../helpers/action-rows.js';
 
 /**
  * Each of the later hands (issue 15), run by a real daemon and its real worker against the
@@ -53,8 +54,7 @@ async function runKilled(hands: Hand[]) {
   expect(runCli(home, ['tick']).status).toBe(0);
 
   const killed = new Set<string>();
-  type Row = { id: string; action: string; state: string; attempts: number; worker_pid: number | null; result: string | null };
-  const rows = () => query<Row>(home, `SELECT id, action, state, attempts, worker_pid, result FROM actions`);
+  const rows = () => actionRows(home);
   await waitFor(
     () => {
       for (const row of rows()) {

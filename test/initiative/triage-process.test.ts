@@ -5,6 +5,7 @@ import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeAnthropic } from '../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../github/fake-github.js';
 import { FAKE_KEY, issueOpened, later } from '../model/helpers.js';
+import { actingLogins } from '../helpers/acting-login.js';
 
 /**
  * Rules first, model second, and vigil does not answer itself (issue 14), end to end:
@@ -80,7 +81,7 @@ describe('vigil does not answer itself', () => {
     const written = github.issue(REPO, 12)!.comments[0]!;
     expect(written.user?.login).toBe(VIGIL);
     // The worker learnt the login it acts as from the comment GitHub returned.
-    expect(query<{ value: string }>(home, `SELECT value FROM kv WHERE key = 'github.actingLogin'`).map((r) => JSON.parse(r.value).login)).toEqual([VIGIL]);
+    expect(actingLogins(home)).toEqual([VIGIL]);
 
     // GitHub sends both writes back.
     const commentEcho = await deliver('issue_comment', {

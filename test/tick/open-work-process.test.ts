@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TickPayload } from '../../src/tick/index.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { REPO, TOKEN } from '../github/helpers.js';
-import { killDaemons, logEntries, makeHome, query, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { inboxRows } from '../helpers/inbox-rows.js';
 
 /**
  * Issue 15, wired: `vigil start` with the token in secrets.json only. A tick reads
@@ -50,7 +51,7 @@ describe('the open-work digest in the daemon', () => {
     expect(fake.rateLimitUsed).toBe(4);
     expect(fake.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
 
-    const [first] = query<{ payload: string }>(home, "SELECT payload FROM inbox WHERE source = 'tick' ORDER BY id LIMIT 1");
+    const [first] = inboxRows(home, "source = 'tick'");
     const payload = JSON.parse(first!.payload) as TickPayload;
     expect(payload.openWork?.[0]).toMatchObject({ repo: REPO, defaultBranch: 'main', ci: { state: 'failure', failed: ['test'] }, owner: 'ada' });
     expect(payload.openWork?.[0]?.assigned.map((i) => i.title)).toEqual(['Flaky parser test']);

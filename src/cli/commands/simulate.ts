@@ -6,6 +6,7 @@ import { followLog, type LogEntry } from '../../logs/index.js';
 import { daemonUrl, requireHome, type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
 import { readEventInput } from '../event-input.js';
+import { teamStoreUrl } from '../team-home.js';
 import { postDelivery } from '../simulate/deliver.js';
 import { printable, stepLines, trackerJson } from '../simulate/render.js';
 import { DeliveryTracker } from '../simulate/track.js';
@@ -46,10 +47,15 @@ export async function simulateCommand(ctx: CliContext, spec: string, flags: Simu
   const source = flags.payload ? `payload from ${flags.payload}` : 'example payload';
 
   // Follow from the log's end before posting: the daemon writes event.received before it answers.
+  // A team's chains (issue 19) are read from today's start instead: the follow's first read
+  // may come after the post, and the tracker takes only this event's lines anyway.
+  const team = await teamStoreUrl(ctx);
   const controller = new AbortController();
   const early: LogEntry[] = [];
   let onEntry: (entry: LogEntry) => void = (entry) => early.push(entry);
-  const following = followLog({ dir: ctx.paths.logs, clock: systemClock, fromEnd: true, onEntry: (entry) => onEntry(entry), signal: controller.signal, pollMs: 100 });
+  const following = team
+    ? followTeam(team, (entry) => onEntry(entry), controller.signal)
+    : followLog({ dir: ctx.paths.logs, clock: systemClock, fromEnd: true, onEntry: (entry) => onEntry(entry), signal: controller.signal, pollMs: 100 });
 
   let timedOut = false;
   try {
@@ -91,6 +97,15 @@ export async function simulateCommand(ctx: CliContext, spec: string, flags: Simu
     controller.abort();
     await following.catch(() => undefined);
   }
+}
+
+/**
+ * A team's log (issue 19): every node's chain in the database, so that whichever node takes
+ * the delivery and whichever decides it, their lines are followed. Loads pg on a team's home only.
+ */
+async function followTeam(url: string, onEntry: (entry: LogEntry) => void, signal: AbortSignal): Promise<void> {
+  const [{ withTeamLog }, { followTeamLog }] = await Promise.all([import('../../store/index.js'), import('../team-log-follow.js')]);
+  await withTeamLog(url, (log) => followTeamLog(log, { clock: systemClock, onEntry, signal, pollMs: 100 }));
 }
 
 /** Deliveries on an issue or a CI run wait `github.coalesceSeconds` before they are decided. */

@@ -40,13 +40,15 @@ const FATES: Record<string, ProposalFate['fate']> = { 'action.allowed': 'allowed
  * proposal and the run of the allowed ones. Proposal records carry their action id, not
  * the event's: the decision stages them right after its `decision.made` in one
  * transaction (src/initiative), so they are the next proposal records in the log, in
- * the decision's order.
+ * the decision's order — in the deciding node's chain, on a team.
  */
 export class DeliveryTracker {
   received?: string;
   outcome?: Outcome;
   proposals: ProposalFate[] = [];
   private awaitingFates = 0;
+  /** The node whose chain holds the decision (a team's, issue 19; undefined on a home): its fates follow it there. */
+  private decidedOn: unknown;
 
   constructor(readonly eventId: number) {}
 
@@ -77,10 +79,12 @@ export class DeliveryTracker {
       const proposals = act && Array.isArray(entry.proposals) ? (entry.proposals as { action: string; params: unknown; rationale: string }[]) : [];
       this.proposals = proposals.map((p) => ({ action: String(p.action), params: p.params, rationale: String(p.rationale ?? '') }));
       this.awaitingFates = this.proposals.length;
+      this.decidedOn = entry['node'];
       return [{ kind: 'outcome', outcome: this.outcome }];
     }
     const fate = FATES[entry.type];
-    if (fate && this.awaitingFates > 0) {
+    // A team's chains are merged by time: another node's proposal records may come in between.
+    if (fate && this.awaitingFates > 0 && entry['node'] === this.decidedOn) {
       const index = this.proposals.length - this.awaitingFates;
       this.awaitingFates--;
       Object.assign(this.proposals[index]!, { fate, actionId: String(entry.actionId), reason: String(entry.reason ?? '') });
