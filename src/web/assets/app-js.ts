@@ -99,6 +99,8 @@ export const APP_JS = String.raw`'use strict';
     if (res.ok) {
       result.textContent = body.state === 'approved' ? 'Approved — the worker runs it.' : 'Denied.';
       item.classList.add('answered');
+      // A team node's page has no live stream to say so (a dashboard's does, just as soon): the list again, without it.
+      if (page === 'team') refreshApprovals().catch(() => undefined);
     } else {
       result.textContent = body.message || 'HTTP ' + res.status;
       item.classList.add('error');
