@@ -143,6 +143,9 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
     const deliveryId = crypto.randomUUID();
     const body = JSON.stringify(issueOpened(8, 'Flaky', 'API down'));
     expect((await postDelivery(daemon.url, webhookSecret(home), body, { event: 'issues', deliveryId })).status).toBe(202);
+    // The calls first, polled in this process: on PostgreSQL each read of the log is a psql
+    // run that holds this process (and the fake API in it) while the daemon's calls time out.
+    await waitFor(() => fake.calls.length >= 5, 15_000, 'the five calls');
     await waitFor(() => logEntries(home).find((e) => e.type === 'decision.made'), 15_000, 'the decision');
 
     const retries = logEntries(home).filter((e) => e.type === 'model.retry');
@@ -202,9 +205,12 @@ describe('vigil with an OpenAI-compatible provider (real daemon, real openai cli
     const home = makeHome({ model: { provider: 'openai', baseURL: fake.url, model: 'qwen2.5:14b', stream: true, ...FAST } });
     const daemon = await start(home, { OPENAI_API_KEY: FAKE_KEY });
     expect(runCli(home, ['tick']).status).toBe(0);
+    // The calls first, polled in this process (see the retries test above).
+    await waitFor(() => fake.calls.length >= 1, 10_000, 'the tick call');
     await waitFor(() => logEntries(home).find((e) => e.type === 'decision.made'), 10_000, 'tick decision');
     const body = JSON.stringify(issueOpened(9, 'Wrong output', 'It prints 3'));
     expect((await postDelivery(daemon.url, webhookSecret(home), body, { event: 'issues', deliveryId: crypto.randomUUID() })).status).toBe(202);
+    await waitFor(() => fake.calls.length >= 2, 10_000, 'the event call');
     const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 10_000, 'approval');
     expect(requested).toMatchObject({ action: 'github.label', params: { repo: 'octo/app', number: 9, labels: ['bug'] } });
     expect(logEntries(home).filter((e) => e.type === 'decision.made').map((e) => [e.kind, e.model])).toEqual([
