@@ -52,11 +52,13 @@ export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Pr
   const pgStore = await import('./pg/index.js');
   const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
   try {
+    // A database no node has started on yet holds no log: its days read, and verify, as empty.
+    const migrated = await pgStore.isMigrated(pool);
     return await fn({
-      day: (day) => pgStore.readPgLogDay(pool, day),
+      day: async (day) => (migrated ? pgStore.readPgLogDay(pool, day) : []),
       after: (days, cursors) => pgStore.readPgLogAfter(pool, days, cursors),
       heads: (days) => pgStore.pgLogHeads(pool, days),
-      verify: (day) => pgStore.verifyPgLog(pool, undefined, day),
+      verify: async (day) => (migrated ? pgStore.verifyPgLog(pool, undefined, day) : []),
     });
   } catch (err) {
     throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
@@ -98,7 +100,8 @@ export async function readTeamMemory(url: string): Promise<PgMemoryRow[]> {
   const [pgStore, memory] = await Promise.all([import('./pg/index.js'), import('./pg/memory.js')]);
   const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
   try {
-    return await memory.readPgMemoryRows(pool);
+    // A database no node has started on yet: no memory yet, not an error.
+    return (await pgStore.isMigrated(pool)) ? await memory.readPgMemoryRows(pool) : [];
   } catch (err) {
     throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
   } finally {

@@ -44,7 +44,7 @@ export type { SweepState } from './redeliveries.js';
 export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
-export { migratePg } from './migrate.js';
+export { migratePg, isMigrated } from './migrate.js';
 export { PG_MIGRATIONS } from './migrations.js';
 export type { LoginFailureTable, LoginFailureCounts } from './login-failures.js';
 export { verifyPgLog, readPgLog, readPgLogDay, readPgLogAfter, pgLogHeads, type ChainCursor, type ChainVerifyResult } from './log.js';

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { VigilError } from '../../errors.js';
 import { ADVISORY_CLASS, MIGRATION_LOCK } from './advisory.js';
-import { withTransaction } from './connect.js';
+import { withTransaction, type Queryable } from './connect.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
 
 /**
@@ -23,4 +23,13 @@ export async function migratePg(pool: pg.Pool, migrations: readonly PgMigration[
       await client.query('INSERT INTO _migrations (id, applied_at) VALUES ($1, $2)', [migration.id, Date.now()]);
     }
   });
+}
+
+/**
+ * Whether any node has migrated this database yet. The CLI's readers migrate nothing: on a
+ * database no node has started on, they read an empty team instead of failing on a table
+ * that is not there yet.
+ */
+export async function isMigrated(db: Queryable): Promise<boolean> {
+  return (await db.query<{ migrated: boolean }>(`SELECT to_regclass('_migrations') IS NOT NULL AS migrated`)).rows[0]!.migrated;
 }

@@ -10,6 +10,7 @@ import type { Queryable } from './connect.js';
 import { pgUsageTotals } from './usage.js';
 import { roleHolders, type RoleHolder } from './roles.js';
 import type { NodeHolds } from './nodes.js';
+import { isMigrated } from './migrate.js';
 
 export interface TeamNode {
   name: string;
@@ -32,6 +33,8 @@ export interface TeamStatus {
 
 /** A node is alive while its last heartbeat is younger than the lease (the bound after which its claims are taken over). */
 export async function teamStatus(db: Queryable, now: number, leaseSeconds: number): Promise<TeamStatus> {
+  // No node has started on this database yet: a team with nothing in it, not an error.
+  if (!(await isMigrated(db))) return { nodes: [], roles: [], inbox: {}, actions: {}, usageToday: [], pushSubscriptions: 0 };
   const nodes = (await db.query<{ name: string; started_at: number; heartbeat_at: number; holds: NodeHolds }>(
     'SELECT name, started_at, heartbeat_at, holds FROM nodes ORDER BY name',
   )).rows.map((r) => ({ name: r.name, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, alive: r.heartbeat_at > now - leaseSeconds * 1000, holds: r.holds }));
