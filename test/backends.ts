@@ -11,7 +11,6 @@
  * test/store/pg is not in the PostgreSQL run either: those files are PostgreSQL's already,
  * each on a cluster of its own.
  */
-const UNTRIAGED = 'not yet looked at on PostgreSQL';
 
 export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   // ── intake, logs, status, doctor, service, e2e (group A)
