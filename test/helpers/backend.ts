@@ -6,11 +6,11 @@
  * instead of the home's daily files and vigil.db. Unset (the default), SQLite as always.
  *
  * The readers are synchronous, like the SQLite ones they stand in for (tests poll them in
- * `waitFor`): they run `psql`, which Debian's postgresql package brings with the server.
+ * `waitFor`): test/helpers/pg-sync.ts runs them on a worker thread's connection.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sqlSync } from './pg-sync.js';
 
 export type TestBackend = 'sqlite' | 'postgres';
 
@@ -31,16 +31,10 @@ function base(): string {
   return url;
 }
 
-function psql(url: string, sql: string): string {
-  const result = spawnSync('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', timeout: 20_000 });
-  if (result.status !== 0) throw new Error(`psql failed (${result.status}): ${result.stderr || String(result.error)}\n${sql}`);
-  return result.stdout;
-}
-
 /** A fresh database for one home; its URL goes into the home's `store.url`. */
 export function createHomeDatabase(): string {
   const name = `home_${process.pid}_${++databases}`;
-  psql(`${base()}postgres`, `CREATE DATABASE ${name}`);
+  sqlSync(`${base()}postgres`, `CREATE DATABASE ${name}`);
   return `${base()}${name}`;
 }
 
@@ -56,11 +50,9 @@ export function homeStoreUrl(home: string): string | undefined {
 
 /** Every line of every node's log, in time order (a database not yet migrated has none). */
 export function pgLogLines(url: string): string[] {
-  const out = psql(url, `SELECT CASE WHEN to_regclass('log_entries') IS NULL THEN NULL ELSE 1 END`);
-  if (out.trim() !== '1') return [];
-  return psql(url, 'SELECT line FROM log_entries ORDER BY ts, node, day, seq')
-    .split('\n')
-    .filter(Boolean);
+  const [migrated] = sqlSync(url, `SELECT to_regclass('log_entries') IS NOT NULL`);
+  if (migrated !== 't') return [];
+  return sqlSync(url, 'SELECT line FROM log_entries ORDER BY ts, node, day, seq').filter((line): line is string => line !== null);
 }
 
 function literal(value: unknown): string {
@@ -74,8 +66,8 @@ function literal(value: unknown): string {
 export function pgQuery<T>(url: string, sql: string, args: unknown[]): T[] {
   let i = 0;
   const bound = sql.replace(/\?/g, () => literal(args[i++]));
-  const out = psql(url, `SELECT coalesce(json_agg(q), '[]') FROM (${bound}) q`);
-  return JSON.parse(out.trim() || '[]') as T[];
+  const [rows] = sqlSync(url, `SELECT coalesce(json_agg(q), '[]') FROM (${bound}) q`);
+  return JSON.parse(rows ?? '[]') as T[];
 }
 
 const said = new Set<string>();
