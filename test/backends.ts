@@ -46,8 +46,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'node gap: a team node\'s page has no live timeline (GET /api/events, /api/threads answer 501): an approval does not arrive without a reload, nor a thread turn done',
   'test/web/cli-api-front.test.ts':
     'node gap: a team node has no front on Node\'s own server for the CLI\'s Bearer requests (src/daemon/cli-api-front.ts: it loads fastify for every request) and answers 501 to most of API_ROUTES (GET /api/status, POST /api/dream, GET /api/memory/search, POST /api/actions/:id/cancel)',
-  'test/web/error-body.test.ts':
-    'node gap: a team node answers 501 VIGIL_ERR_TEAM_UNSUPPORTED to a route no vigil serves (a single daemon: 404 VIGIL_ERR_NOT_FOUND) and to GET /api/status without credentials (a single daemon: 401 with WWW-Authenticate: Bearer)',
   'test/web/views-browser.test.ts':
     'node gap: a team node serves no timeline of threads and no Activity page (GET /api/threads, /api/events, /activity, /api/charts answer 501); `vigil simulate` on a team home is group C\'s',
 

@@ -121,7 +121,7 @@ export function routeOf(method: string | undefined, path: string): Match | undef
 }
 
 /** `/api/approvals/:id/:answer` against a request's path: the params as they came (still percent-encoded), or undefined. */
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
   if (want.length !== got.length) return undefined;

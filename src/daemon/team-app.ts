@@ -6,9 +6,10 @@ import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import { approvalView } from '../operations/index.js';
 import type { PgStore } from '../store/index.js';
-import { loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
+import { apiAuth, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 import { teamMemoryDeps } from './team-memory-pages.js';
+import { unservedRoute } from './team-unserved.js';
 
 export interface TeamAppDeps {
   store: PgStore;
@@ -53,8 +54,9 @@ export interface TeamAppDeps {
  * (\`vigil tick\`), a manual tick with this node's open-work digest; and the Memory page
  * (`/memory`, the owner's edits by `POST /memory/facts`) and the log records it links to
  * (`/log?node=&day=&seq=`), from `memory_files` and every node's chain. The rest of the dashboard
- * and the API still read the SQLite store: every other route says so — 501 with the one
- * error body — rather than answer from a home that holds nothing.
+ * and the API still read the SQLite store: each of those routes says so — 501 with the one
+ * error body, after the login the single daemon asks — rather than answer from a home that
+ * holds nothing; a path no vigil serves is 404, as on a single daemon (team-unserved.ts).
  */
 export function teamApp(deps: TeamAppDeps) {
   return async function buildTeamApp(serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server): Promise<FastifyInstance> {
@@ -91,9 +93,19 @@ export function teamApp(deps: TeamAppDeps) {
       // The team's memory (its edit form posts a form) and the log records its facts and search hits name.
       await scope.register(teamMemoryRoutes, teamMemoryDeps(deps, phone));
     });
-    app.all('/*', async (req) => {
+    const guard = teamPhone(deps);
+    app.all('/*', async (req, reply) => {
       // The method and path only: a query string may carry a token.
-      throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', `${req.method} ${req.url.split('?')[0] ?? ''}: the dashboard and the API do not run on PostgreSQL yet`);
+      const path = req.url.split('?')[0] ?? '';
+      const route = unservedRoute(req.method, path);
+      if (!route) throw new VigilError('VIGIL_ERR_NOT_FOUND', `${req.method} ${path}`);
+      // Asked as the single daemon asks (team-unserved.ts): without a login, its answer.
+      if (route.login === 'api') await apiAuth(guard)(req, reply);
+      if (route.login === 'page') {
+        await pageAuth(guard)(req, reply);
+        if (reply.sent) return reply;
+      }
+      throw new VigilError('VIGIL_ERR_TEAM_UNSUPPORTED', `${req.method} ${path}: this part of the dashboard or the API does not run on PostgreSQL yet`);
     });
     return app;
   };

@@ -11,7 +11,7 @@ import type { PushDeps, WebDeps } from './types.js';
 export type { AuthDeps, PushDeps, WebDeps } from './types.js';
 // What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
 // is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
-export { apiAuth, channelOf, checkBearer } from './auth.js';
+export { apiAuth, channelOf, checkBearer, pageAuth } from './auth.js';
 export { clientAddress } from './login-guard.js';
 export { HELMET_OPTIONS, registerSecurity } from './security.js';
 export type { CapabilityDeps } from './capability-route.js';

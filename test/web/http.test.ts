@@ -187,9 +187,7 @@ describe('headers, assets and what stays outside the login', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
-  it.skipIf(
-    sqliteOnly('node gap: a team node answers every route it does not serve 501 VIGIL_ERR_TEAM_UNSUPPORTED, also those no vigil serves (GET /webhooks/github, /webhooks/githubx), where a single daemon answers 404'),
-  )('the webhook route, answered before the app, takes only POST on its exact path; its refusals carry the one error body', async () => {
+  it('the webhook route, answered before the app, takes only POST on its exact path; its refusals carry the one error body', async () => {
     const { home, url } = await daemonFor();
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
     const unsigned = await fetch(`${url}/webhooks/github?proxy=nope`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': '0000deb0-0003' }, body });

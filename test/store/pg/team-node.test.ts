@@ -13,6 +13,7 @@ import { killDaemons, makeHome, QUIET_SCHEDULE, removeHomes, runCli, sleep, star
 import { postgresAvailability, useFreshDatabase, usePostgres } from '../../helpers/postgres.js';
 import { postDelivery, webhookSecret } from '../../helpers/webhooks.js';
 import { FakeGithub } from '../../github/fake-github.js';
+import { dashboardToken } from '../../web/helpers.js';
 import { REPO, TOKEN } from '../../github/helpers.js';
 import { childrenOf, issueOpened as teamIssueOpened, waitFor } from './team-helpers.js';
 
@@ -118,10 +119,13 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     const report = JSON.parse(status.stdout) as { store: string; node: string; nodes: { name: string; alive: boolean }[]; inbox: Record<string, number> };
     expect(report).toMatchObject({ store: 'postgres', node: 'alpha', nodes: [{ name: 'alpha', alive: true }], inbox: { decided: 60 } });
     expect(runCli(alpha.home, ['status']).stdout).toMatch(/^team on PostgreSQL: 1 node, 1 alive \(this home: alpha\)$/m);
-    // The dashboard and the API are not served by a node yet: it says so.
-    const api = await fetch(`${alpha.daemon.url}/api/status`);
+    // The dashboard and the API are not all served by a node yet: it says so, to the owner (src/daemon/team-unserved.ts).
+    expect((await fetch(`${alpha.daemon.url}/api/status`)).status).toBe(401);
+    const api = await fetch(`${alpha.daemon.url}/api/status`, { headers: { authorization: `Bearer ${dashboardToken(alpha.home)}` } });
     expect(api.status).toBe(501);
     expect(await api.json()).toMatchObject({ code: 'VIGIL_ERR_TEAM_UNSUPPORTED' });
+    // A path no vigil serves is not a gap of the team's.
+    expect(await (await fetch(`${alpha.daemon.url}/no/such/route`)).json()).toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
 
     alpha.daemon.proc.kill('SIGTERM');
     expect(await alpha.daemon.exited).toEqual({ code: 0, signal: null });

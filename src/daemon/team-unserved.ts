@@ -1,0 +1,48 @@
+/**
+ * The single daemon's routes a team node does not serve yet (issue 19), and how each is
+ * guarded there. On a node such a route answers 501 VIGIL_ERR_TEAM_UNSUPPORTED, after the
+ * same login the single daemon asks — an API route's Bearer or session, a page's session —
+ * so that a caller without one is told what a single daemon would tell it (401, or the way
+ * to /login), not which parts a team lacks. Any other path is no route of vigil's: 404,
+ * as on a single daemon. Kept beside API_ROUTES and src/web's page routes: a route added
+ * there and not to a node belongs here (test/unit/team-unserved.test.ts checks the API).
+ */
+import { matchPath } from './api-routes.js';
+
+export interface UnservedRoute {
+  method: 'GET' | 'POST';
+  /** fastify's syntax, as in API_ROUTES. */
+  path: string;
+  /** 'api': Bearer or session (+ CSRF); 'page': a session; 'token': a capability token in the request, no login. */
+  login: 'api' | 'page' | 'token';
+}
+
+export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
+  // The dashboard's pages beyond the Team page, the Memory page and a log record.
+  { method: 'GET', path: '/activity', login: 'page' },
+  { method: 'GET', path: '/tasks', login: 'page' },
+  { method: 'GET', path: '/tasks/:id', login: 'page' },
+  { method: 'POST', path: '/tasks/:id/cancel', login: 'page' },
+  // What the dashboard's script reads: the timeline, its live stream, the charts, the tasks.
+  { method: 'GET', path: '/api/dashboard/status', login: 'api' },
+  { method: 'GET', path: '/api/timeline', login: 'api' },
+  { method: 'GET', path: '/api/charts', login: 'api' },
+  { method: 'GET', path: '/api/threads', login: 'api' },
+  { method: 'GET', path: '/api/events', login: 'api' },
+  { method: 'GET', path: '/api/tasks', login: 'api' },
+  { method: 'GET', path: '/api/tasks/stream', login: 'api' },
+  // The CLI's API (API_ROUTES) a node does not answer: the CLI reads a team's database itself.
+  { method: 'GET', path: '/api/status', login: 'api' },
+  { method: 'POST', path: '/api/dream', login: 'api' },
+  { method: 'GET', path: '/api/memory/search', login: 'api' },
+  { method: 'POST', path: '/api/actions/:id/cancel', login: 'api' },
+  // A rule suggestion's one-tap link (src/web/rule-route.ts).
+  { method: 'GET', path: '/push/rules/:id', login: 'token' },
+  { method: 'POST', path: '/push/rules/:id', login: 'token' },
+];
+
+/** The single-daemon route `method path` is, if any (HEAD as GET, as fastify answers it). */
+export function unservedRoute(method: string, path: string): UnservedRoute | undefined {
+  const asked = method === 'HEAD' ? 'GET' : method;
+  return SINGLE_DAEMON_ONLY.find((r) => r.method === asked && matchPath(r.path, path) !== undefined);
+}

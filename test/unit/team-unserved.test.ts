@@ -1,0 +1,39 @@
+/**
+ * What a team node answers on the single daemon's routes it does not serve
+ * (src/daemon/team-unserved.ts): every route of the CLI's API (API_ROUTES) is either one
+ * the node's routes take or listed there — so none falls to 404 on a node by being
+ * forgotten — and a path no vigil serves is not listed.
+ */
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../src/daemon/api-routes.js';
+import { SINGLE_DAEMON_ONLY, unservedRoute } from '../../src/daemon/team-unserved.js';
+import { teamPageRoutes, type TeamPageDeps } from '../../src/web/team-page-routes.js';
+
+/** A request path for a route's pattern: each `:param` a segment. */
+const sample = (pattern: string) => pattern.replace(/:[a-z]+/gi, 'x1');
+
+describe('the single daemon\'s routes a node does not serve', () => {
+  it('every API route is served by the node or listed, never both', async () => {
+    const app = Fastify();
+    // Registering reads nothing of the deps: only a request would.
+    await app.register(teamPageRoutes, {} as TeamPageDeps);
+    await app.ready();
+    const served = API_ROUTES.filter((r) => app.hasRoute({ method: r.method, url: r.path })).map((r) => `${r.method} ${r.path}`);
+    const listed = API_ROUTES.filter((r) => unservedRoute(r.method, sample(r.path))).map((r) => `${r.method} ${r.path}`);
+    expect(served).toEqual(expect.arrayContaining(['GET /api/approvals', 'POST /api/approvals/:id/:answer', 'POST /api/tick', 'POST /api/ask']));
+    expect(served.filter((r) => listed.includes(r))).toEqual([]);
+    expect([...served, ...listed].sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    await app.close();
+  });
+
+  it('matches a listed route by method and path (HEAD as GET), and nothing else', () => {
+    expect(unservedRoute('GET', '/tasks/abc')).toMatchObject({ path: '/tasks/:id', login: 'page' });
+    expect(unservedRoute('HEAD', '/api/status')).toMatchObject({ path: '/api/status', login: 'api' });
+    expect(unservedRoute('POST', '/api/status')).toBeUndefined();
+    expect(unservedRoute('GET', '/tasks/')).toBeUndefined();
+    expect(unservedRoute('GET', '/tasks/a/b')).toBeUndefined();
+    for (const path of ['/no/such/route', '/webhooks/github', '/webhooks/githubx', '/api', '/api/']) expect(unservedRoute('GET', path), path).toBeUndefined();
+    for (const route of SINGLE_DAEMON_ONLY) expect(unservedRoute(route.method, sample(route.path)), route.path).toBe(route);
+  });
+});
