@@ -23,7 +23,7 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/security/intake-store-failure.test.ts':
     'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
   'test/security/secrets-canary.test.ts':
-    'node gap: GET /api/approvals answers 501 on a node (the test reads every API answer for leaked secrets); the test also seeds memory/MEMORY.md as a file, which a node reads from memory_files',
+    'node gap: GET /api/status, /api/timeline and /api/dashboard/status answer 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
   'test/security/store-busy.test.ts':
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':
