@@ -58,7 +58,7 @@ it.skipIf(sqliteOnly('runs the SQLite worker’s ActionRunner in this process on
   expect(plain.stdout).toContain(`agent: 2 calls, ${spent.inputTokens} in / ${spent.outputTokens} out tokens, ≈ $`);
 });
 
-it('through the daemon: the worker process records the agent’s tokens, and the running daemon’s status shows them', async () => {
+it('through the daemon: the worker process records the agent’s tokens, and the running daemon’s status shows them', { timeout: 60_000 }, async () => {
   const home = makeAgentHome(repos, {}, { github: fakes.github.url, anthropic: fakes.model.url });
   // Decisions stay offline (rules); only the agent task talks to the model.
   writeConfig(home, {
@@ -71,6 +71,9 @@ it('through the daemon: the worker process records the agent’s tokens, and the
   const asked = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested' && e.action === 'agent.task'), 10_000, 'the approval');
   const approve = runCli(home, ['approve', String(asked.actionId)]);
   expect(approve.status, approve.stderr).toBe(0);
+  // The agent's calls first, polled in this process: on PostgreSQL each read of the log is a
+  // psql run that holds this process, and the fake Messages API in it.
+  await waitFor(() => fakes.model.calls.length >= 2, 20_000, 'the agent’s two calls');
   const done = await waitFor(
     () => logEntries(home).find((e) => (e.type === 'action.succeeded' || e.type === 'action.failed') && e.actionId === asked.actionId),
     20_000,

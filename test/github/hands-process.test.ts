@@ -57,6 +57,9 @@ async function runKilled(hands: Hand[]) {
   const rows = () => actionRows(home);
   await waitFor(
     () => {
+      // The table only once a hand not killed yet has written: on PostgreSQL each read is a
+      // psql run that holds this process, and the fake GitHub in it, while it runs.
+      if (!hands.some((h) => !killed.has(h.action) && fake.calls(...h.write).length > 0)) return false;
       for (const row of rows()) {
         const hand = hands.find((h) => h.action === row.action)!;
         if (killed.has(row.action) || row.state !== 'running' || row.attempts !== 1) continue;
