@@ -18,7 +18,8 @@ const ASK_ON_TICK = {
 };
 
 describe('vigil cancel, with and without a daemon', () => {
-  it('refuses an unknown id and what is not an agent task alike, through the route or in-process', async () => {
+  // A daemon started and stopped, and six CLI runs: generous on a loaded two-core machine.
+  it('refuses an unknown id and what is not an agent task alike, through the route or in-process', { timeout: 60_000 }, async () => {
     // The daemon starts first: a team's database has no tables before a node migrated it.
     const home = makeHome(ASK_ON_TICK);
     const daemon = await startDaemon(home);
