@@ -61,5 +61,5 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/dream/scheduler.test.ts':
     'about SQLite itself: the single daemon’s DreamScheduler in this process over vigil.db and the daily files, with a fake clock; a node’s dreamer (src/daemon/team-dreamer.ts) is test/store/pg/team-dream*.test.ts',
   'test/memory/search-daemon.test.ts':
-    'node gap: GET /api/memory/search answers 501 on a node (a team’s `vigil memory search` always searches in the CLI’s process), and that search on a team whose database no node has migrated yet exits 70 (relation "team" does not exist)',
+    'node gap: a node does not serve GET /api/memory/search (501 once logged in), so a team’s `vigil memory search` always searches in the CLI’s own process (better-sqlite3 for its node-local index), never through the node; and a first `vigil memory search` on a team database no node has started on still exits 70 (seen on 2 December, cause not traced)',
 };
