@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { OwnerChannel } from '../policy/index.js';
-import { admitLogin, clientAddress, loginFailed, loginGuardOf } from './login-guard.js';
+import { checkLogin, clientAddress, loginGuardOf } from './login-guard.js';
 import { readCookie, SESSION_COOKIE, Sessions, type Session } from './sessions.js';
 import type { AuthDeps } from './types.js';
 
@@ -77,13 +77,12 @@ export type BearerCheck = { ok: true } | { ok: false; error: VigilError; headers
 export async function checkBearer(deps: AuthDeps, address: string, token: string): Promise<BearerCheck> {
   const guard = loginGuardOf(deps);
   const now = deps.clock.now();
-  const admission = await admitLogin(deps, guard, address, now);
-  if (!admission.ok) {
-    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  const check = await checkLogin(deps, guard, address, now, () => sameSecret(token, deps.dashboardToken()));
+  if (!check.ok) {
+    const seconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
     return { ok: false, error: new VigilError('VIGIL_ERR_LOGIN_LIMIT', `retry in ${seconds} s`), headers: { 'retry-after': String(seconds) } };
   }
-  if (!sameSecret(token, deps.dashboardToken())) {
-    await loginFailed(deps, guard, address, now);
+  if (!check.right) {
     return { ok: false, error: new VigilError('VIGIL_ERR_UNAUTHORISED'), headers: { 'www-authenticate': 'Bearer' } };
   }
   return { ok: true };

@@ -139,23 +139,27 @@ export function loginGuardOf(deps: Pick<AuthDeps, 'store' | 'record'>): LoginGua
   return guard;
 }
 
-/**
- * Whether an attempt may compare a token now: this process's limits, then — on a team
- * node — the team's, counted in the database over every node, so that a load balancer's
- * nodes do not each grant their own ten tries a minute.
- */
-export async function admitLogin(deps: Pick<AuthDeps, 'loginFailures'>, guard: LoginGuard, address: string, now: number): Promise<Admission> {
-  const here = guard.admit(address, now);
-  if (!here.ok || !deps.loginFailures) return here;
-  const { windowMs, aggregate, perAddress } = guard.limits;
-  const team = await deps.loginFailures.counts(address, now - windowMs);
-  if (team.all >= aggregate) return { ok: false, scope: 'all', retryAfterMs: Math.max(0, team.allOldest! + windowMs - now) };
-  if (team.address >= perAddress) return { ok: false, scope: 'address', retryAfterMs: Math.max(0, team.addressOldest! + windowMs - now) };
-  return { ok: true };
-}
+/** A try at the token: refused by a limit before the token was compared, or admitted and judged. */
+export type LoginCheck = Exclude<Admission, { ok: true }> | { ok: true; right: boolean };
 
-/** An admitted attempt whose token was wrong: counted here (and logged), and for the team. */
-export async function loginFailed(deps: Pick<AuthDeps, 'loginFailures'>, guard: LoginGuard, address: string, now: number): Promise<void> {
-  guard.failed(address, now);
-  await deps.loginFailures?.add(address, now, now - guard.limits.windowMs);
+/**
+ * One try at the token, `isRight` comparing it only once the limits admit the try (a
+ * refusal that compared it would tell a right guess from a wrong one): this process's
+ * limits, then — on a team node — the team's, judged in the database under one lock over
+ * every node, so that a load balancer's nodes do not each grant their own ten tries a
+ * minute, nor ten tries sent at once all read the same count. A wrong token is a failure.
+ */
+export async function checkLogin(deps: Pick<AuthDeps, 'loginFailures'>, guard: LoginGuard, address: string, now: number, isRight: () => boolean): Promise<LoginCheck> {
+  const here = guard.admit(address, now);
+  if (!here.ok) return here;
+  let right: boolean;
+  if (deps.loginFailures) {
+    const team = await deps.loginFailures.attempt(address, now, guard.limits, isRight);
+    if (!team.admitted) return { ok: false, scope: team.scope, retryAfterMs: team.retryAfterMs };
+    right = team.right;
+  } else {
+    right = isRight();
+  }
+  if (!right) guard.failed(address, now);
+  return { ok: true, right };
 }

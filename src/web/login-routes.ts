@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventRecord } from '../events.js';
 import { identify, ownerOf, pageAuth, sameSecret } from './auth.js';
-import { admitLogin, clientAddress, LOGIN_LIMITS, loginFailed, loginGuardOf } from './login-guard.js';
+import { checkLogin, clientAddress, LOGIN_LIMITS, loginGuardOf } from './login-guard.js';
 import { loginPage } from './pages.js';
 import { Sessions, SESSION_TTL_MS, sessionCookie } from './sessions.js';
 import type { AuthDeps } from './types.js';
@@ -50,17 +50,14 @@ export async function loginRoutes(app: FastifyInstance, deps: AuthDeps): Promise
   app.post('/login', async (req, reply) => {
     const now = deps.clock.now();
     const address = clientAddress(req.ip);
-    const admission = await admitLogin(deps, guard, address, now);
-    if (!admission.ok) {
-      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-      reply.header('retry-after', String(seconds));
-      return loginAnswer(reply, 429, `Too many failed logins${admission.scope === 'all' ? ' from everywhere' : ''}: try again in ${seconds} s.`);
-    }
     const token = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || !sameSecret(token.trim(), deps.dashboardToken())) {
-      await loginFailed(deps, guard, address, now);
-      return loginAnswer(reply, 401, 'That token is not right.');
+    const check = await checkLogin(deps, guard, address, now, () => typeof token === 'string' && sameSecret(token.trim(), deps.dashboardToken()));
+    if (!check.ok) {
+      const seconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
+      reply.header('retry-after', String(seconds));
+      return loginAnswer(reply, 429, `Too many failed logins${check.scope === 'all' ? ' from everywhere' : ''}: try again in ${seconds} s.`);
     }
+    if (!check.right) return loginAnswer(reply, 401, 'That token is not right.');
     const { id } = await new Sessions(deps.store.webSessions).create(now);
     await deps.record(eventRecord('web.login', { ip: address }, now));
     return reply.header('set-cookie', sessionCookie(id, SESSION_TTL_MS, overTls(req))).redirect('/', 303);

@@ -18,6 +18,9 @@ export const GROUP_CLASS = 0x7669676c;
 /** The hourly cap of notifications (issue 19): nodes admit one notification at a time, so the count they read is the count. */
 export const NOTIFY_CAP_LOCK = 2;
 
+/** The team's login limits (issue 19): nodes judge one try at a time, so the failures they count are every failure. */
+export const LOGIN_LOCK = 3;
+
 /** Roles one node at a time holds (issue 19): failover when the holder's connection dies. */
 export const ROLES = {
   tick: 101,

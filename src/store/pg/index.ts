@@ -46,7 +46,7 @@ export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
 export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
 export { migratePg, isMigrated } from './migrate.js';
 export { PG_MIGRATIONS } from './migrations.js';
-export type { LoginFailureTable, LoginFailureCounts } from './login-failures.js';
+export type { LoginFailureTable } from './login-failures.js';
 export { verifyPgLog, readPgLog, readPgLogDay, readPgLogAfter, pgLogHeads, type ChainCursor, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
