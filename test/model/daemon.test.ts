@@ -11,7 +11,7 @@ import { FakeOpenAI } from '../fakes/fake-openai.mjs';
 import { FAKE_KEY, issueOpened, later, tempDir } from './helpers.js';
 import { sqliteOnly } from '../helpers/backend.js';
 import { logText } from '../helpers/log-text.js';
-import { writeMemoryFile } from '../helpers/memory-file.js';
+import { writeMemoryFile } from '../helpers/memory-files.js';
 
 /** End to end on the real daemon process: `vigil start` with a model provider, the real SDK, a fake API. */
 

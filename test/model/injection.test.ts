@@ -8,7 +8,7 @@ import { FakeGithub } from '../github/fake-github.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FAKE_KEY, later } from './helpers.js';
 import { logText } from '../helpers/log-text.js';
-import { writeMemoryFile } from '../helpers/memory-file.js';
+import { writeMemoryFile } from '../helpers/memory-files.js';
 
 /**
  * Prompt injection (issue 4): ten webhook payloads whose text tells the agent to act,
