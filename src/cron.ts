@@ -43,3 +43,9 @@ export function cronMatcher(expression: string, zone: string | undefined): (at: 
   const job = new Cron(expression, { ...DIALECT, ...(timezone ? { timezone } : {}), paused: true });
   return (at) => job.match(at);
 }
+
+/** The schedule's next second after `after`, or null when it never fires again (a team node's `nextTick`: whichever node holds the role takes it). */
+export function cronNextRun(expression: string, zone: string | undefined, after: Date): Date | null {
+  const timezone = foreignZone(zone);
+  return new Cron(expression, { ...DIALECT, ...(timezone ? { timezone } : {}), paused: true }).nextRun(after);
+}

@@ -14,8 +14,6 @@
 
 export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   // ── intake, logs, status, doctor, service, e2e (group A)
-  'test/cli/status.test.ts':
-    'node gap: `vigil status` on a team home prints the team view (nodes, roles, inbox and actions by state), not the summary ("vigil is running (pid …) URL", mode and model, worker, waiting, last tick, last dream; --json status, queueDepth, lastDream)',
   'test/e2e/clock.test.ts':
     'about the SQLite daemon itself: it runs src/daemon Daemon in-process under a fake clock and vi fake timers and verifies logs/<day>.jsonl across midnight (a node in-process under fake timers is not built: its pool and role locks run on real timers)',
   'test/runtime/idle.test.ts':

@@ -63,7 +63,7 @@ export function renderStatus(report: Report, now: number, paint: Paint): string[
   return lines;
 }
 
-export function usageLine(u: Usage): string {
+function usageLine(u: Usage): string {
   return `${plural(u.calls ?? 0, 'call')}, ${u.inputTokens ?? 0} in / ${u.outputTokens ?? 0} out tokens, ${cost(u.estimatedCostUsd)}`;
 }
 

@@ -36,6 +36,8 @@ export interface TeamAppDeps {
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<OwnerAnswer>;
   /** `POST /api/push/test`: a test notification sent by whichever node's worker takes it (team-push-test.ts). */
   pushTest(): Promise<unknown>;
+  /** `GET /api/status` (\`vigil status\` on this node's home): the single daemon's report for this node, and the team's (team-status.ts). */
+  status(): Promise<Record<string, unknown>>;
   /** `POST /api/tick` (`vigil tick` on this node's home): a manual tick in the shared inbox, with this node's open-work digest. */
   tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
 }
@@ -145,6 +147,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
     pushTest: () => deps.pushTest(),
     tick: () => deps.tick(),
+    report: () => deps.status(),
     answerTo: async (eventId) => (await store.decisions.answerTo(eventId)) as { text: string } | undefined,
   };
 }

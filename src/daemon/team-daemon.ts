@@ -26,7 +26,7 @@ import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
-import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, RejectionTally, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, type RejectionTally, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
 import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
@@ -36,6 +36,8 @@ import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
 import { askTeam } from './team-asks.js';
 import { teamPushTest } from './team-push-test.js';
+import { teamRejectionTally } from './team-rejections.js';
+import { nodeStatus } from './team-status.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { TeamReminders } from './team-reminders.js';
@@ -80,6 +82,7 @@ export class TeamDaemon {
   private readonly proxyKey = crypto.randomBytes(16).toString('hex');
   private releaseLock: (() => void) | undefined;
   private address = '';
+  private startedAt = 0;
   private stopped: Promise<void> | undefined;
   /** Aborted when the node begins to stop: a `POST /api/ask` still waiting stops waiting. */
   private readonly stopping = new AbortController();
@@ -151,6 +154,16 @@ export class TeamDaemon {
         record: (records) => this.recordAll(records),
         ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
         pushTest: () => teamPushTest({ store, clock, config: () => this.config, kick: () => this.worker?.kick(), signal: this.stopping.signal }),
+        status: () =>
+          nodeStatus({
+            store,
+            clock,
+            config: () => this.config,
+            daemon: () => ({ pid: process.pid, url: this.address, startedAt: this.startedAt, version: VERSION }),
+            worker: () => this.worker?.status(),
+            circuit: () => this.decisions?.circuitStatus(),
+            rejections: () => this.rejections?.counts(),
+          }),
         // `vigil tick` on this node's home: with the open-work digest, read through this node's worker.
         tick: async () => {
           const requested = await enqueueTeamManualTick(store, this.tickWorld(), clock.now(), DIGEST_WAIT_MS);
@@ -158,18 +171,8 @@ export class TeamDaemon {
           return requested;
         },
       });
-      // Every refused delivery is counted and logged on this node's chain (issue 20), at most a
-      // line a minute per reason. The counts live in the tally's memory (nothing saved, nothing
-      // loaded): the lines are what lasts.
-      this.rejections = new RejectionTally({
-        clock,
-        record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a webhook.rejected line was not logged', { error: errorText(err) })),
-        load: () => undefined,
-        save: () => undefined,
-        // The SQLite daemon tells the owner when its smee client's deliveries keep failing;
-        // a node does not yet (its refusals are on its chain, and in its count).
-        notifyOwner: () => undefined,
-      });
+      // Every refused delivery is counted and logged on this node's chain (issue 20), its counts saved for the team (team-rejections.ts).
+      this.rejections = await teamRejectionTally({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });
       const rejections = this.rejections;
       this.http = new HttpFront(app, { bodyTimeoutMs }, [
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections, proxyKey: this.proxyKey }) },
@@ -178,6 +181,7 @@ export class TeamDaemon {
       const bound = await this.http.listen(host, port);
       const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       this.address = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
+      this.startedAt = clock.now();
       await this.record(eventRecord('daemon.started', { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider, node, store: 'postgres' }, clock.now()));
       this.beat(leaseSeconds);
       this.decisions.start();
@@ -238,7 +242,7 @@ export class TeamDaemon {
       this.pruner.start();
       await this.syncRedelivery();
       await this.startProxy();
-      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(clock.now()).toISOString(), version: VERSION, node });
+      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(this.startedAt).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
       throw err;

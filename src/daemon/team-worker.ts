@@ -19,6 +19,7 @@ import { TEAM_WORKER_ENTRY, type FromTeamWorker, type ToTeamWorker, type WorkerR
 import type { GithubQuery } from '../github-api/index.js';
 import { workerHolder, type PgStore } from '../store/index.js';
 import { WorkerQueries } from './worker-queries.js';
+import type { WorkerStatus } from './worker-supervisor.js';
 
 export interface TeamWorkerOptions {
   home: string;
@@ -46,6 +47,7 @@ export class TeamWorker {
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private crashes = 0;
+  private restarts = 0;
   private stopping = false;
   /** The worker said `ready` and has its config: a sweep or a query sent now is heard. */
   private ready = false;
@@ -66,6 +68,12 @@ export class TeamWorker {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** For \`vigil status\`, in the single daemon's shape (worker-supervisor.ts). */
+  status(): WorkerStatus {
+    const state = this.child ? 'running' : this.restartTimer ? 'backoff' : 'stopped';
+    return { state, ...(this.child?.pid ? { pid: this.child.pid } : {}), restarts: this.restarts, consecutiveCrashes: this.crashes };
   }
 
   /** Decisions approved work: look now rather than at the next poll. */
@@ -161,7 +169,10 @@ export class TeamWorker {
     if (restartInMs === undefined || this.child) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (!this.stopping && !this.child) this.spawn();
+      if (!this.stopping && !this.child) {
+        this.restarts++;
+        this.spawn();
+      }
     }, restartInMs).unref();
   }
 

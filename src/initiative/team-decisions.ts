@@ -34,7 +34,7 @@
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
-import { applyRules, callRecords, DecisionInput, ModelCallError, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
+import { applyRules, callRecords, DecisionInput, ModelCallError, type CircuitStatus, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
 import type { PgEvent, PgStore } from '../store/index.js';
 import type { TickPayload } from '../tick/index.js';
 import { coalescedPayload } from './coalesce.js';
@@ -127,6 +127,11 @@ export class TeamDecisions {
     } finally {
       this.expiring = false;
     }
+  }
+
+  /** The model's circuit breaker as this node's provider sees it (\`vigil status\`); none for the rules provider. */
+  circuitStatus(): CircuitStatus | undefined {
+    return this.decider.provider.circuitStatus?.(this.deps.clock.now());
   }
 
   /** The config was reloaded: the next claim decides with the new provider, rules and permissions. */

@@ -12,4 +12,4 @@ export async function loadWebhookHandler(options: import('./webhooks/route.js').
 }
 export { startWebhookProxy, type WebhookProxy } from './webhooks/proxy.js';
 export { RejectionTally } from './webhooks/rejections.js';
-export { summarizeRejections, likelyCause, HOUR_MS as REJECTIONS_HOUR_MS, DAY_MS as REJECTIONS_DAY_MS, type RejectionSummary } from './webhooks/rejection-summary.js';
+export { summarizeRejections, mergeRejectionLogs, likelyCause, HOUR_MS as REJECTIONS_HOUR_MS, DAY_MS as REJECTIONS_DAY_MS, type RejectionSummary } from './webhooks/rejection-summary.js';

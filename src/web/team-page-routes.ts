@@ -32,6 +32,8 @@ export interface TeamPageDeps extends AuthDeps {
   pushTest(): Promise<unknown>;
   /** `vigil tick` through this node: a manual tick with its open-work digest, decided by whichever node takes it. */
   tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
+  /** `GET /api/status` (\`vigil status\` on the node's home): the single daemon's report for this node, with the team's keys. */
+  report(): Promise<Record<string, unknown>>;
   /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
   answerTo(eventId: number): Promise<{ text: string } | undefined>;
 }
@@ -54,7 +56,7 @@ const reasonOf = (body: unknown) => {
  * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`) and the script's
  * `POST /api/approvals/:id/:answer` (session + CSRF header, or Bearer), as on the single
  * daemon's dashboard, and `GET /api/approvals`, the pending ones as the single daemon lists
- * them; and `POST /api/ask`, the owner's words (`vigil ask`). Errors (not found 404, no
+ * them; `POST /api/ask`, the owner's words (`vigil ask`); and `GET /api/status` (`vigil status`). Errors (not found 404, no
  * longer pending 409) through the app's error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
@@ -108,6 +110,9 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
 
   // The push page's test button (session + CSRF header) or a script's Bearer.
   app.post('/api/push/test', { preHandler: apiAuth(deps) }, async () => deps.pushTest());
+
+  // `vigil status` (the CLI's Bearer) or a script: what `vigil status --json` prints, as on the single daemon.
+  app.get('/api/status', { preHandler: apiAuth(deps) }, async () => deps.report());
 
   // `vigil tick` (the CLI's Bearer) or a script: answered 202 as on the single daemon.
   app.post('/api/tick', { preHandler: apiAuth(deps) }, async (_req, reply) => reply.code(202).send(await deps.tick()));

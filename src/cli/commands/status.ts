@@ -1,12 +1,11 @@
 import type { Config } from '../../config/index.js';
-import { readDaemonInfo } from '../../home/index.js';
+import type { TeamStatus } from '../../store/index.js';
 import { VigilError } from '../../errors.js';
 import { paintFor } from '../../for-people.js';
 import { type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
-import { localDate } from '../../clock.js';
-import { renderStatus, usageLine } from '../status-view.js';
+import { renderStatus } from '../status-view.js';
 
 /**
  * With no daemon the report comes from the store (today's cost, the last tick, what
@@ -25,39 +24,53 @@ export async function statusCommand(ctx: CliContext, opts: { json?: boolean }): 
   if (!inDaemon) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no daemon runs on ${ctx.paths.home}`);
 }
 
+/** The team's own keys of a node's report: shown as the team's lines, not as rows of the summary. */
+const TEAM_KEYS = ['store', 'node', 'nodes', 'roles', 'inbox', 'usageToday', 'pushSubscriptions'] as const;
+
 /**
- * A team on PostgreSQL (issue 19): the nodes, who holds each role, and the shared inbox
- * and actions, from the database. Exits 69 when no node runs on this home, as above.
+ * A team on PostgreSQL (issue 19): the single daemon's summary for this home's node —
+ * asked of the node when one runs here (`GET /api/status`), read from the database when
+ * none does — then the team: the nodes, who holds each role, the shared inbox and actions.
+ * Exits 69 when no node runs on this home, as above.
  */
-async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url: string, config: Pick<Config, 'store' | 'model'>): Promise<void> {
-  const now = Date.now();
-  // The store (and pg) only on a team's home: `vigil status` beside a running daemon loads neither (issue 18).
-  const [{ readTeamStatus }, { usageReport }] = await Promise.all([import('../../store/index.js'), import('../../model/index.js')]);
-  const team = await readTeamStatus(url, now, config.store.leaseSeconds);
-  const here = readDaemonInfo(ctx.paths.daemon);
-  // Today's calls priced as a home's are (per model and per purpose: decisions, agent tasks, dreams), every node's together.
-  const today = usageReport(localDate(now), team.usageToday, config.model);
-  if (opts.json) ctx.out(JSON.stringify({ store: 'postgres', node: here?.node ?? null, ...team, model: { today } }, null, 2));
+async function teamStatusCommand(ctx: CliContext, opts: { json?: boolean }, url: string, config: Config): Promise<void> {
+  const { inDaemon, result: report } = await daemonOrInProcess<TeamReport, TeamReport>(ctx, { method: 'GET', route: '/api/status' }, async () => {
+    const now = Date.now();
+    // The store (and pg) only on a team's home: `vigil status` beside a running daemon loads neither (issue 18).
+    const [{ readTeamStatus }, { teamStatusReport }] = await Promise.all([import('../../store/index.js'), import('../../daemon/index.js')]);
+    return teamStatusReport({ team: await readTeamStatus(url, now, config.store.leaseSeconds), config, now, node: null }) as TeamReport;
+  });
+  if (opts.json) ctx.out(JSON.stringify(report, null, 2));
   else {
-    const alive = team.nodes.filter((n) => n.alive).length;
-    ctx.out(`team on PostgreSQL: ${team.nodes.length} node${team.nodes.length === 1 ? '' : 's'}, ${alive} alive${here?.node ? ` (this home: ${here.node})` : ''}`);
-    for (const n of team.nodes) {
-      const roles = team.roles.filter((r) => r.node === n.name).map((r) => r.role);
+    const now = Date.now();
+    const summary = Object.fromEntries(Object.entries(report).filter(([key]) => !(TEAM_KEYS as readonly string[]).includes(key)));
+    for (const line of renderStatus(summary, now, paintFor(process.stdout, ctx.env))) ctx.out(line);
+    ctx.out('');
+    const alive = report.nodes.filter((n) => n.alive).length;
+    ctx.out(`team on PostgreSQL: ${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'}, ${alive} alive${report.node ? ` (this home: ${report.node})` : ''}`);
+    for (const n of report.nodes) {
+      const roles = report.roles.filter((r) => r.node === n.name).map((r) => r.role);
       const beat = Math.max(0, Math.round((now - n.heartbeatAt) / 1000));
       ctx.out(`  ${n.name.padEnd(16)} ${n.alive ? 'alive' : 'silent'}  heartbeat ${beat} s ago  holds ${n.holds.events} events, ${n.holds.actions} actions${roles.length ? `, roles ${roles.join(', ')}` : ''}`);
     }
-    const counts = (by: Record<string, number>) => Object.entries(by).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
-    ctx.out(`inbox:   ${counts(team.inbox)}`);
-    ctx.out(`actions: ${counts(team.actions)}`);
-    const calls = team.usageToday.reduce((n, u) => n + u.calls, 0);
-    const tokens = (key: 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens') => team.usageToday.reduce((n, u) => n + u[key], 0);
-    ctx.out(`model today: ${calls} call${calls === 1 ? '' : 's'}, ${tokens('inputTokens')} input, ${tokens('cacheCreationTokens')} cache-write, ${tokens('cacheReadTokens')} cache-read, ${tokens('outputTokens')} output tokens`);
-    for (const m of today.models) ctx.out(`  ${m.model}: ${usageLine(m)}`);
-    for (const p of today.purposes) ctx.out(`  ${p.purpose}: ${usageLine(p)}`);
-    ctx.out(`web push: ${team.pushSubscriptions} browser${team.pushSubscriptions === 1 ? '' : 's'} subscribed`);
+    // By state; the report's actions also carry `approved` and `running` when none are (the single daemon's keys).
+    const counts = (by: Record<string, number>) => Object.entries(by).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || 'none';
+    ctx.out(`inbox:   ${counts(report.inbox)}`);
+    ctx.out(`actions: ${counts(report.actions)}`);
+    ctx.out(`web push: ${report.pushSubscriptions} browser${report.pushSubscriptions === 1 ? '' : 's'} subscribed`);
   }
-  if (!here) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no node runs on ${ctx.paths.home}`);
+  if (!inDaemon) throw new VigilError('VIGIL_ERR_NOT_RUNNING', `no node runs on ${ctx.paths.home}`);
 }
+
+/** What teamStatusReport gives (src/daemon/status.ts), as this command reads it. */
+type TeamReport = Record<string, unknown> & {
+  node: string | null;
+  nodes: TeamStatus['nodes'];
+  roles: TeamStatus['roles'];
+  inbox: Record<string, number>;
+  actions: Record<string, number>;
+  pushSubscriptions: number;
+};
 
 /** The config (its store section says whether this is a team's home); a config that does not load leaves the single daemon's path, which reports it. */
 function teamConfig(ctx: CliContext): Config | undefined {

@@ -31,6 +31,7 @@ import { PgWebSessions } from './web-sessions.js';
 import { PgLoginFailures } from './login-failures.js';
 import { PgActingLogin } from './acting-login.js';
 import { teamStatus, type TeamStatus } from './status.js';
+import { PgRejections } from './rejections.js';
 
 export { withTransaction, openPgPool, checkNodeName, type PgTx } from './connect.js';
 export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
@@ -50,6 +51,7 @@ export type { LoginFailureTable } from './login-failures.js';
 export { verifyPgLog, readPgLog, readPgLogDay, readPgLogAfter, pgLogHeads, type ChainCursor, type ChainVerifyResult } from './log.js';
 export { roleHolders, type RoleHolder } from './roles.js';
 export { teamStatus, type TeamStatus } from './status.js';
+export { readRejections, type NodeRejections, type PgRejections } from './rejections.js';
 export { isSlotTaken, type PgTicks } from './ticks.js';
 export type { RoleName } from './advisory.js';
 
@@ -98,6 +100,8 @@ export class PgStore {
   readonly reminders: PgReminders;
   /** The login the team's workers act as on GitHub (own echoes by sender). */
   readonly actingLogin: PgActingLogin;
+  /** This node's refused webhook deliveries, saved for \`vigil status\` and \`vigil doctor\`. */
+  readonly rejections: PgRejections;
 
   /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
   readonly leaseSeconds: number;
@@ -128,6 +132,7 @@ export class PgStore {
     this.retention = new PgRetention(pool);
     this.reminders = new PgReminders(pool, node, clock);
     this.actingLogin = new PgActingLogin(pool);
+    this.rejections = new PgRejections(pool, node, clock);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 

@@ -393,4 +393,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { id: 'pg-017-agent-cancel', sql: `
   ALTER TABLE actions ADD COLUMN cancel_requested_at bigint;
   ` },
+  // Refused webhook deliveries (issue 20) on a team: each node's counts per minute for the
+  // last day, one row per node, replaced with each of its `webhook.rejected` lines
+  // (src/store/pg/rejections.ts), so \`vigil status\` and \`vigil doctor\` add up every node's.
+  { id: 'pg-020-webhook-rejections', sql: `
+  CREATE TABLE webhook_rejections (
+    node        text PRIMARY KEY,
+    minutes     jsonb NOT NULL,
+    notified_at bigint,
+    saved_at    bigint NOT NULL
+  );
+  ` },
 ];

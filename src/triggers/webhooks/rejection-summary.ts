@@ -36,6 +36,12 @@ export function summarizeRejections(log: WebhookRejectionLog | undefined, now: n
   return summary;
 }
 
+/** Several nodes' counts as one log (a team: each node counts what reached its own route). */
+export function mergeRejectionLogs(logs: readonly WebhookRejectionLog[]): WebhookRejectionLog {
+  const notified = logs.map((l) => l.notifiedAt).filter((at): at is number => at !== null);
+  return { minutes: logs.flatMap((l) => l.minutes), notifiedAt: notified.length ? Math.max(...notified) : null };
+}
+
 /**
  * The likeliest cause of what was refused, and the setting to change — for the log,
  * `vigil doctor` and the owner's notification. Most frequent first; undefined when

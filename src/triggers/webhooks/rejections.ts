@@ -86,6 +86,11 @@ export class RejectionTally {
     return summarizeRejections(this.log, this.deps.clock.now(), windowMs);
   }
 
+  /** The counts up to this moment, as they would be saved now (a node's status sums them with the other nodes' rows). */
+  counts(): WebhookRejectionLog {
+    return { minutes: [...this.log.minutes], notifiedAt: this.log.notifiedAt };
+  }
+
   /** Stopping: the counts still waiting for their minute are written now. */
   close(): void {
     for (const [key, pending] of this.pending) {

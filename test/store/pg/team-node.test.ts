@@ -119,11 +119,15 @@ describe.runIf(PG.available)('team nodes on PostgreSQL: vigil start --node (real
     const report = JSON.parse(status.stdout) as { store: string; node: string; nodes: { name: string; alive: boolean }[]; inbox: Record<string, number> };
     expect(report).toMatchObject({ store: 'postgres', node: 'alpha', nodes: [{ name: 'alpha', alive: true }], inbox: { decided: 60 } });
     expect(runCli(alpha.home, ['status']).stdout).toMatch(/^team on PostgreSQL: 1 node, 1 alive \(this home: alpha\)$/m);
-    // The dashboard and the API are not all served by a node yet: it says so, to the owner (src/daemon/team-unserved.ts).
+    // GET /api/status asks the single daemon's login, and answers its report with the team's.
     expect((await fetch(`${alpha.daemon.url}/api/status`)).status).toBe(401);
     const api = await fetch(`${alpha.daemon.url}/api/status`, { headers: { authorization: `Bearer ${dashboardToken(alpha.home)}` } });
-    expect(api.status).toBe(501);
-    expect(await api.json()).toMatchObject({ code: 'VIGIL_ERR_TEAM_UNSUPPORTED' });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toMatchObject({ status: 'running', pid: alpha.daemon.pid, url: alpha.daemon.url, store: 'postgres', node: 'alpha', queueDepth: 0, inbox: { decided: 60 } });
+    // The dashboard and the API are not all served by a node yet: it says so, to the owner (src/daemon/team-unserved.ts).
+    const timeline = await fetch(`${alpha.daemon.url}/api/timeline`, { headers: { authorization: `Bearer ${dashboardToken(alpha.home)}` } });
+    expect(timeline.status).toBe(501);
+    expect(await timeline.json()).toMatchObject({ code: 'VIGIL_ERR_TEAM_UNSUPPORTED' });
     // A path no vigil serves is not a gap of the team's.
     expect(await (await fetch(`${alpha.daemon.url}/no/such/route`)).json()).toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
 
