@@ -26,10 +26,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':
     'about the daily file: the dashboard reads only the tail of a ~50 MB logs/<day>.jsonl (a node reads its recent lines from log_entries by index, and the test seeds the file)',
-  'test/service/doctor-last-delivery.test.ts':
-    'node gap: `vigil doctor` on a team home looks at vigil.db, not the team\'s database: its webhooks check says "no delivery received" however many the node took',
-  'test/service/doctor.test.ts':
-    'node gap: `vigil doctor` is not team-aware: its database, size, logs, webhooks, rejected and notify.push checks read vigil.db, the spool and logs/, not the team\'s database (and it lists a store check more)',
   'test/webhooks/rejections.test.ts':
     'node gap: `vigil status --json` on a team has no rejectedDeliveries (a node keeps its counts in memory, and the CLI reads the database, not the running node), and `vigil doctor`\'s rejected check does not read a node\'s webhook.rejected lines',
   'test/webhooks/smee-rejections.test.ts':

@@ -5,6 +5,7 @@ import { notifyChecks } from '../notify/index.js';
 import { openDb, PushSubscriptions, withStoreReader } from '../store/index.js';
 import { fail, modelSecrets, needsConfig, ok, warn, type Check, type CheckResult, type MultiCheck } from './doctor.js';
 import { errorText } from '../errors.js';
+import { teamSubscriptionCount } from './checks-team.js';
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -61,6 +62,18 @@ export const checkModel: Check = async ({ paths, env }, state) => {
 export const checkNotify: MultiCheck = async ({ paths, host }, state) => {
   const config = needsConfig('notify', state);
   if ('name' in config) return [config];
+  if (config.store.url) {
+    // A team's subscriptions are the database's: a phone subscribed through any node is reached from every node.
+    const subscribed = await teamSubscriptionCount(state);
+    if (typeof subscribed !== 'number') return [subscribed];
+    const checks = await notifyChecks(config, { subscriptionCount: () => subscribed }, host.env);
+    return checks.map((c) => ({
+      name: c.name,
+      status: c.level,
+      detail: c.name === 'notify.push' && subscribed > 0 ? `${c.message} in the team's database` : c.message,
+      ...(c.fix ? { fix: c.fix } : {}),
+    }));
+  }
   if (state.storeUnreadable) return [warn('notify', 'not checked: this Node.js cannot open the database (see the node line)')];
   // notifyChecks reads the subscriptions before it asks the session bus: the reader may close.
   const checks = await withSubscriptions(paths.db, (subscriptions) => notifyChecks(config, subscriptions, host.env));

@@ -5,6 +5,7 @@ import { readDaemonInfo } from '../home/index.js';
 import { verifyLogDir } from '../logs/index.js';
 import { withStoreReader } from '../store/index.js';
 import { ago, fail, needsConfig, ok, warn, type Check, type DoctorState } from './doctor.js';
+import { checkTeamDatabase, checkTeamLogs, checkTeamWebhooks } from './checks-team.js';
 import { errorText } from '../errors.js';
 
 export const checkPort: Check = async ({ paths }, state) => {
@@ -32,6 +33,8 @@ function tryListen(host: string, port: number): Promise<string | undefined> {
 }
 
 export const checkDatabase: Check = ({ paths }, state) => {
+  // A team's home: the team's PostgreSQL database, not vigil.db (checks-team.ts).
+  if (state.config?.store.url) return checkTeamDatabase(state.config.store.url, state);
   if (state.storeUnreadable) return warn('database', 'not checked: this Node.js cannot open it (see the node line)');
   if (!fs.existsSync(paths.db)) return ok('database', 'not created yet (vigil start creates it)');
   const recover = `stop vigil, keep a copy of ${paths.db}, then: sqlite3 ${paths.db} .recover | sqlite3 vigil-recovered.db`;
@@ -49,7 +52,9 @@ export const checkDatabase: Check = ({ paths }, state) => {
   return fail('database', `quick_check: ${problems.slice(0, 2).join('; ')}`, recover);
 };
 
-export const checkLogs: Check = ({ paths }) => {
+export const checkLogs: Check = ({ paths }, state) => {
+  // A node writes no daily files: every node's chain is in the team's database.
+  if (state.config?.store.url) return checkTeamLogs(state);
   const results = fs.existsSync(paths.logs) ? verifyLogDir(paths.logs) : [];
   if (results.length === 0) return ok('logs', 'no daily logs yet');
   const bad = results.find((r) => !r.ok);
@@ -63,8 +68,10 @@ export const checkLogs: Check = ({ paths }) => {
   return ok('logs', `${results.length} daily log${results.length > 1 ? 's' : ''} verify (${entries} entries)`);
 };
 
-export const checkWebhooks: Check = ({ paths, now }, state) => {
+export const checkWebhooks: Check = (input, state) => {
+  const { paths, now } = input;
   const fix = webhookAdvice(state.config);
+  if (state.config?.store.url) return checkTeamWebhooks(input, state, fix);
   if (state.storeUnreadable) return warn('webhooks', 'not checked: this Node.js cannot open the database (see the node line)');
   if (!fs.existsSync(paths.db)) return warn('webhooks', 'no delivery received yet', fix);
   const last = withStoreReader(paths.db, (reader) => reader.lastDelivery());

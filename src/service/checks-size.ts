@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ok, type Check } from './doctor.js';
+import { ok, type Check, type CheckResult, type DoctorInput, type DoctorState } from './doctor.js';
+import { isReader, reachable } from './checks-team.js';
 
 /**
  * How much disk the home takes, by part (issue 18): the database (with its WAL), the
@@ -8,7 +9,10 @@ import { ok, type Check } from './doctor.js';
  * the inbox are pruned after `store.retainDays`; a home that keeps growing past that
  * is growing in its logs.
  */
-export const checkSize: Check = ({ paths }, state) => {
+export const checkSize: Check = (input, state) => {
+  // A team's home keeps its state in the team's database (checks-team.ts).
+  if (state.config?.store.url) return checkTeamSize(input, state);
+  const { paths } = input;
   const db = ['', '-wal', '-shm'].reduce((sum, suffix) => sum + fileBytes(paths.db + suffix), 0);
   const parts: [string, number][] = [
     ['vigil.db', db],
@@ -20,6 +24,16 @@ export const checkSize: Check = ({ paths }, state) => {
   const retain = state.config ? `; handled events kept ${state.config.store.retainDays} days, logs always` : '';
   return ok('size', `${formatBytes(total)} in all — ${parts.map(([name, bytes]) => `${name} ${formatBytes(bytes)}`).join(', ')}${retain}`);
 };
+
+/** The team's database by part, and this home's own files (its config, secrets and caches). */
+export async function checkTeamSize({ paths }: DoctorInput, state: DoctorState): Promise<CheckResult> {
+  const reader = reachable('size', state);
+  if (!isReader(reader)) return reader;
+  const sizes = await reader.sizes();
+  const retain = state.config ? `; handled events kept ${state.config.store.retainDays} days, logs always` : '';
+  const parts = `inbox ${formatBytes(sizes.inbox)}, log ${formatBytes(sizes.log)}, memory ${formatBytes(sizes.memory)}`;
+  return ok('size', `the team's database ${formatBytes(sizes.database)} (${parts}), this home ${formatBytes(treeBytes(paths.home))}${retain}`);
+}
 
 function fileBytes(file: string): number {
   try {

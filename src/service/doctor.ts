@@ -1,6 +1,7 @@
 import { loadSecrets, type Config, type Secrets } from '../config/index.js';
 import type { HomePaths } from '../home/index.js';
 import type { ServiceHost } from './host.js';
+import type { TeamDoctorReader } from '../store/index.js';
 import { errorText } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -26,6 +27,12 @@ export interface DoctorState {
   config?: Readonly<Config>;
   /** Set by the node check when this Node.js cannot open the store: the database checks stand aside. */
   storeUnreadable?: string;
+  /**
+   * A team's home (config `store.url`, issue 19): the team's database, opened by the
+   * database check and read by the checks after it; `unreachable` says why it did not
+   * answer. Closed when the checks end.
+   */
+  team?: { url: string; reader: TeamDoctorReader; unreachable?: string };
 }
 
 export type Check = (input: DoctorInput, state: DoctorState) => CheckResult | Promise<CheckResult>;
@@ -36,12 +43,16 @@ export type MultiCheck = (input: DoctorInput, state: DoctorState) => CheckResult
 export async function runChecks(checks: readonly [string, Check | MultiCheck][], input: DoctorInput): Promise<CheckResult[]> {
   const state: DoctorState = {};
   const results: CheckResult[] = [];
-  for (const [name, check] of checks) {
-    try {
-      results.push(...[await check(input, state)].flat());
-    } catch (err) {
-      results.push({ name, status: 'fail', detail: `the check itself failed: ${errorText(err)}` });
+  try {
+    for (const [name, check] of checks) {
+      try {
+        results.push(...[await check(input, state)].flat());
+      } catch (err) {
+        results.push({ name, status: 'fail', detail: `the check itself failed: ${errorText(err)}` });
+      }
     }
+  } finally {
+    await state.team?.reader.close();
   }
   return results;
 }

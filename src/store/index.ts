@@ -28,6 +28,7 @@ import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgCancelStore, PgSt
 export type { TeamStatus };
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
+import type { TeamDoctorReader } from './pg/doctor.js';
 import type { PgMemoryChange, PgMemoryRow } from './pg/memory.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
 import type { WebhookRejectionLog } from './kv-keys.js';
@@ -44,6 +45,15 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
 export async function openPgWorkerStore(options: Parameters<typeof import('./pg/index.js').openPgWorkerStore>[0]): Promise<PgWorkerStore> {
   return (await import('./pg/index.js')).openPgWorkerStore(options);
 }
+
+/**
+ * What `vigil doctor` reads of a team's database (src/store/pg/doctor.ts): one read-only
+ * connection, opened on demand like openPgStore, closed by the caller.
+ */
+export async function openTeamDoctorReader(url: string): Promise<TeamDoctorReader> {
+  return (await import('./pg/doctor.js')).openTeamDoctorReader(url);
+}
+export type { TeamDoctorReader } from './pg/doctor.js';
 
 /**
  * The team's log as the CLI reads it (`vigil log`, `vigil log verify` with `store.url`):

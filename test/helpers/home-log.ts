@@ -84,6 +84,36 @@ export async function replaceDayLines(home: string, day: string, lines: readonly
   });
 }
 
+/**
+ * Changes `from` to `to` in the home's log as someone with write access would: in the
+ * first daily file on SQLite; on PostgreSQL in every row of `log_entries` that holds it,
+ * the append-only triggers bypassed (`session_replication_role`). What a node wrote is
+ * edited in place, whichever node wrote it.
+ */
+export async function editLog(home: string, from: string, to: string): Promise<void> {
+  const url = homeStoreUrl(home);
+  if (!url) {
+    const file = path.join(home, 'logs', fs.readdirSync(path.join(home, 'logs')).sort()[0]!);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(from, to));
+    return;
+  }
+  await withPool(url, async (pool) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL session_replication_role = replica');
+      const { rowCount } = await client.query('UPDATE log_entries SET line = replace(line, $1, $2) WHERE strpos(line, $1) > 0', [from, to]);
+      if (!rowCount) throw new Error(`no line of the log holds ${from}`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  });
+}
+
 function readLines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }

@@ -9,6 +9,9 @@ import { parseConfig } from '../../src/config/load.js';
 import { probeModel } from '../../src/service/checks-reach.js';
 import { BIN, cliEnv, logEntries, makeHome, removeHomes, startDaemon, waitFor, type RunningDaemon, killDaemons } from '../helpers/home.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
+import { homeStoreUrl, onPostgres, sqliteOnly } from '../helpers/backend.js';
+import { editLog } from '../helpers/home-log.js';
+import { writeConfig } from '../helpers/home.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 const daemons: RunningDaemon[] = [];
@@ -79,8 +82,18 @@ describe('vigil doctor', () => {
     expect(running.line('port')).toContain(`(pid ${daemon.pid})`);
     expect(running.line('webhooks')).toMatch(/last delivery \d+ s ago \(github\.ping, 00000000-0001\)/);
     expect(running.line('notify.push')).toContain('1 subscribed browser');
-    // The home's size, by part (issue 18).
-    expect(running.line('size')).toMatch(/^ok +size +[\d.]+ KB in all — vigil\.db [\d.]+ KB, spool [\d.]+ (B|KB), logs [\d.]+ (B|KB), memory [\d.]+ (B|KB); handled events kept 90 days, logs always$/);
+    // The home's size, by part (issue 18); a team's is its database's, by part, and the home's own files.
+    expect(running.line('size')).toMatch(
+      onPostgres()
+        ? /^ok +size +the team's database [\d.]+ MB \(inbox [\d.]+ KB, log [\d.]+ KB, memory [\d.]+ KB\), this home [\d.]+ KB; handled events kept 90 days, logs always$/
+        : /^ok +size +[\d.]+ KB in all — vigil\.db [\d.]+ KB, spool [\d.]+ (B|KB), logs [\d.]+ (B|KB), memory [\d.]+ (B|KB); handled events kept 90 days, logs always$/,
+    );
+    if (onPostgres()) {
+      // What the store-reading checks read on a team: its database, and this home's node's delivery.
+      expect(running.line('database')).toMatch(/^ok +database +the team's PostgreSQL [\d.]+ at [^ ]+\/home_\w+: reachable, migrated \((\d+) of \1 migrations\)$/);
+      expect(running.line('webhooks')).toMatch(/\) at this home's node [\w.-]+$/);
+      expect(running.line('notify.push')).toContain("in the team's database");
+    }
     expect(running.stdout).toContain(`${CHECKS.length} ok, 0 warn, 0 fail`);
 
     daemon.proc.kill('SIGTERM');
@@ -89,7 +102,8 @@ describe('vigil doctor', () => {
     expect(stopped.status, stopped.stdout).toBe(0);
     expect(stopped.lines.filter((l) => !l.startsWith('ok ')), stopped.stdout).toEqual([]);
     expect(stopped.line('port')).toContain(`127.0.0.1:${port} is free`);
-    expect(stopped.line('logs')).toMatch(/daily logs? verify/);
+    expect(stopped.line('logs')).toMatch(onPostgres() ? /^ok +logs +\d+ chains? verify in the team's database \(1 node, \d+ entries\)$/ : /daily logs? verify/);
+    if (onPostgres()) expect(stopped.line('webhooks')).toMatch(/\(github\.ping, 00000000-0001\) at node [\w.-]+; no node runs on this home$/);
   });
 
   it('secrets.json readable by everyone: fail, the exact chmod, exit 1', () => {
@@ -118,14 +132,15 @@ describe('vigil doctor', () => {
     servers.push(blocker);
     await new Promise((r) => blocker.once('listening', r));
     const taken = (blocker.address() as net.AddressInfo).port;
-    const logFile = path.join(home, 'logs', fs.readdirSync(path.join(home, 'logs'))[0]!);
-    fs.writeFileSync(logFile, fs.readFileSync(logFile, 'utf8').replace('"daemon.started"', '"daemon.startled"'));
+    await editLog(home, '"daemon.started"', '"daemon.startled"');
 
     const res = doctor(home, { VIGIL_PORT: String(taken) });
     expect(res.status).toBe(1);
     expect(res.line('home')).toBe(row('fail', 'home', `${home} is mode 0777: others can change what vigil reads → fix: chmod 700 ${home}`));
     expect(res.line('port')).toMatch(new RegExp(`^fail +port +127\\.0\\.0\\.1:${taken} is taken by another program → fix: `));
-    expect(res.line('logs')).toMatch(/^fail +logs +\d{4}-\d\d-\d\d\.jsonl does not verify — line 1: .* → fix: vigil log verify --date /);
+    // A day's file on SQLite; a node's chain of a day in the team's database.
+    const chain = onPostgres() ? '[\\w.-]+/\\d{4}-\\d\\d-\\d\\d' : '\\d{4}-\\d\\d-\\d\\d\\.jsonl';
+    expect(res.line('logs')).toMatch(new RegExp(`^fail +logs +${chain} does not verify — line 1: .* → fix: vigil log verify --date `));
     fs.chmodSync(home, 0o700);
 
     fs.writeFileSync(path.join(home, 'config.json'), '{ "tick": { "every": 5 } }');
@@ -135,7 +150,7 @@ describe('vigil doctor', () => {
     expect(broken.line('port')).toMatch(/^warn +port +not checked: config\.json does not load/);
   });
 
-  it('a database that is not SQLite fails the integrity check', () => {
+  it.skipIf(sqliteOnly('vigil.db that is not SQLite: a team home has no vigil.db (its unreachable database is the next test)'))('a database that is not SQLite fails the integrity check', () => {
     const home = makeHome();
     fs.writeFileSync(path.join(home, 'vigil.db'), 'this is not a database at all, only text'.repeat(200));
     const res = doctor(home);
@@ -149,6 +164,37 @@ describe('vigil doctor', () => {
     expect(res.line('notify.desktop')).toMatch(/^warn +notify\.desktop +desktop notifications: no desktop session/);
     expect(res.line('notify.push')).toMatch(/^warn +notify\.push +web push: no browser subscribed → fix: /);
     expect(res.lines.some((l) => l.startsWith('fail'))).toBe(false);
+  });
+});
+
+describe('vigil doctor on a team home (issue 19)', () => {
+  it.runIf(onPostgres())("a team database that cannot be reached fails with its fix, never shows the URL's password, and the checks that read it stand aside", async () => {
+    const home = makeHome();
+    const url = new URL(homeStoreUrl(home)!);
+    url.port = String(await freePort());
+    url.username = 'vigil';
+    url.password = 'pw-never-printed';
+    writeConfig(home, { store: { url: url.toString() } });
+    const res = doctor(home);
+    expect(res.status, res.stdout).toBe(1);
+    expect(res.line('database')).toMatch(
+      new RegExp(`^fail +database +the team's PostgreSQL database at 127\\.0\\.0\\.1:${url.port}/home_\\w+ cannot be reached: .*ECONNREFUSED.* → fix: check that PostgreSQL runs at 127\\.0\\.0\\.1:${url.port}/home_\\w+ and takes the login in store\\.url`),
+    );
+    for (const name of ['size', 'logs', 'webhooks', 'notify.push']) {
+      expect(res.line(name)).toMatch(new RegExp(`^warn +${name.replace('.', '\\.')} +not checked: the team's database cannot be reached \\(see the database line\\)$`));
+    }
+    expect(res.stdout + res.stderr).not.toContain('pw-never-printed');
+  });
+
+  it.runIf(onPostgres())('a team database no node has started on: reachable, not migrated yet, and empty rather than failing', () => {
+    const home = makeHome();
+    const res = doctor(home);
+    expect(res.line('database')).toMatch(/^ok +database +the team's PostgreSQL [\d.]+ at [^ ]+: reachable; no node has started on it yet \(vigil start migrates it\)$/);
+    expect(res.line('logs')).toMatch(/^ok +logs +no node's log in the team's database yet$/);
+    expect(res.line('webhooks')).toMatch(/^warn +webhooks +no delivery received yet by any node of the team → fix: /);
+    expect(res.line('notify.push')).toMatch(/^warn +notify\.push +web push: no browser subscribed/);
+    // Read only: the doctor migrated nothing.
+    expect(doctor(home).line('database')).toContain('no node has started on it yet');
   });
 });
 
