@@ -26,10 +26,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':
     'about the daily file: the dashboard reads only the tail of a ~50 MB logs/<day>.jsonl (a node reads its recent lines from log_entries by index, and the test seeds the file)',
-  'test/webhooks/rejections.test.ts':
-    'node gap: `vigil status --json` on a team has no rejectedDeliveries (a node keeps its counts in memory, and the CLI reads the database, not the running node), and `vigil doctor`\'s rejected check does not read a node\'s webhook.rejected lines',
-  'test/webhooks/smee-rejections.test.ts':
-    'node gap: a node counts a refusal on its smee client\'s path in memory only (`vigil status --json` on a team has no rejectedDeliveries), does not tell the owner when they keep failing, and `vigil doctor` does not read a node\'s refusals',
   'test/webhooks/spool-recovery.test.ts':
     'about SQLite itself: the spool beside vigil.db, a body spooled before its inbox row committed, indexed at the next start',
 

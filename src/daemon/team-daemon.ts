@@ -26,7 +26,7 @@ import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
 import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
-import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, type RejectionTally, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
 import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
@@ -36,7 +36,7 @@ import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { teamApp } from './team-app.js';
 import { askTeam } from './team-asks.js';
 import { teamPushTest } from './team-push-test.js';
-import { teamRejectionTally } from './team-rejections.js';
+import { TeamRejections } from './team-rejections.js';
 import { nodeStatus } from './team-status.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
@@ -68,7 +68,7 @@ export class TeamDaemon {
   private store: PgStore | undefined;
   private http: HttpFront | undefined;
   private intake: PgWebhookIntake | undefined;
-  private rejections: RejectionTally | undefined;
+  private rejections: TeamRejections | undefined;
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
   private ticks: TeamTicks | undefined;
@@ -172,8 +172,8 @@ export class TeamDaemon {
         },
       });
       // Every refused delivery is counted and logged on this node's chain (issue 20), its counts saved for the team (team-rejections.ts).
-      this.rejections = await teamRejectionTally({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });
-      const rejections = this.rejections;
+      this.rejections = await TeamRejections.start({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });
+      const rejections = this.rejections.tally;
       this.http = new HttpFront(app, { bodyTimeoutMs }, [
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections, proxyKey: this.proxyKey }) },
       ]);
@@ -373,7 +373,7 @@ export class TeamDaemon {
     await this.redelivery?.stop();
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
-    this.rejections?.close();
+    await this.rejections?.close();
     await this.intake?.close();
     await Promise.all([this.decisions?.stop(DECISIONS_DRAIN_MS), this.worker?.stop(WORKER_DRAIN_MS)]);
     if (this.store) {

@@ -10,7 +10,7 @@
 import type { Clock } from '../clock.js';
 import { errorText } from '../errors.js';
 import type { EventRecord } from '../events.js';
-import type { PgStore } from '../store/index.js';
+import type { PgStore, WebhookRejectionLog } from '../store/index.js';
 import { RejectionTally } from '../triggers/index.js';
 
 export interface TeamRejectionsDeps {
@@ -22,22 +22,49 @@ export interface TeamRejectionsDeps {
 
 const HOUR_MS = 3_600_000;
 
-export async function teamRejectionTally(deps: TeamRejectionsDeps): Promise<RejectionTally> {
-  const { store, clock, warn } = deps;
-  // What this node counted before it stopped (the last day's minutes): its status goes on from there.
-  const saved = await store.rejections.load();
-  return new RejectionTally({
-    clock,
-    record: (record) => void deps.record(record).catch((err: unknown) => warn('a webhook.rejected line was not logged', { error: errorText(err) })),
-    load: () => saved,
-    save: (log) => void store.rejections.save(log).catch((err: unknown) => warn('the refused deliveries\' counts were not saved', { error: errorText(err) })),
-    notifyOwner: (cause) => {
-      const now = clock.now();
-      const notice = { title: 'vigil: deliveries are failing verification', body: `Deliveries are arriving but failing verification: ${cause}. See vigil doctor.` };
-      // The hour is the key: nodes that refuse the same channel's deliveries in one hour queue one notice.
-      void store
-        .transaction((tx) => store.notify.enqueue(tx, `alert:webhooks-failing:${now - (now % HOUR_MS)}`, 'alert', notice, now))
-        .catch((err: unknown) => warn('the owner could not be told that deliveries fail verification', { error: errorText(err) }));
-    },
-  });
+/** The node's tally, and the writes it started (a line, a save, a notice): a stop waits for them before the pool ends. */
+export class TeamRejections {
+  private constructor(
+    readonly tally: RejectionTally,
+    private readonly pending: Set<Promise<unknown>>,
+  ) {}
+
+  static async start(deps: TeamRejectionsDeps): Promise<TeamRejections> {
+    const { store, clock, warn } = deps;
+    // What this node counted before it stopped (the last day's minutes): its status goes on from there.
+    const saved = await store.rejections.load();
+    const pending = new Set<Promise<unknown>>();
+    const track = (write: Promise<unknown>, failed: string) => {
+      const tracked = write.catch((err: unknown) => warn(failed, { error: errorText(err) }));
+      pending.add(tracked);
+      void tracked.finally(() => pending.delete(tracked));
+    };
+    return new TeamRejections(
+      new RejectionTally({
+        clock,
+        record: (record) => track(deps.record(record), 'a webhook.rejected line was not logged'),
+        load: () => saved,
+        save: (log) => track(store.rejections.save(log), 'the refused deliveries\' counts were not saved'),
+        notifyOwner: (cause) => {
+          const now = clock.now();
+          const notice = { title: 'vigil: deliveries are failing verification', body: `Deliveries are arriving but failing verification: ${cause}. See vigil doctor.` };
+          // The hour is the key: nodes that refuse the same channel's deliveries in one hour queue one notice.
+          const key = `alert:webhooks-failing:${now - (now % HOUR_MS)}`;
+          track(store.transaction((tx) => store.notify.enqueue(tx, key, 'alert', notice, now)), 'the owner could not be told that deliveries fail verification');
+        },
+      }),
+      pending,
+    );
+  }
+
+  /** The counts up to this moment (`vigil status` through this node). */
+  counts(): WebhookRejectionLog {
+    return this.tally.counts();
+  }
+
+  /** Stopping: the counts still waiting for their minute are written, and every write started is awaited. */
+  async close(): Promise<void> {
+    this.tally.close();
+    await Promise.all([...this.pending]);
+  }
 }

@@ -59,3 +59,14 @@ export function memoryFile(home: string, file: string): string | undefined {
   const [row] = query<{ content: string | null }>(home, 'SELECT content FROM memory_files WHERE path = ? ORDER BY version DESC LIMIT 1', file);
   return row?.content ?? undefined;
 }
+
+/**
+ * The alerts queued for the owner, their payload parsed: SQLite keeps a notice's payload
+ * as JSON text, a team's `notify_queue` as jsonb (read back as an object).
+ */
+export function queuedAlerts(home: string): { key: string; payload: { title: string; body: string } }[] {
+  return query<{ key: string; payload: string | { title: string; body: string } }>(home, `SELECT key, payload FROM notify_queue WHERE kind = 'alert'`).map((r) => ({
+    key: r.key,
+    payload: typeof r.payload === 'string' ? (JSON.parse(r.payload) as { title: string; body: string }) : r.payload,
+  }));
+}

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmeeChannelServer } from '../fakes/smee-channel.mjs';
-import { logEntries, makeHome, query, removeHomes, runCli, startDaemon, waitFor } from '../helpers/home.js';
+import { logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor } from '../helpers/home.js';
+import { queuedAlerts } from '../helpers/store-rows.js';
 import { sign, webhookSecret } from '../helpers/webhooks.js';
 
 // Issue 20: through smee a pretty-printed delivery arrived re-serialised, failed its
@@ -58,9 +59,9 @@ describe('deliveries through the webhook proxy (real smee-client)', () => {
       expect(rejected).not.toHaveProperty('direct');
 
       // Told once an hour, through the notification queue: two rejections, one notice.
-      const notices = query<{ key: string; payload: string }>(home, `SELECT key, payload FROM notify_queue WHERE kind = 'alert'`);
+      const notices = queuedAlerts(home);
       expect(notices).toHaveLength(1);
-      expect(JSON.parse(notices[0]!.payload).body).toMatch(/arriving but failing verification/);
+      expect(notices[0]!.payload.body).toMatch(/arriving but failing verification/);
 
       // smee itself refuses a form-encoded hook: the README says application/json.
       const form = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
