@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { readTeamRejections, withStoreReader } from '../store/index.js';
+import { withStoreReader } from '../store/index.js';
 import { likelyCause, mergeRejectionLogs, REJECTIONS_DAY_MS, summarizeRejections, type RejectionSummary } from '../triggers/index.js';
 import { ok, warn, type Check } from './doctor.js';
+import { isReader, reachable } from './checks-team.js';
 
 /**
  * Deliveries refused in the last day (issue 20): a mistyped or rotated secret, a proxy
@@ -11,8 +12,10 @@ import { ok, warn, type Check } from './doctor.js';
  * node's, as each saved them in the team's database (src/store/pg/rejections.ts).
  */
 export const checkRejections: Check = async ({ paths, now }, state) => {
-  const url = state.config?.store.url;
-  if (url) return verdict(summarizeRejections(mergeRejectionLogs(await readTeamRejections(url)), now, REJECTIONS_DAY_MS));
+  if (state.config?.store.url) {
+    const reader = reachable('rejected', state);
+    return isReader(reader) ? verdict(summarizeRejections(mergeRejectionLogs(await reader.rejections()), now, REJECTIONS_DAY_MS)) : reader;
+  }
   if (state.storeUnreadable) return warn('rejected', 'not checked: this Node.js cannot open the database (see the node line)');
   if (!fs.existsSync(paths.db)) return ok('rejected', 'no delivery refused');
   return verdict(summarizeRejections(withStoreReader(paths.db, (reader) => reader.webhookRejections()), now, REJECTIONS_DAY_MS));

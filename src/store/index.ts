@@ -31,7 +31,6 @@ import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import type { TeamDoctorReader } from './pg/doctor.js';
 import type { PgMemoryChange, PgMemoryRow } from './pg/memory.js';
 import { errorText, isVigilError, VigilError } from '../errors.js';
-import type { WebhookRejectionLog } from './kv-keys.js';
 
 /**
  * The team store (issue 19), loaded only when `store.url` asks for it: a SQLite vigil
@@ -181,19 +180,6 @@ export async function readTeamStatus(url: string, now: number, leaseSeconds: num
   const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
   try {
     return await pgStore.teamStatus(pool, now, leaseSeconds);
-  } catch (err) {
-    throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
-}
-
-/** Every node's refused deliveries as each last saved them (\`vigil doctor\` on a team's home), by a short-lived pool that registers no node. */
-export async function readTeamRejections(url: string): Promise<WebhookRejectionLog[]> {
-  const pgStore = await import('./pg/index.js');
-  const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
-  try {
-    return (await pgStore.isMigrated(pool)) ? (await pgStore.readRejections(pool)).map((r) => r.log) : [];
   } catch (err) {
     throw isVigilError(err) ? err : new VigilError('VIGIL_ERR_STORE', `PostgreSQL: ${errorText(err)}`, { cause: err });
   } finally {

@@ -1,7 +1,7 @@
 /**
  * What `vigil doctor` reads of a team's database (issue 19): whether it answers, which of
  * this vigil's migrations it holds, how much room it takes, the last delivery a node took
- * in, the browsers subscribed to web push, and every node's log chain. One connection,
+ * in, the browsers subscribed to web push, every node's log chain and refused deliveries. One connection,
  * read only: a doctor never migrates, registers no node and takes no lock.
  */
 import pg from 'pg';
@@ -9,6 +9,8 @@ import { connectionConfig } from './connect.js';
 import { verifyPgLog, type ChainVerifyResult } from './log.js';
 import { isMigrated } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
+import { readRejections } from './rejections.js';
+import type { WebhookRejectionLog } from '../kv-keys.js';
 
 /** A doctor waits this long for the server: an address nobody answers at is a failure, not a hang. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -51,6 +53,8 @@ export interface TeamDoctorReader {
   subscriptionCount(): Promise<number>;
   /** Every node's chain of every day. */
   verifyLog(): Promise<ChainVerifyResult[]>;
+  /** Every node's refused deliveries as each last saved them (rejections.ts). */
+  rejections(): Promise<WebhookRejectionLog[]>;
   close(): Promise<void>;
 }
 
@@ -96,6 +100,7 @@ export function openTeamDoctorReader(url: string): TeamDoctorReader {
       }),
     subscriptionCount: () => ifMigrated(0, async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM push_subscriptions')).rows[0]!.n),
     verifyLog: () => ifMigrated<ChainVerifyResult[]>([], () => verifyPgLog(pool)),
+    rejections: () => ifMigrated<WebhookRejectionLog[]>([], async () => (await readRejections(pool)).map((r) => r.log)),
     close: () => pool.end().catch(() => undefined),
   };
 }
