@@ -17,11 +17,11 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/e2e/clock.test.ts':
     'about the SQLite daemon itself: it runs src/daemon Daemon in-process under a fake clock and vi fake timers and verifies logs/<day>.jsonl across midnight (a node in-process under fake timers is not built: its pool and role locks run on real timers)',
   'test/runtime/idle.test.ts':
-    'node gap: a node forks its worker at start and keeps it (no exec.idleExitSeconds), so it is not one process while idle; the trace\'s witness is better-sqlite3, which a node does not load; and `vigil status` on a team does not say "running"',
+    'node gap: a node forks its worker at start and keeps it (no exec.idleExitSeconds: the team worker polls the database every second for approved actions and queued notices, and nothing in a node would start it again when another node approves work or queues one), so it is not one process while idle; its `vigil approvals` and `vigil memory search` go through fastify, not a front on Node\'s own server (test/web/cli-api-front.test.ts\'s entry); and the trace\'s witness is better-sqlite3, which a node does not load (pg instead)',
   'test/security/intake-store-failure.test.ts':
     'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
   'test/security/secrets-canary.test.ts':
-    'node gap: GET /api/status, /api/timeline and /api/dashboard/status answer 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
+    'node gap: GET /api/timeline and /api/dashboard/status answer 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
   'test/security/store-busy.test.ts':
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':
@@ -35,7 +35,7 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/web/browser.test.ts':
     'node gap: a team node\'s page has no live timeline (GET /api/events, /api/threads answer 501): an approval does not arrive without a reload, nor a thread turn done',
   'test/web/cli-api-front.test.ts':
-    'node gap: a team node has no front on Node\'s own server for the CLI\'s Bearer requests (src/daemon/cli-api-front.ts: it loads fastify for every request) and answers 501 to most of API_ROUTES (GET /api/status, POST /api/dream, GET /api/memory/search, POST /api/actions/:id/cancel)',
+    'node gap: a team node has no front on Node\'s own server for the CLI\'s Bearer requests (src/daemon/cli-api-front.ts: it loads fastify for every request) and answers 501 to most of API_ROUTES (POST /api/dream, GET /api/memory/search, POST /api/actions/:id/cancel)',
   'test/web/views-browser.test.ts':
     'node gap: a team node serves no timeline of threads and no Activity page (GET /api/threads, /api/events, /activity, /api/charts answer 501); `vigil simulate` on a team home is group C\'s',
 

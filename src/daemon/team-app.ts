@@ -53,7 +53,8 @@ export interface TeamAppDeps {
  * the node's home page `/` (src/web/team-page.ts: the team and its approvals, answered by
  * `POST /approvals/:id` or `POST /api/approvals/:id/:answer`, listed by `GET /api/approvals`), and `POST /api/ask`, the
  * owner's words (\`vigil ask\`) decided by whichever node takes them, and `POST /api/tick`
- * (\`vigil tick\`), a manual tick with this node's open-work digest; and the Memory page
+ * (\`vigil tick\`), a manual tick with this node's open-work digest, and `GET /api/status`
+ * (\`vigil status\`: the single daemon's report for this node, with the team's); and the Memory page
  * (`/memory`, the owner's edits by `POST /memory/facts`) and the log records it links to
  * (`/log?node=&day=&seq=`), from `memory_files` and every node's chain. The rest of the dashboard
  * and the API still read the SQLite store: each of those routes says so — 501 with the one
