@@ -30,8 +30,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'about SQLite itself: the spool beside vigil.db, a body spooled before its inbox row committed, indexed at the next start',
 
   // ── web pages and API, notifications, operations (group B)
-  'test/operations/rule-suggestion-process.test.ts':
-    'node gap: a team node suggests no rule after five approvals (no considerRuleSuggestion on the team\'s answers, no suggestion push, no /push/rules/:id capability route to add the rule)',
   'test/web/browser.test.ts':
     'node gap: a team node\'s page has no live timeline (GET /api/events, /api/threads answer 501): an approval does not arrive without a reload, nor a thread turn done',
   'test/web/cli-api-front.test.ts':

@@ -5,8 +5,8 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import { approvalView } from '../operations/index.js';
-import type { PgStore } from '../store/index.js';
-import { apiAuth, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
+import type { PgApproval, PgStore } from '../store/index.js';
+import { apiAuth, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
 import { answerErrorsAsVigil } from './http-errors.js';
 import { teamMemoryDeps } from './team-memory-pages.js';
 import { unservedRoute } from './team-unserved.js';
@@ -28,8 +28,10 @@ export interface TeamAppDeps {
   unlogged(record: EventRecord, err: unknown): void;
   /** The HMAC key of the capability tokens (secrets.json `capabilityKey`, the same on every node of a team). */
   capabilityKey(): string;
-  /** An approval was granted: the node's worker may look now. */
-  approved(): void;
+  /** An approval was granted: the node's worker may look now, and a rule may be due (team-rules.ts). */
+  approved(action: PgApproval): void;
+  /** A suggested rule's link, `/push/rules/:id` (team-rules.ts): the rule into this node's config.json. */
+  rules: RuleRouteDeps;
   /** Lines for the node's chain. */
   record(records: EventRecord[]): Promise<void>;
   /** `POST /api/ask`: the owner's words into the shared inbox, and the answer whichever node decides them (team-asks.ts). */
@@ -46,7 +48,8 @@ export interface TeamAppDeps {
  * What a node on PostgreSQL answers beyond `/healthz` and the webhook route (issue 19):
  * a notification's Approve and Deny (`/push/approvals/:id/:answer`), whichever node the
  * owner's device reaches — the token's nonce spent in the answer's own transaction, so a
- * token answers once across all nodes — the public assets its pages link to, and a
+ * token answers once across all nodes — and a suggested rule's link (`/push/rules/:id`,
+ * team-rules.ts: its token adds once across nodes, to this node's config.json), the public assets its pages link to, and a
  * phone's way to web push: `/login`, `/logout`, the `/push` page and
  * `/api/push/subscriptions`, the SQLite routes with the sessions and subscriptions in
  * PostgreSQL, so that a phone logged in or subscribed through one node is so on all; and
@@ -67,8 +70,9 @@ export function teamApp(deps: TeamAppDeps) {
     const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }] = await Promise.all([
+    const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }] = await Promise.all([
       loadCapabilityRoute(),
+      loadRuleRoute(),
       loadAssetRoutes(),
       loadPhoneRoutes(),
       loadTeamPageRoutes(),
@@ -82,6 +86,8 @@ export function teamApp(deps: TeamAppDeps) {
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       });
       await capabilityRoute(scope, teamCapability(deps));
+      // A suggested rule's link: its token spent once across nodes, the rule into this node's config.json.
+      await ruleRoute(scope, deps.rules);
     });
     await app.register(async (scope) => {
       // The login form and the logout button post forms.
@@ -122,7 +128,7 @@ function teamCapability(deps: TeamAppDeps): CapabilityDeps {
     approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
     spendAndAnswer: async (id, answer, nonce) => {
       const answered = await answerTeamApproval(store, clock, { id, answer, by: 'push', nonce });
-      if (answered !== 'used' && answered.state === 'approved') deps.approved();
+      if (answered !== 'used' && answered.state === 'approved') deps.approved(answered);
       return answered;
     },
     refused: (record) => deps.record([record]),
@@ -142,7 +148,7 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
       const answered = await answerTeamApproval(store, clock, { id, answer, by: 'dashboard', ...(reason !== undefined ? { reason } : {}) });
       // Only a capability's nonce can be "used"; the page spends none.
       if (answered === 'used') throw new VigilError('VIGIL_ERR_INTERNAL', `${id}: answered without a token, yet a token was spent`);
-      if (answered.state === 'approved') deps.approved();
+      if (answered.state === 'approved') deps.approved(answered);
       return { id: answered.id, state: answered.state };
     },
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),

@@ -40,6 +40,7 @@ import { TeamRejections } from './team-rejections.js';
 import { nodeStatus } from './team-status.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
+import { teamRules } from './team-rules.js';
 import { TeamReminders } from './team-reminders.js';
 import { DIGEST_WAIT_MS, TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
@@ -140,6 +141,16 @@ export class TeamDaemon {
       this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake(), coalesceKey });
       const intake = this.intake;
       const bodyTimeoutMs = this.config.http.bodyTimeoutSeconds * 1000;
+      const rules = teamRules({
+        store,
+        clock,
+        configFile: this.paths.config,
+        permissions: () => this.config.permissions,
+        capabilityKey: () => this.secrets.capabilityKey,
+        reload: () => this.reload(),
+        record: (records) => this.recordAll(records),
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
       const app = teamApp({
         store,
         clock,
@@ -150,7 +161,11 @@ export class TeamDaemon {
         dashboardToken: () => this.secrets.dashboardToken,
         vapidPublicKey: () => this.secrets.vapid.publicKey,
         unlogged: (record, err) => this.oplog.warn('a log line was not written', { type: record.type, error: errorText(err) }),
-        approved: () => this.worker?.kick(),
+        approved: (action) => {
+          this.worker?.kick();
+          void rules.offer(action);
+        },
+        rules: rules.route,
         record: (records) => this.recordAll(records),
         ask: (text, via, waitMs) => askTeam({ store, clock, wake: () => this.decisions?.wake(), signal: this.stopping.signal }, text, via, waitMs),
         pushTest: () => teamPushTest({ store, clock, config: () => this.config, kick: () => this.worker?.kick(), signal: this.stopping.signal }),

@@ -35,9 +35,6 @@ export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
   { method: 'POST', path: '/api/dream', login: 'api' },
   { method: 'GET', path: '/api/memory/search', login: 'api' },
   { method: 'POST', path: '/api/actions/:id/cancel', login: 'api' },
-  // A rule suggestion's one-tap link (src/web/rule-route.ts).
-  { method: 'GET', path: '/push/rules/:id', login: 'token' },
-  { method: 'POST', path: '/push/rules/:id', login: 'token' },
 ];
 
 /** The single-daemon route `method path` is, if any (HEAD as GET, as fastify answers it). */

@@ -31,6 +31,7 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
   const notices = new TeamNotices({
     notify: store.notify,
     approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
+    suggestion: (id) => store.transaction((tx) => store.suggestions.get(tx, id)),
     finish: (notice, records) =>
       store.transaction(async (tx) => {
         // What was sent is logged even when the lease ran out meanwhile: the sends happened.

@@ -17,10 +17,10 @@ import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
-import type { NotifyWindow, PgApproval, PgNotice, PgNotify } from '../store/index.js';
+import type { NotifyWindow, PgApproval, PgNotice, PgNotify, RuleSuggestion } from '../store/index.js';
 import { fanOut } from './fanout.js';
 import { digestNotification, holdReason, isQuietAt, type GatePolicy } from './gate.js';
-import { approvalNotification, TEST_NOTIFICATION } from './notices.js';
+import { approvalNotification, ruleSuggestionNotification, TEST_NOTIFICATION } from './notices.js';
 import { NO_CHANNEL } from './notifier.js';
 import type { Channel, Notification } from './types.js';
 
@@ -28,6 +28,8 @@ export interface TeamNoticesDeps {
   notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest' | 'saveTest'>;
   /** The approval a notice names, as it is now. */
   approval: (id: string) => Promise<PgApproval | undefined>;
+  /** The rule suggestion a `rule` notice names, as it is now. */
+  suggestion: (id: string) => Promise<RuleSuggestion | undefined>;
   /** Marks the notice done — only while this worker holds it — with its log lines, in one transaction; false when its lease ran out. */
   finish: (notice: PgNotice, records: EventRecord[]) => Promise<boolean>;
   channels: readonly Channel[];
@@ -88,6 +90,8 @@ export class TeamNotices {
         return this.test(notice);
       case 'alert':
         return this.alert(notice);
+      case 'rule':
+        return this.rule(notice);
       default:
         return this.approval(notice);
     }
@@ -97,6 +101,13 @@ export class TeamNotices {
     const action = await this.deps.approval(String(notice.payload.actionId));
     // Answered or expired before its notice went out: nothing to ask any more.
     const notification = action && approvalNotification(action, this.deps.capabilityKey);
+    return notification ? this.gated(notification, notice.key) : [];
+  }
+
+  /** A permission rule offered after a run of approvals (issue 15), its link signed here as on SQLite; nothing once accepted or expired. */
+  private async rule(notice: PgNotice): Promise<EventRecord[]> {
+    const suggestion = await this.deps.suggestion(String(notice.payload.suggestionId));
+    const notification = suggestion && ruleSuggestionNotification(suggestion, this.deps.capabilityKey, this.deps.clock.now());
     return notification ? this.gated(notification, notice.key) : [];
   }
 

@@ -14,6 +14,7 @@ export { recordInstruction } from './ask.js';
 export { editMemoryFact } from './memory-edit.js';
 export { editTeamMemoryFact } from './team-memory-edit.js';
 export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions.js';
+export { considerTeamRuleSuggestion, acceptTeamRuleSuggestion } from './team-rule-suggestions.js';
 export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';
 export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';
 export { cancelTeamAgentTask } from './team-cancel.js';

@@ -20,6 +20,32 @@ export function suggestedRule(s: Pick<RuleSuggestion, 'action' | 'repo'>): Permi
 }
 
 /**
+ * The pair (action, repository) an approval could lead to a suggestion for, before any
+ * count: approved, on a repository, in `auto` mode with `suggestAfter` set, never a merge,
+ * asked about by the policy today and allowed by the suggested rule. The team's
+ * suggestions (team-rule-suggestions.ts) judge by the same.
+ */
+export function suggestible(
+  permissions: Readonly<PermissionsConfig>,
+  approved: { action: string; repo: string | null; params: unknown; state: string },
+): { action: string; repo: string } | undefined {
+  const { action, repo } = approved;
+  if (approved.state !== 'approved' || !repo || permissions.mode !== 'auto' || permissions.suggestAfter === 0) return undefined;
+  if (NEVER_SUGGESTED.has(action)) return undefined;
+  const rule = suggestedRule({ action, repo });
+  const proposal = { action, params: approved.params };
+  // Only what the policy asks about today, and only a rule that would really have allowed it.
+  if (new PolicyGate(permissions).judge(proposal).verdict !== 'ask') return undefined;
+  if (new PolicyGate({ ...permissions, rules: [rule, ...permissions.rules] }).judge(proposal).verdict !== 'allow') return undefined;
+  return { action, repo };
+}
+
+/** Never stored, but a rule allowing a merge is never written from a link whatever the store says. */
+export function refuseNeverSuggested(action: string, id: string): void {
+  if (NEVER_SUGGESTED.has(action)) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${id}: ${action} is never allowed from a link`);
+}
+
+/**
  * After the owner approved `approved` (issue 15): when that action on that repository has
  * now been approved `permissions.suggestAfter` times since its last denial and since the
  * last suggestion for it, and the policy asks about it today while the suggested rule
@@ -29,14 +55,9 @@ export function suggestedRule(s: Pick<RuleSuggestion, 'action' | 'repo'>): Permi
  */
 export function considerRuleSuggestion(deps: OperationDeps, permissions: Readonly<PermissionsConfig>, approved: ActionRecord): RuleSuggestion | undefined {
   const { store, clock } = deps;
-  const { action, repo } = approved;
-  if (approved.state !== 'approved' || !repo || permissions.mode !== 'auto' || permissions.suggestAfter === 0) return undefined;
-  if (NEVER_SUGGESTED.has(action)) return undefined;
-  const rule = suggestedRule({ action, repo });
-  const proposal = { action, params: approved.params };
-  // Only what the policy asks about today, and only a rule that would really have allowed it.
-  if (new PolicyGate(permissions).judge(proposal).verdict !== 'ask') return undefined;
-  if (new PolicyGate({ ...permissions, rules: [rule, ...permissions.rules] }).judge(proposal).verdict !== 'allow') return undefined;
+  const pair = suggestible(permissions, approved);
+  if (!pair) return undefined;
+  const { action, repo } = pair;
   const now = clock.now();
   const suggestion = store.transaction(() => {
     const answers = store.ownerAnswers;
@@ -75,8 +96,7 @@ export function acceptRuleSuggestion(
   if (!suggestion) throw new VigilError('VIGIL_ERR_SUGGESTION_NOT_FOUND', opts.id);
   if (suggestion.state !== 'offered') throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} was accepted already`);
   if (suggestion.expiresAt <= now) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} expired`);
-  // Never stored, but a rule allowing a merge is never written from a link whatever the store says.
-  if (NEVER_SUGGESTED.has(suggestion.action)) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${suggestion.action} is never allowed from a link`);
+  refuseNeverSuggested(suggestion.action, opts.id);
   const rule = suggestedRule(suggestion);
   const { before, after } = rewriteConfigFile(opts.configFile, (raw) => withPermissionRule(raw, rule));
   const added = before !== after && JSON.stringify(before) !== JSON.stringify(after);

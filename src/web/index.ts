@@ -17,6 +17,9 @@ export { HELMET_OPTIONS, registerSecurity } from './security.js';
 export type { CapabilityDeps } from './capability-route.js';
 /** The capability route (a notification's Approve / Deny), loaded when an HTTP app is built: a team node serves it too. */
 export const loadCapabilityRoute = () => import('./capability-route.js');
+/** A suggested rule's link (issue 15), loaded when a team node's HTTP app is built (issue 19). */
+export const loadRuleRoute = () => import('./rule-route.js');
+export type { RuleRouteDeps } from './rule-route.js';
 /** The public assets (style, script, icons) the capability route's pages link to. */
 export const loadAssetRoutes = () => import('./asset-routes.js');
 /** Login and the push page with its subscriptions, loaded when a team node's HTTP app is built (issue 19). */
@@ -32,7 +35,7 @@ export { searchLogs } from './memory.js';
 
 /** Everything of the dashboard, each part in its own encapsulated scope. */
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const [{ assetRoutes }, { capabilityRoute, sqliteCapability }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { dashboardApiRoutes }, { ruleRoute }] = await Promise.all([
+  const [{ assetRoutes }, { capabilityRoute, sqliteCapability }, { logStatsOf }, { loginRoutes }, { pageRoutes }, { pushRoutes }, { dashboardApiRoutes }, { ruleRoute, sqliteRules }] = await Promise.all([
     import('./asset-routes.js'),
     import('./capability-route.js'),
     import('./log-stats.js'),
@@ -70,5 +73,5 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   } satisfies PushDeps);
   await app.register(dashboardApiRoutes, deps);
   await app.register(capabilityRoute, sqliteCapability(deps));
-  await app.register(ruleRoute, deps);
+  await app.register(ruleRoute, sqliteRules(deps));
 }

@@ -1,11 +1,35 @@
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
-import { eventRecord } from '../events.js';
+import { eventRecord, type EventRecord } from '../events.js';
 import { verifyCapability } from '../notify/index.js';
 import { ruleAcceptedPage, ruleConfirmPage } from './answer-page.js';
 import { CAPABILITY_RATE_LIMIT } from './security.js';
 import type { RuleSuggestion } from '../store/index.js';
-import type { WebDeps } from './types.js';
+import type { AcceptedRule, WebDeps } from './types.js';
+
+/** What the route needs: the single daemon's store, or a team node's (src/daemon/team-rules.ts). */
+export interface RuleRouteDeps {
+  clock: Clock;
+  capabilityKey(): string;
+  /** The suggestion a token names, as it is now. */
+  suggestion(id: string): Promise<RuleSuggestion | undefined>;
+  /** Logs a refusal. */
+  refused(record: EventRecord): Promise<void> | void;
+  /** WebDeps.acceptRule: the rule into config.json, the token's nonce spent once, the config reloaded. */
+  acceptRule(id: string, nonce: string): Promise<AcceptedRule>;
+}
+
+/** The SQLite daemon's. */
+export function sqliteRules(deps: WebDeps): RuleRouteDeps {
+  return {
+    clock: deps.clock,
+    capabilityKey: () => deps.capabilityKey(),
+    suggestion: async (id) => deps.store.ownerAnswers.suggestion(id),
+    refused: (record) => deps.record(record),
+    acceptRule: (id, nonce) => deps.acceptRule(id, nonce),
+  };
+}
 
 const MAX_TOKEN_CHARS = 512;
 
@@ -17,14 +41,14 @@ const MAX_TOKEN_CHARS = 512;
  * refused), for this suggestion, bound to its expiry, unexpired and never used. Every
  * refusal is logged `rule.capability_refused`.
  */
-export async function ruleRoute(app: FastifyInstance, deps: WebDeps): Promise<void> {
+export async function ruleRoute(app: FastifyInstance, deps: RuleRouteDeps): Promise<void> {
   type Check = { ok: false; status: number; reason: string } | { ok: true; suggestion: RuleSuggestion; nonce: string };
   const refused = (status: number, reason: string): Check => ({ ok: false, status, reason });
-  const check = (id: string, token: unknown, now: number): Check => {
+  const check = async (id: string, token: unknown, now: number): Promise<Check> => {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) return refused(400, 'no token');
     const verdict = verifyCapability(deps.capabilityKey(), token, { approvalId: id, answer: 'approve', now }, 'rule');
     if (!verdict.ok) return refused(403, verdict.reason);
-    const suggestion = deps.store.ownerAnswers.suggestion(id);
+    const suggestion = await deps.suggestion(id);
     if (!suggestion) return refused(404, 'no such suggestion');
     if (suggestion.expiresAt !== verdict.claims.expiresAt) return refused(403, "the token is not bound to this suggestion's expiry");
     if (suggestion.state !== 'offered') return refused(409, 'the rule was accepted already');
@@ -35,7 +59,7 @@ export async function ruleRoute(app: FastifyInstance, deps: WebDeps): Promise<vo
     '/push/rules/:id',
     { config: { rateLimit: CAPABILITY_RATE_LIMIT } },
     async (req, reply) => {
-      const result = check(req.params.id, req.query.token, deps.clock.now());
+      const result = await check(req.params.id, req.query.token, deps.clock.now());
       if (!result.ok) throw new VigilError('VIGIL_ERR_CAPABILITY', result.reason, { httpStatus: result.status });
       const { suggestion } = result;
       const rule = JSON.stringify({ action: suggestion.action, repo: suggestion.repo, decision: 'allow' }, null, 2);
@@ -51,9 +75,9 @@ export async function ruleRoute(app: FastifyInstance, deps: WebDeps): Promise<vo
     { config: { rateLimit: CAPABILITY_RATE_LIMIT } },
     async (req, reply) => {
       const id: string = req.params.id;
-      const result = check(id, req.body?.token, deps.clock.now());
+      const result = await check(id, req.body?.token, deps.clock.now());
       if (!result.ok) {
-        deps.record(eventRecord('rule.capability_refused', { suggestionId: id.slice(0, 64), reason: result.reason }, deps.clock.now()));
+        await deps.refused(eventRecord('rule.capability_refused', { suggestionId: id.slice(0, 64), reason: result.reason }, deps.clock.now()));
         throw new VigilError('VIGIL_ERR_CAPABILITY', result.reason, { httpStatus: result.status });
       }
       const accepted = await deps.acceptRule(id, result.nonce);

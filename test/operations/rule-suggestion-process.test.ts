@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { killDaemons, logEntries, makeHome, removeHomes, runCliAsync, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { REPO, TOKEN } from '../github/helpers.js';
 import { FakePushService } from '../notify/fake-push.js';
@@ -61,10 +61,10 @@ describe('a rule suggested after five approvals', () => {
     const labelled = () => github.calls('POST', /\/repos\/octo\/app\/issues\/1\/labels$/).length;
 
     for (let round = 1; round <= 5; round++) {
-      expect(runCli(home, ['tick']).status).toBe(0);
+      expect((await runCliAsync(home, ['tick'])).status).toBe(0);
       const asked = await waitFor(() => pushes().filter((p) => p.approval)[round - 1], 20_000, `approval push ${round}`);
       expect(asked.title).toBe('Approve github.label?');
-      expect(runCli(home, ['approve', asked.approval!.id]).status).toBe(0);
+      expect((await runCliAsync(home, ['approve', asked.approval!.id])).status).toBe(0);
       await waitFor(() => labelled() === round, 20_000, `label ${round} on the fake GitHub`);
       if (round === 4) expect(logEntries(home).some((e) => e.type === 'rule.suggested')).toBe(false);
     }
@@ -113,7 +113,7 @@ describe('a rule suggested after five approvals', () => {
 
     // The sixth label: allowed by the new rule, run, never asked.
     const approvalsBefore = logEntries(home).filter((e) => e.type === 'approval.requested').length;
-    expect(runCli(home, ['tick']).status).toBe(0);
+    expect((await runCliAsync(home, ['tick'])).status).toBe(0);
     const allowed = await waitFor(() => logEntries(home).find((e) => e.type === 'action.allowed' && e.action === 'github.label'), 20_000, 'the sixth label allowed');
     expect(allowed.reason).toBe('permissions.rules[0]');
     await waitFor(() => labelled() === 6, 20_000, 'the sixth label on the fake GitHub');

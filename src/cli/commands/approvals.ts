@@ -5,6 +5,7 @@ import { readDaemonInfo } from '../../home/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 import { teamStoreUrl } from '../team-home.js';
+import { loadHomeConfig } from '../home-config.js';
 
 export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   requireHome(ctx);
@@ -40,7 +41,10 @@ export async function answerCommand(ctx: CliContext, id: string, answer: 'approv
     // secrets to redact them (answerReason), as a daemon answering the route does.
     if (opts.reason !== undefined) await maskHomeSecrets(ctx);
     const { answerTeamApprovalByCli } = await import('../../operations/index.js');
-    const { id: answered, state } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason);
+    // After an approval a rule may be due (issue 15): judged by this home's permissions, as its node would.
+    const { permissions } = loadHomeConfig(ctx);
+    const { id: answered, state, suggestionFailed } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason, permissions);
+    if (suggestionFailed) process.stderr.write(`vigil: the answer is recorded, but the rule suggestion failed: ${suggestionFailed}\n`);
     return ctx.out(`${answered}: ${state}`);
   }
   const route = `/api/approvals/${encodeURIComponent(id)}/${answer}`;

@@ -9,6 +9,7 @@ import { secretMask, type SecretMask } from '../../secrets/index.js';
 import { checkNodeName, openPgPool, withTransaction } from './connect.js';
 import { PgActions } from './actions.js';
 import { PgApprovals } from './approvals.js';
+import { PgRuleSuggestions } from './rule-suggestions.js';
 import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
@@ -84,6 +85,7 @@ export class PgStore {
   readonly redeliveries: PgRedeliveries;
   /** The owner's answers and spent capability tokens. */
   readonly approvals: PgApprovals;
+  readonly suggestions: PgRuleSuggestions;
   /** Notices queued for the owner (the node's worker sends them). */
   readonly notify: PgNotify;
   /** Tokens per model call (`vigil status` adds up the day's). */
@@ -124,6 +126,7 @@ export class PgStore {
     this.dreams = new PgDreams(pool, node, this.log);
     this.redeliveries = new PgRedeliveries(pool, node);
     this.approvals = new PgApprovals(node);
+    this.suggestions = new PgRuleSuggestions(node);
     this.notify = new PgNotify(pool, node, node, clock, leaseSeconds);
     this.usage = new PgUsage(pool, node, clock);
     this.webSessions = new PgWebSessions(pool);
@@ -208,6 +211,8 @@ export class PgStore {
  */
 export interface PgAnswerStore {
   approvals: PgApprovals;
+  /** Rule suggestions (pg-021): offered after the owner's approvals, whoever took them. */
+  suggestions: PgRuleSuggestions;
   log: PgLog;
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }
@@ -219,6 +224,7 @@ export function openPgAnswerStore(options: { url: string; node: string; clock?: 
   const { mask } = options;
   return {
     approvals: new PgApprovals(node),
+    suggestions: new PgRuleSuggestions(node),
     log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),
@@ -287,6 +293,8 @@ export interface PgWorkerStore {
   /** The notices it sends, claimed under `holder`. */
   notify: PgNotify;
   approvals: PgApprovals;
+  /** The rule suggestions its `rule` notices name. */
+  suggestions: PgRuleSuggestions;
   /** The browsers its web push channel sends to. */
   pushSubscriptions: PgPushSubscriptions;
   /** Where its `remind` actions add their reminders. */
@@ -313,6 +321,7 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     actions: new PgActions(pool, options.holder, clock, leaseSeconds),
     notify: new PgNotify(pool, options.holder, node, clock, leaseSeconds),
     approvals: new PgApprovals(node),
+    suggestions: new PgRuleSuggestions(node),
     log: new PgLog(node, clock, mask ? () => mask : secretMask),
     redeliveries: new PgRedeliveries(pool, options.holder),
     pushSubscriptions: new PgPushSubscriptions(pool, node),

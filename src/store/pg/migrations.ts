@@ -404,4 +404,29 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     saved_at    bigint NOT NULL
   );
   ` },
+  // Rule suggestions on a team (issue 15 on PostgreSQL): offered after a run of the owner's
+  // approvals whichever node or CLI took them, their notice queued with them and sent by
+  // one node's worker (\`rule\` notices), accepted once through the capability link on any
+  // node — the token's nonce spent in \`capability_uses\`, which now names an action or a
+  // suggestion (src/store/pg/rule-suggestions.ts).
+  { id: 'pg-021-rule-suggestions', sql: `
+  CREATE TABLE rule_suggestions (
+    id          text PRIMARY KEY,
+    action      text NOT NULL,
+    repo        text NOT NULL,
+    approvals   integer NOT NULL,
+    state       text NOT NULL CHECK (state IN ('offered', 'accepted')),
+    created_at  bigint NOT NULL,
+    expires_at  bigint NOT NULL,
+    answered_at bigint,
+    answered_by text
+  );
+  CREATE INDEX rule_suggestions_by_pair ON rule_suggestions (action, repo, created_at);
+  CREATE INDEX actions_answered ON actions (action, repo, answered_at) WHERE answered_at IS NOT NULL;
+  ALTER TABLE capability_uses ALTER COLUMN action_id DROP NOT NULL;
+  ALTER TABLE capability_uses ADD COLUMN suggestion_id text REFERENCES rule_suggestions(id);
+  ALTER TABLE capability_uses ADD CONSTRAINT capability_uses_one_subject CHECK ((action_id IS NULL) <> (suggestion_id IS NULL));
+  ALTER TABLE notify_queue DROP CONSTRAINT notify_queue_kind_check;
+  ALTER TABLE notify_queue ADD CONSTRAINT notify_queue_kind_check CHECK (kind IN ('approval', 'digest', 'test', 'alert', 'rule'));
+  ` },
 ];

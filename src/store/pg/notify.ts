@@ -18,7 +18,7 @@ import { withTransaction, type Queryable } from './connect.js';
 import type { NotificationUrgency, NotifyLogRow, NotifyState } from '../notifications.js';
 import type { NotifyTestOutcome } from '../kv-keys.js';
 
-export type PgNoticeKind = 'approval' | 'digest' | 'test' | 'alert';
+export type PgNoticeKind = 'approval' | 'digest' | 'test' | 'alert' | 'rule';
 
 export interface PgNotice {
   id: number;

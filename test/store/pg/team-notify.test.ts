@@ -43,6 +43,7 @@ describe.runIf(PG.available)('a team\'s notices: queue, lease and hourly cap in 
     new TeamNotices({
       notify: store.notify,
       approval: (id) => store.transaction((tx) => store.approvals.get(tx, id)),
+      suggestion: (id) => store.transaction((tx) => store.suggestions.get(tx, id)),
       finish: (notice, records) =>
         store.transaction(async (tx) => {
           lines.push(...records);
