@@ -32,8 +32,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   // ── web pages and API, notifications, operations (group B)
   'test/web/browser.test.ts':
     'node gap: a team node\'s page has no live timeline (GET /api/events, /api/threads answer 501): an approval does not arrive without a reload, nor a thread turn done',
-  'test/web/cli-api-front.test.ts':
-    'node gap: a team node has no front on Node\'s own server for the CLI\'s Bearer requests (src/daemon/cli-api-front.ts: it loads fastify for every request) and answers 501 to most of API_ROUTES (POST /api/dream, GET /api/memory/search, POST /api/actions/:id/cancel)',
   'test/web/views-browser.test.ts':
     'node gap: a team node serves no timeline of threads and no Activity page (GET /api/threads, /api/events, /activity, /api/charts answer 501); `vigil simulate` on a team home is group C\'s',
 
@@ -42,12 +40,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'about SQLite itself: runApprovedTask (test/agent/fixture.ts) runs the SQLite worker’s ActionRunner in this process on vigil.db, the home’s `vigil cancel` reads its kv; a node’s agent.task and cancel are test/store/pg/team-agent.test.ts',
   'test/agent/task.test.ts':
     'about SQLite itself: runApprovedTask (test/agent/fixture.ts) runs the SQLite worker’s ActionRunner in this process on vigil.db, and the transcript is looked for in the home’s search index; a node’s agent.task is test/store/pg/team-agent.test.ts',
-  'test/dream/process.test.ts':
-    'node gap: `vigil dream --now` on a team’s home — POST /api/dream answers 501 on a node, and with no node the CLI dreams the home’s vigil.db and daily files, not the team’s chains and memory_files (a node dreams only when its dreamer role finds a dream due); the fixture (test/dream/fixture.ts fillHome) also fills vigil.db and the daily files directly',
-  'test/dream/replay-examples.test.ts':
-    'node gap: `vigil dream --now` with no node running dreams the home’s vigil.db and daily files (empty on a team), not the team’s log_entries and memory_files; the test also reads topics from memory/ and the source line from logs/',
   'test/dream/scheduler.test.ts':
     'about SQLite itself: the single daemon’s DreamScheduler in this process over vigil.db and the daily files, with a fake clock; a node’s dreamer (src/daemon/team-dreamer.ts) is test/store/pg/team-dream*.test.ts',
-  'test/memory/search-daemon.test.ts':
-    'node gap: a node does not serve GET /api/memory/search (501 once logged in), so a team’s `vigil memory search` always searches in the CLI’s own process (better-sqlite3 for its node-local index), never through the node; and a first `vigil memory search` on a team database no node has started on still exits 70 (seen on 2 December, cause not traced)',
 };

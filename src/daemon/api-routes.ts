@@ -17,13 +17,14 @@ export interface ApiCall {
   channel: OwnerChannel;
 }
 
-export interface ApiRoute {
+/** A route of the CLI's API over what answers it: the single daemon (DaemonApi) or a team node (team-api-routes.ts). */
+export interface ApiRoute<A = DaemonApi> {
   method: 'GET' | 'POST';
   /** fastify's syntax: `:name` is a path segment given to the route as a param. */
   path: string;
   /** The answer's status when the route returns (errors carry their own). */
   status: number;
-  run(api: DaemonApi, call: ApiCall): unknown;
+  run(api: A, call: ApiCall): unknown;
 }
 
 /** Hits one search answers at most (the index ranks its newest 2,000 matches). */
@@ -49,10 +50,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/api/memory/search',
     status: 200,
     run: (api, { query }) => {
-      const words = typeof query.q === 'string' ? query.q.trim() : '';
-      if (!words) throw new VigilError('VIGIL_ERR_USAGE', 'q: the words to search for');
-      const limit = query.limit === undefined ? 20 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new VigilError('VIGIL_ERR_USAGE', `limit: a whole number from 1 to ${MAX_SEARCH_LIMIT}`);
+      const { words, limit } = searchQuery(query);
       return searchLogs(api, words, { limit });
     },
   },
@@ -64,9 +62,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
       const { id, answer } = params;
       if (answer !== 'approve' && answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${id}/${answer}`);
       // The owner's words with the answer (`vigil deny ID --reason …`): kept one line, capped and redacted.
-      const reason = fieldOf(body, 'reason');
+      const reason = answerReasonOf(body);
       // An unknown id is VIGIL_ERR_APPROVAL_NOT_FOUND (404), an answered or expired one VIGIL_ERR_APPROVAL_CLOSED (409).
-      const action = api.answer(id!, answer, channel, typeof reason === 'string' ? reason : undefined);
+      const action = api.answer(id!, answer, channel, reason);
       return { id: action.id, state: action.state };
     },
   },
@@ -90,8 +88,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
+/** `GET /api/memory/search`'s query: the words (`q`, once) and how many hits (`limit`, 1 to 2,000; 20 unless said). */
+export function searchQuery(query: Readonly<Record<string, unknown>>): { words: string; limit: number } {
+  const words = typeof query.q === 'string' ? query.q.trim() : '';
+  if (!words) throw new VigilError('VIGIL_ERR_USAGE', 'q: the words to search for');
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new VigilError('VIGIL_ERR_USAGE', `limit: a whole number from 1 to ${MAX_SEARCH_LIMIT}`);
+  return { words, limit };
+}
+
+/** The owner's words with an answer (`vigil deny ID --reason …`), when the body has them. */
+export function answerReasonOf(body: unknown): string | undefined {
+  const reason = fieldOf(body, 'reason');
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 /** A field of a JSON object body; undefined for any other body. */
-function fieldOf(body: unknown, key: string): unknown {
+export function fieldOf(body: unknown, key: string): unknown {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[key] : undefined;
 }
 
@@ -100,19 +113,19 @@ function fieldOf(body: unknown, key: string): unknown {
  * Bearer token on one of its routes, and no proxy whose word on the client's address
  * only fastify reads (`http.trustProxy`).
  */
-export function cliApiMatches(trustProxy: boolean, req: IncomingMessage): boolean {
+export function cliApiMatches<A>(trustProxy: boolean, req: IncomingMessage, routes: readonly ApiRoute<A>[]): boolean {
   if (trustProxy || !(req.headers.authorization ?? '').startsWith('Bearer ')) return false;
-  return routeOf(req.method, pathOf(req.url)) !== undefined;
+  return routeOf(routes, req.method, pathOf(req.url)) !== undefined;
 }
 
-interface Match {
-  route: ApiRoute;
+interface Match<A> {
+  route: ApiRoute<A>;
   /** Percent-encoded: decoding can fail, and matching must not throw. */
   encodedParams: Record<string, string>;
 }
 
-export function routeOf(method: string | undefined, path: string): Match | undefined {
-  for (const route of API_ROUTES) {
+export function routeOf<A>(routes: readonly ApiRoute<A>[], method: string | undefined, path: string): Match<A> | undefined {
+  for (const route of routes) {
     if (route.method !== method) continue;
     const params = matchPath(route.path, path);
     if (params) return { route, encodedParams: params };

@@ -1,8 +1,8 @@
 import type http from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../web/index.js';
 import { API_ROUTES } from './api-routes.js';
-import { answerErrorsAsVigil, httpErrorOf } from './http-errors.js';
+import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
 
 /** What the HTTP API may ask of the daemon; nothing else reaches it. The dashboard's part is `WebDeps`. */
 export interface DaemonApi extends WebDeps {
@@ -30,14 +30,8 @@ export async function buildApiApp(
     logger: false,
     bodyLimit: 1 << 20,
     trustProxy: api.trustProxy ? (_address, hop) => hop < 1 : false,
-    // A URL fastify cannot decode is refused before any hook runs: give it the one error
-    // body and the security headers of every other answer (helmet's hook never ran).
-    frameworkErrors: (err, req, reply) => {
-      secureHeaders(req.raw, reply.raw, () => undefined);
-      const answer = httpErrorOf(err);
-      // Its reply is typed for no route in particular.
-      void (reply as unknown as FastifyReply).code(answer.httpStatus).send(answer.toJSON());
-    },
+    // A URL fastify cannot decode: the one error body and the security headers all the same.
+    frameworkErrors: frameworkErrorsAsVigil(secureHeaders),
   });
   // Before any route: every scope inherits the one error body (http-errors.ts).
   answerErrorsAsVigil(app);

@@ -4,9 +4,8 @@ import helmet from 'helmet';
 import { VigilError } from '../errors.js';
 import { discardThenCut } from '../lingering-close.js';
 import { secretMask } from '../secrets/index.js';
-import { checkBearer, clientAddress, HELMET_OPTIONS } from '../web/index.js';
-import type { DaemonApi } from './api.js';
-import { routeOf, splitUrl } from './api-routes.js';
+import { checkBearer, clientAddress, HELMET_OPTIONS, type AuthDeps } from '../web/index.js';
+import { routeOf, splitUrl, type ApiRoute } from './api-routes.js';
 import { httpErrorOf } from './http-errors.js';
 
 /** The fastify app's body limit, the same here. */
@@ -24,17 +23,19 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * (helmet with the dashboard's options), the same error body, and the same redaction of
  * every answer — on the server the daemon already runs. A browser's session, anything
  * else, and every request while `http.trustProxy` is set (the client's address is then
- * the proxy's word, which fastify reads) go to the app as before.
+ * the proxy's word, which fastify reads) go to the app as before. A team node answers
+ * its own table the same way (team-api-routes.ts, issue 19): `api` is the single
+ * daemon's or the node's, `routes` the table its app answers too.
  */
-export function cliApiHandler(api: DaemonApi): Handler {
+export function cliApiHandler<A extends AuthDeps>(api: A, routes: readonly ApiRoute<A>[]): Handler {
   const secureHeaders = helmet(HELMET_OPTIONS);
   return (req, res) => {
     // helmet sets its headers on `res` and calls back at once (it never reads a body).
-    secureHeaders(req, res, () => void answer(api, req, res));
+    secureHeaders(req, res, () => void answer(api, routes, req, res));
   };
 }
 
-async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer<A extends AuthDeps>(api: A, routes: readonly ApiRoute<A>[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const check = await checkBearer(api, clientAddress(req.socket.remoteAddress), req.headers.authorization!.slice(7).trim());
     if (!check.ok) {
@@ -44,7 +45,7 @@ async function answer(api: DaemonApi, req: IncomingMessage, res: ServerResponse)
       return send(res, check.error.httpStatus, check.error.toJSON());
     }
     const [path, search] = splitUrl(req.url);
-    const match = routeOf(req.method, path)!;
+    const match = routeOf(routes, req.method, path)!;
     const body = match.route.method === 'POST' ? await readJsonBody(req) : undefined;
     const params = Object.fromEntries(Object.entries(match.encodedParams).map(([name, value]) => [name, decodeSegment(value)]));
     const result = await match.route.run(api, { params, query: querystring.parse(search), body, channel: 'cli' });

@@ -39,7 +39,7 @@ import {
 } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
-import { cliApiMatches } from './api-routes.js';
+import { API_ROUTES, cliApiMatches } from './api-routes.js';
 import { HttpFront } from './http.js';
 import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
@@ -199,7 +199,7 @@ export class Daemon {
         // Outside the login: a delivery is authenticated by its signature.
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler(this.webhookRouteOptions()) },
         // The CLI's Bearer requests, without loading fastify into an idle daemon.
-        { name: "the CLI's API", matches: (req) => cliApiMatches(trustProxy, req), load: async () => (await import('./cli-api-front.js')).cliApiHandler(api) },
+        { name: "the CLI's API", matches: (req) => cliApiMatches(trustProxy, req, API_ROUTES), load: async () => (await import('./cli-api-front.js')).cliApiHandler(api, API_ROUTES) },
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { VigilError, type ErrorCode } from '../errors.js';
 
 /** Fastify's own refusals (and its plugins'), by status, as vigil's stable codes. */
@@ -41,4 +42,19 @@ export function answerErrorsAsVigil(app: FastifyInstance): void {
     const answer = new VigilError('VIGIL_ERR_NOT_FOUND', `${req.method} ${req.url.split('?')[0]}`);
     return reply.code(answer.httpStatus).send(answer.toJSON());
   });
+}
+
+/**
+ * fastify's `frameworkErrors`: a URL fastify cannot decode is refused before any hook runs.
+ * It gets the one error body and the security headers of every other answer (`secureHeaders`,
+ * helmet with the dashboard's options: its hook never ran). The single daemon's app and a
+ * team node's both set it.
+ */
+export function frameworkErrorsAsVigil(secureHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): NonNullable<FastifyServerOptions['frameworkErrors']> {
+  return (err, req, reply) => {
+    secureHeaders(req.raw, reply.raw, () => undefined);
+    const answer = httpErrorOf(err);
+    // Its reply is typed for no route in particular.
+    void (reply as unknown as FastifyReply).code(answer.httpStatus).send(answer.toJSON());
+  };
 }

@@ -4,10 +4,13 @@ import type { Clock } from '../clock.js';
 import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
-import { approvalView } from '../operations/index.js';
+import { searchTeam } from '../memory/index.js';
+import { approvalView, requestTeamCancel } from '../operations/index.js';
 import type { PgApproval, PgStore } from '../store/index.js';
-import { apiAuth, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
-import { answerErrorsAsVigil } from './http-errors.js';
+import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
+import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
+import { TEAM_API_ROUTES, type TeamApi } from './team-api-routes.js';
+import type { TeamDreamStarted } from './team-dreamer.js';
 import { teamMemoryDeps } from './team-memory-pages.js';
 import { unservedRoute } from './team-unserved.js';
 
@@ -42,6 +45,8 @@ export interface TeamAppDeps {
   status(): Promise<Record<string, unknown>>;
   /** `POST /api/tick` (`vigil tick` on this node's home): a manual tick in the shared inbox, with this node's open-work digest. */
   tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
+  /** `POST /api/dream` (`vigil dream --now`): a dream of the team, by this node or the dreamer role's holder (team-dreamer.ts). */
+  dream(): Promise<TeamDreamStarted>;
 }
 
 /**
@@ -66,8 +71,15 @@ export interface TeamAppDeps {
  */
 export function teamApp(deps: TeamAppDeps) {
   return async function buildTeamApp(serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server): Promise<FastifyInstance> {
-    const { default: Fastify } = await import('fastify');
-    const app = Fastify({ serverFactory, logger: false, bodyLimit: 1 << 20, trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false });
+    const [{ default: Fastify }, { default: helmet }] = await Promise.all([import('fastify'), import('helmet')]);
+    const app = Fastify({
+      serverFactory,
+      logger: false,
+      bodyLimit: 1 << 20,
+      trustProxy: deps.trustProxy ? (_address, hop) => hop < 1 : false,
+      // As the single daemon's app: a URL fastify cannot decode gets the one error body and the security headers.
+      frameworkErrors: frameworkErrorsAsVigil(helmet(HELMET_OPTIONS)),
+    });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
     const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }] = await Promise.all([
@@ -103,6 +115,19 @@ export function teamApp(deps: TeamAppDeps) {
       await scope.register(teamMemoryRoutes, teamMemoryDeps(deps, phone));
     });
     const guard = teamPhone(deps);
+    const api = teamApi(deps);
+    await app.register(async (scope) => {
+      // The CLI's API (team-api-routes.ts), as the single daemon's app answers it: the
+      // CLI's Bearer token, or a logged-in browser's session with its CSRF token to change anything.
+      scope.addHook('onRequest', apiAuth(guard));
+      for (const route of TEAM_API_ROUTES) {
+        scope.route<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>({
+          method: route.method,
+          url: route.path,
+          handler: async (req, reply) => reply.code(route.status).send(await route.run(api, { params: req.params, query: req.query, body: req.body, channel: channelOf(req) })),
+        });
+      }
+    });
     app.all('/*', async (req, reply) => {
       // The method and path only: a query string may carry a token.
       const path = req.url.split('?')[0] ?? '';
@@ -135,26 +160,45 @@ function teamCapability(deps: TeamAppDeps): CapabilityDeps {
   };
 }
 
-/** The team page: the team's state and approvals from the database, an answer once whichever node takes it. */
-function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
+/**
+ * What the node's API answers from (team-api-routes.ts), for its fastify app and for the
+ * CLI's front on Node's own server alike: the same login guard (the phone's, so the
+ * limits are one count), the team's tables, this node's dreamer and search index.
+ */
+export function teamApi(deps: TeamAppDeps): TeamApi {
   const { store, clock } = deps;
   return {
-    ...phone,
-    node: store.node,
-    status: (now) => store.status(now),
-    approvals: () => store.transaction((tx) => store.approvals.pending(tx)),
-    approvalViews: async () => (await store.transaction((tx) => store.approvals.pending(tx))).map(approvalView),
-    answer: async (id, answer, reason) => {
-      const answered = await answerTeamApproval(store, clock, { id, answer, by: 'dashboard', ...(reason !== undefined ? { reason } : {}) });
-      // Only a capability's nonce can be "used"; the page spends none.
+    ...teamPhone(deps),
+    approvals: async () => (await store.transaction((tx) => store.approvals.pending(tx))).map(approvalView),
+    answer: async (id, answer, by, reason) => {
+      const answered = await answerTeamApproval(store, clock, { id, answer, by, ...(reason !== undefined ? { reason } : {}) });
+      // Only a capability's nonce can be "used"; the API spends none.
       if (answered === 'used') throw new VigilError('VIGIL_ERR_INTERNAL', `${id}: answered without a token, yet a token was spent`);
       if (answered.state === 'approved') deps.approved(answered);
       return { id: answered.id, state: answered.state };
     },
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
-    pushTest: () => deps.pushTest(),
     tick: () => deps.tick(),
-    report: () => deps.status(),
+    status: () => deps.status(),
+    dream: () => deps.dream(),
+    // Caught up whole before it answers (between batches the loop takes turns): complete.
+    search: async (words, limit) => ({ hits: await searchTeam(deps.home, store.searchSource(), words, limit), complete: true }),
+    cancel: (id) => requestTeamCancel(store, id, clock.now()),
+  };
+}
+
+/** The team page: the team's state and approvals from the database, an answer once whichever node takes it. */
+function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
+  const { store } = deps;
+  const api = teamApi(deps);
+  return {
+    ...phone,
+    node: store.node,
+    status: (now) => store.status(now),
+    approvals: () => store.transaction((tx) => store.approvals.pending(tx)),
+    answer: (id, answer, reason) => api.answer(id, answer, 'dashboard', reason),
+    ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
+    pushTest: () => deps.pushTest(),
     answerTo: async (eventId) => (await store.decisions.answerTo(eventId)) as { text: string } | undefined,
   };
 }

@@ -33,7 +33,9 @@ import { HttpFront } from './http.js';
 import { acquireDaemonLock } from './lock.js';
 import { StorePruner } from './pruner.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
-import { teamApp } from './team-app.js';
+import { cliApiMatches } from './api-routes.js';
+import { teamApi, teamApp, type TeamAppDeps } from './team-app.js';
+import { TEAM_API_ROUTES } from './team-api-routes.js';
 import { askTeam } from './team-asks.js';
 import { teamPushTest } from './team-push-test.js';
 import { TeamRejections } from './team-rejections.js';
@@ -151,7 +153,7 @@ export class TeamDaemon {
         record: (records) => this.recordAll(records),
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
-      const app = teamApp({
+      const appDeps: TeamAppDeps = {
         store,
         clock,
         home: this.paths.home,
@@ -185,12 +187,17 @@ export class TeamDaemon {
           this.decisions?.wake();
           return requested;
         },
-      });
+        // The dreamer starts after the listener: a request before it is told to come back.
+        dream: () => this.dreamer?.now() ?? Promise.reject(new VigilError('VIGIL_ERR_NOT_RUNNING', 'this node is still starting')),
+      };
       // Every refused delivery is counted and logged on this node's chain (issue 20), its counts saved for the team (team-rejections.ts).
       this.rejections = await TeamRejections.start({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });
       const rejections = this.rejections.tally;
-      this.http = new HttpFront(app, { bodyTimeoutMs }, [
+      const trustProxy = this.config.http.trustProxy;
+      this.http = new HttpFront(teamApp(appDeps), { bodyTimeoutMs }, [
         { method: 'POST', path: GITHUB_WEBHOOK_PATH, load: () => loadWebhookHandler({ intake, secrets: this.secrets.webhookSecrets, bodyTimeoutMs, rejections, proxyKey: this.proxyKey }) },
+        // The CLI's Bearer requests on Node's own server, as on a single daemon: no fastify for them.
+        { name: "the CLI's API", matches: (req) => cliApiMatches(trustProxy, req, TEAM_API_ROUTES), load: async () => (await import('./cli-api-front.js')).cliApiHandler(teamApi(appDeps), TEAM_API_ROUTES) },
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);

@@ -31,10 +31,6 @@ export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
   { method: 'GET', path: '/api/events', login: 'api' },
   { method: 'GET', path: '/api/tasks', login: 'api' },
   { method: 'GET', path: '/api/tasks/stream', login: 'api' },
-  // The CLI's API (API_ROUTES) a node does not answer: the CLI reads a team's database itself.
-  { method: 'POST', path: '/api/dream', login: 'api' },
-  { method: 'GET', path: '/api/memory/search', login: 'api' },
-  { method: 'POST', path: '/api/actions/:id/cancel', login: 'api' },
 ];
 
 /** The single-daemon route `method path` is, if any (HEAD as GET, as fastify answers it). */

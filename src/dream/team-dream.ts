@@ -23,7 +23,7 @@ import { eventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import type { LogEntry } from '../logs/index.js';
 import { INDEX_FILE, parseTopic, renderIndex, renderTopic, TOPICS_DIR, topicPath, type Topic } from '../memory/index.js';
-import type { PgStore } from '../store/index.js';
+import type { DreamHolder, PgStore, TeamDreaming } from '../store/index.js';
 import type { Consolidator } from './consolidator.js';
 import type { DreamReport } from './dream.js';
 import { finishedFields, verifyAndPrune } from './dream.js';
@@ -36,8 +36,11 @@ import { stageTeamDigest } from './team-digest.js';
 import { notesLeft, readTeamNotes, TEAM_NOTES_FILES } from './team-notes.js';
 import { WorkingMemory } from './working-memory.js';
 
+/** What a dream reads and writes: the team's dream tables, and its actions (the digest). A node's store, or the CLI's (openPgDreamStore). */
+export type TeamDreamStore = Pick<PgStore, 'dreams' | 'actions'>;
+
 export interface TeamDreamOptions {
-  store: PgStore;
+  store: TeamDreamStore;
   clock: Clock;
   dream: Readonly<Config['dream']>;
   repos: readonly WatchedRepo[];
@@ -47,6 +50,8 @@ export interface TeamDreamOptions {
   dreamId?: string;
   /** The rules pass unless told (the dreamer passes the configured model's). */
   consolidator?: Consolidator;
+  /** The process dreaming and the backend holding the dreamer role for it: recorded as the dream under way, which another \`vigil dream --now\` is told about. */
+  holder?: DreamHolder;
 }
 
 /** Lines a dream takes in at most; the marks say where the next one goes on. */
@@ -57,13 +62,18 @@ const MAX_EVENTS = 5000;
 type Marks = Awaited<ReturnType<PgStore['dreams']['state']>>['marks'];
 
 /** Is a dream due on the team (the home's gate, dreamDue, over the team's tables)? */
-export async function teamDreamDue(store: PgStore, config: Readonly<Config['dream']>, now: number): Promise<{ due: boolean; reason: string }> {
+export async function teamDreamDue(store: Pick<PgStore, 'dreams'>, config: Readonly<Config['dream']>, now: number): Promise<{ due: boolean; reason: string }> {
   const state = await store.dreams.state();
   const [lastActivityAt, newEntries] = await Promise.all([
     store.dreams.lastActivityAt(),
     store.dreams.newsSince(state.marks, HOUSEKEEPING.source, MIN_NEW_ENTRIES),
   ]);
   return dreamDue({ now, state: { ...state, watermark: null }, lastActivityAt, newEntries, config });
+}
+
+/** Another \`vigil dream --now\` while a dream of the team is under way (as the home's lock says it: src/dream/lock.ts). */
+export function teamDreamBusy(d: TeamDreaming): VigilError {
+  return new VigilError('VIGIL_ERR_DREAM_BUSY', `pid ${d.pid} has been dreaming since ${new Date(d.since).toISOString()} on node ${d.node} (dream ${d.dreamId})`);
 }
 
 /**
@@ -75,12 +85,13 @@ export async function runTeamDream(options: TeamDreamOptions): Promise<DreamRepo
   const { store, clock } = options;
   const dreamId = options.dreamId ?? newDreamId();
   const state = await store.dreams.state();
-  await store.transaction((tx) => store.log.append(tx, [eventRecord('dream.started', { dreamId, trigger: options.trigger, since: marksText(state.marks) }, clock.now())]));
+  const begun = clock.now();
+  await store.dreams.started(begun, dreamId, options.holder, [eventRecord('dream.started', { dreamId, trigger: options.trigger, since: marksText(state.marks) }, begun)]);
   try {
     return await phases(options, dreamId, state);
   } catch (err) {
     const reason = errorText(err);
-    await store.dreams.failed(clock.now(), reason, [eventRecord('dream.failed', { dreamId, reason }, clock.now())]).catch(() => undefined);
+    await store.dreams.failed(clock.now(), dreamId, reason, [eventRecord('dream.failed', { dreamId, reason }, clock.now())]).catch(() => undefined);
     throw isVigilError(err, 'VIGIL_ERR_DREAM_FAILED') ? err : new VigilError('VIGIL_ERR_DREAM_FAILED', reason, { cause: err });
   }
 }

@@ -17,4 +17,5 @@ export { considerRuleSuggestion, acceptRuleSuggestion } from './rule-suggestions
 export { considerTeamRuleSuggestion, acceptTeamRuleSuggestion } from './team-rule-suggestions.js';
 export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js';
 export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';
-export { cancelTeamAgentTask } from './team-cancel.js';
+export { cancelTeamAgentTask, requestTeamCancel } from './team-cancel.js';
+export { dreamTeamHere, awaitTeamDream, type TeamDreamOutcome } from './team-dream.js';

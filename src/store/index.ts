@@ -24,8 +24,9 @@ export { newActionId } from './actions.js';
 export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
-import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgCancelStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
-export type { TeamStatus };
+import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgCancelStore, PgDreamStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
+export type { TeamStatus, PgDreamStore, PgCancelStore };
+export type { DreamHolder, TeamDreaming } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
 import type { TeamDoctorReader } from './pg/doctor.js';
@@ -79,12 +80,15 @@ export async function withTeamLog<T>(url: string, fn: (log: TeamLogReader) => Pr
 
 /**
  * The team's memory as a node-local search index reads it (`vigil memory search` with
- * `store.url`): a short-lived pool that registers no node and migrates nothing.
+ * `store.url`): a short-lived pool that registers no node and migrates nothing. A
+ * database no node has started on holds no team yet (no `team` row names an index, no
+ * log, no inbox): `unmigrated` is the answer then, and `fn` is not called.
  */
-export async function withTeamSearchSource<T>(url: string, fn: (source: TeamSearchSource) => Promise<T>): Promise<T> {
+export async function withTeamSearchSource<T>(url: string, unmigrated: T, fn: (source: TeamSearchSource) => Promise<T>): Promise<T> {
   const [pgStore, read] = await Promise.all([import('./pg/index.js'), import('./pg/search-source.js')]);
   const pool = pgStore.openPgPool({ url, node: 'cli', max: 1 });
   try {
+    if (!(await pgStore.isMigrated(pool))) return unmigrated;
     return await fn({
       teamId: () => read.teamId(pool),
       chains: () => read.chainLengths(pool),
@@ -161,6 +165,16 @@ export async function withTeamTickStore<T>(url: string, node: string, fn: (store
 export async function withTeamCancels<T>(url: string, node: string, fn: (store: PgCancelStore) => Promise<T>): Promise<T> {
   const pgStore = await import('./pg/index.js');
   return shortLived(pgStore.openPgCancelStore({ url, node }), fn);
+}
+
+/**
+ * `vigil dream --now` on a team's home (issue 19): the dream's tables and the dreamer role
+ * by a short-lived pool that registers no node and migrates nothing, closed after `fn`
+ * (the role with it); the dream's lines go to `node`'s chain.
+ */
+export async function withTeamDreams<T>(url: string, node: string, fn: (store: PgDreamStore) => Promise<T>): Promise<T> {
+  const pgStore = await import('./pg/index.js');
+  return shortLived(pgStore.openPgDreamStore({ url, node }), fn);
 }
 
 /** Runs `fn` on a store opened for it, closed after; a database error becomes VIGIL_ERR_STORE. */

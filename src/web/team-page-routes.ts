@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isVigilError, VigilError } from '../errors.js';
-import { askWaitMs } from '../initiative/index.js';
-import type { ApprovalView } from '../operations/index.js';
 import type { TeamStatus } from '../store/index.js';
-import { apiAuth, channelOf, ownerOf, pageAuth } from './auth.js';
+import { apiAuth, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
 import { teamPage } from './team-page.js';
 import type { AuthDeps } from './types.js';
@@ -22,18 +20,12 @@ export interface TeamPageDeps extends AuthDeps {
   node: string;
   status(now: number): Promise<TeamStatus>;
   approvals(): Promise<TeamApprovalRow[]>;
-  /** `GET /api/approvals`: the same approvals as the single daemon's route shows them (src/operations approvalView). */
-  approvalViews(): Promise<ApprovalView[]>;
   /** The owner's answer from the page: once, whichever node it reaches (src/initiative answerTeamApproval). */
   answer(id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }>;
   /** `vigil ask`: the owner's words decided by whichever node takes them, the answer awaited here (src/daemon/team-asks.ts). */
   ask(text: unknown, via: 'cli' | 'dashboard', waitMs: number): Promise<{ eventId: number }>;
   /** A test notification through every channel, answered once a node's worker has tried (src/daemon/team-push-test.ts). */
   pushTest(): Promise<unknown>;
-  /** `vigil tick` through this node: a manual tick with its open-work digest, decided by whichever node takes it. */
-  tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
-  /** `GET /api/status` (\`vigil status\` on the node's home): the single daemon's report for this node, with the team's keys. */
-  report(): Promise<Record<string, unknown>>;
   /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
   answerTo(eventId: number): Promise<{ text: string } | undefined>;
 }
@@ -53,10 +45,10 @@ const reasonOf = (body: unknown) => {
 
 /**
  * A team node's home page (`/`, a logged-in browser) and its approvals' answers: the
- * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`) and the script's
- * `POST /api/approvals/:id/:answer` (session + CSRF header, or Bearer), as on the single
- * daemon's dashboard, and `GET /api/approvals`, the pending ones as the single daemon lists
- * them; `POST /api/ask`, the owner's words (`vigil ask`); and `GET /api/status` (`vigil status`). Errors (not found 404, no
+ * form's `POST /approvals/:id` (the session's CSRF token in `_csrf`), as on the single
+ * daemon's dashboard — the script's `POST /api/approvals/:id/:answer`, `GET
+ * /api/approvals` and `POST /api/ask` are the node's API (src/daemon/team-api-routes.ts);
+ * the Ask box without its script, and the push page's test. Errors (not found 404, no
  * longer pending 409) through the app's error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
@@ -86,14 +78,6 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
     return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
   });
 
-  // A script's or a browser's list (Bearer, or a session: a GET needs no CSRF token), in the single daemon's shape.
-  app.get('/api/approvals', { preHandler: apiAuth(deps) }, async () => deps.approvalViews());
-
-  app.post<{ Params: { id: string; answer: string } }>('/api/approvals/:id/:answer', { preHandler: apiAuth(deps) }, async (req) => {
-    if (req.params.answer !== 'approve' && req.params.answer !== 'deny') throw new VigilError('VIGIL_ERR_NOT_FOUND', `POST /api/approvals/${req.params.id}/${req.params.answer}`);
-    return deps.answer(req.params.id, req.params.answer, reasonOf(req.body));
-  });
-
   // The Ask box without its script (a form with `_csrf`): the page again, with the answer in the box.
   app.post<{ Body: Record<string, unknown> | undefined }>('/ask', { preHandler: pageAuth(deps) }, async (req, reply) => {
     let eventId: number;
@@ -110,15 +94,4 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
 
   // The push page's test button (session + CSRF header) or a script's Bearer.
   app.post('/api/push/test', { preHandler: apiAuth(deps) }, async () => deps.pushTest());
-
-  // `vigil status` (the CLI's Bearer) or a script: what `vigil status --json` prints, as on the single daemon.
-  app.get('/api/status', { preHandler: apiAuth(deps) }, async () => deps.report());
-
-  // `vigil tick` (the CLI's Bearer) or a script: answered 202 as on the single daemon.
-  app.post('/api/tick', { preHandler: apiAuth(deps) }, async (_req, reply) => reply.code(202).send(await deps.tick()));
-
-  // The owner's voice: the CLI's Bearer, or a session with its CSRF header (apiAuth).
-  app.post<{ Body: Record<string, unknown> | undefined }>('/api/ask', { preHandler: apiAuth(deps) }, async (req) => {
-    return deps.ask(req.body?.text, channelOf(req) === 'dashboard' ? 'dashboard' : 'cli', askWaitMs(req.body?.wait));
-  });
 }

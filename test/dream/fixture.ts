@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { FakeClock } from '../../src/clock.js';
 import { RulesConsolidator } from '../../src/dream/rules-consolidator.js';
@@ -6,7 +5,7 @@ import { runDream, type DreamOptions } from '../../src/dream/dream.js';
 import { type Consolidator } from '../../src/dream/consolidator.js';
 import type { MemoryFs } from '../../src/memory/index.js';
 import { Store } from '../../src/store/index.js';
-import { snapshotDir } from '../memory/helpers.js';
+import { copyHomeWhole, fillHomeWith, memoryNow } from '../helpers/home-fill.js';
 import { REPO, writeMonth } from './synthetic.js';
 
 /** Day 1 of the synthetic month in the in-process tests: 2026-01-01, local time. */
@@ -33,18 +32,25 @@ export function homeIn(dir: string): Home {
   return { dir, memory: path.join(dir, 'memory'), logs: path.join(dir, 'logs'), db: path.join(dir, 'vigil.db') };
 }
 
-/** Days `from`..`to` of the month into a home (store closed afterwards). */
+/**
+ * Days `from`..`to` of the month into a home (store closed afterwards): its daily files
+ * and memory folder, or — a team's home on PostgreSQL — the team's chains and
+ * `memory_files` (test/helpers/home-fill.ts).
+ */
 export async function fillHome(home: Home, from: number, to: number, fillerPerDay = 12, start = START): Promise<number> {
-  const store = Store.open(home.db);
-  try {
-    return await writeMonth({ logsDir: home.logs, memoryDir: home.memory, store, start, fillerPerDay }, from, to);
-  } finally {
-    store.close();
-  }
+  return fillHomeWith(home.dir, async ({ logs, memory, db }) => {
+    const store = Store.open(db);
+    try {
+      return await writeMonth({ logsDir: logs, memoryDir: memory, store, start, fillerPerDay }, from, to);
+    } finally {
+      store.close();
+    }
+  });
 }
 
+/** A copy of the home (and of its team's database, on PostgreSQL). */
 export function copyHome(from: Home, to: string): Home {
-  fs.cpSync(from.dir, to, { recursive: true });
+  copyHomeWhole(from.dir, to);
   return homeIn(to);
 }
 
@@ -86,6 +92,6 @@ export async function dreamOn(run: DreamRun) {
 
 /** MEMORY.md and the topic files: what "the memory" is for old-or-new comparisons. */
 export function memoryFiles(home: Home): Record<string, string> {
-  const all = snapshotDir(home.memory);
-  return Object.fromEntries(Object.entries(all).filter(([rel]) => rel === 'MEMORY.md' || /^topics\/[^/]+\.md$/.test(rel)));
+  const all = memoryNow(home.dir);
+  return Object.fromEntries([...all].filter(([rel]) => rel === 'MEMORY.md' || /^topics\/[^/]+\.md$/.test(rel)).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killDaemons, makeHome, removeHomes, runCli, startDaemon, type RunningDaemon } from '../helpers/home.js';
+import { logEntryAt, logRefPattern } from '../helpers/log-refs.js';
+import { memoryFile } from '../helpers/store-rows.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 
 /** Issue 15's acceptance: a dream without a model learns each repository's facts from a day of real webhook payloads. */
@@ -42,26 +42,22 @@ describe('an offline dream after replaying @octokit/webhooks-examples', () => {
 
     const dream = runCli(home, ['dream', '--now']);
     expect(dream.status, dream.stderr).toBe(0);
-    const topics = path.join(home, 'memory', 'topics');
+    // The topics as they now read: memory/ of the home, or the team's memory_files.
+    const topic = (slug: string) => memoryFile(home, `topics/${slug}.md`) ?? '';
+    const ref = logRefPattern(home);
     expect(lastBranch.size).toBeGreaterThanOrEqual(10);
     // Two repositories whose branches are the same text (octocat/hello-world and codertocat/hello-world: `main`) each keep theirs.
     for (const [repo, branch] of lastBranch) {
-      const file = path.join(topics, `${repo.replace(/[^a-z0-9]+/g, '-')}.md`);
-      const text = fs.readFileSync(file, 'utf8');
-      expect(text, repo).toMatch(new RegExp(`^- Default branch: \`${branch}\`\\n  - source: log \\d{4}-\\d{2}-\\d{2}#\\d+ \\(github\\.[a-z_.]+\\)$`, 'm'));
+      const text = topic(repo.replace(/[^a-z0-9]+/g, '-'));
+      expect(text, repo).toMatch(new RegExp(`^- Default branch: \`${branch}\`\\n  - source: ${ref} \\(github\\.[a-z_.]+\\)$`, 'm'));
     }
-    const hello = fs.readFileSync(path.join(topics, 'codertocat-hello-world.md'), 'utf8');
-    expect(hello).toMatch(/^- Latest release: `0\.0\.1` \(2019-05-15\)\n {2}- source: log \d{4}-\d{2}-\d{2}#\d+ \(github\.release\.(published|released|created|edited)\)$/m);
+    const hello = topic('codertocat-hello-world');
+    expect(hello).toMatch(new RegExp(`^- Latest release: \`0\\.0\\.1\` \\(2019-05-15\\)\\n {2}- source: ${ref} \\(github\\.release\\.(published|released|created|edited)\\)$`, 'm'));
     expect(hello).toMatch(/^- Most active contributors: Codertocat \(\d+\)/m);
     expect(hello).toMatch(/^- Labels in use: /m);
     // Each source names the event.received entry of that repository's event.
     const source = /^- Latest release: .*\n {2}- source: log (\S+)#(\d+)/m.exec(hello)!;
-    const entry = fs
-      .readFileSync(path.join(home, 'logs', `${source[1]}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { seq: number; type: string; kind: string })
-      .find((e) => e.seq === Number(source[2]))!;
+    const entry = logEntryAt(home, source[1]!, Number(source[2]));
     expect(entry).toMatchObject({ type: 'event.received', kind: expect.stringMatching(/^github\.release\./) });
   });
 });

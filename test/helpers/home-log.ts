@@ -118,8 +118,8 @@ function readLines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }
 
-/** Rows for `lines`, `seq` by position; ts, type and hash from the line where it still parses. */
-async function insertChain(db: pg.Pool | pg.PoolClient, day: string, lines: readonly string[]): Promise<void> {
+/** Rows of FIXTURE_NODE's chain of `day` for `lines`, `seq` by position; ts, type and hash from the line where it still parses. */
+export async function insertChain(db: pg.Pool | pg.PoolClient, day: string, lines: readonly string[]): Promise<void> {
   for (const [i, line] of lines.entries()) {
     let entry: { ts?: string; type?: string; hash?: string } = {};
     try {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { DailyLog } from '../../src/logs/index.js';
+import { seedLog } from '../helpers/home-log.js';
 import { BIN, cliEnv, killDaemons, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { packagesOf, tracePackages } from '../helpers/packages.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
@@ -74,9 +75,12 @@ describe('vigil memory search with a daemon running', () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
-    const log = new DailyLog({ dir: path.join(home, 'logs'), clock: systemClock });
-    log.append({ type: 'decision.made', summary: 'the narwhal migration is done', act: false });
-    log.close();
+    // The home's log on either backend (a day's file, or a chain of the team's database).
+    await seedLog(home, (dir) => {
+      const log = new DailyLog({ dir, clock: systemClock });
+      log.append({ type: 'decision.made', summary: 'the narwhal migration is done', act: false });
+      log.close();
+    });
     fs.writeFileSync(
       path.join(home, 'daemon.json'),
       JSON.stringify({ pid: process.pid, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}`, startedAt: new Date().toISOString(), version: 'test' }),

@@ -1,12 +1,13 @@
 /**
  * What a team node answers on the single daemon's routes it does not serve
- * (src/daemon/team-unserved.ts): every route of the CLI's API (API_ROUTES) is either one
- * the node's routes take or listed there — so none falls to 404 on a node by being
+ * (src/daemon/team-unserved.ts): every route of the CLI's API (API_ROUTES) is either in
+ * the node's table (src/daemon/team-api-routes.ts) or listed there — so none falls to 404 on a node by being
  * forgotten — and a path no vigil serves is not listed.
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../src/daemon/api-routes.js';
+import { TEAM_API_ROUTES } from '../../src/daemon/team-api-routes.js';
 import { SINGLE_DAEMON_ONLY, unservedRoute } from '../../src/daemon/team-unserved.js';
 import { teamPageRoutes, type TeamPageDeps } from '../../src/web/team-page-routes.js';
 
@@ -14,16 +15,20 @@ import { teamPageRoutes, type TeamPageDeps } from '../../src/web/team-page-route
 const sample = (pattern: string) => pattern.replace(/:[a-z]+/gi, 'x1');
 
 describe('the single daemon\'s routes a node does not serve', () => {
-  it('every API route is served by the node or listed, never both', async () => {
+  it('every API route is in the node\'s table or listed, never both; the page\'s routes take none of them', async () => {
     const app = Fastify();
     // Registering reads nothing of the deps: only a request would.
     await app.register(teamPageRoutes, {} as TeamPageDeps);
     await app.ready();
-    const served = API_ROUTES.filter((r) => app.hasRoute({ method: r.method, url: r.path })).map((r) => `${r.method} ${r.path}`);
-    const listed = API_ROUTES.filter((r) => unservedRoute(r.method, sample(r.path))).map((r) => `${r.method} ${r.path}`);
-    expect(served).toEqual(expect.arrayContaining(['GET /api/approvals', 'POST /api/approvals/:id/:answer', 'POST /api/tick', 'POST /api/ask', 'GET /api/status']));
+    const name = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+    const served = API_ROUTES.filter((r) => TEAM_API_ROUTES.some((t) => name(t) === name(r))).map(name);
+    const listed = API_ROUTES.filter((r) => unservedRoute(r.method, sample(r.path))).map(name);
+    expect(served).toEqual(expect.arrayContaining(['GET /api/approvals', 'POST /api/approvals/:id/:answer', 'POST /api/tick', 'POST /api/ask', 'GET /api/status', 'POST /api/dream', 'GET /api/memory/search', 'POST /api/actions/:id/cancel']));
     expect(served.filter((r) => listed.includes(r))).toEqual([]);
-    expect([...served, ...listed].sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect([...served, ...listed].sort()).toEqual(API_ROUTES.map(name).sort());
+    // The node's table has no route of its own: the same API as a single daemon's.
+    expect(TEAM_API_ROUTES.map(name).filter((r) => !API_ROUTES.some((a) => name(a) === r))).toEqual([]);
+    expect(API_ROUTES.filter((r) => app.hasRoute({ method: r.method, url: r.path })).map(name)).toEqual([]);
     await app.close();
   });
 

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { VigilError } from '../../errors.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../../logs/index.js';
-import { describeDream, dreamHere, dreamStatus, type DreamSummary } from '../../operations/index.js';
+import { readDaemonInfo } from '../../home/index.js';
+import { awaitTeamDream, describeDream, dreamHere, dreamStatus, dreamTeamHere, type DreamSummary, type TeamDreamOutcome } from '../../operations/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
+import { teamStoreUrl } from '../team-home.js';
 
 /** How long `vigil dream --now` waits for a daemon's dream to end. */
 const WAIT_MS = 15 * 60_000;
@@ -16,6 +19,8 @@ export async function dreamCommand(ctx: CliContext, opts: { now?: boolean; json?
   if (!opts.now) return printDreamStatus(ctx, opts.json === true);
   // --json: progress lines are for people; the one object printed is the dream's summary.
   const say = (line: string) => (opts.json ? undefined : ctx.out(line));
+  const team = await teamStoreUrl(ctx);
+  if (team) return teamDreamNow(ctx, team, opts.json === true, say);
   // Only what is written from now on can hold the end of a dream the daemon runs.
   const marks = new Map(listLogDates(ctx.paths.logs).map((d) => [d, fs.statSync(logFilePath(ctx.paths.logs, d)).size]));
   const ran = await daemonOrInProcess<{ dreamId?: string; pid?: number }, DreamSummary>(
@@ -34,6 +39,38 @@ export async function dreamCommand(ctx: CliContext, opts: { now?: boolean; json?
   const end = await waitForEnd(ctx.paths.logs, dreamId, marks);
   if (end.type === 'dream.failed') throw new VigilError('VIGIL_ERR_DREAM_FAILED', String(end.reason));
   if (opts.json) return ctx.out(JSON.stringify({ ...end, inDaemon: true }, null, 2));
+  ctx.out(describeDream(end as unknown as DreamSummary));
+}
+
+/**
+ * `vigil dream --now` on a team's home (issue 19): through the node running here, else in
+ * this process under the team's dreamer role (src/operations/team-dream.ts); either way a
+ * dream of the team's chains and memory, one at a time across the team. A dream the
+ * role's holder elsewhere takes is awaited in the team's log.
+ */
+async function teamDreamNow(ctx: CliContext, url: string, json: boolean, say: (line: string) => void): Promise<void> {
+  const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+  const ran = await daemonOrInProcess<{ dreamId?: string; pid?: number; node?: string; here?: boolean }, TeamDreamOutcome>(
+    ctx,
+    { method: 'POST', route: '/api/dream', passThrough: ['VIGIL_ERR_DREAM_BUSY'] },
+    async () => {
+      const config = loadHomeConfig(ctx);
+      const { loadSecrets } = await import('../../config/index.js');
+      // The model provider's key and endpoint, as a node's dreamer uses them; the rules pass needs no secrets.
+      const secrets = config.model.provider === 'rules' ? {} : loadSecrets(ctx.paths.secrets, ctx.env);
+      return dreamTeamHere({ url, node, config, secrets, env: ctx.env });
+    },
+  );
+  if (!ran.inDaemon && ran.result.here) {
+    const { report } = ran.result;
+    return ctx.out(json ? JSON.stringify({ ...report, inDaemon: false }, null, 2) : describeDream(report));
+  }
+  const dreamId = ran.inDaemon ? ran.result.dreamId : ran.result.here ? undefined : ran.result.dreamId;
+  if (!dreamId) throw new VigilError('VIGIL_ERR_DAEMON_HTTP', 'POST /api/dream: the node named no dream');
+  if (ran.inDaemon && ran.result.here) say(`dream ${dreamId} started in the daemon (pid ${ran.result.pid}, node ${ran.result.node})`);
+  else say(`dream ${dreamId} asked of the team: the node holding its dreamer role dreams it`);
+  const end = await awaitTeamDream(url, node, dreamId);
+  if (json) return ctx.out(JSON.stringify({ ...end, inDaemon: ran.inDaemon }, null, 2));
   ctx.out(describeDream(end as unknown as DreamSummary));
 }
 

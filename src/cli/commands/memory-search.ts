@@ -37,8 +37,8 @@ async function fromDaemon(ctx: CliContext, query: string, limit: number): Promis
 }
 
 /**
- * No daemon answered (a team's node does not search yet): a team's home searches its
- * database through this machine's index; a SQLite home its own store.
+ * No daemon answered whole (none runs here, or its index is behind): a team's home
+ * searches its database through this machine's index; a SQLite home its own store.
  */
 async function inThisProcess(ctx: CliContext, query: string, limit: number): Promise<SearchHit[]> {
   const team = await teamStoreUrl(ctx);
@@ -58,5 +58,6 @@ async function inThisProcess(ctx: CliContext, query: string, limit: number): Pro
 /** A team's home (`store.url`): this node's derived index of the database's log and inbox, caught up first. */
 async function inTeamIndex(ctx: CliContext, url: string, query: string, limit: number): Promise<SearchHit[]> {
   const [{ withTeamSearchSource }, { searchTeam }] = await Promise.all([import('../../store/index.js'), import('../../memory/index.js')]);
-  return withTeamSearchSource(url, (source) => searchTeam(ctx.paths.home, source, query, limit));
+  // No node has started on the database yet: nothing to search, no index to name (it was exit 70: no table `team`).
+  return withTeamSearchSource(url, [], (source) => searchTeam(ctx.paths.home, source, query, limit));
 }

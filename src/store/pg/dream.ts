@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { VigilError } from '../../errors.js';
 import type { LogRecord } from '../../logs/index.js';
 import type { AnsweredApproval } from '../owner-answers.js';
+import { ADVISORY_CLASS, ROLES } from './advisory.js';
 import { withTransaction, type Queryable } from './connect.js';
 import type { PgLog } from './log.js';
 import { readPgMemoryRows, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
@@ -31,6 +32,22 @@ export interface TeamDreamState {
   dreamedBy: string | null;
   lastFailedAt: number | null;
   lastFailure: string | null;
+  /** The owner's `vigil dream --now` that waits for the dreamer role's holder, if any. */
+  requestedId: string | null;
+}
+
+/** A dream under way: who dreams it, and since when. */
+export interface TeamDreaming {
+  dreamId: string;
+  node: string;
+  pid: number;
+  since: number;
+}
+
+/** Who dreams: the node and process, and the backend holding the dreamer role for it (PgRoles.backendOf). */
+export interface DreamHolder {
+  pid: number;
+  backend: number;
 }
 
 /** A line of a chain, after the marks. */
@@ -59,11 +76,20 @@ interface StateRow {
   dreamed_by: string | null;
   last_failed_at: number | null;
   last_failure: string | null;
+  requested_id: string | null;
 }
 
 /** The chains' lines after the marks: a node without a mark from its first line. */
 const AFTER_MARKS = `FROM log_entries e LEFT JOIN jsonb_each($1::jsonb) AS m(node, mark) ON m.node = e.node
   WHERE m.node IS NULL OR e.day > m.mark->>'day' OR (e.day = m.mark->>'day' AND e.seq > (m.mark->>'seq')::bigint)`;
+
+/**
+ * What the end of dream $3 clears: its record as the dream under way, and the owner's
+ * request it answered (a request made meanwhile stays for the next).
+ */
+const ENDED = `dreaming_id = CASE WHEN dreaming_id = $3 THEN NULL ELSE dreaming_id END,
+  dreaming_backend = CASE WHEN dreaming_id = $3 THEN NULL ELSE dreaming_backend END,
+  requested_id = CASE WHEN requested_id = $3 THEN NULL ELSE requested_id END`;
 
 export class PgDreams {
   constructor(
@@ -81,7 +107,62 @@ export class PgDreams {
       dreamedBy: row?.dreamed_by ?? null,
       lastFailedAt: row?.last_failed_at ?? null,
       lastFailure: row?.last_failure ?? null,
+      requestedId: row?.requested_id ?? null,
     };
+  }
+
+  /**
+   * The dream under way, if any: the one `dream_state` names whose backend still holds
+   * the dreamer role. A dreamer killed mid-dream leaves its row, but its lock went with
+   * its connection: that dream is over.
+   */
+  async dreaming(db: Queryable = this.pool): Promise<TeamDreaming | undefined> {
+    const { rows } = await db.query<{ dreaming_id: string; dreaming_node: string; dreaming_pid: number; dreaming_since: string }>(
+      `SELECT d.dreaming_id, d.dreaming_node, d.dreaming_pid, d.dreaming_since FROM dream_state d
+       WHERE d.id = 1 AND d.dreaming_id IS NOT NULL AND EXISTS (
+         SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted AND l.pid = d.dreaming_backend)`,
+      [ADVISORY_CLASS, ROLES.dreamer],
+    );
+    const row = rows[0];
+    return row ? { dreamId: row.dreaming_id, node: row.dreaming_node, pid: row.dreaming_pid, since: Number(row.dreaming_since) } : undefined;
+  }
+
+  /**
+   * The owner asks for a dream (\`vigil dream --now\` through a node that does not hold the
+   * dreamer role): the holder dreams it at its next look, as \`dreamId\`. A request already
+   * waiting is the one dream asked for: its id is returned.
+   */
+  async request(dreamId: string, now: number): Promise<string> {
+    const { rows } = await this.pool.query<{ requested_id: string }>(
+      `UPDATE dream_state SET requested_id = coalesce(requested_id, $1),
+         requested_by = CASE WHEN requested_id IS NULL THEN $2 ELSE requested_by END,
+         requested_at = CASE WHEN requested_id IS NULL THEN $3 ELSE requested_at END
+       WHERE id = 1 RETURNING requested_id`,
+      [dreamId, this.node, now],
+    );
+    return rows[0]!.requested_id;
+  }
+
+  /** A dream begins: who dreams it, with its \`dream.started\` line, in one transaction. */
+  started(now: number, dreamId: string, holder: DreamHolder | undefined, records: LogRecord[]): Promise<void> {
+    return withTransaction(this.pool, async (client) => {
+      if (holder) {
+        await client.query(
+          'UPDATE dream_state SET dreaming_id = $1, dreaming_node = $2, dreaming_pid = $3, dreaming_since = $4, dreaming_backend = $5 WHERE id = 1',
+          [dreamId, this.node, holder.pid, now, holder.backend],
+        );
+      }
+      await this.log.append(client, records);
+    });
+  }
+
+  /** The end of dream `dreamId` (its \`dream.finished\` or \`dream.failed\` line, on whichever chain), looked for from `fromDay` on. */
+  async ended(dreamId: string, fromDay: string): Promise<LogRecord | undefined> {
+    const { rows } = await this.pool.query<{ line: string }>(
+      `SELECT line FROM log_entries WHERE day >= $2 AND type IN ('dream.finished', 'dream.failed') AND line::jsonb->>'dreamId' = $1 LIMIT 1`,
+      [dreamId, fromDay],
+    );
+    return rows[0] ? (JSON.parse(rows[0].line) as LogRecord) : undefined;
   }
 
   /** At most `limit` lines after the marks, each chain in its own order (node, day, seq). */
@@ -146,7 +227,7 @@ export class PgDreams {
   commit(now: number, changes: (rows: PgMemoryRow[]) => PgMemoryChange[], commit: DreamCommit): Promise<string[]> {
     return writePgMemory(this.pool, this.node, now, changes, async (client) => {
       const { rowCount } = await client.query(
-        `UPDATE dream_state SET marks = $1::jsonb, last_dream_at = $2, last_dream_id = $3, dreamed_by = $4
+        `UPDATE dream_state SET marks = $1::jsonb, last_dream_at = $2, last_dream_id = $3, dreamed_by = $4, ${ENDED}
          WHERE id = 1 AND last_dream_id IS NOT DISTINCT FROM $5`,
         [JSON.stringify(commit.marks), now, commit.dreamId, this.node, commit.after],
       );
@@ -157,9 +238,9 @@ export class PgDreams {
   }
 
   /** A dream that failed: its reason, and its line on this node's chain, together. */
-  failed(now: number, reason: string, records: LogRecord[]): Promise<void> {
+  failed(now: number, dreamId: string, reason: string, records: LogRecord[]): Promise<void> {
     return withTransaction(this.pool, async (client) => {
-      await client.query('UPDATE dream_state SET last_failed_at = $1, last_failure = $2 WHERE id = 1', [now, reason]);
+      await client.query(`UPDATE dream_state SET last_failed_at = $1, last_failure = $2, ${ENDED} WHERE id = 1`, [now, reason, dreamId]);
       await this.log.append(client, records);
     });
   }

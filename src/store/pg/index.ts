@@ -17,7 +17,7 @@ import { PgLog, readPgLogRecords, recentPgLogEntries } from './log.js';
 import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
 import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
-import { migratePg } from './migrate.js';
+import { isMigrated, migratePg } from './migrate.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
 import { PgNotify } from './notify.js';
@@ -45,7 +45,7 @@ export { PG_PRUNE_BATCH, type PgPruneReport } from './retention.js';
 export type { SweepState } from './redeliveries.js';
 export type { PgApproval } from './approvals.js';
 export type { PgNotice, NotifyWindow, PgAdmission } from './notify.js';
-export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState } from './dream.js';
+export type { DreamMarks, ChainMark, MarkedLine, TeamDreamState, DreamHolder, TeamDreaming } from './dream.js';
 export { migratePg, isMigrated } from './migrate.js';
 export { PG_MIGRATIONS } from './migrations.js';
 export type { LoginFailureTable } from './login-failures.js';
@@ -104,6 +104,8 @@ export class PgStore {
   readonly actingLogin: PgActingLogin;
   /** This node's refused webhook deliveries, saved for \`vigil status\` and \`vigil doctor\`. */
   readonly rejections: PgRejections;
+  /** \`vigil cancel\` through this node (POST /api/actions/:id/cancel): the flag the running task's worker polls. */
+  readonly cancels: PgAgentCancels;
 
   /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
   readonly leaseSeconds: number;
@@ -136,6 +138,7 @@ export class PgStore {
     this.reminders = new PgReminders(pool, node, clock);
     this.actingLogin = new PgActingLogin(pool);
     this.rejections = new PgRejections(pool, node, clock);
+    this.cancels = new PgAgentCancels(pool);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 
@@ -277,6 +280,40 @@ export function openPgCancelStore(options: { url: string; node: string; clock?: 
     log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
     transaction: (fn) => withTransaction(pool, fn),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * What \`vigil dream --now\` on a team's home with no node running needs (issue 19): the
+ * dream's tables, the actions (its digest), and the dreamer role on a connection of its
+ * own, so that the CLI's dream is the team's one dream at a time; a short-lived pool that
+ * registers no node and migrates nothing. Its lines go to `node`'s chain.
+ */
+export interface PgDreamStore {
+  dreams: PgDreams;
+  actions: PgActions;
+  roles: PgRoles;
+  /** Whether a node has started on the database (no schema: nothing to dream). */
+  migrated(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function openPgDreamStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgDreamStore {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max: 2 });
+  const clock = options.clock ?? systemClock;
+  const { mask } = options;
+  const log = new PgLog(node, clock, mask ? () => mask : secretMask);
+  const roles = new PgRoles({ url: options.url, node }, { gained: () => {}, lost: () => {} }, 1000);
+  return {
+    dreams: new PgDreams(pool, node, log),
+    actions: new PgActions(pool, node, clock, DEFAULT_LEASE_SECONDS),
+    roles,
+    migrated: () => isMigrated(pool),
+    close: async () => {
+      await roles.close();
+      await pool.end();
+    },
   };
 }
 

@@ -429,4 +429,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ALTER TABLE notify_queue DROP CONSTRAINT notify_queue_kind_check;
   ALTER TABLE notify_queue ADD CONSTRAINT notify_queue_kind_check CHECK (kind IN ('approval', 'digest', 'test', 'alert', 'rule'));
   ` },
+  // \`vigil dream --now\` on a team (src/daemon/team-dreamer.ts): the dream under way — its
+  // id, the node and process dreaming, since when, and the backend holding the dreamer
+  // role for it (a dream whose backend no longer holds the role died with it) — and the
+  // owner's request for a dream, which the role's holder dreams whichever node took it.
+  { id: 'pg-022-dream-now', sql: `
+  ALTER TABLE dream_state ADD COLUMN dreaming_id text;
+  ALTER TABLE dream_state ADD COLUMN dreaming_node text;
+  ALTER TABLE dream_state ADD COLUMN dreaming_pid integer;
+  ALTER TABLE dream_state ADD COLUMN dreaming_since bigint;
+  ALTER TABLE dream_state ADD COLUMN dreaming_backend integer;
+  ALTER TABLE dream_state ADD COLUMN requested_id text;
+  ALTER TABLE dream_state ADD COLUMN requested_by text;
+  ALTER TABLE dream_state ADD COLUMN requested_at bigint;
+  ` },
 ];

@@ -24,6 +24,8 @@ export interface RoleEvents {
 
 interface Held {
   client: pg.Client;
+  /** The server process of the role's connection: pg_locks names it as the lock's holder. */
+  backend: number;
 }
 
 export class PgRoles {
@@ -42,6 +44,11 @@ export class PgRoles {
     return this.held.has(role);
   }
 
+  /** The backend holding `role` for this node, while it does (a dream's record of who dreams names it: src/store/pg/dream.ts). */
+  backendOf(role: RoleName): number | undefined {
+    return this.held.get(role)?.backend;
+  }
+
   /** One try: true when this node holds the role afterwards. */
   async tryAcquire(role: RoleName): Promise<boolean> {
     if (this.held.has(role)) return true;
@@ -49,19 +56,21 @@ export class PgRoles {
     const client = new pg.Client(connectionConfig(this.options));
     // An error on an idle connection (its backend terminated) arrives as an event.
     client.on('error', () => {});
+    let backend: number;
     try {
       await client.connect();
       await client.query(`SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; SET tcp_user_timeout = 10000`);
-      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [ADVISORY_CLASS, ROLES[role]]);
+      const { rows } = await client.query<{ got: boolean; backend: number }>('SELECT pg_try_advisory_lock($1, $2) AS got, pg_backend_pid() AS backend', [ADVISORY_CLASS, ROLES[role]]);
       if (!rows[0]?.got || this.closed) {
         await client.end().catch(() => {});
         return false;
       }
+      backend = rows[0].backend;
     } catch {
       await client.end().catch(() => {});
       return false;
     }
-    this.held.set(role, { client });
+    this.held.set(role, { client, backend });
     client.once('end', () => void this.drop(role, client, 'its database connection ended'));
     this.events.gained(role);
     return true;

@@ -205,7 +205,7 @@ describe.runIf(PG.available)('the Memory page and log records on a team node (re
     expect([report.status, await report.json()]).toMatchObject([200, { status: 'running', store: 'postgres', node: 'beta' }]);
 
     // Everything else of the dashboard and the API still says so.
-    for (const route of ['/activity', '/tasks', '/api/memory/search?q=x', '/api/timeline']) {
+    for (const route of ['/activity', '/tasks', '/api/charts', '/api/timeline']) {
       const res = await fetch(`${beta.url}${route}`, { headers: { cookie } });
       expect([route, res.status, ((await res.json()) as { code: string }).code]).toEqual([route, 501, 'VIGIL_ERR_TEAM_UNSUPPORTED']);
     }
