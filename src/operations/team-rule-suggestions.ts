@@ -44,32 +44,31 @@ export async function considerTeamRuleSuggestion(
 
 /**
  * The owner accepted a suggestion through its link on this node (the route checked the
- * token). As on SQLite: the rule into `configFile` first (schema-checked, the old file kept
- * as config.json.prev), then — one transaction, the suggestion's row locked — the nonce
- * spent, the suggestion accepted and `rule.accepted` logged; a config.json that cannot be
- * rewritten leaves the link good. The caller reloads the node's config.
+ * token). One transaction with the suggestion's row locked, so a link opened on two nodes
+ * at once writes one config: the suggestion still offered and unexpired, the nonce spent,
+ * then the rule into `configFile` (schema-checked, the old file kept as config.json.prev,
+ * as on SQLite), the suggestion accepted and `rule.accepted` logged. A config.json that
+ * cannot be rewritten rolls it all back and leaves the link good. The caller reloads the
+ * node's config.
  */
 export async function acceptTeamRuleSuggestion(
   store: Pick<PgAnswerStore, 'suggestions' | 'log' | 'transaction'>,
   clock: Clock,
   opts: { configFile: string; id: string; nonce: string; by: string },
 ): Promise<{ suggestion: RuleSuggestion; rule: PermissionRule; added: boolean }> {
-  const found = await store.transaction((tx) => store.suggestions.get(tx, opts.id));
-  if (!found) throw new VigilError('VIGIL_ERR_SUGGESTION_NOT_FOUND', opts.id);
-  if (found.state !== 'offered') throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} was accepted already`);
-  if (found.expiresAt <= clock.now()) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} expired`);
-  refuseNeverSuggested(found.action, opts.id);
-  const rule = suggestedRule(found);
-  const { before, after } = rewriteConfigFile(opts.configFile, (raw) => withPermissionRule(raw, rule));
-  const added = before !== after && JSON.stringify(before) !== JSON.stringify(after);
-  const suggestion = await store.transaction(async (tx) => {
+  return store.transaction(async (tx) => {
     const now = clock.now();
-    const locked = await store.suggestions.lock(tx, opts.id);
-    if (!locked) throw new VigilError('VIGIL_ERR_SUGGESTION_NOT_FOUND', opts.id);
+    const found = await store.suggestions.lock(tx, opts.id);
+    if (!found) throw new VigilError('VIGIL_ERR_SUGGESTION_NOT_FOUND', opts.id);
+    if (found.state !== 'offered') throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} was accepted already`);
+    if (found.expiresAt <= now) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} expired`);
+    refuseNeverSuggested(found.action, opts.id);
     if (!(await store.suggestions.spend(tx, opts.nonce, opts.id, now))) throw new VigilError('VIGIL_ERR_CAPABILITY', 'the token was already used');
+    const rule = suggestedRule(found);
+    const { before, after } = rewriteConfigFile(opts.configFile, (raw) => withPermissionRule(raw, rule));
+    const added = before !== after && JSON.stringify(before) !== JSON.stringify(after);
     if (!(await store.suggestions.accept(tx, opts.id, now))) throw new VigilError('VIGIL_ERR_SUGGESTION_CLOSED', `${opts.id} was accepted already`);
     await store.log.append(tx, [eventRecord('rule.accepted', { suggestionId: opts.id, action: rule.action, repo: rule.repo!, by: opts.by, added }, now)]);
-    return (await store.suggestions.get(tx, opts.id))!;
+    return { suggestion: (await store.suggestions.get(tx, opts.id))!, rule, added };
   });
-  return { suggestion, rule, added };
 }
