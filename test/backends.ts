@@ -21,7 +21,7 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   'test/security/intake-store-failure.test.ts':
     'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
   'test/security/secrets-canary.test.ts':
-    'node gap: GET /api/timeline and /api/dashboard/status answer 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
+    'node gap: GET /api/dashboard/status answers 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
   'test/security/store-busy.test.ts':
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':
@@ -30,10 +30,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'about SQLite itself: the spool beside vigil.db, a body spooled before its inbox row committed, indexed at the next start',
 
   // ── web pages and API, notifications, operations (group B)
-  'test/web/browser.test.ts':
-    'node gap: a team node\'s page has no live timeline (GET /api/events, /api/threads answer 501): an approval does not arrive without a reload, nor a thread turn done',
-  'test/web/views-browser.test.ts':
-    'node gap: a team node serves no timeline of threads and no Activity page (GET /api/threads, /api/events, /activity, /api/charts answer 501); `vigil simulate` on a team home is group C\'s',
 
   // ── decisions, model, agent, dreams, GitHub hands, memory, ticks (group C)
   'test/agent/external.test.ts':

@@ -9,7 +9,7 @@ import type { GithubQuery } from '../github-api/index.js';
 import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
-import { createProvider, usageReport, type ProviderDeps } from '../model/index.js';
+import { createProvider, dayUsage, usageReport, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
 import {
   acceptRuleSuggestion,
@@ -489,17 +489,7 @@ export class Daemon {
       logsDir: this.paths.logs,
       memoryDir: this.paths.memory,
       githubWebUrl: githubWebUrl(githubApiUrl(this.options.env ?? process.env)),
-      usageOfDay: (day) => {
-        const report = usageReport(day, this.store.usage.totals(day), this.config.model);
-        const sum = (key: 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheReadTokens') => report.models.reduce((n, m) => n + m[key], 0);
-        return {
-          inputTokens: sum('inputTokens'),
-          outputTokens: sum('outputTokens'),
-          cacheCreationTokens: sum('cacheCreationTokens'),
-          cacheReadTokens: sum('cacheReadTokens'),
-          estimatedCostUsd: report.estimatedCostUsd,
-        };
-      },
+      usageOfDay: (day) => dayUsage(day, this.store.usage.totals(day), this.config.model),
       trustProxy: this.config.http.trustProxy,
       capabilityKey: () => this.secrets.capabilityKey,
       vapidPublicKey: () => this.secrets.vapid.publicKey,

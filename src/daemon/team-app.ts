@@ -1,17 +1,20 @@
 import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
+import type { ModelConfig } from '../config/index.js';
 import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import { searchTeam } from '../memory/index.js';
 import { approvalView, requestTeamCancel } from '../operations/index.js';
 import type { PgApproval, PgStore } from '../store/index.js';
-import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamMemoryRoutes, loadTeamPageRoutes, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamPageDeps } from '../web/index.js';
+import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamActivityRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, loadTeamTimelineRoutes, loadTeamViews, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamActivityDeps, type TeamPageDeps, type TeamTimelineDeps, type TeamViews } from '../web/index.js';
 import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
 import { TEAM_API_ROUTES, type TeamApi } from './team-api-routes.js';
 import type { TeamDreamStarted } from './team-dreamer.js';
 import { teamMemoryDeps } from './team-memory-pages.js';
+import { teamCharts } from './team-activity-source.js';
+import { teamTimelineSource } from './team-timeline-source.js';
 import { unservedRoute } from './team-unserved.js';
 
 export interface TeamAppDeps {
@@ -29,6 +32,10 @@ export interface TeamAppDeps {
   vapidPublicKey(): string;
   /** A log line that could not be written (the database away): said in the node's output. */
   unlogged(record: EventRecord, err: unknown): void;
+  /** config `model`'s prices: the Activity page's cost per day. */
+  pricing(): Pick<ModelConfig, 'prices' | 'cacheTtl'>;
+  /** A page's live stream that stopped on the database (the browser reconnects): said in the node's output. */
+  streamFailed(err: unknown): void;
   /** The HMAC key of the capability tokens (secrets.json `capabilityKey`, the same on every node of a team). */
   capabilityKey(): string;
   /** An approval was granted: the node's worker may look now, and a rule may be due (team-rules.ts). */
@@ -82,13 +89,16 @@ export function teamApp(deps: TeamAppDeps) {
     });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }] = await Promise.all([
+    const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }, { teamTimelineRoutes }, { teamActivityRoutes }, views] = await Promise.all([
       loadCapabilityRoute(),
       loadRuleRoute(),
       loadAssetRoutes(),
       loadPhoneRoutes(),
       loadTeamPageRoutes(),
       loadTeamMemoryRoutes(),
+      loadTeamTimelineRoutes(),
+      loadTeamActivityRoutes(),
+      loadTeamViews(),
     ]);
     // The confirmation page is the SQLite one: its style and script are public and hold no data.
     await app.register(assetRoutes);
@@ -110,10 +120,13 @@ export function teamApp(deps: TeamAppDeps) {
       await scope.register(loginRoutes, phone);
       await scope.register(pushRoutes, phone);
       // Where a login lands and the home screen app starts: the team, and what waits for the owner.
-      await scope.register(teamPageRoutes, teamPageDeps(deps, phone));
+      await scope.register(teamPageRoutes, teamPageDeps(deps, phone, views));
       // The team's memory (its edit form posts a form) and the log records its facts and search hits name.
       await scope.register(teamMemoryRoutes, teamMemoryDeps(deps, phone));
     });
+    // The timeline's API and its live stream (Bearer or session), and the Activity page, over every node's chain.
+    await app.register(teamTimelineRoutes, teamTimelineDeps(deps));
+    await app.register(teamActivityRoutes, teamActivityDeps(deps, views));
     const guard = teamPhone(deps);
     const api = teamApi(deps);
     await app.register(async (scope) => {
@@ -188,8 +201,8 @@ export function teamApi(deps: TeamAppDeps): TeamApi {
 }
 
 /** The team page: the team's state and approvals from the database, an answer once whichever node takes it. */
-function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
-  const { store } = deps;
+function teamPageDeps(deps: TeamAppDeps, phone: PushDeps, views: TeamViews): TeamPageDeps {
+  const { store, clock } = deps;
   const api = teamApi(deps);
   return {
     ...phone,
@@ -200,6 +213,26 @@ function teamPageDeps(deps: TeamAppDeps, phone: PushDeps): TeamPageDeps {
     ask: (text, via, waitMs) => deps.ask(text, via, waitMs),
     pushTest: () => deps.pushTest(),
     answerTo: async (eventId) => (await store.decisions.answerTo(eventId)) as { text: string } | undefined,
+    timeline: (day, filters) => views.teamDayTimeline(teamTimelineSource(store, clock, deps.githubWebUrl), day, filters),
+  };
+}
+
+/** The timeline's API on a node: every chain of the day, the page's live stream polling the chains. */
+function teamTimelineDeps(deps: TeamAppDeps): TeamTimelineDeps {
+  return {
+    ...teamPhone(deps),
+    ...teamTimelineSource(deps.store, deps.clock, deps.githubWebUrl),
+    followFailed: (err) => deps.streamFailed(err),
+  };
+}
+
+/** The Activity page on a node: a day counted from every chain, the trend from the team's ledger. */
+function teamActivityDeps(deps: TeamAppDeps, views: TeamViews): TeamActivityDeps {
+  return {
+    ...teamPhone(deps),
+    charts: teamCharts(views, deps.store, deps.clock, deps.pricing),
+    firstLogDay: () => deps.store.firstLogDay(),
+    pages: TEAM_PAGES,
   };
 }
 

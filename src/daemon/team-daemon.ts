@@ -163,6 +163,8 @@ export class TeamDaemon {
         dashboardToken: () => this.secrets.dashboardToken,
         vapidPublicKey: () => this.secrets.vapid.publicKey,
         unlogged: (record, err) => this.oplog.warn('a log line was not written', { type: record.type, error: errorText(err) }),
+        pricing: () => this.config.model,
+        streamFailed: (err) => this.oplog.warn('a page\'s live timeline stopped; the browser reconnects', { error: errorText(err) }),
         approved: (action) => {
           this.worker?.kick();
           void rules.offer(action);

@@ -18,17 +18,12 @@ export interface UnservedRoute {
 }
 
 export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
-  // The dashboard's pages beyond the Team page, the Memory page and a log record.
-  { method: 'GET', path: '/activity', login: 'page' },
+  // The dashboard's pages beyond the Team, Activity and Memory pages and a log record.
   { method: 'GET', path: '/tasks', login: 'page' },
   { method: 'GET', path: '/tasks/:id', login: 'page' },
   { method: 'POST', path: '/tasks/:id/cancel', login: 'page' },
-  // What the dashboard's script reads: the timeline, its live stream, the charts, the tasks.
+  // What the dashboard's script reads: its status figures, the tasks.
   { method: 'GET', path: '/api/dashboard/status', login: 'api' },
-  { method: 'GET', path: '/api/timeline', login: 'api' },
-  { method: 'GET', path: '/api/charts', login: 'api' },
-  { method: 'GET', path: '/api/threads', login: 'api' },
-  { method: 'GET', path: '/api/events', login: 'api' },
   { method: 'GET', path: '/api/tasks', login: 'api' },
   { method: 'GET', path: '/api/tasks/stream', login: 'api' },
 ];

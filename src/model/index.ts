@@ -32,7 +32,7 @@ export {
 export { CircuitBreaker } from './circuit.js';
 export { ModelCallError } from './transport.js';
 export type { JsonCompletion, JsonTool } from './complete-json.js';
-export { usageReport, type UsageRecorder } from './usage.js';
+export { dayUsage, usageReport, type UsageRecorder } from './usage.js';
 export { ConversationModel, type ConversationMessage, type ToolResultBlock, type ToolSpec } from './conversation.js';
 export { makeRedactor, secretValues } from './redact.js';
 export { callRecords } from './observer-records.js';

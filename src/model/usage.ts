@@ -64,6 +64,19 @@ export function usageReport(day: string, rows: readonly DayUsageRow[], config: P
   };
 }
 
+/** A day's tokens over every model and purpose, and their estimated cost: what the Activity page draws per day. */
+export function dayUsage(day: string, rows: readonly DayUsageRow[], config: Pricing): Usage & { estimatedCostUsd: number } {
+  const report = usageReport(day, rows, config);
+  const sum = (key: keyof Usage) => report.models.reduce((n, m) => n + m[key], 0);
+  return {
+    inputTokens: sum('inputTokens'),
+    outputTokens: sum('outputTokens'),
+    cacheCreationTokens: sum('cacheCreationTokens'),
+    cacheReadTokens: sum('cacheReadTokens'),
+    estimatedCostUsd: report.estimatedCostUsd,
+  };
+}
+
 /** Calls and tokens summed per key, keys in sorted order. */
 function sumBy(rows: readonly DayUsageRow[], key: (row: DayUsageRow) => string): [string, Usage & { calls: number }][] {
   const sums = new Map<string, Usage & { calls: number }>();

@@ -1,5 +1,5 @@
 import type { ChartsData } from './charts.js';
-import { esc, layout } from './html.js';
+import { esc, layout, type PageName } from './html.js';
 
 /**
  * The pictures (issue 17): events and actions per hour of a day, that day's decisions by
@@ -7,7 +7,7 @@ import { esc, layout } from './html.js';
  * in tables on the page (readable without the script, and by a screen reader); the
  * script draws them with uPlot, served by vigil itself.
  */
-export function activityPage(opts: { csrf: string; data: ChartsData; today: string; firstDay: string }): string {
+export function activityPage(opts: { csrf: string; data: ChartsData; today: string; firstDay: string; pages?: readonly PageName[] }): string {
   const { data } = opts;
   const title = data.day === opts.today ? 'today' : data.day;
   const hourRows = data.hours
@@ -36,5 +36,5 @@ export function activityPage(opts: { csrf: string; data: ChartsData; today: stri
 <details><summary>The numbers</summary><table><thead><tr><th scope="col">Day</th><th scope="col">Input</th><th scope="col">Output</th><th scope="col">Cache read</th><th scope="col">Cache share</th><th scope="col">Cost</th></tr></thead><tbody>${dayRows}</tbody></table></details></figure>
 </section>`;
   const head = '<link rel="stylesheet" href="/static/uplot.css">\n<script src="/static/uplot.js" defer></script>';
-  return layout({ title: 'Activity', page: 'activity', csrf: opts.csrf, head, body });
+  return layout({ title: 'Activity', page: 'activity', csrf: opts.csrf, head, body, ...(opts.pages ? { pages: opts.pages } : {}) });
 }

@@ -1,4 +1,5 @@
 import { localDate } from '../clock.js';
+import type { LogStatRow } from '../store/index.js';
 import { METRICS } from './log-stats.js';
 import type { DayUsage, WebDeps } from './types.js';
 
@@ -27,11 +28,21 @@ export function lastDays(now: number, n: number): string[] {
 
 /** What the pictures draw, from the kept counts and the usage ledger: a few hundred rows, no log file read. */
 export function chartsData(deps: Pick<WebDeps, 'store' | 'clock' | 'usageOfDay'>, day: string): ChartsData {
+  const days = lastDays(deps.clock.now(), TREND_DAYS);
+  return chartsOf(day, deps.store.logStats.day(day), days, days.map((d) => deps.usageOfDay(d)));
+}
+
+/**
+ * The pictures of `day` from its counts per hour and metric (log-stats.ts: the single
+ * daemon's kept counts, or a team's counted from its chains), and the trend `days`' usage.
+ */
+export function chartsOf(day: string, counts: readonly LogStatRow[], days: string[], usage: DayUsage[]): ChartsData {
   const hours = Array.from({ length: 24 }, (_, h) => h);
   const events = hours.map(() => 0);
   const actions = hours.map(() => 0);
   const outcomes = { acted: 0, quiet: 0, skipped: 0, coalesced: 0 };
-  for (const row of deps.store.logStats.day(day)) {
+  for (const row of counts) {
+    if (row.day !== day) continue;
     if (row.metric === METRICS.events) events[row.hour]! += row.value;
     else if (row.metric === METRICS.actionsOk || row.metric === METRICS.actionsFailed) actions[row.hour]! += row.value;
     else if (row.metric === METRICS.acted) outcomes.acted += row.value;
@@ -39,8 +50,6 @@ export function chartsData(deps: Pick<WebDeps, 'store' | 'clock' | 'usageOfDay'>
     else if (row.metric === METRICS.skipped) outcomes.skipped += row.value;
     else if (row.metric === METRICS.coalesced) outcomes.coalesced += row.value;
   }
-  const days = lastDays(deps.clock.now(), TREND_DAYS);
-  const usage: DayUsage[] = days.map((d) => deps.usageOfDay(d));
   return {
     day,
     hours,

@@ -30,6 +30,17 @@ export type { TeamPageDeps } from './team-page-routes.js';
 /** A team node's Memory page and log records (issue 19). */
 export const loadTeamMemoryRoutes = () => import('./team-memory-routes.js');
 export type { TeamMemoryDeps } from './team-memory-routes.js';
+/** A team node's timeline: its API and live stream over every node's chain (issue 19). */
+export const loadTeamTimelineRoutes = () => import('./team-timeline-routes.js');
+export type { TeamTimelineDeps } from './team-timeline-routes.js';
+export type { TeamTimelineSource } from './team-timeline.js';
+/** A team node's Activity page and charts over every node's chain (issue 19). */
+export const loadTeamActivityRoutes = () => import('./team-activity-routes.js');
+export type { TeamActivityDeps } from './team-activity-routes.js';
+export type { ChartsData } from './charts.js';
+/** The timeline's and the pictures' builders a node's sources use. */
+export const loadTeamViews = () => import('./team-views.js');
+export type TeamViews = Awaited<ReturnType<typeof loadTeamViews>>;
 export { TEAM_PAGES } from './html.js';
 export { searchLogs } from './memory.js';
 

@@ -44,7 +44,7 @@ export function logRecordPage(opts: { csrf: string; day: string; seq: string; en
  * A team's record (issue 19): each node keeps its own chain, so `node`/`day`/`seq` names one
  * record. An address without a node (`log DAY#SEQ`, as a home's memory names its records
  * and a migrated home's facts still do) may match a record in several chains: each is
- * shown, under its node's name. A node serves no day's timeline, so none is linked.
+ * shown, under its node's name, with its day's timeline (every node's, on the Team page).
  */
 export function teamLogRecordPage(opts: {
   csrf: string;
@@ -59,7 +59,7 @@ export function teamLogRecordPage(opts: {
   const one = opts.records.length === 1;
   const body = opts.records.length
     ? opts.records
-        .map((r) => recordSection({ id: one ? 'record' : `record-${r.node}`, day: opts.day, entry: r.entry, node: r.node, githubWebUrl: opts.githubWebUrl, now: opts.now, timeline: false }))
+        .map((r) => recordSection({ id: one ? 'record' : `record-${r.node}`, day: opts.day, entry: r.entry, node: r.node, githubWebUrl: opts.githubWebUrl, now: opts.now, timeline: true }))
         .join('\n')
     : `<section id="record"><h2>Log record ${opts.node === undefined ? '' : `${esc(opts.node)}/`}${esc(opts.day)} #${esc(opts.seq)}</h2><p class="muted">No such record: ${
         opts.node === undefined ? "no node's log of that day holds it" : "that node's log of that day does not hold it"

@@ -27,6 +27,9 @@ export const METRICS = {
 
 const SET_ASIDE = new Set(['event.own', 'event.skipped', 'event.filtered']);
 
+/** The record types the counts are made of (a team's chains are read for these only). */
+export const COUNTED_TYPES: readonly string[] = ['event.received', 'action.succeeded', 'action.failed', 'decision.made', ...SET_ASIDE];
+
 /** What one record adds to the counts (none for most). */
 function metricsOf(entry: LogEntry): [string, number][] {
   const f = entry as Record<string, unknown>;

@@ -4,6 +4,8 @@ import type { TeamStatus } from '../store/index.js';
 import { apiAuth, ownerOf, pageAuth } from './auth.js';
 import { approvalItem } from './dashboard.js';
 import { teamPage } from './team-page.js';
+import { timelineSection } from './thread-html.js';
+import { dayOf, filtersOf, type DayTimeline, type TimelineFilters } from './timeline.js';
 import type { AuthDeps } from './types.js';
 
 /** A pending approval as the team's table gives it. */
@@ -28,6 +30,8 @@ export interface TeamPageDeps extends AuthDeps {
   pushTest(): Promise<unknown>;
   /** The answer to the instruction event `eventId`, once decided: what the Ask form's page shows. */
   answerTo(eventId: number): Promise<{ text: string } | undefined>;
+  /** A day's threads over every node's chain, filtered (team-timeline.ts). */
+  timeline(day: string, filters: TimelineFilters): Promise<DayTimeline>;
 }
 
 /** How long the Ask form (no script) waits for its answer before the page comes back without it. */
@@ -52,13 +56,16 @@ const reasonOf = (body: unknown) => {
  * longer pending 409) through the app's error handler, with the one error body.
  */
 export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): Promise<void> {
-  app.get<{ Querystring: { answer?: string } }>('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
+  // `?day=YYYY-MM-DD&repo=&kind=&outcome=`: the timeline of any day with a log, filtered, as on the single daemon.
+  app.get<{ Querystring: Record<string, unknown> }>('/', { preHandler: pageAuth(deps) }, async (req, reply) => {
     const now = deps.clock.now();
     const asked = Number(req.query.answer);
-    const [status, waiting, answer] = await Promise.all([
+    const filters = filtersOf(req.query);
+    const [status, waiting, answer, timeline] = await Promise.all([
       deps.status(now),
       deps.approvals(),
       Number.isSafeInteger(asked) && asked > 0 ? deps.answerTo(asked) : undefined,
+      deps.timeline(dayOf(req.query.day, now), filters),
     ]);
     const owner = ownerOf(req);
     const page = teamPage({
@@ -67,6 +74,7 @@ export async function teamPageRoutes(app: FastifyInstance, deps: TeamPageDeps): 
       approvals: waiting.map((a) => approvalItem({ ...a, params: a.params as Record<string, unknown> })),
       now,
       node: deps.node,
+      timeline: timelineSection(timeline, filters, now),
       // The Ask form's answer; an ask still being decided says so.
       ...(req.query.answer !== undefined ? { answered: answer?.text ?? 'Not answered yet: vigil is still deciding. Its answer is also sent as a notification.' } : {}),
     });

@@ -3,7 +3,8 @@
  * alive or silent, what each holds and which roles, the shared inbox and actions, today's
  * model use — and the approvals that wait, each with Approve and Deny (the dashboard's
  * cards: answered in place by the script through `/api/approvals/:id/:answer`, or by the
- * form without it) — and the Ask box, the owner's words to whichever node decides them.
+ * form without it) — the Ask box, the owner's words to whichever node decides them, and
+ * the day's timeline in threads over every node's chain (live through `/api/events`).
  * Read from PostgreSQL, so every node shows the same team.
  */
 import type { TeamStatus } from '../store/index.js';
@@ -12,7 +13,7 @@ import { esc, layout, TEAM_PAGES } from './html.js';
 import { askBox } from './ask-box.js';
 import { approvalHtml } from './pages.js';
 
-export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: ApprovalItem[]; now: number; node: string; answered?: string }): string {
+export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: ApprovalItem[]; now: number; node: string; timeline: string; answered?: string }): string {
   const { status, now } = opts;
   const nodes = status.nodes
     .map((n) => {
@@ -37,6 +38,7 @@ export function teamPage(opts: { csrf: string; status: TeamStatus; approvals: Ap
 <section id="approvals"><h2>Waiting for you (<span id="approvals-count">${opts.approvals.length}</span>)</h2>
 <ul class="approvals" id="approval-list">${approvals}</ul>
 <p id="approvals-empty" class="muted"${opts.approvals.length ? ' hidden' : ''}>Nothing waits for you.</p></section>
-${askBox(opts.csrf, opts.answered)}`;
+${askBox(opts.csrf, opts.answered)}
+${opts.timeline}`;
   return layout({ title: 'Team', page: 'team', csrf: opts.csrf, body, pages: TEAM_PAGES });
 }

@@ -16,7 +16,7 @@ export const THREAD_STATES = ['waiting', 'running', 'done', 'failed', 'denied', 
 export type ThreadState = (typeof THREAD_STATES)[number];
 
 export interface Thread {
-  /** `e<eventId>` for an event's thread, `a<actionId>` for an action with no event, `n<seq>` for a lone record. */
+  /** `e<eventId>` for an event's thread, `a<actionId>` for an action with no event, `n<seq>` (`n<node>.<seq>` on a team) for a lone record. */
   id: string;
   first: string;
   last: string;
@@ -115,8 +115,9 @@ export function buildThreads(entries: LogEntry[], ctx: ThreadContext): Thread[] 
       (eventId !== undefined ? eventThread(eventId) : threadOf(`a${actionId}`)).entries.push(entry);
       continue;
     }
-    // vigil's own records in a row (a start, a login, the worker) make one thread.
-    const lone = lastLone && lastTouched === lastLone ? lastLone : `n${entry.seq}`;
+    // vigil's own records in a row (a start, a login, the worker) make one thread: one node's
+    // (on a team, two nodes' starts side by side are two threads).
+    const lone = lastLone && lastTouched === lastLone && threads.get(lastLone)!.entries.at(-1)?.node === (entry as { node?: string }).node ? lastLone : loneId(entry);
     threadOf(lone).entries.push(entry);
     lastLone = lone;
     lastTouched = lone;
@@ -125,14 +126,25 @@ export function buildThreads(entries: LogEntry[], ctx: ThreadContext): Thread[] 
 
   const building = [...threads.values()];
   const subjects = ctx.subjectsOf(building.flatMap((t) => (t.eventId === undefined ? [] : [t.eventId])));
+  const position = new Map(entries.map((entry, i) => [entry, i]));
   return building
-    .map((t) => finish(t, t.eventId === undefined ? undefined : subjects.get(t.eventId), proposalOf, ctx))
+    .map((t) => finish(t, t.eventId === undefined ? undefined : subjects.get(t.eventId), proposalOf, ctx, position))
     .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0));
 }
 
-function finish(t: Building, subject: string | undefined, proposalOf: Map<string, { action: string; params: unknown }>, ctx: ThreadContext): Thread {
-  // Events decided together join the thread when their decision comes: back in log order.
-  t.entries.sort((a, b) => a.seq - b.seq);
+/**
+ * A lone record's thread: by its seq, which a reload keeps (the page redraws a thread in
+ * place by its id); on a team, the seq of its node's chain — every chain counts from 1.
+ */
+function loneId(entry: LogEntry): string {
+  const node = (entry as { node?: unknown }).node;
+  return typeof node === 'string' ? `n${node}.${entry.seq}` : `n${entry.seq}`;
+}
+
+function finish(t: Building, subject: string | undefined, proposalOf: Map<string, { action: string; params: unknown }>, ctx: ThreadContext, position: Map<LogEntry, number>): Thread {
+  // Events decided together join the thread when their decision comes: back in log order
+  // (the order given, which on a team is every chain merged by time, not one chain's seq).
+  t.entries.sort((a, b) => position.get(a)! - position.get(b)!);
   const lastOf = new Map<string, string>();
   for (const entry of t.entries) {
     const actionId = (entry as Record<string, unknown>).actionId;

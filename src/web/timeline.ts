@@ -1,7 +1,7 @@
 import { localDate } from '../clock.js';
-import { listLogDates, logFilePath, readLastEntries } from '../logs/index.js';
+import { listLogDates, logFilePath, readLastEntries, type LogEntry } from '../logs/index.js';
 import { OWNER_INSTRUCTION, OWNER_SOURCE } from '../initiative/index.js';
-import { buildThreads, THREAD_STATES, type Thread, type ThreadState } from './threads.js';
+import { buildThreads, THREAD_STATES, type Thread, type ThreadContext, type ThreadState } from './threads.js';
 import type { WebDeps } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { WebDeps } from './types.js';
  * few megabytes (the cost follows what is shown, not the day's size); a record longer
  * than a line cap is left to `vigil log`.
  */
-const DAY_TAIL = { count: 600, maxBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024 };
+export const DAY_TAIL = { count: 600, maxBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024 };
 /** Threads one page shows, newest first: a busy day's page stays small and quick to draw. */
 const MAX_THREADS = 100;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -67,21 +67,32 @@ function instructionOf(store: WebDeps['store'], eventId: number): { text: string
 export function dayTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock' | 'store' | 'githubWebUrl'>, day: string, filters: TimelineFilters): DayTimeline {
   const now = deps.clock.now();
   const entries = readLastEntries(logFilePath(deps.logsDir, day), DAY_TAIL);
-  const all = buildThreads(entries, {
+  const context: ThreadContext = {
     eventOfAction: (id) => deps.store.actions.get(id)?.eventId ?? undefined,
     subjectsOf: (ids) => deps.store.decisions.subjectsOfEvents(ids),
     instructionOf: (id) => instructionOf(deps.store, id),
     githubWebUrl: deps.githubWebUrl,
     now,
-  });
-  const today = localDate(now);
+  };
+  return timelineOf(entries, context, { day, filters, firstDay: listLogDates(deps.logsDir)[0] ?? localDate(now) });
+}
+
+/**
+ * A day's threads from its newest records (at most DAY_TAIL.count, in log order): the
+ * filters' choices, the threads they keep. The single daemon's records come from the
+ * day's file, a team node's from every chain of the day (team-timeline.ts).
+ */
+export function timelineOf(entries: LogEntry[], context: ThreadContext, at: { day: string; filters: TimelineFilters; firstDay: string }): DayTimeline {
+  const { day, filters } = at;
+  const all = buildThreads(entries, context);
+  const today = localDate(context.now);
   const kept = all.filter(
     (t) => (!filters.repo || t.repo === filters.repo) && (!filters.kind || t.family === filters.kind) && (!filters.outcome || t.state === filters.outcome),
   );
   return {
     day,
     today,
-    firstDay: listLogDates(deps.logsDir)[0] ?? today,
+    firstDay: at.firstDay,
     repos: [...new Set(all.flatMap((t) => (t.repo ? [t.repo] : [])))].sort(),
     kinds: [...new Set(all.map((t) => t.family))].sort(),
     threads: kept.slice(0, MAX_THREADS),

@@ -7,13 +7,13 @@
  * Screenshots (1280 and 390 px, light and dark) go to test/artifacts/ for a person.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { FakeGithub } from '../github/fake-github.js';
 import { BIN, cliEnv, logEntries, makeHome, ROOT, startDaemon } from '../helpers/home.js';
 import { dashboardToken } from './helpers.js';
+import { writeMemoryFile } from '../helpers/memory-files.js';
 import { axeFindings, useChromium } from './chromium.js';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
@@ -186,8 +186,7 @@ describe('the timeline in threads (headless Chromium)', () => {
     daemons.push(daemon);
     // Something on every page: a thread waiting with its buttons, an approval, a note in memory.
     expect((await vigil(home, ['simulate', 'issues.opened', '--repo', 'octo/app'])).status).toBe(0);
-    fs.mkdirSync(path.join(home, 'memory/topics'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'memory/topics/octo-app.md'), '# octo/app\n\n- The CI command is `npm test`.\n');
+    writeMemoryFile(home, 'topics/octo-app.md', '# octo/app\n\n- The CI command is `npm test`.\n');
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
@@ -200,9 +199,13 @@ describe('the timeline in threads (headless Chromium)', () => {
     await page.fill('#token', dashboardToken(home));
     await Promise.all([page.waitForURL(`${daemon.url}/`), page.click('button[type=submit]')]);
     await page.waitForSelector('li.thread[data-state="waiting"]');
+    // Every page the navigation offers (a team node's has no Tasks page yet), and the Memory page's two views.
+    const navigation = await page.locator('nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!));
+    expect(navigation).toEqual(expect.arrayContaining(['/', '/activity', '/memory', '/push']));
+    const routes = [...navigation.filter((href) => href !== '/memory'), '/memory?topic=octo-app', '/memory?q=bug'];
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      for (const route of ['/', '/activity', '/tasks', '/memory?topic=octo-app', '/memory?q=bug', '/push']) {
+      for (const route of routes) {
         await page.goto(`${daemon.url}${route}`);
         if (route === '/activity') await page.waitForSelector('body[data-charts="drawn"]');
         found.push(...(await scan(`${scheme} ${route}`)));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { localDate, systemClock } from '../../clock.js';
 import { VigilError } from '../../errors.js';
-import { followLog, logFilePath, readLogEntries, renderEntry, verifyLogDir, type LogEntry, type VerifyResult } from '../../logs/index.js';
+import { followLog, followTeamLog, logFilePath, readLogEntries, renderEntry, verifyLogDir, type LogEntry, type VerifyResult } from '../../logs/index.js';
 import { withTeamLog } from '../../store/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { teamStoreUrl } from '../team-home.js';
@@ -23,7 +23,6 @@ export async function logCommand(ctx: CliContext, opts: LogOptions): Promise<voi
   if (team) {
     // A team's log is in its database: every node's chain of the day, merged by time, each entry naming its node.
     if (opts.follow) {
-      const { followTeamLog } = await import('../team-log-follow.js');
       const signal = stopSignal();
       await withTeamLog(team, (log) => followTeamLog(log, { clock: systemClock, signal, onEntry: show }));
       return;

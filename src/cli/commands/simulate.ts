@@ -104,7 +104,7 @@ export async function simulateCommand(ctx: CliContext, spec: string, flags: Simu
  * the delivery and whichever decides it, their lines are followed. Loads pg on a team's home only.
  */
 async function followTeam(url: string, onEntry: (entry: LogEntry) => void, signal: AbortSignal): Promise<void> {
-  const [{ withTeamLog }, { followTeamLog }] = await Promise.all([import('../../store/index.js'), import('../team-log-follow.js')]);
+  const [{ withTeamLog }, { followTeamLog }] = await Promise.all([import('../../store/index.js'), import('../../logs/index.js')]);
   await withTeamLog(url, (log) => followTeamLog(log, { clock: systemClock, onEntry, signal, pollMs: 100 }));
 }
 

@@ -251,4 +251,11 @@ export class PgActions {
     const row = (await this.pool.query<Row>('SELECT * FROM actions WHERE id = $1', [id])).rows[0];
     return row ? toAction(row) : undefined;
   }
+
+  /** The event each of these actions came from (an action with none, or unknown, absent). */
+  async eventsOf(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await this.pool.query<{ id: string; event_id: number }>('SELECT id, event_id FROM actions WHERE id = ANY($1::text[]) AND event_id IS NOT NULL', [ids])).rows;
+    return new Map(rows.map((r) => [r.id, r.event_id]));
+  }
 }

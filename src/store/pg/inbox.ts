@@ -231,4 +231,10 @@ export class PgInbox {
     const row = (await db.query<Row>('SELECT * FROM inbox WHERE id = $1', [id])).rows[0];
     return row ? toEvent(row) : undefined;
   }
+
+  /** These events, those the inbox still keeps (in no particular order). */
+  async getMany(ids: readonly number[]): Promise<PgEvent[]> {
+    if (ids.length === 0) return [];
+    return (await this.pool.query<Row>('SELECT * FROM inbox WHERE id = ANY($1::bigint[])', [ids])).rows.map(toEvent);
+  }
 }

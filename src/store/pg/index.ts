@@ -13,7 +13,7 @@ import { PgRuleSuggestions } from './rule-suggestions.js';
 import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
-import { PgLog, readPgLogRecords, recentPgLogEntries } from './log.js';
+import { firstPgLogDay, PgLog, pgLogHeads, readPgLogAfter, readPgLogDayOfTypes, readPgLogDayTail, readPgLogRecords, recentPgLogEntries, type ChainCursor } from './log.js';
 import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
 import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
@@ -25,7 +25,8 @@ import { PgReminders } from './reminders.js';
 import { PgRetention } from './retention.js';
 import { PgRoles, type RoleEvents } from './roles.js';
 import { PgTicks } from './ticks.js';
-import { PgUsage } from './usage.js';
+import { PgUsage, pgUsageByDay } from './usage.js';
+import type { UsageTotals } from '../usage-ledger.js';
 import { PgAgentCancels } from './agent-cancel.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
@@ -189,6 +190,35 @@ export class PgStore {
   /** A log record by its chain and seq (`node` absent: that seq of the day in every node's chain). */
   logRecords(day: string, seq: number, node?: string): Promise<Array<{ node: string; entry: LogEntry }>> {
     return readPgLogRecords(this.pool, day, seq, node);
+  }
+
+  /** The newest `limit` entries of a local day across every chain, merged by time (the dashboard's timeline). */
+  dayTail(day: string, limit: number): Promise<Array<LogEntry & { node: string }>> {
+    return readPgLogDayTail(this.pool, day, limit);
+  }
+
+  /** One day's entries of these types across every chain (the Activity page's counts). */
+  dayEntriesOfTypes(day: string, types: readonly string[]): Promise<LogEntry[]> {
+    return readPgLogDayOfTypes(this.pool, day, types);
+  }
+
+  /** Several days' model usage per model and purpose, every node's together. */
+  usageByDay(days: readonly string[]): Promise<Map<string, UsageTotals[]>> {
+    return pgUsageByDay(this.pool, days);
+  }
+
+  /** The oldest day any chain has. */
+  firstLogDay(): Promise<string | undefined> {
+    return firstPgLogDay(this.pool);
+  }
+
+  /** What a follower of every chain reads (the dashboard's live timeline, as `vigil log --follow`). */
+  logFollowSource() {
+    const pool = this.pool;
+    return {
+      heads: (days: readonly string[]) => pgLogHeads(pool, days),
+      after: (days: readonly string[], cursors: readonly ChainCursor[]) => readPgLogAfter(pool, days, cursors),
+    };
   }
 
   /** What the node-local search index of the team's log and inbox reads (a decision's memory_search). */

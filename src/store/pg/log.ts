@@ -184,6 +184,55 @@ export async function readPgLogRecords(db: Queryable, day: string, seq: number, 
   return rows.map((r) => ({ node: r.node, entry: JSON.parse(r.line) as LogEntry }));
 }
 
+/** Every chain's node, read from the primary key one node at a time (a loose index scan): the table is never read whole. */
+const CHAIN_NODES = `WITH RECURSIVE chains(node) AS (
+    SELECT min(node) FROM log_entries
+    UNION ALL
+    SELECT (SELECT min(l.node) FROM log_entries l WHERE l.node > chains.node) FROM chains WHERE chains.node IS NOT NULL
+  )`;
+
+/**
+ * The newest `limit` entries of one local day across every node's chain, merged by time
+ * as readPgLogDay merges them (the dashboard's timeline on a node): each chain's newest by
+ * its key, so a load costs what it shows, not the day's size.
+ */
+export async function readPgLogDayTail(db: Queryable, day: string, limit: number): Promise<Array<LogEntry & { node: string }>> {
+  const rows = (await db.query<{ node: string; line: string; ms: number }>(
+    `${CHAIN_NODES}
+     SELECT t.node, t.line, t.ms FROM chains
+     CROSS JOIN LATERAL (
+       SELECT l.node, l.seq, l.line, (extract(epoch from l.ts) * 1000)::bigint AS ms FROM log_entries l
+       WHERE l.node = chains.node AND l.day = $1 ORDER BY l.seq DESC LIMIT $2
+     ) t
+     ORDER BY t.node, t.seq`,
+    [day, limit],
+  )).rows;
+  const chains = new Map<string, Array<{ node: string; line: string; ms: number }>>();
+  for (const row of rows) {
+    const chain = chains.get(row.node);
+    if (chain) chain.push(row);
+    else chains.set(row.node, [row]);
+  }
+  return mergeChains([...chains.values()]).slice(-limit).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
+}
+
+/** One local day's entries of these types across every chain, in no particular order (the Activity page counts them). */
+export async function readPgLogDayOfTypes(db: Queryable, day: string, types: readonly string[]): Promise<LogEntry[]> {
+  const rows = (await db.query<{ line: string }>(`SELECT line FROM log_entries WHERE day = $1 AND type = ANY($2::text[])`, [day, types])).rows;
+  return rows.map((r) => JSON.parse(r.line) as LogEntry);
+}
+
+/** The oldest day any chain has (the timeline's date picker's lower bound), by the key: one lookup per node. */
+export async function firstPgLogDay(db: Queryable): Promise<string | undefined> {
+  const row = (await db.query<{ day: string | null }>(
+    `${CHAIN_NODES}
+     SELECT min(first.day) AS day FROM (
+       SELECT (SELECT min(l.day) FROM log_entries l WHERE l.node = chains.node) AS day FROM chains WHERE chains.node IS NOT NULL
+     ) first`,
+  )).rows[0];
+  return row?.day ?? undefined;
+}
+
 /** Where a reader is in one node's chain of one day: the last seq it read. */
 export interface ChainCursor {
   node: string;

@@ -38,3 +38,16 @@ export async function pgUsageTotals(db: Queryable, day: string): Promise<UsageTo
   );
   return rows;
 }
+
+/** Several days' calls and tokens per model and purpose, every node's together (the Activity page's trend). */
+export async function pgUsageByDay(db: Queryable, days: readonly string[]): Promise<Map<string, UsageTotals[]>> {
+  const { rows } = await db.query<UsageTotals & { day: string }>(
+    `SELECT day, model, purpose, count(*)::int AS calls, sum(input_tokens)::bigint AS "inputTokens", sum(output_tokens)::bigint AS "outputTokens",
+       sum(cache_creation_tokens)::bigint AS "cacheCreationTokens", sum(cache_read_tokens)::bigint AS "cacheReadTokens"
+     FROM model_usage WHERE day = ANY($1::text[]) GROUP BY day, model, purpose ORDER BY day, model, purpose`,
+    [days],
+  );
+  const byDay = new Map<string, UsageTotals[]>(days.map((d) => [d, []]));
+  for (const { day, ...totals } of rows) byDay.get(day)?.push(totals);
+  return byDay;
+}

@@ -99,8 +99,6 @@ export const APP_JS = String.raw`'use strict';
     if (res.ok) {
       result.textContent = body.state === 'approved' ? 'Approved — the worker runs it.' : 'Denied.';
       item.classList.add('answered');
-      // A team node's page has no live stream to say so (a dashboard's does, just as soon): the list again, without it.
-      if (page === 'team') refreshApprovals().catch(() => undefined);
     } else {
       result.textContent = body.message || 'HTTP ' + res.status;
       item.classList.add('error');
@@ -137,6 +135,8 @@ export const APP_JS = String.raw`'use strict';
 
   // ── status and the live timeline ─────────────────────────────────────────
   async function refreshStatus() {
+    // The team page's figures are the team's, drawn with the page (no status cells to fill).
+    if (page !== 'dashboard') return;
     const res = await fetch('/api/dashboard/status', { credentials: 'same-origin' });
     if (!res.ok) return;
     const view = await res.json();
@@ -188,7 +188,8 @@ export const APP_JS = String.raw`'use strict';
     }, 200);
   };
 
-  if (page === 'dashboard') {
+  // A team node's page (issue 19) follows every node's chain the same way.
+  if (page === 'dashboard' || page === 'team') {
     const events = new EventSource('/api/events');
     events.addEventListener('entry', (message) => {
       const entry = JSON.parse(message.data);

@@ -94,7 +94,7 @@ describe.runIf(PG.available)('the Memory page and log records on a team node (re
     expect(index).toContain('<title>Memory · vigil</title>');
     expect(index).toContain('<a href="/memory" aria-current="page">Memory</a>');
     expect(index).toContain('<a href="/memory?topic=octo-app">octo-app</a>');
-    expect(index).not.toContain('href="/activity"');
+    expect(index).not.toContain('href="/tasks"');
     // The Team page links the Memory page too.
     expect(await (await fetch(`${beta.url}/`, { headers: { cookie } })).text()).toContain('<a href="/memory">Memory</a>');
 
@@ -115,8 +115,8 @@ describe.runIf(PG.available)('the Memory page and log records on a team node (re
     const shownHtml = await shown.text();
     expect(shownHtml).toContain(`<h2>Log record alpha/${started.day} #${started.seq}</h2>`);
     expect(shownHtml).toContain('daemon.started');
-    // A node serves no day's timeline: none is linked.
-    expect(shownHtml).not.toContain("That day's timeline");
+    // Its day's timeline, every node's, on the Team page.
+    expect(shownHtml).toContain(`<a href="/?day=${started.day}">That day's timeline</a>`);
 
     // A form without the session's CSRF token: 403, nothing written.
     const before = await topicRows();
@@ -205,7 +205,7 @@ describe.runIf(PG.available)('the Memory page and log records on a team node (re
     expect([report.status, await report.json()]).toMatchObject([200, { status: 'running', store: 'postgres', node: 'beta' }]);
 
     // Everything else of the dashboard and the API still says so.
-    for (const route of ['/activity', '/tasks', '/api/charts', '/api/timeline']) {
+    for (const route of ['/tasks', '/api/tasks']) {
       const res = await fetch(`${beta.url}${route}`, { headers: { cookie } });
       expect([route, res.status, ((await res.json()) as { code: string }).code]).toEqual([route, 501, 'VIGIL_ERR_TEAM_UNSUPPORTED']);
     }

@@ -123,7 +123,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect(html).toContain(`<meta name="vapid-key" content="${secrets.vapid.publicKey}">`);
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1] ?? '';
     expect(csrf).not.toBe('');
-    expect(html).not.toContain('href="/activity"');
+    expect(html).not.toContain('href="/tasks"');
     // The test button: a node serves POST /api/push/test too.
     expect(html).toContain('id="push-test"');
     // Without a session the page sends the browser to /login.
@@ -262,7 +262,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect((await db.sql<{ key: string }>('SELECT key FROM notify_tests')).rows).toHaveLength(1);
 
     // What a node does not serve yet: 501 with the one error body, to the owner's token.
-    for (const [method, route] of [['GET', '/api/threads'], ['GET', '/api/dashboard/status'], ['GET', '/api/tasks']] as const) {
+    for (const [method, route] of [['GET', '/api/tasks/stream'], ['GET', '/api/dashboard/status'], ['GET', '/api/tasks']] as const) {
       const res = await fetch(`${alpha.url}${route}`, { method, headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
       expect(await refusal(res)).toEqual({ status: 501, body: body('VIGIL_ERR_TEAM_UNSUPPORTED') });
     }
@@ -300,7 +300,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect(page).toContain(`<li class="approval" id="approval-${id}" data-id="${id}">`);
     expect(page).toContain('octo/app#7: Seen by the team.');
     expect(page).toContain('href="/push"');
-    expect(page).not.toContain('href="/activity"');
+    expect(page).not.toContain('href="/tasks"');
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
 
     // The form without its CSRF token is refused; the script's answer with it approves, once.
