@@ -34,10 +34,10 @@ describe('the single daemon\'s routes a node does not serve', () => {
 
   it('matches a listed route by method and path (HEAD as GET), and nothing else', () => {
     expect(unservedRoute('GET', '/tasks/abc')).toMatchObject({ path: '/tasks/:id', login: 'page' });
-    expect(unservedRoute('HEAD', '/api/timeline')).toMatchObject({ path: '/api/timeline', login: 'api' });
-    expect(unservedRoute('POST', '/api/timeline')).toBeUndefined();
-    // Served by a node now (src/web/team-page-routes.ts): not listed.
-    expect(unservedRoute('GET', '/api/status')).toBeUndefined();
+    expect(unservedRoute('HEAD', '/api/tasks')).toMatchObject({ path: '/api/tasks', login: 'api' });
+    expect(unservedRoute('POST', '/api/tasks')).toBeUndefined();
+    // Served by a node now (team-status.ts, src/web/team-timeline-routes.ts, team-activity-routes.ts): not listed.
+    for (const path of ['/api/status', '/api/timeline', '/api/threads', '/api/events', '/api/charts', '/activity']) expect(unservedRoute('GET', path), path).toBeUndefined();
     expect(unservedRoute('GET', '/tasks/')).toBeUndefined();
     expect(unservedRoute('GET', '/tasks/a/b')).toBeUndefined();
     for (const path of ['/no/such/route', '/webhooks/github', '/webhooks/githubx', '/api', '/api/']) expect(unservedRoute('GET', path), path).toBeUndefined();
