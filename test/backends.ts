@@ -20,8 +20,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
     'node gap: a node forks its worker at start and keeps it (no exec.idleExitSeconds: the team worker polls the database every second for approved actions and queued notices, and nothing in a node would start it again when another node approves work or queues one), so it is not one process while idle; its `vigil approvals` and `vigil memory search` go through fastify, not a front on Node\'s own server (test/web/cli-api-front.test.ts\'s entry); and the trace\'s witness is better-sqlite3, which a node does not load (pg instead)',
   'test/security/intake-store-failure.test.ts':
     'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
-  'test/security/secrets-canary.test.ts':
-    'node gap: GET /api/dashboard/status answers 501 on a node (the test reads every API answer for leaked secrets); it also seeds memory/MEMORY.md as a file (a team\'s is a memory_files row: test/helpers/memory-files.ts writes one)',
   'test/security/store-busy.test.ts':
     'about SQLite itself: another process holding vigil.db\'s write lock (SQLITE_BUSY), and the daemon staying responsive through it',
   'test/security/web-dashboard-tail.test.ts':

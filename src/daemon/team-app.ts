@@ -223,6 +223,7 @@ function teamTimelineDeps(deps: TeamAppDeps): TeamTimelineDeps {
     ...teamPhone(deps),
     ...teamTimelineSource(deps.store, deps.clock, deps.githubWebUrl),
     followFailed: (err) => deps.streamFailed(err),
+    status: () => deps.status(),
   };
 }
 

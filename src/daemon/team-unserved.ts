@@ -22,8 +22,7 @@ export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
   { method: 'GET', path: '/tasks', login: 'page' },
   { method: 'GET', path: '/tasks/:id', login: 'page' },
   { method: 'POST', path: '/tasks/:id/cancel', login: 'page' },
-  // What the dashboard's script reads: its status figures, the tasks.
-  { method: 'GET', path: '/api/dashboard/status', login: 'api' },
+  // What the dashboard's script reads of the tasks.
   { method: 'GET', path: '/api/tasks', login: 'api' },
   { method: 'GET', path: '/api/tasks/stream', login: 'api' },
 ];

@@ -63,13 +63,16 @@ export type StatusView = Record<keyof typeof STATUS_LABELS, string>;
 
 /** `/api/status` made readable: each value is what the dashboard shows, as text. */
 export function statusView(deps: Pick<WebDeps, 'status' | 'store' | 'clock'>): StatusView {
-  const s = deps.status();
-  const now = deps.clock.now();
+  return statusViewOf(deps.status(), deps.clock.now(), () => deps.store.kv.get('dream.state')?.lastDreamAt);
+}
+
+/** A status report (`GET /api/status`'s, a single daemon's or a team node's) as the dashboard shows it; `lastDreamAt`: where else a dream's time is kept. */
+export function statusViewOf(s: Record<string, unknown>, now: number, lastDreamAt: () => unknown = () => undefined): StatusView {
   const provider = at(s, 'model', 'provider') ?? at(s, 'provider');
   const models = (at(s, 'model', 'today', 'models') ?? []) as { inputTokens?: number; outputTokens?: number }[];
   const tokens = models.reduce((n, m) => n + (m.inputTokens ?? 0) + (m.outputTokens ?? 0), 0);
   const cost = Number(at(s, 'model', 'today', 'estimatedCostUsd') ?? 0);
-  const dreamAt = at(s, 'lastDream', 'at') ?? deps.store.kv.get('dream.state')?.lastDreamAt;
+  const dreamAt = at(s, 'lastDream', 'at') ?? lastDreamAt();
   const lastTickAt = at(s, 'lastTick', 'at');
   const uptime = at(s, 'uptimeSeconds');
   return {

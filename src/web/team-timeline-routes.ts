@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { localDate } from '../clock.js';
 import type { LogEntry } from '../logs/index.js';
 import { apiAuth } from './auth.js';
-import { timelineItem } from './dashboard.js';
+import { statusViewOf, timelineItem } from './dashboard.js';
 import { openEventStream } from './sse.js';
 import { teamDayTimeline, type TeamTimelineSource } from './team-timeline.js';
 import { STATE_WORDS, threadHtml } from './thread-html.js';
@@ -18,17 +18,23 @@ export interface TeamTimelineDeps extends AuthDeps, TeamTimelineSource {
   follow(signal: AbortSignal, onEntry: (entry: LogEntry & { node: string }) => void): Promise<void>;
   /** A follower that failed (the database away): said in the node's output; the page's stream reconnects. */
   followFailed(err: unknown): void;
+  /** `GET /api/status`'s report for this node, with the team's (src/daemon/team-status.ts). */
+  status(): Promise<Record<string, unknown>>;
 }
 
 /**
- * A team node's timeline API (issue 19), the single daemon's (dashboard-api-routes.ts)
- * over every node's chain: `GET /api/timeline` (today's newest records), `GET /api/threads`
+ * A team node's dashboard API (issue 19), the single daemon's (dashboard-api-routes.ts)
+ * over every node's chain: `GET /api/dashboard/status` (this node's status report as the
+ * dashboard shows it), `GET /api/timeline` (today's newest records), `GET /api/threads`
  * (the page's threads, each with its HTML) and `GET /api/events`, every chain's new records
  * as server-sent events, which the page's script redraws its threads and approvals on.
  * Bearer or session, as there.
  */
 export async function teamTimelineRoutes(app: FastifyInstance, deps: TeamTimelineDeps): Promise<void> {
   app.addHook('onRequest', apiAuth(deps));
+
+  // The status figures as the dashboard's script shows them.
+  app.get('/api/dashboard/status', async () => statusViewOf(await deps.status(), deps.clock.now()));
 
   app.get('/api/timeline', async () => {
     const entries = await deps.dayTail(localDate(deps.clock.now()), TIMELINE_COUNT);

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FakeGithub } from '../github/fake-github.js';
+import { writeMemoryFile } from '../helpers/memory-files.js';
 import { killDaemons, logEntries, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { logText } from '../helpers/home-log.js';
 import { postDelivery } from '../helpers/webhooks.js';
@@ -110,9 +111,6 @@ describe('secrets canary', () => {
       githubAppPem: PEM,
     };
     const everything = Object.entries(ALL).map(([k, v]) => `${k}=${v}`).join('\n');
-    // The owner pasted them all into MEMORY.md once.
-    fs.mkdirSync(path.join(home, 'memory'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'memory', 'MEMORY.md'), `# Memory\n- canary notes:\n${everything}\n- as JSON: ${JSON.stringify(ALL)}\n`);
 
     // The model obeys what it was shown: three proposals quote a secret, three are clean.
     model.respond = (body) => {
@@ -143,6 +141,8 @@ describe('secrets canary', () => {
       NODE_EXTRA_CA_CERTS: push.caFile,
     };
     const daemon = await startDaemon(home, env);
+    // The owner pasted them all into MEMORY.md once (on a team, a version of memory_files' row, once the node has made the tables).
+    writeMemoryFile(home, 'MEMORY.md', `# Memory\n- canary notes:\n${everything}\n- as JSON: ${JSON.stringify(ALL)}\n`);
     daemons.push(daemon);
     const bearer = { authorization: `Bearer ${ALL.dashboardToken}` };
     const subscription = push.subscribe('phone');

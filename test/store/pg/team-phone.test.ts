@@ -262,7 +262,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect((await db.sql<{ key: string }>('SELECT key FROM notify_tests')).rows).toHaveLength(1);
 
     // What a node does not serve yet: 501 with the one error body, to the owner's token.
-    for (const [method, route] of [['GET', '/api/tasks/stream'], ['GET', '/api/dashboard/status'], ['GET', '/api/tasks']] as const) {
+    for (const [method, route] of [['GET', '/api/tasks/stream'], ['GET', '/api/tasks']] as const) {
       const res = await fetch(`${alpha.url}${route}`, { method, headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
       expect(await refusal(res)).toEqual({ status: 501, body: body('VIGIL_ERR_TEAM_UNSUPPORTED') });
     }
