@@ -23,5 +23,5 @@ export {
 } from './read.js';
 export { renderEntry } from './render.js';
 export { followLog } from './follow.js';
-export { followTeamLog, type TeamChainsReader } from './team-follow.js';
+export { followTeamLog } from './team-follow.js';
 export { boundText, boundValue, MAX_FIELD_CHARS } from './bound.js';

@@ -25,7 +25,7 @@ export { TeamSearchIndex } from './team-search-index.js';
 export { migrateHome, redactUrl, type MigrateReport } from './migrate-home.js';
 export type { CopiedMemoryVersion } from './home-export.js';
 import type { ChainCursor, ChainVerifyResult, PgAnswerStore, PgCancelStore, PgDreamStore, PgStore, PgStoreOptions, PgTickStore, PgWorkerStore, TeamStatus } from './pg/index.js';
-export type { TeamStatus, PgDreamStore, PgCancelStore };
+export type { TeamStatus, PgCancelStore };
 export type { DreamHolder, TeamDreaming } from './pg/index.js';
 import type { LogEntry } from '../logs/index.js';
 import type { ChainLength, TeamEventText } from './pg/search-source.js';
@@ -211,7 +211,6 @@ interface TeamLogReader {
   /** Every node's chain (of one day, or all). */
   verify(day?: string): Promise<ChainVerifyResult[]>;
 }
-export type { TeamLogReader };
 export { withStoreRetry, isTransientStoreError, backoffMs, STORE_BACKOFF, DAEMON_BUSY_TIMEOUT_MS } from './retry.js';
 export { Checkpointer } from './checkpointer.js';
 export type { InboxEvent, UnreadEvent } from './inbox.js';
