@@ -27,7 +27,11 @@ export function openEventStream(reply: FastifyReply): FastifyReply['raw'] {
   return res;
 }
 
-export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: FastifyRequest, reply: FastifyReply): void {
+/**
+ * A stream kept open until the client leaves: a heartbeat comment now and then (a proxy
+ * keeps an idle connection), and `signal` aborted when either side closes or `stop()`.
+ */
+export function openLiveStream(req: FastifyRequest, reply: FastifyReply): { res: FastifyReply['raw']; signal: AbortSignal; stop(): void } {
   const res = openEventStream(reply);
   const controller = new AbortController();
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
@@ -38,12 +42,17 @@ export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: Fa
   };
   req.raw.once('close', stop);
   res.once('close', stop);
+  return { res, signal: controller.signal, stop };
+}
+
+export function streamTimeline(deps: Pick<WebDeps, 'logsDir' | 'clock'>, req: FastifyRequest, reply: FastifyReply): void {
+  const { res, signal, stop } = openLiveStream(req, reply);
   followLog({
     dir: deps.logsDir,
     clock: deps.clock,
     fromEnd: true,
     pollMs: POLL_MS,
-    signal: controller.signal,
+    signal,
     onEntry: (entry) => {
       res.write(`event: entry\ndata: ${JSON.stringify(timelineItem(entry))}\n\n`);
     },

@@ -3,7 +3,7 @@ import { localDate } from '../clock.js';
 import type { LogEntry } from '../logs/index.js';
 import { apiAuth } from './auth.js';
 import { statusViewOf, timelineItem } from './dashboard.js';
-import { openEventStream } from './sse.js';
+import { openLiveStream } from './sse.js';
 import { teamDayTimeline, type TeamTimelineSource } from './team-timeline.js';
 import { STATE_WORDS, threadHtml } from './thread-html.js';
 import { dayOf, filtersOf } from './timeline.js';
@@ -11,7 +11,6 @@ import type { AuthDeps } from './types.js';
 
 /** What one `GET /api/timeline` shows: today's newest records, as the single daemon's (dashboard.ts). */
 const TIMELINE_COUNT = 300;
-const HEARTBEAT_MS = 25_000;
 
 export interface TeamTimelineDeps extends AuthDeps, TeamTimelineSource {
   /** Every chain's records appended from now on, until `signal` aborts (src/logs followTeamLog over the node's store). */
@@ -51,18 +50,9 @@ export async function teamTimelineRoutes(app: FastifyInstance, deps: TeamTimelin
   });
 
   app.get('/api/events', (req, reply) => {
-    const res = openEventStream(reply);
-    const controller = new AbortController();
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    const stop = () => {
-      clearInterval(heartbeat);
-      controller.abort();
-    };
-    req.raw.once('close', stop);
-    res.once('close', stop);
+    const { res, signal, stop } = openLiveStream(req, reply);
     deps
-      .follow(controller.signal, (entry) => res.write(`event: entry\ndata: ${JSON.stringify(timelineItem(entry))}\n\n`))
+      .follow(signal, (entry) => res.write(`event: entry\ndata: ${JSON.stringify(timelineItem(entry))}\n\n`))
       .catch((err: unknown) => {
         // The database away: the stream ends, and the browser's EventSource comes back (retry: 3000).
         deps.followFailed(err);

@@ -153,13 +153,7 @@ export async function readPgLogDay(db: Queryable, day: string): Promise<Array<Lo
     `SELECT node, line, (extract(epoch from ts) * 1000)::bigint AS ms FROM log_entries WHERE day = $1 ORDER BY node, seq`,
     [day],
   )).rows;
-  const chains = new Map<string, Array<{ node: string; line: string; ms: number }>>();
-  for (const row of rows) {
-    const chain = chains.get(row.node);
-    if (chain) chain.push(row);
-    else chains.set(row.node, [row]);
-  }
-  return mergeChains([...chains.values()]).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
+  return mergeRows(rows, (r) => r.node).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
 }
 
 /**
@@ -207,13 +201,7 @@ export async function readPgLogDayTail(db: Queryable, day: string, limit: number
      ORDER BY t.node, t.seq`,
     [day, limit],
   )).rows;
-  const chains = new Map<string, Array<{ node: string; line: string; ms: number }>>();
-  for (const row of rows) {
-    const chain = chains.get(row.node);
-    if (chain) chain.push(row);
-    else chains.set(row.node, [row]);
-  }
-  return mergeChains([...chains.values()]).slice(-limit).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
+  return mergeRows(rows, (r) => r.node).slice(-limit).map((r) => ({ node: r.node, ...(JSON.parse(r.line) as LogEntry) }));
 }
 
 /** One local day's entries of these types across every chain, in no particular order (the Activity page counts them). */
@@ -257,19 +245,23 @@ export async function readPgLogAfter(db: Queryable, days: readonly string[], cur
      ORDER BY l.node, l.day, l.seq LIMIT ${AFTER_LIMIT}`,
     [days, cursors.map((c) => c.node), cursors.map((c) => c.day), cursors.map((c) => c.seq)],
   )).rows;
-  const chains = new Map<string, Array<{ node: string; day: string; line: string; ms: number }>>();
-  for (const row of rows) {
-    const key = `${row.node}\u0000${row.day}`;
-    const chain = chains.get(key);
-    if (chain) chain.push(row);
-    else chains.set(key, [row]);
-  }
-  return mergeChains([...chains.values()]).map((r) => ({ node: r.node, day: r.day, entry: JSON.parse(r.line) as LogEntry }));
+  return mergeRows(rows, (r) => `${r.node}\u0000${r.day}`).map((r) => ({ node: r.node, day: r.day, entry: JSON.parse(r.line) as LogEntry }));
 }
 
 /** The last seq of every chain of these days: a follower starts after them. */
 export async function pgLogHeads(db: Queryable, days: readonly string[]): Promise<ChainCursor[]> {
   return (await db.query<ChainCursor>(`SELECT node, day, max(seq) AS seq FROM log_entries WHERE day = ANY($1::text[]) GROUP BY node, day`, [days])).rows;
+}
+
+/** Rows in their chains' order (`chainOf` names a row's chain), the chains merged as mergeChains merges them. */
+function mergeRows<R extends { node: string; ms: number }>(rows: readonly R[], chainOf: (row: R) => string): R[] {
+  const chains = new Map<string, R[]>();
+  for (const row of rows) {
+    const chain = chains.get(chainOf(row));
+    if (chain) chain.push(row);
+    else chains.set(chainOf(row), [row]);
+  }
+  return mergeChains([...chains.values()]);
 }
 
 /** A k-way merge of chains each in its own order: the earliest next entry first (then the node's name). */
