@@ -16,8 +16,6 @@ export const NOT_ON_POSTGRES: Readonly<Record<string, string>> = {
   // ── intake, logs, status, doctor, service, e2e (group A)
   'test/e2e/clock.test.ts':
     'about the SQLite daemon itself: it runs src/daemon Daemon in-process under a fake clock and vi fake timers and verifies logs/<day>.jsonl across midnight (a node in-process under fake timers is not built: its pool and role locks run on real timers)',
-  'test/runtime/idle.test.ts':
-    'node gap: a node forks its worker at start and keeps it (no exec.idleExitSeconds: the team worker polls the database every second for approved actions and queued notices, and nothing in a node would start it again when another node approves work or queues one), so it is not one process while idle; its `vigil approvals` and `vigil memory search` go through fastify, not a front on Node\'s own server (test/web/cli-api-front.test.ts\'s entry); and the trace\'s witness is better-sqlite3, which a node does not load (pg instead)',
   'test/security/intake-store-failure.test.ts':
     'about SQLite itself: a writer holding vigil.db\'s lock (SQLITE_BUSY) at the intake, a body in the spool beside vigil.db whose row never committed, a full disk under the spool',
   'test/security/store-busy.test.ts':

@@ -46,6 +46,7 @@ import { teamRules } from './team-rules.js';
 import { TeamReminders } from './team-reminders.js';
 import { DIGEST_WAIT_MS, TeamTicks } from './team-ticks.js';
 import { TeamWorker } from './team-worker.js';
+import { teamWorkWaiting } from './team-work-probe.js';
 
 export interface TeamDaemonOptions {
   home: string;
@@ -219,6 +220,7 @@ export class TeamDaemon {
         config: () => this.config,
         record: (records) => this.recordAll(records),
         warn: (message, fields) => this.oplog.warn(message, fields),
+        workWaiting: () => teamWorkWaiting(store, this.config, clock),
         confirmRole: (role) => store.roles.confirm(role),
         swept: () => this.redelivery?.swept(),
       });

@@ -7,7 +7,7 @@
  */
 import type { TeamGithubSession } from '../github-api/index.js';
 import type { ActionName, ActionParams } from '../policy/index.js';
-import type { Claimable, PgAction } from '../store/index.js';
+import type { PgAction } from '../store/index.js';
 import { teamAgentTask, type TeamAgentContext } from './team-agent.js';
 import { TEAM_LOCAL_HANDLERS } from './team-local.js';
 
@@ -49,25 +49,4 @@ const GITHUB_HANDLERS: Partial<Record<ActionName, TeamHandler>> = {
 /** Every action a team node runs. */
 export const TEAM_HANDLERS: Partial<Record<ActionName, TeamHandler>> = { ...GITHUB_HANDLERS, ...TEAM_LOCAL_HANDLERS, 'agent.task': teamAgentTask };
 
-export const TEAM_ACTIONS: readonly string[] = Object.keys(TEAM_HANDLERS);
-
-/** The actions that run in a worktree of a local clone of their repository (`repos[].path`). */
-const CLONED_ACTIONS: readonly ActionName[] = ['agent.task'];
-
-/** A worker's two lanes, as on SQLite (issue 15): agent tasks, and everything else beside them. */
-export type TeamLane = 'main' | 'agent';
-
-/**
- * What a node's worker claims in each lane: in `main` every action it runs but agent
- * tasks; in `agent` an agent task, and only when this node's config has a clone of its
- * repository (`repos[]` with a `path`). A node without one leaves the task approved for a
- * node that has one, rather than claiming and failing it; the claim query filters
- * (src/store/pg/leases.ts), so the task is never taken from a node that could run it.
- */
-export function claimableOn(repos: ReadonlyArray<{ name: string; path?: string | undefined }>): Record<TeamLane, Claimable> {
-  const cloned = repos.filter((r) => r.path).map((r) => r.name);
-  return {
-    main: { actions: TEAM_ACTIONS.filter((a) => !(CLONED_ACTIONS as readonly string[]).includes(a)) },
-    agent: { actions: CLONED_ACTIONS, cloned: { actions: CLONED_ACTIONS, repos: cloned } },
-  };
-}
+export type { TeamLane } from './team-claimable.js';

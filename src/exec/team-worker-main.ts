@@ -3,9 +3,10 @@
  * (src/daemon/team-worker.ts), that holds the GitHub credentials — the node's daemon
  * never reads them, as on SQLite — and the channels', and runs approved actions from the shared PostgreSQL
  * `actions` table (team-runner.ts), and sends the owner's notices (team-reach.ts). Its config is the one the node accepted, sent over
- * IPC; its argument is the node's name. It stays up while its node runs (a team node is
- * a server, not a laptop's idle process), looking every second and when its node says
- * there is work; it finishes the action it runs and exits when its node goes away. While
+ * IPC; its argument is the node's name. The node starts it when there is work
+ * (src/daemon/team-worker.ts); it looks every second and when its node says there is
+ * work, and exits after `exec.idleExitSeconds` without any, as on SQLite, so that an idle
+ * node is one process; it finishes the action it runs and exits when its node goes away. While
  * its node holds the `redelivery` role the node asks it to sweep for missed deliveries
  * (team-sweep.ts), between actions as on SQLite, each request fenced by the node's word.
  * It runs agent tasks for the repositories this node has clones of (team-agent.ts), in
@@ -22,7 +23,7 @@ import { PolicyGate } from '../policy/index.js';
 import { secretMask } from '../secrets/index.js';
 import { openPgWorkerStore, workerHolder } from '../store/index.js';
 import { RoleAsks } from './role-asks.js';
-import { claimableOn } from './team-handlers.js';
+import { claimableOn } from './team-claimable.js';
 import { teamReach } from './team-reach.js';
 import { TeamActionRunner } from './team-runner.js';
 import { TeamSweepMemory } from './team-sweep.js';
@@ -200,6 +201,8 @@ async function main(): Promise<void> {
   };
 
   let failing = false;
+  const idleMs = config.exec.idleExitSeconds * 1000;
+  let busyAt = clock.now();
   while (!draining) {
     kicked = false;
     let ran = false;
@@ -220,7 +223,13 @@ async function main(): Promise<void> {
       if (!failing) print(`vigil worker: no notice or action could be claimed: ${errorText(err)}`);
       failing = true;
     }
-    if (ran || kicked) continue;
+    if (ran || kicked) {
+      busyAt = clock.now();
+      continue;
+    }
+    // A task or a question under way, or a database that does not answer, is not idleness.
+    if (agentLane.size > 0 || answering.size > 0 || failing) busyAt = clock.now();
+    else if (clock.now() - busyAt >= idleMs) break;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, POLL_MS);
       wakeUp = () => {

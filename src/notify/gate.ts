@@ -86,6 +86,11 @@ export function isQuietAt(policy: Pick<GatePolicy, 'quietHours' | 'timeZone'>, n
   return Boolean(policy.quietHours) && withinHours(policy.quietHours, now, policy.timeZone);
 }
 
+/** Whether what is held may go out as a digest now: outside quiet hours and under the hourly cap. */
+export function digestDue(policy: GatePolicy, window: { sentLastHour: number }, now: number): boolean {
+  return !isQuietAt(policy, now) && window.sentLastHour < policy.maxPerHour;
+}
+
 /** Why a new notification is held back (quiet hours, the hourly cap), or undefined: it goes out. */
 export function holdReason(policy: GatePolicy, urgency: Notification['urgency'], now: number, sentLastHour: number): string | undefined {
   if (isQuietAt(policy, now) && urgency !== 'high') return 'quiet hours';

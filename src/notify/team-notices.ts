@@ -19,7 +19,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
 import type { NotifyWindow, PgApproval, PgNotice, PgNotify, RuleSuggestion } from '../store/index.js';
 import { fanOut } from './fanout.js';
-import { digestNotification, holdReason, isQuietAt, type GatePolicy } from './gate.js';
+import { digestDue, digestNotification, holdReason, type GatePolicy } from './gate.js';
 import { approvalNotification, ruleSuggestionNotification, TEST_NOTIFICATION } from './notices.js';
 import { NO_CHANNEL } from './notifier.js';
 import type { Channel, Notification } from './types.js';
@@ -79,7 +79,7 @@ export class TeamNotices {
   /** A digest of the held notifications, when quiet hours and the cap allow one: queued once across nodes. */
   queueDigestIfDue(): Promise<boolean> {
     const { policy, clock } = this.deps;
-    return this.deps.notify.queueDigest((w: NotifyWindow) => !isQuietAt(policy, clock.now()) && w.sentLastHour < policy.maxPerHour);
+    return this.deps.notify.queueDigest((w: NotifyWindow) => digestDue(policy, w, clock.now()));
   }
 
   private handle(notice: PgNotice): Promise<EventRecord[]> {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { onPostgres } from '../helpers/backend.js';
 import { killDaemons, makeHome, removeHomes, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { packagesOf, tracePackages } from '../helpers/packages.js';
 import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
@@ -14,6 +15,8 @@ import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
  * answered on Node's own server (issue 18) and loads no framework either.
  */
 const daemons: RunningDaemon[] = [];
+/** What opens the home's store: a team node's is PostgreSQL's driver. */
+const STORE_DRIVER = onPostgres() ? 'pg' : 'better-sqlite3';
 afterEach(async () => {
   await killDaemons(daemons);
   removeHomes();
@@ -45,8 +48,8 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
 
     const idle = packagesOf(trace, daemon.pid);
-    // The trace sees the daemon's packages (better-sqlite3 opens the store at start).
-    expect(idle).toContain('better-sqlite3');
+    // The trace sees the daemon's packages (its store's driver opens the store at start: pg on a team node).
+    expect(idle).toContain(STORE_DRIVER);
     expect(idle).not.toContain('fastify');
     expect(childrenOf(daemon.pid)).toEqual([]);
     // No Intl date formatting in the system's own zone: croner reads Date's own fields, and
@@ -88,7 +91,7 @@ describe.runIf(process.platform === 'linux')('an idle daemon', () => {
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     expect(packagesOf(trace, status.pid!)).not.toContain('node:undici');
-    expect(packagesOf(trace, daemon.pid)).toEqual(expect.arrayContaining(['better-sqlite3']));
+    expect(packagesOf(trace, daemon.pid)).toEqual(expect.arrayContaining([STORE_DRIVER]));
     expect(packagesOf(trace, daemon.pid)).not.toContain('node:undici');
   }, 40_000);
 });

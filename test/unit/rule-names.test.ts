@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../../src/action-names.js';
 import { parseConfig } from '../../src/config/load.js';
 import { editDistance, nearest } from '../../src/config/suggest.js';
+import { claimableOn } from '../../src/exec/team-claimable.js';
+import { TEAM_HANDLERS } from '../../src/exec/team-handlers.js';
 import { ACTION_SCHEMAS } from '../../src/policy/catalog.js';
 import { makeHome, removeHomes, runCli } from '../helpers/home.js';
 
@@ -27,6 +29,12 @@ const problem = (config: unknown): string => {
 describe('rules that catch typos', () => {
   it('the kernel list of action names is the catalog, both ways', () => {
     expect([...ACTION_NAMES].sort()).toEqual(Object.keys(ACTION_SCHEMAS).sort());
+  });
+
+  it('a team node runs every action of the catalog: what its worker claims (team-claimable.ts) is what it has handlers for', () => {
+    expect(Object.keys(TEAM_HANDLERS).sort()).toEqual([...ACTION_NAMES].sort());
+    const { main, agent } = claimableOn([]);
+    expect([...main.actions, ...agent.actions].sort()).toEqual([...ACTION_NAMES].sort());
   });
 
   it('edit distance counts a swap of neighbours as one step', () => {

@@ -10,7 +10,7 @@ import type { Clock } from '../../clock.js';
 import { VigilError } from '../../errors.js';
 import type { ActionState } from '../actions.js';
 import type { Queryable } from './connect.js';
-import { ACTION_LEASES, claimRows, releaseRow, renewRows, stillHeld, type Claimable, type Lease } from './leases.js';
+import { ACTION_LEASES, anyClaimable, claimRows, releaseRow, renewRows, stillHeld, type Claimable, type Lease } from './leases.js';
 
 /** The same state machine as the SQLite store's. */
 export type PgActionState = ActionState;
@@ -169,6 +169,11 @@ export class PgActions {
    */
   async claim(limit = 1): Promise<PgAction[]> {
     return (await this.claimIn(this.pool, limit)).claimed;
+  }
+
+  /** Whether a worker that carries out `claimable` would claim an action now (or fail an exhausted one): nothing is claimed. */
+  waiting(claimable: Claimable): Promise<boolean> {
+    return anyClaimable(this.pool, ACTION_LEASES, this.clock.now(), claimable);
   }
 
   /**

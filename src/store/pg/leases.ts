@@ -47,21 +47,11 @@ export interface Claimable {
  */
 export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, now: number, limit: number, claimable?: Claimable): Promise<R[]> {
   const params: unknown[] = [now, limit, lease.node, lease.leaseMs];
-  let only = '';
-  // Actions only: claim just the kinds this claimer can carry out; the others wait for a claimer that can.
-  if (t.table === 'actions' && claimable) {
-    params.push(claimable.actions);
-    only = ` AND action = ANY($${params.length}::text[])`;
-    if (claimable.cloned) {
-      // GitHub names are case-insensitive, and the gate stores `repo` lowercased; a row without one names it in its params.
-      params.push(claimable.cloned.actions, claimable.cloned.repos.map((r) => r.toLowerCase()));
-      only += ` AND (action <> ALL($${params.length - 1}::text[]) OR lower(COALESCE(repo, params::jsonb->>'repo')) = ANY($${params.length}::text[]))`;
-    }
-  }
+  const only = claimableFilter(t, params, claimable);
   const { rows } = await db.query(
     `WITH picked AS (
        SELECT id FROM ${t.table}
-       WHERE (state = '${t.ready}' OR (state = '${t.held}' AND lease_until <= $1))${only}
+       WHERE ${readyOrExpired(t)}${only}
        ORDER BY ${t.order}, id
        LIMIT $2
        FOR UPDATE SKIP LOCKED
@@ -75,6 +65,39 @@ export async function claimRows<R>(db: Queryable, t: LeaseTable, lease: Lease, n
   // RETURNING keeps no order: put the claimed rows back in the order they were picked in.
   const key = (row: R) => row as Record<string, unknown>;
   return (rows as R[]).sort((a, b) => compare(key(a)[t.order], key(b)[t.order]) || compare(key(a)['id'], key(b)['id']));
+}
+
+/**
+ * Whether `claimRows` would claim anything now, without claiming: a node whose worker has
+ * exited idle asks this to know when to start one (src/daemon/team-worker.ts). The same
+ * predicate as the claim's, so that the two never disagree.
+ */
+export async function anyClaimable(db: Queryable, t: LeaseTable, now: number, claimable?: Claimable): Promise<boolean> {
+  const params: unknown[] = [now];
+  const only = claimableFilter(t, params, claimable);
+  const { rows } = await db.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${t.table} WHERE ${readyOrExpired(t)}${only}) AS any`, params);
+  return rows[0]?.any === true;
+}
+
+/** Ready rows, and held ones whose lease ran out (a dead node's); `$1` is now. */
+function readyOrExpired(t: LeaseTable): string {
+  return `(state = '${t.ready}' OR (state = '${t.held}' AND lease_until <= $1))`;
+}
+
+/**
+ * Actions only: just the kinds this claimer can carry out (the others wait for a claimer
+ * that can), as an SQL condition whose values are pushed onto `params`.
+ */
+function claimableFilter(t: LeaseTable, params: unknown[], claimable: Claimable | undefined): string {
+  if (t.table !== 'actions' || !claimable) return '';
+  params.push(claimable.actions);
+  let only = ` AND action = ANY($${params.length}::text[])`;
+  if (claimable.cloned) {
+    // GitHub names are case-insensitive, and the gate stores `repo` lowercased; a row without one names it in its params.
+    params.push(claimable.cloned.actions, claimable.cloned.repos.map((r) => r.toLowerCase()));
+    only += ` AND (action <> ALL($${params.length - 1}::text[]) OR lower(COALESCE(repo, params::jsonb->>'repo')) = ANY($${params.length}::text[]))`;
+  }
+  return only;
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -116,6 +116,23 @@ export class PgNotify {
     return rows[0];
   }
 
+  /**
+   * What a worker would find here now, without claiming: a notice `claim` would take, and
+   * whether notices are held, with the last hour's sends (a digest may gather the held
+   * ones: gate.ts `digestDue`).
+   */
+  async waiting(): Promise<{ queued: boolean; held: boolean; sentLastHour: number }> {
+    const now = this.clock.now();
+    const { rows } = await this.pool.query<{ queued: boolean; held: boolean; sent: number }>(
+      `SELECT EXISTS (SELECT 1 FROM notify_queue WHERE done_at IS NULL AND (claimed_by IS NULL OR lease_until <= $1)) AS queued,
+              EXISTS (SELECT 1 FROM notify_log WHERE state = 'held') AS held,
+              (SELECT count(*) FROM notify_log WHERE state IN ('sending', 'sent') AND created_at > $2)::int AS sent`,
+      [now, now - HOUR_MS],
+    );
+    const row = rows[0];
+    return { queued: row?.queued === true, held: row?.held === true, sentLastHour: row?.sent ?? 0 };
+  }
+
   /** Extends this holder's lease on a notice; false when it no longer holds it. */
   async renew(id: number): Promise<boolean> {
     const now = this.clock.now();

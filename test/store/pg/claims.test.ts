@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/clock.js';
+import { claimableByNode } from '../../../src/exec/index.js';
+import { claimableOn } from '../../../src/exec/team-claimable.js';
 import { PgStore } from '../../../src/store/pg/index.js';
 import { usePgNodes } from '../../helpers/pg-nodes.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
@@ -200,5 +202,34 @@ describe.runIf(PG.available)('the team store: events and actions claimed with le
     clock.advance(LEASE_SECONDS * 1000);
     expect(await b.actions.claim(1)).toEqual([]);
     expect(await b.actions.get('lost0001')).toMatchObject({ state: 'failed', error: 'its worker stopped 3 times while running it' });
+  });
+
+  it('`waiting` says whether a claim would take an action, by the claim\'s own predicate: kinds, clones, expired leases (a node whose worker exited idle asks it)', async () => {
+    const clock = new FakeClock(T0);
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => node(name, clock))) as [PgStore, PgStore];
+    const both = claimableByNode([{ name: 'octo/app', path: '/src/app' }, { name: 'octo/docs' }]);
+    const lanes = claimableOn([{ name: 'octo/app', path: '/src/app' }, { name: 'octo/docs' }]);
+    expect(await a.actions.waiting(both)).toBe(false);
+    // An agent task about a repository this node has no clone of: not this node's work, in either lane.
+    await a.actions.insert(a.pool, { id: 'task-docs', action: 'agent.task', params: { repo: 'octo/docs', prompt: 'x' }, rationale: '', repo: 'octo/docs', state: 'approved', verdict: 'allow', reason: '' });
+    expect(await a.actions.waiting(both)).toBe(false);
+    expect((await a.actions.claimIn(a.pool, 1, lanes.agent)).claimed).toEqual([]);
+    // Its clone's task is (the repository's name in any case, as GitHub's names are).
+    await a.actions.insert(a.pool, { id: 'task-app', action: 'agent.task', params: { repo: 'Octo/App', prompt: 'x' }, rationale: '', state: 'approved', verdict: 'allow', reason: '' });
+    expect(await a.actions.waiting(both)).toBe(true);
+    expect((await a.actions.claimIn(a.pool, 1, lanes.agent)).claimed.map((x) => x.id)).toEqual(['task-app']);
+    expect(await a.actions.waiting(both)).toBe(false);
+    // A running action whose lease ran out (its node died) is work again; one still held is not.
+    clock.advance(LEASE_SECONDS * 1000 - 1);
+    expect(await b.actions.waiting(both)).toBe(false);
+    clock.advance(1);
+    expect(await b.actions.waiting(both)).toBe(true);
+    expect((await b.actions.claimIn(b.pool, 1, lanes.agent)).claimed.map((x) => [x.id, x.claimedBy])).toEqual([['task-app', 'b']]);
+    expect(await b.actions.waiting(both)).toBe(false);
+    // Any other kind is every node's.
+    await a.actions.insert(a.pool, { id: 'label-1', action: 'github.label', params: { repo: 'octo/docs', number: 1, labels: ['x'] }, rationale: '', repo: 'octo/docs', state: 'approved', verdict: 'allow', reason: '' });
+    expect(await b.actions.waiting(both)).toBe(true);
+    expect((await b.actions.claimIn(b.pool, 1, lanes.main)).claimed.map((x) => x.id)).toEqual(['label-1']);
+    expect(await b.actions.waiting(both)).toBe(false);
   });
 });
