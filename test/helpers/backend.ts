@@ -38,13 +38,17 @@ export function createHomeDatabase(): string {
   return `${base()}${name}`;
 }
 
+/** Each home's `store.url` as last read: a test that breaks config.json still reads the home's database. */
+const storeUrls = new Map<string, string | undefined>();
+
 /** The home's `store.url`, when it has one. */
 export function homeStoreUrl(home: string): string | undefined {
   try {
     const config = JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')) as { store?: { url?: string } };
+    storeUrls.set(home, config.store?.url);
     return config.store?.url;
   } catch {
-    return undefined;
+    return storeUrls.get(home);
   }
 }
 
