@@ -41,6 +41,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/api/tick', status: 202, run: (api) => api.tick() },
   // A dream already running anywhere on the home is VIGIL_ERR_DREAM_BUSY (409).
   { method: 'POST', path: '/api/dream', status: 202, run: (api) => api.dream() },
+  // What \`vigil dream\` prints: a team's home asks its node (a single daemon's CLI reads vigil.db itself, as it always did).
+  { method: 'GET', path: '/api/dream', status: 200, run: (api) => api.dreamStatus() },
   { method: 'GET', path: '/api/approvals', status: 200, run: (api) => api.approvals().map(approvalView) },
   {
     // `vigil memory search` while the daemon runs: its store is open and warm. `complete`

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { DreamStatus } from '../operations/index.js';
 import type { WebDeps } from '../web/index.js';
 import { API_ROUTES } from './api-routes.js';
 import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
@@ -10,6 +11,8 @@ export interface DaemonApi extends WebDeps {
   tick(): Promise<Record<string, unknown>>;
   /** `vigil dream --now`: start a dream in a child process; VIGIL_ERR_DREAM_BUSY while one runs (src/operations/dream.ts). */
   dream(): { dreamId: string; pid: number };
+  /** `GET /api/dream`: the last dream, the one running, and whether the next is due (src/operations/dream.ts dreamStatus). */
+  dreamStatus(): Promise<DreamStatus>;
 }
 
 /**

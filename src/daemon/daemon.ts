@@ -19,6 +19,7 @@ import {
   editMemoryFact,
   recordInstruction,
   requestTick,
+  dreamStatus,
   startDream,
   type OperationDeps,
 } from '../operations/index.js';
@@ -510,6 +511,7 @@ export class Daemon {
         ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake(), openWork: this.openWork() })),
       }),
       dream: () => startDream(this.dreams),
+      dreamStatus: () => dreamStatus({ store: this.store, clock: this.options.clock, home: this.paths.home, logsDir: this.paths.logs, config: this.config }),
       cancel: (id) => cancelAgentTask(this.operationDeps(), id),
       ask: (text, via, waitMs) => {
         const { eventId } = recordInstruction(this.operationDeps(), text, via);

@@ -9,7 +9,7 @@
 import type { OwnerAnswer } from '../initiative/index.js';
 import { askWaitMs } from '../initiative/index.js';
 import type { SearchHit } from '../memory/index.js';
-import type { ApprovalView } from '../operations/index.js';
+import type { ApprovalView, TeamDreamStatus } from '../operations/index.js';
 import type { OwnerChannel } from '../policy/index.js';
 import type { AuthDeps } from '../web/index.js';
 import { VigilError } from '../errors.js';
@@ -30,6 +30,8 @@ export interface TeamApi extends AuthDeps {
   tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
   /** `vigil dream --now`: one dream of the team, one at a time across nodes (team-dreamer.ts). */
   dream(): Promise<TeamDreamStarted>;
+  /** `vigil dream` without --now: the team's last dream, the one under way or asked for, the dreamer role's holder and its gate. */
+  dreamStatus(): Promise<TeamDreamStatus>;
   /** `vigil memory search`: this node's index of the team's log and inbox, caught up first (src/memory/team-search.ts). */
   search(words: string, limit: number): Promise<{ hits: SearchHit[]; complete: boolean }>;
   /** `vigil cancel ID`: the flag the running task's worker polls, on whichever node it runs (src/operations/team-cancel.ts). */
@@ -41,6 +43,7 @@ export const TEAM_API_ROUTES: readonly ApiRoute<TeamApi>[] = [
   { method: 'POST', path: '/api/tick', status: 202, run: (api) => api.tick() },
   // A dream already under way anywhere on the team is VIGIL_ERR_DREAM_BUSY (409).
   { method: 'POST', path: '/api/dream', status: 202, run: (api) => api.dream() },
+  { method: 'GET', path: '/api/dream', status: 200, run: (api) => api.dreamStatus() },
   { method: 'GET', path: '/api/approvals', status: 200, run: (api) => api.approvals() },
   {
     method: 'GET',

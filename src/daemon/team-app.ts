@@ -6,7 +6,7 @@ import { VigilError } from '../errors.js';
 import type { EventRecord } from '../events.js';
 import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import { searchTeam } from '../memory/index.js';
-import { approvalView, requestTeamCancel } from '../operations/index.js';
+import { approvalView, requestTeamCancel, type TeamDreamStatus } from '../operations/index.js';
 import type { PgApproval, PgStore } from '../store/index.js';
 import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamActivityRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, loadTeamTimelineRoutes, loadTeamViews, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamActivityDeps, type TeamPageDeps, type TeamTimelineDeps, type TeamViews } from '../web/index.js';
 import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
@@ -54,6 +54,8 @@ export interface TeamAppDeps {
   tick(): Promise<{ outcome: string; eventId: number; openWork: string }>;
   /** `POST /api/dream` (`vigil dream --now`): a dream of the team, by this node or the dreamer role's holder (team-dreamer.ts). */
   dream(): Promise<TeamDreamStarted>;
+  /** `GET /api/dream` (`vigil dream`): the team's dream state and the gate, as this node's config sets it (operations/team-dream-status.ts). */
+  dreamStatus(): Promise<TeamDreamStatus>;
 }
 
 /**
@@ -194,6 +196,7 @@ export function teamApi(deps: TeamAppDeps): TeamApi {
     tick: () => deps.tick(),
     status: () => deps.status(),
     dream: () => deps.dream(),
+    dreamStatus: () => deps.dreamStatus(),
     // Caught up whole before it answers (between batches the loop takes turns): complete.
     search: async (words, limit) => ({ hits: await searchTeam(deps.home, store.searchSource(), words, limit), complete: true }),
     cancel: (id) => requestTeamCancel(store, id, clock.now()),

@@ -21,7 +21,7 @@ import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
 import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
-import { enqueueTeamManualTick } from '../operations/index.js';
+import { enqueueTeamManualTick, teamDreamStatus } from '../operations/index.js';
 import { createJsonCompletion, createProvider } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
@@ -192,6 +192,7 @@ export class TeamDaemon {
         },
         // The dreamer starts after the listener: a request before it is told to come back.
         dream: () => this.dreamer?.now() ?? Promise.reject(new VigilError('VIGIL_ERR_NOT_RUNNING', 'this node is still starting')),
+        dreamStatus: () => teamDreamStatus(store, this.config.dream, clock.now()),
       };
       // Every refused delivery is counted and logged on this node's chain (issue 20), its counts saved for the team (team-rejections.ts).
       this.rejections = await TeamRejections.start({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });

@@ -6,7 +6,7 @@
  */
 export type { DreamReport } from './dream.js';
 export { dreamInHome } from './run.js';
-export { runTeamDream, teamDreamBusy, teamDreamDue } from './team-dream.js';
+export { marksText, runTeamDream, teamDreamBusy, teamDreamDue } from './team-dream.js';
 export { consolidatorFor } from './consolidators.js';
 export { consolidationCompletion } from './consolidate-tool.js';
 export type { Consolidator } from './consolidator.js';

@@ -234,7 +234,8 @@ function topicSlug(path: string): string | undefined {
   return match?.[1];
 }
 
-function marksText(marks: Marks): string | null {
+/** The marks as people read them, `node/day#seq` each (the dream's \`since\`, \`vigil dream\`'s "read up to"); null: none. */
+export function marksText(marks: Marks): string | null {
   const parts = Object.entries(marks).sort(([a], [b]) => a.localeCompare(b)).map(([node, m]) => `${node}/${m.day}#${m.seq}`);
   return parts.length ? parts.join(' ') : null;
 }

@@ -8,7 +8,7 @@ export type { OperationDeps } from './deps.js';
 export { answerApproval, listApprovals, approvalView, type ApprovalView } from './approvals.js';
 export { requestTick } from './tick.js';
 export { cancelAgentTask } from './cancel.js';
-export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary } from './dream.js';
+export { startDream, dreamHere, dreamStatus, describeDream, type DreamSummary, type DreamStatus } from './dream.js';
 export { restoreMemoryVersion } from './memory-restore.js';
 export { recordInstruction } from './ask.js';
 export { editMemoryFact } from './memory-edit.js';
@@ -19,3 +19,4 @@ export { listTeamApprovals, answerTeamApprovalByCli } from './team-approvals.js'
 export { enqueueTeamManualTick, requestTeamTick, type TeamTickRequested } from './team-tick.js';
 export { cancelTeamAgentTask, requestTeamCancel } from './team-cancel.js';
 export { dreamTeamHere, awaitTeamDream, type TeamDreamOutcome } from './team-dream.js';
+export { teamDreamStatus, unstartedTeamDreamStatus, type TeamDreamStatus } from './team-dream-status.js';

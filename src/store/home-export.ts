@@ -13,6 +13,7 @@ import { VigilError } from '../errors.js';
 import { listLogDates, logFilePath, parseEntryLine, splitLines, verifyChainLines } from '../logs/index.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Db } from './db.js';
+import { exportDreamState, exportSuggestions, exportUsage, type CopiedDreamState, type CopiedSuggestion, type CopiedUsage } from './home-export-state.js';
 import { Spool } from './spool.js';
 
 export interface CopiedEvent {
@@ -131,8 +132,24 @@ export function sha256(bytes: Buffer | string): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-/** What the home holds that a team does not take yet: left where it is, and said so. */
-const LEFT_BEHIND = ['kv', 'notify_log', 'notify_queue', 'model_usage', 'rule_suggestions'] as const;
+/**
+ * What the home holds that stays where it is, said so by the copy. Carried instead (and so
+ * not here): \`rule_suggestions\` and \`model_usage\` whole, and kv's \`dream.state\`
+ * (src/store/home-export-state.ts says why each).
+ * - \`notify_log\`: what the home sent, held and digested. The team's copy of it would
+ *   serve the hourly cap and the exactly-once per channel of notices the home already
+ *   sent or dropped; held notices of a stopped home are stale by the time a node starts.
+ * - \`notify_queue\`: notices the home's worker had not sent yet, about a stopped home's
+ *   moment (a test, an alert, a digest). The approvals still pending wait on the team's
+ *   Team page and in \`vigil approvals\`; a suggestion whose notice was never sent stays
+ *   offered, unsent, until it expires (then the team offers it again).
+ * - kv's other keys: each is one process's own memory — the tick's baseline and last
+ *   outcome, the sweep's mark, the redeliveries asked, the channels' health, the desktop's
+ *   popups, the search index's marks, the refused deliveries' counts, the login vigil acts
+ *   as. A node keeps its own of each (the team's \`ticks\`, \`redeliveries\`,
+ *   \`webhook_rejections\`, \`team.acting_login\`, its own cache) and learns them again.
+ */
+const LEFT_BEHIND = ['notify_log', 'notify_queue'] as const;
 
 /** Both sides order by code unit, whatever their collation. */
 const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -187,7 +204,9 @@ export class HomeExport {
 
   /** Tables left in the home with rows in them, and how many; and subscriptions a team's table refuses (not https://). */
   leftBehind(): Array<{ table: string; rows: number }> {
-    const tables = LEFT_BEHIND.map((table) => ({ table, rows: this.count(table) }));
+    const tables = LEFT_BEHIND.map((table) => ({ table: table as string, rows: this.count(table) }));
+    const kv = this.db.prepare(`SELECT count(*) FROM kv WHERE key <> 'dream.state'`).pluck().get() as number;
+    tables.push({ table: 'kv (but dream.state)', rows: kv });
     const refused = this.count('push_subscriptions') - this.subscriptions().length;
     const fired = this.count('reminders') - this.reminders().length;
     return [...tables, { table: 'push_subscriptions (not https://)', rows: refused }, { table: 'reminders (fired)', rows: fired }].filter((t) => t.rows > 0);
@@ -218,6 +237,26 @@ export class HomeExport {
       .filter((r) => r.endpoint.startsWith('https://'))
       .map((r) => ({ endpoint: r.endpoint, p256dh: r.p256dh, auth: r.auth, userAgent: r.user_agent, createdAt: r.created_at, backoffUntil: r.backoff_until, lastOkAt: r.last_ok_at }))
       .sort(byKey((r) => r.endpoint));
+  }
+
+  /** Every rule suggestion the home offered (src/store/home-export-state.ts). */
+  suggestions(): CopiedSuggestion[] {
+    return exportSuggestions(this.db);
+  }
+
+  /** The model usage ledger by id, in batches. */
+  usage(): Generator<CopiedUsage[]> {
+    return exportUsage(this.db);
+  }
+
+  /** The last dream and how far it read, its mark as the team's dreamer keeps it; undefined when the home never dreamed. */
+  dreamState(): CopiedDreamState | undefined {
+    return exportDreamState(this.db, (day) => {
+      const file = logFilePath(this.logsDir, day);
+      if (!fs.existsSync(file)) return [];
+      let end = 0;
+      return this.logDay(day).lines.map((l) => ({ end: (end += Buffer.byteLength(l.line)), seq: l.seq }));
+    });
   }
 
   /** The inbox by id, in batches of at most `batch` rows or about 32 MB of bodies. */

@@ -11,6 +11,7 @@
  */
 import { errorText, isVigilError, VigilError } from '../errors.js';
 import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion, type CopiedReminder, type CopiedSession, type CopiedSubscription } from './home-export.js';
+import type { CopiedDreamState, CopiedSuggestion, CopiedUsage } from './home-export-state.js';
 
 export interface MigrateHomeOptions {
   paths: { db: string; logs: string };
@@ -42,11 +43,17 @@ export interface MigrateReport {
   subscriptions: PartReport;
   /** Reminders still to fire: each fires on the team, once, when due. */
   reminders: PartReport;
+  /** Rule suggestions, open or not: none is offered twice, an open one's link is accepted on the team. */
+  suggestions: PartReport;
+  /** The model usage ledger: today's spend and the Activity page's trend go on where the home's stopped. */
+  usage: PartReport;
+  /** The last dream and how far it read (1 row, or 0 when the home never dreamed): the team's next dream goes on from there. */
+  dream: PartReport;
   /** Tables of the home no team table takes yet, with their rows: left in the home. */
   leftBehind: Array<{ table: string; rows: number }>;
 }
 
-type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions' | 'reminders'>;
+type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions' | 'reminders' | 'suggestions' | 'usage' | 'dream'>;
 
 export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateReport> {
   const source = HomeExport.open(options.paths);
@@ -54,6 +61,7 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
     const pgStore = await import('./pg/index.js');
     const io = await import('./pg/home-import.js');
     const phone = await import('./pg/home-import-phone.js');
+    const state = await import('./pg/home-import-state.js');
     pgStore.checkNodeName(options.node);
     const pool = pgStore.openPgPool({ url: options.url, node: options.node, max: 2 });
     try {
@@ -77,6 +85,9 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
             sessions: (x) => phone.insertSessions(client, x),
             subscriptions: (x) => phone.insertSubscriptions(client, options.node, x),
             reminders: (x) => phone.insertReminders(client, options.node, x, Date.now()),
+            suggestions: (x) => state.insertSuggestions(client, options.node, x),
+            usage: (x) => state.insertUsage(client, options.node, x),
+            dream: (x) => state.writeDreamState(client, options.node, x),
           });
           await io.advanceIdentities(client);
           options.progress('committing');
@@ -114,6 +125,9 @@ interface Sink {
   sessions(s: CopiedSession[]): Promise<void>;
   subscriptions(s: CopiedSubscription[]): Promise<void>;
   reminders(r: CopiedReminder[]): Promise<void>;
+  suggestions(s: CopiedSuggestion[]): Promise<void>;
+  usage(u: CopiedUsage[]): Promise<void>;
+  dream(d: CopiedDreamState): Promise<void>;
 }
 
 /** Every part of the home in canonical form, digested; each written to `sink` when there is one. */
@@ -168,6 +182,18 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
   await sink?.reminders(reminderRows);
   const reminders = digestAll(reminderRows);
   say(`reminders still to fire: ${reminders.count}`);
+  const suggestionRows = source.suggestions();
+  await sink?.suggestions(suggestionRows);
+  const suggestions = digestAll(suggestionRows);
+  const usage = new Digest();
+  for (const batch of source.usage()) {
+    for (const u of batch) usage.add(u);
+    await sink?.usage(batch);
+  }
+  const dreamState = source.dreamState();
+  if (dreamState) await sink?.dream(dreamState);
+  const dream = digestAll(dreamState ? [dreamState] : []);
+  say(`rule suggestions: ${suggestions.count}; model calls in the usage ledger: ${usage.count}; the last dream: ${dreamState?.lastDreamId ?? 'none'}`);
   return {
     inbox: { rows: inbox.count, sha256: inbox.hex(), bodyBytes },
     decisions: { rows: decisions.count, sha256: decisions.hex() },
@@ -177,6 +203,9 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
     sessions: { rows: sessions.count, sha256: sessions.hex() },
     subscriptions: { rows: subscriptions.count, sha256: subscriptions.hex() },
     reminders: { rows: reminders.count, sha256: reminders.hex() },
+    suggestions: { rows: suggestions.count, sha256: suggestions.hex() },
+    usage: { rows: usage.count, sha256: usage.hex() },
+    dream: { rows: dream.count, sha256: dream.hex() },
   };
 }
 
@@ -190,6 +219,7 @@ function digestAll(rows: readonly unknown[]): Digest {
 async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts, held: Record<string, number>, empty: boolean): Promise<string[]> {
   const io = await import('./pg/home-import.js');
   const phone = await import('./pg/home-import-phone.js');
+  const state = await import('./pg/home-import-state.js');
   const { verifyPgLog } = await import('./pg/index.js');
   const problems: string[] = [];
   const check = (name: string, want: { rows: number; sha256: string }, got: Digest) => {
@@ -205,6 +235,12 @@ async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts
   check('dashboard logins', parts.sessions, digestAll(await phone.readSessions(pool)));
   check('web push subscriptions', parts.subscriptions, digestAll(await phone.readSubscriptions(pool)));
   check('reminders', parts.reminders, digestAll(await phone.readReminders(pool)));
+  check('rule suggestions', parts.suggestions, digestAll(await state.readSuggestions(pool)));
+  const usage = new Digest();
+  for await (const batch of state.readUsage(pool)) for (const u of batch) usage.add(u);
+  check('model usage', parts.usage, usage);
+  const dream = await state.readDreamState(pool, node);
+  check('dream state', parts.dream, digestAll(dream ? [dream] : []));
   const log = new Digest();
   for (const day of await io.readLogDays(pool, node)) for (const line of await io.readLogLines(pool, node, day)) log.add(line);
   check(`log of node ${node}`, parts.log, log);

@@ -23,7 +23,7 @@ describe('the single daemon\'s routes a node does not serve', () => {
     const name = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
     const served = API_ROUTES.filter((r) => TEAM_API_ROUTES.some((t) => name(t) === name(r))).map(name);
     const listed = API_ROUTES.filter((r) => unservedRoute(r.method, sample(r.path))).map(name);
-    expect(served).toEqual(expect.arrayContaining(['GET /api/approvals', 'POST /api/approvals/:id/:answer', 'POST /api/tick', 'POST /api/ask', 'GET /api/status', 'POST /api/dream', 'GET /api/memory/search', 'POST /api/actions/:id/cancel']));
+    expect(served).toEqual(expect.arrayContaining(['GET /api/approvals', 'POST /api/approvals/:id/:answer', 'POST /api/tick', 'POST /api/ask', 'GET /api/status', 'POST /api/dream', 'GET /api/dream', 'GET /api/memory/search', 'POST /api/actions/:id/cancel']));
     expect(served.filter((r) => listed.includes(r))).toEqual([]);
     expect([...served, ...listed].sort()).toEqual(API_ROUTES.map(name).sort());
     // The node's table has no route of its own: the same API as a single daemon's.

@@ -105,6 +105,11 @@ describe.runIf(process.platform === 'linux')("the CLI's API on Node's own server
     expect(status.headers['strict-transport-security']).toBeNull();
     expect(status.keys).toContain('actions');
 
+    // `vigil dream`'s state and gate (a team's home asks its node; a single daemon answers it too): nothing dreamt, nothing due.
+    const dream = await same('/api/dream');
+    expect(dream.status).toBe(200);
+    expect(JSON.parse(dream.text)).toMatchObject({ lastDreamId: null, readUpTo: null, verdict: { due: false, reason: expect.any(String) } });
+
     expect((await same('/api/approvals')).text).toBe('[]');
     expect((await same('/api/memory/search?q=nothing%20here&limit=5')).keys).toEqual(['complete', 'hits']);
     expect((await same('/api/memory/search')).code).toBe('VIGIL_ERR_USAGE');

@@ -4,7 +4,7 @@ import { VigilError } from '../../errors.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
 import { listLogDates, logFilePath, readLogEntriesFrom, type LogEntry } from '../../logs/index.js';
 import { readDaemonInfo } from '../../home/index.js';
-import { awaitTeamDream, describeDream, dreamHere, dreamStatus, dreamTeamHere, type DreamSummary, type TeamDreamOutcome } from '../../operations/index.js';
+import { awaitTeamDream, describeDream, dreamHere, dreamStatus, dreamTeamHere, type DreamSummary, type TeamDreamOutcome, type TeamDreamStatus } from '../../operations/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { loadHomeConfig } from '../home-config.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
@@ -75,6 +75,8 @@ async function teamDreamNow(ctx: CliContext, url: string, json: boolean, say: (l
 }
 
 async function printDreamStatus(ctx: CliContext, json: boolean): Promise<void> {
+  const team = await teamStoreUrl(ctx);
+  if (team) return printTeamDreamStatus(ctx, team, json);
   const config = loadHomeConfig(ctx);
   const status = await withHomeStore(ctx, ({ store, clock }) => dreamStatus({ store, clock, home: ctx.paths.home, logsDir: ctx.paths.logs, config }));
   if (json) {
@@ -90,6 +92,42 @@ async function printDreamStatus(ctx: CliContext, json: boolean): Promise<void> {
   if (status.dreaming) return ctx.out(`dreaming now: pid ${status.dreaming.pid} since ${iso(status.dreaming.startedAt)}`);
   const verdict = status.verdict!;
   ctx.out(`${verdict.due ? 'due now' : 'not due'}:      ${verdict.reason}`);
+  ctx.out('`vigil dream --now` dreams regardless');
+}
+
+/**
+ * `vigil dream` on a team's home (issue 19): the team's dream state and the gate its
+ * dreamer asks (src/operations/team-dream-status.ts) — from the node running on this home
+ * (`GET /api/dream`, the gate as its config sets it), else read from the database here.
+ */
+async function printTeamDreamStatus(ctx: CliContext, url: string, json: boolean): Promise<void> {
+  const config = loadHomeConfig(ctx);
+  const ran = await daemonOrInProcess<TeamDreamStatus, TeamDreamStatus>(ctx, { method: 'GET', route: '/api/dream' }, async () => {
+    const [{ withTeamDreams }, { teamDreamStatus, unstartedTeamDreamStatus }] = await Promise.all([import('../../store/index.js'), import('../../operations/index.js')]);
+    return withTeamDreams(url, readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname(), async (store) =>
+      (await store.migrated()) ? teamDreamStatus(store, config.dream, Date.now()) : unstartedTeamDreamStatus(),
+    );
+  });
+  const status = ran.result;
+  if (json) {
+    const at = (ms: number | null) => (ms === null ? null : isoWithOffset(ms));
+    const { lastDreamAt, lastFailedAt, dreaming, ...rest } = status;
+    return ctx.out(JSON.stringify({ ...rest, lastDreamAt: at(lastDreamAt), lastFailedAt: at(lastFailedAt), dreaming: dreaming ? { ...dreaming, startedAt: at(dreaming.startedAt) } : null }, null, 2));
+  }
+  const now = Date.now();
+  const iso = (ms: number | null) => (ms === null ? 'never' : timeForPeople(ms, now));
+  ctx.out(`last dream:   ${iso(status.lastDreamAt)}${status.lastDreamId ? ` (${status.lastDreamId}${status.dreamedBy ? `, node ${status.dreamedBy}` : ''})` : ''}`);
+  ctx.out(`read up to:   ${status.readUpTo ?? 'nothing yet'}`);
+  if (status.lastFailedAt !== null) ctx.out(`last failure: ${iso(status.lastFailedAt)}: ${status.lastFailure}`);
+  if (status.dreaming) return ctx.out(`dreaming now: pid ${status.dreaming.pid} on node ${status.dreaming.node} since ${iso(status.dreaming.startedAt)} (${status.dreaming.dreamId})`);
+  const verdict = status.verdict!;
+  if (status.requestedId) ctx.out(`asked:        dream ${status.requestedId} (vigil dream --now), dreamt at the dreamer's next look`);
+  else ctx.out(`${verdict.due ? 'due now' : 'not due'}:      ${verdict.reason}`);
+  ctx.out(
+    status.dreamer
+      ? `dreamer:      node ${status.dreamer} holds the team's dreamer role: it dreams when due, looking every third of its store.leaseSeconds`
+      : 'dreamer:      no node holds the team\'s dreamer role: no dream begins until a node runs (vigil start)',
+  );
   ctx.out('`vigil dream --now` dreams regardless');
 }
 

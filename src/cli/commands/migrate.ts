@@ -44,6 +44,9 @@ function describe(r: MigrateReport, url: string): string[] {
     `${r.sessions.rows} dashboard logins`,
     `${r.subscriptions.rows} web push subscriptions`,
     `${r.reminders.rows} reminders still to fire`,
+    `${r.suggestions.rows} rule suggestions`,
+    `${r.usage.rows} model calls of the usage ledger`,
+    r.dream.rows ? 'the last dream and how far it read' : 'no dream yet',
   ].join(', ');
   const lines = [
     r.outcome === 'copied' ? `copied and verified: ${what}` : `already copied, verified again: ${what}`,

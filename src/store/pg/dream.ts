@@ -15,6 +15,7 @@ import { ADVISORY_CLASS, ROLES } from './advisory.js';
 import { withTransaction, type Queryable } from './connect.js';
 import type { PgLog } from './log.js';
 import { readPgMemoryRows, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
+import { roleHolders } from './roles.js';
 
 /** Where a node's chain was last read: its day and the seq of the last line taken in. */
 export interface ChainMark {
@@ -125,6 +126,11 @@ export class PgDreams {
     );
     const row = rows[0];
     return row ? { dreamId: row.dreaming_id, node: row.dreaming_node, pid: row.dreaming_pid, since: Number(row.dreaming_since) } : undefined;
+  }
+
+  /** The node holding the dreamer role now (from pg_locks: whoever holds it, this process or not), if any. */
+  async dreamer(): Promise<string | undefined> {
+    return (await roleHolders(this.pool)).find((h) => h.role === 'dreamer')?.node;
   }
 
   /**

@@ -10,20 +10,22 @@ import type { CopiedAction, CopiedDecision, CopiedEvent, CopiedLogLine, CopiedMe
 import type { Queryable } from './connect.js';
 import { readPgMemoryRows } from './memory.js';
 
-/** How many rows each table the copy writes holds now. */
+/** How many rows each table the copy writes holds now (\`dream_state\`: 1 once a dream left anything in its one row). */
 export async function targetCounts(db: Queryable): Promise<Record<string, number>> {
   const row = (await db.query<Record<string, number>>(
     `SELECT (SELECT count(*) FROM inbox) AS inbox, (SELECT count(*) FROM decisions) AS decisions,
             (SELECT count(*) FROM actions) AS actions, (SELECT count(*) FROM memory_files) AS memory_files,
             (SELECT count(*) FROM log_entries) AS log_entries, (SELECT count(*) FROM web_sessions) AS web_sessions,
-            (SELECT count(*) FROM push_subscriptions) AS push_subscriptions, (SELECT count(*) FROM reminders) AS reminders`,
+            (SELECT count(*) FROM push_subscriptions) AS push_subscriptions, (SELECT count(*) FROM reminders) AS reminders,
+            (SELECT count(*) FROM rule_suggestions) AS rule_suggestions, (SELECT count(*) FROM model_usage) AS model_usage,
+            (SELECT count(*) FROM dream_state WHERE marks <> '{}'::jsonb OR last_dream_at IS NOT NULL OR last_failed_at IS NOT NULL) AS dream_state`,
   )).rows[0]!;
   return row;
 }
 
 /** Nothing else writes these tables while the copy runs (a node started meanwhile waits). */
 export async function lockTargetTables(client: pg.PoolClient): Promise<void> {
-  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions, reminders IN EXCLUSIVE MODE');
+  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions, reminders, rule_suggestions, model_usage, dream_state IN EXCLUSIVE MODE');
 }
 
 export async function insertEvents(client: pg.PoolClient, node: string, events: readonly CopiedEvent[]): Promise<void> {

@@ -3,18 +3,26 @@
  * a home's rough edges — a claimed event, an unterminated last log line, kept memory
  * versions — what it refuses rather than copy part of (an action left running, a line
  * torn mid-day, a memory file over the limit), that a refused copy writes nothing, and
- * that a second run notices a copy changed since.
+ * that a second run notices a copy changed since; and what the home remembers beyond its
+ * work — a rule suggestion (not offered again on the team, its link accepted there), the
+ * usage ledger (today's spend goes on) and the dream's mark (the team's next dream reads
+ * only what the home's would have).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClock, localDate } from '../../../src/clock.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { teamDreamDue } from '../../../src/dream/index.js';
+import { answerTeamApproval } from '../../../src/initiative/index.js';
 import { DailyLog } from '../../../src/logs/daily-log.js';
 import { MemoryFiles, memoryVersions } from '../../../src/memory/index.js';
 import { secretMask } from '../../../src/secrets/index.js';
+import { acceptTeamRuleSuggestion, considerTeamRuleSuggestion } from '../../../src/operations/team-rule-suggestions.js';
 import { migrateHome, Store } from '../../../src/store/index.js';
-import { openPgPool } from '../../../src/store/pg/index.js';
+import { openPgPool, PgStore } from '../../../src/store/pg/index.js';
+import { pgUsageTotals } from '../../../src/store/pg/usage.js';
 import { writePgMemory, type PgMemoryChange } from '../../../src/store/pg/memory.js';
 import { postgresAvailability, usePostgres } from '../../helpers/postgres.js';
 
@@ -120,11 +128,72 @@ describe.runIf(PG.available)('vigil migrate in process (real PostgreSQL)', () =>
       await expect(run(home, url)).rejects.toMatchObject({ code: 'VIGIL_ERR_MIGRATE_SOURCE', message: expect.stringMatching(why) });
       // Refused before the database was touched, or rolled back with the copy's transaction.
       if ((await rows(url, `SELECT to_regclass('public.inbox') AS t`))[0]!.t === null) continue;
-      for (const table of ['inbox', 'decisions', 'actions', 'memory_files', 'log_entries']) {
+      for (const table of ['inbox', 'decisions', 'actions', 'memory_files', 'log_entries', 'rule_suggestions', 'model_usage']) {
         expect(await rows(url, `SELECT count(*)::int AS n FROM ${table}`), table).toEqual([{ n: 0 }]);
       }
     }
   });
+  it('carries the rule suggestions, the usage ledger and the dream\'s mark: no second offer, the link accepted, the day\'s spend and the next dream go on', async () => {
+    const home = await makeHome();
+    const day = localDate(T0);
+    const db = Store.open(home.paths.db);
+    // Five approvals of a label on octo/app, then the offer they earned (open for a week).
+    for (let i = 1; i <= 5; i++) {
+      db.db.prepare(`INSERT INTO actions (id, action, params, repo, state, verdict, created_at, updated_at, answered_at) VALUES (?, 'github.label', '{}', 'octo/app', 'succeeded', 'ask', ?, ?, ?)`)
+        .run(`a${i}`, T0 + i, T0 + i, T0 + i);
+    }
+    const offered = db.ownerAnswers.offer({ action: 'github.label', repo: 'octo/app', approvals: 5 }, T0 + 10, T0 + 7 * 86_400_000);
+    const accepted = db.ownerAnswers.offer({ action: 'github.comment', repo: 'octo/app', approvals: 5 }, T0 + 11, T0 + 7 * 86_400_000);
+    db.ownerAnswers.accept(accepted.id, T0 + 12);
+    const call = (model: string, inputTokens: number) => ({ provider: 'anthropic', model, purpose: 'event', eventId: 1, usage: { inputTokens, outputTokens: 7, cacheCreationTokens: 0, cacheReadTokens: 3 }, durationMs: 812 });
+    db.usage.record(call('claude-a', 120), T0 + 20);
+    db.usage.record(call('claude-a', 80), T0 + 21);
+    db.usage.record(call('claude-b', 5), T0 + 22);
+    const spent = db.usage.totals(day);
+    // The last dream read the day's first line: the watermark is the offset just past it.
+    const first = fs.readFileSync(path.join(home.paths.logs, `${day}.jsonl`), 'utf8').split('\n')[0]!;
+    db.kv.set('dream.state', { lastDreamAt: T0 + 30, lastDreamId: 'dream-home', watermark: { date: day, offset: Buffer.byteLength(first) + 1 }, lastFailedAt: null, lastFailure: null });
+    db.close();
+
+    const url = await freshDb();
+    const report = await run(home, url);
+    expect(report).toMatchObject({ outcome: 'copied', suggestions: { rows: 2 }, usage: { rows: 3 }, dream: { rows: 1 } });
+    expect(report.leftBehind.map((t) => t.table)).not.toContain('rule_suggestions');
+    expect((await run(home, url)).outcome).toBe('already');
+
+    const clock = new FakeClock(T0 + 3_600_000);
+    const team = await PgStore.open({ url, node: 'alpha', clock, leaseSeconds: 30 });
+    try {
+      // Today's spend is the home's.
+      expect(await pgUsageTotals(team.pool, day)).toEqual(spent);
+      // Before the team writes a line: the dream's mark is alpha's chain at the day's first line, so the next dream reads the second only; the gate counts from the home's last dream.
+      const state = await team.dreams.state();
+      expect(state).toMatchObject({ lastDreamAt: T0 + 30, lastDreamId: 'dream-home', dreamedBy: 'alpha', marks: { alpha: { day, seq: 1 } } });
+      expect((await team.dreams.linesSince(state.marks, 100)).filter((l) => l.node === 'alpha').map((l) => [l.day, l.seq])).toEqual([[day, 2]]);
+      expect(await teamDreamDue(team, parseConfig({ dream: { minHours: 2 } }).dream, clock.now())).toMatchObject({ due: false, reason: expect.stringMatching(/^the last dream was 59 min ago/) });
+      // A sixth approval on the team: the home's offer is still open, so none is made again.
+      await team.transaction((tx) =>
+        team.actions.insert(tx, { id: 'a6', action: 'github.label', params: { repo: 'octo/app', number: 1, labels: ['x'] }, rationale: '', repo: 'octo/app', state: 'awaiting_approval', verdict: 'ask', reason: 'asks', expiresAt: clock.now() + 86_400_000 }),
+      );
+      const approved = await answerTeamApproval(team, clock, { id: 'a6', answer: 'approve', by: 'cli' });
+      if (approved === 'used') throw new Error('no token was given');
+      const permissions = parseConfig({ permissions: { mode: 'auto', rules: [] } }).permissions;
+      expect(await considerTeamRuleSuggestion(team, clock, permissions, approved)).toBeUndefined();
+      expect(await rows(url, `SELECT id, state, answered_by FROM rule_suggestions ORDER BY created_at`)).toEqual([
+        { id: offered.id, state: 'offered', answered_by: null },
+        { id: accepted.id, state: 'accepted', answered_by: 'alpha' },
+      ]);
+      // The home's link names its suggestion: accepted on the team, the rule into the node's config.json.
+      const configFile = path.join(home.dir, 'config.json');
+      fs.writeFileSync(configFile, JSON.stringify({ permissions: { mode: 'auto', rules: [] } }));
+      const took = await acceptTeamRuleSuggestion(team, clock, { configFile, id: offered.id, nonce: 'home-link', by: 'push' });
+      expect(took).toMatchObject({ added: true, suggestion: { id: offered.id, state: 'accepted' }, rule: { action: 'github.label', repo: 'octo/app', decision: 'allow' } });
+      await expect(acceptTeamRuleSuggestion(team, clock, { configFile, id: accepted.id, nonce: 'home-link-2', by: 'push' })).rejects.toMatchObject({ code: 'VIGIL_ERR_SUGGESTION_CLOSED' });
+    } finally {
+      await team.close();
+    }
+  });
+
   it('a memory write of several files is all or none: a second file over the limit leaves the first unwritten', async () => {
     const home = await makeHome();
     const url = await freshDb();

@@ -149,7 +149,7 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect(said).toMatch(/^migrate: .* into postgres:\/\//m);
     expect(said).toMatch(/^copied and verified: \d+ events/m);
     expect(said).toMatch(/every count and SHA-256 matches the home; \d+ chains of node alpha verify/);
-    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions, 1 reminders still to fire$/m);
+    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions, 1 reminders still to fire, 0 rule suggestions, \d+ model calls of the usage ledger, the last dream and how far it read$/m);
     expect(said).toMatch(/^left in the home: .*reminders \(fired\) 1/m);
     // The home was only read.
     expect(stateFiles(home)).toEqual(before);
@@ -168,6 +168,11 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
 
     // A home pointed at the database: the same answers.
     const team = makeHome({ store: { url: db.url } });
+    // The team's dream goes on from the home's last: the same dream, read as far.
+    const homeDream = JSON.parse(ok(runCli(home, ['dream', '--json']))) as { lastDreamId: string; lastDreamAt: string; readUpTo: string };
+    const teamDream = JSON.parse(ok(runCli(team, ['dream', '--json']))) as { lastDreamId: string; lastDreamAt: string; readUpTo: string; dreamedBy: string };
+    expect(teamDream).toMatchObject({ lastDreamId: homeDream.lastDreamId, lastDreamAt: homeDream.lastDreamAt, dreamedBy: 'alpha' });
+    expect(teamDream.readUpTo).toMatch(new RegExp(`^alpha/${homeDream.readUpTo.split('@')[0]}#\\d+$`));
     const days = fs.readdirSync(path.join(home, 'logs')).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length));
     expect(days.length).toBeGreaterThan(0);
     for (const day of days) {
