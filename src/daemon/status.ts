@@ -58,7 +58,7 @@ export function statusReport(input: StatusInput): Record<string, unknown> {
     rejections: input.rejections ?? summarizeRejections(store.kv.get('webhook.rejections'), now, REJECTIONS_HOUR_MS),
     usageToday: store.usage.totals(localDate(now)),
     // Which channels reach the owner: configured, and not failing at their last send (issue 16).
-    reach: reachReport(config, store.pushSubscriptions.subscriptionCount(), store.kv),
+    reach: reachReport(config, store.pushSubscriptions.subscriptionCount(), store.kv.get('notify.channels.last')),
   });
 }
 
@@ -92,8 +92,8 @@ export function teamStatusReport(input: TeamStatusInput): Record<string, unknown
     // Every node's refusals: each counts what reached its own route.
     rejections: summarizeRejections(mergeRejectionLogs(ownRejections ? [...saved, ownRejections] : saved), now, REJECTIONS_HOUR_MS),
     usageToday: team.usageToday,
-    // A node's worker keeps no channel's last outcome yet: configured channels are listed, none as failing.
-    reach: reachReport(config, team.pushSubscriptions, { get: () => undefined }),
+    // Each channel's last outcome, whichever node's worker sent.
+    reach: reachReport(config, team.pushSubscriptions, team.channels),
   };
   const report = shapeReport(config, now, input, facts);
   return {

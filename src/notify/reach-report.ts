@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { KeyValue, NotifyTestOutcome } from '../store/index.js';
+import type { NotifyTestOutcome } from '../store/index.js';
 import { webhookChannelNames } from './webhook.js';
 
 type NotifySettings = Pick<Readonly<Config>, 'notify'>;
@@ -29,9 +29,8 @@ export interface ReachReport {
   summary: string;
 }
 
-/** `vigil status`'s and the dashboard's "reaches the owner via: …" (issue 16). */
-export function reachReport(config: NotifySettings, subscriptions: number, kv: Pick<KeyValue, 'get'>): ReachReport {
-  const last = kv.get('notify.channels.last') ?? {};
+/** `vigil status`'s and the dashboard's "reaches the owner via: …" (issue 16), from each channel's last outcome (kv `notify.channels.last`, or a team's `notify_channels`). */
+export function reachReport(config: NotifySettings, subscriptions: number, last: Readonly<Record<string, { at: number; ok: boolean; error?: string }>> = {}): ReachReport {
   const via: string[] = [];
   const failing: ReachReport['failing'] = [];
   for (const channel of configuredChannels(config, subscriptions)) {

@@ -25,7 +25,7 @@ import { NO_CHANNEL } from './notifier.js';
 import type { Channel, Notification } from './types.js';
 
 export interface TeamNoticesDeps {
-  notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest' | 'saveTest'>;
+  notify: Pick<PgNotify, 'claim' | 'renew' | 'admit' | 'held' | 'setState' | 'deliveredChannels' | 'markDelivered' | 'startDigest' | 'queueDigest' | 'saveTest' | 'rememberChannels'>;
   /** The approval a notice names, as it is now. */
   approval: (id: string) => Promise<PgApproval | undefined>;
   /** The rule suggestion a `rule` notice names, as it is now. */
@@ -221,6 +221,8 @@ export class TeamNotices {
         skipped.push({ channel: o.channel, why: reason });
       }
     }
+    // So that `vigil status` on any home of the team says which channels work (a skip says nothing either way).
+    await notify.rememberChannels([...outcomes.filter((o) => o.status === 'sent').map((o) => ({ channel: o.channel, ok: true })), ...failed.map((f) => ({ channel: f.channel, ok: false, error: f.error }))]);
     await notify.setState([key], 'sent');
     if (delivered.length === 0) {
       // As the single daemon says it (notifier.ts): what failed first, then who had nobody to reach.

@@ -9,7 +9,6 @@ import { postDelivery, webhookSecret } from '../helpers/webhooks.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
 import { FakeOpenAI } from '../fakes/fake-openai.mjs';
 import { FAKE_KEY, issueOpened, later, tempDir } from './helpers.js';
-import { sqliteOnly } from '../helpers/backend.js';
 import { logText } from '../helpers/log-text.js';
 import { writeMemoryFile } from '../helpers/memory-files.js';
 
@@ -53,13 +52,10 @@ function secretsOf(home: string): string[] {
 }
 
 /** What `vigil status` on a team's home does not say yet (src/cli/commands/status.ts, teamStatusCommand). */
-const STATUS_GAP =
-  'node gap: `vigil status` on a team has no model.provider, tickModel, eventModel or circuit (a node keeps its circuit in memory), no queueDepth, no status "stopped"';
-
 const FAST = { retryDelayMs: 50, retryMaxDelayMs: 200, timeoutSeconds: 1 };
 
 describe('vigil with the Anthropic provider (real daemon, real SDK, fake Messages API)', () => {
-  it.skipIf(sqliteOnly(STATUS_GAP))('a tick and a webhook event each produce a decision; consecutive ticks share the cached prefix byte for byte; status shows tokens and cost; no secret leaves', async () => {
+  it('a tick and a webhook event each produce a decision; consecutive ticks share the cached prefix byte for byte; status shows tokens and cost; no secret leaves', async () => {
     const fake = new FakeAnthropic({ apiKey: FAKE_KEY, minCacheTokens: 0 });
     await fake.start();
     later(() => fake.stop());
@@ -159,7 +155,7 @@ describe('vigil with the Anthropic provider (real daemon, real SDK, fake Message
     await stop(home, daemon);
   });
 
-  it.skipIf(sqliteOnly(STATUS_GAP))('the circuit opens (logged, shown by `vigil status`), events wait in the inbox, and it closes again', { timeout: 60_000 }, async () => {
+  it('the circuit opens (logged, shown by `vigil status`), events wait in the inbox, and it closes again', { timeout: 60_000 }, async () => {
     const fake = new FakeAnthropic({ apiKey: FAKE_KEY });
     await fake.start();
     later(() => fake.stop());

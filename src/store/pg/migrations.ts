@@ -443,4 +443,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   ALTER TABLE dream_state ADD COLUMN requested_by text;
   ALTER TABLE dream_state ADD COLUMN requested_at bigint;
   ` },
+  // Each channel's last outcome on a team (issue 16 on PostgreSQL): whichever node's worker
+  // sent last says whether the channel works, so \`vigil status\` on any home of the team
+  // names a failing channel as a single daemon's does (kv \`notify.channels.last\` there).
+  { id: 'pg-023-channel-outcomes', sql: `
+  CREATE TABLE notify_channels (
+    channel text PRIMARY KEY,
+    ok      boolean NOT NULL,
+    error   text,
+    at      bigint NOT NULL,
+    node    text NOT NULL
+  );
+  ` },
 ];

@@ -240,4 +240,26 @@ export class PgNotify {
       [key, channel, this.clock.now(), this.node],
     );
   }
+
+  /**
+   * Each channel's outcome at a send (a skip says nothing either way, and is not given):
+   * the newest across the team is kept, as the single daemon keeps its last in kv.
+   */
+  async rememberChannels(outcomes: ReadonlyArray<{ channel: string; ok: boolean; error?: string }>): Promise<void> {
+    const now = this.clock.now();
+    for (const o of outcomes) {
+      await this.pool.query(
+        `INSERT INTO notify_channels (channel, ok, error, at, node) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel) DO UPDATE SET ok = EXCLUDED.ok, error = EXCLUDED.error, at = EXCLUDED.at, node = EXCLUDED.node
+         WHERE notify_channels.at <= EXCLUDED.at`,
+        [o.channel, o.ok, o.error ?? null, now, this.node],
+      );
+    }
+  }
+}
+
+/** Each channel's last outcome across the team, shaped as the single daemon's kv `notify.channels.last`. */
+export async function channelOutcomes(db: Queryable): Promise<Record<string, { at: number; ok: boolean; error?: string }>> {
+  const { rows } = await db.query<{ channel: string; ok: boolean; error: string | null; at: string | number }>('SELECT channel, ok, error, at FROM notify_channels');
+  return Object.fromEntries(rows.map((r) => [r.channel, { at: Number(r.at), ok: r.ok, ...(r.error !== null ? { error: r.error } : {}) }]));
 }

@@ -11,6 +11,7 @@ import { pgUsageTotals } from './usage.js';
 import { roleHolders, type RoleHolder } from './roles.js';
 import type { NodeHolds } from './nodes.js';
 import { isMigrated } from './migrate.js';
+import { channelOutcomes } from './notify.js';
 import { readRejections, type NodeRejections } from './rejections.js';
 
 export interface TeamNode {
@@ -39,12 +40,14 @@ export interface TeamStatus {
   dream: { lastDreamAt: number | null; lastFailedAt: number | null; lastFailure: string | null } | undefined;
   /** Each node's refused deliveries, as it last saved them (pg-020). */
   rejections: NodeRejections[];
+  /** Each channel's last outcome, whichever node's worker sent (pg-023). */
+  channels: Record<string, { at: number; ok: boolean; error?: string }>;
 }
 
 /** A node is alive while its last heartbeat is younger than the lease (the bound after which its claims are taken over). */
 export async function teamStatus(db: Queryable, now: number, leaseSeconds: number): Promise<TeamStatus> {
   // No node has started on this database yet: a team with nothing in it, not an error.
-  if (!(await isMigrated(db))) return { nodes: [], roles: [], inbox: {}, actions: {}, usageToday: [], pushSubscriptions: 0, lastTick: undefined, dream: undefined, rejections: [] };
+  if (!(await isMigrated(db))) return { nodes: [], roles: [], inbox: {}, actions: {}, usageToday: [], pushSubscriptions: 0, lastTick: undefined, dream: undefined, rejections: [], channels: {} };
   const nodes = (await db.query<{ name: string; started_at: number; heartbeat_at: number; holds: NodeHolds }>(
     'SELECT name, started_at, heartbeat_at, holds FROM nodes ORDER BY name',
   )).rows.map((r) => ({ name: r.name, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, alive: r.heartbeat_at > now - leaseSeconds * 1000, holds: r.holds }));
@@ -61,6 +64,7 @@ export async function teamStatus(db: Queryable, now: number, leaseSeconds: numbe
     lastTick: await lastTick(db),
     dream: await lastDream(db),
     rejections: await readRejections(db),
+    channels: await channelOutcomes(db),
   };
 }
 
