@@ -1,6 +1,7 @@
 /**
  * What a home remembers beyond its work, as `vigil migrate` reads it (issue 19): the rule
- * suggestions it offered, its model usage ledger, and its dream's state — each in the
+ * suggestions it offered, its model usage ledger, its dream's state, and the owner's
+ * questions its worker had not sent yet — each in the
  * canonical form both sides of the copy are compared in (src/store/home-export.ts). Read
  * only, from vigil.db opened read-only.
  */
@@ -63,6 +64,20 @@ export interface CopiedDreamState {
   lastFailure: string | null;
 }
 
+/**
+ * A notice the home's worker had not sent when it stopped that asks the owner something —
+ * an approval (\`approval:<id>\`) or a rule suggestion (\`rule:<id>\`): a node's worker sends
+ * it, and the sender reads its subject first, so one answered, accepted or expired since
+ * sends nothing. (A notice the home had begun to send may reach a channel twice.)
+ */
+export interface CopiedNotice {
+  key: string;
+  kind: 'approval' | 'rule';
+  /** The action's or the suggestion's id: the payload is \`{actionId}\` or \`{suggestionId}\` on both sides. */
+  subject: string;
+  createdAt: number;
+}
+
 /** Both sides order by code unit, whatever their collation. */
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -73,6 +88,16 @@ export function exportSuggestions(db: Db): CopiedSuggestion[] {
   return rows
     .map((r) => ({ id: r.id, action: r.action, repo: r.repo, approvals: r.approvals, state: r.state, createdAt: r.created_at, expiresAt: r.expires_at, answeredAt: r.answered_at }))
     .sort(byId);
+}
+
+export function exportNotices(db: Db): CopiedNotice[] {
+  const rows = db.prepare(`SELECT key, kind, payload, created_at FROM notify_queue WHERE done_at IS NULL AND kind IN ('approval', 'rule') ORDER BY id`).all() as Array<{
+    key: string; kind: 'approval' | 'rule'; payload: string; created_at: number;
+  }>;
+  return rows.map((r) => {
+    const payload = JSON.parse(r.payload) as { actionId?: unknown; suggestionId?: unknown };
+    return { key: r.key, kind: r.kind, subject: String(r.kind === 'approval' ? payload.actionId : payload.suggestionId), createdAt: r.created_at };
+  });
 }
 
 /** The ledger by id, in batches (a row per model call: a long-lived home has many). */

@@ -13,7 +13,7 @@ import { VigilError } from '../errors.js';
 import { listLogDates, logFilePath, parseEntryLine, splitLines, verifyChainLines } from '../logs/index.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Db } from './db.js';
-import { exportDreamState, exportSuggestions, exportUsage, type CopiedDreamState, type CopiedSuggestion, type CopiedUsage } from './home-export-state.js';
+import { exportDreamState, exportNotices, exportSuggestions, exportUsage, type CopiedDreamState, type CopiedNotice, type CopiedSuggestion, type CopiedUsage } from './home-export-state.js';
 import { Spool } from './spool.js';
 
 export interface CopiedEvent {
@@ -134,22 +134,20 @@ export function sha256(bytes: Buffer | string): string {
 
 /**
  * What the home holds that stays where it is, said so by the copy. Carried instead (and so
- * not here): \`rule_suggestions\` and \`model_usage\` whole, and kv's \`dream.state\`
- * (src/store/home-export-state.ts says why each).
+ * not here): \`rule_suggestions\` and \`model_usage\` whole, kv's \`dream.state\`, and the
+ * approval and rule notices not sent yet (src/store/home-export-state.ts says why each).
  * - \`notify_log\`: what the home sent, held and digested. The team's copy of it would
  *   serve the hourly cap and the exactly-once per channel of notices the home already
  *   sent or dropped; held notices of a stopped home are stale by the time a node starts.
- * - \`notify_queue\`: notices the home's worker had not sent yet, about a stopped home's
- *   moment (a test, an alert, a digest). The approvals still pending wait on the team's
- *   Team page and in \`vigil approvals\`; a suggestion whose notice was never sent stays
- *   offered, unsent, until it expires (then the team offers it again).
+ * - \`notify_queue\`'s other rows: notices sent (history, as notify_log), and the unsent
+ *   ones about a stopped home's moment — a test, an alert, a digest of what it held.
  * - kv's other keys: each is one process's own memory — the tick's baseline and last
  *   outcome, the sweep's mark, the redeliveries asked, the channels' health, the desktop's
  *   popups, the search index's marks, the refused deliveries' counts, the login vigil acts
  *   as. A node keeps its own of each (the team's \`ticks\`, \`redeliveries\`,
  *   \`webhook_rejections\`, \`team.acting_login\`, its own cache) and learns them again.
  */
-const LEFT_BEHIND = ['notify_log', 'notify_queue'] as const;
+const LEFT_BEHIND = ['notify_log'] as const;
 
 /** Both sides order by code unit, whatever their collation. */
 const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -207,6 +205,7 @@ export class HomeExport {
     const tables = LEFT_BEHIND.map((table) => ({ table: table as string, rows: this.count(table) }));
     const kv = this.db.prepare(`SELECT count(*) FROM kv WHERE key <> 'dream.state'`).pluck().get() as number;
     tables.push({ table: 'kv (but dream.state)', rows: kv });
+    tables.push({ table: 'notify_queue (sent, or no question)', rows: this.count('notify_queue') - this.notices().length });
     const refused = this.count('push_subscriptions') - this.subscriptions().length;
     const fired = this.count('reminders') - this.reminders().length;
     return [...tables, { table: 'push_subscriptions (not https://)', rows: refused }, { table: 'reminders (fired)', rows: fired }].filter((t) => t.rows > 0);
@@ -242,6 +241,11 @@ export class HomeExport {
   /** Every rule suggestion the home offered (src/store/home-export-state.ts). */
   suggestions(): CopiedSuggestion[] {
     return exportSuggestions(this.db);
+  }
+
+  /** The approval and rule notices the home's worker had not sent. */
+  notices(): CopiedNotice[] {
+    return exportNotices(this.db);
   }
 
   /** The model usage ledger by id, in batches. */

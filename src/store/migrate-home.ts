@@ -11,7 +11,7 @@
  */
 import { errorText, isVigilError, VigilError } from '../errors.js';
 import { Digest, HomeExport, type CopiedEvent, type CopiedMemoryVersion, type CopiedReminder, type CopiedSession, type CopiedSubscription } from './home-export.js';
-import type { CopiedDreamState, CopiedSuggestion, CopiedUsage } from './home-export-state.js';
+import type { CopiedDreamState, CopiedNotice, CopiedSuggestion, CopiedUsage } from './home-export-state.js';
 
 export interface MigrateHomeOptions {
   paths: { db: string; logs: string };
@@ -47,13 +47,15 @@ export interface MigrateReport {
   suggestions: PartReport;
   /** The model usage ledger: today's spend and the Activity page's trend go on where the home's stopped. */
   usage: PartReport;
+  /** The approval and rule notices the home had not sent: a node's worker sends each still open, once. */
+  notices: PartReport;
   /** The last dream and how far it read (1 row, or 0 when the home never dreamed): the team's next dream goes on from there. */
   dream: PartReport;
   /** Tables of the home no team table takes yet, with their rows: left in the home. */
   leftBehind: Array<{ table: string; rows: number }>;
 }
 
-type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions' | 'reminders' | 'suggestions' | 'usage' | 'dream'>;
+type Parts = Pick<MigrateReport, 'inbox' | 'decisions' | 'actions' | 'memory' | 'log' | 'sessions' | 'subscriptions' | 'reminders' | 'suggestions' | 'usage' | 'dream' | 'notices'>;
 
 export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateReport> {
   const source = HomeExport.open(options.paths);
@@ -88,6 +90,7 @@ export async function migrateHome(options: MigrateHomeOptions): Promise<MigrateR
             suggestions: (x) => state.insertSuggestions(client, options.node, x),
             usage: (x) => state.insertUsage(client, options.node, x),
             dream: (x) => state.writeDreamState(client, options.node, x),
+            notices: (x) => state.insertNotices(client, x),
           });
           await io.advanceIdentities(client);
           options.progress('committing');
@@ -128,6 +131,7 @@ interface Sink {
   suggestions(s: CopiedSuggestion[]): Promise<void>;
   usage(u: CopiedUsage[]): Promise<void>;
   dream(d: CopiedDreamState): Promise<void>;
+  notices(n: CopiedNotice[]): Promise<void>;
 }
 
 /** Every part of the home in canonical form, digested; each written to `sink` when there is one. */
@@ -193,7 +197,10 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
   const dreamState = source.dreamState();
   if (dreamState) await sink?.dream(dreamState);
   const dream = digestAll(dreamState ? [dreamState] : []);
-  say(`rule suggestions: ${suggestions.count}; model calls in the usage ledger: ${usage.count}; the last dream: ${dreamState?.lastDreamId ?? 'none'}`);
+  const noticeRows = source.notices();
+  await sink?.notices(noticeRows);
+  const notices = digestAll(noticeRows);
+  say(`rule suggestions: ${suggestions.count}; questions to the owner not sent yet: ${notices.count}; model calls in the usage ledger: ${usage.count}; the last dream: ${dreamState?.lastDreamId ?? 'none'}`);
   return {
     inbox: { rows: inbox.count, sha256: inbox.hex(), bodyBytes },
     decisions: { rows: decisions.count, sha256: decisions.hex() },
@@ -206,6 +213,7 @@ async function readSource(source: HomeExport, options: MigrateHomeOptions, sink:
     suggestions: { rows: suggestions.count, sha256: suggestions.hex() },
     usage: { rows: usage.count, sha256: usage.hex() },
     dream: { rows: dream.count, sha256: dream.hex() },
+    notices: { rows: notices.count, sha256: notices.hex() },
   };
 }
 
@@ -241,6 +249,7 @@ async function compareTarget(pool: import('pg').Pool, node: string, parts: Parts
   check('model usage', parts.usage, usage);
   const dream = await state.readDreamState(pool, node);
   check('dream state', parts.dream, digestAll(dream ? [dream] : []));
+  check('notices not sent', parts.notices, digestAll(await state.readNotices(pool)));
   const log = new Digest();
   for (const day of await io.readLogDays(pool, node)) for (const line of await io.readLogLines(pool, node, day)) log.add(line);
   check(`log of node ${node}`, parts.log, log);

@@ -45,6 +45,7 @@ function describe(r: MigrateReport, url: string): string[] {
     `${r.subscriptions.rows} web push subscriptions`,
     `${r.reminders.rows} reminders still to fire`,
     `${r.suggestions.rows} rule suggestions`,
+    `${r.notices.rows} questions to the owner not sent yet`,
     `${r.usage.rows} model calls of the usage ledger`,
     r.dream.rows ? 'the last dream and how far it read' : 'no dream yet',
   ].join(', ');

@@ -7,7 +7,7 @@
  * caller's transaction.
  */
 import type pg from 'pg';
-import type { CopiedDreamState, CopiedSuggestion, CopiedUsage } from '../home-export-state.js';
+import type { CopiedDreamState, CopiedNotice, CopiedSuggestion, CopiedUsage } from '../home-export-state.js';
 import type { Queryable } from './connect.js';
 
 /** `node`: the node the home becomes, named as the one that took an accepted suggestion's link. */
@@ -30,6 +30,21 @@ export async function readSuggestions(db: Queryable): Promise<CopiedSuggestion[]
   return rows
     .map((r) => ({ id: r.id, action: r.action, repo: r.repo, approvals: r.approvals, state: r.state, createdAt: r.created_at, expiresAt: r.expires_at, answeredAt: r.answered_at }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The owner's questions the home had not sent, queued for the team's workers in the home's order. */
+export async function insertNotices(client: pg.PoolClient, notices: readonly CopiedNotice[]): Promise<void> {
+  for (const n of notices) {
+    const payload = n.kind === 'approval' ? { actionId: n.subject } : { suggestionId: n.subject };
+    await client.query('INSERT INTO notify_queue (key, kind, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)', [n.key, n.kind, JSON.stringify(payload), n.createdAt]);
+  }
+}
+
+export async function readNotices(db: Queryable): Promise<CopiedNotice[]> {
+  const { rows } = await db.query<{ key: string; kind: CopiedNotice['kind']; payload: { actionId?: unknown; suggestionId?: unknown }; created_at: number }>(
+    `SELECT key, kind, payload, created_at FROM notify_queue WHERE done_at IS NULL AND kind IN ('approval', 'rule') ORDER BY id`,
+  );
+  return rows.map((r) => ({ key: r.key, kind: r.kind, subject: String(r.kind === 'approval' ? r.payload.actionId : r.payload.suggestionId), createdAt: r.created_at }));
 }
 
 const USAGE_COLUMNS = 'id, at, day, provider, model, purpose, event_id, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, duration_ms';

@@ -18,6 +18,7 @@ export async function targetCounts(db: Queryable): Promise<Record<string, number
             (SELECT count(*) FROM log_entries) AS log_entries, (SELECT count(*) FROM web_sessions) AS web_sessions,
             (SELECT count(*) FROM push_subscriptions) AS push_subscriptions, (SELECT count(*) FROM reminders) AS reminders,
             (SELECT count(*) FROM rule_suggestions) AS rule_suggestions, (SELECT count(*) FROM model_usage) AS model_usage,
+            (SELECT count(*) FROM notify_queue) AS notify_queue,
             (SELECT count(*) FROM dream_state WHERE marks <> '{}'::jsonb OR last_dream_at IS NOT NULL OR last_failed_at IS NOT NULL) AS dream_state`,
   )).rows[0]!;
   return row;
@@ -25,7 +26,7 @@ export async function targetCounts(db: Queryable): Promise<Record<string, number
 
 /** Nothing else writes these tables while the copy runs (a node started meanwhile waits). */
 export async function lockTargetTables(client: pg.PoolClient): Promise<void> {
-  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions, reminders, rule_suggestions, model_usage, dream_state IN EXCLUSIVE MODE');
+  await client.query('LOCK TABLE inbox, decisions, actions, memory_files, log_entries, web_sessions, push_subscriptions, reminders, rule_suggestions, model_usage, dream_state, notify_queue IN EXCLUSIVE MODE');
 }
 
 export async function insertEvents(client: pg.PoolClient, node: string, events: readonly CopiedEvent[]): Promise<void> {

@@ -4,7 +4,8 @@
  * versions — what it refuses rather than copy part of (an action left running, a line
  * torn mid-day, a memory file over the limit), that a refused copy writes nothing, and
  * that a second run notices a copy changed since; and what the home remembers beyond its
- * work — a rule suggestion (not offered again on the team, its link accepted there), the
+ * work — a rule suggestion (not offered again on the team, its link accepted there, its
+ * notice not sent yet queued for the team's workers), the
  * usage ledger (today's spend goes on) and the dream's mark (the team's next dream reads
  * only what the home's would have).
  */
@@ -145,6 +146,12 @@ describe.runIf(PG.available)('vigil migrate in process (real PostgreSQL)', () =>
     const offered = db.ownerAnswers.offer({ action: 'github.label', repo: 'octo/app', approvals: 5 }, T0 + 10, T0 + 7 * 86_400_000);
     const accepted = db.ownerAnswers.offer({ action: 'github.comment', repo: 'octo/app', approvals: 5 }, T0 + 11, T0 + 7 * 86_400_000);
     db.ownerAnswers.accept(accepted.id, T0 + 12);
+    // The owner's questions the worker had not sent when the home stopped go; a sent notice, and a test notice, stay.
+    db.notifications.enqueueNotice('test:1', 'test', {}, T0 + 9);
+    db.db.prepare('UPDATE notify_queue SET done_at = ? WHERE key = ?').run(T0 + 9, 'test:1');
+    db.notifications.enqueueNotice(`rule:${offered.id}`, 'rule', { suggestionId: offered.id }, T0 + 10);
+    db.notifications.enqueueNotice('approval:a7', 'approval', { actionId: 'a7' }, T0 + 13);
+    db.notifications.enqueueNotice('test:2', 'test', {}, T0 + 14);
     const call = (model: string, inputTokens: number) => ({ provider: 'anthropic', model, purpose: 'event', eventId: 1, usage: { inputTokens, outputTokens: 7, cacheCreationTokens: 0, cacheReadTokens: 3 }, durationMs: 812 });
     db.usage.record(call('claude-a', 120), T0 + 20);
     db.usage.record(call('claude-a', 80), T0 + 21);
@@ -157,8 +164,13 @@ describe.runIf(PG.available)('vigil migrate in process (real PostgreSQL)', () =>
 
     const url = await freshDb();
     const report = await run(home, url);
-    expect(report).toMatchObject({ outcome: 'copied', suggestions: { rows: 2 }, usage: { rows: 3 }, dream: { rows: 1 } });
+    expect(report).toMatchObject({ outcome: 'copied', suggestions: { rows: 2 }, usage: { rows: 3 }, dream: { rows: 1 }, notices: { rows: 2 } });
+    expect(report.leftBehind).toEqual(expect.arrayContaining([{ table: 'notify_queue (sent, or no question)', rows: 2 }]));
     expect(report.leftBehind.map((t) => t.table)).not.toContain('rule_suggestions');
+    expect(await rows(url, 'SELECT key, kind, payload, created_at, done_at FROM notify_queue ORDER BY id')).toEqual([
+      { key: `rule:${offered.id}`, kind: 'rule', payload: { suggestionId: offered.id }, created_at: String(T0 + 10), done_at: null },
+      { key: 'approval:a7', kind: 'approval', payload: { actionId: 'a7' }, created_at: String(T0 + 13), done_at: null },
+    ]);
     expect((await run(home, url)).outcome).toBe('already');
 
     const clock = new FakeClock(T0 + 3_600_000);

@@ -149,7 +149,7 @@ describe.runIf(PG.available)('vigil migrate: a SQLite home into PostgreSQL (real
     expect(said).toMatch(/^migrate: .* into postgres:\/\//m);
     expect(said).toMatch(/^copied and verified: \d+ events/m);
     expect(said).toMatch(/every count and SHA-256 matches the home; \d+ chains of node alpha verify/);
-    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions, 1 reminders still to fire, 0 rule suggestions, \d+ model calls of the usage ledger, the last dream and how far it read$/m);
+    expect(said).toMatch(/, 1 dashboard logins, 1 web push subscriptions, 1 reminders still to fire, 0 rule suggestions, \d+ questions to the owner not sent yet, \d+ model calls of the usage ledger, the last dream and how far it read$/m);
     expect(said).toMatch(/^left in the home: .*reminders \(fired\) 1/m);
     // The home was only read.
     expect(stateFiles(home)).toEqual(before);
