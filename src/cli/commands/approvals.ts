@@ -1,7 +1,7 @@
 import os from 'node:os';
+import { readDaemonInfo } from '../../home/index.js';
 import type { ApprovalView } from '../../operations/index.js';
 import { isoWithOffset, timeForPeople } from '../../for-people.js';
-import { readDaemonInfo } from '../../home/index.js';
 import { requireHome, type CliContext } from '../context.js';
 import { daemonOrInProcess, withHomeStore } from '../operate.js';
 import { teamStoreUrl } from '../team-home.js';
@@ -9,17 +9,13 @@ import { loadHomeConfig } from '../home-config.js';
 
 export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   requireHome(ctx);
-  // On a team, the database answers (issue 19); else a running daemon, or the store when none runs. The
-  // operations room (the store, SQLite) is loaded only when this process reads it itself (issue 18).
-  const team = await teamStoreUrl(ctx);
-  const pending: ApprovalView[] = team
-    ? await (await import('../../operations/index.js')).listTeamApprovals(team)
-    : (
-        await daemonOrInProcess<ApprovalView[], ApprovalView[]>(ctx, { method: 'GET', route: '/api/approvals' }, async () => {
-          const { listApprovals } = await import('../../operations/index.js');
-          return withHomeStore(ctx, ({ store }) => listApprovals(store));
-        })
-      ).result;
+  // A daemon running on this home answers (a team's node too); else this process reads the store — the team's
+  // database on a team's home (issue 19). The operations room (the store) is loaded only then (issue 18).
+  const { result: pending } = await daemonOrInProcess<ApprovalView[], ApprovalView[]>(ctx, { method: 'GET', route: '/api/approvals' }, async () => {
+    const team = await teamStoreUrl(ctx);
+    const operations = await import('../../operations/index.js');
+    return team ? operations.listTeamApprovals(team) : withHomeStore(ctx, ({ store }) => operations.listApprovals(store));
+  });
   // Times as everywhere: ISO-8601 with the local offset for machines, the local clock for people.
   if (opts.json) return ctx.out(JSON.stringify(pending.map((a) => ({ ...a, ...(a.expiresAt ? { expiresAt: isoWithOffset(a.expiresAt) } : {}) })), null, 2));
   const now = Date.now();
@@ -33,35 +29,36 @@ export async function approvalsCommand(ctx: CliContext, opts: { json?: boolean }
 
 export async function answerCommand(ctx: CliContext, id: string, answer: 'approve' | 'deny', opts: { reason?: string } = {}): Promise<void> {
   requireHome(ctx);
-  const team = await teamStoreUrl(ctx);
-  if (team) {
-    // The node of this home names the chain the answer is logged in; without one, the host.
-    const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
-    // This process writes the reason to the team's database itself: it must know the
-    // secrets to redact them (answerReason), as a daemon answering the route does.
-    if (opts.reason !== undefined) await maskHomeSecrets(ctx);
-    const { answerTeamApprovalByCli } = await import('../../operations/index.js');
-    // After an approval a rule may be due (issue 15): judged by this home's permissions, as its node would.
-    const { permissions } = loadHomeConfig(ctx);
-    const { id: answered, state, suggestionFailed } = await answerTeamApprovalByCli(team, node, id, answer, opts.reason, permissions);
-    if (suggestionFailed) process.stderr.write(`vigil: the answer is recorded, but the rule suggestion failed: ${suggestionFailed}\n`);
-    return ctx.out(`${answered}: ${state}`);
-  }
   const route = `/api/approvals/${encodeURIComponent(id)}/${answer}`;
   const { reason } = opts;
+  let team: string | undefined;
   const ran = await daemonOrInProcess<{ id: string; state: string }, { id: string; state: string }>(
     ctx,
     { method: 'POST', route, passThrough: ['VIGIL_ERR_APPROVAL_NOT_FOUND', 'VIGIL_ERR_APPROVAL_CLOSED'], ...(reason !== undefined ? { body: { reason } } : {}) },
     async () => {
       // No daemon to redact the reason: this process stores it, knowing the secrets.
       if (reason !== undefined) await maskHomeSecrets(ctx);
+      team = await teamStoreUrl(ctx);
+      if (team) return answerInTeam(ctx, team, id, answer, reason);
       const { answerApproval } = await import('../../operations/index.js');
       return withHomeStore(ctx, (deps) => answerApproval(deps, id, answer, 'cli', reason));
     },
   );
   const { id: answered, state } = ran.result;
-  // Without a daemon the answer is in the store; its log records wait in the outbox for the next start.
-  ctx.out(`${answered}: ${state}${!ran.inDaemon && state === 'approved' ? ' (runs when vigil starts)' : ''}`);
+  // Without a daemon the answer is in the store; on a single home its log records wait in the outbox for the next start.
+  ctx.out(`${answered}: ${state}${!ran.inDaemon && !team && state === 'approved' ? ' (runs when vigil starts)' : ''}`);
+}
+
+/** No node runs on this team's home (issue 19): the answer goes into the team's database, once, whichever node then runs it. */
+async function answerInTeam(ctx: CliContext, team: string, id: string, answer: 'approve' | 'deny', reason: string | undefined): Promise<{ id: string; state: string }> {
+  const { answerTeamApprovalByCli } = await import('../../operations/index.js');
+  // After an approval a rule may be due (issue 15): judged by this home's permissions, as its node would.
+  const { permissions } = loadHomeConfig(ctx);
+  // The node of this home (stopped) names the chain the answer is logged in; without one, the host.
+  const node = readDaemonInfo(ctx.paths.daemon)?.node ?? os.hostname();
+  const { id: answered, state, suggestionFailed } = await answerTeamApprovalByCli(team, node, id, answer, reason, permissions);
+  if (suggestionFailed) process.stderr.write(`vigil: the answer is recorded, but the rule suggestion failed: ${suggestionFailed}\n`);
+  return { id: answered, state };
 }
 
 /**
