@@ -8,12 +8,13 @@ import { answerTeamApproval, type OwnerAnswer } from '../initiative/index.js';
 import { searchTeam } from '../memory/index.js';
 import { approvalView, requestTeamCancel, type TeamDreamStatus } from '../operations/index.js';
 import type { PgApproval, PgStore } from '../store/index.js';
-import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamActivityRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, loadTeamTimelineRoutes, loadTeamViews, registerSecurity, TEAM_PAGES, pageAuth, type CapabilityDeps, type PushDeps, type TeamActivityDeps, type TeamPageDeps, type TeamTimelineDeps, type TeamViews } from '../web/index.js';
+import { apiAuth, channelOf, HELMET_OPTIONS, loadAssetRoutes, loadCapabilityRoute, loadPhoneRoutes, loadRuleRoute, type RuleRouteDeps, loadTeamActivityRoutes, loadTeamMemoryRoutes, loadTeamPageRoutes, loadTeamTasksRoutes, loadTeamTimelineRoutes, loadTeamViews, registerSecurity, TEAM_PAGES, pageAuth, type AgentBudgets, type CapabilityDeps, type PushDeps, type TeamActivityDeps, type TeamPageDeps, type TeamTasksDeps, type TeamTimelineDeps, type TeamViews } from '../web/index.js';
 import { answerErrorsAsVigil, frameworkErrorsAsVigil } from './http-errors.js';
 import { TEAM_API_ROUTES, type TeamApi } from './team-api-routes.js';
 import type { TeamDreamStarted } from './team-dreamer.js';
 import { teamMemoryDeps } from './team-memory-pages.js';
 import { teamCharts } from './team-activity-source.js';
+import { teamTasksSource } from './team-tasks-source.js';
 import { teamTimelineSource } from './team-timeline-source.js';
 import { unservedRoute } from './team-unserved.js';
 
@@ -32,8 +33,10 @@ export interface TeamAppDeps {
   vapidPublicKey(): string;
   /** A log line that could not be written (the database away): said in the node's output. */
   unlogged(record: EventRecord, err: unknown): void;
-  /** config `model`'s prices: the Activity page's cost per day. */
+  /** config `model`'s prices: the Activity page's cost per day, an agent task's on the Tasks page. */
   pricing(): Pick<ModelConfig, 'prices' | 'cacheTtl'>;
+  /** config `agent`: what one task may spend, the Tasks page's figures shown against it. */
+  agentBudgets(): AgentBudgets;
   /** A page's live stream that stopped on the database (the browser reconnects): said in the node's output. */
   streamFailed(err: unknown): void;
   /** The HMAC key of the capability tokens (secrets.json `capabilityKey`, the same on every node of a team). */
@@ -73,10 +76,13 @@ export interface TeamAppDeps {
  * (\`vigil tick\`), a manual tick with this node's open-work digest, and `GET /api/status`
  * (\`vigil status\`: the single daemon's report for this node, with the team's); and the Memory page
  * (`/memory`, the owner's edits by `POST /memory/facts`) and the log records it links to
- * (`/log?node=&day=&seq=`), from `memory_files` and every node's chain. The rest of the dashboard
- * and the API still read the SQLite store: each of those routes says so — 501 with the one
- * error body, after the login the single daemon asks — rather than answer from a home that
- * holds nothing; a path no vigil serves is 404, as on a single daemon (team-unserved.ts).
+ * (`/log?node=&day=&seq=`), from `memory_files` and every node's chain; and the Tasks page
+ * (`/tasks`, `/tasks/:id`, Cancel by `POST /tasks/:id/cancel`, `GET /api/tasks` and its live
+ * stream), every node's agent tasks from the database with the transcripts this node's
+ * worker wrote, and the team's dream. A route of the single daemon a node does not serve
+ * yet says so — 501 with the one error body, after the login the single daemon asks —
+ * rather than answer from a home that holds nothing; a path no vigil serves is 404, as on
+ * a single daemon (team-unserved.ts).
  */
 export function teamApp(deps: TeamAppDeps) {
   return async function buildTeamApp(serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => http.Server): Promise<FastifyInstance> {
@@ -91,7 +97,7 @@ export function teamApp(deps: TeamAppDeps) {
     });
     answerErrorsAsVigil(app);
     await registerSecurity(app);
-    const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }, { teamTimelineRoutes }, { teamActivityRoutes }, views] = await Promise.all([
+    const [{ capabilityRoute }, { ruleRoute }, { assetRoutes }, { loginRoutes, pushRoutes }, { teamPageRoutes }, { teamMemoryRoutes }, { teamTimelineRoutes }, { teamActivityRoutes }, { teamTasksRoutes }, views] = await Promise.all([
       loadCapabilityRoute(),
       loadRuleRoute(),
       loadAssetRoutes(),
@@ -100,6 +106,7 @@ export function teamApp(deps: TeamAppDeps) {
       loadTeamMemoryRoutes(),
       loadTeamTimelineRoutes(),
       loadTeamActivityRoutes(),
+      loadTeamTasksRoutes(),
       loadTeamViews(),
     ]);
     // The confirmation page is the SQLite one: its style and script are public and hold no data.
@@ -125,6 +132,8 @@ export function teamApp(deps: TeamAppDeps) {
       await scope.register(teamPageRoutes, teamPageDeps(deps, phone, views));
       // The team's memory (its edit form posts a form) and the log records its facts and search hits name.
       await scope.register(teamMemoryRoutes, teamMemoryDeps(deps, phone));
+      // Every node's agent tasks (the Cancel form posts a form), their list's API and live stream, and the team's dream.
+      await scope.register(teamTasksRoutes, teamTasksDeps(deps, phone));
     });
     // The timeline's API and its live stream (Bearer or session), and the Activity page, over every node's chain.
     await app.register(teamTimelineRoutes, teamTimelineDeps(deps));
@@ -227,6 +236,18 @@ function teamTimelineDeps(deps: TeamAppDeps): TeamTimelineDeps {
     ...teamTimelineSource(deps.store, deps.clock, deps.githubWebUrl),
     followFailed: (err) => deps.streamFailed(err),
     status: () => deps.status(),
+  };
+}
+
+/** The Tasks page on a node: every node's agent tasks from the database, the transcripts this node's worker wrote, Cancel through the team's flag. */
+function teamTasksDeps(deps: TeamAppDeps, phone: PushDeps): TeamTasksDeps {
+  const { store, clock } = deps;
+  return {
+    ...phone,
+    ...teamTasksSource({ store, clock, home: deps.home, agentBudgets: () => deps.agentBudgets(), pricing: () => deps.pricing() }),
+    cancel: (id) => requestTeamCancel(store, id, clock.now()),
+    streamFailed: (err) => deps.streamFailed(err),
+    pages: TEAM_PAGES,
   };
 }
 

@@ -165,7 +165,8 @@ export class TeamDaemon {
         vapidPublicKey: () => this.secrets.vapid.publicKey,
         unlogged: (record, err) => this.oplog.warn('a log line was not written', { type: record.type, error: errorText(err) }),
         pricing: () => this.config.model,
-        streamFailed: (err) => this.oplog.warn('a page\'s live timeline stopped; the browser reconnects', { error: errorText(err) }),
+        agentBudgets: () => ({ maxTurns: this.config.agent.maxTurns, maxTokens: this.config.agent.maxTokens, maxMinutes: this.config.agent.maxMinutes }),
+        streamFailed: (err) => this.oplog.warn('a page\'s live stream stopped; the browser reconnects', { error: errorText(err) }),
         approved: (action) => {
           this.worker?.kick();
           void rules.offer(action);

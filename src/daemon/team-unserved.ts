@@ -18,13 +18,9 @@ export interface UnservedRoute {
 }
 
 export const SINGLE_DAEMON_ONLY: readonly UnservedRoute[] = [
-  // The dashboard's pages beyond the Team, Activity and Memory pages and a log record.
-  { method: 'GET', path: '/tasks', login: 'page' },
-  { method: 'GET', path: '/tasks/:id', login: 'page' },
-  { method: 'POST', path: '/tasks/:id/cancel', login: 'page' },
-  // What the dashboard's script reads of the tasks.
-  { method: 'GET', path: '/api/tasks', login: 'api' },
-  { method: 'GET', path: '/api/tasks/stream', login: 'api' },
+  // None today: a node serves every page and API route of the single daemon's dashboard
+  // (the Tasks page last, src/web/team-tasks-routes.ts). A route the single daemon gains
+  // before a node serves it is listed here, with its login.
 ];
 
 /** The single-daemon route `method path` is, if any (HEAD as GET, as fastify answers it). */

@@ -37,8 +37,8 @@ export interface TeamAgentEffects {
   secrets: Secrets;
   /** This node's home: worktrees under `agent/worktrees/<id>`, the transcript at `agent/<id>.jsonl`. */
   home: string;
-  /** The team's usage ledger (`model_usage`), as this node. */
-  usage: { record(call: Parameters<ModelObserver['call']>[0]): Promise<void> };
+  /** The team's usage ledger (`model_usage`), as this node, each call under the task's action (any node's Tasks page reads it). */
+  usage: { record(call: Parameters<ModelObserver['call']>[0], actionId: string): Promise<void> };
   /** Shared by this worker's tasks: a dead API fails the next task at once. */
   circuit: CircuitBreaker;
   /** `vigil cancel` flags in the actions' rows. */
@@ -66,7 +66,7 @@ export async function teamAgentTask(raw: Record<string, unknown>, action: PgActi
   const lines = new LineQueue(on.log, effects.record);
   const model = createAgentModel(config.model, {
     secrets,
-    recorder: { record: (call) => void on.usage.record(call).catch((err: unknown) => print(`vigil agent.task ${action.id}: a model call was not recorded in the usage ledger: ${errorText(err)}`)) },
+    recorder: { record: (call) => void on.usage.record(call, action.id).catch((err: unknown) => print(`vigil agent.task ${action.id}: a model call was not recorded in the usage ledger: ${errorText(err)}`)) },
     circuit: on.circuit,
     redact,
     clock,

@@ -11,7 +11,7 @@ export function esc(value: unknown): string {
 export type PageName = 'dashboard' | 'team' | 'activity' | 'tasks' | 'memory' | 'push' | 'login' | 'answer';
 
 /** The pages a team node serves (issue 19), for its navigation. */
-export const TEAM_PAGES: readonly PageName[] = ['team', 'activity', 'memory', 'push'];
+export const TEAM_PAGES: readonly PageName[] = ['team', 'activity', 'tasks', 'memory', 'push'];
 
 const NAV: [PageName, string, string][] = [
   ['dashboard', '/', 'Dashboard'],

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PushDeps, WebDeps } from './types.js';
 
-export type { AuthDeps, PushDeps, WebDeps } from './types.js';
+export type { AgentBudgets, AuthDeps, PushDeps, WebDeps } from './types.js';
 // What the daemon's own server needs for the CLI's requests (src/daemon/cli-api-front.ts)
 // is light and loaded with the daemon; the dashboard's routes load inside webRoutes.
 export { apiAuth, channelOf, checkBearer, pageAuth } from './auth.js';
@@ -38,6 +38,10 @@ export type { TeamTimelineSource } from './team-timeline.js';
 export const loadTeamActivityRoutes = () => import('./team-activity-routes.js');
 export type { TeamActivityDeps } from './team-activity-routes.js';
 export type { ChartsData } from './charts.js';
+/** A team node's Tasks page, its list's API and live stream over every node's agent tasks (issue 19). */
+export const loadTeamTasksRoutes = () => import('./team-tasks-routes.js');
+export type { TeamTasksDeps } from './team-tasks-routes.js';
+export type { TeamTask, TeamTasksSource } from './team-tasks.js';
 /** The timeline's and the pictures' builders a node's sources use. */
 export const loadTeamViews = () => import('./team-views.js');
 export type TeamViews = Awaited<ReturnType<typeof loadTeamViews>>;

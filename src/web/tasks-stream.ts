@@ -4,7 +4,7 @@ import { logFilePath, readLastEntries, type LogEntry } from '../logs/index.js';
 import { ownerOf } from './auth.js';
 import { openEventStream } from './sse.js';
 import { taskHtml } from './tasks-page.js';
-import { tasksView } from './tasks.js';
+import { tasksView, type TaskView } from './tasks.js';
 import type { WebDeps } from './types.js';
 
 /** How often a running task's figures are read again: its transcript grows between log records. */
@@ -24,7 +24,12 @@ export function lastDreamRecord(deps: Pick<WebDeps, 'logsDir' | 'clock'>): LogEn
 
 /** What the page's list shows now: each card's HTML (with this session's CSRF token in its Cancel form). */
 export function tasksPayload(deps: WebDeps, csrf: string): { tasks: { id: string; state: string; html: string }[] } {
-  return { tasks: tasksView(deps).map((t) => ({ id: t.id, state: t.state, html: taskHtml(t, csrf) })) };
+  return tasksPayloadOf(tasksView(deps), csrf);
+}
+
+/** The list as the page's script draws it, the single daemon's tasks or a team's. */
+export function tasksPayloadOf(tasks: TaskView[], csrf: string): { tasks: { id: string; state: string; html: string }[] } {
+  return { tasks: tasks.map((t) => ({ id: t.id, state: t.state, html: taskHtml(t, csrf) })) };
 }
 
 /**

@@ -52,9 +52,14 @@ export interface TaskView {
   summary: string | null;
   error: string | null;
   cancelling: boolean;
+  /**
+   * On a team node (issue 19): the node whose worker claimed it last, and whether its
+   * transcript (tool calls, words) is on this node's disk — else it is on that node's only.
+   */
+  ranOn?: { node: string; transcriptHere: boolean };
 }
 
-interface Transcript {
+export interface Transcript {
   startedAt?: number;
   turns: number;
   tokens: number;
@@ -137,31 +142,72 @@ function addUsage(sums: Map<string, TokenUsage>, model: string, value: unknown):
 }
 
 export function taskView(deps: Pick<WebDeps, 'agentDir' | 'agentBudgets' | 'costOf' | 'clock' | 'store'>, action: ActionRecord): TaskView {
+  const t = readTranscript(deps.agentDir, action.id);
+  const flag = deps.store.kv.get(`agent.cancel.${action.id}`);
+  return taskViewOf(action, t, {
+    startedAt: t.startedAt ?? action.createdAt,
+    spent: { turns: t.turns, tokens: t.tokens, costUsd: costOfUsage(t.usage, deps.costOf) },
+    budgets: deps.agentBudgets(),
+    now: deps.clock.now(),
+    cancelRequested: flag !== undefined && flag !== null,
+  });
+}
+
+/** What a task spent: its model calls (its turns), their tokens and their estimated cost (null when a price is unknown). */
+export interface TaskSpent {
+  turns: number;
+  tokens: number;
+  costUsd: number | null;
+}
+
+/** Tokens per model priced: null when any model's price is unknown. */
+export function costOfUsage(usage: ReadonlyMap<string, TokenUsage>, costOf: (model: string, usage: TokenUsage) => number | null): number | null {
+  const costs = [...usage].map(([model, u]) => costOf(model, u));
+  return costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+}
+
+/** An agent task's row, whichever store holds it. */
+export interface TaskRow {
+  id: string;
+  state: ActionRecord['state'];
+  params: unknown;
+  result: unknown;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * One card's view, the single daemon's and a team node's (team-tasks.ts) alike: the row's
+ * state and outcome, the transcript's tool calls (empty when this process has none), and
+ * what the task spent as the caller knows it.
+ */
+export function taskViewOf(
+  action: TaskRow,
+  t: Transcript,
+  o: { startedAt: number; spent: TaskSpent; budgets: AgentBudgets; now: number; cancelRequested: boolean; ranOn?: TaskView['ranOn'] },
+): TaskView {
   const params = (action.params ?? {}) as { repo?: unknown; instructions?: unknown };
   const result = (action.result ?? {}) as { pullRequest?: { url?: unknown }; summary?: unknown };
-  const t = readTranscript(deps.agentDir, action.id);
   const running = action.state === 'running' || action.state === 'approved';
-  const startedAt = t.startedAt ?? action.createdAt;
   const endedAt = running ? null : action.updatedAt;
-  const costs = [...t.usage].map(([model, usage]) => deps.costOf(model, usage));
   const pullRequest = typeof result.pullRequest?.url === 'string' && /^https?:\/\//.test(result.pullRequest.url) ? result.pullRequest.url : null;
   return {
     id: action.id,
     state: action.state,
     repo: String(params.repo ?? ''),
     instructions: String(params.instructions ?? ''),
-    startedAt,
+    startedAt: o.startedAt,
     endedAt,
-    elapsedMs: Math.max(0, (endedAt ?? deps.clock.now()) - startedAt),
-    turns: t.turns,
-    tokens: t.tokens,
-    costUsd: costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0),
-    budgets: deps.agentBudgets(),
+    elapsedMs: Math.max(0, (endedAt ?? o.now) - o.startedAt),
+    ...o.spent,
+    budgets: o.budgets,
     lastTools: t.steps.flatMap((s) => s.tools).slice(-LAST_TOOLS),
     pullRequest,
     summary: typeof result.summary === 'string' ? result.summary : (t.summary ?? null),
     error: action.error ?? t.stopped ?? null,
-    cancelling: running && deps.store.kv.get(`agent.cancel.${action.id}`) !== undefined && deps.store.kv.get(`agent.cancel.${action.id}`) !== null,
+    cancelling: running && o.cancelRequested,
+    ...(o.ranOn ? { ranOn: o.ranOn } : {}),
   };
 }
 

@@ -57,4 +57,21 @@ describe('the dream’s phase', () => {
     // Its words are the dream's, but escaped like every byte the page shows.
     expect(page({ dreamId: 'abcd1234', phase: 'consolidate: <img src=x onerror=alert(1)>' })).not.toContain('<img');
   });
+
+  it("on a team node: the node whose chain has the record; a dream whose node stopped mid-dream is said to have stopped, not to run (a team's dream writes no phase)", () => {
+    const started = { ts: '2026-12-01T03:00:00.000Z', seq: 1, type: 'dream.started', dreamId: 'abcd1234', trigger: 'idle' } as unknown as LogEntry;
+    const finished = { ts: '2026-12-01T03:04:00.000Z', seq: 9, type: 'dream.finished', dreamId: 'abcd1234', added: 2, updated: 1, removed: 0, stale: 0, entriesRead: 40, durationMs: 240_000 } as unknown as LogEntry;
+    const failed = { ts: '2026-12-01T03:04:00.000Z', seq: 9, type: 'dream.failed', dreamId: 'abcd1234', reason: 'the model said <b>no</b>' } as unknown as LogEntry;
+    const now = Date.parse('2026-12-01T03:02:00Z');
+    const page = (dream: LogEntry, teamDream: { node: string; running: boolean }) => tasksPage({ csrf: 'c', tasks: [], dream, teamDream, now, pages: ['team', 'tasks'] });
+    const running = page(started, { node: 'alpha', running: true });
+    expect(running).toContain('<p data-dream="running">Dreaming since 03:00 UTC (2m) on node alpha.</p>');
+    expect(running).not.toContain('data-field="phase"');
+    expect(page(started, { node: 'alpha', running: false })).toContain('<p class="error" data-dream="stopped">The dream begun at 03:00 UTC (2m) on node alpha stopped without a report');
+    expect(page(finished, { node: 'beta', running: false })).toContain('<div><dt>Finished</dt><dd>2026-12-01 03:04 UTC on node beta</dd></div><div><dt>Facts added</dt><dd>2</dd></div>');
+    expect(page(failed, { node: 'beta', running: false })).toContain('<p class="error" data-dream="failed">The last dream on node beta failed: the model said &lt;b&gt;no&lt;/b&gt;</p>');
+    // The navigation is the node's.
+    expect(running).toContain('<a href="/tasks" aria-current="page">Tasks</a>');
+    expect(running).not.toContain('href="/activity"');
+  });
 });

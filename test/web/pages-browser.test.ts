@@ -10,7 +10,6 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { localDate } from '../../src/clock.js';
 import { FakeAnthropic, firstUserText } from '../fakes/fake-anthropic.mjs';
-import { sqliteOnly } from '../helpers/backend.js';
 import { logEntries, makeHome, ROOT, runCli, startDaemon, waitFor } from '../helpers/home.js';
 import { memoryHistory, writeMemoryFile } from '../helpers/memory-files.js';
 import { memoryFile } from '../helpers/store-rows.js';
@@ -184,7 +183,7 @@ describe('the Memory page (headless Chromium)', () => {
 });
 
 describe('the Tasks page (headless Chromium, scripted slow model)', () => {
-  it.skipIf(sqliteOnly('node gap: a team node serves no Tasks page (GET /tasks, /tasks/:id, /api/tasks/stream, POST /tasks/:id/cancel: 501)'))('a running agent task shows elapsed time and turns rising, Cancel stops it, the transcript page lists its tool calls', { timeout: 120_000 }, async () => {
+  it('a running agent task shows elapsed time and turns rising, Cancel stops it, the transcript page lists its tool calls', { timeout: 120_000 }, async () => {
     const repos = makeRepos();
     later(() => fs.rmSync(repos.root, { recursive: true, force: true }));
     const model = new FakeAnthropic({ apiKey: FAKE_KEY });

@@ -9,7 +9,7 @@
  */
 import type pg from 'pg';
 import { VigilError } from '../../errors.js';
-import type { LogRecord } from '../../logs/index.js';
+import type { LogEntry, LogRecord } from '../../logs/index.js';
 import type { AnsweredApproval } from '../owner-answers.js';
 import { ADVISORY_CLASS, ROLES } from './advisory.js';
 import { withTransaction, type Queryable } from './connect.js';
@@ -169,6 +169,20 @@ export class PgDreams {
       [dreamId, fromDay],
     );
     return rows[0] ? (JSON.parse(rows[0].line) as LogRecord) : undefined;
+  }
+
+  /**
+   * The newest `dream.*` line of any chain since `since` (the Tasks page's dream, as the
+   * single daemon reads today's and yesterday's log), with the chain it is on.
+   */
+  async lastRecord(since: number): Promise<{ node: string; entry: LogEntry } | undefined> {
+    const { rows } = await this.pool.query<{ node: string; line: string }>(
+      `SELECT node, line FROM log_entries WHERE ts >= to_timestamp($1::double precision / 1000)
+         AND type IN ('dream.started', 'dream.finished', 'dream.failed') ORDER BY ts DESC, node, seq DESC LIMIT 1`,
+      [since],
+    );
+    const row = rows[0];
+    return row ? { node: row.node, entry: JSON.parse(row.line) as LogEntry } : undefined;
   }
 
   /** At most `limit` lines after the marks, each chain in its own order (node, day, seq). */

@@ -28,6 +28,7 @@ import { PgTicks } from './ticks.js';
 import { PgUsage, pgUsageByDay } from './usage.js';
 import type { UsageTotals } from '../usage-ledger.js';
 import { PgAgentCancels } from './agent-cancel.js';
+import { PgAgentTasks } from './agent-tasks.js';
 import { PgPushSubscriptions } from './push-subscriptions.js';
 import { PgWebSessions } from './web-sessions.js';
 import { PgLoginFailures } from './login-failures.js';
@@ -107,6 +108,8 @@ export class PgStore {
   readonly rejections: PgRejections;
   /** \`vigil cancel\` through this node (POST /api/actions/:id/cancel): the flag the running task's worker polls. */
   readonly cancels: PgAgentCancels;
+  /** What the Tasks page shows of every node's agent tasks. */
+  readonly agentTasks: PgAgentTasks;
 
   /** How long a claim or a role outlives a silent node (`store.leaseSeconds`); a node is alive within it. */
   readonly leaseSeconds: number;
@@ -140,6 +143,7 @@ export class PgStore {
     this.actingLogin = new PgActingLogin(pool);
     this.rejections = new PgRejections(pool, node, clock);
     this.cancels = new PgAgentCancels(pool);
+    this.agentTasks = new PgAgentTasks(pool);
     this.roles = new PgRoles(options, options.roleEvents ?? { gained: () => {}, lost: () => {} }, options.roleRetryMs ?? (leaseSeconds * 1000) / 3);
   }
 

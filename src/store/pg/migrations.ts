@@ -455,4 +455,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     node    text NOT NULL
   );
   ` },
+  // The Tasks page on a team (src/web/team-tasks.ts): an agent task's model calls named
+  // by its action in the usage ledger (the worker that runs it records them under its
+  // node), so any node shows the task's turns, tokens and cost; and the page's newest
+  // agent tasks read by an index rather than a scan of every action, each second.
+  { id: 'pg-024-agent-task-usage', sql: `
+  ALTER TABLE model_usage ADD COLUMN action_id text;
+  CREATE INDEX model_usage_by_action ON model_usage (action_id) WHERE action_id IS NOT NULL;
+  CREATE INDEX actions_agent_tasks ON actions (created_at) WHERE action = 'agent.task';
+  ` },
 ];

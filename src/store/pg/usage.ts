@@ -15,15 +15,16 @@ export class PgUsage {
     private readonly clock: Clock,
   ) {}
 
-  async record(entry: UsageEntry): Promise<void> {
+  /** `actionId`: the agent task the call was for (pg-024), so that any node's Tasks page shows what it spent. */
+  async record(entry: UsageEntry, actionId?: string): Promise<void> {
     const at = this.clock.now();
     const u = entry.usage;
     await this.db.query(
       `INSERT INTO model_usage (at, day, node, provider, model, purpose, event_id, input_tokens, output_tokens,
-         cache_creation_tokens, cache_read_tokens, duration_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+         cache_creation_tokens, cache_read_tokens, duration_ms, action_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [at, localDate(at), this.node, entry.provider, entry.model, entry.purpose, entry.eventId,
-        u.inputTokens, u.outputTokens, u.cacheCreationTokens, u.cacheReadTokens, Math.round(entry.durationMs)],
+        u.inputTokens, u.outputTokens, u.cacheCreationTokens, u.cacheReadTokens, Math.round(entry.durationMs), actionId ?? null],
     );
   }
 }

@@ -116,14 +116,14 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('<title>Team · vigil</title>');
 
-    // The push page on beta, with the session alpha gave: the node's VAPID key, the session's CSRF token, no link to what a node does not serve.
+    // The push page on beta, with the session alpha gave: the node's VAPID key, the session's CSRF token, the links of what a node serves.
     const page = await fetch(`${beta.url}/push`, { headers: { cookie }, redirect: 'manual' });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(`<meta name="vapid-key" content="${secrets.vapid.publicKey}">`);
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1] ?? '';
     expect(csrf).not.toBe('');
-    expect(html).not.toContain('href="/tasks"');
+    expect(html).toContain('<a href="/tasks">Tasks</a>');
     // The test button: a node serves POST /api/push/test too.
     expect(html).toContain('id="push-test"');
     // Without a session the page sends the browser to /login.
@@ -201,7 +201,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     }
   }, 300_000);
 
-  it('an ask that reached nobody is pushed once a browser subscribes; refused with the one error body: a wrong CSRF token, no session, an expired session, an http:// endpoint; the routes a node does not serve stay 501', async () => {
+  it('an ask that reached nobody is pushed once a browser subscribes; refused with the one error body: a wrong CSRF token, no session, an expired session, an http:// endpoint; the Tasks API asks the same login', async () => {
     const { alpha, beta, secrets } = await team({});
     const { setCookie } = await login(beta.url, secrets.dashboardToken);
     const cookie = setCookie.split(';')[0]!;
@@ -261,11 +261,12 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect((JSON.parse(pushed()[1]!.payload) as { title: string }).title).toBe(TEST_NOTIFICATION.title);
     expect((await db.sql<{ key: string }>('SELECT key FROM notify_tests')).rows).toHaveLength(1);
 
-    // What a node does not serve yet: 501 with the one error body, to the owner's token.
-    for (const [method, route] of [['GET', '/api/tasks/stream'], ['GET', '/api/tasks']] as const) {
-      const res = await fetch(`${alpha.url}${route}`, { method, headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
-      expect(await refusal(res)).toEqual({ status: 501, body: body('VIGIL_ERR_TEAM_UNSUPPORTED') });
+    // The Tasks page's API asks the same login: refused with the one error body without it, answered to the owner's token.
+    for (const route of ['/api/tasks/stream', '/api/tasks']) {
+      expect(await refusal(await fetch(`${alpha.url}${route}`))).toEqual({ status: 401, body: body('VIGIL_ERR_UNAUTHORISED') });
     }
+    const tasks = await fetch(`${alpha.url}/api/tasks`, { headers: { authorization: `Bearer ${secrets.dashboardToken}` } });
+    expect([tasks.status, await tasks.json()]).toEqual([200, { tasks: [] }]);
   }, 300_000);
 
   it('the login limits hold across nodes: ten wrong tokens through alpha, and beta refuses even the right one, form and Bearer alike', async () => {
@@ -300,7 +301,7 @@ describe.runIf(PG.available)('a phone on a team: login, push page and subscripti
     expect(page).toContain(`<li class="approval" id="approval-${id}" data-id="${id}">`);
     expect(page).toContain('octo/app#7: Seen by the team.');
     expect(page).toContain('href="/push"');
-    expect(page).not.toContain('href="/tasks"');
+    expect(page).toContain('<a href="/tasks">Tasks</a>');
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
 
     // The form without its CSRF token is refused; the script's answer with it approves, once.
