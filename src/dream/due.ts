@@ -47,6 +47,23 @@ export function dreamDue(input: DueInput): { due: boolean; reason: string } {
   return { due: true, reason: `idle, at least ${input.newEntries} new log entries` };
 }
 
+/**
+ * The earliest moment the gate's clocks let a dream begin — \`dream.minHours\` after the last
+ * dream, an hour after a failed one, \`dream.idleMinutes\` after the owner's last sign of
+ * life — if the owner stays idle; never before \`now\`. The news count is not a clock: a
+ * dream then still waits for MIN_NEW_ENTRIES.
+ */
+export function dreamClocksClear(input: DueInput): number {
+  const { state, config } = input;
+  const after = [
+    input.now,
+    state.lastDreamAt === null ? input.now : state.lastDreamAt + config.minHours * 3_600_000,
+    state.lastFailedAt === null ? input.now : state.lastFailedAt + RETRY_AFTER_FAILURE_MS,
+    input.lastActivityAt === null ? input.now : input.lastActivityAt + config.idleMinutes * 60_000,
+  ];
+  return Math.max(...after);
+}
+
 /** When the owner last did something: a non-tick event arrived, or they answered an approval. */
 export function lastOwnerActivity(store: Store): number | null {
   const times = [store.inbox.lastNonTickReceivedAt(), store.actions.lastAnsweredAt()].filter((t): t is number => typeof t === 'number');

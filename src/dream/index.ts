@@ -6,11 +6,11 @@
  */
 export type { DreamReport } from './dream.js';
 export { dreamInHome } from './run.js';
-export { marksText, runTeamDream, teamDreamBusy, teamDreamDue } from './team-dream.js';
+export { marksText, runTeamDream, teamDreamBusy, teamDreamDue, teamDueInput } from './team-dream.js';
 export { consolidatorFor } from './consolidators.js';
 export { consolidationCompletion } from './consolidate-tool.js';
 export type { Consolidator } from './consolidator.js';
-export { dreamDue, lastOwnerActivity, NewEntryCounter } from './due.js';
+export { dreamClocksClear, dreamDue, lastOwnerActivity, MIN_NEW_ENTRIES, NewEntryCounter } from './due.js';
 export { acquireDreamLock, liveDreamLock, dreamLockPath, type DreamLockInfo } from './lock.js';
 export { loadDreamState, saveDreamState, markText } from './state.js';
 export { DREAM_ENTRY, newDreamId, type FromDream } from './protocol.js';

@@ -27,7 +27,7 @@ import type { DreamHolder, PgStore, TeamDreaming } from '../store/index.js';
 import type { Consolidator } from './consolidator.js';
 import type { DreamReport } from './dream.js';
 import { finishedFields, verifyAndPrune } from './dream.js';
-import { dreamDue, HOUSEKEEPING, MIN_NEW_ENTRIES } from './due.js';
+import { dreamDue, HOUSEKEEPING, MIN_NEW_ENTRIES, type DueInput } from './due.js';
 import { applyOwnerFacts, ownerFactObservations, ownerFacts } from './owner-facts.js';
 import { newDreamId } from './protocol.js';
 import { applyRepoFacts, repoFactObservations, repoFacts, type SeenEvent } from './repo-facts.js';
@@ -63,12 +63,17 @@ type Marks = Awaited<ReturnType<PgStore['dreams']['state']>>['marks'];
 
 /** Is a dream due on the team (the home's gate, dreamDue, over the team's tables)? */
 export async function teamDreamDue(store: Pick<PgStore, 'dreams'>, config: Readonly<Config['dream']>, now: number): Promise<{ due: boolean; reason: string }> {
+  return dreamDue(await teamDueInput(store, config, now));
+}
+
+/** What the gate reads on a team: the team's dream state, its last sign of life, the news behind the marks (counted up to enough). */
+export async function teamDueInput(store: Pick<PgStore, 'dreams'>, config: Readonly<Config['dream']>, now: number): Promise<DueInput> {
   const state = await store.dreams.state();
   const [lastActivityAt, newEntries] = await Promise.all([
     store.dreams.lastActivityAt(),
     store.dreams.newsSince(state.marks, HOUSEKEEPING.source, MIN_NEW_ENTRIES),
   ]);
-  return dreamDue({ now, state: { ...state, watermark: null }, lastActivityAt, newEntries, config });
+  return { now, state: { ...state, watermark: null }, lastActivityAt, newEntries, config };
 }
 
 /** Another \`vigil dream --now\` while a dream of the team is under way (as the home's lock says it: src/dream/lock.ts). */

@@ -6,7 +6,7 @@
  * by a node (`GET /api/dream`) or by the CLI from the database when none runs on the home.
  */
 import type { Config } from '../config/index.js';
-import { marksText, teamDreamDue } from '../dream/index.js';
+import { dreamClocksClear, dreamDue, marksText, MIN_NEW_ENTRIES, teamDueInput } from '../dream/index.js';
 import type { PgStore } from '../store/index.js';
 
 export interface TeamDreamStatus {
@@ -26,6 +26,12 @@ export interface TeamDreamStatus {
   dreamer: string | null;
   /** Whether the gate lets a dream begin now, when none runs. */
   verdict: { due: boolean; reason: string } | undefined;
+  /**
+   * When none runs and none is due: the earliest moment the gate's clocks allow the next
+   * (minHours, an hour after a failure, idleMinutes — if the owner stays idle), and the
+   * news lines it still waits for beyond them (0: the clocks alone).
+   */
+  next: { earliestAt: number; newsWanted: number } | undefined;
 }
 
 /** A database no node has started on (no tables yet): no dream kept, none due until a node runs. */
@@ -41,11 +47,14 @@ export function unstartedTeamDreamStatus(): TeamDreamStatus {
     requestedId: null,
     dreamer: null,
     verdict: { due: false, reason: 'no node has started on the team\'s database yet (vigil start)' },
+    next: undefined,
   };
 }
 
 export async function teamDreamStatus(store: Pick<PgStore, 'dreams'>, config: Readonly<Config['dream']>, now: number): Promise<TeamDreamStatus> {
   const [state, dreaming, dreamer] = await Promise.all([store.dreams.state(), store.dreams.dreaming(), store.dreams.dreamer()]);
+  const gate = dreaming ? undefined : await teamDueInput(store, config, now);
+  const verdict = gate && dreamDue(gate);
   return {
     lastDreamAt: state.lastDreamAt,
     lastDreamId: state.lastDreamId,
@@ -56,6 +65,7 @@ export async function teamDreamStatus(store: Pick<PgStore, 'dreams'>, config: Re
     dreaming: dreaming && { dreamId: dreaming.dreamId, node: dreaming.node, pid: dreaming.pid, startedAt: dreaming.since },
     requestedId: state.requestedId,
     dreamer: dreamer ?? null,
-    verdict: dreaming ? undefined : await teamDreamDue(store, config, now),
+    verdict,
+    next: gate && verdict && !verdict.due ? { earliestAt: dreamClocksClear(gate), newsWanted: Math.max(0, MIN_NEW_ENTRIES - gate.newEntries) } : undefined,
   };
 }

@@ -111,8 +111,14 @@ async function printTeamDreamStatus(ctx: CliContext, url: string, json: boolean)
   const status = ran.result;
   if (json) {
     const at = (ms: number | null) => (ms === null ? null : isoWithOffset(ms));
-    const { lastDreamAt, lastFailedAt, dreaming, ...rest } = status;
-    return ctx.out(JSON.stringify({ ...rest, lastDreamAt: at(lastDreamAt), lastFailedAt: at(lastFailedAt), dreaming: dreaming ? { ...dreaming, startedAt: at(dreaming.startedAt) } : null }, null, 2));
+    const { lastDreamAt, lastFailedAt, dreaming, next, ...rest } = status;
+    return ctx.out(JSON.stringify({
+      ...rest,
+      lastDreamAt: at(lastDreamAt),
+      lastFailedAt: at(lastFailedAt),
+      dreaming: dreaming ? { ...dreaming, startedAt: at(dreaming.startedAt) } : null,
+      next: next ? { ...next, earliestAt: at(next.earliestAt) } : null,
+    }, null, 2));
   }
   const now = Date.now();
   const iso = (ms: number | null) => (ms === null ? 'never' : timeForPeople(ms, now));
@@ -123,6 +129,15 @@ async function printTeamDreamStatus(ctx: CliContext, url: string, json: boolean)
   const verdict = status.verdict!;
   if (status.requestedId) ctx.out(`asked:        dream ${status.requestedId} (vigil dream --now), dreamt at the dreamer's next look`);
   else ctx.out(`${verdict.due ? 'due now' : 'not due'}:      ${verdict.reason}`);
+  if (!status.requestedId && status.next) {
+    const { earliestAt, newsWanted } = status.next;
+    const news = `${newsWanted} more log entries are in`;
+    ctx.out(
+      earliestAt > now
+        ? `next dream:   at the earliest ${timeForPeople(earliestAt, now)}, if the owner stays idle${newsWanted ? ` and ${news}` : ''}`
+        : `next dream:   once ${news}`,
+    );
+  }
   ctx.out(
     status.dreamer
       ? `dreamer:      node ${status.dreamer} holds the team's dreamer role: it dreams when due, looking every third of its store.leaseSeconds`

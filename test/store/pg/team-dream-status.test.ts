@@ -58,10 +58,15 @@ describe.runIf(PG.available)('vigil dream on a team\'s home (real processes, rea
       verdict: { due: false, reason: expect.stringMatching(/^the last dream was 6\d min ago \(dream\.minHours: 24\)$/) },
     });
     expect(Date.parse(status.lastDreamAt as string)).toBe(lastDreamAt);
+    // When: dream.minHours after the last (no owner activity to wait out), and the 20 news lines it still lacks (the node's chain holds only housekeeping).
+    const next = status.next as { earliestAt: string; newsWanted: number };
+    expect(Date.parse(next.earliestAt)).toBe(lastDreamAt + 24 * 3_600_000);
+    expect(next.newsWanted).toBe(20);
     const text = await runCliAsync(team, ['dream']);
     expect(text.stdout).toMatch(/^last dream: {3}.* \(dream-1, node alpha\)$/m);
     expect(text.stdout).toContain(`read up to:   alpha/${day}#3\n`);
     expect(text.stdout).toMatch(/^not due: {6}the last dream was 6\d min ago/m);
+    expect(text.stdout).toMatch(/^next dream: {3}at the earliest (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:\d{2}, if the owner stays idle and 20 more log entries are in$/m);
     expect(text.stdout).toMatch(/^dreamer: {6}node alpha holds the team's dreamer role/m);
 
     // No node on the home: from the database. The owner's request waits for a dreamer that is gone.
