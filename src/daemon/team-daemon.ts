@@ -268,9 +268,11 @@ export class TeamDaemon {
         },
       });
       this.pruner.start();
+      // Published with every part of the node up, before the sweep and the smee channel (which
+      // wait on GitHub and smee): the CLI and /healthz reach it then (a failed start removes it).
+      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(this.startedAt).toISOString(), version: VERSION, node });
       await this.syncRedelivery();
       await this.startProxy();
-      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(this.startedAt).toISOString(), version: VERSION, node });
     } catch (err) {
       await this.stop('start failed').catch(() => undefined);
       throw err;
