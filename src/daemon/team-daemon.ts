@@ -40,6 +40,7 @@ import { askTeam } from './team-asks.js';
 import { teamPushTest } from './team-push-test.js';
 import { TeamRejections } from './team-rejections.js';
 import { nodeStatus } from './team-status.js';
+import { TeamDesktop } from './team-desktop.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { teamRules } from './team-rules.js';
@@ -75,6 +76,7 @@ export class TeamDaemon {
   private rejections: TeamRejections | undefined;
   private decisions: TeamDecisions | undefined;
   private worker: TeamWorker | undefined;
+  private desktop: TeamDesktop | undefined;
   private ticks: TeamTicks | undefined;
   private reminders: TeamReminders | undefined;
   private dreamer: TeamDreamer | undefined;
@@ -138,8 +140,12 @@ export class TeamDaemon {
         decider: this.decider(this.config),
         leaseSeconds,
         failed: (err) => this.oplog.warn('decision failed', { error: errorText(err) }),
-        approved: () => this.worker?.kick(),
+        approved: () => {
+          this.worker?.kick();
+          this.desktop?.nudge();
+        },
         record: (records) => this.recordAll(records),
+        desktopShows: (tx, now) => this.desktop?.showsAsks(tx, now) ?? Promise.resolve(false),
       });
       this.intake = new PgWebhookIntake({ store, clock, filter: () => this.config.github, onStored: () => this.decisions?.wake(), coalesceKey });
       const intake = this.intake;
@@ -169,6 +175,7 @@ export class TeamDaemon {
         streamFailed: (err) => this.oplog.warn('a page\'s live stream stopped; the browser reconnects', { error: errorText(err) }),
         approved: (action) => {
           this.worker?.kick();
+          this.desktop?.nudge();
           void rules.offer(action);
         },
         rules: rules.route,
@@ -195,6 +202,16 @@ export class TeamDaemon {
         dream: () => this.dreamer?.now() ?? Promise.reject(new VigilError('VIGIL_ERR_NOT_RUNNING', 'this node is still starting')),
         dreamStatus: () => teamDreamStatus(store, this.config.dream, clock.now()),
       };
+      // This machine's desktop shows the team's approvals with Approve and Deny (notify.desktop).
+      this.desktop = new TeamDesktop({
+        store,
+        clock,
+        home: this.paths.home,
+        config: () => this.config,
+        approved: appDeps.approved,
+        report: (what, err) => this.oplog.warn(what, { error: errorText(err) }),
+        ...(this.options.env ? { env: this.options.env } : {}),
+      });
       // Every refused delivery is counted and logged on this node's chain (issue 20), its counts saved for the team (team-rejections.ts).
       this.rejections = await TeamRejections.start({ store, clock, record: (record) => this.record(record), warn: (message, fields) => this.oplog.warn(message, fields) });
       const rejections = this.rejections.tally;
@@ -227,6 +244,7 @@ export class TeamDaemon {
         swept: () => this.redelivery?.swept(),
       });
       this.worker.start();
+      this.desktop.start();
       this.ticks = new TeamTicks({
         store,
         clock,
@@ -401,6 +419,7 @@ export class TeamDaemon {
     await this.dreamer?.stop();
     await this.pruner?.stop();
     await this.redelivery?.stop();
+    await this.desktop?.stop();
     await this.proxy?.stop().catch(() => undefined);
     await this.http?.close(HTTP_DRAIN_MS);
     await this.rejections?.close();

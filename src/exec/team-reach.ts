@@ -11,7 +11,7 @@ import type { Config, Secrets } from '../config/index.js';
 import type { Clock } from '../clock.js';
 import { errorText } from '../errors.js';
 import type { EventRecord } from '../events.js';
-import { gatePolicyOf, remoteChannels, TeamNotices, WebPushChannel } from '../notify/index.js';
+import { DesktopChannel, gatePolicyOf, remoteChannels, TeamNotices, WebPushChannel } from '../notify/index.js';
 import type { PgWorkerStore } from '../store/index.js';
 
 /** How often a worker looks for a due digest. */
@@ -51,6 +51,8 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
       }),
       ...remoteChannels({ config, secrets, ...(opts.env ? { env: opts.env } : {}) }),
     ],
+    // An allowed `notify` action pops up on this node's desktop, as on SQLite; approvals are the daemon's (src/daemon/team-desktop.ts).
+    ...(config.notify.desktop ? { actionChannels: [desktopChannel(store, config, clock, print, opts.env)] } : {}),
     policy: gatePolicyOf(config),
     capabilityKey: secrets.capabilityKey,
     clock,
@@ -72,6 +74,18 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
       }
     },
   };
+}
+
+function desktopChannel(store: PgWorkerStore, config: Readonly<Config>, clock: Clock, print: (line: string) => void, env: NodeJS.ProcessEnv | undefined): DesktopChannel {
+  // "Unavailable, and why" is remembered for this worker's run: its log says it once per run, not at every action.
+  const said = new Map<string, unknown>();
+  return new DesktopChannel({
+    clock,
+    record: (record) => void appendLine(store, record).catch((err: unknown) => print(`vigil worker: a ${record.type} line was not logged: ${errorText(err)}`)),
+    memory: { get: ((key: string) => said.get(key)) as never, set: ((key: string, value: unknown) => void said.set(key, value)) as never },
+    dashboardUrl: config.notify.publicUrl ?? `http://127.0.0.1:${config.http.port}`,
+    ...(env ? { env } : {}),
+  });
 }
 
 async function appendLine(store: PgWorkerStore, record: EventRecord): Promise<void> {

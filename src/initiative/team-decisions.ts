@@ -35,7 +35,7 @@ import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import { failpoint } from '../failpoints.js';
 import { applyRules, callRecords, DecisionInput, ModelCallError, type CircuitStatus, type Decision, type DecisionResult, type ModelObserver } from '../model/index.js';
-import type { PgEvent, PgStore } from '../store/index.js';
+import type { PgEvent, PgStore, PgTx } from '../store/index.js';
 import type { TickPayload } from '../tick/index.js';
 import { coalescedPayload } from './coalesce.js';
 import { decisionRequest } from './request.js';
@@ -62,6 +62,8 @@ export interface TeamDecisionsDeps {
   approved?: () => void;
   /** Log lines of no decision's transaction: a failed call, a retry, the circuit. */
   record: (records: EventRecord[]) => Promise<void>;
+  /** Whether this node's desktop shows a new ask now (TeamProposals). */
+  desktopShows?: (tx: PgTx, now: number) => Promise<boolean>;
 }
 
 /** Besides being woken by its own intake, a node looks this often: other nodes' deliveries, dead nodes' lapsed leases. */
@@ -95,7 +97,7 @@ export class TeamDecisions {
   private expiring = false;
 
   constructor(private readonly deps: TeamDecisionsDeps) {
-    this.proposals = new TeamProposals(deps.store, deps.decider.permissions);
+    this.proposals = new TeamProposals(deps.store, deps.decider.permissions, deps.desktopShows);
   }
 
   private get decider(): TeamDecider {
@@ -137,7 +139,7 @@ export class TeamDecisions {
   /** The config was reloaded: the next claim decides with the new provider, rules and permissions. */
   reconfigure(decider: TeamDecider): void {
     this.deps.decider = decider;
-    this.proposals = new TeamProposals(this.deps.store, decider.permissions);
+    this.proposals = new TeamProposals(this.deps.store, decider.permissions, this.deps.desktopShows);
     this.notBefore = 0;
   }
 

@@ -42,6 +42,8 @@ export class TeamProposals {
   constructor(
     private readonly store: PgStore,
     private readonly permissions: Readonly<PermissionsConfig>,
+    /** Whether this node's desktop shows the ask now (src/daemon/team-desktop.ts): then the notice is marked delivered there with the ask. */
+    private readonly desktopShows?: (tx: PgTx, now: number) => Promise<boolean>,
   ) {
     this.gate = new PolicyGate(permissions);
   }
@@ -81,6 +83,8 @@ export class TeamProposals {
     if (state === 'denied') return { record: eventRecord('action.denied', { actionId: id, action, reason }, now), fate };
     // The owner's notice commits with the ask: no ask without its notice, none twice (a unique key).
     await this.store.notify.enqueue(tx, `approval:${id}`, 'approval', { actionId: id }, now);
+    // Marked before any worker can claim the notice: its fan-out skips the desktop, and its notify.sent names it, every time.
+    if (await this.desktopShows?.(tx, now)) await this.store.notify.markDelivered(`approval:${id}`, 'desktop', tx);
     return { record: eventRecord('approval.requested', { actionId: id, action, params, expiresAt: new Date(expiresAt).toISOString(), reason }, now), fate };
   }
 }

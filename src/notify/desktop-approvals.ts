@@ -6,12 +6,48 @@ import { gateFor } from './build.js';
 import { connectNotifications, escapeMarkup, sessionBusAddress, type NotificationsBus } from './desktop-bus.js';
 import { describeAction } from './notices.js';
 
+/** What a popup shows of an approval, and whether it still waits. */
+export type DesktopApproval = Pick<ActionRecord, 'id' | 'action' | 'params' | 'rationale' | 'state'>;
+
+/**
+ * Where the popups' facts live: the home's SQLite store (`sqliteLedger`), or a team's
+ * PostgreSQL tables (src/notify/team-desktop.ts). The popup ids are this machine's
+ * screen's, read once and written on each change.
+ */
+export interface DesktopLedger {
+  /** The approval as it is now. */
+  approval(id: string): Promise<DesktopApproval | undefined>;
+  /** Quiet hours or the hourly cap hold approvals for the digest now: no popup. */
+  held(now: number): Promise<boolean>;
+  /** The approval's notice counts the desktop among the channels that delivered it. */
+  delivered(id: string, now: number): Promise<void>;
+  readPopups(): Record<string, number>;
+  writePopups(popups: Record<string, number>): void;
+}
+
+const POPUPS_KEY = 'notify.desktop.popups' as const;
+
+/** The single daemon's ledger: its store, as it always was. */
+export function sqliteLedger(store: Store, config: () => Pick<Readonly<Config>, 'notify' | 'tick'>): DesktopLedger {
+  return {
+    approval: (id) => Promise.resolve(store.actions.get(id)),
+    held: (now) => {
+      const gate = gateFor(store.notifications, config());
+      return Promise.resolve(gate.isQuiet(now) || gate.capReached(now));
+    },
+    delivered: (id, now) => Promise.resolve(store.notifications.markDelivered(approvalKey(id), 'desktop', now)),
+    readPopups: () => (store.kv.get(POPUPS_KEY) as Record<string, number> | undefined) ?? {},
+    writePopups: (popups) => store.kv.set(POPUPS_KEY, popups),
+  };
+}
+
+
 export interface DesktopApprovalsDeps {
-  store: Store;
+  ledger: DesktopLedger;
   clock: Clock;
-  config: () => Pick<Readonly<Config>, 'notify' | 'tick'>;
+  config: () => Pick<Readonly<Config>, 'notify'>;
   /** The daemon's answer path, the one `vigil approve` / `vigil deny` reach (src/operations), by "desktop". */
-  answer: (id: string, answer: 'approve' | 'deny') => void;
+  answer: (id: string, answer: 'approve' | 'deny') => void | Promise<unknown>;
   /** Something went wrong that the log should say (a click whose answer the store refused). */
   report: (what: string, err: unknown) => void;
   env?: NodeJS.ProcessEnv;
@@ -64,13 +100,23 @@ export class DesktopApprovals {
   /** Shows each pending approval (or replaces its earlier popup in place); never throws. */
   async show(ids: readonly string[]): Promise<void> {
     if (this.stopped || !this.applies()) return;
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    const gate = gateFor(store.notifications, this.deps.config());
-    // Quiet hours and the hourly cap hold an approval for the digest: the worker's gate decides that, not a popup.
-    if (gate.isQuiet(now) || gate.capReached(now)) return;
+    const { ledger, clock } = this.deps;
+    try {
+      // Quiet hours and the hourly cap hold an approval for the digest: the worker's gate decides that, not a popup.
+      if (await ledger.held(clock.now())) return;
+    } catch (err) {
+      this.deps.report('the notification gate', err);
+      return;
+    }
     for (const id of ids) {
-      const action = store.actions.get(id);
+      if (this.stopped) return;
+      let action: DesktopApproval | undefined;
+      try {
+        action = await ledger.approval(id);
+      } catch (err) {
+        this.deps.report(`reading approval ${id}`, err);
+        return;
+      }
       if (!action || action.state !== 'awaiting_approval') continue;
       try {
         await this.showOne(action);
@@ -84,7 +130,14 @@ export class DesktopApprovals {
   /** Withdraws the popups of approvals no longer pending (answered elsewhere, expired); closes the connection when none is left. */
   async settle(): Promise<void> {
     for (const [id, popup] of [...this.popups]) {
-      const action = this.deps.store.actions.get(id);
+      let action: DesktopApproval | undefined;
+      try {
+        action = await this.deps.ledger.approval(id);
+      } catch (err) {
+        // The store is away: the popup stays until the next settle can tell.
+        this.deps.report(`reading approval ${id}`, err);
+        return;
+      }
       if (action?.state === 'awaiting_approval') continue;
       await this.withdraw(id, popup);
     }
@@ -95,12 +148,13 @@ export class DesktopApprovals {
    * The daemon stops: nobody will hear a click, so the popups go (best effort; the
    * next start shows the approvals still pending again). The store keeps their ids.
    */
-  stop(): void {
+  stop(): Promise<void> {
     this.stopped = true;
     const bus = this.bus;
     this.bus = undefined;
     const open = [...(this.shown?.values() ?? [])];
-    void bus?.then(
+    if (!bus) return Promise.resolve();
+    return bus.then(
       async (b) => {
         await Promise.allSettled(open.map((popup) => b.close(popup)));
         b.disconnect();
@@ -113,8 +167,13 @@ export class DesktopApprovals {
     return this.deps.env ?? process.env;
   }
 
-  private async showOne(action: ActionRecord): Promise<void> {
-    const { store, clock } = this.deps;
+  /** Whether a popup of this approval is on screen (shown by this daemon or the one before). */
+  showing(id: string): boolean {
+    return this.popups.has(id);
+  }
+
+  private async showOne(action: DesktopApproval): Promise<void> {
+    const { ledger, clock } = this.deps;
     const bus = await this.connection();
     const mask = secretMask();
     const why = action.rationale ? `\n${action.rationale}` : '';
@@ -130,7 +189,7 @@ export class DesktopApprovals {
     });
     this.popups.set(action.id, popup);
     this.remember();
-    store.notifications.markDelivered(approvalKey(action.id), 'desktop', clock.now());
+    await ledger.delivered(action.id, clock.now());
   }
 
   private connection(): Promise<NotificationsBus> {
@@ -157,7 +216,7 @@ export class DesktopApprovals {
     const id = [...this.popups].find(([, p]) => p === popup)?.[0];
     if (!id || (key !== 'approve' && key !== 'deny')) return;
     try {
-      this.deps.answer(id, key);
+      await this.deps.answer(id, key);
     } catch (err) {
       // Answered elsewhere a moment earlier, or expired: the popup goes all the same.
       this.deps.report(`desktop answer to ${id}`, err);
@@ -188,7 +247,7 @@ export class DesktopApprovals {
     if (!this.shown) {
       let remembered: Record<string, number> = {};
       try {
-        remembered = this.deps.store.kv.get('notify.desktop.popups') ?? {};
+        remembered = this.deps.ledger.readPopups();
       } catch (err) {
         this.deps.report('reading desktop popups', err);
       }
@@ -199,7 +258,7 @@ export class DesktopApprovals {
 
   private remember(): void {
     try {
-      this.deps.store.kv.set('notify.desktop.popups', Object.fromEntries(this.popups));
+      this.deps.ledger.writePopups(Object.fromEntries(this.popups));
     } catch (err) {
       this.deps.report('remembering desktop popups', err);
     }

@@ -13,5 +13,7 @@ export { notifyChecks } from './doctor.js';
 export { configuredChannels, NO_CHANNEL_ANSWER, reachReport, testAnswer, type TestAnswer } from './reach-report.js';
 export { TeamNotices, type TeamDelivery } from './team-notices.js';
 export { remoteChannels, gatePolicyOf } from './build.js';
-export { digestDue } from './gate.js';
+export { digestDue, holdReason } from './gate.js';
+export { approvalKey, DesktopApprovals, type DesktopLedger } from './desktop-approvals.js';
+export { DesktopChannel } from './desktop.js';
 export { WebPushChannel } from './webpush.js';

@@ -4,7 +4,7 @@ import type { Notifications, Store } from '../store/index.js';
 import crypto from 'node:crypto';
 import { gateFor } from './build.js';
 import { configuredChannels, NO_CHANNEL_ANSWER, testAnswer, type TestAnswer } from './reach-report.js';
-import { DesktopApprovals } from './desktop-approvals.js';
+import { DesktopApprovals, sqliteLedger } from './desktop-approvals.js';
 
 export interface OwnerReachDeps {
   store: Store;
@@ -60,7 +60,7 @@ export class OwnerReach {
     const { answerFromDesktop } = deps;
     if (answerFromDesktop) {
       this.desktop = new DesktopApprovals({
-        store: deps.store,
+        ledger: sqliteLedger(deps.store, deps.config),
         clock: deps.clock,
         config: deps.config,
         answer: answerFromDesktop,
@@ -165,7 +165,7 @@ export class OwnerReach {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.desktop?.stop();
+    void this.desktop?.stop();
   }
 
   /** No worker is started when nobody could be reached: an unconfigured vigil stays one process. */

@@ -33,6 +33,11 @@ export interface TeamNoticesDeps {
   /** Marks the notice done — only while this worker holds it — with its log lines, in one transaction; false when its lease ran out. */
   finish: (notice: PgNotice, records: EventRecord[]) => Promise<boolean>;
   channels: readonly Channel[];
+  /**
+   * Channels for `notify` actions only: the desktop (notify.desktop). A notice's desktop
+   * popup is the node daemon's, with buttons (src/daemon/team-desktop.ts), never this.
+   */
+  actionChannels?: readonly Channel[];
   policy: GatePolicy;
   capabilityKey: string;
   clock: Clock;
@@ -178,7 +183,7 @@ export class TeamNotices {
       if (admission.fresh) record(eventRecord('notify.held', { key, title: n.title, urgency: n.urgency, reason: admission.reason }, clock.now()));
       return { channels: [], held: admission.reason };
     }
-    const sent = await this.send(n, key);
+    const sent = await this.send(n, key, [...this.deps.channels, ...(this.deps.actionChannels ?? [])]);
     for (const r of sent.records) record(r);
     if (sent.delivered.length === 0 && sent.failed.length > 0) {
       throw new VigilError('VIGIL_ERR_NOTIFY', sent.failed.map((f) => `${f.channel}: ${f.error}`).join('; '));
@@ -191,7 +196,7 @@ export class TeamNotices {
   }
 
   /** To every channel that has not had `key` yet, each delivery recorded as it lands; with the log lines to write. */
-  private async send(n: Notification, key: string): Promise<{
+  private async send(n: Notification, key: string, channels: readonly Channel[] = this.deps.channels): Promise<{
     records: EventRecord[];
     delivered: string[];
     failed: NonNullable<TeamDelivery['failed']>;
@@ -199,7 +204,7 @@ export class TeamNotices {
     skipped: { channel: string; why: string }[];
     unreached?: string[];
   }> {
-    const { notify, channels, clock, timeoutMs } = this.deps;
+    const { notify, clock, timeoutMs } = this.deps;
     // A channel's error may quote what the service answered: it reaches the log.
     const mask = this.deps.mask ?? secretMask();
     const already = await notify.deliveredChannels(key);

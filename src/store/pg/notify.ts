@@ -234,8 +234,9 @@ export class PgNotify {
     return new Set(rows.map((r) => r.channel));
   }
 
-  async markDelivered(key: string, channel: string): Promise<void> {
-    await this.pool.query(
+  /** `db`: a transaction it commits with (a node's desktop popup marked with its ask, src/daemon/team-desktop.ts). */
+  async markDelivered(key: string, channel: string, db: Queryable = this.pool): Promise<void> {
+    await db.query(
       'INSERT INTO notify_deliveries (key, channel, at, node) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
       [key, channel, this.clock.now(), this.node],
     );
