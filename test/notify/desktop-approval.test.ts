@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../helpers/backend.js';
-import { BIN, cliEnv, killDaemons, logEntries, makeHome, query, removeHomes, runCli, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
+import { BIN, cliEnv, killDaemons, logEntries, makeHome, query, removeHomes, runCli, runCliAsync, sleep, startDaemon, waitFor, type RunningDaemon } from '../helpers/home.js';
 import { desktopSessionAvailable, renderedText, startDesktopSession, type DesktopSession } from '../helpers/desktop-session.js';
 
 const daemons: RunningDaemon[] = [];
@@ -125,6 +125,22 @@ describe.runIf(desktopSessionAvailable())('approvals on the Linux desktop', () =
     daemon.proc.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     await waitFor(() => session.history().find((n) => n.id === popup), 20_000, 'the popup withdrawn at stop');
+  }, 120_000);
+
+  it('an approval answered elsewhere (vigil deny) has its popup withdrawn, and nothing runs', async () => {
+    const { home } = await daemonOnDesktop(ASK_ON_TICK);
+    expect(runCli(home, ['tick']).status).toBe(0);
+    const requested = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.requested'), 20_000, 'approval.requested');
+    const approvalId = String(requested.actionId);
+    const popup = await waitFor(() => popupOf(home, approvalId), 20_000, 'the approval popup');
+    expect((await runCliAsync(home, ['deny', approvalId])).status).toBe(0);
+    const denied = await waitFor(() => logEntries(home).find((e) => e.type === 'approval.denied'), 20_000, 'approval.denied');
+    expect(denied).toMatchObject({ actionId: approvalId, by: 'cli' });
+    const withdrawn = await waitFor(() => session.history().find((n) => n.id === popup), 20_000, 'the denied popup withdrawn');
+    expect(withdrawn.timeoutUs).toBe(0);
+    await waitFor(() => (popupOf(home, approvalId) === undefined ? true : undefined), 20_000, 'the popup id forgotten');
+    expect(session.displayed()).toBe(0);
+    expect(logEntries(home).some((e) => e.type === 'action.succeeded')).toBe(false);
   }, 120_000);
 
   it('an approval that expires has its popup withdrawn', async () => {
