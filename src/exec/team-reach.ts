@@ -78,11 +78,11 @@ export function teamReach(opts: { store: PgWorkerStore; config: Readonly<Config>
 
 function desktopChannel(store: PgWorkerStore, config: Readonly<Config>, clock: Clock, print: (line: string) => void, env: NodeJS.ProcessEnv | undefined): DesktopChannel {
   // "Unavailable, and why" is remembered for this worker's run: its log says it once per run, not at every action.
-  const said = new Map<string, unknown>();
+  const said = new Map<string, string | null>();
   return new DesktopChannel({
     clock,
     record: (record) => void appendLine(store, record).catch((err: unknown) => print(`vigil worker: a ${record.type} line was not logged: ${errorText(err)}`)),
-    memory: { get: ((key: string) => said.get(key)) as never, set: ((key: string, value: unknown) => void said.set(key, value)) as never },
+    memory: { get: (key) => said.get(key), set: (key, value) => void said.set(key, value) },
     dashboardUrl: config.notify.publicUrl ?? `http://127.0.0.1:${config.http.port}`,
     ...(env ? { env } : {}),
   });

@@ -36,7 +36,7 @@ export function sqliteLedger(store: Store, config: () => Pick<Readonly<Config>, 
       return Promise.resolve(gate.isQuiet(now) || gate.capReached(now));
     },
     delivered: (id, now) => Promise.resolve(store.notifications.markDelivered(approvalKey(id), 'desktop', now)),
-    readPopups: () => (store.kv.get(POPUPS_KEY) as Record<string, number> | undefined) ?? {},
+    readPopups: () => store.kv.get(POPUPS_KEY) ?? {},
     writePopups: (popups) => store.kv.set(POPUPS_KEY, popups),
   };
 }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { eventRecord, type EventRecord } from '../events.js';
-import type { KeyValue } from '../store/index.js';
 import { escapeMarkup } from './desktop-bus.js';
 import type { Channel, ChannelReport, Notification } from './types.js';
 
@@ -41,13 +40,19 @@ export interface DesktopChannelOptions {
   clock: Clock;
   record: (record: EventRecord) => void;
   /** Where "already said it is unavailable" is remembered, so the log says it once (store.kv). */
-  memory: Pick<KeyValue, 'get' | 'set'>;
+  memory: DesktopMemory;
   /** The dashboard, where a click on a macOS approval leads (notify.publicUrl, else the local address). */
   dashboardUrl?: string;
   platform?: NodeJS.Platform;
 }
 
 const UNAVAILABLE_KEY = 'notify.desktop.unavailable';
+
+/** The one key the channel remembers: the home's kv, or a team worker's memory of its run. */
+export interface DesktopMemory {
+  get(key: typeof UNAVAILABLE_KEY): string | null | undefined;
+  set(key: typeof UNAVAILABLE_KEY, value: string | null): void;
+}
 const URGENCY = { low: 'low', normal: 'normal', high: 'critical' } as const;
 
 type Notifier = { notify(options: Record<string, unknown>, callback: (err: Error | null) => void): unknown };
