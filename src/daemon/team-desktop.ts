@@ -134,6 +134,7 @@ export class TeamDesktop {
         return holdReason(gatePolicyOf(config()), 'normal', now, window.sentLastHour) !== undefined;
       },
       delivered: (id) => store.notify.markDelivered(approvalKey(id), 'desktop'),
+      unshown: (id, err) => this.deps.report(`showing the desktop popup of approval ${id}`, err),
       readPopups: () => {
         try {
           return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>;

@@ -21,6 +21,12 @@ export interface DesktopLedger {
   held(now: number): Promise<boolean>;
   /** The approval's notice counts the desktop among the channels that delivered it. */
   delivered(id: string, now: number): Promise<void>;
+  /**
+   * Showing failed. The single daemon leaves it unset: nothing was marked, and the
+   * worker's desktop channel tries and logs. A node marked its own asks in the deciding
+   * transaction and its worker has no desktop for notices, so it says it here.
+   */
+  unshown?(id: string, err: unknown): void;
   readPopups(): Record<string, number>;
   writePopups(popups: Record<string, number>): void;
 }
@@ -120,8 +126,9 @@ export class DesktopApprovals {
       if (!action || action.state !== 'awaiting_approval') continue;
       try {
         await this.showOne(action);
-      } catch {
-        // Not marked delivered: the worker's desktop channel tries, and logs its failure.
+      } catch (err) {
+        // Not marked delivered (on SQLite): the worker's desktop channel tries, and logs its failure.
+        ledger.unshown?.(id, err);
         return;
       }
     }
