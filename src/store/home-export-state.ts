@@ -7,7 +7,7 @@
  */
 import type { Db } from './db.js';
 import type { KvValues } from './kv-keys.js';
-import type { SuggestionState } from './owner-answers.js';
+import type { RuleSuggestion } from './owner-answers.js';
 
 /**
  * Every suggestion the home offered, accepted or expired too: the team offers again only
@@ -15,16 +15,7 @@ import type { SuggestionState } from './owner-answers.js';
  * the last offer do not count again), and an open one's link — its id, signed with the
  * home's `capabilityKey` — is accepted by a node on the home's own suggestion row.
  */
-export interface CopiedSuggestion {
-  id: string;
-  action: string;
-  repo: string;
-  approvals: number;
-  state: SuggestionState;
-  createdAt: number;
-  expiresAt: number;
-  answeredAt: number | null;
-}
+export type CopiedSuggestion = RuleSuggestion;
 
 /** A model call of the usage ledger: today's spend and the Activity page's trend read it on the team as at home. */
 export interface CopiedUsage {
@@ -83,7 +74,7 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
 
 export function exportSuggestions(db: Db): CopiedSuggestion[] {
   const rows = db.prepare('SELECT id, action, repo, approvals, state, created_at, expires_at, answered_at FROM rule_suggestions').all() as Array<{
-    id: string; action: string; repo: string; approvals: number; state: SuggestionState; created_at: number; expires_at: number; answered_at: number | null;
+    id: string; action: string; repo: string; approvals: number; state: RuleSuggestion['state']; created_at: number; expires_at: number; answered_at: number | null;
   }>;
   return rows
     .map((r) => ({ id: r.id, action: r.action, repo: r.repo, approvals: r.approvals, state: r.state, createdAt: r.created_at, expiresAt: r.expires_at, answeredAt: r.answered_at }))
