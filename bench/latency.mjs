@@ -18,6 +18,8 @@ export const help = `latency [--seconds N] [--warmup N] [--rates 200,1000,2000] 
   (default 20) per rate, to Probot 14 (no-op handler), to the durable ceiling
   (bench/targets/durable-ceiling.mjs: node:http, the signature checked, the body written
   and group-fdatasync'd before the 202 — the least a durable answer costs on this disk)
+  to vigil's I/O twin (the same server doing vigil's writes for a delivery and nothing
+  else of vigil: a growing file, the parse, an SQLite WAL row, a hash-chained log line)
   and to vigil (\`vigil start\`, a fresh home and daemon for each window), one after the
   other at each rate. Latency runs from the moment a
   request was due to its answer. Each window follows a warm-up at the same rate
@@ -86,10 +88,11 @@ async function acknowledgement(opts, secret, dist, met) {
   const payload = issuesOpened();
   const probot = await startTarget(join(ROOT, 'bench', 'targets', 'probot-server.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
   const ceiling = await startTarget(join(ROOT, 'bench', 'targets', 'durable-ceiling.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret } });
+  const twin = await startTarget(join(ROOT, 'bench', 'targets', 'durable-ceiling.mjs'), { env: { BENCH_WEBHOOK_SECRET: secret, BENCH_CEILING_IO: 'vigil' } });
   // A vigil is started afresh for each window and stopped after it: the decisions it still
   // owes for the window's deliveries would otherwise run during the next target's window.
   const vigils = [{ name: 'vigil', cli: dist.cli }, ...(opts.baseline ? [{ name: 'vigil-baseline', cli: join(opts.baseline, 'cli', 'main.js') }] : [])];
-  const targets = [{ name: 'probot', url: probot.url }, { name: 'durable-ceiling', url: ceiling.url }, ...vigils];
+  const targets = [{ name: 'probot', url: probot.url }, { name: 'durable-ceiling', url: ceiling.url }, { name: 'vigil-io-twin', url: twin.url }, ...vigils];
   const rows = [];
   let running;
   try {
@@ -116,7 +119,7 @@ async function acknowledgement(opts, secret, dist, met) {
         rows.push(row);
         if (row.acked === 0) throw new Error(`${target.name} acknowledged nothing at ${rate}/s: statuses ${JSON.stringify(row.statuses)}, errors ${row.errors}`);
         console.log(
-          `${String(rate).padStart(5)}/s ${target.name.padEnd(14)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  p99.9 ${row.p999.toFixed(1).padStart(7)} ms  max ${row.max.toFixed(0).padStart(5)} ms  acked ${row.acked}/${row.sent}  errors ${row.errors}` +
+          `${String(rate).padStart(5)}/s ${target.name.padEnd(15)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  p99.9 ${row.p999.toFixed(1).padStart(7)} ms  max ${row.max.toFixed(0).padStart(5)} ms  acked ${row.acked}/${row.sent}  errors ${row.errors}` +
             (row.durability ? `  stored ${row.acked - row.durability.missingRows}/${row.acked}, logged ${row.acked - row.durability.missingLog}, twice ${row.durability.loggedTwice}` : '') +
             `  (generator late by up to ${row.lateSendMs.toFixed(0)} ms)`,
         );
@@ -126,6 +129,7 @@ async function acknowledgement(opts, secret, dist, met) {
     if (running) await stopVigil(running);
     await stopTarget(probot);
     await stopTarget(ceiling);
+    await stopTarget(twin);
   }
   const at = (rate, name) => rows.find((r) => r.rate === rate && r.target === name);
   const inRound = (round, name) => rows.find((r) => r.round === round && r.target === name);
@@ -136,6 +140,8 @@ async function acknowledgement(opts, secret, dist, met) {
     console.log(`  ${rate}/s: p50 ${(v.p50 / p.p50).toFixed(2)}×, p99 ${(v.p99 / p.p99).toFixed(2)}×, p99.9 ${(v.p999 / p.p999).toFixed(2)}×`);
     const c = inRound(round, 'durable-ceiling');
     console.log(`  ${rate}/s durable ceiling / Probot: p50 ${(c.p50 / p.p50).toFixed(2)}×, p99 ${(c.p99 / p.p99).toFixed(2)}×, p99.9 ${(c.p999 / p.p999).toFixed(2)}×;  vigil / durable ceiling: p99 ${(v.p99 / c.p99).toFixed(2)}×`);
+    const t = inRound(round, 'vigil-io-twin');
+    console.log(`  ${rate}/s vigil's I/O twin / durable ceiling: p99 ${(t.p99 / c.p99).toFixed(2)}×;  vigil / its I/O twin: p50 ${(v.p50 / t.p50).toFixed(2)}×, p99 ${(v.p99 / t.p99).toFixed(2)}×, p99.9 ${(v.p999 / t.p999).toFixed(2)}×`);
     const b = inRound(round, 'vigil-baseline');
     if (b) console.log(`  ${rate}/s vigil-baseline / Probot: p50 ${(b.p50 / p.p50).toFixed(2)}×, p99 ${(b.p99 / p.p99).toFixed(2)}×, p99.9 ${(b.p999 / p.p999).toFixed(2)}×`);
   }

@@ -9,33 +9,100 @@
 // must. The gap between this and Probot is the disk's; the gap between vigil and this is
 // vigil's own.
 //
+// With BENCH_CEILING_IO=vigil it is vigil's I/O twin: the same server doing the file work
+// vigil does for a delivery, and nothing else of vigil — the body appended to a file that
+// grows (as a spool segment does), each body parsed, and once the group's fdatasync
+// returns, one SQLite transaction (WAL, synchronous=NORMAL, PASSIVE checkpoints every
+// 250 ms on a thread, as vigil's store) inserting a row per delivery under a unique
+// delivery id, and a hash-chained JSON line per delivery appended to a log file, before
+// the answers. vigil beside its twin says how much of vigil's tail its code adds to what
+// its writes cost on this disk.
+//
 // env BENCH_WEBHOOK_SECRET (required), BENCH_CEILING_DIR (a folder for the file; default
-// the OS temp folder). Listens on 127.0.0.1, any free port; prints `READY {"url": …}`.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// the OS temp folder), BENCH_CEILING_IO (`vigil` for the twin). Listens on 127.0.0.1,
+// any free port; prints `READY {"url": …}`.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 
 const secret = process.env.BENCH_WEBHOOK_SECRET;
 if (!secret) throw new Error('BENCH_WEBHOOK_SECRET is required');
 
 // A ring over a preallocated file: 20 s at 2,000/s of 7 KB bodies is 280 MB, so the ring
-// wraps; what is overwritten was synced long before, and nobody reads it back.
+// wraps; what is overwritten was synced long before, and nobody reads it back. The twin's
+// file grows instead, as vigil's spool segment does.
 const RING_BYTES = 128 << 20;
 const dir = mkdtempSync(join(process.env.BENCH_CEILING_DIR ?? tmpdir(), 'vigil-ceiling-'));
-const fd = openSync(join(dir, 'ring'), 'w+');
-const zeros = Buffer.alloc(1 << 20);
-for (let off = 0; off < RING_BYTES; off += zeros.length) writeSync(fd, zeros, 0, zeros.length, off);
-fsyncSync(fd);
+const fd = openSync(join(dir, 'bodies'), 'w+');
+const twin = process.env.BENCH_CEILING_IO === 'vigil' ? vigilIo(dir) : undefined;
+if (!twin) {
+  const zeros = Buffer.alloc(1 << 20);
+  for (let off = 0; off < RING_BYTES; off += zeros.length) writeSync(fd, zeros, 0, zeros.length, off);
+  fsyncSync(fd);
+}
 let offset = 0;
+
+/** vigil's writes beside the spool's: the inbox rows (SQLite, WAL) and the log lines. */
+function vigilIo(folder) {
+  const file = join(folder, 'inbox.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE inbox (id INTEGER PRIMARY KEY, delivery_id TEXT UNIQUE, kind TEXT, ref TEXT, received_at INTEGER, state TEXT)');
+  const insert = db.prepare('INSERT INTO inbox (delivery_id, kind, ref, received_at, state) VALUES (?, ?, ?, ?, ?)');
+  const rows = db.transaction((group) => {
+    for (const d of group) insert.run(d.id, d.kind, d.ref, Date.now(), 'pending');
+  });
+  const checkpointer = new Worker(
+    `const Database = require(${JSON.stringify(import.meta.resolve('better-sqlite3').replace(/^file:\/\//, ''))});
+     const { parentPort, workerData } = require('node:worker_threads');
+     const db = new Database(workerData);
+     db.pragma('busy_timeout = 5000');
+     parentPort.on('message', () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} parentPort.postMessage('done'); });`,
+    { eval: true, workerData: file },
+  );
+  let checkpointing = false;
+  checkpointer.on('message', () => (checkpointing = false));
+  checkpointer.unref();
+  setInterval(() => {
+    if (checkpointing) return;
+    checkpointing = true;
+    checkpointer.postMessage('checkpoint');
+  }, 250).unref();
+  const log = openSync(join(folder, 'log.jsonl'), 'a');
+  let prev = '0'.repeat(64);
+  let eventId = 0;
+  return {
+    /** What vigil reads of a body before the answer: its kind. */
+    parse: (body) => {
+      const payload = JSON.parse(body.toString('utf8'));
+      return typeof payload.action === 'string' ? `issues.${payload.action}` : 'issues';
+    },
+    /** After the group's sync: its rows in one transaction, then a line each. */
+    commit: (group) => {
+      rows(group);
+      let lines = '';
+      for (const d of group) {
+        const line = JSON.stringify({ ts: new Date().toISOString(), type: 'event.received', eventId: ++eventId, source: 'github', kind: d.kind, deliveryId: d.id, prev });
+        prev = createHash('sha256').update(line).digest('hex');
+        lines += `${line}\n`;
+      }
+      writeSync(log, lines);
+    },
+  };
+}
 
 /** Answers waiting for the sync that covers their bytes. */
 let gathering = [];
 let syncing = false;
 
 function append(body) {
-  if (offset + body.length > RING_BYTES) offset = 0;
+  if (!twin && offset + body.length > RING_BYTES) offset = 0;
   writeSync(fd, body, 0, body.length, offset);
   offset += body.length;
 }
@@ -47,7 +114,8 @@ function commit() {
   gathering = [];
   fdatasync(fd, (err) => {
     syncing = false;
-    for (const res of group) res.writeHead(err ? 500 : 202, { 'content-type': 'application/json' }).end(err ? '{"error":"sync"}' : '{"ok":true}');
+    if (!err && twin) twin.commit(group.map((g) => g.delivery));
+    for (const { res } of group) res.writeHead(err ? 500 : 202, { 'content-type': 'application/json' }).end(err ? '{"error":"sync"}' : '{"ok":true}');
     commit();
   });
 }
@@ -73,8 +141,9 @@ const server = createServer((req, res) => {
       res.writeHead(401).end();
       return;
     }
+    const delivery = twin ? { id: req.headers['x-github-delivery'], kind: twin.parse(body), ref: `0:${offset}` } : undefined;
     append(body);
-    gathering.push(res);
+    gathering.push({ res, delivery });
     commit();
   });
 });
