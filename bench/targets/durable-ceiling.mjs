@@ -58,21 +58,15 @@ function vigilIo(folder) {
   const rows = db.transaction((group) => {
     for (const d of group) insert.run(d.id, d.kind, d.ref, Date.now(), 'pending');
   });
-  const checkpointer = new Worker(
-    `const Database = require(${JSON.stringify(import.meta.resolve('better-sqlite3').replace(/^file:\/\//, ''))});
-     const { parentPort, workerData } = require('node:worker_threads');
-     const db = new Database(workerData);
-     db.pragma('busy_timeout = 5000');
-     parentPort.on('message', () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} parentPort.postMessage('done'); });`,
-    { eval: true, workerData: file },
-  );
+  // vigil's own checkpoint thread (dist/, which the latency bench builds first).
+  const checkpointer = new Worker(new URL('../../dist/store/checkpoint-thread.js', import.meta.url), { workerData: { file } });
   let checkpointing = false;
   checkpointer.on('message', () => (checkpointing = false));
   checkpointer.unref();
   setInterval(() => {
     if (checkpointing) return;
     checkpointing = true;
-    checkpointer.postMessage('checkpoint');
+    checkpointer.postMessage('PASSIVE');
   }, 250).unref();
   const log = openSync(join(folder, 'log.jsonl'), 'a');
   let prev = '0'.repeat(64);
