@@ -26,6 +26,15 @@ export function loadDaemonSecrets(file: string, env: NodeJS.ProcessEnv): Secrets
   return secrets;
 }
 
+/**
+ * Whether this home has GitHub credentials, held or withheld (the daemon knows only that
+ * the worker has some): GitHub reads, the open-work digest and the redelivery sweep are
+ * offered only then.
+ */
+export function hasGithubCredentials(secrets: Pick<Secrets, 'githubToken' | 'githubApp' | 'githubWithheld'>): boolean {
+  return Boolean(secrets.githubToken || secrets.githubApp || secrets.githubWithheld);
+}
+
 function fingerprintWithheld(file: string, env: NodeJS.ProcessEnv): SecretFingerprints {
   const run = spawnSync(process.execPath, [fileURLToPath(FINGERPRINT_ENTRY), file], {
     env,

@@ -14,5 +14,5 @@ export {
 export { loadConfig, deepFreeze } from './load.js';
 export { rewriteConfigFile, withPermissionRule, previousConfigPath } from './rewrite.js';
 export { loadSecrets, heldSecretValues, type Secrets } from './secrets.js';
-export { loadDaemonSecrets } from './daemon-secrets.js';
+export { hasGithubCredentials, loadDaemonSecrets } from './daemon-secrets.js';
 export { initHome } from './home.js';

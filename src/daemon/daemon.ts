@@ -1,47 +1,33 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
+import { hasGithubCredentials, loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import { eventRecord } from '../events.js';
-import { decisionToolbox, expireApprovals, Initiative, ownerProfile, triageConfig } from '../initiative/index.js';
-import type { GithubQuery } from '../github-api/index.js';
-import { githubApiUrl, githubWebUrl } from '../github-urls.js';
+import type { Initiative } from '../initiative/index.js';
 import { Journal } from '../journal/index.js';
 import { DailyLog } from '../logs/index.js';
-import { createProvider, dayUsage, usageReport, type ProviderDeps } from '../model/index.js';
+import { createProvider, type ProviderDeps } from '../model/index.js';
 import { OwnerReach } from '../notify/index.js';
-import {
-  acceptRuleSuggestion,
-  answerApproval,
-  cancelAgentTask,
-  considerRuleSuggestion,
-  editMemoryFact,
-  recordInstruction,
-  requestTick,
-  dreamStatus,
-  startDream,
-  type OperationDeps,
-} from '../operations/index.js';
-import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store, type ActionRecord } from '../store/index.js';
-import type { OwnerChannel } from '../policy/index.js';
-import { openWorkRepos, openWorkSource, TickService, type OpenWorkSource } from '../tick/index.js';
+import { Checkpointer, DAEMON_BUSY_TIMEOUT_MS, Store } from '../store/index.js';
+import type { TickService } from '../tick/index.js';
 import {
   GITHUB_WEBHOOK_PATH,
   loadWebhookHandler,
-  indexSpooledDeliveries,
-  logUnloggedDeliveries,
   RejectionTally,
   REJECTIONS_HOUR_MS,
-  startWebhookProxy,
   WebhookIntake,
   type WebhookProxy,
   type WebhookRouteOptions,
 } from '../triggers/index.js';
 import { VERSION } from '../version.js';
 import { buildApiApp, type DaemonApi } from './api.js';
+import { daemonApi } from './daemon-api.js';
 import { API_ROUTES, cliApiMatches } from './api-routes.js';
+import { buildInitiative, buildTicks, openWorkOf, type BrainParts } from './brain.js';
+import { recoverFromCrash } from './crash-recovery.js';
 import { HttpFront } from './http.js';
+import { ownAddress } from './own-address.js';
+import { startOwnProxy } from './own-proxy.js';
 import { IntakePacer } from './pacer.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { acquireDaemonLock } from './lock.js';
@@ -49,11 +35,11 @@ import { statusReport } from './status.js';
 import { StoreTrouble } from './store-trouble.js';
 import { DreamScheduler } from './dream-scheduler.js';
 import { IdleTrim } from './idle-trim.js';
+import { OwnerApprovals } from './owner-approvals.js';
 import { StorePruner } from './pruner.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { SWEEP_INTERVAL_MS } from './sweep-due.js';
 import { AskWaiters } from './asks.js';
-import { MemoryFiles, nodeMemoryFs } from '../memory/index.js';
 import { errorText } from '../errors.js';
 
 export interface DaemonOptions {
@@ -99,7 +85,8 @@ export class Daemon {
   private sweepTimer: NodeJS.Timeout | undefined;
   private proxy: WebhookProxy | undefined;
   private releaseLock: (() => void) | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Answers, expiry and rule offers (owner-approvals.ts). */
+  private approvals!: OwnerApprovals;
   /** Queues approval notifications, digests and tests for the worker, which holds the channel credentials. */
   private reach!: OwnerReach;
   /** Dreams when the owner is idle (issue 5), in a child process. */
@@ -138,10 +125,20 @@ export class Daemon {
       this.log = new DailyLog({ dir: this.paths.logs, clock });
       this.journal = new Journal(this.store, this.log, this.paths.logs);
       this.journal.flush();
-      this.recoverFromCrash();
+      recoverFromCrash({ store: this.store, journal: this.journal, logsDir: this.paths.logs, github: this.config.github, now: clock.now() });
       // Start-up could wait for another process's lock; from here on the loop must not.
       this.store.setBusyTimeout(DAEMON_BUSY_TIMEOUT_MS);
       this.trouble = new StoreTrouble({ oplog: this.oplog, record: (r) => this.journal.write(r), clock });
+      this.approvals = new OwnerApprovals({
+        store: this.store,
+        clock,
+        journal: this.journal,
+        reach: () => this.reach,
+        trouble: this.trouble,
+        permissions: () => this.config.permissions,
+        kick: () => this.supervisor.kick(),
+        warn: (message, fields) => this.oplog.warn(message, fields),
+      });
       this.supervisor = new WorkerSupervisor({
         home: this.paths.home,
         store: this.store,
@@ -159,7 +156,7 @@ export class Daemon {
         ...this.storeHooks(),
         // A desktop popup's Approve / Deny: the same path as the CLI's, by "desktop".
         answerFromDesktop: (id, answer) => {
-          this.answerApproval(id, answer, 'desktop');
+          this.approvals.answer(id, answer, 'desktop');
         },
         report: (what, err) => this.oplog.warn(what, { error: errorText(err) }),
         env,
@@ -204,12 +201,12 @@ export class Daemon {
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
-      const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      this.address = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
+      const own = ownAddress(host, bound.port);
+      this.address = own.url;
       this.startedAt = clock.now();
       writeDaemonInfo(this.paths.daemon, {
         pid: process.pid,
-        host: clientHost,
+        host: own.host,
         port: bound.port,
         url: this.address,
         startedAt: new Date(this.startedAt).toISOString(),
@@ -219,7 +216,7 @@ export class Daemon {
       this.journal.write(eventRecord('daemon.started', started, clock.now()));
       this.tick.start();
       this.initiative.wake();
-      this.armExpiry();
+      this.approvals.arm();
       this.reach.catchUp();
       this.reach.start();
       this.dreams.start();
@@ -277,7 +274,7 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     const now = () => this.options.clock.now();
     this.tick?.stop();
-    clearTimeout(this.expiryTimer);
+    this.approvals?.stop();
     clearInterval(this.sweepTimer);
     this.reach?.stop();
     await this.proxy?.stop().catch(() => undefined);
@@ -301,93 +298,40 @@ export class Daemon {
     this.releaseLock?.();
   }
 
-  /** The parts that depend on config: rebuilt on reload. */
+  /** The parts that depend on config (brain.ts): rebuilt on reload. */
   private buildBrain(): void {
-    const { config, store, journal } = this;
-    const { clock } = this.options;
-    this.initiative = new Initiative({
-      store,
-      journal,
-      clock,
-      provider: createProvider(config.model, config.rules, this.providerDeps()),
-      permissions: config.permissions,
-      repos: config.repos,
-      memoryDir: this.paths.memory,
-      logsDir: this.paths.logs,
-      triage: triageConfig(config),
-      coalesceMs: config.github.coalesceSeconds * 1000,
-      owner: ownerProfile(config.owner, config.tick.timezone),
-      voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
-      onAnswered: (answer) => this.asks.answered(answer),
-      heartbeatFile: this.paths.heartbeat,
-      toolbox: decisionToolbox({
-        model: config.model,
-        repos: config.repos,
-        store,
-        memoryDir: this.paths.memory,
-        logsDir: this.paths.logs,
-        journal,
-        clock,
-        ...(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld
-          ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.supervisor.query(query, signal) }
-          : {}),
-      }),
-      onApproved: () => this.supervisor.kick(),
-      pace: () => this.pacer.pace(),
-      ...this.storeHooks(),
-      onApprovalRequested: (actions) => {
-        for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
-        this.reach.approvalsRequested(actions.map((a) => a.id));
-        this.armExpiry();
-      },
-    });
-    this.tick = new TickService(config.tick, config.repos, {
-      store,
-      journal,
-      clock,
-      onEnqueued: () => this.initiative.wake(),
-      onError: (err) => this.trouble.failed('tick', err),
-      workingHours: config.owner.workingHours,
-      openWork: this.openWork(),
-    });
+    const parts = this.brainParts();
+    this.initiative = buildInitiative(this.config, parts);
+    this.tick = buildTicks(this.config, parts, () => this.initiative.wake());
   }
 
-  /**
-   * The ticks' open-work digest (issue 15), asked of the worker like a decision's reads:
-   * only with GitHub credentials, which the worker holds and the daemon never does.
-   */
-  private openWork(): OpenWorkSource | undefined {
-    const { config, secrets } = this;
-    if (!(secrets.githubToken || secrets.githubApp || secrets.githubWithheld)) return undefined;
-    const repos = openWorkRepos(config);
-    if (!repos.length) return undefined;
-    return openWorkSource({
-      reads: (query, signal) => this.supervisor.query(query, signal),
-      repos,
-      owner: config.github.ownerLogin,
-      staleDays: config.tick.staleDays,
-    });
+  private brainParts(): BrainParts {
+    return {
+      store: this.store,
+      journal: this.journal,
+      clock: this.options.clock,
+      paths: this.paths,
+      secrets: this.secrets,
+      providerDeps: this.providerDeps(),
+      githubRead: (query, signal) => this.supervisor.query(query, signal),
+      hooks: {
+        onAnswered: (answer) => this.asks.answered(answer),
+        onApproved: () => this.supervisor.kick(),
+        pace: () => this.pacer.pace(),
+        ...this.storeHooks(),
+        onApprovalRequested: (actions) => {
+          for (const a of actions) this.oplog.info('approval needed', { actionId: a.id, action: a.action, answer: `vigil approve ${a.id}` });
+          this.reach.approvalsRequested(actions.map((a) => a.id));
+          this.approvals.arm();
+        },
+      },
+      tickFailed: (err) => this.trouble.failed('tick', err),
+    };
   }
 
   /** Model providers get every secret: none may leave through a prompt or a log line. */
   private providerDeps(): ProviderDeps {
     return { secrets: this.secrets, env: this.options.env ?? process.env, clock: this.options.clock };
-  }
-
-  /** The previous daemon died: its claims are void, its worker's running actions return to the queue. */
-  private recoverFromCrash(): void {
-    const now = this.options.clock.now();
-    indexSpooledDeliveries(this.store, this.config.github);
-    const unlogged = logUnloggedDeliveries(this.store, this.paths.logs, now);
-    if (unlogged.length) this.journal.writeMany(unlogged);
-    this.store.inbox.releaseClaims();
-    this.store.transaction(() => {
-      const { retried } = this.store.actions.releaseRunning(now, Number.MAX_SAFE_INTEGER);
-      for (const id of retried) {
-        this.journal.stage(eventRecord('action.released', { actionId: id, reason: 'the previous daemon stopped' }, now));
-      }
-    });
-    this.journal.flush();
   }
 
   /** How the decision loop and the owner's notices report a store they cannot use, and its return. */
@@ -400,7 +344,7 @@ export class Daemon {
    * worker (which holds the token) looks for missed ones at start and every hour.
    */
   private startGithubSweeps(): void {
-    if (!this.config.github.hookId || !(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld)) return;
+    if (!this.config.github.hookId || !hasGithubCredentials(this.secrets)) return;
     this.supervisor.sweep();
     this.sweepTimer = setInterval(() => this.supervisor.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
@@ -409,39 +353,12 @@ export class Daemon {
   private async startProxy(): Promise<void> {
     const source = this.config.github.webhookProxyUrl;
     if (!source) return;
-    try {
-      const proxy = await startWebhookProxy({ source, target: `${this.address}/webhooks/github?proxy=${this.proxyKey}`, print: (l) => this.oplog.warn(l) });
-      // A stop that came while smee-client loaded must not leave the channel open.
-      if (this.stopped) await proxy.stop();
-      else this.proxy = proxy;
-    } catch (err) {
-      // The proxy is a convenience; the daemon and its direct route keep working without it.
-      this.oplog.warn('webhook proxy could not start', { source, error: errorText(err) });
-    }
-  }
-
-  /**
-   * Expire what is due and sleep until the next expiry. Another process holding the
-   * store's lock fails the round without freezing the loop; it comes again after a
-   * backoff, and each approval still expires once (the transition is guarded).
-   */
-  private armExpiry(): void {
-    clearTimeout(this.expiryTimer);
-    if (this.stopped) return;
-    const { clock } = this.options;
-    const round = this.trouble.attempt('approval expiry', () => {
-      if (expireApprovals(this.store, clock.now()) > 0) {
-        this.journal.flush();
-        this.reach.approvalsSettled();
-      }
-      return this.store.actions.nextExpiry();
+    this.proxy = await startOwnProxy({
+      source,
+      target: `${this.address}${GITHUB_WEBHOOK_PATH}?proxy=${this.proxyKey}`,
+      stopped: () => this.stopped !== undefined,
+      warn: (message, fields) => this.oplog.warn(message, fields),
     });
-    let delay: number;
-    if (!round.ok) delay = round.retryInMs;
-    else if (round.value === undefined) return;
-    else delay = Math.min(Math.max(round.value - clock.now(), 0) + 50, 3_600_000);
-    this.expiryTimer = setTimeout(() => this.armExpiry(), delay);
-    this.expiryTimer.unref();
   }
 
   /**
@@ -467,11 +384,6 @@ export class Daemon {
     return this.config.http.bodyTimeoutSeconds * 1000;
   }
 
-  /** What the owner's operations (src/operations) run on in the daemon: its store, clock and journal. */
-  private operationDeps(): OperationDeps {
-    return { store: this.store, clock: this.options.clock, journal: this.journal };
-  }
-
   private webhookRouteOptions(): WebhookRouteOptions {
     return {
       intake: this.intake,
@@ -483,19 +395,17 @@ export class Daemon {
   }
 
   private api(): DaemonApi {
-    return {
-      dashboardToken: () => this.secrets.dashboardToken,
-      store: this.store,
+    return daemonApi({
+      paths: this.paths,
+      env: this.options.env ?? process.env,
       clock: this.options.clock,
-      logsDir: this.paths.logs,
-      memoryDir: this.paths.memory,
-      githubWebUrl: githubWebUrl(githubApiUrl(this.options.env ?? process.env)),
-      usageOfDay: (day) => dayUsage(day, this.store.usage.totals(day), this.config.model),
-      trustProxy: this.config.http.trustProxy,
-      capabilityKey: () => this.secrets.capabilityKey,
-      vapidPublicKey: () => this.secrets.vapid.publicKey,
-      record: (record) => this.journal.write(record),
+      store: this.store,
+      journal: this.journal,
       reach: this.reach,
+      dreams: this.dreams,
+      asks: this.asks,
+      secrets: () => this.secrets,
+      config: () => this.config,
       status: () =>
         statusReport({
           store: this.store,
@@ -507,66 +417,10 @@ export class Daemon {
           circuit: this.initiative.circuitStatus(),
           rejections: this.rejections.summary(REJECTIONS_HOUR_MS),
         }),
-      tick: async () => ({
-        ...(await requestTick({ ...this.operationDeps(), config: this.config, onEnqueued: () => this.initiative.wake(), openWork: this.openWork() })),
-      }),
-      dream: () => startDream(this.dreams),
-      dreamStatus: () => dreamStatus({ store: this.store, clock: this.options.clock, home: this.paths.home, logsDir: this.paths.logs, config: this.config }),
-      cancel: (id) => cancelAgentTask(this.operationDeps(), id),
-      ask: (text, via, waitMs) => {
-        const { eventId } = recordInstruction(this.operationDeps(), text, via);
-        const answer = this.asks.wait(eventId, waitMs);
-        this.initiative.wake();
-        return answer;
-      },
-      agentDir: path.join(this.paths.home, 'agent'),
-      agentBudgets: () => ({ maxTurns: this.config.agent.maxTurns, maxTokens: this.config.agent.maxTokens, maxMinutes: this.config.agent.maxMinutes }),
-      costOf: (model, usage) => {
-        const report = usageReport('', [{ model, purpose: 'agent', calls: 1, ...usage }], this.config.model);
-        return report.models[0]?.estimatedCostUsd ?? null;
-      },
-      editMemoryFact: (edit) =>
-        editMemoryFact({ ...this.operationDeps(), home: this.paths.home, files: new MemoryFiles(this.paths.memory, nodeMemoryFs, this.options.clock) }, edit),
-      approvals: () => this.store.actions.pendingApprovals(),
-      answer: (id, answer, by, reason) => this.answerApproval(id, answer, by, reason),
-      // A suggested rule's link (issue 15): into config.json, then reloaded like a SIGHUP.
-      acceptRule: async (id, nonce) => {
-        const accepted = acceptRuleSuggestion(this.operationDeps(), { configFile: this.paths.config, id, nonce, by: 'push' });
-        const reloaded = await this.reload();
-        return { id, state: accepted.suggestion.state, rule: accepted.rule, added: accepted.added, reloaded };
-      },
-    };
-  }
-
-  /** After an approval: the rule the owner keeps granting by hand, offered once it is due (issue 15). */
-  private offerRule(approved: ActionRecord): void {
-    try {
-      const offer = considerRuleSuggestion(this.operationDeps(), this.config.permissions, approved);
-      if (offer) this.reach.ruleSuggested(offer.id);
-    } catch (err) {
-      // The answer is recorded; a suggestion is a courtesy that can come with the next approval.
-      this.oplog.warn('rule suggestion failed', { error: errorText(err) });
-    }
-  }
-
-  /** Every owner's answer (CLI through the API, dashboard, push, a desktop popup) goes this one way. */
-  private answerApproval(id: string, answer: 'approve' | 'deny', by: OwnerChannel, reason?: string): ActionRecord {
-    return answerApproval(
-      {
-        ...this.operationDeps(),
-        onAnswered: (action) => {
-          if (action.state === 'approved') {
-            this.supervisor.kick();
-            this.offerRule(action);
-          }
-          this.armExpiry();
-          this.reach.approvalsSettled();
-        },
-      },
-      id,
-      answer,
-      by,
-      reason,
-    );
+      wake: () => this.initiative.wake(),
+      openWork: () => openWorkOf(this.config, this.brainParts()),
+      answer: (id, answer, by, reason) => this.approvals.answer(id, answer, by, reason),
+      reload: () => this.reload(),
+    });
   }
 }

@@ -13,28 +13,30 @@
  * "PostgreSQL (issue 19)", and in docs/contract.md under `vigil start --node`.
  */
 import crypto from 'node:crypto';
-import { loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
+import { hasGithubCredentials, loadConfig, loadDaemonSecrets, type Config, type Secrets } from '../config/index.js';
 import { homePaths, removeDaemonInfo, writeDaemonInfo, type HomePaths } from '../home/index.js';
 import type { Clock } from '../clock.js';
 import { errorText, VigilError } from '../errors.js';
 import { eventRecord, type EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
-import { coalesceKey, ownerProfile, TeamDecisions, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
-import { teamMemorySource } from '../memory/index.js';
+import { coalesceKey, TeamDecisions, type TeamDecider } from '../initiative/index.js';
 import { enqueueTeamManualTick, teamDreamStatus } from '../operations/index.js';
-import { createJsonCompletion, createProvider } from '../model/index.js';
+import { createJsonCompletion } from '../model/index.js';
 import { consolidationCompletion, consolidatorFor } from '../dream/index.js';
 import { openPgStore, type PgPruneReport, type PgStore } from '../store/index.js';
-import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
-import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, startWebhookProxy, type WebhookProxy } from '../triggers/index.js';
+import type { TeamWorldOptions } from '../tick/index.js';
+import { GITHUB_WEBHOOK_PATH, loadWebhookHandler, PgWebhookIntake, type WebhookProxy } from '../triggers/index.js';
 import { githubApiUrl, githubWebUrl } from '../github-urls.js';
 import { VERSION } from '../version.js';
 import { HttpFront } from './http.js';
+import { ownAddress } from './own-address.js';
+import { startOwnProxy } from './own-proxy.js';
 import { acquireDaemonLock } from './lock.js';
 import { StorePruner } from './pruner.js';
 import { silentOplog, stringLeaves, type Oplog } from './oplog.js';
 import { cliApiMatches } from './api-routes.js';
 import { teamApi, teamApp, type TeamAppDeps } from './team-app.js';
+import { teamDecider, teamTickWorld, type TeamBrainParts } from './team-brain.js';
 import { TEAM_API_ROUTES } from './team-api-routes.js';
 import { askTeam } from './team-asks.js';
 import { teamPushTest } from './team-push-test.js';
@@ -223,8 +225,8 @@ export class TeamDaemon {
       ]);
       const { host, port } = this.config.http;
       const bound = await this.http.listen(host, port);
-      const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      this.address = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
+      const own = ownAddress(host, bound.port);
+      this.address = own.url;
       this.startedAt = clock.now();
       await this.record(eventRecord('daemon.started', { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider, node, store: 'postgres' }, clock.now()));
       this.beat(leaseSeconds);
@@ -288,7 +290,7 @@ export class TeamDaemon {
       this.pruner.start();
       // Published with every part of the node up, before the sweep and the smee channel (which
       // wait on GitHub and smee): the CLI and /healthz reach it then (a failed start removes it).
-      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: clientHost, port: bound.port, url: this.address, startedAt: new Date(this.startedAt).toISOString(), version: VERSION, node });
+      writeDaemonInfo(this.paths.daemon, { pid: process.pid, host: own.host, port: bound.port, url: this.address, startedAt: new Date(this.startedAt).toISOString(), version: VERSION, node });
       await this.syncRedelivery();
       await this.startProxy();
     } catch (err) {
@@ -330,52 +332,25 @@ export class TeamDaemon {
     return true;
   }
 
-  /** What the node decides with under `config`; throws (VIGIL_ERR_SECRETS, VIGIL_ERR_CONFIG) when its provider cannot be built. */
+  /** What the node decides with under `config` (team-brain.ts); throws when its provider cannot be built. */
   private decider(config: Readonly<Config>): TeamDecider {
-    const { clock } = this.options;
-    const store = this.store;
-    // GitHub reads go to the worker, which alone holds the credentials; offered only when there are some.
-    const github = this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld;
-    const toolbox = store
-      ? teamDecisionToolbox({
-          model: config.model,
-          repos: config.repos,
-          history: teamHistory(store),
-          memory: teamMemorySource(this.paths.home, store),
-          journal: { write: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a decision.tool line was not logged', { error: errorText(err) })) },
-          clock,
-          ...(github ? { githubReads: (query: GithubQuery, signal: AbortSignal) => this.githubRead(query, signal) } : {}),
-        })
-      : undefined;
-    return {
-      // Model providers get every secret the node holds: none may leave through a prompt or a log line.
-      provider: createProvider(config.model, config.rules, { secrets: this.secrets, env: this.options.env ?? process.env, clock: this.options.clock }),
-      rules: config.rules,
-      permissions: config.permissions,
-      triage: triageConfig(config),
-      coalesceMs: config.github.coalesceSeconds * 1000,
-      // Who the owner is, as the single daemon judges it (daemon.ts): `owner.login`, or the user an App is installed on.
-      voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
-      repos: config.repos,
-      owner: ownerProfile(config.owner, config.tick.timezone),
-      heartbeatFile: this.paths.heartbeat,
-      ...(toolbox ? { toolbox } : {}),
-    };
+    return teamDecider(config, this.store, this.brainParts());
   }
 
-  /**
-   * What this node's ticks look at besides the database: its watched clones, the owner's
-   * hours, and the open-work digest asked of its worker — only with GitHub credentials,
-   * which the worker holds and this process never reads (as daemon.ts `openWork`).
-   */
   private tickWorld(): TeamWorldOptions {
-    const config = this.config;
-    const github = this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld;
-    const repos = openWorkRepos(config);
-    const openWork = github && repos.length
-      ? openWorkSource({ reads: (query, signal) => this.githubRead(query, signal), repos, owner: config.github.ownerLogin, staleDays: config.tick.staleDays })
-      : undefined;
-    return { repos: config.repos, timezone: config.tick.timezone, workingHours: config.owner.workingHours, ...(openWork ? { openWork } : {}) };
+    return teamTickWorld(this.config, this.brainParts());
+  }
+
+  private brainParts(): TeamBrainParts {
+    return {
+      secrets: this.secrets,
+      env: this.options.env ?? process.env,
+      clock: this.options.clock,
+      home: this.paths.home,
+      heartbeatFile: this.paths.heartbeat,
+      githubRead: (query, signal) => this.githubRead(query, signal),
+      record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a decision.tool line was not logged', { error: errorText(err) })),
+    };
   }
 
   private githubRead(query: GithubQuery, signal: AbortSignal): Promise<string> {
@@ -392,23 +367,19 @@ export class TeamDaemon {
   }
 
   /**
-   * github.webhookProxyUrl (a smee channel), as on SQLite: its deliveries replayed into this
-   * node's own route, so the signature check, the limits and the intake are the same. Every
-   * node of a team with the URL subscribes; each delivery is stored once all the same (its
-   * id and its body's digest are unique keys), and any node left alive still receives.
+   * github.webhookProxyUrl (a smee channel), as on SQLite (own-proxy.ts). Every node of a
+   * team with the URL subscribes; each delivery is stored once all the same (its id and
+   * its body's digest are unique keys), and any node left alive still receives.
    */
   private async startProxy(): Promise<void> {
     const source = this.config.github.webhookProxyUrl;
     if (!source) return;
-    try {
-      const proxy = await startWebhookProxy({ source, target: `${this.address}${GITHUB_WEBHOOK_PATH}?proxy=${this.proxyKey}`, print: (l) => this.oplog.warn(l) });
-      // A stop that came while smee-client loaded must not leave the channel open.
-      if (this.stopped) await proxy.stop();
-      else this.proxy = proxy;
-    } catch (err) {
-      // The proxy is a convenience; the node and its direct route keep working without it.
-      this.oplog.warn('webhook proxy could not start', { source, error: errorText(err) });
-    }
+    this.proxy = await startOwnProxy({
+      source,
+      target: `${this.address}${GITHUB_WEBHOOK_PATH}?proxy=${this.proxyKey}`,
+      stopped: () => this.stopped !== undefined,
+      warn: (message, fields) => this.oplog.warn(message, fields),
+    });
   }
 
   private async shutdown(reason: string): Promise<void> {
@@ -440,7 +411,7 @@ export class TeamDaemon {
    */
   private async syncRedelivery(): Promise<void> {
     const store = this.store;
-    const wanted = this.config.github.hookId !== undefined && Boolean(this.secrets.githubToken || this.secrets.githubApp || this.secrets.githubWithheld);
+    const wanted = this.config.github.hookId !== undefined && hasGithubCredentials(this.secrets);
     if (wanted && !this.redelivery && store && !this.stopped) {
       this.redelivery = new TeamRedelivery({
         store,

@@ -1,4 +1,4 @@
-export { Initiative, type OwnerAnswer } from './initiative.js';
+export { Initiative, type InitiativeDeps, type OwnerAnswer } from './initiative.js';
 export { triageConfig } from './triage.js';
 export { coalesceKey } from './coalesce.js';
 export { answerApproval, expireApprovals, ANSWER_REASON_MAX_CHARS } from './approvals.js';
