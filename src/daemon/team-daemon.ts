@@ -43,6 +43,7 @@ import { teamPushTest } from './team-push-test.js';
 import { TeamRejections } from './team-rejections.js';
 import { nodeStatus } from './team-status.js';
 import { TeamDesktop } from './team-desktop.js';
+import { TeamHeartbeat } from './team-heartbeat.js';
 import { TeamDreamer } from './team-dreamer.js';
 import { TeamRedelivery } from './team-redelivery.js';
 import { teamRules } from './team-rules.js';
@@ -84,7 +85,7 @@ export class TeamDaemon {
   private dreamer: TeamDreamer | undefined;
   private redelivery: TeamRedelivery | undefined;
   private pruner: StorePruner<PgPruneReport> | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeat: TeamHeartbeat | undefined;
   private proxy: WebhookProxy | undefined;
   /** Marks the requests of this node's own smee client (their refusals are counted on the proxy path, naming the delivery). */
   private readonly proxyKey = crypto.randomBytes(16).toString('hex');
@@ -229,7 +230,8 @@ export class TeamDaemon {
       this.address = own.url;
       this.startedAt = clock.now();
       await this.record(eventRecord('daemon.started', { version: VERSION, address: this.address, mode: this.config.permissions.mode, provider: this.config.model.provider, node, store: 'postgres' }, clock.now()));
-      this.beat(leaseSeconds);
+      this.heartbeat = new TeamHeartbeat(store, leaseSeconds, (message, fields) => this.oplog.warn(message, fields));
+      this.heartbeat.start();
       this.decisions.start();
       // The worker reads the GitHub credentials itself from the home and the environment; this process never does.
       this.worker = new TeamWorker({
@@ -384,7 +386,7 @@ export class TeamDaemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.stopping.abort();
-    clearTimeout(this.heartbeatTimer);
+    this.heartbeat?.stop();
     await this.ticks?.stop();
     await this.reminders?.stop();
     await this.dreamer?.stop();
@@ -436,23 +438,5 @@ export class TeamDaemon {
     const store = this.store;
     if (!store) return;
     await store.transaction((tx) => store.log.append(tx, records));
-  }
-
-  /**
-   * The node's heartbeat, three times per lease: `vigil status` and the other nodes see
-   * it alive. A beat that fails (the database is away) is tried again at the next one.
-   */
-  private beat(leaseSeconds: number): void {
-    const every = (leaseSeconds * 1000) / 3;
-    const once = async () => {
-      try {
-        const roles = (['tick', 'dreamer', 'redelivery'] as const).filter((role) => this.store?.roles.holds(role));
-        await this.store?.nodes.heartbeat([...roles]);
-      } catch (err) {
-        this.oplog.warn('heartbeat failed', { error: errorText(err) });
-      }
-      if (!this.stopped) this.heartbeatTimer = setTimeout(() => void once(), every).unref();
-    };
-    this.heartbeatTimer = setTimeout(() => void once(), every).unref();
   }
 }
