@@ -30,6 +30,19 @@ export interface BrainParts {
   tickFailed: (err: unknown) => void;
 }
 
+/** How a decision is judged under `config`, the same on a single daemon and a team node. */
+export function decisionSettings(config: Readonly<Config>) {
+  return {
+    permissions: config.permissions,
+    repos: config.repos,
+    triage: triageConfig(config),
+    coalesceMs: config.github.coalesceSeconds * 1000,
+    owner: ownerProfile(config.owner, config.tick.timezone),
+    // Who speaks as the owner on GitHub: `owner.login`, or the user an App is installed on.
+    voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
+  };
+}
+
 export function buildInitiative(config: Readonly<Config>, parts: BrainParts): Initiative {
   const { store, journal, clock, paths } = parts;
   return new Initiative({
@@ -37,14 +50,9 @@ export function buildInitiative(config: Readonly<Config>, parts: BrainParts): In
     journal,
     clock,
     provider: createProvider(config.model, config.rules, parts.providerDeps),
-    permissions: config.permissions,
-    repos: config.repos,
+    ...decisionSettings(config),
     memoryDir: paths.memory,
     logsDir: paths.logs,
-    triage: triageConfig(config),
-    coalesceMs: config.github.coalesceSeconds * 1000,
-    owner: ownerProfile(config.owner, config.tick.timezone),
-    voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
     heartbeatFile: paths.heartbeat,
     toolbox: decisionToolbox({
       model: config.model,

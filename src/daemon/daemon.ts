@@ -129,16 +129,6 @@ export class Daemon {
       // Start-up could wait for another process's lock; from here on the loop must not.
       this.store.setBusyTimeout(DAEMON_BUSY_TIMEOUT_MS);
       this.trouble = new StoreTrouble({ oplog: this.oplog, record: (r) => this.journal.write(r), clock });
-      this.approvals = new OwnerApprovals({
-        store: this.store,
-        clock,
-        journal: this.journal,
-        reach: () => this.reach,
-        trouble: this.trouble,
-        permissions: () => this.config.permissions,
-        kick: () => this.supervisor.kick(),
-        warn: (message, fields) => this.oplog.warn(message, fields),
-      });
       this.supervisor = new WorkerSupervisor({
         home: this.paths.home,
         store: this.store,
@@ -160,6 +150,16 @@ export class Daemon {
         },
         report: (what, err) => this.oplog.warn(what, { error: errorText(err) }),
         env,
+      });
+      this.approvals = new OwnerApprovals({
+        store: this.store,
+        clock,
+        journal: this.journal,
+        reach: this.reach,
+        trouble: this.trouble,
+        permissions: () => this.config.permissions,
+        kick: () => this.supervisor.kick(),
+        warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.dreams = new DreamScheduler({
         paths: this.paths,
@@ -313,7 +313,7 @@ export class Daemon {
       paths: this.paths,
       secrets: this.secrets,
       providerDeps: this.providerDeps(),
-      githubRead: (query, signal) => this.supervisor.query(query, signal),
+      githubRead: this.githubRead,
       hooks: {
         onAnswered: (answer) => this.asks.answered(answer),
         onApproved: () => this.supervisor.kick(),
@@ -328,6 +328,9 @@ export class Daemon {
       tickFailed: (err) => this.trouble.failed('tick', err),
     };
   }
+
+  /** A decision's or a tick's GitHub read, answered by the worker, which alone holds the credentials. */
+  private readonly githubRead: BrainParts['githubRead'] = (query, signal) => this.supervisor.query(query, signal);
 
   /** Model providers get every secret: none may leave through a prompt or a log line. */
   private providerDeps(): ProviderDeps {
@@ -418,7 +421,7 @@ export class Daemon {
           rejections: this.rejections.summary(REJECTIONS_HOUR_MS),
         }),
       wake: () => this.initiative.wake(),
-      openWork: () => openWorkOf(this.config, this.brainParts()),
+      openWork: () => openWorkOf(this.config, { secrets: this.secrets, githubRead: this.githubRead }),
       answer: (id, answer, by, reason) => this.approvals.answer(id, answer, by, reason),
       reload: () => this.reload(),
     });

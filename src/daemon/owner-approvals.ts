@@ -21,7 +21,7 @@ export interface OwnerApprovalsDeps {
   store: Store;
   clock: Clock;
   journal: Journal;
-  reach: () => OwnerReach;
+  reach: OwnerReach;
   trouble: StoreTrouble;
   permissions: () => Readonly<Config>['permissions'];
   /** An approved action waits: the worker looks now. */
@@ -46,7 +46,7 @@ export class OwnerApprovals {
             this.offerRule(action);
           }
           this.arm();
-          this.deps.reach().approvalsSettled();
+          this.deps.reach.approvalsSettled();
         },
       },
       id,
@@ -68,7 +68,7 @@ export class OwnerApprovals {
     const round = this.deps.trouble.attempt('approval expiry', () => {
       if (expireApprovals(store, clock.now()) > 0) {
         journal.flush();
-        this.deps.reach().approvalsSettled();
+        this.deps.reach.approvalsSettled();
       }
       return store.actions.nextExpiry();
     });
@@ -89,7 +89,7 @@ export class OwnerApprovals {
   private offerRule(approved: ActionRecord): void {
     try {
       const offer = considerRuleSuggestion(this.operationDeps(), this.deps.permissions(), approved);
-      if (offer) this.deps.reach().ruleSuggested(offer.id);
+      if (offer) this.deps.reach.ruleSuggested(offer.id);
     } catch (err) {
       // The answer is recorded; a suggestion is a courtesy that can come with the next approval.
       this.deps.warn('rule suggestion failed', { error: errorText(err) });

@@ -7,11 +7,12 @@ import type { Clock } from '../clock.js';
 import { hasGithubCredentials, type Config, type Secrets } from '../config/index.js';
 import type { EventRecord } from '../events.js';
 import type { GithubQuery } from '../github-api/index.js';
-import { ownerProfile, teamDecisionToolbox, teamHistory, triageConfig, type TeamDecider } from '../initiative/index.js';
+import { teamDecisionToolbox, teamHistory, type TeamDecider } from '../initiative/index.js';
 import { teamMemorySource } from '../memory/index.js';
 import { createProvider } from '../model/index.js';
 import type { PgStore } from '../store/index.js';
-import { openWorkRepos, openWorkSource, type TeamWorldOptions } from '../tick/index.js';
+import type { TeamWorldOptions } from '../tick/index.js';
+import { decisionSettings, openWorkOf } from './brain.js';
 
 export interface TeamBrainParts {
   secrets: Secrets;
@@ -47,13 +48,7 @@ export function teamDecider(config: Readonly<Config>, store: PgStore | undefined
     // Model providers get every secret the node holds: none may leave through a prompt or a log line.
     provider: createProvider(config.model, config.rules, { secrets: parts.secrets, env: parts.env, clock }),
     rules: config.rules,
-    permissions: config.permissions,
-    triage: triageConfig(config),
-    coalesceMs: config.github.coalesceSeconds * 1000,
-    // Who the owner is, as the single daemon judges it (daemon.ts): `owner.login`, or the user an App is installed on.
-    voice: { login: config.github.ownerLogin, handle: config.owner.handle ?? 'vigil' },
-    repos: config.repos,
-    owner: ownerProfile(config.owner, config.tick.timezone),
+    ...decisionSettings(config),
     heartbeatFile: parts.heartbeatFile,
     ...(toolbox ? { toolbox } : {}),
   };
@@ -61,12 +56,9 @@ export function teamDecider(config: Readonly<Config>, store: PgStore | undefined
 
 /**
  * What the node's ticks look at besides the database: its watched clones, the owner's
- * hours, and the open-work digest asked of its worker (as brain.ts `openWorkOf` for a single daemon).
+ * hours, and the open-work digest asked of its worker (brain.ts `openWorkOf`, as on a single daemon).
  */
 export function teamTickWorld(config: Readonly<Config>, parts: Pick<TeamBrainParts, 'secrets' | 'githubRead'>): TeamWorldOptions {
-  const repos = openWorkRepos(config);
-  const openWork = hasGithubCredentials(parts.secrets) && repos.length
-    ? openWorkSource({ reads: parts.githubRead, repos, owner: config.github.ownerLogin, staleDays: config.tick.staleDays })
-    : undefined;
+  const openWork = openWorkOf(config, parts);
   return { repos: config.repos, timezone: config.tick.timezone, workingHours: config.owner.workingHours, ...(openWork ? { openWork } : {}) };
 }
