@@ -65,3 +65,17 @@ export function paintFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): P
   if (!on) return (_style, text) => text;
   return (style, text) => styleText(style, text, { validateStream: false });
 }
+
+/**
+ * A status report's `rejectedDeliveries` (webhook deliveries refused in the last hour) as
+ * the dashboard and `vigil status` show it: "none", or how many and why.
+ */
+export function refusedDeliveriesText(value: unknown): string {
+  const r = (value ?? {}) as { lastHour?: number; direct?: Record<string, number>; proxy?: Record<string, number> };
+  if (!r.lastHour) return typeof r.lastHour === 'number' ? 'none' : '—';
+  const reasons = [
+    ...Object.entries(r.direct ?? {}).map(([reason, n]) => `${n} ${reason}`),
+    ...Object.entries(r.proxy ?? {}).map(([reason, n]) => `${n} ${reason} via proxy`),
+  ];
+  return `${r.lastHour} (${reasons.join(', ')}) — see vigil doctor`;
+}

@@ -168,7 +168,7 @@ program
 
 program
   .command('migrate')
-  .description('copy this SQLite home into a team\'s PostgreSQL database and check the copy (issue 19); the home is only read')
+  .description('copy this SQLite home into a team\'s PostgreSQL database and check the copy; the home is only read')
   .requiredOption('--to <url>', 'the database: postgres://user:password@host:5432/name (empty, or holding exactly this home)')
   .option('--node <name>', "the node whose chains the home's daily logs become (default: the host name)")
   .option('--json', 'machine-readable output: the report, without progress lines')

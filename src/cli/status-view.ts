@@ -1,4 +1,4 @@
-import { durationForPeople, timeForPeople, type Paint } from '../for-people.js';
+import { durationForPeople, refusedDeliveriesText, timeForPeople, type Paint } from '../for-people.js';
 
 /**
  * `vigil status` for a person: what runs, what waits, the last tick and dream, today's
@@ -16,7 +16,7 @@ interface Usage {
 
 const SHOWN = new Set([
   'status', 'pid', 'version', 'url', 'startedAt', 'uptimeSeconds', 'mode', 'provider', 'schedule', 'queueDepth',
-  'pendingApprovals', 'actions', 'lastTick', 'nextTick', 'lastDream', 'worker', 'model',
+  'pendingApprovals', 'actions', 'lastTick', 'nextTick', 'lastDream', 'worker', 'model', 'reach', 'rejectedDeliveries',
 ]);
 
 export function renderStatus(report: Report, now: number, paint: Paint): string[] {
@@ -56,6 +56,15 @@ export function renderStatus(report: Report, now: number, paint: Paint): string[
   row('today', `${plural(today.calls ?? 0, 'model call')}${today.calls ? `, ${cost(today.estimatedCostUsd)}` : ''}`);
   for (const m of today.models ?? []) row('', `${m.model}: ${usageLine(m)}`);
   for (const p of today.purposes ?? []) row('', `${p.purpose}: ${usageLine(p)}`);
+
+  const reach = report.reach as { via?: string[]; failing?: unknown[]; summary?: string } | undefined;
+  if (reach?.summary) row('reaches you', (reach.via?.length ?? 0) === 0 || (reach.failing?.length ?? 0) > 0 ? paint('yellow', reach.summary) : reach.summary);
+  if ('rejectedDeliveries' in report) {
+    const refused = refusedDeliveriesText(report.rejectedDeliveries);
+    const cause = (report.rejectedDeliveries as { cause?: unknown } | null)?.cause;
+    row('refused', refused === 'none' ? 'no webhook delivery in the last hour' : paint('yellow', `${refused.replace(/^(\d+)/, '$1 in the last hour')}`));
+    if (typeof cause === 'string') row('', paint('dim', `likely: ${cause}`));
+  }
 
   for (const [key, value] of Object.entries(report)) {
     if (!SHOWN.has(key)) row(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));

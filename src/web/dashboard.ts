@@ -1,4 +1,5 @@
 import { localDate } from '../clock.js';
+import { refusedDeliveriesText } from '../for-people.js';
 import { logFilePath, readLastEntries, renderEntry, type LogEntry } from '../logs/index.js';
 import { describeAction } from '../notify/index.js';
 import type { ActionRecord } from '../store/index.js';
@@ -87,19 +88,8 @@ export function statusViewOf(s: Record<string, unknown>, now: number, lastDreamA
     mode: `${String(at(s, 'mode') ?? '—')} · ${String(provider ?? '—')}`,
     worker: String(at(s, 'worker', 'state') ?? '—'),
     reach: String(at(s, 'reach', 'summary') ?? '—'),
-    rejected: refusedText(at(s, 'rejectedDeliveries')),
+    rejected: refusedDeliveriesText(at(s, 'rejectedDeliveries')),
   };
-}
-
-/** "none", or how many webhook deliveries were refused in the last hour and why (issue 20). */
-function refusedText(value: unknown): string {
-  const r = (value ?? {}) as { lastHour?: number; direct?: Record<string, number>; proxy?: Record<string, number> };
-  if (!r.lastHour) return typeof r.lastHour === 'number' ? 'none' : '—';
-  const reasons = [
-    ...Object.entries(r.direct ?? {}).map(([reason, n]) => `${n} ${reason}`),
-    ...Object.entries(r.proxy ?? {}).map(([reason, n]) => `${n} ${reason} via proxy`),
-  ];
-  return `${r.lastHour} (${reasons.join(', ')}) — see vigil doctor`;
 }
 
 /** A value deep in the status report, which other rooms extend over time; undefined when absent. */

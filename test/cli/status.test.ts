@@ -46,6 +46,9 @@ it('a running daemon: what runs, since when, the URL; --json times carry the loc
   expect(plain.stdout).toMatch(new RegExp(`^vigil is running \\(pid ${daemon.pid}, .*\\) ${daemon.url.replace(/[.]/g, '\\.')}`));
   expect(plain.stdout).toMatch(/mode +\w+ · model: rules \(offline\)/);
   expect(plain.stdout).toMatch(/worker +\w+/);
+  expect(plain.stdout).toMatch(/reaches you nobody: no channel configured/);
+  expect(plain.stdout).toMatch(/refused +no webhook delivery in the last hour/);
+  expect(plain.stdout).not.toMatch(/\{"/);
   // Not a terminal: no colour.
   expect(plain.stdout.includes('\x1b')).toBe(false);
 });
