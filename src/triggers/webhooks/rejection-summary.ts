@@ -66,7 +66,7 @@ export function likelyCause(summary: RejectionSummary): string | undefined {
   );
   add(
     (summary.direct.headers ?? 0) + (summary.proxy.headers ?? 0),
-    'requests without GitHub\'s X-GitHub-Event / X-GitHub-Delivery headers: not from GitHub, or a proxy that drops them',
+    'requests whose X-GitHub-Event / X-GitHub-Delivery headers are missing or not GitHub\'s form (an event name, a delivery GUID): not from GitHub, or a proxy that drops or rewrites them',
   );
   add(
     (summary.direct.too_large ?? 0) + (summary.direct.empty ?? 0) + (summary.direct.not_utf8 ?? 0) +
