@@ -15,20 +15,19 @@ import {
   type ModelProvider,
 } from '../model/index.js';
 import type { JournalWriter } from '../journal/index.js';
-import { boundText, MAX_FIELD_CHARS } from '../logs/index.js';
 import { PolicyGate } from '../policy/index.js';
-import { secretMask } from '../secrets/index.js';
 import type { ActionRecord, InboxEvent, Store } from '../store/index.js';
-import { recordDecidedTick, type TickPayload } from '../tick/index.js';
+import type { TickPayload } from '../tick/index.js';
 import { homeContext, readMemoryIndex } from './context.js';
 import { decisionRequest } from './request.js';
-import { propose } from './propose.js';
 import { OWN_ONLY, setAside, triage, type TriageConfig } from './triage.js';
-import { eventSubjectKey } from './subject.js';
 import { Coalescer, coalescedPayload, type PendingRows } from './coalesce.js';
 import type { Toolbox } from './toolbox.js';
-import { answerText, hear, replyProposal, type Instruction, type OwnerVoice, type ProposalFate } from './instruction.js';
+import { hear, type Instruction, type OwnerVoice } from './instruction.js';
 import type { OwnerProfile } from './owner.js';
+import { commitDecision, type Heard, type OwnerAnswer } from './commit.js';
+
+export type { OwnerAnswer } from './commit.js';
 
 export interface InitiativeDeps {
   store: Store;
@@ -73,23 +72,10 @@ export interface InitiativeDeps {
   onAnswered?: (answer: OwnerAnswer) => void;
 }
 
-/** What the owner hears back from an instruction. */
-export interface OwnerAnswer {
-  eventId: number;
-  via: Instruction['via'];
-  act: boolean;
-  summary: string;
-  proposals: ProposalFate[];
-  /** The summary and the proposals' fates in words: printed, notified, or posted as the reply comment. */
-  text: string;
-}
-
 /** One event taken for the model, and the owner's instruction or a third party's mention it carries. */
-interface ForModel {
+interface ForModel extends Heard {
   event: InboxEvent;
   payload: unknown;
-  instruction?: Instruction;
-  thirdParty?: { login: string; repo: string; number: number };
 }
 
 const NO_VOICE: OwnerVoice = { handle: 'vigil' };
@@ -366,54 +352,10 @@ export class Initiative {
     coalesced: readonly number[],
     result: DecisionResult,
     tick: TickPayload | undefined,
-    heard: Pick<ForModel, 'instruction' | 'thirdParty'> = {},
+    heard: Heard = {},
   ): void {
-    const { store, journal, clock } = this.deps;
-    const { decision, model } = result;
-    const now = clock.now();
-    const expiresAt = now + this.deps.permissions.approvalTtlHours * 3_600_000;
-    const { approved, asked, answer } = store.transaction(() => {
-      const approved: ActionRecord[] = [];
-      const asked: ActionRecord[] = [];
-      let answer: OwnerAnswer | undefined;
-      if (!store.inbox.markDecided(event.id, now)) return { approved, asked, answer };
-      for (const id of coalesced) store.inbox.markDecided(id, now);
-      // Rows are read back by pages and answers: what the model said is stored without any secret it quoted.
-      const summary = boundText(decision.summary, MAX_FIELD_CHARS, secretMask());
-      const decisionId = store.decisions.insert({ eventId: event.id, act: decision.act, summary, model, subject: eventSubjectKey(event) }, now);
-      const usage = result.usage ? { usage: result.usage } : {};
-      const together = coalesced.length ? { coalesced: [...coalesced] } : {};
-      const looked = {
-        ...(result.toolCalls !== undefined ? { toolCalls: result.toolCalls } : {}),
-        ...(result.limit ? { limit: result.limit } : {}),
-      };
-      journal.stage(eventRecord('decision.made', { eventId: event.id, kind: event.kind, ...together, ...decision, model, ...usage, ...looked }, now));
-      const proposals = decision.act ? decision.proposals : [];
-      const origin = { eventId: event.id, decisionId, now, whenAsked: { wait: true, expiresAt } } as const;
-      const fates: ProposalFate[] = [];
-      const judge = (proposal: (typeof proposals)[number]) => {
-        const { state, record } = propose({ store, gate: this.gate, journal }, proposal, origin);
-        if (state === 'approved') approved.push(record);
-        else if (state === 'awaiting_approval') asked.push(record);
-        return { action: record.action, params: record.params, state, actionId: record.id, reason: record.reason ?? '' };
-      };
-      for (const proposal of proposals) fates.push(judge(proposal));
-      if (heard.thirdParty) {
-        const { login, repo, number } = heard.thirdParty;
-        journal.stage(eventRecord('owner.mention_ignored', { eventId: event.id, login, repo, number, reason: 'not the owner: decided as third-party data' }, now));
-      }
-      const { instruction } = heard;
-      if (instruction) {
-        const text = answerText(summary, fates);
-        answer = { eventId: event.id, via: instruction.via, act: decision.act, summary, proposals: fates, text };
-        const where = instruction.thread ? { repo: instruction.thread.repo, number: instruction.thread.number } : {};
-        journal.stage(eventRecord('owner.instruction', { eventId: event.id, via: instruction.via, ...where, proposals: fates.length }, now));
-        // The answer goes back the way the owner spoke, and through the policy like any other proposal.
-        judge(replyProposal(instruction, text));
-      }
-      if (tick) recordDecidedTick(store, tick, now);
-      return { approved, asked, answer };
-    });
+    const { store, journal, clock, permissions } = this.deps;
+    const { approved, asked, answer } = commitDecision({ store, journal, gate: this.gate, permissions }, { event, coalesced, result, tick, heard, now: clock.now() });
     journal.flush();
     if (approved.length) this.deps.onApproved();
     if (asked.length) this.deps.onApprovalRequested(asked);

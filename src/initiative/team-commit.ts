@@ -5,7 +5,7 @@ import { secretMask } from '../secrets/index.js';
 import type { PgEvent, PgStore, PgTx } from '../store/index.js';
 import { recordDecidedTeamTick } from '../tick/index.js';
 import { answerText, replyProposal, type Instruction, type ProposalFate } from './instruction.js';
-import type { OwnerAnswer } from './initiative.js';
+import type { OwnerAnswer } from './commit.js';
 import { eventSubjectKey } from './subject.js';
 import { parseBody } from './team-group.js';
 import { LeaseLost } from './team-model-call.js';
