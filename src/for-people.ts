@@ -68,14 +68,15 @@ export function paintFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): P
 
 /**
  * A status report's `rejectedDeliveries` (webhook deliveries refused in the last hour) as
- * the dashboard and `vigil status` show it: "none", or how many and why.
+ * the dashboard and `vigil status` show it: "none", or how many and why. `span` follows
+ * the count where the label does not already say the hour (`vigil status`).
  */
-export function refusedDeliveriesText(value: unknown): string {
+export function refusedDeliveriesText(value: unknown, span = ''): string {
   const r = (value ?? {}) as { lastHour?: number; direct?: Record<string, number>; proxy?: Record<string, number> };
   if (!r.lastHour) return typeof r.lastHour === 'number' ? 'none' : '—';
   const reasons = [
     ...Object.entries(r.direct ?? {}).map(([reason, n]) => `${n} ${reason}`),
     ...Object.entries(r.proxy ?? {}).map(([reason, n]) => `${n} ${reason} via proxy`),
   ];
-  return `${r.lastHour} (${reasons.join(', ')}) — see vigil doctor`;
+  return `${r.lastHour}${span} (${reasons.join(', ')}) — see vigil doctor`;
 }

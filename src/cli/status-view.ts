@@ -60,9 +60,9 @@ export function renderStatus(report: Report, now: number, paint: Paint): string[
   const reach = report.reach as { via?: string[]; failing?: unknown[]; summary?: string } | undefined;
   if (reach?.summary) row('reaches you', (reach.via?.length ?? 0) === 0 || (reach.failing?.length ?? 0) > 0 ? paint('yellow', reach.summary) : reach.summary);
   if ('rejectedDeliveries' in report) {
-    const refused = refusedDeliveriesText(report.rejectedDeliveries);
+    const refused = refusedDeliveriesText(report.rejectedDeliveries, ' in the last hour');
     const cause = (report.rejectedDeliveries as { cause?: unknown } | null)?.cause;
-    row('refused', refused === 'none' ? 'no webhook delivery in the last hour' : paint('yellow', `${refused.replace(/^(\d+)/, '$1 in the last hour')}`));
+    row('refused', refused === 'none' ? 'no webhook delivery in the last hour' : paint('yellow', refused));
     if (typeof cause === 'string') row('', paint('dim', `likely: ${cause}`));
   }
 
