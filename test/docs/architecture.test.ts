@@ -62,4 +62,20 @@ describe('what the code cites', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  // Error messages and doctor's fixes send people to a README section by name
+  // (`README "GitHub access"`); a renamed or moved section would leave them nowhere.
+  it('every README section a file in src/ names is a heading of README.md', () => {
+    const headings = new Set([...fs.readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim()));
+    const cited: string[] = [];
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/\bREADME:? \\?"([^"\\]+)\\?"/g)) {
+        cited.push(m[1]!);
+        if (!headings.has(m[1]!)) missing.push(`${path.relative(root, file)}: README "${m[1]}"`);
+      }
+    }
+    expect(cited.length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
 });
