@@ -16,6 +16,7 @@ const BENCHES = {
   dream: () => import('./dream.mjs'),
   soak: () => import('./soak.mjs'),
   history: () => import('./history.mjs'),
+  prune: () => import('./prune.mjs'),
   latency: () => import('./latency.mjs'),
   dashboard: () => import('./dashboard.mjs'),
   team: () => import('./team.mjs'),

@@ -14,7 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from './vigil.mjs';
 
 export const YEAR = { days: 365, entries: 2_000_000, events: 50_000, actions: 10_000, pendingApprovals: 5 };
-const VERSION = 1;
+// 2: spool segments of 4 MB, so that a year's bodies lie in several (retention removes whole segments).
+const VERSION = 2;
+const SEGMENT_BYTES = 4 * 1024 * 1024;
 const DAY = 86_400_000;
 
 const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
@@ -132,7 +134,7 @@ async function writeStore(home, now) {
   const { Store, openDb } = await dist('store/index.js');
   const { Spool } = await dist('store/spool.js');
   const dbFile = join(home, 'vigil.db');
-  const store = new Store(openDb(dbFile), new Spool(join(home, 'spool'), { sync: false }));
+  const store = new Store(openDb(dbFile), new Spool(join(home, 'spool'), { sync: false, segmentBytes: SEGMENT_BYTES }));
   const rand = rng(3);
   const yearStart = now - YEAR.days * DAY;
   const step = (YEAR.days * DAY - DAY) / YEAR.events;

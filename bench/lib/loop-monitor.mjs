@@ -1,7 +1,9 @@
 // Preloaded into a daemon under measurement (`node --import`): samples the event loop's
 // delay with perf_hooks.monitorEventLoopDelay and writes the histogram to the file named
 // by BENCH_LOOP_FILE every 100 ms, so a bench reads it from outside without any route.
-// Writing `reset` into BENCH_LOOP_FILE + '.reset' starts a new window.
+// Writing `reset` into BENCH_LOOP_FILE + '.reset' starts a new window. `stalls` lists
+// when each turn of 30 ms or more ended (epoch ms, and µs on the monotonic clock that a
+// .cpuprofile uses) and how long it was, so a bench can tell which work held the loop.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -9,13 +11,22 @@ const file = process.env.BENCH_LOOP_FILE;
 if (file) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
+  let stalls = [];
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    if (now - last >= 30) stalls.push({ at: Date.now(), monoUs: Number(process.hrtime.bigint() / 1000n), ms: Math.round(now - last - 5) });
+    last = now;
+  }, 5);
+  probe.unref();
   const timer = setInterval(() => {
     if (existsSync(`${file}.reset`)) {
       rmSync(`${file}.reset`, { force: true });
       histogram.reset();
+      stalls = [];
     }
     const ms = (ns) => ns / 1e6;
-    writeFileSync(file, JSON.stringify({ maxMs: ms(histogram.max), p99Ms: ms(histogram.percentile(99)), meanMs: ms(histogram.mean), count: histogram.count }));
+    writeFileSync(file, JSON.stringify({ maxMs: ms(histogram.max), p99Ms: ms(histogram.percentile(99)), meanMs: ms(histogram.mean), count: histogram.count, stalls }));
   }, 100);
   timer.unref();
 }
