@@ -73,7 +73,8 @@ describe.runIf(PG.available)('a team node\'s worker exits idle (real processes, 
       // Still held: not alpha's work yet.
       expect(childrenOf(alpha.pid)).toEqual([]);
       await waitFor(() => posts().length === 3, 'alpha\'s worker to take over gamma\'s expired lease', 20_000);
-      expect((await db.sql<{ state: string; claimed_by: string }>(`SELECT state, claimed_by FROM actions WHERE id = 'held-by-gamma'`)).rows[0]).toMatchObject({ state: 'succeeded' });
+      // The fake has the comment a moment before the worker records the outcome: wait for the row.
+      await waitFor(async () => (await db.sql<{ state: string }>(`SELECT state FROM actions WHERE id = 'held-by-gamma'`)).rows[0]?.state === 'succeeded', 'the taken-over action recorded as succeeded', 20_000);
       await idleAgain(3, 'the worker to exit idle after the takeover');
 
       // A notice gamma queued for the owner: alpha's worker sends it (to no channel here) and finishes it.
