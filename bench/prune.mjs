@@ -140,7 +140,7 @@ function prunedEntry(home) {
 function profileLongestTurn(dir, pid, stalls) {
   const longest = [...stalls].sort((a, b) => b.ms - a.ms)[0];
   const file = readdirSync(dir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
-  if (!longest || !file) return console.log(`--cpu-prof: ${longest ? `no profile of pid ${pid} in ${dir}` : 'no turn of 30 ms or more'}`);
+  if (!longest || !file) return console.log(`--cpu-prof: ${longest ? `no profile of pid ${pid} in ${dir}` : 'no turn of 25 ms or more'}`);
   console.log(`\nthe pruning daemon's longest turn, ${longest.ms} ms, ${(longest.sincePassBeganMs / 1000).toFixed(1)} s from the pass's start:`);
   printSummary(summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), { fromUs: longest.monoUs - longest.ms * 1000, toUs: longest.monoUs }), 15);
 }
@@ -229,7 +229,7 @@ export async function run(argv) {
     }
     results.loadSeconds = (Date.now() - loadStart) / 1000;
     results.pass = { inboxRows: pass.inboxRows, segments: pass.segments, spoolBytes: pass.spoolBytes, ms: pass.ms, at: pass.ts };
-    // Each stall of 30 ms or more, placed against the pass: negative = before it began.
+    // Each turn of 25 ms or more, placed against the pass: negative = before it began.
     const began = Date.parse(pass.ts) - pass.ms;
     for (const name of ['pruned', 'control']) {
       results[name].stalls = (results[name].loop.stalls ?? []).map((st) => ({ ms: st.ms, monoUs: st.monoUs, sincePassBeganMs: st.at - began, duringPass: st.at - st.ms >= began - 5 && st.at - st.ms <= Date.parse(pass.ts) + 5 }));
@@ -288,12 +288,12 @@ function report(r, rate) {
   console.log(`${''.padEnd(34)} ${'retainDays 90 (pruning)'.padStart(24)} ${'retainDays 400 (control)'.padStart(25)}`);
   const row = (what, a, b) => console.log(`${what.padEnd(34)} ${a.padStart(24)} ${b.padStart(25)}`);
   const inPass = (x) => Math.max(0, ...x.stalls.filter((st) => st.duringPass).map((st) => st.ms));
-  row('longest turn during the pass', `${inPass(r.pruned) ? `${inPass(r.pruned)} ms` : 'under 30 ms'}`, `${inPass(r.control) ? `${inPass(r.control)} ms` : 'under 30 ms'}`);
+  row('longest turn during the pass', `${inPass(r.pruned) ? `${inPass(r.pruned)} ms` : 'under 25 ms'}`, `${inPass(r.control) ? `${inPass(r.control)} ms` : 'under 25 ms'}`);
   row('loop delay max / p99, whole window', `${f(r.pruned.loop.maxMs)} / ${f(r.pruned.loop.p99Ms)} ms`, `${f(r.control.loop.maxMs)} / ${f(r.control.loop.p99Ms)} ms`);
   row('ack p50 / p99 / max', `${f(r.pruned.p50)} / ${f(r.pruned.p99)} / ${f(r.pruned.max)} ms`, `${f(r.control.p50)} / ${f(r.control.p99)} / ${f(r.control.max)} ms`);
   row('deliveries sent, errors', `${r.pruned.sent}, ${r.pruned.errors}`, `${r.control.sent}, ${r.control.errors}`);
   const stalls = (x) => x.stalls.map((st) => `${st.ms} ms at ${(st.sincePassBeganMs / 1000).toFixed(1)} s${st.duringPass ? ' (in the pass)' : ''}`).join(', ') || 'none';
-  console.log(`turns of 30 ms or more, from the pass's start: pruning ${stalls(r.pruned)}; control ${stalls(r.control)}`);
+  console.log(`turns of 25 ms or more, from the pass's start: pruning ${stalls(r.pruned)}; control ${stalls(r.control)}`);
   if (r.pruned.errors || r.control.errors) console.log(`answers: pruning ${JSON.stringify(r.pruned.statuses)}, control ${JSON.stringify(r.control.statuses)}`);
   const s = r.store;
   console.log(`\nthe pass: ${r.pass.inboxRows.toLocaleString('en')} inbox rows, ${r.pass.segments} spool segments (${mb(r.pass.spoolBytes)}), ${f(r.pass.ms / 1000, 2)} s`);

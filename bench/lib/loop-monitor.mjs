@@ -2,7 +2,7 @@
 // delay with perf_hooks.monitorEventLoopDelay and writes the histogram to the file named
 // by BENCH_LOOP_FILE every 100 ms, so a bench reads it from outside without any route.
 // Writing `reset` into BENCH_LOOP_FILE + '.reset' starts a new window. `stalls` lists
-// when each turn of 30 ms or more ended (epoch ms, and µs on the monotonic clock that a
+// when each turn of 25 ms or more (a 5 ms interval that waited 30) ended (epoch ms, and µs on the monotonic clock that a
 // .cpuprofile uses) and how long it was, so a bench can tell which work held the loop.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
