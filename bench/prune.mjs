@@ -80,19 +80,17 @@ function spoolFiles(home) {
   return readdirSync(dir).map((f) => statSync(join(dir, f)).size);
 }
 
-function storeFigures(home, held = []) {
-  const db = new Database(join(home, 'vigil.db'), { readonly: true, fileMustExist: true });
-  try {
-    return {
-      rows: db.prepare('SELECT count(*) FROM inbox').pluck().get(),
-      // The events held back on purpose (awaiting approval) are as old as the year; the rest shows the window.
-      oldestReceivedAt: db.prepare(`SELECT min(received_at) FROM inbox${held.length ? ` WHERE id NOT IN (${held.map(() => '?').join(',')})` : ''}`).pluck().get(...held),
-      db,
-    };
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+/** Inbox rows and the oldest one's time, on an open connection (`held`: events kept back on purpose). */
+function storeFigures(db, held = []) {
+  return {
+    rows: db.prepare('SELECT count(*) FROM inbox').pluck().get(),
+    // The events held back on purpose (awaiting approval) are as old as the year; the rest shows the window.
+    oldestReceivedAt: db.prepare(`SELECT min(received_at) FROM inbox${held.length ? ` WHERE id NOT IN (${held.map(() => '?').join(',')})` : ''}`).pluck().get(...held),
+  };
+}
+
+function openReadOnly(home) {
+  return new Database(join(home, 'vigil.db'), { readonly: true, fileMustExist: true });
 }
 
 async function startDaemon(cli, home, loopFile, nodeArgs = []) {
@@ -183,8 +181,9 @@ export async function run(argv) {
     });
   }
   const heldEvents = holdOldActions(homes.pruned, unfinished, now);
-  const before = { ...storeFigures(homes.pruned, heldEvents), spool: spoolFiles(homes.pruned) };
-  before.db.close();
+  const beforeDb = openReadOnly(homes.pruned);
+  const before = { ...storeFigures(beforeDb, heldEvents), spool: spoolFiles(homes.pruned) };
+  beforeDb.close();
   const secret = JSON.parse(readFileSync(join(homes.pruned, 'secrets.json'), 'utf8')).webhookSecret;
   const payload = issuesOpened();
   const daemons = {};
@@ -241,16 +240,18 @@ export async function run(argv) {
   if (cpuProf) profileLongestTurn(join(work, 'prof'), daemons.pruned.child.pid, results.pruned.stalls);
 
   try {
-    const after = storeFigures(homes.pruned, heldEvents);
+    const db = openReadOnly(homes.pruned);
+    const after = storeFigures(db, heldEvents);
     const cutoff = Date.parse(results.pass.at) - results.pass.ms - RETAIN_DAYS * DAY;
-    const { db } = after;
+    const dist = (p) => import(pathToFileURL(join(snap.root, 'dist', p)).href);
+    const { FINAL_STATES } = await dist('store/actions.js');
     // A handled row may stay only when it was decided inside the window, or holds an unfinished action.
     const handledOld = db.prepare(`SELECT count(*) FROM inbox i WHERE i.state IN ('decided', 'filtered') AND i.received_at < ? AND coalesce(i.decided_at, 0) < ?
-      AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.event_id = i.id AND a.state NOT IN ('succeeded', 'failed', 'denied', 'expired', 'cancelled'))`).pluck().get(cutoff, cutoff);
+      AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.event_id = i.id AND a.state NOT IN (${FINAL_STATES.map(() => '?').join(',')}))`).pluck().get(cutoff, cutoff, ...FINAL_STATES);
     const heldLeft = db.prepare(`SELECT count(*) FROM inbox WHERE id IN (${heldEvents.map(() => '?').join(',') || 'NULL'})`).pluck().get(...heldEvents);
     const refs = db.prepare('SELECT payload_ref FROM inbox WHERE payload_ref IS NOT NULL').pluck().all();
     // Every row left reads its body back through vigil's own spool reader.
-    const { Spool } = await import(pathToFileURL(join(ROOT, 'dist', 'store', 'spool.js')).href);
+    const { Spool } = await dist('store/spool.js');
     const spool = new Spool(join(homes.pruned, 'spool'));
     const unreadable = refs.filter((ref) => {
       try {
@@ -261,6 +262,7 @@ export async function run(argv) {
     }).length;
     spool.close();
     db.close();
+    const spoolAfter = spoolFiles(homes.pruned);
     results.store = {
       rowsBefore: before.rows,
       rowsAfter: after.rows,
@@ -270,7 +272,7 @@ export async function run(argv) {
       heldEvents: heldEvents.length,
       heldEventsLeft: heldLeft,
       spoolBefore: { files: before.spool.length, bytes: before.spool.reduce((a, b) => a + b, 0) },
-      spoolAfter: { files: spoolFiles(homes.pruned).length, bytes: spoolFiles(homes.pruned).reduce((a, b) => a + b, 0) },
+      spoolAfter: { files: spoolAfter.length, bytes: spoolAfter.reduce((a, b) => a + b, 0) },
       refsLeft: refs.length,
       refsWithoutSegment: unreadable,
     };

@@ -29,8 +29,8 @@ const PASS_EVERY_MS = 6 * 3_600_000;
  * `setImmediate` between steps, the loop kept turning (steps under 15 ms, gaps under
  * 13 ms, every delivery answered), yet its timers went unserved for 0.4–1.3 s in about
  * half the passes — the loop-delay monitor's own among them. Resting on a timer, in
- * proportion: no turn over 50 ms in 4 runs of 4; the year's first pass takes 2–3 s
- * instead of 0.6–1.2. Why the immediates crowded the timers out is not pinned down.
+ * proportion: no turn over 50 ms in 6 runs of 7 (one of 80 ms, near the pass's end);
+ * the year's first pass takes 2–3 s instead of 0.5–1.2. Why the immediates crowded the timers out is not pinned down.
  */
 const REST_PER_STEP = 2;
 
