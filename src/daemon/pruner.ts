@@ -14,30 +14,37 @@ export interface StorePrunerDeps<R extends PruneReport = PruneReport> {
   clock: Clock;
   retainDays: () => number;
   record: (record: EventRecord) => void;
-  /** A failed pass: the wait before the next (the daemon's StoreTrouble rethrows what is not transient). */
-  trouble: Pick<StoreTrouble, 'failed'>;
+  /**
+   * A failed pass: the wait before the next (the daemon's StoreTrouble rethrows what is
+   * not transient, and logs `store.unavailable` once); a pass after failures: `store.recovered`.
+   */
+  trouble: Pick<StoreTrouble, 'failed' | 'succeeded'>;
 }
 
 const DAY_MS = 86_400_000;
+/** The task's name in `store.unavailable` and `store.recovered`. */
+const TASK = 'store retention';
 /** After start, once the start-up work and the first deliveries are through. */
 const FIRST_PASS_MS = 5 * 60_000;
 const PASS_EVERY_MS = 6 * 3_600_000;
 /**
  * After each step the pass rests, on a timer, this many times as long as the step took:
- * it holds the loop a third of the time at most. Measured on a year's home in a running
- * daemon taking 50 deliveries a second (`npm run bench -- prune`): with only a
- * `setImmediate` between steps, the loop kept turning (steps under 15 ms, gaps under
- * 13 ms, every delivery answered), yet its timers went unserved for 0.4–1.3 s in about
- * half the passes — the loop-delay monitor's own among them. Resting on a timer, in
- * proportion: no turn over 50 ms in 6 runs of 7 (one of 80 ms, near the pass's end);
- * the year's first pass takes 2–3 s instead of 0.5–1.2. Why the immediates crowded the timers out is not pinned down.
+ * it holds the write lock a third of the time at most. The worker writes to the same
+ * database from its own process, and better-sqlite3 waits for a lock synchronously, so
+ * a pass that takes the lock back at once (a bare `setImmediate` between steps) starves
+ * it: measured on a year's home in a running daemon taking 50 deliveries a second
+ * (`npm run bench -- prune`), the worker's loop stood still for 0.58–0.94 s, the whole
+ * pass, in 4 runs of 4, while the daemon's own loop never turned slower than 25 ms.
+ * Resting in proportion: the worker's longest turn 31–41 ms, the daemon's under 25; the
+ * year's first pass takes 1.6–2.3 s instead of 0.6–0.8.
  */
 const REST_PER_STEP = 2;
 
 /**
  * Runs the store's retention (`store.retainDays`) a few times a day. A pass is many
  * small transactions with a rest between them (REST_PER_STEP), so a delivery that
- * arrives mid-pass waits for one step at most, not for the pass, and timers keep time.
+ * arrives mid-pass waits for one step at most, not for the pass, and the worker gets
+ * the write lock between steps.
  */
 export class StorePruner<R extends PruneReport = PruneReport> {
   private timer: NodeJS.Timeout | undefined;
@@ -66,8 +73,11 @@ export class StorePruner<R extends PruneReport = PruneReport> {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       void this.run().then(
-        () => this.arm(PASS_EVERY_MS),
-        (err: unknown) => this.arm(this.deps.trouble.failed('store retention', err)),
+        () => {
+          this.deps.trouble.succeeded(TASK);
+          this.arm(PASS_EVERY_MS);
+        },
+        (err: unknown) => this.arm(this.deps.trouble.failed(TASK, err)),
       );
     }, ms);
     this.timer.unref();

@@ -276,6 +276,7 @@ export class TeamDaemon {
         warn: (message, fields) => this.oplog.warn(message, fields),
       });
       this.dreamer.start();
+      let pruneFailures = 0;
       // Every node prunes, two at once harmlessly (src/store/pg/retention.ts); its store.pruned line goes to this node's chain.
       this.pruner = new StorePruner<PgPruneReport>({
         store,
@@ -284,8 +285,13 @@ export class TeamDaemon {
         record: (record) => void this.record(record).catch((err: unknown) => this.oplog.warn('a store.pruned line was not logged', { error: errorText(err) })),
         trouble: {
           failed: (task, err) => {
+            pruneFailures++;
             this.oplog.warn(`${task} failed`, { error: errorText(err), retryInMs: PRUNE_RETRY_MS });
             return PRUNE_RETRY_MS;
+          },
+          succeeded: (task) => {
+            if (pruneFailures > 0) this.oplog.info(`${task} ran again`, { failures: pruneFailures });
+            pruneFailures = 0;
           },
         },
       });

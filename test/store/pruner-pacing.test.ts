@@ -52,12 +52,13 @@ describe('the pruner leaves the loop to the daemon between steps', () => {
     const stepsMs = ran.reduce((sum, r) => sum + (r.end - r.start), 0);
     // Each step's rest is at least twice the step: the steps are at most a third of the pass
     // (with a bare setImmediate between steps they were nine tenths of it).
-    expect(stepsMs / wallMs).toBeLessThan(0.4);
+    expect(stepsMs / wallMs, `steps ${stepsMs.toFixed(1)} ms of a ${wallMs.toFixed(1)} ms pass`).toBeLessThan(0.4);
     // Timers keep whole milliseconds (a rest of 12.8 ms may end after 11.5): 2 ms of slack.
-    for (let i = 1; i < ran.length; i++) expect(ran[i]!.start - ran[i - 1]!.end).toBeGreaterThanOrEqual(2 * (ran[i - 1]!.end - ran[i - 1]!.start) - 2);
-    // The timer beside it fired all through the pass, never waiting more than two steps.
+    for (let i = 1; i < ran.length; i++) expect(ran[i]!.start - ran[i - 1]!.end, `rest after step ${i}`).toBeGreaterThanOrEqual(2 * (ran[i - 1]!.end - ran[i - 1]!.start) - 2);
+    // The timer beside it fired all through the pass. Between two firings lie a step and
+    // the runner's own work on a shared machine: bounded by the guarantee's 50 ms, not a step's 4.
     const gaps = fired.slice(1).map((t, i) => t - fired[i]!);
-    expect(fired.length).toBeGreaterThan(wallMs / 20);
-    expect(Math.max(...gaps)).toBeLessThan(30);
+    expect(fired.length, `${fired.length} firings in ${wallMs.toFixed(1)} ms`).toBeGreaterThan(wallMs / 20);
+    expect(Math.max(...gaps), `gaps ${gaps.map((g) => g.toFixed(1)).join(' ')}`).toBeLessThan(50);
   });
 });

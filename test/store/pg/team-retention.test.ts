@@ -220,7 +220,7 @@ describe.runIf(PG.available)('retention on a team: store.retainDays over the sha
         seen.push(record);
         lines.push(store.transaction((tx) => store.log.append(tx, [record])).then(() => undefined));
       },
-      trouble: { failed: (_task, err) => { throw err; } },
+      trouble: { failed: (_task, err) => { throw err; }, succeeded: () => undefined },
     });
 
   it('after 120 days with retainDays 90: only the last 90 days of handled rows, nothing undecided, leased, awaiting or referenced, in batches', async () => {
