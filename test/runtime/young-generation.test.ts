@@ -26,12 +26,16 @@ function newSpaceAfterBurst(mode: 'capped' | 'default'): number {
   return Number(run.stdout.trim());
 }
 
+// Measured on Node 24.21 (2026-12-03), 24 bursts each: capped 2 MB in 21, 5.1–8.7 MB in 3
+// (the growth factor holds most, not all, of the time: V8 still grows the space it set
+// up before the flag); uncapped 32–110 MB in every one. A failed clean-clone run met
+// 4.6 MB against the earlier bound of 4: the bound is now below every uncapped figure.
 describe('the young generation of vigil start', () => {
   it('stays at a few MB through a burst of allocation that grows an uncapped one past 16 MB', () => {
     const capped = newSpaceAfterBurst('capped');
     const uncapped = newSpaceAfterBurst('default');
     console.log(`new space after the burst: capped ${(capped / 2 ** 20).toFixed(1)} MB, default ${(uncapped / 2 ** 20).toFixed(1)} MB`);
     expect(uncapped).toBeGreaterThan(16 * 2 ** 20);
-    expect(capped).toBeLessThanOrEqual(4 * 2 ** 20);
+    expect(capped).toBeLessThanOrEqual(12 * 2 ** 20);
   });
 });
