@@ -300,18 +300,19 @@ function report(r, rate) {
   console.log(`\n${rate} deliveries/s to each daemon for ${f(r.loadSeconds, 0)} s around the pass`);
   console.log(`${''.padEnd(34)} ${'retainDays 90 (pruning)'.padStart(24)} ${'retainDays 400 (control)'.padStart(25)}`);
   const row = (what, a, b) => console.log(`${what.padEnd(34)} ${a.padStart(24)} ${b.padStart(25)}`);
-  const inPass = (x) => Math.max(0, ...x.stalls.filter((st) => st.duringPass).map((st) => st.ms));
-  row('longest turn during the pass', `${inPass(r.pruned) ? `${inPass(r.pruned)} ms` : 'under 25 ms'}`, `${inPass(r.control) ? `${inPass(r.control)} ms` : 'under 25 ms'}`);
+  const longestInPass = (stalls) => {
+    const ms = Math.max(0, ...stalls.filter((st) => st.duringPass).map((st) => st.ms));
+    return ms ? `${ms} ms` : 'under 25 ms';
+  };
+  row('longest turn during the pass', longestInPass(r.pruned.stalls), longestInPass(r.control.stalls));
   row('loop delay max / p99, whole window', `${f(r.pruned.loop.maxMs)} / ${f(r.pruned.loop.p99Ms)} ms`, `${f(r.control.loop.maxMs)} / ${f(r.control.loop.p99Ms)} ms`);
-  const inPassWorker = (x) => Math.max(0, ...x.workerStalls.filter((st) => st.duringPass).map((st) => st.ms));
-  const worker = (x) => (x.workerLoop ? (inPassWorker(x) ? `${inPassWorker(x)} ms` : 'under 25 ms') : 'not running');
+  const worker = (x) => (x.workerLoop ? longestInPass(x.workerStalls) : 'not running');
   row("the worker's longest turn in the pass", worker(r.pruned), worker(r.control));
   row('ack p50 / p99 / max', `${f(r.pruned.p50)} / ${f(r.pruned.p99)} / ${f(r.pruned.max)} ms`, `${f(r.control.p50)} / ${f(r.control.p99)} / ${f(r.control.max)} ms`);
   row('deliveries sent, errors', `${r.pruned.sent}, ${r.pruned.errors}`, `${r.control.sent}, ${r.control.errors}`);
-  const stalls = (x) => x.stalls.map((st) => `${st.ms} ms at ${(st.sincePassBeganMs / 1000).toFixed(1)} s${st.duringPass ? ' (in the pass)' : ''}`).join(', ') || 'none';
-  console.log(`turns of 25 ms or more, from the pass's start: pruning ${stalls(r.pruned)}; control ${stalls(r.control)}`);
-  const workerStalls = (x) => stalls({ stalls: x.workerStalls });
-  console.log(`the workers' turns of 25 ms or more: pruning ${workerStalls(r.pruned)}; control ${workerStalls(r.control)}`);
+  const listed = (stalls) => stalls.map((st) => `${st.ms} ms at ${(st.sincePassBeganMs / 1000).toFixed(1)} s${st.duringPass ? ' (in the pass)' : ''}`).join(', ') || 'none';
+  console.log(`turns of 25 ms or more, from the pass's start: pruning ${listed(r.pruned.stalls)}; control ${listed(r.control.stalls)}`);
+  console.log(`the workers' turns of 25 ms or more: pruning ${listed(r.pruned.workerStalls)}; control ${listed(r.control.workerStalls)}`);
   if (r.pruned.errors || r.control.errors) console.log(`answers: pruning ${JSON.stringify(r.pruned.statuses)}, control ${JSON.stringify(r.control.statuses)}`);
   const s = r.store;
   console.log(`\nthe pass: ${r.pass.inboxRows.toLocaleString('en')} inbox rows, ${r.pass.segments} spool segments (${mb(r.pass.spoolBytes)}), ${f(r.pass.ms / 1000, 2)} s`);
