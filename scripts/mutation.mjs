@@ -17,7 +17,7 @@ const OUT = path.join(ROOT, 'reports', 'mutation');
 export const GROUPS = {
   intake: ['src/triggers/webhooks/group-commit.ts', 'src/triggers/webhooks/intake.ts', 'src/triggers/webhooks/classify.ts'],
   spool: ['src/store/spool.ts', 'src/store/spool-record.ts'],
-  policy: ['src/policy/recheck.ts', 'src/policy/gate.ts', 'src/policy/catalog.ts'],
+  policy: ['src/policy/recheck.ts', 'src/policy/gate.ts', 'src/policy/catalog.ts', 'src/glob.ts'],
   approvals: ['src/initiative/approvals.ts', 'src/notify/capability.ts'],
   agent: ['src/agent/env.ts', 'src/agent/confine.ts', 'src/agent/command-check.ts'],
   log: ['src/logs/line.ts', 'src/logs/verify.ts'],

@@ -1,5 +1,6 @@
 import { emitterEventNames } from '@octokit/webhooks';
 import { ACTION_NAMES } from '../action-names.js';
+import { globMatch } from '../glob.js';
 import { DEFAULT_SKIP_EVENTS, type Config } from './schema.js';
 import { nearest } from './suggest.js';
 
@@ -16,13 +17,6 @@ const SUGGESTIONS: readonly string[] = [
   ...EVENT_KINDS,
   ...emitterEventNames.filter((name) => !name.includes('.')).map((name) => `github.${name}.*`),
 ];
-
-/** The same glob the policy and the rules use (`*` is any run of characters). */
-function globMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`).test(value);
-}
 
 function didYouMean(typo: string, known: readonly string[]): string {
   const guess = nearest(typo, known);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { repoName } from '../config/index.js';
 import { VigilError } from '../errors.js';
-import { globMatch } from '../policy/index.js';
+import { globMatch } from '../glob.js';
 import { splitRepo, type GithubOctokit } from './client.js';
 import { memoryCache, type AnswerCache } from './conditional.js';
 import { fetchLogTail } from './log-tail.js';

@@ -2,7 +2,7 @@ import type { Config, DecisionRule } from '../config/index.js';
 import { eventRecord } from '../events.js';
 import type { JournalWriter } from '../journal/index.js';
 import { applyRules, type Decision } from '../model/index.js';
-import { globMatch } from '../policy/index.js';
+import { globMatch } from '../glob.js';
 import type { InboxEvent, Store } from '../store/index.js';
 import { ownEcho, storeEchoes } from './own-echo.js';
 

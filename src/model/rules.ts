@@ -1,5 +1,5 @@
 import type { DecisionRule } from '../config/index.js';
-import { globMatch } from '../policy/index.js';
+import { globMatch } from '../glob.js';
 import type { Decision, DecisionEvent, DecisionRequest, DecisionResult, ModelProvider, ProposalInput } from './decision.js';
 import { fillTemplate, getPath } from './template.js';
 

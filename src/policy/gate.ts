@@ -1,4 +1,5 @@
 import type { PermissionsConfig } from '../config/index.js';
+import { globMatch } from '../glob.js';
 import { secretMask, type SecretMask } from '../secrets/index.js';
 import { ACTION_EFFECT, NAMED_RULE_ONLY, checkCatalog, type ActionName } from './catalog.js';
 
@@ -86,12 +87,6 @@ function defaultVerdict(action: ActionName): { verdict: Verdict; reason: string 
     : { verdict: 'allow', reason: 'default: local actions are allowed' };
 }
 
-/** `*` matches any run of characters; everything else is literal. */
-export function globMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`).test(value);
-}
 
 /** One paragraph for the model's prompt: what the owner allows. */
 export function describePermissions(permissions: Readonly<PermissionsConfig>): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type PermissionsConfig } from '../../src/config/index.js';
 import { parseConfig } from '../../src/config/load.js';
-import { ACTION_SCHEMAS, ACTION_SUMMARY, PolicyGate, describePermissions, globMatch, recheckForExecution, type Proposal } from '../../src/policy/index.js';
+import { ACTION_SCHEMAS, ACTION_SUMMARY, PolicyGate, describePermissions, recheckForExecution, type Proposal } from '../../src/policy/index.js';
 import { CARRIES_SECRET } from '../../src/policy/gate.js';
 import { checkCatalog } from '../../src/policy/catalog.js';
 import { makeSecretMask, REDACTED } from '../../src/secrets/index.js';
@@ -207,24 +207,6 @@ describe('PolicyGate, layer 3: rules and defaults', () => {
     });
     expect(rules.judge(comment('octo/secret')).verdict).toBe('deny');
     expect(rules.judge(comment('Octo/Secret')).verdict).toBe('deny');
-  });
-});
-
-describe('globMatch', () => {
-  it('treats * as any run and everything else literally', () => {
-    expect(globMatch('*', 'anything/at.all')).toBe(true);
-    expect(globMatch('github.*', 'github.comment')).toBe(true);
-    expect(globMatch('github.*', 'githubXcomment')).toBe(false);
-    expect(globMatch('github.comment', 'github.comment.extra')).toBe(false);
-    expect(globMatch('octo/a+b', 'octo/a+b')).toBe(true);
-    expect(globMatch('octo/a+b', 'octo/aab')).toBe(false);
-  });
-
-  it('* alone matches any value, line breaks too (a rules-provider match on a title); an empty pattern only the empty value', () => {
-    expect(globMatch('*', 'Broken\nbuild')).toBe(true);
-    expect(globMatch('*', '')).toBe(true);
-    expect(globMatch('', '')).toBe(true);
-    expect(globMatch('', 'x')).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { GithubConfig } from '../../config/index.js';
-import { globMatch } from '../../policy/index.js';
+import { globMatch } from '../../glob.js';
 
 /** `github.<event>.<action>`, or `github.<event>` for events without an action (push, ping). */
 export function deliveryKind(event: string, payload: unknown): string {
