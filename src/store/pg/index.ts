@@ -1,12 +1,13 @@
 /**
- * The team store: PostgreSQL for several nodes (issue 19), the first slice. Not yet wired
- * into the daemon: nothing selects it until `store.url` exists. See docs/architecture.md,
- * "PostgreSQL (issue 19)".
+ * The team store: PostgreSQL for several nodes (issue 19), what a node opens with
+ * `store.url`. The smaller stores a short-lived process opens (a CLI command, a node's
+ * worker) are in narrow-stores.ts. See docs/architecture.md, "PostgreSQL (issue 19)".
  */
 import type pg from 'pg';
 import { systemClock, type Clock } from '../../clock.js';
 import { secretMask, type SecretMask } from '../../secrets/index.js';
 import { checkNodeName, openPgPool, withTransaction } from './connect.js';
+import { DEFAULT_LEASE_SECONDS } from './leases.js';
 import { PgActions } from './actions.js';
 import { PgApprovals } from './approvals.js';
 import { PgRuleSuggestions } from './rule-suggestions.js';
@@ -14,10 +15,10 @@ import { PgDecisions } from './decisions.js';
 import { PgDreams } from './dream.js';
 import { PgInbox } from './inbox.js';
 import { firstPgLogDay, PgLog, pgLogHeads, readPgLogAfter, readPgLogDayOfTypes, readPgLogDayTail, readPgLogRecords, recentPgLogEntries, type ChainCursor } from './log.js';
-import { memoryHeads, readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
+import { readPgMemoryFile, readPgMemoryHeads, writePgMemory, type PgMemoryChange, type PgMemoryRow } from './memory.js';
 import { chainLengths, chainLines, eventsAfter, teamId } from './search-source.js';
 import type { LogEntry } from '../../logs/index.js';
-import { isMigrated, migratePg } from './migrate.js';
+import { migratePg } from './migrate.js';
 import { PgNodes } from './nodes.js';
 import { PgRedeliveries } from './redeliveries.js';
 import { PgNotify } from './notify.js';
@@ -41,6 +42,19 @@ export type { NewDelivery, PgAddResult, PgEvent } from './inbox.js';
 export type { PgNewAction, PgAction, PgExhausted } from './actions.js';
 export type { Claimable } from './leases.js';
 export { workerHolder } from './nodes.js';
+export { DEFAULT_LEASE_SECONDS } from './leases.js';
+export {
+  openPgAnswerStore,
+  openPgTickStore,
+  openPgCancelStore,
+  openPgDreamStore,
+  openPgWorkerStore,
+  type PgAnswerStore,
+  type PgTickStore,
+  type PgCancelStore,
+  type PgDreamStore,
+  type PgWorkerStore,
+} from './narrow-stores.js';
 export type { PgActions, PgLog, PgDreams, PgRedeliveries, PgApprovals, PgNotify, PgPushSubscriptions, PgWebSessions, PgRetention, PgReminders };
 export type { PgDueReminder } from './reminders.js';
 export { PG_PRUNE_BATCH, type PgPruneReport } from './retention.js';
@@ -57,9 +71,6 @@ export { teamStatus, type TeamStatus } from './status.js';
 export { readRejections, type NodeRejections, type PgRejections } from './rejections.js';
 export { isSlotTaken, type PgTicks } from './ticks.js';
 export type { RoleName } from './advisory.js';
-
-/** `store.leaseSeconds`' default: how long a claim or a role outlives a silent node. */
-export const DEFAULT_LEASE_SECONDS = 30;
 
 export interface PgStoreOptions {
   url: string;
@@ -240,168 +251,4 @@ export class PgStore {
     await this.roles.close();
     await this.pool.end();
   }
-}
-
-/**
- * What answering an approval needs (the node's capability route, the CLI's `vigil
- * approve` with `store.url`): the approvals, the chain its lines go to, a transaction.
- */
-export interface PgAnswerStore {
-  approvals: PgApprovals;
-  /** Rule suggestions (pg-021): offered after the owner's approvals, whoever took them. */
-  suggestions: PgRuleSuggestions;
-  log: PgLog;
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-}
-
-/** The CLI's: a short-lived pool (one connection) that registers no node; its lines go to `node`'s chain. */
-export function openPgAnswerStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgAnswerStore & { close(): Promise<void> } {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const { mask } = options;
-  return {
-    approvals: new PgApprovals(node),
-    suggestions: new PgRuleSuggestions(node),
-    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
-}
-
-/**
- * What `vigil tick` on a team's home needs (issue 19): the tick mark's reads, the manual
- * tick's insert, the chain its line goes to, a transaction; a short-lived pool (one
- * connection) that registers no node and migrates nothing.
- */
-export interface PgTickStore {
-  ticks: Pick<PgTicks, 'tables' | 'baseline' | 'enqueueManual'>;
-  log: PgLog;
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-export function openPgTickStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgTickStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
-  return {
-    ticks: new PgTicks(pool, node, clock),
-    log: new PgLog(node, clock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
-}
-
-/**
- * What `vigil cancel ID` on a team's home needs (issue 19): the cancel flags, the chain
- * its line goes to, a transaction; a short-lived pool (one connection) that registers no
- * node and migrates nothing.
- */
-export interface PgCancelStore {
-  cancels: Pick<PgAgentCancels, 'lock' | 'request'>;
-  log: PgLog;
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-export function openPgCancelStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgCancelStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const { mask } = options;
-  return {
-    cancels: new PgAgentCancels(pool),
-    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
-}
-
-/**
- * What \`vigil dream --now\` on a team's home with no node running needs (issue 19): the
- * dream's tables, the actions (its digest), and the dreamer role on a connection of its
- * own, so that the CLI's dream is the team's one dream at a time; a short-lived pool that
- * registers no node and migrates nothing. Its lines go to `node`'s chain.
- */
-export interface PgDreamStore {
-  dreams: PgDreams;
-  actions: PgActions;
-  roles: PgRoles;
-  /** Whether a node has started on the database (no schema: nothing to dream). */
-  migrated(): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-export function openPgDreamStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgDreamStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 2 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
-  const log = new PgLog(node, clock, mask ? () => mask : secretMask);
-  const roles = new PgRoles({ url: options.url, node }, { gained: () => {}, lost: () => {} }, 1000);
-  return {
-    dreams: new PgDreams(pool, node, log),
-    actions: new PgActions(pool, node, clock, DEFAULT_LEASE_SECONDS),
-    roles,
-    migrated: () => isMigrated(pool),
-    close: async () => {
-      await roles.close();
-      await pool.end();
-    },
-  };
-}
-
-/**
- * What a node's execution worker opens (issue 19): a small pool of its own (named after
- * its node), the actions claimed under `holder` (`workerHolder`), and the node's log chain.
- * It registers no node and migrates nothing: its node did both.
- */
-export interface PgWorkerStore {
-  actions: PgActions;
-  log: PgLog;
-  /** The redelivery sweep's memory, written as `holder`. */
-  redeliveries: PgRedeliveries;
-  /** The notices it sends, claimed under `holder`. */
-  notify: PgNotify;
-  approvals: PgApprovals;
-  /** The rule suggestions its `rule` notices name. */
-  suggestions: PgRuleSuggestions;
-  /** The browsers its web push channel sends to. */
-  pushSubscriptions: PgPushSubscriptions;
-  /** Where its `remind` actions add their reminders. */
-  reminders: PgReminders;
-  /** Where it says which login GitHub named on its writes. */
-  actingLogin: PgActingLogin;
-  /** Its agent tasks' `vigil cancel` flags. */
-  agentCancels: PgAgentCancels;
-  /** The built-in agent's model calls, in the team's ledger under its node's name. */
-  usage: PgUsage;
-  /** Its `memory.note` writes, as `holder`: all or nothing, `change` given each file's newest content inside the write (writePgMemory). */
-  writeMemory(change: (heads: ReadonlyMap<string, string>) => PgMemoryChange[]): Promise<string[]>;
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-export function openPgWorkerStore(options: { url: string; node: string; holder: string; clock?: Clock; leaseSeconds?: number; mask?: SecretMask }): PgWorkerStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 2 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
-  const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-  return {
-    actions: new PgActions(pool, options.holder, clock, leaseSeconds),
-    notify: new PgNotify(pool, options.holder, node, clock, leaseSeconds),
-    approvals: new PgApprovals(node),
-    suggestions: new PgRuleSuggestions(node),
-    log: new PgLog(node, clock, mask ? () => mask : secretMask),
-    redeliveries: new PgRedeliveries(pool, options.holder),
-    pushSubscriptions: new PgPushSubscriptions(pool, node),
-    reminders: new PgReminders(pool, node, clock),
-    actingLogin: new PgActingLogin(pool),
-    agentCancels: new PgAgentCancels(pool),
-    usage: new PgUsage(pool, node, clock),
-    writeMemory: (change) => writePgMemory(pool, options.holder, clock.now(), (rows) => change(memoryHeads(rows))),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
 }

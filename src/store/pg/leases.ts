@@ -11,6 +11,9 @@
  */
 import type { Queryable } from './connect.js';
 
+/** `store.leaseSeconds`' default: how long a claim or a role outlives a silent node. */
+export const DEFAULT_LEASE_SECONDS = 30;
+
 /** The two tables claimed with leases, and their states. Never built from input. */
 export interface LeaseTable {
   table: 'inbox' | 'actions';
