@@ -256,10 +256,38 @@ function sums(fake) {
     total.output += call.usage.output_tokens;
   }
   total.answers = toolAnswers(fake.calls);
+  total.split = uncachedSplit(fake.calls, total.answers);
   total.allInput = total.input + total.cacheWrite + total.cacheRead;
   total.uncached = total.input + total.cacheWrite;
   total.cacheShare = total.allInput ? total.cacheRead / total.allInput : 0;
   return total;
+}
+
+/**
+ * Where a run's uncached input went: a decision's first call (its event, and the stable
+ * prefix whenever the cache had expired: the calls that wrote more than the event) and
+ * the turns after a tool call (the answers, and the tool calls and result blocks around
+ * them). `prefixChars` is the size of what the prefix carries per call: tools and system.
+ */
+function uncachedSplit(calls, answers) {
+  const split = { firstCalls: 0, prefixWrites: 0, prefixTokens: 0, laterTurns: 0, answers: 0, wrappers: 0, prefixChars: 0 };
+  const uncached = (c) => c.usage.input_tokens + c.usage.cache_creation_input_tokens;
+  const firsts = calls.filter((c) => c.body.messages.length === 1);
+  const median = firsts.map(uncached).sort((a, b) => a - b)[firsts.length >> 1] ?? 0;
+  for (const c of calls) {
+    if (c.body.messages.length === 1) {
+      split.firstCalls += uncached(c);
+      // A write of over twice the median first call carried the prefix (the cache had expired).
+      if (uncached(c) > 2 * median) {
+        split.prefixWrites++;
+        split.prefixTokens += uncached(c) - median;
+      }
+    } else split.laterTurns += uncached(c);
+    split.prefixChars = Math.max(split.prefixChars, JSON.stringify(c.body.tools ?? []).length + JSON.stringify(c.body.system ?? '').length);
+  }
+  split.answers = Object.values(answers).reduce((sum, a) => sum + a.tokens, 0);
+  split.wrappers = split.laterTurns - split.answers;
+  return split;
 }
 
 /** Each tool's answers (the tool_result blocks a request adds), by tool: how many, and their tokens. */
@@ -327,6 +355,12 @@ function report(results, fanOut, m) {
   for (const [name, { count, tokens }] of Object.entries(investigating.answers).sort((a, b) => b[1].tokens - a[1].tokens)) {
     console.log(`  ${name.padEnd(20)} ${String(count).padStart(4)}  ${n(tokens).padStart(8)}  ${String(Math.round(tokens / count)).padStart(6)}`);
   }
+  const [off, on] = [vigil.split, investigating.split];
+  const fixed = (on.firstCalls - off.firstCalls + on.wrappers) / vigil.uncached;
+  console.log('\nuncached input, where it goes (investigation off → on):');
+  console.log(`  decisions' first calls          ${n(off.firstCalls)} → ${n(on.firstCalls)}  (the prefix written ${off.prefixWrites} → ${on.prefixWrites} times, ≈ ${n(Math.round(off.prefixTokens / Math.max(1, off.prefixWrites)))} → ${n(Math.round(on.prefixTokens / Math.max(1, on.prefixWrites)))} tokens each: the tools and system, ${n(off.prefixChars)} → ${n(on.prefixChars)} characters)`);
+  console.log(`  turns after a tool call         ${n(off.laterTurns)} → ${n(on.laterTurns)}  (the answers ${n(on.answers)}; the tool calls and result blocks around them ${n(on.wrappers)})`);
+  console.log(`  with every answer empty, on / off would be ${(1 + fixed).toFixed(2)}×; at ${TARGETS.investigateUncached}× the answers could take ${n(Math.max(0, Math.round((TARGETS.investigateUncached - 1 - fixed) * vigil.uncached)))} tokens, ≈ ${Math.max(0, Math.round(((TARGETS.investigateUncached - 1 - fixed) * vigil.uncached) / Math.max(1, investigating.toolCalls)))} an answer`);
   const mark = (ok) => (ok ? 'PASS' : 'MISS');
   console.log(`\nvigil share of input read from cache: ${pct(vigil.cacheShare)} (target ≥ ${pct(TARGETS.cacheShare)})  ${mark(pass.cacheShare)}`);
   console.log(`naive / vigil uncached input tokens:  ${ratio.toFixed(1)}× (target ≥ ${TARGETS.uncachedRatio}×)  ${mark(pass.uncachedRatio)}`);
