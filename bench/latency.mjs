@@ -5,17 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startTarget, stopTarget } from './lib/child.mjs';
-import { openLoop, percentile } from './lib/open-loop.mjs';
+import { percentile } from './lib/open-loop.mjs';
+import { signedWindows } from './lib/signed-generator.mjs';
 import { ROOT, snapshotDist, startVigil, stopVigil } from './lib/vigil.mjs';
 import { measureEventToNotification } from './lib/notify-latency.mjs';
-import { deliveryBody, signBody } from './lib/signed-load.mjs';
 import { checkVigilDurability, issuesOpened } from './webhooks.mjs';
 
 export const summary = 'steady-rate webhook acknowledgement: p50/p99/p99.9 at 200, 1000, 2000 deliveries/s, vigil beside Probot';
 export const help = `latency [--seconds N] [--warmup N] [--rates 200,1000,2000] [--phases ack,notify]
-  An open-loop generator in this process posts the signed issues.opened example
-  (each request its own delivery id and bytes) at a constant rate for N seconds
-  (default 20) per rate, to Probot 14 (no-op handler), to the durable ceiling
+  An open-loop generator, a fresh process for each target, posts the signed
+  issues.opened example (each request its own delivery id and bytes) at a constant
+  rate for N seconds (default 20) per rate, to Probot 14 (no-op handler), to the durable ceiling
   (bench/targets/durable-ceiling.mjs: node:http, the signature checked, the body written
   and group-fdatasync'd before the 202 — the least a durable answer costs on this disk)
   to vigil's I/O twin (the same server doing vigil's writes for a delivery and nothing
@@ -54,17 +54,18 @@ function args(argv) {
   };
 }
 
-async function window(target, rate, seconds, payload, secret, prefix) {
-  const { pathname } = new URL(target.url);
-  const out = await openLoop({
+/** A warm-up at `rate` (not counted), then the measured window, from a fresh generator process. */
+async function window(target, rate, opts, payload, secret, prefix) {
+  const [, out] = await signedWindows({
     url: target.url,
     rate,
-    seconds,
-    request: (i) => {
-      const id = `${prefix}${i.toString(16).padStart(8, '0')}`;
-      const body = deliveryBody(payload, id);
-      return { path: pathname, id, body, headers: { ...HEADERS, 'X-GitHub-Delivery': id, 'X-Hub-Signature-256': signBody(secret, body) } };
-    },
+    windows: [
+      { seconds: opts.warmup, prefix: `${randomBytes(4).toString('hex')}-` },
+      { seconds: opts.seconds, prefix },
+    ],
+    payload,
+    secret,
+    headers: HEADERS,
   });
   const l = out.latenciesMs;
   return {
@@ -103,13 +104,12 @@ async function acknowledgement(opts, secret, dist, met) {
           running = await startVigil({ env: { GITHUB_WEBHOOK_SECRET: secret }, cli: spec.cli });
           target = { name: spec.name, url: `${running.url}/webhooks/github`, home: running.home };
         }
-        // A warm-up at the same rate, not counted. vigil starts afresh for each window while
-        // Probot and the ceiling stay up from the rate before: a warm-up shorter than V8's
-        // tier-up (about 10 s of this load) would leave only vigil's compilation in its window.
-        await window(target, rate, opts.warmup, payload, secret, `${randomBytes(4).toString('hex')}-`);
-        // Delivery ids are hex, as GitHub's (vigil refuses others).
+        // A warm-up at the same rate comes first, not counted. vigil starts afresh for each
+        // window while Probot and the ceiling stay up from the rate before: a warm-up shorter
+        // than V8's tier-up (about 10 s of this load) would leave only vigil's compilation in
+        // its window. The generator is a fresh process for each target, warmed up the same way.
         const prefix = `${randomBytes(4).toString('hex')}-`;
-        const row = await window(target, rate, opts.seconds, payload, secret, prefix);
+        const row = await window(target, rate, opts, payload, secret, prefix);
         if (target.home) row.durability = await checkVigilDurability(target.home, prefix, row.ackedIds);
         if (running) await stopVigil(running);
         running = undefined;
