@@ -87,7 +87,6 @@ function defaultVerdict(action: ActionName): { verdict: Verdict; reason: string 
     : { verdict: 'allow', reason: 'default: local actions are allowed' };
 }
 
-
 /** One paragraph for the model's prompt: what the owner allows. */
 export function describePermissions(permissions: Readonly<PermissionsConfig>): string {
   const lines = [`mode: ${permissions.mode}`];

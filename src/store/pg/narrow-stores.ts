@@ -27,6 +27,33 @@ import { PgRuleSuggestions } from './rule-suggestions.js';
 import { PgTicks } from './ticks.js';
 import { PgUsage } from './usage.js';
 
+interface ShortLivedOptions {
+  url: string;
+  node: string;
+  clock?: Clock;
+  mask?: SecretMask;
+}
+
+/**
+ * What every store here starts from: the node's name checked, a pool of `max`
+ * connections named after it, the clock, the node's log chain (redacted with the given
+ * mask, else the process's), and a transaction and close over the pool.
+ */
+function shortLivedPool(options: ShortLivedOptions, max: number) {
+  const node = checkNodeName(options.node);
+  const pool = openPgPool({ url: options.url, node, max });
+  const clock = options.clock ?? systemClock;
+  const { mask } = options;
+  return {
+    node,
+    pool,
+    clock,
+    log: new PgLog(node, clock, mask ? () => mask : secretMask),
+    transaction: <T>(fn: (client: pg.PoolClient) => Promise<T>) => withTransaction(pool, fn),
+    close: () => pool.end(),
+  };
+}
+
 /**
  * What answering an approval needs (the node's capability route, the CLI's `vigil
  * approve` with `store.url`): the approvals, the chain its lines go to, a transaction.
@@ -40,17 +67,9 @@ export interface PgAnswerStore {
 }
 
 /** The CLI's: a short-lived pool (one connection) that registers no node; its lines go to `node`'s chain. */
-export function openPgAnswerStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgAnswerStore & { close(): Promise<void> } {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const { mask } = options;
-  return {
-    approvals: new PgApprovals(node),
-    suggestions: new PgRuleSuggestions(node),
-    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
+export function openPgAnswerStore(options: ShortLivedOptions): PgAnswerStore & { close(): Promise<void> } {
+  const { node, log, transaction, close } = shortLivedPool(options, 1);
+  return { approvals: new PgApprovals(node), suggestions: new PgRuleSuggestions(node), log, transaction, close };
 }
 
 /**
@@ -65,17 +84,9 @@ export interface PgTickStore {
   close(): Promise<void>;
 }
 
-export function openPgTickStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgTickStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
-  return {
-    ticks: new PgTicks(pool, node, clock),
-    log: new PgLog(node, clock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
+export function openPgTickStore(options: ShortLivedOptions): PgTickStore {
+  const { node, pool, clock, log, transaction, close } = shortLivedPool(options, 1);
+  return { ticks: new PgTicks(pool, node, clock), log, transaction, close };
 }
 
 /**
@@ -90,16 +101,9 @@ export interface PgCancelStore {
   close(): Promise<void>;
 }
 
-export function openPgCancelStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgCancelStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 1 });
-  const { mask } = options;
-  return {
-    cancels: new PgAgentCancels(pool),
-    log: new PgLog(node, options.clock ?? systemClock, mask ? () => mask : secretMask),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
-  };
+export function openPgCancelStore(options: ShortLivedOptions): PgCancelStore {
+  const { pool, log, transaction, close } = shortLivedPool(options, 1);
+  return { cancels: new PgAgentCancels(pool), log, transaction, close };
 }
 
 /**
@@ -117,12 +121,8 @@ export interface PgDreamStore {
   close(): Promise<void>;
 }
 
-export function openPgDreamStore(options: { url: string; node: string; clock?: Clock; mask?: SecretMask }): PgDreamStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 2 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
-  const log = new PgLog(node, clock, mask ? () => mask : secretMask);
+export function openPgDreamStore(options: ShortLivedOptions): PgDreamStore {
+  const { node, pool, clock, log } = shortLivedPool(options, 2);
   const roles = new PgRoles({ url: options.url, node }, { gained: () => {}, lost: () => {} }, 1000);
   return {
     dreams: new PgDreams(pool, node, log),
@@ -167,18 +167,15 @@ export interface PgWorkerStore {
   close(): Promise<void>;
 }
 
-export function openPgWorkerStore(options: { url: string; node: string; holder: string; clock?: Clock; leaseSeconds?: number; mask?: SecretMask }): PgWorkerStore {
-  const node = checkNodeName(options.node);
-  const pool = openPgPool({ url: options.url, node, max: 2 });
-  const clock = options.clock ?? systemClock;
-  const { mask } = options;
+export function openPgWorkerStore(options: ShortLivedOptions & { holder: string; leaseSeconds?: number }): PgWorkerStore {
+  const { node, pool, clock, log, transaction, close } = shortLivedPool(options, 2);
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   return {
     actions: new PgActions(pool, options.holder, clock, leaseSeconds),
     notify: new PgNotify(pool, options.holder, node, clock, leaseSeconds),
     approvals: new PgApprovals(node),
     suggestions: new PgRuleSuggestions(node),
-    log: new PgLog(node, clock, mask ? () => mask : secretMask),
+    log,
     redeliveries: new PgRedeliveries(pool, options.holder),
     pushSubscriptions: new PgPushSubscriptions(pool, node),
     reminders: new PgReminders(pool, node, clock),
@@ -186,7 +183,7 @@ export function openPgWorkerStore(options: { url: string; node: string; holder: 
     agentCancels: new PgAgentCancels(pool),
     usage: new PgUsage(pool, node, clock),
     writeMemory: (change) => writePgMemory(pool, options.holder, clock.now(), (rows) => change(memoryHeads(rows))),
-    transaction: (fn) => withTransaction(pool, fn),
-    close: () => pool.end(),
+    transaction,
+    close,
   };
 }
