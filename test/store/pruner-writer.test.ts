@@ -83,7 +83,7 @@ function startWriter(file: string): { stop: () => Promise<number[]> } {
 }
 
 describe('a pruning pass beside another writer', () => {
-  it('leaves the write lock free between steps: a writer on its own connection never waits 50 ms', async () => {
+  it('leaves the write lock free between steps: a writer on its own connection keeps committing and never waits a quarter of the pass', async () => {
     const { store, file } = yearsOldStore();
     const clock = new FakeClock(T0 + 130 * DAY);
     const pruner = new StorePruner({
@@ -96,7 +96,9 @@ describe('a pruning pass beside another writer', () => {
     const writer = startWriter(file);
     await new Promise((r) => setTimeout(r, 100)); // the thread has opened its connection and written
     const before = store.db.prepare('SELECT count(*) FROM writer_probe').pluck().get() as number;
+    const passStarted = performance.now();
     const report = await pruner.run();
+    const passMs = performance.now() - passStarted;
     const waits = await writer.stop();
     const during = (store.db.prepare('SELECT count(*) FROM writer_probe').pluck().get() as number) - before;
     store.close();
@@ -104,8 +106,13 @@ describe('a pruning pass beside another writer', () => {
     // All but the newest spooled row, which retention always keeps (the start re-indexes after it).
     expect(report?.inboxRows).toBe(DAYS * PER_DAY - 1);
     // The writer kept writing all through the pass (with the lock held back to back it got
-    // in a handful of times), and none of its commits waited anywhere near the whole pass.
+    // in 1 or 2 times), and none of its commits waited anywhere near the whole pass: with
+    // the lock held back to back its longest wait was the pass itself (144 ms of a 132 ms
+    // pass, 244 of 211). The bound is relative because the absolute wait follows the
+    // machine's load: 2–13 ms alone, 64–73 ms beside three busy cores and an fsync loop
+    // (passes of 0.9–1.3 s), 81 ms once in CI. `npm run bench -- prune` measures it in ms.
     expect(during, `${during} commits during the pass`).toBeGreaterThan(20);
-    expect(Math.max(...waits), `the writer's longest wait for the lock, of ${waits.length}`).toBeLessThan(50);
+    const longest = Math.max(...waits);
+    expect(longest, `the writer's longest wait for the lock, of ${waits.length}, in a ${passMs.toFixed(0)} ms pass`).toBeLessThan(passMs / 4);
   });
 });
