@@ -109,7 +109,7 @@ describe('a pruning pass beside another writer', () => {
     // in 1 or 2 times), and none of its commits waited anywhere near the whole pass: with
     // the lock held back to back its longest wait was the pass itself (144 ms of a 132 ms
     // pass, 244 of 211). The bound is relative because the absolute wait follows the
-    // machine's load: 2–13 ms alone, 64–73 ms beside three busy cores and an fsync loop
+    // machine's load: 9–13 ms alone, up to 73 ms beside three busy cores and an fsync loop
     // (passes of 0.9–1.3 s), 81 ms once in CI. `npm run bench -- prune` measures it in ms.
     expect(during, `${during} commits during the pass`).toBeGreaterThan(20);
     const longest = Math.max(...waits);
